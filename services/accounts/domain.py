@@ -1,0 +1,148 @@
+"""Accounts rules (seed 000): what a registration needs, checked without any I/O."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from stdnum.eu import vat
+from stdnum.pl import nip
+
+from shared.errors import BusinessRuleError, Message
+
+_PREFIX = re.compile(r"^\s*(PA|FS)(?:\s*[/\-\s]\s*|(?=\d))", re.IGNORECASE)
+_AMOUNT = re.compile(r"^\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:[.,]\d{1,2})?$|^\d+(?:[.,]\d{1,2})?$")
+
+
+@dataclass(frozen=True)
+class DocumentNumber:
+    number: str
+    stripped_prefix: str | None = None
+
+    @property
+    def notice(self) -> Message | None:
+        if self.stripped_prefix is None:
+            return None
+        return Message(
+            f"Usunęliśmy przedrostek {self.stripped_prefix}: numer dokumentu podaje się bez niego.",
+            f"We removed the {self.stripped_prefix} prefix: enter the number without it.",
+        )
+
+
+def parse_document_number(raw: str) -> DocumentNumber:
+    """`PA 2025/000123`, `fs-2025/1`, `2025/000123` -> the number without its PA/FS prefix."""
+    text = raw.strip()
+    prefix = _PREFIX.match(text)
+    stripped = None
+    if prefix:
+        stripped = prefix.group(1).upper()
+        text = text[prefix.end() :].strip()
+    if not re.fullmatch(r"[0-9A-Za-z/\-]{1,40}", text) or not re.search(r"\d", text):
+        raise BusinessRuleError(
+            "document_number_invalid",
+            Message(
+                "Podaj numer dokumentu zakupu (cyfry i ukośniki, bez przedrostka PA lub FS).",
+                "Enter the purchase document number (digits and slashes, no PA/FS prefix).",
+            ),
+            field="document_number",
+        )
+    return DocumentNumber(text.upper(), stripped)
+
+
+def parse_amount(raw: str) -> Decimal:
+    """`1234.56`, `1234,56`, `1 234,56` -> Decimal('1234.56'); currency marks are refused."""
+    text = raw.strip()
+    if not _AMOUNT.match(text):
+        raise BusinessRuleError(
+            "document_total_invalid",
+            Message(
+                "Podaj kwotę z dokumentu bez waluty, np. 1234,56.",
+                "Enter the document total without currency, e.g. 1234.56.",
+            ),
+            field="document_total",
+        )
+    normalised = re.sub(r"[ \u00a0\u202f]", "", text).replace(",", ".")
+    try:
+        return Decimal(normalised).quantize(Decimal("0.01"))
+    except InvalidOperation:  # unreachable after the pattern, kept as a guard for odd input
+        raise BusinessRuleError(
+            "document_total_invalid",
+            Message("Nieprawidłowa kwota.", "Invalid amount."),
+            field="document_total",
+        ) from None
+
+
+def normalise_tax_id(vat_country: str, tax_id: str) -> tuple[str, str]:
+    """Validate a company's VAT id by checksum; returns (country code, digits/characters)."""
+    country = vat_country.strip().upper()
+    number = re.sub(r"[\s\-.]", "", tax_id).upper().removeprefix(country)
+    valid = nip.is_valid(number) if country == "PL" else vat.is_valid(country + number)
+    if not valid:
+        raise BusinessRuleError(
+            "tax_id_invalid",
+            Message(
+                "Numer NIP jest nieprawidłowy (błędna suma kontrolna). Sprawdź go na fakturze.",
+                "The tax id (NIP) is invalid (checksum). Check it on the invoice.",
+            ),
+            field="tax_id",
+        )
+    return country, number
+
+
+DOCUMENT_NOT_FOUND = BusinessRuleError(
+    "document_not_found",
+    Message(
+        "Nie znaleźliśmy dokumentu zakupu o tym numerze i tej kwocie. "
+        "Sprawdź numer (bez PA/FS) i kwotę brutto z dokumentu.",
+        "We found no purchase document with this number and total. "
+        "Check the number (without PA/FS) and the gross total.",
+    ),
+    field="document_number",
+)
+
+DOCUMENT_LINKED_ELSEWHERE = BusinessRuleError(
+    "document_already_linked",
+    Message(
+        "Ten dokument zakupu jest już powiązany z innym kontem.",
+        "This purchase document is already linked to another account.",
+    ),
+    field="document_number",
+    status_code=409,
+)
+
+TAX_ID_MISMATCH = BusinessRuleError(
+    "tax_id_mismatch",
+    Message(
+        "NIP nie zgadza się z nabywcą na dokumencie zakupu.",
+        "The tax id does not match the buyer on the purchase document.",
+    ),
+    field="tax_id",
+)
+
+ACTIVATION_LINK_INVALID = BusinessRuleError(
+    "activation_link_invalid",
+    Message(
+        "Link aktywacyjny jest nieprawidłowy, wygasł lub został już użyty. Wyślij nowy link.",
+        "The activation link is invalid, expired or already used. Request a new one.",
+    ),
+    field="token",
+    status_code=400,
+)
+
+LOGIN_FAILED = BusinessRuleError(
+    "login_failed",
+    Message("Nieprawidłowy e-mail lub hasło.", "Wrong email or password."),
+    field="password",
+    status_code=401,
+)
+
+ACCOUNT_NOT_ACTIVE = BusinessRuleError(
+    "account_not_active",
+    Message(
+        "Konto nie jest jeszcze aktywne. Kliknij link aktywacyjny z wiadomości e-mail.",
+        "The account is not active yet. Follow the activation link from the email.",
+    ),
+    field="email",
+    status_code=403,
+)

@@ -1,0 +1,38 @@
+"""Wires the claims service."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from services.claims import handlers
+from services.claims.entrypoints import consumers, http
+from services.claims.settings import ClaimsSettings
+from shared import topics
+from shared.errors import install_error_handlers
+from shared.events import ClaimsEvent
+from shared.runtime import ServiceRuntime, create_app
+
+
+def build_app(settings: ClaimsSettings | None = None) -> FastAPI:
+    settings = settings or ClaimsSettings()
+    runtime = ServiceRuntime("claims", settings, "services.claims.migrations")
+    consumers.register_consumers(runtime)
+    runtime.publishes(
+        topics.CLAIMS,
+        ClaimsEvent,
+        description="ClaimCreated, ParcelReceived, ClaimStatusChanged, ClaimDecided; key: claim id",
+    )
+    app = create_app(
+        runtime,
+        title="RMA claims",
+        description="Claims and their lifecycle, RMA numbers, parcels and decisions.",
+    )
+    app.state.token_public_key = settings.token_public_key_file.read_bytes()
+
+    async def attach_context(rt: ServiceRuntime) -> None:
+        app.state.claims = handlers.ClaimsContext(pool=rt.db)
+
+    runtime.on_started.append(attach_context)
+    app.include_router(http.router)
+    install_error_handlers(app)
+    return app

@@ -1,0 +1,43 @@
+"""Kafka entry points of claims."""
+
+from __future__ import annotations
+
+from services.claims import handlers
+from shared import topics
+from shared.consumer import handle_once
+from shared.events import (
+    AccountsEvent,
+    DocumentLinked,
+    SaleRecorded,
+    WarrantyAssessed,
+    WarrantyEvent,
+)
+from shared.runtime import ServiceRuntime
+
+
+def register_consumers(runtime: ServiceRuntime) -> None:
+    @runtime.subscriber(topics.SALES, description="Sales ledger: which products a document holds")
+    async def on_sale_recorded(event: SaleRecorded) -> None:
+        await handle_once(
+            runtime.db, runtime.name, event, lambda conn: handlers.record_sale(conn, event)
+        )
+
+    @runtime.subscriber(topics.ACCOUNTS, description="Which account owns which document")
+    async def on_account_event(event: AccountsEvent) -> None:
+        if isinstance(event, DocumentLinked):
+            await handle_once(
+                runtime.db,
+                runtime.name,
+                event,
+                lambda conn: handlers.record_document_owner(conn, event),
+            )
+
+    @runtime.subscriber(topics.WARRANTY, description="Warranty verdicts and deadlines per claim")
+    async def on_warranty_event(event: WarrantyEvent) -> None:
+        if isinstance(event, WarrantyAssessed):
+            await handle_once(
+                runtime.db,
+                runtime.name,
+                event,
+                lambda conn: handlers.record_assessment(conn, event),
+            )

@@ -1,0 +1,138 @@
+"""Service layer of notifications: turn an event into a recorded email, then send what is due."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from typing import Protocol
+from uuid import uuid5
+
+import asyncpg
+
+from services.notifications import domain
+from services.notifications.adapters import repository
+from services.notifications.adapters.smtp import build_message
+from services.notifications.adapters.templates import TemplateRenderer
+from services.notifications.settings import NotificationsSettings
+from shared.events import Event
+from shared.logging import get_logger
+from shared.sealing import unseal
+
+log = get_logger(__name__)
+
+
+class Mailer(Protocol):
+    async def send(self, message: EmailMessage) -> None: ...
+
+
+@dataclass
+class NotificationsContext:
+    settings: NotificationsSettings
+    renderer: TemplateRenderer
+    seal_private_key: bytes
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+    def message_id(self, event: Event) -> str:
+        # Derived from the event: one event, one Message-ID, whatever happens to the process.
+        return f"<{event.event_id}@{self.settings.message_id_domain}>"
+
+
+async def record_email(ctx: NotificationsContext, conn: asyncpg.Connection, event: Event) -> None:
+    draft = domain.draft_for(event)
+    if draft is None:
+        return
+    secrets = {name: unseal(ctx.seal_private_key, sealed) for name, sealed in draft.sealed.items()}
+    rendered = ctx.renderer.render(draft.template, draft.language, {**draft.context, **secrets})
+    await repository.insert_email(
+        conn,
+        email_id=uuid5(event.event_id, "email"),
+        event_id=event.event_id,
+        event_type=event.type,
+        message_id=ctx.message_id(event),
+        recipient=draft.recipient,
+        subject=rendered.subject,
+        text_body=rendered.text,
+        html_body=rendered.html,
+        account_id=draft.account_id,
+        claim_id=draft.claim_id,
+        rma_number=draft.rma_number,
+    )
+    log.info("email recorded", template=draft.template)
+
+
+class MailSender:
+    """Sends recorded emails that are due; retries SMTP failures with backoff, then gives up."""
+
+    def __init__(self, pool: asyncpg.Pool, ctx: NotificationsContext, mailer: Mailer) -> None:
+        self._pool = pool
+        self._ctx = ctx
+        self._mailer = mailer
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._listener: asyncpg.Connection | None = None
+
+    async def start(self) -> None:
+        self._listener = await self._pool.acquire()
+        await self._listener.add_listener("emails", lambda *_: self._wake.set())
+        self._task = asyncio.create_task(self._run(), name="mail-sender")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self._listener is not None:
+            await self._pool.release(self._listener)
+            self._listener = None
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.send_due()
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # the database is away; try again shortly
+                log.warning("mail sender failed", error=repr(error))
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=1.0)
+
+    async def send_due(self) -> int:
+        sent = 0
+        while (outcome := await self._send_next()) is not None:
+            sent += outcome
+        return sent
+
+    async def _send_next(self) -> int | None:
+        """Send the oldest due email in its own transaction: 1 sent, 0 failed, None if none due."""
+        settings = self._ctx.settings
+        async with self._pool.acquire() as conn, conn.transaction():
+            # The row stays locked while sending, so a second sender never picks the same email.
+            due = await repository.lock_due_emails(conn, self._ctx.clock(), limit=1)
+            if not due:
+                return None
+            email = due[0]
+            try:
+                await self._mailer.send(build_message(settings, email))
+            except Exception as error:
+                attempts = email["attempts"] + 1
+                retry_at = None
+                if attempts < settings.smtp_max_attempts:
+                    delay = settings.smtp_first_retry_seconds * 2 ** (attempts - 1)
+                    retry_at = self._ctx.clock() + timedelta(seconds=delay)
+                await repository.mark_attempt_failed(conn, email["email_id"], repr(error), retry_at)
+                log.warning(
+                    "email not sent",
+                    email_id=str(email["email_id"]),
+                    attempts=attempts,
+                    gave_up=retry_at is None,
+                    error=repr(error),
+                )
+                return 0
+            await repository.mark_sent(conn, email["email_id"], self._ctx.clock())
+        log.info("email sent", email_id=str(email["email_id"]), event_id=str(email["event_id"]))
+        return 1

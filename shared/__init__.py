@@ -1,0 +1,1 @@
+"""Common package of the RMA services: event contracts, settings, logging and messaging."""

@@ -1,0 +1,101 @@
+"""asyncpg pool and a migration runner: SQL files applied at start-up, in order, once."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from importlib.resources.abc import Traversable
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+
+from shared.logging import get_logger
+
+log = get_logger(__name__)
+
+# Any constant works; it only has to be the same for every instance of a service.
+_MIGRATION_LOCK_ID = 727_001
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+    await conn.set_type_codec("json", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+
+
+async def create_pool(database_url: str, max_size: int = 10) -> asyncpg.Pool:
+    pool = await asyncpg.create_pool(
+        database_url, min_size=1, max_size=max_size, init=_init_connection
+    )
+    assert pool is not None
+    return pool
+
+
+def split_database_url(database_url: str) -> tuple[str, str]:
+    """`postgresql://u:p@h:5432/db` -> (`postgresql://u:p@h:5432/postgres`, `db`)."""
+    parts = urlsplit(database_url)
+    name = parts.path.lstrip("/")
+    if not name:
+        raise ValueError(f"database url has no database name: {parts._replace(netloc='***')}")
+    return urlunsplit(parts._replace(path="/postgres")), name
+
+
+async def ensure_database(database_url: str) -> None:
+    """Create the service's database when the server has none yet (the role needs CREATEDB)."""
+    server_url, name = split_database_url(database_url)
+    conn = await asyncpg.connect(server_url)
+    try:
+        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+        if not exists:
+            try:
+                await conn.execute(f'CREATE DATABASE "{name}"')
+                log.info("database created", database=name)
+            except asyncpg.DuplicateDatabaseError:
+                pass  # created by a sibling instance in the meantime
+    finally:
+        await conn.close()
+
+
+def _migration_files(*packages: str) -> list[tuple[str, Traversable]]:
+    found: list[tuple[str, Traversable]] = []
+    for package in packages:
+        folder = resources.files(package)
+        sql = sorted(
+            (entry for entry in folder.iterdir() if entry.name.endswith(".sql")),
+            key=lambda entry: entry.name,
+        )
+        found.extend((f"{package}:{entry.name}", entry) for entry in sql)
+    return found
+
+
+async def migrate(pool: asyncpg.Pool, *packages: str) -> list[str]:
+    """Apply the `*.sql` files of each package (shared first, then the service's) not yet applied.
+
+    An advisory lock serialises instances starting together; each file runs in its own
+    transaction together with its bookkeeping row, so a failed file leaves no trace.
+    """
+    applied_now: list[str] = []
+    async with pool.acquire() as conn:
+        await conn.execute("SELECT pg_advisory_lock($1)", _MIGRATION_LOCK_ID)
+        try:
+            await conn.execute(
+                """CREATE TABLE IF NOT EXISTS schema_migrations (
+                       name text PRIMARY KEY,
+                       applied_at timestamptz NOT NULL DEFAULT now())"""
+            )
+            done = {row["name"] for row in await conn.fetch("SELECT name FROM schema_migrations")}
+            for name, entry in _migration_files(*dict.fromkeys(("shared.migrations", *packages))):
+                if name in done:
+                    continue
+                async with conn.transaction():
+                    await conn.execute(entry.read_text(encoding="utf-8"))
+                    await conn.execute("INSERT INTO schema_migrations (name) VALUES ($1)", name)
+                applied_now.append(name)
+                log.info("migration applied", migration=name)
+        finally:
+            await conn.execute("SELECT pg_advisory_unlock($1)", _MIGRATION_LOCK_ID)
+    return applied_now
+
+
+def record_to_dict(record: asyncpg.Record | None) -> dict[str, Any] | None:
+    return dict(record) if record is not None else None

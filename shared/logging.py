@@ -1,0 +1,77 @@
+"""structlog set-up: JSON lines in production, readable lines on a console; secrets never logged."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import MutableMapping
+from typing import Any
+
+import structlog
+
+# Keys whose values must never reach a log line, whatever a caller passes by mistake.
+SECRET_KEYS = frozenset(
+    {
+        "password",
+        "new_password",
+        "token",
+        "access_token",
+        "api_key",
+        "activation_link",
+        "activation_token",
+        "reset_token",
+        "authorization",
+        "secret",
+    }
+)
+
+
+def _redact_secrets(
+    _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    for key in event_dict.keys() & SECRET_KEYS:
+        event_dict[key] = "***"
+    return event_dict
+
+
+def configure_logging(service: str, level: str = "INFO", fmt: str = "json") -> None:
+    renderer: Any = (
+        structlog.processors.JSONRenderer()
+        if fmt == "json"
+        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+    )
+    shared_processors: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        _redact_secrets,
+    ]
+    structlog.configure(
+        processors=[
+            *shared_processors,
+            structlog.processors.format_exc_info,
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
+        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        cache_logger_on_first_use=True,
+    )
+    structlog.contextvars.clear_contextvars()
+    structlog.contextvars.bind_contextvars(service=service)
+    # Route the standard library's loggers (uvicorn, aiokafka, faststream) through structlog too.
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+            foreign_pre_chain=[*shared_processors, structlog.stdlib.add_logger_name],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    logging.getLogger("aiokafka").setLevel(max(logging.WARNING, root.level))
+
+
+def get_logger(name: str | None = None) -> structlog.stdlib.BoundLogger:
+    logger: structlog.stdlib.BoundLogger = structlog.get_logger(name)
+    return logger

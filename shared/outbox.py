@@ -1,0 +1,178 @@
+"""Transactional outbox and its relay.
+
+A service never publishes to Kafka from a request or a handler. It writes the event into the
+`outbox` table in the same transaction as the state change; after commit the relay publishes
+it with an idempotent producer (`acks=all`) and marks it published. A crash between the send and
+the mark publishes the event again on restart, with the same `event_id`: consumers drop it in
+their inbox, so the system as a whole has exactly one effect per fact.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import asyncpg
+from aiokafka import AIOKafkaProducer
+
+from shared.events import Event
+from shared.logging import get_logger
+
+log = get_logger(__name__)
+
+_NOTIFY_CHANNEL = "outbox"
+# One relay per database publishes at a time, so events leave in the order they were written.
+_RELAY_LOCK_ID = 727_002
+
+
+async def add_to_outbox(conn: asyncpg.Connection, *events: Event) -> None:
+    """Record events for publication; call inside the transaction that changes the state."""
+    for event in events:
+        await conn.execute(
+            """INSERT INTO outbox
+                   (event_id, event_type, topic, message_key, payload, correlation_id)
+               VALUES ($1, $2, $3, $4, $5, $6)""",
+            event.event_id,
+            event.type,
+            event.topic,
+            event.key,
+            event.model_dump(mode="json"),
+            event.correlation_id,
+        )
+    # NOTIFY is delivered at commit, and not at all on rollback: exactly when the relay should look.
+    await conn.execute("SELECT pg_notify($1, '')", _NOTIFY_CHANNEL)
+
+
+def new_producer(bootstrap_servers: str, client_id: str) -> AIOKafkaProducer:
+    return AIOKafkaProducer(
+        bootstrap_servers=bootstrap_servers,
+        client_id=client_id,
+        enable_idempotence=True,
+        acks="all",
+        linger_ms=5,
+    )
+
+
+def kafka_headers(event_type: str, event_id: str, correlation_id: str) -> list[tuple[str, bytes]]:
+    return [
+        ("content-type", b"application/json"),
+        ("event_type", event_type.encode()),
+        ("event_id", event_id.encode()),
+        ("correlation_id", correlation_id.encode()),
+    ]
+
+
+class OutboxRelay:
+    """Publishes committed outbox rows in order; woken by NOTIFY, with a poll as a safety net."""
+
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        producer: AIOKafkaProducer,
+        *,
+        batch_size: int = 500,
+        poll_interval: float = 1.0,
+        retention_days: int = 7,
+    ) -> None:
+        self._pool = pool
+        self._producer = producer
+        self._batch_size = batch_size
+        self._poll_interval = poll_interval
+        self._retention_days = retention_days
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._listener: asyncpg.Connection | None = None
+
+    async def start(self) -> None:
+        self._listener = await self._pool.acquire()
+        await self._listener.add_listener(_NOTIFY_CHANNEL, self._on_notify)
+        self._task = asyncio.create_task(self._run(), name="outbox-relay")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self._listener is not None:
+            with contextlib.suppress(Exception):
+                await self._listener.remove_listener(_NOTIFY_CHANNEL, self._on_notify)
+            await self._pool.release(self._listener)
+            self._listener = None
+
+    async def delete_old_published(self) -> None:
+        async with self._pool.acquire() as conn:
+            await conn.execute(
+                "DELETE FROM outbox WHERE published_at < now() - make_interval(days => $1)",
+                self._retention_days,
+            )
+
+    def _on_notify(self, *_: Any) -> None:
+        self._wake.set()
+
+    async def _run(self) -> None:
+        failures = 0
+        last_cleanup = 0.0
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                while await self.publish_pending() == self._batch_size:
+                    pass  # a full batch means more may be waiting
+                if loop.time() - last_cleanup > 3600:
+                    await self.delete_old_published()
+                    last_cleanup = loop.time()
+                failures = 0
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # the broker or database is away: keep trying, slower
+                failures += 1
+                log.warning("outbox relay failed", error=repr(error), failures=failures)
+                await asyncio.sleep(min(0.5 * 2**failures, 30.0))
+                continue
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self._poll_interval)
+
+    async def publish_pending(self) -> int:
+        """Publish one batch of unpublished events; returns how many were published."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock($1)", _RELAY_LOCK_ID)
+            rows = await conn.fetch(
+                """SELECT id, event_id, event_type, topic, message_key, payload, correlation_id
+                   FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1""",
+                self._batch_size,
+            )
+            if not rows:
+                return 0
+            await self._send_all(rows)
+            await conn.execute(
+                "UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])",
+                [row["id"] for row in rows],
+            )
+        for row in rows:
+            log.info(
+                "event published",
+                event_id=str(row["event_id"]),
+                correlation_id=str(row["correlation_id"]),
+                event_type=row["event_type"],
+                topic=row["topic"],
+            )
+        return len(rows)
+
+    async def _send_all(self, rows: Sequence[asyncpg.Record]) -> None:
+        # Enqueue the whole batch, then wait for every acknowledgement: the idempotent producer
+        # keeps per-partition order while several requests are in flight.
+        deliveries = [
+            await self._producer.send(
+                row["topic"],
+                value=json.dumps(row["payload"], separators=(",", ":")).encode(),
+                key=row["message_key"].encode(),
+                headers=kafka_headers(
+                    row["event_type"], str(row["event_id"]), str(row["correlation_id"])
+                ),
+            )
+            for row in rows
+        ]
+        await asyncio.gather(*deliveries)

@@ -1,0 +1,41 @@
+"""Settings common to every service, read from `RMA_*` environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Environment = Literal["development", "test", "production"]
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RMA_", extra="ignore")
+
+    environment: Environment = "development"
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    database_url: str = "postgresql://rma:rma@127.0.0.1:5433/rma"
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+    log_format: Literal["json", "console"] = "json"
+    log_level: str = "INFO"
+    # Asymmetric keys: accounts signs tokens with the private key, everyone verifies offline.
+    token_public_key_file: Path = Path(".run/dev/keys/token_public.pem")
+    # Activation and reset links travel sealed for the notifications service only.
+    seal_public_key_file: Path = Path(".run/dev/keys/seal_public.pem")
+    # Bounded retries before a message goes to the dead-letter topic.
+    consumer_max_attempts: int = 3
+    database_pool_size: int = 10
+
+    @model_validator(mode="after")
+    def _refuse_development_defaults_in_production(self) -> ServiceSettings:
+        if self.environment == "production":
+            for name in ("database_url",):
+                if getattr(self, name) == type(self).model_fields[name].default:
+                    raise ValueError(f"RMA_{name.upper()} must be set in production")
+            for path in (self.token_public_key_file, self.seal_public_key_file):
+                if ".run/dev" in str(path):
+                    raise ValueError(f"key file {path} is a development key; set a real one")
+        return self

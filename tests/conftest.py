@@ -1,0 +1,54 @@
+"""Fixtures shared by the integration and end-to-end tests: real servers, fresh databases."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+
+import asyncpg
+import pytest
+
+from tests.support.mailbox import Mailbox
+from tests.support.stack import ContainerStack, Stack, docker_engine_answers, start_local_stack
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[Stack]:
+    if docker_engine_answers():
+        containers = ContainerStack()
+        yield containers.start()
+        containers.stop()
+    else:
+        yield start_local_stack()
+
+
+@pytest.fixture(scope="session")
+def mailbox(stack: Stack) -> Mailbox:
+    return Mailbox(stack.mailbox_url)
+
+
+async def create_database(stack: Stack, prefix: str = "rma_test") -> str:
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    conn = await asyncpg.connect(f"{stack.postgres_url}/postgres")
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return f"{stack.postgres_url}/{name}"
+
+
+async def drop_database(stack: Stack, url: str) -> None:
+    name = url.rsplit("/", 1)[1]
+    conn = await asyncpg.connect(f"{stack.postgres_url}/postgres")
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+async def database_url(stack: Stack) -> AsyncIterator[str]:
+    """A new, empty database for one test, dropped afterwards."""
+    url = await create_database(stack)
+    yield url
+    await drop_database(stack, url)

@@ -1,0 +1,285 @@
+"""The messaging guarantees of DESIGN.md, against the real Kafka and PostgreSQL.
+
+- an event written to the outbox is published after commit, and never after rollback;
+- a redelivered event has one effect (inbox);
+- a poison message goes to the dead-letter topic with its error, and the next one is handled;
+- a consumer restarted mid-stream loses nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import date
+from decimal import Decimal
+
+import asyncpg
+import pytest
+
+from shared import topics
+from shared.consumer import handle_once
+from shared.db import create_pool, migrate
+from shared.events import Buyer, SaleLine, SaleRecorded, SaleRecordedData
+from shared.outbox import OutboxRelay, add_to_outbox, kafka_headers, new_producer
+from shared.runtime import ServiceRuntime, ensure_topics
+from shared.settings import ServiceSettings
+from tests.support.kafka import TopicProbe, produce
+from tests.support.stack import Stack
+
+pytestmark = pytest.mark.integration
+
+
+def sale(number: str) -> SaleRecorded:
+    return SaleRecorded(
+        producer="test",
+        key=f"PA/{number}",
+        data=SaleRecordedData(
+            document_type="PA",
+            document_number=number,
+            issued_on=date(2025, 5, 1),
+            buyer=Buyer(type="consumer"),
+            total=Decimal("99.90"),
+            lines=(
+                SaleLine(
+                    line_no=1,
+                    ean="5901234123457",
+                    sku="SKU-1",
+                    name="Kabel USB-C",
+                    brand="Other",
+                    category="cable",
+                    quantity=1,
+                    unit_price=Decimal("99.90"),
+                ),
+            ),
+        ),
+    )
+
+
+@pytest.fixture
+async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
+    pool = await create_pool(database_url)
+    await migrate(pool)
+    yield pool
+    await pool.close()
+
+
+@pytest.fixture
+async def relay(stack: Stack, pool: asyncpg.Pool) -> AsyncIterator[OutboxRelay]:
+    await ensure_topics(stack.kafka_bootstrap)
+    producer = new_producer(stack.kafka_bootstrap, "test-relay")
+    await producer.start()
+    relay = OutboxRelay(pool, producer, poll_interval=0.2)
+    await relay.start()
+    yield relay
+    await relay.stop()
+    await producer.stop()
+
+
+async def test_outbox_publishes_after_commit_and_never_after_rollback(
+    stack: Stack, pool: asyncpg.Pool, relay: OutboxRelay
+) -> None:
+    committed, rolled_back = sale("C-1"), sale("R-1")
+    async with TopicProbe(stack.kafka_bootstrap, topics.SALES) as probe:
+        async with pool.acquire() as conn, conn.transaction():
+            await add_to_outbox(conn, committed)
+        with pytest.raises(RuntimeError):
+            async with pool.acquire() as conn, conn.transaction():
+                await add_to_outbox(conn, rolled_back)
+                raise RuntimeError("the state change failed")
+
+        [published] = await probe.wait_for(
+            lambda body, _: body["event_id"] == str(committed.event_id)
+        )
+        await probe.settle(1.5)
+
+    assert published["data"]["document_number"] == "C-1"
+    seen = {json.loads(r.value)["event_id"] for r in probe.records if r.value}
+    assert str(rolled_back.event_id) not in seen
+    record = next(
+        r for r in probe.records if json.loads(r.value)["event_id"] == str(committed.event_id)
+    )
+    assert record.key == b"PA/C-1"
+    assert dict(record.headers)["correlation_id"] == str(committed.correlation_id).encode()
+    published_at = await pool.fetchval(
+        "SELECT published_at FROM outbox WHERE event_id = $1", committed.event_id
+    )
+    assert published_at is not None
+    assert (
+        await pool.fetchval("SELECT count(*) FROM outbox WHERE event_id = $1", rolled_back.event_id)
+        == 0
+    )
+
+
+async def test_outbox_keeps_the_order_of_one_aggregate(
+    stack: Stack, pool: asyncpg.Pool, relay: OutboxRelay
+) -> None:
+    key = f"PA/ORDER-{uuid.uuid4().hex[:6]}"
+    events = [sale(f"ORDER-{i}").model_copy(update={"key": key}) for i in range(30)]
+    async with TopicProbe(stack.kafka_bootstrap, topics.SALES) as probe:
+        for event in events:
+            async with pool.acquire() as conn, conn.transaction():
+                await add_to_outbox(conn, event)
+        received = await probe.wait_for(lambda body, _: body["key"] == key, count=30)
+    assert [body["event_id"] for body in received] == [str(e.event_id) for e in events]
+
+
+class Recorder:
+    """A consumer's effect: one row per handled sale, plus the inbox row."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+
+    async def effect(self, conn: asyncpg.Connection, event: SaleRecorded) -> None:
+        await conn.execute(
+            "INSERT INTO effects (event_id, document_number) VALUES ($1, $2)",
+            event.event_id,
+            event.data.document_number,
+        )
+
+    async def count(self, document_number: str | None = None) -> int:
+        if document_number is None:
+            return int(await self.pool.fetchval("SELECT count(*) FROM effects"))
+        return int(
+            await self.pool.fetchval(
+                "SELECT count(*) FROM effects WHERE document_number = $1", document_number
+            )
+        )
+
+
+@pytest.fixture
+async def recorder(pool: asyncpg.Pool) -> Recorder:
+    await pool.execute("CREATE TABLE effects (event_id uuid, document_number text)")
+    return Recorder(pool)
+
+
+def consumer_runtime(
+    stack: Stack, database_url: str, topic: str, group: str, recorder: Recorder
+) -> ServiceRuntime:
+    settings = ServiceSettings(
+        kafka_bootstrap_servers=stack.kafka_bootstrap,
+        database_url=database_url,
+        consumer_max_attempts=2,
+    )
+    runtime = ServiceRuntime(group, settings, "shared.migrations")
+
+    @runtime.subscriber(topic, description="test consumer")
+    async def on_sale(event: SaleRecorded) -> None:
+        if event.data.document_number.startswith("POISON"):
+            raise ValueError("this document cannot be handled")
+        await handle_once(runtime.db, group, event, lambda conn: recorder.effect(conn, event))
+
+    return runtime
+
+
+async def wait_until(condition: Callable[[], Awaitable[bool]], timeout: float = 30.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not await condition():
+        if loop.time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.2)
+
+
+async def send(stack: Stack, topic: str, event: SaleRecorded) -> None:
+    await produce(
+        stack.kafka_bootstrap,
+        topic,
+        event.model_dump_json().encode(),
+        key=event.key.encode(),
+        headers=kafka_headers(event.type, str(event.event_id), str(event.correlation_id)),
+    )
+
+
+@pytest.fixture
+async def topic(stack: Stack) -> str:
+    name = f"rma.test.{uuid.uuid4().hex[:8]}"
+    await ensure_topics(stack.kafka_bootstrap, [name], partitions=1)
+    return name
+
+
+async def test_redelivered_event_has_one_effect(
+    stack: Stack, database_url: str, recorder: Recorder, topic: str
+) -> None:
+    event = sale("DUP-1")
+    runtime = consumer_runtime(stack, database_url, topic, f"g-{uuid.uuid4().hex[:6]}", recorder)
+    async with runtime.running():
+        for _ in range(3):  # the relay may publish again after a crash; Kafka may redeliver
+            await send(stack, topic, event)
+        await send(stack, topic, sale("AFTER-DUP"))
+        await wait_until(lambda: _has(recorder, "AFTER-DUP"))
+    assert await recorder.count("DUP-1") == 1
+    inbox_rows = await recorder.pool.fetchval(
+        "SELECT count(*) FROM inbox WHERE event_id = $1", event.event_id
+    )
+    assert inbox_rows == 1
+
+
+async def _has(recorder: Recorder, number: str) -> bool:
+    return await recorder.count(number) > 0
+
+
+async def test_poison_message_goes_to_dead_letter_and_the_next_is_handled(
+    stack: Stack, database_url: str, recorder: Recorder, topic: str
+) -> None:
+    runtime = consumer_runtime(stack, database_url, topic, f"g-{uuid.uuid4().hex[:6]}", recorder)
+    poison = sale("POISON-1")
+    async with (
+        TopicProbe(stack.kafka_bootstrap, topics.DEAD_LETTER) as dead_letters,
+        runtime.running(),
+    ):
+        await produce(stack.kafka_bootstrap, topic, b"{not json", key=b"garbage")
+        await send(stack, topic, poison)
+        await send(stack, topic, sale("HEALTHY-1"))
+        await wait_until(lambda: _has(recorder, "HEALTHY-1"))
+        letters = await dead_letters.wait_for(
+            lambda _, record: (
+                dict(record.headers).get("dead_letter_source_topic") == topic.encode()
+            ),
+            count=1,
+        )
+        await dead_letters.settle(1.0)
+    by_source = [
+        record
+        for record in dead_letters.records
+        if dict(record.headers).get("dead_letter_source_topic") == topic.encode()
+    ]
+    assert len(letters) == 1  # the JSON one; the garbage one is not a dict body
+    assert len(by_source) == 2
+    errors = {
+        record.value: dict(record.headers)["dead_letter_error"].decode() for record in by_source
+    }
+    assert "cannot be handled" in errors[poison.model_dump_json().encode()]
+    assert b"{not json" in errors
+    assert await recorder.count("POISON-1") == 0
+    assert await recorder.count("HEALTHY-1") == 1
+
+
+async def test_consumer_restarted_mid_stream_loses_nothing(
+    stack: Stack, database_url: str, recorder: Recorder, topic: str
+) -> None:
+    group = f"g-{uuid.uuid4().hex[:6]}"
+    events = [sale(f"STREAM-{i}") for i in range(200)]
+    producing = asyncio.create_task(_produce_all(stack, topic, events))
+    first = consumer_runtime(stack, database_url, topic, group, recorder)
+    async with first.running():
+        await wait_until(lambda: _at_least(recorder, 20))
+    # Stopped mid-stream; a new instance of the same group picks up from the committed offset.
+    second = consumer_runtime(stack, database_url, topic, group, recorder)
+    async with second.running():
+        await producing
+        await wait_until(lambda: _at_least(recorder, len(events)), timeout=60)
+        await asyncio.sleep(1)
+    assert await recorder.count() == len(events)
+    distinct = await recorder.pool.fetchval("SELECT count(DISTINCT event_id) FROM effects")
+    assert distinct == len(events)
+
+
+async def _at_least(recorder: Recorder, count: int) -> bool:
+    return await recorder.count() >= count
+
+
+async def _produce_all(stack: Stack, topic: str, events: list[SaleRecorded]) -> None:
+    for event in events:
+        await send(stack, topic, event)

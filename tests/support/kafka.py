@@ -1,0 +1,99 @@
+"""Reading real Kafka topics from a test: a probe that sees everything produced after it opened."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+
+
+class TopicProbe:
+    """Assigned to every partition of a topic at its current end, so nothing is missed."""
+
+    def __init__(self, bootstrap: str, topic: str) -> None:
+        self._topic = topic
+        self._consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+        self.records: list[ConsumerRecord[bytes, bytes]] = []
+
+    async def __aenter__(self) -> TopicProbe:
+        await self._consumer.start()
+        partitions = None
+        for _ in range(50):
+            partitions = self._consumer.partitions_for_topic(self._topic)
+            if partitions:
+                break
+            await self._consumer._client.force_metadata_update()  # topic just created
+            await asyncio.sleep(0.2)
+        assert partitions, f"topic {self._topic} has no partitions"
+        assigned = [TopicPartition(self._topic, p) for p in partitions]
+        self._consumer.assign(assigned)
+        await self._consumer.seek_to_end(*assigned)
+        for tp in assigned:
+            await self._consumer.position(tp)  # resolve the end offset now, before the action
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self._consumer.stop()
+
+    async def wait_for(
+        self,
+        predicate: Callable[[dict[str, Any], ConsumerRecord[bytes, bytes]], bool],
+        *,
+        count: int = 1,
+        timeout: float = 30.0,
+    ) -> list[dict[str, Any]]:
+        """Collect messages until `count` match, then return the matching bodies (JSON)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            matching = [
+                body
+                for record, body in ((r, _decode(r)) for r in self.records)
+                if body is not None and predicate(body, record)
+            ]
+            if len(matching) >= count:
+                return matching
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise AssertionError(
+                    f"{len(matching)} of {count} expected messages on {self._topic} "
+                    f"after {timeout}s; saw {len(self.records)} messages"
+                )
+            batch = await self._consumer.getmany(timeout_ms=int(min(remaining, 0.5) * 1000))
+            for records in batch.values():
+                self.records.extend(records)
+
+    async def settle(self, seconds: float) -> None:
+        """Keep reading for a while, to show that nothing more arrives."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        while (remaining := deadline - loop.time()) > 0:
+            batch = await self._consumer.getmany(timeout_ms=int(min(remaining, 0.5) * 1000))
+            for records in batch.values():
+                self.records.extend(records)
+
+
+def _decode(record: ConsumerRecord[bytes, bytes]) -> dict[str, Any] | None:
+    try:
+        body = json.loads(record.value or b"")
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
+
+
+async def produce(
+    bootstrap: str,
+    topic: str,
+    value: bytes,
+    key: bytes | None = None,
+    headers: list[tuple[str, bytes]] | None = None,
+) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all")
+    await producer.start()
+    try:
+        await producer.send_and_wait(topic, value=value, key=key, headers=headers or [])
+    finally:
+        await producer.stop()

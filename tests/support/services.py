@@ -1,0 +1,106 @@
+"""The four services as real processes, each with its own new database, on test ports."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from tests.support.stack import REPO, STATE_DIR, Stack
+
+SERVICE_PORTS = {"accounts": 18001, "claims": 18002, "warranty": 18003, "notifications": 18004}
+
+
+@dataclass
+class RunningServices:
+    stack: Stack
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    logs: dict[str, Path] = field(default_factory=dict)
+
+    def url(self, service: str) -> str:
+        return f"http://127.0.0.1:{SERVICE_PORTS[service]}"
+
+    def database_url(self, service: str) -> str:
+        return f"{self.stack.postgres_url}/rma_e2e_{self.run_id}_{service}"
+
+    def environment(self, service: str) -> dict[str, str]:
+        keys = self.stack.keys_dir
+        return {
+            **os.environ,
+            "RMA_ENVIRONMENT": "test",
+            "RMA_KAFKA_BOOTSTRAP_SERVERS": self.stack.kafka_bootstrap,
+            "RMA_DATABASE_URL": self.database_url(service),
+            "RMA_HTTP_PORT": str(SERVICE_PORTS[service]),
+            "RMA_LOG_FORMAT": "json",
+            "RMA_TOKEN_PUBLIC_KEY_FILE": str(keys / "token_public.pem"),
+            "RMA_TOKEN_PRIVATE_KEY_FILE": str(keys / "token_private.pem"),
+            "RMA_SEAL_PUBLIC_KEY_FILE": str(keys / "seal_public.pem"),
+            "RMA_SEAL_PRIVATE_KEY_FILE": str(keys / "seal_private.pem"),
+            "RMA_PUBLIC_BASE_URL": self.url("accounts"),
+            "RMA_SMTP_HOST": self.stack.smtp_host,
+            "RMA_SMTP_PORT": str(self.stack.smtp_port),
+            "RMA_SMTP_FIRST_RETRY_SECONDS": "0.5",
+        }
+
+    def start(self, service: str) -> None:
+        log_dir = STATE_DIR / "logs" / self.run_id
+        log_dir.mkdir(parents=True, exist_ok=True)
+        self.logs[service] = log_dir / f"{service}.log"
+        with self.logs[service].open("ab") as log:
+            self.processes[service] = subprocess.Popen(
+                [sys.executable, "-m", f"services.{service}"],
+                cwd=REPO,
+                env=self.environment(service),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+
+    def wait_healthy(self, service: str, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            process = self.processes[service]
+            if process.poll() is not None:
+                raise RuntimeError(
+                    f"{service} exited with {process.returncode}:\n{self.tail(service)}"
+                )
+            try:
+                if httpx.get(f"{self.url(service)}/health", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.3)
+        raise RuntimeError(f"{service} not healthy after {timeout}s:\n{self.tail(service)}")
+
+    def stop(self, service: str) -> None:
+        process = self.processes.pop(service, None)
+        if process is None:
+            return
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    def tail(self, service: str, lines: int = 60) -> str:
+        path = self.logs.get(service)
+        if path is None or not path.exists():
+            return "(no log)"
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+    def start_all(self) -> None:
+        for service in SERVICE_PORTS:
+            self.start(service)
+        for service in SERVICE_PORTS:
+            self.wait_healthy(service)
+
+    def stop_all(self) -> None:
+        for service in list(self.processes):
+            self.stop(service)
