@@ -9,12 +9,20 @@ import asyncpg
 import pytest
 
 from tests.support.mailbox import Mailbox
-from tests.support.stack import ContainerStack, Stack, docker_engine_answers, start_local_stack
+from tests.support.stack import (
+    ContainerStack,
+    Stack,
+    docker_engine_answers,
+    external_stack,
+    start_local_stack,
+)
 
 
 @pytest.fixture(scope="session")
 def stack() -> Iterator[Stack]:
-    if docker_engine_answers():
+    if (existing := external_stack()) is not None:
+        yield existing
+    elif docker_engine_answers():
         containers = ContainerStack()
         yield containers.start()
         containers.stop()

@@ -87,6 +87,26 @@ def _ensure_keys() -> Path:
     return keys
 
 
+def external_stack() -> Stack | None:
+    """Servers someone already runs, named by RMA_TEST_KAFKA_BOOTSTRAP and RMA_TEST_POSTGRES_URL."""
+    kafka, postgres = (
+        os.environ.get("RMA_TEST_KAFKA_BOOTSTRAP"),
+        os.environ.get("RMA_TEST_POSTGRES_URL"),
+    )
+    if not (kafka and postgres):
+        return None
+    return Stack(
+        kafka_bootstrap=kafka,
+        postgres_url=postgres.rstrip("/"),
+        smtp_host="127.0.0.1",
+        smtp_port=int(os.environ.get("RMA_TEST_SMTP_PORT", TEST_PORTS["SMTP_PORT"])),
+        mailbox_url=os.environ.get(
+            "RMA_TEST_MAILBOX_URL", f"http://127.0.0.1:{TEST_PORTS['MAILBOX_HTTP_PORT']}"
+        ),
+        keys_dir=_ensure_keys(),
+    )
+
+
 def start_local_stack() -> Stack:
     _run_script("kafka.sh", "up")
     _run_script("postgres.sh", "up")

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# `make test`: real Kafka, PostgreSQL and SMTP on test ports (never those of `make run`), then pytest.
+# Usage: test.sh [pytest arguments]   RMA_KEEP_TEST_STACK=1 leaves the servers running afterwards.
+COMPONENT=test
+source "$(dirname "$0")/common.sh"
+
+export RMA_STATE_DIR="$REPO_ROOT/.run/test"
+export KAFKA_PORT=19092 KAFKA_CONTROLLER_PORT=19093
+export PG_PORT=15433 PG_CLUSTER=rmatest RMA_DATABASES=""
+export SMTP_PORT=11025 MAILBOX_HTTP_PORT=18025
+require_venv
+
+started=()
+stop_started() {
+  [[ ${RMA_KEEP_TEST_STACK:-0} == 1 ]] && return 0
+  local component
+  for component in "${started[@]}"; do bash "$REPO_ROOT/deploy/scripts/$component.sh" down || true; done
+}
+trap stop_started EXIT
+
+if docker info >/dev/null 2>&1; then
+  info "a Docker engine answers: Kafka and PostgreSQL come from testcontainers"
+  components=(mailbox)
+else
+  components=(kafka postgres mailbox)
+fi
+for component in "${components[@]}"; do
+  if ! bash "$REPO_ROOT/deploy/scripts/$component.sh" status >/dev/null 2>&1; then
+    bash "$REPO_ROOT/deploy/scripts/$component.sh" up
+    started+=("$component")
+  fi
+done
+
+cd "$REPO_ROOT"
+"$PYTHON" -m pytest "${@:-tests}"
