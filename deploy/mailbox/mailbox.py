@@ -86,7 +86,7 @@ class Handler:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         if (code := self.store.take_failure()) is not None:
             return f"{code} Mailbox temporarily refusing messages (test mode)"
         content = envelope.original_content or b""
