@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from collections.abc import MutableMapping
 from typing import Any
@@ -26,11 +27,18 @@ SECRET_KEYS = frozenset(
 )
 
 
+# Secrets inside text, such as the query string of an access-log line.
+_SECRET_IN_TEXT = re.compile(r"((?:token|password|api_key|secret)=)[^&\s\"']+", re.IGNORECASE)
+
+
 def _redact_secrets(
     _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
 ) -> MutableMapping[str, Any]:
     for key in event_dict.keys() & SECRET_KEYS:
         event_dict[key] = "***"
+    message = event_dict.get("event")
+    if isinstance(message, str):
+        event_dict["event"] = _SECRET_IN_TEXT.sub(r"\1***", message)
     return event_dict
 
 

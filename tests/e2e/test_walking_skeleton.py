@@ -170,3 +170,9 @@ async def test_register_activate_claim_and_assess(
         )
         assert shown.json()["assessment"]["rule"] == "dji-standard"
         assert shown.json()["status"] == "submitted"
+
+    # Neither the password nor the activation secret reached any service's log.
+    for service in ("accounts", "claims", "warranty", "notifications"):
+        log = services.logs[service].read_text()
+        assert token not in log, service
+        assert "Tajne-Haslo-123" not in log, service

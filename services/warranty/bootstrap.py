@@ -1,0 +1,37 @@
+"""Wires the warranty service."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from services.warranty import handlers
+from services.warranty.entrypoints import consumers, http
+from services.warranty.settings import WarrantySettings
+from shared import topics
+from shared.errors import install_error_handlers
+from shared.events import WarrantyEvent
+from shared.runtime import ServiceRuntime, create_app
+
+
+def build_app(settings: WarrantySettings | None = None) -> FastAPI:
+    settings = settings or WarrantySettings()
+    runtime = ServiceRuntime("warranty", settings, "services.warranty.migrations")
+    consumers.register_consumers(runtime)
+    runtime.publishes(
+        topics.WARRANTY,
+        WarrantyEvent,
+        description="WarrantyAssessed (key: claim id), ProductRegistered (key: registration id)",
+    )
+    app = create_app(
+        runtime,
+        title="RMA warranty",
+        description="Warranty rules, the support-period check by EAN and claim assessments.",
+    )
+
+    async def attach_context(rt: ServiceRuntime) -> None:
+        app.state.warranty = handlers.WarrantyContext(pool=rt.db)
+
+    runtime.on_started.append(attach_context)
+    app.include_router(http.router)
+    install_error_handlers(app)
+    return app

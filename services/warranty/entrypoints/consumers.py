@@ -1,0 +1,24 @@
+"""Kafka entry points of warranty."""
+
+from __future__ import annotations
+
+from services.warranty import handlers
+from shared import topics
+from shared.consumer import handle_once
+from shared.events import ClaimCreated, ClaimsEvent, SaleRecorded
+from shared.runtime import ServiceRuntime
+
+
+def register_consumers(runtime: ServiceRuntime) -> None:
+    @runtime.subscriber(topics.SALES, description="Product catalogue and last sale dates")
+    async def on_sale_recorded(event: SaleRecorded) -> None:
+        await handle_once(
+            runtime.db, runtime.name, event, lambda conn: handlers.record_sale(conn, event)
+        )
+
+    @runtime.subscriber(topics.CLAIMS, description="Assesses every new claim")
+    async def on_claim_event(event: ClaimsEvent) -> None:
+        if isinstance(event, ClaimCreated):
+            await handle_once(
+                runtime.db, runtime.name, event, lambda conn: handlers.assess_claim(conn, event)
+            )
