@@ -44,8 +44,16 @@ def preferred_language(request: Request) -> str:
 
 _FIELD_MESSAGES: dict[str, Message] = {
     "missing": Message("To pole jest wymagane.", "This field is required."),
-    "string_too_short": Message("To pole nie może być puste.", "This field cannot be empty."),
-    "string_too_long": Message("Wartość jest za długa.", "The value is too long."),
+    "string_too_short": Message(
+        "Wartość jest za krótka (minimalna długość: {min_length}).",
+        "The value is too short (at least {min_length} characters).",
+    ),
+    "string_too_long": Message(
+        "Wartość jest za długa (maksymalna długość: {max_length}).",
+        "The value is too long (at most {max_length} characters).",
+    ),
+    "greater_than_equal": Message("Wartość jest za mała.", "The value is too small."),
+    "int_parsing": Message("Podaj liczbę całkowitą.", "Enter a whole number."),
     "value_error": Message("Nieprawidłowa wartość.", "Invalid value."),
     "literal_error": Message("Wybierz jedną z dozwolonych wartości.", "Choose an allowed value."),
     "enum": Message("Wybierz jedną z dozwolonych wartości.", "Choose an allowed value."),
@@ -81,7 +89,8 @@ def install_error_handlers(app: FastAPI) -> None:
                 # Our own validators raise ValueError with a Polish message.
                 text = str(item["msg"]).removeprefix("Value error, ")
             else:
-                text = (known or _FIELD_MESSAGES["value_error"]).in_language(language)
+                template = (known or _FIELD_MESSAGES["value_error"]).in_language(language)
+                text = template.format(**item.get("ctx", {}))
             errors.append({"field": ".".join(location) or None, "code": kind, "message": text})
         summary = "Popraw zaznaczone pola." if language == "pl" else "Please correct the fields."
         return JSONResponse({"detail": summary, "errors": errors}, status_code=422)
