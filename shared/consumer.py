@@ -27,6 +27,7 @@ from faststream.kafka import KafkaBroker
 from faststream.message import StreamMessage
 
 from shared import topics
+from shared.db import Conn
 from shared.events import Event
 from shared.logging import get_logger
 
@@ -48,7 +49,7 @@ async def handle_once(
     pool: asyncpg.Pool,
     consumer: str,
     event: Event,
-    effect: Callable[[asyncpg.Connection], Awaitable[None]],
+    effect: Callable[[Conn], Awaitable[None]],
 ) -> bool:
     """Run `effect` in one transaction with the inbox row; False if the event was handled before."""
     async with pool.acquire() as conn, conn.transaction():

@@ -17,7 +17,9 @@ from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
+from asyncpg.pool import PoolConnectionProxy
 
+from shared.db import Conn
 from shared.events import Event
 from shared.logging import get_logger
 
@@ -28,7 +30,7 @@ _NOTIFY_CHANNEL = "outbox"
 _RELAY_LOCK_ID = 727_002
 
 
-async def add_to_outbox(conn: asyncpg.Connection, *events: Event) -> None:
+async def add_to_outbox(conn: Conn, *events: Event) -> None:
     """Record events for publication; call inside the transaction that changes the state."""
     for event in events:
         await conn.execute(
@@ -84,7 +86,7 @@ class OutboxRelay:
         self._retention_days = retention_days
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self._listener: asyncpg.Connection | None = None
+        self._listener: PoolConnectionProxy[asyncpg.Record] | None = None
 
     async def start(self) -> None:
         self._listener = await self._pool.acquire()

@@ -13,7 +13,7 @@ import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -33,6 +33,7 @@ from shared.outbox import OutboxRelay, new_producer
 from shared.settings import ServiceSettings
 
 log = get_logger(__name__)
+Handler = TypeVar("Handler", bound=Callable[..., Awaitable[None]])
 
 
 async def ensure_topics(
@@ -88,15 +89,16 @@ class ServiceRuntime:
             raise RuntimeError(f"{self.name}: the database pool is not started")
         return self.pool
 
-    def subscriber(self, topic: str, *, description: str) -> Any:
+    def subscriber(self, topic: str, *, description: str) -> Callable[[Handler], Handler]:
         """A consumer of `topic` in this service's group, committing only after its effect."""
-        return self.broker.subscriber(
+        decorator: Callable[[Handler], Handler] = self.broker.subscriber(  # type: ignore[assignment]
             topic,
             group_id=self.name,
             ack_policy=AckPolicy.NACK_ON_ERROR,
             auto_offset_reset="earliest",
             description=description,
         )
+        return decorator
 
     def publishes(self, topic: str, schema: Any, *, description: str) -> None:
         """Declare, for the AsyncAPI document, events this service publishes (via its outbox)."""

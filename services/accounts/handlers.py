@@ -18,6 +18,7 @@ from services.accounts import domain
 from services.accounts.adapters import repository
 from services.accounts.settings import AccountsSettings
 from shared.auth import Principal, issue_token
+from shared.db import Conn
 from shared.errors import Message
 from shared.events import (
     AccountActivated,
@@ -68,7 +69,7 @@ def _hash_secret(secret: str) -> bytes:
     return hashlib.sha256(secret.encode()).digest()
 
 
-async def record_sale(conn: asyncpg.Connection, event: SaleRecorded) -> None:
+async def record_sale(conn: Conn, event: SaleRecorded) -> None:
     await repository.upsert_sales_document(conn, event.data)
 
 

@@ -11,8 +11,10 @@ import asyncpg
 
 from services.claims import domain
 from services.claims.adapters import repository
+from shared.db import Conn
 from shared.errors import BusinessRuleError, Message
 from shared.events import (
+    BuyerType,
     ClaimCreated,
     ClaimCreatedData,
     ClaimedProduct,
@@ -60,15 +62,15 @@ class NewClaim:
     customer_reference: str | None = None
 
 
-async def record_sale(conn: asyncpg.Connection, event: SaleRecorded) -> None:
+async def record_sale(conn: Conn, event: SaleRecorded) -> None:
     await repository.upsert_sales_document(conn, event.data)
 
 
-async def record_document_owner(conn: asyncpg.Connection, event: DocumentLinked) -> None:
+async def record_document_owner(conn: Conn, event: DocumentLinked) -> None:
     await repository.upsert_document_owner(conn, event.data)
 
 
-async def record_assessment(conn: asyncpg.Connection, event: WarrantyAssessed) -> None:
+async def record_assessment(conn: Conn, event: WarrantyAssessed) -> None:
     await repository.store_assessment(conn, event.data.claim_id, event.data.model_dump(mode="json"))
 
 
@@ -84,7 +86,7 @@ async def create_claim(ctx: ClaimsContext, command: NewClaim, correlation_id: UU
         if command.line_no not in lines:
             raise PRODUCT_NOT_CLAIMABLE
         line = domain.ClaimedLine.from_ledger(lines[command.line_no])
-        buyer_type = "business" if document["account_type"] == "company" else "consumer"
+        buyer_type: BuyerType = "business" if document["account_type"] == "company" else "consumer"
         domain.check_claim_type(command.claim_type, buyer_type, line)
         serial = domain.check_serial_number(line, command.serial_number)
 

@@ -12,12 +12,14 @@ from typing import Protocol
 from uuid import uuid5
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 
 from services.notifications import domain
 from services.notifications.adapters import repository
 from services.notifications.adapters.smtp import build_message
 from services.notifications.adapters.templates import TemplateRenderer
 from services.notifications.settings import NotificationsSettings
+from shared.db import Conn
 from shared.events import Event
 from shared.logging import get_logger
 from shared.sealing import unseal
@@ -41,7 +43,7 @@ class NotificationsContext:
         return f"<{event.event_id}@{self.settings.message_id_domain}>"
 
 
-async def record_email(ctx: NotificationsContext, conn: asyncpg.Connection, event: Event) -> None:
+async def record_email(ctx: NotificationsContext, conn: Conn, event: Event) -> None:
     draft = domain.draft_for(event)
     if draft is None:
         return
@@ -73,7 +75,7 @@ class MailSender:
         self._mailer = mailer
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self._listener: asyncpg.Connection | None = None
+        self._listener: PoolConnectionProxy[asyncpg.Record] | None = None
 
     async def start(self) -> None:
         self._listener = await self._pool.acquire()

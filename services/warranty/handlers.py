@@ -12,8 +12,14 @@ from services.warranty.adapters import repository
 from services.warranty.domain.deadlines import claim_deadlines
 from services.warranty.domain.ean import validate_gtin13
 from services.warranty.domain.eligibility import claim_type_eligibility
-from services.warranty.domain.engine import ProductPurchase, WarrantyVerdict, assess
+from services.warranty.domain.engine import (
+    ProductPurchase,
+    WarrantyVerdict,
+    assess,
+    assess_support_period,
+)
 from services.warranty.domain.products import ProductCategory
+from shared.db import Conn
 from shared.errors import BusinessRuleError, Message
 from shared.events import (
     ClaimCreated,
@@ -35,7 +41,7 @@ class WarrantyContext:
     today: Callable[[], date] = lambda: datetime.now(UTC).date()
 
 
-async def record_sale(conn: asyncpg.Connection, event: SaleRecorded) -> None:
+async def record_sale(conn: Conn, event: SaleRecorded) -> None:
     await repository.record_products_sold(conn, event.data)
 
 
@@ -63,22 +69,17 @@ async def support_period(ctx: WarrantyContext, code: str) -> SupportPeriod:
             field="ean",
             status_code=404,
         )
-    verdict = assess(
-        ProductPurchase(
-            brand=product["brand"],
-            category=ProductCategory.parse(product["category"]),
-            buyer="consumer",
-            sold_on=product["last_sold_on"],
-            outlet=product["outlet"],
-            # The most favourable registration: the period the product can have at best.
-            registered_on=product["last_sold_on"],
-        ),
+    verdict = assess_support_period(
+        product["brand"],
+        ProductCategory.parse(product["category"]),
+        product["last_sold_on"],
         ctx.today(),
+        outlet=product["outlet"],
     )
     return SupportPeriod(ean, product["name"], product["brand"], product["last_sold_on"], verdict)
 
 
-async def assess_claim(conn: asyncpg.Connection, event: ClaimCreated) -> None:
+async def assess_claim(conn: Conn, event: ClaimCreated) -> None:
     claim = event.data
     # Judged on the day the claim was filed, whenever the event is handled.
     claimed_on = event.occurred_at.date()

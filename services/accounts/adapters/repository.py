@@ -9,10 +9,11 @@ from uuid import UUID
 
 import asyncpg
 
+from shared.db import Conn
 from shared.events import SaleRecordedData
 
 
-async def upsert_sales_document(conn: asyncpg.Connection, sale: SaleRecordedData) -> None:
+async def upsert_sales_document(conn: Conn, sale: SaleRecordedData) -> None:
     await conn.execute(
         """INSERT INTO sales_documents (document_type, document_number, issued_on, total,
                                         buyer_type, buyer_vat_country, buyer_tax_id, lines)
@@ -32,9 +33,7 @@ async def upsert_sales_document(conn: asyncpg.Connection, sale: SaleRecordedData
     )
 
 
-async def find_document(
-    conn: asyncpg.Connection, number: str, total: Decimal
-) -> asyncpg.Record | None:
+async def find_document(conn: Conn, number: str, total: Decimal) -> asyncpg.Record | None:
     """The receipt or invoice with this number and total (numbers may repeat across PA and FS)."""
     return await conn.fetchrow(
         """SELECT d.*, l.account_id AS linked_account_id
@@ -49,15 +48,15 @@ async def find_document(
     )
 
 
-async def find_account_by_email(conn: asyncpg.Connection, email: str) -> asyncpg.Record | None:
+async def find_account_by_email(conn: Conn, email: str) -> asyncpg.Record | None:
     return await conn.fetchrow("SELECT * FROM accounts WHERE lower(email) = lower($1)", email)
 
 
-async def get_account(conn: asyncpg.Connection, account_id: UUID) -> asyncpg.Record | None:
+async def get_account(conn: Conn, account_id: UUID) -> asyncpg.Record | None:
     return await conn.fetchrow("SELECT * FROM accounts WHERE account_id = $1", account_id)
 
 
-async def insert_account(conn: asyncpg.Connection, **account: Any) -> bool:
+async def insert_account(conn: Conn, **account: Any) -> bool:
     """False when the email is taken (checked by the unique index, safe under concurrency)."""
     inserted = await conn.fetchval(
         """INSERT INTO accounts (account_id, account_type, full_name, email, password_hash,
@@ -77,7 +76,7 @@ async def insert_account(conn: asyncpg.Connection, **account: Any) -> bool:
 
 
 async def link_document(
-    conn: asyncpg.Connection, document_type: str, document_number: str, account_id: UUID
+    conn: Conn, document_type: str, document_number: str, account_id: UUID
 ) -> bool:
     inserted = await conn.fetchval(
         """INSERT INTO linked_documents (document_type, document_number, account_id)
@@ -90,7 +89,7 @@ async def link_document(
 
 
 async def store_activation_token(
-    conn: asyncpg.Connection, token_hash: bytes, account_id: UUID, expires_at: datetime
+    conn: Conn, token_hash: bytes, account_id: UUID, expires_at: datetime
 ) -> None:
     # A new link invalidates every older one.
     await conn.execute(
@@ -106,9 +105,7 @@ async def store_activation_token(
     )
 
 
-async def use_activation_token(
-    conn: asyncpg.Connection, token_hash: bytes, now: datetime
-) -> UUID | None:
+async def use_activation_token(conn: Conn, token_hash: bytes, now: datetime) -> UUID | None:
     account_id: UUID | None = await conn.fetchval(
         """UPDATE activation_tokens SET used_at = $2
            WHERE token_hash = $1 AND used_at IS NULL AND superseded_at IS NULL
@@ -120,7 +117,7 @@ async def use_activation_token(
     return account_id
 
 
-async def mark_activated(conn: asyncpg.Connection, account_id: UUID, now: datetime) -> bool:
+async def mark_activated(conn: Conn, account_id: UUID, now: datetime) -> bool:
     updated = await conn.fetchval(
         """UPDATE accounts SET activated_at = $2
            WHERE account_id = $1 AND activated_at IS NULL RETURNING true""",

@@ -7,10 +7,11 @@ from uuid import UUID
 
 import asyncpg
 
+from shared.db import Conn
 from shared.events import DocumentLinkedData, SaleRecordedData
 
 
-async def upsert_sales_document(conn: asyncpg.Connection, sale: SaleRecordedData) -> None:
+async def upsert_sales_document(conn: Conn, sale: SaleRecordedData) -> None:
     await conn.execute(
         """INSERT INTO sales_documents (document_type, document_number, issued_on, delivered_on,
                                         buyer_type, lines)
@@ -27,7 +28,7 @@ async def upsert_sales_document(conn: asyncpg.Connection, sale: SaleRecordedData
     )
 
 
-async def upsert_document_owner(conn: asyncpg.Connection, link: DocumentLinkedData) -> None:
+async def upsert_document_owner(conn: Conn, link: DocumentLinkedData) -> None:
     await conn.execute(
         """INSERT INTO document_owners (document_type, document_number, account_id, account_type,
                                         email, language)
@@ -45,7 +46,7 @@ async def upsert_document_owner(conn: asyncpg.Connection, link: DocumentLinkedDa
 
 
 async def find_owned_document(
-    conn: asyncpg.Connection, account_id: UUID, document_type: str, document_number: str
+    conn: Conn, account_id: UUID, document_type: str, document_number: str
 ) -> asyncpg.Record | None:
     return await conn.fetchrow(
         """SELECT d.*, o.email, o.language, o.account_type
@@ -58,7 +59,7 @@ async def find_owned_document(
     )
 
 
-async def next_rma_sequence(conn: asyncpg.Connection, year: int) -> int:
+async def next_rma_sequence(conn: Conn, year: int) -> int:
     value: int = await conn.fetchval(
         """INSERT INTO rma_sequences (year, last_value) VALUES ($1, 1)
            ON CONFLICT (year) DO UPDATE SET last_value = rma_sequences.last_value + 1
@@ -68,7 +69,7 @@ async def next_rma_sequence(conn: asyncpg.Connection, year: int) -> int:
     return value
 
 
-async def insert_claim(conn: asyncpg.Connection, claim: dict[str, Any]) -> None:
+async def insert_claim(conn: Conn, claim: dict[str, Any]) -> None:
     columns = list(claim)
     placeholders = ", ".join(f"${index}" for index in range(1, len(columns) + 1))
     await conn.execute(
@@ -78,7 +79,7 @@ async def insert_claim(conn: asyncpg.Connection, claim: dict[str, Any]) -> None:
 
 
 async def add_timeline_entry(
-    conn: asyncpg.Connection, claim_id: UUID, status: str, actor: str, note: str | None = None
+    conn: Conn, claim_id: UUID, status: str, actor: str, note: str | None = None
 ) -> None:
     await conn.execute(
         "INSERT INTO claim_timeline (claim_id, status, actor, note) VALUES ($1, $2, $3, $4)",
@@ -90,21 +91,21 @@ async def add_timeline_entry(
 
 
 async def get_claim_of_account(
-    conn: asyncpg.Connection, claim_id: UUID, account_id: UUID
+    conn: Conn, claim_id: UUID, account_id: UUID
 ) -> asyncpg.Record | None:
     return await conn.fetchrow(
         "SELECT * FROM claims WHERE claim_id = $1 AND account_id = $2", claim_id, account_id
     )
 
 
-async def timeline(conn: asyncpg.Connection, claim_id: UUID) -> list[asyncpg.Record]:
+async def timeline(conn: Conn, claim_id: UUID) -> list[asyncpg.Record]:
     return await conn.fetch(
         "SELECT status, actor, note, at FROM claim_timeline WHERE claim_id = $1 ORDER BY id",
         claim_id,
     )
 
 
-async def store_assessment(conn: asyncpg.Connection, claim_id: UUID, assessment: Any) -> None:
+async def store_assessment(conn: Conn, claim_id: UUID, assessment: Any) -> None:
     await conn.execute(
         "UPDATE claims SET assessment = $2, updated_at = now() WHERE claim_id = $1",
         claim_id,

@@ -8,8 +8,10 @@ from uuid import UUID
 
 import asyncpg
 
+from shared.db import Conn
 
-async def insert_email(conn: asyncpg.Connection, **email: Any) -> None:
+
+async def insert_email(conn: Conn, **email: Any) -> None:
     await conn.execute(
         """INSERT INTO emails (email_id, event_id, event_type, message_id, recipient, subject,
                                text_body, html_body, attachments, account_id, claim_id, rma_number)
@@ -31,9 +33,7 @@ async def insert_email(conn: asyncpg.Connection, **email: Any) -> None:
     await conn.execute("SELECT pg_notify('emails', '')")
 
 
-async def lock_due_emails(
-    conn: asyncpg.Connection, now: datetime, limit: int
-) -> list[asyncpg.Record]:
+async def lock_due_emails(conn: Conn, now: datetime, limit: int) -> list[asyncpg.Record]:
     return await conn.fetch(
         """SELECT * FROM emails
            WHERE status = 'pending' AND next_attempt_at <= $1
@@ -44,7 +44,7 @@ async def lock_due_emails(
     )
 
 
-async def mark_sent(conn: asyncpg.Connection, email_id: UUID, now: datetime) -> None:
+async def mark_sent(conn: Conn, email_id: UUID, now: datetime) -> None:
     await conn.execute(
         """UPDATE emails SET status = 'sent', sent_at = $2, attempts = attempts + 1,
                              last_error = NULL
@@ -55,7 +55,7 @@ async def mark_sent(conn: asyncpg.Connection, email_id: UUID, now: datetime) -> 
 
 
 async def mark_attempt_failed(
-    conn: asyncpg.Connection, email_id: UUID, error: str, retry_at: datetime | None
+    conn: Conn, email_id: UUID, error: str, retry_at: datetime | None
 ) -> None:
     """Schedule a retry, or mark the email failed for good when `retry_at` is None."""
     await conn.execute(

@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-_TIMEZONE = "Europe/Warsaw"
+_TIMEZONE = ZoneInfo("Europe/Warsaw")
 
 
 @dataclass(frozen=True)

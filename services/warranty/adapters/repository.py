@@ -7,10 +7,11 @@ from uuid import UUID
 
 import asyncpg
 
+from shared.db import Conn
 from shared.events import SaleRecordedData
 
 
-async def record_products_sold(conn: asyncpg.Connection, sale: SaleRecordedData) -> None:
+async def record_products_sold(conn: Conn, sale: SaleRecordedData) -> None:
     """Add the document's products to the catalogue and move their first/last sale dates."""
     await conn.executemany(
         """INSERT INTO products (ean, sku, name, brand, category, outlet, first_sold_on,
@@ -28,11 +29,11 @@ async def record_products_sold(conn: asyncpg.Connection, sale: SaleRecordedData)
     )
 
 
-async def get_product(conn: asyncpg.Connection, ean: str) -> asyncpg.Record | None:
+async def get_product(conn: Conn, ean: str) -> asyncpg.Record | None:
     return await conn.fetchrow("SELECT * FROM products WHERE ean = $1", ean)
 
 
-async def registration_date(conn: asyncpg.Connection, ean: str, serial: str | None) -> Any:
+async def registration_date(conn: Conn, ean: str, serial: str | None) -> Any:
     if serial is None:
         return None
     return await conn.fetchval(
@@ -43,7 +44,7 @@ async def registration_date(conn: asyncpg.Connection, ean: str, serial: str | No
 
 
 async def save_assessment(
-    conn: asyncpg.Connection, claim_id: UUID, rma_number: str, claim: Any, verdict: Any
+    conn: Conn, claim_id: UUID, rma_number: str, claim: Any, verdict: Any
 ) -> None:
     await conn.execute(
         """INSERT INTO assessments (claim_id, rma_number, claim, verdict) VALUES ($1, $2, $3, $4)

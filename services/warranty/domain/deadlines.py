@@ -1,44 +1,59 @@
-"""The deadlines the dashboard tracks for a claim (DESIGN.md, seed 001, consumer rights act)."""
+"""The deadlines the dashboard tracks for a claim (DESIGN.md, seed 001, seed 002).
+
+- complaint_answer: a consumer's complaint is answered within 14 days of filing, or it counts as
+  accepted (consumer rights act art. 7a). Not for returns, which are not complaints.
+- dji_repair: DJI warranty repairs within 60 working days of receipt at the service (seed 001 §7).
+- scooter_repair: Dualtron/Kaabo/Nami warranty repairs within 30 days of acceptance (seed 001 §8).
+- return_refund: a return is refunded within 14 days of receiving the goods back (seed 002).
+
+Repair and refund deadlines run from the parcel's arrival; until then their due date is None.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Literal
 
 from services.warranty.domain.periods import Period, add_working_days, last_day_of_period
-from services.warranty.domain.products import DJI, is_scooter_product, normalise_brand
-from services.warranty.domain.rules import BuyerType
+from services.warranty.domain.products import BuyerType, ClaimType, is_dji, is_scooter_product
 
-COMPLAINT_ANSWER = Period(days=14)  # art. 7a: otherwise the complaint counts as accepted
+DeadlineKind = Literal["complaint_answer", "dji_repair", "scooter_repair", "return_refund"]
+
+COMPLAINT_ANSWER = Period.of_days(14)
 DJI_REPAIR_WORKING_DAYS = 60
-SCOOTER_REPAIR = Period(days=30)
-RETURN_REFUND = Period(days=14)
+SCOOTER_REPAIR = Period.of_days(30)
+RETURN_REFUND = Period.of_days(14)
+
+# Manufacturer's repair deadlines apply to warranty claims, not to statutory non-conformity.
+_DJI_REPAIR_CLAIMS: frozenset[ClaimType] = frozenset({"warranty", "dji"})
+_SCOOTER_REPAIR_CLAIMS: frozenset[ClaimType] = frozenset({"warranty"})
 
 
 @dataclass(frozen=True)
 class ClaimDeadline:
-    kind: str
-    due_on: date | None  # None until the event it is counted from has happened
-    description: str
+    kind: DeadlineKind
+    due_on: date | None  # the last day to act; None until the event it is counted from happens
+    description: str  # one line, Polish
 
 
 def claim_deadlines(
-    claim_type: str,
+    claim_type: ClaimType,
     brand: str,
     buyer: BuyerType,
     claimed_on: date,
     received_on: date | None,
 ) -> list[ClaimDeadline]:
-    deadlines: list[ClaimDeadline] = []
+    """The deadlines of one claim; `received_on` is when the service received the parcel."""
     if claim_type == "return":
-        deadlines.append(
+        return [
             ClaimDeadline(
                 "return_refund",
-                received_on and last_day_of_period(received_on, RETURN_REFUND),
+                None if received_on is None else last_day_of_period(received_on, RETURN_REFUND),
                 "Zwrot pieniędzy w ciągu 14 dni od otrzymania zwracanego towaru.",
             )
-        )
-        return deadlines
+        ]
+    deadlines: list[ClaimDeadline] = []
     if buyer == "consumer":
         deadlines.append(
             ClaimDeadline(
@@ -48,20 +63,22 @@ def claim_deadlines(
                 "za uzasadnioną (art. 7a ustawy o prawach konsumenta).",
             )
         )
-    if normalise_brand(brand) == DJI:
+    if is_dji(brand) and claim_type in _DJI_REPAIR_CLAIMS:
         deadlines.append(
             ClaimDeadline(
                 "dji_repair",
-                received_on and add_working_days(received_on, DJI_REPAIR_WORKING_DAYS),
-                "Naprawa DJI w ciągu 60 dni roboczych od przyjęcia do serwisu.",
+                None
+                if received_on is None
+                else add_working_days(received_on, DJI_REPAIR_WORKING_DAYS),
+                "Naprawa gwarancyjna DJI w ciągu 60 dni roboczych od przyjęcia do serwisu.",
             )
         )
-    elif is_scooter_product(brand):
+    elif is_scooter_product(brand) and claim_type in _SCOOTER_REPAIR_CLAIMS:
         deadlines.append(
             ClaimDeadline(
                 "scooter_repair",
-                received_on and last_day_of_period(received_on, SCOOTER_REPAIR),
-                "Naprawa hulajnogi w ciągu 30 dni od przyjęcia do naprawy.",
+                None if received_on is None else last_day_of_period(received_on, SCOOTER_REPAIR),
+                "Naprawa gwarancyjna hulajnogi w ciągu 30 dni od przyjęcia do naprawy.",
             )
         )
     return deadlines

@@ -1,13 +1,19 @@
-"""The small engine that reads the rules table: first matching row decides."""
+"""The small engine that reads the rules table: the first matching row decides."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from services.warranty.domain.periods import last_day_of_period
-from services.warranty.domain.products import ProductCategory, normalise_brand
-from services.warranty.domain.rules import RULES, BuyerType, WarrantyRule
+from services.warranty.domain.products import (
+    BuyerType,
+    ClaimType,
+    ProductCategory,
+    normalise_brand,
+)
+from services.warranty.domain.rules import RULES, WarrantyRule
 
 
 @dataclass(frozen=True)
@@ -17,84 +23,144 @@ class ProductPurchase:
     brand: str
     category: ProductCategory
     buyer: BuyerType
-    sold_on: date
+    sold_on: date  # the date on the proof of purchase
     delivered_on: date | None = None
-    activated_on: date | None = None
+    activated_on: date | None = None  # DJI outlet products
     outlet: bool = False
-    registered_on: date | None = None
-    installed_by_authorised_service: bool | None = None
-    # Days already spent in warranty repair (extends scooter warranties).
-    repair_days: int = 0
-    claim_type: str | None = None
+    registered_on: date | None = None  # scooter registration, None when not registered
+    installed_by_authorised_service: bool | None = None  # scooter service parts; None: unknown
+    repair_days: int = 0  # total days already spent in warranty repair
+    claim_type: ClaimType | None = None  # when judged for a claim of this type
+
+    def __post_init__(self) -> None:
+        if self.repair_days < 0:
+            raise ValueError("Liczba dni naprawy nie może być ujemna.")
 
 
 @dataclass(frozen=True)
 class WarrantyVerdict:
-    rule: str
+    rule: str  # the id of the row that decided
     starts_on: date
     ends_on: date | None  # the last covered day; None when the product has no warranty
-    covered: bool  # on the day asked about
+    covered: bool  # on `checked_on`
     checked_on: date
-    reason: str
+    reason: str  # one line, Polish
 
 
-def _matches(rule: WarrantyRule, purchase: ProductPurchase) -> bool:
-    brand = normalise_brand(purchase.brand)
-    checks = (
-        rule.brands is None or brand in rule.brands,
-        rule.categories is None or purchase.category in rule.categories,
-        rule.claim_types is None or purchase.claim_type in rule.claim_types,
-        rule.buyer is None or purchase.buyer == rule.buyer,
-        rule.outlet is None or purchase.outlet == rule.outlet,
-        rule.purchased_from is None or purchase.sold_on >= rule.purchased_from,
-        rule.purchased_until is None or purchase.sold_on <= rule.purchased_until,
-        rule.installed_by_authorised_service is None
-        or bool(purchase.installed_by_authorised_service) == rule.installed_by_authorised_service,
-        rule.registered_within is None
-        or (
-            purchase.registered_on is not None
-            and purchase.sold_on
-            <= purchase.registered_on
-            <= last_day_of_period(purchase.sold_on, rule.registered_within)
-        ),
+def _registered_in_time(rule: WarrantyRule, purchase: ProductPurchase) -> bool:
+    assert rule.registration_window is not None  # WarrantyRule checks it
+    registered = purchase.registered_on
+    return registered is not None and (
+        purchase.sold_on
+        <= registered
+        <= last_day_of_period(purchase.sold_on, rule.registration_window)
     )
-    return all(checks)
 
 
-def find_rule(purchase: ProductPurchase) -> WarrantyRule:
-    for rule in RULES:
-        if _matches(rule, purchase):
+def matches(rule: WarrantyRule, purchase: ProductPurchase) -> bool:
+    return (
+        (rule.brands is None or normalise_brand(purchase.brand) in rule.brands)
+        and (rule.categories is None or purchase.category in rule.categories)
+        and (rule.buyer is None or purchase.buyer == rule.buyer)
+        and (rule.claim_types is None or purchase.claim_type in rule.claim_types)
+        and (rule.outlet is None or purchase.outlet == rule.outlet)
+        and (rule.purchased_from is None or purchase.sold_on >= rule.purchased_from)
+        and (rule.purchased_until is None or purchase.sold_on <= rule.purchased_until)
+        and (
+            rule.installed_by_authorised_service is None
+            or bool(purchase.installed_by_authorised_service)
+            == rule.installed_by_authorised_service
+        )
+        and (
+            rule.registered_in_time is None
+            or _registered_in_time(rule, purchase) == rule.registered_in_time
+        )
+    )
+
+
+def find_rule(purchase: ProductPurchase, rules: Sequence[WarrantyRule] = RULES) -> WarrantyRule:
+    for rule in rules:
+        if matches(rule, purchase):
             return rule
-    raise LookupError("the rules table has no catch-all row")  # the table ends with one
+    raise LookupError("the warranty rules table must end with a row without conditions")
 
 
-def _start(rule: WarrantyRule, purchase: ProductPurchase) -> tuple[date, str]:
+def _start(rule: WarrantyRule, purchase: ProductPurchase) -> tuple[date, str | None]:
+    """The day the period runs from, and a note when a missing date had to be replaced."""
     if rule.counted_from == "activation":
         if purchase.activated_on is not None:
-            return purchase.activated_on, ""
-        return purchase.sold_on, " Data aktywacji nieznana: liczymy od daty sprzedaży."
-    if rule.counted_from == "delivery" and purchase.delivered_on is not None:
-        return purchase.delivered_on, ""
-    return purchase.sold_on, ""
+            return purchase.activated_on, None
+        return purchase.sold_on, "Data aktywacji nieznana: liczymy od daty sprzedaży."
+    if rule.counted_from == "delivery":
+        if purchase.delivered_on is not None:
+            return purchase.delivered_on, None
+        return purchase.sold_on, "Data wydania towaru nieznana: liczymy od daty sprzedaży."
+    return purchase.sold_on, None
 
 
-def assess(purchase: ProductPurchase, on: date) -> WarrantyVerdict:
+def _iso(day: date | None) -> str:
+    return day.isoformat() if day is not None else ""
+
+
+def assess(
+    purchase: ProductPurchase, on: date, rules: Sequence[WarrantyRule] = RULES
+) -> WarrantyVerdict:
     """Which rule covers the product, until when, and whether it is covered on `on`."""
-    rule = find_rule(purchase)
+    rule = find_rule(purchase, rules)
     starts_on, note = _start(rule, purchase)
-    if rule.period.is_empty:
-        return WarrantyVerdict(rule.rule_id, starts_on, None, False, on, rule.reason + note)
-    ends_on = last_day_of_period(starts_on, rule.period)
-    if rule.extended_by_repairs and purchase.repair_days > 0:
-        ends_on += timedelta(days=purchase.repair_days)
-    reason = rule.reason.format(period=rule.period.describe_pl(), until=ends_on.isoformat())
-    if rule.extended_by_repairs and purchase.repair_days > 0:
-        reason += f" Przedłużona o {purchase.repair_days} dni naprawy gwarancyjnej."
+    ends_on: date | None = None
+    extension: str | None = None
+    if not rule.period.is_empty:
+        ends_on = last_day_of_period(starts_on, rule.period)
+        if rule.extended_by_repairs and purchase.repair_days:
+            ends_on += timedelta(days=purchase.repair_days)
+            extension = f"Okres przedłużony o {purchase.repair_days} dni naprawy gwarancyjnej."
+    window = rule.registration_window
+    reason = rule.reason.format(
+        period=rule.period.describe_pl(),
+        until=_iso(ends_on),
+        registration_window=window.describe_pl() if window is not None else "",
+        purchased_from=_iso(rule.purchased_from),
+        purchased_until=_iso(rule.purchased_until),
+    )
     return WarrantyVerdict(
         rule=rule.rule_id,
         starts_on=starts_on,
         ends_on=ends_on,
-        covered=starts_on <= on <= ends_on,
+        covered=ends_on is not None and starts_on <= on <= ends_on,
         checked_on=on,
-        reason=reason + note,
+        reason=" ".join(part for part in (reason, extension, note) if part),
     )
+
+
+def assess_support_period(
+    brand: str,
+    category: ProductCategory,
+    last_sold_on: date,
+    on: date,
+    *,
+    outlet: bool = False,
+) -> WarrantyVerdict:
+    """The support-period check by EAN: the best coverage a product sold by the distributor on
+    `last_sold_on` can still have on `on`.
+
+    Nothing is known about the buyer, so the most favourable path is assumed: a consumer, a
+    scooter registered on the day of purchase, a part installed by an authorised service, an
+    outlet product activated and any product delivered on the day of sale.
+    """
+    verdict = assess(
+        ProductPurchase(
+            brand=brand,
+            category=category,
+            buyer="consumer",
+            sold_on=last_sold_on,
+            delivered_on=last_sold_on,
+            activated_on=last_sold_on if outlet else None,
+            outlet=outlet,
+            registered_on=last_sold_on,
+            installed_by_authorised_service=True,
+        ),
+        on,
+    )
+    prefix = f"Ostatnia sprzedaż przez dystrybutora: {last_sold_on.isoformat()}."
+    return replace(verdict, reason=f"{prefix} {verdict.reason}")

@@ -1,11 +1,33 @@
-"""The product vocabulary shared by the catalogue, the rules and the ERP feed."""
+"""The product vocabulary shared by the catalogue, the warranty rules and the ERP feed.
+
+Brands are free, case-insensitive strings ("DJI", "dji " and "Dji" are the same brand); only the
+brands the warranty terms of seed 001 name are constants here. Categories are a closed set, so
+that a rule can name them and a typo cannot silently fall through to the statutory row.
+"""
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal
 
 
 class ProductCategory(StrEnum):
+    """What kind of product a catalogue line is; the value is what travels in events and SQL.
+
+    - ``drone``: a complete aircraft (e.g. a DJI Mavic kit).
+    - ``camera``: a handheld or action camera (DJI Osmo Action, Pocket).
+    - ``gimbal``: a handheld stabiliser (DJI Osmo Mobile, RS).
+    - ``battery``: a battery or accumulator of a drone, camera or gimbal (DJI wear part).
+    - ``cable``: a cable or adapter (DJI wear part).
+    - ``housing``: a housing, shell or cover (DJI wear part).
+    - ``propeller``: a propeller (DJI wear part).
+    - ``accessory``: any other accessory (filters, bags, chargers, controllers sold alone).
+    - ``scooter``: a complete electric scooter (Dualtron, Kaabo, Nami and others).
+    - ``scooter_battery``: a battery or accumulator of an electric scooter.
+    - ``scooter_part``: a service part of an electric scooter (brakes, tyres, controllers...).
+    - ``other``: anything else; unknown categories from the ERP end up here.
+    """
+
     DRONE = "drone"
     CAMERA = "camera"
     GIMBAL = "gimbal"
@@ -28,7 +50,15 @@ class ProductCategory(StrEnum):
             return cls.OTHER
 
 
+# Who bought: a consumer (osoba fizyczna, art. 22¹ KC) or a business (firma, non-consumer).
+BuyerType = Literal["consumer", "business"]
+# The claim types of the claim form: manufacturer's warranty, statutory non-conformity
+# (rękojmia), withdrawal from the contract (zwrot) and the DJI-specific claim.
+ClaimType = Literal["warranty", "non_conformity", "return", "dji"]
+CLAIM_TYPES: tuple[ClaimType, ...] = ("warranty", "non_conformity", "return", "dji")
+
 DJI = "dji"
+# The scooter brands whose warranty terms seed 001 sets out.
 SCOOTER_BRANDS = frozenset({"dualtron", "kaabo", "nami"})
 
 
@@ -36,5 +66,10 @@ def normalise_brand(brand: str) -> str:
     return brand.strip().lower()
 
 
+def is_dji(brand: str) -> bool:
+    return normalise_brand(brand) == DJI
+
+
 def is_scooter_product(brand: str) -> bool:
+    """Whether the brand is one of the scooter brands of seed 001 (any of its categories)."""
     return normalise_brand(brand) in SCOOTER_BRANDS

@@ -1,7 +1,11 @@
 """The warranty rules as data: one row per rule of seed 001 / DESIGN.md, in order of precedence.
 
-The engine takes the first row whose conditions all hold. A condition left as None does not
+The engine takes the first row whose conditions all hold; a condition left as None does not
 constrain. Changing a period, a date boundary or a reason is a change to this table alone.
+
+A reason is a one-line Polish template. The engine fills in `{period}` (e.g. "24 miesiące"),
+`{until}` (the last covered day, ISO), `{registration_window}`, `{purchased_from}` and
+`{purchased_until}` from the row itself, so the text cannot drift away from the numbers.
 """
 
 from __future__ import annotations
@@ -10,83 +14,117 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from services.warranty.domain.periods import Period
-from services.warranty.domain.products import DJI, SCOOTER_BRANDS, ProductCategory
+from services.warranty.domain.periods import NO_PERIOD, Period
+from services.warranty.domain.products import (
+    DJI,
+    SCOOTER_BRANDS,
+    BuyerType,
+    ClaimType,
+    ProductCategory,
+)
 
+# What a period is counted from. "sale" is the date on the proof of purchase (the scooter terms
+# call it the purchase date); "delivery" falls back to the sale date when it is not known.
 CountedFrom = Literal["sale", "activation", "delivery"]
-BuyerType = Literal["consumer", "business"]
 C = ProductCategory
 
 
 @dataclass(frozen=True)
 class WarrantyRule:
     rule_id: str
-    period: Period
+    period: Period  # NO_PERIOD: the product has no warranty under this row
     counted_from: CountedFrom
-    reason: str  # Polish; `{period}` and `{until}` are filled in by the engine
-    brands: frozenset[str] | None = None
+    reason: str
+    # Matching conditions (None: any).
+    brands: frozenset[str] | None = None  # normalised (lower-case) brand names
     categories: frozenset[ProductCategory] | None = None
-    claim_types: frozenset[str] | None = None
     buyer: BuyerType | None = None
+    claim_types: frozenset[ClaimType] | None = None
     outlet: bool | None = None
-    purchased_from: date | None = None
-    purchased_until: date | None = None
-    # Registered within this period from purchase (None: registration does not matter).
-    registered_within: Period | None = None
+    purchased_from: date | None = None  # inclusive, on the sale date
+    purchased_until: date | None = None  # inclusive, on the sale date
+    # Registered (True) or not (False) within `registration_window` of the sale date.
+    registered_in_time: bool | None = None
+    registration_window: Period | None = None
+    # An unknown installer counts as not authorised: the buyer has to show the condition is met.
     installed_by_authorised_service: bool | None = None
+    # Days spent in warranty repair are added to the end of the period.
     extended_by_repairs: bool = False
 
+    def __post_init__(self) -> None:
+        if self.registered_in_time is not None and (
+            self.registration_window is None or self.registration_window.is_empty
+        ):
+            raise ValueError(f"{self.rule_id}: a registration condition needs a window")
+        if (
+            self.purchased_from is not None
+            and self.purchased_until is not None
+            and self.purchased_from > self.purchased_until
+        ):
+            raise ValueError(f"{self.rule_id}: the purchase-date range is empty")
+        if self.brands is not None and any(b != b.strip().lower() for b in self.brands):
+            raise ValueError(f"{self.rule_id}: brands must be normalised (lower case)")
 
-DJI_CONSUMABLES = frozenset({C.BATTERY, C.CABLE, C.HOUSING, C.PROPELLER})
+
+DJI_BRANDS = frozenset({DJI})
+DJI_WEAR_PARTS = frozenset({C.BATTERY, C.CABLE, C.HOUSING, C.PROPELLER})
+SCOOTERS = frozenset({C.SCOOTER})
+SCOOTER_REGISTRATION_WINDOW = Period.of_days(30)
 
 RULES: tuple[WarrantyRule, ...] = (
-    # Statutory non-conformity (rękojmia) does not depend on the brand: 2 years from delivery.
+    # A consumer's statutory non-conformity claim (rękojmia, consumer rights act art. 43c) runs
+    # two years from delivery whatever the brand's own warranty says; business buyers have none.
     WarrantyRule(
         "statutory-non-conformity",
-        Period(months=24),
+        Period.of_months(24),
         "delivery",
-        "Rękojmia za niezgodność towaru z umową: {period} od wydania towaru (do {until}).",
+        "Rękojmia za niezgodność towaru z umową: {period} od wydania towaru (do {until} włącznie).",
         claim_types=frozenset({"non_conformity"}),
+        buyer="consumer",
+    ),
+    # Before the outlet row: a used wear part cannot be covered longer than a new one.
+    WarrantyRule(
+        "dji-consumable",
+        Period.of_months(12),
+        "sale",
+        "Gwarancja DJI na części i akcesoria podlegające zużyciu (akumulatory, kable, obudowy, "
+        "śmigła): {period} od daty sprzedaży (do {until} włącznie).",
+        brands=DJI_BRANDS,
+        categories=DJI_WEAR_PARTS,
     ),
     WarrantyRule(
         "dji-outlet",
-        Period(months=24),
+        Period.of_months(24),
         "activation",
-        "Gwarancja DJI na produkt outletowy (używany): {period} od daty aktywacji (do {until}).",
-        brands=frozenset({DJI}),
+        "Gwarancja DJI na produkt outletowy (używany): {period} od daty aktywacji "
+        "(do {until} włącznie).",
+        brands=DJI_BRANDS,
         outlet=True,
     ),
     WarrantyRule(
-        "dji-consumable",
-        Period(months=12),
-        "sale",
-        "Gwarancja DJI na części i akcesoria zużywające się (akumulatory, kable, obudowy, "
-        "śmigła): {period} od daty sprzedaży (do {until}).",
-        brands=frozenset({DJI}),
-        categories=DJI_CONSUMABLES,
-    ),
-    WarrantyRule(
         "dji-standard",
-        Period(months=24),
+        Period.of_months(24),
         "sale",
-        "Gwarancja DJI: {period} od daty sprzedaży (do {until}).",
-        brands=frozenset({DJI}),
+        "Gwarancja DJI: {period} od daty sprzedaży (do {until} włącznie).",
+        brands=DJI_BRANDS,
     ),
+    # Batteries and service parts come before the scooter rows, whoever bought them.
     WarrantyRule(
         "scooter-battery",
-        Period(months=6),
+        Period.of_months(6),
         "sale",
-        "Baterie i akumulatory hulajnóg: {period} od daty zakupu (do {until}).",
+        "Gwarancja na baterie i akumulatory hulajnóg: {period} od daty zakupu "
+        "(do {until} włącznie).",
         brands=SCOOTER_BRANDS,
         categories=frozenset({C.SCOOTER_BATTERY}),
         extended_by_repairs=True,
     ),
     WarrantyRule(
         "scooter-service-part-authorised",
-        Period(months=12),
+        Period.of_months(12),
         "sale",
-        "Części serwisowe zamontowane przez autoryzowany serwis: {period} od daty zakupu "
-        "(do {until}).",
+        "Gwarancja na części serwisowe zamontowane przez autoryzowany serwis: {period} od daty "
+        "zakupu (do {until} włącznie).",
         brands=SCOOTER_BRANDS,
         categories=frozenset({C.SCOOTER_PART}),
         installed_by_authorised_service=True,
@@ -94,72 +132,80 @@ RULES: tuple[WarrantyRule, ...] = (
     ),
     WarrantyRule(
         "scooter-service-part-unauthorised",
-        Period(),
+        NO_PERIOD,
         "sale",
-        "Części serwisowe zamontowane poza autoryzowanym serwisem nie są objęte gwarancją.",
+        "Części serwisowe zamontowane poza autoryzowanym serwisem gwarancyjnym nie są objęte "
+        "gwarancją.",
         brands=SCOOTER_BRANDS,
         categories=frozenset({C.SCOOTER_PART}),
+        installed_by_authorised_service=False,
     ),
+    # Non-consumers get 12 months whatever the purchase date or registration.
     WarrantyRule(
         "scooter-business",
-        Period(months=12),
+        Period.of_months(12),
         "sale",
-        "Hulajnoga kupiona przez przedsiębiorcę: gwarancja {period} od daty sprzedaży "
-        "(do {until}).",
+        "Gwarancja na hulajnogę dla klienta niebędącego konsumentem: {period} od daty sprzedaży "
+        "(do {until} włącznie).",
         brands=SCOOTER_BRANDS,
-        categories=frozenset({C.SCOOTER}),
+        categories=SCOOTERS,
         buyer="business",
         extended_by_repairs=True,
     ),
     WarrantyRule(
         "scooter-until-2020-02-29",
-        Period(months=12),
+        Period.of_months(12),
         "sale",
-        "Hulajnoga kupiona do 29.02.2020: gwarancja {period} od daty zakupu (do {until}).",
+        "Gwarancja na hulajnogę kupioną do {purchased_until}: {period} od daty zakupu "
+        "(do {until} włącznie).",
         brands=SCOOTER_BRANDS,
-        categories=frozenset({C.SCOOTER}),
+        categories=SCOOTERS,
         purchased_until=date(2020, 2, 29),
         extended_by_repairs=True,
     ),
     WarrantyRule(
         "scooter-2020-03-01-to-2021-02-28",
-        Period(months=24),
+        Period.of_months(24),
         "sale",
-        "Hulajnoga kupiona od 01.03.2020 do 28.02.2021: gwarancja {period} od daty zakupu "
-        "(do {until}).",
+        "Gwarancja na hulajnogę kupioną od {purchased_from} do {purchased_until}: {period} od "
+        "daty zakupu (do {until} włącznie).",
         brands=SCOOTER_BRANDS,
-        categories=frozenset({C.SCOOTER}),
+        categories=SCOOTERS,
         purchased_from=date(2020, 3, 1),
         purchased_until=date(2021, 2, 28),
         extended_by_repairs=True,
     ),
     WarrantyRule(
         "scooter-registered",
-        Period(months=24),
+        Period.of_months(24),
         "sale",
-        "Hulajnoga zarejestrowana w ciągu 30 dni od zakupu: gwarancja {period} od daty zakupu "
-        "(do {until}).",
+        "Gwarancja na hulajnogę zarejestrowaną w ciągu {registration_window} od zakupu: "
+        "{period} od daty zakupu (do {until} włącznie).",
         brands=SCOOTER_BRANDS,
-        categories=frozenset({C.SCOOTER}),
+        categories=SCOOTERS,
         purchased_from=date(2021, 3, 1),
-        registered_within=Period(days=30),
+        registered_in_time=True,
+        registration_window=SCOOTER_REGISTRATION_WINDOW,
         extended_by_repairs=True,
     ),
     WarrantyRule(
         "scooter-unregistered",
-        Period(months=12),
+        Period.of_months(12),
         "sale",
-        "Hulajnoga niezarejestrowana w ciągu 30 dni od zakupu: gwarancja skrócona do {period} "
-        "od daty zakupu (do {until}).",
+        "Hulajnoga niezarejestrowana w ciągu {registration_window} od zakupu: gwarancja skrócona "
+        "do {period} od daty zakupu (do {until} włącznie).",
         brands=SCOOTER_BRANDS,
-        categories=frozenset({C.SCOOTER}),
+        categories=SCOOTERS,
         purchased_from=date(2021, 3, 1),
+        registered_in_time=False,
+        registration_window=SCOOTER_REGISTRATION_WINDOW,
         extended_by_repairs=True,
     ),
+    # The catch-all: the engine relies on the table ending with a row without conditions.
     WarrantyRule(
         "statutory",
-        Period(months=24),
+        Period.of_months(24),
         "delivery",
-        "Gwarancja ustawowa: {period} od wydania towaru (do {until}).",
+        "Gwarancja ustawowa: {period} od wydania towaru (do {until} włącznie).",
     ),
 )
