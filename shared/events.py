@@ -110,12 +110,76 @@ class DocumentLinkedData(Contract):
     language: Language = "pl"
     document_type: DocumentType
     document_number: str
+    at_registration: bool = Field(
+        default=False, description="Linked by the registration itself (its email says so already)"
+    )
 
 
 class DocumentLinked(Event):
     topic: ClassVar[str] = topics.ACCOUNTS
     type: Literal["DocumentLinked"] = "DocumentLinked"
     data: DocumentLinkedData
+
+
+class AccountActivationLinkIssuedData(Contract):
+    """A new activation link was asked for; the previous one no longer works."""
+
+    account_id: UUID
+    full_name: str
+    email: EmailStr
+    language: Language = "pl"
+    activation_link_sealed: str
+    activation_expires_at: AwareDatetime
+
+
+class AccountActivationLinkIssued(Event):
+    topic: ClassVar[str] = topics.ACCOUNTS
+    type: Literal["AccountActivationLinkIssued"] = "AccountActivationLinkIssued"
+    data: AccountActivationLinkIssuedData
+
+
+class PasswordResetRequestedData(Contract):
+    account_id: UUID
+    full_name: str
+    email: EmailStr
+    language: Language = "pl"
+    reset_link_sealed: str = Field(description="Reset link sealed for the notifications service")
+    reset_expires_at: AwareDatetime
+
+
+class PasswordResetRequested(Event):
+    topic: ClassVar[str] = topics.ACCOUNTS
+    type: Literal["PasswordResetRequested"] = "PasswordResetRequested"
+    data: PasswordResetRequestedData
+
+
+class EmailChangeRequestedData(Contract):
+    account_id: UUID
+    full_name: str
+    new_email: EmailStr = Field(description="The confirmation goes to the new address")
+    language: Language = "pl"
+    confirmation_link_sealed: str
+    confirmation_expires_at: AwareDatetime
+
+
+class EmailChangeRequested(Event):
+    topic: ClassVar[str] = topics.ACCOUNTS
+    type: Literal["EmailChangeRequested"] = "EmailChangeRequested"
+    data: EmailChangeRequestedData
+
+
+class AccountEmailChangedData(Contract):
+    account_id: UUID
+    full_name: str
+    old_email: EmailStr
+    email: EmailStr
+    language: Language = "pl"
+
+
+class AccountEmailChanged(Event):
+    topic: ClassVar[str] = topics.ACCOUNTS
+    type: Literal["AccountEmailChanged"] = "AccountEmailChanged"
+    data: AccountEmailChangedData
 
 
 # --- sales ledger (fed by the ERP) ---------------------------------------------------------
@@ -319,7 +383,14 @@ class ProductRegistered(Event):
 # --- one union per topic, so a subscriber can take every event of its topic ---------------
 
 AccountsEvent = Annotated[
-    AccountRegistered | AccountActivated | DocumentLinked, Field(discriminator="type")
+    AccountRegistered
+    | AccountActivated
+    | DocumentLinked
+    | AccountActivationLinkIssued
+    | PasswordResetRequested
+    | EmailChangeRequested
+    | AccountEmailChanged,
+    Field(discriminator="type"),
 ]
 SalesEvent = Annotated[SaleRecorded, Field(discriminator="type")]
 ClaimsEvent = Annotated[
@@ -334,6 +405,10 @@ EVENT_TYPES: dict[str, type[Event]] = {
         AccountRegistered,
         AccountActivated,
         DocumentLinked,
+        AccountActivationLinkIssued,
+        PasswordResetRequested,
+        EmailChangeRequested,
+        AccountEmailChanged,
         SaleRecorded,
         ClaimCreated,
         ParcelReceived,

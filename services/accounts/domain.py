@@ -146,3 +146,57 @@ ACCOUNT_NOT_ACTIVE = BusinessRuleError(
     field="email",
     status_code=403,
 )
+
+PASSWORD_RESET_LINK_INVALID = BusinessRuleError(
+    "reset_link_invalid",
+    Message(
+        "Link do zmiany hasła jest nieprawidłowy, wygasł lub został już użyty. Poproś o nowy.",
+        "The password reset link is invalid, expired or already used. Request a new one.",
+    ),
+    field="token",
+    status_code=400,
+)
+
+EMAIL_CHANGE_LINK_INVALID = BusinessRuleError(
+    "email_change_link_invalid",
+    Message(
+        "Link potwierdzający zmianę adresu e-mail jest nieprawidłowy, wygasł lub został już użyty.",
+        "The email change link is invalid, expired or already used.",
+    ),
+    field="token",
+    status_code=400,
+)
+
+EMAIL_TAKEN = BusinessRuleError(
+    "email_taken",
+    Message(
+        "Nie można zmienić adresu e-mail na podany. Wybierz inny adres.",
+        "The email address cannot be changed to this one. Choose another address.",
+    ),
+    field="new_email",
+    status_code=409,
+)
+
+WRONG_PASSWORD = BusinessRuleError(
+    "wrong_password",
+    Message("Hasło jest nieprawidłowe.", "The password is wrong."),
+    field="password",
+    status_code=403,
+)
+
+TOO_MANY_ATTEMPTS = BusinessRuleError(
+    "too_many_attempts",
+    Message(
+        "Zbyt wiele nieudanych prób logowania. Spróbuj ponownie za 15 minut.",
+        "Too many failed login attempts. Try again in 15 minutes.",
+    ),
+    field="email",
+    status_code=429,
+)
+
+SCANNER_KEY_INVALID = BusinessRuleError(
+    "scanner_key_invalid",
+    Message("Nieprawidłowy klucz skanera.", "Invalid scanner key."),
+    field="api_key",
+    status_code=401,
+)

@@ -6,8 +6,8 @@ import hashlib
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Literal
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
 from uuid import UUID, uuid4
 
 import asyncpg
@@ -17,16 +17,24 @@ from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from services.accounts import domain
 from services.accounts.adapters import repository
 from services.accounts.settings import AccountsSettings
-from shared.auth import Principal, issue_token
+from shared.auth import Principal, Role, issue_token
 from shared.db import Conn
 from shared.errors import Message
 from shared.events import (
     AccountActivated,
     AccountActivatedData,
+    AccountActivationLinkIssued,
+    AccountActivationLinkIssuedData,
+    AccountEmailChanged,
+    AccountEmailChangedData,
     AccountRegistered,
     AccountRegisteredData,
     DocumentLinked,
     DocumentLinkedData,
+    EmailChangeRequested,
+    EmailChangeRequestedData,
+    PasswordResetRequested,
+    PasswordResetRequestedData,
     SaleRecorded,
 )
 from shared.logging import get_logger
@@ -35,6 +43,10 @@ from shared.sealing import seal
 
 log = get_logger(__name__)
 PRODUCER = "accounts"
+LOGIN_WINDOW = timedelta(minutes=15)
+MAX_FAILURES_PER_ACCOUNT = 5
+MAX_FAILURES_PER_ADDRESS = 20
+Purpose = Literal["activation", "password_reset", "email_change"]
 
 
 @dataclass
@@ -61,11 +73,14 @@ class Registration:
 
 
 @dataclass(frozen=True)
-class RegistrationAccepted:
-    notices: tuple[Message, ...]
+class Accepted:
+    """A command that went through, with remarks the person should see (a stripped prefix)."""
+
+    notices: tuple[Message, ...] = ()
 
 
-def _hash_secret(secret: str) -> bytes:
+def hash_secret(secret: str) -> bytes:
+    # Secrets are long random strings: a fast hash is enough, and lookups stay indexable.
     return hashlib.sha256(secret.encode()).digest()
 
 
@@ -73,36 +88,82 @@ async def record_sale(conn: Conn, event: SaleRecorded) -> None:
     await repository.upsert_sales_document(conn, event.data)
 
 
-async def register(
-    ctx: AccountsContext, command: Registration, correlation_id: UUID
-) -> RegistrationAccepted:
-    document_number = domain.parse_document_number(command.document_number)
-    total = domain.parse_amount(command.document_total)
-    vat_country = tax_id = None
+async def _issue_link(
+    ctx: AccountsContext,
+    conn: Conn,
+    account_id: UUID,
+    purpose: Purpose,
+    ttl: timedelta,
+    page: str,
+    new_email: str | None = None,
+) -> tuple[str, datetime]:
+    """A new single-use link, sealed for the notifications service, and its expiry."""
+    token = secrets.token_urlsafe(32)
+    expires_at = ctx.clock() + ttl
+    await repository.store_secret(
+        conn, hash_secret(token), account_id, purpose, expires_at, new_email
+    )
+    link = f"{ctx.settings.public_base_url}/{page}?token={token}"
+    return seal(ctx.seal_public_key, link), expires_at
+
+
+def _document_linked(
+    account: Any, document: Any, correlation_id: UUID, *, at_registration: bool = False
+) -> DocumentLinked:
+    return DocumentLinked(
+        producer=PRODUCER,
+        key=str(account["account_id"]),
+        correlation_id=correlation_id,
+        data=DocumentLinkedData(
+            account_id=account["account_id"],
+            account_type=account["account_type"],
+            email=account["email"],
+            language=account["language"],
+            document_type=document["document_type"],
+            document_number=document["document_number"],
+            at_registration=at_registration,
+        ),
+    )
+
+
+async def _claimable_document(
+    conn: Conn, typed_number: str, typed_total: str, tax_id: str | None
+) -> tuple[asyncpg.Record, domain.DocumentNumber]:
+    document_number = domain.parse_document_number(typed_number)
+    total = domain.parse_amount(typed_total)
+    document = await repository.find_document(conn, document_number.number, total)
+    if document is None:
+        raise domain.DOCUMENT_NOT_FOUND
+    if document["linked_account_id"] is not None:
+        raise domain.DOCUMENT_LINKED_ELSEWHERE
+    if tax_id is not None and document["buyer_tax_id"] not in (None, tax_id):
+        raise domain.TAX_ID_MISMATCH
+    return document, document_number
+
+
+async def register(ctx: AccountsContext, command: Registration, correlation_id: UUID) -> Accepted:
+    tax_id = None
+    vat_country = None
     if command.account_type == "company":
         vat_country, tax_id = domain.normalise_tax_id(
             command.vat_country or "PL", command.tax_id or ""
         )
-    notices = tuple(n for n in (document_number.notice,) if n is not None)
     password_hash = ctx.password_hasher.hash(command.password)
-    now = ctx.clock()
+    email = command.email.strip()
+    full_name = command.full_name.strip()
 
     async with ctx.pool.acquire() as conn, conn.transaction():
-        document = await repository.find_document(conn, document_number.number, total)
-        if document is None:
-            raise domain.DOCUMENT_NOT_FOUND
-        if document["linked_account_id"] is not None:
-            raise domain.DOCUMENT_LINKED_ELSEWHERE
-        if tax_id is not None and document["buyer_tax_id"] not in (None, tax_id):
-            raise domain.TAX_ID_MISMATCH
-
+        document, number = await _claimable_document(
+            conn, command.document_number, command.document_total, tax_id
+        )
+        notices = tuple(n for n in (number.notice,) if n is not None)
         account_id = uuid4()
         created = await repository.insert_account(
             conn,
             account_id=account_id,
             account_type=command.account_type,
-            full_name=command.full_name.strip(),
-            email=command.email.strip(),
+            full_name=full_name,
+            email=email,
             password_hash=password_hash,
             language=command.language,
             vat_country=vat_country,
@@ -111,15 +172,14 @@ async def register(
         if not created:
             # Same answer as a success, so the form cannot tell which addresses have accounts.
             log.info("registration for an existing email ignored")
-            return RegistrationAccepted(notices)
-
+            return Accepted(notices)
+        account = await repository.get_account(conn, account_id)
         await repository.link_document(
             conn, document["document_type"], document["document_number"], account_id
         )
-        token = secrets.token_urlsafe(32)
-        expires_at = now + ctx.settings.activation_ttl
-        await repository.store_activation_token(conn, _hash_secret(token), account_id, expires_at)
-        link = f"{ctx.settings.public_base_url}/activate?token={token}"
+        sealed, expires_at = await _issue_link(
+            ctx, conn, account_id, "activation", ctx.settings.activation_ttl, "activate"
+        )
         await add_to_outbox(
             conn,
             AccountRegistered(
@@ -129,39 +189,55 @@ async def register(
                 data=AccountRegisteredData(
                     account_id=account_id,
                     account_type=command.account_type,
-                    full_name=command.full_name.strip(),
-                    email=command.email.strip(),
+                    full_name=full_name,
+                    email=email,
                     language=command.language,
                     document_type=document["document_type"],
                     document_number=document["document_number"],
-                    activation_link_sealed=seal(ctx.seal_public_key, link),
+                    activation_link_sealed=sealed,
                     activation_expires_at=expires_at,
                 ),
             ),
-            DocumentLinked(
+            _document_linked(account, document, correlation_id, at_registration=True),
+        )
+    log.info("account registered", account_id=str(account_id))
+    return Accepted(notices)
+
+
+async def resend_activation(ctx: AccountsContext, email: str, correlation_id: UUID) -> None:
+    """A new activation link for an inactive account; silent otherwise (no enumeration)."""
+    async with ctx.pool.acquire() as conn, conn.transaction():
+        account = await repository.find_account_by_email(conn, email.strip())
+        if account is None or account["activated_at"] is not None:
+            return
+        sealed, expires_at = await _issue_link(
+            ctx, conn, account["account_id"], "activation", ctx.settings.activation_ttl, "activate"
+        )
+        await add_to_outbox(
+            conn,
+            AccountActivationLinkIssued(
                 producer=PRODUCER,
-                key=str(account_id),
+                key=str(account["account_id"]),
                 correlation_id=correlation_id,
-                data=DocumentLinkedData(
-                    account_id=account_id,
-                    account_type=command.account_type,
-                    email=command.email.strip(),
-                    language=command.language,
-                    document_type=document["document_type"],
-                    document_number=document["document_number"],
+                data=AccountActivationLinkIssuedData(
+                    account_id=account["account_id"],
+                    full_name=account["full_name"],
+                    email=account["email"],
+                    language=account["language"],
+                    activation_link_sealed=sealed,
+                    activation_expires_at=expires_at,
                 ),
             ),
         )
-    log.info("account registered", account_id=str(account_id))
-    return RegistrationAccepted(notices)
 
 
 async def activate(ctx: AccountsContext, token: str, correlation_id: UUID) -> UUID:
     now = ctx.clock()
     async with ctx.pool.acquire() as conn, conn.transaction():
-        account_id = await repository.use_activation_token(conn, _hash_secret(token), now)
-        if account_id is None:
+        spent = await repository.use_secret(conn, hash_secret(token), "activation", now)
+        if spent is None:
             raise domain.ACTIVATION_LINK_INVALID
+        account_id: UUID = spent["account_id"]
         account = await repository.get_account(conn, account_id)
         assert account is not None  # the foreign key guarantees it
         if await repository.mark_activated(conn, account_id, now):
@@ -184,25 +260,7 @@ async def activate(ctx: AccountsContext, token: str, correlation_id: UUID) -> UU
     return account_id
 
 
-async def login(ctx: AccountsContext, email: str, password: str) -> str:
-    async with ctx.pool.acquire() as conn:
-        account = await repository.find_account_by_email(conn, email.strip())
-    if account is None:
-        # Spend the same time as a real check, so timing does not reveal unknown addresses.
-        _verify_quietly(ctx.password_hasher, _DUMMY_HASH, password)
-        raise domain.LOGIN_FAILED
-    if not _verify_quietly(ctx.password_hasher, account["password_hash"], password):
-        raise domain.LOGIN_FAILED
-    if account["activated_at"] is None:
-        raise domain.ACCOUNT_NOT_ACTIVE
-    return issue_token(
-        ctx.token_private_key,
-        Principal(subject=account["account_id"], role="customer", email=account["email"]),
-        lifetime=ctx.settings.access_token_ttl,
-    )
-
-
-_DUMMY_HASH = PasswordHasher().hash("not-a-real-password")
+_DUMMY_HASH = PasswordHasher().hash(secrets.token_urlsafe(16))
 
 
 def _verify_quietly(hasher: PasswordHasher, password_hash: str, password: str) -> bool:
@@ -210,3 +268,202 @@ def _verify_quietly(hasher: PasswordHasher, password_hash: str, password: str) -
         return hasher.verify(password_hash, password)
     except (VerifyMismatchError, InvalidHashError):
         return False
+
+
+async def _guard_attempts(ctx: AccountsContext, conn: Conn, email: str, address: str) -> None:
+    since = ctx.clock() - LOGIN_WINDOW
+    if (
+        await repository.recent_login_failures(conn, f"email:{email.lower()}", since)
+        >= MAX_FAILURES_PER_ACCOUNT
+        or await repository.recent_login_failures(conn, f"ip:{address}", since)
+        >= MAX_FAILURES_PER_ADDRESS
+    ):
+        raise domain.TOO_MANY_ATTEMPTS
+
+
+async def _check_password(
+    ctx: AccountsContext,
+    conn: Conn,
+    identity: asyncpg.Record | None,
+    email: str,
+    password: str,
+    address: str,
+) -> asyncpg.Record:
+    """The identity if the password matches; counts failures per account and per address."""
+    await _guard_attempts(ctx, conn, email, address)
+    # An unknown address costs the same hashing time as a known one: timing reveals nothing.
+    matches = _verify_quietly(
+        ctx.password_hasher, identity["password_hash"] if identity else _DUMMY_HASH, password
+    )
+    if identity is None or not matches:
+        await repository.record_login_failure(conn, f"email:{email.lower()}", f"ip:{address}")
+        raise domain.LOGIN_FAILED
+    await repository.clear_login_failures(conn, f"email:{email.lower()}")
+    return identity
+
+
+def _token(ctx: AccountsContext, subject: UUID, role: Role, email: str | None) -> str:
+    return issue_token(
+        ctx.token_private_key,
+        Principal(subject=subject, role=role, email=email),
+        lifetime=ctx.settings.access_token_ttl,
+    )
+
+
+async def login(ctx: AccountsContext, email: str, password: str, address: str) -> str:
+    email = email.strip()
+    async with ctx.pool.acquire() as conn:
+        account = await repository.find_account_by_email(conn, email)
+        # Failures are recorded even though the login itself is refused: no transaction here.
+        account = await _check_password(ctx, conn, account, email, password, address)
+    if account["activated_at"] is None:
+        raise domain.ACCOUNT_NOT_ACTIVE
+    return _token(ctx, account["account_id"], "customer", account["email"])
+
+
+async def operator_login(ctx: AccountsContext, email: str, password: str, address: str) -> str:
+    email = email.strip()
+    async with ctx.pool.acquire() as conn:
+        operator = await repository.find_operator_by_email(conn, email)
+        operator = await _check_password(ctx, conn, operator, email, password, address)
+    return _token(ctx, operator["operator_id"], "operator", operator["email"])
+
+
+async def scanner_token(ctx: AccountsContext, api_key: str) -> str:
+    async with ctx.pool.acquire() as conn:
+        scanner = await repository.find_scanner_by_key(conn, hash_secret(api_key))
+    if scanner is None:
+        raise domain.SCANNER_KEY_INVALID
+    return _token(ctx, scanner["scanner_id"], "scanner", None)
+
+
+async def link_document(
+    ctx: AccountsContext,
+    account_id: UUID,
+    typed_number: str,
+    typed_total: str,
+    correlation_id: UUID,
+) -> Accepted:
+    async with ctx.pool.acquire() as conn, conn.transaction():
+        account = await repository.get_account(conn, account_id)
+        if account is None:
+            raise domain.LOGIN_FAILED
+        document, number = await _claimable_document(
+            conn, typed_number, typed_total, account["tax_id"]
+        )
+        if not await repository.link_document(
+            conn, document["document_type"], document["document_number"], account_id
+        ):
+            raise domain.DOCUMENT_LINKED_ELSEWHERE
+        await add_to_outbox(conn, _document_linked(account, document, correlation_id))
+    log.info("document linked", account_id=str(account_id))
+    return Accepted(tuple(n for n in (number.notice,) if n is not None))
+
+
+async def request_password_reset(ctx: AccountsContext, email: str, correlation_id: UUID) -> None:
+    """Email a reset link to an existing account; silent otherwise (no enumeration)."""
+    async with ctx.pool.acquire() as conn, conn.transaction():
+        account = await repository.find_account_by_email(conn, email.strip())
+        if account is None:
+            return
+        sealed, expires_at = await _issue_link(
+            ctx,
+            conn,
+            account["account_id"],
+            "password_reset",
+            ctx.settings.password_reset_ttl,
+            "reset-password",
+        )
+        await add_to_outbox(
+            conn,
+            PasswordResetRequested(
+                producer=PRODUCER,
+                key=str(account["account_id"]),
+                correlation_id=correlation_id,
+                data=PasswordResetRequestedData(
+                    account_id=account["account_id"],
+                    full_name=account["full_name"],
+                    email=account["email"],
+                    language=account["language"],
+                    reset_link_sealed=sealed,
+                    reset_expires_at=expires_at,
+                ),
+            ),
+        )
+
+
+async def reset_password(ctx: AccountsContext, token: str, new_password: str) -> None:
+    password_hash = ctx.password_hasher.hash(new_password)
+    async with ctx.pool.acquire() as conn, conn.transaction():
+        spent = await repository.use_secret(conn, hash_secret(token), "password_reset", ctx.clock())
+        if spent is None:
+            raise domain.PASSWORD_RESET_LINK_INVALID
+        await repository.set_password(conn, spent["account_id"], password_hash)
+        account = await repository.get_account(conn, spent["account_id"])
+        assert account is not None
+        await repository.clear_login_failures(conn, f"email:{account['email'].lower()}")
+    log.info("password reset", account_id=str(spent["account_id"]))
+
+
+async def request_email_change(
+    ctx: AccountsContext, account_id: UUID, password: str, new_email: str, correlation_id: UUID
+) -> None:
+    async with ctx.pool.acquire() as conn, conn.transaction():
+        account = await repository.get_account(conn, account_id)
+        if account is None or not _verify_quietly(
+            ctx.password_hasher, account["password_hash"], password
+        ):
+            raise domain.WRONG_PASSWORD
+        sealed, expires_at = await _issue_link(
+            ctx,
+            conn,
+            account_id,
+            "email_change",
+            ctx.settings.email_change_ttl,
+            "confirm-email",
+            new_email=new_email.strip(),
+        )
+        await add_to_outbox(
+            conn,
+            EmailChangeRequested(
+                producer=PRODUCER,
+                key=str(account_id),
+                correlation_id=correlation_id,
+                data=EmailChangeRequestedData(
+                    account_id=account_id,
+                    full_name=account["full_name"],
+                    new_email=new_email.strip(),
+                    language=account["language"],
+                    confirmation_link_sealed=sealed,
+                    confirmation_expires_at=expires_at,
+                ),
+            ),
+        )
+
+
+async def confirm_email_change(ctx: AccountsContext, token: str, correlation_id: UUID) -> str:
+    async with ctx.pool.acquire() as conn, conn.transaction():
+        spent = await repository.use_secret(conn, hash_secret(token), "email_change", ctx.clock())
+        if spent is None:
+            raise domain.EMAIL_CHANGE_LINK_INVALID
+        account = await repository.get_account(conn, spent["account_id"])
+        assert account is not None
+        if not await repository.set_email(conn, account["account_id"], spent["new_email"]):
+            raise domain.EMAIL_TAKEN
+        await add_to_outbox(
+            conn,
+            AccountEmailChanged(
+                producer=PRODUCER,
+                key=str(account["account_id"]),
+                correlation_id=correlation_id,
+                data=AccountEmailChangedData(
+                    account_id=account["account_id"],
+                    full_name=account["full_name"],
+                    old_email=account["email"],
+                    email=spent["new_email"],
+                    language=account["language"],
+                ),
+            ),
+        )
+    new_email: str = spent["new_email"]
+    return new_email

@@ -13,3 +13,5 @@ class AccountsSettings(ServiceSettings):
     public_base_url: str = "http://127.0.0.1:8001"
     activation_ttl: timedelta = timedelta(hours=48)
     access_token_ttl: timedelta = timedelta(minutes=30)
+    password_reset_ttl: timedelta = timedelta(hours=2)
+    email_change_ttl: timedelta = timedelta(hours=24)

@@ -14,6 +14,7 @@ from services.claims.adapters import repository
 from shared.db import Conn
 from shared.errors import BusinessRuleError, Message
 from shared.events import (
+    AccountEmailChanged,
     BuyerType,
     ClaimCreated,
     ClaimCreatedData,
@@ -68,6 +69,10 @@ async def record_sale(conn: Conn, event: SaleRecorded) -> None:
 
 async def record_document_owner(conn: Conn, event: DocumentLinked) -> None:
     await repository.upsert_document_owner(conn, event.data)
+
+
+async def record_email_change(conn: Conn, event: AccountEmailChanged) -> None:
+    await repository.change_account_email(conn, event.data.account_id, event.data.email)
 
 
 async def record_assessment(conn: Conn, event: WarrantyAssessed) -> None:

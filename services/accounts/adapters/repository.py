@@ -88,33 +88,45 @@ async def link_document(
     return bool(inserted)
 
 
-async def store_activation_token(
-    conn: Conn, token_hash: bytes, account_id: UUID, expires_at: datetime
+async def store_secret(
+    conn: Conn,
+    token_hash: bytes,
+    account_id: UUID,
+    purpose: str,
+    expires_at: datetime,
+    new_email: str | None = None,
 ) -> None:
-    # A new link invalidates every older one.
+    """Keep the hash of a new single-use secret; older unused ones of the same purpose lapse."""
     await conn.execute(
-        """UPDATE activation_tokens SET superseded_at = now()
-           WHERE account_id = $1 AND used_at IS NULL AND superseded_at IS NULL""",
+        """UPDATE account_secrets SET superseded_at = now()
+           WHERE account_id = $1 AND purpose = $2 AND used_at IS NULL AND superseded_at IS NULL""",
         account_id,
+        purpose,
     )
     await conn.execute(
-        "INSERT INTO activation_tokens (token_hash, account_id, expires_at) VALUES ($1, $2, $3)",
+        """INSERT INTO account_secrets (token_hash, account_id, purpose, expires_at, new_email)
+           VALUES ($1, $2, $3, $4, $5)""",
         token_hash,
         account_id,
+        purpose,
         expires_at,
+        new_email,
     )
 
 
-async def use_activation_token(conn: Conn, token_hash: bytes, now: datetime) -> UUID | None:
-    account_id: UUID | None = await conn.fetchval(
-        """UPDATE activation_tokens SET used_at = $2
-           WHERE token_hash = $1 AND used_at IS NULL AND superseded_at IS NULL
-             AND expires_at > $2
-           RETURNING account_id""",
+async def use_secret(
+    conn: Conn, token_hash: bytes, purpose: str, now: datetime
+) -> asyncpg.Record | None:
+    """Spend a secret once: its account id (and new email), or None if unknown, used or expired."""
+    return await conn.fetchrow(
+        """UPDATE account_secrets SET used_at = $3
+           WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND superseded_at IS NULL
+             AND expires_at > $3
+           RETURNING account_id, new_email""",
         token_hash,
+        purpose,
         now,
     )
-    return account_id
 
 
 async def mark_activated(conn: Conn, account_id: UUID, now: datetime) -> bool:
@@ -125,3 +137,82 @@ async def mark_activated(conn: Conn, account_id: UUID, now: datetime) -> bool:
         now,
     )
     return bool(updated)
+
+
+async def set_password(conn: Conn, account_id: UUID, password_hash: str) -> None:
+    await conn.execute(
+        "UPDATE accounts SET password_hash = $2 WHERE account_id = $1", account_id, password_hash
+    )
+
+
+async def set_email(conn: Conn, account_id: UUID, email: str) -> bool:
+    """False when another account took the address in the meantime."""
+    try:
+        await conn.execute(
+            "UPDATE accounts SET email = $2 WHERE account_id = $1", account_id, email
+        )
+    except asyncpg.UniqueViolationError:
+        return False
+    return True
+
+
+async def linked_documents(conn: Conn, account_id: UUID) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """SELECT d.document_type, d.document_number, d.issued_on, d.total, d.lines, l.linked_at
+           FROM linked_documents l JOIN sales_documents d USING (document_type, document_number)
+           WHERE l.account_id = $1 ORDER BY l.linked_at""",
+        account_id,
+    )
+
+
+async def recent_login_failures(conn: Conn, subject: str, since: datetime) -> int:
+    count: int = await conn.fetchval(
+        "SELECT count(*) FROM login_failures WHERE subject = $1 AND failed_at > $2",
+        subject,
+        since,
+    )
+    return count
+
+
+async def record_login_failure(conn: Conn, *subjects: str) -> None:
+    await conn.executemany(
+        "INSERT INTO login_failures (subject) VALUES ($1)", [(subject,) for subject in subjects]
+    )
+
+
+async def clear_login_failures(conn: Conn, subject: str) -> None:
+    await conn.execute("DELETE FROM login_failures WHERE subject = $1", subject)
+
+
+async def find_operator_by_email(conn: Conn, email: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT * FROM operators WHERE lower(email) = lower($1) AND disabled_at IS NULL", email
+    )
+
+
+async def insert_operator(
+    conn: Conn, operator_id: UUID, email: str, full_name: str, password_hash: str
+) -> None:
+    await conn.execute(
+        """INSERT INTO operators (operator_id, email, full_name, password_hash)
+           VALUES ($1, $2, $3, $4)""",
+        operator_id,
+        email,
+        full_name,
+        password_hash,
+    )
+
+
+async def insert_scanner(conn: Conn, scanner_id: UUID, name: str, api_key_hash: bytes) -> None:
+    await conn.execute(
+        "INSERT INTO scanners (scanner_id, name, api_key_hash) VALUES ($1, $2, $3)",
+        scanner_id,
+        name,
+        api_key_hash,
+    )
+
+
+async def find_scanner_by_key(conn: Conn, api_key_hash: bytes) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT * FROM scanners WHERE api_key_hash = $1 AND revoked_at IS NULL", api_key_hash
+    )

@@ -1,8 +1,11 @@
-"""HTTP entry points of accounts: registration, activation, login."""
+"""HTTP entry points of accounts: registration, activation, login, documents, credentials."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import html
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any, Literal
 from uuid import UUID, uuid4
 
 from fastapi import APIRouter, Depends, Form, Header, Request, status
@@ -10,6 +13,8 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, EmailStr, Field
 
 from services.accounts import handlers
+from services.accounts.adapters import repository
+from shared.auth import Principal, require_role
 from shared.errors import preferred_language
 
 router = APIRouter()
@@ -20,14 +25,22 @@ def get_context(request: Request) -> handlers.AccountsContext:
     return context
 
 
-Context = Annotated[handlers.AccountsContext, Depends(get_context)]
-
-
 def correlation_id(x_correlation_id: Annotated[UUID | None, Header()] = None) -> UUID:
     return x_correlation_id or uuid4()
 
 
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+Context = Annotated[handlers.AccountsContext, Depends(get_context)]
 CorrelationId = Annotated[UUID, Depends(correlation_id)]
+ClientAddress = Annotated[str, Depends(client_address)]
+Customer = Annotated[Principal, Depends(require_role("customer"))]
+
+
+def _say(request: Request, polish: str, english: str) -> str:
+    return english if preferred_language(request) == "en" else polish
 
 
 class RegistrationCreate(BaseModel):
@@ -38,32 +51,44 @@ class RegistrationCreate(BaseModel):
     document_number: str = Field(
         min_length=1,
         max_length=60,
-        description="Purchase document number without the PA/FS prefix",
+        description="Purchase document number without the PA/FS prefix (a typed one is removed)",
         examples=["2025/000001"],
     )
     document_total: str = Field(
         min_length=1,
         max_length=30,
-        description="Gross total of the document, without currency",
+        description="Gross total of the document without currency: 1234.56, 1234,56, 1 234,56",
         examples=["4 299,00"],
     )
-    vat_country: str | None = Field(default=None, max_length=2, examples=["PL"])
-    tax_id: str | None = Field(default=None, max_length=20, examples=["5260250274"])
-    language: Literal["pl", "en"] = "pl"
+    vat_country: str | None = Field(
+        default=None, max_length=2, description="Companies: VAT country code", examples=["PL"]
+    )
+    tax_id: str | None = Field(
+        default=None, max_length=20, description="Companies: tax id (NIP)", examples=["5260250274"]
+    )
+    language: Literal["pl", "en"] = Field(default="pl", description="Language of the emails")
 
 
-class RegistrationPublic(BaseModel):
+class Notice(BaseModel):
     message: str
-    notices: list[str]
+    notices: list[str] = Field(default_factory=list)
 
 
-class ActivationRequest(BaseModel):
+class TokenRequest(BaseModel):
     token: str = Field(min_length=10, max_length=200)
 
 
+class EmailRequest(BaseModel):
+    email: EmailStr = Field(examples=["jan.kowalski@example.com"])
+
+
 class LoginRequest(BaseModel):
-    email: EmailStr
-    password: str = Field(min_length=1, max_length=200)
+    email: EmailStr = Field(examples=["jan.kowalski@example.com"])
+    password: str = Field(min_length=1, max_length=200, examples=["Tajne-Haslo-123"])
+
+
+class ScannerTokenRequest(BaseModel):
+    api_key: str = Field(min_length=10, max_length=200)
 
 
 class TokenPublic(BaseModel):
@@ -71,47 +96,305 @@ class TokenPublic(BaseModel):
     token_type: Literal["bearer"] = "bearer"
 
 
-@router.post(
-    "/api/accounts",
-    status_code=status.HTTP_202_ACCEPTED,
-    response_model=RegistrationPublic,
-    tags=["accounts"],
-    summary="Register an account, proving a purchase with a document number and its total",
-)
-async def register_account(
-    body: RegistrationCreate, request: Request, ctx: Context, correlation: CorrelationId
-) -> RegistrationPublic:
-    accepted = await handlers.register(ctx, handlers.Registration(**body.model_dump()), correlation)
+class DocumentLink(BaseModel):
+    document_number: str = Field(min_length=1, max_length=60, examples=["2025/000002"])
+    document_total: str = Field(min_length=1, max_length=30, examples=["7097,00"])
+
+
+class PasswordReset(BaseModel):
+    token: str = Field(min_length=10, max_length=200)
+    new_password: str = Field(min_length=8, max_length=200)
+
+
+class EmailChange(BaseModel):
+    new_email: EmailStr
+    password: str = Field(min_length=1, max_length=200)
+
+
+class ProductPublic(BaseModel):
+    document_type: str
+    document_number: str
+    issued_on: date
+    line_no: int
+    ean: str
+    sku: str
+    name: str
+    brand: str
+    category: str
+    quantity: int
+    serial_numbers: list[str]
+
+
+class DocumentPublic(BaseModel):
+    document_type: str
+    document_number: str
+    issued_on: date
+    total: Decimal
+    products: list[ProductPublic]
+
+
+class ProfilePublic(BaseModel):
+    account_id: UUID
+    account_type: str
+    full_name: str
+    email: str
+    language: str
+    vat_country: str | None
+    tax_id: str | None
+    documents: list[DocumentPublic]
+
+
+def _notice(request: Request, accepted: handlers.Accepted, polish: str, english: str) -> Notice:
     language = preferred_language(request)
-    return RegistrationPublic(
-        message=(
-            "Sprawdź skrzynkę e-mail: wysłaliśmy link aktywacyjny."
-            if language == "pl"
-            else "Check your mailbox: we sent an activation link."
-        ),
+    return Notice(
+        message=_say(request, polish, english),
         notices=[notice.in_language(language) for notice in accepted.notices],
     )
 
 
 @router.post(
+    "/api/accounts",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=Notice,
+    tags=["accounts"],
+    summary="Register an account, proving a purchase with a document number and its total",
+    responses={
+        409: {"description": "The document is already linked to another account"},
+        422: {"description": "A field is invalid, or no document matches the number and total"},
+    },
+)
+async def register_account(
+    body: RegistrationCreate, request: Request, ctx: Context, correlation: CorrelationId
+) -> Notice:
+    accepted = await handlers.register(ctx, handlers.Registration(**body.model_dump()), correlation)
+    return _notice(
+        request,
+        accepted,
+        "Sprawdź skrzynkę e-mail: wysłaliśmy link aktywacyjny.",
+        "Check your mailbox: we sent an activation link.",
+    )
+
+
+@router.post(
     "/api/accounts/activation",
+    response_model=Notice,
     tags=["accounts"],
     summary="Activate an account with the single-use token from the email",
 )
 async def activate_account(
-    body: ActivationRequest, ctx: Context, correlation: CorrelationId
-) -> dict[str, str]:
-    account_id = await handlers.activate(ctx, body.token, correlation)
-    return {"account_id": str(account_id), "message": "Konto zostało aktywowane."}
+    body: TokenRequest, request: Request, ctx: Context, correlation: CorrelationId
+) -> Notice:
+    await handlers.activate(ctx, body.token, correlation)
+    return Notice(message=_say(request, "Konto zostało aktywowane.", "The account is active."))
 
 
+@router.post(
+    "/api/accounts/activation/resend",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=Notice,
+    tags=["accounts"],
+    summary="Send a new activation link (the previous one stops working)",
+)
+async def resend_activation(
+    body: EmailRequest, request: Request, ctx: Context, correlation: CorrelationId
+) -> Notice:
+    await handlers.resend_activation(ctx, body.email, correlation)
+    return Notice(
+        message=_say(
+            request,
+            "Jeśli konto czeka na aktywację, wysłaliśmy nowy link.",
+            "If the account awaits activation, we sent a new link.",
+        )
+    )
+
+
+@router.post(
+    "/api/auth/login",
+    response_model=TokenPublic,
+    tags=["auth"],
+    summary="Log in a customer; refused before activation, rate-limited",
+    responses={401: {"description": "Wrong email or password"}, 429: {"description": "Too many"}},
+)
+async def log_in(body: LoginRequest, ctx: Context, address: ClientAddress) -> TokenPublic:
+    return TokenPublic(access_token=await handlers.login(ctx, body.email, body.password, address))
+
+
+@router.post(
+    "/api/auth/operator-login",
+    response_model=TokenPublic,
+    tags=["auth"],
+    summary="Log in an operator of the service centre",
+)
+async def operator_log_in(body: LoginRequest, ctx: Context, address: ClientAddress) -> TokenPublic:
+    token = await handlers.operator_login(ctx, body.email, body.password, address)
+    return TokenPublic(access_token=token)
+
+
+@router.post(
+    "/api/auth/scanner-token",
+    response_model=TokenPublic,
+    tags=["auth"],
+    summary="Exchange a scanner device's API key for a short-lived token",
+)
+async def scanner_token(body: ScannerTokenRequest, ctx: Context) -> TokenPublic:
+    return TokenPublic(access_token=await handlers.scanner_token(ctx, body.api_key))
+
+
+@router.post(
+    "/api/auth/password-reset",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=Notice,
+    tags=["auth"],
+    summary="Email a password reset link",
+)
+async def request_password_reset(
+    body: EmailRequest, request: Request, ctx: Context, correlation: CorrelationId
+) -> Notice:
+    await handlers.request_password_reset(ctx, body.email, correlation)
+    return Notice(
+        message=_say(
+            request,
+            "Jeśli konto istnieje, wysłaliśmy link do zmiany hasła.",
+            "If the account exists, we sent a password reset link.",
+        )
+    )
+
+
+@router.post(
+    "/api/auth/password-reset/confirm",
+    response_model=Notice,
+    tags=["auth"],
+    summary="Set a new password with the token from the email",
+)
+async def reset_password(body: PasswordReset, request: Request, ctx: Context) -> Notice:
+    await handlers.reset_password(ctx, body.token, body.new_password)
+    return Notice(message=_say(request, "Hasło zostało zmienione.", "The password was changed."))
+
+
+@router.get("/api/me", response_model=ProfilePublic, tags=["me"], summary="The logged-in account")
+async def profile(customer: Customer, ctx: Context) -> ProfilePublic:
+    async with ctx.pool.acquire() as conn:
+        account = await repository.get_account(conn, customer.subject)
+        documents = await repository.linked_documents(conn, customer.subject)
+    assert account is not None
+    return ProfilePublic(
+        **{key: account[key] for key in ProfilePublic.model_fields if key != "documents"},
+        documents=[_document_public(document) for document in documents],
+    )
+
+
+def _document_public(document: Any) -> DocumentPublic:
+    return DocumentPublic(
+        document_type=document["document_type"],
+        document_number=document["document_number"],
+        issued_on=document["issued_on"],
+        total=document["total"],
+        products=[
+            ProductPublic(
+                document_type=document["document_type"],
+                document_number=document["document_number"],
+                issued_on=document["issued_on"],
+                **{key: line[key] for key in ProductPublic.model_fields if key in line},
+            )
+            for line in document["lines"]
+        ],
+    )
+
+
+@router.get(
+    "/api/me/products",
+    response_model=list[ProductPublic],
+    tags=["me"],
+    summary="Products the account can claim: every line of its linked documents",
+)
+async def claimable_products(customer: Customer, ctx: Context) -> list[ProductPublic]:
+    async with ctx.pool.acquire() as conn:
+        documents = await repository.linked_documents(conn, customer.subject)
+    return [product for d in documents for product in _document_public(d).products]
+
+
+@router.post(
+    "/api/me/documents",
+    status_code=status.HTTP_201_CREATED,
+    response_model=Notice,
+    tags=["me"],
+    summary="Link another purchase document (number and total)",
+)
+async def link_document(
+    body: DocumentLink,
+    request: Request,
+    customer: Customer,
+    ctx: Context,
+    correlation: CorrelationId,
+) -> Notice:
+    accepted = await handlers.link_document(
+        ctx, customer.subject, body.document_number, body.document_total, correlation
+    )
+    return _notice(
+        request,
+        accepted,
+        "Dokument został powiązany z kontem.",
+        "The document is linked to the account.",
+    )
+
+
+@router.post(
+    "/api/me/email",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=Notice,
+    tags=["me"],
+    summary="Change the email: a confirmation link goes to the new address",
+)
+async def change_email(
+    body: EmailChange,
+    request: Request,
+    customer: Customer,
+    ctx: Context,
+    correlation: CorrelationId,
+) -> Notice:
+    await handlers.request_email_change(
+        ctx, customer.subject, body.password, body.new_email, correlation
+    )
+    return Notice(
+        message=_say(
+            request,
+            "Wysłaliśmy link potwierdzający na nowy adres e-mail.",
+            "We sent a confirmation link to the new address.",
+        )
+    )
+
+
+@router.post(
+    "/api/me/email/confirm",
+    response_model=Notice,
+    tags=["me"],
+    summary="Confirm the new email with the token from the email",
+)
+async def confirm_email(
+    body: TokenRequest, request: Request, ctx: Context, correlation: CorrelationId
+) -> Notice:
+    await handlers.confirm_email_change(ctx, body.token, correlation)
+    return Notice(
+        message=_say(request, "Adres e-mail został zmieniony.", "The email address was changed.")
+    )
+
+
+def _page(title: str, body: str) -> HTMLResponse:
+    return HTMLResponse(
+        f'<!doctype html><html lang="pl"><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{title}</title><h1>{title}</h1>{body}</html>"
+    )
+
+
+# The links in emails open these pages; the state changes only on POST, since mail scanners
+# open links before people do.
 @router.get("/activate", include_in_schema=False)
 async def activation_page(token: str = "") -> HTMLResponse:
-    # A page, not a state change on GET: mail scanners open links before people do.
-    return HTMLResponse(
-        f"""<!doctype html><html lang="pl"><meta charset="utf-8"><title>Aktywacja konta</title>
-<form method="post" action="/activate"><input type="hidden" name="token" value="{token}">
-<button type="submit">Aktywuj konto</button></form></html>"""
+    return _page(
+        "Aktywacja konta",
+        f'<form method="post" action="/activate"><input type="hidden" name="token" '
+        f'value="{html.escape(token)}"><button type="submit">Aktywuj konto</button></form>',
     )
 
 
@@ -120,13 +403,42 @@ async def activation_form(
     token: Annotated[str, Form()], ctx: Context, correlation: CorrelationId
 ) -> HTMLResponse:
     await handlers.activate(ctx, token, correlation)
-    return HTMLResponse(
-        '<!doctype html><html lang="pl"><meta charset="utf-8"><p>Konto zostało aktywowane.</p>'
+    return _page("Aktywacja konta", "<p>Konto zostało aktywowane. Możesz się zalogować.</p>")
+
+
+@router.get("/reset-password", include_in_schema=False)
+async def reset_page(token: str = "") -> HTMLResponse:
+    return _page(
+        "Nowe hasło",
+        f'<form method="post" action="/reset-password"><input type="hidden" name="token" '
+        f'value="{html.escape(token)}"><label>Nowe hasło (co najmniej 8 znaków) '
+        f'<input type="password" name="new_password" minlength="8" required></label>'
+        f'<button type="submit">Zmień hasło</button></form>',
     )
 
 
-@router.post(
-    "/api/auth/login", response_model=TokenPublic, tags=["auth"], summary="Log in a customer"
-)
-async def log_in(body: LoginRequest, ctx: Context) -> TokenPublic:
-    return TokenPublic(access_token=await handlers.login(ctx, body.email, body.password))
+@router.post("/reset-password", include_in_schema=False)
+async def reset_form(
+    token: Annotated[str, Form()],
+    new_password: Annotated[str, Form(min_length=8, max_length=200)],
+    ctx: Context,
+) -> HTMLResponse:
+    await handlers.reset_password(ctx, token, new_password)
+    return _page("Nowe hasło", "<p>Hasło zostało zmienione. Możesz się zalogować.</p>")
+
+
+@router.get("/confirm-email", include_in_schema=False)
+async def confirm_email_page(token: str = "") -> HTMLResponse:
+    return _page(
+        "Zmiana adresu e-mail",
+        f'<form method="post" action="/confirm-email"><input type="hidden" name="token" '
+        f'value="{html.escape(token)}"><button type="submit">Potwierdź nowy adres</button></form>',
+    )
+
+
+@router.post("/confirm-email", include_in_schema=False)
+async def confirm_email_form(
+    token: Annotated[str, Form()], ctx: Context, correlation: CorrelationId
+) -> HTMLResponse:
+    await handlers.confirm_email_change(ctx, token, correlation)
+    return _page("Zmiana adresu e-mail", "<p>Adres e-mail został zmieniony.</p>")

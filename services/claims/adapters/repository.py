@@ -111,3 +111,11 @@ async def store_assessment(conn: Conn, claim_id: UUID, assessment: Any) -> None:
         claim_id,
         assessment,
     )
+
+
+async def change_account_email(conn: Conn, account_id: UUID, email: str) -> None:
+    """Status emails of open and future claims go to the account's new address."""
+    await conn.execute(
+        "UPDATE document_owners SET email = $2 WHERE account_id = $1", account_id, email
+    )
+    await conn.execute("UPDATE claims SET email = $2 WHERE account_id = $1", account_id, email)

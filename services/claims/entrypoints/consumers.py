@@ -6,6 +6,7 @@ from services.claims import handlers
 from shared import topics
 from shared.consumer import handle_once
 from shared.events import (
+    AccountEmailChanged,
     AccountsEvent,
     DocumentLinked,
     SaleRecorded,
@@ -30,6 +31,13 @@ def register_consumers(runtime: ServiceRuntime) -> None:
                 runtime.name,
                 event,
                 lambda conn: handlers.record_document_owner(conn, event),
+            )
+        elif isinstance(event, AccountEmailChanged):
+            await handle_once(
+                runtime.db,
+                runtime.name,
+                event,
+                lambda conn: handlers.record_email_change(conn, event),
             )
 
     @runtime.subscriber(topics.WARRANTY, description="Warranty verdicts and deadlines per claim")

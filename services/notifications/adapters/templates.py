@@ -35,29 +35,37 @@ def _money_pl(value: Decimal, currency: str = "PLN") -> str:
 
 
 class TemplateRenderer:
+    """Renders the three blocks of `templates/<language>/<name>.j2`: subject, text and html.
+
+    The plain parts come from an environment without autoescaping (so "R&D" stays "R&D" in the
+    text), the HTML part from one that escapes every value.
+    """
+
     def __init__(self) -> None:
-        self._environments = {
-            autoescape: Environment(
-                loader=PackageLoader("services.notifications", "templates"),
-                autoescape=autoescape,
-                undefined=StrictUndefined,
-                keep_trailing_newline=True,
-            )
-            for autoescape in (True, False)
-        }
-        for environment in self._environments.values():
-            environment.filters.update(
-                datetime_pl=_datetime_pl, date_pl=_date_pl, money_pl=_money_pl
-            )
+        self._plain = self._environment(autoescape=False)
+        self._html = self._environment(autoescape=True)
+
+    @staticmethod
+    def _environment(*, autoescape: bool) -> Environment:
+        environment = Environment(
+            loader=PackageLoader("services.notifications", "templates"),
+            autoescape=autoescape,
+            undefined=StrictUndefined,
+            keep_trailing_newline=True,
+        )
+        environment.filters.update(datetime_pl=_datetime_pl, date_pl=_date_pl, money_pl=_money_pl)
+        return environment
+
+    @staticmethod
+    def _block(environment: Environment, name: str, part: str, values: dict[str, Any]) -> str:
+        return environment.get_template(name).render({**values, "part": part})
 
     def render(self, template: str, language: str, context: dict[str, Any]) -> RenderedEmail:
         folder = language if language in ("pl", "en") else "pl"
-        plain = self._environments[False]
-        html = self._environments[True]
-        subject = plain.get_template(f"{folder}/{template}.subject.j2").render(context).strip()
-        values = {**context, "subject": subject, "language": folder}
+        name = f"{folder}/{template}.j2"
+        values = {**context, "language": folder}
         return RenderedEmail(
-            subject=subject,
-            text=plain.get_template(f"{folder}/{template}.txt.j2").render(values),
-            html=html.get_template(f"{folder}/{template}.html.j2").render(values),
+            subject=" ".join(self._block(self._plain, name, "subject", values).split()),
+            text=self._block(self._plain, name, "text", values).strip() + "\n",
+            html=self._block(self._html, name, "html", values).strip() + "\n",
         )

@@ -1,0 +1,529 @@
+"""Accounts against the real Kafka and PostgreSQL: every rule of the registration, activation,
+login, linked documents and credentials, and the events each fact publishes exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+
+from services.accounts import admin
+from services.accounts.bootstrap import build_app
+from services.accounts.handlers import hash_secret
+from services.accounts.settings import AccountsSettings
+from shared import topics
+from shared.auth import Principal, issue_token
+from shared.events import Buyer, SaleLine, SaleRecorded, SaleRecordedData
+from shared.keys import ensure_dev_keys
+from shared.outbox import kafka_headers
+from shared.sealing import unseal
+from tests.support.inprocess import running_app
+from tests.support.kafka import TopicProbe, produce
+from tests.support.stack import Stack
+
+pytestmark = pytest.mark.integration
+
+PASSWORD = "Tajne-Haslo-123"
+
+
+class Accounts:
+    """The accounts service in this process, and what a test needs around it."""
+
+    def __init__(self, stack: Stack, client: httpx.AsyncClient, database_url: str) -> None:
+        self.stack = stack
+        self.client = client
+        self.database_url = database_url
+
+    async def sale(
+        self,
+        total: str = "4299.00",
+        buyer: Buyer | None = None,
+        document_type: str = "PA",
+    ) -> str:
+        number = f"2025/{uuid.uuid4().hex[:8].upper()}"
+        event = SaleRecorded(
+            producer="erp",
+            key=f"{document_type}/{number}",
+            data=SaleRecordedData(
+                document_type=document_type,  # type: ignore[arg-type]
+                document_number=number,
+                issued_on=date(2025, 9, 15),
+                buyer=buyer or Buyer(type="consumer"),
+                total=Decimal(total),
+                lines=(
+                    SaleLine(
+                        line_no=1,
+                        ean="5901234123457",
+                        sku="DJI-MINI4PRO",
+                        name="DJI Mini 4 Pro",
+                        brand="DJI",
+                        category="drone",
+                        quantity=1,
+                        unit_price=Decimal(total),
+                        serial_numbers=("1581F0000001",),
+                    ),
+                ),
+            ),
+        )
+        await produce(
+            self.stack.kafka_bootstrap,
+            topics.SALES,
+            event.model_dump_json().encode(),
+            key=event.key.encode(),
+            headers=kafka_headers(event.type, str(event.event_id), str(event.correlation_id)),
+        )
+        await self.wait_for_ledger(document_type, number)
+        return number
+
+    async def wait_for_ledger(self, document_type: str, number: str) -> None:
+        conn = await asyncpg.connect(self.database_url)
+        try:
+            for _ in range(150):
+                if await conn.fetchval(
+                    "SELECT 1 FROM sales_documents"
+                    " WHERE document_type = $1 AND document_number = $2",
+                    document_type,
+                    number,
+                ):
+                    return
+                await asyncio.sleep(0.2)
+        finally:
+            await conn.close()
+        raise AssertionError(f"{number} never reached the ledger")
+
+    async def register(self, number: str, email: str, **more: Any) -> httpx.Response:
+        body = {
+            "account_type": "private",
+            "full_name": "Jan Kowalski",
+            "email": email,
+            "password": PASSWORD,
+            "document_number": number,
+            "document_total": "4 299,00",
+            **more,
+        }
+        return await self.client.post("/api/accounts", json=body)
+
+    async def sql(self, query: str, *args: Any) -> Any:
+        conn = await asyncpg.connect(self.database_url)
+        try:
+            return await conn.fetchval(query, *args)
+        finally:
+            await conn.close()
+
+
+@pytest.fixture(scope="module")
+async def accounts(stack: Stack) -> AsyncIterator[Accounts]:
+    from tests.conftest import create_database, drop_database
+
+    url = await create_database(stack, "rma_test_accounts")
+    keys = stack.keys_dir
+    settings = AccountsSettings(
+        kafka_bootstrap_servers=stack.kafka_bootstrap,
+        database_url=url,
+        token_public_key_file=keys / "token_public.pem",
+        token_private_key_file=keys / "token_private.pem",
+        seal_public_key_file=keys / "seal_public.pem",
+        public_base_url="http://panel.test",
+    )
+    async with running_app(build_app(settings)) as client:
+        yield Accounts(stack, client, url)
+    await drop_database(stack, url)
+
+
+def email() -> str:
+    return f"klient.{uuid.uuid4().hex[:10]}@example.com"
+
+
+def of_account(event_type: str, address: str) -> Callable[[dict[str, Any], Any], bool]:
+    return lambda body, _: (
+        body["type"] == event_type
+        and (body["data"].get("email") == address or body["data"].get("new_email") == address)
+    )
+
+
+async def activation_link(stack: Stack, probe: TopicProbe, address: str, event_type: str) -> str:
+    [event] = await probe.wait_for(of_account(event_type, address))
+    sealed = event["data"]["activation_link_sealed"]
+    return unseal((stack.keys_dir / "seal_private.pem").read_bytes(), sealed)
+
+
+def token_of(link: str) -> str:
+    return link.split("token=", 1)[1]
+
+
+async def test_registration_publishes_each_fact_once_with_ids_and_no_secret(
+    accounts: Accounts, stack: Stack
+) -> None:
+    number, address = await accounts.sale(), email()
+    async with TopicProbe(stack.kafka_bootstrap, topics.ACCOUNTS) as probe:
+        response = await accounts.register(f"FS {number}", address)
+        assert response.status_code == 202, response.text
+        assert response.json()["notices"] == [
+            "Usunęliśmy przedrostek FS: numer dokumentu podaje się bez niego."
+        ]
+        [registered] = await probe.wait_for(of_account("AccountRegistered", address))
+        [linked] = await probe.wait_for(of_account("DocumentLinked", address))
+        await probe.settle(1.5)
+    assert len([r for r in probe.records if address.encode() in r.value]) == 2
+    assert linked["data"]["document_number"] == number and linked["data"]["at_registration"]
+    assert registered["key"] == registered["data"]["account_id"] == linked["key"]
+    assert registered["correlation_id"] == linked["correlation_id"]
+    raw = next(
+        r for r in probe.records if json.loads(r.value)["event_id"] == registered["event_id"]
+    )
+    assert dict(raw.headers)["event_id"].decode() == registered["event_id"]
+    assert PASSWORD not in raw.value.decode() and "token=" not in raw.value.decode()
+    link = unseal(
+        (stack.keys_dir / "seal_private.pem").read_bytes(),
+        registered["data"]["activation_link_sealed"],
+    )
+    assert link.startswith("http://panel.test/activate?token=")
+    stored = await accounts.sql("SELECT password_hash FROM accounts WHERE email = $1", address)
+    assert stored.startswith("$argon2") and PASSWORD not in stored
+
+
+@pytest.mark.parametrize(
+    ("number_of", "total", "code", "status"),
+    [
+        ("unknown", "4299,00", "document_not_found", 422),
+        ("known", "4299,01", "document_not_found", 422),
+        ("known", "4299 zł", "document_total_invalid", 422),
+    ],
+)
+async def test_document_must_match_number_and_total(
+    accounts: Accounts, number_of: str, total: str, code: str, status: int
+) -> None:
+    number = await accounts.sale() if number_of == "known" else "2025/NOPE123"
+    address = email()
+    response = await accounts.register(number, address, document_total=total)
+    assert response.status_code == status
+    assert response.json()["errors"][0]["code"] == code
+    assert response.json()["errors"][0]["field"] in ("document_number", "document_total")
+    assert await accounts.sql("SELECT count(*) FROM accounts WHERE email = $1", address) == 0
+
+
+async def test_document_links_to_one_account_only(accounts: Accounts) -> None:
+    number = await accounts.sale()
+    assert (await accounts.register(number, email())).status_code == 202
+    second = email()
+    response = await accounts.register(number, second)
+    assert response.status_code == 409
+    assert response.json()["detail"] == "Ten dokument zakupu jest już powiązany z innym kontem."
+    english = await accounts.client.post(
+        "/api/accounts",
+        json={
+            "account_type": "private",
+            "full_name": "Jan",
+            "email": second,
+            "password": PASSWORD,
+            "document_number": number,
+            "document_total": "4299",
+        },
+        headers={"Accept-Language": "en"},
+    )
+    assert (
+        english.json()["detail"] == "This purchase document is already linked to another account."
+    )
+    assert await accounts.sql("SELECT count(*) FROM accounts WHERE email = $1", second) == 0
+
+
+async def test_company_needs_a_valid_nip_matching_the_invoice(accounts: Accounts) -> None:
+    number = await accounts.sale(
+        buyer=Buyer(type="business", vat_country="PL", tax_id="5260250274"), document_type="FS"
+    )
+    invalid = await accounts.register(number, email(), account_type="company", tax_id="5260250275")
+    assert invalid.status_code == 422
+    assert invalid.json()["errors"][0] == {
+        "field": "tax_id",
+        "code": "tax_id_invalid",
+        "message": "Numer NIP jest nieprawidłowy (błędna suma kontrolna). Sprawdź go na fakturze.",
+    }
+    other = await accounts.register(number, email(), account_type="company", tax_id="7740001454")
+    assert other.json()["errors"][0]["code"] == "tax_id_mismatch"
+    right = await accounts.register(
+        number, email(), account_type="company", vat_country="PL", tax_id="526-025-02-74"
+    )
+    assert right.status_code == 202, right.text
+
+
+async def test_duplicate_email_gets_the_same_answer_and_changes_nothing(
+    accounts: Accounts, stack: Stack
+) -> None:
+    address = email()
+    first = await accounts.register(await accounts.sale(), address)
+    number = await accounts.sale()
+    async with TopicProbe(stack.kafka_bootstrap, topics.ACCOUNTS) as probe:
+        again = await accounts.register(number, address.upper())
+        await probe.settle(1.5)
+    assert again.status_code == first.status_code == 202
+    assert again.json()["message"] == first.json()["message"]
+    assert not [r for r in probe.records if address.encode() in (r.value or b"").lower()]
+    assert await accounts.sql("SELECT count(*) FROM accounts WHERE lower(email) = $1", address) == 1
+    # The second document stays free for its real owner.
+    assert (
+        await accounts.sql(
+            "SELECT count(*) FROM linked_documents WHERE document_number = $1", number
+        )
+        == 0
+    )
+
+
+async def test_activation_login_and_single_use_links(accounts: Accounts, stack: Stack) -> None:
+    address, number = email(), await accounts.sale()
+    login = {"email": address, "password": PASSWORD}
+    async with TopicProbe(stack.kafka_bootstrap, topics.ACCOUNTS) as probe:
+        await accounts.register(number, address)
+        first_link = await activation_link(stack, probe, address, "AccountRegistered")
+
+        before = await accounts.client.post("/api/auth/login", json=login)
+        assert (
+            before.status_code == 403 and before.json()["errors"][0]["code"] == "account_not_active"
+        )
+
+        resent = await accounts.client.post(
+            "/api/accounts/activation/resend", json={"email": address}
+        )
+        assert resent.status_code == 202
+        second_link = await activation_link(stack, probe, address, "AccountActivationLinkIssued")
+
+        superseded = await accounts.client.post(
+            "/api/accounts/activation", json={"token": token_of(first_link)}
+        )
+        assert superseded.status_code == 400
+        assert superseded.json()["errors"][0]["code"] == "activation_link_invalid"
+
+        page = await accounts.client.get(second_link.removeprefix("http://panel.test"))
+        assert (
+            'method="post"' in page.text
+            and await accounts.sql("SELECT activated_at FROM accounts WHERE email = $1", address)
+            is None
+        )  # opening the link changes nothing
+        done = await accounts.client.post(
+            "/api/accounts/activation", json={"token": token_of(second_link)}
+        )
+        assert done.status_code == 200
+        reused = await accounts.client.post(
+            "/api/accounts/activation", json={"token": token_of(second_link)}
+        )
+        assert reused.status_code == 400
+
+        await probe.wait_for(of_account("AccountActivated", address))
+        await probe.settle(1.0)
+    activated = [
+        r for r in probe.records if b"AccountActivated" in r.value and address.encode() in r.value
+    ]
+    assert len(activated) == 1
+
+    token = (await accounts.client.post("/api/auth/login", json=login)).json()["access_token"]
+    me = await accounts.client.get("/api/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.status_code == 200 and me.json()["email"] == address
+    assert me.json()["documents"][0]["products"][0]["serial_numbers"] == ["1581F0000001"]
+
+
+async def test_expired_activation_link_is_refused(accounts: Accounts) -> None:
+    address = email()
+    await accounts.register(await accounts.sale(), address)
+    account_id = await accounts.sql("SELECT account_id FROM accounts WHERE email = $1", address)
+    conn = await asyncpg.connect(accounts.database_url)
+    try:
+        await conn.execute(
+            """INSERT INTO account_secrets (token_hash, account_id, purpose, expires_at)
+               VALUES ($1, $2, 'activation', $3)""",
+            hash_secret("expired-secret-0123456789"),
+            account_id,
+            datetime.now(UTC) - timedelta(minutes=1),
+        )
+    finally:
+        await conn.close()
+    response = await accounts.client.post(
+        "/api/accounts/activation", json={"token": "expired-secret-0123456789"}
+    )
+    assert response.status_code == 400
+    assert "wygasł" in response.json()["detail"]
+
+
+async def active_customer(accounts: Accounts, stack: Stack) -> tuple[str, dict[str, str]]:
+    address = email()
+    async with TopicProbe(stack.kafka_bootstrap, topics.ACCOUNTS) as probe:
+        await accounts.register(await accounts.sale(), address)
+        link = await activation_link(stack, probe, address, "AccountRegistered")
+    await accounts.client.post("/api/accounts/activation", json={"token": token_of(link)})
+    response = await accounts.client.post(
+        "/api/auth/login", json={"email": address, "password": PASSWORD}
+    )
+    return address, {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+async def test_linking_more_documents_and_listing_claimable_products(
+    accounts: Accounts, stack: Stack
+) -> None:
+    address, bearer = await active_customer(accounts, stack)
+    number = await accounts.sale(total="59.00")
+    async with TopicProbe(stack.kafka_bootstrap, topics.ACCOUNTS) as probe:
+        linked = await accounts.client.post(
+            "/api/me/documents",
+            json={"document_number": f"PA{number}", "document_total": "59"},
+            headers=bearer,
+        )
+        assert linked.status_code == 201, linked.text
+        assert linked.json()["notices"]
+        [event] = await probe.wait_for(of_account("DocumentLinked", address))
+    assert event["data"]["document_number"] == number and not event["data"]["at_registration"]
+    again = await accounts.client.post(
+        "/api/me/documents",
+        json={"document_number": number, "document_total": "59"},
+        headers=bearer,
+    )
+    assert again.status_code == 409
+    products = (await accounts.client.get("/api/me/products", headers=bearer)).json()
+    assert {p["document_number"] for p in products} >= {number}
+    assert all(p["ean"] == "5901234123457" for p in products)
+
+
+async def test_tokens_from_another_key_or_role_are_refused(
+    accounts: Accounts, stack: Stack, tmp_path: Path
+) -> None:
+    ensure_dev_keys(tmp_path)
+    forged = issue_token(
+        (tmp_path / "token_private.pem").read_bytes(),
+        Principal(subject=uuid.uuid4(), role="customer"),
+    )
+    response = await accounts.client.get("/api/me", headers={"Authorization": f"Bearer {forged}"})
+    assert response.status_code == 401
+
+    api_key = await admin.create_scanner(
+        AccountsSettings(database_url=accounts.database_url), f"skaner-{uuid.uuid4().hex[:6]}"
+    )
+    scanner = await accounts.client.post("/api/auth/scanner-token", json={"api_key": api_key})
+    assert scanner.status_code == 200
+    token = scanner.json()["access_token"]
+    refused = await accounts.client.get("/api/me", headers={"Authorization": f"Bearer {token}"})
+    assert refused.status_code == 403
+    wrong = await accounts.client.post(
+        "/api/auth/scanner-token", json={"api_key": "scn_" + "x" * 20}
+    )
+    assert wrong.status_code == 401
+
+
+async def test_operator_login(accounts: Accounts) -> None:
+    address = f"operator.{uuid.uuid4().hex[:6]}@innpro.example"
+    settings = AccountsSettings(database_url=accounts.database_url)
+    await admin.create_operator(settings, address, "Ola Operator", "Operator-Haslo-2026")
+    ok = await accounts.client.post(
+        "/api/auth/operator-login", json={"email": address, "password": "Operator-Haslo-2026"}
+    )
+    assert ok.status_code == 200
+    customer_login = await accounts.client.post(
+        "/api/auth/login", json={"email": address, "password": "Operator-Haslo-2026"}
+    )
+    assert customer_login.status_code == 401
+
+
+async def test_login_attempts_are_rate_limited_per_account(
+    accounts: Accounts, stack: Stack
+) -> None:
+    address, _ = await active_customer(accounts, stack)
+    statuses = [
+        (
+            await accounts.client.post(
+                "/api/auth/login", json={"email": address, "password": "wrong-password"}
+            )
+        ).status_code
+        for _ in range(6)
+    ]
+    assert statuses == [401] * 5 + [429]
+    blocked = await accounts.client.post(
+        "/api/auth/login", json={"email": address, "password": PASSWORD}
+    )
+    assert blocked.status_code == 429
+    assert blocked.json()["detail"].startswith("Zbyt wiele nieudanych prób")
+
+
+async def test_password_reset_and_email_change(accounts: Accounts, stack: Stack) -> None:
+    address, bearer = await active_customer(accounts, stack)
+    new_address = email()
+    async with TopicProbe(stack.kafka_bootstrap, topics.ACCOUNTS) as probe:
+        unknown = await accounts.client.post("/api/auth/password-reset", json={"email": email()})
+        asked = await accounts.client.post("/api/auth/password-reset", json={"email": address})
+        assert unknown.status_code == asked.status_code == 202
+        assert unknown.json() == asked.json()
+        [reset] = await probe.wait_for(of_account("PasswordResetRequested", address))
+        link = unseal(
+            (stack.keys_dir / "seal_private.pem").read_bytes(), reset["data"]["reset_link_sealed"]
+        )
+        changed = await accounts.client.post(
+            "/api/auth/password-reset/confirm",
+            json={"token": token_of(link), "new_password": "Nowe-Haslo-456"},
+        )
+        assert changed.status_code == 200
+        reused = await accounts.client.post(
+            "/api/auth/password-reset/confirm",
+            json={"token": token_of(link), "new_password": "Inne-Haslo-789"},
+        )
+        assert reused.status_code == 400
+        old = await accounts.client.post(
+            "/api/auth/login", json={"email": address, "password": PASSWORD}
+        )
+        assert old.status_code == 401
+
+        wrong_password = await accounts.client.post(
+            "/api/me/email", json={"new_email": new_address, "password": PASSWORD}, headers=bearer
+        )
+        assert wrong_password.status_code == 403
+        requested = await accounts.client.post(
+            "/api/me/email",
+            json={"new_email": new_address, "password": "Nowe-Haslo-456"},
+            headers=bearer,
+        )
+        assert requested.status_code == 202
+        [change] = await probe.wait_for(of_account("EmailChangeRequested", new_address))
+        link = unseal(
+            (stack.keys_dir / "seal_private.pem").read_bytes(),
+            change["data"]["confirmation_link_sealed"],
+        )
+        # Until confirmed, the old address stays the login.
+        assert await accounts.sql("SELECT count(*) FROM accounts WHERE email = $1", address) == 1
+        confirmed = await accounts.client.post(
+            "/api/me/email/confirm", json={"token": token_of(link)}
+        )
+        assert confirmed.status_code == 200
+        [done] = await probe.wait_for(of_account("AccountEmailChanged", new_address))
+    assert done["data"]["old_email"] == address
+    login = await accounts.client.post(
+        "/api/auth/login", json={"email": new_address, "password": "Nowe-Haslo-456"}
+    )
+    assert login.status_code == 200
+
+
+async def test_openapi_documents_every_endpoint_with_examples(accounts: Accounts) -> None:
+    schema = (await accounts.client.get("/openapi.json")).json()
+    paths = schema["paths"]
+    for path in (
+        "/api/accounts",
+        "/api/accounts/activation",
+        "/api/accounts/activation/resend",
+        "/api/auth/login",
+        "/api/auth/operator-login",
+        "/api/auth/scanner-token",
+        "/api/auth/password-reset",
+        "/api/auth/password-reset/confirm",
+        "/api/me",
+        "/api/me/products",
+        "/api/me/documents",
+        "/api/me/email",
+        "/api/me/email/confirm",
+    ):
+        assert path in paths, path
+        for operation in paths[path].values():
+            assert operation.get("summary"), path
+    registration = schema["components"]["schemas"]["RegistrationCreate"]["properties"]
+    assert registration["document_total"]["examples"] == ["4 299,00"]
