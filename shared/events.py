@@ -298,6 +298,7 @@ class ClaimStatusChangedData(Contract):
     actor: str
     note: str | None = None
     tracking_number: str | None = None
+    serial_number: str | None = None
 
 
 class ClaimStatusChanged(Event):

@@ -31,6 +31,7 @@ def build_app(settings: WarrantySettings | None = None) -> FastAPI:
     async def attach_context(rt: ServiceRuntime) -> None:
         app.state.warranty = handlers.WarrantyContext(pool=rt.db)
 
+    app.state.token_public_key = settings.token_public_key_file.read_bytes()
     runtime.on_started.append(attach_context)
     app.include_router(http.router)
     install_error_handlers(app)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
+from uuid import UUID, uuid4
 
 import asyncpg
 
@@ -18,12 +20,15 @@ from services.warranty.domain.engine import (
     assess,
     assess_support_period,
 )
-from services.warranty.domain.products import ProductCategory
+from services.warranty.domain.products import ProductCategory, is_scooter_product
 from shared.db import Conn
 from shared.errors import BusinessRuleError, Message
 from shared.events import (
     ClaimCreated,
+    ClaimStatusChanged,
     Deadline,
+    ProductRegistered,
+    ProductRegisteredData,
     SaleRecorded,
     WarrantyAssessed,
     WarrantyAssessedData,
@@ -84,6 +89,7 @@ async def assess_claim(conn: Conn, event: ClaimCreated) -> None:
     # Judged on the day the claim was filed, whenever the event is handled.
     claimed_on = event.occurred_at.date()
     registered_on = await repository.registration_date(conn, claim.product.ean, claim.serial_number)
+    repair_days = await repository.repair_days(conn, claim.product.ean, claim.serial_number)
     purchase = ProductPurchase(
         brand=claim.product.brand,
         category=ProductCategory.parse(claim.product.category),
@@ -92,6 +98,7 @@ async def assess_claim(conn: Conn, event: ClaimCreated) -> None:
         delivered_on=claim.delivered_on,
         outlet=claim.product.outlet,
         registered_on=registered_on,
+        repair_days=repair_days,
         claim_type=claim.claim_type,
     )
     verdict = assess(purchase, claimed_on)
@@ -135,3 +142,89 @@ async def assess_claim(conn: Conn, event: ClaimCreated) -> None:
     )
     await add_to_outbox(conn, assessed)
     log.info("claim assessed", claim_id=str(claim.claim_id), rule=verdict.rule)
+
+
+# A claim's parcel accepted into the service starts a warranty repair; it ends when the product
+# leaves (or the claim ends without it).
+_REPAIR_ENDS = frozenset({"shipped_back", "refunded", "closed", "cancelled"})
+
+
+async def record_status_change(conn: Conn, event: ClaimStatusChanged) -> None:
+    change = event.data
+    if change.to_status == "received" and change.claim_type in ("warranty", "dji"):
+        await repository.start_repair(
+            conn,
+            change.claim_id,
+            change.product.ean,
+            change.serial_number,
+            change.changed_at.date(),
+        )
+    elif change.to_status in _REPAIR_ENDS:
+        await repository.end_repair(conn, change.claim_id, change.changed_at.date())
+
+
+@dataclass(frozen=True)
+class ProductRegistration:
+    account_id: UUID
+    ean: str
+    serial_number: str
+    purchased_on: date
+
+
+async def register_product(
+    ctx: WarrantyContext, command: ProductRegistration, correlation_id: UUID
+) -> ProductRegistered:
+    ean = validate_gtin13(command.ean)
+    today = ctx.today()
+    if command.purchased_on > today:
+        raise BusinessRuleError(
+            "purchase_date_in_future",
+            Message(
+                "Data zakupu nie może być z przyszłości.", "The purchase date is in the future."
+            ),
+            field="purchased_on",
+        )
+    registration_id = uuid4()
+    event = ProductRegistered(
+        producer=PRODUCER,
+        key=str(registration_id),
+        correlation_id=correlation_id,
+        data=ProductRegisteredData(
+            registration_id=registration_id,
+            account_id=command.account_id,
+            ean=ean,
+            serial_number=command.serial_number.strip().upper(),
+            purchased_on=command.purchased_on,
+            registered_on=today,
+        ),
+    )
+    async with ctx.pool.acquire() as conn, conn.transaction():
+        product = await repository.get_product(conn, ean)
+        if product is None or not is_scooter_product(product["brand"]):
+            raise BusinessRuleError(
+                "registration_not_needed",
+                Message(
+                    "Rejestracja dotyczy tylko hulajnóg Dualtron, Kaabo i Nami.",
+                    "Registration applies only to Dualtron, Kaabo and Nami scooters.",
+                ),
+                field="ean",
+            )
+        if not await repository.insert_registration(conn, event.data.model_dump()):
+            raise BusinessRuleError(
+                "already_registered",
+                Message(
+                    "Ten egzemplarz (EAN i numer seryjny) jest już zarejestrowany.",
+                    "This unit (EAN and serial number) is already registered.",
+                ),
+                field="serial_number",
+                status_code=409,
+            )
+        await add_to_outbox(conn, event)
+    return event
+
+
+async def import_catalogue(pool: asyncpg.Pool, products: list[dict[str, Any]]) -> int:
+    async with pool.acquire() as conn, conn.transaction():
+        for product in products:
+            await repository.import_product(conn, product)
+    return len(products)

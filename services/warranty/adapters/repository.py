@@ -55,3 +55,73 @@ async def save_assessment(
         claim,
         verdict,
     )
+
+
+async def import_product(conn: Conn, product: dict[str, Any]) -> None:
+    """The admin import: names, categories and problem lists; sale dates stay the ledger's."""
+    await conn.execute(
+        """INSERT INTO products (ean, sku, name, brand, category, outlet, problems, serial_required)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+           ON CONFLICT (ean) DO UPDATE SET
+               sku = EXCLUDED.sku, name = EXCLUDED.name, brand = EXCLUDED.brand,
+               category = EXCLUDED.category, outlet = EXCLUDED.outlet,
+               problems = EXCLUDED.problems, serial_required = EXCLUDED.serial_required""",
+        product["ean"],
+        product["sku"],
+        product["name"],
+        product["brand"],
+        product["category"],
+        product["outlet"],
+        product["problems"],
+        product["serial_required"],
+    )
+
+
+async def insert_registration(conn: Conn, registration: dict[str, Any]) -> bool:
+    inserted = await conn.fetchval(
+        """INSERT INTO product_registrations
+               (registration_id, account_id, ean, serial_number, purchased_on, registered_on)
+           VALUES ($1, $2, $3, $4, $5, $6)
+           ON CONFLICT (ean, serial_number) DO NOTHING RETURNING true""",
+        registration["registration_id"],
+        registration["account_id"],
+        registration["ean"],
+        registration["serial_number"],
+        registration["purchased_on"],
+        registration["registered_on"],
+    )
+    return bool(inserted)
+
+
+async def start_repair(
+    conn: Conn, claim_id: UUID, ean: str, serial: str | None, started_on: Any
+) -> None:
+    await conn.execute(
+        """INSERT INTO repair_periods (claim_id, ean, serial_number, started_on)
+           VALUES ($1, $2, $3, $4) ON CONFLICT (claim_id) DO NOTHING""",
+        claim_id,
+        ean,
+        serial,
+        started_on,
+    )
+
+
+async def end_repair(conn: Conn, claim_id: UUID, ended_on: Any) -> None:
+    await conn.execute(
+        "UPDATE repair_periods SET ended_on = $2 WHERE claim_id = $1 AND ended_on IS NULL",
+        claim_id,
+        ended_on,
+    )
+
+
+async def repair_days(conn: Conn, ean: str, serial: str | None) -> int:
+    """Days spent in finished warranty repairs of this very product (same EAN and serial)."""
+    if serial is None:
+        return 0
+    days: int = await conn.fetchval(
+        """SELECT coalesce(sum(ended_on - started_on), 0) FROM repair_periods
+           WHERE ean = $1 AND serial_number = $2 AND ended_on IS NOT NULL""",
+        ean,
+        serial,
+    )
+    return days

@@ -5,7 +5,7 @@ from __future__ import annotations
 from services.warranty import handlers
 from shared import topics
 from shared.consumer import handle_once
-from shared.events import ClaimCreated, ClaimsEvent, SaleRecorded
+from shared.events import ClaimCreated, ClaimsEvent, ClaimStatusChanged, SaleRecorded
 from shared.runtime import ServiceRuntime
 
 
@@ -16,9 +16,18 @@ def register_consumers(runtime: ServiceRuntime) -> None:
             runtime.db, runtime.name, event, lambda conn: handlers.record_sale(conn, event)
         )
 
-    @runtime.subscriber(topics.CLAIMS, description="Assesses every new claim")
+    @runtime.subscriber(
+        topics.CLAIMS, description="Assesses every new claim; repair time from status changes"
+    )
     async def on_claim_event(event: ClaimsEvent) -> None:
         if isinstance(event, ClaimCreated):
             await handle_once(
                 runtime.db, runtime.name, event, lambda conn: handlers.assess_claim(conn, event)
+            )
+        elif isinstance(event, ClaimStatusChanged):
+            await handle_once(
+                runtime.db,
+                runtime.name,
+                event,
+                lambda conn: handlers.record_status_change(conn, event),
             )

@@ -1,0 +1,52 @@
+"""Admin command of warranty: `python -m services.warranty.admin import-catalogue FILE.json`.
+
+The file is a list of catalogue entries (ean, sku, name, brand, category, outlet, problems,
+serial_required), as tools.demo_data writes it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from services.warranty import handlers
+from services.warranty.domain.ean import InvalidEan, validate_gtin13
+from services.warranty.entrypoints.http import CatalogueEntry
+from services.warranty.settings import WarrantySettings
+from shared.db import create_pool, ensure_database, migrate
+
+
+def read_catalogue(path: Path) -> list[dict[str, Any]]:
+    try:
+        entries = TypeAdapter(list[CatalogueEntry]).validate_json(path.read_bytes())
+        return [{**e.model_dump(), "ean": validate_gtin13(e.ean)} for e in entries]
+    except (ValidationError, InvalidEan) as error:
+        raise SystemExit(f"admin: {path} is not a valid catalogue: {error}") from None
+
+
+async def import_products(settings: WarrantySettings, products: list[dict[str, Any]]) -> int:
+    await ensure_database(settings.database_url)
+    pool = await create_pool(settings.database_url, max_size=2)
+    try:
+        await migrate(pool, "services.warranty.migrations")
+        return await handlers.import_catalogue(pool, products)
+    finally:
+        await pool.close()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m services.warranty.admin")
+    commands = parser.add_subparsers(dest="command", required=True)
+    catalogue = commands.add_parser("import-catalogue", help="import a catalogue JSON file")
+    catalogue.add_argument("file", type=Path)
+    args = parser.parse_args(argv)
+    count = asyncio.run(import_products(WarrantySettings(), read_catalogue(args.file)))
+    print(f"admin: {count} catalogue entries imported")
+
+
+if __name__ == "__main__":
+    main()

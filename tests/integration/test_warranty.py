@@ -1,0 +1,265 @@
+"""Warranty against the real Kafka and PostgreSQL: one WarrantyAssessed per ClaimCreated, even
+when redelivered; registrations and repair time reach the verdict; the EAN check over HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+from dateutil.relativedelta import relativedelta
+
+from services.warranty.bootstrap import build_app
+from services.warranty.settings import WarrantySettings
+from shared import topics
+from shared.auth import Principal, issue_token
+from shared.events import (
+    Buyer,
+    ClaimCreated,
+    ClaimCreatedData,
+    ClaimedProduct,
+    ClaimStatusChanged,
+    ClaimStatusChangedData,
+    Event,
+    SaleLine,
+    SaleRecorded,
+    SaleRecordedData,
+)
+from shared.outbox import kafka_headers
+from tests.support.inprocess import running_app
+from tests.support.kafka import TopicProbe, produce
+from tests.support.stack import Stack
+
+pytestmark = pytest.mark.integration
+
+
+def random_ean() -> str:
+    from stdnum import ean
+
+    body = "59" + str(uuid.uuid4().int)[:10]
+    return body + ean.calc_check_digit(body)
+
+
+@pytest.fixture(scope="module")
+async def warranty(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
+    from tests.conftest import create_database, drop_database
+
+    url = await create_database(stack, "rma_test_warranty")
+    settings = WarrantySettings(
+        kafka_bootstrap_servers=stack.kafka_bootstrap,
+        database_url=url,
+        token_public_key_file=stack.keys_dir / "token_public.pem",
+    )
+    async with running_app(build_app(settings)) as client:
+        yield client
+    await drop_database(stack, url)
+
+
+def bearer(stack: Stack, role: str, subject: uuid.UUID | None = None) -> dict[str, str]:
+    token = issue_token(
+        (stack.keys_dir / "token_private.pem").read_bytes(),
+        Principal(subject=subject or uuid.uuid4(), role=role),  # type: ignore[arg-type]
+    )
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def send(stack: Stack, event: Event) -> None:
+    await produce(
+        stack.kafka_bootstrap,
+        event.topic,
+        event.model_dump_json().encode(),
+        key=event.key.encode(),
+        headers=kafka_headers(event.type, str(event.event_id), str(event.correlation_id)),
+    )
+
+
+def sale(ean: str, brand: str, category: str, sold_on: date) -> SaleRecorded:
+    number = uuid.uuid4().hex[:8]
+    return SaleRecorded(
+        producer="erp",
+        key=f"PA/{number}",
+        data=SaleRecordedData(
+            document_type="PA",
+            document_number=number,
+            issued_on=sold_on,
+            buyer=Buyer(type="consumer"),
+            total=Decimal("100.00"),
+            lines=(
+                SaleLine(
+                    line_no=1,
+                    ean=ean,
+                    sku="SKU",
+                    name=f"{brand} product",
+                    brand=brand,
+                    category=category,
+                    quantity=1,
+                    unit_price=Decimal("100.00"),
+                ),
+            ),
+        ),
+    )
+
+
+def claim(ean: str, brand: str, category: str, sold_on: date, **more: Any) -> ClaimCreated:
+    claim_id = uuid.uuid4()
+    data: dict[str, Any] = {
+        "claim_id": claim_id,
+        "rma_number": f"RMA/{uuid.uuid4().int % 100000}/SR/2026",
+        "account_id": uuid.uuid4(),
+        "email": "klient@example.com",
+        "buyer_type": "consumer",
+        "claim_type": "warranty",
+        "document_type": "PA",
+        "document_number": "1",
+        "sold_on": sold_on,
+        "product": ClaimedProduct(ean=ean, sku="S", name="n", brand=brand, category=category),
+        "serial_number": "SN-1",
+        "problem_description": "Nie działa po tygodniu.",
+        "package_contents": "produkt",
+        **more,
+    }
+    return ClaimCreated(producer="claims", key=str(claim_id), data=ClaimCreatedData(**data))
+
+
+async def test_claim_created_gets_exactly_one_assessment_even_when_redelivered(
+    warranty: httpx.AsyncClient, stack: Stack
+) -> None:
+    created = claim(random_ean(), "DJI", "drone", date.today() - timedelta(days=30))
+    async with TopicProbe(stack.kafka_bootstrap, topics.WARRANTY) as probe:
+        for _ in range(3):
+            await send(stack, created)
+        [assessed] = await probe.wait_for(
+            lambda body, _: body["data"].get("claim_id") == str(created.data.claim_id)
+        )
+        await probe.settle(2.0)
+    same_claim = [r for r in probe.records if str(created.data.claim_id).encode() in r.value]
+    assert len(same_claim) == 1
+    data = assessed["data"]
+    assert assessed["type"] == "WarrantyAssessed"
+    assert assessed["correlation_id"] == str(created.correlation_id)
+    assert (data["rule"], data["covered"]) == ("dji-standard", True)
+    sold_on = date.today() - timedelta(days=30)
+    assert data["warranty_until"] == (sold_on + relativedelta(months=24)).isoformat()
+    assert {d["kind"] for d in data["deadlines"]} == {"complaint_answer", "dji_repair"}
+    assert data["email"] == "klient@example.com"
+
+
+async def test_dji_claim_type_refused_for_another_brand(
+    warranty: httpx.AsyncClient, stack: Stack
+) -> None:
+    created = claim(random_ean(), "Xiaomi", "other", date(2025, 1, 10), claim_type="dji")
+    async with TopicProbe(stack.kafka_bootstrap, topics.WARRANTY) as probe:
+        await send(stack, created)
+        [assessed] = await probe.wait_for(
+            lambda body, _: body["data"].get("claim_id") == str(created.data.claim_id)
+        )
+    assert assessed["data"]["claim_type_allowed"] is False
+    assert "DJI" in assessed["data"]["claim_type_reason"]
+
+
+async def test_scooter_registration_and_repair_time_reach_the_verdict(
+    warranty: httpx.AsyncClient, stack: Stack
+) -> None:
+    ean, account = random_ean(), uuid.uuid4()
+    bought = date.today() - timedelta(days=20)
+    await send(stack, sale(ean, "Dualtron", "scooter", bought))
+    registration = {"ean": ean, "serial_number": "dt-7", "purchased_on": bought.isoformat()}
+    async with TopicProbe(stack.kafka_bootstrap, topics.WARRANTY) as probe:
+        for _ in range(50):  # the catalogue learns the product from the sale
+            response = await warranty.post(
+                "/api/registrations", json=registration, headers=bearer(stack, "customer", account)
+            )
+            if response.status_code != 422:
+                break
+            await asyncio.sleep(0.2)
+        assert response.status_code == 201, response.text
+        [registered] = await probe.wait_for(lambda body, _: body["type"] == "ProductRegistered")
+    assert registered["data"]["serial_number"] == "DT-7"
+    again = await warranty.post(
+        "/api/registrations", json=registration, headers=bearer(stack, "customer", account)
+    )
+    assert again.status_code == 409
+
+    # A finished warranty repair of 12 days, then a new claim for the same scooter.
+    repaired = claim(ean, "Dualtron", "scooter", bought, serial_number="DT-7")
+    for status, day in (("received", 0), ("shipped_back", 12)):
+        changed_at = datetime.now(UTC) - timedelta(days=15 - day)
+        await send(
+            stack,
+            ClaimStatusChanged(
+                producer="claims",
+                key=str(repaired.data.claim_id),
+                data=ClaimStatusChangedData(
+                    claim_id=repaired.data.claim_id,
+                    rma_number=repaired.data.rma_number,
+                    account_id=account,
+                    email="klient@example.com",
+                    claim_type="warranty",
+                    product=repaired.data.product,
+                    from_status=None,
+                    to_status=status,  # type: ignore[arg-type]
+                    changed_at=changed_at,
+                    actor="operator",
+                    serial_number="DT-7",
+                ),
+            ),
+        )
+    await asyncio.sleep(2)
+    later = claim(ean, "Dualtron", "scooter", bought, serial_number="DT-7")
+    async with TopicProbe(stack.kafka_bootstrap, topics.WARRANTY) as probe:
+        await send(stack, later)
+        [assessed] = await probe.wait_for(
+            lambda body, _: body["data"].get("claim_id") == str(later.data.claim_id)
+        )
+    data = assessed["data"]
+    assert data["rule"] == "scooter-registered"
+    expected = bought + relativedelta(months=24) + timedelta(days=12)
+    assert data["warranty_until"] == expected.isoformat()
+    assert "12 dni" in data["reason"]
+
+
+async def test_support_period_by_ean(warranty: httpx.AsyncClient, stack: Stack) -> None:
+    ean = random_ean()
+    for sold_on in (date(2025, 3, 1), date(2025, 6, 30), date(2025, 5, 1)):
+        await send(stack, sale(ean, "DJI", "battery", sold_on))
+    for _ in range(50):
+        response = await warranty.get(f"/api/support-period/{ean}")
+        if response.status_code == 200 and response.json()["last_sold_on"] == "2025-06-30":
+            break
+        await asyncio.sleep(0.2)
+    body = response.json()
+    assert (body["rule"], body["support_until"]) == ("dji-consumable", "2026-06-30")
+    wrong = await warranty.get(f"/api/support-period/{ean[:-1]}{(int(ean[-1]) + 1) % 10}")
+    assert wrong.status_code == 422 and "kontroln" in wrong.json()["detail"]
+    unknown = await warranty.get(f"/api/support-period/{random_ean()}")
+    assert unknown.status_code == 404
+
+
+async def test_catalogue_import_by_operators_only(
+    warranty: httpx.AsyncClient, stack: Stack
+) -> None:
+    ean = random_ean()
+    entry = {
+        "ean": ean,
+        "sku": "DJI-X",
+        "name": "DJI X",
+        "brand": "DJI",
+        "category": "drone",
+        "problems": ["Dron nie łączy się z aparaturą"],
+        "serial_required": True,
+    }
+    refused = await warranty.post(
+        "/api/admin/catalogue", json=[entry], headers=bearer(stack, "customer")
+    )
+    assert refused.status_code == 403
+    done = await warranty.post(
+        "/api/admin/catalogue", json=[entry], headers=bearer(stack, "operator")
+    )
+    assert done.json() == {"imported": 1}
+    product = (await warranty.get(f"/api/products/{ean}")).json()
+    assert product["problems"] == ["Dron nie łączy się z aparaturą"]
