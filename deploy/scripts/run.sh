@@ -48,6 +48,9 @@ feed_demo_data() {
   "$PYTHON" -m tools.demo_data --out "$DEMO" || die "could not generate the demo data"
   "$PYTHON" -m tools.erp_feed "$DEMO/sales.json" --bootstrap "127.0.0.1:$KAFKA_PORT" \
     || die "could not feed the demo sales documents to Kafka"
+  RMA_DATABASE_URL="$DATABASE_SERVER/rma_warranty" \
+    "$PYTHON" -m services.warranty.admin import-catalogue "$DEMO/catalogue.json" \
+    || die "could not import the demo catalogue"
   touch "$DEMO/.fed"
 }
 
