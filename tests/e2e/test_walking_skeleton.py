@@ -141,14 +141,15 @@ async def test_register_activate_claim_and_assess(
         claim_form = {
             "document_type": "PA",
             "document_number": number,
-            "line_no": 1,
+            "line_no": "1",
             "claim_type": "dji",
             "serial_number": serial,
             "problem_description": "Dron nie łączy się z aparaturą po aktualizacji.",
             "package_contents": "Dron, aparatura, kabel USB-C",
         }
+        receipt = {"attachment": ("paragon.pdf", b"%PDF-1.4 receipt", "application/pdf")}
         created = await eventually(
-            lambda: claims.post("/api/claims", json=claim_form, headers=bearer),
+            lambda: claims.post("/api/claims", data=claim_form, files=receipt, headers=bearer),
             lambda response: response.status_code != 422,
         )
         assert created.status_code == 201, created.text

@@ -119,3 +119,144 @@ async def change_account_email(conn: Conn, account_id: UUID, email: str) -> None
         "UPDATE document_owners SET email = $2 WHERE account_id = $1", account_id, email
     )
     await conn.execute("UPDATE claims SET email = $2 WHERE account_id = $1", account_id, email)
+
+
+async def lock_claim(conn: Conn, claim_id: UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM claims WHERE claim_id = $1 FOR UPDATE", claim_id)
+
+
+async def lock_claim_by_rma(conn: Conn, rma_number: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT * FROM claims WHERE upper(rma_number) = upper($1) FOR UPDATE", rma_number
+    )
+
+
+async def lock_claim_by_tracking(conn: Conn, tracking_number: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        """SELECT * FROM claims WHERE upper(tracking_number) = upper($1)
+           AND status = 'submitted' ORDER BY created_at DESC LIMIT 1 FOR UPDATE""",
+        tracking_number,
+    )
+
+
+async def set_status(conn: Conn, claim_id: UUID, status: str, **columns: Any) -> None:
+    assignments = "".join(f", {name} = ${index}" for index, name in enumerate(columns, start=3))
+    await conn.execute(
+        f"UPDATE claims SET status = $2, updated_at = now(){assignments} WHERE claim_id = $1",
+        claim_id,
+        status,
+        *columns.values(),
+    )
+
+
+async def insert_attachment(conn: Conn, attachment: dict[str, Any]) -> None:
+    await conn.execute(
+        """INSERT INTO claim_attachments
+               (attachment_id, claim_id, filename, content_type, size_bytes, sha256, content)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)""",
+        *attachment.values(),
+    )
+
+
+async def find_parcel_by_tracking(conn: Conn, tracking_number: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT * FROM parcels WHERE upper(tracking_number) = upper($1)", tracking_number
+    )
+
+
+async def parcel_of_claim(conn: Conn, claim_id: UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM parcels WHERE claim_id = $1 LIMIT 1", claim_id)
+
+
+async def insert_parcel(conn: Conn, parcel: dict[str, Any]) -> None:
+    await conn.execute(
+        """INSERT INTO parcels (parcel_id, claim_id, rma_number, tracking_number, scanned_by,
+                                received_at)
+           VALUES ($1, $2, $3, $4, $5, $6)""",
+        *parcel.values(),
+    )
+
+
+async def lock_unidentified_parcel(conn: Conn, parcel_id: UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT * FROM parcels WHERE parcel_id = $1 AND claim_id IS NULL FOR UPDATE", parcel_id
+    )
+
+
+async def resolve_parcel(conn: Conn, parcel_id: UUID, claim_id: UUID, operator: str) -> None:
+    await conn.execute(
+        """UPDATE parcels SET claim_id = $2, resolved_by = $3, resolved_at = now()
+           WHERE parcel_id = $1""",
+        parcel_id,
+        claim_id,
+        operator,
+    )
+
+
+async def unidentified_parcels(conn: Conn) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT * FROM parcels WHERE claim_id IS NULL ORDER BY received_at LIMIT 500"
+    )
+
+
+async def insert_decision(conn: Conn, decision: dict[str, Any]) -> None:
+    await conn.execute(
+        """INSERT INTO decisions (claim_id, decision, amount, rejection_reason, justification,
+                                  deductions, decided_by, decided_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+           ON CONFLICT (claim_id) DO UPDATE SET
+               decision = EXCLUDED.decision, amount = EXCLUDED.amount,
+               rejection_reason = EXCLUDED.rejection_reason,
+               justification = EXCLUDED.justification, deductions = EXCLUDED.deductions,
+               customer_response = NULL, decided_by = EXCLUDED.decided_by,
+               decided_at = EXCLUDED.decided_at""",
+        *decision.values(),
+    )
+
+
+async def get_decision(conn: Conn, claim_id: UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM decisions WHERE claim_id = $1", claim_id)
+
+
+async def record_customer_response(conn: Conn, claim_id: UUID, response: str) -> bool:
+    updated = await conn.fetchval(
+        """UPDATE decisions SET customer_response = $2
+           WHERE claim_id = $1 AND decision = 'price_reduction' AND customer_response IS NULL
+           RETURNING true""",
+        claim_id,
+        response,
+    )
+    return bool(updated)
+
+
+async def search_claims(conn: Conn, account_id: UUID, query: str) -> list[asyncpg.Record]:
+    pattern = query.strip().upper()
+    return await conn.fetch(
+        """SELECT * FROM claims WHERE account_id = $1 AND (
+               $2 = '' OR upper(rma_number) = $2 OR upper(serial_number) = $2
+               OR upper(customer_reference) = $2)
+           ORDER BY created_at DESC LIMIT 200""",
+        account_id,
+        pattern,
+    )
+
+
+async def claims_by_status(conn: Conn, status: str | None) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """SELECT * FROM claims WHERE $1::text IS NULL OR status = $1
+           ORDER BY created_at DESC LIMIT 500""",
+        status,
+    )
+
+
+async def serial_known(conn: Conn, serial: str) -> bool:
+    found = await conn.fetchval(
+        """SELECT true FROM sales_documents, jsonb_array_elements(lines) AS line
+           WHERE line -> 'serial_numbers' ? $1 LIMIT 1""",
+        serial,
+    )
+    return bool(found)
+
+
+async def store_deadlines(conn: Conn, claim_id: UUID, deadlines: Any) -> None:
+    await conn.execute("UPDATE claims SET deadlines = $2 WHERE claim_id = $1", claim_id, deadlines)

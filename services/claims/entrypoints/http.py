@@ -1,18 +1,20 @@
-"""HTTP entry points of claims."""
+"""HTTP entry points of claims: customers, scanners and operators."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 from uuid import UUID, uuid4
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Request, status
+from fastapi import APIRouter, Depends, File, Form, Header, Request, UploadFile, status
 from pydantic import BaseModel, Field
 
-from services.claims import handlers
+from services.claims import domain, handlers
 from services.claims.adapters import repository
 from shared.auth import Principal, require_role
-from shared.events import ClaimType
+from shared.errors import BusinessRuleError, Message
+from shared.events import ClaimType, DecisionKind
 
 router = APIRouter()
 
@@ -22,31 +24,26 @@ def get_context(request: Request) -> handlers.ClaimsContext:
     return context
 
 
-Context = Annotated[handlers.ClaimsContext, Depends(get_context)]
-Customer = Annotated[Principal, Depends(require_role("customer"))]
-
-
 def correlation_id(x_correlation_id: Annotated[UUID | None, Header()] = None) -> UUID:
     return x_correlation_id or uuid4()
 
 
-class ClaimCreate(BaseModel):
-    document_type: Literal["PA", "FS"] = Field(examples=["PA"])
-    document_number: str = Field(min_length=1, max_length=40, examples=["2025/000001"])
-    line_no: int = Field(ge=1, description="Line of the purchase document with the product")
-    claim_type: ClaimType = Field(examples=["warranty"])
-    serial_number: str | None = Field(default=None, max_length=60)
-    problem_description: str = Field(min_length=10, max_length=5000)
-    problem_code: str | None = Field(default=None, max_length=200)
-    tracking_number: str | None = Field(default=None, max_length=60)
-    package_contents: str = Field(min_length=2, max_length=1000)
-    customer_reference: str | None = Field(default=None, max_length=60)
+def _actor(principal: Principal) -> handlers.Actor:
+    return handlers.Actor(principal.role, principal.subject)
+
+
+Context = Annotated[handlers.ClaimsContext, Depends(get_context)]
+CorrelationId = Annotated[UUID, Depends(correlation_id)]
+Customer = Annotated[Principal, Depends(require_role("customer"))]
+Operator = Annotated[Principal, Depends(require_role("operator"))]
+Scanner = Annotated[Principal, Depends(require_role("scanner"))]
 
 
 class ClaimCreatedPublic(BaseModel):
     claim_id: UUID
     rma_number: str
     status: str
+    message: str
 
 
 class TimelineEntry(BaseModel):
@@ -56,16 +53,48 @@ class TimelineEntry(BaseModel):
     at: datetime
 
 
-class ClaimPublic(BaseModel):
+class ClaimSummary(BaseModel):
     claim_id: UUID
     rma_number: str
     status: str
+    status_name: str
     claim_type: str
     product: dict[str, Any]
     serial_number: str | None
     customer_reference: str | None
+    created_at: datetime
+
+
+class ClaimPublic(ClaimSummary):
+    document_type: str
+    document_number: str
+    problem_description: str
+    problem_code: str | None
+    tracking_number: str | None
+    package_contents: str
     assessment: dict[str, Any] | None
+    deadlines: list[dict[str, Any]]
+    decision: dict[str, Any] | None
     timeline: list[TimelineEntry]
+
+
+def _summary(claim: Any) -> ClaimSummary:
+    return ClaimSummary(
+        **{key: claim[key] for key in ClaimSummary.model_fields if key != "status_name"},
+        status_name=domain.STATUS_NAMES_PL[claim["status"]],
+    )
+
+
+async def _claim_public(conn: Any, claim: Any) -> ClaimPublic:
+    decision = await repository.get_decision(conn, claim["claim_id"])
+    entries = await repository.timeline(conn, claim["claim_id"])
+    fields = set(ClaimPublic.model_fields) - {"status_name", "decision", "timeline"}
+    return ClaimPublic(
+        **{key: claim[key] for key in fields},
+        status_name=domain.STATUS_NAMES_PL[claim["status"]],
+        decision=dict(decision) if decision else None,
+        timeline=[TimelineEntry(**dict(entry)) for entry in entries],
+    )
 
 
 @router.post(
@@ -74,19 +103,69 @@ class ClaimPublic(BaseModel):
     response_model=ClaimCreatedPublic,
     tags=["claims"],
     summary="File a claim for a product on a linked purchase document; assigns the RMA number",
+    responses={
+        413: {"description": "The attachment is larger than 10 MB"},
+        415: {"description": "The attachment is not a PDF, JPEG or PNG (checked by content)"},
+        422: {"description": "A rule of the claim form is broken; the field is named"},
+    },
 )
 async def file_claim(
-    body: ClaimCreate,
     customer: Customer,
     ctx: Context,
-    correlation: Annotated[UUID, Depends(correlation_id)],
+    correlation: CorrelationId,
+    document_type: Annotated[Literal["PA", "FS"], Form()],
+    document_number: Annotated[str, Form(min_length=1, max_length=40)],
+    line_no: Annotated[int, Form(ge=1, description="Line of the document with the product")],
+    claim_type: Annotated[ClaimType, Form()],
+    problem_description: Annotated[str, Form(min_length=10, max_length=5000)],
+    package_contents: Annotated[str, Form(min_length=2, max_length=1000)],
+    attachment: Annotated[UploadFile, File(description="Sales document: PDF, JPEG or PNG")],
+    serial_number: Annotated[str | None, Form(max_length=60)] = None,
+    problem_code: Annotated[str | None, Form(max_length=200)] = None,
+    tracking_number: Annotated[str | None, Form(max_length=60)] = None,
+    customer_reference: Annotated[str | None, Form(max_length=60)] = None,
 ) -> ClaimCreatedPublic:
+    # Read one byte past the limit: enough to refuse a larger file without holding all of it.
+    content = await attachment.read(domain.MAX_ATTACHMENT_BYTES + 1)
     event = await handlers.create_claim(
-        ctx, handlers.NewClaim(account_id=customer.subject, **body.model_dump()), correlation
+        ctx,
+        handlers.NewClaim(
+            account_id=customer.subject,
+            document_type=document_type,
+            document_number=document_number,
+            line_no=line_no,
+            claim_type=claim_type,
+            problem_description=problem_description,
+            package_contents=package_contents,
+            attachment=handlers.Attachment(attachment.filename or "dokument", content),
+            serial_number=serial_number,
+            problem_code=problem_code,
+            tracking_number=tracking_number,
+            customer_reference=customer_reference,
+        ),
+        correlation,
     )
     return ClaimCreatedPublic(
-        claim_id=event.data.claim_id, rma_number=event.data.rma_number, status="submitted"
+        claim_id=event.data.claim_id,
+        rma_number=event.data.rma_number,
+        status="submitted",
+        message=(
+            f"Zgłoszenie {event.data.rma_number} zostało zapisane. Oznacz przesyłkę tym numerem "
+            "i wyślij ją do: Serwis INNPRO, Rudzka 65C, 44-200 Rybnik."
+        ),
     )
+
+
+@router.get(
+    "/api/claims",
+    response_model=list[ClaimSummary],
+    tags=["claims"],
+    summary="Own claims, or those matching an RMA number, serial number or own reference",
+)
+async def list_claims(customer: Customer, ctx: Context, q: str = "") -> list[ClaimSummary]:
+    async with ctx.pool.acquire() as conn:
+        claims = await repository.search_claims(conn, customer.subject, q[:80])
+    return [_summary(claim) for claim in claims]
 
 
 @router.get(
@@ -96,10 +175,261 @@ async def get_claim(claim_id: UUID, customer: Customer, ctx: Context) -> ClaimPu
     async with ctx.pool.acquire() as conn:
         claim = await repository.get_claim_of_account(conn, claim_id, customer.subject)
         if claim is None:
-            # 404 rather than 403: another customer's claim must not be confirmed to exist.
-            raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Nie znaleziono zgłoszenia.")
-        entries = await repository.timeline(conn, claim_id)
-    return ClaimPublic(
-        **{key: claim[key] for key in ClaimPublic.model_fields if key != "timeline"},
-        timeline=[TimelineEntry(**dict(entry)) for entry in entries],
+            raise handlers.CLAIM_NOT_FOUND
+        return await _claim_public(conn, claim)
+
+
+class SerialCheck(BaseModel):
+    serial_number: str
+    known: bool
+    message: str
+
+
+@router.get(
+    "/api/serial-check",
+    response_model=SerialCheck,
+    tags=["claims"],
+    summary="Is this serial number in the distributor's sales (selected brands)?",
+)
+async def serial_check(serial_number: str, _customer: Customer, ctx: Context) -> SerialCheck:
+    serial = serial_number.strip().upper()[:60]
+    async with ctx.pool.acquire() as conn:
+        known = await repository.serial_known(conn, serial)
+    return SerialCheck(
+        serial_number=serial,
+        known=known,
+        message=(
+            "Numer seryjny znajduje się w bazie INNPRO."
+            if known
+            else "Nie znaleźliśmy tego numeru seryjnego w bazie INNPRO. Sprawdź, czy jest "
+            "poprawny (dotyczy wybranych marek)."
+        ),
     )
+
+
+@router.post(
+    "/api/claims/{claim_id}/cancel", tags=["claims"], summary="Cancel an own claim before receipt"
+)
+async def cancel(
+    claim_id: UUID, customer: Customer, ctx: Context, correlation: CorrelationId
+) -> dict[str, str]:
+    await handlers.cancel_claim(ctx, claim_id, _actor(customer), correlation)
+    return {"status": "cancelled"}
+
+
+class CustomerAnswer(BaseModel):
+    message: str = Field(min_length=2, max_length=5000)
+
+
+@router.post(
+    "/api/claims/{claim_id}/answer",
+    tags=["claims"],
+    summary="Send the information the service asked for",
+)
+async def answer(
+    claim_id: UUID,
+    body: CustomerAnswer,
+    customer: Customer,
+    ctx: Context,
+    correlation: CorrelationId,
+) -> dict[str, str]:
+    await handlers.answer_request(ctx, claim_id, _actor(customer), body.message, correlation)
+    return {"status": "in_inspection"}
+
+
+class PriceReductionAnswer(BaseModel):
+    accept: bool
+
+
+@router.post(
+    "/api/claims/{claim_id}/price-reduction",
+    tags=["claims"],
+    summary="Accept or refuse an offered price reduction",
+)
+async def price_reduction(
+    claim_id: UUID,
+    body: PriceReductionAnswer,
+    customer: Customer,
+    ctx: Context,
+    correlation: CorrelationId,
+) -> dict[str, bool]:
+    await handlers.respond_to_price_reduction(
+        ctx, claim_id, _actor(customer), body.accept, correlation
+    )
+    return {"accepted": body.accept}
+
+
+class ParcelScan(BaseModel):
+    rma_number: str | None = Field(default=None, max_length=40, examples=["RMA/17/SR/2026"])
+    tracking_number: str | None = Field(default=None, max_length=60)
+
+
+class ParcelScanned(BaseModel):
+    parcel_id: UUID
+    claim_id: UUID | None
+    rma_number: str | None
+    duplicate: bool
+    identified: bool
+
+
+@router.post(
+    "/api/parcels",
+    response_model=ParcelScanned,
+    tags=["parcels"],
+    summary="A scanner posts a parcel's receipt (RMA number or tracking number from the label)",
+)
+async def scan_parcel(
+    body: ParcelScan, scanner: Scanner, ctx: Context, correlation: CorrelationId
+) -> ParcelScanned:
+    result = await handlers.receive_parcel(
+        ctx, _actor(scanner), body.rma_number, body.tracking_number, correlation
+    )
+    return ParcelScanned(
+        parcel_id=result.parcel_id,
+        claim_id=result.claim_id,
+        rma_number=result.rma_number,
+        duplicate=result.duplicate,
+        identified=result.claim_id is not None,
+    )
+
+
+@router.get(
+    "/api/operator/parcels/unidentified",
+    tags=["operators"],
+    summary="Parcels that matched no claim",
+)
+async def unidentified(_operator: Operator, ctx: Context) -> list[dict[str, Any]]:
+    async with ctx.pool.acquire() as conn:
+        return [dict(parcel) for parcel in await repository.unidentified_parcels(conn)]
+
+
+class ParcelAttach(BaseModel):
+    rma_number: str = Field(min_length=5, max_length=40)
+
+
+@router.post(
+    "/api/operator/parcels/{parcel_id}/attach",
+    tags=["operators"],
+    summary="Identify an unidentified parcel as a claim's",
+)
+async def attach(
+    parcel_id: UUID,
+    body: ParcelAttach,
+    operator: Operator,
+    ctx: Context,
+    correlation: CorrelationId,
+) -> dict[str, UUID]:
+    claim_id = await handlers.attach_parcel(
+        ctx, parcel_id, body.rma_number, _actor(operator), correlation
+    )
+    return {"claim_id": claim_id}
+
+
+@router.get(
+    "/api/operator/claims",
+    response_model=list[ClaimSummary],
+    tags=["operators"],
+    summary="Every claim, optionally by status",
+)
+async def operator_claims(
+    _operator: Operator, ctx: Context, status: str | None = None
+) -> list[ClaimSummary]:
+    async with ctx.pool.acquire() as conn:
+        return [_summary(claim) for claim in await repository.claims_by_status(conn, status)]
+
+
+@router.get(
+    "/api/operator/claims/{claim_id}",
+    response_model=ClaimPublic,
+    tags=["operators"],
+    summary="Any claim, with its timeline, deadlines and decision",
+)
+async def operator_claim(claim_id: UUID, _operator: Operator, ctx: Context) -> ClaimPublic:
+    async with ctx.pool.acquire() as conn:
+        claim = await repository.lock_claim(conn, claim_id)
+        if claim is None:
+            raise handlers.CLAIM_NOT_FOUND
+        return await _claim_public(conn, claim)
+
+
+class Transition(BaseModel):
+    status: Literal["in_inspection", "awaiting_customer", "shipped_back", "refunded", "closed"]
+    note: str | None = Field(default=None, max_length=5000)
+    tracking_number: str | None = Field(default=None, max_length=60)
+
+
+@router.post(
+    "/api/operator/claims/{claim_id}/status",
+    tags=["operators"],
+    summary="Start inspection, ask the customer, ship back, refund or close",
+)
+async def transition(
+    claim_id: UUID,
+    body: Transition,
+    operator: Operator,
+    ctx: Context,
+    correlation: CorrelationId,
+) -> dict[str, str]:
+    if body.status == "awaiting_customer" and not (body.note or "").strip():
+        raise BusinessRuleError(
+            "note_required",
+            Message("Napisz, jakich informacji potrzebujesz.", "Say what you need."),
+            field="note",
+        )
+    if body.status == "shipped_back" and not (body.tracking_number or "").strip():
+        raise BusinessRuleError(
+            "tracking_required",
+            Message("Podaj numer przesyłki zwrotnej.", "Enter the return tracking number."),
+            field="tracking_number",
+        )
+    await handlers.move_claim(
+        ctx,
+        claim_id,
+        body.status,
+        _actor(operator),
+        correlation,
+        note=body.note,
+        tracking_number=body.tracking_number,
+    )
+    return {"status": body.status}
+
+
+class DecisionCreate(BaseModel):
+    decision: DecisionKind
+    justification: str = Field(min_length=2, max_length=5000)
+    amount: Decimal | None = Field(default=None, ge=0, max_digits=12, decimal_places=2)
+    rejection_reason: str | None = Field(default=None, max_length=60)
+    deductions: dict[str, int] = Field(
+        default_factory=dict,
+        description="Returns: packaging, intensive_use, seals_removed, electronics_handling (%)",
+    )
+    missing_accessories_value: Decimal = Field(default=Decimal(0), ge=0)
+
+
+@router.post(
+    "/api/operator/claims/{claim_id}/decision",
+    tags=["operators"],
+    summary="Decide: repair, replacement, refund, price reduction, paid repair or rejection",
+)
+async def decision(
+    claim_id: UUID,
+    body: DecisionCreate,
+    operator: Operator,
+    ctx: Context,
+    correlation: CorrelationId,
+) -> dict[str, Any]:
+    event = await handlers.decide(
+        ctx,
+        claim_id,
+        handlers.Decision(
+            decision=body.decision,
+            justification=body.justification,
+            amount=body.amount,
+            rejection_reason=body.rejection_reason,
+            deduction_percents=body.deductions,
+            missing_accessories_value=body.missing_accessories_value,
+        ),
+        _actor(operator),
+        correlation,
+    )
+    return event.data.model_dump(mode="json")

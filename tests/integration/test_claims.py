@@ -1,0 +1,526 @@
+"""Claims against the real Kafka and PostgreSQL: the claim form, RMA numbers, parcels from
+scanners, the lifecycle and decisions, and the events every change publishes (outbox)."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+
+from services.claims.bootstrap import build_app
+from services.claims.settings import ClaimsSettings
+from shared import topics
+from shared.auth import Principal, issue_token
+from shared.events import (
+    Buyer,
+    DocumentLinked,
+    DocumentLinkedData,
+    Event,
+    SaleLine,
+    SaleRecorded,
+    SaleRecordedData,
+)
+from shared.outbox import kafka_headers
+from tests.support.inprocess import running_app
+from tests.support.kafka import TopicProbe, produce
+from tests.support.stack import Stack
+
+pytestmark = pytest.mark.integration
+
+PDF = ("paragon.pdf", b"%PDF-1.4\n% a receipt\n", "application/pdf")
+
+
+@dataclass
+class Claims:
+    stack: Stack
+    client: httpx.AsyncClient
+    database_url: str
+
+    def bearer(self, role: str, subject: uuid.UUID | None = None) -> dict[str, str]:
+        token = issue_token(
+            (self.stack.keys_dir / "token_private.pem").read_bytes(),
+            Principal(subject=subject or uuid.uuid4(), role=role),  # type: ignore[arg-type]
+        )
+        return {"Authorization": f"Bearer {token}"}
+
+    async def send(self, event: Event) -> None:
+        await produce(
+            self.stack.kafka_bootstrap,
+            event.topic,
+            event.model_dump_json().encode(),
+            key=event.key.encode(),
+            headers=kafka_headers(event.type, str(event.event_id), str(event.correlation_id)),
+        )
+
+    async def customer_with_document(
+        self, *, account_type: str = "private", sold_days_ago: int = 60
+    ) -> Customer:
+        account_id, number = uuid.uuid4(), f"2026/{uuid.uuid4().hex[:8].upper()}"
+        lines = (
+            SaleLine(
+                line_no=1,
+                ean="5901234123457",
+                sku="DJI-MINI4PRO",
+                name="DJI Mini 4 Pro",
+                brand="DJI",
+                category="drone",
+                quantity=1,
+                unit_price=Decimal("4299.00"),
+                serial_numbers=(f"1581F{number[-8:]}",),
+            ),
+            SaleLine(
+                line_no=2,
+                ean="5901234123464",
+                sku="XIAOMI-BAND9",
+                name="Xiaomi Smart Band 9",
+                brand="Xiaomi",
+                category="other",
+                quantity=1,
+                unit_price=Decimal("200.00"),
+            ),
+        )
+        sold_on = date.today() - timedelta(days=sold_days_ago)
+        await self.send(
+            SaleRecorded(
+                producer="erp",
+                key=f"PA/{number}",
+                data=SaleRecordedData(
+                    document_type="PA",
+                    document_number=number,
+                    issued_on=sold_on,
+                    delivered_on=sold_on,
+                    buyer=Buyer(type="consumer" if account_type == "private" else "business"),
+                    total=Decimal("4499.00"),
+                    lines=lines,
+                ),
+            )
+        )
+        await self.send(
+            DocumentLinked(
+                producer="accounts",
+                key=str(account_id),
+                data=DocumentLinkedData(
+                    account_id=account_id,
+                    account_type=account_type,  # type: ignore[arg-type]
+                    email=f"k.{account_id.hex[:8]}@example.com",
+                    document_type="PA",
+                    document_number=number,
+                ),
+            )
+        )
+        conn = await asyncpg.connect(self.database_url)
+        try:
+            for _ in range(150):
+                if await conn.fetchval(
+                    """SELECT 1 FROM document_owners o JOIN sales_documents d
+                       USING (document_type, document_number) WHERE o.document_number = $1""",
+                    number,
+                ):
+                    break
+                await asyncio.sleep(0.2)
+            else:
+                raise AssertionError("projections never caught up")
+        finally:
+            await conn.close()
+        return Customer(self, account_id, number, f"1581F{number[-8:]}")
+
+
+@dataclass
+class Customer:
+    claims: Claims
+    account_id: uuid.UUID
+    document_number: str
+    serial: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return self.claims.bearer("customer", self.account_id)
+
+    async def file(self, files: Any = None, **form: Any) -> httpx.Response:
+        body = {
+            "document_type": "PA",
+            "document_number": self.document_number,
+            "line_no": "1",
+            "claim_type": "warranty",
+            "serial_number": self.serial,
+            "problem_description": "Dron nie łączy się z aparaturą.",
+            "package_contents": "Dron, aparatura",
+            **form,
+        }
+        body = {key: value for key, value in body.items() if value is not None}
+        return await self.claims.client.post(
+            "/api/claims",
+            data=body,
+            files=files if files is not None else {"attachment": PDF},
+            headers=self.headers,
+        )
+
+
+@pytest.fixture(scope="module")
+async def claims(stack: Stack) -> AsyncIterator[Claims]:
+    from tests.conftest import create_database, drop_database
+
+    url = await create_database(stack, "rma_test_claims")
+    settings = ClaimsSettings(
+        kafka_bootstrap_servers=stack.kafka_bootstrap,
+        database_url=url,
+        token_public_key_file=stack.keys_dir / "token_public.pem",
+        database_pool_size=20,
+    )
+    async with running_app(build_app(settings)) as client:
+        yield Claims(stack, client, url)
+    await drop_database(stack, url)
+
+
+def error_code(response: httpx.Response) -> str:
+    code: str = response.json()["errors"][0]["code"]
+    return code
+
+
+async def test_a_claim_gets_an_rma_number_and_one_claim_created(
+    claims: Claims, stack: Stack
+) -> None:
+    customer = await claims.customer_with_document()
+    async with TopicProbe(stack.kafka_bootstrap, topics.CLAIMS) as probe:
+        response = await customer.file(customer_reference="MOJE-1", tracking_number="inpost123")
+        assert response.status_code == 201, response.text
+        claim = response.json()
+        assert re.fullmatch(rf"RMA/\d+/SR/{date.today().year}", claim["rma_number"])
+        assert claim["rma_number"] in claim["message"] and "Rudzka 65C" in claim["message"]
+        [created] = await probe.wait_for(
+            lambda body, _: body["data"].get("claim_id") == claim["claim_id"]
+        )
+        await probe.settle(1.0)
+    assert len([r for r in probe.records if claim["claim_id"].encode() in r.value]) == 1
+    assert created["type"] == "ClaimCreated" and created["key"] == claim["claim_id"]
+    assert created["data"]["serial_number"] == customer.serial
+    assert created["data"]["product"]["brand"] == "DJI"
+    stored = await claims.client.get(f"/api/claims/{claim['claim_id']}", headers=customer.headers)
+    assert stored.json()["timeline"][0]["status"] == "submitted"
+    for query in (claim["rma_number"], customer.serial.lower(), "moje-1"):
+        found = await claims.client.get(
+            "/api/claims", params={"q": query}, headers=customer.headers
+        )
+        assert [c["claim_id"] for c in found.json()] == [claim["claim_id"]], query
+
+
+async def test_claim_form_rules(claims: Claims) -> None:
+    customer = await claims.customer_with_document()
+    not_linked = await customer.file(document_number="2026/NOTMINE")
+    assert (not_linked.status_code, error_code(not_linked)) == (
+        422,
+        "product_not_on_linked_document",
+    )
+    no_serial = await customer.file(serial_number=None)
+    assert error_code(no_serial) == "serial_number_required"
+    assert "numer seryjny jest wymagany" in no_serial.json()["detail"]
+    wrong_serial = await customer.file(serial_number="1581FOTHER")
+    assert error_code(wrong_serial) == "serial_number_unknown"
+    dji_for_band = await customer.file(line_no="2", claim_type="dji", serial_number=None)
+    assert error_code(dji_for_band) == "claim_type_dji_only"
+    text_as_pdf = await customer.file(
+        files={"attachment": ("paragon.pdf", b"just text, not a pdf", "application/pdf")}
+    )
+    assert (text_as_pdf.status_code, error_code(text_as_pdf)) == (415, "attachment_type_invalid")
+    too_large = await customer.file(
+        files={"attachment": ("big.pdf", b"%PDF-" + b"0" * (10 * 1024 * 1024), "application/pdf")}
+    )
+    assert too_large.status_code == 413
+    band_warranty = await customer.file(line_no="2", serial_number=None)
+    assert band_warranty.status_code == 201  # no serial needed for other brands
+    conn = await asyncpg.connect(claims.database_url)
+    try:
+        count = await conn.fetchval(
+            "SELECT count(*) FROM claims WHERE account_id = $1", customer.account_id
+        )
+    finally:
+        await conn.close()
+    assert count == 1  # refused forms changed nothing
+
+
+async def test_business_buyers_and_the_return_window(claims: Claims) -> None:
+    company = await claims.customer_with_document(account_type="company")
+    refused = await company.file(claim_type="non_conformity")
+    assert error_code(refused) == "claim_type_consumers_only"
+    late = await (await claims.customer_with_document(sold_days_ago=31)).file(claim_type="return")
+    assert error_code(late) == "return_window_passed"
+    in_time = await (await claims.customer_with_document(sold_days_ago=30)).file(
+        claim_type="return"
+    )
+    assert in_time.status_code == 201
+
+
+async def test_fifty_concurrent_claims_get_fifty_distinct_rma_numbers(claims: Claims) -> None:
+    customer = await claims.customer_with_document()
+    responses = await asyncio.gather(*(customer.file() for _ in range(50)))
+    assert [r.status_code for r in responses] == [201] * 50
+    numbers = {r.json()["rma_number"] for r in responses}
+    assert len(numbers) == 50
+
+
+async def test_another_customers_claim_is_not_found(claims: Claims) -> None:
+    owner = await claims.customer_with_document()
+    claim = (await owner.file()).json()
+    stranger = claims.bearer("customer")
+    assert (
+        await claims.client.get(f"/api/claims/{claim['claim_id']}", headers=stranger)
+    ).status_code == 404
+    cancel = await claims.client.post(f"/api/claims/{claim['claim_id']}/cancel", headers=stranger)
+    assert cancel.status_code == 404
+    scanner = claims.bearer("scanner")
+    assert (await claims.client.get("/api/claims", headers=scanner)).status_code == 403
+
+
+async def test_scanner_receipt_duplicate_scan_and_unidentified_parcel(
+    claims: Claims, stack: Stack
+) -> None:
+    customer = await claims.customer_with_document()
+    claim = (await customer.file()).json()
+    scanner = claims.bearer("scanner")
+    async with TopicProbe(stack.kafka_bootstrap, topics.CLAIMS) as probe:
+        first = await claims.client.post(
+            "/api/parcels", json={"rma_number": claim["rma_number"].lower()}, headers=scanner
+        )
+        assert (
+            first.status_code == 200
+            and first.json()["identified"]
+            and not first.json()["duplicate"]
+        )
+        again = await claims.client.post(
+            "/api/parcels", json={"rma_number": claim["rma_number"]}, headers=scanner
+        )
+        assert again.json()["duplicate"] is True
+        await probe.wait_for(
+            lambda body, _: (
+                body["type"] == "ClaimStatusChanged"
+                and body["data"]["claim_id"] == claim["claim_id"]
+            )
+        )
+        await probe.settle(1.0)
+    mine = [r.value for r in probe.records if claim["claim_id"].encode() in r.value]
+    assert sum(b'"ParcelReceived"' in value for value in mine) == 1
+    assert sum(b'"ClaimStatusChanged"' in value for value in mine) == 1
+    shown = (
+        await claims.client.get(f"/api/claims/{claim['claim_id']}", headers=customer.headers)
+    ).json()
+    assert shown["status"] == "received" and shown["status_name"] == "przesyłka przyjęta"
+
+    # A parcel nobody announced waits for an operator, who identifies it.
+    other = (await customer.file()).json()
+    tracking = f"UNKNOWN{uuid.uuid4().hex[:6]}"
+    unknown = await claims.client.post(
+        "/api/parcels", json={"tracking_number": tracking}, headers=scanner
+    )
+    assert unknown.json()["identified"] is False
+    repeat = await claims.client.post(
+        "/api/parcels", json={"tracking_number": tracking}, headers=scanner
+    )
+    assert repeat.json()["duplicate"] is True
+    operator = claims.bearer("operator")
+    queue = (await claims.client.get("/api/operator/parcels/unidentified", headers=operator)).json()
+    parcel = next(p for p in queue if p["tracking_number"] == tracking.upper())
+    attached = await claims.client.post(
+        f"/api/operator/parcels/{parcel['parcel_id']}/attach",
+        json={"rma_number": other["rma_number"]},
+        headers=operator,
+    )
+    assert attached.status_code == 200
+    queue = (await claims.client.get("/api/operator/parcels/unidentified", headers=operator)).json()
+    assert parcel["parcel_id"] not in {p["parcel_id"] for p in queue}
+    status = (
+        await claims.client.get(f"/api/claims/{other['claim_id']}", headers=customer.headers)
+    ).json()
+    assert status["status"] == "received"
+    empty = await claims.client.post("/api/parcels", json={}, headers=scanner)
+    assert error_code(empty) == "parcel_unreadable"
+
+
+async def received_claim(
+    claims: Claims, claim_type: str = "warranty"
+) -> tuple[Customer, dict[str, Any]]:
+    customer = await claims.customer_with_document(sold_days_ago=10)
+    claim = (await customer.file(claim_type=claim_type)).json()
+    await claims.client.post(
+        "/api/parcels", json={"rma_number": claim["rma_number"]}, headers=claims.bearer("scanner")
+    )
+    return customer, claim
+
+
+async def operator_moves(claims: Claims, claim_id: str, **body: Any) -> httpx.Response:
+    return await claims.client.post(
+        f"/api/operator/claims/{claim_id}/status", json=body, headers=claims.bearer("operator")
+    )
+
+
+async def test_illegal_transitions_are_refused(claims: Claims) -> None:
+    customer = await claims.customer_with_document()
+    claim = (await customer.file()).json()
+    closed = await operator_moves(claims, claim["claim_id"], status="closed")
+    assert (closed.status_code, error_code(closed)) == (409, "illegal_transition")
+    assert "zgłoszone" in closed.json()["detail"]
+    _, received = await received_claim(claims)
+    cancel = await claims.client.post(
+        f"/api/claims/{received['claim_id']}/cancel", headers=customer.headers
+    )
+    assert cancel.status_code == 404  # someone else's
+    decide_early = await claims.client.post(
+        f"/api/operator/claims/{received['claim_id']}/decision",
+        json={"decision": "repair", "justification": "Naprawa gwarancyjna."},
+        headers=claims.bearer("operator"),
+    )
+    assert decide_early.status_code == 409
+
+
+async def test_inspection_question_rejection_and_shipping_back(
+    claims: Claims, stack: Stack
+) -> None:
+    customer, claim = await received_claim(claims)
+    claim_id = claim["claim_id"]
+    operator = claims.bearer("operator")
+    assert (await operator_moves(claims, claim_id, status="in_inspection")).status_code == 200
+    no_note = await operator_moves(claims, claim_id, status="awaiting_customer")
+    assert error_code(no_note) == "note_required"
+    await operator_moves(claims, claim_id, status="awaiting_customer", note="Prosimy o zdjęcie.")
+    answered = await claims.client.post(
+        f"/api/claims/{claim_id}/answer",
+        json={"message": "Zdjęcie w załączniku."},
+        headers=customer.headers,
+    )
+    assert answered.status_code == 200
+    unjustified = await claims.client.post(
+        f"/api/operator/claims/{claim_id}/decision",
+        json={
+            "decision": "rejection",
+            "rejection_reason": "mechanical_damage",
+            "justification": "Nie.",
+        },
+        headers=operator,
+    )
+    assert error_code(unjustified) == "justification_required"
+    unknown_reason = await claims.client.post(
+        f"/api/operator/claims/{claim_id}/decision",
+        json={"decision": "rejection", "rejection_reason": "dont_like", "justification": "x" * 30},
+        headers=operator,
+    )
+    assert error_code(unknown_reason) == "rejection_reason_unknown"
+    async with TopicProbe(stack.kafka_bootstrap, topics.CLAIMS) as probe:
+        decided = await claims.client.post(
+            f"/api/operator/claims/{claim_id}/decision",
+            json={
+                "decision": "rejection",
+                "rejection_reason": "mechanical_damage",
+                "justification": "Pęknięta obudowa i ślady uderzenia po upadku drona.",
+            },
+            headers=operator,
+        )
+        assert decided.status_code == 200, decided.text
+        [event] = await probe.wait_for(
+            lambda body, _: body["type"] == "ClaimDecided" and body["data"]["claim_id"] == claim_id
+        )
+    assert event["data"]["rejection_reason"] == "mechanical_damage"
+    no_tracking = await operator_moves(claims, claim_id, status="shipped_back")
+    assert error_code(no_tracking) == "tracking_required"
+    assert (
+        await operator_moves(claims, claim_id, status="shipped_back", tracking_number="DPD1")
+    ).status_code == 200
+    assert (await operator_moves(claims, claim_id, status="closed")).status_code == 200
+    shown = (await claims.client.get(f"/api/claims/{claim_id}", headers=customer.headers)).json()
+    assert [entry["status"] for entry in shown["timeline"]] == [
+        "submitted",
+        "received",
+        "in_inspection",
+        "awaiting_customer",
+        "in_inspection",
+        "decided",
+        "shipped_back",
+        "closed",
+    ]
+    assert shown["decision"]["justification"].startswith("Pęknięta")
+
+
+async def test_return_refund_with_deductions_of_seed_002(claims: Claims) -> None:
+    _, claim = await received_claim(claims, claim_type="return")
+    claim_id = claim["claim_id"]
+    await operator_moves(claims, claim_id, status="in_inspection")
+    operator = claims.bearer("operator")
+    out_of_range = await claims.client.post(
+        f"/api/operator/claims/{claim_id}/decision",
+        json={"decision": "refund", "justification": "Zwrot.", "deductions": {"packaging": 5}},
+        headers=operator,
+    )
+    assert error_code(out_of_range) == "deduction_out_of_range"
+    decided = await claims.client.post(
+        f"/api/operator/claims/{claim_id}/decision",
+        json={
+            "decision": "refund",
+            "justification": "Zwrot z potrąceniem.",
+            "deductions": {"packaging": 10, "electronics_handling": 15},
+            "missing_accessories_value": "100.00",
+        },
+        headers=operator,
+    )
+    body = decided.json()
+    # 4299.00 - 10% (429.90) - 15% (644.85) - (100.00 + 15%) = 3109.25
+    assert Decimal(body["amount"]) == Decimal("3109.25")
+    assert [Decimal(d["amount"]) for d in body["deductions"]] == [
+        Decimal("429.90"),
+        Decimal("644.85"),
+        Decimal("115.00"),
+    ]
+    assert (await operator_moves(claims, claim_id, status="refunded")).status_code == 200
+
+
+async def test_price_reduction_accepted_or_refused(claims: Claims) -> None:
+    for accept in (True, False):
+        customer, claim = await received_claim(claims)
+        claim_id = claim["claim_id"]
+        await operator_moves(claims, claim_id, status="in_inspection")
+        offer = await claims.client.post(
+            f"/api/operator/claims/{claim_id}/decision",
+            json={"decision": "price_reduction", "amount": "400.00", "justification": "Rysa."},
+            headers=claims.bearer("operator"),
+        )
+        assert offer.status_code == 200
+        answer = await claims.client.post(
+            f"/api/claims/{claim_id}/price-reduction",
+            json={"accept": accept},
+            headers=customer.headers,
+        )
+        assert answer.status_code == 200
+        twice = await claims.client.post(
+            f"/api/claims/{claim_id}/price-reduction",
+            json={"accept": accept},
+            headers=customer.headers,
+        )
+        assert twice.status_code == 409
+        shown = (
+            await claims.client.get(f"/api/claims/{claim_id}", headers=customer.headers)
+        ).json()
+        if accept:
+            assert shown["status"] == "decided"
+            assert shown["decision"]["customer_response"] == "accepted"
+        else:
+            assert shown["status"] == "in_inspection"
+
+
+async def test_serial_check(claims: Claims) -> None:
+    customer = await claims.customer_with_document()
+    known = await claims.client.get(
+        "/api/serial-check",
+        params={"serial_number": customer.serial.lower()},
+        headers=customer.headers,
+    )
+    assert known.json()["known"] is True
+    unknown = await claims.client.get(
+        "/api/serial-check", params={"serial_number": "NOPE"}, headers=customer.headers
+    )
+    assert unknown.json()["known"] is False and "Nie znaleźliśmy" in unknown.json()["message"]
