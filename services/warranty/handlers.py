@@ -137,11 +137,47 @@ async def assess_claim(conn: Conn, event: ClaimCreated) -> None:
         conn,
         claim.claim_id,
         claim.rma_number,
-        claim.model_dump(mode="json"),
+        {**claim.model_dump(mode="json"), "claimed_on": claimed_on.isoformat()},
         assessed.data.model_dump(mode="json"),
     )
     await add_to_outbox(conn, assessed)
     log.info("claim assessed", claim_id=str(claim.claim_id), rule=verdict.rule)
+
+
+async def _reassess_deadlines(conn: Conn, event: ClaimStatusChanged) -> None:
+    """Repair and refund deadlines run from receipt: publish the assessment with their dates."""
+    stored = await repository.get_assessment(conn, event.data.claim_id)
+    if stored is None:
+        return  # claims created before this service knew them; nothing to update
+    claim, verdict = stored["claim"], stored["verdict"]
+    deadlines = claim_deadlines(
+        claim["claim_type"],
+        claim["product"]["brand"],
+        claim["buyer_type"],
+        date.fromisoformat(claim["claimed_on"]),
+        received_on=event.data.changed_at.date(),
+    )
+    data = WarrantyAssessedData.model_validate(
+        {
+            **verdict,
+            "deadlines": [
+                {"kind": d.kind, "due_on": d.due_on, "description": d.description}
+                for d in deadlines
+            ],
+        }
+    )
+    await repository.save_assessment(
+        conn, data.claim_id, data.rma_number, claim, data.model_dump(mode="json")
+    )
+    await add_to_outbox(
+        conn,
+        WarrantyAssessed(
+            producer=PRODUCER,
+            key=str(data.claim_id),
+            correlation_id=event.correlation_id,
+            data=data,
+        ),
+    )
 
 
 # A claim's parcel accepted into the service starts a warranty repair; it ends when the product
@@ -151,6 +187,8 @@ _REPAIR_ENDS = frozenset({"shipped_back", "refunded", "closed", "cancelled"})
 
 async def record_status_change(conn: Conn, event: ClaimStatusChanged) -> None:
     change = event.data
+    if change.to_status == "received":
+        await _reassess_deadlines(conn, event)
     if change.to_status == "received" and change.claim_type in ("warranty", "dji"):
         await repository.start_repair(
             conn,

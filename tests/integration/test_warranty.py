@@ -263,3 +263,39 @@ async def test_catalogue_import_by_operators_only(
     assert done.json() == {"imported": 1}
     product = (await warranty.get(f"/api/products/{ean}")).json()
     assert product["problems"] == ["Dron nie łączy się z aparaturą"]
+
+
+async def test_receipt_sets_the_repair_deadline(warranty: httpx.AsyncClient, stack: Stack) -> None:
+    created = claim(random_ean(), "DJI", "drone", date(2025, 10, 1))
+    received_at = datetime(2025, 12, 1, 10, 0, tzinfo=UTC)
+    async with TopicProbe(stack.kafka_bootstrap, topics.WARRANTY) as probe:
+        await send(stack, created)
+        await probe.wait_for(
+            lambda body, _: body["data"].get("claim_id") == str(created.data.claim_id)
+        )
+        await send(
+            stack,
+            ClaimStatusChanged(
+                producer="claims",
+                key=str(created.data.claim_id),
+                data=ClaimStatusChangedData(
+                    claim_id=created.data.claim_id,
+                    rma_number=created.data.rma_number,
+                    account_id=created.data.account_id,
+                    email="klient@example.com",
+                    claim_type="warranty",
+                    product=created.data.product,
+                    from_status="submitted",
+                    to_status="received",
+                    changed_at=received_at,
+                    actor="scanner",
+                ),
+            ),
+        )
+        [_, updated] = await probe.wait_for(
+            lambda body, _: body["data"].get("claim_id") == str(created.data.claim_id), count=2
+        )
+    due = {d["kind"]: d["due_on"] for d in updated["data"]["deadlines"]}
+    # 60 working days from 2025-12-01, counted by hand across Christmas: 2026-03-02.
+    assert due["dji_repair"] == "2026-03-02"
+    assert updated["data"]["rule"] == "dji-standard"

@@ -125,3 +125,9 @@ async def repair_days(conn: Conn, ean: str, serial: str | None) -> int:
         serial,
     )
     return days
+
+
+async def get_assessment(conn: Conn, claim_id: UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT claim, verdict FROM assessments WHERE claim_id = $1", claim_id
+    )
