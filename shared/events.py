@@ -381,6 +381,27 @@ class ProductRegistered(Event):
     data: ProductRegisteredData
 
 
+class ProductCataloguedData(Contract):
+    """A catalogue entry as the distributor keeps it: what a claim form needs to know."""
+
+    ean: str
+    sku: str
+    name: str
+    brand: str
+    category: str
+    outlet: bool = False
+    problems: tuple[str, ...] = Field(
+        default=(), description="A claim for this product must name one of these problems"
+    )
+    serial_required: bool | None = None
+
+
+class ProductCatalogued(Event):
+    topic: ClassVar[str] = topics.WARRANTY
+    type: Literal["ProductCatalogued"] = "ProductCatalogued"
+    data: ProductCataloguedData
+
+
 # --- one union per topic, so a subscriber can take every event of its topic ---------------
 
 AccountsEvent = Annotated[
@@ -398,7 +419,9 @@ ClaimsEvent = Annotated[
     ClaimCreated | ParcelReceived | ClaimStatusChanged | ClaimDecided,
     Field(discriminator="type"),
 ]
-WarrantyEvent = Annotated[WarrantyAssessed | ProductRegistered, Field(discriminator="type")]
+WarrantyEvent = Annotated[
+    WarrantyAssessed | ProductRegistered | ProductCatalogued, Field(discriminator="type")
+]
 
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.model_fields["type"].default: cls
@@ -417,6 +440,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         ClaimDecided,
         WarrantyAssessed,
         ProductRegistered,
+        ProductCatalogued,
     )
 }
 

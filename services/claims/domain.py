@@ -303,3 +303,18 @@ def attachment_type(content: bytes) -> str:
         field="attachment",
         status_code=415,
     )
+
+
+def check_problem(problems: list[str], problem_code: str | None) -> str | None:
+    """Some products need a problem chosen from their list (seed 000: "dodatkowe pole")."""
+    chosen = (problem_code or "").strip() or None
+    if problems and chosen not in problems:
+        raise BusinessRuleError(
+            "problem_required",
+            Message(
+                "Wybierz problem z listy dla tego produktu.",
+                "Choose the problem from this product's list.",
+            ),
+            field="problem_code",
+        )
+    return chosen

@@ -34,6 +34,7 @@ from shared.events import (
     DocumentType,
     ParcelReceived,
     ParcelReceivedData,
+    ProductCatalogued,
     SaleRecorded,
     WarrantyAssessed,
 )
@@ -111,6 +112,10 @@ async def record_document_owner(conn: Conn, event: DocumentLinked) -> None:
 
 async def record_email_change(conn: Conn, event: AccountEmailChanged) -> None:
     await repository.change_account_email(conn, event.data.account_id, event.data.email)
+
+
+async def record_product(conn: Conn, event: ProductCatalogued) -> None:
+    await repository.upsert_product_problems(conn, event.data.ean, list(event.data.problems))
 
 
 async def record_assessment(conn: Conn, event: WarrantyAssessed) -> None:
@@ -191,6 +196,9 @@ async def create_claim(ctx: ClaimsContext, command: NewClaim, correlation_id: UU
                 document["delivered_on"] or document["issued_on"], now.date()
             )
         serial = domain.check_serial_number(line, command.serial_number)
+        problem = domain.check_problem(
+            await repository.product_problems(conn, line.ean), command.problem_code
+        )
 
         claim_id = uuid4()
         rma_number = domain.format_rma_number(
@@ -206,7 +214,7 @@ async def create_claim(ctx: ClaimsContext, command: NewClaim, correlation_id: UU
         )
         details = {
             "problem_description": command.problem_description.strip(),
-            "problem_code": command.problem_code,
+            "problem_code": problem,
             "tracking_number": (command.tracking_number or "").strip().upper() or None,
             "package_contents": command.package_contents.strip(),
             "customer_reference": (command.customer_reference or "").strip() or None,

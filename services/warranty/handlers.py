@@ -27,6 +27,8 @@ from shared.events import (
     ClaimCreated,
     ClaimStatusChanged,
     Deadline,
+    ProductCatalogued,
+    ProductCataloguedData,
     ProductRegistered,
     ProductRegisteredData,
     SaleRecorded,
@@ -262,7 +264,18 @@ async def register_product(
 
 
 async def import_catalogue(pool: asyncpg.Pool, products: list[dict[str, Any]]) -> int:
+    """Store the entries and announce each one, so claims learns the problem lists."""
+    correlation_id = uuid4()
     async with pool.acquire() as conn, conn.transaction():
         for product in products:
             await repository.import_product(conn, product)
+            await add_to_outbox(
+                conn,
+                ProductCatalogued(
+                    producer=PRODUCER,
+                    key=product["ean"],
+                    correlation_id=correlation_id,
+                    data=ProductCataloguedData.model_validate(product),
+                ),
+            )
     return len(products)

@@ -25,6 +25,8 @@ from shared.events import (
     DocumentLinked,
     DocumentLinkedData,
     Event,
+    ProductCatalogued,
+    ProductCataloguedData,
     SaleLine,
     SaleRecorded,
     SaleRecordedData,
@@ -62,13 +64,13 @@ class Claims:
         )
 
     async def customer_with_document(
-        self, *, account_type: str = "private", sold_days_ago: int = 60
+        self, *, account_type: str = "private", sold_days_ago: int = 60, ean: str = "5901234123457"
     ) -> Customer:
         account_id, number = uuid.uuid4(), f"2026/{uuid.uuid4().hex[:8].upper()}"
         lines = (
             SaleLine(
                 line_no=1,
-                ean="5901234123457",
+                ean=ean,
                 sku="DJI-MINI4PRO",
                 name="DJI Mini 4 Pro",
                 brand="DJI",
@@ -524,3 +526,27 @@ async def test_serial_check(claims: Claims) -> None:
         "/api/serial-check", params={"serial_number": "NOPE"}, headers=customer.headers
     )
     assert unknown.json()["known"] is False and "Nie znaleźliśmy" in unknown.json()["message"]
+
+
+async def test_products_with_a_problem_list_need_one_of_its_problems(claims: Claims) -> None:
+    ean = "5901234123471"
+    problems = ("Dron nie łączy się z aparaturą", "Gimbal nie kalibruje się")
+    await claims.send(
+        ProductCatalogued(
+            producer="warranty",
+            key=ean,
+            data=ProductCataloguedData(
+                ean=ean, sku="DJI-X", name="DJI X", brand="DJI", category="drone", problems=problems
+            ),
+        )
+    )
+    customer = await claims.customer_with_document(ean=ean)
+    for _ in range(50):  # until the problem list reaches the claims service
+        missing = await customer.file()
+        if missing.status_code == 422:
+            break
+        await asyncio.sleep(0.2)
+    assert error_code(missing) == "problem_required"
+    assert error_code(await customer.file(problem_code="Nie działa")) == "problem_required"
+    chosen = await customer.file(problem_code=problems[1])
+    assert chosen.status_code == 201, chosen.text

@@ -260,3 +260,19 @@ async def serial_known(conn: Conn, serial: str) -> bool:
 
 async def store_deadlines(conn: Conn, claim_id: UUID, deadlines: Any) -> None:
     await conn.execute("UPDATE claims SET deadlines = $2 WHERE claim_id = $1", claim_id, deadlines)
+
+
+async def upsert_product_problems(conn: Conn, ean: str, problems: list[str]) -> None:
+    await conn.execute(
+        """INSERT INTO product_problems (ean, problems) VALUES ($1, $2)
+           ON CONFLICT (ean) DO UPDATE SET problems = EXCLUDED.problems""",
+        ean,
+        problems,
+    )
+
+
+async def product_problems(conn: Conn, ean: str) -> list[str]:
+    problems: list[str] | None = await conn.fetchval(
+        "SELECT problems FROM product_problems WHERE ean = $1", ean
+    )
+    return problems or []

@@ -9,6 +9,7 @@ from shared.events import (
     AccountEmailChanged,
     AccountsEvent,
     DocumentLinked,
+    ProductCatalogued,
     SaleRecorded,
     WarrantyAssessed,
     WarrantyEvent,
@@ -40,7 +41,10 @@ def register_consumers(runtime: ServiceRuntime) -> None:
                 lambda conn: handlers.record_email_change(conn, event),
             )
 
-    @runtime.subscriber(topics.WARRANTY, description="Warranty verdicts and deadlines per claim")
+    @runtime.subscriber(
+        topics.WARRANTY,
+        description="Warranty verdicts and deadlines per claim; products' problem lists",
+    )
     async def on_warranty_event(event: WarrantyEvent) -> None:
         if isinstance(event, WarrantyAssessed):
             await handle_once(
@@ -48,4 +52,8 @@ def register_consumers(runtime: ServiceRuntime) -> None:
                 runtime.name,
                 event,
                 lambda conn: handlers.record_assessment(conn, event),
+            )
+        elif isinstance(event, ProductCatalogued):
+            await handle_once(
+                runtime.db, runtime.name, event, lambda conn: handlers.record_product(conn, event)
             )

@@ -91,4 +91,5 @@ def test_every_event_of_the_design_has_a_contract() -> None:
         "ClaimDecided",
         "WarrantyAssessed",
         "ProductRegistered",
+        "ProductCatalogued",
     }
