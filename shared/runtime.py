@@ -77,7 +77,7 @@ class ServiceRuntime:
             middlewares=[
                 dead_letter_middleware(
                     lambda: self.broker,
-                    consumer_group=self.name,
+                    consumer_group=self.settings.consumer_group or self.name,
                     max_attempts=self.settings.consumer_max_attempts,
                 )
             ],
@@ -93,7 +93,7 @@ class ServiceRuntime:
         """A consumer of `topic` in this service's group, committing only after its effect."""
         decorator: Callable[[Handler], Handler] = self.broker.subscriber(  # type: ignore[assignment]
             topic,
-            group_id=self.name,
+            group_id=self.settings.consumer_group or self.name,
             ack_policy=AckPolicy.NACK_ON_ERROR,
             auto_offset_reset="earliest",
             description=description,

@@ -27,6 +27,8 @@ class ServiceSettings(BaseSettings):
     seal_public_key_file: Path = Path(".run/dev/keys/seal_public.pem")
     # Bounded retries before a message goes to the dead-letter topic.
     consumer_max_attempts: int = 3
+    # Kafka consumer group; the service's name unless a separate copy must read on its own.
+    consumer_group: str | None = None
     database_pool_size: int = 10
 
     @model_validator(mode="after")

@@ -32,4 +32,6 @@ for component in "${components[@]}"; do
 done
 
 cd "$REPO_ROOT"
-"$PYTHON" -m pytest "${@:-tests}"
+# Unit, then integration, then end to end: the slow layers run once the fast ones passed.
+if (($# == 0)); then set -- tests/unit tests/integration tests/e2e; fi
+"$PYTHON" -m pytest "$@"

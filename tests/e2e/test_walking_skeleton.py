@@ -20,8 +20,7 @@ import pytest
 
 from shared import topics
 from shared.events import Buyer, SaleLine, SaleRecorded, SaleRecordedData
-from shared.outbox import kafka_headers
-from tests.support.kafka import TopicProbe, produce
+from tests.support.kafka import TopicProbe, publish
 from tests.support.mailbox import Mailbox
 from tests.support.services import RunningServices
 from tests.support.stack import Stack
@@ -77,13 +76,7 @@ async def test_register_activate_claim_and_assess(
     run = uuid.uuid4().hex[:8]
     number, serial, email = f"2025/{run}", f"1581F{run}".upper(), f"jan.{run}@example.com"
     sale = dji_sale(number, serial, date.today() - timedelta(days=100))
-    await produce(
-        stack.kafka_bootstrap,
-        topics.SALES,
-        sale.model_dump_json().encode(),
-        key=sale.key.encode(),
-        headers=kafka_headers(sale.type, str(sale.event_id), str(sale.correlation_id)),
-    )
+    await publish(stack.kafka_bootstrap, sale)
 
     async with (
         httpx.AsyncClient(base_url=services.url("accounts"), timeout=10) as accounts,

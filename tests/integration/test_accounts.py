@@ -24,10 +24,9 @@ from shared import topics
 from shared.auth import Principal, issue_token
 from shared.events import Buyer, SaleLine, SaleRecorded, SaleRecordedData
 from shared.keys import ensure_dev_keys
-from shared.outbox import kafka_headers
 from shared.sealing import unseal
 from tests.support.inprocess import running_app
-from tests.support.kafka import TopicProbe, produce
+from tests.support.kafka import TopicProbe, publish
 from tests.support.stack import Stack
 
 pytestmark = pytest.mark.integration
@@ -74,13 +73,7 @@ class Accounts:
                 ),
             ),
         )
-        await produce(
-            self.stack.kafka_bootstrap,
-            topics.SALES,
-            event.model_dump_json().encode(),
-            key=event.key.encode(),
-            headers=kafka_headers(event.type, str(event.event_id), str(event.correlation_id)),
-        )
+        await publish(self.stack.kafka_bootstrap, event)
         await self.wait_for_ledger(document_type, number)
         return number
 
@@ -129,6 +122,8 @@ async def accounts(stack: Stack) -> AsyncIterator[Accounts]:
     settings = AccountsSettings(
         kafka_bootstrap_servers=stack.kafka_bootstrap,
         database_url=url,
+        # Its own group: other copies of the service may run in the same test session.
+        consumer_group=f"test-accounts-{uuid.uuid4().hex[:8]}",
         token_public_key_file=keys / "token_public.pem",
         token_private_key_file=keys / "token_private.pem",
         seal_public_key_file=keys / "seal_public.pem",

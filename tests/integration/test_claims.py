@@ -31,9 +31,8 @@ from shared.events import (
     SaleRecorded,
     SaleRecordedData,
 )
-from shared.outbox import kafka_headers
 from tests.support.inprocess import running_app
-from tests.support.kafka import TopicProbe, produce
+from tests.support.kafka import TopicProbe, publish
 from tests.support.stack import Stack
 
 pytestmark = pytest.mark.integration
@@ -55,13 +54,7 @@ class Claims:
         return {"Authorization": f"Bearer {token}"}
 
     async def send(self, event: Event) -> None:
-        await produce(
-            self.stack.kafka_bootstrap,
-            event.topic,
-            event.model_dump_json().encode(),
-            key=event.key.encode(),
-            headers=kafka_headers(event.type, str(event.event_id), str(event.correlation_id)),
-        )
+        await publish(self.stack.kafka_bootstrap, event)
 
     async def customer_with_document(
         self, *, account_type: str = "private", sold_days_ago: int = 60, ean: str = "5901234123457"
@@ -175,6 +168,8 @@ async def claims(stack: Stack) -> AsyncIterator[Claims]:
     settings = ClaimsSettings(
         kafka_bootstrap_servers=stack.kafka_bootstrap,
         database_url=url,
+        # Its own group: other copies of the service may run in the same test session.
+        consumer_group=f"test-claims-{uuid.uuid4().hex[:8]}",
         token_public_key_file=stack.keys_dir / "token_public.pem",
         database_pool_size=20,
     )

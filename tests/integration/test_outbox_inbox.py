@@ -183,6 +183,7 @@ async def wait_until(condition: Callable[[], Awaitable[bool]], timeout: float = 
 
 
 async def send(stack: Stack, topic: str, event: SaleRecorded) -> None:
+    """To a test topic: `publish` would use the event's own topic."""
     await produce(
         stack.kafka_bootstrap,
         topic,

@@ -30,9 +30,8 @@ from shared.events import (
     SaleRecorded,
     SaleRecordedData,
 )
-from shared.outbox import kafka_headers
 from tests.support.inprocess import running_app
-from tests.support.kafka import TopicProbe, produce
+from tests.support.kafka import TopicProbe, publish
 from tests.support.stack import Stack
 
 pytestmark = pytest.mark.integration
@@ -53,6 +52,8 @@ async def warranty(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
     settings = WarrantySettings(
         kafka_bootstrap_servers=stack.kafka_bootstrap,
         database_url=url,
+        # Its own group: other copies of the service may run in the same test session.
+        consumer_group=f"test-warranty-{uuid.uuid4().hex[:8]}",
         token_public_key_file=stack.keys_dir / "token_public.pem",
     )
     async with running_app(build_app(settings)) as client:
@@ -69,13 +70,7 @@ def bearer(stack: Stack, role: str, subject: uuid.UUID | None = None) -> dict[st
 
 
 async def send(stack: Stack, event: Event) -> None:
-    await produce(
-        stack.kafka_bootstrap,
-        event.topic,
-        event.model_dump_json().encode(),
-        key=event.key.encode(),
-        headers=kafka_headers(event.type, str(event.event_id), str(event.correlation_id)),
-    )
+    await publish(stack.kafka_bootstrap, event)
 
 
 def sale(ean: str, brand: str, category: str, sold_on: date) -> SaleRecorded:

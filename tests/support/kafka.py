@@ -9,6 +9,9 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 
+from shared.events import Event
+from shared.outbox import kafka_headers
+
 
 class TopicProbe:
     """Assigned to every partition of a topic at its current end, so nothing is missed."""
@@ -97,3 +100,14 @@ async def produce(
         await producer.send_and_wait(topic, value=value, key=key, headers=headers or [])
     finally:
         await producer.stop()
+
+
+async def publish(bootstrap: str, event: Event) -> None:
+    """Put one event on its topic as a producer service would (key and headers included)."""
+    await produce(
+        bootstrap,
+        event.topic,
+        event.model_dump_json().encode(),
+        key=event.key.encode(),
+        headers=kafka_headers(event.type, str(event.event_id), str(event.correlation_id)),
+    )

@@ -37,6 +37,7 @@ class RunningServices:
             "RMA_ENVIRONMENT": "test",
             "RMA_KAFKA_BOOTSTRAP_SERVERS": self.stack.kafka_bootstrap,
             "RMA_DATABASE_URL": self.database_url(service),
+            "RMA_CONSUMER_GROUP": f"{service}-e2e-{self.run_id}",
             "RMA_HTTP_PORT": str(SERVICE_PORTS[service]),
             "RMA_LOG_FORMAT": "json",
             "RMA_TOKEN_PUBLIC_KEY_FILE": str(keys / "token_public.pem"),

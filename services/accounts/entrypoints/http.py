@@ -6,9 +6,9 @@ import html
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
-from uuid import UUID, uuid4
+from uuid import UUID
 
-from fastapi import APIRouter, Depends, Form, Header, Request, status
+from fastapi import APIRouter, Depends, Form, Request, status
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, EmailStr, Field
 
@@ -16,6 +16,7 @@ from services.accounts import handlers
 from services.accounts.adapters import repository
 from shared.auth import Principal, require_role
 from shared.errors import preferred_language
+from shared.http import CorrelationId
 
 router = APIRouter()
 
@@ -25,16 +26,11 @@ def get_context(request: Request) -> handlers.AccountsContext:
     return context
 
 
-def correlation_id(x_correlation_id: Annotated[UUID | None, Header()] = None) -> UUID:
-    return x_correlation_id or uuid4()
-
-
 def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
 Context = Annotated[handlers.AccountsContext, Depends(get_context)]
-CorrelationId = Annotated[UUID, Depends(correlation_id)]
 ClientAddress = Annotated[str, Depends(client_address)]
 Customer = Annotated[Principal, Depends(require_role("customer"))]
 

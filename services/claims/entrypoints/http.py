@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
-from uuid import UUID, uuid4
+from uuid import UUID
 
-from fastapi import APIRouter, Depends, File, Form, Header, Request, UploadFile, status
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile, status
 from pydantic import BaseModel, Field
 
 from services.claims import domain, handlers
@@ -15,6 +15,7 @@ from services.claims.adapters import repository
 from shared.auth import Principal, require_role
 from shared.errors import BusinessRuleError, Message
 from shared.events import ClaimType, DecisionKind
+from shared.http import CorrelationId
 
 router = APIRouter()
 
@@ -24,16 +25,11 @@ def get_context(request: Request) -> handlers.ClaimsContext:
     return context
 
 
-def correlation_id(x_correlation_id: Annotated[UUID | None, Header()] = None) -> UUID:
-    return x_correlation_id or uuid4()
-
-
 def _actor(principal: Principal) -> handlers.Actor:
     return handlers.Actor(principal.role, principal.subject)
 
 
 Context = Annotated[handlers.ClaimsContext, Depends(get_context)]
-CorrelationId = Annotated[UUID, Depends(correlation_id)]
 Customer = Annotated[Principal, Depends(require_role("customer"))]
 Operator = Annotated[Principal, Depends(require_role("operator"))]
 Scanner = Annotated[Principal, Depends(require_role("scanner"))]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated
-from uuid import UUID, uuid4
+from uuid import UUID
 
-from fastapi import APIRouter, Depends, Header, Path, Request
+from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, Field
 
 from services.warranty import handlers
@@ -15,6 +15,7 @@ from services.warranty.domain.ean import InvalidEan, validate_gtin13
 from services.warranty.domain.products import ProductCategory
 from shared.auth import Principal, require_role
 from shared.errors import BusinessRuleError, Message
+from shared.http import CorrelationId
 
 router = APIRouter()
 
@@ -157,12 +158,12 @@ async def register_scooter(
     body: RegistrationCreate,
     customer: Customer,
     ctx: Context,
-    x_correlation_id: Annotated[UUID | None, Header()] = None,
+    correlation: CorrelationId,
 ) -> RegistrationPublic:
     event = await handlers.register_product(
         ctx,
         handlers.ProductRegistration(customer.subject, **body.model_dump()),
-        x_correlation_id or uuid4(),
+        correlation,
     )
     return RegistrationPublic(
         registration_id=event.data.registration_id,
