@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from services.notifications import handlers
 from services.notifications.adapters.smtp import SmtpMailer
 from services.notifications.adapters.templates import TemplateRenderer
-from services.notifications.entrypoints import consumers
+from services.notifications.entrypoints import consumers, http
 from services.notifications.settings import NotificationsSettings
 from shared.errors import install_error_handlers
 from shared.runtime import ServiceRuntime, create_app
@@ -38,7 +38,12 @@ def build_app(settings: NotificationsSettings | None = None) -> FastAPI:
         for running in sender:
             await running.stop()
 
+    async def attach_pool(rt: ServiceRuntime) -> None:
+        app.state.notifications_pool = rt.db
+
+    runtime.on_started.append(attach_pool)
     runtime.on_started.append(start_sender)
     runtime.on_stopping.append(stop_sender)
+    app.include_router(http.router)
     install_error_handlers(app)
     return app

@@ -6,15 +6,23 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
+from services.notifications import wording
+from services.notifications.wording import SERVICE_ADDRESS, word
 from shared.events import (
     AccountActivated,
     AccountActivationLinkIssued,
     AccountEmailChanged,
     AccountRegistered,
+    ClaimCreated,
+    ClaimDecided,
+    ClaimedProduct,
+    ClaimStatusChanged,
     DocumentLinked,
     EmailChangeRequested,
     Event,
+    ParcelReceived,
     PasswordResetRequested,
+    WarrantyAssessed,
 )
 
 
@@ -29,6 +37,39 @@ class EmailDraft:
     rma_number: str | None = None
     # Facts that must be decrypted before rendering (name -> sealed text).
     sealed: dict[str, str] = field(default_factory=dict)
+    # Attach the printable parcel label for `rma_number`.
+    label: bool = False
+
+
+def named_account(event: Event) -> tuple[UUID, str] | None:
+    """The account and the customer's name an event tells, for greeting them in claim emails."""
+    match event:
+        case (
+            AccountRegistered(data=data)
+            | AccountActivated(data=data)
+            | AccountActivationLinkIssued(data=data)
+            | PasswordResetRequested(data=data)
+            | EmailChangeRequested(data=data)
+            | AccountEmailChanged(data=data)
+        ):
+            return data.account_id, data.full_name
+    return None
+
+
+def _product_label(product: ClaimedProduct) -> str:
+    """The product as customers know it; many catalogue names start with the brand already."""
+    if product.name.casefold().startswith(product.brand.casefold()):
+        return product.name
+    return f"{product.brand} {product.name}"
+
+
+def _claim_facts(rma_number: str, next_step: str) -> dict[str, Any]:
+    """What every claim email shows: the RMA number and the customer's next step."""
+    return {
+        "rma_number": rma_number,
+        "service_address": SERVICE_ADDRESS,
+        "next_step": next_step.format(rma=rma_number, address=SERVICE_ADDRESS),
+    }
 
 
 def draft_for(event: Event) -> EmailDraft | None:
@@ -94,5 +135,124 @@ def draft_for(event: Event) -> EmailDraft | None:
                 data.language,
                 {"full_name": data.full_name, "old_email": data.old_email, "new_email": data.email},
                 account_id=data.account_id,
+            )
+        case ClaimCreated(data=data):
+            return EmailDraft(
+                "claim_created",
+                data.email,
+                data.language,
+                {
+                    **_claim_facts(
+                        data.rma_number,
+                        wording.STATUS_NEXT_STEPS[data.language]["submitted"],
+                    ),
+                    "product_name": _product_label(data.product),
+                    "serial_number": data.serial_number,
+                    "claim_type_text": word(wording.CLAIM_TYPES, data.language, data.claim_type),
+                    "document": f"{data.document_type} {data.document_number}",
+                    "problem_description": data.problem_description,
+                    "package_contents": data.package_contents,
+                    "tracking_number": data.tracking_number,
+                    "customer_reference": data.customer_reference,
+                },
+                account_id=data.account_id,
+                claim_id=data.claim_id,
+                rma_number=data.rma_number,
+                label=True,
+            )
+        case WarrantyAssessed(data=data):
+            return EmailDraft(
+                "warranty_assessed",
+                data.email,
+                data.language,
+                {
+                    **_claim_facts(data.rma_number, wording.WARRANTY_NEXT_STEPS[data.language]),
+                    "covered": data.covered,
+                    "warranty_until": data.warranty_until,
+                    "reason": data.reason,
+                    "claim_type_allowed": data.claim_type_allowed,
+                    "claim_type_reason": data.claim_type_reason,
+                    "deadlines": [
+                        {
+                            "text": wording.DEADLINE_KINDS[data.language].get(
+                                deadline.kind, deadline.description
+                            ),
+                            "due_on": deadline.due_on,
+                        }
+                        for deadline in data.deadlines
+                    ],
+                },
+                account_id=data.account_id,
+                claim_id=data.claim_id,
+                rma_number=data.rma_number,
+            )
+        # An unidentified parcel has no claim, hence no customer to tell.
+        case ParcelReceived(data=data) if (
+            data.claim_id is not None and data.email is not None and data.rma_number is not None
+        ):
+            return EmailDraft(
+                "parcel_received",
+                data.email,
+                data.language,
+                {
+                    **_claim_facts(data.rma_number, wording.PARCEL_NEXT_STEPS[data.language]),
+                    "received_at": data.received_at,
+                    "tracking_number": data.tracking_number,
+                },
+                account_id=data.account_id,
+                claim_id=data.claim_id,
+                rma_number=data.rma_number,
+            )
+        case ClaimStatusChanged(data=data):
+            return EmailDraft(
+                "claim_status_changed",
+                data.email,
+                data.language,
+                {
+                    **_claim_facts(
+                        data.rma_number,
+                        word(wording.STATUS_NEXT_STEPS, data.language, data.to_status),
+                    ),
+                    "product_name": _product_label(data.product),
+                    "status": data.to_status,
+                    "status_text": word(wording.STATUSES, data.language, data.to_status),
+                    "changed_at": data.changed_at,
+                    "note": data.note,
+                    "tracking_number": data.tracking_number,
+                },
+                account_id=data.account_id,
+                claim_id=data.claim_id,
+                rma_number=data.rma_number,
+            )
+        case ClaimDecided(data=data):
+            return EmailDraft(
+                "claim_decided",
+                data.email,
+                data.language,
+                {
+                    **_claim_facts(
+                        data.rma_number,
+                        word(wording.DECISION_NEXT_STEPS, data.language, data.decision),
+                    ),
+                    "product_name": _product_label(data.product),
+                    "decision": data.decision,
+                    "decision_text": word(wording.DECISIONS, data.language, data.decision),
+                    "rejection_reason_text": (
+                        word(wording.REJECTION_REASONS, data.language, data.rejection_reason)
+                        if data.rejection_reason
+                        else None
+                    ),
+                    "justification": data.justification,
+                    "amount": data.amount,
+                    "amount_label": word(wording.AMOUNT_LABELS, data.language, data.decision),
+                    "deductions": [
+                        {"reason": d.reason, "percent": d.percent, "amount": d.amount}
+                        for d in data.deductions
+                    ],
+                    "decided_at": data.decided_at,
+                },
+                account_id=data.account_id,
+                claim_id=data.claim_id,
+                rma_number=data.rma_number,
             )
     return None

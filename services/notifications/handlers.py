@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
-from typing import Protocol
+from typing import Any, Protocol
 from uuid import uuid5
 
 import asyncpg
@@ -16,8 +17,9 @@ from asyncpg.pool import PoolConnectionProxy
 
 from services.notifications import domain
 from services.notifications.adapters import repository
+from services.notifications.adapters.label import render_label
 from services.notifications.adapters.smtp import build_message
-from services.notifications.adapters.templates import TemplateRenderer
+from services.notifications.adapters.templates import RenderedEmail, TemplateRenderer
 from services.notifications.settings import NotificationsSettings
 from shared.db import Conn
 from shared.events import Event
@@ -43,12 +45,50 @@ class NotificationsContext:
         return f"<{event.event_id}@{self.settings.message_id_domain}>"
 
 
+@dataclass(frozen=True)
+class ComposedEmail:
+    rendered: RenderedEmail
+    # As stored in emails.attachments: [{filename, content_type, content_base64}].
+    attachments: list[dict[str, str]]
+
+
+def _label_filename(rma_number: str) -> str:
+    return f"etykieta-{rma_number.replace('/', '-')}.pdf"
+
+
+def compose(
+    renderer: TemplateRenderer,
+    draft: domain.EmailDraft,
+    *,
+    customer_name: str | None = None,
+    secrets: dict[str, str] | None = None,
+) -> ComposedEmail:
+    """The email's parts and attachments; `secrets` are the draft's sealed facts, opened."""
+    context: dict[str, Any] = {"full_name": customer_name, **draft.context, **(secrets or {})}
+    attachments = []
+    if draft.label and draft.rma_number:
+        pdf = render_label(draft.rma_number, customer_name)
+        attachments.append(
+            {
+                "filename": _label_filename(draft.rma_number),
+                "content_type": "application/pdf",
+                "content_base64": base64.b64encode(pdf).decode("ascii"),
+            }
+        )
+    return ComposedEmail(renderer.render(draft.template, draft.language, context), attachments)
+
+
 async def record_email(ctx: NotificationsContext, conn: Conn, event: Event) -> None:
+    if (named := domain.named_account(event)) is not None:
+        await repository.remember_customer(conn, *named)
     draft = domain.draft_for(event)
     if draft is None:
         return
+    customer_name = None
+    if draft.account_id is not None:
+        customer_name = await repository.customer_name(conn, draft.account_id)
     secrets = {name: unseal(ctx.seal_private_key, sealed) for name, sealed in draft.sealed.items()}
-    rendered = ctx.renderer.render(draft.template, draft.language, {**draft.context, **secrets})
+    email = compose(ctx.renderer, draft, customer_name=customer_name, secrets=secrets)
     await repository.insert_email(
         conn,
         email_id=uuid5(event.event_id, "email"),
@@ -56,9 +96,10 @@ async def record_email(ctx: NotificationsContext, conn: Conn, event: Event) -> N
         event_type=event.type,
         message_id=ctx.message_id(event),
         recipient=draft.recipient,
-        subject=rendered.subject,
-        text_body=rendered.text,
-        html_body=rendered.html,
+        subject=email.rendered.subject,
+        text_body=email.rendered.text,
+        html_body=email.rendered.html,
+        attachments=email.attachments,
         account_id=draft.account_id,
         claim_id=draft.claim_id,
         rma_number=draft.rma_number,
@@ -79,8 +120,11 @@ class MailSender:
 
     async def start(self) -> None:
         self._listener = await self._pool.acquire()
-        await self._listener.add_listener("emails", lambda *_: self._wake.set())
+        await self._listener.add_listener("emails", self._on_notify)
         self._task = asyncio.create_task(self._run(), name="mail-sender")
+
+    def _on_notify(self, *_: object) -> None:
+        self._wake.set()
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -88,6 +132,8 @@ class MailSender:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         if self._listener is not None:
+            # A pooled connection must not keep listening once released.
+            await self._listener.remove_listener("emails", self._on_notify)
             await self._pool.release(self._listener)
             self._listener = None
 

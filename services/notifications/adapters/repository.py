@@ -68,3 +68,48 @@ async def mark_attempt_failed(
         error[:2000],
         retry_at,
     )
+
+
+async def remember_customer(conn: Conn, account_id: UUID, full_name: str) -> None:
+    await conn.execute(
+        """INSERT INTO customers (account_id, full_name) VALUES ($1, $2)
+           ON CONFLICT (account_id) DO UPDATE SET full_name = $2, updated_at = now()""",
+        account_id,
+        full_name,
+    )
+
+
+async def customer_name(conn: Conn, account_id: UUID) -> str | None:
+    name: str | None = await conn.fetchval(
+        "SELECT full_name FROM customers WHERE account_id = $1", account_id
+    )
+    return name
+
+
+async def list_emails(
+    conn: Conn,
+    *,
+    account_id: UUID | None,
+    claim_id: UUID | None,
+    status: str | None,
+    limit: int,
+) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """SELECT email_id, event_type, recipient, subject, status, attempts, last_error,
+                  created_at, sent_at, rma_number, account_id, claim_id
+           FROM emails
+           WHERE ($1::uuid IS NULL OR account_id = $1)
+             AND ($2::uuid IS NULL OR claim_id = $2)
+             AND ($3::text IS NULL OR status = $3)
+           ORDER BY created_at DESC, email_id
+           LIMIT $4""",
+        account_id,
+        claim_id,
+        status,
+        limit,
+    )
+
+
+async def count_failed(conn: Conn) -> int:
+    count: int = await conn.fetchval("SELECT count(*) FROM emails WHERE status = 'failed'")
+    return count

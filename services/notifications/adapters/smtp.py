@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import base64
+from email import policy
 from email.message import EmailMessage
-from email.utils import formatdate
+from email.utils import formatdate, parseaddr
 from typing import Any
 
 import aiosmtplib
@@ -34,6 +35,15 @@ def build_message(settings: NotificationsSettings, email: Any) -> EmailMessage:
     return message
 
 
+# CPython's header folding can drop the space where it splits a non-ASCII subject into two
+# encoded words ("objęty gwarancją" arrives as "objętygwarancją"); unfolded headers keep it.
+_WIRE_POLICY = policy.SMTP.clone(max_line_length=None)
+
+
+def to_wire(message: EmailMessage) -> bytes:
+    return message.as_bytes(policy=_WIRE_POLICY)
+
+
 class SmtpMailer:
     def __init__(self, settings: NotificationsSettings) -> None:
         self._settings = settings
@@ -41,7 +51,9 @@ class SmtpMailer:
     async def send(self, message: EmailMessage) -> None:
         settings = self._settings
         await aiosmtplib.send(
-            message,
+            to_wire(message),
+            sender=parseaddr(settings.mail_from)[1],
+            recipients=[parseaddr(str(message["To"]))[1]],
             hostname=settings.smtp_host,
             port=settings.smtp_port,
             username=settings.smtp_username,

@@ -1,0 +1,335 @@
+"""Renders an example of every email for review: `python -m services.notifications.preview OUT_DIR`.
+
+Writes OUT_DIR/<lang>/<template>.html and .txt (subject first) for a sample of each event type,
+the attachments those emails carry (the parcel label PDF), and for the status-change and decision
+emails one more pair per status and per decision: <template>-<status or decision>.html/.txt.
+The samples are built from the event contracts; sealed links are replaced by example links, so
+no key is needed.
+"""
+
+from __future__ import annotations
+
+import base64
+import sys
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import get_args
+from uuid import UUID
+
+from services.notifications import domain, handlers
+from services.notifications.adapters.templates import TemplateRenderer
+from shared.events import (
+    AccountActivated,
+    AccountActivatedData,
+    AccountActivationLinkIssued,
+    AccountActivationLinkIssuedData,
+    AccountEmailChanged,
+    AccountEmailChangedData,
+    AccountRegistered,
+    AccountRegisteredData,
+    ClaimCreated,
+    ClaimCreatedData,
+    ClaimDecided,
+    ClaimDecidedData,
+    ClaimedProduct,
+    ClaimStatus,
+    ClaimStatusChanged,
+    ClaimStatusChangedData,
+    Deadline,
+    DecisionKind,
+    Deduction,
+    DocumentLinked,
+    DocumentLinkedData,
+    EmailChangeRequested,
+    EmailChangeRequestedData,
+    Event,
+    Language,
+    ParcelReceived,
+    ParcelReceivedData,
+    PasswordResetRequested,
+    PasswordResetRequestedData,
+    WarrantyAssessed,
+    WarrantyAssessedData,
+)
+
+CUSTOMER = "Jan Kowalski"
+EMAIL = "jan.kowalski@example.com"
+ACCOUNT_ID = UUID("5f0c1a52-0000-4000-8000-000000000001")
+CLAIM_ID = UUID("5f0c1a52-0000-4000-8000-000000000002")
+RMA_NUMBER = "RMA/1024/SR/2026"
+NOW = datetime(2026, 3, 2, 10, 30, tzinfo=UTC)
+PRODUCT = ClaimedProduct(
+    ean="5902000000017",
+    sku="DJI-MINI4",
+    name="DJI Mini 4 Pro",
+    brand="DJI",
+    category="drone",
+)
+SEALED = "sealed-in-preview"
+
+
+def _account_events(language: Language) -> list[Event]:
+    expires = NOW + timedelta(hours=48)
+    common = {"account_id": ACCOUNT_ID, "full_name": CUSTOMER, "language": language}
+    return [
+        AccountRegistered(
+            producer="accounts",
+            key=str(ACCOUNT_ID),
+            data=AccountRegisteredData(
+                **common,
+                account_type="private",
+                email=EMAIL,
+                document_type="PA",
+                document_number="2026/000123",
+                activation_link_sealed=SEALED,
+                activation_expires_at=expires,
+            ),
+        ),
+        AccountActivationLinkIssued(
+            producer="accounts",
+            key=str(ACCOUNT_ID),
+            data=AccountActivationLinkIssuedData(
+                **common, email=EMAIL, activation_link_sealed=SEALED, activation_expires_at=expires
+            ),
+        ),
+        AccountActivated(
+            producer="accounts",
+            key=str(ACCOUNT_ID),
+            data=AccountActivatedData(**common, account_type="private", email=EMAIL),
+        ),
+        DocumentLinked(
+            producer="accounts",
+            key=str(ACCOUNT_ID),
+            data=DocumentLinkedData(
+                account_id=ACCOUNT_ID,
+                account_type="private",
+                email=EMAIL,
+                language=language,
+                document_type="FS",
+                document_number="2026/000456",
+            ),
+        ),
+        PasswordResetRequested(
+            producer="accounts",
+            key=str(ACCOUNT_ID),
+            data=PasswordResetRequestedData(
+                **common, email=EMAIL, reset_link_sealed=SEALED, reset_expires_at=expires
+            ),
+        ),
+        EmailChangeRequested(
+            producer="accounts",
+            key=str(ACCOUNT_ID),
+            data=EmailChangeRequestedData(
+                **common,
+                new_email="jan.nowy@example.com",
+                confirmation_link_sealed=SEALED,
+                confirmation_expires_at=expires,
+            ),
+        ),
+        AccountEmailChanged(
+            producer="accounts",
+            key=str(ACCOUNT_ID),
+            data=AccountEmailChangedData(**common, old_email=EMAIL, email="jan.nowy@example.com"),
+        ),
+    ]
+
+
+def claim_created(language: Language) -> ClaimCreated:
+    return ClaimCreated(
+        producer="claims",
+        key=str(CLAIM_ID),
+        data=ClaimCreatedData(
+            claim_id=CLAIM_ID,
+            rma_number=RMA_NUMBER,
+            account_id=ACCOUNT_ID,
+            email=EMAIL,
+            language=language,
+            buyer_type="consumer",
+            claim_type="dji",
+            document_type="PA",
+            document_number="2026/000123",
+            sold_on=date(2025, 11, 20),
+            product=PRODUCT,
+            serial_number="1581F6Z9C23",
+            problem_description="Gimbal drży po starcie, obraz jest rozmazany.",
+            tracking_number="INPOST-6200123",
+            package_contents="dron, 2 akumulatory, ładowarka",
+            customer_reference="ZAM-77",
+        ),
+    )
+
+
+def warranty_assessed(language: Language) -> WarrantyAssessed:
+    return WarrantyAssessed(
+        producer="warranty",
+        key=str(CLAIM_ID),
+        data=WarrantyAssessedData(
+            claim_id=CLAIM_ID,
+            rma_number=RMA_NUMBER,
+            account_id=ACCOUNT_ID,
+            email=EMAIL,
+            language=language,
+            covered=True,
+            warranty_until=date(2027, 11, 20),
+            rule="dji-standard",
+            reason="Produkt DJI: 24 miesiące gwarancji od daty sprzedaży (2025-11-20).",
+            claim_type_allowed=True,
+            claim_type_reason="Zgłoszenie DJI dotyczy produktu DJI.",
+            deadlines=(
+                Deadline(
+                    kind="complaint_answer",
+                    due_on=date(2026, 3, 16),
+                    description="Odpowiedź na reklamację konsumenta w 14 dni.",
+                ),
+                Deadline(
+                    kind="dji_repair",
+                    due_on=None,
+                    description="Naprawa DJI w 60 dni roboczych od przyjęcia produktu.",
+                ),
+            ),
+        ),
+    )
+
+
+def parcel_received(language: Language) -> ParcelReceived:
+    return ParcelReceived(
+        producer="claims",
+        key=str(CLAIM_ID),
+        data=ParcelReceivedData(
+            parcel_id=UUID("5f0c1a52-0000-4000-8000-000000000003"),
+            claim_id=CLAIM_ID,
+            rma_number=RMA_NUMBER,
+            account_id=ACCOUNT_ID,
+            email=EMAIL,
+            language=language,
+            tracking_number="INPOST-6200123",
+            received_at=NOW,
+            scanned_by="skaner-1",
+        ),
+    )
+
+
+def status_changed(language: Language, status: ClaimStatus) -> ClaimStatusChanged:
+    notes: dict[str, str] = {
+        "awaiting_customer": "Prześlij zdjęcie tabliczki znamionowej z numerem seryjnym.",
+    }
+    return ClaimStatusChanged(
+        producer="claims",
+        key=str(CLAIM_ID),
+        data=ClaimStatusChangedData(
+            claim_id=CLAIM_ID,
+            rma_number=RMA_NUMBER,
+            account_id=ACCOUNT_ID,
+            email=EMAIL,
+            language=language,
+            claim_type="dji",
+            product=PRODUCT,
+            from_status=None if status == "submitted" else "in_inspection",
+            to_status=status,
+            changed_at=NOW,
+            actor="operator",
+            note=notes.get(status),
+            tracking_number="DPD-0099887766" if status == "shipped_back" else None,
+        ),
+    )
+
+
+def decided(language: Language, decision: DecisionKind) -> ClaimDecided:
+    amounts = {
+        "refund": Decimal("3299.00"),
+        "price_reduction": Decimal("450.00"),
+        "paid_repair": Decimal("1249.50"),
+    }
+    return ClaimDecided(
+        producer="claims",
+        key=str(CLAIM_ID),
+        data=ClaimDecidedData(
+            claim_id=CLAIM_ID,
+            rma_number=RMA_NUMBER,
+            account_id=ACCOUNT_ID,
+            email=EMAIL,
+            language=language,
+            claim_type="return" if decision == "refund" else "dji",
+            product=PRODUCT,
+            decision=decision,
+            rejection_reason="mechanical_damage" if decision == "rejection" else None,
+            justification="Diagnoza wykazała pęknięcie ramienia gimbala po uderzeniu.",
+            amount=amounts.get(decision),
+            deductions=(
+                (
+                    Deduction(
+                        reason="Uszkodzone opakowanie", percent=Decimal(10), amount=Decimal(330)
+                    ),
+                )
+                if decision == "refund"
+                else ()
+            ),
+            decided_at=NOW,
+            decided_by="operator",
+        ),
+    )
+
+
+def samples(language: Language) -> list[tuple[str, Event]]:
+    """(file name stem, event): one per event type, then one per status and per decision."""
+    named: list[tuple[str, Event]] = []
+    for event in (
+        *_account_events(language),
+        claim_created(language),
+        warranty_assessed(language),
+        parcel_received(language),
+        status_changed(language, "awaiting_customer"),
+        decided(language, "refund"),
+    ):
+        draft = domain.draft_for(event)
+        assert draft is not None, event.type
+        named.append((draft.template, event))
+    named += [
+        (f"claim_status_changed-{status}", status_changed(language, status))
+        for status in get_args(ClaimStatus)
+    ]
+    named += [
+        (f"claim_decided-{decision}", decided(language, decision))
+        for decision in get_args(DecisionKind)
+    ]
+    return named
+
+
+def write_previews(out_dir: Path) -> list[Path]:
+    renderer = TemplateRenderer()
+    written: list[Path] = []
+    for language in get_args(Language):
+        folder = out_dir / language
+        folder.mkdir(parents=True, exist_ok=True)
+        for stem, event in samples(language):
+            draft = domain.draft_for(event)
+            assert draft is not None, stem
+            links = {
+                name: f"https://panel.innpro.example/{name}?token=PREVIEW" for name in draft.sealed
+            }
+            email = handlers.compose(renderer, draft, customer_name=CUSTOMER, secrets=links)
+            subject, text = email.rendered.subject, email.rendered.text
+            files = {
+                f"{stem}.html": email.rendered.html.encode(),
+                f"{stem}.txt": f"Subject: {subject}\n\n{text}".encode(),
+            }
+            for attachment in email.attachments:
+                files[attachment["filename"]] = base64.b64decode(attachment["content_base64"])
+            for name, content in files.items():
+                (folder / name).write_bytes(content)
+                written.append(folder / name)
+    return written
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1:
+        print("usage: python -m services.notifications.preview OUT_DIR", file=sys.stderr)
+        return 2
+    written = write_previews(Path(argv[0]))
+    print(f"{len(written)} files written to {argv[0]}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

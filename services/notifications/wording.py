@@ -1,0 +1,225 @@
+"""What customers read for the codes that events carry (statuses, decisions, reasons), by language.
+
+Events carry codes so that every consumer can word them its own way; these are the customer's words.
+Each table has the same keys in both languages (a unit test checks it).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+SERVICE_ADDRESS: Final = "Serwis INNPRO, Rudzka 65C, 44-200 Rybnik, POLAND"
+
+CLAIM_TYPES: Final = {
+    "pl": {
+        "warranty": "reklamacja z gwarancji",
+        "non_conformity": "reklamacja z tytułu niezgodności towaru z umową",
+        "return": "zwrot (odstąpienie od umowy)",
+        "dji": "zgłoszenie serwisowe DJI",
+    },
+    "en": {
+        "warranty": "warranty claim",
+        "non_conformity": "claim for non-conformity with the contract",
+        "return": "return (withdrawal from the contract)",
+        "dji": "DJI service request",
+    },
+}
+
+STATUSES: Final = {
+    "pl": {
+        "submitted": "przyjęte, czeka na przesyłkę",
+        "received": "przesyłka dotarła do serwisu",
+        "in_inspection": "w diagnozie",
+        "awaiting_customer": "czekamy na informacje od Ciebie",
+        "decided": "decyzja podjęta",
+        "shipped_back": "produkt odesłany do Ciebie",
+        "refunded": "pieniądze zwrócone",
+        "closed": "zamknięte",
+        "cancelled": "anulowane",
+    },
+    "en": {
+        "submitted": "accepted, waiting for your parcel",
+        "received": "your parcel reached the service centre",
+        "in_inspection": "being inspected",
+        "awaiting_customer": "waiting for information from you",
+        "decided": "decided",
+        "shipped_back": "product shipped back to you",
+        "refunded": "money refunded",
+        "closed": "closed",
+        "cancelled": "cancelled",
+    },
+}
+
+STATUS_NEXT_STEPS: Final = {
+    "pl": {
+        "submitted": "oznacz paczkę numerem {rma} i wyślij ją na adres: {address}.",
+        "received": "nic nie musisz robić; o wyniku diagnozy poinformujemy Cię e-mailem.",
+        "in_inspection": "nic nie musisz robić; o decyzji poinformujemy Cię e-mailem.",
+        "awaiting_customer": (
+            "odpowiedz na naszą prośbę w panelu serwisowym, podając numer {rma}; "
+            "do tego czasu zgłoszenie czeka."
+        ),
+        "decided": "zapoznaj się z decyzją, którą wysłaliśmy w osobnej wiadomości.",
+        "shipped_back": "odbierz przesyłkę od kuriera; możesz ją śledzić po numerze przesyłki.",
+        "refunded": "sprawdź rachunek: pieniądze wracają tą samą drogą, którą zapłaciłeś.",
+        "closed": "nic więcej nie musisz robić. Dziękujemy!",
+        "cancelled": "nie wysyłaj produktu; jeśli paczka jest już w drodze, skontaktuj się z nami.",
+    },
+    "en": {
+        "submitted": "mark the parcel with {rma} and send it to: {address}.",
+        "received": "nothing to do; we will email you the result of the inspection.",
+        "in_inspection": "nothing to do; we will email you our decision.",
+        "awaiting_customer": (
+            "answer our request in the service panel, quoting {rma}; the claim waits until then."
+        ),
+        "decided": "read the decision we sent in a separate message.",
+        "shipped_back": "collect the parcel from the courier; track it with its tracking number.",
+        "refunded": "check your account: the money returns the way you paid.",
+        "closed": "nothing more to do. Thank you!",
+        "cancelled": "do not send the product; if the parcel is on its way, contact us.",
+    },
+}
+
+DECISIONS: Final = {
+    "pl": {
+        "repair": "naprawa",
+        "replacement": "wymiana na nowy produkt",
+        "refund": "zwrot pieniędzy",
+        "price_reduction": "obniżenie ceny",
+        "paid_repair": "propozycja płatnej naprawy",
+        "rejection": "odrzucenie zgłoszenia",
+    },
+    "en": {
+        "repair": "repair",
+        "replacement": "replacement with a new product",
+        "refund": "refund",
+        "price_reduction": "price reduction",
+        "paid_repair": "offer of a paid repair",
+        "rejection": "claim rejected",
+    },
+}
+
+# What the decision's amount is, for the decisions that carry one.
+AMOUNT_LABELS: Final = {
+    "pl": {
+        "refund": "Kwota zwrotu",
+        "price_reduction": "Obniżka ceny",
+        "paid_repair": "Koszt naprawy",
+        "repair": "Kwota",
+        "replacement": "Kwota",
+        "rejection": "Kwota",
+    },
+    "en": {
+        "refund": "Amount refunded",
+        "price_reduction": "Price reduction",
+        "paid_repair": "Repair price",
+        "repair": "Amount",
+        "replacement": "Amount",
+        "rejection": "Amount",
+    },
+}
+
+DECISION_NEXT_STEPS: Final = {
+    "pl": {
+        "repair": "nic nie musisz robić; po naprawie odeślemy produkt i podamy numer przesyłki.",
+        "replacement": "nic nie musisz robić; wyślemy nowy produkt i podamy numer przesyłki.",
+        "refund": "nic nie musisz robić; zwrócimy pieniądze w ciągu 14 dni.",
+        "price_reduction": "przyjmij lub odrzuć obniżkę ceny w panelu serwisowym ({rma}).",
+        "paid_repair": "przyjmij lub odrzuć ofertę płatnej naprawy w panelu serwisowym ({rma}).",
+        "rejection": (
+            "odeślemy produkt; jeśli się nie zgadzasz, odpowiedz na tę wiadomość, podając {rma}. "
+            "Konsument może też skorzystać z pozasądowych sposobów rozpatrywania reklamacji."
+        ),
+    },
+    "en": {
+        "repair": "nothing to do; we repair the product and ship it back with a tracking number.",
+        "replacement": "nothing to do; we ship a new product with a tracking number.",
+        "refund": "nothing to do; we refund the money within 14 days.",
+        "price_reduction": "accept or refuse the price reduction in the service panel ({rma}).",
+        "paid_repair": "accept or refuse the paid-repair offer in the service panel ({rma}).",
+        "rejection": (
+            "we ship the product back; if you disagree, reply to this message quoting {rma}. "
+            "Consumers may also use out-of-court complaint procedures."
+        ),
+    },
+}
+
+# The codified rejection reasons of the returns and complaints policy (seed 002).
+REJECTION_REASONS: Final = {
+    "pl": {
+        "return_deadline_passed": "przekroczenie terminu odstąpienia od umowy (30 dni od odbioru)",
+        "custom_made": "produkt wykonany na zamówienie lub spersonalizowany",
+        "intensively_used": "produkt intensywnie używany ponad zwykłe testowanie",
+        "incomplete": "niekompletny produkt (brak akcesoriów, instrukcji, opakowania)",
+        "hygiene_unpacked": "rozpakowany produkt higieniczny",
+        "no_prior_notice": "towar zwrócony bez wcześniejszego zgłoszenia (bez numeru RMA)",
+        "not_from_seller": "produkt nie pochodzi od sprzedawcy",
+        "promotional_no_return": "towar promocyjny wyłączony ze zwrotu",
+        "digital_content_delivered": "treść cyfrowa już dostarczona",
+        "mechanical_damage": "uszkodzenie mechaniczne spowodowane przez użytkownika",
+        "normal_wear": "normalne zużycie",
+        "misuse": "nieprawidłowe użytkowanie lub niezastosowanie się do instrukcji",
+        "unauthorised_intervention": "nieuprawnione interwencje (naprawy, modyfikacje, plomby)",
+        "no_defect_found": "niewykazana wada: produkt działa zgodnie ze specyfikacją",
+        "force_majeure": "wada spowodowana siłą wyższą",
+        "subjective_reasons": "przyczyny subiektywne niespełniające definicji wady",
+        "agreed_properties": "właściwości wyraźnie uzgodnione z klientem",
+        "defect_known_at_receipt": "wada istniała przy odbiorze i nie została zgłoszona",
+        "warranty_expired": "reklamacja po upływie okresu gwarancji",
+        "incompatibility": "niekompatybilność z wyposażeniem klienta",
+    },
+    "en": {
+        "return_deadline_passed": "the withdrawal period (30 days from receipt) has passed",
+        "custom_made": "the product was made to order or personalised",
+        "intensively_used": "the product was used beyond ordinary testing",
+        "incomplete": "the product is incomplete (accessories, manual or packaging missing)",
+        "hygiene_unpacked": "an unpacked hygiene product",
+        "no_prior_notice": "the goods were returned without notice (no RMA number)",
+        "not_from_seller": "the product was not sold by us",
+        "promotional_no_return": "promotional goods excluded from returns",
+        "digital_content_delivered": "digital content already delivered",
+        "mechanical_damage": "mechanical damage caused by the user",
+        "normal_wear": "normal wear and tear",
+        "misuse": "incorrect use or instructions not followed",
+        "unauthorised_intervention": "unauthorised intervention (repairs, modifications, seals)",
+        "no_defect_found": "no defect found: the product works to its specification",
+        "force_majeure": "a defect caused by force majeure",
+        "subjective_reasons": "subjective reasons that are not a defect",
+        "agreed_properties": "properties expressly agreed with the customer",
+        "defect_known_at_receipt": "the defect existed at receipt and was not reported",
+        "warranty_expired": "the claim was made after the warranty period",
+        "incompatibility": "incompatibility with the customer's equipment",
+    },
+}
+
+DEADLINE_KINDS: Final = {
+    "pl": {
+        "complaint_answer": "odpowiedź na reklamację",
+        "dji_repair": "naprawa DJI (60 dni roboczych)",
+        "scooter_repair": "naprawa hulajnogi (30 dni)",
+        "return_refund": "zwrot pieniędzy za zwrócony towar",
+    },
+    "en": {
+        "complaint_answer": "answer to your complaint",
+        "dji_repair": "DJI repair (60 working days)",
+        "scooter_repair": "scooter repair (30 days)",
+        "return_refund": "refund for the returned goods",
+    },
+}
+
+WARRANTY_NEXT_STEPS: Final = {
+    "pl": "jeśli produkt nie jest jeszcze w drodze, oznacz paczkę numerem {rma} "
+    "i wyślij ją na adres: {address}.",
+    "en": "if the product is not on its way yet, mark the parcel with {rma} "
+    "and send it to: {address}.",
+}
+
+PARCEL_NEXT_STEPS: Final = {
+    "pl": "nic nie musisz robić; sprawdzimy produkt i o wyniku poinformujemy Cię e-mailem.",
+    "en": "nothing to do; we will inspect the product and email you the result.",
+}
+
+
+def word(table: dict[str, dict[str, str]], language: str, code: str) -> str:
+    """The customer's words for `code`, or the code itself if this service does not know it yet."""
+    return table[language].get(code, code)

@@ -1,0 +1,86 @@
+"""The parcel label: a PDF that opens, shows the RMA number, and whose Code 128 bars decode back
+to the RMA number (decoded here with python-barcode's symbol table, not reportlab's)."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+from barcode.charsets import code128 as symbols
+from pypdf import PdfReader
+
+from services.notifications.adapters.label import barcode_drawing, render_label
+
+
+def bars_as_modules(drawing: Any) -> str:
+    """The drawn barcode as a string of modules: '1' for bar, '0' for space."""
+    widget = drawing.contents[0]
+
+    def rects(node: Any) -> list[Any]:
+        found = []
+        for child in getattr(node, "contents", []):
+            if type(child).__name__ == "Rect":
+                found.append(child)
+            else:
+                found += rects(child)
+        return found
+
+    bars = sorted((r for r in rects(widget.draw()) if r.fillColor is not None), key=lambda r: r.x)
+    modules, end = "", bars[0].x
+    for bar in bars:
+        modules += "0" * round((bar.x - end) / widget.barWidth)
+        modules += "1" * round(bar.width / widget.barWidth)
+        end = bar.x + bar.width
+    return modules
+
+
+def decode_code128(modules: str) -> str:
+    """Start symbol, data symbols (code sets B and C), checksum, stop pattern."""
+    assert modules.endswith(symbols.STOP + "11"), "stop pattern"
+    values = [symbols.CODES.index(modules[i : i + 11]) for i in range(0, len(modules) - 13, 11)]
+    start, *data, checksum = values
+    assert (start + sum(i * v for i, v in enumerate(data, 1))) % 103 == checksum
+    by_value = {
+        "B": {v: k for k, v in symbols.B.items()},
+        "C": {v: k for k, v in symbols.C.items()},
+    }
+    code_set = {v: k for k, v in symbols.START_CODES.items()}[start]
+    decoded = ""
+    for value in data:
+        if code_set == "C" and value < 100:  # set C: two digits per symbol
+            decoded += f"{value:02d}"
+            continue
+        symbol = by_value[code_set][value]
+        if symbol in ("TO_B", "TO_C"):
+            code_set = symbol[-1]
+        else:
+            decoded += symbol
+    return decoded
+
+
+@pytest.mark.parametrize(
+    "rma_number", ["RMA/1024/SR/2026", "RMA/7/SR/2025", "RMA/123456789/SR/2030"]
+)
+def test_barcode_decodes_to_the_rma_number_and_fits_the_page(rma_number: str) -> None:
+    drawing = barcode_drawing(rma_number, width=250)
+    assert drawing.contents[0].value == rma_number
+    assert drawing.width <= 250 + 1e-6
+    assert decode_code128(bars_as_modules(drawing)) == rma_number
+
+
+def test_label_pdf_opens_and_shows_rma_number_address_and_sender() -> None:
+    pdf = render_label("RMA/1024/SR/2026", "Łukasz Żółć")
+    reader = PdfReader(io.BytesIO(pdf))
+    assert len(reader.pages) == 1
+    text = reader.pages[0].extract_text()
+    assert "RMA/1024/SR/2026" in text
+    assert "Rudzka 65C" in text
+    assert "44-200 Rybnik" in text
+    assert "Łukasz Żółć" in text or "Lukasz Zolc" in text  # without DejaVu: no diacritics
+
+
+def test_label_without_a_known_name_has_no_sender_and_is_reproducible() -> None:
+    pdf = render_label("RMA/9/SR/2026")
+    assert "Nadawca" not in PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    assert render_label("RMA/9/SR/2026") == pdf

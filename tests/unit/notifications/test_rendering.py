@@ -1,0 +1,128 @@
+"""Every template renders in both languages (StrictUndefined fails on a missing value), shows the
+RMA number and the next step, and escapes customer-typed text in HTML only."""
+
+from __future__ import annotations
+
+import base64
+import io
+from typing import get_args
+
+import pytest
+from pypdf import PdfReader
+
+from services.notifications import domain, handlers, preview
+from services.notifications.adapters.templates import TemplateRenderer
+from shared.events import ClaimCreated, Event, Language
+
+NEXT_STEP = {"pl": "Następny krok", "en": "Next step"}
+SAMPLES = [
+    pytest.param(language, stem, event, id=f"{language}-{stem}")
+    for language in get_args(Language)
+    for stem, event in preview.samples(language)
+]
+
+
+@pytest.fixture(scope="module")
+def renderer() -> TemplateRenderer:
+    return TemplateRenderer()
+
+
+def compose(renderer: TemplateRenderer, event: Event, **kwargs: str) -> handlers.ComposedEmail:
+    draft = domain.draft_for(event)
+    assert draft is not None
+    secrets = {name: f"https://panel.example/{name}?t=1" for name in draft.sealed}
+    return handlers.compose(renderer, draft, secrets=secrets, **kwargs)
+
+
+@pytest.mark.parametrize(("language", "stem", "event"), SAMPLES)
+def test_every_template_renders_with_next_step(
+    renderer: TemplateRenderer, language: str, stem: str, event: Event
+) -> None:
+    rendered = compose(renderer, event).rendered
+    assert rendered.subject and "\n" not in rendered.subject
+    for part in (rendered.text, rendered.html):
+        assert NEXT_STEP[language] in part
+    assert f'<html lang="{language}">' in rendered.html
+    if rma_number := getattr(event.data, "rma_number", None):
+        assert rma_number in rendered.subject
+        assert rma_number in rendered.text
+        assert rma_number in rendered.html
+
+
+@pytest.mark.parametrize("language", get_args(Language))
+def test_claim_created_tells_where_to_send_the_parcel(
+    renderer: TemplateRenderer, language: Language
+) -> None:
+    email = compose(renderer, preview.claim_created(language), customer_name="Anna Nowak")
+    text = email.rendered.text
+    assert "Serwis INNPRO, Rudzka 65C, 44-200 Rybnik, POLAND" in text
+    next_step = text.split(NEXT_STEP[language], 1)[1]
+    assert preview.RMA_NUMBER in next_step
+    assert "Anna Nowak" in text
+    [label] = email.attachments
+    assert label["filename"] == "etykieta-RMA-1024-SR-2026.pdf"
+    assert label["content_type"] == "application/pdf"
+    pdf_text = PdfReader(io.BytesIO(base64.b64decode(label["content_base64"]))).pages[0]
+    assert "Anna Nowak" in pdf_text.extract_text()
+
+
+def test_only_the_new_claim_carries_a_label(renderer: TemplateRenderer) -> None:
+    with_attachments = [
+        stem for stem, event in preview.samples("pl") if compose(renderer, event).attachments
+    ]
+    assert with_attachments == ["claim_created"]
+
+
+def test_awaiting_customer_shows_the_note_and_shipped_back_the_tracking_number(
+    renderer: TemplateRenderer,
+) -> None:
+    waiting = compose(renderer, preview.status_changed("pl", "awaiting_customer")).rendered
+    assert "czekamy na informacje od Ciebie" in waiting.subject
+    assert "Prześlij zdjęcie tabliczki znamionowej" in waiting.text
+    shipped = compose(renderer, preview.status_changed("en", "shipped_back")).rendered
+    assert "Tracking number: DPD-0099887766" in shipped.text
+
+
+def test_decision_shows_amounts_deductions_and_rejection_reason(
+    renderer: TemplateRenderer,
+) -> None:
+    refund = compose(renderer, preview.decided("pl", "refund")).rendered.text
+    assert "Decyzja: zwrot pieniędzy" in refund
+    assert "Kwota zwrotu: 3\xa0299,00\xa0zł" in refund  # Babel's Polish format
+    assert "Uszkodzone opakowanie (10%): 330,00\xa0zł" in refund
+    rejected = compose(renderer, preview.decided("pl", "rejection")).rendered.text
+    assert "Przyczyna odrzucenia: uszkodzenie mechaniczne spowodowane przez użytkownika" in rejected
+    assert "Uzasadnienie: Diagnoza wykazała pęknięcie" in rejected
+    assert "Kwota" not in rejected
+
+
+def test_warranty_verdict_shows_end_date_reason_and_deadlines(
+    renderer: TemplateRenderer,
+) -> None:
+    text = compose(renderer, preview.warranty_assessed("pl")).rendered.text
+    assert "objęty gwarancją do 20 listopada 2027" in text
+    assert "odpowiedź na reklamację: do 16 marca 2026" in text
+    assert "Produkt DJI: 24 miesiące" in text
+
+
+def test_html_characters_are_escaped_in_html_but_not_in_text(
+    renderer: TemplateRenderer,
+) -> None:
+    typed = '<script>alert("x")</script> R&D'
+    created = preview.claim_created("pl")
+    event = created.model_copy(
+        update={
+            "data": created.data.model_copy(
+                update={"problem_description": typed, "customer_reference": "<b>ref</b>"}
+            )
+        }
+    )
+    assert isinstance(event, ClaimCreated)
+    rendered = compose(renderer, event, customer_name="O'Brien & <Syn>").rendered
+    assert typed in rendered.text
+    assert "<b>ref</b>" in rendered.text
+    assert "O'Brien & <Syn>" in rendered.text
+    assert "<script>" not in rendered.html
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; R&amp;D" in rendered.html
+    assert "&lt;b&gt;ref&lt;/b&gt;" in rendered.html
+    assert "O&#39;Brien &amp; &lt;Syn&gt;" in rendered.html
