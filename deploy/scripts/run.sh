@@ -8,7 +8,7 @@ export RMA_STATE_DIR="$REPO_ROOT/.run/dev"
 export KAFKA_PORT="${KAFKA_PORT:-9092}" KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
 export PG_PORT="${PG_PORT:-5433}" PG_CLUSTER="${PG_CLUSTER:-rma}"
 export SMTP_PORT="${SMTP_PORT:-1025}" MAILBOX_HTTP_PORT="${MAILBOX_HTTP_PORT:-8025}"
-SERVICES=(accounts:8001 claims:8002 warranty:8003 notifications:8004)
+SERVICES=(accounts:8001 claims:8002 warranty:8003 notifications:8004 web:8000)
 SCRIPTS="$REPO_ROOT/deploy/scripts"
 KEYS="$RMA_STATE_DIR/keys"
 LOGS="$RMA_STATE_DIR/logs"
@@ -34,7 +34,7 @@ start_service() {
     RMA_TOKEN_PRIVATE_KEY_FILE="$KEYS/token_private.pem" \
     RMA_SEAL_PUBLIC_KEY_FILE="$KEYS/seal_public.pem" \
     RMA_SEAL_PRIVATE_KEY_FILE="$KEYS/seal_private.pem" \
-    RMA_PUBLIC_BASE_URL="http://127.0.0.1:8001" \
+    RMA_PUBLIC_BASE_URL="http://127.0.0.1:8000" \
     RMA_SMTP_HOST=127.0.0.1 RMA_SMTP_PORT="$SMTP_PORT" \
     "$PYTHON" -m "services.$name"
 }
@@ -51,6 +51,10 @@ feed_demo_data() {
   RMA_DATABASE_URL="$DATABASE_SERVER/rma_warranty" \
     "$PYTHON" -m services.warranty.admin import-catalogue "$DEMO/catalogue.json" \
     || die "could not import the demo catalogue"
+  # A demo operator for the dashboard (development only: the password is printed below).
+  RMA_DATABASE_URL="$DATABASE_SERVER/rma_accounts" RMA_ADMIN_PASSWORD="Operator-Demo-2026" \
+    "$PYTHON" -m services.accounts.admin create-operator operator@innpro.example "Operator Demo" \
+    || info "the demo operator was not created (it may exist already)"
   touch "$DEMO/.fed"
 }
 
@@ -74,6 +78,8 @@ up() {
   cat <<TXT
 
 The RMA platform is running.
+  web panel          http://127.0.0.1:8000          (operators: http://127.0.0.1:8000/operator,
+                     operator@innpro.example / Operator-Demo-2026)
   accounts API       http://127.0.0.1:8001/docs   (AsyncAPI: /asyncapi)
   claims API         http://127.0.0.1:8002/docs
   warranty API       http://127.0.0.1:8003/docs

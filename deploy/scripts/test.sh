@@ -31,6 +31,9 @@ for component in "${components[@]}"; do
   fi
 done
 
+# The browser tests drive Debian's Chromium.
+bash "$REPO_ROOT/deploy/scripts/chromium.sh"
+
 cd "$REPO_ROOT"
 # Unit, then integration, then end to end: the slow layers run once the fast ones passed.
 if (($# == 0)); then set -- tests/unit tests/integration tests/e2e; fi

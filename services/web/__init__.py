@@ -1,0 +1,1 @@
+"""The web panel: server-rendered Polish pages for customers and operators over the APIs."""

@@ -1,0 +1,27 @@
+"""Settings of the web panel, read from `RMA_*` environment variables."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class WebSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RMA_", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+    accounts_url: str = "http://127.0.0.1:8001"
+    claims_url: str = "http://127.0.0.1:8002"
+    warranty_url: str = "http://127.0.0.1:8003"
+    notifications_url: str = "http://127.0.0.1:8004"
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    # The operators' dashboard is refreshed live from these events (Server-Sent Events).
+    live_updates: bool = True
+    log_format: Literal["json", "console"] = "json"
+    log_level: str = "INFO"
+    api_timeout_seconds: float = 15.0
+    # Behind HTTPS (production) the session cookies must be Secure.
+    cookie_secure: bool = False

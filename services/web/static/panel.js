@@ -1,0 +1,69 @@
+// Progressive enhancement of the panel's forms; every form also works without this file.
+(function () {
+  "use strict";
+
+  // Registration: the company fields only when the account is a company's.
+  var company = document.getElementById("company-fields");
+  if (company) {
+    var radios = document.querySelectorAll('input[name="account_type"]');
+    var sync = function () {
+      var chosen = document.querySelector('input[name="account_type"]:checked');
+      company.hidden = !(chosen && chosen.value === "company");
+    };
+    radios.forEach(function (radio) { radio.addEventListener("change", sync); });
+    sync();
+  }
+
+  var form = document.getElementById("claim-form");
+  if (!form) return;
+
+  // Serial number: Enter checks it against the distributor's sales, without leaving the page.
+  var serial = document.getElementById("serial_number");
+  var result = document.getElementById("serial-check");
+  var checkSerial = function () {
+    var value = serial.value.trim();
+    result.className = "check";
+    if (!value) { result.textContent = "Wpisz numer seryjny, aby go sprawdzić."; return; }
+    result.textContent = "Sprawdzam…";
+    fetch("/claims/serial-check?serial_number=" + encodeURIComponent(value), {
+      credentials: "same-origin", headers: { Accept: "application/json" }
+    }).then(function (response) {
+      return response.json().then(function (body) { return { ok: response.ok, body: body }; });
+    }).then(function (answer) {
+      result.textContent = answer.body.message || "";
+      result.className = "check " + (answer.ok && answer.body.known ? "ok" : "warn");
+    }).catch(function () {
+      result.textContent = "Nie udało się sprawdzić numeru. Spróbuj ponownie.";
+      result.className = "check warn";
+    });
+  };
+  form.addEventListener("keydown", function (event) {
+    if (event.key !== "Enter" || event.target.tagName !== "INPUT") return;
+    event.preventDefault(); // Enter never sends a half-filled claim
+    if (event.target === serial) checkSerial();
+  });
+  var checkButton = document.getElementById("serial-check-button");
+  if (checkButton) {
+    checkButton.addEventListener("click", function (event) { event.preventDefault(); checkSerial(); });
+  }
+
+  // Some products need a problem chosen from their list: show it when the product has one.
+  var product = document.getElementById("product");
+  var problemField = document.getElementById("problem-field");
+  var problem = document.getElementById("problem_code");
+  product.addEventListener("change", function () {
+    var option = product.options[product.selectedIndex];
+    var ean = option && option.getAttribute("data-ean");
+    if (!ean) { problemField.hidden = true; problem.value = ""; return; }
+    fetch("/products/" + encodeURIComponent(ean) + "/problems", { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.json() : { problems: [] }; })
+      .then(function (body) {
+        var problems = body.problems || [];
+        while (problem.options.length > 1) problem.remove(1);
+        problems.forEach(function (text) { problem.add(new Option(text, text)); });
+        problemField.hidden = problems.length === 0;
+        problem.required = problems.length > 0;
+      })
+      .catch(function () { problemField.hidden = true; });
+  });
+})();

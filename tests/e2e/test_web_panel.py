@@ -1,0 +1,566 @@
+"""The web panel in a real browser (Debian's Chromium through Playwright) over the real services.
+
+The four services run as processes against Kafka, PostgreSQL and the SMTP mailbox (the
+`services` fixture); the web panel runs as one more process on port 18000. A customer registers,
+activates through the emailed link, logs in, links a second document, checks a support period
+and files a claim with a PDF; a scanner posts the parcel over HTTP; an operator watches the
+dashboard update live (no reload), inspects and decides; the customer sees the decision and
+accepts the price reduction. Every page is saved as a screenshot under .run/test/screenshots/.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.async_api import (
+    Browser,
+    FilePayload,
+    Page,
+    ViewportSize,
+    async_playwright,
+    expect,
+)
+
+from services.accounts.admin import create_operator, create_scanner
+from services.accounts.settings import AccountsSettings
+from shared.events import Buyer, SaleLine, SaleRecorded, SaleRecordedData
+from tests.support.kafka import publish
+from tests.support.mailbox import Mailbox
+from tests.support.services import RunningServices
+from tests.support.stack import REPO, STATE_DIR, Stack
+
+pytestmark = pytest.mark.e2e
+
+WEB_PORT = 18000
+WEB_URL = f"http://127.0.0.1:{WEB_PORT}"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+SCREENSHOTS = STATE_DIR / "screenshots"
+PASSWORD = "Tajne-Haslo-123"
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+PHONE = ViewportSize(width=390, height=844)
+DESKTOP = ViewportSize(width=1280, height=900)
+
+
+def gtin13(first12: str) -> str:
+    """Append the GTIN-13 check digit."""
+    total = sum(int(digit) * (3 if i % 2 else 1) for i, digit in enumerate(first12))
+    return first12 + str((10 - total % 10) % 10)
+
+
+def sale(number: str, line: SaleLine, sold_on: date) -> SaleRecorded:
+    return SaleRecorded(
+        producer="erp",
+        key=f"PA/{number}",
+        data=SaleRecordedData(
+            document_type="PA",
+            document_number=number,
+            issued_on=sold_on,
+            buyer=Buyer(type="consumer", name="Jan Kowalski"),
+            total=line.unit_price * line.quantity,
+            lines=(line,),
+        ),
+    )
+
+
+async def until(
+    check: Callable[[], Awaitable[bool]],
+    what: str,
+    page: Page | None = None,
+    timeout: float = 90.0,
+) -> None:
+    """Retry while projections catch up with events (the system is eventually consistent)."""
+    deadline = time.monotonic() + timeout
+    while not await check():
+        if time.monotonic() > deadline:
+            shown = ""
+            if page is not None:
+                messages = await page.locator(".alert-error, .field-error").all_inner_texts()
+                shown = f" (the page at {page.url} says: {messages})"
+            raise AssertionError(f"not within {timeout}s: {what}{shown}")
+        await asyncio.sleep(0.5)
+
+
+async def first_email(mailbox: Mailbox, to: str, timeout: float = 300.0) -> dict[str, Any]:
+    """The first message to `to`, from the mailbox's HTTP API. Patient: a shared mailbox that
+    many services write to at once can answer slowly, so a slow answer is tried again."""
+    deadline = time.monotonic() + timeout
+    async with httpx.AsyncClient(base_url=mailbox.url, timeout=30) as client:
+        while True:
+            try:
+                listing = await client.get("/api/messages", params={"to": to})
+                listing.raise_for_status()
+                if listing.json():
+                    message = await client.get(f"/api/messages/{listing.json()[0]['id']}")
+                    message.raise_for_status()
+                    body: dict[str, Any] = message.json()
+                    return body
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no email to {to} after {timeout}s")
+            await asyncio.sleep(0.5)
+
+
+class Screens:
+    """Numbered full-page screenshots, in the order the test took them."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.count = 0
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.glob("*.png"):
+            old.unlink()
+
+    async def take(self, page: Page, name: str) -> None:
+        self.count += 1
+        await page.screenshot(path=self.folder / f"{self.count:02d}_{name}.png", full_page=True)
+
+
+# --- fixtures ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Path:
+    """Debian's Chromium; installed by the project's script when missing (never skipped)."""
+    if not CHROMIUM.exists():
+        result = subprocess.run(
+            ["bash", str(REPO / "deploy" / "scripts" / "chromium.sh")],
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
+        )
+        assert result.returncode == 0, f"chromium.sh failed:\n{result.stdout}\n{result.stderr}"
+    assert CHROMIUM.exists(), f"{CHROMIUM} is missing after deploy/scripts/chromium.sh"
+    return CHROMIUM
+
+
+@pytest.fixture(scope="module")
+def web(services: RunningServices, stack: Stack) -> Iterator[str]:
+    """The web panel as a real process, pointed at the running services and Kafka."""
+    log_dir = STATE_DIR / "logs" / services.run_id
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = log_dir / "web.log"
+    env = {
+        **os.environ,
+        "RMA_ENVIRONMENT": "test",
+        "RMA_HTTP_PORT": str(WEB_PORT),
+        "RMA_ACCOUNTS_URL": services.url("accounts"),
+        "RMA_CLAIMS_URL": services.url("claims"),
+        "RMA_WARRANTY_URL": services.url("warranty"),
+        "RMA_NOTIFICATIONS_URL": services.url("notifications"),
+        "RMA_KAFKA_BOOTSTRAP_SERVERS": stack.kafka_bootstrap,
+        "RMA_LOG_FORMAT": "json",
+    }
+    with log_path.open("ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "services.web"],
+            cwd=REPO,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"web exited with {process.returncode}:\n{log_path.read_text()}")
+            try:
+                if httpx.get(f"{WEB_URL}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"web not healthy after 60s:\n{log_path.read_text()}")
+            time.sleep(0.3)
+        yield WEB_URL
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="module")
+async def browser(chromium: Path) -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(
+            executable_path=str(chromium), args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield launched
+        finally:
+            await launched.close()
+
+
+@pytest.fixture(scope="module")
+def screens() -> Screens:
+    return Screens(SCREENSHOTS)
+
+
+# --- tests -------------------------------------------------------------------------------------
+
+
+async def test_register_form_shows_errors_next_to_fields_and_keeps_input(
+    web: str, browser: Browser, screens: Screens
+) -> None:
+    context = await browser.new_context(viewport=PHONE, locale="pl-PL")
+    page = await context.new_page()
+    await page.goto(f"{web}/register")
+    await expect(page.locator("#company-fields")).to_be_hidden()  # the toggle's JavaScript
+    await page.check("input[name=account_type][value=company]")
+    await expect(page.locator("#company-fields")).to_be_visible()
+    await page.fill("#full_name", "Firma Testowa Sp. z o.o.")
+    await page.select_option("#vat_country", "PL")
+    await page.fill("#tax_id", "5260250274")
+    await page.fill("#document_number", "FS 2025/777")
+    await page.fill("#document_total", "1 234,56")
+    await page.fill("#email", "to-nie-jest-adres")
+    await page.fill("#password", "krotkie")
+    await page.fill("#password_repeat", "krotkie")
+    await page.click("button[type=submit].primary")
+
+    await expect(page.locator("#email-error")).to_contain_text("poprawny adres e-mail")
+    await expect(page.locator("#password-error")).to_contain_text("za krótka")
+    # The message sits with its field, and everything typed (but the password) is kept.
+    assert await page.locator(".field.has-error #email").count() == 1
+    await expect(page.locator("#email")).to_have_value("to-nie-jest-adres")
+    await expect(page.locator("#full_name")).to_have_value("Firma Testowa Sp. z o.o.")
+    await expect(page.locator("#tax_id")).to_have_value("5260250274")
+    await expect(page.locator("#document_total")).to_have_value("1 234,56")
+    await expect(page.locator("#vat_country")).to_have_value("PL")
+    await expect(page.locator("input[name=account_type][value=company]")).to_be_checked()
+    await expect(page.locator("#password")).to_have_value("")
+    await screens.take(page, "register_errors")
+    await context.close()
+
+
+async def test_customer_claim_operator_decision_in_the_browser(
+    web: str,
+    browser: Browser,
+    screens: Screens,
+    stack: Stack,
+    services: RunningServices,
+    mailbox: Mailbox,
+) -> None:
+    run = uuid.uuid4().hex[:8]
+    email = f"web.{run}@example.com"
+    first_number, second_number = f"2025/W{run}".upper(), f"2025/X{run}".upper()
+    drone_serial, camera_serial = f"1581F{run}".upper(), f"OP3{run}".upper()
+    camera_ean = gtin13(f"69415659{int(run, 16) % 10_000:04d}")
+    sold_on = date.today() - timedelta(days=60)
+    await publish(
+        stack.kafka_bootstrap,
+        sale(
+            first_number,
+            SaleLine(
+                line_no=1,
+                ean="6941565967251",
+                sku="DJI-MINI4PRO",
+                name="DJI Mini 4 Pro",
+                brand="DJI",
+                category="drone",
+                quantity=1,
+                unit_price=Decimal("4299.00"),
+                serial_numbers=(drone_serial,),
+            ),
+            sold_on,
+        ),
+    )
+    await publish(
+        stack.kafka_bootstrap,
+        sale(
+            second_number,
+            SaleLine(
+                line_no=1,
+                ean=camera_ean,
+                sku="DJI-OSMO-POCKET3",
+                name="DJI Osmo Pocket 3",
+                brand="DJI",
+                category="camera",
+                quantity=1,
+                unit_price=Decimal("2199.00"),
+                serial_numbers=(camera_serial,),
+            ),
+            sold_on,
+        ),
+    )
+
+    # An operator and a scanner, created with the accounts admin commands.
+    accounts_settings = AccountsSettings(database_url=services.database_url("accounts"))
+    operator_email, operator_password = f"operator.{run}@innpro.example", "Operator-Haslo-2026"
+    await create_operator(accounts_settings, operator_email, "Olga Operator", operator_password)
+    scanner_key = await create_scanner(accounts_settings, f"skaner-{run}")
+    async with httpx.AsyncClient(timeout=10) as http:
+        operator_login = await http.post(
+            f"{services.url('accounts')}/api/auth/operator-login",
+            json={"email": operator_email, "password": operator_password},
+        )
+        assert operator_login.status_code == 200, operator_login.text
+        operator_bearer = {"Authorization": f"Bearer {operator_login.json()['access_token']}"}
+        # The camera's catalogue entry asks for a problem from a list (the form's extra field).
+        imported = await http.post(
+            f"{services.url('warranty')}/api/admin/catalogue",
+            json=[
+                {
+                    "ean": camera_ean,
+                    "sku": "DJI-OSMO-POCKET3",
+                    "name": "DJI Osmo Pocket 3",
+                    "brand": "DJI",
+                    "category": "camera",
+                    "problems": ["Nie włącza się", "Gimbal nie stabilizuje obrazu"],
+                }
+            ],
+            headers=operator_bearer,
+        )
+        assert imported.status_code == 200, imported.text
+
+    customer = await browser.new_context(viewport=PHONE, locale="pl-PL")
+    page = await customer.new_page()
+
+    # --- registration (the sale reaches the accounts ledger through Kafka) -------------------
+    await page.goto(f"{web}/register")
+    await screens.take(page, "register")
+
+    async def register() -> bool:
+        await page.goto(f"{web}/register")
+        await page.fill("#full_name", "Jan Kowalski")
+        await page.fill("#document_number", f"PA {first_number}")
+        await page.fill("#document_total", "4 299,00")
+        await page.fill("#email", email)
+        await page.fill("#password", PASSWORD)
+        await page.fill("#password_repeat", PASSWORD)
+        async with page.expect_navigation():
+            await page.click("button[type=submit].primary")
+        return await page.locator("h1", has_text="Prawie gotowe").count() == 1
+
+    await until(register, "registration accepted", page)
+    await expect(page.locator(".notice").first).to_contain_text("PA")  # the stripped prefix
+    await screens.take(page, "registered")
+
+    # --- activation through the emailed link --------------------------------------------------
+    activation_email = await first_email(mailbox, email)
+    link = re.search(r"https?://\S+/activate\?token=[\w\-]+", activation_email["text"])
+    assert link is not None, activation_email["text"]
+    token = link.group(0).split("token=")[1]
+    # The link's host is RMA_PUBLIC_BASE_URL (the accounts service in the test setup); the web
+    # panel serves the same path, which is where production points it.
+    await page.goto(f"{web}/activate?token={token}")
+    await screens.take(page, "activate")
+    await page.click("text=Aktywuj konto")
+    await expect(page.locator(".alert-ok")).to_contain_text("Konto zostało aktywowane")
+    await screens.take(page, "activated_login")
+
+    # --- login and the home page -------------------------------------------------------------
+    await page.fill("#email", email)
+    await page.fill("#password", PASSWORD)
+    await page.click("button[type=submit].primary")
+    await expect(page).to_have_url(f"{web}/home")
+    await expect(page.locator("h1")).to_contain_text("Jan Kowalski")
+    cookie = next(c for c in await customer.cookies() if c["name"] == "rma_session")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
+    await screens.take(page, "home")
+
+    # Support period by EAN (once the warranty service has the sale).
+    async def check_support() -> bool:
+        await page.fill("#ean", "6941565967251")
+        async with page.expect_navigation():
+            await page.click("#support-check button")
+        return await page.locator("#support-result").count() == 1
+
+    await until(check_support, "support period known", page)
+    await expect(page.locator("#support-result")).to_contain_text("DJI Mini 4 Pro")
+    await expect(page.locator("#support-result")).to_contain_text("Wsparcie do")
+    await screens.take(page, "support_period")
+
+    # Link the second purchase document.
+    async def link_document() -> bool:
+        await page.goto(f"{web}/home")
+        await page.fill("#document_number", second_number)
+        await page.fill("#document_total", "2199,00")
+        async with page.expect_navigation():
+            await page.click("#link-document button[type=submit]")
+        return await page.locator("#link-document .alert-ok").count() == 1
+
+    await until(link_document, "second document linked", page)
+    await expect(page.locator("#documents")).to_contain_text("DJI Osmo Pocket 3")
+    await screens.take(page, "document_linked")
+
+    # --- the claim form ----------------------------------------------------------------------
+    product_key = f"PA|{second_number}|1"
+    reference = f"MOJE-{run}".upper()
+    filled_once: list[bool] = []
+
+    async def fill_claim() -> None:
+        await page.goto(f"{web}/claims/new")
+        await page.select_option("#product", product_key)
+        await expect(page.locator("#problem-field")).to_be_visible()  # the extra field
+        await page.fill("#serial_number", camera_serial.lower())
+        await page.press("#serial_number", "Enter")  # checks, does not submit
+        await expect(page.locator("#serial-check")).to_contain_text("znajduje się w bazie")
+        await page.select_option("#problem_code", "Gimbal nie stabilizuje obrazu")
+        await page.fill("#problem_description", "Gimbal drży i nie stabilizuje obrazu w pionie.")
+        await page.fill("#tracking_number", f"TRK{run}".upper())
+        await page.select_option("#claim_type", "dji")
+        await page.fill("#package_contents", "Kamera, etui, kabel USB-C")
+        await page.set_input_files(
+            "#attachment",
+            files=FilePayload(name="paragon.pdf", mimeType="application/pdf", buffer=PDF),
+        )
+        await page.fill("#customer_reference", reference)
+        if not filled_once:
+            filled_once.append(True)
+            await screens.take(page, "claim_form_filled")
+
+    async def file_claim() -> bool:
+        await fill_claim()
+        async with page.expect_navigation():
+            await page.click("#save-claim")
+        return "/claims/new" not in page.url
+
+    await page.goto(f"{web}/claims/new")
+    await screens.take(page, "claim_form")
+    await until(file_claim, "claim saved", page)
+    await expect(page.locator(".alert-ok")).to_contain_text("Zgłoszenie zostało zapisane")
+    rma_number = (await page.locator("#rma-number").inner_text()).strip()
+    assert re.fullmatch(rf"RMA/\d+/SR/{date.today().year}", rma_number), rma_number
+    claim_id = page.url.split("/claims/")[1].split("?")[0]
+    await expect(page.locator("#claim-status")).to_contain_text("czeka na przesyłkę")
+    await expect(page.locator("main")).to_contain_text("Rudzka 65C")
+    await screens.take(page, "claim_created")
+
+    # Search by the own reference.
+    await page.goto(f"{web}/home?q={reference}")
+    await expect(page.locator("#claims")).to_contain_text(rma_number)
+    await screens.take(page, "home_search")
+
+    # --- the operator's live dashboard -------------------------------------------------------
+    operator = await browser.new_context(viewport=DESKTOP, locale="pl-PL")
+    desk = await operator.new_page()
+    await desk.goto(f"{web}/operator")
+    await expect(desk).to_have_url(re.compile(r"/operator/login"))
+    await screens.take(desk, "operator_login")
+    await desk.fill("#email", operator_email)
+    await desk.fill("#password", operator_password)
+    await desk.click("button[type=submit].primary")
+    await expect(desk).to_have_url(f"{web}/operator")
+    await expect(desk.locator("#group-submitted")).to_contain_text(rma_number)
+    await expect(desk.locator("#live-state")).to_have_attribute("data-state", "live")
+
+    async def feed_ready() -> bool:
+        async with httpx.AsyncClient(timeout=5) as http:
+            return bool((await http.get(f"{web}/health")).json()["live_ready"])
+
+    await until(feed_ready, "the web panel's Kafka consumer has its partitions")
+    await screens.take(desk, "dashboard_before_scan")
+    received_before = int(await desk.locator("#counts [data-status=received] .number").inner_text())
+    await desk.evaluate("window.__sameDocument = true")
+
+    # --- a scanner receives the parcel (and one it cannot identify) ---------------------------
+    stray_tracking = f"NIEZNANA{run}".upper()
+    async with httpx.AsyncClient(base_url=services.url("accounts"), timeout=10) as http:
+        scanner_token = await http.post("/api/auth/scanner-token", json={"api_key": scanner_key})
+        assert scanner_token.status_code == 200, scanner_token.text
+        scanner = {"Authorization": f"Bearer {scanner_token.json()['access_token']}"}
+        scanned = await http.post(
+            f"{services.url('claims')}/api/parcels",
+            json={"rma_number": rma_number},
+            headers=scanner,
+        )
+        assert scanned.status_code == 200, scanned.text
+        assert scanned.json()["identified"] is True
+        stray = await http.post(
+            f"{services.url('claims')}/api/parcels",
+            json={"tracking_number": stray_tracking},
+            headers=scanner,
+        )
+        assert stray.status_code == 200, stray.text
+
+    # The dashboard follows without a reload.
+    await expect(desk.locator("#group-received")).to_contain_text(rma_number, timeout=20_000)
+    await expect(desk.locator("#parcels")).to_contain_text(stray_tracking, timeout=20_000)
+    await expect(desk.locator("#counts [data-status=received] .number")).to_have_text(
+        str(received_before + 1)
+    )
+    assert await desk.evaluate("window.__sameDocument === true"), "the dashboard was reloaded"
+    assert int(await desk.evaluate("document.body.dataset.liveUpdates")) >= 1
+    await screens.take(desk, "dashboard_after_scan")
+
+    # --- inspection and decision ---------------------------------------------------------------
+    await desk.click(f"#group-received a:has-text('{rma_number}')")
+    await expect(desk).to_have_url(f"{web}/operator/claims/{claim_id}")
+    await screens.take(desk, "operator_claim")
+    await desk.select_option("#status", "in_inspection")
+    await desk.click("#status-form button[type=submit]")
+    await expect(desk.locator(".alert-ok")).to_contain_text("Status zgłoszenia został zmieniony")
+    await expect(desk.locator("#claim-status")).to_contain_text("w diagnozie")
+    await screens.take(desk, "operator_inspection")
+
+    # A price reduction needs an amount: the message sits next to the field, input kept.
+    await desk.select_option("#decision", "price_reduction")
+    await desk.fill("#justification", "Rysa na obudowie kamery; działanie poprawne.")
+    await desk.click("#decision-form button[type=submit]")
+    await expect(desk.locator("#amount-error")).to_contain_text("Podaj kwotę")
+    await expect(desk.locator("#justification")).to_have_value(
+        "Rysa na obudowie kamery; działanie poprawne."
+    )
+    await screens.take(desk, "operator_decision_error")
+    await desk.fill("#amount", "300,00")
+    await desk.click("#decision-form button[type=submit]")
+    await expect(desk.locator(".alert-ok")).to_contain_text("Decyzja została zapisana")
+    await expect(desk.locator("#decision")).to_contain_text("Obniżenie ceny")
+    await screens.take(desk, "operator_decided")
+
+    # --- the customer sees the decision and accepts the reduction ----------------------------
+    await page.goto(f"{web}/claims/{claim_id}")
+    await expect(page.locator("#claim-status")).to_contain_text("decyzja podjęta")
+    await expect(page.locator("#decision")).to_contain_text("Obniżenie ceny")
+    await expect(page.locator("#decision")).to_contain_text("300,00 zł")
+    await expect(page.locator("#timeline")).to_contain_text("w diagnozie")
+    await screens.take(page, "customer_decision")
+    await page.click("#price-reduction button[value=yes]")
+    await expect(page.locator(".alert-ok")).to_contain_text("Przyjęto obniżkę ceny")
+    await expect(page.locator("#decision")).to_contain_text("Klient przyjął obniżkę ceny")
+    await expect(page.locator("#price-reduction")).to_have_count(0)
+    await screens.take(page, "customer_accepted")
+
+    # The warranty service's assessment (WarrantyAssessed, through the claims service) shows too.
+    async def assessed() -> bool:
+        await page.goto(f"{web}/claims/{claim_id}")
+        return await page.locator("#assessment").count() == 1
+
+    await until(assessed, "warranty assessment shown", page)
+    await expect(page.locator("#assessment")).to_contain_text("objęty gwarancją")
+    await screens.take(page, "customer_assessment")
+
+    await operator.close()
+    await customer.close()
+
+    # The password and the tokens never reached the web panel's log.
+    web_log = (STATE_DIR / "logs" / services.run_id / "web.log").read_text()
+    assert PASSWORD not in web_log and operator_password not in web_log
+    assert token not in web_log

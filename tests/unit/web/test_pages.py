@@ -1,0 +1,311 @@
+"""The web panel's pages against fake APIs (httpx.MockTransport): what reaches the APIs, what the
+user sees. The real services are exercised by tests/e2e/test_web_panel.py."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from services.web.app import build_app
+from services.web.settings import WebSettings
+
+Handler = Callable[[httpx.Request], httpx.Response]
+CLAIM_ID = "6f1c1f0e-5c4b-4b8e-9d6e-0a4a2d0c1b11"
+
+
+class FakeApis:
+    """Routes by `METHOD host:port/path`; records every request."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, Handler] = {}
+        self.requests: list[httpx.Request] = []
+
+    def on(self, method: str, service_port: int, path: str, handler: Handler) -> None:
+        self.routes[f"{method} {service_port}{path}"] = handler
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        key = f"{request.method} {request.url.port}{request.url.path}"
+        handler = self.routes.get(key)
+        if handler is None:
+            return httpx.Response(404, json={"detail": f"no fake for {key}"})
+        return handler(request)
+
+
+ACCOUNTS, CLAIMS, WARRANTY = 8001, 8002, 8003
+
+
+def reply(status: int, body: Any) -> Handler:
+    return lambda _request: httpx.Response(status, json=body)
+
+
+@pytest.fixture
+def apis() -> FakeApis:
+    return FakeApis()
+
+
+@pytest.fixture
+def client(apis: FakeApis) -> Iterator[TestClient]:
+    settings = WebSettings(live_updates=False, log_format="console")
+    with TestClient(build_app(settings, transport=httpx.MockTransport(apis))) as test_client:
+        yield test_client
+
+
+def field_error(html: str, field: str) -> str:
+    found = re.search(rf'id="{field}-error"[^>]*>([^<]*)<', html)
+    return found.group(1) if found else ""
+
+
+def test_register_shows_the_api_errors_next_to_fields_and_keeps_input(
+    client: TestClient, apis: FakeApis
+) -> None:
+    apis.on(
+        "POST",
+        ACCOUNTS,
+        "/api/accounts",
+        reply(
+            422,
+            {
+                "detail": "Popraw zaznaczone pola.",
+                "errors": [
+                    {"field": "tax_id", "code": "nip", "message": "NIP ma błędną sumę kontrolną."},
+                    {"field": "email", "code": "value_error", "message": "Zły adres e-mail."},
+                ],
+            },
+        ),
+    )
+    form = {
+        "account_type": "company",
+        "full_name": "Firma Sp. z o.o.",
+        "email": "zly-adres",
+        "password": "Tajne-Haslo-123",
+        "password_repeat": "Tajne-Haslo-123",
+        "document_number": "2025/1",
+        "document_total": "1 234,56",
+        "vat_country": "PL",
+        "tax_id": "1234567890",
+    }
+    page = client.post("/register", data=form)
+    assert page.status_code == 422
+    assert field_error(page.text, "tax_id") == "NIP ma błędną sumę kontrolną."
+    # The generic "invalid value" of an email is said more helpfully.
+    assert field_error(page.text, "email").startswith("Podaj poprawny adres e-mail")
+    assert 'value="Firma Sp. z o.o."' in page.text and 'value="1 234,56"' in page.text
+    assert 'value="company" checked' in page.text
+    assert "Tajne-Haslo-123" not in page.text  # passwords are never sent back
+    sent = json.loads(apis.requests[0].content)
+    assert sent["vat_country"] == "PL" and sent["account_type"] == "company"
+
+
+def test_register_checks_the_repeated_password_before_calling_the_api(
+    client: TestClient, apis: FakeApis
+) -> None:
+    page = client.post(
+        "/register",
+        data={"account_type": "private", "password": "abcdefgh1", "password_repeat": "inne"},
+    )
+    assert field_error(page.text, "password_repeat") == "Hasła nie są takie same."
+    assert apis.requests == []
+
+
+def test_login_keeps_the_token_in_an_httponly_lax_cookie_and_forwards_it(
+    client: TestClient, apis: FakeApis
+) -> None:
+    apis.on("POST", ACCOUNTS, "/api/auth/login", reply(200, {"access_token": "jwt-123"}))
+    apis.on(
+        "GET",
+        ACCOUNTS,
+        "/api/me",
+        reply(200, {"full_name": "Jan Kowalski", "documents": []}),
+    )
+    apis.on("GET", CLAIMS, "/api/claims", reply(200, []))
+    answer = client.post(
+        "/login",
+        data={"email": "jan@example.com", "password": "x", "next": "//evil.example"},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303 and answer.headers["location"] == "/home"
+    cookie = answer.headers["set-cookie"]
+    assert "rma_session=jwt-123" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
+    home = client.get("/home")
+    assert "Witaj, Jan Kowalski" in home.text
+    assert apis.requests[-1].headers["authorization"] == "Bearer jwt-123"
+
+
+def test_an_expired_token_sends_the_user_to_login(client: TestClient, apis: FakeApis) -> None:
+    apis.on("GET", ACCOUNTS, "/api/me", reply(401, {"detail": "Zaloguj się."}))
+    apis.on("GET", CLAIMS, "/api/claims", reply(401, {"detail": "Zaloguj się."}))
+    client.cookies.set("rma_session", "old")
+    answer = client.get("/home", follow_redirects=False)
+    assert answer.status_code == 303
+    assert answer.headers["location"].startswith("/login?done=expired")
+
+
+def test_claim_errors_of_document_fields_show_at_the_product(
+    client: TestClient, apis: FakeApis
+) -> None:
+    product = {
+        "document_type": "PA",
+        "document_number": "2025/1",
+        "line_no": 1,
+        "ean": "6941565967251",
+        "name": "DJI Mini 4 Pro",
+        "brand": "DJI",
+        "serial_numbers": ["SN1"],
+        "issued_on": "2025-01-01",
+    }
+    apis.on("GET", ACCOUNTS, "/api/me/products", reply(200, [product]))
+    apis.on("GET", WARRANTY, "/api/products/6941565967251", reply(200, {"problems": ["Nie lata"]}))
+    apis.on(
+        "POST",
+        CLAIMS,
+        "/api/claims",
+        reply(
+            422,
+            {
+                "detail": "x",
+                "errors": [
+                    {"field": "line_no", "code": "c", "message": "Ten produkt nie jest Twój."},
+                    {"field": "problem_code", "code": "c", "message": "Wybierz problem."},
+                ],
+            },
+        ),
+    )
+    client.cookies.set("rma_session", "jwt")
+    page = client.post(
+        "/claims/new",
+        data={
+            "action": "save",
+            "product": "PA|2025/1|1",
+            "problem_description": "Nie działa wcale od wczoraj.",
+            "claim_type": "dji",
+            "package_contents": "Dron",
+        },
+        files={"attachment": ("paragon.pdf", b"%PDF-1.4", "application/pdf")},
+    )
+    assert page.status_code == 422
+    assert field_error(page.text, "product") == "Ten produkt nie jest Twój."
+    assert field_error(page.text, "problem_code") == "Wybierz problem."
+    assert '<option value="Nie lata"' in page.text  # the product's problem list
+    assert "Nie działa wcale od wczoraj." in page.text
+    sent = next(r for r in apis.requests if r.url.path == "/api/claims")
+    assert b'name="document_number"' in sent.content and b"%PDF-1.4" in sent.content
+
+
+def test_the_serial_check_without_javascript_keeps_the_form(
+    client: TestClient, apis: FakeApis
+) -> None:
+    product = {
+        "document_type": "PA",
+        "document_number": "2025/1",
+        "line_no": 1,
+        "ean": "5901234123457",
+        "name": "Słuchawki",
+        "brand": "Inna",
+        "serial_numbers": [],
+        "issued_on": "2025-01-01",
+    }
+    apis.on("GET", ACCOUNTS, "/api/me/products", reply(200, [product]))
+    apis.on("GET", WARRANTY, "/api/products/5901234123457", reply(404, {"detail": "Brak."}))
+    apis.on(
+        "GET",
+        CLAIMS,
+        "/api/serial-check",
+        reply(200, {"serial_number": "SN1", "known": True, "message": "Numer jest w bazie."}),
+    )
+    client.cookies.set("rma_session", "jwt")
+    page = client.post("/claims/new", data={"action": "check_serial", "serial_number": "sn1"})
+    assert page.status_code == 200
+    assert "Numer jest w bazie." in page.text
+    assert 'value="sn1"' in page.text
+
+
+def test_dashboard_puts_deadlines_at_risk_first(client: TestClient, apis: FakeApis) -> None:
+    today = date.today()
+
+    def claim(claim_id: str, status: str, due: date | None) -> dict[str, Any]:
+        return {
+            "claim_id": claim_id,
+            "rma_number": f"RMA/{claim_id}/SR/2026",
+            "status": status,
+            "status_name": status,
+            "claim_type": "warranty",
+            "product": {"name": "Produkt " + claim_id},
+            "serial_number": None,
+            "customer_reference": None,
+            "created_at": "2026-01-01T10:00:00Z",
+            "deadlines": [{"kind": "complaint_answer", "due_on": due.isoformat() if due else None}],
+        }
+
+    claims = {
+        "1": claim("1", "received", today + timedelta(days=10)),
+        "2": claim("2", "in_inspection", today + timedelta(days=1)),
+        "3": claim("3", "submitted", today - timedelta(days=2)),
+    }
+    apis.on("GET", CLAIMS, "/api/operator/claims", reply(200, list(claims.values())))
+    apis.on("GET", CLAIMS, "/api/operator/parcels/unidentified", reply(200, []))
+    for claim_id, body in claims.items():
+        apis.on("GET", CLAIMS, f"/api/operator/claims/{claim_id}", reply(200, body))
+    client.cookies.set("rma_operator", "jwt")
+    page = client.get("/operator")
+    assert page.status_code == 200
+    at_risk = page.text.split('id="at-risk"')[1].split('id="parcels"')[0]
+    assert at_risk.index("RMA/3/SR/2026") < at_risk.index("RMA/2/SR/2026")
+    assert "RMA/1/SR/2026" not in at_risk
+    counts = dict(re.findall(r'data-status="(\w+)"><a[^>]*><span class="number">(\d+)', page.text))
+    assert counts["received"] == "1" and counts["submitted"] == "1" and counts["closed"] == "0"
+
+
+def test_event_stream_refuses_without_an_operator_login(client: TestClient) -> None:
+    assert client.get("/operator/events").status_code == 401
+    assert client.get("/operator/fragment").status_code == 401
+
+
+def test_the_customer_answers_a_request_for_information(client: TestClient, apis: FakeApis) -> None:
+    claim = {
+        "claim_id": CLAIM_ID,
+        "rma_number": "RMA/7/SR/2026",
+        "status": "awaiting_customer",
+        "claim_type": "warranty",
+        "product": {"name": "Dron", "brand": "DJI", "ean": "6941565967251"},
+        "document_type": "PA",
+        "document_number": "2025/1",
+        "problem_description": "Nie lata.",
+        "package_contents": "Dron",
+        "created_at": "2026-01-01T10:00:00Z",
+        "deadlines": [],
+        "decision": None,
+        "assessment": None,
+        "timeline": [
+            {
+                "status": "awaiting_customer",
+                "actor": "operator",
+                "note": "Prześlij zdjęcie tabliczki znamionowej.",
+                "at": "2026-01-02T10:00:00Z",
+            }
+        ],
+    }
+    apis.on("GET", CLAIMS, f"/api/claims/{CLAIM_ID}", reply(200, claim))
+    apis.on(
+        "POST",
+        CLAIMS,
+        f"/api/claims/{CLAIM_ID}/answer",
+        reply(
+            422,
+            {"detail": "x", "errors": [{"field": "message", "code": "c", "message": "Za krótko."}]},
+        ),
+    )
+    client.cookies.set("rma_session", "jwt")
+    shown = client.get(f"/claims/{CLAIM_ID}")
+    assert "Prześlij zdjęcie tabliczki znamionowej." in shown.text
+    page = client.post(f"/claims/{CLAIM_ID}/answer", data={"message": "x"})
+    assert page.status_code == 422
+    assert field_error(page.text, "message") == "Za krótko."
+    assert ">x</textarea>" in page.text

@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from services.web import views
+from services.web.api import ApiError, FieldError
+from services.web.live import LiveHub, summarize
+
+
+@pytest.mark.parametrize(
+    ("text", "amount"),
+    [("1234.56", "1234.56"), ("1234,56", "1234.56"), ("1 234,56", "1234.56"), ("300", "300.00")],
+)
+def test_amounts_in_polish_formats(text: str, amount: str) -> None:
+    assert views.parse_amount(text) == Decimal(amount)
+
+
+def test_empty_amount_is_none_and_nonsense_is_refused() -> None:
+    assert views.parse_amount("  ") is None
+    with pytest.raises(ValueError):
+        views.parse_amount("dużo")
+    with pytest.raises(ValueError):
+        views.parse_amount("-5")
+
+
+def test_money_and_dates_in_polish() -> None:
+    assert views.money_pl("1234.5") == "1 234,50 zł"
+    assert views.date_pl("2026-02-28") == "28.02.2026"
+    assert views.datetime_pl("2026-07-01T10:00:00+00:00") == "01.07.2026 12:00"
+
+
+def test_api_errors_land_next_to_their_fields() -> None:
+    error = ApiError(
+        422,
+        "Popraw zaznaczone pola.",
+        [
+            FieldError("line_no", "missing", "Wybierz produkt."),
+            FieldError("deductions.packaging", "range", "Za dużo."),
+            FieldError(None, "rule", "Ogólny problem."),
+            FieldError("unknown_field", "x", "Inne pole."),
+        ],
+    )
+    errors = views.FormErrors.from_api(
+        error, ("product", "deductions"), aliases={"line_no": "product"}
+    )
+    assert errors.get("product") == ["Wybierz produkt."]
+    assert errors.get("deductions") == ["Za dużo."]
+    # Messages of no field shown on the form go to its top, never lost.
+    assert errors.general == ["Ogólny problem.", "Inne pole."]
+
+
+def test_an_error_without_a_list_shows_its_detail() -> None:
+    errors = views.FormErrors.from_api(ApiError(401, "Nieprawidłowy e-mail lub hasło."), ())
+    assert errors.general == ["Nieprawidłowy e-mail lub hasło."]
+
+
+def test_deadlines_soonest_first_and_at_risk() -> None:
+    claim = {
+        "deadlines": [
+            {"kind": "dji_repair", "due_on": None, "description": "od przyjęcia"},
+            {"kind": "complaint_answer", "due_on": "2026-03-12", "description": "14 dni"},
+            {"kind": "return_refund", "due_on": "2026-03-09", "description": "14 dni"},
+        ]
+    }
+    rows = views.deadline_rows(claim, date(2026, 3, 10))
+    assert [row["kind"] for row in rows] == ["return_refund", "complaint_answer", "dji_repair"]
+    assert rows[0]["overdue"] and rows[0]["at_risk"]
+    assert rows[1]["at_risk"] and not rows[1]["overdue"]
+    assert rows[2]["days_left"] is None and not rows[2]["at_risk"]
+    assert views.days_left_pl(-1) == "po terminie (1 dn.)"
+
+
+def test_a_decision_meets_the_complaint_answer_deadline_but_not_the_repair() -> None:
+    claim = {
+        "status": "decided",
+        "deadlines": [
+            {"kind": "complaint_answer", "due_on": "2026-03-01"},
+            {"kind": "dji_repair", "due_on": "2026-03-11"},
+        ],
+    }
+    rows = {row["kind"]: row for row in views.deadline_rows(claim, date(2026, 3, 10))}
+    assert rows["complaint_answer"]["met"] and not rows["complaint_answer"]["at_risk"]
+    assert not rows["dji_repair"]["met"] and rows["dji_repair"]["at_risk"]
+
+
+def test_operator_moves_follow_the_lifecycle() -> None:
+    assert list(views.operator_targets("received")) == ["in_inspection"]
+    assert set(views.operator_targets("decided")) == {"shipped_back", "refunded"}
+    assert views.operator_targets("cancelled") == {}
+
+
+def test_event_summaries_carry_no_personal_data() -> None:
+    raw = json.dumps(
+        {
+            "type": "ClaimStatusChanged",
+            "occurred_at": "2026-03-10T10:00:00Z",
+            "data": {
+                "claim_id": "c1",
+                "rma_number": "RMA/1/SR/2026",
+                "to_status": "received",
+                "email": "jan@example.com",
+            },
+        }
+    ).encode()
+    summary = summarize(raw)
+    assert summary == {
+        "type": "ClaimStatusChanged",
+        "claim_id": "c1",
+        "rma_number": "RMA/1/SR/2026",
+        "status": "received",
+        "occurred_at": "2026-03-10T10:00:00Z",
+    }
+    assert summarize(b"not json") is None
+    assert summarize(b'{"no": "type"}') is None
+
+
+async def test_hub_fans_out_to_every_stream() -> None:
+    hub = LiveHub(queue_size=1)
+    async with hub.subscribe() as first, hub.subscribe() as second:
+        hub.publish({"type": "A"})
+        hub.publish({"type": "B"})  # a full queue drops, never blocks
+        assert first.get_nowait() == {"type": "A"}
+        assert second.get_nowait() == {"type": "A"}
+        assert hub.listeners == 2
+    assert hub.listeners == 0
