@@ -7,7 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from services.notifications import wording
-from services.notifications.wording import SERVICE_ADDRESS, word
+from services.notifications.wording import word
 from shared.events import (
     AccountActivated,
     AccountActivationLinkIssued,
@@ -24,6 +24,7 @@ from shared.events import (
     PasswordResetRequested,
     WarrantyAssessed,
 )
+from shared.labels import SERVICE_ADDRESS
 
 
 @dataclass(frozen=True)

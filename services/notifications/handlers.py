@@ -17,12 +17,12 @@ from asyncpg.pool import PoolConnectionProxy
 
 from services.notifications import domain
 from services.notifications.adapters import repository
-from services.notifications.adapters.label import render_label
 from services.notifications.adapters.smtp import build_message
 from services.notifications.adapters.templates import RenderedEmail, TemplateRenderer
 from services.notifications.settings import NotificationsSettings
 from shared.db import Conn
 from shared.events import Event
+from shared.labels import render_label
 from shared.logging import get_logger
 from shared.sealing import unseal
 

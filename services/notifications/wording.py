@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import Final
 
-SERVICE_ADDRESS: Final = "Serwis INNPRO, Rudzka 65C, 44-200 Rybnik, POLAND"
-
 CLAIM_TYPES: Final = {
     "pl": {
         "warranty": "reklamacja z gwarancji",

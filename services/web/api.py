@@ -96,7 +96,7 @@ class Backend:
         for client in self._clients.values():
             await client.aclose()
 
-    async def call(
+    async def _send(
         self,
         service: Service,
         method: str,
@@ -107,7 +107,7 @@ class Backend:
         params: dict[str, str] | None = None,
         data: dict[str, str] | None = None,
         files: dict[str, tuple[str, bytes, str]] | None = None,
-    ) -> Any:
+    ) -> httpx.Response:
         headers = {"X-Correlation-ID": str(uuid4())}
         if token:
             headers["Authorization"] = f"Bearer {token}"
@@ -124,6 +124,27 @@ class Backend:
             refused = ApiError.from_response(response)
             log.info("api_refused", service=service, path=path, status=response.status_code)
             raise refused
+        return response
+
+    async def call(
+        self,
+        service: Service,
+        method: str,
+        path: str,
+        *,
+        token: str | None = None,
+        json: Any = None,
+        params: dict[str, str] | None = None,
+        data: dict[str, str] | None = None,
+        files: dict[str, tuple[str, bytes, str]] | None = None,
+    ) -> Any:
+        response = await self._send(
+            service, method, path, token=token, json=json, params=params, data=data, files=files
+        )
         if not response.content:
             return None
         return response.json()
+
+    async def download(self, service: Service, path: str, *, token: str) -> httpx.Response:
+        """A file from an API (the parcel label PDF), passed on as it came."""
+        return await self._send(service, "GET", path, token=token)

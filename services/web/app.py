@@ -559,6 +559,18 @@ def build_app(
         )
         return render(request, "claim.html", **claim_context(claim))
 
+    @app.get("/claims/{claim_id}/label")
+    async def claim_label(request: Request, claim_id: str) -> Response:
+        token = customer_token(request)
+        label = await backend(request).download(
+            "claims", f"/api/claims/{quote(claim_id, safe='')}/label", token=token
+        )
+        return Response(
+            label.content,
+            media_type="application/pdf",
+            headers={"Content-Disposition": label.headers.get("content-disposition", "attachment")},
+        )
+
     @app.post("/claims/{claim_id}/price-reduction", response_class=HTMLResponse)
     async def price_reduction(request: Request, claim_id: str) -> Response:
         token = customer_token(request)

@@ -33,6 +33,7 @@ from playwright.async_api import (
     async_playwright,
     expect,
 )
+from pypdf import PdfReader
 
 from services.accounts.admin import create_operator, create_scanner
 from services.accounts.settings import AccountsSettings
@@ -452,6 +453,13 @@ async def test_customer_claim_operator_decision_in_the_browser(
     await expect(page.locator("#claim-status")).to_contain_text("czeka na przesyłkę")
     await expect(page.locator("main")).to_contain_text("Rudzka 65C")
     await screens.take(page, "claim_created")
+
+    # The printable label: a PDF whose text and barcode carry the RMA number.
+    async with page.expect_download() as download_info:
+        await page.click("#label-link")
+    label_path = await (await download_info.value).path()
+    label_text = "".join(p.extract_text() for p in PdfReader(str(label_path)).pages)
+    assert rma_number in label_text
 
     # Search by the own reference.
     await page.goto(f"{web}/home?q={reference}")

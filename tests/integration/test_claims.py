@@ -4,6 +4,7 @@ scanners, the lifecycle and decisions, and the events every change publishes (ou
 from __future__ import annotations
 
 import asyncio
+import io
 import re
 import uuid
 from collections.abc import AsyncIterator
@@ -15,6 +16,7 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
+from pypdf import PdfReader
 
 from services.claims.bootstrap import build_app
 from services.claims.settings import ClaimsSettings
@@ -273,6 +275,13 @@ async def test_another_customers_claim_is_not_found(claims: Claims) -> None:
     ).status_code == 404
     cancel = await claims.client.post(f"/api/claims/{claim['claim_id']}/cancel", headers=stranger)
     assert cancel.status_code == 404
+    label = f"/api/claims/{claim['claim_id']}/label"
+    assert (await claims.client.get(label, headers=stranger)).status_code == 404
+    pdf = await claims.client.get(label, headers=owner.headers)
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert claim["rma_number"] in "".join(
+        page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages
+    )
     scanner = claims.bearer("scanner")
     assert (await claims.client.get("/api/claims", headers=scanner)).status_code == 403
 

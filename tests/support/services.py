@@ -37,7 +37,10 @@ class RunningServices:
             "RMA_ENVIRONMENT": "test",
             "RMA_KAFKA_BOOTSTRAP_SERVERS": self.stack.kafka_bootstrap,
             "RMA_DATABASE_URL": self.database_url(service),
-            "RMA_CONSUMER_GROUP": f"{service}-e2e-{self.run_id}",
+            # Apart from the in-process copies of the integration tests, and the same from one run
+            # to the next, so a re-run resumes where the last one stopped instead of replaying
+            # (and, for notifications, re-sending) the test broker's whole history.
+            "RMA_CONSUMER_GROUP": f"{service}-e2e",
             "RMA_HTTP_PORT": str(SERVICE_PORTS[service]),
             "RMA_LOG_FORMAT": "json",
             "RMA_TOKEN_PUBLIC_KEY_FILE": str(keys / "token_public.pem"),

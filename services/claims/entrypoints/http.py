@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile, status
+from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile, status
 from pydantic import BaseModel, Field
 
 from services.claims import domain, handlers
@@ -16,6 +16,7 @@ from shared.auth import Principal, require_role
 from shared.errors import BusinessRuleError, Message
 from shared.events import ClaimType, DecisionKind
 from shared.http import CorrelationId
+from shared.labels import render_label
 
 router = APIRouter()
 
@@ -429,3 +430,27 @@ async def decision(
         correlation,
     )
     return event.data.model_dump(mode="json")
+
+
+@router.get(
+    "/api/claims/{claim_id}/label",
+    tags=["claims"],
+    summary="The printable parcel label (PDF) with the RMA number as a barcode",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}},
+)
+async def label(claim_id: UUID, customer: Customer, ctx: Context) -> Response:
+    async with ctx.pool.acquire() as conn:
+        claim = await repository.get_claim_of_account(conn, claim_id, customer.subject)
+    if claim is None:
+        raise handlers.CLAIM_NOT_FOUND
+    rma_number: str = claim["rma_number"]
+    return Response(
+        render_label(rma_number),
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": (
+                f'attachment; filename="etykieta-{rma_number.replace("/", "-")}.pdf"'
+            )
+        },
+    )

@@ -10,7 +10,7 @@ import pytest
 from barcode.charsets import code128 as symbols
 from pypdf import PdfReader
 
-from services.notifications.adapters.label import barcode_drawing, render_label
+from shared.labels import barcode_drawing, render_label
 
 
 def bars_as_modules(drawing: Any) -> str:

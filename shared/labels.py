@@ -19,8 +19,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
-from services.notifications.wording import SERVICE_ADDRESS
-
+# Seed 000: where customers send their parcels.
+SERVICE_ADDRESS = "Serwis INNPRO, Rudzka 65C, 44-200 Rybnik, POLAND"
 _MARGIN = 8 * mm
 _BAR_HEIGHT = 22 * mm
 # The standard PDF fonts have no ą, ę, ś, ź, ż: use DejaVu where the system has it.
