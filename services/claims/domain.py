@@ -254,6 +254,30 @@ def check_rejection_reason(claim_type: str, reason: str | None, justification: s
 
 RETURN_WINDOW_DAYS = 30
 
+# Seed 002: goods excluded from withdrawal (art. 38 of the consumer rights act), by the ERP's
+# category of the product; a complaint stays possible for them.
+RETURN_EXCLUDED_CATEGORIES: dict[str, str] = {
+    "custom_made": "produkty wykonane na zamówienie lub spersonalizowane",
+    "perishable": "towary szybko psujące się",
+    "software": "rozpakowane nośniki danych i oprogramowanie",
+    "digital_content": "treści cyfrowe dostarczone elektronicznie",
+    "hygiene": "produkty higieniczne i bielizna",
+}
+
+
+def check_returnable(category: str) -> None:
+    excluded = RETURN_EXCLUDED_CATEGORIES.get(category.strip().lower())
+    if excluded is not None:
+        raise BusinessRuleError(
+            "return_excluded_category",
+            Message(
+                f"Zwrot (odstąpienie od umowy) nie przysługuje dla tej kategorii: {excluded}. "
+                "Możesz złożyć reklamację.",
+                "Withdrawal does not apply to this category. You can file a complaint.",
+            ),
+            field="claim_type",
+        )
+
 
 def check_return_window(received_goods_on: date, today: date) -> None:
     # Days are counted without the first day (Civil Code art. 111 § 2).

@@ -192,6 +192,7 @@ async def create_claim(ctx: ClaimsContext, command: NewClaim, correlation_id: UU
         buyer_type: BuyerType = "business" if document["account_type"] == "company" else "consumer"
         domain.check_claim_type(command.claim_type, buyer_type, line)
         if command.claim_type == "return":
+            domain.check_returnable(line.category)
             domain.check_return_window(
                 document["delivered_on"] or document["issued_on"], now.date()
             )

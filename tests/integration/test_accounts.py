@@ -522,3 +522,19 @@ async def test_openapi_documents_every_endpoint_with_examples(accounts: Accounts
             assert operation.get("summary"), path
     registration = schema["components"]["schemas"]["RegistrationCreate"]["properties"]
     assert registration["document_total"]["examples"] == ["4 299,00"]
+
+
+async def test_login_attempts_are_rate_limited_per_address(
+    accounts: Accounts, stack: Stack
+) -> None:
+    # Last in this module: it blocks the test client's address for the module's database.
+    address, _ = await active_customer(accounts, stack)
+    for _ in range(20):
+        failed = await accounts.client.post(
+            "/api/auth/login", json={"email": email(), "password": "wrong-password"}
+        )
+        assert failed.status_code == 401
+    blocked = await accounts.client.post(
+        "/api/auth/login", json={"email": address, "password": PASSWORD}
+    )
+    assert blocked.status_code == 429
