@@ -690,7 +690,24 @@ def build_app(
             "at_risk": at_risk,
             "parcels": parcels,
             "total": len(claims),
+            "failed_emails": await failed_emails(api, token),
         }
+
+    async def failed_emails(api: Any, token: str) -> list[dict[str, Any]] | None:
+        """Emails the SMTP server never took; None when the notifications service is away."""
+        try:
+            listed: list[dict[str, Any]] = await api.call(
+                "notifications",
+                "GET",
+                "/api/emails",
+                token=token,
+                params={"status": "failed", "limit": "20"},
+            )
+        except Unauthorized:
+            raise
+        except ApiError:
+            return None
+        return listed
 
     @app.get("/operator", response_class=HTMLResponse)
     async def dashboard(request: Request) -> HTMLResponse:

@@ -477,6 +477,9 @@ async def test_customer_claim_operator_decision_in_the_browser(
     await desk.click("button[type=submit].primary")
     await expect(desk).to_have_url(f"{web}/operator")
     await expect(desk.locator("#group-submitted")).to_contain_text(rma_number)
+    # Failed emails are listed from the notifications service (it answers: no "?" count).
+    await expect(desk.locator("#failed-emails h2")).to_contain_text("Nieudane e-maile")
+    await expect(desk.locator("#failed-emails .pill")).not_to_have_text("?")
     await expect(desk.locator("#live-state")).to_have_attribute("data-state", "live")
 
     async def feed_ready() -> bool:
