@@ -10,18 +10,16 @@ their inbox, so the system as a whole has exactly one effect per fact.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 from collections.abc import Sequence
-from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
-from asyncpg.pool import PoolConnectionProxy
 
 from shared.db import Conn
 from shared.events import Event
 from shared.logging import get_logger
+from shared.worker import NotifiedWorker
 
 log = get_logger(__name__)
 
@@ -67,7 +65,7 @@ def kafka_headers(event_type: str, event_id: str, correlation_id: str) -> list[t
     ]
 
 
-class OutboxRelay:
+class OutboxRelay(NotifiedWorker):
     """Publishes committed outbox rows in order; woken by NOTIFY, with a poll as a safety net."""
 
     def __init__(
@@ -79,30 +77,21 @@ class OutboxRelay:
         poll_interval: float = 1.0,
         retention_days: int = 7,
     ) -> None:
-        self._pool = pool
+        super().__init__(
+            pool, channel=_NOTIFY_CHANNEL, name="outbox-relay", poll_interval=poll_interval
+        )
         self._producer = producer
         self._batch_size = batch_size
-        self._poll_interval = poll_interval
         self._retention_days = retention_days
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self._listener: PoolConnectionProxy[asyncpg.Record] | None = None
+        self._last_cleanup = 0.0
 
-    async def start(self) -> None:
-        self._listener = await self._pool.acquire()
-        await self._listener.add_listener(_NOTIFY_CHANNEL, self._on_notify)
-        self._task = asyncio.create_task(self._run(), name="outbox-relay")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        if self._listener is not None:
-            with contextlib.suppress(Exception):
-                await self._listener.remove_listener(_NOTIFY_CHANNEL, self._on_notify)
-            await self._pool.release(self._listener)
-            self._listener = None
+    async def work(self) -> None:
+        while await self.publish_pending() == self._batch_size:
+            pass  # a full batch means more may be waiting
+        now = asyncio.get_running_loop().time()
+        if now - self._last_cleanup > 3600:
+            await self.delete_old_published()
+            self._last_cleanup = now
 
     async def delete_old_published(self) -> None:
         async with self._pool.acquire() as conn:
@@ -110,32 +99,6 @@ class OutboxRelay:
                 "DELETE FROM outbox WHERE published_at < now() - make_interval(days => $1)",
                 self._retention_days,
             )
-
-    def _on_notify(self, *_: Any) -> None:
-        self._wake.set()
-
-    async def _run(self) -> None:
-        failures = 0
-        last_cleanup = 0.0
-        loop = asyncio.get_running_loop()
-        while True:
-            try:
-                while await self.publish_pending() == self._batch_size:
-                    pass  # a full batch means more may be waiting
-                if loop.time() - last_cleanup > 3600:
-                    await self.delete_old_published()
-                    last_cleanup = loop.time()
-                failures = 0
-            except asyncio.CancelledError:
-                raise
-            except Exception as error:  # the broker or database is away: keep trying, slower
-                failures += 1
-                log.warning("outbox relay failed", error=repr(error), failures=failures)
-                await asyncio.sleep(min(0.5 * 2**failures, 30.0))
-                continue
-            self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self._poll_interval)
 
     async def publish_pending(self) -> int:
         """Publish one batch of unpublished events; returns how many were published."""

@@ -174,3 +174,10 @@ def create_app(runtime: ServiceRuntime, *, title: str, description: str) -> Fast
         return JSONResponse(runtime.asyncapi().to_specification().to_jsonable())
 
     return app
+
+
+def serve(app: FastAPI, settings: ServiceSettings) -> None:
+    """The entry point of every service process (`python -m services.<name>`)."""
+    import uvicorn
+
+    uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_config=None)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -13,7 +11,6 @@ from typing import Any, Protocol
 from uuid import uuid5
 
 import asyncpg
-from asyncpg.pool import PoolConnectionProxy
 
 from services.notifications import domain
 from services.notifications.adapters import repository
@@ -25,6 +22,7 @@ from shared.events import Event
 from shared.labels import render_label
 from shared.logging import get_logger
 from shared.sealing import unseal
+from shared.worker import NotifiedWorker
 
 log = get_logger(__name__)
 
@@ -107,47 +105,16 @@ async def record_email(ctx: NotificationsContext, conn: Conn, event: Event) -> N
     log.info("email recorded", template=draft.template)
 
 
-class MailSender:
+class MailSender(NotifiedWorker):
     """Sends recorded emails that are due; retries SMTP failures with backoff, then gives up."""
 
     def __init__(self, pool: asyncpg.Pool, ctx: NotificationsContext, mailer: Mailer) -> None:
-        self._pool = pool
+        super().__init__(pool, channel="emails", name="mail-sender")
         self._ctx = ctx
         self._mailer = mailer
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self._listener: PoolConnectionProxy[asyncpg.Record] | None = None
 
-    async def start(self) -> None:
-        self._listener = await self._pool.acquire()
-        await self._listener.add_listener("emails", self._on_notify)
-        self._task = asyncio.create_task(self._run(), name="mail-sender")
-
-    def _on_notify(self, *_: object) -> None:
-        self._wake.set()
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        if self._listener is not None:
-            # A pooled connection must not keep listening once released.
-            await self._listener.remove_listener("emails", self._on_notify)
-            await self._pool.release(self._listener)
-            self._listener = None
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.send_due()
-            except asyncio.CancelledError:
-                raise
-            except Exception as error:  # the database is away; try again shortly
-                log.warning("mail sender failed", error=repr(error))
-            self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=1.0)
+    async def work(self) -> None:
+        await self.send_due()
 
     async def send_due(self) -> int:
         sent = 0

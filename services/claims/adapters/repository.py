@@ -121,6 +121,10 @@ async def change_account_email(conn: Conn, account_id: UUID, email: str) -> None
     await conn.execute("UPDATE claims SET email = $2 WHERE account_id = $1", account_id, email)
 
 
+async def get_claim(conn: Conn, claim_id: UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM claims WHERE claim_id = $1", claim_id)
+
+
 async def lock_claim(conn: Conn, claim_id: UUID) -> asyncpg.Record | None:
     return await conn.fetchrow("SELECT * FROM claims WHERE claim_id = $1 FOR UPDATE", claim_id)
 

@@ -343,7 +343,7 @@ async def operator_claims(
 )
 async def operator_claim(claim_id: UUID, _operator: Operator, ctx: Context) -> ClaimPublic:
     async with ctx.pool.acquire() as conn:
-        claim = await repository.lock_claim(conn, claim_id)
+        claim = await repository.get_claim(conn, claim_id)
         if claim is None:
             raise handlers.CLAIM_NOT_FOUND
         return await _claim_public(conn, claim)
