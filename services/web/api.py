@@ -15,6 +15,8 @@ import httpx
 from shared.logging import get_logger
 
 Service = Literal["accounts", "claims", "warranty", "notifications"]
+# A list value repeats its name in the query: `status=a&status=b`.
+QueryParams = dict[str, str | list[str]]
 log = get_logger(__name__)
 
 UNAVAILABLE = "Usługa jest chwilowo niedostępna. Spróbuj ponownie za chwilę."
@@ -104,7 +106,7 @@ class Backend:
         *,
         token: str | None = None,
         json: Any = None,
-        params: dict[str, str] | None = None,
+        params: QueryParams | None = None,
         data: dict[str, str] | None = None,
         files: dict[str, tuple[str, bytes, str]] | None = None,
     ) -> httpx.Response:
@@ -134,7 +136,7 @@ class Backend:
         *,
         token: str | None = None,
         json: Any = None,
-        params: dict[str, str] | None = None,
+        params: QueryParams | None = None,
         data: dict[str, str] | None = None,
         files: dict[str, tuple[str, bytes, str]] | None = None,
     ) -> Any:

@@ -43,6 +43,12 @@ OPERATOR_COOKIE = "rma_operator"
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 log = get_logger(__name__)
 
+# The dashboard lists the open claims (their deadlines run) and only the newest ended ones.
+OPEN_STATUSES = tuple(s for s in views.STATUS_ORDER if s in views.DEADLINE_STATUSES)
+ENDED_STATUSES = tuple(s for s in views.STATUS_ORDER if s not in views.DEADLINE_STATUSES)
+OPEN_CLAIMS_SHOWN = 500
+ENDED_CLAIMS_SHOWN = 50
+
 # Messages shown after a redirect, by code (never free text from the URL).
 DONE_MESSAGES = {
     "activated": "Konto zostało aktywowane. Możesz się zalogować.",
@@ -640,35 +646,20 @@ def build_app(
 
     async def dashboard_context(request: Request, token: str) -> dict[str, Any]:
         api = backend(request)
-        claims, parcels = await asyncio.gather(
-            api.call("claims", "GET", "/api/operator/claims", token=token),
+        counts, open_claims, ended_claims, parcels, emails = await asyncio.gather(
+            api.call("claims", "GET", "/api/operator/claims/counts", token=token),
+            # Open claims beyond the limit: those waiting longest, whose deadlines come first.
+            listed_claims(api, token, OPEN_STATUSES, OPEN_CLAIMS_SHOWN, oldest_first=True),
+            listed_claims(api, token, ENDED_STATUSES, ENDED_CLAIMS_SHOWN, oldest_first=False),
             api.call("claims", "GET", "/api/operator/parcels/unidentified", token=token),
+            failed_emails(api, token),
         )
-        # The list carries no deadlines: read them from each claim that still has some running.
-        running = [c for c in claims if c["status"] in views.DEADLINE_STATUSES][:200]
-        limit = asyncio.Semaphore(10)
-
-        async def detail(claim: dict[str, Any]) -> dict[str, Any] | None:
-            async with limit:
-                try:
-                    found: dict[str, Any] = await api.call(
-                        "claims", "GET", f"/api/operator/claims/{claim['claim_id']}", token=token
-                    )
-                    return found
-                except Unauthorized:
-                    raise
-                except ApiError:
-                    return None
-
-        details = {
-            d["claim_id"]: d for d in await asyncio.gather(*map(detail, running)) if d is not None
-        }
         today = date.today()
-        for claim in claims:
-            found = details.get(claim["claim_id"])
-            rows = views.deadline_rows(found, today) if found else []
-            claim["deadline_rows"] = rows
-            claim["next_deadline"] = next((r for r in rows if r["due_on"] and not r["met"]), None)
+        for claim in open_claims:
+            claim["next_deadline"] = next_deadline(claim, today)
+        for claim in ended_claims:
+            claim["next_deadline"] = None  # an ended claim has no deadline running
+        claims = [*open_claims, *ended_claims]
         at_risk = [
             c for c in claims if c["next_deadline"] is not None and c["next_deadline"]["at_risk"]
         ]
@@ -684,14 +675,42 @@ def build_app(
                     c["created_at"],
                 )
             )
-            groups.append({"status": status, "name": views.STATUS_NAMES[status], "claims": members})
+            groups.append(
+                {
+                    "status": status,
+                    "name": views.STATUS_NAMES[status],
+                    "claims": members,
+                    "count": counts.get(status, 0),
+                    "open": status in OPEN_STATUSES,
+                }
+            )
         return {
             "groups": groups,
             "at_risk": at_risk,
             "parcels": parcels,
-            "total": len(claims),
-            "failed_emails": await failed_emails(api, token),
+            "total": sum(counts.values()),
+            "failed_emails": emails,
         }
+
+    async def listed_claims(
+        api: Backend, token: str, statuses: tuple[str, ...], limit: int, oldest_first: bool
+    ) -> list[dict[str, Any]]:
+        claims: list[dict[str, Any]] = await api.call(
+            "claims",
+            "GET",
+            "/api/operator/claims",
+            token=token,
+            params={
+                "status": list(statuses),
+                "limit": str(limit),
+                "oldest_first": "true" if oldest_first else "false",
+            },
+        )
+        return claims
+
+    def next_deadline(claim: dict[str, Any], today: date) -> dict[str, Any] | None:
+        rows = views.deadline_rows(claim, today)
+        return next((row for row in rows if row["due_on"] and not row["met"]), None)
 
     async def failed_emails(api: Any, token: str) -> list[dict[str, Any]] | None:
         """Emails the SMTP server never took; None when the notifications service is away."""

@@ -7,6 +7,7 @@ import asyncio
 import io
 import re
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -24,6 +25,7 @@ from shared import topics
 from shared.auth import Principal, issue_token
 from shared.events import (
     Buyer,
+    Deadline,
     DocumentLinked,
     DocumentLinkedData,
     Event,
@@ -32,6 +34,8 @@ from shared.events import (
     SaleLine,
     SaleRecorded,
     SaleRecordedData,
+    WarrantyAssessed,
+    WarrantyAssessedData,
 )
 from tests.support.inprocess import running_app
 from tests.support.kafka import TopicProbe, publish
@@ -516,6 +520,140 @@ async def test_price_reduction_accepted_or_refused(claims: Claims) -> None:
             assert shown["decision"]["customer_response"] == "accepted"
         else:
             assert shown["status"] == "in_inspection"
+
+
+async def operator_list(claims: Claims, **params: Any) -> httpx.Response:
+    return await claims.client.get(
+        "/api/operator/claims", params=params, headers=claims.bearer("operator")
+    )
+
+
+async def stored_statuses(claims: Claims) -> list[tuple[str, str]]:
+    """(claim id, status) of every claim in the database, newest first."""
+    conn = await asyncpg.connect(claims.database_url)
+    try:
+        rows = await conn.fetch("SELECT claim_id, status FROM claims ORDER BY created_at DESC")
+    finally:
+        await conn.close()
+    return [(str(row["claim_id"]), row["status"]) for row in rows]
+
+
+async def test_the_operator_list_carries_the_deadlines_of_the_assessment(claims: Claims) -> None:
+    customer = await claims.customer_with_document()
+    claim = (await customer.file()).json()
+    deadlines = (
+        Deadline(
+            kind="complaint_answer",
+            due_on=date.today() + timedelta(days=14),
+            description="Odpowiedź na reklamację w 14 dni.",
+        ),
+        Deadline(kind="dji_repair", description="60 dni roboczych od przyjęcia przesyłki."),
+    )
+    await claims.send(
+        WarrantyAssessed(
+            producer="warranty",
+            key=claim["claim_id"],
+            data=WarrantyAssessedData(
+                claim_id=claim["claim_id"],
+                rma_number=claim["rma_number"],
+                account_id=customer.account_id,
+                email=f"k.{customer.account_id.hex[:8]}@example.com",
+                covered=True,
+                warranty_until=date.today() + timedelta(days=700),
+                rule="dji_consumer_24m",
+                reason="Gwarancja DJI: 24 miesiące od zakupu.",
+                claim_type_allowed=True,
+                claim_type_reason="Zgłoszenie gwarancyjne jest możliwe.",
+                deadlines=deadlines,
+            ),
+        )
+    )
+    expected = [deadline.model_dump(mode="json") for deadline in deadlines]
+    for _ in range(150):  # until the assessment reaches the claims service
+        listed = (await operator_list(claims, status="submitted")).json()
+        [item] = [c for c in listed if c["claim_id"] == claim["claim_id"]]
+        if item["deadlines"] == expected:
+            break
+        await asyncio.sleep(0.2)
+    assert item["deadlines"] == expected
+    detail = await claims.client.get(
+        f"/api/operator/claims/{claim['claim_id']}", headers=claims.bearer("operator")
+    )
+    assert detail.json()["deadlines"] == item["deadlines"]
+    # The customer's own list stays without deadlines.
+    [own] = (await claims.client.get("/api/claims", headers=customer.headers)).json()
+    assert "deadlines" not in own
+
+
+async def test_the_operator_list_filters_by_several_statuses(claims: Claims) -> None:
+    customer = await claims.customer_with_document()
+    submitted = (await customer.file()).json()
+    _, received = await received_claim(claims)
+    _, inspected = await received_claim(claims)
+    await operator_moves(claims, inspected["claim_id"], status="in_inspection")
+    wanted = {"received", "in_inspection"}
+    listed = await operator_list(claims, status=sorted(wanted))
+    assert listed.status_code == 200, listed.text
+    listed_ids = [c["claim_id"] for c in listed.json()]
+    stored = await stored_statuses(claims)
+    assert listed_ids == [claim_id for claim_id, status in stored if status in wanted]
+    assert {received["claim_id"], inspected["claim_id"]} <= set(listed_ids)
+    assert submitted["claim_id"] not in listed_ids
+    newest = await operator_list(claims, status=sorted(wanted), limit=1)
+    assert [c["claim_id"] for c in newest.json()] == [inspected["claim_id"]]
+    # Oldest first: those waiting longest (the dashboard's open claims beyond its limit).
+    oldest = await operator_list(claims, status=sorted(wanted), oldest_first="true")
+    assert [c["claim_id"] for c in oldest.json()] == listed_ids[::-1]
+    # Without a status: claims of every status.
+    everything = {c["claim_id"] for c in (await operator_list(claims)).json()}
+    assert len(everything) == min(len(stored), 500)
+    assert everything <= {claim_id for claim_id, _ in stored}
+
+
+async def test_the_operator_list_refuses_an_unknown_status_or_limit(claims: Claims) -> None:
+    unknown = await operator_list(claims, status=["received", "lost"])
+    assert (unknown.status_code, error_code(unknown)) == (422, "status_unknown")
+    assert unknown.json()["errors"][0]["field"] == "status"
+    assert unknown.json()["detail"].startswith("Nieznany status zgłoszenia: lost.")
+    assert "in_inspection" in unknown.json()["detail"]  # it names the statuses allowed
+    for limit in (0, 501):
+        refused = await operator_list(claims, limit=limit)
+        assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "limit"
+    customer = await claims.client.get("/api/operator/claims", headers=claims.bearer("customer"))
+    assert customer.status_code == 403
+
+
+async def claim_counts(claims: Claims, role: str = "operator") -> httpx.Response:
+    return await claims.client.get("/api/operator/claims/counts", headers=claims.bearer(role))
+
+
+async def test_counts_per_status_are_those_of_every_claim(claims: Claims) -> None:
+    before = (await claim_counts(claims)).json()
+    customer = await claims.customer_with_document()
+    cancelled = (await customer.file()).json()
+    await claims.client.post(
+        f"/api/claims/{cancelled['claim_id']}/cancel", headers=customer.headers
+    )
+    answer = await claim_counts(claims)
+    assert answer.status_code == 200, answer.text
+    counts = answer.json()
+    lifecycle = [
+        "submitted",
+        "received",
+        "in_inspection",
+        "awaiting_customer",
+        "decided",
+        "shipped_back",
+        "refunded",
+        "closed",
+        "cancelled",
+    ]
+    assert list(counts) == lifecycle  # every status, in the lifecycle's order, zeros too
+    in_database = Counter(status for _, status in await stored_statuses(claims))
+    assert counts == {status: in_database[status] for status in lifecycle}
+    assert counts["cancelled"] == before["cancelled"] + 1
+    assert counts["submitted"] == before["submitted"]
+    assert (await claim_counts(claims, role="customer")).status_code == 403
 
 
 async def test_serial_check(claims: Claims) -> None:

@@ -245,12 +245,23 @@ async def search_claims(conn: Conn, account_id: UUID, query: str) -> list[asyncp
     )
 
 
-async def claims_by_status(conn: Conn, status: str | None) -> list[asyncpg.Record]:
+async def claims_by_status(
+    conn: Conn, statuses: list[str] | None, limit: int, oldest_first: bool = False
+) -> list[asyncpg.Record]:
+    """Claims in any of `statuses` (in any status when None), newest or oldest first."""
+    order = "ASC" if oldest_first else "DESC"
     return await conn.fetch(
-        """SELECT * FROM claims WHERE $1::text IS NULL OR status = $1
-           ORDER BY created_at DESC LIMIT 500""",
-        status,
+        f"""SELECT * FROM claims WHERE $1::text[] IS NULL OR status = ANY($1::text[])
+            ORDER BY created_at {order} LIMIT $2""",
+        statuses,
+        limit,
     )
+
+
+async def count_claims_by_status(conn: Conn) -> dict[str, int]:
+    """The number of claims per status; a status without claims is absent."""
+    rows = await conn.fetch("SELECT status, count(*) AS claims FROM claims GROUP BY status")
+    return {row["status"]: row["claims"] for row in rows}
 
 
 async def serial_known(conn: Conn, serial: str) -> bool:

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile, status
+from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile, status
 from pydantic import BaseModel, Field
 
 from services.claims import domain, handlers
@@ -75,11 +75,25 @@ class ClaimPublic(ClaimSummary):
     timeline: list[TimelineEntry]
 
 
+class OperatorClaimSummary(ClaimSummary):
+    """A claim in the operator's list: with its deadlines, so the dashboard needs no more calls."""
+
+    deadlines: list[dict[str, Any]]
+
+
+def _summary_fields(claim: Any, model: type[ClaimSummary]) -> dict[str, Any]:
+    return {
+        **{key: claim[key] for key in model.model_fields if key != "status_name"},
+        "status_name": domain.STATUS_NAMES_PL[claim["status"]],
+    }
+
+
 def _summary(claim: Any) -> ClaimSummary:
-    return ClaimSummary(
-        **{key: claim[key] for key in ClaimSummary.model_fields if key != "status_name"},
-        status_name=domain.STATUS_NAMES_PL[claim["status"]],
-    )
+    return ClaimSummary(**_summary_fields(claim, ClaimSummary))
+
+
+def _operator_summary(claim: Any) -> OperatorClaimSummary:
+    return OperatorClaimSummary(**_summary_fields(claim, OperatorClaimSummary))
 
 
 async def _claim_public(conn: Any, claim: Any) -> ClaimPublic:
@@ -322,17 +336,56 @@ async def attach(
     return {"claim_id": claim_id}
 
 
+def _check_statuses(statuses: list[str]) -> None:
+    unknown = [name for name in statuses if name not in domain.STATUS_NAMES_PL]
+    if unknown:
+        allowed = ", ".join(domain.STATUS_NAMES_PL)
+        raise BusinessRuleError(
+            "status_unknown",
+            Message(
+                f"Nieznany status zgłoszenia: {', '.join(unknown)}. Dozwolone: {allowed}.",
+                f"Unknown claim status: {', '.join(unknown)}. Allowed: {allowed}.",
+            ),
+            field="status",
+        )
+
+
 @router.get(
     "/api/operator/claims",
-    response_model=list[ClaimSummary],
+    response_model=list[OperatorClaimSummary],
     tags=["operators"],
-    summary="Every claim, optionally by status",
+    summary="Claims with their deadlines, newest first, optionally of some statuses",
+    responses={422: {"description": "An unknown status, or a limit outside 1..500"}},
 )
 async def operator_claims(
-    _operator: Operator, ctx: Context, status: str | None = None
-) -> list[ClaimSummary]:
+    _operator: Operator,
+    ctx: Context,
+    status: Annotated[
+        list[str] | None,
+        Query(description=f"Repeatable; one of: {', '.join(domain.STATUS_NAMES_PL)}"),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 500,
+    oldest_first: Annotated[
+        bool, Query(description="Those waiting longest first (open claims beyond the limit)")
+    ] = False,
+) -> list[OperatorClaimSummary]:
+    if status:
+        _check_statuses(status)
     async with ctx.pool.acquire() as conn:
-        return [_summary(claim) for claim in await repository.claims_by_status(conn, status)]
+        claims = await repository.claims_by_status(conn, status, limit, oldest_first)
+    return [_operator_summary(claim) for claim in claims]
+
+
+@router.get(
+    "/api/operator/claims/counts",
+    response_model=dict[str, int],
+    tags=["operators"],
+    summary="How many claims there are in each status of the lifecycle (all claims, zeros too)",
+)
+async def operator_claim_counts(_operator: Operator, ctx: Context) -> dict[str, int]:
+    async with ctx.pool.acquire() as conn:
+        counted = await repository.count_claims_by_status(conn)
+    return {name: counted.get(name, 0) for name in domain.STATUS_NAMES_PL}
 
 
 @router.get(

@@ -227,40 +227,144 @@ def test_the_serial_check_without_javascript_keeps_the_form(
     assert 'value="sn1"' in page.text
 
 
+LIFECYCLE = (
+    "submitted",
+    "received",
+    "in_inspection",
+    "awaiting_customer",
+    "decided",
+    "shipped_back",
+    "refunded",
+    "closed",
+    "cancelled",
+)
+
+
+def listed_claim(claim_id: str, status: str, due: date | None) -> dict[str, Any]:
+    """An item of the operator's claim list, with its deadlines as the claims API gives them."""
+    return {
+        "claim_id": claim_id,
+        "rma_number": f"RMA/{claim_id}/SR/2026",
+        "status": status,
+        "status_name": status,
+        "claim_type": "warranty",
+        "product": {"name": "Produkt " + claim_id},
+        "serial_number": None,
+        "customer_reference": None,
+        "created_at": "2026-01-01T10:00:00Z",
+        "deadlines": [{"kind": "complaint_answer", "due_on": due.isoformat() if due else None}],
+    }
+
+
+def serve_dashboard(apis: FakeApis, claims: list[dict[str, Any]], counts: dict[str, int]) -> None:
+    """The claims API of the dashboard: the list answers by its status and limit parameters."""
+
+    def operator_claims(request: httpx.Request) -> httpx.Response:
+        wanted = request.url.params.get_list("status")
+        limit = int(request.url.params["limit"])
+        return httpx.Response(200, json=[c for c in claims if c["status"] in wanted][:limit])
+
+    apis.on("GET", CLAIMS, "/api/operator/claims", operator_claims)
+    apis.on("GET", CLAIMS, "/api/operator/claims/counts", reply(200, counts))
+    apis.on("GET", CLAIMS, "/api/operator/parcels/unidentified", reply(200, []))
+
+
+def shown_counts(html: str) -> dict[str, str]:
+    return dict(re.findall(r'data-status="(\w+)"><a[^>]*><span class="number">(\d+)', html))
+
+
+def group_section(html: str, status: str) -> str:
+    return html.split(f'id="group-{status}"')[1].split("</section>")[0]
+
+
 def test_dashboard_puts_deadlines_at_risk_first(client: TestClient, apis: FakeApis) -> None:
     today = date.today()
-
-    def claim(claim_id: str, status: str, due: date | None) -> dict[str, Any]:
-        return {
-            "claim_id": claim_id,
-            "rma_number": f"RMA/{claim_id}/SR/2026",
-            "status": status,
-            "status_name": status,
-            "claim_type": "warranty",
-            "product": {"name": "Produkt " + claim_id},
-            "serial_number": None,
-            "customer_reference": None,
-            "created_at": "2026-01-01T10:00:00Z",
-            "deadlines": [{"kind": "complaint_answer", "due_on": due.isoformat() if due else None}],
-        }
-
-    claims = {
-        "1": claim("1", "received", today + timedelta(days=10)),
-        "2": claim("2", "in_inspection", today + timedelta(days=1)),
-        "3": claim("3", "submitted", today - timedelta(days=2)),
+    claims = [
+        listed_claim("1", "received", today + timedelta(days=10)),
+        listed_claim("2", "in_inspection", today + timedelta(days=1)),
+        listed_claim("3", "submitted", today - timedelta(days=2)),
+        # Ended: its deadline no longer runs, however overdue the date.
+        listed_claim("4", "closed", today - timedelta(days=5)),
+    ]
+    counts = dict.fromkeys(LIFECYCLE, 0) | {
+        "submitted": 1,
+        "received": 1,
+        "in_inspection": 1,
+        "closed": 120,
     }
-    apis.on("GET", CLAIMS, "/api/operator/claims", reply(200, list(claims.values())))
-    apis.on("GET", CLAIMS, "/api/operator/parcels/unidentified", reply(200, []))
-    for claim_id, body in claims.items():
-        apis.on("GET", CLAIMS, f"/api/operator/claims/{claim_id}", reply(200, body))
+    serve_dashboard(apis, claims, counts)
     client.cookies.set("rma_operator", "jwt")
     page = client.get("/operator")
     assert page.status_code == 200
     at_risk = page.text.split('id="at-risk"')[1].split('id="parcels"')[0]
     assert at_risk.index("RMA/3/SR/2026") < at_risk.index("RMA/2/SR/2026")
-    assert "RMA/1/SR/2026" not in at_risk
-    counts = dict(re.findall(r'data-status="(\w+)"><a[^>]*><span class="number">(\d+)', page.text))
-    assert counts["received"] == "1" and counts["submitted"] == "1" and counts["closed"] == "0"
+    assert "RMA/1/SR/2026" not in at_risk and "RMA/4/SR/2026" not in at_risk
+    # The numbers are those of all claims (the counts endpoint), not of the claims listed.
+    shown = shown_counts(page.text)
+    assert shown["received"] == "1" and shown["closed"] == "120" and shown["cancelled"] == "0"
+    # Two list calls (open claims, the newest ended ones) and no call per claim.
+    to_claims = [r for r in apis.requests if r.url.port == CLAIMS]
+    assert sorted(r.url.path for r in to_claims) == [
+        "/api/operator/claims",
+        "/api/operator/claims",
+        "/api/operator/claims/counts",
+        "/api/operator/parcels/unidentified",
+    ]
+    lists = {
+        (
+            tuple(r.url.params.get_list("status")),
+            r.url.params["limit"],
+            r.url.params["oldest_first"],
+        )
+        for r in to_claims
+        if r.url.path == "/api/operator/claims"
+    }
+    # Open claims waiting longest first (their deadlines come first), the newest ended ones.
+    assert lists == {
+        (
+            ("submitted", "received", "in_inspection", "awaiting_customer", "decided"),
+            "500",
+            "true",
+        ),
+        (("shipped_back", "refunded", "closed", "cancelled"), "50", "false"),
+    }
+
+
+def test_dashboard_says_when_a_group_lists_fewer_claims_than_it_has(
+    client: TestClient, apis: FakeApis
+) -> None:
+    today = date.today()
+    claims = [
+        listed_claim("1", "submitted", today + timedelta(days=10)),
+        listed_claim("2", "received", today + timedelta(days=10)),
+        listed_claim("3", "received", today + timedelta(days=12)),
+        listed_claim("4", "closed", None),
+    ]
+    counts = dict.fromkeys(LIFECYCLE, 0) | {
+        "submitted": 1,
+        "received": 3,
+        "closed": 75,
+        "cancelled": 4,
+    }
+    serve_dashboard(apis, claims, counts)
+    client.cookies.set("rma_operator", "jwt")
+    page = client.get("/operator")
+    assert page.status_code == 200
+    assert "Pokazano 2 najdłużej czekających z 3." in group_section(page.text, "received")
+    assert "Pokazano 1 najnowszych z 75." in group_section(page.text, "closed")
+    # None of the cancelled ones is among the newest ended claims: the group still says so.
+    assert "Pokazano 0 najnowszych z 4." in group_section(page.text, "cancelled")
+    assert "Pokazano" not in group_section(page.text, "submitted")
+    assert 'id="group-in_inspection"' not in page.text
+    assert "Nie ma jeszcze żadnych zgłoszeń." not in page.text
+
+
+def test_dashboard_without_claims_says_so(client: TestClient, apis: FakeApis) -> None:
+    serve_dashboard(apis, [], dict.fromkeys(LIFECYCLE, 0))
+    client.cookies.set("rma_operator", "jwt")
+    page = client.get("/operator")
+    assert "Nie ma jeszcze żadnych zgłoszeń." in page.text
+    assert set(shown_counts(page.text).values()) == {"0"}
 
 
 def test_event_stream_refuses_without_an_operator_login(client: TestClient) -> None:
