@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, get_args
 
 from shared.errors import BusinessRuleError, Message
 from shared.events import BuyerType, ClaimStatus, ClaimType
@@ -28,6 +28,7 @@ class ClaimedLine:
     category: str
     outlet: bool
     serial_numbers: tuple[str, ...]
+    unit_price: Decimal
 
     @classmethod
     def from_ledger(cls, line: dict[str, Any]) -> ClaimedLine:
@@ -40,6 +41,7 @@ class ClaimedLine:
             category=line["category"],
             outlet=bool(line.get("outlet", False)),
             serial_numbers=tuple(line.get("serial_numbers", ())),
+            unit_price=Decimal(str(line["unit_price"])),
         )
 
     @property
@@ -291,6 +293,36 @@ def check_return_window(received_goods_on: date, today: date) -> None:
             ),
             field="claim_type",
         )
+
+
+def check_claim_type_allowed(
+    claim_type: ClaimType,
+    buyer_type: BuyerType,
+    line: ClaimedLine,
+    received_goods_on: date,
+    today: date,
+) -> None:
+    """Every rule on the type of a claim for this product; raises the first one broken."""
+    check_claim_type(claim_type, buyer_type, line)
+    if claim_type == "return":
+        check_returnable(line.category)
+        check_return_window(received_goods_on, today)
+
+
+def claim_type_options(
+    buyer_type: BuyerType, line: ClaimedLine, received_goods_on: date, today: date
+) -> dict[ClaimType, BusinessRuleError | None]:
+    """Each claim type with the rule that refuses it for this product, or None where allowed
+    (what the claim form offers)."""
+    options: dict[ClaimType, BusinessRuleError | None] = {}
+    for claim_type in get_args(ClaimType):
+        try:
+            check_claim_type_allowed(claim_type, buyer_type, line, received_goods_on, today)
+        except BusinessRuleError as refused:
+            options[claim_type] = refused
+        else:
+            options[claim_type] = None
+    return options
 
 
 # --- attachments -----------------------------------------------------------------------------

@@ -176,26 +176,70 @@ async def _change_status(
 # --- customers -----------------------------------------------------------------------------
 
 
+async def _owned_line(
+    conn: Conn, account_id: UUID, document_type: str, document_number: str, line_no: int
+) -> tuple[asyncpg.Record, domain.ClaimedLine]:
+    """The document linked to the account and its line; refused when either is not there."""
+    document = await repository.find_owned_document(
+        conn, account_id, document_type, document_number.upper()
+    )
+    if document is None:
+        raise PRODUCT_NOT_CLAIMABLE
+    lines = {int(line["line_no"]): line for line in document["lines"]}
+    if line_no not in lines:
+        raise PRODUCT_NOT_CLAIMABLE
+    return document, domain.ClaimedLine.from_ledger(lines[line_no])
+
+
+def _buyer_type(document: asyncpg.Record) -> BuyerType:
+    return "business" if document["account_type"] == "company" else "consumer"
+
+
+@dataclass(frozen=True)
+class ClaimOptions:
+    """What the claim form offers for one product: the claim types (each with the rule that
+    refuses it, or None) and the problems to choose from (empty: a free description will do)."""
+
+    claim_types: dict[ClaimType, BusinessRuleError | None]
+    problems: list[str]
+
+
+async def claim_options(
+    ctx: ClaimsContext, account_id: UUID, document_type: str, document_number: str, line_no: int
+) -> ClaimOptions:
+    async with ctx.pool.acquire() as conn:
+        document, line = await _owned_line(
+            conn, account_id, document_type, document_number, line_no
+        )
+        problems = await repository.product_problems(conn, line.ean)
+    claim_types = domain.claim_type_options(
+        _buyer_type(document),
+        line,
+        document["delivered_on"] or document["issued_on"],
+        ctx.clock().date(),
+    )
+    return ClaimOptions(claim_types, problems)
+
+
 async def create_claim(ctx: ClaimsContext, command: NewClaim, correlation_id: UUID) -> ClaimCreated:
     content_type = domain.attachment_type(command.attachment.content)
     now = ctx.clock()
     async with ctx.pool.acquire() as conn, conn.transaction():
-        document = await repository.find_owned_document(
-            conn, command.account_id, command.document_type, command.document_number.upper()
+        document, line = await _owned_line(
+            conn,
+            command.account_id,
+            command.document_type,
+            command.document_number,
+            command.line_no,
         )
-        if document is None:
-            raise PRODUCT_NOT_CLAIMABLE
-        lines = {int(line["line_no"]): line for line in document["lines"]}
-        if command.line_no not in lines:
-            raise PRODUCT_NOT_CLAIMABLE
-        line = domain.ClaimedLine.from_ledger(lines[command.line_no])
-        buyer_type: BuyerType = "business" if document["account_type"] == "company" else "consumer"
-        domain.check_claim_type(command.claim_type, buyer_type, line)
-        if command.claim_type == "return":
-            domain.check_returnable(line.category)
-            domain.check_return_window(
-                document["delivered_on"] or document["issued_on"], now.date()
-            )
+        buyer_type = _buyer_type(document)
+        domain.check_claim_type_allowed(
+            command.claim_type,
+            buyer_type,
+            line,
+            document["delivered_on"] or document["issued_on"],
+            now.date(),
+        )
         serial = domain.check_serial_number(line, command.serial_number)
         problem = domain.check_problem(
             await repository.product_problems(conn, line.ean), command.problem_code
@@ -236,7 +280,7 @@ async def create_claim(ctx: ClaimsContext, command: NewClaim, correlation_id: UU
                 "line_no": command.line_no,
                 "product": product.model_dump(mode="json"),
                 "serial_number": serial,
-                "unit_price": Decimal(str(lines[command.line_no]["unit_price"])),
+                "unit_price": line.unit_price,
                 "created_at": now,
                 "updated_at": now,
                 **details,

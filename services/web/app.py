@@ -432,16 +432,34 @@ def build_app(
             )
         return products
 
-    async def problems_of(request: Request, ean: str) -> list[str]:
+    async def options_of(
+        request: Request, token: str, product: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        """The chosen product's claim types (allowed or not, and why) and problem list. Without
+        a product, or when the claims service cannot say, every type is offered: saving checks."""
+        unknown: dict[str, Any] = {"claim_types": views.claim_type_choices(None), "problems": []}
+        if product is None:
+            return unknown
         try:
-            product = await backend(request).call(
-                "warranty", "GET", f"/api/products/{quote(ean, safe='')}"
+            options: dict[str, Any] = await backend(request).call(
+                "claims",
+                "GET",
+                "/api/claim-options",
+                token=token,
+                params={
+                    "document_type": product["document_type"],
+                    "document_number": product["document_number"],
+                    "line_no": str(product["line_no"]),
+                },
             )
         except Unauthorized:
             raise
         except ApiError:
-            return []  # not in the catalogue: no list to choose from
-        return [str(problem) for problem in product.get("problems") or []]
+            return unknown
+        return {
+            "claim_types": views.claim_type_choices(options.get("claim_types")),
+            "problems": [str(problem) for problem in options.get("problems") or []],
+        }
 
     async def claim_form(
         request: Request,
@@ -456,16 +474,15 @@ def build_app(
         if chosen is None and len(products) == 1:
             chosen = products[0]
             values.setdefault("product", chosen["key"])
-        problems = await problems_of(request, chosen["ean"]) if chosen else []
         return render(
             request,
             "claim_new.html",
             status_code=status_code,
             products=products,
-            problems=problems,
             values=values,
             errors=errors,
             serial_check=serial_check,
+            **await options_of(request, token, chosen),
         )
 
     @app.get("/claims/new", response_class=HTMLResponse)
@@ -553,9 +570,18 @@ def build_app(
         except ApiError as error:
             return JSONResponse({"message": error.detail}, status_code=error.status_code)
 
-    @app.get("/products/{ean}/problems")
-    async def product_problems(request: Request, ean: str) -> JSONResponse:
-        return JSONResponse({"problems": await problems_of(request, ean)})
+    @app.get("/claims/options")
+    async def claim_options(request: Request, product: str = "") -> JSONResponse:
+        """The claim form's script asks this when the customer picks another product."""
+        token = request.cookies.get(CUSTOMER_COOKIE)
+        if not token:
+            return JSONResponse({"message": "Zaloguj się ponownie."}, status_code=401)
+        try:
+            products = await products_of(request, token)
+            chosen = next((p for p in products if p["key"] == product), None)
+            return JSONResponse(await options_of(request, token, chosen))
+        except Unauthorized:
+            return JSONResponse({"message": "Zaloguj się ponownie."}, status_code=401)
 
     @app.get("/claims/{claim_id}", response_class=HTMLResponse)
     async def claim_page(request: Request, claim_id: str) -> HTMLResponse:

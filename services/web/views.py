@@ -93,6 +93,26 @@ def rejection_reasons(claim_type: str) -> dict[str, str]:
     return RETURN_REJECTION_REASONS if claim_type == "return" else COMPLAINT_REJECTION_REASONS
 
 
+def claim_type_choices(options: Iterable[Mapping[str, Any]] | None) -> list[dict[str, Any]]:
+    """The claim form's types: those the claims service allows for the product (with the reason
+    for the others), or all of them while the product is not known."""
+    if options is None:
+        return [
+            {"value": value, "name": name, "allowed": True, "reason": None}
+            for value, name in CLAIM_TYPES.items()
+        ]
+    return [
+        {
+            "value": option["claim_type"],
+            "name": CLAIM_TYPES.get(option["claim_type"], option["claim_type"]),
+            "allowed": bool(option.get("allowed")),
+            "reason": option.get("reason"),
+        }
+        for option in options
+        if option.get("claim_type") in CLAIM_TYPES
+    ]
+
+
 def parse_date(value: Any) -> date | None:
     if isinstance(value, date):
         return value

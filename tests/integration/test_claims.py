@@ -692,3 +692,77 @@ async def test_products_with_a_problem_list_need_one_of_its_problems(claims: Cla
     assert error_code(await customer.file(problem_code="Nie działa")) == "problem_required"
     chosen = await customer.file(problem_code=problems[1])
     assert chosen.status_code == 201, chosen.text
+
+
+async def test_claim_options_say_which_types_a_product_allows_and_its_problems(
+    claims: Claims,
+) -> None:
+    ean = "5901234123488"
+    problems = ("Nie włącza się", "Bateria nie ładuje się")
+    await claims.send(
+        ProductCatalogued(
+            producer="warranty",
+            key=ean,
+            data=ProductCataloguedData(
+                ean=ean, sku="DJI-Y", name="DJI Y", brand="DJI", category="drone", problems=problems
+            ),
+        )
+    )
+    consumer = await claims.customer_with_document(ean=ean, sold_days_ago=10)
+
+    async def options(customer: Customer, line_no: int, **params: Any) -> httpx.Response:
+        return await claims.client.get(
+            "/api/claim-options",
+            params={
+                "document_type": "PA",
+                "document_number": customer.document_number.lower(),
+                "line_no": line_no,
+                **params,
+            },
+            headers=customer.headers,
+        )
+
+    for _ in range(50):  # until the problem list reaches the claims service
+        drone = (await options(consumer, 1)).json()
+        if drone["problems"]:
+            break
+        await asyncio.sleep(0.2)
+    assert drone["problems"] == list(problems)
+    allowed = {o["claim_type"]: o["allowed"] for o in drone["claim_types"]}
+    assert allowed == {"warranty": True, "non_conformity": True, "return": True, "dji": True}
+
+    band = (await options(consumer, 2)).json()
+    assert band["problems"] == []
+    refused = {o["claim_type"]: o["reason"] for o in band["claim_types"] if not o["allowed"]}
+    assert list(refused) == ["dji"] and "wyłącznie do produktów marki DJI" in refused["dji"]
+
+    company = await claims.customer_with_document(account_type="company")
+    company_types = (await options(company, 1)).json()["claim_types"]
+    assert [o["claim_type"] for o in company_types if o["allowed"]] == ["warranty", "dji"]
+
+    late = await claims.customer_with_document(sold_days_ago=45)
+    late_types = (await options(late, 1)).json()["claim_types"]
+    [late_return] = [o for o in late_types if o["claim_type"] == "return"]
+    assert late_return["allowed"] is False and "30 dni" in late_return["reason"]
+
+    # What the form offers is what filing accepts: the refused type is refused on filing too.
+    assert error_code(await late.file(claim_type="return")) == "return_window_passed"
+
+    # Only products of the customer's own linked documents.
+    not_theirs = await claims.client.get(
+        "/api/claim-options",
+        params={"document_type": "PA", "document_number": consumer.document_number, "line_no": 1},
+        headers=company.headers,
+    )
+    assert (not_theirs.status_code, error_code(not_theirs)) == (
+        422,
+        "product_not_on_linked_document",
+    )
+    no_line = await options(consumer, 9)
+    assert error_code(no_line) == "product_not_on_linked_document"
+    bad_type = await claims.client.get(
+        "/api/claim-options",
+        params={"document_type": "XX", "document_number": "1", "line_no": 1},
+        headers=consumer.headers,
+    )
+    assert bad_type.status_code == 422

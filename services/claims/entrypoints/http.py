@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from services.claims import domain, handlers
 from services.claims.adapters import repository
 from shared.auth import Principal, require_role
-from shared.errors import BusinessRuleError, Message
+from shared.errors import BusinessRuleError, Message, preferred_language
 from shared.events import ClaimType, DecisionKind
 from shared.http import CorrelationId
 from shared.labels import render_label
@@ -188,6 +188,48 @@ async def get_claim(claim_id: UUID, customer: Customer, ctx: Context) -> ClaimPu
         if claim is None:
             raise handlers.CLAIM_NOT_FOUND
         return await _claim_public(conn, claim)
+
+
+class ClaimTypeOption(BaseModel):
+    claim_type: ClaimType
+    allowed: bool
+    reason: str | None = Field(description="Why the type is not allowed for this product")
+
+
+class ClaimOptions(BaseModel):
+    claim_types: list[ClaimTypeOption]
+    problems: list[str] = Field(description="Choose one of these as problem_code, when not empty")
+
+
+@router.get(
+    "/api/claim-options",
+    response_model=ClaimOptions,
+    tags=["claims"],
+    summary="What a claim for a product of a linked document may be: its types and problem list",
+)
+async def claim_options(
+    request: Request,
+    customer: Customer,
+    ctx: Context,
+    document_type: Literal["PA", "FS"],
+    document_number: Annotated[str, Query(min_length=1, max_length=60)],
+    line_no: Annotated[int, Query(ge=1)],
+) -> ClaimOptions:
+    options = await handlers.claim_options(
+        ctx, customer.subject, document_type, document_number, line_no
+    )
+    language = preferred_language(request)
+    return ClaimOptions(
+        claim_types=[
+            ClaimTypeOption(
+                claim_type=claim_type,
+                allowed=refused is None,
+                reason=refused.message.in_language(language) if refused else None,
+            )
+            for claim_type, refused in options.claim_types.items()
+        ],
+        problems=options.problems,
+    )
 
 
 class SerialCheck(BaseModel):

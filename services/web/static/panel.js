@@ -47,23 +47,42 @@
     checkButton.addEventListener("click", function (event) { event.preventDefault(); checkSerial(); });
   }
 
-  // Some products need a problem chosen from their list: show it when the product has one.
+  // The chosen product decides which claim types are open (brand, buyer, return window) and
+  // whether a problem must be picked from its list: ask the server when the product changes.
   var product = document.getElementById("product");
   var problemField = document.getElementById("problem-field");
   var problem = document.getElementById("problem_code");
+  var claimType = document.getElementById("claim_type");
+  var unavailable = document.getElementById("claim-types-unavailable");
+  var showOptions = function (options) {
+    var problems = options.problems || [];
+    while (problem.options.length > 1) problem.remove(1);
+    problems.forEach(function (text) { problem.add(new Option(text, text)); });
+    problemField.hidden = problems.length === 0;
+    problem.required = problems.length > 0;
+
+    var chosen = claimType.value;
+    while (claimType.options.length > 1) claimType.remove(1);
+    unavailable.textContent = "";
+    (options.claim_types || []).forEach(function (choice) {
+      if (choice.allowed) {
+        claimType.add(new Option(choice.name, choice.value, false, choice.value === chosen));
+        return;
+      }
+      var item = document.createElement("li");
+      var name = document.createElement("strong");
+      name.textContent = choice.name;
+      item.appendChild(name);
+      item.appendChild(document.createTextNode(" – niedostępne: " + (choice.reason || "")));
+      unavailable.appendChild(item);
+    });
+  };
   product.addEventListener("change", function () {
-    var option = product.options[product.selectedIndex];
-    var ean = option && option.getAttribute("data-ean");
-    if (!ean) { problemField.hidden = true; problem.value = ""; return; }
-    fetch("/products/" + encodeURIComponent(ean) + "/problems", { credentials: "same-origin" })
-      .then(function (response) { return response.ok ? response.json() : { problems: [] }; })
-      .then(function (body) {
-        var problems = body.problems || [];
-        while (problem.options.length > 1) problem.remove(1);
-        problems.forEach(function (text) { problem.add(new Option(text, text)); });
-        problemField.hidden = problems.length === 0;
-        problem.required = problems.length > 0;
-      })
-      .catch(function () { problemField.hidden = true; });
+    fetch("/claims/options?product=" + encodeURIComponent(product.value), {
+      credentials: "same-origin", headers: { Accept: "application/json" }
+    })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (options) { if (options) showOptions(options); })
+      .catch(function () { /* the form still works: saving checks the claim type */ });
   });
 })();

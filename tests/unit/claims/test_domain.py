@@ -64,3 +64,58 @@ def test_attachment_type_by_content_not_by_name() -> None:
 
 def test_rma_number_format() -> None:
     assert domain.format_rma_number(17, 2026) == "RMA/17/SR/2026"
+
+
+def _line(brand: str, category: str) -> domain.ClaimedLine:
+    return domain.ClaimedLine(
+        line_no=1,
+        ean="6941565967251",
+        sku="SKU-1",
+        name="Produkt",
+        brand=brand,
+        category=category,
+        outlet=False,
+        serial_numbers=(),
+        unit_price=Decimal("999.00"),
+    )
+
+
+def _allowed(options: dict[str, BusinessRuleError | None]) -> set[str]:
+    return {claim_type for claim_type, refused in options.items() if refused is None}
+
+
+def test_claim_type_options_follow_brand_buyer_category_and_return_window() -> None:
+    today = date(2026, 3, 31)
+    recent, old = date(2026, 3, 20), date(2026, 1, 2)
+    drone = _line("DJI", "drone")
+    assert _allowed(domain.claim_type_options("consumer", drone, recent, today)) == {
+        "warranty",
+        "non_conformity",
+        "return",
+        "dji",
+    }
+    scooter = _line("Dualtron", "scooter")
+    options = domain.claim_type_options("consumer", scooter, old, today)
+    assert _allowed(options) == {"warranty", "non_conformity"}
+    assert options["dji"] is not None and options["dji"].code == "claim_type_dji_only"
+    assert options["return"] is not None and options["return"].code == "return_window_passed"
+    business = domain.claim_type_options("business", drone, recent, today)
+    assert _allowed(business) == {"warranty", "dji"}
+    assert business["return"] is not None
+    assert business["return"].code == "claim_type_consumers_only"
+    software = domain.claim_type_options("consumer", _line("Microsoft", "software"), recent, today)
+    assert _allowed(software) == {"warranty", "non_conformity"}
+
+
+def test_the_claim_check_refuses_what_the_options_refuse() -> None:
+    today, received = date(2026, 3, 31), date(2026, 1, 2)
+    scooter = _line("Kaabo", "scooter")
+    for claim_type, refused in domain.claim_type_options(
+        "consumer", scooter, received, today
+    ).items():
+        if refused is None:
+            domain.check_claim_type_allowed(claim_type, "consumer", scooter, received, today)
+            continue
+        with pytest.raises(BusinessRuleError) as error:
+            domain.check_claim_type_allowed(claim_type, "consumer", scooter, received, today)
+        assert error.value.code == refused.code

@@ -40,6 +40,10 @@ class FakeApis:
 
 
 ACCOUNTS, CLAIMS, WARRANTY = 8001, 8002, 8003
+ALL_TYPES_ALLOWED = [
+    {"claim_type": kind, "allowed": True, "reason": None}
+    for kind in ("warranty", "non_conformity", "return", "dji")
+]
 
 
 def reply(status: int, body: Any) -> Handler:
@@ -162,7 +166,12 @@ def test_claim_errors_of_document_fields_show_at_the_product(
         "issued_on": "2025-01-01",
     }
     apis.on("GET", ACCOUNTS, "/api/me/products", reply(200, [product]))
-    apis.on("GET", WARRANTY, "/api/products/6941565967251", reply(200, {"problems": ["Nie lata"]}))
+    apis.on(
+        "GET",
+        CLAIMS,
+        "/api/claim-options",
+        reply(200, {"claim_types": ALL_TYPES_ALLOWED, "problems": ["Nie lata"]}),
+    )
     apis.on(
         "POST",
         CLAIMS,
@@ -199,6 +208,57 @@ def test_claim_errors_of_document_fields_show_at_the_product(
     assert b'name="document_number"' in sent.content and b"%PDF-1.4" in sent.content
 
 
+def test_the_claim_form_offers_only_the_claim_types_the_product_allows(
+    client: TestClient, apis: FakeApis
+) -> None:
+    product = {
+        "document_type": "FS",
+        "document_number": "2025/7",
+        "line_no": 2,
+        "ean": "5901234123464",
+        "name": "Hulajnoga Kaabo Mantis",
+        "brand": "Kaabo",
+        "serial_numbers": [],
+        "issued_on": "2025-01-01",
+    }
+    apis.on("GET", ACCOUNTS, "/api/me/products", reply(200, [product]))
+    refused = "Zgłoszenia typu DJI służą wyłącznie do produktów marki DJI."
+    apis.on(
+        "GET",
+        CLAIMS,
+        "/api/claim-options",
+        reply(
+            200,
+            {
+                "claim_types": [
+                    {"claim_type": "warranty", "allowed": True, "reason": None},
+                    {"claim_type": "dji", "allowed": False, "reason": refused},
+                ],
+                "problems": [],
+            },
+        ),
+    )
+    client.cookies.set("rma_session", "jwt")
+    page = client.get("/claims/new")
+    assert page.status_code == 200
+    assert '<option value="warranty"' in page.text
+    assert '<option value="dji"' not in page.text
+    assert refused in page.text  # why the type is missing, next to the list
+    asked = next(r for r in apis.requests if r.url.path == "/api/claim-options")
+    assert dict(asked.url.params) == {
+        "document_type": "FS",
+        "document_number": "2025/7",
+        "line_no": "2",
+    }
+    assert asked.headers["Authorization"] == "Bearer jwt"
+
+    options = client.get("/claims/options", params={"product": "FS|2025/7|2"}).json()
+    assert [c["value"] for c in options["claim_types"] if c["allowed"]] == ["warranty"]
+    assert options["problems"] == []
+    unknown = client.get("/claims/options", params={"product": "PA|nie-moj|1"}).json()
+    assert len(unknown["claim_types"]) == 4  # no product chosen: every type, saving checks
+
+
 def test_the_serial_check_without_javascript_keeps_the_form(
     client: TestClient, apis: FakeApis
 ) -> None:
@@ -213,7 +273,7 @@ def test_the_serial_check_without_javascript_keeps_the_form(
         "issued_on": "2025-01-01",
     }
     apis.on("GET", ACCOUNTS, "/api/me/products", reply(200, [product]))
-    apis.on("GET", WARRANTY, "/api/products/5901234123457", reply(404, {"detail": "Brak."}))
+    apis.on("GET", CLAIMS, "/api/claim-options", reply(503, {"detail": "Chwilowo niedostępne."}))
     apis.on(
         "GET",
         CLAIMS,
