@@ -61,6 +61,9 @@ DONE_MESSAGES = {
     "answered": "Wysłaliśmy Twoją odpowiedź do serwisu.",
     "decided": "Decyzja została zapisana i wysłana klientowi.",
     "attached": "Przesyłka została przypisana do zgłoszenia.",
+    "cancelled": "Zgłoszenie zostało anulowane.",
+    "password_changed": "Hasło zostało zmienione. Zaloguj się nowym hasłem.",
+    "email_changed": "Adres e-mail został zmieniony. Od teraz logujesz się nowym adresem.",
 }
 
 REGISTER_FIELDS = (
@@ -86,6 +89,9 @@ CLAIM_FIELDS = (
     "customer_reference",
 )
 CLAIM_ALIASES = {"document_type": "product", "document_number": "product", "line_no": "product"}
+NEW_PASSWORD_FIELDS = ("new_password", "new_password_repeat")
+EMAIL_CHANGE_FIELDS = ("new_email", "password")
+SECRET_FIELDS = frozenset({"password", "password_repeat", *NEW_PASSWORD_FIELDS})
 DECISION_FIELDS = (
     "decision",
     "justification",
@@ -367,6 +373,127 @@ def build_app(
         response.delete_cookie(OPERATOR_COOKIE)
         return response
 
+    # --- the account: lost password, activation link, email address -------------------------
+
+    async def email_request(request: Request, page: str, path: str) -> HTMLResponse:
+        """A form with one email field whose API always answers alike (no account enumeration)."""
+        form = await request.form()
+        values = _text_values(form, ("email",))
+        errors = views.FormErrors(("email",))
+        try:
+            answer = await backend(request).call("accounts", "POST", path, json=values)
+        except ApiError as error:
+            if error.status_code >= 500:
+                raise
+            errors.merge(error)
+            return render(request, page, status_code=422, values=values, errors=errors)
+        return render(request, page, sent=answer["message"], values=values)
+
+    @app.get("/password-reset", response_class=HTMLResponse)
+    async def password_reset_page(request: Request) -> HTMLResponse:
+        return render(request, "password_reset.html")
+
+    @app.post("/password-reset", response_class=HTMLResponse)
+    async def password_reset(request: Request) -> HTMLResponse:
+        return await email_request(request, "password_reset.html", "/api/auth/password-reset")
+
+    @app.get("/activation/resend", response_class=HTMLResponse)
+    async def resend_activation_page(request: Request) -> HTMLResponse:
+        return render(request, "activation_resend.html")
+
+    @app.post("/activation/resend", response_class=HTMLResponse)
+    async def resend_activation(request: Request) -> HTMLResponse:
+        return await email_request(
+            request, "activation_resend.html", "/api/accounts/activation/resend"
+        )
+
+    @app.get("/reset-password", response_class=HTMLResponse)
+    async def new_password_page(request: Request, token: str = "") -> HTMLResponse:
+        # The emailed link opens this form; the token is spent only when the form is sent.
+        return render(request, "new_password.html", token=token)
+
+    @app.post("/reset-password", response_class=HTMLResponse)
+    async def new_password(request: Request) -> Response:
+        form = await request.form()
+        values = _text_values(form, ("token", *NEW_PASSWORD_FIELDS))
+        token = values.pop("token", "")
+        errors = views.FormErrors(NEW_PASSWORD_FIELDS)
+        if values.get("new_password") != values.get("new_password_repeat"):
+            errors.add("new_password_repeat", "Hasła nie są takie same.")
+        if not errors:
+            try:
+                await backend(request).call(
+                    "accounts",
+                    "POST",
+                    "/api/auth/password-reset/confirm",
+                    json={"token": token, "new_password": values.get("new_password", "")},
+                )
+            except ApiError as error:
+                if error.status_code >= 500:
+                    raise
+                errors.merge(error)
+            else:
+                return RedirectResponse("/login?done=password_changed", status_code=303)
+        return render(request, "new_password.html", status_code=422, token=token, errors=errors)
+
+    @app.get("/account", response_class=HTMLResponse)
+    async def account_page(request: Request) -> HTMLResponse:
+        token = customer_token(request)
+        profile = await backend(request).call("accounts", "GET", "/api/me", token=token)
+        return render(request, "account.html", profile=profile)
+
+    @app.post("/account/email", response_class=HTMLResponse)
+    async def change_email(request: Request) -> HTMLResponse:
+        token = customer_token(request)
+        form = await request.form()
+        values = _text_values(form, EMAIL_CHANGE_FIELDS)
+        errors = views.FormErrors(EMAIL_CHANGE_FIELDS)
+        sent = None
+        try:
+            answer = await backend(request).call(
+                "accounts", "POST", "/api/me/email", token=token, json=values
+            )
+            sent = answer["message"]
+        except Unauthorized:
+            raise
+        except ApiError as error:
+            if error.status_code >= 500:
+                raise
+            errors.merge(error)
+        profile = await backend(request).call("accounts", "GET", "/api/me", token=token)
+        values.pop("password", None)
+        return render(
+            request,
+            "account.html",
+            status_code=422 if errors else 200,
+            profile=profile,
+            values=values,
+            errors=errors,
+            sent=sent,
+        )
+
+    @app.get("/confirm-email", response_class=HTMLResponse)
+    async def confirm_email_page(request: Request, token: str = "") -> HTMLResponse:
+        return render(request, "confirm_email.html", token=token)
+
+    @app.post("/confirm-email", response_class=HTMLResponse)
+    async def confirm_email(request: Request) -> Response:
+        form = await request.form()
+        token = str(form.get("token") or "")
+        try:
+            await backend(request).call(
+                "accounts", "POST", "/api/me/email/confirm", json={"token": token}
+            )
+        except ApiError as error:
+            if error.status_code >= 500:
+                raise
+            message = error.errors[0].message if error.errors else error.detail
+            return render(
+                request, "confirm_email.html", status_code=400, token=token, failure=message
+            )
+        target = "/account" if request.cookies.get(CUSTOMER_COOKIE) else "/login"
+        return RedirectResponse(f"{target}?done=email_changed", status_code=303)
+
     # --- the customer's home page ----------------------------------------------------------
 
     async def home_context(request: Request, token: str, q: str, ean: str) -> dict[str, Any]:
@@ -626,6 +753,25 @@ def build_app(
             )
         done = "accepted" if accept else "refused"
         return RedirectResponse(f"/claims/{claim_id}?done={done}", status_code=303)
+
+    @app.post("/claims/{claim_id}/cancel", response_class=HTMLResponse)
+    async def cancel_claim(request: Request, claim_id: str) -> Response:
+        token = customer_token(request)
+        path = f"/api/claims/{quote(claim_id, safe='')}"
+        try:
+            await backend(request).call("claims", "POST", f"{path}/cancel", token=token)
+        except Unauthorized:
+            raise
+        except ApiError as error:
+            if error.status_code >= 500 or error.status_code == 404:
+                raise
+            claim = await backend(request).call("claims", "GET", path, token=token)
+            errors = views.FormErrors()
+            errors.merge(error)
+            return render(
+                request, "claim.html", status_code=409, errors=errors, **claim_context(claim)
+            )
+        return RedirectResponse(f"/claims/{claim_id}?done=cancelled", status_code=303)
 
     @app.post("/claims/{claim_id}/answer", response_class=HTMLResponse)
     async def answer_request(request: Request, claim_id: str) -> Response:
@@ -966,5 +1112,5 @@ def _text_values(form: FormData, names: tuple[str, ...]) -> dict[str, str]:
     for name in names:
         value = form.get(name)
         if isinstance(value, str):
-            values[name] = value.strip() if name not in ("password", "password_repeat") else value
+            values[name] = value if name in SECRET_FIELDS else value.strip()
     return values

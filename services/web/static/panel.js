@@ -14,6 +14,13 @@
     sync();
   }
 
+  // Forms that cannot be undone (cancelling a claim) ask once more.
+  document.querySelectorAll("form[data-confirm]").forEach(function (confirmed) {
+    confirmed.addEventListener("submit", function (event) {
+      if (!window.confirm(confirmed.getAttribute("data-confirm"))) event.preventDefault();
+    });
+  });
+
   var form = document.getElementById("claim-form");
   if (!form) return;
 

@@ -473,3 +473,198 @@ def test_the_customer_answers_a_request_for_information(client: TestClient, apis
     assert page.status_code == 422
     assert field_error(page.text, "message") == "Za krótko."
     assert ">x</textarea>" in page.text
+
+
+def test_lost_password_form_keeps_the_address_and_shows_the_api_answer(
+    client: TestClient, apis: FakeApis
+) -> None:
+    apis.on(
+        "POST",
+        ACCOUNTS,
+        "/api/auth/password-reset",
+        lambda request: (
+            httpx.Response(202, json={"message": "Jeśli konto istnieje, wysłaliśmy link."})
+            if "@" in json.loads(request.content)["email"]
+            else httpx.Response(
+                422,
+                json={
+                    "detail": "x",
+                    "errors": [{"field": "email", "code": "value_error", "message": "Zły."}],
+                },
+            )
+        ),
+    )
+    wrong = client.post("/password-reset", data={"email": " jan-bez-malpy "})
+    assert wrong.status_code == 422
+    assert field_error(wrong.text, "email").startswith("Podaj poprawny adres e-mail")
+    assert 'value="jan-bez-malpy"' in wrong.text
+    sent = client.post("/password-reset", data={"email": "jan@example.com"})
+    assert sent.status_code == 200
+    assert "Jeśli konto istnieje, wysłaliśmy link." in sent.text
+    assert json.loads(apis.requests[-1].content) == {"email": "jan@example.com"}
+
+
+def test_activation_link_is_sent_again_from_its_own_form(
+    client: TestClient, apis: FakeApis
+) -> None:
+    apis.on(
+        "POST",
+        ACCOUNTS,
+        "/api/accounts/activation/resend",
+        reply(202, {"message": "Jeśli konto czeka na aktywację, wysłaliśmy nowy link."}),
+    )
+    page = client.post("/activation/resend", data={"email": "jan@example.com"})
+    assert "wysłaliśmy nowy link" in page.text
+    assert apis.requests[-1].url.path == "/api/accounts/activation/resend"
+    assert "/activation/resend" in client.get("/login").text  # reachable from the login page
+
+
+def test_new_password_checks_the_repeat_then_spends_the_token(
+    client: TestClient, apis: FakeApis
+) -> None:
+    assert (
+        'name="token" value="tok-123456789"'
+        in client.get("/reset-password", params={"token": "tok-123456789"}).text
+    )
+    mismatch = client.post(
+        "/reset-password",
+        data={
+            "token": "tok-123456789",
+            "new_password": "Nowe-Haslo-1",
+            "new_password_repeat": "Inne-Haslo-1",
+        },
+    )
+    assert mismatch.status_code == 422
+    assert field_error(mismatch.text, "new_password_repeat") == "Hasła nie są takie same."
+    assert apis.requests == [] and "Nowe-Haslo-1" not in mismatch.text
+
+    used = "Link do zmiany hasła jest nieprawidłowy, wygasł lub został już użyty. Poproś o nowy."
+    apis.on(
+        "POST",
+        ACCOUNTS,
+        "/api/auth/password-reset/confirm",
+        lambda request: (
+            httpx.Response(200, json={"message": "Hasło zostało zmienione."})
+            if json.loads(request.content)["token"] == "tok-123456789"
+            else httpx.Response(
+                400,
+                json={"detail": used, "errors": [{"field": "token", "code": "x", "message": used}]},
+            )
+        ),
+    )
+    form = {"new_password": "Nowe-Haslo-1", "new_password_repeat": "Nowe-Haslo-1"}
+    spent = client.post("/reset-password", data={"token": "tok-spent-0000", **form})
+    assert spent.status_code == 422 and used in spent.text
+    assert 'href="/password-reset"' in spent.text  # a way to ask for a new link
+    done = client.post(
+        "/reset-password", data={"token": "tok-123456789", **form}, follow_redirects=False
+    )
+    assert (done.status_code, done.headers["location"]) == (303, "/login?done=password_changed")
+    assert json.loads(apis.requests[-1].content) == {
+        "token": "tok-123456789",
+        "new_password": "Nowe-Haslo-1",
+    }
+    assert "Hasło zostało zmienione" in client.get("/login?done=password_changed").text
+
+
+PROFILE = {
+    "account_id": "0b7c0d3e-8a46-4d55-9d3e-2f4c9a1b2c3d",
+    "account_type": "private",
+    "full_name": "Jan Kowalski",
+    "email": "jan@example.com",
+    "language": "pl",
+    "vat_country": None,
+    "tax_id": None,
+    "documents": [],
+}
+
+
+def test_email_change_shows_a_wrong_password_at_its_field_and_keeps_the_new_address(
+    client: TestClient, apis: FakeApis
+) -> None:
+    apis.on("GET", ACCOUNTS, "/api/me", reply(200, PROFILE))
+    wrong = "Hasło jest nieprawidłowe."
+    apis.on(
+        "POST",
+        ACCOUNTS,
+        "/api/me/email",
+        lambda request: (
+            httpx.Response(202, json={"message": "Wysłaliśmy link na nowy adres."})
+            if json.loads(request.content)["password"] == "Tajne-Haslo-123"
+            else httpx.Response(
+                403,
+                json={
+                    "detail": wrong,
+                    "errors": [{"field": "password", "code": "x", "message": wrong}],
+                },
+            )
+        ),
+    )
+    client.cookies.set("rma_session", "jwt")
+    assert "jan@example.com" in client.get("/account").text
+    refused = client.post(
+        "/account/email", data={"new_email": "nowy@example.com", "password": "zle"}
+    )
+    assert refused.status_code == 422
+    assert field_error(refused.text, "password") == wrong
+    assert 'value="nowy@example.com"' in refused.text
+    accepted = client.post(
+        "/account/email", data={"new_email": "nowy@example.com", "password": "Tajne-Haslo-123"}
+    )
+    assert accepted.status_code == 200 and "Wysłaliśmy link na nowy adres." in accepted.text
+    assert "Tajne-Haslo-123" not in accepted.text
+    assert apis.requests[-2].headers["authorization"] == "Bearer jwt"
+
+
+def test_the_emailed_confirmation_changes_the_address_on_the_button_only(
+    client: TestClient, apis: FakeApis
+) -> None:
+    apis.on("POST", ACCOUNTS, "/api/me/email/confirm", reply(200, {"message": "Adres zmieniony."}))
+    opened = client.get("/confirm-email", params={"token": "tok-abcdefghij"})
+    assert 'value="tok-abcdefghij"' in opened.text and apis.requests == []
+    done = client.post("/confirm-email", data={"token": "tok-abcdefghij"}, follow_redirects=False)
+    assert (done.status_code, done.headers["location"]) == (303, "/login?done=email_changed")
+    assert json.loads(apis.requests[-1].content) == {"token": "tok-abcdefghij"}
+
+
+def test_a_claim_is_cancelled_from_its_page_and_a_refusal_is_shown(
+    client: TestClient, apis: FakeApis
+) -> None:
+    claim = {
+        "claim_id": CLAIM_ID,
+        "rma_number": "RMA/7/SR/2026",
+        "status": "received",
+        "status_name": "przyjęte",
+        "claim_type": "warranty",
+        "product": {"name": "DJI Mini 4 Pro", "brand": "DJI", "ean": "6941565967251"},
+        "serial_number": None,
+        "customer_reference": None,
+        "created_at": "2026-01-01T10:00:00Z",
+        "document_type": "PA",
+        "document_number": "2026/1",
+        "problem_description": "Nie lata.",
+        "problem_code": None,
+        "tracking_number": None,
+        "package_contents": "Dron",
+        "assessment": None,
+        "deadlines": [],
+        "decision": None,
+        "timeline": [],
+    }
+    late = "Zgłoszenia nie można już anulować: serwis odebrał przesyłkę."
+    apis.on("GET", CLAIMS, f"/api/claims/{CLAIM_ID}", reply(200, claim))
+    apis.on(
+        "POST",
+        CLAIMS,
+        f"/api/claims/{CLAIM_ID}/cancel",
+        reply(409, {"detail": late, "errors": [{"field": None, "code": "x", "message": late}]}),
+    )
+    client.cookies.set("rma_session", "jwt")
+    refused = client.post(f"/claims/{CLAIM_ID}/cancel")
+    assert refused.status_code == 409 and late in refused.text
+    apis.on("POST", CLAIMS, f"/api/claims/{CLAIM_ID}/cancel", reply(200, {"status": "cancelled"}))
+    done = client.post(f"/claims/{CLAIM_ID}/cancel", follow_redirects=False)
+    assert done.headers["location"] == f"/claims/{CLAIM_ID}?done=cancelled"
+    shown = client.get(f"/claims/{CLAIM_ID}?done=cancelled").text
+    assert "Zgłoszenie zostało anulowane." in shown
+    assert 'id="cancel-claim"' not in shown  # only a claim awaiting its parcel can be cancelled
