@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 from uuid import UUID
 
 from services.notifications import wording
@@ -16,6 +16,7 @@ from shared.events import (
     ClaimCreated,
     ClaimDecided,
     ClaimedProduct,
+    ClaimStatus,
     ClaimStatusChanged,
     DocumentLinked,
     EmailChangeRequested,
@@ -25,6 +26,10 @@ from shared.events import (
     WarrantyAssessed,
 )
 from shared.labels import SERVICE_ADDRESS
+
+# Status changes that the claims service also announces with a dedicated event (ParcelReceived,
+# ClaimDecided), published in the same transaction.
+STATUSES_TOLD_BY_THEIR_OWN_EVENT: Final[frozenset[ClaimStatus]] = frozenset({"received", "decided"})
 
 
 @dataclass(frozen=True)
@@ -204,6 +209,8 @@ def draft_for(event: Event) -> EmailDraft | None:
                 claim_id=data.claim_id,
                 rma_number=data.rma_number,
             )
+        case ClaimStatusChanged(data=data) if data.to_status in STATUSES_TOLD_BY_THEIR_OWN_EVENT:
+            return None  # one email per change: the dedicated event's, which tells more
         case ClaimStatusChanged(data=data):
             return EmailDraft(
                 "claim_status_changed",

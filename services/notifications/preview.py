@@ -2,7 +2,7 @@
 
 Writes OUT_DIR/<lang>/<template>.html and .txt (subject first) for a sample of each event type,
 the attachments those emails carry (the parcel label PDF), and for the status-change and decision
-emails one more pair per status and per decision: <template>-<status or decision>.html/.txt.
+emails one more pair per emailed status and per decision: <template>-<status or decision>.html/.txt.
 The samples are built from the event contracts; sealed links are replaced by example links, so
 no key is needed.
 """
@@ -272,7 +272,7 @@ def decided(language: Language, decision: DecisionKind) -> ClaimDecided:
 
 
 def samples(language: Language) -> list[tuple[str, Event]]:
-    """(file name stem, event): one per event type, then one per status and per decision."""
+    """(file name stem, event): one per event type, then one per emailed status and per decision."""
     named: list[tuple[str, Event]] = []
     for event in (
         *_account_events(language),
@@ -288,6 +288,7 @@ def samples(language: Language) -> list[tuple[str, Event]]:
     named += [
         (f"claim_status_changed-{status}", status_changed(language, status))
         for status in get_args(ClaimStatus)
+        if status not in domain.STATUSES_TOLD_BY_THEIR_OWN_EVENT
     ]
     named += [
         (f"claim_decided-{decision}", decided(language, decision))

@@ -48,16 +48,15 @@ STATUSES: Final = {
     },
 }
 
+# Not for "received" and "decided": their emails come from ParcelReceived and ClaimDecided.
 STATUS_NEXT_STEPS: Final = {
     "pl": {
         "submitted": "oznacz paczkę numerem {rma} i wyślij ją na adres: {address}.",
-        "received": "nic nie musisz robić; o wyniku diagnozy poinformujemy Cię e-mailem.",
         "in_inspection": "nic nie musisz robić; o decyzji poinformujemy Cię e-mailem.",
         "awaiting_customer": (
             "odpowiedz na naszą prośbę w panelu serwisowym, podając numer {rma}; "
             "do tego czasu zgłoszenie czeka."
         ),
-        "decided": "zapoznaj się z decyzją, którą wysłaliśmy w osobnej wiadomości.",
         "shipped_back": "odbierz przesyłkę od kuriera; możesz ją śledzić po numerze przesyłki.",
         "refunded": "sprawdź rachunek: pieniądze wracają tą samą drogą, którą zapłaciłeś.",
         "closed": "nic więcej nie musisz robić. Dziękujemy!",
@@ -65,12 +64,10 @@ STATUS_NEXT_STEPS: Final = {
     },
     "en": {
         "submitted": "mark the parcel with {rma} and send it to: {address}.",
-        "received": "nothing to do; we will email you the result of the inspection.",
         "in_inspection": "nothing to do; we will email you our decision.",
         "awaiting_customer": (
             "answer our request in the service panel, quoting {rma}; the claim waits until then."
         ),
-        "decided": "read the decision we sent in a separate message.",
         "shipped_back": "collect the parcel from the courier; track it with its tracking number.",
         "refunded": "check your account: the money returns the way you paid.",
         "closed": "nothing more to do. Thank you!",

@@ -1,6 +1,7 @@
 """Notifications against the real Kafka, PostgreSQL and SMTP server (the mailbox): each claim event
 becomes exactly one email, even when redelivered or when the SMTP server refuses for a while; a
-malformed event goes to the dead-letter topic; the new claim's email carries the parcel label."""
+status change that has its own event (a parcel's receipt) is emailed once, not twice; a malformed
+event goes to the dead-letter topic; the new claim's email carries the parcel label."""
 
 from __future__ import annotations
 
@@ -218,6 +219,52 @@ async def test_redelivered_event_sends_one_email(
     assert len(rows) == 1
 
 
+async def test_receipt_is_emailed_once_and_the_next_status_change_too(
+    notifications: Notifications, mailbox: Mailbox
+) -> None:
+    address, claim_id = recipient(), uuid.uuid4()
+    # As the claims service announces a receipt (ParcelReceived, then the status change), then
+    # the inspection; the claim's key puts them on one partition, consumed in this order.
+    parcel = for_customer(preview.parcel_received("pl"), address, claim_id=claim_id)
+    received = for_customer(
+        preview.status_changed("pl", "received"),
+        address,
+        claim_id=claim_id,
+        from_status="submitted",
+    )
+    inspection = for_customer(
+        preview.status_changed("pl", "in_inspection"),
+        address,
+        claim_id=claim_id,
+        from_status="received",
+    )
+    events = [e.model_copy(update={"key": str(claim_id)}) for e in (parcel, received, inspection)]
+    for event in events:
+        await send(notifications.stack, event)
+
+    [receipt_email] = await emails_for(mailbox, address, parcel)
+    # The last event's email: once it is here, the status change to received was handled too.
+    [inspection_email] = await emails_for(mailbox, address, inspection)
+    assert await settled_count(mailbox, address, inspection) == 1
+    assert receipt_email["subject"] == f"Zgłoszenie {RMA}: przesyłka dotarła do serwisu"
+    assert inspection_email["subject"] == f"Zgłoszenie {RMA}: w diagnozie"
+    mailed = sorted(m["message_id"] for m in await mailbox.messages(address))
+    assert mailed == sorted([receipt_email["message_id"], inspection_email["message_id"]])
+
+    # All three are handled (no redelivery, no dead letter); the status change left no email.
+    handled = await notifications.fetch(
+        "SELECT event_id, event_type FROM inbox WHERE consumer = 'notifications' "
+        "AND event_id = ANY($1::uuid[])",
+        [event.event_id for event in events],
+    )
+    assert {(row["event_id"], row["event_type"]) for row in handled} == {
+        (event.event_id, event.type) for event in events
+    }
+    assert not await notifications.fetch(
+        "SELECT 1 FROM emails WHERE event_id = $1", received.event_id
+    )
+
+
 async def test_refusing_smtp_server_then_recovering_delivers_once(
     notifications: Notifications, mailbox: Mailbox
 ) -> None:
@@ -247,7 +294,7 @@ async def test_malformed_claim_event_is_dead_lettered_and_the_next_one_emailed(
         f'{{"event_id": "{uuid.uuid4()}", "type": "ClaimCreated", "producer": "claims", '
         f'"key": "{key}", "data": {{"rma_number": "{marker}"}}}}'
     ).encode()
-    good = for_customer(preview.status_changed("pl", "received"), address)
+    good = for_customer(preview.status_changed("pl", "in_inspection"), address)
     good = good.model_copy(update={"key": key})
     async with TopicProbe(stack.kafka_bootstrap, topics.DEAD_LETTER) as dead_letters:
         await produce(stack.kafka_bootstrap, topics.CLAIMS, bad, key=key.encode())
@@ -259,7 +306,7 @@ async def test_malformed_claim_event_is_dead_lettered_and_the_next_one_emailed(
     assert headers["dead_letter_source_topic"] == topics.CLAIMS.encode()
     assert letter["data"]["rma_number"] == marker
     [message] = await emails_for(mailbox, address, good)
-    assert "przesyłka dotarła do serwisu" in message["subject"]
+    assert "w diagnozie" in message["subject"]
 
 
 async def test_new_claim_email_carries_the_label_with_the_customers_name(

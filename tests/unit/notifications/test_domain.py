@@ -139,7 +139,10 @@ def test_events_customers_are_not_told_about_give_no_email() -> None:
     assert domain.draft_for(at_registration) is None  # the registration email said so
 
 
-@pytest.mark.parametrize("status", get_args(ClaimStatus))
+EMAILED_STATUSES = set(get_args(ClaimStatus)) - domain.STATUSES_TOLD_BY_THEIR_OWN_EVENT
+
+
+@pytest.mark.parametrize("status", sorted(EMAILED_STATUSES))
 def test_each_status_in_the_customers_words_with_its_next_step(status: str) -> None:
     event = preview.status_changed("pl", status)  # type: ignore[arg-type]
     draft = domain.draft_for(event)
@@ -147,6 +150,23 @@ def test_each_status_in_the_customers_words_with_its_next_step(status: str) -> N
     assert draft.context["status_text"] == wording.STATUSES["pl"][status]
     assert draft.context["status_text"] != status
     assert "{" not in draft.context["next_step"]  # placeholders filled in
+
+
+@pytest.mark.parametrize("language", get_args(Language))
+@pytest.mark.parametrize("status", ["received", "decided"])
+def test_status_change_with_its_own_event_drafts_no_second_email(
+    language: Language, status: ClaimStatus
+) -> None:
+    # ParcelReceived and ClaimDecided, published with these changes, are the customer's email.
+    assert domain.draft_for(preview.status_changed(language, status)) is None
+
+
+def test_status_change_without_its_own_event_drafts_one_email() -> None:
+    draft = domain.draft_for(preview.status_changed("pl", "in_inspection"))
+    assert draft is not None
+    assert draft.template == "claim_status_changed"
+    assert (draft.recipient, draft.language) == (preview.EMAIL, "pl")
+    assert draft.context["status_text"] == "w diagnozie"
 
 
 def test_brief_wording_of_statuses() -> None:
@@ -159,7 +179,7 @@ def test_brief_wording_of_statuses() -> None:
 def test_wording_tables_cover_every_code_in_both_languages() -> None:
     codes = {
         "STATUSES": set(get_args(ClaimStatus)),
-        "STATUS_NEXT_STEPS": set(get_args(ClaimStatus)),
+        "STATUS_NEXT_STEPS": EMAILED_STATUSES,
         "DECISIONS": set(get_args(DecisionKind)),
         "DECISION_NEXT_STEPS": set(get_args(DecisionKind)),
         "AMOUNT_LABELS": set(get_args(DecisionKind)),
