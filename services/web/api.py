@@ -120,10 +120,11 @@ class Backend:
         except httpx.HTTPError as error:
             log.warning("api_unreachable", service=service, path=path, error=str(error))
             raise ApiError(503, UNAVAILABLE) from None
-        if response.status_code == 401:
-            raise Unauthorized(401, ApiError.from_response(response).detail)
         if response.status_code >= 400:
             refused = ApiError.from_response(response)
+            if response.status_code == 401:
+                # Kept with its field errors: a wrong password belongs next to the password.
+                raise Unauthorized(refused.status_code, refused.detail, refused.errors)
             log.info("api_refused", service=service, path=path, status=response.status_code)
             raise refused
         return response

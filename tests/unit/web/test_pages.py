@@ -143,6 +143,24 @@ def test_login_keeps_the_token_in_an_httponly_lax_cookie_and_forwards_it(
     assert apis.requests[-1].headers["authorization"] == "Bearer jwt-123"
 
 
+def test_a_wrong_password_is_shown_at_the_password_and_the_address_kept(
+    client: TestClient, apis: FakeApis
+) -> None:
+    wrong = "Nieprawidłowy e-mail lub hasło."
+    apis.on(
+        "POST",
+        ACCOUNTS,
+        "/api/auth/login",
+        reply(
+            401, {"detail": wrong, "errors": [{"field": "password", "code": "x", "message": wrong}]}
+        ),
+    )
+    page = client.post("/login", data={"email": "jan@example.com", "password": "zle-haslo"})
+    assert page.status_code == 401
+    assert field_error(page.text, "password") == wrong
+    assert 'value="jan@example.com"' in page.text and "zle-haslo" not in page.text
+
+
 def test_an_expired_token_sends_the_user_to_login(client: TestClient, apis: FakeApis) -> None:
     apis.on("GET", ACCOUNTS, "/api/me", reply(401, {"detail": "Zaloguj się."}))
     apis.on("GET", CLAIMS, "/api/claims", reply(401, {"detail": "Zaloguj się."}))
