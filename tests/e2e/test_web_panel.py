@@ -70,7 +70,7 @@ def gtin13(first12: str) -> str:
     return first12 + str((10 - total % 10) % 10)
 
 
-def sale(number: str, line: SaleLine, sold_on: date) -> SaleRecorded:
+def sale(number: str, *lines: SaleLine, sold_on: date) -> SaleRecorded:
     return SaleRecorded(
         producer="erp",
         key=f"PA/{number}",
@@ -79,9 +79,23 @@ def sale(number: str, line: SaleLine, sold_on: date) -> SaleRecorded:
             document_number=number,
             issued_on=sold_on,
             buyer=Buyer(type="consumer", name="Jan Kowalski"),
-            total=line.unit_price * line.quantity,
-            lines=(line,),
+            total=sum((line.unit_price * line.quantity for line in lines), Decimal(0)),
+            lines=lines,
         ),
+    )
+
+
+def charger(line_no: int) -> SaleLine:
+    """A product of no brand with claim rules of its own: DJI claims are not for it."""
+    return SaleLine(
+        line_no=line_no,
+        ean="5903317221234",
+        sku="GC-CHARGER-65W",
+        name="Ładowarka Green Cell 65 W",
+        brand="Green Cell",
+        category="other",
+        quantity=1,
+        unit_price=Decimal("199.00"),
     )
 
 
@@ -122,6 +136,31 @@ async def first_email(mailbox: Mailbox, to: str, timeout: float = 300.0) -> dict
             if time.monotonic() > deadline:
                 raise AssertionError(f"no email to {to} after {timeout}s")
             await asyncio.sleep(0.5)
+
+
+async def email_about(
+    mailbox: Mailbox, to: str, subject: str, timeout: float = 120.0
+) -> dict[str, Any]:
+    """The newest message to `to` whose subject contains `subject`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            listing = await mailbox.messages(to)
+            found = [item for item in listing if subject in str(item.get("subject", ""))]
+            if found:
+                return await mailbox.message(str(found[-1]["id"]))
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no email to {to} about {subject!r} after {timeout}s")
+        await asyncio.sleep(0.5)
+
+
+def link_token(email: dict[str, Any], page: str) -> str:
+    """The token of the emailed link to `page` (its host is RMA_PUBLIC_BASE_URL)."""
+    found = re.search(rf"https?://\S+/{page}\?token=([\w\-]+)", email["text"])
+    assert found is not None, email["text"]
+    return found.group(1)
 
 
 class Screens:
@@ -289,7 +328,7 @@ async def test_customer_claim_operator_decision_in_the_browser(
                 unit_price=Decimal("4299.00"),
                 serial_numbers=(drone_serial,),
             ),
-            sold_on,
+            sold_on=sold_on,
         ),
     )
     await publish(
@@ -307,7 +346,8 @@ async def test_customer_claim_operator_decision_in_the_browser(
                 unit_price=Decimal("2199.00"),
                 serial_numbers=(camera_serial,),
             ),
-            sold_on,
+            charger(line_no=2),
+            sold_on=sold_on,
         ),
     )
 
@@ -402,7 +442,7 @@ async def test_customer_claim_operator_decision_in_the_browser(
     async def link_document() -> bool:
         await page.goto(f"{web}/home")
         await page.fill("#document_number", second_number)
-        await page.fill("#document_total", "2199,00")
+        await page.fill("#document_total", "2398,00")
         async with page.expect_navigation():
             await page.click("#link-document button[type=submit]")
         return await page.locator("#link-document .alert-ok").count() == 1
@@ -445,6 +485,25 @@ async def test_customer_claim_operator_decision_in_the_browser(
 
     await page.goto(f"{web}/claims/new")
     await screens.take(page, "claim_form")
+
+    # The charger is not a DJI product: the form offers no DJI claim for it and says why. (The
+    # claims service learns of the linked document through Kafka, so ask until it knows.)
+    async def charger_types_limited() -> bool:
+        await page.goto(f"{web}/claims/new")
+        await page.select_option("#product", f"PA|{second_number}|2")
+        try:
+            await expect(page.locator("#claim-types-unavailable")).to_contain_text(
+                "wyłącznie do produktów marki DJI", timeout=3000
+            )
+        except AssertionError:
+            return False
+        return True
+
+    await until(charger_types_limited, "claim types of the charger known", page)
+    await expect(page.locator("#claim_type option[value=dji]")).to_have_count(0)
+    await expect(page.locator("#claim_type option[value=warranty]")).to_have_count(1)
+    await expect(page.locator("#problem-field")).to_be_hidden()
+    await screens.take(page, "claim_form_types_limited")
     await until(file_claim, "claim saved", page)
     await expect(page.locator(".alert-ok")).to_contain_text("Zgłoszenie zostało zapisane")
     rma_number = (await page.locator("#rma-number").inner_text()).strip()
@@ -568,6 +627,13 @@ async def test_customer_claim_operator_decision_in_the_browser(
     await expect(page.locator("#assessment")).to_contain_text("objęty gwarancją")
     await screens.take(page, "customer_assessment")
 
+    # Every status change reached the customer by email: the decision with its amount, once.
+    decision_email = await email_about(mailbox, email, f"Zgłoszenie {rma_number}: decyzja")
+    assert "300,00" in decision_email["text"], decision_email["text"]
+    subjects = [str(item["subject"]) for item in await mailbox.messages(email)]
+    assert sum(f"{rma_number}: decyzja" in subject for subject in subjects) == 1, subjects
+    assert any("przesyłka dotarła" in subject for subject in subjects), subjects
+
     await operator.close()
     await customer.close()
 
@@ -575,3 +641,163 @@ async def test_customer_claim_operator_decision_in_the_browser(
     web_log = (STATE_DIR / "logs" / services.run_id / "web.log").read_text()
     assert PASSWORD not in web_log and operator_password not in web_log
     assert token not in web_log
+
+
+async def test_account_pages_activation_link_email_change_lost_password_and_cancel(
+    web: str,
+    browser: Browser,
+    screens: Screens,
+    stack: Stack,
+    services: RunningServices,
+    mailbox: Mailbox,
+) -> None:
+    run = uuid.uuid4().hex[:8]
+    email, new_email = f"konto.{run}@example.com", f"nowy.{run}@example.com"
+    new_password, wrong_password = "Nowe-Haslo-456", "Zle-Haslo-000"
+    number = f"2025/K{run}".upper()
+    await publish(
+        stack.kafka_bootstrap, sale(number, charger(1), sold_on=date.today() - timedelta(days=5))
+    )
+
+    # Registered over the API (the other test registers in the browser) once the sale is known.
+    async def register() -> bool:
+        async with httpx.AsyncClient(base_url=services.url("accounts"), timeout=10) as http:
+            registered = await http.post(
+                "/api/accounts",
+                json={
+                    "account_type": "private",
+                    "full_name": "Ewa Nowak",
+                    "email": email,
+                    "password": PASSWORD,
+                    "document_number": number,
+                    "document_total": "199,00",
+                },
+            )
+        return registered.status_code == 202
+
+    await until(register, "registration accepted")
+    context = await browser.new_context(viewport=PHONE, locale="pl-PL")
+    page = await context.new_page()
+
+    # --- a new activation link, asked for from the login page -------------------------------
+    await page.goto(f"{web}/login")
+    await screens.take(page, "login")
+    await page.click("#login-help a[href='/activation/resend']")
+    await page.fill("#email", "bez-malpy")
+    await page.click("#email-request button[type=submit]")
+    await expect(page.locator("#email-error")).to_contain_text("poprawny adres e-mail")
+    await expect(page.locator("#email")).to_have_value("bez-malpy")
+    await screens.take(page, "activation_resend_error")
+    await page.fill("#email", email)
+    await page.click("#email-request button[type=submit]")
+    await expect(page.locator("#email-request .alert-ok")).to_contain_text("nowy link")
+    await screens.take(page, "activation_resend_sent")
+    resent = await email_about(mailbox, email, "Nowy link aktywacyjny")
+    activation_token = link_token(resent, "activate")
+    await page.goto(f"{web}/activate?token={activation_token}")
+    await page.click("text=Aktywuj konto")
+    await expect(page.locator(".alert-ok")).to_contain_text("Konto zostało aktywowane")
+
+    # --- a wrong password: the message at its field, the address kept -----------------------
+    await page.fill("#email", email)
+    await page.fill("#password", wrong_password)
+    await page.click("button[type=submit].primary")
+    await expect(page.locator("#password-error")).to_contain_text("Nieprawidłowy e-mail lub hasło")
+    await expect(page.locator("#email")).to_have_value(email)
+    await expect(page.locator("#password")).to_have_value("")
+    await screens.take(page, "login_error")
+    await page.fill("#password", PASSWORD)
+    await page.click("button[type=submit].primary")
+    await expect(page).to_have_url(f"{web}/home")
+
+    # --- the email address changes only once the new address confirms it -------------------
+    await page.click("nav a[href='/account']")
+    await expect(page.locator("#profile-email")).to_have_text(email)
+    await screens.take(page, "account")
+    await page.fill("#new_email", new_email)
+    await page.fill("#password", wrong_password)
+    await page.click("#email-change button[type=submit]")
+    await expect(page.locator("#password-error")).to_contain_text("Hasło jest nieprawidłowe")
+    await expect(page.locator("#new_email")).to_have_value(new_email)
+    await screens.take(page, "account_email_error")
+    await page.fill("#password", PASSWORD)
+    await page.click("#email-change button[type=submit]")
+    await expect(page.locator("#email-change .alert-ok")).to_contain_text("Wysłaliśmy link")
+    await expect(page.locator("#profile-email")).to_have_text(email)
+    confirmation = await email_about(mailbox, new_email, "Potwierdź nowy adres")
+    email_token = link_token(confirmation, "confirm-email")
+    await page.goto(f"{web}/confirm-email?token={email_token}")
+    await screens.take(page, "confirm_email")
+    await page.click("#confirm-email button[type=submit]")
+    await expect(page).to_have_url(f"{web}/account?done=email_changed")
+    await expect(page.locator(".alert-ok")).to_contain_text("Adres e-mail został zmieniony")
+    await expect(page.locator("#profile-email")).to_have_text(new_email)
+    await screens.take(page, "account_email_changed")
+
+    # --- a claim cancelled before its parcel is sent -----------------------------------------
+    async with httpx.AsyncClient(timeout=10) as http:
+        login = await http.post(
+            f"{services.url('accounts')}/api/auth/login",
+            json={"email": new_email, "password": PASSWORD},
+        )
+        assert login.status_code == 200, login.text
+        bearer = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        filed_ids: list[str] = []
+
+        async def file_claim() -> bool:
+            filed = await http.post(
+                f"{services.url('claims')}/api/claims",
+                data={
+                    "document_type": "PA",
+                    "document_number": number,
+                    "line_no": "1",
+                    "claim_type": "warranty",
+                    "problem_description": "Ładowarka nie ładuje laptopa.",
+                    "package_contents": "Ładowarka, kabel",
+                },
+                files={"attachment": ("paragon.pdf", PDF, "application/pdf")},
+                headers=bearer,
+            )
+            if filed.status_code == 201:
+                filed_ids.append(filed.json()["claim_id"])
+            return bool(filed_ids)
+
+        await until(file_claim, "the claims service knows the linked document")
+    await page.goto(f"{web}/claims/{filed_ids[0]}")
+    page.once("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
+    await page.click("#cancel-claim button[type=submit]")
+    await expect(page.locator(".alert-ok")).to_contain_text("Zgłoszenie zostało anulowane")
+    await expect(page.locator("#claim-status")).to_contain_text("anulowane")
+    await expect(page.locator("#cancel-claim")).to_have_count(0)
+    await expect(page.locator("#label-link")).to_have_count(0)
+    await screens.take(page, "claim_cancelled")
+
+    # --- a lost password: a link by email, then a new password -------------------------------
+    await page.click("text=Wyloguj")
+    await page.click("#login-help a[href='/password-reset']")
+    await page.fill("#email", new_email)
+    await page.click("#email-request button[type=submit]")
+    await expect(page.locator("#email-request .alert-ok")).to_contain_text("link do zmiany hasła")
+    await screens.take(page, "password_reset_sent")
+    reset = await email_about(mailbox, new_email, "Zmiana hasła")
+    reset_token = link_token(reset, "reset-password")
+    await page.goto(f"{web}/reset-password?token={reset_token}")
+    await page.fill("#new_password", new_password)
+    await page.fill("#new_password_repeat", "Inne-Haslo-789")
+    await page.click("#new-password button[type=submit]")
+    await expect(page.locator("#new_password_repeat-error")).to_contain_text("nie są takie same")
+    await screens.take(page, "new_password_error")
+    await page.fill("#new_password", new_password)
+    await page.fill("#new_password_repeat", new_password)
+    await page.click("#new-password button[type=submit]")
+    await expect(page.locator(".alert-ok")).to_contain_text("Hasło zostało zmienione")
+    await page.fill("#email", new_email)
+    await page.fill("#password", new_password)
+    await page.click("button[type=submit].primary")
+    await expect(page).to_have_url(f"{web}/home")
+    await expect(page.locator("h1")).to_contain_text("Ewa Nowak")
+    await context.close()
+
+    web_log = (STATE_DIR / "logs" / services.run_id / "web.log").read_text()
+    for secret in (PASSWORD, new_password, activation_token, email_token, reset_token):
+        assert secret not in web_log
