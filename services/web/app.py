@@ -630,35 +630,28 @@ def build_app(
             if not serial:
                 errors.add("serial_number", "Wpisz numer seryjny, aby go sprawdzić.")
             return await claim_form(request, token, values, errors, serial_check=check)
+        # The claims API checks every field at once (a missing one too), so the customer sees
+        # all that is wrong in one go; only an oversized file is stopped here, before sending.
+        data = {
+            key: values[key]
+            for key in CLAIM_FIELDS
+            if key not in ("product", "attachment") and values.get(key)
+        }
         parts = values.get("product", "").split("|")
-        if len(parts) != 3 or parts[0] not in ("PA", "FS") or not parts[2].isdigit():
-            errors.add("product", "Wybierz produkt z powiązanego dokumentu zakupu.")
+        if len(parts) == 3 and parts[0] in ("PA", "FS") and parts[2].isdigit():
+            data.update(document_type=parts[0], document_number=parts[1], line_no=parts[2])
+        files: dict[str, tuple[str, bytes, str]] = {}
         upload = form.get("attachment")
-        attachment: tuple[str, bytes, str] | None = None
         if isinstance(upload, UploadFile) and upload.filename:
             content = await upload.read(MAX_UPLOAD_BYTES + 1)
             if len(content) > MAX_UPLOAD_BYTES:
                 errors.add("attachment", "Plik jest za duży (najwyżej 10 MB).")
-            attachment = (
+                return await claim_form(request, token, values, errors, status_code=413)
+            files["attachment"] = (
                 upload.filename,
                 content,
                 upload.content_type or "application/octet-stream",
             )
-        else:
-            errors.add("attachment", "Dołącz dokument sprzedaży (PDF, JPG lub PNG): jest wymagany.")
-        if errors:
-            return await claim_form(request, token, values, errors, status_code=422)
-        assert attachment is not None
-        data = {
-            "document_type": parts[0],
-            "document_number": parts[1],
-            "line_no": parts[2],
-            **{
-                key: values[key]
-                for key in CLAIM_FIELDS
-                if key not in ("product", "attachment") and values.get(key)
-            },
-        }
         try:
             created = await backend(request).call(
                 "claims",
@@ -666,7 +659,7 @@ def build_app(
                 "/api/claims",
                 token=token,
                 data=data,
-                files={"attachment": attachment},
+                files=files,
             )
         except Unauthorized:
             raise

@@ -174,6 +174,9 @@ def parse_amount(text: str) -> Decimal | None:
 CLEARER_MESSAGES: dict[tuple[str, str], str] = {
     ("email", "value_error"): "Podaj poprawny adres e-mail, np. jan.kowalski@example.com.",
     ("new_email", "value_error"): "Podaj poprawny adres e-mail, np. jan.kowalski@example.com.",
+    ("product", "missing"): "Wybierz produkt z powiązanego dokumentu zakupu.",
+    ("claim_type", "missing"): "Wybierz typ zgłoszenia.",
+    ("attachment", "missing"): "Dołącz dokument sprzedaży (PDF, JPG lub PNG): jest wymagany.",
 }
 
 

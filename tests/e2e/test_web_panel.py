@@ -438,6 +438,21 @@ async def test_customer_claim_operator_decision_in_the_browser(
     await expect(page.locator("#support-result")).to_contain_text("Wsparcie do")
     await screens.take(page, "support_period")
 
+    # Bad input: the message sits at its field and what was typed stays.
+    await page.fill("#ean", "6941565967250")  # the check digit is wrong
+    async with page.expect_navigation():
+        await page.click("#support-check button")
+    await expect(page.locator("#ean-error")).to_contain_text("cyfrę kontrolną")
+    await expect(page.locator("#ean")).to_have_value("6941565967250")
+    await page.fill("#document_number", second_number)
+    await page.fill("#document_total", "21,99")
+    async with page.expect_navigation():
+        await page.click("#link-document button[type=submit]")
+    await expect(page.locator("#document_number-error")).to_contain_text("Nie znaleźliśmy")
+    await expect(page.locator("#document_total")).to_have_value("21,99")
+    await expect(page.locator("#document_number")).to_have_value(second_number)
+    await screens.take(page, "home_errors")
+
     # Link the second purchase document.
     async def link_document() -> bool:
         await page.goto(f"{web}/home")
@@ -485,6 +500,20 @@ async def test_customer_claim_operator_decision_in_the_browser(
 
     await page.goto(f"{web}/claims/new")
     await screens.take(page, "claim_form")
+    # Sent nearly empty: every missing field says so at once, and the typed number stays.
+    await page.fill("#tracking_number", "TRK-ZOSTAJE")
+    async with page.expect_navigation():
+        await page.click("#save-claim")
+    for field, message in (
+        ("product", "Wybierz produkt"),
+        ("problem_description", "wymagane"),
+        ("claim_type", "Wybierz typ zgłoszenia"),
+        ("package_contents", "wymagane"),
+        ("attachment", "Dołącz dokument sprzedaży"),
+    ):
+        await expect(page.locator(f"#{field}-error")).to_contain_text(message)
+    await expect(page.locator("#tracking_number")).to_have_value("TRK-ZOSTAJE")
+    await screens.take(page, "claim_form_errors")
 
     # The charger is not a DJI product: the form offers no DJI claim for it and says why. (The
     # claims service learns of the linked document through Kafka, so ask until it knows.)
@@ -580,6 +609,15 @@ async def test_customer_claim_operator_decision_in_the_browser(
     assert int(await desk.evaluate("document.body.dataset.liveUpdates")) >= 1
     await screens.take(desk, "dashboard_after_scan")
 
+    # A parcel attached to an RMA number that does not exist: said in its row, input kept.
+    stray_row = desk.locator("#parcels tr", has_text=stray_tracking)
+    await stray_row.locator("input[name=rma_number]").fill("RMA/999999/SR/1999")
+    await stray_row.locator("button[type=submit]").click()
+    stray_row = desk.locator("#parcels tr", has_text=stray_tracking)
+    await expect(stray_row.locator(".field-error")).to_contain_text("Nie znaleziono")
+    await expect(stray_row.locator("input[name=rma_number]")).to_have_value("RMA/999999/SR/1999")
+    await screens.take(desk, "dashboard_attach_error")
+
     # --- inspection and decision ---------------------------------------------------------------
     await desk.click(f"#group-received a:has-text('{rma_number}')")
     await expect(desk).to_have_url(f"{web}/operator/claims/{claim_id}")
@@ -589,6 +627,13 @@ async def test_customer_claim_operator_decision_in_the_browser(
     await expect(desk.locator(".alert-ok")).to_contain_text("Status zgłoszenia został zmieniony")
     await expect(desk.locator("#claim-status")).to_contain_text("w diagnozie")
     await screens.take(desk, "operator_inspection")
+    # Asking the customer without saying what for is refused at the note.
+    await desk.select_option("#status", "awaiting_customer")
+    await desk.click("#status-form button[type=submit]")
+    await expect(desk.locator("#note-error")).to_contain_text("jakich informacji")
+    await expect(desk.locator("#status")).to_have_value("awaiting_customer")
+    await expect(desk.locator("#claim-status")).to_contain_text("w diagnozie")
+    await screens.take(desk, "operator_status_error")
 
     # A price reduction needs an amount: the message sits next to the field, input kept.
     await desk.select_option("#decision", "price_reduction")

@@ -38,7 +38,7 @@ def test_api_errors_land_next_to_their_fields() -> None:
         422,
         "Popraw zaznaczone pola.",
         [
-            FieldError("line_no", "missing", "Wybierz produkt."),
+            FieldError("line_no", "product_not_on_linked_document", "Wybierz produkt."),
             FieldError("deductions.packaging", "range", "Za dużo."),
             FieldError(None, "rule", "Ogólny problem."),
             FieldError("unknown_field", "x", "Inne pole."),
@@ -51,6 +51,23 @@ def test_api_errors_land_next_to_their_fields() -> None:
     assert errors.get("deductions") == ["Za dużo."]
     # Messages of no field shown on the form go to its top, never lost.
     assert errors.general == ["Ogólny problem.", "Inne pole."]
+
+
+def test_a_missing_field_is_said_in_the_words_of_the_form() -> None:
+    error = ApiError(
+        422,
+        "Popraw zaznaczone pola.",
+        [
+            FieldError("document_type", "missing", "To pole jest wymagane."),
+            FieldError("line_no", "missing", "To pole jest wymagane."),
+            FieldError("attachment", "missing", "To pole jest wymagane."),
+        ],
+    )
+    errors = views.FormErrors.from_api(
+        error, ("product", "attachment"), aliases={"document_type": "product", "line_no": "product"}
+    )
+    assert errors.get("product") == ["Wybierz produkt z powiązanego dokumentu zakupu."]
+    assert errors.get("attachment")[0].startswith("Dołącz dokument sprzedaży")
 
 
 def test_an_error_without_a_list_shows_its_detail() -> None:
