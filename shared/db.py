@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -33,6 +34,16 @@ async def create_pool(database_url: str, max_size: int = 10) -> asyncpg.Pool:
     )
     assert pool is not None
     return pool
+
+
+async def close_pool(pool: asyncpg.Pool, timeout: float = 10.0) -> None:
+    """Close gracefully, but within `timeout`: a connection never given back (a task cancelled
+    mid-query) would keep `close()` waiting forever and the process from stopping."""
+    try:
+        await asyncio.wait_for(pool.close(), timeout)
+    except TimeoutError:
+        log.warning("database pool not closed in time; connections terminated", timeout=timeout)
+        pool.terminate()
 
 
 def split_database_url(database_url: str) -> tuple[str, str]:

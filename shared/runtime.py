@@ -27,7 +27,7 @@ from faststream.specification.asyncapi.site import get_asyncapi_html
 
 from shared import topics
 from shared.consumer import dead_letter_middleware
-from shared.db import create_pool, ensure_database, migrate
+from shared.db import close_pool, create_pool, ensure_database, migrate
 from shared.logging import configure_logging, get_logger
 from shared.outbox import OutboxRelay, new_producer
 from shared.settings import ServiceSettings
@@ -129,7 +129,7 @@ class ServiceRuntime:
             if self.relay is not None:
                 await self.relay.stop()
             await producer.stop()
-            await self.pool.close()
+            await close_pool(self.pool)
             log.info("service stopped", service=self.name)
 
     async def health(self) -> dict[str, Any]:

@@ -51,7 +51,7 @@ class NotifiedWorker(ABC):
             # A pooled connection must not keep listening once released.
             with contextlib.suppress(Exception):
                 await self._listener.remove_listener(self._channel, self._on_notify)
-            await self._pool.release(self._listener)
+            await self._pool.release(self._listener, timeout=5)
             self._listener = None
 
     def _on_notify(self, *_: Any) -> None:

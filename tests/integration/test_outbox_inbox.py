@@ -20,7 +20,7 @@ import pytest
 
 from shared import topics
 from shared.consumer import handle_once
-from shared.db import create_pool, migrate
+from shared.db import close_pool, create_pool, migrate
 from shared.events import Buyer, SaleLine, SaleRecorded, SaleRecordedData
 from shared.outbox import OutboxRelay, add_to_outbox, kafka_headers, new_producer
 from shared.runtime import ServiceRuntime, ensure_topics
@@ -62,7 +62,7 @@ async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
     pool = await create_pool(database_url)
     await migrate(pool)
     yield pool
-    await pool.close()
+    await close_pool(pool)
 
 
 @pytest.fixture
@@ -284,3 +284,15 @@ async def _at_least(recorder: Recorder, count: int) -> bool:
 async def _produce_all(stack: Stack, topic: str, events: list[SaleRecorded]) -> None:
     for event in events:
         await send(stack, topic, event)
+
+
+async def test_a_pool_with_a_connection_never_given_back_still_closes(database_url: str) -> None:
+    pool = await create_pool(database_url)
+    forgotten = await pool.acquire()  # as a task cancelled mid-query would leave it
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    await close_pool(pool, timeout=1.0)
+    assert loop.time() - started < 5
+    assert pool.is_closing()
+    with pytest.raises(asyncpg.InterfaceError):
+        await forgotten.fetchval("SELECT 1")  # its connection was terminated
