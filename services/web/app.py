@@ -297,20 +297,26 @@ def build_app(
         # single-use token is spent only by the button's POST.
         return render(request, "activate.html", token=token)
 
-    @app.post("/activate", response_class=HTMLResponse)
-    async def activate(request: Request) -> Response:
+    async def spend_emailed_token(
+        request: Request, page: str, api_path: str, done_url: str
+    ) -> Response:
+        """The button of a page an emailed link opened: spends the link's single-use token."""
         form = await request.form()
         token = str(form.get("token") or "")
         try:
-            await backend(request).call(
-                "accounts", "POST", "/api/accounts/activation", json={"token": token}
-            )
+            await backend(request).call("accounts", "POST", api_path, json={"token": token})
         except ApiError as error:
             if error.status_code >= 500:
                 raise
             message = error.errors[0].message if error.errors else error.detail
-            return render(request, "activate.html", status_code=400, token=token, failure=message)
-        return RedirectResponse("/login?done=activated", status_code=303)
+            return render(request, page, status_code=400, token=token, failure=message)
+        return RedirectResponse(done_url, status_code=303)
+
+    @app.post("/activate", response_class=HTMLResponse)
+    async def activate(request: Request) -> Response:
+        return await spend_emailed_token(
+            request, "activate.html", "/api/accounts/activation", "/login?done=activated"
+        )
 
     @app.get("/login", response_class=HTMLResponse)
     async def login_page(request: Request, next: str = "") -> HTMLResponse:
@@ -478,21 +484,10 @@ def build_app(
 
     @app.post("/confirm-email", response_class=HTMLResponse)
     async def confirm_email(request: Request) -> Response:
-        form = await request.form()
-        token = str(form.get("token") or "")
-        try:
-            await backend(request).call(
-                "accounts", "POST", "/api/me/email/confirm", json={"token": token}
-            )
-        except ApiError as error:
-            if error.status_code >= 500:
-                raise
-            message = error.errors[0].message if error.errors else error.detail
-            return render(
-                request, "confirm_email.html", status_code=400, token=token, failure=message
-            )
         target = "/account" if request.cookies.get(CUSTOMER_COOKIE) else "/login"
-        return RedirectResponse(f"{target}?done=email_changed", status_code=303)
+        return await spend_emailed_token(
+            request, "confirm_email.html", "/api/me/email/confirm", f"{target}?done=email_changed"
+        )
 
     # --- the customer's home page ----------------------------------------------------------
 
