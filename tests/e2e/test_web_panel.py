@@ -817,6 +817,13 @@ async def test_account_pages_activation_link_email_change_lost_password_and_canc
     await expect(page.locator("#label-link")).to_have_count(0)
     await screens.take(page, "claim_cancelled")
 
+    async def deadlines_shown() -> bool:  # they come with the warranty service's assessment
+        await page.reload()
+        return await page.locator(".deadlines li").count() > 0
+
+    await until(deadlines_shown, "the cancelled claim's deadlines shown", page)
+    await expect(page.locator(".deadlines")).to_contain_text("nie dotyczy, zgłoszenie anulowane")
+
     # --- a lost password: a link by email, then a new password -------------------------------
     await page.click("text=Wyloguj")
     await page.click("#login-help a[href='/password-reset']")
