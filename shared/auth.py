@@ -21,6 +21,8 @@ class Principal:
     subject: UUID
     role: Role
     email: str | None = None
+    # A scanner device's name, so that people read "magazyn-1" rather than an id.
+    name: str | None = None
 
 
 def issue_token(
@@ -39,6 +41,8 @@ def issue_token(
     }
     if principal.email:
         claims["email"] = principal.email
+    if principal.name:
+        claims["name"] = principal.name
     return jwt.encode(claims, private_key_pem, algorithm=ALGORITHM)
 
 
@@ -58,7 +62,12 @@ def verify_token(public_key_pem: bytes, token: str) -> Principal:
         role = claims.get("role")
         if role not in ("customer", "operator", "scanner"):
             raise InvalidToken("unknown role")
-        return Principal(subject=UUID(claims["sub"]), role=role, email=claims.get("email"))
+        return Principal(
+            subject=UUID(claims["sub"]),
+            role=role,
+            email=claims.get("email"),
+            name=claims.get("name"),
+        )
     except (jwt.PyJWTError, ValueError) as error:
         raise InvalidToken(str(error)) from error
 

@@ -302,10 +302,12 @@ async def _check_password(
     return identity
 
 
-def _token(ctx: AccountsContext, subject: UUID, role: Role, email: str | None) -> str:
+def _token(
+    ctx: AccountsContext, subject: UUID, role: Role, email: str | None, name: str | None = None
+) -> str:
     return issue_token(
         ctx.token_private_key,
-        Principal(subject=subject, role=role, email=email),
+        Principal(subject=subject, role=role, email=email, name=name),
         lifetime=ctx.settings.access_token_ttl,
     )
 
@@ -334,7 +336,7 @@ async def scanner_token(ctx: AccountsContext, api_key: str) -> str:
         scanner = await repository.find_scanner_by_key(conn, hash_secret(api_key))
     if scanner is None:
         raise domain.SCANNER_KEY_INVALID
-    return _token(ctx, scanner["scanner_id"], "scanner", None)
+    return _token(ctx, scanner["scanner_id"], "scanner", None, name=scanner["name"])
 
 
 async def link_document(

@@ -71,10 +71,12 @@ class ClaimsContext:
 class Actor:
     role: str  # customer | operator | scanner
     subject: UUID
+    # What people recognise (an operator's email, a scanner's name); unique like the id.
+    readable_name: str | None = None
 
     @property
     def label(self) -> str:
-        return f"{self.role}:{self.subject}"
+        return f"{self.role}:{self.readable_name or self.subject}"
 
 
 @dataclass(frozen=True)

@@ -602,6 +602,10 @@ async def test_customer_claim_operator_decision_in_the_browser(
     # The dashboard follows without a reload.
     await expect(desk.locator("#group-received")).to_contain_text(rma_number, timeout=20_000)
     await expect(desk.locator("#parcels")).to_contain_text(stray_tracking, timeout=20_000)
+    # The operator reads which scanner took the parcel by its name.
+    await expect(desk.locator("#parcels tr", has_text=stray_tracking)).to_contain_text(
+        f"scanner:skaner-{run}"
+    )
     await expect(desk.locator("#counts [data-status=received] .number")).to_have_text(
         str(received_before + 1)
     )

@@ -21,7 +21,7 @@ from services.accounts.bootstrap import build_app
 from services.accounts.handlers import hash_secret
 from services.accounts.settings import AccountsSettings
 from shared import topics
-from shared.auth import Principal, issue_token
+from shared.auth import Principal, issue_token, verify_token
 from shared.events import Buyer, SaleLine, SaleRecorded, SaleRecordedData
 from shared.keys import ensure_dev_keys
 from shared.sealing import unseal
@@ -395,12 +395,16 @@ async def test_tokens_from_another_key_or_role_are_refused(
     response = await accounts.client.get("/api/me", headers={"Authorization": f"Bearer {forged}"})
     assert response.status_code == 401
 
+    device = f"skaner-{uuid.uuid4().hex[:6]}"
     api_key = await admin.create_scanner(
-        AccountsSettings(database_url=accounts.database_url), f"skaner-{uuid.uuid4().hex[:6]}"
+        AccountsSettings(database_url=accounts.database_url), device
     )
     scanner = await accounts.client.post("/api/auth/scanner-token", json={"api_key": api_key})
     assert scanner.status_code == 200
     token = scanner.json()["access_token"]
+    # The device's name travels in the token, for the records people read.
+    verified = verify_token((stack.keys_dir / "token_public.pem").read_bytes(), token)
+    assert (verified.role, verified.name) == ("scanner", device)
     refused = await accounts.client.get("/api/me", headers={"Authorization": f"Bearer {token}"})
     assert refused.status_code == 403
     wrong = await accounts.client.post(

@@ -27,7 +27,9 @@ def get_context(request: Request) -> handlers.ClaimsContext:
 
 
 def _actor(principal: Principal) -> handlers.Actor:
-    return handlers.Actor(principal.role, principal.subject)
+    # Customers stay an id in the records: their email may change and is personal data.
+    readable = None if principal.role == "customer" else principal.email or principal.name
+    return handlers.Actor(principal.role, principal.subject, readable)
 
 
 Context = Annotated[handlers.ClaimsContext, Depends(get_context)]

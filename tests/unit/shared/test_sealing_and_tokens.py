@@ -43,11 +43,12 @@ def test_token_round_trip_carries_subject_and_role(keys: Path) -> None:
     subject = uuid.uuid4()
     token = issue_token(
         (keys / "token_private.pem").read_bytes(),
-        Principal(subject=subject, role="scanner"),
+        Principal(subject=subject, role="scanner", name="magazyn-1"),
     )
     principal = verify_token((keys / "token_public.pem").read_bytes(), token)
     assert principal.subject == subject
     assert principal.role == "scanner"
+    assert principal.name == "magazyn-1" and principal.email is None
 
 
 def test_token_signed_with_another_key_is_refused(keys: Path, other_keys: Path) -> None:
