@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any, Final
 from uuid import UUID
 
@@ -76,6 +77,12 @@ def _claim_facts(rma_number: str, next_step: str) -> dict[str, Any]:
         "service_address": SERVICE_ADDRESS,
         "next_step": next_step.format(rma=rma_number, address=SERVICE_ADDRESS),
     }
+
+
+def too_old_to_email(occurred_at: datetime, now: datetime, max_age: timedelta) -> bool:
+    """An event this old arriving now is history replayed (a new consumer group, a restored
+    database): an email about it today would only mislead the customer."""
+    return now - occurred_at > max_age
 
 
 def draft_for(event: Event) -> EmailDraft | None:

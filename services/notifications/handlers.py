@@ -82,6 +82,14 @@ async def record_email(ctx: NotificationsContext, conn: Conn, event: Event) -> N
     draft = domain.draft_for(event)
     if draft is None:
         return
+    max_age = timedelta(days=ctx.settings.email_max_event_age_days)
+    if domain.too_old_to_email(event.occurred_at, ctx.clock(), max_age):
+        log.warning(
+            "email not sent: the event is too old",
+            event_type=event.type,
+            occurred_at=event.occurred_at.isoformat(),
+        )
+        return
     customer_name = None
     if draft.account_id is not None:
         customer_name = await repository.customer_name(conn, draft.account_id)

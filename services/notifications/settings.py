@@ -18,3 +18,5 @@ class NotificationsSettings(ServiceSettings):
     # After this many failed SMTP attempts an email is marked failed and shown to operators.
     smtp_max_attempts: int = 6
     smtp_first_retry_seconds: float = 2.0
+    # Events older than this when they arrive are recorded but not emailed (history replayed).
+    email_max_event_age_days: int = 7

@@ -10,6 +10,7 @@ import io
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -263,6 +264,35 @@ async def test_receipt_is_emailed_once_and_the_next_status_change_too(
     assert not await notifications.fetch(
         "SELECT 1 FROM emails WHERE event_id = $1", received.event_id
     )
+
+
+async def test_history_replayed_from_long_ago_is_recorded_but_not_emailed(
+    notifications: Notifications, mailbox: Mailbox
+) -> None:
+    address, claim_id = recipient(), uuid.uuid4()
+    month_ago = datetime.now(UTC) - timedelta(days=30)
+    old = for_customer(
+        preview.status_changed("pl", "shipped_back"), address, claim_id=claim_id
+    ).model_copy(update={"occurred_at": month_ago, "key": str(claim_id)})
+    fresh = for_customer(
+        preview.status_changed("pl", "closed"),
+        address,
+        claim_id=claim_id,
+        from_status="shipped_back",
+    ).model_copy(update={"key": str(claim_id)})
+    for event in (old, fresh):
+        await send(notifications.stack, event)
+
+    [closed_email] = await emails_for(mailbox, address, fresh)  # the old one came before it
+    assert await settled_count(mailbox, address, fresh) == 1
+    assert [m["message_id"] for m in await mailbox.messages(address)] == [
+        closed_email["message_id"]
+    ]
+    handled = await notifications.fetch(
+        "SELECT 1 FROM inbox WHERE consumer = 'notifications' AND event_id = $1", old.event_id
+    )
+    assert handled  # handled, so never redelivered or dead-lettered
+    assert not await notifications.fetch("SELECT 1 FROM emails WHERE event_id = $1", old.event_id)
 
 
 async def test_refusing_smtp_server_then_recovering_delivers_once(

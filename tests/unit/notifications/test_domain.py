@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import get_args
 from uuid import uuid4
@@ -208,3 +208,11 @@ def test_account_events_tell_the_customers_name() -> None:
     named = [domain.named_account(event) for _, event in preview.samples("pl")]
     assert (preview.ACCOUNT_ID, preview.CUSTOMER) in named
     assert domain.named_account(preview.claim_created("pl")) is None
+
+
+def test_an_event_older_than_the_limit_is_too_old_to_email() -> None:
+    now = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+    week = timedelta(days=7)
+    assert not domain.too_old_to_email(now - timedelta(days=7), now, week)
+    assert domain.too_old_to_email(now - timedelta(days=7, seconds=1), now, week)
+    assert not domain.too_old_to_email(now - timedelta(minutes=5), now, week)
