@@ -13,6 +13,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from services.web import views
 from services.web.app import build_app
 from services.web.settings import WebSettings
 
@@ -305,19 +306,6 @@ def test_the_serial_check_without_javascript_keeps_the_form(
     assert 'value="sn1"' in page.text
 
 
-LIFECYCLE = (
-    "submitted",
-    "received",
-    "in_inspection",
-    "awaiting_customer",
-    "decided",
-    "shipped_back",
-    "refunded",
-    "closed",
-    "cancelled",
-)
-
-
 def listed_claim(claim_id: str, status: str, due: date | None) -> dict[str, Any]:
     """An item of the operator's claim list, with its deadlines as the claims API gives them."""
     return {
@@ -364,7 +352,7 @@ def test_dashboard_puts_deadlines_at_risk_first(client: TestClient, apis: FakeAp
         # Ended: its deadline no longer runs, however overdue the date.
         listed_claim("4", "closed", today - timedelta(days=5)),
     ]
-    counts = dict.fromkeys(LIFECYCLE, 0) | {
+    counts = dict.fromkeys(views.STATUS_ORDER, 0) | {
         "submitted": 1,
         "received": 1,
         "in_inspection": 1,
@@ -418,7 +406,7 @@ def test_dashboard_says_when_a_group_lists_fewer_claims_than_it_has(
         listed_claim("3", "received", today + timedelta(days=12)),
         listed_claim("4", "closed", None),
     ]
-    counts = dict.fromkeys(LIFECYCLE, 0) | {
+    counts = dict.fromkeys(views.STATUS_ORDER, 0) | {
         "submitted": 1,
         "received": 3,
         "closed": 75,
@@ -438,7 +426,7 @@ def test_dashboard_says_when_a_group_lists_fewer_claims_than_it_has(
 
 
 def test_dashboard_without_claims_says_so(client: TestClient, apis: FakeApis) -> None:
-    serve_dashboard(apis, [], dict.fromkeys(LIFECYCLE, 0))
+    serve_dashboard(apis, [], dict.fromkeys(views.STATUS_ORDER, 0))
     client.cookies.set("rma_operator", "jwt")
     page = client.get("/operator")
     assert "Nie ma jeszcze żadnych zgłoszeń." in page.text
@@ -585,7 +573,7 @@ def test_new_password_checks_the_repeat_then_spends_the_token(
     assert "Hasło zostało zmienione" in client.get("/login?done=password_changed").text
 
 
-PROFILE = {
+PROFILE: dict[str, Any] = {
     "account_id": "0b7c0d3e-8a46-4d55-9d3e-2f4c9a1b2c3d",
     "account_type": "private",
     "full_name": "Jan Kowalski",
@@ -648,7 +636,7 @@ def test_the_emailed_confirmation_changes_the_address_on_the_button_only(
 def test_a_claim_is_cancelled_from_its_page_and_a_refusal_is_shown(
     client: TestClient, apis: FakeApis
 ) -> None:
-    claim = {
+    claim: dict[str, Any] = {
         "claim_id": CLAIM_ID,
         "rma_number": "RMA/7/SR/2026",
         "status": "received",
