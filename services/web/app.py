@@ -549,8 +549,8 @@ def build_app(
             "accounts", "GET", "/api/me/products", token=token
         )
         for product in products:
-            product["key"] = (
-                f"{product['document_type']}|{product['document_number']}|{product['line_no']}"
+            product["key"] = views.product_key(
+                product["document_type"], product["document_number"], product["line_no"]
             )
         return products
 
@@ -632,9 +632,7 @@ def build_app(
             for key in CLAIM_FIELDS
             if key not in ("product", "attachment") and values.get(key)
         }
-        parts = values.get("product", "").split("|")
-        if len(parts) == 3 and parts[0] in ("PA", "FS") and parts[2].isdigit():
-            data.update(document_type=parts[0], document_number=parts[1], line_no=parts[2])
+        data.update(views.parse_product_key(values.get("product", "")) or {})
         files: dict[str, tuple[str, bytes, str]] = {}
         upload = form.get("attachment")
         if isinstance(upload, UploadFile) and upload.filename:
@@ -691,10 +689,10 @@ def build_app(
         token = request.cookies.get(CUSTOMER_COOKIE)
         if not token:
             return JSONResponse({"message": "Zaloguj się ponownie."}, status_code=401)
+        # No need to list the customer's products first: the claims API answers only for a
+        # product of the customer's own linked documents.
         try:
-            products = await products_of(request, token)
-            chosen = next((p for p in products if p["key"] == product), None)
-            return JSONResponse(await options_of(request, token, chosen))
+            return JSONResponse(await options_of(request, token, views.parse_product_key(product)))
         except Unauthorized:
             return JSONResponse({"message": "Zaloguj się ponownie."}, status_code=401)
 

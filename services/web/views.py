@@ -93,6 +93,19 @@ def rejection_reasons(claim_type: str) -> dict[str, str]:
     return RETURN_REJECTION_REASONS if claim_type == "return" else COMPLAINT_REJECTION_REASONS
 
 
+def product_key(document_type: str, document_number: str, line_no: int | str) -> str:
+    """How the claim form names a product of a linked document: `PA|2025/1|1`."""
+    return f"{document_type}|{document_number}|{line_no}"
+
+
+def parse_product_key(key: str) -> dict[str, str] | None:
+    """The document fields of a product key; None when the text is not one."""
+    parts = key.split("|")
+    if len(parts) != 3 or parts[0] not in ("PA", "FS") or not parts[1] or not parts[2].isdigit():
+        return None
+    return {"document_type": parts[0], "document_number": parts[1], "line_no": parts[2]}
+
+
 def claim_type_choices(options: Iterable[Mapping[str, Any]] | None) -> list[dict[str, Any]]:
     """The claim form's types: those the claims service allows for the product (with the reason
     for the others), or all of them while the product is not known."""

@@ -242,19 +242,23 @@ def test_the_claim_form_offers_only_the_claim_types_the_product_allows(
     }
     apis.on("GET", ACCOUNTS, "/api/me/products", reply(200, [product]))
     refused = "Zgłoszenia typu DJI służą wyłącznie do produktów marki DJI."
+    options = {
+        "claim_types": [
+            {"claim_type": "warranty", "allowed": True, "reason": None},
+            {"claim_type": "dji", "allowed": False, "reason": refused},
+        ],
+        "problems": [],
+    }
+    not_linked = {"detail": "Ten produkt nie znajduje się na dokumencie powiązanym z kontem."}
     apis.on(
         "GET",
         CLAIMS,
         "/api/claim-options",
-        reply(
-            200,
-            {
-                "claim_types": [
-                    {"claim_type": "warranty", "allowed": True, "reason": None},
-                    {"claim_type": "dji", "allowed": False, "reason": refused},
-                ],
-                "problems": [],
-            },
+        # As the claims API: options only for a product of the customer's linked documents.
+        lambda request: (
+            httpx.Response(200, json=options)
+            if request.url.params.get("document_number") == "2025/7"
+            else httpx.Response(422, json=not_linked)
         ),
     )
     client.cookies.set("rma_session", "jwt")

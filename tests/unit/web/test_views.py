@@ -144,3 +144,14 @@ async def test_hub_fans_out_to_every_stream() -> None:
         assert second.get_nowait() == {"type": "A"}
         assert hub.listeners == 2
     assert hub.listeners == 0
+
+
+def test_a_product_key_names_a_line_of_a_purchase_document() -> None:
+    key = views.product_key("FS", "2025/7", 2)
+    assert views.parse_product_key(key) == {
+        "document_type": "FS",
+        "document_number": "2025/7",
+        "line_no": "2",
+    }
+    for not_a_key in ("", "PA|2025/7", "XX|2025/7|1", "PA||1", "PA|2025/7|pierwsza"):
+        assert views.parse_product_key(not_a_key) is None
