@@ -29,6 +29,7 @@ class NotifiedWorker(ABC):
         self._name = name
         self._poll_interval = poll_interval
         self._wake = asyncio.Event()
+        self._stopping = False
         self._task: asyncio.Task[None] | None = None
         self._listener: PoolConnectionProxy[asyncpg.Record] | None = None
 
@@ -42,6 +43,10 @@ class NotifiedWorker(ABC):
         self._task = asyncio.create_task(self._run(), name=self._name)
 
     async def stop(self) -> None:
+        # The flag, not the cancellation alone, ends the loop: a cancellation that lands as the
+        # wake-up wait completes can be lost, and the loop would then run on for ever.
+        self._stopping = True
+        self._wake.set()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -59,7 +64,7 @@ class NotifiedWorker(ABC):
 
     async def _run(self) -> None:
         failures = 0
-        while True:
+        while not self._stopping:
             # Cleared before working, so a NOTIFY that arrives meanwhile is not lost.
             self._wake.clear()
             try:
@@ -73,4 +78,5 @@ class NotifiedWorker(ABC):
                 await asyncio.sleep(min(0.5 * 2**failures, 30.0))
                 continue
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self._poll_interval)
+                async with asyncio.timeout(self._poll_interval):
+                    await self._wake.wait()

@@ -25,6 +25,7 @@ from shared.events import Buyer, SaleLine, SaleRecorded, SaleRecordedData
 from shared.outbox import OutboxRelay, add_to_outbox, kafka_headers, new_producer
 from shared.runtime import ServiceRuntime, ensure_topics
 from shared.settings import ServiceSettings
+from shared.worker import NotifiedWorker
 from tests.support.kafka import TopicProbe, produce
 from tests.support.stack import Stack
 
@@ -296,3 +297,24 @@ async def test_a_pool_with_a_connection_never_given_back_still_closes(database_u
     assert pool.is_closing()
     with pytest.raises(asyncpg.InterfaceError):
         await forgotten.fetchval("SELECT 1")  # its connection was terminated
+
+
+class CountingWorker(NotifiedWorker):
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        super().__init__(pool, channel="test_worker", name="counting-worker", poll_interval=0.01)
+        self.rounds = 0
+
+    async def work(self) -> None:
+        self.rounds += 1
+
+
+async def test_a_worker_woken_as_it_is_stopped_still_stops(pool: asyncpg.Pool) -> None:
+    # A wake-up that lands in the same loop turn as the cancellation once let the worker's
+    # loop swallow the cancellation and run on, so that stop() never returned.
+    for _ in range(100):
+        worker = CountingWorker(pool)
+        await worker.start()
+        await asyncio.sleep(0.005)
+        worker._on_notify()
+        await asyncio.wait_for(worker.stop(), timeout=5)
+        assert worker.rounds >= 1
