@@ -18,6 +18,7 @@ from aiokafka import AIOKafkaProducer
 
 from shared.db import Conn
 from shared.events import Event
+from shared.kafka import client_options
 from shared.logging import get_logger
 from shared.worker import NotifiedWorker
 
@@ -48,7 +49,7 @@ async def add_to_outbox(conn: Conn, *events: Event) -> None:
 
 def new_producer(bootstrap_servers: str, client_id: str) -> AIOKafkaProducer:
     return AIOKafkaProducer(
-        bootstrap_servers=bootstrap_servers,
+        **client_options(bootstrap_servers),
         client_id=client_id,
         enable_idempotence=True,
         acks="all",

@@ -28,6 +28,7 @@ from faststream.specification.asyncapi.site import get_asyncapi_html
 from shared import topics
 from shared.consumer import dead_letter_middleware
 from shared.db import close_pool, create_pool, ensure_database, migrate
+from shared.kafka import client_options
 from shared.logging import configure_logging, get_logger
 from shared.outbox import OutboxRelay, new_producer
 from shared.settings import ServiceSettings
@@ -37,15 +38,24 @@ Handler = TypeVar("Handler", bound=Callable[..., Awaitable[None]])
 
 
 async def ensure_topics(
-    bootstrap_servers: str, names: Sequence[str] = topics.ALL, partitions: int = 3
+    bootstrap_servers: str,
+    names: Sequence[str] = topics.ALL,
+    partitions: int = 3,
+    replication_factor: int = 1,
+    min_insync_replicas: int = 1,
 ) -> None:
-    """Create the platform's topics if missing (replication 1 suits the single-node broker)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    """Create the platform's topics if missing; an existing topic is left as it is."""
+    admin = AIOKafkaAdminClient(**client_options(bootstrap_servers))
     await admin.start()
     try:
         existing = set(await admin.list_topics())
         missing = [
-            NewTopic(name, num_partitions=partitions, replication_factor=1)
+            NewTopic(
+                name,
+                num_partitions=partitions,
+                replication_factor=replication_factor,
+                topic_configs={"min.insync.replicas": str(min_insync_replicas)},
+            )
             for name in names
             if name not in existing
         ]
@@ -112,7 +122,12 @@ class ServiceRuntime:
         producer = new_producer(settings.kafka_bootstrap_servers, client_id=f"{self.name}-outbox")
         try:
             await migrate(self.pool, self.migrations_package)
-            await ensure_topics(settings.kafka_bootstrap_servers)
+            await ensure_topics(
+                settings.kafka_bootstrap_servers,
+                partitions=settings.topic_partitions,
+                replication_factor=settings.topic_replication_factor,
+                min_insync_replicas=settings.topic_min_insync_replicas,
+            )
             await producer.start()
             self.relay = OutboxRelay(self.pool, producer)
             await self.relay.start()

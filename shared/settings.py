@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Environment = Literal["development", "test", "production"]
@@ -30,6 +30,11 @@ class ServiceSettings(BaseSettings):
     # Kafka consumer group; the service's name unless a separate copy must read on its own.
     consumer_group: str | None = None
     database_pool_size: int = 10
+    # Topics this service creates when they are missing. One broker takes replication 1; a
+    # three-node cluster takes 3 with min.insync.replicas 2, so acks=all survives one node down.
+    topic_partitions: int = Field(default=3, ge=1)
+    topic_replication_factor: int = Field(default=1, ge=1)
+    topic_min_insync_replicas: int = Field(default=1, ge=1)
 
     @model_validator(mode="after")
     def _refuse_development_defaults_in_production(self) -> ServiceSettings:

@@ -35,6 +35,7 @@ from stdnum import ean
 from tqdm import tqdm
 
 from shared.events import SaleRecorded, SaleRecordedData, document_key
+from shared.kafka import client_options
 from shared.outbox import kafka_headers
 
 EVENT_NAMESPACE = uuid5(NAMESPACE_URL, "https://rma.innpro.example/erp/sales")
@@ -268,7 +269,7 @@ async def publish_sales(
 ) -> int:
     """Publish to `rma.sales.v1` and return only when the broker acknowledged every event."""
     producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap_servers,
+        **client_options(bootstrap_servers),
         client_id="erp-feed",
         enable_idempotence=True,
         acks="all",

@@ -1,14 +1,26 @@
 #!/usr/bin/env bash
 # `make test`: real Kafka, PostgreSQL and SMTP on test ports (never those of `make run`), then pytest.
-# Usage: test.sh [pytest arguments]   RMA_KEEP_TEST_STACK=1 leaves the servers running afterwards.
+# Usage: test.sh [pytest arguments]   RMA_KEEP_TEST_STACK=1 leaves the servers running afterwards;
+# RMA_TEST_SLOT=N (0-9) moves every port by 100 * N, for several checkouts testing at once.
+# test.sh stop: stop this slot's servers.
 COMPONENT=test
 source "$(dirname "$0")/common.sh"
 
 export RMA_STATE_DIR="$REPO_ROOT/.run/test"
-export KAFKA_PORT=19092 KAFKA_CONTROLLER_PORT=19093
-export PG_PORT=15433 PG_CLUSTER=rmatest RMA_DATABASES=""
-export SMTP_PORT=11025 MAILBOX_HTTP_PORT=18025
+slot=${RMA_TEST_SLOT:-0}
+[[ $slot =~ ^[0-9]$ ]] || die "RMA_TEST_SLOT must be 0 to 9, not '$slot'"
+export RMA_TEST_SLOT=$slot
+offset=$((100 * slot))
+export KAFKA_PORT=$((19092 + offset)) KAFKA_CONTROLLER_PORT=$((19093 + offset))
+export PG_PORT=$((15433 + offset)) PG_CLUSTER=rmatest${slot#0} RMA_DATABASES=""
+export SMTP_PORT=$((11025 + offset)) MAILBOX_HTTP_PORT=$((18025 + offset))
 require_venv
+
+# `test.sh stop` stops the servers of this slot that RMA_KEEP_TEST_STACK=1 left running.
+if [[ ${1:-} == stop ]]; then
+  for component in mailbox postgres kafka; do bash "$REPO_ROOT/deploy/scripts/$component.sh" down; done
+  exit 0
+fi
 
 started=()
 stop_started() {

@@ -18,6 +18,7 @@ from uuid import uuid4
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener
 
 from shared import topics
+from shared.kafka import client_options
 from shared.logging import get_logger
 
 log = get_logger(__name__)
@@ -107,7 +108,7 @@ class KafkaFeed:
         delay = 1.0
         while True:
             consumer = AIOKafkaConsumer(
-                bootstrap_servers=self._bootstrap,
+                **client_options(self._bootstrap),
                 group_id=self.group_id,
                 client_id="rma-web",
                 auto_offset_reset="latest",

@@ -41,11 +41,11 @@ from shared.events import Buyer, SaleLine, SaleRecorded, SaleRecordedData
 from tests.support.kafka import publish
 from tests.support.mailbox import Mailbox
 from tests.support.services import RunningServices
-from tests.support.stack import REPO, STATE_DIR, Stack
+from tests.support.stack import PORT_OFFSET, REPO, STATE_DIR, Stack
 
 pytestmark = pytest.mark.e2e
 
-WEB_PORT = 18000
+WEB_PORT = 18000 + PORT_OFFSET
 WEB_URL = f"http://127.0.0.1:{WEB_PORT}"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

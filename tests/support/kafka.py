@@ -10,6 +10,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 
 from shared.events import Event
+from shared.kafka import client_options
 from shared.outbox import kafka_headers
 
 
@@ -18,7 +19,7 @@ class TopicProbe:
 
     def __init__(self, bootstrap: str, topic: str) -> None:
         self._topic = topic
-        self._consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+        self._consumer = AIOKafkaConsumer(**client_options(bootstrap), enable_auto_commit=False)
         self.records: list[ConsumerRecord[bytes, bytes]] = []
 
     async def __aenter__(self) -> TopicProbe:
@@ -94,7 +95,7 @@ async def produce(
     key: bytes | None = None,
     headers: list[tuple[str, bytes]] | None = None,
 ) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all")
+    producer = AIOKafkaProducer(**client_options(bootstrap), enable_idempotence=True, acks="all")
     await producer.start()
     try:
         await producer.send_and_wait(topic, value=value, key=key, headers=headers or [])

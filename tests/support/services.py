@@ -12,9 +12,12 @@ from pathlib import Path
 
 import httpx
 
-from tests.support.stack import REPO, STATE_DIR, Stack
+from tests.support.stack import PORT_OFFSET, REPO, STATE_DIR, Stack
 
-SERVICE_PORTS = {"accounts": 18001, "claims": 18002, "warranty": 18003, "notifications": 18004}
+SERVICE_PORTS = {
+    service: 18001 + PORT_OFFSET + index
+    for index, service in enumerate(("accounts", "claims", "warranty", "notifications"))
+}
 
 
 @dataclass

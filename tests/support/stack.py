@@ -17,13 +17,20 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 STATE_DIR = REPO / ".run" / "test"
 
+# RMA_TEST_SLOT=N (0-9) moves every test port by 100 * N and names its own PostgreSQL cluster, so
+# several checkouts on one machine can run their suites at once without sharing a server.
+TEST_SLOT = int(os.environ.get("RMA_TEST_SLOT", "0"))
+if not 0 <= TEST_SLOT <= 9:
+    raise ValueError(f"RMA_TEST_SLOT must be 0 to 9, not {TEST_SLOT}")
+PORT_OFFSET = 100 * TEST_SLOT
 TEST_PORTS = {
-    "KAFKA_PORT": "19092",
-    "KAFKA_CONTROLLER_PORT": "19093",
-    "PG_PORT": "15433",
-    "SMTP_PORT": "11025",
-    "MAILBOX_HTTP_PORT": "18025",
+    "KAFKA_PORT": str(19092 + PORT_OFFSET),
+    "KAFKA_CONTROLLER_PORT": str(19093 + PORT_OFFSET),
+    "PG_PORT": str(15433 + PORT_OFFSET),
+    "SMTP_PORT": str(11025 + PORT_OFFSET),
+    "MAILBOX_HTTP_PORT": str(18025 + PORT_OFFSET),
 }
+PG_CLUSTER = "rmatest" if TEST_SLOT == 0 else f"rmatest{TEST_SLOT}"
 
 
 @dataclass(frozen=True)
@@ -45,7 +52,7 @@ def _script_env() -> dict[str, str]:
         **os.environ,
         **TEST_PORTS,
         "RMA_STATE_DIR": str(STATE_DIR),
-        "PG_CLUSTER": "rmatest",
+        "PG_CLUSTER": PG_CLUSTER,
         "RMA_DATABASES": "",
     }
 
