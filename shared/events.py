@@ -203,6 +203,11 @@ class SaleLine(Contract):
     unit_price: Decimal = Field(description="Gross unit price in the document currency")
     serial_numbers: tuple[str, ...] = ()
     outlet: bool = Field(default=False, description="Used product sold through the outlet")
+    activated_on: date | None = Field(
+        default=None,
+        description="Activation date of an outlet (used) product, when the ERP knows it; "
+        "its warranty is counted from it",
+    )
 
 
 class SaleRecordedData(Contract):
@@ -258,6 +263,19 @@ class ClaimCreatedData(Contract):
     tracking_number: str | None = None
     package_contents: str
     customer_reference: str | None = None
+    installed_by_authorised_service: bool | None = Field(
+        default=None,
+        description="Scooter service parts: whether an authorised service installed the part "
+        "(None: the customer was not asked)",
+    )
+    installing_service_name: str | None = Field(
+        default=None, description="Scooter service parts: the service that installed the part"
+    )
+    activated_on: date | None = Field(
+        default=None,
+        description="DJI outlet products: the activation date the customer gave (not before the "
+        "sale, not in the future); the sales line's date wins when the ERP sent one",
+    )
 
 
 class ClaimCreated(Event):
@@ -328,6 +346,15 @@ class ClaimDecidedData(Contract):
     deductions: tuple[Deduction, ...] = ()
     decided_at: AwareDatetime
     decided_by: str
+    substantial_repair: bool | None = Field(
+        default=None,
+        description="Repair decisions: the repair is substantial (Civil Code art. 581 §1: the "
+        "warranty runs anew from the hand-back)",
+    )
+    replaced_part: str | None = Field(
+        default=None,
+        description="Repair decisions: the part that was replaced (it gets its own period anew)",
+    )
 
 
 class ClaimDecided(Event):
@@ -345,6 +372,18 @@ class Deadline(Contract):
     description: str
 
 
+class RepeatedDefect(Contract):
+    """A serial claimed again for a problem it was already repaired for."""
+
+    claim_count: int = Field(description="Claims for this serial, this one included")
+    same_problem_count: int = Field(description="Claims for this problem, this one included")
+    problem: str
+    message: str = Field(description="One line in Polish for the operator")
+    suggested_decisions: tuple[DecisionKind, ...] = Field(
+        description="What the buyer may demand after a failed repair"
+    )
+
+
 class WarrantyAssessedData(Contract):
     claim_id: UUID
     rma_number: str
@@ -358,6 +397,28 @@ class WarrantyAssessedData(Contract):
     claim_type_allowed: bool
     claim_type_reason: str
     deadlines: tuple[Deadline, ...] = ()
+    warranty_from: date | None = Field(
+        default=None, description="The day the warranty period was counted from"
+    )
+    counted_from: str | None = Field(
+        default=None,
+        description="What warranty_from is: sale | delivery | activation_from_sale | "
+        "activation_from_claim | hand_back",
+    )
+    after_service_rules: tuple[str, ...] = Field(
+        default=(),
+        description="The rows of Civil Code art. 581 §1 (or the brand's terms) that moved the "
+        "period after repairs or a replacement",
+    )
+    deadlines_update: bool = Field(
+        default=False,
+        description="Republished only to add the deadlines counted from the parcel's receipt; "
+        "the verdict is the one told before (customers are not emailed it again)",
+    )
+    repeated_defect: RepeatedDefect | None = Field(
+        default=None,
+        description="The serial is back with a problem it was already repaired for",
+    )
 
 
 class WarrantyAssessed(Event):
@@ -402,6 +463,27 @@ class ProductCatalogued(Event):
     data: ProductCataloguedData
 
 
+# --- claims: a replacement unit handed to the customer --------------------------------------
+
+
+class UnitReplacedData(Contract):
+    """The customer received a new unit in place of the claimed one (it keeps the warranty)."""
+
+    claim_id: UUID
+    rma_number: str
+    old_ean: str
+    old_serial_number: str | None
+    new_ean: str
+    new_serial_number: str
+    replaced_on: date = Field(description="The day the new unit was handed back to the buyer")
+
+
+class UnitReplaced(Event):
+    topic: ClassVar[str] = topics.CLAIMS
+    type: Literal["UnitReplaced"] = "UnitReplaced"
+    data: UnitReplacedData
+
+
 # --- one union per topic, so a subscriber can take every event of its topic ---------------
 
 AccountsEvent = Annotated[
@@ -416,7 +498,7 @@ AccountsEvent = Annotated[
 ]
 SalesEvent = Annotated[SaleRecorded, Field(discriminator="type")]
 ClaimsEvent = Annotated[
-    ClaimCreated | ParcelReceived | ClaimStatusChanged | ClaimDecided,
+    ClaimCreated | ParcelReceived | ClaimStatusChanged | ClaimDecided | UnitReplaced,
     Field(discriminator="type"),
 ]
 WarrantyEvent = Annotated[
@@ -441,6 +523,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         WarrantyAssessed,
         ProductRegistered,
         ProductCatalogued,
+        UnitReplaced,
     )
 }
 
