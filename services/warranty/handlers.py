@@ -16,22 +16,36 @@ from services.warranty.domain.ean import validate_gtin13
 from services.warranty.domain.eligibility import claim_type_eligibility
 from services.warranty.domain.engine import (
     ProductPurchase,
+    ServiceRecord,
     WarrantyVerdict,
     assess,
     assess_support_period,
 )
+from services.warranty.domain.passport import (
+    PastClaim,
+    RepeatedDefectFlag,
+    part_claimed_again,
+    repeated_defect,
+)
+from services.warranty.domain.periods import last_day_of_period
 from services.warranty.domain.products import ProductCategory, is_scooter_product
+from services.warranty.domain.rules import SCOOTER_REGISTRATION_WINDOW, ServiceCase
 from shared.db import Conn
 from shared.errors import BusinessRuleError, Message
 from shared.events import (
     ClaimCreated,
+    ClaimCreatedData,
+    ClaimDecided,
     ClaimStatusChanged,
     Deadline,
+    DocumentLinked,
     ProductCatalogued,
     ProductCataloguedData,
     ProductRegistered,
     ProductRegisteredData,
+    RepeatedDefect,
     SaleRecorded,
+    UnitReplaced,
     WarrantyAssessed,
     WarrantyAssessedData,
 )
@@ -50,6 +64,7 @@ class WarrantyContext:
 
 async def record_sale(conn: Conn, event: SaleRecorded) -> None:
     await repository.record_products_sold(conn, event.data)
+    await repository.record_sold_units(conn, event.data)
 
 
 @dataclass(frozen=True)
@@ -86,24 +101,98 @@ async def support_period(ctx: WarrantyContext, code: str) -> SupportPeriod:
     return SupportPeriod(ean, product["name"], product["brand"], product["last_sold_on"], verdict)
 
 
-async def assess_claim(conn: Conn, event: ClaimCreated) -> None:
-    claim = event.data
-    # Judged on the day the claim was filed, whenever the event is handled.
-    claimed_on = event.occurred_at.date()
-    registered_on = await repository.registration_date(conn, claim.product.ean, claim.serial_number)
-    repair_days = await repository.repair_days(conn, claim.product.ean, claim.serial_number)
-    purchase = ProductPurchase(
+@dataclass(frozen=True)
+class UnitFacts:
+    """What earlier events told warranty about the claimed unit (EAN and serial number)."""
+
+    registered_on: date | None = None  # of this unit or of the unit it replaced
+    activated_on: date | None = None  # outlet products: from the sales line
+    service_history: tuple[ServiceRecord, ...] = ()
+    earlier_claims: tuple[PastClaim, ...] = ()
+
+
+def problem_of(claim: ClaimCreatedData) -> str:
+    """The problem as the claim names it: the one chosen from the product's list, or described."""
+    return claim.problem_code or claim.problem_description
+
+
+def purchase_for_claim(claim: ClaimCreatedData, unit: UnitFacts) -> ProductPurchase:
+    """Everything the rules need about the claimed product: the claim's facts and the unit's."""
+    return ProductPurchase(
         brand=claim.product.brand,
         category=ProductCategory.parse(claim.product.category),
         buyer=claim.buyer_type,
         sold_on=claim.sold_on,
         delivered_on=claim.delivered_on,
+        activated_on=unit.activated_on,
+        activation_claimed_on=claim.activated_on,
         outlet=claim.product.outlet,
-        registered_on=registered_on,
-        repair_days=repair_days,
+        registered_on=unit.registered_on,
+        installed_by_authorised_service=claim.installed_by_authorised_service,
+        installing_service_name=claim.installing_service_name,
+        service_history=unit.service_history,
+        claimed_part=part_claimed_again(unit.earlier_claims, problem_of(claim)),
         claim_type=claim.claim_type,
     )
-    verdict = assess(purchase, claimed_on)
+
+
+def service_case(repair: asyncpg.Record) -> ServiceCase:
+    if repair["substantial_repair"]:
+        return "substantial_repair"
+    return "part_replaced" if repair["replaced_part"] else "repair"
+
+
+async def service_history(conn: Conn, ean: str, serial: str) -> tuple[ServiceRecord, ...]:
+    """The unit's replacement (if it was given in place of another) and its finished repairs."""
+    records: list[ServiceRecord] = []
+    replacement = await repository.replacement_of(conn, ean, serial)
+    if replacement is not None:
+        records.append(ServiceRecord("replacement_unit", replacement["replaced_on"]))
+    for repair in await repository.unit_repairs(conn, ean, serial):
+        if repair["ended_on"] is None:
+            continue  # still in the service: its days count once it is handed back
+        records.append(
+            ServiceRecord(
+                service_case(repair),
+                repair["ended_on"],
+                (repair["ended_on"] - repair["started_on"]).days,
+                repair["replaced_part"],
+            )
+        )
+    return tuple(records)
+
+
+async def unit_facts(conn: Conn, ean: str, serial: str | None) -> UnitFacts:
+    if serial is None:
+        return UnitFacts()
+    sale = await repository.origin_sale(conn, ean, serial)
+    claims = await repository.unit_claims(conn, ean, serial)
+    return UnitFacts(
+        registered_on=await repository.lineage_registration(conn, ean, serial),
+        # A replacement unit's own period runs from its hand-back, not from the old activation.
+        activated_on=sale["activated_on"] if sale is not None and sale["depth"] == 0 else None,
+        service_history=await service_history(conn, ean, serial),
+        earlier_claims=tuple(
+            PastClaim(c["problem"], c["repaired"], c["replaced_part"]) for c in claims
+        ),
+    )
+
+
+def _repeated_defect_data(flag: RepeatedDefectFlag | None) -> RepeatedDefect | None:
+    if flag is None:
+        return None
+    return RepeatedDefect.model_validate(flag, from_attributes=True)
+
+
+async def assess_claim(conn: Conn, event: ClaimCreated) -> None:
+    claim = event.data
+    # Judged on the day the claim was filed, whenever the event is handled.
+    claimed_on = event.occurred_at.date()
+    serial = repository.unit_serial(claim.serial_number)
+    unit = await unit_facts(conn, claim.product.ean, serial)
+    verdict = assess(purchase_for_claim(claim, unit), claimed_on)
+    flag = repeated_defect(unit.earlier_claims, problem_of(claim)) if serial else None
+    flag_data = _repeated_defect_data(flag)
     eligibility = claim_type_eligibility(
         claim.claim_type,
         claim.product.brand,
@@ -133,8 +222,26 @@ async def assess_claim(conn: Conn, event: ClaimCreated) -> None:
             deadlines=tuple(
                 Deadline(kind=d.kind, due_on=d.due_on, description=d.description) for d in deadlines
             ),
+            warranty_from=verdict.starts_on,
+            counted_from=verdict.started_from,
+            after_service_rules=verdict.after_service_rules,
+            repeated_defect=flag_data,
         ),
     )
+    if serial is not None:
+        await repository.record_unit_claim(
+            conn,
+            {
+                "claim_id": claim.claim_id,
+                "ean": claim.product.ean,
+                "serial_number": serial,
+                "rma_number": claim.rma_number,
+                "claim_type": claim.claim_type,
+                "problem": problem_of(claim),
+                "claimed_at": event.occurred_at,
+                "repeated_defect": flag_data and flag_data.model_dump(mode="json"),
+            },
+        )
     await repository.save_assessment(
         conn,
         claim.claim_id,
@@ -143,11 +250,17 @@ async def assess_claim(conn: Conn, event: ClaimCreated) -> None:
         assessed.data.model_dump(mode="json"),
     )
     await add_to_outbox(conn, assessed)
-    log.info("claim assessed", claim_id=str(claim.claim_id), rule=verdict.rule)
+    log.info(
+        "claim assessed",
+        claim_id=str(claim.claim_id),
+        rule=verdict.rule,
+        repeated_defect=flag is not None,
+    )
 
 
 async def _reassess_deadlines(conn: Conn, event: ClaimStatusChanged) -> None:
-    """Repair and refund deadlines run from receipt: publish the assessment with their dates."""
+    """Repair and refund deadlines run from receipt: publish them, marked as only that, so that
+    the customer is not told the same verdict twice."""
     stored = await repository.get_assessment(conn, event.data.claim_id)
     if stored is None:
         return  # claims created before this service knew them; nothing to update
@@ -166,6 +279,7 @@ async def _reassess_deadlines(conn: Conn, event: ClaimStatusChanged) -> None:
                 {"kind": d.kind, "due_on": d.due_on, "description": d.description}
                 for d in deadlines
             ],
+            "deadlines_update": True,
         }
     )
     await repository.save_assessment(
@@ -189,6 +303,8 @@ _REPAIR_ENDS = frozenset({"shipped_back", "refunded", "closed", "cancelled"})
 
 async def record_status_change(conn: Conn, event: ClaimStatusChanged) -> None:
     change = event.data
+    changed_on = change.changed_at.date()
+    await repository.set_unit_claim_status(conn, change.claim_id, change.to_status, changed_on)
     if change.to_status == "received":
         await _reassess_deadlines(conn, event)
     if change.to_status == "received" and change.claim_type in ("warranty", "dji"):
@@ -196,11 +312,44 @@ async def record_status_change(conn: Conn, event: ClaimStatusChanged) -> None:
             conn,
             change.claim_id,
             change.product.ean,
-            change.serial_number,
-            change.changed_at.date(),
+            repository.unit_serial(change.serial_number),
+            changed_on,
         )
     elif change.to_status in _REPAIR_ENDS:
-        await repository.end_repair(conn, change.claim_id, change.changed_at.date())
+        await repository.end_repair(conn, change.claim_id, changed_on)
+
+
+async def record_decision(conn: Conn, event: ClaimDecided) -> None:
+    decided = event.data
+    await repository.record_decision(
+        conn,
+        decided.claim_id,
+        decided.decision,
+        decided.decided_at.date(),
+        decided.substantial_repair,
+        decided.replaced_part,
+    )
+
+
+async def record_replacement(conn: Conn, event: UnitReplaced) -> None:
+    """The new unit carries the warranty on (art. 581 §1); the old one's repair is over."""
+    replaced = event.data
+    await repository.record_replacement(
+        conn,
+        {
+            **replaced.model_dump(),
+            "old_serial_number": repository.unit_serial(replaced.old_serial_number),
+            "new_serial_number": repository.unit_serial(replaced.new_serial_number),
+        },
+    )
+    await repository.end_repair(conn, replaced.claim_id, replaced.replaced_on)
+
+
+async def record_document_owner(conn: Conn, event: DocumentLinked) -> None:
+    linked = event.data
+    await repository.link_document(
+        conn, linked.document_type, linked.document_number, linked.account_id
+    )
 
 
 @dataclass(frozen=True)
@@ -208,36 +357,25 @@ class ProductRegistration:
     account_id: UUID
     ean: str
     serial_number: str
-    purchased_on: date
+
+
+_UNIT_NOT_YOURS = Message(
+    "Nie znaleźliśmy hulajnogi o tym numerze seryjnym na dokumentach zakupu przypisanych do "
+    "Twojego konta. Dodaj najpierw paragon lub fakturę, na której jest ten egzemplarz.",
+    "We found no scooter with this serial number on the purchase documents linked to your "
+    "account. Link the receipt or invoice that lists this unit first.",
+)
 
 
 async def register_product(
     ctx: WarrantyContext, command: ProductRegistration, correlation_id: UUID
 ) -> ProductRegistered:
+    """Seed 001: a scooter registered within 30 days of purchase has 24 months' warranty. Only
+    the buyer may register it (a unit on a document linked to their account), and only once."""
     ean = validate_gtin13(command.ean)
+    serial = repository.unit_serial(command.serial_number) or ""
     today = ctx.today()
-    if command.purchased_on > today:
-        raise BusinessRuleError(
-            "purchase_date_in_future",
-            Message(
-                "Data zakupu nie może być z przyszłości.", "The purchase date is in the future."
-            ),
-            field="purchased_on",
-        )
     registration_id = uuid4()
-    event = ProductRegistered(
-        producer=PRODUCER,
-        key=str(registration_id),
-        correlation_id=correlation_id,
-        data=ProductRegisteredData(
-            registration_id=registration_id,
-            account_id=command.account_id,
-            ean=ean,
-            serial_number=command.serial_number.strip().upper(),
-            purchased_on=command.purchased_on,
-            registered_on=today,
-        ),
-    )
     async with ctx.pool.acquire() as conn, conn.transaction():
         product = await repository.get_product(conn, ean)
         if product is None or not is_scooter_product(product["brand"]):
@@ -249,6 +387,28 @@ async def register_product(
                 ),
                 field="ean",
             )
+        sale = await repository.origin_sale(conn, ean, serial)
+        # Someone else's unit gets the same answer as an unknown one: serials are not public.
+        if sale is None or sale["account_id"] != command.account_id:
+            raise BusinessRuleError(
+                "unit_not_on_your_documents",
+                _UNIT_NOT_YOURS,
+                field="serial_number",
+                status_code=404,
+            )
+        event = ProductRegistered(
+            producer=PRODUCER,
+            key=str(registration_id),
+            correlation_id=correlation_id,
+            data=ProductRegisteredData(
+                registration_id=registration_id,
+                account_id=command.account_id,
+                ean=ean,
+                serial_number=serial,
+                purchased_on=sale["issued_on"],
+                registered_on=today,
+            ),
+        )
         if not await repository.insert_registration(conn, event.data.model_dump()):
             raise BusinessRuleError(
                 "already_registered",
@@ -261,6 +421,11 @@ async def register_product(
             )
         await add_to_outbox(conn, event)
     return event
+
+
+def registration_deadline(purchased_on: date) -> date:
+    """The last day a registration still gives the scooter 24 months (seed 001)."""
+    return last_day_of_period(purchased_on, SCOOTER_REGISTRATION_WINDOW)
 
 
 async def import_catalogue(pool: asyncpg.Pool, products: list[dict[str, Any]]) -> int:

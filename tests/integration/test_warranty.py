@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -25,6 +25,8 @@ from shared.events import (
     ClaimedProduct,
     ClaimStatusChanged,
     ClaimStatusChangedData,
+    DocumentLinked,
+    DocumentLinkedData,
     Event,
     SaleLine,
     SaleRecorded,
@@ -73,7 +75,7 @@ async def send(stack: Stack, event: Event) -> None:
     await publish(stack.kafka_bootstrap, event)
 
 
-def sale(ean: str, brand: str, category: str, sold_on: date) -> SaleRecorded:
+def sale(ean: str, brand: str, category: str, sold_on: date, *serial_numbers: str) -> SaleRecorded:
     number = uuid.uuid4().hex[:8]
     return SaleRecorded(
         producer="erp",
@@ -92,12 +94,43 @@ def sale(ean: str, brand: str, category: str, sold_on: date) -> SaleRecorded:
                     name=f"{brand} product",
                     brand=brand,
                     category=category,
-                    quantity=1,
+                    quantity=max(1, len(serial_numbers)),
                     unit_price=Decimal("100.00"),
+                    serial_numbers=serial_numbers,
                 ),
             ),
         ),
     )
+
+
+def linked(document: SaleRecorded, account: uuid.UUID) -> DocumentLinked:
+    """The accounts service's fact: `account` linked the sales document."""
+    return DocumentLinked(
+        producer="accounts",
+        key=str(account),
+        data=DocumentLinkedData(
+            account_id=account,
+            account_type="private",
+            email="klient@example.com",
+            document_type=document.data.document_type,
+            document_number=document.data.document_number,
+        ),
+    )
+
+
+async def eventually(
+    request: Callable[[], Awaitable[httpx.Response]],
+    done: Callable[[httpx.Response], bool],
+    timeout: float = 30.0,
+) -> httpx.Response:
+    """Repeat `request` until `done` holds for its answer (the service learns from Kafka)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not done(response := await request()):
+        if loop.time() > deadline:
+            raise AssertionError(f"still {response.status_code} {response.text} after {timeout}s")
+        await asyncio.sleep(0.2)
+    return response
 
 
 def claim(ean: str, brand: str, category: str, sold_on: date, **more: Any) -> ClaimCreated:
@@ -160,25 +193,37 @@ async def test_dji_claim_type_refused_for_another_brand(
 async def test_scooter_registration_and_repair_time_reach_the_verdict(
     warranty: httpx.AsyncClient, stack: Stack
 ) -> None:
-    ean, account = random_ean(), uuid.uuid4()
+    ean, owner, stranger = random_ean(), uuid.uuid4(), uuid.uuid4()
     bought = date.today() - timedelta(days=20)
-    await send(stack, sale(ean, "Dualtron", "scooter", bought))
-    registration = {"ean": ean, "serial_number": "dt-7", "purchased_on": bought.isoformat()}
+    receipt = sale(ean, "Dualtron", "scooter", bought, "dt-7")
+    await send(stack, receipt)
+    await send(stack, linked(receipt, owner))
+    registration = {"ean": ean, "serial_number": "dt-7"}
+
+    def register(account: uuid.UUID, body: dict[str, str] = registration) -> Any:
+        return lambda: warranty.post(
+            "/api/registrations", json=body, headers=bearer(stack, "customer", account)
+        )
+
+    # Another customer cannot register the owner's scooter (and is not told whose it is).
+    refused = await eventually(register(stranger), lambda r: r.status_code == 404)
+    assert "dokumentach zakupu przypisanych do Twojego konta" in refused.json()["detail"]
+    bad_ean = await register(
+        owner, {"ean": ean[:-1] + str((int(ean[-1]) + 1) % 10), "serial_number": "dt-7"}
+    )()
+    assert bad_ean.status_code == 422 and "kontroln" in bad_ean.json()["detail"]
     async with TopicProbe(stack.kafka_bootstrap, topics.WARRANTY) as probe:
-        for _ in range(50):  # the catalogue learns the product from the sale
-            response = await warranty.post(
-                "/api/registrations", json=registration, headers=bearer(stack, "customer", account)
-            )
-            if response.status_code != 422:
-                break
-            await asyncio.sleep(0.2)
+        response = await eventually(register(owner), lambda r: r.status_code != 404)
         assert response.status_code == 201, response.text
         [registered] = await probe.wait_for(lambda body, _: body["type"] == "ProductRegistered")
     assert registered["data"]["serial_number"] == "DT-7"
-    again = await warranty.post(
-        "/api/registrations", json=registration, headers=bearer(stack, "customer", account)
-    )
+    assert registered["data"]["account_id"] == str(owner)
+    body = response.json()
+    assert (body["purchased_on"], body["registered_in_time"]) == (bought.isoformat(), True)
+    assert body["registration_deadline"] == (bought + timedelta(days=30)).isoformat()
+    again = await register(owner)()
     assert again.status_code == 409
+    assert (await register(stranger)()).status_code == 404
 
     # A finished warranty repair of 12 days, then a new claim for the same scooter.
     repaired = claim(ean, "Dualtron", "scooter", bought, serial_number="DT-7")
@@ -192,7 +237,7 @@ async def test_scooter_registration_and_repair_time_reach_the_verdict(
                 data=ClaimStatusChangedData(
                     claim_id=repaired.data.claim_id,
                     rma_number=repaired.data.rma_number,
-                    account_id=account,
+                    account_id=owner,
                     email="klient@example.com",
                     claim_type="warranty",
                     product=repaired.data.product,
@@ -287,9 +332,11 @@ async def test_receipt_sets_the_repair_deadline(warranty: httpx.AsyncClient, sta
                 ),
             ),
         )
-        [_, updated] = await probe.wait_for(
+        [first, updated] = await probe.wait_for(
             lambda body, _: body["data"].get("claim_id") == str(created.data.claim_id), count=2
         )
+    # Marked as only the deadlines, so that the verdict is not emailed a second time.
+    assert (first["data"]["deadlines_update"], updated["data"]["deadlines_update"]) == (False, True)
     due = {d["kind"]: d["due_on"] for d in updated["data"]["deadlines"]}
     # 60 working days from 2025-12-01, counted by hand across Christmas: 2026-03-02.
     assert due["dji_repair"] == "2026-03-02"

@@ -33,16 +33,6 @@ async def get_product(conn: Conn, ean: str) -> asyncpg.Record | None:
     return await conn.fetchrow("SELECT * FROM products WHERE ean = $1", ean)
 
 
-async def registration_date(conn: Conn, ean: str, serial: str | None) -> Any:
-    if serial is None:
-        return None
-    return await conn.fetchval(
-        "SELECT registered_on FROM product_registrations WHERE ean = $1 AND serial_number = $2",
-        ean,
-        serial,
-    )
-
-
 async def save_assessment(
     conn: Conn, claim_id: UUID, rma_number: str, claim: Any, verdict: Any
 ) -> None:
@@ -114,20 +104,228 @@ async def end_repair(conn: Conn, claim_id: UUID, ended_on: Any) -> None:
     )
 
 
-async def repair_days(conn: Conn, ean: str, serial: str | None) -> int:
-    """Days spent in finished warranty repairs of this very product (same EAN and serial)."""
-    if serial is None:
-        return 0
-    days: int = await conn.fetchval(
-        """SELECT coalesce(sum(ended_on - started_on), 0) FROM repair_periods
-           WHERE ean = $1 AND serial_number = $2 AND ended_on IS NOT NULL""",
+async def unit_repairs(conn: Conn, ean: str, serial: str) -> list[asyncpg.Record]:
+    """Warranty repairs of this very unit (same EAN and serial), oldest first, the one under way
+    included (ended_on NULL); a claim decided otherwise (replacement, refund, rejection) was no
+    repair."""
+    return await conn.fetch(
+        """SELECT p.claim_id, p.started_on, p.ended_on, c.rma_number, c.substantial_repair,
+                  c.replaced_part
+           FROM repair_periods p LEFT JOIN unit_claims c ON c.claim_id = p.claim_id
+           WHERE p.ean = $1 AND p.serial_number = $2
+             AND coalesce(c.decision, 'repair') = 'repair'
+           ORDER BY p.started_on, p.ended_on""",
         ean,
         serial,
     )
-    return days
 
 
 async def get_assessment(conn: Conn, claim_id: UUID) -> asyncpg.Record | None:
     return await conn.fetchrow(
         "SELECT claim, verdict FROM assessments WHERE claim_id = $1", claim_id
+    )
+
+
+# --- the passport: units, their documents, claims and replacements ------------------------
+
+
+def unit_serial(serial: str | None) -> str | None:
+    """Serial numbers as the passport keeps them: trimmed, in capitals."""
+    if serial is None or not serial.strip():
+        return None
+    return serial.strip().upper()
+
+
+async def record_sold_units(conn: Conn, sale: SaleRecordedData) -> None:
+    rows = [
+        (
+            line.ean,
+            serial,
+            sale.document_type,
+            sale.document_number,
+            sale.issued_on,
+            sale.delivered_on,
+            sale.buyer.type,
+            line.activated_on,
+        )
+        for line in sale.lines
+        for serial in filter(None, map(unit_serial, line.serial_numbers))
+    ]
+    await conn.executemany(
+        """INSERT INTO sold_units (ean, serial_number, document_type, document_number, issued_on,
+                                   delivered_on, buyer_type, activated_on)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+           ON CONFLICT (ean, serial_number) DO UPDATE SET
+               document_type = EXCLUDED.document_type, document_number = EXCLUDED.document_number,
+               issued_on = EXCLUDED.issued_on, delivered_on = EXCLUDED.delivered_on,
+               buyer_type = EXCLUDED.buyer_type, activated_on = EXCLUDED.activated_on""",
+        rows,
+    )
+
+
+async def link_document(
+    conn: Conn, document_type: str, document_number: str, account_id: UUID
+) -> None:
+    await conn.execute(
+        """INSERT INTO document_owners (document_type, document_number, account_id)
+           VALUES ($1, $2, $3)
+           ON CONFLICT (document_type, document_number) DO UPDATE SET
+               account_id = EXCLUDED.account_id""",
+        document_type,
+        document_number,
+        account_id,
+    )
+
+
+# The unit itself, then the unit it replaced, and so on back to the one that was sold.
+_UNIT_LINEAGE = """
+    WITH RECURSIVE lineage (ean, serial_number, depth) AS (
+        SELECT $1::text, $2::text, 0
+        UNION ALL
+        SELECT r.old_ean, r.old_serial_number, l.depth + 1
+        FROM replacements r JOIN lineage l
+          ON r.new_ean = l.ean AND r.new_serial_number = l.serial_number
+        WHERE l.depth < 20
+    )
+"""
+
+
+async def origin_sale(conn: Conn, ean: str, serial: str) -> asyncpg.Record | None:
+    """The sale of this unit, or of the unit it was given in place of (the nearest one)."""
+    return await conn.fetchrow(
+        _UNIT_LINEAGE
+        + """SELECT s.*, o.account_id, l.depth,
+                    (SELECT registered_on FROM product_registrations p
+                     WHERE p.ean = s.ean AND p.serial_number = s.serial_number) AS registered_on
+             FROM lineage l
+             JOIN sold_units s ON s.ean = l.ean AND s.serial_number = l.serial_number
+             LEFT JOIN document_owners o
+               ON o.document_type = s.document_type AND o.document_number = s.document_number
+             ORDER BY l.depth LIMIT 1""",
+        ean,
+        serial,
+    )
+
+
+async def lineage_registration(conn: Conn, ean: str, serial: str) -> Any:
+    """The registration of this unit or of the unit it replaced: the warranty goes on."""
+    return await conn.fetchval(
+        _UNIT_LINEAGE
+        + """SELECT p.registered_on FROM lineage l
+             JOIN product_registrations p
+               ON p.ean = l.ean AND p.serial_number = l.serial_number
+             ORDER BY l.depth LIMIT 1""",
+        ean,
+        serial,
+    )
+
+
+async def record_unit_claim(conn: Conn, claim: dict[str, Any]) -> None:
+    await conn.execute(
+        """INSERT INTO unit_claims (claim_id, ean, serial_number, rma_number, claim_type, problem,
+                                    claimed_at, repeated_defect)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (claim_id) DO NOTHING""",
+        claim["claim_id"],
+        claim["ean"],
+        claim["serial_number"],
+        claim["rma_number"],
+        claim["claim_type"],
+        claim["problem"],
+        claim["claimed_at"],
+        claim["repeated_defect"],
+    )
+
+
+# A claim repaired this unit when its repair period ended and it was not decided otherwise.
+_REPAIRED = "(p.ended_on IS NOT NULL AND coalesce(c.decision, 'repair') = 'repair')"
+
+
+async def unit_claims(conn: Conn, ean: str, serial: str) -> list[asyncpg.Record]:
+    """The unit's claims, oldest first, with their repair period (if any)."""
+    return await conn.fetch(
+        f"""SELECT c.*, p.started_on AS repair_started_on, p.ended_on AS repair_ended_on,
+                   {_REPAIRED} AS repaired
+            FROM unit_claims c LEFT JOIN repair_periods p ON p.claim_id = c.claim_id
+            WHERE c.ean = $1 AND c.serial_number = $2
+            ORDER BY c.claimed_at, c.rma_number""",
+        ean,
+        serial,
+    )
+
+
+async def replacement_of(conn: Conn, ean: str, serial: str) -> asyncpg.Record | None:
+    """The replacement that handed this unit to the buyer in place of another."""
+    return await conn.fetchrow(
+        "SELECT * FROM replacements WHERE new_ean = $1 AND new_serial_number = $2", ean, serial
+    )
+
+
+async def replaced_by(conn: Conn, ean: str, serial: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        """SELECT * FROM replacements WHERE old_ean = $1 AND old_serial_number = $2
+           ORDER BY replaced_on DESC LIMIT 1""",
+        ean,
+        serial,
+    )
+
+
+async def set_unit_claim_status(conn: Conn, claim_id: UUID, status: str, changed_on: Any) -> None:
+    await conn.execute(
+        "UPDATE unit_claims SET status = $2, status_changed_on = $3 WHERE claim_id = $1",
+        claim_id,
+        status,
+        changed_on,
+    )
+
+
+async def record_decision(
+    conn: Conn,
+    claim_id: UUID,
+    decision: str,
+    decided_on: Any,
+    substantial_repair: bool | None,
+    replaced_part: str | None,
+) -> None:
+    await conn.execute(
+        """UPDATE unit_claims SET decision = $2, decided_on = $3, substantial_repair = $4,
+                                  replaced_part = $5
+           WHERE claim_id = $1""",
+        claim_id,
+        decision,
+        decided_on,
+        substantial_repair,
+        replaced_part,
+    )
+
+
+async def record_replacement(conn: Conn, replacement: dict[str, Any]) -> bool:
+    inserted = await conn.fetchval(
+        """INSERT INTO replacements (claim_id, rma_number, old_ean, old_serial_number, new_ean,
+                                     new_serial_number, replaced_on)
+           VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING true""",
+        replacement["claim_id"],
+        replacement["rma_number"],
+        replacement["old_ean"],
+        replacement["old_serial_number"],
+        replacement["new_ean"],
+        replacement["new_serial_number"],
+        replacement["replaced_on"],
+    )
+    return bool(inserted)
+
+
+async def registration(conn: Conn, ean: str, serial: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT * FROM product_registrations WHERE ean = $1 AND serial_number = $2", ean, serial
+    )
+
+
+async def latest_assessed_claim(conn: Conn, ean: str, serial: str) -> Any:
+    """The facts of the unit's latest assessed claim (buyer, dates), for its current verdict."""
+    return await conn.fetchval(
+        """SELECT a.claim FROM assessments a JOIN unit_claims c ON c.claim_id = a.claim_id
+           WHERE c.ean = $1 AND c.serial_number = $2
+           ORDER BY c.claimed_at DESC LIMIT 1""",
+        ean,
+        serial,
     )

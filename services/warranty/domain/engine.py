@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from typing import Literal
 
 from services.warranty.domain.periods import last_day_of_period
 from services.warranty.domain.products import (
@@ -13,7 +14,34 @@ from services.warranty.domain.products import (
     ProductCategory,
     normalise_brand,
 )
-from services.warranty.domain.rules import RULES, WarrantyRule
+from services.warranty.domain.rules import (
+    AFTER_SERVICE_RULES,
+    RULES,
+    AfterServiceRule,
+    ServiceCase,
+    WarrantyRule,
+)
+
+# What a verdict's first day is: the sale or delivery date, an outlet product's activation date
+# (from the sales document or from the claim), or the hand-back after a replacement or a
+# substantial repair.
+StartedFrom = Literal[
+    "sale", "delivery", "activation_from_sale", "activation_from_claim", "hand_back"
+]
+
+
+@dataclass(frozen=True)
+class ServiceRecord:
+    """A finished warranty repair or replacement of this unit."""
+
+    case: ServiceCase
+    handed_back_on: date  # the day the buyer got the unit (or its replacement) back
+    days_out_of_use: int = 0  # days the buyer could not use the product
+    part: str | None = None  # the replaced part (case "part_replaced")
+
+    def __post_init__(self) -> None:
+        if self.days_out_of_use < 0:
+            raise ValueError("Liczba dni naprawy nie może być ujemna.")
 
 
 @dataclass(frozen=True)
@@ -25,16 +53,17 @@ class ProductPurchase:
     buyer: BuyerType
     sold_on: date  # the date on the proof of purchase
     delivered_on: date | None = None
-    activated_on: date | None = None  # DJI outlet products
+    activated_on: date | None = None  # DJI outlet products: from the sales document
+    activation_claimed_on: date | None = None  # DJI outlet products: as the customer gave it
     outlet: bool = False
     registered_on: date | None = None  # scooter registration, None when not registered
     installed_by_authorised_service: bool | None = None  # scooter service parts; None: unknown
-    repair_days: int = 0  # total days already spent in warranty repair
+    installing_service_name: str | None = None
+    # Warranty repairs and replacements of this unit; a replacement unit's history starts with
+    # its own "replacement_unit" record.
+    service_history: tuple[ServiceRecord, ...] = ()
+    claimed_part: str | None = None  # the claim concerns this (earlier replaced) part
     claim_type: ClaimType | None = None  # when judged for a claim of this type
-
-    def __post_init__(self) -> None:
-        if self.repair_days < 0:
-            raise ValueError("Liczba dni naprawy nie może być ujemna.")
 
 
 @dataclass(frozen=True)
@@ -45,6 +74,8 @@ class WarrantyVerdict:
     covered: bool  # on `checked_on`
     checked_on: date
     reason: str  # one line, Polish
+    started_from: StartedFrom = "sale"
+    after_service_rules: tuple[str, ...] = ()  # the art. 581 §1 (or brand) rows that applied
 
 
 def _registered_in_time(rule: WarrantyRule, purchase: ProductPurchase) -> bool:
@@ -85,21 +116,135 @@ def find_rule(purchase: ProductPurchase, rules: Sequence[WarrantyRule] = RULES) 
     raise LookupError("the warranty rules table must end with a row without conditions")
 
 
-def _start(rule: WarrantyRule, purchase: ProductPurchase) -> tuple[date, str | None]:
-    """The day the period runs from, and a note when a missing date had to be replaced."""
+def _activation_start(purchase: ProductPurchase, on: date) -> tuple[date, StartedFrom, str]:
+    """Seed 001: outlet products count from activation; the sales document's date comes first,
+    then the customer's, if it is neither before the sale nor after the claim."""
+    if purchase.activated_on is not None:
+        day = purchase.activated_on.isoformat()
+        return (
+            purchase.activated_on,
+            "activation_from_sale",
+            f"Data aktywacji {day} z dokumentu sprzedaży.",
+        )
+    claimed = purchase.activation_claimed_on
+    if claimed is None:
+        return purchase.sold_on, "sale", "Data aktywacji nieznana: liczymy od daty sprzedaży."
+    if claimed < purchase.sold_on:
+        problem = "jest wcześniejsza niż data sprzedaży"
+    elif claimed > on:
+        problem = "jest z przyszłości"
+    else:
+        return (
+            claimed,
+            "activation_from_claim",
+            f"Data aktywacji {claimed.isoformat()} podana w zgłoszeniu.",
+        )
+    return (
+        purchase.sold_on,
+        "sale",
+        f"Podana data aktywacji {claimed.isoformat()} {problem}: liczymy od daty sprzedaży.",
+    )
+
+
+def _start(
+    rule: WarrantyRule, purchase: ProductPurchase, on: date
+) -> tuple[date, StartedFrom, str | None]:
+    """The day the period runs from, what that day is, and a note on where it came from."""
     if rule.counted_from == "activation":
-        if purchase.activated_on is not None:
-            return purchase.activated_on, None
-        return purchase.sold_on, "Data aktywacji nieznana: liczymy od daty sprzedaży."
+        return _activation_start(purchase, on)
     if rule.counted_from == "delivery":
         if purchase.delivered_on is not None:
-            return purchase.delivered_on, None
-        return purchase.sold_on, "Data wydania towaru nieznana: liczymy od daty sprzedaży."
-    return purchase.sold_on, None
+            return purchase.delivered_on, "delivery", None
+        return (
+            purchase.sold_on,
+            "sale",
+            "Data wydania towaru nieznana: liczymy od daty sprzedaży.",
+        )
+    return purchase.sold_on, "sale", None
 
 
 def _iso(day: date | None) -> str:
     return day.isoformat() if day is not None else ""
+
+
+def after_service_rule(
+    rule: WarrantyRule, case: ServiceCase, rows: Sequence[AfterServiceRule] = AFTER_SERVICE_RULES
+) -> AfterServiceRule | None:
+    """The row of art. 581 §1 (or of the brand's terms) for `case`; None: nothing changes."""
+    for row in rows:
+        if case in row.cases and rule.after_service in row.applies_to:
+            return row
+    return None
+
+
+@dataclass
+class _Period:
+    """A warranty period as repairs and replacements move it (internal to `assess`)."""
+
+    starts_on: date
+    ends_on: date
+    started_from: StartedFrom
+    restarted_by: tuple[AfterServiceRule, date] | None = None
+    extension: AfterServiceRule | None = None
+    days_out_of_use: int = 0
+    parts: list[tuple[AfterServiceRule, ServiceRecord, date]] = field(default_factory=list)
+    applied: list[str] = field(default_factory=list)
+
+
+def _apply_service(rule: WarrantyRule, period: _Period, record: ServiceRecord) -> None:
+    row = after_service_rule(rule, record.case)
+    if row is None:
+        return
+    period.applied.append(row.rule_id)
+    if row.effect == "anew":
+        period.starts_on = record.handed_back_on
+        period.ends_on = last_day_of_period(record.handed_back_on, rule.period)
+        period.started_from = "hand_back"
+        period.restarted_by = (row, record.handed_back_on)
+        period.extension, period.days_out_of_use, period.parts = None, 0, []
+        return
+    period.ends_on += timedelta(days=record.days_out_of_use)
+    period.days_out_of_use += record.days_out_of_use
+    if row.effect == "part_anew":
+        part_until = last_day_of_period(record.handed_back_on, rule.period)
+        period.parts.append((row, record, part_until))
+    if record.days_out_of_use:
+        # The rest of a product whose part was replaced is extended like after any repair.
+        period.extension = row if row.effect == "extend" else after_service_rule(rule, "repair")
+
+
+def _claimed_part_until(period: _Period, claimed_part: str | None) -> date | None:
+    if claimed_part is None:
+        return None
+    wanted = claimed_part.strip().casefold()
+    ends = [until for _, record, until in period.parts if (record.part or "").casefold() == wanted]
+    return max(ends, default=None)
+
+
+def _service_notes(rule: WarrantyRule, period: _Period, ends_on: date) -> list[str]:
+    values = {"period": rule.period.describe_pl(), "until": ends_on.isoformat()}
+    notes: list[str] = []
+    if period.restarted_by is not None:
+        row, handed_back_on = period.restarted_by
+        notes.append(row.reason.format(**values, handed_back_on=handed_back_on.isoformat()))
+    if period.extension is not None and period.days_out_of_use:
+        notes.append(period.extension.reason.format(**values, days=period.days_out_of_use))
+    for row, record, part_until in period.parts:
+        notes.append(
+            row.reason.format(
+                **values,
+                part=record.part or "część",
+                handed_back_on=record.handed_back_on.isoformat(),
+                part_until=part_until.isoformat(),
+            )
+        )
+    return notes
+
+
+def _installer_note(rule: WarrantyRule, purchase: ProductPurchase) -> str | None:
+    if rule.installed_by_authorised_service and purchase.installing_service_name:
+        return f"Część zamontował autoryzowany serwis: {purchase.installing_service_name.strip()}."
+    return None
 
 
 def assess(
@@ -107,29 +252,35 @@ def assess(
 ) -> WarrantyVerdict:
     """Which rule covers the product, until when, and whether it is covered on `on`."""
     rule = find_rule(purchase, rules)
-    starts_on, note = _start(rule, purchase)
-    ends_on: date | None = None
-    extension: str | None = None
-    if not rule.period.is_empty:
-        ends_on = last_day_of_period(starts_on, rule.period)
-        if rule.extended_by_repairs and purchase.repair_days:
-            ends_on += timedelta(days=purchase.repair_days)
-            extension = f"Okres przedłużony o {purchase.repair_days} dni naprawy gwarancyjnej."
+    starts_on, started_from, note = _start(rule, purchase, on)
     window = rule.registration_window
-    reason = rule.reason.format(
-        period=rule.period.describe_pl(),
-        until=_iso(ends_on),
-        registration_window=window.describe_pl() if window is not None else "",
-        purchased_from=_iso(rule.purchased_from),
-        purchased_until=_iso(rule.purchased_until),
-    )
+    values = {
+        "period": rule.period.describe_pl(),
+        "registration_window": window.describe_pl() if window is not None else "",
+        "purchased_from": _iso(rule.purchased_from),
+        "purchased_until": _iso(rule.purchased_until),
+    }
+    if rule.period.is_empty:
+        reason = rule.reason.format(**values, until="")
+        return WarrantyVerdict(rule.rule_id, starts_on, None, False, on, reason, started_from)
+    period = _Period(starts_on, last_day_of_period(starts_on, rule.period), started_from)
+    for record in sorted(purchase.service_history, key=lambda r: r.handed_back_on):
+        _apply_service(rule, period, record)
+    ends_on = max(period.ends_on, _claimed_part_until(period, purchase.claimed_part) or date.min)
+    notes = _service_notes(rule, period, ends_on)
+    if period.restarted_by is not None:
+        parts = notes  # the unit's period began anew: the sale no longer matters
+    else:
+        parts = [rule.reason.format(**values, until=ends_on.isoformat()), *notes, note or ""]
     return WarrantyVerdict(
         rule=rule.rule_id,
-        starts_on=starts_on,
+        starts_on=period.starts_on,
         ends_on=ends_on,
-        covered=ends_on is not None and starts_on <= on <= ends_on,
+        covered=period.starts_on <= on <= ends_on,
         checked_on=on,
-        reason=" ".join(part for part in (reason, extension, note) if part),
+        reason=" ".join(part for part in (*parts, _installer_note(rule, purchase)) if part),
+        started_from=period.started_from,
+        after_service_rules=tuple(period.applied),
     )
 
 

@@ -26,6 +26,9 @@ from services.warranty.domain.products import (
 # What a period is counted from. "sale" is the date on the proof of purchase (the scooter terms
 # call it the purchase date); "delivery" falls back to the sale date when it is not known.
 CountedFrom = Literal["sale", "activation", "delivery"]
+# What happens to a period after a warranty repair or replacement: Civil Code art. 581 §1, the
+# brand's own terms where they say otherwise, or nothing (the statutory rows are not a warranty).
+AfterService = Literal["art_581", "brand_repair_extension", "none"]
 C = ProductCategory
 
 
@@ -48,8 +51,8 @@ class WarrantyRule:
     registration_window: Period | None = None
     # An unknown installer counts as not authorised: the buyer has to show the condition is met.
     installed_by_authorised_service: bool | None = None
-    # Days spent in warranty repair are added to the end of the period.
-    extended_by_repairs: bool = False
+    # After a warranty repair or replacement (see AFTER_SERVICE_RULES).
+    after_service: AfterService = "art_581"
 
     def __post_init__(self) -> None:
         if self.registered_in_time is not None and (
@@ -81,6 +84,7 @@ RULES: tuple[WarrantyRule, ...] = (
         "Rękojmia za niezgodność towaru z umową: {period} od wydania towaru (do {until} włącznie).",
         claim_types=frozenset({"non_conformity"}),
         buyer="consumer",
+        after_service="none",
     ),
     # Before the outlet row: a used wear part cannot be covered longer than a new one.
     WarrantyRule(
@@ -117,7 +121,7 @@ RULES: tuple[WarrantyRule, ...] = (
         "(do {until} włącznie).",
         brands=SCOOTER_BRANDS,
         categories=frozenset({C.SCOOTER_BATTERY}),
-        extended_by_repairs=True,
+        after_service="brand_repair_extension",
     ),
     WarrantyRule(
         "scooter-service-part-authorised",
@@ -128,7 +132,7 @@ RULES: tuple[WarrantyRule, ...] = (
         brands=SCOOTER_BRANDS,
         categories=frozenset({C.SCOOTER_PART}),
         installed_by_authorised_service=True,
-        extended_by_repairs=True,
+        after_service="brand_repair_extension",
     ),
     WarrantyRule(
         "scooter-service-part-unauthorised",
@@ -150,7 +154,7 @@ RULES: tuple[WarrantyRule, ...] = (
         brands=SCOOTER_BRANDS,
         categories=SCOOTERS,
         buyer="business",
-        extended_by_repairs=True,
+        after_service="brand_repair_extension",
     ),
     WarrantyRule(
         "scooter-until-2020-02-29",
@@ -161,7 +165,7 @@ RULES: tuple[WarrantyRule, ...] = (
         brands=SCOOTER_BRANDS,
         categories=SCOOTERS,
         purchased_until=date(2020, 2, 29),
-        extended_by_repairs=True,
+        after_service="brand_repair_extension",
     ),
     WarrantyRule(
         "scooter-2020-03-01-to-2021-02-28",
@@ -173,7 +177,7 @@ RULES: tuple[WarrantyRule, ...] = (
         categories=SCOOTERS,
         purchased_from=date(2020, 3, 1),
         purchased_until=date(2021, 2, 28),
-        extended_by_repairs=True,
+        after_service="brand_repair_extension",
     ),
     WarrantyRule(
         "scooter-registered",
@@ -186,7 +190,7 @@ RULES: tuple[WarrantyRule, ...] = (
         purchased_from=date(2021, 3, 1),
         registered_in_time=True,
         registration_window=SCOOTER_REGISTRATION_WINDOW,
-        extended_by_repairs=True,
+        after_service="brand_repair_extension",
     ),
     WarrantyRule(
         "scooter-unregistered",
@@ -199,7 +203,7 @@ RULES: tuple[WarrantyRule, ...] = (
         purchased_from=date(2021, 3, 1),
         registered_in_time=False,
         registration_window=SCOOTER_REGISTRATION_WINDOW,
-        extended_by_repairs=True,
+        after_service="brand_repair_extension",
     ),
     # The catch-all: the engine relies on the table ending with a row without conditions.
     WarrantyRule(
@@ -207,5 +211,77 @@ RULES: tuple[WarrantyRule, ...] = (
         Period.of_months(24),
         "delivery",
         "Gwarancja ustawowa: {period} od wydania towaru (do {until} włącznie).",
+        after_service="none",
+    ),
+)
+
+
+# --- after a warranty repair or replacement ------------------------------------------------
+
+# What happened to the unit: delivered in place of a faulty one, returned after a substantial
+# repair, returned with a part replaced, or returned after another repair.
+ServiceCase = Literal["replacement_unit", "substantial_repair", "part_replaced", "repair"]
+# The period runs anew from the hand-back, the replaced part's own period runs anew (the unit's
+# is extended), or the unit's period is extended by the days the buyer could not use it.
+ServiceEffect = Literal["anew", "part_anew", "extend"]
+
+
+@dataclass(frozen=True)
+class AfterServiceRule:
+    """A row of Civil Code art. 581 §1 (or of a brand's terms that say otherwise).
+
+    The reason's placeholders: `{period}`, `{handed_back_on}`, `{until}` (the last covered day),
+    `{days}` (days out of use since the period last began), `{part}` and `{part_until}`. The
+    days out of use of a replaced part's repair extend the unit's period too.
+    """
+
+    rule_id: str
+    cases: frozenset[ServiceCase]
+    effect: ServiceEffect
+    reason: str
+    applies_to: frozenset[AfterService]  # the warranty rows (their after_service) it covers
+
+
+AFTER_SERVICE_RULES: tuple[AfterServiceRule, ...] = (
+    # The scooter terms say nothing of a replacement unit, so art. 581 §1 applies to it too.
+    AfterServiceRule(
+        "art-581-replacement-unit",
+        frozenset({"replacement_unit"}),
+        "anew",
+        "Egzemplarz wydany w miejsce wadliwego {handed_back_on}: gwarancja biegnie na nowo "
+        "(art. 581 § 1 Kodeksu cywilnego), {period} do {until} włącznie.",
+        applies_to=frozenset({"art_581", "brand_repair_extension"}),
+    ),
+    # Seed 001 scooters §7: the terms extend the period by the repair, whatever was repaired.
+    AfterServiceRule(
+        "scooter-terms-repair-extension",
+        frozenset({"substantial_repair", "part_replaced", "repair"}),
+        "extend",
+        "Okres przedłużony o {days} dni naprawy gwarancyjnej.",
+        applies_to=frozenset({"brand_repair_extension"}),
+    ),
+    AfterServiceRule(
+        "art-581-substantial-repair",
+        frozenset({"substantial_repair"}),
+        "anew",
+        "Produkt zwrócony po istotnej naprawie {handed_back_on}: gwarancja biegnie na nowo "
+        "(art. 581 § 1 Kodeksu cywilnego), {period} do {until} włącznie.",
+        applies_to=frozenset({"art_581"}),
+    ),
+    AfterServiceRule(
+        "art-581-part-replaced",
+        frozenset({"part_replaced"}),
+        "part_anew",
+        "Wymieniona część ({part}) ma własną gwarancję na nowo od {handed_back_on} do "
+        "{part_until} włącznie (art. 581 § 1 Kodeksu cywilnego).",
+        applies_to=frozenset({"art_581"}),
+    ),
+    AfterServiceRule(
+        "art-581-extension",
+        frozenset({"repair"}),
+        "extend",
+        "Okres przedłużony o {days} dni, w których nie można było korzystać z produktu "
+        "(art. 581 § 1 Kodeksu cywilnego).",
+        applies_to=frozenset({"art_581"}),
     ),
 )

@@ -5,19 +5,45 @@ from __future__ import annotations
 from services.warranty import handlers
 from shared import topics
 from shared.consumer import handle_once
-from shared.events import ClaimCreated, ClaimsEvent, ClaimStatusChanged, SaleRecorded
+from shared.events import (
+    AccountsEvent,
+    ClaimCreated,
+    ClaimDecided,
+    ClaimsEvent,
+    ClaimStatusChanged,
+    DocumentLinked,
+    SaleRecorded,
+    UnitReplaced,
+)
 from shared.runtime import ServiceRuntime
 
 
 def register_consumers(runtime: ServiceRuntime) -> None:
-    @runtime.subscriber(topics.SALES, description="Product catalogue and last sale dates")
+    @runtime.subscriber(
+        topics.SALES, description="Product catalogue, last sale dates and the units sold"
+    )
     async def on_sale_recorded(event: SaleRecorded) -> None:
         await handle_once(
             runtime.db, runtime.name, event, lambda conn: handlers.record_sale(conn, event)
         )
 
     @runtime.subscriber(
-        topics.CLAIMS, description="Assesses every new claim; repair time from status changes"
+        topics.ACCOUNTS, description="Which account each purchase document is linked to"
+    )
+    async def on_account_event(event: AccountsEvent) -> None:
+        # Only DocumentLinked matters here; skipping the rest keeps the inbox to handled events.
+        if isinstance(event, DocumentLinked):
+            await handle_once(
+                runtime.db,
+                runtime.name,
+                event,
+                lambda conn: handlers.record_document_owner(conn, event),
+            )
+
+    @runtime.subscriber(
+        topics.CLAIMS,
+        description="Assesses every new claim; repairs, decisions and replacements for the "
+        "product passport",
     )
     async def on_claim_event(event: ClaimsEvent) -> None:
         if isinstance(event, ClaimCreated):
@@ -30,4 +56,15 @@ def register_consumers(runtime: ServiceRuntime) -> None:
                 runtime.name,
                 event,
                 lambda conn: handlers.record_status_change(conn, event),
+            )
+        elif isinstance(event, ClaimDecided):
+            await handle_once(
+                runtime.db, runtime.name, event, lambda conn: handlers.record_decision(conn, event)
+            )
+        elif isinstance(event, UnitReplaced):
+            await handle_once(
+                runtime.db,
+                runtime.name,
+                event,
+                lambda conn: handlers.record_replacement(conn, event),
             )

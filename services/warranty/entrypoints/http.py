@@ -1,4 +1,5 @@
-"""HTTP entry points of warranty: the support-period check by EAN."""
+"""HTTP entry points of warranty: the support-period check by EAN, the catalogue, scooter
+registrations and the product passport."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, Field
 
 from services.warranty import handlers
+from services.warranty import passport as unit_passport
 from services.warranty.adapters import repository
 from services.warranty.domain.ean import InvalidEan, validate_gtin13
 from services.warranty.domain.products import ProductCategory
@@ -96,14 +98,22 @@ class CatalogueEntry(BaseModel):
 
 
 class RegistrationCreate(BaseModel):
+    """The purchase date is the sales document's, so the customer does not type it."""
+
     ean: str = Field(max_length=20, examples=["5901234123457"])
     serial_number: str = Field(min_length=3, max_length=60, examples=["DU-2025-000003"])
-    purchased_on: date
 
 
 class RegistrationPublic(BaseModel):
     registration_id: UUID
+    ean: str
+    serial_number: str
+    purchased_on: date = Field(description="The date of the sales document")
     registered_on: date
+    registration_deadline: date = Field(
+        description="The last day a registration gives 24 months instead of 12 (seed 001)"
+    )
+    registered_in_time: bool
     message: str
 
 
@@ -162,11 +172,136 @@ async def register_scooter(
 ) -> RegistrationPublic:
     event = await handlers.register_product(
         ctx,
-        handlers.ProductRegistration(customer.subject, **body.model_dump()),
+        handlers.ProductRegistration(customer.subject, _ean(body.ean), body.serial_number),
         correlation,
     )
+    registered = event.data
+    deadline = handlers.registration_deadline(registered.purchased_on)
+    in_time = registered.registered_on <= deadline
     return RegistrationPublic(
-        registration_id=event.data.registration_id,
-        registered_on=event.data.registered_on,
-        message="Hulajnoga została zarejestrowana.",
+        **registered.model_dump(include={"registration_id", "ean", "serial_number"}),
+        purchased_on=registered.purchased_on,
+        registered_on=registered.registered_on,
+        registration_deadline=deadline,
+        registered_in_time=in_time,
+        message="Hulajnoga została zarejestrowana: gwarancja 24 miesiące od daty zakupu."
+        if in_time
+        else "Hulajnoga została zarejestrowana po 30 dniach od zakupu: gwarancja wynosi "
+        "12 miesięcy od daty zakupu.",
     )
+
+
+# --- the product passport ---------------------------------------------------------------
+
+
+class PassportSale(BaseModel):
+    document_type: str
+    document_number: str
+    issued_on: date
+    delivered_on: date | None
+    buyer_type: str
+    activated_on: date | None
+    of_serial_number: str = Field(
+        description="The unit on the document: this one, or the one it was given in place of"
+    )
+
+
+class PassportRegistration(BaseModel):
+    registered_on: date
+    purchased_on: date
+
+
+class PassportReplacement(BaseModel):
+    claim_id: UUID
+    rma_number: str
+    ean: str
+    serial_number: str | None
+    replaced_on: date = Field(description="The day the new unit was handed to the buyer")
+
+
+class PassportRepeatedDefect(BaseModel):
+    claim_count: int
+    same_problem_count: int
+    problem: str
+    message: str
+    suggested_decisions: list[str]
+
+
+class PassportClaim(BaseModel):
+    claim_id: UUID
+    rma_number: str
+    claim_type: str
+    problem: str
+    claimed_on: date
+    status: str
+    status_changed_on: date | None
+    decision: str | None
+    decided_on: date | None
+    repeated_defect: PassportRepeatedDefect | None
+
+
+class PassportRepair(BaseModel):
+    claim_id: UUID
+    rma_number: str | None
+    kind: str = Field(description="repair | substantial_repair | part_replaced")
+    replaced_part: str | None
+    started_on: date
+    handed_back_on: date | None = Field(description="None while the unit is in the service")
+    days: int | None
+
+
+class PassportVerdict(BaseModel):
+    rule: str
+    after_service_rules: list[str]
+    warranty_from: date
+    counted_from: str
+    warranty_until: date | None
+    covered: bool
+    checked_on: date
+    reason: str
+
+
+class PassportProduct(BaseModel):
+    name: str
+    brand: str
+    category: str
+    outlet: bool
+
+
+class PassportPublic(BaseModel):
+    ean: str
+    serial_number: str
+    product: PassportProduct | None
+    sale: PassportSale | None
+    registration: PassportRegistration | None
+    replaces: PassportReplacement | None = Field(description="The unit this one was given for")
+    replaced_by: PassportReplacement | None = Field(description="The unit given in its place")
+    claims: list[PassportClaim]
+    repairs: list[PassportRepair]
+    repeated_defect: PassportRepeatedDefect | None = Field(
+        description="The latest claim's flag: the same problem back after a repair"
+    )
+    verdict: PassportVerdict | None = Field(description="A warranty claim filed today")
+
+
+Reader = Annotated[Principal, Depends(require_role("customer", "operator"))]
+
+
+@router.get(
+    "/api/passport/{ean}/{serial_number}",
+    response_model=PassportPublic,
+    tags=["warranty"],
+    summary="One unit's story: sale, registration, claims, repairs, replacements and verdict",
+    responses={
+        404: {"description": "Unknown unit, or (customers) not on their linked documents"},
+        422: {"description": "The EAN/GTIN-13 is malformed or its check digit is wrong"},
+    },
+)
+async def passport(
+    ean: Annotated[str, Path(examples=["5901234123457"], max_length=20)],
+    serial_number: Annotated[str, Path(examples=["DU-2025-000003"], max_length=60)],
+    reader: Reader,
+    ctx: Context,
+) -> PassportPublic:
+    found = await unit_passport.passport(ctx, _ean(ean), serial_number, reader)
+    return PassportPublic.model_validate(found)

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from services.warranty.domain.engine import ProductPurchase, assess
+from services.warranty.domain.engine import ProductPurchase, ServiceRecord, assess
 from services.warranty.domain.periods import (
     Period,
     add_working_days,
@@ -28,6 +28,12 @@ buyers = st.sampled_from(BUYERS)
 claim_types = st.one_of(st.none(), st.sampled_from(CLAIM_TYPES))
 sale_dates = st.dates(min_value=D(2017, 1, 1), max_value=D(2035, 12, 31))
 offsets = st.one_of(st.none(), st.integers(min_value=0, max_value=400))
+repair_days = st.integers(min_value=0, max_value=400)
+
+
+def repaired(sold_on: date, days: int) -> tuple[ServiceRecord, ...]:
+    """One warranty repair of `days`, handed back a month after the sale."""
+    return (ServiceRecord("repair", sold_on + timedelta(days=30), days),) if days else ()
 
 
 @st.composite
@@ -47,7 +53,7 @@ def purchases(draw: st.DrawFn) -> ProductPurchase:
         outlet=draw(st.booleans()),
         registered_on=after_sale(draw(offsets)),
         installed_by_authorised_service=draw(st.one_of(st.none(), st.booleans())),
-        repair_days=draw(st.integers(min_value=0, max_value=400)),
+        service_history=repaired(sold_on, draw(repair_days)),
         claim_type=draw(claim_types),
     )
 
@@ -74,7 +80,9 @@ def test_covered_exactly_between_the_first_and_the_last_day(
 
 
 @st.composite
-def fixed_products(draw: st.DrawFn) -> tuple[ProductPurchase, int | None, int | None, int | None]:
+def fixed_products(
+    draw: st.DrawFn,
+) -> tuple[ProductPurchase, int | None, int | None, int | None, int]:
     """A product with everything but the sale date fixed; dates kept as offsets from the sale."""
     template = ProductPurchase(
         brand=draw(brands),
@@ -83,17 +91,16 @@ def fixed_products(draw: st.DrawFn) -> tuple[ProductPurchase, int | None, int | 
         sold_on=D(2000, 1, 1),  # replaced
         outlet=draw(st.booleans()),
         installed_by_authorised_service=draw(st.one_of(st.none(), st.booleans())),
-        repair_days=draw(st.integers(min_value=0, max_value=400)),
         claim_type=draw(claim_types),
     )
     registration = draw(st.one_of(st.none(), st.integers(min_value=0, max_value=90)))
-    return template, registration, draw(offsets), draw(offsets)
+    return template, registration, draw(offsets), draw(offsets), draw(repair_days)
 
 
 def _sold(
-    product: tuple[ProductPurchase, int | None, int | None, int | None], sold_on: date
+    product: tuple[ProductPurchase, int | None, int | None, int | None, int], sold_on: date
 ) -> ProductPurchase:
-    template, registration, delivery, activation = product
+    template, registration, delivery, activation, days_in_repair = product
 
     def after(offset: int | None) -> date | None:
         return None if offset is None else sold_on + timedelta(days=offset)
@@ -108,7 +115,7 @@ def _sold(
         outlet=template.outlet,
         registered_on=after(registration),
         installed_by_authorised_service=template.installed_by_authorised_service,
-        repair_days=template.repair_days,
+        service_history=repaired(sold_on, days_in_repair),
         claim_type=template.claim_type,
     )
 
@@ -116,7 +123,7 @@ def _sold(
 @settings(max_examples=500)
 @given(product=fixed_products(), first=sale_dates, later_by=st.integers(1, 3000))
 def test_a_later_sale_date_never_shortens_coverage(
-    product: tuple[ProductPurchase, int | None, int | None, int | None],
+    product: tuple[ProductPurchase, int | None, int | None, int | None, int],
     first: date,
     later_by: int,
 ) -> None:

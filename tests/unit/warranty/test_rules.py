@@ -13,6 +13,7 @@ import pytest
 
 from services.warranty.domain.engine import (
     ProductPurchase,
+    ServiceRecord,
     WarrantyVerdict,
     assess,
     assess_support_period,
@@ -25,6 +26,11 @@ from services.warranty.domain.rules import RULES
 
 D = date
 DAY = timedelta(days=1)
+
+
+def repaired(days: int) -> tuple[ServiceRecord, ...]:
+    """One finished warranty repair that kept the product from its buyer for `days`."""
+    return (ServiceRecord("repair", D(2024, 9, 1), days),)
 
 
 def bought(
@@ -277,8 +283,13 @@ def test_the_table_has_the_rule_ids_of_the_brief_and_ends_with_a_catch_all() -> 
         "statutory",
     ]
     catch_all = RULES[-1]
+    # No matching condition; the statutory row is no warranty, so art. 581 §1 does not move it.
     assert catch_all == type(catch_all)(
-        catch_all.rule_id, catch_all.period, catch_all.counted_from, catch_all.reason
+        catch_all.rule_id,
+        catch_all.period,
+        catch_all.counted_from,
+        catch_all.reason,
+        after_service="none",
     )
 
 
@@ -329,7 +340,7 @@ def test_registration_before_the_purchase_date_is_not_a_registration_in_time() -
 
 def test_scooter_warranty_is_extended_by_days_in_warranty_repair() -> None:
     # Unregistered: 2024-06-10 + 12 months = 2025-06-10, + 21 repair days = 2025-07-01.
-    scooter = bought("Dualtron", C.SCOOTER, D(2024, 6, 10), repair_days=21)
+    scooter = bought("Dualtron", C.SCOOTER, D(2024, 6, 10), service_history=repaired(21))
     verdict = assess(scooter, D(2025, 7, 1))
     assert (verdict.ends_on, verdict.covered) == (D(2025, 7, 1), True)
     assert assess(scooter, D(2025, 7, 2)).covered is False
@@ -338,29 +349,42 @@ def test_scooter_warranty_is_extended_by_days_in_warranty_repair() -> None:
     )
     # Registered: 2023-05-15 + 24 months = 2025-05-15, + 45 days = 2025-06-29.
     registered = bought(
-        "Kaabo", C.SCOOTER, D(2023, 5, 15), registered_on=D(2023, 5, 20), repair_days=45
+        "Kaabo",
+        C.SCOOTER,
+        D(2023, 5, 15),
+        registered_on=D(2023, 5, 20),
+        service_history=repaired(45),
     )
     assert assess(registered, D(2025, 6, 1)).ends_on == D(2025, 6, 29)
     # Business: 2024-05-20 + 12 months = 2025-05-20, + 12 days = 2025-06-01.
-    company = bought("Nami", C.SCOOTER, D(2024, 5, 20), buyer="business", repair_days=12)
+    company = bought(
+        "Nami", C.SCOOTER, D(2024, 5, 20), buyer="business", service_history=repaired(12)
+    )
     assert assess(company, D(2025, 6, 1)).ends_on == D(2025, 6, 1)
     # Battery: 2025-08-31 + 6 months = 2026-02-28, + 10 days = 2026-03-10.
-    battery = bought("Nami", C.SCOOTER_BATTERY, D(2025, 8, 31), repair_days=10)
+    battery = bought("Nami", C.SCOOTER_BATTERY, D(2025, 8, 31), service_history=repaired(10))
     assert assess(battery, D(2026, 3, 10)).ends_on == D(2026, 3, 10)
 
 
-def test_repairs_do_not_extend_dji_or_statutory_periods() -> None:
+def test_repairs_extend_dji_by_art_581_but_not_the_statutory_periods() -> None:
+    # DJI terms say nothing of repairs, so art. 581 §1: 2024-06-10 + 24 months = 2026-06-10,
+    # + 30 days out of use = 2026-07-10.
+    dji = assess(
+        bought("DJI", C.DRONE, D(2024, 6, 10), service_history=repaired(30)), D(2024, 7, 1)
+    )
+    assert (dji.ends_on, dji.after_service_rules) == (D(2026, 7, 10), ("art-581-extension",))
+    assert dji.reason.endswith(
+        "(do 2026-07-10 włącznie). Okres przedłużony o 30 dni, w których nie można było "
+        "korzystać z produktu (art. 581 § 1 Kodeksu cywilnego)."
+    )
     assert assess(
-        bought("DJI", C.DRONE, D(2024, 6, 10), repair_days=30), D(2024, 7, 1)
-    ).ends_on == D(2026, 6, 10)
-    assert assess(
-        bought("Xiaomi", C.OTHER, D(2024, 6, 10), repair_days=30), D(2024, 7, 1)
+        bought("Xiaomi", C.OTHER, D(2024, 6, 10), service_history=repaired(30)), D(2024, 7, 1)
     ).ends_on == D(2026, 6, 10)
 
 
 def test_negative_repair_days_are_refused() -> None:
     with pytest.raises(ValueError):
-        bought("Kaabo", C.SCOOTER, D(2024, 6, 10), repair_days=-1)
+        ServiceRecord("repair", D(2024, 6, 10), -1)
 
 
 def test_outlet_without_an_activation_date_counts_from_the_sale_and_says_so() -> None:

@@ -1,0 +1,65 @@
+"""A unit's history (its passport) as the rules read it: which claims came before, which of them
+were repaired, and whether the same problem is back after a repair.
+
+Consumer law lets a buyer whose product was repaired and fails again in the same way demand a
+replacement or a refund instead of another repair, so such a claim is flagged for the operator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+# What the buyer may demand when a repair did not remove the defect.
+AFTER_FAILED_REPAIR = ("replacement", "refund")
+
+
+def problem_key(problem: str) -> str:
+    """Two claims name the same problem when their texts differ only in case and spacing."""
+    return " ".join(problem.split()).casefold()
+
+
+@dataclass(frozen=True)
+class PastClaim:
+    """An earlier claim for the same unit (EAN and serial number)."""
+
+    problem: str
+    repaired: bool  # the claim ended with a warranty repair handed back to the buyer
+    replaced_part: str | None = None  # the part its repair replaced
+
+
+@dataclass(frozen=True)
+class RepeatedDefectFlag:
+    claim_count: int  # claims for this unit, the new one included
+    same_problem_count: int  # claims for this problem, the new one included
+    problem: str
+    message: str  # one line, Polish, for the operator
+    suggested_decisions: tuple[str, ...] = AFTER_FAILED_REPAIR
+
+
+def repeated_defect(earlier: Sequence[PastClaim], problem: str) -> RepeatedDefectFlag | None:
+    """The flag for a new claim naming `problem`, or None when it is not back after a repair."""
+    same = [claim for claim in earlier if problem_key(claim.problem) == problem_key(problem)]
+    if not any(claim.repaired for claim in same):
+        return None
+    claim_count, same_count = len(earlier) + 1, len(same) + 1
+    return RepeatedDefectFlag(
+        claim_count=claim_count,
+        same_problem_count=same_count,
+        problem=problem,
+        message=(
+            f"{claim_count}. reklamacja tego egzemplarza, {same_count}. z problemem "
+            f"„{problem}” mimo naprawy: kupujący może żądać wymiany na nowy albo zwrotu "
+            "pieniędzy."
+        ),
+    )
+
+
+def part_claimed_again(earlier: Sequence[PastClaim], problem: str) -> str | None:
+    """The part replaced for this same problem before: the new claim concerns that part."""
+    parts = [
+        claim.replaced_part
+        for claim in earlier
+        if claim.replaced_part and problem_key(claim.problem) == problem_key(problem)
+    ]
+    return parts[-1] if parts else None
