@@ -173,6 +173,9 @@ def draft_for(event: Event) -> EmailDraft | None:
                 rma_number=data.rma_number,
                 label=True,
             )
+        case WarrantyAssessed(data=data) if data.deadlines_update:
+            # The verdict was emailed already; its receipt was told by the parcel's email.
+            return None
         case WarrantyAssessed(data=data):
             return EmailDraft(
                 "warranty_assessed",

@@ -169,6 +169,21 @@ def test_status_change_without_its_own_event_drafts_one_email() -> None:
     assert draft.context["status_text"] == "w diagnozie"
 
 
+def test_the_verdict_republished_with_repair_deadlines_is_not_emailed_again() -> None:
+    # The parcel's receipt republishes the verdict with its repair deadline: the customer was
+    # told the verdict already, and ParcelReceived tells the receipt.
+    assessed = preview.warranty_assessed("pl")
+    update = assessed.model_copy(
+        update={
+            "event_id": uuid4(),
+            "data": assessed.data.model_copy(update={"deadlines_update": True}),
+        }
+    )
+    assert domain.draft_for(update) is None
+    draft = domain.draft_for(assessed)
+    assert draft is not None and draft.template == "warranty_assessed"
+
+
 def test_brief_wording_of_statuses() -> None:
     assert wording.STATUSES["pl"]["submitted"] == "przyjęte, czeka na przesyłkę"
     assert wording.STATUSES["pl"]["received"] == "przesyłka dotarła do serwisu"
