@@ -341,3 +341,66 @@ async def test_receipt_sets_the_repair_deadline(warranty: httpx.AsyncClient, sta
     # 60 working days from 2025-12-01, counted by hand across Christmas: 2026-03-02.
     assert due["dji_repair"] == "2026-03-02"
     assert updated["data"]["rule"] == "dji-standard"
+
+
+async def test_outlet_and_scooter_part_verdicts_use_the_sale_and_the_claim(
+    warranty: httpx.AsyncClient, stack: Stack
+) -> None:
+    # The ERP sends the outlet drone's activation date: 2025-03-01 + 24 months = 2027-03-01,
+    # though the customer gave another date on the claim.
+    ean = random_ean()
+    receipt = sale(ean, "DJI", "drone", date(2025, 1, 10), "OUT-1")
+    line = receipt.data.lines[0].model_copy(
+        update={"outlet": True, "activated_on": date(2025, 3, 1)}
+    )
+    await send(
+        stack,
+        receipt.model_copy(update={"data": receipt.data.model_copy(update={"lines": (line,)})}),
+    )
+    await eventually(lambda: warranty.get(f"/api/products/{ean}"), lambda r: r.status_code == 200)
+    outlet = claim(
+        ean,
+        "DJI",
+        "drone",
+        date(2025, 1, 10),
+        serial_number="out-1",
+        activated_on=date(2025, 2, 1),
+        product=ClaimedProduct(
+            ean=ean, sku="S", name="n", brand="DJI", category="drone", outlet=True
+        ),
+    )
+    part = claim(
+        random_ean(),
+        "Dualtron",
+        "scooter_part",
+        date.today() - timedelta(days=40),
+        installed_by_authorised_service=True,
+        installing_service_name="Serwis Hulajnóg Kraków",
+    )
+    async with TopicProbe(stack.kafka_bootstrap, topics.WARRANTY) as probe:
+        await send(stack, outlet)
+        await send(stack, part)
+        verdicts = {
+            body["data"]["claim_id"]: body["data"]
+            for body in await probe.wait_for(
+                lambda body, _: (
+                    body["data"].get("claim_id")
+                    in {str(outlet.data.claim_id), str(part.data.claim_id)}
+                ),
+                count=2,
+            )
+        }
+    dji = verdicts[str(outlet.data.claim_id)]
+    assert (dji["rule"], dji["warranty_from"], dji["warranty_until"]) == (
+        "dji-outlet",
+        "2025-03-01",
+        "2027-03-01",
+    )
+    assert dji["counted_from"] == "activation_from_sale"
+    assert "Data aktywacji 2025-03-01 z dokumentu sprzedaży." in dji["reason"]
+    scooter_part = verdicts[str(part.data.claim_id)]
+    assert (scooter_part["rule"], scooter_part["covered"]) == (
+        "scooter-service-part-authorised",
+        True,
+    )
+    assert "Serwis Hulajnóg Kraków" in scooter_part["reason"]
