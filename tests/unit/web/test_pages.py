@@ -13,12 +13,13 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from services.web import views
+from services.web import vocabulary
 from services.web.app import build_app
 from services.web.settings import WebSettings
 
 Handler = Callable[[httpx.Request], httpx.Response]
 CLAIM_ID = "6f1c1f0e-5c4b-4b8e-9d6e-0a4a2d0c1b11"
+CSRF_TOKEN = "k" * 43
 
 
 class FakeApis:
@@ -60,6 +61,9 @@ def apis() -> FakeApis:
 def client(apis: FakeApis) -> Iterator[TestClient]:
     settings = WebSettings(live_updates=False, log_format="console")
     with TestClient(build_app(settings, transport=httpx.MockTransport(apis))) as test_client:
+        # A browser on this site: its CSRF cookie, the same token sent back, its own Origin.
+        test_client.cookies.set("rma_csrf", CSRF_TOKEN)
+        test_client.headers.update({"X-CSRF-Token": CSRF_TOKEN, "Origin": "http://testserver"})
         yield test_client
 
 
@@ -310,15 +314,15 @@ def test_the_serial_check_without_javascript_keeps_the_form(
     assert 'value="sn1"' in page.text
 
 
-def listed_claim(claim_id: str, status: str, due: date | None) -> dict[str, Any]:
+def listed_claim(number: str, status: str, due: date | None) -> dict[str, Any]:
     """An item of the operator's claim list, with its deadlines as the claims API gives them."""
     return {
-        "claim_id": claim_id,
-        "rma_number": f"RMA/{claim_id}/SR/2026",
+        "claim_id": f"00000000-0000-4000-8000-{int(number):012d}",
+        "rma_number": f"RMA/{number}/SR/2026",
         "status": status,
         "status_name": status,
         "claim_type": "warranty",
-        "product": {"name": "Produkt " + claim_id},
+        "product": {"name": "Produkt " + number},
         "serial_number": None,
         "customer_reference": None,
         "created_at": "2026-01-01T10:00:00Z",
@@ -356,7 +360,7 @@ def test_dashboard_puts_deadlines_at_risk_first(client: TestClient, apis: FakeAp
         # Ended: its deadline no longer runs, however overdue the date.
         listed_claim("4", "closed", today - timedelta(days=5)),
     ]
-    counts = dict.fromkeys(views.STATUS_ORDER, 0) | {
+    counts = dict.fromkeys(vocabulary.STATUS_ORDER, 0) | {
         "submitted": 1,
         "received": 1,
         "in_inspection": 1,
@@ -410,7 +414,7 @@ def test_dashboard_says_when_a_group_lists_fewer_claims_than_it_has(
         listed_claim("3", "received", today + timedelta(days=12)),
         listed_claim("4", "closed", None),
     ]
-    counts = dict.fromkeys(views.STATUS_ORDER, 0) | {
+    counts = dict.fromkeys(vocabulary.STATUS_ORDER, 0) | {
         "submitted": 1,
         "received": 3,
         "closed": 75,
@@ -430,7 +434,7 @@ def test_dashboard_says_when_a_group_lists_fewer_claims_than_it_has(
 
 
 def test_dashboard_without_claims_says_so(client: TestClient, apis: FakeApis) -> None:
-    serve_dashboard(apis, [], dict.fromkeys(views.STATUS_ORDER, 0))
+    serve_dashboard(apis, [], dict.fromkeys(vocabulary.STATUS_ORDER, 0))
     client.cookies.set("rma_operator", "jwt")
     page = client.get("/operator")
     assert "Nie ma jeszcze żadnych zgłoszeń." in page.text
