@@ -23,6 +23,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from services.web.clients import ApiError, Apis, Unauthorized
+from services.web.i18n import N_
 from services.web.live import KafkaFeed, LiveHub
 from services.web.pages import HERE, LoginRequired, render
 from services.web.routers import account, auth, claims, operator, scanner
@@ -31,7 +32,7 @@ from services.web.settings import WebSettings
 from shared.logging import configure_logging, get_logger
 
 log = get_logger(__name__)
-FORM_REFUSED = (
+FORM_REFUSED = N_(
     "Formularz wygasł albo został wysłany z innej strony. Odśwież stronę i spróbuj ponownie."
 )
 
@@ -116,5 +117,5 @@ def _add_error_pages(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def _http_error(request: Request, error: HTTPException) -> Response:
-        message = "Nie znaleziono strony." if error.status_code == 404 else str(error.detail)
+        message = N_("Nie znaleziono strony.") if error.status_code == 404 else str(error.detail)
         return render(request, "error.html", status_code=error.status_code, message=message)

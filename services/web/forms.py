@@ -13,16 +13,17 @@ from contextlib import contextmanager
 from starlette.datastructures import FormData
 
 from services.web.clients import ApiError, Unauthorized
+from services.web.i18n import N_, Text
 
 SECRET_FIELDS = frozenset({"password", "password_repeat", "new_password", "new_password_repeat"})
 
 # The APIs' generic validation messages, said more helpfully where the field is known.
 CLEARER_MESSAGES: dict[tuple[str, str], str] = {
-    ("email", "value_error"): "Podaj poprawny adres e-mail, np. jan.kowalski@example.com.",
-    ("new_email", "value_error"): "Podaj poprawny adres e-mail, np. jan.kowalski@example.com.",
-    ("product", "missing"): "Wybierz produkt z powiązanego dokumentu zakupu.",
-    ("claim_type", "missing"): "Wybierz typ zgłoszenia.",
-    ("attachment", "missing"): "Dołącz dokument sprzedaży (PDF, JPG lub PNG): jest wymagany.",
+    ("email", "value_error"): N_("Podaj poprawny adres e-mail, np. jan.kowalski@example.com."),
+    ("new_email", "value_error"): N_("Podaj poprawny adres e-mail, np. jan.kowalski@example.com."),
+    ("product", "missing"): N_("Wybierz produkt z powiązanego dokumentu zakupu."),
+    ("claim_type", "missing"): N_("Wybierz typ zgłoszenia."),
+    ("attachment", "missing"): N_("Dołącz dokument sprzedaży (PDF, JPG lub PNG): jest wymagany."),
 }
 
 
@@ -47,15 +48,15 @@ class FormErrors:
     def __init__(self, fields: Iterable[str] = (), aliases: Mapping[str, str] | None = None):
         self.fields = set(fields)
         self.aliases = dict(aliases or {})
-        self.by_field: dict[str, list[str]] = {}
-        self.general: list[str] = []
+        self.by_field: dict[str, list[str | Text]] = {}
+        self.general: list[str | Text] = []
         # The status of the API's refusal, for the page that shows it.
         self.status_code: int | None = None
 
     def __bool__(self) -> bool:
         return bool(self.by_field or self.general)
 
-    def add(self, field: str | None, message: str) -> None:
+    def add(self, field: str | None, message: str | Text) -> None:
         if field and field in self.fields:
             messages = self.by_field.setdefault(field, [])
             if message not in messages:
@@ -63,7 +64,7 @@ class FormErrors:
         elif message not in self.general:
             self.general.append(message)
 
-    def get(self, field: str) -> list[str]:
+    def get(self, field: str) -> list[str | Text]:
         return self.by_field.get(field, [])
 
     @classmethod
@@ -102,9 +103,10 @@ class FormErrors:
             self.merge(error)
 
 
-def too_many_attempts(retry_after: int | None) -> str:
+def too_many_attempts(retry_after: int | None) -> Text:
     if not retry_after:
-        return "Zbyt wiele prób. Spróbuj ponownie za kilka minut."
+        return Text("Zbyt wiele prób. Spróbuj ponownie za kilka minut.")
     if retry_after < 120:
-        return f"Zbyt wiele prób. Spróbuj ponownie za {retry_after} s."
-    return f"Zbyt wiele prób. Spróbuj ponownie za {-(-retry_after // 60)} min."
+        return Text("Zbyt wiele prób. Spróbuj ponownie za {seconds} s.", seconds=retry_after)
+    minutes = -(-retry_after // 60)
+    return Text("Zbyt wiele prób. Spróbuj ponownie za {minutes} min.", minutes=minutes)

@@ -9,12 +9,13 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
-from jinja2 import pass_context
+from jinja2 import Environment, FileSystemLoader, pass_context
 from jinja2.runtime import Context
 
 from services.web import i18n, security, views, vocabulary
 from services.web.clients import Apis, Caller
 from services.web.forms import FormErrors
+from services.web.i18n import N_
 
 HERE = Path(__file__).parent
 CUSTOMER_COOKIE = "rma_session"
@@ -22,19 +23,19 @@ OPERATOR_COOKIE = "rma_operator"
 
 # Messages shown after a redirect, by code (never free text from the URL).
 DONE_MESSAGES = {
-    "activated": "Konto zostało aktywowane. Możesz się zalogować.",
-    "logged_out": "Wylogowano.",
-    "expired": "Sesja wygasła. Zaloguj się ponownie.",
-    "created": "Zgłoszenie zostało zapisane.",
-    "accepted": "Przyjęto obniżkę ceny.",
-    "refused": "Odrzucono obniżkę ceny: serwis zaproponuje inne rozwiązanie.",
-    "moved": "Status zgłoszenia został zmieniony.",
-    "answered": "Wysłaliśmy Twoją odpowiedź do serwisu.",
-    "decided": "Decyzja została zapisana i wysłana klientowi.",
-    "attached": "Przesyłka została przypisana do zgłoszenia.",
-    "cancelled": "Zgłoszenie zostało anulowane.",
-    "password_changed": "Hasło zostało zmienione. Zaloguj się nowym hasłem.",
-    "email_changed": "Adres e-mail został zmieniony. Od teraz logujesz się nowym adresem.",
+    "activated": N_("Konto zostało aktywowane. Możesz się zalogować."),
+    "logged_out": N_("Wylogowano."),
+    "expired": N_("Sesja wygasła. Zaloguj się ponownie."),
+    "created": N_("Zgłoszenie zostało zapisane."),
+    "accepted": N_("Przyjęto obniżkę ceny."),
+    "refused": N_("Odrzucono obniżkę ceny: serwis zaproponuje inne rozwiązanie."),
+    "moved": N_("Status zgłoszenia został zmieniony."),
+    "answered": N_("Wysłaliśmy Twoją odpowiedź do serwisu."),
+    "decided": N_("Decyzja została zapisana i wysłana klientowi."),
+    "attached": N_("Przesyłka została przypisana do zgłoszenia."),
+    "cancelled": N_("Zgłoszenie zostało anulowane."),
+    "password_changed": N_("Hasło zostało zmienione. Zaloguj się nowym hasłem."),
+    "email_changed": N_("Adres e-mail został zmieniony. Od teraz logujesz się nowym adresem."),
 }
 
 
@@ -48,8 +49,28 @@ def _language(context: Context) -> str:
     return str(context.get("language", i18n.DEFAULT))
 
 
-templates = Jinja2Templates(directory=HERE / "templates")
+@pass_context
+def _gettext(context: Context, text: str) -> str:
+    return i18n.gettext(_language(context), text)
+
+
+@pass_context
+def _ngettext(context: Context, singular: str, plural: str, count: int) -> str:
+    return i18n.gettext(_language(context), singular if count == 1 else plural)
+
+
+environment = Environment(
+    loader=FileSystemLoader(HERE / "templates"),
+    autoescape=True,
+    extensions=["jinja2.ext.i18n"],
+)
+# `_("…")` in the templates: the page's language from its context.
+environment.install_gettext_callables(  # type: ignore[attr-defined]
+    _gettext, _ngettext, newstyle=True
+)
+templates = Jinja2Templates(env=environment)
 templates.env.filters.update(
+    t=pass_context(lambda ctx, text: i18n.translate(text, _language(ctx))),
     local_date=pass_context(lambda ctx, value: views.local_date(value, _language(ctx))),
     local_datetime=pass_context(lambda ctx, value: views.local_datetime(value, _language(ctx))),
     money=pass_context(lambda ctx, value: views.money(value, _language(ctx))),
@@ -69,11 +90,15 @@ templates.env.globals.update(
 def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     done = request.query_params.get("done", "")
     context.setdefault("notice", DONE_MESSAGES.get(done))
+    context.setdefault("next_path", request.url.path)
     context.setdefault("errors", FormErrors())
     context.setdefault("values", {})
     context.setdefault("customer", bool(request.cookies.get(CUSTOMER_COOKIE)))
     context.setdefault("operator", bool(request.cookies.get(OPERATOR_COOKIE)))
     context["language"] = i18n.language_of(request)
+    context["other_languages"] = {
+        code: name for code, name in i18n.LANGUAGE_NAMES.items() if code != context["language"]
+    }
     context["csrf_token"] = security.csrf_token(request)
     return templates.TemplateResponse(request, name, context, status_code=status_code)
 

@@ -14,6 +14,7 @@ from services.claims.domain import (
     STATUS_NAMES_PL,
     TRANSITIONS,
 )
+from services.web.i18n import N_
 
 # The lifecycle in its natural order (DESIGN.md), for the dashboard's groups.
 STATUS_ORDER = (
@@ -36,18 +37,18 @@ OPEN_STATUSES = tuple(s for s in STATUS_ORDER if s in DEADLINE_STATUSES)
 ENDED_STATUSES = tuple(s for s in STATUS_ORDER if s not in DEADLINE_STATUSES)
 
 CLAIM_TYPES = {
-    "warranty": "Gwarancja",
-    "non_conformity": "Reklamacja – niezgodność towaru z umową (konsumenci)",
-    "return": "Zwrot – odstąpienie od umowy",
-    "dji": "Zgłoszenie DJI (tylko produkty DJI)",
+    "warranty": N_("Gwarancja"),
+    "non_conformity": N_("Reklamacja – niezgodność towaru z umową (konsumenci)"),
+    "return": N_("Zwrot – odstąpienie od umowy"),
+    "dji": N_("Zgłoszenie DJI (tylko produkty DJI)"),
 }
 DECISIONS = {
-    "repair": "Naprawa",
-    "replacement": "Wymiana na nowy",
-    "refund": "Zwrot pieniędzy",
-    "price_reduction": "Obniżenie ceny",
-    "paid_repair": "Odpłatna naprawa (poza gwarancją)",
-    "rejection": "Odrzucenie",
+    "repair": N_("Naprawa"),
+    "replacement": N_("Wymiana na nowy"),
+    "refund": N_("Zwrot pieniędzy"),
+    "price_reduction": N_("Obniżenie ceny"),
+    "paid_repair": N_("Odpłatna naprawa (poza gwarancją)"),
+    "rejection": N_("Odrzucenie"),
 }
 REJECTION_REASONS: dict[str, str] = {**COMPLAINT_REJECTION_REASONS, **RETURN_REJECTION_REASONS}
 # kind: (lowest %, highest %, name)
@@ -55,10 +56,10 @@ DEDUCTIONS: dict[str, tuple[int, int, str]] = {
     kind: (low, high, name) for kind, (low, high, name) in DEDUCTION_RANGES.items()
 }
 DEADLINE_KINDS = {
-    "complaint_answer": "Odpowiedź na reklamację (14 dni)",
-    "dji_repair": "Naprawa DJI (60 dni roboczych)",
-    "scooter_repair": "Naprawa hulajnogi (30 dni)",
-    "return_refund": "Zwrot pieniędzy (14 dni)",
+    "complaint_answer": N_("Odpowiedź na reklamację (14 dni)"),
+    "dji_repair": N_("Naprawa DJI (60 dni roboczych)"),
+    "scooter_repair": N_("Naprawa hulajnogi (30 dni)"),
+    "return_refund": N_("Zwrot pieniędzy (14 dni)"),
 }
 # A deadline is kept once the claim reaches one of these statuses.
 DEADLINE_MET_IN: dict[str, frozenset[str]] = {
@@ -70,11 +71,11 @@ DEADLINE_MET_IN: dict[str, frozenset[str]] = {
 ENDED = frozenset({"closed", "cancelled"})
 
 OPERATOR_TARGETS = {
-    "in_inspection": "Rozpocznij diagnozę",
-    "awaiting_customer": "Poproś klienta o informacje",
-    "shipped_back": "Odeślij do klienta",
-    "refunded": "Zwrot pieniędzy wykonany",
-    "closed": "Zamknij zgłoszenie",
+    "in_inspection": N_("Rozpocznij diagnozę"),
+    "awaiting_customer": N_("Poproś klienta o informacje"),
+    "shipped_back": N_("Odeślij do klienta"),
+    "refunded": N_("Zwrot pieniędzy wykonany"),
+    "closed": N_("Zamknij zgłoszenie"),
 }
 _OPERATOR_MOVES: set[tuple[str, str]] = {
     (source, target) for (source, target), roles in TRANSITIONS.items() if "operator" in roles

@@ -17,6 +17,7 @@ from uuid import uuid4
 import httpx
 from pydantic import TypeAdapter, ValidationError
 
+from services.web.i18n import N_
 from shared.logging import get_logger
 
 log = get_logger(__name__)
@@ -25,7 +26,7 @@ T = TypeVar("T")
 QueryParams = dict[str, str | list[str]]
 Files = dict[str, tuple[str, bytes, str]]
 
-UNAVAILABLE = "Usługa jest chwilowo niedostępna. Spróbuj ponownie za chwilę."
+UNAVAILABLE = N_("Usługa jest chwilowo niedostępna. Spróbuj ponownie za chwilę.")
 
 
 @dataclass(frozen=True)
@@ -91,14 +92,14 @@ def _retry_after(response: httpx.Response) -> int | None:
 
 def _fallback_detail(status_code: int) -> str:
     if status_code == 404:
-        return "Nie znaleziono."
+        return N_("Nie znaleziono.")
     if status_code == 413:
-        return "Plik jest za duży."
+        return N_("Plik jest za duży.")
     if status_code == 429:
-        return "Zbyt wiele prób. Spróbuj ponownie później."
+        return N_("Zbyt wiele prób. Spróbuj ponownie później.")
     if status_code >= 500:
         return UNAVAILABLE
-    return "Nie udało się wykonać operacji."
+    return N_("Nie udało się wykonać operacji.")
 
 
 def _adapter(answer: type[T]) -> TypeAdapter[T]:

@@ -11,6 +11,7 @@ from services.web import i18n
 from services.web.clients import Caller
 from services.web.clients.accounts import Registration
 from services.web.forms import FormErrors, text_values, without_secrets
+from services.web.i18n import N_
 from services.web.pages import (
     CUSTOMER_COOKIE,
     OPERATOR_COOKIE,
@@ -70,12 +71,12 @@ async def register_page(request: Request) -> HTMLResponse:
 def _registration_errors(values: dict[str, str]) -> FormErrors:
     errors = FormErrors(REGISTER_FIELDS)
     if values.get("password") != values.get("password_repeat"):
-        errors.add("password_repeat", "Hasła nie są takie same.")
+        errors.add("password_repeat", N_("Hasła nie są takie same."))
     if values["account_type"] == "company":
         if not values.get("tax_id"):
-            errors.add("tax_id", "Podaj NIP firmy.")
+            errors.add("tax_id", N_("Podaj NIP firmy."))
         if not values.get("vat_country"):
-            errors.add("vat_country", "Wybierz kraj VAT.")
+            errors.add("vat_country", N_("Wybierz kraj VAT."))
     return errors
 
 
@@ -239,7 +240,7 @@ async def new_password(request: Request, apis: ApisDep, caller: Visitor) -> Resp
     token = values.pop("token", "")
     errors = FormErrors(NEW_PASSWORD_FIELDS)
     if values.get("new_password") != values.get("new_password_repeat"):
-        errors.add("new_password_repeat", "Hasła nie są takie same.")
+        errors.add("new_password_repeat", N_("Hasła nie są takie same."))
     if not errors:
         with errors.refusals():
             await apis.accounts.reset_password(caller, token, values.get("new_password", ""))

@@ -11,12 +11,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
-from services.web import views
+from services.web import i18n, views
 from services.web.clients import ApiError, Apis, Caller, Unauthorized
 from services.web.clients.accounts import Product
 from services.web.clients.claims import Claim, ProductRef
 from services.web.forms import FormErrors, text_values
-from services.web.pages import ApisDep, Customer, customer, render
+from services.web.i18n import N_
+from services.web.pages import CUSTOMER_COOKIE, ApisDep, Customer, customer, render
 from services.web.security import IDEMPOTENCY_FIELD, idempotency_key
 
 router = APIRouter()
@@ -34,7 +35,8 @@ CLAIM_FIELDS = (
     "customer_reference",
 )
 CLAIM_ALIASES = {"document_type": "product", "document_number": "product", "line_no": "product"}
-LOGIN_AGAIN = {"message": "Zaloguj się ponownie."}
+LOGIN_AGAIN = N_("Zaloguj się ponownie.")
+SERIAL_EMPTY = N_("Wpisz numer seryjny, aby go sprawdzić.")
 
 
 def claim_context(claim: Claim) -> dict[str, Any]:
@@ -116,7 +118,7 @@ async def _attachment(upload: object, errors: FormErrors) -> dict[str, tuple[str
         return {}
     content = await upload.read(MAX_UPLOAD_BYTES + 1)
     if len(content) > MAX_UPLOAD_BYTES:
-        errors.add("attachment", "Plik jest za duży (najwyżej 10 MB).")
+        errors.add("attachment", N_("Plik jest za duży (najwyżej 10 MB)."))
         return {}
     return {
         "attachment": (upload.filename, content, upload.content_type or "application/octet-stream")
@@ -133,7 +135,7 @@ async def new_claim(request: Request, apis: ApisDep, caller: Customer) -> Respon
         serial = values.get("serial_number", "")
         check = await apis.claims.serial_check(caller, serial) if serial else None
         if not serial:
-            errors.add("serial_number", "Wpisz numer seryjny, aby go sprawdzić.")
+            errors.add("serial_number", SERIAL_EMPTY)
         return await claim_form(request, apis, caller, values, errors, serial_check=check)
     files = await _attachment(form.get("attachment"), errors)
     if errors:
@@ -159,34 +161,38 @@ async def new_claim(request: Request, apis: ApisDep, caller: Customer) -> Respon
 
 @router.get("/claims/serial-check")
 async def serial_check(request: Request, apis: ApisDep, serial_number: str = "") -> JSONResponse:
-    if not request.cookies.get("rma_session"):
-        return JSONResponse(LOGIN_AGAIN, status_code=401)
+    language = i18n.language_of(request)
+    if not request.cookies.get(CUSTOMER_COOKIE):
+        return JSONResponse({"message": i18n.translate(LOGIN_AGAIN, language)}, status_code=401)
     if not serial_number.strip():
-        return JSONResponse({"known": False, "message": "Wpisz numer seryjny, aby go sprawdzić."})
+        empty = i18n.translate(SERIAL_EMPTY, language)
+        return JSONResponse({"known": False, "message": empty})
     try:
         check = await apis.claims.serial_check(customer(request), serial_number)
     except ApiError as error:
-        return JSONResponse({"message": error.detail}, status_code=error.status_code)
+        message = i18n.translate(error.detail, language)
+        return JSONResponse({"message": message}, status_code=error.status_code)
     return JSONResponse(check.model_dump())
 
 
 @router.get("/claims/options")
 async def claim_options(request: Request, apis: ApisDep, product: str = "") -> JSONResponse:
     """The claim form's script asks this when the customer picks another product."""
-    if not request.cookies.get("rma_session"):
-        return JSONResponse(LOGIN_AGAIN, status_code=401)
+    language = i18n.language_of(request)
+    login_again = JSONResponse({"message": i18n.translate(LOGIN_AGAIN, language)}, 401)
+    if not request.cookies.get(CUSTOMER_COOKIE):
+        return login_again
     # No need to list the customer's products first: the claims API answers only for a
     # product of the customer's own linked documents.
     try:
         options = await options_of(apis, customer(request), views.parse_product_key(product))
     except Unauthorized:
-        return JSONResponse(LOGIN_AGAIN, status_code=401)
-    return JSONResponse(
-        {
-            "claim_types": [vars(choice) for choice in options["claim_types"]],
-            "problems": options["problems"],
-        }
-    )
+        return login_again
+    choices = [
+        {**vars(choice), "name": i18n.translate(choice.name, language)}
+        for choice in options["claim_types"]
+    ]
+    return JSONResponse({"claim_types": choices, "problems": options["problems"]})
 
 
 @router.get("/claims/{claim_id:uuid}", response_class=HTMLResponse)

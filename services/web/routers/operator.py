@@ -15,11 +15,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from services.web import views, vocabulary
+from services.web import i18n, views, vocabulary
 from services.web.clients import ApiError, Apis, Caller, Unauthorized
 from services.web.clients.claims import OperatorClaimSummary
 from services.web.clients.notifications import Email
 from services.web.forms import FormErrors, text_values
+from services.web.i18n import N_
 from services.web.live import LiveHub
 from services.web.pages import OPERATOR_COOKIE, ApisDep, Operator, operator, render
 from services.web.routers.claims import claim_context
@@ -27,6 +28,7 @@ from services.web.security import IDEMPOTENCY_FIELD, idempotency_key
 
 router = APIRouter()
 
+OPERATOR_LOGIN = N_("Zaloguj się jako operator.")
 # The dashboard lists the open claims (their deadlines run) and only the newest ended ones.
 OPEN_CLAIMS_SHOWN = 500
 ENDED_CLAIMS_SHOWN = 50
@@ -145,7 +147,8 @@ async def _changes(hub: LiveHub) -> AsyncIterator[ServerSentEvent]:
 @router.get("/operator/events")
 async def events(request: Request, apis: ApisDep) -> Response:
     if not request.cookies.get(OPERATOR_COOKIE):
-        return Response("Zaloguj się jako operator.", status_code=401)
+        message = i18n.translate(OPERATOR_LOGIN, i18n.language_of(request))
+        return Response(message, status_code=401)
     # The APIs verify tokens; a cheap operator-only call tells whether this one is valid.
     try:
         await apis.claims.unidentified_parcels(operator(request))
@@ -215,7 +218,7 @@ def decision_body(values: dict[str, str], errors: FormErrors) -> dict[str, Any]:
         try:
             amount = views.parse_amount(values.get(name, ""))
         except ValueError:
-            errors.add(name, "Podaj kwotę, np. 199,99.")
+            errors.add(name, N_("Podaj kwotę, np. 199,99."))
         else:
             if amount is not None:
                 body[name] = str(amount)
@@ -225,7 +228,7 @@ def decision_body(values: dict[str, str], errors: FormErrors) -> dict[str, Any]:
         if not text:
             continue
         if not text.isdigit():
-            errors.add("deductions", "Potrącenia podaj w pełnych procentach, np. 20.")
+            errors.add("deductions", N_("Potrącenia podaj w pełnych procentach, np. 20."))
             continue
         deductions[kind] = int(text)
     body["deductions"] = deductions

@@ -5,66 +5,21 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from typing import Any
 
 import httpx
-import pytest
 from fastapi.testclient import TestClient
 
 from services.web import vocabulary
-from services.web.app import build_app
-from services.web.settings import WebSettings
-
-Handler = Callable[[httpx.Request], httpx.Response]
-CLAIM_ID = "6f1c1f0e-5c4b-4b8e-9d6e-0a4a2d0c1b11"
-CSRF_TOKEN = "k" * 43
-
-
-class FakeApis:
-    """Routes by `METHOD host:port/path`; records every request."""
-
-    def __init__(self) -> None:
-        self.routes: dict[str, Handler] = {}
-        self.requests: list[httpx.Request] = []
-
-    def on(self, method: str, service_port: int, path: str, handler: Handler) -> None:
-        self.routes[f"{method} {service_port}{path}"] = handler
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        key = f"{request.method} {request.url.port}{request.url.path}"
-        handler = self.routes.get(key)
-        if handler is None:
-            return httpx.Response(404, json={"detail": f"no fake for {key}"})
-        return handler(request)
-
-
-ACCOUNTS, CLAIMS, WARRANTY = 8001, 8002, 8003
-ALL_TYPES_ALLOWED = [
-    {"claim_type": kind, "allowed": True, "reason": None}
-    for kind in ("warranty", "non_conformity", "return", "dji")
-]
-
-
-def reply(status: int, body: Any) -> Handler:
-    return lambda _request: httpx.Response(status, json=body)
-
-
-@pytest.fixture
-def apis() -> FakeApis:
-    return FakeApis()
-
-
-@pytest.fixture
-def client(apis: FakeApis) -> Iterator[TestClient]:
-    settings = WebSettings(live_updates=False, log_format="console")
-    with TestClient(build_app(settings, transport=httpx.MockTransport(apis))) as test_client:
-        # A browser on this site: its CSRF cookie, the same token sent back, its own Origin.
-        test_client.cookies.set("rma_csrf", CSRF_TOKEN)
-        test_client.headers.update({"X-CSRF-Token": CSRF_TOKEN, "Origin": "http://testserver"})
-        yield test_client
+from tests.unit.web.fakes import (
+    ACCOUNTS,
+    ALL_TYPES_ALLOWED,
+    CLAIM_ID,
+    CLAIMS,
+    FakeApis,
+    reply,
+)
 
 
 def field_error(html: str, field: str) -> str:

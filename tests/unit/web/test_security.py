@@ -12,14 +12,9 @@ from fastapi.testclient import TestClient
 
 from services.web.app import build_app
 from services.web.settings import WebSettings
-from tests.unit.web.test_pages import ACCOUNTS, CLAIM_ID, CLAIMS, FakeApis, reply
+from tests.unit.web.fakes import ACCOUNTS, CLAIM_ID, CLAIMS, FakeApis, reply
 
 TOKEN = "t" * 43
-
-
-@pytest.fixture
-def apis() -> FakeApis:
-    return FakeApis()
 
 
 @pytest.fixture

@@ -73,7 +73,7 @@ def test_a_missing_field_is_said_in_the_words_of_the_form() -> None:
         error, ("product", "attachment"), aliases={"document_type": "product", "line_no": "product"}
     )
     assert errors.get("product") == ["Wybierz produkt z powiązanego dokumentu zakupu."]
-    assert errors.get("attachment")[0].startswith("Dołącz dokument sprzedaży")
+    assert str(errors.get("attachment")[0]).startswith("Dołącz dokument sprzedaży")
 
 
 def test_an_error_without_a_list_shows_its_detail() -> None:
