@@ -172,7 +172,8 @@ async def serial_check(request: Request, apis: ApisDep, serial_number: str = "")
     except ApiError as error:
         message = i18n.translate(error.detail, language)
         return JSONResponse({"message": message}, status_code=error.status_code)
-    return JSONResponse(check.model_dump())
+    # The claims API says this in Polish only so far; the catalogue has its English.
+    return JSONResponse({**check.model_dump(), "message": i18n.translate(check.message, language)})
 
 
 @router.get("/claims/options")
