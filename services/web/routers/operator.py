@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -15,7 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from services.web import i18n, views, vocabulary
+from services.web import charts, i18n, views, vocabulary
 from services.web.clients import ApiError, Apis, Caller, Unauthorized
 from services.web.clients.claims import OperatorClaimSummary
 from services.web.clients.notifications import Email
@@ -109,10 +109,14 @@ async def dashboard_context(apis: Apis, caller: Caller) -> dict[str, Any]:
     rows += [DashboardRow(claim, None) for claim in ended_claims]
     at_risk = [row for row in rows if row.next_deadline and row.next_deadline.at_risk]
     at_risk.sort(key=lambda row: (row.next_deadline and row.next_deadline.due_on) or today)
+    groups = [
+        _group(status, rows, counts.get(status, 0), today) for status in vocabulary.STATUS_ORDER
+    ]
     return {
-        "groups": [
-            _group(status, rows, counts.get(status, 0), today) for status in vocabulary.STATUS_ORDER
-        ],
+        "groups": groups,
+        "status_chart": charts.bar_chart(
+            [(group.status, group.name, group.count) for group in groups]
+        ),
         "at_risk": at_risk,
         "parcels": parcels,
         "total": sum(counts.values()),
@@ -123,6 +127,73 @@ async def dashboard_context(apis: Apis, caller: Caller) -> dict[str, Any]:
 @router.get("/operator", response_class=HTMLResponse)
 async def dashboard(request: Request, apis: ApisDep, caller: Operator) -> HTMLResponse:
     return render(request, "dashboard.html", **await dashboard_context(apis, caller))
+
+
+EXPORTS = ("claims", "at-risk", "parcels", "failed-emails")
+CLAIM_COLUMNS = (
+    N_("Numer RMA"),
+    N_("Status"),
+    N_("Typ"),
+    N_("Produkt"),
+    N_("Najbliższy termin"),
+    N_("Rodzaj terminu"),
+    N_("Utworzono"),
+)
+
+
+def _export_rows(
+    table: str, context: dict[str, Any], say: Callable[[str], str]
+) -> tuple[list[str], list[list[Any]]]:
+    """The header and rows of one of the dashboard's tables, in the page's language."""
+    if table == "parcels":
+        header = [N_("Przyjęto"), N_("Numer przesyłki"), N_("Odczytany numer RMA"), N_("Skaner")]
+        rows = [
+            [p.received_at.isoformat(), p.tracking_number, p.rma_number, p.scanned_by]
+            for p in context["parcels"]
+        ]
+    elif table == "failed-emails":
+        header = [N_("Numer RMA"), N_("Odbiorca"), N_("Temat"), N_("Błąd")]
+        rows = [
+            [e.rma_number, e.recipient, e.subject, e.last_error]
+            for e in context["failed_emails"] or []
+        ]
+    else:
+        listed = [row for group in context["groups"] for row in group.rows]
+        chosen = context["at_risk"] if table == "at-risk" else listed
+        header = list(CLAIM_COLUMNS)
+        rows = [_claim_row(row, say) for row in chosen]
+    return [say(name) for name in header], rows
+
+
+def _claim_row(row: DashboardRow, say: Callable[[str], str]) -> list[Any]:
+    claim, deadline = row.claim, row.next_deadline
+    return [
+        claim.rma_number,
+        say(vocabulary.STATUS_NAMES.get(claim.status, claim.status)),
+        say(vocabulary.CLAIM_TYPES.get(claim.claim_type, claim.claim_type)),
+        claim.product.name,
+        deadline.due_on.isoformat() if deadline and deadline.due_on else "",
+        say(deadline.name) if deadline else "",
+        claim.created_at.isoformat(),
+    ]
+
+
+@router.get("/operator/export/{table}.csv")
+async def export_table(request: Request, apis: ApisDep, caller: Operator, table: str) -> Response:
+    """A table of the dashboard as CSV, for a spreadsheet."""
+    if table not in EXPORTS:
+        return Response(status_code=404)
+    language = i18n.language_of(request)
+    header, rows = _export_rows(
+        table,
+        await dashboard_context(apis, caller),
+        lambda text: i18n.translate(text, language),
+    )
+    return Response(
+        charts.csv_text(header, rows),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="rma-{table}.csv"'},
+    )
 
 
 @router.get("/operator/fragment", response_class=HTMLResponse)

@@ -637,3 +637,37 @@ def test_a_claim_is_cancelled_from_its_page_and_a_refusal_is_shown(
     shown = client.get(f"/claims/{CLAIM_ID}?done=cancelled").text
     assert "Zgłoszenie zostało anulowane." in shown
     assert 'id="cancel-claim"' not in shown  # only a claim awaiting its parcel can be cancelled
+
+
+def test_dashboard_draws_the_counts_and_exports_its_tables_as_csv(
+    client: TestClient, apis: FakeApis
+) -> None:
+    today = date.today()
+    claims = [
+        listed_claim("1", "received", today + timedelta(days=1)),
+        listed_claim("2", "submitted", today + timedelta(days=20)),
+    ]
+    claims[0]["product"]["name"] = '=HYPERLINK("http://evil")'
+    counts = dict.fromkeys(vocabulary.STATUS_ORDER, 0) | {"received": 4, "submitted": 2}
+    serve_dashboard(apis, claims, counts)
+    client.cookies.set("rma_operator", "jwt")
+    page = client.get("/operator").text
+    chart = page.split('id="status-chart"')[1].split("</svg>")[0]
+    widths = dict(
+        re.findall(
+            r'data-status="(\w+)">\s*<text[^>]*>[^<]*</text>\s*<rect[^>]*width="(\d+)"', chart
+        )
+    )
+    # The largest count fills the bar; the others are in proportion.
+    assert int(widths["received"]) == 2 * int(widths["submitted"]) and widths["closed"] == "0"
+    exported = client.get("/operator/export/at-risk.csv")
+    assert exported.headers["content-type"].startswith("text/csv")
+    assert "attachment" in exported.headers["content-disposition"]
+    lines = exported.text.splitlines()
+    assert lines[0].startswith("Numer RMA,Status,Typ,Produkt")
+    assert len(lines) == 2 and lines[1].startswith("RMA/1/SR/2026,przesyłka przyjęta")
+    assert "'=HYPERLINK" in lines[1]  # a spreadsheet does not run it as a formula
+    english = client.get("/operator/export/claims.csv", headers={"Accept-Language": "en"})
+    assert english.text.startswith("RMA number,Status,Type,Product")
+    assert len(english.text.splitlines()) == 3
+    assert client.get("/operator/export/passwords.csv").status_code == 404
