@@ -10,7 +10,8 @@ class AccountsSettings(ServiceSettings):
     http_port: int = 8001
     token_private_key_file: Path = Path(".run/dev/keys/token_private.pem")
     # Where the activation link in the email points (the web panel or this service).
-    public_base_url: str = "http://127.0.0.1:8001"
+    # The web panel, which serves the pages the emailed links open.
+    public_base_url: str = "http://127.0.0.1:8000"
     activation_ttl: timedelta = timedelta(hours=48)
     access_token_ttl: timedelta = timedelta(minutes=30)
     password_reset_ttl: timedelta = timedelta(hours=2)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -23,5 +24,19 @@ class WebSettings(BaseSettings):
     log_format: Literal["json", "console"] = "json"
     log_level: str = "INFO"
     api_timeout_seconds: float = 15.0
-    # Behind HTTPS (production) the session cookies must be Secure.
-    cookie_secure: bool = False
+    # The panel is served over plain HTTP (cookies without Secure). Only development and test
+    # may say so; unset, it is true there and false in production.
+    plain_http: bool | None = None
+
+    @model_validator(mode="after")
+    def _production_uses_https(self) -> WebSettings:
+        if self.environment == "production" and self.plain_http:
+            raise ValueError(
+                "RMA_PLAIN_HTTP cannot be set in production: the login cookies must be Secure"
+            )
+        return self
+
+    @property
+    def secure_cookies(self) -> bool:
+        plain = self.plain_http if self.plain_http is not None else self.environment != "production"
+        return not plain

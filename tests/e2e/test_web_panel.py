@@ -18,6 +18,7 @@ import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -27,8 +28,10 @@ import httpx
 import pytest
 from playwright.async_api import (
     Browser,
+    BrowserContext,
     FilePayload,
     Page,
+    Route,
     ViewportSize,
     async_playwright,
     expect,
@@ -40,12 +43,11 @@ from services.accounts.settings import AccountsSettings
 from shared.events import Buyer, SaleLine, SaleRecorded, SaleRecordedData
 from tests.support.kafka import publish
 from tests.support.mailbox import Mailbox
-from tests.support.services import RunningServices
-from tests.support.stack import PORT_OFFSET, REPO, STATE_DIR, Stack
+from tests.support.services import WEB_PORT, RunningServices
+from tests.support.stack import REPO, STATE_DIR, Stack
 
 pytestmark = pytest.mark.e2e
 
-WEB_PORT = 18000 + PORT_OFFSET
 WEB_URL = f"http://127.0.0.1:{WEB_PORT}"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -62,6 +64,162 @@ PASSWORD = "Tajne-Haslo-123"
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 PHONE = ViewportSize(width=390, height=844)
 DESKTOP = ViewportSize(width=1280, height=900)
+
+
+@dataclass(frozen=True)
+class Wording:
+    """What the pages, the APIs and the emails say in one language, for the same browser test."""
+
+    language: str
+    locale: str
+    email_invalid: str
+    too_short: str
+    almost_done: str
+    activate_subject: str
+    activated: str
+    supported_until: str
+    check_digit: str
+    document_not_found: str
+    serial_known: str
+    required: str
+    choose_product: str
+    choose_claim_type: str
+    attach_document: str
+    dji_only: str
+    claim_saved: str
+    awaiting_parcel: str
+    failed_emails: str
+    claim_not_found: str
+    status_changed: str
+    in_inspection: str
+    say_what_you_need: str
+    enter_amount: str
+    decision_saved: str
+    price_reduction: str
+    decided: str
+    amount_300: str
+    reduction_accepted: str
+    customer_accepted: str
+    under_warranty: str
+    decision_subject: str
+    parcel_subject: str
+    new_link_sent: str
+    new_link_subject: str
+    wrong_login: str
+    wrong_password: str
+    confirmation_sent: str
+    confirm_subject: str
+    email_changed: str
+    claim_cancelled: str
+    cancelled: str
+    not_applicable: str
+    log_out: str
+    reset_link_sent: str
+    reset_subject: str
+    passwords_differ: str
+    password_changed: str
+
+
+POLISH = Wording(
+    language="pl",
+    locale="pl-PL",
+    email_invalid="poprawny adres e-mail",
+    too_short="za krótka",
+    almost_done="Prawie gotowe",
+    activate_subject="Aktywuj konto",
+    activated="Konto zostało aktywowane",
+    supported_until="Wsparcie do",
+    check_digit="cyfrę kontrolną",
+    document_not_found="Nie znaleźliśmy",
+    serial_known="znajduje się w bazie",
+    required="wymagane",
+    choose_product="Wybierz produkt",
+    choose_claim_type="Wybierz typ zgłoszenia",
+    attach_document="Dołącz dokument sprzedaży",
+    dji_only="wyłącznie do produktów marki DJI",
+    claim_saved="Zgłoszenie zostało zapisane",
+    awaiting_parcel="czeka na przesyłkę",
+    failed_emails="Nieudane e-maile",
+    claim_not_found="Nie znaleziono",
+    status_changed="Status zgłoszenia został zmieniony",
+    in_inspection="w diagnozie",
+    say_what_you_need="jakich informacji",
+    enter_amount="Podaj kwotę",
+    decision_saved="Decyzja została zapisana",
+    price_reduction="Obniżenie ceny",
+    decided="decyzja podjęta",
+    amount_300="300,00 zł",
+    reduction_accepted="Przyjęto obniżkę ceny",
+    customer_accepted="Klient przyjął obniżkę ceny",
+    under_warranty="objęty gwarancją",
+    decision_subject="Zgłoszenie {rma}: decyzja",
+    parcel_subject="przesyłka dotarła",
+    new_link_sent="nowy link",
+    new_link_subject="Nowy link aktywacyjny",
+    wrong_login="Nieprawidłowy e-mail lub hasło",
+    wrong_password="Hasło jest nieprawidłowe",
+    confirmation_sent="Wysłaliśmy link",
+    confirm_subject="Potwierdź nowy adres",
+    email_changed="Adres e-mail został zmieniony",
+    claim_cancelled="Zgłoszenie zostało anulowane",
+    cancelled="anulowane",
+    not_applicable="nie dotyczy, zgłoszenie anulowane",
+    log_out="Wyloguj",
+    reset_link_sent="link do zmiany hasła",
+    reset_subject="Zmiana hasła",
+    passwords_differ="nie są takie same",
+    password_changed="Hasło zostało zmienione",
+)
+ENGLISH = Wording(
+    language="en",
+    locale="en-GB",
+    email_invalid="valid email address",
+    too_short="too short",
+    almost_done="Almost done",
+    activate_subject="Activate your",
+    activated="The account is active",
+    supported_until="Supported until",
+    check_digit="check digit",
+    document_not_found="We found no purchase document",
+    serial_known="is in INNPRO's records",
+    required="required",
+    choose_product="Choose a product",
+    choose_claim_type="Choose the claim type",
+    attach_document="Attach the sales document",
+    dji_only="only for DJI products",
+    claim_saved="The claim has been saved",
+    awaiting_parcel="awaiting the parcel",
+    failed_emails="Failed emails",
+    claim_not_found="Claim not found",
+    status_changed="The claim's status has been changed",
+    in_inspection="in inspection",
+    say_what_you_need="Say what you need",
+    enter_amount="Enter the amount",
+    decision_saved="The decision has been saved",
+    price_reduction="Price reduction",
+    decided="decided",
+    amount_300="PLN 300.00",
+    reduction_accepted="You accepted the price reduction",
+    customer_accepted="The customer accepted the price reduction",
+    under_warranty="under warranty",
+    decision_subject="Claim {rma}: decision",
+    parcel_subject="your parcel reached",
+    new_link_sent="we sent a new link",
+    new_link_subject="A new activation link",
+    wrong_login="Wrong email or password",
+    wrong_password="The password is wrong",
+    confirmation_sent="We sent a confirmation link",
+    confirm_subject="Confirm your new email",
+    email_changed="Your email address has been changed",
+    claim_cancelled="The claim has been cancelled",
+    cancelled="cancelled",
+    not_applicable="does not apply, the claim was cancelled",
+    log_out="Log out",
+    reset_link_sent="password reset link",
+    reset_subject="Reset your",
+    passwords_differ="do not match",
+    password_changed="Your password has been changed",
+)
 
 
 def gtin13(first12: str) -> str:
@@ -137,10 +295,35 @@ async def email_about(
 
 
 def link_token(email: dict[str, Any], page: str) -> str:
-    """The token of the emailed link to `page` (its host is RMA_PUBLIC_BASE_URL)."""
-    found = re.search(rf"https?://\S+/{page}\?token=([\w\-]+)", email["text"])
+    """The token of the emailed link to `page`."""
+    return link_to(email, page).split("token=")[1]
+
+
+def link_to(email: dict[str, Any], page: str) -> str:
+    """The emailed link to `page`: the web panel's page (RMA_PUBLIC_BASE_URL)."""
+    found = re.search(rf"{WEB_URL}/{page}\?token=[\w\-]+", email["text"])
     assert found is not None, email["text"]
-    return found.group(1)
+    return found.group(0)
+
+
+async def cross_site_post(context: BrowserContext, action: str, fields: dict[str, str]) -> Page:
+    """Another site on the same host (the same site, another origin) posts a form to the panel
+    in the user's browser, so the browser sends the panel's cookies along. It must get 403."""
+    evil = f"http://127.0.0.1:{WEB_PORT + 7}/win-a-drone"
+    inputs = "".join(f'<input type="hidden" name="{k}" value="{v}">' for k, v in fields.items())
+    html = f'<form method="post" action="{action}">{inputs}<button id="go">Odbierz</button></form>'
+
+    async def serve(route: Route) -> None:
+        await route.fulfill(status=200, content_type="text/html", body=html)
+
+    await context.route(evil, serve)
+    page = await context.new_page()
+    await page.goto(evil)
+    async with page.expect_response(action) as answer:
+        await page.click("#go")
+    refused = await answer.value
+    assert refused.status == 403, await refused.text()
+    return page
 
 
 class Screens:
@@ -203,7 +386,7 @@ def web(services: RunningServices, stack: Stack) -> Iterator[str]:
             stderr=subprocess.STDOUT,
         )
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 240
         while True:
             if process.poll() is not None:
                 raise RuntimeError(f"web exited with {process.returncode}:\n{log_path.read_text()}")
@@ -213,7 +396,7 @@ def web(services: RunningServices, stack: Stack) -> Iterator[str]:
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError(f"web not healthy after 60s:\n{log_path.read_text()}")
+                raise RuntimeError(f"web not healthy after 240s:\n{log_path.read_text()}")
             time.sleep(0.3)
         yield WEB_URL
     finally:
@@ -242,15 +425,35 @@ def screens() -> Screens:
     return Screens(SCREENSHOTS)
 
 
+@pytest.fixture(params=[POLISH, ENGLISH], ids=["pl", "en"])
+def wording(request: pytest.FixtureRequest) -> Wording:
+    """Each browser test runs once in Polish and once in English (the browser's language)."""
+    language: Wording = request.param
+    return language
+
+
 # --- tests -------------------------------------------------------------------------------------
 
 
 async def test_register_form_shows_errors_next_to_fields_and_keeps_input(
-    web: str, browser: Browser, screens: Screens
+    web: str, browser: Browser, screens: Screens, wording: Wording
 ) -> None:
-    context = await browser.new_context(viewport=PHONE, locale="pl-PL")
+    context = await browser.new_context(viewport=PHONE, locale=wording.locale)
     page = await context.new_page()
-    await page.goto(f"{web}/register")
+    refused_by_csp: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            refused_by_csp.append(message.text)
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
+    opened = await page.goto(f"{web}/register")
+    assert opened is not None
+    headers = await opened.all_headers()
+    assert "script-src 'self'" in headers["content-security-policy"]
+    assert headers["x-frame-options"] == "DENY" and headers["x-content-type-options"] == "nosniff"
     await expect(page.locator("#company-fields")).to_be_hidden()  # the toggle's JavaScript
     await page.check("input[name=account_type][value=company]")
     await expect(page.locator("#company-fields")).to_be_visible()
@@ -264,8 +467,8 @@ async def test_register_form_shows_errors_next_to_fields_and_keeps_input(
     await page.fill("#password_repeat", "krotkie")
     await page.click("button[type=submit].primary")
 
-    await expect(page.locator("#email-error")).to_contain_text("poprawny adres e-mail")
-    await expect(page.locator("#password-error")).to_contain_text("za krótka")
+    await expect(page.locator("#email-error")).to_contain_text(wording.email_invalid)
+    await expect(page.locator("#password-error")).to_contain_text(wording.too_short)
     # The message sits with its field, and everything typed (but the password) is kept.
     assert await page.locator(".field.has-error #email").count() == 1
     await expect(page.locator("#email")).to_have_value("to-nie-jest-adres")
@@ -275,7 +478,8 @@ async def test_register_form_shows_errors_next_to_fields_and_keeps_input(
     await expect(page.locator("#vat_country")).to_have_value("PL")
     await expect(page.locator("input[name=account_type][value=company]")).to_be_checked()
     await expect(page.locator("#password")).to_have_value("")
-    await screens.take(page, "register_errors")
+    await screens.take(page, f"{wording.language}_register_errors")
+    assert refused_by_csp == []  # every script is a static file the policy allows
     await context.close()
 
 
@@ -283,6 +487,7 @@ async def test_customer_claim_operator_decision_in_the_browser(
     web: str,
     browser: Browser,
     screens: Screens,
+    wording: Wording,
     stack: Stack,
     services: RunningServices,
     mailbox: Mailbox,
@@ -360,12 +565,12 @@ async def test_customer_claim_operator_decision_in_the_browser(
         )
         assert imported.status_code == 200, imported.text
 
-    customer = await browser.new_context(viewport=PHONE, locale="pl-PL")
+    customer = await browser.new_context(viewport=PHONE, locale=wording.locale)
     page = await customer.new_page()
 
     # --- registration (the sale reaches the accounts ledger through Kafka) -------------------
     await page.goto(f"{web}/register")
-    await screens.take(page, "register")
+    await screens.take(page, f"{wording.language}_register")
 
     async def register() -> bool:
         await page.goto(f"{web}/register")
@@ -377,22 +582,20 @@ async def test_customer_claim_operator_decision_in_the_browser(
         await page.fill("#password_repeat", PASSWORD)
         async with page.expect_navigation():
             await page.click("button[type=submit].primary")
-        return await page.locator("h1", has_text="Prawie gotowe").count() == 1
+        return await page.locator("h1", has_text=wording.almost_done).count() == 1
 
     await until(register, "registration accepted", page)
     await expect(page.locator(".notice").first).to_contain_text("PA")  # the stripped prefix
-    await screens.take(page, "registered")
+    await screens.take(page, f"{wording.language}_registered")
 
     # --- activation through the emailed link --------------------------------------------------
-    activation_email = await email_about(mailbox, email, "Aktywuj konto")
+    activation_email = await email_about(mailbox, email, wording.activate_subject)
     token = link_token(activation_email, "activate")
-    # The link's host is RMA_PUBLIC_BASE_URL (the accounts service in the test setup); the web
-    # panel serves the same path, which is where production points it.
-    await page.goto(f"{web}/activate?token={token}")
-    await screens.take(page, "activate")
-    await page.click("text=Aktywuj konto")
-    await expect(page.locator(".alert-ok")).to_contain_text("Konto zostało aktywowane")
-    await screens.take(page, "activated_login")
+    await page.goto(link_to(activation_email, "activate"))
+    await screens.take(page, f"{wording.language}_activate")
+    await page.click("main button[type=submit].primary")
+    await expect(page.locator(".alert-ok")).to_contain_text(wording.activated)
+    await screens.take(page, f"{wording.language}_activated_login")
 
     # --- login and the home page -------------------------------------------------------------
     await page.fill("#email", email)
@@ -402,7 +605,7 @@ async def test_customer_claim_operator_decision_in_the_browser(
     await expect(page.locator("h1")).to_contain_text("Jan Kowalski")
     cookie = next(c for c in await customer.cookies() if c["name"] == "rma_session")
     assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
-    await screens.take(page, "home")
+    await screens.take(page, f"{wording.language}_home")
 
     # Support period by EAN (once the warranty service has the sale).
     async def check_support() -> bool:
@@ -413,23 +616,23 @@ async def test_customer_claim_operator_decision_in_the_browser(
 
     await until(check_support, "support period known", page)
     await expect(page.locator("#support-result")).to_contain_text("DJI Mini 4 Pro")
-    await expect(page.locator("#support-result")).to_contain_text("Wsparcie do")
-    await screens.take(page, "support_period")
+    await expect(page.locator("#support-result")).to_contain_text(wording.supported_until)
+    await screens.take(page, f"{wording.language}_support_period")
 
     # Bad input: the message sits at its field and what was typed stays.
     await page.fill("#ean", "6941565967250")  # the check digit is wrong
     async with page.expect_navigation():
         await page.click("#support-check button")
-    await expect(page.locator("#ean-error")).to_contain_text("cyfrę kontrolną")
+    await expect(page.locator("#ean-error")).to_contain_text(wording.check_digit)
     await expect(page.locator("#ean")).to_have_value("6941565967250")
     await page.fill("#document_number", second_number)
     await page.fill("#document_total", "21,99")
     async with page.expect_navigation():
         await page.click("#link-document button[type=submit]")
-    await expect(page.locator("#document_number-error")).to_contain_text("Nie znaleźliśmy")
+    await expect(page.locator("#document_number-error")).to_contain_text(wording.document_not_found)
     await expect(page.locator("#document_total")).to_have_value("21,99")
     await expect(page.locator("#document_number")).to_have_value(second_number)
-    await screens.take(page, "home_errors")
+    await screens.take(page, f"{wording.language}_home_errors")
 
     # Link the second purchase document.
     async def link_document() -> bool:
@@ -442,7 +645,7 @@ async def test_customer_claim_operator_decision_in_the_browser(
 
     await until(link_document, "second document linked", page)
     await expect(page.locator("#documents")).to_contain_text("DJI Osmo Pocket 3")
-    await screens.take(page, "document_linked")
+    await screens.take(page, f"{wording.language}_document_linked")
 
     # --- the claim form ----------------------------------------------------------------------
     product_key = f"PA|{second_number}|1"
@@ -455,7 +658,7 @@ async def test_customer_claim_operator_decision_in_the_browser(
         await expect(page.locator("#problem-field")).to_be_visible()  # the extra field
         await page.fill("#serial_number", camera_serial.lower())
         await page.press("#serial_number", "Enter")  # checks, does not submit
-        await expect(page.locator("#serial-check")).to_contain_text("znajduje się w bazie")
+        await expect(page.locator("#serial-check")).to_contain_text(wording.serial_known)
         await page.select_option("#problem_code", "Gimbal nie stabilizuje obrazu")
         await page.fill("#problem_description", "Gimbal drży i nie stabilizuje obrazu w pionie.")
         await page.fill("#tracking_number", f"TRK{run}".upper())
@@ -468,7 +671,7 @@ async def test_customer_claim_operator_decision_in_the_browser(
         await page.fill("#customer_reference", reference)
         if not filled_once:
             filled_once.append(True)
-            await screens.take(page, "claim_form_filled")
+            await screens.take(page, f"{wording.language}_claim_form_filled")
 
     async def file_claim() -> bool:
         await fill_claim()
@@ -477,21 +680,21 @@ async def test_customer_claim_operator_decision_in_the_browser(
         return "/claims/new" not in page.url
 
     await page.goto(f"{web}/claims/new")
-    await screens.take(page, "claim_form")
+    await screens.take(page, f"{wording.language}_claim_form")
     # Sent nearly empty: every missing field says so at once, and the typed number stays.
     await page.fill("#tracking_number", "TRK-ZOSTAJE")
     async with page.expect_navigation():
         await page.click("#save-claim")
     for field, message in (
-        ("product", "Wybierz produkt"),
-        ("problem_description", "wymagane"),
-        ("claim_type", "Wybierz typ zgłoszenia"),
-        ("package_contents", "wymagane"),
-        ("attachment", "Dołącz dokument sprzedaży"),
+        ("product", wording.choose_product),
+        ("problem_description", wording.required),
+        ("claim_type", wording.choose_claim_type),
+        ("package_contents", wording.required),
+        ("attachment", wording.attach_document),
     ):
         await expect(page.locator(f"#{field}-error")).to_contain_text(message)
     await expect(page.locator("#tracking_number")).to_have_value("TRK-ZOSTAJE")
-    await screens.take(page, "claim_form_errors")
+    await screens.take(page, f"{wording.language}_claim_form_errors")
 
     # The charger is not a DJI product: the form offers no DJI claim for it and says why. (The
     # claims service learns of the linked document through Kafka, so ask until it knows.)
@@ -500,7 +703,7 @@ async def test_customer_claim_operator_decision_in_the_browser(
         await page.select_option("#product", f"PA|{second_number}|2")
         try:
             await expect(page.locator("#claim-types-unavailable")).to_contain_text(
-                "wyłącznie do produktów marki DJI", timeout=3000
+                wording.dji_only, timeout=3000
             )
         except AssertionError:
             return False
@@ -510,15 +713,15 @@ async def test_customer_claim_operator_decision_in_the_browser(
     await expect(page.locator("#claim_type option[value=dji]")).to_have_count(0)
     await expect(page.locator("#claim_type option[value=warranty]")).to_have_count(1)
     await expect(page.locator("#problem-field")).to_be_hidden()
-    await screens.take(page, "claim_form_types_limited")
+    await screens.take(page, f"{wording.language}_claim_form_types_limited")
     await until(file_claim, "claim saved", page)
-    await expect(page.locator(".alert-ok")).to_contain_text("Zgłoszenie zostało zapisane")
+    await expect(page.locator(".alert-ok")).to_contain_text(wording.claim_saved)
     rma_number = (await page.locator("#rma-number").inner_text()).strip()
     assert re.fullmatch(rf"RMA/\d+/SR/{date.today().year}", rma_number), rma_number
     claim_id = page.url.split("/claims/")[1].split("?")[0]
-    await expect(page.locator("#claim-status")).to_contain_text("czeka na przesyłkę")
+    await expect(page.locator("#claim-status")).to_contain_text(wording.awaiting_parcel)
     await expect(page.locator("main")).to_contain_text("Rudzka 65C")
-    await screens.take(page, "claim_created")
+    await screens.take(page, f"{wording.language}_claim_created")
 
     # The printable label: a PDF whose text and barcode carry the RMA number.
     async with page.expect_download() as download_info:
@@ -530,21 +733,21 @@ async def test_customer_claim_operator_decision_in_the_browser(
     # Search by the own reference.
     await page.goto(f"{web}/home?q={reference}")
     await expect(page.locator("#claims")).to_contain_text(rma_number)
-    await screens.take(page, "home_search")
+    await screens.take(page, f"{wording.language}_home_search")
 
     # --- the operator's live dashboard -------------------------------------------------------
-    operator = await browser.new_context(viewport=DESKTOP, locale="pl-PL")
+    operator = await browser.new_context(viewport=DESKTOP, locale=wording.locale)
     desk = await operator.new_page()
     await desk.goto(f"{web}/operator")
     await expect(desk).to_have_url(re.compile(r"/operator/login"))
-    await screens.take(desk, "operator_login")
+    await screens.take(desk, f"{wording.language}_operator_login")
     await desk.fill("#email", operator_email)
     await desk.fill("#password", operator_password)
     await desk.click("button[type=submit].primary")
     await expect(desk).to_have_url(f"{web}/operator")
     await expect(desk.locator("#group-submitted")).to_contain_text(rma_number)
     # Failed emails are listed from the notifications service (it answers: no "?" count).
-    await expect(desk.locator("#failed-emails h2")).to_contain_text("Nieudane e-maile")
+    await expect(desk.locator("#failed-emails h2")).to_contain_text(wording.failed_emails)
     await expect(desk.locator("#failed-emails .pill")).not_to_have_text("?")
     await expect(desk.locator("#live-state")).to_have_attribute("data-state", "live")
 
@@ -553,7 +756,7 @@ async def test_customer_claim_operator_decision_in_the_browser(
             return bool((await http.get(f"{web}/health")).json()["live_ready"])
 
     await until(feed_ready, "the web panel's Kafka consumer has its partitions")
-    await screens.take(desk, "dashboard_before_scan")
+    await screens.take(desk, f"{wording.language}_dashboard_before_scan")
     received_before = int(await desk.locator("#counts [data-status=received] .number").inner_text())
     await desk.evaluate("window.__sameDocument = true")
 
@@ -589,61 +792,68 @@ async def test_customer_claim_operator_decision_in_the_browser(
     )
     assert await desk.evaluate("window.__sameDocument === true"), "the dashboard was reloaded"
     assert int(await desk.evaluate("document.body.dataset.liveUpdates")) >= 1
-    await screens.take(desk, "dashboard_after_scan")
+    await screens.take(desk, f"{wording.language}_dashboard_after_scan")
 
     # A parcel attached to an RMA number that does not exist: said in its row, input kept.
     stray_row = desk.locator("#parcels tr", has_text=stray_tracking)
     await stray_row.locator("input[name=rma_number]").fill("RMA/999999/SR/1999")
     await stray_row.locator("button[type=submit]").click()
     stray_row = desk.locator("#parcels tr", has_text=stray_tracking)
-    await expect(stray_row.locator(".field-error")).to_contain_text("Nie znaleziono")
+    await expect(stray_row.locator(".field-error")).to_contain_text(wording.claim_not_found)
     await expect(stray_row.locator("input[name=rma_number]")).to_have_value("RMA/999999/SR/1999")
-    await screens.take(desk, "dashboard_attach_error")
+    await screens.take(desk, f"{wording.language}_dashboard_attach_error")
 
     # --- inspection and decision ---------------------------------------------------------------
     await desk.click(f"#group-received a:has-text('{rma_number}')")
     await expect(desk).to_have_url(f"{web}/operator/claims/{claim_id}")
-    await screens.take(desk, "operator_claim")
+    await screens.take(desk, f"{wording.language}_operator_claim")
+    # Another site posting a status change with the operator's cookies is refused (CSRF).
+    forged = await cross_site_post(
+        operator, f"{web}/operator/claims/{claim_id}/status", {"status": "in_inspection"}
+    )
+    await forged.close()
+    await desk.reload()
+    await expect(desk.locator("#claim-status")).not_to_contain_text(wording.in_inspection)
     await desk.select_option("#status", "in_inspection")
     await desk.click("#status-form button[type=submit]")
-    await expect(desk.locator(".alert-ok")).to_contain_text("Status zgłoszenia został zmieniony")
-    await expect(desk.locator("#claim-status")).to_contain_text("w diagnozie")
-    await screens.take(desk, "operator_inspection")
+    await expect(desk.locator(".alert-ok")).to_contain_text(wording.status_changed)
+    await expect(desk.locator("#claim-status")).to_contain_text(wording.in_inspection)
+    await screens.take(desk, f"{wording.language}_operator_inspection")
     # Asking the customer without saying what for is refused at the note.
     await desk.select_option("#status", "awaiting_customer")
     await desk.click("#status-form button[type=submit]")
-    await expect(desk.locator("#note-error")).to_contain_text("jakich informacji")
+    await expect(desk.locator("#note-error")).to_contain_text(wording.say_what_you_need)
     await expect(desk.locator("#status")).to_have_value("awaiting_customer")
-    await expect(desk.locator("#claim-status")).to_contain_text("w diagnozie")
-    await screens.take(desk, "operator_status_error")
+    await expect(desk.locator("#claim-status")).to_contain_text(wording.in_inspection)
+    await screens.take(desk, f"{wording.language}_operator_status_error")
 
     # A price reduction needs an amount: the message sits next to the field, input kept.
     await desk.select_option("#decision", "price_reduction")
     await desk.fill("#justification", "Rysa na obudowie kamery; działanie poprawne.")
     await desk.click("#decision-form button[type=submit]")
-    await expect(desk.locator("#amount-error")).to_contain_text("Podaj kwotę")
+    await expect(desk.locator("#amount-error")).to_contain_text(wording.enter_amount)
     await expect(desk.locator("#justification")).to_have_value(
         "Rysa na obudowie kamery; działanie poprawne."
     )
-    await screens.take(desk, "operator_decision_error")
+    await screens.take(desk, f"{wording.language}_operator_decision_error")
     await desk.fill("#amount", "300,00")
     await desk.click("#decision-form button[type=submit]")
-    await expect(desk.locator(".alert-ok")).to_contain_text("Decyzja została zapisana")
-    await expect(desk.locator("#decision")).to_contain_text("Obniżenie ceny")
-    await screens.take(desk, "operator_decided")
+    await expect(desk.locator(".alert-ok")).to_contain_text(wording.decision_saved)
+    await expect(desk.locator("#decision")).to_contain_text(wording.price_reduction)
+    await screens.take(desk, f"{wording.language}_operator_decided")
 
     # --- the customer sees the decision and accepts the reduction ----------------------------
     await page.goto(f"{web}/claims/{claim_id}")
-    await expect(page.locator("#claim-status")).to_contain_text("decyzja podjęta")
-    await expect(page.locator("#decision")).to_contain_text("Obniżenie ceny")
-    await expect(page.locator("#decision")).to_contain_text("300,00 zł")
-    await expect(page.locator("#timeline")).to_contain_text("w diagnozie")
-    await screens.take(page, "customer_decision")
+    await expect(page.locator("#claim-status")).to_contain_text(wording.decided)
+    await expect(page.locator("#decision")).to_contain_text(wording.price_reduction)
+    await expect(page.locator("#decision")).to_contain_text(wording.amount_300)
+    await expect(page.locator("#timeline")).to_contain_text(wording.in_inspection)
+    await screens.take(page, f"{wording.language}_customer_decision")
     await page.click("#price-reduction button[value=yes]")
-    await expect(page.locator(".alert-ok")).to_contain_text("Przyjęto obniżkę ceny")
-    await expect(page.locator("#decision")).to_contain_text("Klient przyjął obniżkę ceny")
+    await expect(page.locator(".alert-ok")).to_contain_text(wording.reduction_accepted)
+    await expect(page.locator("#decision")).to_contain_text(wording.customer_accepted)
     await expect(page.locator("#price-reduction")).to_have_count(0)
-    await screens.take(page, "customer_accepted")
+    await screens.take(page, f"{wording.language}_customer_accepted")
 
     # The warranty service's assessment (WarrantyAssessed, through the claims service) shows too.
     async def assessed() -> bool:
@@ -651,15 +861,19 @@ async def test_customer_claim_operator_decision_in_the_browser(
         return await page.locator("#assessment").count() == 1
 
     await until(assessed, "warranty assessment shown", page)
-    await expect(page.locator("#assessment")).to_contain_text("objęty gwarancją")
-    await screens.take(page, "customer_assessment")
+    await expect(page.locator("#assessment")).to_contain_text(wording.under_warranty)
+    await screens.take(page, f"{wording.language}_customer_assessment")
 
     # Every status change reached the customer by email: the decision with its amount, once.
-    decision_email = await email_about(mailbox, email, f"Zgłoszenie {rma_number}: decyzja")
+    decision_email = await email_about(
+        mailbox, email, wording.decision_subject.format(rma=rma_number)
+    )
     assert "300,00" in decision_email["text"], decision_email["text"]
     subjects = [str(item["subject"]) for item in await mailbox.messages(email)]
-    assert sum(f"{rma_number}: decyzja" in subject for subject in subjects) == 1, subjects
-    assert any("przesyłka dotarła" in subject for subject in subjects), subjects
+    assert (
+        sum(wording.decision_subject.format(rma=rma_number) in subject for subject in subjects) == 1
+    ), subjects
+    assert any(wording.parcel_subject in subject for subject in subjects), subjects
 
     await operator.close()
     await customer.close()
@@ -674,6 +888,7 @@ async def test_account_pages_activation_link_email_change_lost_password_and_canc
     web: str,
     browser: Browser,
     screens: Screens,
+    wording: Wording,
     stack: Stack,
     services: RunningServices,
     mailbox: Mailbox,
@@ -698,41 +913,42 @@ async def test_account_pages_activation_link_email_change_lost_password_and_canc
                     "password": PASSWORD,
                     "document_number": number,
                     "document_total": "199,00",
+                    "language": wording.language,
                 },
             )
         return registered.status_code == 202
 
     await until(register, "registration accepted")
-    context = await browser.new_context(viewport=PHONE, locale="pl-PL")
+    context = await browser.new_context(viewport=PHONE, locale=wording.locale)
     page = await context.new_page()
 
     # --- a new activation link, asked for from the login page -------------------------------
     await page.goto(f"{web}/login")
-    await screens.take(page, "login")
+    await screens.take(page, f"{wording.language}_login")
     await page.click("#login-help a[href='/activation/resend']")
     await page.fill("#email", "bez-malpy")
     await page.click("#email-request button[type=submit]")
-    await expect(page.locator("#email-error")).to_contain_text("poprawny adres e-mail")
+    await expect(page.locator("#email-error")).to_contain_text(wording.email_invalid)
     await expect(page.locator("#email")).to_have_value("bez-malpy")
-    await screens.take(page, "activation_resend_error")
+    await screens.take(page, f"{wording.language}_activation_resend_error")
     await page.fill("#email", email)
     await page.click("#email-request button[type=submit]")
-    await expect(page.locator("#email-request .alert-ok")).to_contain_text("nowy link")
-    await screens.take(page, "activation_resend_sent")
-    resent = await email_about(mailbox, email, "Nowy link aktywacyjny")
+    await expect(page.locator("#email-request .alert-ok")).to_contain_text(wording.new_link_sent)
+    await screens.take(page, f"{wording.language}_activation_resend_sent")
+    resent = await email_about(mailbox, email, wording.new_link_subject)
     activation_token = link_token(resent, "activate")
     await page.goto(f"{web}/activate?token={activation_token}")
-    await page.click("text=Aktywuj konto")
-    await expect(page.locator(".alert-ok")).to_contain_text("Konto zostało aktywowane")
+    await page.click("main button[type=submit].primary")
+    await expect(page.locator(".alert-ok")).to_contain_text(wording.activated)
 
     # --- a wrong password: the message at its field, the address kept -----------------------
     await page.fill("#email", email)
     await page.fill("#password", wrong_password)
     await page.click("button[type=submit].primary")
-    await expect(page.locator("#password-error")).to_contain_text("Nieprawidłowy e-mail lub hasło")
+    await expect(page.locator("#password-error")).to_contain_text(wording.wrong_login)
     await expect(page.locator("#email")).to_have_value(email)
     await expect(page.locator("#password")).to_have_value("")
-    await screens.take(page, "login_error")
+    await screens.take(page, f"{wording.language}_login_error")
     await page.fill("#password", PASSWORD)
     await page.click("button[type=submit].primary")
     await expect(page).to_have_url(f"{web}/home")
@@ -740,26 +956,26 @@ async def test_account_pages_activation_link_email_change_lost_password_and_canc
     # --- the email address changes only once the new address confirms it -------------------
     await page.click("nav a[href='/account']")
     await expect(page.locator("#profile-email")).to_have_text(email)
-    await screens.take(page, "account")
+    await screens.take(page, f"{wording.language}_account")
     await page.fill("#new_email", new_email)
     await page.fill("#password", wrong_password)
     await page.click("#email-change button[type=submit]")
-    await expect(page.locator("#password-error")).to_contain_text("Hasło jest nieprawidłowe")
+    await expect(page.locator("#password-error")).to_contain_text(wording.wrong_password)
     await expect(page.locator("#new_email")).to_have_value(new_email)
-    await screens.take(page, "account_email_error")
+    await screens.take(page, f"{wording.language}_account_email_error")
     await page.fill("#password", PASSWORD)
     await page.click("#email-change button[type=submit]")
-    await expect(page.locator("#email-change .alert-ok")).to_contain_text("Wysłaliśmy link")
+    await expect(page.locator("#email-change .alert-ok")).to_contain_text(wording.confirmation_sent)
     await expect(page.locator("#profile-email")).to_have_text(email)
-    confirmation = await email_about(mailbox, new_email, "Potwierdź nowy adres")
+    confirmation = await email_about(mailbox, new_email, wording.confirm_subject)
     email_token = link_token(confirmation, "confirm-email")
     await page.goto(f"{web}/confirm-email?token={email_token}")
-    await screens.take(page, "confirm_email")
+    await screens.take(page, f"{wording.language}_confirm_email")
     await page.click("#confirm-email button[type=submit]")
     await expect(page).to_have_url(f"{web}/account?done=email_changed")
-    await expect(page.locator(".alert-ok")).to_contain_text("Adres e-mail został zmieniony")
+    await expect(page.locator(".alert-ok")).to_contain_text(wording.email_changed)
     await expect(page.locator("#profile-email")).to_have_text(new_email)
-    await screens.take(page, "account_email_changed")
+    await screens.take(page, f"{wording.language}_account_email_changed")
 
     # --- a claim cancelled before its parcel is sent -----------------------------------------
     async with httpx.AsyncClient(timeout=10) as http:
@@ -790,41 +1006,59 @@ async def test_account_pages_activation_link_email_change_lost_password_and_canc
             return bool(filed_ids)
 
         await until(file_claim, "the claims service knows the linked document")
+    # A cancel posted by another site (in the browser, then as a plain HTTP request with the
+    # session cookie) is refused with 403 and the claim stays as it was.
+    forged = await cross_site_post(context, f"{web}/claims/{filed_ids[0]}/cancel", {})
+    await forged.close()
+    session = {c["name"]: c["value"] for c in await context.cookies() if "rma" in c["name"]}
+    async with httpx.AsyncClient(timeout=10, cookies=session) as http:
+        plain = await http.post(
+            f"{web}/claims/{filed_ids[0]}/cancel", headers={"Origin": "https://evil.example"}
+        )
+        assert plain.status_code == 403, plain.text
+        no_token = await http.post(f"{web}/claims/{filed_ids[0]}/cancel", headers={"Origin": web})
+        assert no_token.status_code == 403, no_token.text
+        still = await http.get(
+            f"{services.url('claims')}/api/claims/{filed_ids[0]}", headers=bearer
+        )
+        assert still.json()["status"] == "submitted", still.text
     await page.goto(f"{web}/claims/{filed_ids[0]}")
     page.once("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
     await page.click("#cancel-claim button[type=submit]")
-    await expect(page.locator(".alert-ok")).to_contain_text("Zgłoszenie zostało anulowane")
-    await expect(page.locator("#claim-status")).to_contain_text("anulowane")
+    await expect(page.locator(".alert-ok")).to_contain_text(wording.claim_cancelled)
+    await expect(page.locator("#claim-status")).to_contain_text(wording.cancelled)
     await expect(page.locator("#cancel-claim")).to_have_count(0)
     await expect(page.locator("#label-link")).to_have_count(0)
-    await screens.take(page, "claim_cancelled")
+    await screens.take(page, f"{wording.language}_claim_cancelled")
 
     async def deadlines_shown() -> bool:  # they come with the warranty service's assessment
         await page.reload()
         return await page.locator(".deadlines li").count() > 0
 
     await until(deadlines_shown, "the cancelled claim's deadlines shown", page)
-    await expect(page.locator(".deadlines")).to_contain_text("nie dotyczy, zgłoszenie anulowane")
+    await expect(page.locator(".deadlines")).to_contain_text(wording.not_applicable)
 
     # --- a lost password: a link by email, then a new password -------------------------------
-    await page.click("text=Wyloguj")
+    await page.click(f"nav button:has-text('{wording.log_out}')")
     await page.click("#login-help a[href='/password-reset']")
     await page.fill("#email", new_email)
     await page.click("#email-request button[type=submit]")
-    await expect(page.locator("#email-request .alert-ok")).to_contain_text("link do zmiany hasła")
-    await screens.take(page, "password_reset_sent")
-    reset = await email_about(mailbox, new_email, "Zmiana hasła")
+    await expect(page.locator("#email-request .alert-ok")).to_contain_text(wording.reset_link_sent)
+    await screens.take(page, f"{wording.language}_password_reset_sent")
+    reset = await email_about(mailbox, new_email, wording.reset_subject)
     reset_token = link_token(reset, "reset-password")
     await page.goto(f"{web}/reset-password?token={reset_token}")
     await page.fill("#new_password", new_password)
     await page.fill("#new_password_repeat", "Inne-Haslo-789")
     await page.click("#new-password button[type=submit]")
-    await expect(page.locator("#new_password_repeat-error")).to_contain_text("nie są takie same")
-    await screens.take(page, "new_password_error")
+    await expect(page.locator("#new_password_repeat-error")).to_contain_text(
+        wording.passwords_differ
+    )
+    await screens.take(page, f"{wording.language}_new_password_error")
     await page.fill("#new_password", new_password)
     await page.fill("#new_password_repeat", new_password)
     await page.click("#new-password button[type=submit]")
-    await expect(page.locator(".alert-ok")).to_contain_text("Hasło zostało zmienione")
+    await expect(page.locator(".alert-ok")).to_contain_text(wording.password_changed)
     await page.fill("#email", new_email)
     await page.fill("#password", new_password)
     await page.click("button[type=submit].primary")

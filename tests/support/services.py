@@ -14,6 +14,7 @@ import httpx
 
 from tests.support.stack import PORT_OFFSET, REPO, STATE_DIR, Stack
 
+WEB_PORT = 18000 + PORT_OFFSET
 SERVICE_PORTS = {
     service: 18001 + PORT_OFFSET + index
     for index, service in enumerate(("accounts", "claims", "warranty", "notifications"))
@@ -26,6 +27,10 @@ class RunningServices:
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     logs: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def public_base_url(self) -> str:
+        return f"http://127.0.0.1:{WEB_PORT}"
 
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{SERVICE_PORTS[service]}"
@@ -50,7 +55,8 @@ class RunningServices:
             "RMA_TOKEN_PRIVATE_KEY_FILE": str(keys / "token_private.pem"),
             "RMA_SEAL_PUBLIC_KEY_FILE": str(keys / "seal_public.pem"),
             "RMA_SEAL_PRIVATE_KEY_FILE": str(keys / "seal_private.pem"),
-            "RMA_PUBLIC_BASE_URL": self.url("accounts"),
+            # The emailed links open the web panel's pages (tests/e2e/test_web_panel.py runs it).
+            "RMA_PUBLIC_BASE_URL": self.public_base_url,
             "RMA_SMTP_HOST": self.stack.smtp_host,
             "RMA_SMTP_PORT": str(self.stack.smtp_port),
             "RMA_SMTP_FIRST_RETRY_SECONDS": "0.5",
@@ -69,7 +75,8 @@ class RunningServices:
                 stderr=subprocess.STDOUT,
             )
 
-    def wait_healthy(self, service: str, timeout: float = 60.0) -> None:
+    # Generous: on a loaded machine (CI shares its cores) a service can take minutes to start.
+    def wait_healthy(self, service: str, timeout: float = 240.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             process = self.processes[service]

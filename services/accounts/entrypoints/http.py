@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import html
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Form, Request, status
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Depends, Request, status
 from pydantic import BaseModel, EmailStr, Field
 
 from services.accounts import handlers
@@ -373,68 +371,3 @@ async def confirm_email(
     return Notice(
         message=_say(request, "Adres e-mail został zmieniony.", "The email address was changed.")
     )
-
-
-def _page(title: str, body: str) -> HTMLResponse:
-    return HTMLResponse(
-        f'<!doctype html><html lang="pl"><meta charset="utf-8">'
-        f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{title}</title><h1>{title}</h1>{body}</html>"
-    )
-
-
-# The links in emails open these pages; the state changes only on POST, since mail scanners
-# open links before people do.
-@router.get("/activate", include_in_schema=False)
-async def activation_page(token: str = "") -> HTMLResponse:
-    return _page(
-        "Aktywacja konta",
-        f'<form method="post" action="/activate"><input type="hidden" name="token" '
-        f'value="{html.escape(token)}"><button type="submit">Aktywuj konto</button></form>',
-    )
-
-
-@router.post("/activate", include_in_schema=False)
-async def activation_form(
-    token: Annotated[str, Form()], ctx: Context, correlation: CorrelationId
-) -> HTMLResponse:
-    await handlers.activate(ctx, token, correlation)
-    return _page("Aktywacja konta", "<p>Konto zostało aktywowane. Możesz się zalogować.</p>")
-
-
-@router.get("/reset-password", include_in_schema=False)
-async def reset_page(token: str = "") -> HTMLResponse:
-    return _page(
-        "Nowe hasło",
-        f'<form method="post" action="/reset-password"><input type="hidden" name="token" '
-        f'value="{html.escape(token)}"><label>Nowe hasło (co najmniej 8 znaków) '
-        f'<input type="password" name="new_password" minlength="8" required></label>'
-        f'<button type="submit">Zmień hasło</button></form>',
-    )
-
-
-@router.post("/reset-password", include_in_schema=False)
-async def reset_form(
-    token: Annotated[str, Form()],
-    new_password: Annotated[str, Form(min_length=8, max_length=200)],
-    ctx: Context,
-) -> HTMLResponse:
-    await handlers.reset_password(ctx, token, new_password)
-    return _page("Nowe hasło", "<p>Hasło zostało zmienione. Możesz się zalogować.</p>")
-
-
-@router.get("/confirm-email", include_in_schema=False)
-async def confirm_email_page(token: str = "") -> HTMLResponse:
-    return _page(
-        "Zmiana adresu e-mail",
-        f'<form method="post" action="/confirm-email"><input type="hidden" name="token" '
-        f'value="{html.escape(token)}"><button type="submit">Potwierdź nowy adres</button></form>',
-    )
-
-
-@router.post("/confirm-email", include_in_schema=False)
-async def confirm_email_form(
-    token: Annotated[str, Form()], ctx: Context, correlation: CorrelationId
-) -> HTMLResponse:
-    await handlers.confirm_email_change(ctx, token, correlation)
-    return _page("Zmiana adresu e-mail", "<p>Adres e-mail został zmieniony.</p>")

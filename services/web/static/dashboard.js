@@ -5,6 +5,7 @@
   var live = document.getElementById("live");
   var state = document.getElementById("live-state");
   if (!live || !window.EventSource) return;
+  var texts = JSON.parse(document.body.dataset.texts || "{}");
   var timer = null, pending = false, loading = false;
   document.body.dataset.liveUpdates = "0";
 
@@ -19,16 +20,18 @@
     loading = true;
     fetch(live.dataset.fragment, { credentials: "same-origin", cache: "no-store" })
       .then(function (response) {
-        if (response.status === 401) { source.close(); show("offline", "Sesja wygasła – zaloguj się ponownie."); return null; }
+        if (response.status === 401) { source.close(); show("offline", texts.expired); return null; }
         return response.ok ? response.text() : null;
       })
       .then(function (html) {
         if (html === null) return;
+        // What an operator began typing while the page was loading is kept too.
+        if (busy()) { pending = true; return; }
         live.innerHTML = html;
         document.body.dataset.liveUpdates = String(Number(document.body.dataset.liveUpdates) + 1);
-        show("live", "Na żywo · zaktualizowano " + new Date().toLocaleTimeString("pl-PL"));
+        show("live", texts.live_updated + new Date().toLocaleTimeString(document.documentElement.lang));
       })
-      .catch(function () { show("offline", "Brak połączenia – ponawiam…"); })
+      .catch(function () { show("offline", texts.offline); })
       .then(function () {
         loading = false;
         if (pending) { pending = false; schedule(300); }
@@ -41,9 +44,9 @@
   live.addEventListener("focusout", function () { if (pending) { pending = false; schedule(200); } });
 
   var source = new EventSource(live.dataset.events);
-  source.addEventListener("open", function () { show("live", "Na żywo"); });
+  source.addEventListener("open", function () { show("live", texts.live); });
   source.addEventListener("error", function () {
-    show("offline", source.readyState === EventSource.CLOSED ? "Odświeżanie na żywo wyłączone." : "Brak połączenia – ponawiam…");
+    show("offline", source.readyState === EventSource.CLOSED ? texts.live_off : texts.offline);
   });
   source.addEventListener("change", function () {
     schedule(250);

@@ -1,6 +1,8 @@
 // Progressive enhancement of the panel's forms; every form also works without this file.
 (function () {
   "use strict";
+  // The page's texts in its language (base.html), so that no text is fixed here.
+  var texts = JSON.parse(document.body.dataset.texts || "{}");
 
   // Registration: the company fields only when the account is a company's.
   var company = document.getElementById("company-fields");
@@ -30,8 +32,8 @@
   var checkSerial = function () {
     var value = serial.value.trim();
     result.className = "check";
-    if (!value) { result.textContent = "Wpisz numer seryjny, aby go sprawdzić."; return; }
-    result.textContent = "Sprawdzam…";
+    if (!value) { result.textContent = texts.serial_empty; return; }
+    result.textContent = texts.serial_checking;
     fetch("/claims/serial-check?serial_number=" + encodeURIComponent(value), {
       credentials: "same-origin", headers: { Accept: "application/json" }
     }).then(function (response) {
@@ -40,7 +42,7 @@
       result.textContent = answer.body.message || "";
       result.className = "check " + (answer.ok && answer.body.known ? "ok" : "warn");
     }).catch(function () {
-      result.textContent = "Nie udało się sprawdzić numeru. Spróbuj ponownie.";
+      result.textContent = texts.serial_failed;
       result.className = "check warn";
     });
   };
@@ -80,7 +82,7 @@
       var name = document.createElement("strong");
       name.textContent = choice.name;
       item.appendChild(name);
-      item.appendChild(document.createTextNode(" – niedostępne: " + (choice.reason || "")));
+      item.appendChild(document.createTextNode(texts.unavailable + (choice.reason || "")));
       unavailable.appendChild(item);
     });
   };

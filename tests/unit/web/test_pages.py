@@ -5,62 +5,21 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from typing import Any
 
 import httpx
-import pytest
 from fastapi.testclient import TestClient
 
-from services.web import views
-from services.web.app import build_app
-from services.web.settings import WebSettings
-
-Handler = Callable[[httpx.Request], httpx.Response]
-CLAIM_ID = "6f1c1f0e-5c4b-4b8e-9d6e-0a4a2d0c1b11"
-
-
-class FakeApis:
-    """Routes by `METHOD host:port/path`; records every request."""
-
-    def __init__(self) -> None:
-        self.routes: dict[str, Handler] = {}
-        self.requests: list[httpx.Request] = []
-
-    def on(self, method: str, service_port: int, path: str, handler: Handler) -> None:
-        self.routes[f"{method} {service_port}{path}"] = handler
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        key = f"{request.method} {request.url.port}{request.url.path}"
-        handler = self.routes.get(key)
-        if handler is None:
-            return httpx.Response(404, json={"detail": f"no fake for {key}"})
-        return handler(request)
-
-
-ACCOUNTS, CLAIMS, WARRANTY = 8001, 8002, 8003
-ALL_TYPES_ALLOWED = [
-    {"claim_type": kind, "allowed": True, "reason": None}
-    for kind in ("warranty", "non_conformity", "return", "dji")
-]
-
-
-def reply(status: int, body: Any) -> Handler:
-    return lambda _request: httpx.Response(status, json=body)
-
-
-@pytest.fixture
-def apis() -> FakeApis:
-    return FakeApis()
-
-
-@pytest.fixture
-def client(apis: FakeApis) -> Iterator[TestClient]:
-    settings = WebSettings(live_updates=False, log_format="console")
-    with TestClient(build_app(settings, transport=httpx.MockTransport(apis))) as test_client:
-        yield test_client
+from services.web import vocabulary
+from tests.unit.web.fakes import (
+    ACCOUNTS,
+    ALL_TYPES_ALLOWED,
+    CLAIM_ID,
+    CLAIMS,
+    FakeApis,
+    reply,
+)
 
 
 def field_error(html: str, field: str) -> str:
@@ -310,15 +269,15 @@ def test_the_serial_check_without_javascript_keeps_the_form(
     assert 'value="sn1"' in page.text
 
 
-def listed_claim(claim_id: str, status: str, due: date | None) -> dict[str, Any]:
+def listed_claim(number: str, status: str, due: date | None) -> dict[str, Any]:
     """An item of the operator's claim list, with its deadlines as the claims API gives them."""
     return {
-        "claim_id": claim_id,
-        "rma_number": f"RMA/{claim_id}/SR/2026",
+        "claim_id": f"00000000-0000-4000-8000-{int(number):012d}",
+        "rma_number": f"RMA/{number}/SR/2026",
         "status": status,
         "status_name": status,
         "claim_type": "warranty",
-        "product": {"name": "Produkt " + claim_id},
+        "product": {"name": "Produkt " + number},
         "serial_number": None,
         "customer_reference": None,
         "created_at": "2026-01-01T10:00:00Z",
@@ -356,7 +315,7 @@ def test_dashboard_puts_deadlines_at_risk_first(client: TestClient, apis: FakeAp
         # Ended: its deadline no longer runs, however overdue the date.
         listed_claim("4", "closed", today - timedelta(days=5)),
     ]
-    counts = dict.fromkeys(views.STATUS_ORDER, 0) | {
+    counts = dict.fromkeys(vocabulary.STATUS_ORDER, 0) | {
         "submitted": 1,
         "received": 1,
         "in_inspection": 1,
@@ -410,7 +369,7 @@ def test_dashboard_says_when_a_group_lists_fewer_claims_than_it_has(
         listed_claim("3", "received", today + timedelta(days=12)),
         listed_claim("4", "closed", None),
     ]
-    counts = dict.fromkeys(views.STATUS_ORDER, 0) | {
+    counts = dict.fromkeys(vocabulary.STATUS_ORDER, 0) | {
         "submitted": 1,
         "received": 3,
         "closed": 75,
@@ -430,7 +389,7 @@ def test_dashboard_says_when_a_group_lists_fewer_claims_than_it_has(
 
 
 def test_dashboard_without_claims_says_so(client: TestClient, apis: FakeApis) -> None:
-    serve_dashboard(apis, [], dict.fromkeys(views.STATUS_ORDER, 0))
+    serve_dashboard(apis, [], dict.fromkeys(vocabulary.STATUS_ORDER, 0))
     client.cookies.set("rma_operator", "jwt")
     page = client.get("/operator")
     assert "Nie ma jeszcze żadnych zgłoszeń." in page.text
@@ -678,3 +637,37 @@ def test_a_claim_is_cancelled_from_its_page_and_a_refusal_is_shown(
     shown = client.get(f"/claims/{CLAIM_ID}?done=cancelled").text
     assert "Zgłoszenie zostało anulowane." in shown
     assert 'id="cancel-claim"' not in shown  # only a claim awaiting its parcel can be cancelled
+
+
+def test_dashboard_draws_the_counts_and_exports_its_tables_as_csv(
+    client: TestClient, apis: FakeApis
+) -> None:
+    today = date.today()
+    claims = [
+        listed_claim("1", "received", today + timedelta(days=1)),
+        listed_claim("2", "submitted", today + timedelta(days=20)),
+    ]
+    claims[0]["product"]["name"] = '=HYPERLINK("http://evil")'
+    counts = dict.fromkeys(vocabulary.STATUS_ORDER, 0) | {"received": 4, "submitted": 2}
+    serve_dashboard(apis, claims, counts)
+    client.cookies.set("rma_operator", "jwt")
+    page = client.get("/operator").text
+    chart = page.split('id="status-chart"')[1].split("</svg>")[0]
+    widths = dict(
+        re.findall(
+            r'data-status="(\w+)">\s*<text[^>]*>[^<]*</text>\s*<rect[^>]*width="(\d+)"', chart
+        )
+    )
+    # The largest count fills the bar; the others are in proportion.
+    assert int(widths["received"]) == 2 * int(widths["submitted"]) and widths["closed"] == "0"
+    exported = client.get("/operator/export/at-risk.csv")
+    assert exported.headers["content-type"].startswith("text/csv")
+    assert "attachment" in exported.headers["content-disposition"]
+    lines = exported.text.splitlines()
+    assert lines[0].startswith("Numer RMA,Status,Typ,Produkt")
+    assert len(lines) == 2 and lines[1].startswith("RMA/1/SR/2026,przesyłka przyjęta")
+    assert "'=HYPERLINK" in lines[1]  # a spreadsheet does not run it as a formula
+    english = client.get("/operator/export/claims.csv", headers={"Accept-Language": "en"})
+    assert english.text.startswith("RMA number,Status,Type,Product")
+    assert len(english.text.splitlines()) == 3
+    assert client.get("/operator/export/passwords.csv").status_code == 404

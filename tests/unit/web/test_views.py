@@ -1,13 +1,18 @@
 from __future__ import annotations
 
+import ast
 import json
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
-from services.web import views
-from services.web.api import ApiError, FieldError
+from services.web import i18n, views, vocabulary
+from services.web.clients import ApiError, FieldError
+from services.web.clients.accounts import Product
+from services.web.clients.claims import Deadline, ProductRef
+from services.web.forms import FormErrors
 from services.web.live import LiveHub, summarize
 
 
@@ -27,10 +32,13 @@ def test_empty_amount_is_none_and_nonsense_is_refused() -> None:
         views.parse_amount("-5")
 
 
-def test_money_and_dates_in_polish() -> None:
-    assert views.money_pl("1234.5") == "1 234,50 zł"
-    assert views.date_pl("2026-02-28") == "28.02.2026"
-    assert views.datetime_pl("2026-07-01T10:00:00+00:00") == "01.07.2026 12:00"
+def test_money_and_dates_in_polish_and_english() -> None:
+    assert views.money("1234.5") == "1\u00a0234,50\u00a0zł"
+    assert views.local_date("2026-02-28") == "28.02.2026"
+    assert views.local_datetime("2026-07-01T10:00:00+00:00") == "01.07.2026 12:00"
+    assert views.money("1234.5", "en") == "PLN\u00a01,234.50"
+    assert views.local_date("2026-02-28", "en") == "28 Feb 2026"
+    assert views.local_datetime("2026-07-01T10:00:00+00:00", "en") == "1 Jul 2026 12:00"
 
 
 def test_api_errors_land_next_to_their_fields() -> None:
@@ -44,9 +52,7 @@ def test_api_errors_land_next_to_their_fields() -> None:
             FieldError("unknown_field", "x", "Inne pole."),
         ],
     )
-    errors = views.FormErrors.from_api(
-        error, ("product", "deductions"), aliases={"line_no": "product"}
-    )
+    errors = FormErrors.from_api(error, ("product", "deductions"), aliases={"line_no": "product"})
     assert errors.get("product") == ["Wybierz produkt."]
     assert errors.get("deductions") == ["Za dużo."]
     # Messages of no field shown on the form go to its top, never lost.
@@ -63,51 +69,46 @@ def test_a_missing_field_is_said_in_the_words_of_the_form() -> None:
             FieldError("attachment", "missing", "To pole jest wymagane."),
         ],
     )
-    errors = views.FormErrors.from_api(
+    errors = FormErrors.from_api(
         error, ("product", "attachment"), aliases={"document_type": "product", "line_no": "product"}
     )
     assert errors.get("product") == ["Wybierz produkt z powiązanego dokumentu zakupu."]
-    assert errors.get("attachment")[0].startswith("Dołącz dokument sprzedaży")
+    assert str(errors.get("attachment")[0]).startswith("Dołącz dokument sprzedaży")
 
 
 def test_an_error_without_a_list_shows_its_detail() -> None:
-    errors = views.FormErrors.from_api(ApiError(401, "Nieprawidłowy e-mail lub hasło."), ())
+    errors = FormErrors.from_api(ApiError(401, "Nieprawidłowy e-mail lub hasło."), ())
     assert errors.general == ["Nieprawidłowy e-mail lub hasło."]
 
 
 def test_deadlines_soonest_first_and_at_risk() -> None:
-    claim = {
-        "deadlines": [
-            {"kind": "dji_repair", "due_on": None, "description": "od przyjęcia"},
-            {"kind": "complaint_answer", "due_on": "2026-03-12", "description": "14 dni"},
-            {"kind": "return_refund", "due_on": "2026-03-09", "description": "14 dni"},
-        ]
-    }
-    rows = views.deadline_rows(claim, date(2026, 3, 10))
-    assert [row["kind"] for row in rows] == ["return_refund", "complaint_answer", "dji_repair"]
-    assert rows[0]["overdue"] and rows[0]["at_risk"]
-    assert rows[1]["at_risk"] and not rows[1]["overdue"]
-    assert rows[2]["days_left"] is None and not rows[2]["at_risk"]
-    assert views.days_left_pl(-1) == "po terminie (1 dn.)"
+    deadlines = [
+        Deadline(kind="dji_repair", due_on=None, description="od przyjęcia"),
+        Deadline(kind="complaint_answer", due_on=date(2026, 3, 12), description="14 dni"),
+        Deadline(kind="return_refund", due_on=date(2026, 3, 9), description="14 dni"),
+    ]
+    rows = views.deadline_rows("received", deadlines, date(2026, 3, 10))
+    assert [row.kind for row in rows] == ["return_refund", "complaint_answer", "dji_repair"]
+    assert rows[0].overdue and rows[0].at_risk
+    assert rows[1].at_risk and not rows[1].overdue
+    assert rows[2].days_left is None and not rows[2].at_risk
+    assert i18n.days_left(-1) == "po terminie (1 dn.)"
 
 
 def test_a_decision_meets_the_complaint_answer_deadline_but_not_the_repair() -> None:
-    claim = {
-        "status": "decided",
-        "deadlines": [
-            {"kind": "complaint_answer", "due_on": "2026-03-01"},
-            {"kind": "dji_repair", "due_on": "2026-03-11"},
-        ],
-    }
-    rows = {row["kind"]: row for row in views.deadline_rows(claim, date(2026, 3, 10))}
-    assert rows["complaint_answer"]["met"] and not rows["complaint_answer"]["at_risk"]
-    assert not rows["dji_repair"]["met"] and rows["dji_repair"]["at_risk"]
+    deadlines = [
+        Deadline(kind="complaint_answer", due_on=date(2026, 3, 1)),
+        Deadline(kind="dji_repair", due_on=date(2026, 3, 11)),
+    ]
+    rows = {row.kind: row for row in views.deadline_rows("decided", deadlines, date(2026, 3, 10))}
+    assert rows["complaint_answer"].met and not rows["complaint_answer"].at_risk
+    assert not rows["dji_repair"].met and rows["dji_repair"].at_risk
 
 
 def test_operator_moves_follow_the_lifecycle() -> None:
-    assert list(views.operator_targets("received")) == ["in_inspection"]
-    assert set(views.operator_targets("decided")) == {"shipped_back", "refunded"}
-    assert views.operator_targets("cancelled") == {}
+    assert list(vocabulary.operator_targets("received")) == ["in_inspection"]
+    assert set(vocabulary.operator_targets("decided")) == {"shipped_back", "refunded"}
+    assert vocabulary.operator_targets("cancelled") == {}
 
 
 def test_event_summaries_carry_no_personal_data() -> None:
@@ -147,11 +148,23 @@ async def test_hub_fans_out_to_every_stream() -> None:
 
 
 def test_a_product_key_names_a_line_of_a_purchase_document() -> None:
-    key = views.product_key("FS", "2025/7", 2)
-    assert views.parse_product_key(key) == {
-        "document_type": "FS",
-        "document_number": "2025/7",
-        "line_no": "2",
-    }
+    product = Product(
+        document_type="FS", document_number="2025/7", line_no=2, ean="1", name="x", brand="y"
+    )
+    assert views.parse_product_key(product.key) == ProductRef(
+        document_type="FS", document_number="2025/7", line_no=2
+    )
     for not_a_key in ("", "PA|2025/7", "XX|2025/7|1", "PA||1", "PA|2025/7|pierwsza"):
         assert views.parse_product_key(not_a_key) is None
+
+
+def test_no_function_of_the_web_panel_is_longer_than_80_lines() -> None:
+    root = Path(views.__file__).parent
+    too_long = []
+    for source in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text())):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                length = (node.end_lineno or node.lineno) - node.lineno + 1
+                if length > 80:
+                    too_long.append(f"{source.name}:{node.name} ({length} lines)")
+    assert too_long == []

@@ -1,0 +1,108 @@
+"""The customer's own pages: the home page (claims, support period, documents) and the account
+(email change, confirmed from the new address)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from services.web.clients import Apis, Caller
+from services.web.clients.accounts import Notice
+from services.web.forms import FormErrors, text_values, without_secrets
+from services.web.pages import CUSTOMER_COOKIE, ApisDep, Customer, Visitor, render
+from services.web.security import IDEMPOTENCY_FIELD, idempotency_key
+
+router = APIRouter()
+
+EMAIL_CHANGE_FIELDS = ("new_email", "password")
+DOCUMENT_FIELDS = ("document_number", "document_total")
+
+
+async def home_context(apis: Apis, caller: Caller, q: str, ean: str) -> dict[str, Any]:
+    profile, claims = await asyncio.gather(
+        apis.accounts.profile(caller), apis.claims.search(caller, q[:80])
+    )
+    context: dict[str, Any] = {"profile": profile, "claims": claims, "q": q, "ean": ean}
+    if ean:
+        support_errors = FormErrors()
+        with support_errors.refusals():
+            context["support"] = await apis.warranty.support_period(caller, ean)
+        context["support_error"] = support_errors.general[0] if support_errors else None
+    return context
+
+
+@router.get("/home", response_class=HTMLResponse)
+async def home(
+    request: Request, apis: ApisDep, caller: Customer, q: str = "", ean: str = ""
+) -> HTMLResponse:
+    return render(request, "home.html", **await home_context(apis, caller, q, ean))
+
+
+@router.post("/documents", response_class=HTMLResponse)
+async def link_document(request: Request, apis: ApisDep, caller: Customer) -> HTMLResponse:
+    form = await request.form()
+    values = text_values(form, DOCUMENT_FIELDS)
+    errors = FormErrors(DOCUMENT_FIELDS)
+    linked: Notice | None = None
+    with errors.refusals():
+        linked = await apis.accounts.link_document(
+            caller,
+            values.get("document_number", ""),
+            values.get("document_total", ""),
+            idempotency_key(form.get(IDEMPOTENCY_FIELD)),
+        )
+    context = await home_context(apis, caller, "", "")
+    return render(
+        request,
+        "home.html",
+        status_code=422 if errors else 200,
+        values={} if linked else values,
+        errors=errors,
+        linked=linked,
+        **context,
+    )
+
+
+@router.get("/account", response_class=HTMLResponse)
+async def account_page(request: Request, apis: ApisDep, caller: Customer) -> HTMLResponse:
+    return render(request, "account.html", profile=await apis.accounts.profile(caller))
+
+
+@router.post("/account/email", response_class=HTMLResponse)
+async def change_email(request: Request, apis: ApisDep, caller: Customer) -> HTMLResponse:
+    values = text_values(await request.form(), EMAIL_CHANGE_FIELDS)
+    errors = FormErrors(EMAIL_CHANGE_FIELDS)
+    sent: Notice | None = None
+    with errors.refusals():
+        sent = await apis.accounts.request_email_change(
+            caller, values.get("new_email", ""), values.get("password", "")
+        )
+    return render(
+        request,
+        "account.html",
+        status_code=422 if errors else 200,
+        profile=await apis.accounts.profile(caller),
+        values=without_secrets(values),
+        errors=errors,
+        sent=sent.message if sent else None,
+    )
+
+
+@router.get("/confirm-email", response_class=HTMLResponse)
+async def confirm_email_page(request: Request, token: str = "") -> HTMLResponse:
+    return render(request, "confirm_email.html", token=token)
+
+
+@router.post("/confirm-email", response_class=HTMLResponse)
+async def confirm_email(request: Request, apis: ApisDep, caller: Visitor) -> Response:
+    token = str((await request.form()).get("token") or "")
+    errors = FormErrors()
+    with errors.refusals():
+        await apis.accounts.confirm_email_change(caller, token)
+    if errors:
+        return render(request, "confirm_email.html", status_code=400, token=token, errors=errors)
+    target = "/account" if request.cookies.get(CUSTOMER_COOKIE) else "/login"
+    return RedirectResponse(f"{target}?done=email_changed", status_code=303)

@@ -1,0 +1,347 @@
+"""The operators' desk: the live dashboard (counts, deadlines at risk, unidentified parcels,
+claims per status, failed emails), a claim's status changes and its decision."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sse_starlette import EventSourceResponse, ServerSentEvent
+
+from services.web import charts, i18n, views, vocabulary
+from services.web.clients import ApiError, Apis, Caller, Unauthorized
+from services.web.clients.claims import OperatorClaimSummary
+from services.web.clients.notifications import Email
+from services.web.forms import FormErrors, text_values
+from services.web.i18n import N_
+from services.web.live import LiveHub
+from services.web.pages import OPERATOR_COOKIE, ApisDep, Operator, operator, render
+from services.web.routers.claims import claim_context
+from services.web.security import IDEMPOTENCY_FIELD, idempotency_key
+
+router = APIRouter()
+
+OPERATOR_LOGIN = N_("Zaloguj się jako operator.")
+# The dashboard lists the open claims (their deadlines run) and only the newest ended ones.
+OPEN_CLAIMS_SHOWN = 500
+ENDED_CLAIMS_SHOWN = 50
+MOVE_FIELDS = ("status", "note", "tracking_number")
+DECISION_FIELDS = (
+    "decision",
+    "justification",
+    "amount",
+    "rejection_reason",
+    "deductions",
+    "missing_accessories_value",
+)
+
+
+@dataclass(frozen=True)
+class DashboardRow:
+    claim: OperatorClaimSummary
+    next_deadline: views.DeadlineRow | None
+
+
+@dataclass(frozen=True)
+class StatusGroup:
+    status: str
+    name: str
+    rows: list[DashboardRow]
+    count: int
+    open: bool
+
+
+def _group(status: str, rows: list[DashboardRow], count: int, today: date) -> StatusGroup:
+    members = [row for row in rows if row.claim.status == status]
+    # Within a group, the claims whose deadline comes first come first.
+    members.sort(
+        key=lambda row: (
+            row.next_deadline is None,
+            row.next_deadline.due_on if row.next_deadline and row.next_deadline.due_on else today,
+            row.claim.created_at,
+        )
+    )
+    return StatusGroup(
+        status,
+        vocabulary.STATUS_NAMES[status],
+        members,
+        count,
+        status in vocabulary.OPEN_STATUSES,
+    )
+
+
+async def failed_emails(apis: Apis, caller: Caller) -> list[Email] | None:
+    """Emails the SMTP server never took; None when the notifications service is away."""
+    try:
+        return await apis.notifications.emails(caller, "failed", 20)
+    except Unauthorized:
+        raise
+    except ApiError:
+        return None
+
+
+async def dashboard_context(apis: Apis, caller: Caller) -> dict[str, Any]:
+    counts, open_claims, ended_claims, parcels, emails = await asyncio.gather(
+        apis.claims.counts(caller),
+        # Open claims beyond the limit: those waiting longest, whose deadlines come first.
+        apis.claims.operator_claims(
+            caller, vocabulary.OPEN_STATUSES, OPEN_CLAIMS_SHOWN, oldest_first=True
+        ),
+        apis.claims.operator_claims(
+            caller, vocabulary.ENDED_STATUSES, ENDED_CLAIMS_SHOWN, oldest_first=False
+        ),
+        apis.claims.unidentified_parcels(caller),
+        failed_emails(apis, caller),
+    )
+    today = date.today()
+    rows = [
+        DashboardRow(claim, views.next_deadline(claim.status, claim.deadlines, today))
+        for claim in open_claims
+    ]
+    # An ended claim has no deadline running.
+    rows += [DashboardRow(claim, None) for claim in ended_claims]
+    at_risk = [row for row in rows if row.next_deadline and row.next_deadline.at_risk]
+    at_risk.sort(key=lambda row: (row.next_deadline and row.next_deadline.due_on) or today)
+    groups = [
+        _group(status, rows, counts.get(status, 0), today) for status in vocabulary.STATUS_ORDER
+    ]
+    return {
+        "groups": groups,
+        "status_chart": charts.bar_chart(
+            [(group.status, group.name, group.count) for group in groups]
+        ),
+        "at_risk": at_risk,
+        "parcels": parcels,
+        "total": sum(counts.values()),
+        "failed_emails": emails,
+    }
+
+
+@router.get("/operator", response_class=HTMLResponse)
+async def dashboard(request: Request, apis: ApisDep, caller: Operator) -> HTMLResponse:
+    return render(request, "dashboard.html", **await dashboard_context(apis, caller))
+
+
+EXPORTS = ("claims", "at-risk", "parcels", "failed-emails")
+CLAIM_COLUMNS = (
+    N_("Numer RMA"),
+    N_("Status"),
+    N_("Typ"),
+    N_("Produkt"),
+    N_("Najbliższy termin"),
+    N_("Rodzaj terminu"),
+    N_("Utworzono"),
+)
+
+
+def _export_rows(
+    table: str, context: dict[str, Any], say: Callable[[str], str]
+) -> tuple[list[str], list[list[Any]]]:
+    """The header and rows of one of the dashboard's tables, in the page's language."""
+    if table == "parcels":
+        header = [N_("Przyjęto"), N_("Numer przesyłki"), N_("Odczytany numer RMA"), N_("Skaner")]
+        rows = [
+            [p.received_at.isoformat(), p.tracking_number, p.rma_number, p.scanned_by]
+            for p in context["parcels"]
+        ]
+    elif table == "failed-emails":
+        header = [N_("Numer RMA"), N_("Odbiorca"), N_("Temat"), N_("Błąd")]
+        rows = [
+            [e.rma_number, e.recipient, e.subject, e.last_error]
+            for e in context["failed_emails"] or []
+        ]
+    else:
+        listed = [row for group in context["groups"] for row in group.rows]
+        chosen = context["at_risk"] if table == "at-risk" else listed
+        header = list(CLAIM_COLUMNS)
+        rows = [_claim_row(row, say) for row in chosen]
+    return [say(name) for name in header], rows
+
+
+def _claim_row(row: DashboardRow, say: Callable[[str], str]) -> list[Any]:
+    claim, deadline = row.claim, row.next_deadline
+    return [
+        claim.rma_number,
+        say(vocabulary.STATUS_NAMES.get(claim.status, claim.status)),
+        say(vocabulary.CLAIM_TYPES.get(claim.claim_type, claim.claim_type)),
+        claim.product.name,
+        deadline.due_on.isoformat() if deadline and deadline.due_on else "",
+        say(deadline.name) if deadline else "",
+        claim.created_at.isoformat(),
+    ]
+
+
+@router.get("/operator/export/{table}.csv")
+async def export_table(request: Request, apis: ApisDep, caller: Operator, table: str) -> Response:
+    """A table of the dashboard as CSV, for a spreadsheet."""
+    if table not in EXPORTS:
+        return Response(status_code=404)
+    language = i18n.language_of(request)
+    header, rows = _export_rows(
+        table,
+        await dashboard_context(apis, caller),
+        lambda text: i18n.translate(text, language),
+    )
+    return Response(
+        charts.csv_text(header, rows),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="rma-{table}.csv"'},
+    )
+
+
+@router.get("/operator/fragment", response_class=HTMLResponse)
+async def dashboard_fragment(request: Request, apis: ApisDep) -> Response:
+    if not request.cookies.get(OPERATOR_COOKIE):
+        return Response(status_code=401)
+    try:
+        context = await dashboard_context(apis, operator(request))
+    except Unauthorized:
+        return Response(status_code=401)
+    return render(request, "_dashboard_live.html", **context)
+
+
+async def _changes(hub: LiveHub) -> AsyncIterator[ServerSentEvent]:
+    # sse-starlette ends this generator when the browser goes away, and pings meanwhile.
+    async with hub.subscribe() as queue:
+        yield ServerSentEvent(comment="connected", retry=3000)
+        while True:
+            yield ServerSentEvent(data=json.dumps(await queue.get()), event="change")
+
+
+@router.get("/operator/events")
+async def events(request: Request, apis: ApisDep) -> Response:
+    if not request.cookies.get(OPERATOR_COOKIE):
+        message = i18n.translate(OPERATOR_LOGIN, i18n.language_of(request))
+        return Response(message, status_code=401)
+    # The APIs verify tokens; a cheap operator-only call tells whether this one is valid.
+    try:
+        await apis.claims.unidentified_parcels(operator(request))
+    except ApiError as error:
+        return Response(error.detail, status_code=401 if error.status_code == 401 else 403)
+    return EventSourceResponse(
+        _changes(request.app.state.hub),
+        ping=15,
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
+
+
+async def operator_claim_page(
+    request: Request,
+    apis: Apis,
+    caller: Caller,
+    claim_id: UUID,
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    claim = await apis.claims.operator_claim(caller, claim_id)
+    page = {
+        **claim_context(claim),
+        "targets": vocabulary.operator_targets(claim.status),
+        "reasons": vocabulary.rejection_reasons(claim.claim_type),
+        "deductions": vocabulary.DEDUCTIONS,
+    }
+    return render(request, "operator_claim.html", status_code=status_code, **page, **context)
+
+
+@router.get("/operator/claims/{claim_id:uuid}", response_class=HTMLResponse)
+async def operator_claim(
+    request: Request, apis: ApisDep, caller: Operator, claim_id: UUID
+) -> HTMLResponse:
+    return await operator_claim_page(request, apis, caller, claim_id)
+
+
+@router.post("/operator/claims/{claim_id:uuid}/status", response_class=HTMLResponse)
+async def operator_move(
+    request: Request, apis: ApisDep, caller: Operator, claim_id: UUID
+) -> Response:
+    values = text_values(await request.form(), MOVE_FIELDS)
+    errors = FormErrors(MOVE_FIELDS)
+    with errors.refusals():
+        await apis.claims.move(
+            caller,
+            claim_id,
+            values.get("status", ""),
+            values.get("note") or None,
+            values.get("tracking_number") or None,
+        )
+    if errors:
+        return await operator_claim_page(
+            request, apis, caller, claim_id, 422, move_values=values, move_errors=errors
+        )
+    return RedirectResponse(f"/operator/claims/{claim_id}?done=moved", status_code=303)
+
+
+def decision_body(values: dict[str, str], errors: FormErrors) -> dict[str, Any]:
+    """The decision as the claims API takes it; amounts and percentages checked here."""
+    body: dict[str, Any] = {
+        "decision": values.get("decision", ""),
+        "justification": values.get("justification", ""),
+        "rejection_reason": values.get("rejection_reason") or None,
+    }
+    for name in ("amount", "missing_accessories_value"):
+        try:
+            amount = views.parse_amount(values.get(name, ""))
+        except ValueError:
+            errors.add(name, N_("Podaj kwotę, np. 199,99."))
+        else:
+            if amount is not None:
+                body[name] = str(amount)
+    deductions: dict[str, int] = {}
+    for kind in vocabulary.DEDUCTIONS:
+        text = values.get(f"deduction_{kind}", "").strip().rstrip("%").strip()
+        if not text:
+            continue
+        if not text.isdigit():
+            errors.add("deductions", N_("Potrącenia podaj w pełnych procentach, np. 20."))
+            continue
+        deductions[kind] = int(text)
+    body["deductions"] = deductions
+    return body
+
+
+@router.post("/operator/claims/{claim_id:uuid}/decision", response_class=HTMLResponse)
+async def operator_decide(
+    request: Request, apis: ApisDep, caller: Operator, claim_id: UUID
+) -> Response:
+    form = await request.form()
+    names = (*DECISION_FIELDS, *(f"deduction_{kind}" for kind in vocabulary.DEDUCTIONS))
+    values = text_values(form, names)
+    errors = FormErrors(DECISION_FIELDS)
+    body = decision_body(values, errors)
+    if not errors:
+        with errors.refusals():
+            await apis.claims.decide(
+                caller, claim_id, body, idempotency_key(form.get(IDEMPOTENCY_FIELD))
+            )
+        if not errors:
+            return RedirectResponse(f"/operator/claims/{claim_id}?done=decided", status_code=303)
+    return await operator_claim_page(
+        request, apis, caller, claim_id, 422, decision_values=values, decision_errors=errors
+    )
+
+
+@router.post("/operator/parcels/{parcel_id:uuid}/attach", response_class=HTMLResponse)
+async def attach_parcel(
+    request: Request, apis: ApisDep, caller: Operator, parcel_id: UUID
+) -> Response:
+    rma_number = str((await request.form()).get("rma_number") or "").strip()
+    errors = FormErrors(("rma_number",))
+    with errors.refusals():
+        attached = await apis.claims.attach_parcel(caller, parcel_id, rma_number)
+    if errors:
+        return render(
+            request,
+            "dashboard.html",
+            status_code=422,
+            attach_errors={str(parcel_id): errors},
+            attach_values={str(parcel_id): rma_number},
+            **await dashboard_context(apis, caller),
+        )
+    return RedirectResponse(f"/operator/claims/{attached.claim_id}?done=attached", status_code=303)

@@ -1,0 +1,95 @@
+"""The claims vocabulary as the web panel uses it: statuses, claim types, decisions, rejection
+reasons, deductions and deadlines.
+
+The one module of the panel that imports the claims service's constants: when they move to the
+shared vocabulary, only the import below changes.
+"""
+
+from __future__ import annotations
+
+from services.claims.domain import (
+    COMPLAINT_REJECTION_REASONS,
+    DEDUCTION_RANGES,
+    RETURN_REJECTION_REASONS,
+    STATUS_NAMES_PL,
+    TRANSITIONS,
+)
+from services.web.i18n import N_
+
+# The lifecycle in its natural order (DESIGN.md), for the dashboard's groups.
+STATUS_ORDER = (
+    "submitted",
+    "received",
+    "in_inspection",
+    "awaiting_customer",
+    "decided",
+    "shipped_back",
+    "refunded",
+    "closed",
+    "cancelled",
+)
+STATUS_NAMES: dict[str, str] = dict(STATUS_NAMES_PL)
+# Deadlines still run while a claim is in one of these.
+DEADLINE_STATUSES = frozenset(
+    {"submitted", "received", "in_inspection", "awaiting_customer", "decided"}
+)
+OPEN_STATUSES = tuple(s for s in STATUS_ORDER if s in DEADLINE_STATUSES)
+ENDED_STATUSES = tuple(s for s in STATUS_ORDER if s not in DEADLINE_STATUSES)
+
+CLAIM_TYPES = {
+    "warranty": N_("Gwarancja"),
+    "non_conformity": N_("Reklamacja – niezgodność towaru z umową (konsumenci)"),
+    "return": N_("Zwrot – odstąpienie od umowy"),
+    "dji": N_("Zgłoszenie DJI (tylko produkty DJI)"),
+}
+DECISIONS = {
+    "repair": N_("Naprawa"),
+    "replacement": N_("Wymiana na nowy"),
+    "refund": N_("Zwrot pieniędzy"),
+    "price_reduction": N_("Obniżenie ceny"),
+    "paid_repair": N_("Odpłatna naprawa (poza gwarancją)"),
+    "rejection": N_("Odrzucenie"),
+}
+REJECTION_REASONS: dict[str, str] = {**COMPLAINT_REJECTION_REASONS, **RETURN_REJECTION_REASONS}
+# kind: (lowest %, highest %, name)
+DEDUCTIONS: dict[str, tuple[int, int, str]] = {
+    kind: (low, high, name) for kind, (low, high, name) in DEDUCTION_RANGES.items()
+}
+DEADLINE_KINDS = {
+    "complaint_answer": N_("Odpowiedź na reklamację (14 dni)"),
+    "dji_repair": N_("Naprawa DJI (60 dni roboczych)"),
+    "scooter_repair": N_("Naprawa hulajnogi (30 dni)"),
+    "return_refund": N_("Zwrot pieniędzy (14 dni)"),
+}
+# A deadline is kept once the claim reaches one of these statuses.
+DEADLINE_MET_IN: dict[str, frozenset[str]] = {
+    "complaint_answer": frozenset({"decided", "shipped_back", "refunded", "closed", "cancelled"}),
+    "dji_repair": frozenset({"shipped_back", "refunded", "closed", "cancelled"}),
+    "scooter_repair": frozenset({"shipped_back", "refunded", "closed", "cancelled"}),
+    "return_refund": frozenset({"refunded", "closed", "cancelled"}),
+}
+ENDED = frozenset({"closed", "cancelled"})
+
+OPERATOR_TARGETS = {
+    "in_inspection": N_("Rozpocznij diagnozę"),
+    "awaiting_customer": N_("Poproś klienta o informacje"),
+    "shipped_back": N_("Odeślij do klienta"),
+    "refunded": N_("Zwrot pieniędzy wykonany"),
+    "closed": N_("Zamknij zgłoszenie"),
+}
+_OPERATOR_MOVES: set[tuple[str, str]] = {
+    (source, target) for (source, target), roles in TRANSITIONS.items() if "operator" in roles
+}
+
+
+def operator_targets(status: str) -> dict[str, str]:
+    """The statuses an operator may move a claim to from `status` (besides a decision)."""
+    return {
+        target: label
+        for target, label in OPERATOR_TARGETS.items()
+        if (status, target) in _OPERATOR_MOVES
+    }
+
+
+def rejection_reasons(claim_type: str) -> dict[str, str]:
+    return RETURN_REJECTION_REASONS if claim_type == "return" else COMPLAINT_REJECTION_REASONS
