@@ -935,7 +935,7 @@ def build_app(
     def operator_claim_context(claim: dict[str, Any]) -> dict[str, Any]:
         return {
             **claim_context(claim),
-            "targets": views.operator_targets(claim["status"]),
+            "targets": views.operator_targets(claim),
             "reasons": views.rejection_reasons(claim.get("claim_type", "")),
             "deductions": views.DEDUCTIONS,
         }

@@ -8,14 +8,13 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from services.claims.domain import (
+from services.web.api import ApiError
+from shared.claims_vocabulary import (
     COMPLAINT_REJECTION_REASONS,
     DEDUCTION_RANGES,
     RETURN_REJECTION_REASONS,
     STATUS_NAMES_PL,
-    TRANSITIONS,
 )
-from services.web.api import ApiError
 
 try:
     WARSAW: ZoneInfo | None = ZoneInfo("Europe/Warsaw")
@@ -75,18 +74,12 @@ OPERATOR_TARGETS = {
     "closed": "Zamknij zgłoszenie",
 }
 
-_OPERATOR_MOVES: set[tuple[str, str]] = {
-    (source, target) for (source, target), roles in TRANSITIONS.items() if "operator" in roles
-}
 
-
-def operator_targets(status: str) -> dict[str, str]:
-    """The statuses an operator may move a claim to from `status` (besides a decision)."""
-    return {
-        target: label
-        for target, label in OPERATOR_TARGETS.items()
-        if (status, target) in _OPERATOR_MOVES
-    }
+def operator_targets(claim: Mapping[str, Any]) -> dict[str, str]:
+    """The statuses an operator may move the claim to (besides a decision), as the claims
+    service publishes them in its `next_statuses`."""
+    allowed = set(claim.get("next_statuses") or ())
+    return {target: label for target, label in OPERATOR_TARGETS.items() if target in allowed}
 
 
 def rejection_reasons(claim_type: str) -> dict[str, str]:

@@ -92,4 +92,9 @@ def test_every_event_of_the_design_has_a_contract() -> None:
         "WarrantyAssessed",
         "ProductRegistered",
         "ProductCatalogued",
+        "ClaimOfferAnswered",
+        "ClaimReplacementIssued",
+        "ClaimRefunded",
+        "ClaimRepairDelayed",
+        "AccountContactChanged",
     }

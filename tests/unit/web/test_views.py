@@ -105,9 +105,10 @@ def test_a_decision_meets_the_complaint_answer_deadline_but_not_the_repair() -> 
 
 
 def test_operator_moves_follow_the_lifecycle() -> None:
-    assert list(views.operator_targets("received")) == ["in_inspection"]
-    assert set(views.operator_targets("decided")) == {"shipped_back", "refunded"}
-    assert views.operator_targets("cancelled") == {}
+    assert list(views.operator_targets({"next_statuses": ["in_inspection"]})) == ["in_inspection"]
+    decided = {"next_statuses": ["in_repair", "shipped_back", "refunded"]}
+    assert set(views.operator_targets(decided)) == {"shipped_back", "refunded"}
+    assert views.operator_targets({"status": "cancelled", "next_statuses": []}) == {}
 
 
 def test_event_summaries_carry_no_personal_data() -> None:
