@@ -402,15 +402,9 @@ async def receive_parcel(
 
 
 async def _queue_unidentified(conn: Conn, parcel: ParcelRecord, rma: str | None, act: Act) -> None:
-    await conn.execute(
-        """INSERT INTO parcels (parcel_id, claim_id, rma_number, tracking_number, scanned_by,
-                                received_at)
-           VALUES ($1, NULL, $2, $3, $4, $5)""",
-        parcel.parcel_id,
-        rma,
-        parcel.tracking_number,
-        parcel.scanned_by,
-        parcel.received_at,
+    """A parcel that matches no claim waits in the unidentified queue (announced, no email)."""
+    await repository.insert_unidentified_parcel(
+        conn, parcel.parcel_id, rma, parcel.tracking_number, parcel.scanned_by, parcel.received_at
     )
     await add_to_outbox(
         conn,

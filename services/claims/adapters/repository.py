@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -98,6 +99,26 @@ async def change_account_email(conn: Conn, account_id: UUID, email: str) -> None
 async def find_parcel_by_tracking(conn: Conn, tracking_number: str) -> asyncpg.Record | None:
     return await conn.fetchrow(
         "SELECT * FROM parcels WHERE upper(tracking_number) = upper($1)", tracking_number
+    )
+
+
+async def insert_unidentified_parcel(
+    conn: Conn,
+    parcel_id: UUID,
+    rma_number: str | None,
+    tracking_number: str | None,
+    scanned_by: str,
+    received_at: datetime,
+) -> None:
+    await conn.execute(
+        """INSERT INTO parcels (parcel_id, claim_id, rma_number, tracking_number, scanned_by,
+                                received_at)
+           VALUES ($1, NULL, $2, $3, $4, $5)""",
+        parcel_id,
+        rma_number,
+        tracking_number,
+        scanned_by,
+        received_at,
     )
 
 

@@ -32,7 +32,7 @@ def get_context(request: Request) -> handlers.ClaimsContext:
     return context
 
 
-def _actor(principal: Principal) -> handlers.Actor:
+def actor_of(principal: Principal) -> handlers.Actor:
     # Customers stay an id in the records: their email may change and is personal data.
     readable = None if principal.role == "customer" else principal.email or principal.name
     return handlers.Actor(principal.role, principal.subject, readable)
@@ -254,7 +254,7 @@ async def cancel(
     claim_id: UUID, customer: Customer, ctx: Context, correlation: CorrelationId
 ) -> dict[str, str]:
     await handlers.run_command(
-        ctx, claim_id, _actor(customer), correlation, lambda claim, act: claim.cancel(act)
+        ctx, claim_id, actor_of(customer), correlation, lambda claim, act: claim.cancel(act)
     )
     return {"status": "cancelled"}
 
@@ -278,7 +278,7 @@ async def answer(
     await handlers.run_command(
         ctx,
         claim_id,
-        _actor(customer),
+        actor_of(customer),
         correlation,
         lambda claim, act: claim.answer(act, body.message),
     )
@@ -309,7 +309,7 @@ async def answer_with_attachments(
     await handlers.run_command(
         ctx,
         claim_id,
-        _actor(customer),
+        actor_of(customer),
         correlation,
         lambda claim, act: claim.answer(act, message, tuple(files)),
     )
@@ -331,7 +331,7 @@ async def _answer_offer(
     await handlers.run_command(
         ctx,
         claim_id,
-        _actor(customer),
+        actor_of(customer),
         correlation,
         lambda claim, act: claim.answer_offer(act, offer, accept),
     )
@@ -401,7 +401,7 @@ async def scan_parcel(
     body: ParcelScan, scanner: Scanner, ctx: Context, correlation: CorrelationId
 ) -> ParcelScanned:
     result = await handlers.receive_parcel(
-        ctx, _actor(scanner), body.rma_number, body.tracking_number, correlation
+        ctx, actor_of(scanner), body.rma_number, body.tracking_number, correlation
     )
     return ParcelScanned(
         parcel_id=result.parcel_id,

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from services.claims import handlers
 from services.claims.domain import decisions
 from services.claims.domain.claim import Act, Claim, DecisionInput
-from services.claims.entrypoints.http import Context, Operator, _actor, download
+from services.claims.entrypoints.http import Context, Operator, actor_of, download
 from services.claims.entrypoints.views import (
     AttachmentPublic,
     CustomerPublic,
@@ -40,7 +40,7 @@ async def _run(
     correlation: UUID,
     command: ClaimCommand,
 ) -> list[Event]:
-    return await handlers.run_command(ctx, claim_id, _actor(operator), correlation, command)
+    return await handlers.run_command(ctx, claim_id, actor_of(operator), correlation, command)
 
 
 @router.get("/api/operator/parcels/unidentified", summary="Parcels waiting for an operator")
@@ -66,7 +66,7 @@ async def attach(
     correlation: CorrelationId,
 ) -> dict[str, UUID]:
     claim_id = await handlers.attach_parcel(
-        ctx, parcel_id, body.rma_number, _actor(operator), correlation
+        ctx, parcel_id, body.rma_number, actor_of(operator), correlation
     )
     return {"claim_id": claim_id}
 
@@ -76,7 +76,7 @@ async def attach(
     summary="A parcel for a cancelled or closed claim has been dealt with",
 )
 async def resolve(parcel_id: UUID, operator: Operator, ctx: Context) -> dict[str, str]:
-    await handlers.resolve_attention_parcel(ctx, parcel_id, _actor(operator))
+    await handlers.resolve_attention_parcel(ctx, parcel_id, actor_of(operator))
     return {"status": "resolved"}
 
 

@@ -280,3 +280,17 @@ def test_the_decision_is_announced_and_unknown_moves_are_refused() -> None:
     events = claim.decide(act(), DecisionInput(kind="repair", justification="Wymiana gimbala."))
     assert isinstance(events[1], ClaimDecided) and claim.status == "decided"
     assert claim.next_statuses("operator") == ["in_repair", "shipped_back", "refunded"]
+
+
+def test_an_exchange_ships_the_other_product_and_refunds_the_difference() -> None:
+    missing = a_claim("in_inspection", "return")
+    error = refused(
+        lambda: missing.decide(act(), DecisionInput(kind="exchange", justification="Wymiana."))
+    )
+    assert error.field == "exchange_product"
+    claim = decided("exchange", claim_type="return", exchange_product="DJI Mini 4K")
+    payment = decisions.refund_payment("original_payment", None)
+    [refunded] = claim.record_refund(act(), Decimal("300.00"), payment)
+    assert isinstance(refunded, ClaimRefunded) and claim.status == "decided"
+    claim.ship_back(act(), "DPD", "EX1")  # the other product goes to the customer
+    assert claim.status == "shipped_back" and claim.refund is not None
