@@ -29,14 +29,17 @@ ClaimStatus = Literal[
     "in_inspection",
     "awaiting_customer",
     "decided",
+    "in_repair",
     "shipped_back",
     "refunded",
     "closed",
     "cancelled",
 ]
 DecisionKind = Literal[
-    "repair", "replacement", "refund", "price_reduction", "paid_repair", "rejection"
+    "repair", "replacement", "refund", "price_reduction", "paid_repair", "rejection", "exchange"
 ]
+RefundMethod = Literal["bank_transfer", "original_payment"]
+OfferKind = Literal["price_reduction", "paid_repair_quote", "return_deductions"]
 
 
 def utc_now() -> datetime:
@@ -235,6 +238,17 @@ def document_key(document_type: str, document_number: str) -> str:
 # --- claims --------------------------------------------------------------------------------
 
 
+class PostalAddress(Contract):
+    """A postal address as the service centre ships to it; validated by shared.addresses."""
+
+    recipient: str
+    street: str
+    postal_code: str
+    city: str
+    country: str = Field(default="PL", description="ISO 3166-1 alpha-2")
+    phone: str | None = None
+
+
 class ClaimedProduct(Contract):
     ean: str
     sku: str
@@ -276,6 +290,13 @@ class ClaimCreatedData(Contract):
         description="DJI outlet products: the activation date the customer gave (not before the "
         "sale, not in the future); the sales line's date wins when the ERP sent one",
     )
+    return_address: PostalAddress | None = Field(
+        default=None, description="Where the product goes back (seed 001 DJI §12)"
+    )
+    claim_type_rule: str | None = Field(
+        default=None, description="The claims rule that allowed this claim type"
+    )
+    claim_type_reason: str | None = Field(default=None, description="Why it is allowed, Polish")
 
 
 class ClaimCreated(Event):
@@ -294,6 +315,10 @@ class ParcelReceivedData(Contract):
     tracking_number: str | None = None
     received_at: AwareDatetime
     scanned_by: str
+    attention: str | None = Field(
+        default=None,
+        description="Why an operator must look at it (a parcel for a cancelled or closed claim)",
+    )
 
 
 class ParcelReceived(Event):
@@ -317,6 +342,7 @@ class ClaimStatusChangedData(Contract):
     note: str | None = None
     tracking_number: str | None = None
     serial_number: str | None = None
+    carrier: str | None = Field(default=None, description="Carrier of an outbound shipment")
 
 
 class ClaimStatusChanged(Event):
@@ -355,6 +381,8 @@ class ClaimDecidedData(Contract):
         default=None,
         description="Repair decisions: the part that was replaced (it gets its own period anew)",
     )
+    valid_until: date | None = Field(default=None, description="Until when a quote stands")
+    exchange_product: str | None = Field(default=None, description="What the goods become")
 
 
 class ClaimDecided(Event):
@@ -482,6 +510,102 @@ class UnitReplaced(Event):
     topic: ClassVar[str] = topics.CLAIMS
     type: Literal["UnitReplaced"] = "UnitReplaced"
     data: UnitReplacedData
+# --- the claim lifecycle after the decision; the contact on an account ----------------------
+
+
+class ClaimFacts(Contract):
+    """What every event of a claim after filing tells: the claim and whom to tell."""
+
+    claim_id: UUID
+    rma_number: str
+    account_id: UUID
+    email: EmailStr
+    language: Language = "pl"
+    claim_type: ClaimType
+    product: ClaimedProduct
+
+
+class ClaimOfferAnsweredData(ClaimFacts):
+    offer: OfferKind
+    accepted: bool
+    amount: Decimal | None = None
+    answered_at: AwareDatetime
+
+
+class ClaimOfferAnswered(Event):
+    """The customer accepted or refused a price reduction, a paid-repair quote or a return's
+    deductions (refusing the deductions means taking the goods back)."""
+
+    topic: ClassVar[str] = topics.CLAIMS
+    type: Literal["ClaimOfferAnswered"] = "ClaimOfferAnswered"
+    data: ClaimOfferAnsweredData
+
+
+class ClaimReplacementIssuedData(ClaimFacts):
+    old_serial_number: str | None
+    new_serial_number: str
+    old_ean: str
+    new_ean: str = Field(description="The old EAN unless the replacement is another model")
+    issued_at: AwareDatetime
+    issued_by: str
+
+
+class ClaimReplacementIssued(Event):
+    """A replacement unit was given for the claimed one: the new serial is linked to the old."""
+
+    topic: ClassVar[str] = topics.CLAIMS
+    type: Literal["ClaimReplacementIssued"] = "ClaimReplacementIssued"
+    data: ClaimReplacementIssuedData
+
+
+class ClaimRefundedData(ClaimFacts):
+    amount: Decimal
+    method: RefundMethod
+    account_number_ending: str | None = Field(
+        default=None, description="Last four characters of the IBAN (never the whole number)"
+    )
+    refunded_at: AwareDatetime
+    due_on: date | None = Field(default=None, description="14 days from receipt (seed 002)")
+    in_time: bool | None = None
+
+
+class ClaimRefunded(Event):
+    topic: ClassVar[str] = topics.CLAIMS
+    type: Literal["ClaimRefunded"] = "ClaimRefunded"
+    data: ClaimRefundedData
+
+
+class ClaimRepairDelayedData(ClaimFacts):
+    reason: str
+    due_on: date = Field(description="The repair deadline that cannot be kept")
+    expected_on: date | None = None
+    announced_at: AwareDatetime
+
+
+class ClaimRepairDelayed(Event):
+    """A scooter repair cannot be finished within 30 days: the customer is told before the
+    deadline, with the reason (seed 001, scooters §8)."""
+
+    topic: ClassVar[str] = topics.CLAIMS
+    type: Literal["ClaimRepairDelayed"] = "ClaimRepairDelayed"
+    data: ClaimRepairDelayedData
+
+
+class AccountContactChangedData(Contract):
+    account_id: UUID
+    full_name: str
+    email: EmailStr
+    language: Language = "pl"
+    phone: str | None = None
+    address: PostalAddress | None = None
+
+
+class AccountContactChanged(Event):
+    """The postal address and phone kept on an account (the default return address)."""
+
+    topic: ClassVar[str] = topics.ACCOUNTS
+    type: Literal["AccountContactChanged"] = "AccountContactChanged"
+    data: AccountContactChangedData
 
 
 # --- one union per topic, so a subscriber can take every event of its topic ---------------
@@ -493,12 +617,21 @@ AccountsEvent = Annotated[
     | AccountActivationLinkIssued
     | PasswordResetRequested
     | EmailChangeRequested
-    | AccountEmailChanged,
+    | AccountEmailChanged
+    | AccountContactChanged,
     Field(discriminator="type"),
 ]
 SalesEvent = Annotated[SaleRecorded, Field(discriminator="type")]
 ClaimsEvent = Annotated[
-    ClaimCreated | ParcelReceived | ClaimStatusChanged | ClaimDecided | UnitReplaced,
+    ClaimCreated
+    | ParcelReceived
+    | ClaimStatusChanged
+    | ClaimDecided
+    | UnitReplaced
+    | ClaimOfferAnswered
+    | ClaimReplacementIssued
+    | ClaimRefunded
+    | ClaimRepairDelayed,
     Field(discriminator="type"),
 ]
 WarrantyEvent = Annotated[
@@ -524,6 +657,11 @@ EVENT_TYPES: dict[str, type[Event]] = {
         ProductRegistered,
         ProductCatalogued,
         UnitReplaced,
+        ClaimOfferAnswered,
+        ClaimReplacementIssued,
+        ClaimRefunded,
+        ClaimRepairDelayed,
+        AccountContactChanged,
     )
 }
 

@@ -25,6 +25,8 @@ from shared.events import (
     AccountActivatedData,
     AccountActivationLinkIssued,
     AccountActivationLinkIssuedData,
+    AccountContactChanged,
+    AccountContactChangedData,
     AccountEmailChanged,
     AccountEmailChangedData,
     AccountRegistered,
@@ -35,6 +37,7 @@ from shared.events import (
     EmailChangeRequestedData,
     PasswordResetRequested,
     PasswordResetRequestedData,
+    PostalAddress,
     SaleRecorded,
 )
 from shared.logging import get_logger
@@ -360,6 +363,38 @@ async def link_document(
         await add_to_outbox(conn, _document_linked(account, document, correlation_id))
     log.info("document linked", account_id=str(account_id))
     return Accepted(tuple(n for n in (number.notice,) if n is not None))
+
+
+async def update_contact(
+    ctx: AccountsContext,
+    account_id: UUID,
+    address: PostalAddress,
+    correlation_id: UUID,
+) -> AccountContactChanged:
+    """The account's postal address and phone; claims takes it as the default return address."""
+    async with ctx.pool.acquire() as conn, conn.transaction():
+        account = await repository.get_account(conn, account_id)
+        if account is None:
+            raise domain.LOGIN_FAILED
+        await repository.set_contact(
+            conn, account_id, address.phone, address.model_dump(mode="json")
+        )
+        event = AccountContactChanged(
+            producer=PRODUCER,
+            key=str(account_id),
+            correlation_id=correlation_id,
+            data=AccountContactChangedData(
+                account_id=account_id,
+                full_name=account["full_name"],
+                email=account["email"],
+                language=account["language"],
+                phone=address.phone,
+                address=address,
+            ),
+        )
+        await add_to_outbox(conn, event)
+    log.info("contact changed", account_id=str(account_id))
+    return event
 
 
 async def request_password_reset(ctx: AccountsContext, email: str, correlation_id: UUID) -> None:

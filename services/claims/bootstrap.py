@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.claims import handlers
-from services.claims.entrypoints import consumers, http
+from services.claims.entrypoints import consumers, http, operators
 from services.claims.settings import ClaimsSettings
 from shared import topics
 from shared.errors import install_error_handlers
@@ -20,7 +20,10 @@ def build_app(settings: ClaimsSettings | None = None) -> FastAPI:
     runtime.publishes(
         topics.CLAIMS,
         ClaimsEvent,
-        description="ClaimCreated, ParcelReceived, ClaimStatusChanged, ClaimDecided; key: claim id",
+        description=(
+            "ClaimCreated, ParcelReceived, ClaimStatusChanged, ClaimDecided, ClaimOfferAnswered, "
+            "ClaimReplacementIssued, ClaimRefunded, ClaimRepairDelayed; key: claim id"
+        ),
     )
     app = create_app(
         runtime,
@@ -34,5 +37,6 @@ def build_app(settings: ClaimsSettings | None = None) -> FastAPI:
 
     runtime.on_started.append(attach_context)
     app.include_router(http.router)
+    app.include_router(operators.router)
     install_error_handlers(app)
     return app

@@ -1,40 +1,42 @@
-"""Service layer of claims: one small function per command or event."""
+"""Service layer of claims: each command loads the Claim, calls one of its methods, and saves the
+claim with the events it returned (outbox) in one transaction; queries read what pages show."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
-from typing import Any
 from uuid import UUID, uuid4
 
 import asyncpg
 
-from services.claims import domain
 from services.claims.adapters import repository
+from services.claims.adapters.claim_repository import ClaimRepository
+from services.claims.domain import eligibility, form
+from services.claims.domain.claim import (
+    Act,
+    Claim,
+    Filing,
+    NewAttachment,
+    ParcelRecord,
+)
 from shared.db import Conn
 from shared.errors import BusinessRuleError, Message
 from shared.events import (
+    AccountContactChanged,
     AccountEmailChanged,
     BuyerType,
     ClaimCreated,
-    ClaimCreatedData,
-    ClaimDecided,
-    ClaimDecidedData,
     ClaimedProduct,
-    ClaimStatus,
-    ClaimStatusChanged,
-    ClaimStatusChangedData,
     ClaimType,
-    DecisionKind,
-    Deduction,
     DocumentLinked,
     DocumentType,
+    Event,
     ParcelReceived,
     ParcelReceivedData,
+    PostalAddress,
     ProductCatalogued,
+    SaleLine,
     SaleRecorded,
     WarrantyAssessed,
 )
@@ -58,6 +60,15 @@ CLAIM_NOT_FOUND = BusinessRuleError(
     Message("Nie znaleziono zgłoszenia.", "Claim not found."),
     field="claim_id",
     status_code=404,
+)
+RETURN_ADDRESS_REQUIRED = BusinessRuleError(
+    "return_address_required",
+    Message(
+        "Podaj adres zwrotny (albo zapisz adres na swoim koncie): bez adresu nie odeślemy "
+        "produktu.",
+        "Give a return address (or keep one on your account): nothing is shipped without it.",
+    ),
+    field="return_address",
 )
 
 
@@ -85,20 +96,15 @@ class Attachment:
     content: bytes
 
 
-@dataclass(frozen=True)
-class NewClaim:
-    account_id: UUID
-    document_type: DocumentType
-    document_number: str
-    line_no: int
-    claim_type: ClaimType
-    problem_description: str
-    package_contents: str
-    attachment: Attachment
-    serial_number: str | None = None
-    problem_code: str | None = None
-    tracking_number: str | None = None
-    customer_reference: str | None = None
+def checked_attachment(attachment: Attachment, purpose: str) -> NewAttachment:
+    """A file kept with a claim; its type is read from its content, whatever its name says."""
+    return NewAttachment(
+        uuid4(),
+        purpose,
+        attachment.filename,
+        form.attachment_type(attachment.content),
+        attachment.content,
+    )
 
 
 # --- projections --------------------------------------------------------------------------
@@ -116,6 +122,10 @@ async def record_email_change(conn: Conn, event: AccountEmailChanged) -> None:
     await repository.change_account_email(conn, event.data.account_id, event.data.email)
 
 
+async def record_contact(conn: Conn, event: AccountContactChanged) -> None:
+    await repository.upsert_customer_contact(conn, event.data)
+
+
 async def record_product(conn: Conn, event: ProductCatalogued) -> None:
     await repository.upsert_product_problems(conn, event.data.ean, list(event.data.problems))
 
@@ -126,61 +136,71 @@ async def record_assessment(conn: Conn, event: WarrantyAssessed) -> None:
     await repository.store_deadlines(conn, event.data.claim_id, data["deadlines"])
 
 
-# --- events of a claim --------------------------------------------------------------------
+# --- commands on one claim --------------------------------------------------------------------
 
 
-def _product(claim: Any) -> ClaimedProduct:
-    return ClaimedProduct.model_validate(claim["product"])
+def _act(ctx: ClaimsContext, actor: Actor, correlation_id: UUID) -> Act:
+    return Act(actor.role, actor.label, ctx.clock(), correlation_id)
 
 
-async def _change_status(
-    conn: Conn,
-    claim: Any,
-    target: ClaimStatus,
+async def _save(conn: Conn, repo: ClaimRepository, claim: Claim, events: list[Event]) -> None:
+    await repo.save(claim)
+    for event in events:
+        await add_to_outbox(conn, event)
+        log.info(
+            "claim event",
+            claim_id=str(claim.claim_id),
+            event_type=event.type,
+            event_id=str(event.event_id),
+            correlation_id=str(event.correlation_id),
+        )
+
+
+ClaimCommand = Callable[[Claim, Act], list[Event]]
+
+
+async def run_command(
+    ctx: ClaimsContext,
+    claim_id: UUID,
     actor: Actor,
     correlation_id: UUID,
-    now: datetime,
-    *,
-    note: str | None = None,
-    tracking_number: str | None = None,
-    columns: dict[str, Any] | None = None,
-) -> ClaimStatusChanged:
-    """Check the transition, store it with its timeline entry, and announce it (outbox)."""
-    domain.check_transition(claim["status"], target, actor.role)
-    await repository.set_status(conn, claim["claim_id"], target, **(columns or {}))
-    await repository.add_timeline_entry(conn, claim["claim_id"], target, actor.label, note)
-    event = ClaimStatusChanged(
-        producer=PRODUCER,
-        key=str(claim["claim_id"]),
-        correlation_id=correlation_id,
-        data=ClaimStatusChangedData(
-            claim_id=claim["claim_id"],
-            rma_number=claim["rma_number"],
-            account_id=claim["account_id"],
-            email=claim["email"],
-            language=claim["language"],
-            claim_type=claim["claim_type"],
-            product=_product(claim),
-            from_status=claim["status"],
-            to_status=target,
-            changed_at=now,
-            actor=actor.label,
-            note=note,
-            tracking_number=tracking_number,
-            serial_number=claim["serial_number"],
-        ),
-    )
-    await add_to_outbox(conn, event)
-    log.info("claim status changed", claim_id=str(claim["claim_id"]), to_status=target)
-    return event
+    command: ClaimCommand,
+) -> list[Event]:
+    """Load the claim (locked), call one of its methods, save it and its events together.
+    A customer reaches only their own claims: another's is "not found"."""
+    async with ctx.pool.acquire() as conn, conn.transaction():
+        repo = ClaimRepository(conn)
+        claim = await repo.get(claim_id, lock=True)
+        if claim is None or (actor.role == "customer" and claim.account_id != actor.subject):
+            raise CLAIM_NOT_FOUND
+        events = command(claim, _act(ctx, actor, correlation_id))
+        await _save(conn, repo, claim, events)
+    return events
 
 
-# --- customers -----------------------------------------------------------------------------
+# --- filing ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewClaim:
+    account_id: UUID
+    document_type: DocumentType
+    document_number: str
+    line_no: int
+    claim_type: ClaimType
+    problem_description: str
+    package_contents: str
+    attachment: Attachment
+    serial_number: str | None = None
+    problem_code: str | None = None
+    tracking_number: str | None = None
+    customer_reference: str | None = None
+    return_address: PostalAddress | None = None  # another address than the account's
 
 
 async def _owned_line(
     conn: Conn, account_id: UUID, document_type: str, document_number: str, line_no: int
-) -> tuple[asyncpg.Record, domain.ClaimedLine]:
+) -> tuple[asyncpg.Record, form.ClaimedLine]:
     """The document linked to the account and its line; refused when either is not there."""
     document = await repository.find_owned_document(
         conn, account_id, document_type, document_number.upper()
@@ -190,19 +210,21 @@ async def _owned_line(
     lines = {int(line["line_no"]): line for line in document["lines"]}
     if line_no not in lines:
         raise PRODUCT_NOT_CLAIMABLE
-    return document, domain.ClaimedLine.from_ledger(lines[line_no])
+    return document, form.ClaimedLine.from_sale_line(SaleLine.model_validate(lines[line_no]))
 
 
 def _buyer_type(document: asyncpg.Record) -> BuyerType:
-    return "business" if document["account_type"] == "company" else "consumer"
+    """From the purchase document (the ERP's buyer), not from what the account declares."""
+    buyer: BuyerType = document["buyer_type"]
+    return buyer
 
 
 @dataclass(frozen=True)
 class ClaimOptions:
-    """What the claim form offers for one product: the claim types (each with the rule that
-    refuses it, or None) and the problems to choose from (empty: a free description will do)."""
+    """What the claim form offers for one product: each claim type with its verdict, and the
+    problems to choose from (empty: a free description will do)."""
 
-    claim_types: dict[ClaimType, BusinessRuleError | None]
+    claim_types: list[eligibility.ClaimTypeVerdict]
     problems: list[str]
 
 
@@ -214,18 +236,42 @@ async def claim_options(
             conn, account_id, document_type, document_number, line_no
         )
         problems = await repository.product_problems(conn, line.ean)
-    claim_types = domain.claim_type_options(
+    verdicts = eligibility.claim_type_options(
         _buyer_type(document),
-        line,
+        line.brand,
+        line.category,
         document["delivered_on"] or document["issued_on"],
         ctx.clock().date(),
     )
-    return ClaimOptions(claim_types, problems)
+    return ClaimOptions(verdicts, problems)
+
+
+async def _return_address(conn: Conn, command: NewClaim) -> PostalAddress:
+    if command.return_address is not None:
+        return command.return_address
+    contact = await repository.customer_contact(conn, command.account_id)
+    if contact is None or contact["address"] is None:
+        raise RETURN_ADDRESS_REQUIRED
+    return PostalAddress.model_validate(contact["address"])
+
+
+def _second_open_claim(rma_number: str) -> BusinessRuleError:
+    return BusinessRuleError(
+        "open_claim_for_serial",
+        Message(
+            f"Dla tego numeru seryjnego jest już otwarte zgłoszenie {rma_number}. Śledź je "
+            "albo dopisz informacje do niego.",
+            f"This serial number already has an open claim: {rma_number}.",
+        ),
+        field="serial_number",
+        status_code=409,
+        extra={"rma_number": rma_number},
+    )
 
 
 async def create_claim(ctx: ClaimsContext, command: NewClaim, correlation_id: UUID) -> ClaimCreated:
-    content_type = domain.attachment_type(command.attachment.content)
-    now = ctx.clock()
+    sales_document = checked_attachment(command.attachment, "sales_document")
+    act = Act("customer", f"customer:{command.account_id}", ctx.clock(), correlation_id)
     async with ctx.pool.acquire() as conn, conn.transaction():
         document, line = await _owned_line(
             conn,
@@ -234,164 +280,68 @@ async def create_claim(ctx: ClaimsContext, command: NewClaim, correlation_id: UU
             command.document_number,
             command.line_no,
         )
-        buyer_type = _buyer_type(document)
-        domain.check_claim_type_allowed(
-            command.claim_type,
-            buyer_type,
-            line,
-            document["delivered_on"] or document["issued_on"],
-            now.date(),
+        verdict = eligibility.check_claim_type_allowed(
+            eligibility.ClaimTypeFacts(
+                command.claim_type,
+                _buyer_type(document),
+                line.brand,
+                line.category,
+                document["delivered_on"] or document["issued_on"],
+                act.at.date(),
+            )
         )
-        serial = domain.check_serial_number(line, command.serial_number)
-        problem = domain.check_problem(
+        serial = form.check_serial_number(line, command.serial_number)
+        if serial is not None and (
+            open_rma := await repository.open_claim_for_serial(conn, serial)
+        ):
+            raise _second_open_claim(open_rma)
+        problem = form.check_problem(
             await repository.product_problems(conn, line.ean), command.problem_code
         )
-
-        claim_id = uuid4()
-        rma_number = domain.format_rma_number(
-            await repository.next_rma_sequence(conn, now.year), now.year
-        )
-        product = ClaimedProduct(
-            ean=line.ean,
-            sku=line.sku,
-            name=line.name,
-            brand=line.brand,
-            category=line.category,
-            outlet=line.outlet,
-        )
-        details = {
-            "problem_description": command.problem_description.strip(),
-            "problem_code": problem,
-            "tracking_number": (command.tracking_number or "").strip().upper() or None,
-            "package_contents": command.package_contents.strip(),
-            "customer_reference": (command.customer_reference or "").strip() or None,
-        }
-        await repository.insert_claim(
-            conn,
-            {
-                "claim_id": claim_id,
-                "rma_number": rma_number,
-                "account_id": command.account_id,
-                "email": document["email"],
-                "language": document["language"],
-                "buyer_type": buyer_type,
-                "claim_type": command.claim_type,
-                "status": domain.INITIAL_STATUS,
-                "document_type": command.document_type,
-                "document_number": document["document_number"],
-                "line_no": command.line_no,
-                "product": product.model_dump(mode="json"),
-                "serial_number": serial,
-                "unit_price": line.unit_price,
-                "created_at": now,
-                "updated_at": now,
-                **details,
-            },
-        )
-        await repository.insert_attachment(
-            conn,
-            {
-                "attachment_id": uuid4(),
-                "claim_id": claim_id,
-                "filename": command.attachment.filename[:200] or "dokument",
-                "content_type": content_type,
-                "size_bytes": len(command.attachment.content),
-                "sha256": hashlib.sha256(command.attachment.content).hexdigest(),
-                "content": command.attachment.content,
-            },
-        )
-        await repository.add_timeline_entry(
-            conn, claim_id, domain.INITIAL_STATUS, f"customer:{command.account_id}"
-        )
-        event = ClaimCreated(
-            producer=PRODUCER,
-            key=str(claim_id),
-            correlation_id=correlation_id,
-            occurred_at=now,
-            data=ClaimCreatedData(
-                claim_id=claim_id,
-                rma_number=rma_number,
+        return_address = await _return_address(conn, command)
+        sequence = await repository.next_rma_sequence(conn, act.at.year)
+        claim, events = Claim.file(
+            Filing(
+                claim_id=uuid4(),
+                rma_number=form.format_rma_number(sequence, act.at.year),
                 account_id=command.account_id,
                 email=document["email"],
                 language=document["language"],
-                buyer_type=buyer_type,
-                claim_type=command.claim_type,
+                buyer_type=_buyer_type(document),
+                verdict=verdict,
                 document_type=command.document_type,
                 document_number=document["document_number"],
                 sold_on=document["issued_on"],
                 delivered_on=document["delivered_on"],
-                product=product,
+                line_no=command.line_no,
+                product=ClaimedProduct(
+                    ean=line.ean,
+                    sku=line.sku,
+                    name=line.name,
+                    brand=line.brand,
+                    category=line.category,
+                    outlet=line.outlet,
+                ),
+                unit_price=line.unit_price,
                 serial_number=serial,
-                **details,
+                problem_description=command.problem_description.strip(),
+                problem_code=problem,
+                tracking_number=(command.tracking_number or "").strip().upper() or None,
+                package_contents=command.package_contents.strip(),
+                customer_reference=(command.customer_reference or "").strip() or None,
+                return_address=return_address,
+                sales_document=sales_document,
             ),
+            act,
         )
-        await add_to_outbox(conn, event)
-    log.info("claim created", claim_id=str(claim_id), rma_number=rma_number)
-    return event
-
-
-async def _own_claim(conn: Conn, claim_id: UUID, account_id: UUID) -> Any:
-    claim = await repository.lock_claim(conn, claim_id)
-    # Someone else's claim is "not found": its existence is not confirmed.
-    if claim is None or claim["account_id"] != account_id:
-        raise CLAIM_NOT_FOUND
-    return claim
-
-
-async def cancel_claim(
-    ctx: ClaimsContext, claim_id: UUID, actor: Actor, correlation_id: UUID
-) -> None:
-    async with ctx.pool.acquire() as conn, conn.transaction():
-        claim = await _own_claim(conn, claim_id, actor.subject)
-        await _change_status(conn, claim, "cancelled", actor, correlation_id, ctx.clock())
-
-
-async def answer_request(
-    ctx: ClaimsContext, claim_id: UUID, actor: Actor, message: str, correlation_id: UUID
-) -> None:
-    """The customer's answer to a request for information sends the claim back to inspection."""
-    async with ctx.pool.acquire() as conn, conn.transaction():
-        claim = await _own_claim(conn, claim_id, actor.subject)
-        if claim["status"] != "awaiting_customer":
-            raise BusinessRuleError(
-                "not_awaiting_customer",
-                Message(
-                    "To zgłoszenie nie czeka na informacje od Ciebie.",
-                    "This claim is not waiting for information from you.",
-                ),
-                field="message",
-                status_code=409,
-            )
-        await _change_status(
-            conn, claim, "in_inspection", actor, correlation_id, ctx.clock(), note=message
-        )
-
-
-async def respond_to_price_reduction(
-    ctx: ClaimsContext, claim_id: UUID, actor: Actor, accept: bool, correlation_id: UUID
-) -> None:
-    async with ctx.pool.acquire() as conn, conn.transaction():
-        claim = await _own_claim(conn, claim_id, actor.subject)
-        if not await repository.record_customer_response(
-            conn, claim_id, "accepted" if accept else "refused"
-        ):
-            raise BusinessRuleError(
-                "no_offer_to_answer",
-                Message(
-                    "To zgłoszenie nie ma oferty obniżki ceny czekającej na odpowiedź.",
-                    "This claim has no price reduction offer awaiting an answer.",
-                ),
-                field="accept",
-                status_code=409,
-            )
-        note = "Klient przyjął obniżkę ceny." if accept else "Klient odrzucił obniżkę ceny."
-        if accept:
-            await repository.add_timeline_entry(conn, claim_id, claim["status"], actor.label, note)
-        else:
-            # A refused reduction reopens the inspection: the seller must offer another remedy.
-            await _change_status(
-                conn, claim, "in_inspection", actor, correlation_id, ctx.clock(), note=note
-            )
+        repo = ClaimRepository(conn)
+        await repo.add(claim)
+        for event in events:
+            await add_to_outbox(conn, event)
+    log.info("claim created", claim_id=str(claim.claim_id), rma_number=claim.rma_number)
+    created = events[0]
+    assert isinstance(created, ClaimCreated)
+    return created
 
 
 # --- scanners and parcels --------------------------------------------------------------------
@@ -403,6 +353,17 @@ class ScanResult:
     claim_id: UUID | None
     rma_number: str | None
     duplicate: bool
+    attention: str | None = None
+
+
+PARCEL_UNREADABLE = BusinessRuleError(
+    "parcel_unreadable",
+    Message(
+        "Podaj numer RMA albo numer przesyłki z etykiety.",
+        "Give the RMA number or the tracking number from the label.",
+    ),
+    field="rma_number",
+)
 
 
 async def receive_parcel(
@@ -413,81 +374,51 @@ async def receive_parcel(
     correlation_id: UUID,
 ) -> ScanResult:
     rma = (rma_number or "").strip().upper() or None
-    tracking = (tracking_number or "").strip().upper() or None
+    tracking = "".join((tracking_number or "").split()).upper() or None
     if rma is None and tracking is None:
-        raise BusinessRuleError(
-            "parcel_unreadable",
-            Message(
-                "Podaj numer RMA albo numer przesyłki z etykiety.",
-                "Give the RMA number or the tracking number from the label.",
-            ),
-            field="rma_number",
-        )
-    now = ctx.clock()
+        raise PARCEL_UNREADABLE
+    act = _act(ctx, actor, correlation_id)
     async with ctx.pool.acquire() as conn, conn.transaction():
         if tracking is not None and (
             known := await repository.find_parcel_by_tracking(conn, tracking)
         ):
             return ScanResult(known["parcel_id"], known["claim_id"], known["rma_number"], True)
-        claim = None
-        if rma is not None:
-            claim = await repository.lock_claim_by_rma(conn, rma)
+        repo = ClaimRepository(conn)
+        claim = await repo.by_rma_number(rma) if rma else None
         if claim is None and tracking is not None:
-            claim = await repository.lock_claim_by_tracking(conn, tracking)
-        if claim is not None and claim["status"] != "submitted":
-            # The same parcel scanned again: nothing changes.
-            parcel = await repository.parcel_of_claim(conn, claim["claim_id"])
-            return ScanResult(
-                parcel["parcel_id"] if parcel else claim["claim_id"],
-                claim["claim_id"],
-                claim["rma_number"],
-                True,
+            claim = await repo.by_inbound_tracking(tracking) or await repo.by_outbound_tracking(
+                tracking
             )
-        parcel_id = uuid4()
-        await repository.insert_parcel(
-            conn,
-            {
-                "parcel_id": parcel_id,
-                "claim_id": claim["claim_id"] if claim else None,
-                "rma_number": claim["rma_number"] if claim else rma,
-                "tracking_number": tracking,
-                "scanned_by": actor.label,
-                "received_at": now,
-            },
-        )
-        await add_to_outbox(
-            conn, _parcel_received(parcel_id, claim, rma, tracking, actor, now, correlation_id)
-        )
-        if claim is not None:
-            await _change_status(
-                conn, claim, "received", actor, correlation_id, now, columns={"received_at": now}
-            )
-    return ScanResult(parcel_id, claim["claim_id"] if claim else None, rma, False)
+        parcel = ParcelRecord(uuid4(), tracking, actor.label, act.at)
+        if claim is None:
+            await _queue_unidentified(conn, parcel, rma, act)
+            return ScanResult(parcel.parcel_id, None, rma, False)
+        if await repository.open_attention_parcel(conn, claim.claim_id):
+            return ScanResult(parcel.parcel_id, claim.claim_id, claim.rma_number, True)
+        events = claim.receive_parcel(act, parcel)
+        await _save(conn, repo, claim, events)
+    attention = next((e.data.attention for e in events if isinstance(e, ParcelReceived)), None)
+    return ScanResult(parcel.parcel_id, claim.claim_id, claim.rma_number, not events, attention)
 
 
-def _parcel_received(
-    parcel_id: UUID,
-    claim: Any,
-    rma: str | None,
-    tracking: str | None,
-    actor: Actor,
-    now: datetime,
-    correlation_id: UUID,
-) -> ParcelReceived:
-    return ParcelReceived(
-        producer=PRODUCER,
-        key=str(claim["claim_id"] if claim else parcel_id),
-        correlation_id=correlation_id,
-        data=ParcelReceivedData(
-            parcel_id=parcel_id,
-            claim_id=claim["claim_id"] if claim else None,
-            rma_number=claim["rma_number"] if claim else rma,
-            account_id=claim["account_id"] if claim else None,
-            email=claim["email"] if claim else None,
-            language=claim["language"] if claim else "pl",
-            tracking_number=tracking,
-            received_at=now,
-            scanned_by=actor.label,
+async def _queue_unidentified(conn: Conn, parcel: ParcelRecord, rma: str | None, act: Act) -> None:
+    """A parcel that matches no claim waits in the unidentified queue (announced, no email)."""
+    await repository.insert_unidentified_parcel(
+        conn, parcel.parcel_id, rma, parcel.tracking_number, parcel.scanned_by, parcel.received_at
+    )
+    await add_to_outbox(
+        conn,
+        ParcelReceived(
+            producer=PRODUCER,
+            key=str(parcel.parcel_id),
+            correlation_id=act.correlation_id,
+            data=ParcelReceivedData(
+                parcel_id=parcel.parcel_id,
+                rma_number=rma,
+                tracking_number=parcel.tracking_number,
+                received_at=parcel.received_at,
+                scanned_by=parcel.scanned_by,
+            ),
         ),
     )
 
@@ -496,10 +427,10 @@ async def attach_parcel(
     ctx: ClaimsContext, parcel_id: UUID, rma_number: str, actor: Actor, correlation_id: UUID
 ) -> UUID:
     """An operator identifies a parcel from the unidentified queue as a claim's."""
-    now = ctx.clock()
+    act = _act(ctx, actor, correlation_id)
     async with ctx.pool.acquire() as conn, conn.transaction():
-        parcel = await repository.lock_unidentified_parcel(conn, parcel_id)
-        if parcel is None:
+        stored = await repository.lock_unidentified_parcel(conn, parcel_id)
+        if stored is None:
             raise BusinessRuleError(
                 "parcel_not_unidentified",
                 Message(
@@ -509,154 +440,112 @@ async def attach_parcel(
                 field="parcel_id",
                 status_code=404,
             )
-        claim = await repository.lock_claim_by_rma(conn, rma_number.strip())
+        repo = ClaimRepository(conn)
+        claim = await repo.by_rma_number(rma_number.strip())
         if claim is None:
             raise CLAIM_NOT_FOUND
-        await repository.resolve_parcel(conn, parcel_id, claim["claim_id"], actor.label)
-        await add_to_outbox(
-            conn,
-            _parcel_received(
-                parcel_id,
-                claim,
-                claim["rma_number"],
-                parcel["tracking_number"],
-                actor,
-                parcel["received_at"],
-                correlation_id,
-            ),
+        await repository.resolve_parcel(conn, parcel_id, claim.claim_id, actor.label)
+        parcel = ParcelRecord(
+            parcel_id, stored["tracking_number"], stored["scanned_by"], stored["received_at"]
         )
-        await _change_status(
-            conn,
-            claim,
-            "received",
-            actor,
-            correlation_id,
-            now,
-            note="Przesyłka zidentyfikowana przez operatora.",
-            columns={"received_at": parcel["received_at"]},
-        )
-    return claim["claim_id"]  # type: ignore[no-any-return]
+        events = claim.receive_parcel(act, parcel, known=True)
+        await _save(conn, repo, claim, events)
+    return claim.claim_id
 
 
-# --- operators ------------------------------------------------------------------------------
+async def resolve_attention_parcel(ctx: ClaimsContext, parcel_id: UUID, actor: Actor) -> None:
+    async with ctx.pool.acquire() as conn:
+        if not await repository.resolve_attention_parcel(conn, parcel_id, actor.label):
+            raise BusinessRuleError(
+                "parcel_not_waiting",
+                Message("Ta przesyłka nie czeka na operatora.", "This parcel is not waiting."),
+                field="parcel_id",
+                status_code=404,
+            )
 
 
-async def move_claim(
-    ctx: ClaimsContext,
-    claim_id: UUID,
-    target: ClaimStatus,
-    actor: Actor,
-    correlation_id: UUID,
-    *,
-    note: str | None = None,
-    tracking_number: str | None = None,
-) -> None:
-    async with ctx.pool.acquire() as conn, conn.transaction():
-        claim = await repository.lock_claim(conn, claim_id)
-        if claim is None:
-            raise CLAIM_NOT_FOUND
-        if target == "refunded":
-            decision = await repository.get_decision(conn, claim_id)
-            if decision is None or decision["decision"] not in ("refund", "price_reduction"):
-                raise BusinessRuleError(
-                    "nothing_to_refund",
-                    Message("Decyzja nie przewiduje zwrotu pieniędzy.", "No refund was decided."),
-                    field="status",
-                    status_code=409,
-                )
-        extra = {"tracking_number": tracking_number} if target == "shipped_back" else {}
-        await _change_status(
-            conn,
-            claim,
-            target,
-            actor,
-            correlation_id,
-            ctx.clock(),
-            note=note,
-            tracking_number=tracking_number,
-            columns=extra,
-        )
+# --- queries ----------------------------------------------------------------------------------
+
+
+async def load_claim(ctx: ClaimsContext, claim_id: UUID, account_id: UUID | None) -> Claim:
+    """A claim to show; with `account_id`, only that customer's own."""
+    async with ctx.pool.acquire() as conn:
+        claim = await ClaimRepository(conn).get(claim_id)
+    if claim is None or (account_id is not None and claim.account_id != account_id):
+        raise CLAIM_NOT_FOUND
+    return claim
+
+
+async def assessment(ctx: ClaimsContext, claim_id: UUID) -> dict[str, object] | None:
+    """The warranty service's last verdict on the claim, as it published it."""
+    async with ctx.pool.acquire() as conn:
+        return await repository.assessment(conn, claim_id)
 
 
 @dataclass(frozen=True)
-class Decision:
-    decision: DecisionKind
-    justification: str
-    amount: Decimal | None = None
-    rejection_reason: str | None = None
-    deduction_percents: dict[str, int] = field(default_factory=dict)
-    missing_accessories_value: Decimal = Decimal(0)
+class OperatorExtras:
+    """What the operator's claim view shows beside the claim: the customer and the document."""
+
+    contact: asyncpg.Record | None
+    document: asyncpg.Record | None
+    attachments: list[asyncpg.Record]
 
 
-async def decide(
-    ctx: ClaimsContext, claim_id: UUID, command: Decision, actor: Actor, correlation_id: UUID
-) -> ClaimDecided:
-    now = ctx.clock()
-    async with ctx.pool.acquire() as conn, conn.transaction():
-        claim = await repository.lock_claim(conn, claim_id)
-        if claim is None:
-            raise CLAIM_NOT_FOUND
-        amount = command.amount
-        deductions: list[domain.DeductionLine] = []
-        if command.decision == "rejection":
-            domain.check_rejection_reason(
-                claim["claim_type"], command.rejection_reason, command.justification
-            )
-        elif command.decision == "refund" and claim["claim_type"] == "return":
-            price = claim["unit_price"] or Decimal(0)
-            deductions, amount = domain.compute_deductions(
-                price, command.deduction_percents, command.missing_accessories_value
-            )
-        elif command.decision in ("price_reduction", "paid_repair") and not amount:
-            raise BusinessRuleError(
-                "amount_required",
-                Message("Podaj kwotę.", "Enter the amount."),
-                field="amount",
-            )
-        await _change_status(conn, claim, "decided", actor, correlation_id, now)
-        await repository.insert_decision(
-            conn,
-            {
-                "claim_id": claim_id,
-                "decision": command.decision,
-                "amount": amount,
-                "rejection_reason": command.rejection_reason,
-                "justification": command.justification.strip(),
-                "deductions": [
-                    {
-                        "reason": d.reason,
-                        "percent": str(d.percent) if d.percent else None,
-                        "amount": str(d.amount),
-                    }
-                    for d in deductions
-                ],
-                "decided_by": actor.label,
-                "decided_at": now,
-            },
+async def operator_extras(ctx: ClaimsContext, claim: Claim) -> OperatorExtras:
+    async with ctx.pool.acquire() as conn:
+        return OperatorExtras(
+            await repository.customer_contact(conn, claim.account_id),
+            await repository.sales_document(conn, claim.document_type, claim.document_number),
+            await repository.attachments(conn, claim.claim_id),
         )
-        event = ClaimDecided(
-            producer=PRODUCER,
-            key=str(claim_id),
-            correlation_id=correlation_id,
-            data=ClaimDecidedData(
-                claim_id=claim_id,
-                rma_number=claim["rma_number"],
-                account_id=claim["account_id"],
-                email=claim["email"],
-                language=claim["language"],
-                claim_type=claim["claim_type"],
-                product=_product(claim),
-                decision=command.decision,
-                rejection_reason=command.rejection_reason,
-                justification=command.justification.strip(),
-                amount=amount,
-                deductions=tuple(
-                    Deduction(reason=d.reason, percent=d.percent, amount=d.amount)
-                    for d in deductions
-                ),
-                decided_at=now,
-                decided_by=actor.label,
-            ),
+
+
+async def attachment_list(ctx: ClaimsContext, claim_id: UUID) -> list[asyncpg.Record]:
+    async with ctx.pool.acquire() as conn:
+        return await repository.attachments(conn, claim_id)
+
+
+async def attachment_file(
+    ctx: ClaimsContext, claim_id: UUID, attachment_id: UUID, account_id: UUID | None
+) -> asyncpg.Record:
+    claim = await load_claim(ctx, claim_id, account_id)
+    async with ctx.pool.acquire() as conn:
+        stored = await repository.attachment_content(conn, claim.claim_id, attachment_id)
+    if stored is None:
+        raise BusinessRuleError(
+            "attachment_not_found",
+            Message("Nie znaleziono załącznika.", "Attachment not found."),
+            field="attachment_id",
+            status_code=404,
         )
-        await add_to_outbox(conn, event)
-    return event
+    return stored
+
+
+# Lists read the claims table as it stands (a read model): one query, no aggregate per row.
+
+
+async def search_claims(ctx: ClaimsContext, account_id: UUID, query: str) -> list[asyncpg.Record]:
+    async with ctx.pool.acquire() as conn:
+        return await repository.search_claims(conn, account_id, query)
+
+
+async def claims_by_status(
+    ctx: ClaimsContext, statuses: list[str] | None, limit: int, oldest_first: bool
+) -> list[asyncpg.Record]:
+    async with ctx.pool.acquire() as conn:
+        return await repository.claims_by_status(conn, statuses, limit, oldest_first)
+
+
+async def count_claims_by_status(ctx: ClaimsContext) -> dict[str, int]:
+    async with ctx.pool.acquire() as conn:
+        return await repository.count_claims_by_status(conn)
+
+
+async def parcels_for_operators(ctx: ClaimsContext) -> list[asyncpg.Record]:
+    async with ctx.pool.acquire() as conn:
+        return await repository.unidentified_parcels(conn)
+
+
+async def serial_known(ctx: ClaimsContext, serial: str) -> bool:
+    async with ctx.pool.acquire() as conn:
+        return await repository.serial_known(conn, serial)

@@ -17,6 +17,11 @@ from shared.events import (
     ClaimCreated,
     ClaimDecided,
     ClaimedProduct,
+    ClaimFacts,
+    ClaimOfferAnswered,
+    ClaimRefunded,
+    ClaimRepairDelayed,
+    ClaimReplacementIssued,
     ClaimStatus,
     ClaimStatusChanged,
     DocumentLinked,
@@ -29,8 +34,10 @@ from shared.events import (
 from shared.labels import SERVICE_ADDRESS
 
 # Status changes that the claims service also announces with a dedicated event (ParcelReceived,
-# ClaimDecided), published in the same transaction.
-STATUSES_TOLD_BY_THEIR_OWN_EVENT: Final[frozenset[ClaimStatus]] = frozenset({"received", "decided"})
+# ClaimDecided, ClaimRefunded), published in the same transaction.
+STATUSES_TOLD_BY_THEIR_OWN_EVENT: Final[frozenset[ClaimStatus]] = frozenset(
+    {"received", "decided", "refunded"}
+)
 
 
 @dataclass(frozen=True)
@@ -202,9 +209,13 @@ def draft_for(event: Event) -> EmailDraft | None:
                 claim_id=data.claim_id,
                 rma_number=data.rma_number,
             )
-        # An unidentified parcel has no claim, hence no customer to tell.
+        # An unidentified parcel has no claim, hence no customer to tell; one for a cancelled or
+        # closed claim waits for an operator, who contacts the customer.
         case ParcelReceived(data=data) if (
-            data.claim_id is not None and data.email is not None and data.rma_number is not None
+            data.claim_id is not None
+            and data.email is not None
+            and data.rma_number is not None
+            and data.attention is None
         ):
             return EmailDraft(
                 "parcel_received",
@@ -221,6 +232,10 @@ def draft_for(event: Event) -> EmailDraft | None:
             )
         case ClaimStatusChanged(data=data) if data.to_status in STATUSES_TOLD_BY_THEIR_OWN_EVENT:
             return None  # one email per change: the dedicated event's, which tells more
+        case ClaimStatusChanged(data=data) if (
+            data.from_status == "decided" and data.actor.startswith("customer:")
+        ):
+            return None  # the customer's answer to an offer: ClaimOfferAnswered tells it
         case ClaimStatusChanged(data=data):
             return EmailDraft(
                 "claim_status_changed",
@@ -237,6 +252,7 @@ def draft_for(event: Event) -> EmailDraft | None:
                     "changed_at": data.changed_at,
                     "note": data.note,
                     "tracking_number": data.tracking_number,
+                    "carrier": data.carrier,
                 },
                 account_id=data.account_id,
                 claim_id=data.claim_id,
@@ -268,9 +284,76 @@ def draft_for(event: Event) -> EmailDraft | None:
                         for d in data.deductions
                     ],
                     "decided_at": data.decided_at,
+                    "valid_until": data.valid_until,
+                    "exchange_product": data.exchange_product,
                 },
                 account_id=data.account_id,
                 claim_id=data.claim_id,
                 rma_number=data.rma_number,
+            )
+        case (
+            ClaimOfferAnswered() | ClaimReplacementIssued() | ClaimRefunded() | ClaimRepairDelayed()
+        ):
+            return _after_decision_draft(event)
+    return None
+
+
+def _claim_draft(template: str, data: ClaimFacts, next_step: str, **facts: Any) -> EmailDraft:
+    return EmailDraft(
+        template,
+        data.email,
+        data.language,
+        {
+            **_claim_facts(data.rma_number, next_step),
+            "product_name": _product_label(data.product),
+            **facts,
+        },
+        account_id=data.account_id,
+        claim_id=data.claim_id,
+        rma_number=data.rma_number,
+    )
+
+
+def _after_decision_draft(event: Event) -> EmailDraft | None:
+    """The emails of the lifecycle after the decision (offers, replacement, refund, delay)."""
+    match event:
+        case ClaimOfferAnswered(data=data):
+            answer = f"{data.offer}:{'yes' if data.accepted else 'no'}"
+            return _claim_draft(
+                "claim_offer_answered",
+                data,
+                wording.OFFER_NEXT_STEPS[data.language][answer],
+                offer_text=word(wording.OFFERS, data.language, data.offer),
+                accepted=data.accepted,
+                amount=data.amount,
+                answered_at=data.answered_at,
+            )
+        case ClaimReplacementIssued(data=data):
+            return _claim_draft(
+                "claim_replacement_issued",
+                data,
+                wording.REPLACEMENT_NEXT_STEPS[data.language],
+                old_serial_number=data.old_serial_number,
+                new_serial_number=data.new_serial_number,
+                new_ean=data.new_ean if data.new_ean != data.old_ean else None,
+            )
+        case ClaimRefunded(data=data):
+            return _claim_draft(
+                "claim_refunded",
+                data,
+                wording.REFUND_NEXT_STEPS[data.language],
+                amount=data.amount,
+                method_text=word(wording.REFUND_METHODS, data.language, data.method),
+                account_number_ending=data.account_number_ending,
+                refunded_at=data.refunded_at,
+            )
+        case ClaimRepairDelayed(data=data):
+            return _claim_draft(
+                "claim_repair_delayed",
+                data,
+                wording.DELAY_NEXT_STEPS[data.language],
+                reason=data.reason,
+                due_on=data.due_on,
+                expected_on=data.expected_on,
             )
     return None

@@ -33,6 +33,14 @@ from shared.events import (
     ClaimDecided,
     ClaimDecidedData,
     ClaimedProduct,
+    ClaimOfferAnswered,
+    ClaimOfferAnsweredData,
+    ClaimRefunded,
+    ClaimRefundedData,
+    ClaimRepairDelayed,
+    ClaimRepairDelayedData,
+    ClaimReplacementIssued,
+    ClaimReplacementIssuedData,
     ClaimStatus,
     ClaimStatusChanged,
     ClaimStatusChangedData,
@@ -271,6 +279,81 @@ def decided(language: Language, decision: DecisionKind) -> ClaimDecided:
     )
 
 
+def _facts(language: Language, claim_type: str = "dji") -> dict[str, object]:
+    return {
+        "claim_id": CLAIM_ID,
+        "rma_number": RMA_NUMBER,
+        "account_id": ACCOUNT_ID,
+        "email": EMAIL,
+        "language": language,
+        "claim_type": claim_type,
+        "product": PRODUCT,
+    }
+
+
+def after_decision(language: Language) -> list[Event]:
+    """One of each event of the lifecycle after the decision."""
+    key = str(CLAIM_ID)
+    return [
+        ClaimOfferAnswered(
+            producer="claims",
+            key=key,
+            data=ClaimOfferAnsweredData.model_validate(
+                {
+                    **_facts(language),
+                    "offer": "paid_repair_quote",
+                    "accepted": True,
+                    "amount": Decimal("1249.50"),
+                    "answered_at": NOW,
+                }
+            ),
+        ),
+        ClaimReplacementIssued(
+            producer="claims",
+            key=key,
+            data=ClaimReplacementIssuedData.model_validate(
+                {
+                    **_facts(language),
+                    "old_serial_number": "1581F6Z9C22B",
+                    "new_serial_number": "1581F7A0D11C",
+                    "old_ean": PRODUCT.ean,
+                    "new_ean": PRODUCT.ean,
+                    "issued_at": NOW,
+                    "issued_by": "operator",
+                }
+            ),
+        ),
+        ClaimRefunded(
+            producer="claims",
+            key=key,
+            data=ClaimRefundedData.model_validate(
+                {
+                    **_facts(language, "return"),
+                    "amount": Decimal("3109.25"),
+                    "method": "bank_transfer",
+                    "account_number_ending": "2874",
+                    "refunded_at": NOW,
+                    "due_on": NOW.date() + timedelta(days=10),
+                    "in_time": True,
+                }
+            ),
+        ),
+        ClaimRepairDelayed(
+            producer="claims",
+            key=key,
+            data=ClaimRepairDelayedData.model_validate(
+                {
+                    **_facts(language, "warranty"),
+                    "reason": "Czekamy na sterownik od producenta (dostawa za 10 dni).",
+                    "due_on": NOW.date() + timedelta(days=3),
+                    "expected_on": NOW.date() + timedelta(days=14),
+                    "announced_at": NOW,
+                }
+            ),
+        ),
+    ]
+
+
 def samples(language: Language) -> list[tuple[str, Event]]:
     """(file name stem, event): one per event type, then one per emailed status and per decision."""
     named: list[tuple[str, Event]] = []
@@ -281,6 +364,7 @@ def samples(language: Language) -> list[tuple[str, Event]]:
         parcel_received(language),
         status_changed(language, "awaiting_customer"),
         decided(language, "refund"),
+        *after_decision(language),
     ):
         draft = domain.draft_for(event)
         assert draft is not None, event.type

@@ -30,6 +30,7 @@ STATUSES: Final = {
         "in_inspection": "w diagnozie",
         "awaiting_customer": "czekamy na informacje od Ciebie",
         "decided": "decyzja podjęta",
+        "in_repair": "w naprawie",
         "shipped_back": "produkt odesłany do Ciebie",
         "refunded": "pieniądze zwrócone",
         "closed": "zamknięte",
@@ -41,6 +42,7 @@ STATUSES: Final = {
         "in_inspection": "being inspected",
         "awaiting_customer": "waiting for information from you",
         "decided": "decided",
+        "in_repair": "being repaired",
         "shipped_back": "product shipped back to you",
         "refunded": "money refunded",
         "closed": "closed",
@@ -48,7 +50,8 @@ STATUSES: Final = {
     },
 }
 
-# Not for "received" and "decided": their emails come from ParcelReceived and ClaimDecided.
+# Not for "received", "decided" and "refunded": their emails come from ParcelReceived,
+# ClaimDecided and ClaimRefunded.
 STATUS_NEXT_STEPS: Final = {
     "pl": {
         "submitted": "oznacz paczkę numerem {rma} i wyślij ją na adres: {address}.",
@@ -57,8 +60,8 @@ STATUS_NEXT_STEPS: Final = {
             "odpowiedz na naszą prośbę w panelu serwisowym, podając numer {rma}; "
             "do tego czasu zgłoszenie czeka."
         ),
+        "in_repair": "nic nie musisz robić; po naprawie odeślemy produkt i podamy numer przesyłki.",
         "shipped_back": "odbierz przesyłkę od kuriera; możesz ją śledzić po numerze przesyłki.",
-        "refunded": "sprawdź rachunek: pieniądze wracają tą samą drogą, którą zapłaciłeś.",
         "closed": "nic więcej nie musisz robić. Dziękujemy!",
         "cancelled": "nie wysyłaj produktu; jeśli paczka jest już w drodze, skontaktuj się z nami.",
     },
@@ -68,8 +71,8 @@ STATUS_NEXT_STEPS: Final = {
         "awaiting_customer": (
             "answer our request in the service panel, quoting {rma}; the claim waits until then."
         ),
+        "in_repair": "nothing to do; we ship the product back with a tracking number when done.",
         "shipped_back": "collect the parcel from the courier; track it with its tracking number.",
-        "refunded": "check your account: the money returns the way you paid.",
         "closed": "nothing more to do. Thank you!",
         "cancelled": "do not send the product; if the parcel is on its way, contact us.",
     },
@@ -83,6 +86,7 @@ DECISIONS: Final = {
         "price_reduction": "obniżenie ceny",
         "paid_repair": "propozycja płatnej naprawy",
         "rejection": "odrzucenie zgłoszenia",
+        "exchange": "wymiana na inny produkt",
     },
     "en": {
         "repair": "repair",
@@ -91,6 +95,7 @@ DECISIONS: Final = {
         "price_reduction": "price reduction",
         "paid_repair": "offer of a paid repair",
         "rejection": "claim rejected",
+        "exchange": "exchange for another product",
     },
 }
 
@@ -103,6 +108,7 @@ AMOUNT_LABELS: Final = {
         "repair": "Kwota",
         "replacement": "Kwota",
         "rejection": "Kwota",
+        "exchange": "Różnica ceny do rozliczenia",
     },
     "en": {
         "refund": "Amount refunded",
@@ -111,6 +117,7 @@ AMOUNT_LABELS: Final = {
         "repair": "Amount",
         "replacement": "Amount",
         "rejection": "Amount",
+        "exchange": "Price difference to settle",
     },
 }
 
@@ -118,9 +125,13 @@ DECISION_NEXT_STEPS: Final = {
     "pl": {
         "repair": "nic nie musisz robić; po naprawie odeślemy produkt i podamy numer przesyłki.",
         "replacement": "nic nie musisz robić; wyślemy nowy produkt i podamy numer przesyłki.",
-        "refund": "nic nie musisz robić; zwrócimy pieniądze w ciągu 14 dni.",
+        "refund": (
+            "nic nie musisz robić; zwrócimy pieniądze w ciągu 14 dni. Jeśli decyzja podaje "
+            "potrącenia, przyjmij je albo odbierz towar w panelu serwisowym ({rma})."
+        ),
         "price_reduction": "przyjmij lub odrzuć obniżkę ceny w panelu serwisowym ({rma}).",
         "paid_repair": "przyjmij lub odrzuć ofertę płatnej naprawy w panelu serwisowym ({rma}).",
+        "exchange": "nic nie musisz robić; wyślemy nowy produkt i rozliczymy różnicę ceny.",
         "rejection": (
             "odeślemy produkt; jeśli się nie zgadzasz, odpowiedz na tę wiadomość, podając {rma}. "
             "Konsument może też skorzystać z pozasądowych sposobów rozpatrywania reklamacji."
@@ -129,9 +140,13 @@ DECISION_NEXT_STEPS: Final = {
     "en": {
         "repair": "nothing to do; we repair the product and ship it back with a tracking number.",
         "replacement": "nothing to do; we ship a new product with a tracking number.",
-        "refund": "nothing to do; we refund the money within 14 days.",
+        "refund": (
+            "nothing to do; we refund the money within 14 days. If the decision lists "
+            "deductions, accept them or take the goods back in the service panel ({rma})."
+        ),
         "price_reduction": "accept or refuse the price reduction in the service panel ({rma}).",
         "paid_repair": "accept or refuse the paid-repair offer in the service panel ({rma}).",
+        "exchange": "nothing to do; we ship the other product and settle the price difference.",
         "rejection": (
             "we ship the product back; if you disagree, reply to this message quoting {rma}. "
             "Consumers may also use out-of-court complaint procedures."
@@ -212,6 +227,63 @@ WARRANTY_NEXT_STEPS: Final = {
 PARCEL_NEXT_STEPS: Final = {
     "pl": "nic nie musisz robić; sprawdzimy produkt i o wyniku poinformujemy Cię e-mailem.",
     "en": "nothing to do; we will inspect the product and email you the result.",
+}
+
+OFFERS: Final = {
+    "pl": {
+        "price_reduction": "obniżka ceny",
+        "paid_repair_quote": "oferta płatnej naprawy",
+        "return_deductions": "potrącenia ze zwrotu",
+    },
+    "en": {
+        "price_reduction": "price reduction",
+        "paid_repair_quote": "paid-repair quote",
+        "return_deductions": "deductions from the refund",
+    },
+}
+
+# What follows the customer's answer to an offer: (offer, accepted) as "offer:yes" / "offer:no".
+OFFER_NEXT_STEPS: Final = {
+    "pl": {
+        "price_reduction:yes": "nic nie musisz robić; zwrócimy kwotę obniżki i odeślemy produkt.",
+        "price_reduction:no": "rozpatrzymy zgłoszenie ponownie i zaproponujemy inne rozwiązanie.",
+        "paid_repair_quote:yes": "nic nie musisz robić; naprawimy produkt i odeślemy go.",
+        "paid_repair_quote:no": "odeślemy produkt bez naprawy i podamy numer przesyłki.",
+        "return_deductions:yes": "nic nie musisz robić; zwrócimy pomniejszoną kwotę w 14 dni.",
+        "return_deductions:no": "odeślemy Ci towar i podamy numer przesyłki.",
+    },
+    "en": {
+        "price_reduction:yes": "nothing to do; we refund the reduction and ship the product back.",
+        "price_reduction:no": "we look at the claim again and offer another remedy.",
+        "paid_repair_quote:yes": "nothing to do; we repair the product and ship it back.",
+        "paid_repair_quote:no": "we ship the product back unrepaired with a tracking number.",
+        "return_deductions:yes": "nothing to do; we refund the reduced amount within 14 days.",
+        "return_deductions:no": "we ship the goods back to you with a tracking number.",
+    },
+}
+
+REFUND_METHODS: Final = {
+    "pl": {
+        "bank_transfer": "przelew na rachunek",
+        "original_payment": "zwrot tą samą metodą płatności",
+    },
+    "en": {
+        "bank_transfer": "bank transfer to the account",
+        "original_payment": "back to the original payment",
+    },
+}
+
+REFUND_NEXT_STEPS: Final = {
+    "pl": "sprawdź rachunek; pieniądze powinny dotrzeć w ciągu kilku dni roboczych.",
+    "en": "check your account; the money should arrive within a few working days.",
+}
+REPLACEMENT_NEXT_STEPS: Final = {
+    "pl": "nic nie musisz robić; wyślemy nowy egzemplarz i podamy numer przesyłki.",
+    "en": "nothing to do; we ship the new unit with a tracking number.",
+}
+DELAY_NEXT_STEPS: Final = {
+    "pl": "nic nie musisz robić; poinformujemy Cię, gdy naprawa się zakończy.",
+    "en": "nothing to do; we will tell you when the repair is finished.",
 }
 
 

@@ -13,7 +13,6 @@ import asyncpg
 from services.warranty.adapters import repository
 from services.warranty.domain.deadlines import claim_deadlines
 from services.warranty.domain.ean import validate_gtin13
-from services.warranty.domain.eligibility import claim_type_eligibility
 from services.warranty.domain.engine import (
     ProductPurchase,
     ServiceRecord,
@@ -54,6 +53,7 @@ from shared.outbox import add_to_outbox
 
 log = get_logger(__name__)
 PRODUCER = "warranty"
+CLAIM_TYPE_ALLOWED_BY_CLAIMS = "Rodzaj zgłoszenia dopuszczony przy jego złożeniu."
 
 
 @dataclass
@@ -193,13 +193,6 @@ async def assess_claim(conn: Conn, event: ClaimCreated) -> None:
     verdict = assess(purchase_for_claim(claim, unit), claimed_on)
     flag = repeated_defect(unit.earlier_claims, problem_of(claim)) if serial else None
     flag_data = _repeated_defect_data(flag)
-    eligibility = claim_type_eligibility(
-        claim.claim_type,
-        claim.product.brand,
-        claim.buyer_type,
-        claim.delivered_on or claim.sold_on,
-        claimed_on,
-    )
     deadlines = claim_deadlines(
         claim.claim_type, claim.product.brand, claim.buyer_type, claimed_on, received_on=None
     )
@@ -217,8 +210,10 @@ async def assess_claim(conn: Conn, event: ClaimCreated) -> None:
             warranty_until=verdict.ends_on,
             rule=verdict.rule,
             reason=verdict.reason,
-            claim_type_allowed=eligibility.allowed,
-            claim_type_reason=eligibility.reason,
+            # Which claim types a buyer may file is the claims domain's rule: a ClaimCreated was
+            # allowed by it, and says by which rule; warranty decides coverage only.
+            claim_type_allowed=True,
+            claim_type_reason=claim.claim_type_reason or CLAIM_TYPE_ALLOWED_BY_CLAIMS,
             deadlines=tuple(
                 Deadline(kind=d.kind, due_on=d.due_on, description=d.description) for d in deadlines
             ),

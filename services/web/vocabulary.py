@@ -1,37 +1,29 @@
 """The claims vocabulary as the web panel uses it: statuses, claim types, decisions, rejection
 reasons, deductions and deadlines.
 
-The one module of the panel that imports the claims service's constants: when they move to the
-shared vocabulary, only the import below changes.
+The one module of the panel that reads the claims vocabulary (shared/claims_vocabulary.py, which
+the claims service publishes); which move is allowed comes with each claim (`next_statuses`).
 """
 
 from __future__ import annotations
 
-from services.claims.domain import (
+from collections.abc import Iterable
+
+from services.web.i18n import N_
+from shared.claims_vocabulary import (
+    CLAIM_STATUSES,
     COMPLAINT_REJECTION_REASONS,
     DEDUCTION_RANGES,
     RETURN_REJECTION_REASONS,
     STATUS_NAMES_PL,
-    TRANSITIONS,
 )
-from services.web.i18n import N_
 
 # The lifecycle in its natural order (DESIGN.md), for the dashboard's groups.
-STATUS_ORDER = (
-    "submitted",
-    "received",
-    "in_inspection",
-    "awaiting_customer",
-    "decided",
-    "shipped_back",
-    "refunded",
-    "closed",
-    "cancelled",
-)
+STATUS_ORDER: tuple[str, ...] = CLAIM_STATUSES
 STATUS_NAMES: dict[str, str] = dict(STATUS_NAMES_PL)
 # Deadlines still run while a claim is in one of these.
 DEADLINE_STATUSES = frozenset(
-    {"submitted", "received", "in_inspection", "awaiting_customer", "decided"}
+    {"submitted", "received", "in_inspection", "awaiting_customer", "decided", "in_repair"}
 )
 OPEN_STATUSES = tuple(s for s in STATUS_ORDER if s in DEADLINE_STATUSES)
 ENDED_STATUSES = tuple(s for s in STATUS_ORDER if s not in DEADLINE_STATUSES)
@@ -77,18 +69,13 @@ OPERATOR_TARGETS = {
     "refunded": N_("Zwrot pieniędzy wykonany"),
     "closed": N_("Zamknij zgłoszenie"),
 }
-_OPERATOR_MOVES: set[tuple[str, str]] = {
-    (source, target) for (source, target), roles in TRANSITIONS.items() if "operator" in roles
-}
 
 
-def operator_targets(status: str) -> dict[str, str]:
-    """The statuses an operator may move a claim to from `status` (besides a decision)."""
-    return {
-        target: label
-        for target, label in OPERATOR_TARGETS.items()
-        if (status, target) in _OPERATOR_MOVES
-    }
+def operator_targets(next_statuses: Iterable[str]) -> dict[str, str]:
+    """The statuses an operator may move the claim to (besides a decision), as the claims
+    service publishes them with the claim."""
+    allowed = set(next_statuses)
+    return {target: label for target, label in OPERATOR_TARGETS.items() if target in allowed}
 
 
 def rejection_reasons(claim_type: str) -> dict[str, str]:

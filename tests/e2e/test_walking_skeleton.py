@@ -141,6 +141,10 @@ async def test_register_activate_claim_and_assess(
             "serial_number": serial,
             "problem_description": "Dron nie łączy się z aparaturą po aktualizacji.",
             "package_contents": "Dron, aparatura, kabel USB-C",
+            "return_recipient": "Jan Kowalski",
+            "return_street": "ul. Zielona 5",
+            "return_postal_code": "44-200",
+            "return_city": "Rybnik",
         }
         receipt = {"attachment": ("paragon.pdf", b"%PDF-1.4 receipt", "application/pdf")}
         created = await eventually(

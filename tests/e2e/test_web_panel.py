@@ -294,6 +294,22 @@ async def email_about(
         await asyncio.sleep(0.5)
 
 
+async def keep_return_address(services: RunningServices, email: str) -> None:
+    """The postal address kept on the account, the default return address of its claims."""
+    async with httpx.AsyncClient(timeout=10) as http:
+        login = await http.post(
+            f"{services.url('accounts')}/api/auth/login",
+            json={"email": email, "password": PASSWORD},
+        )
+        assert login.status_code == 200, login.text
+        kept = await http.put(
+            f"{services.url('accounts')}/api/me/contact",
+            json={"street": "ul. Zielona 5", "postal_code": "44-200", "city": "Rybnik"},
+            headers={"Authorization": f"Bearer {login.json()['access_token']}"},
+        )
+        assert kept.status_code == 200, kept.text
+
+
 def link_token(email: dict[str, Any], page: str) -> str:
     """The token of the emailed link to `page`."""
     return link_to(email, page).split("token=")[1]
@@ -606,6 +622,8 @@ async def test_customer_claim_operator_decision_in_the_browser(
     cookie = next(c for c in await customer.cookies() if c["name"] == "rma_session")
     assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
     await screens.take(page, f"{wording.language}_home")
+    # Every claim needs a return address: this one is kept on the account (no page for it yet).
+    await keep_return_address(services, email)
 
     # Support period by EAN (once the warranty service has the sale).
     async def check_support() -> bool:
@@ -997,6 +1015,10 @@ async def test_account_pages_activation_link_email_change_lost_password_and_canc
                     "claim_type": "warranty",
                     "problem_description": "Ładowarka nie ładuje laptopa.",
                     "package_contents": "Ładowarka, kabel",
+                    "return_recipient": "Jan Kowalski",
+                    "return_street": "ul. Zielona 5",
+                    "return_postal_code": "44-200",
+                    "return_city": "Rybnik",
                 },
                 files={"attachment": ("paragon.pdf", PDF, "application/pdf")},
                 headers=bearer,

@@ -384,6 +384,41 @@ async def test_linking_more_documents_and_listing_claimable_products(
     assert all(p["ean"] == "5901234123457" for p in products)
 
 
+async def test_postal_address_and_phone_on_the_account(accounts: Accounts, stack: Stack) -> None:
+    address, bearer = await active_customer(accounts, stack)
+    contact = {
+        "street": "ul. Rudzka 65C",
+        "postal_code": "44-200",
+        "city": "Rybnik",
+        "phone": "+48 600 100 200",
+    }
+    bad = await accounts.client.put(
+        "/api/me/contact", json={**contact, "postal_code": "44200"}, headers=bearer
+    )
+    assert (bad.status_code, bad.json()["errors"][0]["field"]) == (422, "postal_code")
+    assert "NN-NNN" in bad.json()["detail"]
+    bad_country = await accounts.client.put(
+        "/api/me/contact", json={**contact, "country": "P1"}, headers=bearer
+    )
+    assert bad_country.json()["errors"][0]["field"] == "country"
+    assert (await accounts.client.get("/api/me", headers=bearer)).json()["postal_address"] is None
+    async with TopicProbe(stack.kafka_bootstrap, topics.ACCOUNTS) as probe:
+        kept = await accounts.client.put("/api/me/contact", json=contact, headers=bearer)
+        assert kept.status_code == 200, kept.text
+        [event] = await probe.wait_for(of_account("AccountContactChanged", address))
+    assert event["data"]["address"]["recipient"] == "Jan Kowalski"  # the account's own name
+    assert event["data"]["phone"] == "+48600100200"
+    profile = (await accounts.client.get("/api/me", headers=bearer)).json()
+    assert profile["phone"] == "+48600100200"
+    assert profile["postal_address"]["postal_code"] == "44-200"
+    abroad = await accounts.client.put(
+        "/api/me/contact",
+        json={**contact, "postal_code": "10115", "city": "Berlin", "country": "de"},
+        headers=bearer,
+    )
+    assert abroad.status_code == 200 and abroad.json()["country"] == "DE"
+
+
 async def test_tokens_from_another_key_or_role_are_refused(
     accounts: Accounts, stack: Stack, tmp_path: Path
 ) -> None:

@@ -45,6 +45,12 @@ from tests.support.stack import Stack
 pytestmark = pytest.mark.integration
 
 PDF = ("paragon.pdf", b"%PDF-1.4\n% a receipt\n", "application/pdf")
+RETURN_ADDRESS = {
+    "return_recipient": "Jan Kowalski",
+    "return_street": "ul. Zielona 5",
+    "return_postal_code": "44-200",
+    "return_city": "Rybnik",
+}
 
 
 @dataclass
@@ -156,6 +162,7 @@ class Customer:
             "serial_number": self.serial,
             "problem_description": "Dron nie łączy się z aparaturą.",
             "package_contents": "Dron, aparatura",
+            **RETURN_ADDRESS,
             **form,
         }
         body = {key: value for key, value in body.items() if value is not None}
@@ -265,7 +272,10 @@ async def test_business_buyers_and_the_return_window(claims: Claims) -> None:
 
 async def test_fifty_concurrent_claims_get_fifty_distinct_rma_numbers(claims: Claims) -> None:
     customer = await claims.customer_with_document()
-    responses = await asyncio.gather(*(customer.file() for _ in range(50)))
+    # The band needs no serial number: one serial may have only one open claim.
+    responses = await asyncio.gather(
+        *(customer.file(line_no="2", serial_number=None) for _ in range(50))
+    )
     assert [r.status_code for r in responses] == [201] * 50
     numbers = {r.json()["rma_number"] for r in responses}
     assert len(numbers) == 50
@@ -326,7 +336,7 @@ async def test_scanner_receipt_duplicate_scan_and_unidentified_parcel(
     assert shown["status"] == "received" and shown["status_name"] == "przesyłka przyjęta"
 
     # A parcel nobody announced waits for an operator, who identifies it.
-    other = (await customer.file()).json()
+    other = (await customer.file(line_no="2", serial_number=None)).json()
     tracking = f"UNKNOWN{uuid.uuid4().hex[:6]}"
     unknown = await claims.client.post(
         "/api/parcels", json={"tracking_number": tracking}, headers=scanner
@@ -459,7 +469,7 @@ async def test_inspection_question_rejection_and_shipping_back(
 
 
 async def test_return_refund_with_deductions_of_seed_002(claims: Claims) -> None:
-    _, claim = await received_claim(claims, claim_type="return")
+    customer, claim = await received_claim(claims, claim_type="return")
     claim_id = claim["claim_id"]
     await operator_moves(claims, claim_id, status="in_inspection")
     operator = claims.bearer("operator")
@@ -487,7 +497,18 @@ async def test_return_refund_with_deductions_of_seed_002(claims: Claims) -> None
         Decimal("644.85"),
         Decimal("115.00"),
     ]
-    assert (await operator_moves(claims, claim_id, status="refunded")).status_code == 200
+    not_chosen = await operator_moves(
+        claims, claim_id, status="refunded", amount="3109.25", method="original_payment"
+    )
+    assert error_code(not_chosen) == "nothing_to_refund"  # told the deductions, not yet agreed
+    accepted = await claims.client.post(
+        f"/api/claims/{claim_id}/deductions", json={"accept": True}, headers=customer.headers
+    )
+    assert accepted.status_code == 200
+    refunded = await operator_moves(
+        claims, claim_id, status="refunded", amount="3109.25", method="original_payment"
+    )
+    assert refunded.status_code == 200, refunded.text
 
 
 async def test_price_reduction_accepted_or_refused(claims: Claims) -> None:
@@ -674,11 +695,15 @@ async def test_products_with_a_problem_list_need_one_of_its_problems(claims: Cla
         )
     )
     customer = await claims.customer_with_document(ean=ean)
+    options = {"document_type": "PA", "document_number": customer.document_number, "line_no": 1}
     for _ in range(50):  # until the problem list reaches the claims service
-        missing = await customer.file()
-        if missing.status_code == 422:
+        listed = await claims.client.get(
+            "/api/claim-options", params=options, headers=customer.headers
+        )
+        if listed.json()["problems"]:
             break
         await asyncio.sleep(0.2)
+    missing = await customer.file()
     assert error_code(missing) == "problem_required"
     assert error_code(await customer.file(problem_code="Nie działa")) == "problem_required"
     chosen = await customer.file(problem_code=problems[1])

@@ -11,11 +11,14 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import asyncpg
 import httpx
 import pytest
+from babel.dates import format_date
+from babel.numbers import format_currency
 from pypdf import PdfReader
 
 from services.notifications import preview
@@ -146,6 +149,7 @@ def bearer(stack: Stack, role: str) -> dict[str, str]:
 
 
 RMA = preview.RMA_NUMBER
+DELAYED_DUE_ON = preview.NOW.date() + timedelta(days=3)
 CLAIM_EVENTS = [
     pytest.param(preview.claim_created("pl"), f"Zgłoszenie {RMA} przyjęte", id="ClaimCreated"),
     pytest.param(
@@ -167,6 +171,24 @@ CLAIM_EVENTS = [
         preview.decided("pl", "rejection"),
         f"Zgłoszenie {RMA}: decyzja – odrzucenie zgłoszenia",
         id="ClaimDecided",
+    ),
+    *(
+        pytest.param(event, subject, id=event.type)
+        for event, subject in zip(
+            preview.after_decision("pl"),
+            (
+                f"Zgłoszenie {RMA}: oferta płatnej naprawy – przyjęta",
+                f"Zgłoszenie {RMA}: nowy egzemplarz 1581F7A0D11C",
+                f"Zgłoszenie {RMA}: zwrot "
+                # The mail header carries the amount's no-break spaces as plain spaces.
+                f"{format_currency(Decimal('3109.25'), 'PLN', locale='pl_PL')}".replace(
+                    "\xa0", " "
+                ),
+                f"Zgłoszenie {RMA}: naprawa potrwa dłużej niż do "
+                f"{format_date(DELAYED_DUE_ON, 'd MMMM y', locale='pl_PL')}",
+            ),
+            strict=True,
+        )
     ),
 ]
 

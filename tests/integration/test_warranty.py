@@ -177,17 +177,28 @@ async def test_claim_created_gets_exactly_one_assessment_even_when_redelivered(
     assert data["email"] == "klient@example.com"
 
 
-async def test_dji_claim_type_refused_for_another_brand(
+async def test_the_claim_type_is_the_claims_services_verdict_not_decided_again(
     warranty: httpx.AsyncClient, stack: Stack
 ) -> None:
-    created = claim(random_ean(), "Xiaomi", "other", date(2025, 1, 10), claim_type="dji")
+    """Claims owns which claim types a buyer may file: warranty passes its verdict on and
+    judges coverage only (before, the two could disagree on an excluded return category)."""
+    created = claim(
+        random_ean(),
+        "Xiaomi",
+        "software",
+        date.today() - timedelta(days=5),
+        claim_type="return",
+        claim_type_rule="return-within-30-days",
+        claim_type_reason="Zwrot w terminie 30 dni od odbioru towaru.",
+    )
     async with TopicProbe(stack.kafka_bootstrap, topics.WARRANTY) as probe:
         await send(stack, created)
         [assessed] = await probe.wait_for(
             lambda body, _: body["data"].get("claim_id") == str(created.data.claim_id)
         )
-    assert assessed["data"]["claim_type_allowed"] is False
-    assert "DJI" in assessed["data"]["claim_type_reason"]
+    assert assessed["data"]["claim_type_allowed"] is True
+    assert assessed["data"]["claim_type_reason"] == "Zwrot w terminie 30 dni od odbioru towaru."
+    assert {d["kind"] for d in assessed["data"]["deadlines"]} == {"return_refund"}
 
 
 async def test_scooter_registration_and_repair_time_reach_the_verdict(

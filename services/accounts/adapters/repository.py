@@ -156,6 +156,17 @@ async def set_email(conn: Conn, account_id: UUID, email: str) -> bool:
     return True
 
 
+async def set_contact(
+    conn: Conn, account_id: UUID, phone: str | None, address: dict[str, Any] | None
+) -> None:
+    await conn.execute(
+        "UPDATE accounts SET phone = $2, postal_address = $3 WHERE account_id = $1",
+        account_id,
+        phone,
+        address,
+    )
+
+
 async def linked_documents(conn: Conn, account_id: UUID) -> list[asyncpg.Record]:
     return await conn.fetch(
         """SELECT d.document_type, d.document_number, d.issued_on, d.total, d.lines, l.linked_at

@@ -10,10 +10,12 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Request, status
 from pydantic import BaseModel, EmailStr, Field
 
-from services.accounts import handlers
+from services.accounts import domain, handlers
 from services.accounts.adapters import repository
+from shared.addresses import postal_address
 from shared.auth import Principal, require_role
 from shared.errors import preferred_language
+from shared.events import PostalAddress
 from shared.http import CorrelationId
 
 router = APIRouter()
@@ -135,6 +137,8 @@ class ProfilePublic(BaseModel):
     language: str
     vat_country: str | None
     tax_id: str | None
+    phone: str | None = None
+    postal_address: PostalAddress | None = None
     documents: list[DocumentPublic]
 
 
@@ -265,14 +269,52 @@ async def reset_password(body: PasswordReset, request: Request, ctx: Context) ->
     return Notice(message=_say(request, "Hasło zostało zmienione.", "The password was changed."))
 
 
+class ContactUpdate(BaseModel):
+    recipient: str | None = Field(default=None, max_length=200, description="Default: own name")
+    street: str = Field(max_length=200)
+    postal_code: str = Field(max_length=20, description="NN-NNN in Poland")
+    city: str = Field(max_length=200)
+    country: str = Field(default="PL", max_length=2, description="ISO 3166-1 alpha-2")
+    phone: str | None = Field(default=None, max_length=30)
+
+
+@router.put(
+    "/api/me/contact",
+    response_model=PostalAddress,
+    tags=["me"],
+    summary="Keep a postal address and phone on the account (the claims' default return address)",
+    responses={422: {"description": "A field is wrong (e.g. a Polish postal code not NN-NNN)"}},
+)
+async def update_contact(
+    body: ContactUpdate, customer: Customer, ctx: Context, correlation: CorrelationId
+) -> PostalAddress:
+    async with ctx.pool.acquire() as conn:
+        account = await repository.get_account(conn, customer.subject)
+    if account is None:
+        raise domain.LOGIN_FAILED
+    address = postal_address(
+        recipient=body.recipient or account["full_name"],
+        street=body.street,
+        postal_code=body.postal_code,
+        city=body.city,
+        country=body.country,
+        phone=body.phone,
+    )
+    event = await handlers.update_contact(ctx, customer.subject, address, correlation)
+    assert event.data.address is not None
+    return event.data.address
+
+
 @router.get("/api/me", response_model=ProfilePublic, tags=["me"], summary="The logged-in account")
 async def profile(customer: Customer, ctx: Context) -> ProfilePublic:
     async with ctx.pool.acquire() as conn:
         account = await repository.get_account(conn, customer.subject)
         documents = await repository.linked_documents(conn, customer.subject)
     assert account is not None
+    excluded = {"documents", "postal_address"}
     return ProfilePublic(
-        **{key: account[key] for key in ProfilePublic.model_fields if key != "documents"},
+        **{key: account[key] for key in ProfilePublic.model_fields if key not in excluded},
+        postal_address=account["postal_address"],
         documents=[_document_public(document) for document in documents],
     )
 

@@ -2,29 +2,33 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 import asyncpg
 
 from shared.db import Conn
-from shared.events import DocumentLinkedData, SaleRecordedData
+from shared.events import AccountContactChangedData, DocumentLinkedData, SaleRecordedData
 
 
 async def upsert_sales_document(conn: Conn, sale: SaleRecordedData) -> None:
     await conn.execute(
         """INSERT INTO sales_documents (document_type, document_number, issued_on, delivered_on,
-                                        buyer_type, lines)
-           VALUES ($1, $2, $3, $4, $5, $6)
+                                        buyer_type, lines, total, buyer_name)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
            ON CONFLICT (document_type, document_number) DO UPDATE SET
                issued_on = EXCLUDED.issued_on, delivered_on = EXCLUDED.delivered_on,
-               buyer_type = EXCLUDED.buyer_type, lines = EXCLUDED.lines""",
+               buyer_type = EXCLUDED.buyer_type, lines = EXCLUDED.lines,
+               total = EXCLUDED.total, buyer_name = EXCLUDED.buyer_name""",
         sale.document_type,
         sale.document_number.upper(),
         sale.issued_on,
         sale.delivered_on,
         sale.buyer.type,
         [line.model_dump(mode="json") for line in sale.lines],
+        sale.total,
+        sale.buyer.name,
     )
 
 
@@ -69,48 +73,19 @@ async def next_rma_sequence(conn: Conn, year: int) -> int:
     return value
 
 
-async def insert_claim(conn: Conn, claim: dict[str, Any]) -> None:
-    columns = list(claim)
-    placeholders = ", ".join(f"${index}" for index in range(1, len(columns) + 1))
-    await conn.execute(
-        f"INSERT INTO claims ({', '.join(columns)}) VALUES ({placeholders})",
-        *claim.values(),
-    )
-
-
-async def add_timeline_entry(
-    conn: Conn, claim_id: UUID, status: str, actor: str, note: str | None = None
-) -> None:
-    await conn.execute(
-        "INSERT INTO claim_timeline (claim_id, status, actor, note) VALUES ($1, $2, $3, $4)",
-        claim_id,
-        status,
-        actor,
-        note,
-    )
-
-
-async def get_claim_of_account(
-    conn: Conn, claim_id: UUID, account_id: UUID
-) -> asyncpg.Record | None:
-    return await conn.fetchrow(
-        "SELECT * FROM claims WHERE claim_id = $1 AND account_id = $2", claim_id, account_id
-    )
-
-
-async def timeline(conn: Conn, claim_id: UUID) -> list[asyncpg.Record]:
-    return await conn.fetch(
-        "SELECT status, actor, note, at FROM claim_timeline WHERE claim_id = $1 ORDER BY id",
-        claim_id,
-    )
-
-
 async def store_assessment(conn: Conn, claim_id: UUID, assessment: Any) -> None:
     await conn.execute(
         "UPDATE claims SET assessment = $2, updated_at = now() WHERE claim_id = $1",
         claim_id,
         assessment,
     )
+
+
+async def assessment(conn: Conn, claim_id: UUID) -> dict[str, object] | None:
+    found: dict[str, object] | None = await conn.fetchval(
+        "SELECT assessment FROM claims WHERE claim_id = $1", claim_id
+    )
+    return found
 
 
 async def change_account_email(conn: Conn, account_id: UUID, email: str) -> None:
@@ -121,63 +96,29 @@ async def change_account_email(conn: Conn, account_id: UUID, email: str) -> None
     await conn.execute("UPDATE claims SET email = $2 WHERE account_id = $1", account_id, email)
 
 
-async def get_claim(conn: Conn, claim_id: UUID) -> asyncpg.Record | None:
-    return await conn.fetchrow("SELECT * FROM claims WHERE claim_id = $1", claim_id)
-
-
-async def lock_claim(conn: Conn, claim_id: UUID) -> asyncpg.Record | None:
-    return await conn.fetchrow("SELECT * FROM claims WHERE claim_id = $1 FOR UPDATE", claim_id)
-
-
-async def lock_claim_by_rma(conn: Conn, rma_number: str) -> asyncpg.Record | None:
-    return await conn.fetchrow(
-        "SELECT * FROM claims WHERE upper(rma_number) = upper($1) FOR UPDATE", rma_number
-    )
-
-
-async def lock_claim_by_tracking(conn: Conn, tracking_number: str) -> asyncpg.Record | None:
-    return await conn.fetchrow(
-        """SELECT * FROM claims WHERE upper(tracking_number) = upper($1)
-           AND status = 'submitted' ORDER BY created_at DESC LIMIT 1 FOR UPDATE""",
-        tracking_number,
-    )
-
-
-async def set_status(conn: Conn, claim_id: UUID, status: str, **columns: Any) -> None:
-    assignments = "".join(f", {name} = ${index}" for index, name in enumerate(columns, start=3))
-    await conn.execute(
-        f"UPDATE claims SET status = $2, updated_at = now(){assignments} WHERE claim_id = $1",
-        claim_id,
-        status,
-        *columns.values(),
-    )
-
-
-async def insert_attachment(conn: Conn, attachment: dict[str, Any]) -> None:
-    await conn.execute(
-        """INSERT INTO claim_attachments
-               (attachment_id, claim_id, filename, content_type, size_bytes, sha256, content)
-           VALUES ($1, $2, $3, $4, $5, $6, $7)""",
-        *attachment.values(),
-    )
-
-
 async def find_parcel_by_tracking(conn: Conn, tracking_number: str) -> asyncpg.Record | None:
     return await conn.fetchrow(
         "SELECT * FROM parcels WHERE upper(tracking_number) = upper($1)", tracking_number
     )
 
 
-async def parcel_of_claim(conn: Conn, claim_id: UUID) -> asyncpg.Record | None:
-    return await conn.fetchrow("SELECT * FROM parcels WHERE claim_id = $1 LIMIT 1", claim_id)
-
-
-async def insert_parcel(conn: Conn, parcel: dict[str, Any]) -> None:
+async def insert_unidentified_parcel(
+    conn: Conn,
+    parcel_id: UUID,
+    rma_number: str | None,
+    tracking_number: str | None,
+    scanned_by: str,
+    received_at: datetime,
+) -> None:
     await conn.execute(
         """INSERT INTO parcels (parcel_id, claim_id, rma_number, tracking_number, scanned_by,
                                 received_at)
-           VALUES ($1, $2, $3, $4, $5, $6)""",
-        *parcel.values(),
+           VALUES ($1, NULL, $2, $3, $4, $5)""",
+        parcel_id,
+        rma_number,
+        tracking_number,
+        scanned_by,
+        received_at,
     )
 
 
@@ -198,39 +139,98 @@ async def resolve_parcel(conn: Conn, parcel_id: UUID, claim_id: UUID, operator: 
 
 
 async def unidentified_parcels(conn: Conn) -> list[asyncpg.Record]:
+    """Parcels an operator must look at: those matching no claim, and those that came for a
+    cancelled or closed claim (with the reason in `attention`)."""
     return await conn.fetch(
-        "SELECT * FROM parcels WHERE claim_id IS NULL ORDER BY received_at LIMIT 500"
+        """SELECT parcel_id, claim_id, rma_number, tracking_number, scanned_by, received_at,
+                  attention
+           FROM parcels
+           WHERE claim_id IS NULL OR (attention IS NOT NULL AND resolved_at IS NULL)
+           ORDER BY received_at LIMIT 500"""
     )
 
 
-async def insert_decision(conn: Conn, decision: dict[str, Any]) -> None:
-    await conn.execute(
-        """INSERT INTO decisions (claim_id, decision, amount, rejection_reason, justification,
-                                  deductions, decided_by, decided_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-           ON CONFLICT (claim_id) DO UPDATE SET
-               decision = EXCLUDED.decision, amount = EXCLUDED.amount,
-               rejection_reason = EXCLUDED.rejection_reason,
-               justification = EXCLUDED.justification, deductions = EXCLUDED.deductions,
-               customer_response = NULL, decided_by = EXCLUDED.decided_by,
-               decided_at = EXCLUDED.decided_at""",
-        *decision.values(),
-    )
-
-
-async def get_decision(conn: Conn, claim_id: UUID) -> asyncpg.Record | None:
-    return await conn.fetchrow("SELECT * FROM decisions WHERE claim_id = $1", claim_id)
-
-
-async def record_customer_response(conn: Conn, claim_id: UUID, response: str) -> bool:
-    updated = await conn.fetchval(
-        """UPDATE decisions SET customer_response = $2
-           WHERE claim_id = $1 AND decision = 'price_reduction' AND customer_response IS NULL
+async def resolve_attention_parcel(conn: Conn, parcel_id: UUID, operator: str) -> bool:
+    done = await conn.fetchval(
+        """UPDATE parcels SET resolved_by = $2, resolved_at = now()
+           WHERE parcel_id = $1 AND attention IS NOT NULL AND resolved_at IS NULL
            RETURNING true""",
-        claim_id,
-        response,
+        parcel_id,
+        operator,
     )
-    return bool(updated)
+    return bool(done)
+
+
+async def open_attention_parcel(conn: Conn, claim_id: UUID) -> bool:
+    found = await conn.fetchval(
+        """SELECT true FROM parcels
+           WHERE claim_id = $1 AND attention IS NOT NULL AND resolved_at IS NULL LIMIT 1""",
+        claim_id,
+    )
+    return bool(found)
+
+
+async def upsert_customer_contact(conn: Conn, contact: AccountContactChangedData) -> None:
+    await conn.execute(
+        """INSERT INTO customer_contacts (account_id, full_name, email, phone, address)
+           VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (account_id) DO UPDATE SET
+               full_name = EXCLUDED.full_name, email = EXCLUDED.email, phone = EXCLUDED.phone,
+               address = EXCLUDED.address, updated_at = now()""",
+        contact.account_id,
+        contact.full_name,
+        contact.email,
+        contact.phone,
+        contact.address.model_dump(mode="json") if contact.address else None,
+    )
+
+
+async def customer_contact(conn: Conn, account_id: UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM customer_contacts WHERE account_id = $1", account_id)
+
+
+async def sales_document(
+    conn: Conn, document_type: str, document_number: str
+) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        """SELECT document_type, document_number, issued_on, delivered_on, buyer_type, total,
+                  buyer_name
+           FROM sales_documents WHERE document_type = $1 AND document_number = $2""",
+        document_type,
+        document_number,
+    )
+
+
+async def attachments(conn: Conn, claim_id: UUID) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """SELECT attachment_id, purpose, filename, content_type, size_bytes, created_at
+           FROM claim_attachments WHERE claim_id = $1 ORDER BY created_at, attachment_id""",
+        claim_id,
+    )
+
+
+async def attachment_content(
+    conn: Conn, claim_id: UUID, attachment_id: UUID
+) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        """SELECT filename, content_type, content FROM claim_attachments
+           WHERE claim_id = $1 AND attachment_id = $2""",
+        claim_id,
+        attachment_id,
+    )
+
+
+async def open_claim_for_serial(conn: Conn, serial_number: str) -> str | None:
+    """The RMA number of an open claim for this serial number, after taking the serial's lock
+    (held until the transaction ends, so a concurrent filing waits and then sees this one)."""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtext(upper($1)))", serial_number)
+    rma: str | None = await conn.fetchval(
+        """SELECT rma_number FROM claims
+           WHERE upper(serial_number) = upper($1) AND status NOT IN ('closed', 'cancelled')
+           ORDER BY created_at LIMIT 1""",
+        serial_number,
+    )
+    return rma
 
 
 async def search_claims(conn: Conn, account_id: UUID, query: str) -> list[asyncpg.Record]:

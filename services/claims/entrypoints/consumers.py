@@ -6,6 +6,7 @@ from services.claims import handlers
 from shared import topics
 from shared.consumer import handle_once
 from shared.events import (
+    AccountContactChanged,
     AccountEmailChanged,
     AccountsEvent,
     DocumentLinked,
@@ -24,7 +25,10 @@ def register_consumers(runtime: ServiceRuntime) -> None:
             runtime.db, runtime.name, event, lambda conn: handlers.record_sale(conn, event)
         )
 
-    @runtime.subscriber(topics.ACCOUNTS, description="Which account owns which document")
+    @runtime.subscriber(
+        topics.ACCOUNTS,
+        description="Which account owns which document; the customer's contact and address",
+    )
     async def on_account_event(event: AccountsEvent) -> None:
         if isinstance(event, DocumentLinked):
             await handle_once(
@@ -39,6 +43,10 @@ def register_consumers(runtime: ServiceRuntime) -> None:
                 runtime.name,
                 event,
                 lambda conn: handlers.record_email_change(conn, event),
+            )
+        elif isinstance(event, AccountContactChanged):
+            await handle_once(
+                runtime.db, runtime.name, event, lambda conn: handlers.record_contact(conn, event)
             )
 
     @runtime.subscriber(

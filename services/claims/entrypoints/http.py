@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from decimal import Decimal
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile, status
 from pydantic import BaseModel, Field
 
-from services.claims import domain, handlers
-from services.claims.adapters import repository
+from services.claims import handlers
+from services.claims.domain import form
+from services.claims.domain.claim import Claim
+from services.claims.entrypoints.views import (
+    ClaimPublic,
+    ClaimSummary,
+    claim_public,
+    summary_fields,
+)
+from shared.addresses import postal_address
 from shared.auth import Principal, require_role
-from shared.errors import BusinessRuleError, Message, preferred_language
-from shared.events import ClaimType, DecisionKind
+from shared.errors import preferred_language
+from shared.events import ClaimType, OfferKind, PostalAddress
 from shared.http import CorrelationId
 from shared.labels import render_label
 
@@ -26,7 +32,7 @@ def get_context(request: Request) -> handlers.ClaimsContext:
     return context
 
 
-def _actor(principal: Principal) -> handlers.Actor:
+def actor_of(principal: Principal) -> handlers.Actor:
     # Customers stay an id in the records: their email may change and is personal data.
     readable = None if principal.role == "customer" else principal.email or principal.name
     return handlers.Actor(principal.role, principal.subject, readable)
@@ -45,68 +51,22 @@ class ClaimCreatedPublic(BaseModel):
     message: str
 
 
-class TimelineEntry(BaseModel):
-    status: str
-    actor: str
-    note: str | None
-    at: datetime
+def customer_view(ctx: handlers.ClaimsContext, claim: Claim, assessment: Any) -> ClaimPublic:
+    return ClaimPublic(**claim_public(claim, assessment, "customer", ctx.clock().date()))
 
 
-class ClaimSummary(BaseModel):
-    claim_id: UUID
-    rma_number: str
-    status: str
-    status_name: str
-    claim_type: str
-    product: dict[str, Any]
-    serial_number: str | None
-    customer_reference: str | None
-    created_at: datetime
+async def read_upload(upload: UploadFile) -> handlers.Attachment:
+    # Read one byte past the limit: enough to refuse a larger file without holding all of it.
+    content = await upload.read(form.MAX_ATTACHMENT_BYTES + 1)
+    return handlers.Attachment(upload.filename or "plik", content)
 
 
-class ClaimPublic(ClaimSummary):
-    document_type: str
-    document_number: str
-    problem_description: str
-    problem_code: str | None
-    tracking_number: str | None
-    package_contents: str
-    assessment: dict[str, Any] | None
-    deadlines: list[dict[str, Any]]
-    decision: dict[str, Any] | None
-    timeline: list[TimelineEntry]
-
-
-class OperatorClaimSummary(ClaimSummary):
-    """A claim in the operator's list: with its deadlines, so the dashboard needs no more calls."""
-
-    deadlines: list[dict[str, Any]]
-
-
-def _summary_fields(claim: Any, model: type[ClaimSummary]) -> dict[str, Any]:
-    return {
-        **{key: claim[key] for key in model.model_fields if key != "status_name"},
-        "status_name": domain.STATUS_NAMES_PL[claim["status"]],
-    }
-
-
-def _summary(claim: Any) -> ClaimSummary:
-    return ClaimSummary(**_summary_fields(claim, ClaimSummary))
-
-
-def _operator_summary(claim: Any) -> OperatorClaimSummary:
-    return OperatorClaimSummary(**_summary_fields(claim, OperatorClaimSummary))
-
-
-async def _claim_public(conn: Any, claim: Any) -> ClaimPublic:
-    decision = await repository.get_decision(conn, claim["claim_id"])
-    entries = await repository.timeline(conn, claim["claim_id"])
-    fields = set(ClaimPublic.model_fields) - {"status_name", "decision", "timeline"}
-    return ClaimPublic(
-        **{key: claim[key] for key in fields},
-        status_name=domain.STATUS_NAMES_PL[claim["status"]],
-        decision=dict(decision) if decision else None,
-        timeline=[TimelineEntry(**dict(entry)) for entry in entries],
+def download(stored: Any) -> Response:
+    filename = str(stored["filename"]).replace('"', "")
+    return Response(
+        bytes(stored["content"]),
+        media_type=stored["content_type"],
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
 
@@ -137,9 +97,26 @@ async def file_claim(
     problem_code: Annotated[str | None, Form(max_length=200)] = None,
     tracking_number: Annotated[str | None, Form(max_length=60)] = None,
     customer_reference: Annotated[str | None, Form(max_length=60)] = None,
+    return_recipient: Annotated[str | None, Form(max_length=200)] = None,
+    return_street: Annotated[str | None, Form(max_length=200)] = None,
+    return_postal_code: Annotated[str | None, Form(max_length=20)] = None,
+    return_city: Annotated[str | None, Form(max_length=200)] = None,
+    return_country: Annotated[str | None, Form(max_length=2)] = None,
+    return_phone: Annotated[str | None, Form(max_length=30)] = None,
 ) -> ClaimCreatedPublic:
-    # Read one byte past the limit: enough to refuse a larger file without holding all of it.
-    content = await attachment.read(domain.MAX_ATTACHMENT_BYTES + 1)
+    given = (return_recipient, return_street, return_postal_code, return_city)
+    # Another address than the account's for this claim; without one, the account's applies.
+    return_address: PostalAddress | None = None
+    if any((value or "").strip() for value in given):
+        return_address = postal_address(
+            recipient=return_recipient,
+            street=return_street,
+            postal_code=return_postal_code,
+            city=return_city,
+            country=return_country,
+            phone=return_phone,
+            field_prefix="return_",
+        )
     event = await handlers.create_claim(
         ctx,
         handlers.NewClaim(
@@ -150,11 +127,12 @@ async def file_claim(
             claim_type=claim_type,
             problem_description=problem_description,
             package_contents=package_contents,
-            attachment=handlers.Attachment(attachment.filename or "dokument", content),
+            attachment=await read_upload(attachment),
             serial_number=serial_number,
             problem_code=problem_code,
             tracking_number=tracking_number,
             customer_reference=customer_reference,
+            return_address=return_address,
         ),
         correlation,
     )
@@ -176,20 +154,28 @@ async def file_claim(
     summary="Own claims, or those matching an RMA number, serial number or own reference",
 )
 async def list_claims(customer: Customer, ctx: Context, q: str = "") -> list[ClaimSummary]:
-    async with ctx.pool.acquire() as conn:
-        claims = await repository.search_claims(conn, customer.subject, q[:80])
-    return [_summary(claim) for claim in claims]
+    claims = await handlers.search_claims(ctx, customer.subject, q[:80])
+    return [ClaimSummary(**summary_fields(claim, ClaimSummary)) for claim in claims]
 
 
 @router.get(
     "/api/claims/{claim_id}", response_model=ClaimPublic, tags=["claims"], summary="One own claim"
 )
 async def get_claim(claim_id: UUID, customer: Customer, ctx: Context) -> ClaimPublic:
-    async with ctx.pool.acquire() as conn:
-        claim = await repository.get_claim_of_account(conn, claim_id, customer.subject)
-        if claim is None:
-            raise handlers.CLAIM_NOT_FOUND
-        return await _claim_public(conn, claim)
+    claim = await handlers.load_claim(ctx, claim_id, customer.subject)
+    return customer_view(ctx, claim, await handlers.assessment(ctx, claim_id))
+
+
+@router.get(
+    "/api/claims/{claim_id}/attachments/{attachment_id}",
+    tags=["claims"],
+    summary="Download a file of an own claim (the sales document, the photos of an answer)",
+    response_class=Response,
+)
+async def own_attachment(
+    claim_id: UUID, attachment_id: UUID, customer: Customer, ctx: Context
+) -> Response:
+    return download(await handlers.attachment_file(ctx, claim_id, attachment_id, customer.subject))
 
 
 class ClaimTypeOption(BaseModel):
@@ -224,11 +210,11 @@ async def claim_options(
     return ClaimOptions(
         claim_types=[
             ClaimTypeOption(
-                claim_type=claim_type,
-                allowed=refused is None,
-                reason=refused.message.in_language(language) if refused else None,
+                claim_type=verdict.claim_type,
+                allowed=verdict.refusal is None,
+                reason=verdict.refusal.message.in_language(language) if verdict.refusal else None,
             )
-            for claim_type, refused in options.claim_types.items()
+            for verdict in options.claim_types
         ],
         problems=options.problems,
     )
@@ -248,8 +234,7 @@ class SerialCheck(BaseModel):
 )
 async def serial_check(serial_number: str, _customer: Customer, ctx: Context) -> SerialCheck:
     serial = serial_number.strip().upper()[:60]
-    async with ctx.pool.acquire() as conn:
-        known = await repository.serial_known(conn, serial)
+    known = await handlers.serial_known(ctx, serial)
     return SerialCheck(
         serial_number=serial,
         known=known,
@@ -268,7 +253,9 @@ async def serial_check(serial_number: str, _customer: Customer, ctx: Context) ->
 async def cancel(
     claim_id: UUID, customer: Customer, ctx: Context, correlation: CorrelationId
 ) -> dict[str, str]:
-    await handlers.cancel_claim(ctx, claim_id, _actor(customer), correlation)
+    await handlers.run_command(
+        ctx, claim_id, actor_of(customer), correlation, lambda claim, act: claim.cancel(act)
+    )
     return {"status": "cancelled"}
 
 
@@ -288,12 +275,67 @@ async def answer(
     ctx: Context,
     correlation: CorrelationId,
 ) -> dict[str, str]:
-    await handlers.answer_request(ctx, claim_id, _actor(customer), body.message, correlation)
+    await handlers.run_command(
+        ctx,
+        claim_id,
+        actor_of(customer),
+        correlation,
+        lambda claim, act: claim.answer(act, body.message),
+    )
     return {"status": "in_inspection"}
 
 
-class PriceReductionAnswer(BaseModel):
+@router.post(
+    "/api/claims/{claim_id}/answer-with-attachments",
+    tags=["claims"],
+    summary="Send the information asked for with photos or documents (PDF, JPEG, PNG)",
+    responses={
+        413: {"description": "A file is larger than 10 MB"},
+        415: {"description": "A file is not a PDF, JPEG or PNG (checked by content)"},
+    },
+)
+async def answer_with_attachments(
+    claim_id: UUID,
+    customer: Customer,
+    ctx: Context,
+    correlation: CorrelationId,
+    message: Annotated[str, Form(min_length=2, max_length=5000)],
+    attachments: Annotated[list[UploadFile], File(description="Up to 5 files")],
+) -> dict[str, str]:
+    files = [
+        handlers.checked_attachment(await read_upload(upload), "answer")
+        for upload in attachments[:5]
+    ]
+    await handlers.run_command(
+        ctx,
+        claim_id,
+        actor_of(customer),
+        correlation,
+        lambda claim, act: claim.answer(act, message, tuple(files)),
+    )
+    return {"status": "in_inspection"}
+
+
+class OfferAnswer(BaseModel):
     accept: bool
+
+
+async def _answer_offer(
+    ctx: handlers.ClaimsContext,
+    claim_id: UUID,
+    customer: Principal,
+    correlation: UUID,
+    offer: OfferKind,
+    accept: bool,
+) -> dict[str, bool]:
+    await handlers.run_command(
+        ctx,
+        claim_id,
+        actor_of(customer),
+        correlation,
+        lambda claim, act: claim.answer_offer(act, offer, accept),
+    )
+    return {"accepted": accept}
 
 
 @router.post(
@@ -302,16 +344,35 @@ class PriceReductionAnswer(BaseModel):
     summary="Accept or refuse an offered price reduction",
 )
 async def price_reduction(
-    claim_id: UUID,
-    body: PriceReductionAnswer,
-    customer: Customer,
-    ctx: Context,
-    correlation: CorrelationId,
+    claim_id: UUID, body: OfferAnswer, customer: Customer, ctx: Context, correlation: CorrelationId
 ) -> dict[str, bool]:
-    await handlers.respond_to_price_reduction(
-        ctx, claim_id, _actor(customer), body.accept, correlation
+    return await _answer_offer(ctx, claim_id, customer, correlation, "price_reduction", body.accept)
+
+
+@router.post(
+    "/api/claims/{claim_id}/quote",
+    tags=["claims"],
+    summary="Accept (repair follows) or refuse (shipped back unrepaired) a paid-repair quote",
+)
+async def quote(
+    claim_id: UUID, body: OfferAnswer, customer: Customer, ctx: Context, correlation: CorrelationId
+) -> dict[str, bool]:
+    return await _answer_offer(
+        ctx, claim_id, customer, correlation, "paid_repair_quote", body.accept
     )
-    return {"accepted": body.accept}
+
+
+@router.post(
+    "/api/claims/{claim_id}/deductions",
+    tags=["claims"],
+    summary="A return's deductions: accept the reduced refund, or refuse and take the goods back",
+)
+async def deductions(
+    claim_id: UUID, body: OfferAnswer, customer: Customer, ctx: Context, correlation: CorrelationId
+) -> dict[str, bool]:
+    return await _answer_offer(
+        ctx, claim_id, customer, correlation, "return_deductions", body.accept
+    )
 
 
 class ParcelScan(BaseModel):
@@ -325,6 +386,9 @@ class ParcelScanned(BaseModel):
     rma_number: str | None
     duplicate: bool
     identified: bool
+    attention: str | None = Field(
+        default=None, description="Recorded and queued for an operator (cancelled/closed claim)"
+    )
 
 
 @router.post(
@@ -337,7 +401,7 @@ async def scan_parcel(
     body: ParcelScan, scanner: Scanner, ctx: Context, correlation: CorrelationId
 ) -> ParcelScanned:
     result = await handlers.receive_parcel(
-        ctx, _actor(scanner), body.rma_number, body.tracking_number, correlation
+        ctx, actor_of(scanner), body.rma_number, body.tracking_number, correlation
     )
     return ParcelScanned(
         parcel_id=result.parcel_id,
@@ -345,188 +409,8 @@ async def scan_parcel(
         rma_number=result.rma_number,
         duplicate=result.duplicate,
         identified=result.claim_id is not None,
+        attention=result.attention,
     )
-
-
-@router.get(
-    "/api/operator/parcels/unidentified",
-    tags=["operators"],
-    summary="Parcels that matched no claim",
-)
-async def unidentified(_operator: Operator, ctx: Context) -> list[dict[str, Any]]:
-    async with ctx.pool.acquire() as conn:
-        return [dict(parcel) for parcel in await repository.unidentified_parcels(conn)]
-
-
-class ParcelAttach(BaseModel):
-    rma_number: str = Field(min_length=5, max_length=40)
-
-
-@router.post(
-    "/api/operator/parcels/{parcel_id}/attach",
-    tags=["operators"],
-    summary="Identify an unidentified parcel as a claim's",
-)
-async def attach(
-    parcel_id: UUID,
-    body: ParcelAttach,
-    operator: Operator,
-    ctx: Context,
-    correlation: CorrelationId,
-) -> dict[str, UUID]:
-    claim_id = await handlers.attach_parcel(
-        ctx, parcel_id, body.rma_number, _actor(operator), correlation
-    )
-    return {"claim_id": claim_id}
-
-
-def _check_statuses(statuses: list[str]) -> None:
-    unknown = [name for name in statuses if name not in domain.STATUS_NAMES_PL]
-    if unknown:
-        allowed = ", ".join(domain.STATUS_NAMES_PL)
-        raise BusinessRuleError(
-            "status_unknown",
-            Message(
-                f"Nieznany status zgłoszenia: {', '.join(unknown)}. Dozwolone: {allowed}.",
-                f"Unknown claim status: {', '.join(unknown)}. Allowed: {allowed}.",
-            ),
-            field="status",
-        )
-
-
-@router.get(
-    "/api/operator/claims",
-    response_model=list[OperatorClaimSummary],
-    tags=["operators"],
-    summary="Claims with their deadlines, newest first, optionally of some statuses",
-    responses={422: {"description": "An unknown status, or a limit outside 1..500"}},
-)
-async def operator_claims(
-    _operator: Operator,
-    ctx: Context,
-    status: Annotated[
-        list[str] | None,
-        Query(description=f"Repeatable; one of: {', '.join(domain.STATUS_NAMES_PL)}"),
-    ] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 500,
-    oldest_first: Annotated[
-        bool, Query(description="Those waiting longest first (open claims beyond the limit)")
-    ] = False,
-) -> list[OperatorClaimSummary]:
-    if status:
-        _check_statuses(status)
-    async with ctx.pool.acquire() as conn:
-        claims = await repository.claims_by_status(conn, status, limit, oldest_first)
-    return [_operator_summary(claim) for claim in claims]
-
-
-@router.get(
-    "/api/operator/claims/counts",
-    response_model=dict[str, int],
-    tags=["operators"],
-    summary="How many claims there are in each status of the lifecycle (all claims, zeros too)",
-)
-async def operator_claim_counts(_operator: Operator, ctx: Context) -> dict[str, int]:
-    async with ctx.pool.acquire() as conn:
-        counted = await repository.count_claims_by_status(conn)
-    return {name: counted.get(name, 0) for name in domain.STATUS_NAMES_PL}
-
-
-@router.get(
-    "/api/operator/claims/{claim_id}",
-    response_model=ClaimPublic,
-    tags=["operators"],
-    summary="Any claim, with its timeline, deadlines and decision",
-)
-async def operator_claim(claim_id: UUID, _operator: Operator, ctx: Context) -> ClaimPublic:
-    async with ctx.pool.acquire() as conn:
-        claim = await repository.get_claim(conn, claim_id)
-        if claim is None:
-            raise handlers.CLAIM_NOT_FOUND
-        return await _claim_public(conn, claim)
-
-
-class Transition(BaseModel):
-    status: Literal["in_inspection", "awaiting_customer", "shipped_back", "refunded", "closed"]
-    note: str | None = Field(default=None, max_length=5000)
-    tracking_number: str | None = Field(default=None, max_length=60)
-
-
-@router.post(
-    "/api/operator/claims/{claim_id}/status",
-    tags=["operators"],
-    summary="Start inspection, ask the customer, ship back, refund or close",
-)
-async def transition(
-    claim_id: UUID,
-    body: Transition,
-    operator: Operator,
-    ctx: Context,
-    correlation: CorrelationId,
-) -> dict[str, str]:
-    if body.status == "awaiting_customer" and not (body.note or "").strip():
-        raise BusinessRuleError(
-            "note_required",
-            Message("Napisz, jakich informacji potrzebujesz.", "Say what you need."),
-            field="note",
-        )
-    if body.status == "shipped_back" and not (body.tracking_number or "").strip():
-        raise BusinessRuleError(
-            "tracking_required",
-            Message("Podaj numer przesyłki zwrotnej.", "Enter the return tracking number."),
-            field="tracking_number",
-        )
-    await handlers.move_claim(
-        ctx,
-        claim_id,
-        body.status,
-        _actor(operator),
-        correlation,
-        note=body.note,
-        tracking_number=body.tracking_number,
-    )
-    return {"status": body.status}
-
-
-class DecisionCreate(BaseModel):
-    decision: DecisionKind
-    justification: str = Field(min_length=2, max_length=5000)
-    amount: Decimal | None = Field(default=None, ge=0, max_digits=12, decimal_places=2)
-    rejection_reason: str | None = Field(default=None, max_length=60)
-    deductions: dict[str, int] = Field(
-        default_factory=dict,
-        description="Returns: packaging, intensive_use, seals_removed, electronics_handling (%)",
-    )
-    missing_accessories_value: Decimal = Field(default=Decimal(0), ge=0)
-
-
-@router.post(
-    "/api/operator/claims/{claim_id}/decision",
-    tags=["operators"],
-    summary="Decide: repair, replacement, refund, price reduction, paid repair or rejection",
-)
-async def decision(
-    claim_id: UUID,
-    body: DecisionCreate,
-    operator: Operator,
-    ctx: Context,
-    correlation: CorrelationId,
-) -> dict[str, Any]:
-    event = await handlers.decide(
-        ctx,
-        claim_id,
-        handlers.Decision(
-            decision=body.decision,
-            justification=body.justification,
-            amount=body.amount,
-            rejection_reason=body.rejection_reason,
-            deduction_percents=body.deductions,
-            missing_accessories_value=body.missing_accessories_value,
-        ),
-        _actor(operator),
-        correlation,
-    )
-    return event.data.model_dump(mode="json")
 
 
 @router.get(
@@ -537,11 +421,7 @@ async def decision(
     responses={200: {"content": {"application/pdf": {}}}},
 )
 async def label(claim_id: UUID, customer: Customer, ctx: Context) -> Response:
-    async with ctx.pool.acquire() as conn:
-        claim = await repository.get_claim_of_account(conn, claim_id, customer.subject)
-    if claim is None:
-        raise handlers.CLAIM_NOT_FOUND
-    rma_number: str = claim["rma_number"]
+    rma_number = (await handlers.load_claim(ctx, claim_id, customer.subject)).rma_number
     return Response(
         render_label(rma_number),
         media_type="application/pdf",

@@ -4,7 +4,6 @@
 - periods: months (art. 112), days (art. 111 §2), working days without Polish holidays.
 - rules: the warranty rules table (RULES), ordered by precedence.
 - engine: assess() a ProductPurchase against the table, giving a WarrantyVerdict.
-- eligibility: which claim types a buyer may file.
 - deadlines: the deadlines of a claim.
 - ean: GTIN-13 validation.
 """

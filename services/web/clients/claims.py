@@ -54,6 +54,8 @@ class OperatorClaimSummary(ClaimSummary):
 
 
 class Claim(OperatorClaimSummary):
+    # The moves the claims service allows from the claim's status (its transition table).
+    next_statuses: list[str] = Field(default_factory=list)
     document_type: str
     document_number: str
     problem_description: str

@@ -243,7 +243,7 @@ async def operator_claim_page(
     claim = await apis.claims.operator_claim(caller, claim_id)
     page = {
         **claim_context(claim),
-        "targets": vocabulary.operator_targets(claim.status),
+        "targets": vocabulary.operator_targets(claim.next_statuses),
         "reasons": vocabulary.rejection_reasons(claim.claim_type),
         "deductions": vocabulary.DEDUCTIONS,
     }

@@ -1,44 +1,100 @@
+"""The claims domain's rules without a database: eligibility, form, deductions, lifecycle."""
+
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
-from services.claims import domain
+from services.claims.domain import decisions, eligibility, form, lifecycle
 from shared.errors import BusinessRuleError
+from shared.events import BuyerType
+
+README = Path(__file__).parents[3] / "README.md"
+
+
+def facts(
+    claim_type: str,
+    *,
+    buyer: BuyerType = "consumer",
+    brand: str = "DJI",
+    category: str = "drone",
+    received: date = date(2026, 1, 1),
+    today: date = date(2026, 1, 10),
+) -> eligibility.ClaimTypeFacts:
+    return eligibility.ClaimTypeFacts(claim_type, buyer, brand, category, received, today)  # type: ignore[arg-type]
 
 
 def test_excluded_categories_cannot_be_returned_but_electronics_can() -> None:
     with pytest.raises(BusinessRuleError) as error:
-        domain.check_returnable("Software")
+        eligibility.check_claim_type_allowed(facts("return", category="Software"))
     assert error.value.code == "return_excluded_category"
     assert "oprogramowanie" in error.value.message.pl
-    domain.check_returnable("drone")
+    assert eligibility.check_claim_type_allowed(facts("return")).allowed
 
 
 def test_return_window_counts_30_days_without_the_first() -> None:
-    domain.check_return_window(date(2026, 1, 1), date(2026, 1, 31))
-    with pytest.raises(BusinessRuleError):
-        domain.check_return_window(date(2026, 1, 1), date(2026, 2, 1))
+    eligibility.check_claim_type_allowed(
+        facts("return", received=date(2026, 1, 1), today=date(2026, 1, 31))
+    )
+    with pytest.raises(BusinessRuleError) as error:
+        eligibility.check_claim_type_allowed(
+            facts("return", received=date(2026, 1, 1), today=date(2026, 2, 1))
+        )
+    assert error.value.code == "return_window_passed"
 
 
-def test_transitions_follow_the_lifecycle() -> None:
-    domain.check_transition("submitted", "received", "scanner")
-    domain.check_transition("submitted", "cancelled", "customer")
-    for current, target, role in [
-        ("received", "cancelled", "customer"),
-        ("submitted", "closed", "operator"),
-        ("in_inspection", "decided", "customer"),
-        ("decided", "in_inspection", "operator"),
-    ]:
+def test_every_verdict_names_its_rule() -> None:
+    refused = eligibility.claim_type_verdict(facts("dji", brand="Xiaomi"))
+    assert (refused.allowed, refused.rule) == (False, "dji-claims-for-dji-only")
+    business = eligibility.claim_type_verdict(facts("non_conformity", buyer="business"))
+    assert (business.allowed, business.rule) == (False, "consumers-only")
+    assert "558" in business.reason
+    allowed = eligibility.claim_type_verdict(facts("return"))
+    assert (allowed.allowed, allowed.rule) == (True, "return-within-30-days")
+
+
+def _allowed(verdicts: list[eligibility.ClaimTypeVerdict]) -> set[str]:
+    return {v.claim_type for v in verdicts if v.allowed}
+
+
+def test_claim_type_options_follow_brand_buyer_category_and_return_window() -> None:
+    today = date(2026, 3, 31)
+    recent, old = date(2026, 3, 20), date(2026, 1, 2)
+    options = eligibility.claim_type_options
+    assert _allowed(options("consumer", "DJI", "drone", recent, today)) == {
+        "warranty", "non_conformity", "return", "dji",
+    }  # fmt: skip
+    scooter = {v.claim_type: v for v in options("consumer", "Dualtron", "scooter", old, today)}
+    assert {t for t, v in scooter.items() if v.allowed} == {"warranty", "non_conformity"}
+    assert (
+        scooter["dji"].refusal is not None and scooter["dji"].refusal.code == "claim_type_dji_only"
+    )
+    assert scooter["return"].refusal is not None
+    assert scooter["return"].refusal.code == "return_window_passed"
+    assert _allowed(options("business", "DJI", "drone", recent, today)) == {"warranty", "dji"}
+    software = options("consumer", "Microsoft", "software", recent, today)
+    assert _allowed(software) == {"warranty", "non_conformity"}
+
+
+def test_the_claim_check_refuses_what_the_options_refuse() -> None:
+    today, received = date(2026, 3, 31), date(2026, 1, 2)
+    for verdict in eligibility.claim_type_options("consumer", "Kaabo", "scooter", received, today):
+        checked = facts(
+            verdict.claim_type, brand="Kaabo", category="scooter", received=received, today=today
+        )
+        if verdict.refusal is None:
+            eligibility.check_claim_type_allowed(checked)
+            continue
         with pytest.raises(BusinessRuleError) as error:
-            domain.check_transition(current, target, role)  # type: ignore[arg-type]
-        assert error.value.status_code == 409
+            eligibility.check_claim_type_allowed(checked)
+        assert error.value.code == verdict.refusal.code
 
 
 def test_deductions_stay_in_the_ranges_of_seed_002() -> None:
-    lines, refund = domain.compute_deductions(
+    lines, refund = decisions.compute_deductions(
         Decimal("1000.00"), {"packaging": 30, "intensive_use": 20}, Decimal("50")
     )
     assert [line.amount for line in lines] == [
@@ -48,74 +104,61 @@ def test_deductions_stay_in_the_ranges_of_seed_002() -> None:
     ]
     assert refund == Decimal("442.50")
     with pytest.raises(BusinessRuleError):
-        domain.compute_deductions(Decimal("100"), {"seals_removed": 29})
-    _, nothing_left = domain.compute_deductions(Decimal("100"), {"seals_removed": 100}, Decimal(10))
+        decisions.compute_deductions(Decimal("100"), {"seals_removed": 29})
+    _, nothing_left = decisions.compute_deductions(
+        Decimal("100"), {"seals_removed": 100}, Decimal(10)
+    )
     assert nothing_left == Decimal(0)
 
 
+def test_iban_checked_with_its_digits_and_only_its_end_published() -> None:
+    payment = decisions.refund_payment("bank_transfer", "PL61 1090 1014 0000 0712 1981 2874")
+    assert (payment.iban, payment.account_number_ending) == (
+        "PL61109010140000071219812874",
+        "2874",
+    )
+    for wrong in ("PL61 1090 1014 0000 0712 1981 2875", "", None, "12345"):
+        with pytest.raises(BusinessRuleError) as error:
+            decisions.refund_payment("bank_transfer", wrong)
+        assert (error.value.code, error.value.field) == ("iban_invalid", "iban")
+    assert decisions.refund_payment("original_payment", None).iban is None
+
+
 def test_attachment_type_by_content_not_by_name() -> None:
-    assert domain.attachment_type(b"%PDF-1.7 ...") == "application/pdf"
-    assert domain.attachment_type(b"\x89PNG\r\n\x1a\n....") == "image/png"
-    assert domain.attachment_type(b"\xff\xd8\xff\xe0....") == "image/jpeg"
+    assert form.attachment_type(b"%PDF-1.7 ...") == "application/pdf"
+    assert form.attachment_type(b"\x89PNG\r\n\x1a\n....") == "image/png"
+    assert form.attachment_type(b"\xff\xd8\xff\xe0....") == "image/jpeg"
     with pytest.raises(BusinessRuleError) as error:
-        domain.attachment_type(b"MZ\x90\x00 an executable")
+        form.attachment_type(b"MZ\x90\x00 an executable")
     assert error.value.status_code == 415
 
 
 def test_rma_number_format() -> None:
-    assert domain.format_rma_number(17, 2026) == "RMA/17/SR/2026"
+    assert form.format_rma_number(17, 2026) == "RMA/17/SR/2026"
 
 
-def _line(brand: str, category: str) -> domain.ClaimedLine:
-    return domain.ClaimedLine(
-        line_no=1,
-        ean="6941565967251",
-        sku="SKU-1",
-        name="Produkt",
-        brand=brand,
-        category=category,
-        outlet=False,
-        serial_numbers=(),
-        unit_price=Decimal("999.00"),
-    )
-
-
-def _allowed(options: dict[str, BusinessRuleError | None]) -> set[str]:
-    return {claim_type for claim_type, refused in options.items() if refused is None}
-
-
-def test_claim_type_options_follow_brand_buyer_category_and_return_window() -> None:
-    today = date(2026, 3, 31)
-    recent, old = date(2026, 3, 20), date(2026, 1, 2)
-    drone = _line("DJI", "drone")
-    assert _allowed(domain.claim_type_options("consumer", drone, recent, today)) == {
-        "warranty",
-        "non_conformity",
-        "return",
-        "dji",
-    }
-    scooter = _line("Dualtron", "scooter")
-    options = domain.claim_type_options("consumer", scooter, old, today)
-    assert _allowed(options) == {"warranty", "non_conformity"}
-    assert options["dji"] is not None and options["dji"].code == "claim_type_dji_only"
-    assert options["return"] is not None and options["return"].code == "return_window_passed"
-    business = domain.claim_type_options("business", drone, recent, today)
-    assert _allowed(business) == {"warranty", "dji"}
-    assert business["return"] is not None
-    assert business["return"].code == "claim_type_consumers_only"
-    software = domain.claim_type_options("consumer", _line("Microsoft", "software"), recent, today)
-    assert _allowed(software) == {"warranty", "non_conformity"}
-
-
-def test_the_claim_check_refuses_what_the_options_refuse() -> None:
-    today, received = date(2026, 3, 31), date(2026, 1, 2)
-    scooter = _line("Kaabo", "scooter")
-    for claim_type, refused in domain.claim_type_options(
-        "consumer", scooter, received, today
-    ).items():
-        if refused is None:
-            domain.check_claim_type_allowed(claim_type, "consumer", scooter, received, today)
-            continue
+def test_transitions_follow_the_lifecycle() -> None:
+    lifecycle.check_transition("submitted", "received", "scanner")
+    lifecycle.check_transition("submitted", "cancelled", "customer")
+    lifecycle.check_transition("shipped_back", "received", "scanner")  # refused by the customer
+    for current, target, role in [
+        ("received", "cancelled", "customer"),
+        ("awaiting_customer", "cancelled", "customer"),  # the service holds the product
+        ("submitted", "closed", "operator"),
+        ("in_inspection", "decided", "customer"),
+        ("decided", "in_inspection", "operator"),
+    ]:
         with pytest.raises(BusinessRuleError) as error:
-            domain.check_claim_type_allowed(claim_type, "consumer", scooter, received, today)
-        assert error.value.code == refused.code
+            lifecycle.check_transition(current, target, role)  # type: ignore[arg-type]
+        assert error.value.status_code == 409
+    assert lifecycle.next_statuses("decided", "operator") == [
+        "in_repair",
+        "shipped_back",
+        "refunded",
+    ]
+
+
+def test_the_readme_lifecycle_table_is_the_transition_table() -> None:
+    """The README shows the aggregate's own table: regenerate it with
+    `python -m services.claims.domain.lifecycle` when the lifecycle changes."""
+    assert lifecycle.lifecycle_table() in README.read_text(encoding="utf-8")

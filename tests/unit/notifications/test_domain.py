@@ -9,8 +9,8 @@ from uuid import uuid4
 
 import pytest
 
-from services.claims.domain import COMPLAINT_REJECTION_REASONS, RETURN_REJECTION_REASONS
 from services.notifications import domain, preview, wording
+from shared.claims_vocabulary import COMPLAINT_REJECTION_REASONS, RETURN_REJECTION_REASONS
 from shared.events import (
     Buyer,
     ClaimStatus,
@@ -40,6 +40,10 @@ TEMPLATES = {
     "ParcelReceived": "parcel_received",
     "ClaimStatusChanged": "claim_status_changed",
     "ClaimDecided": "claim_decided",
+    "ClaimOfferAnswered": "claim_offer_answered",
+    "ClaimReplacementIssued": "claim_replacement_issued",
+    "ClaimRefunded": "claim_refunded",
+    "ClaimRepairDelayed": "claim_repair_delayed",
 }
 CLAIM_EVENTS = {
     "ClaimCreated",
@@ -47,6 +51,10 @@ CLAIM_EVENTS = {
     "ParcelReceived",
     "ClaimStatusChanged",
     "ClaimDecided",
+    "ClaimOfferAnswered",
+    "ClaimReplacementIssued",
+    "ClaimRefunded",
+    "ClaimRepairDelayed",
 }
 
 

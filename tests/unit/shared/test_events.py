@@ -93,4 +93,9 @@ def test_every_event_of_the_design_has_a_contract() -> None:
         "ProductRegistered",
         "ProductCatalogued",
         "UnitReplaced",
+        "ClaimOfferAnswered",
+        "ClaimReplacementIssued",
+        "ClaimRefunded",
+        "ClaimRepairDelayed",
+        "AccountContactChanged",
     }

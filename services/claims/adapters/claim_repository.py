@@ -1,0 +1,335 @@
+"""Loads and saves the Claim aggregate (claims row, decision, timeline, attachments, parcels)."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from services.claims.domain.claim import (
+    Claim,
+    Decision,
+    Refund,
+    Replacement,
+    Shipment,
+    TimelineEntry,
+)
+from services.claims.domain.deadlines import Pause
+from services.claims.domain.decisions import DeductionLine
+from shared.db import Conn
+from shared.events import ClaimedProduct, Deadline, PostalAddress
+
+_SELECT = "SELECT * FROM claims"
+
+
+class ClaimRepository:
+    """The only way handlers reach a claim; `lock` reads it FOR UPDATE within the transaction."""
+
+    def __init__(self, conn: Conn) -> None:
+        self.conn = conn
+
+    async def get(self, claim_id: UUID, *, lock: bool = False) -> Claim | None:
+        suffix = " FOR UPDATE" if lock else ""
+        row = await self.conn.fetchrow(f"{_SELECT} WHERE claim_id = $1{suffix}", claim_id)
+        return await self._load(row)
+
+    async def by_rma_number(self, rma_number: str) -> Claim | None:
+        row = await self.conn.fetchrow(
+            f"{_SELECT} WHERE upper(rma_number) = upper($1) FOR UPDATE", rma_number
+        )
+        return await self._load(row)
+
+    async def by_inbound_tracking(self, tracking_number: str) -> Claim | None:
+        """The claim whose customer announced this tracking number and still waits for it."""
+        row = await self.conn.fetchrow(
+            f"""{_SELECT} WHERE upper(tracking_number) = upper($1) AND status = 'submitted'
+                ORDER BY created_at DESC LIMIT 1 FOR UPDATE""",
+            tracking_number,
+        )
+        return await self._load(row)
+
+    async def by_outbound_tracking(self, tracking_number: str) -> Claim | None:
+        """The claim whose product went out with this tracking number (a parcel refused by the
+        customer comes back with the service's own label)."""
+        row = await self.conn.fetchrow(
+            f"""{_SELECT} WHERE upper(outbound ->> 'tracking_number') = upper($1)
+                AND status = 'shipped_back' ORDER BY updated_at DESC LIMIT 1 FOR UPDATE""",
+            tracking_number,
+        )
+        return await self._load(row)
+
+    async def add(self, claim: Claim) -> None:
+        await self.conn.execute(
+            """INSERT INTO claims (claim_id, rma_number, account_id, email, language, buyer_type,
+                   claim_type, status, document_type, document_number, line_no, product,
+                   serial_number, problem_description, problem_code, tracking_number,
+                   package_contents, customer_reference, unit_price, return_address,
+                   created_at, updated_at)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
+                       $17, $18, $19, $20, $21, $21)""",
+            claim.claim_id,
+            claim.rma_number,
+            claim.account_id,
+            claim.email,
+            claim.language,
+            claim.buyer_type,
+            claim.claim_type,
+            claim.status,
+            claim.document_type,
+            claim.document_number,
+            claim.line_no,
+            claim.product.model_dump(mode="json"),
+            claim.serial_number,
+            claim.problem_description,
+            claim.problem_code,
+            claim.tracking_number,
+            claim.package_contents,
+            claim.customer_reference,
+            claim.unit_price,
+            _address_json(claim.return_address),
+            claim.created_at,
+        )
+        await self.save(claim)
+
+    async def save(self, claim: Claim) -> None:
+        await self.conn.execute(
+            """UPDATE claims SET status = $2, received_at = $3, pauses = $4, outbound = $5,
+                   replacement = $6, refund = $7, updated_at = now()
+               WHERE claim_id = $1""",
+            claim.claim_id,
+            claim.status,
+            claim.received_at,
+            [_pause_json(p) for p in claim.pauses],
+            _shipment_json(claim.outbound),
+            _replacement_json(claim.replacement),
+            _refund_json(claim.refund),
+        )
+        if claim.decision_changed and claim.decision is not None:
+            await self._save_decision(claim.claim_id, claim.decision)
+        await self._insert_new_parts(claim)
+
+    async def _insert_new_parts(self, claim: Claim) -> None:
+        for entry in claim.timeline:
+            if entry.entry_id is None:
+                await self.conn.execute(
+                    """INSERT INTO claim_timeline (claim_id, status, actor, note, at)
+                       VALUES ($1, $2, $3, $4, $5)""",
+                    claim.claim_id,
+                    entry.status,
+                    entry.actor,
+                    entry.note,
+                    entry.at,
+                )
+        for attachment in claim.new_attachments:
+            await self.conn.execute(
+                """INSERT INTO claim_attachments (attachment_id, claim_id, purpose, filename,
+                       content_type, size_bytes, sha256, content)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8)""",
+                attachment.attachment_id,
+                claim.claim_id,
+                attachment.purpose,
+                attachment.filename[:200] or "plik",
+                attachment.content_type,
+                len(attachment.content),
+                hashlib.sha256(attachment.content).hexdigest(),
+                attachment.content,
+            )
+        for parcel in claim.new_parcels:
+            await self.conn.execute(
+                """INSERT INTO parcels (parcel_id, claim_id, rma_number, tracking_number,
+                       scanned_by, received_at, attention)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7)""",
+                parcel.parcel_id,
+                claim.claim_id,
+                claim.rma_number,
+                parcel.tracking_number,
+                parcel.scanned_by,
+                parcel.received_at,
+                parcel.attention,
+            )
+
+    async def _save_decision(self, claim_id: UUID, decision: Decision) -> None:
+        await self.conn.execute(
+            """INSERT INTO decisions (claim_id, decision, amount, rejection_reason, justification,
+                   deductions, customer_response, decided_by, decided_at, valid_until,
+                   exchange_product)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+               ON CONFLICT (claim_id) DO UPDATE SET
+                   decision = EXCLUDED.decision, amount = EXCLUDED.amount,
+                   rejection_reason = EXCLUDED.rejection_reason,
+                   justification = EXCLUDED.justification, deductions = EXCLUDED.deductions,
+                   customer_response = EXCLUDED.customer_response,
+                   decided_by = EXCLUDED.decided_by, decided_at = EXCLUDED.decided_at,
+                   valid_until = EXCLUDED.valid_until,
+                   exchange_product = EXCLUDED.exchange_product""",
+            claim_id,
+            decision.kind,
+            decision.amount,
+            decision.rejection_reason,
+            decision.justification,
+            [
+                {
+                    "reason": d.reason,
+                    "percent": str(d.percent) if d.percent is not None else None,
+                    "amount": str(d.amount),
+                }
+                for d in decision.deductions
+            ],
+            decision.customer_response,
+            decision.decided_by,
+            decision.decided_at,
+            decision.valid_until,
+            decision.exchange_product,
+        )
+
+    async def _load(self, row: asyncpg.Record | None) -> Claim | None:
+        if row is None:
+            return None
+        claim_id: UUID = row["claim_id"]
+        decision = await self.conn.fetchrow("SELECT * FROM decisions WHERE claim_id = $1", claim_id)
+        entries = await self.conn.fetch(
+            """SELECT id, status, actor, note, at FROM claim_timeline
+               WHERE claim_id = $1 ORDER BY id""",
+            claim_id,
+        )
+        assessment: dict[str, Any] | None = row["assessment"]
+        return Claim(
+            claim_id=claim_id,
+            rma_number=row["rma_number"],
+            account_id=row["account_id"],
+            email=row["email"],
+            language=row["language"],
+            buyer_type=row["buyer_type"],
+            claim_type=row["claim_type"],
+            status=row["status"],
+            document_type=row["document_type"],
+            document_number=row["document_number"],
+            line_no=row["line_no"],
+            product=ClaimedProduct.model_validate(row["product"]),
+            serial_number=row["serial_number"],
+            problem_description=row["problem_description"],
+            problem_code=row["problem_code"],
+            tracking_number=row["tracking_number"],
+            package_contents=row["package_contents"],
+            customer_reference=row["customer_reference"],
+            unit_price=row["unit_price"],
+            return_address=(
+                PostalAddress.model_validate(row["return_address"])
+                if row["return_address"]
+                else None
+            ),
+            created_at=row["created_at"],
+            received_at=row["received_at"],
+            covered=assessment.get("covered") if assessment else None,
+            deadlines=tuple(Deadline.model_validate(d) for d in row["deadlines"] or ()),
+            decision=_decision(decision) if decision else None,
+            pauses=[_pause(p) for p in row["pauses"] or ()],
+            outbound=_shipment(row["outbound"]),
+            replacement=_replacement(row["replacement"]),
+            refund=_refund(row["refund"]),
+            timeline=[
+                TimelineEntry(e["status"], e["actor"], e["note"], e["at"], e["id"]) for e in entries
+            ],
+        )
+
+
+def _address_json(address: PostalAddress | None) -> dict[str, Any] | None:
+    return address.model_dump(mode="json") if address else None
+
+
+def _pause_json(pause: Pause) -> dict[str, str | None]:
+    return {
+        "started_at": pause.started_at.isoformat(),
+        "ended_at": pause.ended_at.isoformat() if pause.ended_at else None,
+    }
+
+
+def _pause(data: dict[str, str | None]) -> Pause:
+    started, ended = data["started_at"], data.get("ended_at")
+    assert started is not None
+    return Pause(datetime.fromisoformat(started), datetime.fromisoformat(ended) if ended else None)
+
+
+def _shipment_json(shipment: Shipment | None) -> dict[str, str] | None:
+    if shipment is None:
+        return None
+    return {
+        "carrier": shipment.carrier,
+        "tracking_number": shipment.tracking_number,
+        "shipped_at": shipment.shipped_at.isoformat(),
+    }
+
+
+def _shipment(data: dict[str, str] | None) -> Shipment | None:
+    if not data:
+        return None
+    return Shipment(
+        data["carrier"], data["tracking_number"], datetime.fromisoformat(data["shipped_at"])
+    )
+
+
+def _replacement_json(replacement: Replacement | None) -> dict[str, str] | None:
+    if replacement is None:
+        return None
+    return {
+        "serial_number": replacement.serial_number,
+        "ean": replacement.ean,
+        "issued_at": replacement.issued_at.isoformat(),
+    }
+
+
+def _replacement(data: dict[str, str] | None) -> Replacement | None:
+    if not data:
+        return None
+    return Replacement(
+        data["serial_number"], data["ean"], datetime.fromisoformat(data["issued_at"])
+    )
+
+
+def _refund_json(refund: Refund | None) -> dict[str, str | None] | None:
+    if refund is None:
+        return None
+    return {
+        "amount": str(refund.amount),
+        "method": refund.method,
+        "account_number_ending": refund.account_number_ending,
+        "refunded_at": refund.refunded_at.isoformat(),
+    }
+
+
+def _refund(data: dict[str, str] | None) -> Refund | None:
+    if not data:
+        return None
+    return Refund(
+        Decimal(data["amount"]),
+        data["method"],
+        data.get("account_number_ending"),
+        datetime.fromisoformat(data["refunded_at"]),
+    )
+
+
+def _decision(row: asyncpg.Record) -> Decision:
+    valid_until: date | None = row["valid_until"]
+    return Decision(
+        kind=row["decision"],
+        justification=row["justification"],
+        decided_by=row["decided_by"],
+        decided_at=row["decided_at"],
+        amount=row["amount"],
+        rejection_reason=row["rejection_reason"],
+        deductions=tuple(
+            DeductionLine(
+                d["reason"],
+                Decimal(d["percent"]) if d.get("percent") else None,
+                Decimal(d["amount"]),
+            )
+            for d in row["deductions"] or ()
+        ),
+        valid_until=valid_until,
+        exchange_product=row["exchange_product"],
+        customer_response=row["customer_response"],
+    )

@@ -1,0 +1,810 @@
+"""The Claim aggregate: one claim from filing until the product (or the money) is back.
+
+Each command checks its rules and returns the events to publish; the handler saves the claim and
+the events in one transaction. Rules that concern one command sit beside it as named checks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+from uuid import UUID
+
+from services.claims.domain import decisions, lifecycle
+from services.claims.domain.deadlines import ClaimProgress, DeadlineStanding, Pause, standing
+from services.claims.domain.decisions import DeductionLine, RefundPayment
+from services.claims.domain.eligibility import ClaimTypeVerdict
+from shared.errors import BusinessRuleError, Message
+from shared.events import (
+    BuyerType,
+    ClaimCreated,
+    ClaimCreatedData,
+    ClaimDecided,
+    ClaimDecidedData,
+    ClaimedProduct,
+    ClaimOfferAnswered,
+    ClaimOfferAnsweredData,
+    ClaimRefunded,
+    ClaimRefundedData,
+    ClaimRepairDelayed,
+    ClaimRepairDelayedData,
+    ClaimReplacementIssued,
+    ClaimReplacementIssuedData,
+    ClaimStatus,
+    ClaimStatusChanged,
+    ClaimStatusChangedData,
+    ClaimType,
+    Deadline,
+    DecisionKind,
+    Deduction,
+    DocumentType,
+    Event,
+    Language,
+    OfferKind,
+    ParcelReceived,
+    ParcelReceivedData,
+    PostalAddress,
+)
+
+PRODUCER = "claims"
+CustomerResponse = Literal["accepted", "refused"]
+
+
+@dataclass(frozen=True)
+class Act:
+    """Who does something, when, and the correlation id of the request that asked for it."""
+
+    role: str  # customer | operator | scanner
+    label: str  # what records show: "operator:ola@innpro.example"
+    at: datetime
+    correlation_id: UUID
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    status: ClaimStatus
+    actor: str
+    note: str | None
+    at: datetime
+    entry_id: int | None = None  # None until stored
+
+
+@dataclass(frozen=True)
+class Decision:
+    kind: DecisionKind
+    justification: str
+    decided_by: str
+    decided_at: datetime
+    amount: Decimal | None = None
+    rejection_reason: str | None = None
+    deductions: tuple[DeductionLine, ...] = ()
+    valid_until: date | None = None
+    exchange_product: str | None = None
+    customer_response: CustomerResponse | None = None
+
+    @property
+    def offer(self) -> OfferKind | None:
+        """What the customer must accept or refuse before the claim can go on, if anything."""
+        if self.kind == "price_reduction":
+            return "price_reduction"
+        if self.kind == "paid_repair":
+            return "paid_repair_quote"
+        if self.kind == "refund" and self.deductions:
+            return "return_deductions"
+        return None
+
+
+@dataclass(frozen=True)
+class DecisionInput:
+    kind: DecisionKind
+    justification: str
+    amount: Decimal | None = None
+    rejection_reason: str | None = None
+    deduction_percents: dict[str, int] = field(default_factory=dict)
+    missing_accessories_value: Decimal = Decimal(0)
+    valid_until: date | None = None
+    exchange_product: str | None = None
+
+
+@dataclass(frozen=True)
+class Shipment:
+    carrier: str
+    tracking_number: str
+    shipped_at: datetime
+
+
+@dataclass(frozen=True)
+class Replacement:
+    serial_number: str
+    ean: str
+    issued_at: datetime
+
+
+@dataclass(frozen=True)
+class Refund:
+    amount: Decimal
+    method: str
+    account_number_ending: str | None
+    refunded_at: datetime
+
+
+@dataclass(frozen=True)
+class NewAttachment:
+    attachment_id: UUID
+    purpose: str  # sales_document | answer
+    filename: str
+    content_type: str
+    content: bytes
+
+
+@dataclass(frozen=True)
+class ParcelRecord:
+    parcel_id: UUID
+    tracking_number: str | None
+    scanned_by: str
+    received_at: datetime
+    attention: str | None = None
+
+
+@dataclass(frozen=True)
+class Filing:
+    """A checked claim form (the handler gathered the facts, the domain checked them)."""
+
+    claim_id: UUID
+    rma_number: str
+    account_id: UUID
+    email: str
+    language: Language
+    buyer_type: BuyerType
+    verdict: ClaimTypeVerdict
+    document_type: DocumentType
+    document_number: str
+    sold_on: date
+    delivered_on: date | None
+    line_no: int
+    product: ClaimedProduct
+    unit_price: Decimal
+    serial_number: str | None
+    problem_description: str
+    problem_code: str | None
+    tracking_number: str | None
+    package_contents: str
+    customer_reference: str | None
+    return_address: PostalAddress
+    sales_document: NewAttachment
+
+
+def _refuse(code: str, pl: str, en: str, field: str, status_code: int = 409) -> BusinessRuleError:
+    return BusinessRuleError(code, Message(pl, en), field=field, status_code=status_code)
+
+
+@dataclass
+class Claim:
+    claim_id: UUID
+    rma_number: str
+    account_id: UUID
+    email: str
+    language: Language
+    buyer_type: BuyerType
+    claim_type: ClaimType
+    status: ClaimStatus
+    document_type: DocumentType
+    document_number: str
+    line_no: int
+    product: ClaimedProduct
+    serial_number: str | None
+    problem_description: str
+    problem_code: str | None
+    tracking_number: str | None  # the customer's inbound parcel
+    package_contents: str
+    customer_reference: str | None
+    unit_price: Decimal | None
+    return_address: PostalAddress | None
+    created_at: datetime
+    received_at: datetime | None = None
+    covered: bool | None = None  # the warranty service's verdict, once it came
+    deadlines: tuple[Deadline, ...] = ()
+    decision: Decision | None = None
+    pauses: list[Pause] = field(default_factory=list)
+    outbound: Shipment | None = None
+    replacement: Replacement | None = None
+    refund: Refund | None = None
+    timeline: list[TimelineEntry] = field(default_factory=list)
+    new_attachments: list[NewAttachment] = field(default_factory=list)
+    new_parcels: list[ParcelRecord] = field(default_factory=list)
+    decision_changed: bool = False
+
+    # --- filing -----------------------------------------------------------------------------
+
+    @classmethod
+    def file(cls, form: Filing, act: Act) -> tuple[Claim, list[Event]]:
+        claim = cls(
+            claim_id=form.claim_id,
+            rma_number=form.rma_number,
+            account_id=form.account_id,
+            email=form.email,
+            language=form.language,
+            buyer_type=form.buyer_type,
+            claim_type=form.verdict.claim_type,
+            status=lifecycle.INITIAL_STATUS,
+            document_type=form.document_type,
+            document_number=form.document_number,
+            line_no=form.line_no,
+            product=form.product,
+            serial_number=form.serial_number,
+            problem_description=form.problem_description,
+            problem_code=form.problem_code,
+            tracking_number=form.tracking_number,
+            package_contents=form.package_contents,
+            customer_reference=form.customer_reference,
+            unit_price=form.unit_price,
+            return_address=form.return_address,
+            created_at=act.at,
+        )
+        claim.new_attachments.append(form.sales_document)
+        claim.timeline.append(TimelineEntry(claim.status, act.label, None, act.at))
+        created = ClaimCreated(
+            producer=PRODUCER,
+            key=str(claim.claim_id),
+            correlation_id=act.correlation_id,
+            occurred_at=act.at,
+            data=ClaimCreatedData(
+                claim_id=claim.claim_id,
+                rma_number=claim.rma_number,
+                account_id=claim.account_id,
+                email=claim.email,
+                language=claim.language,
+                buyer_type=claim.buyer_type,
+                claim_type=claim.claim_type,
+                document_type=claim.document_type,
+                document_number=claim.document_number,
+                sold_on=form.sold_on,
+                delivered_on=form.delivered_on,
+                product=claim.product,
+                serial_number=claim.serial_number,
+                problem_description=claim.problem_description,
+                problem_code=claim.problem_code,
+                tracking_number=claim.tracking_number,
+                package_contents=claim.package_contents,
+                customer_reference=claim.customer_reference,
+                return_address=claim.return_address,
+                claim_type_rule=form.verdict.rule,
+                claim_type_reason=form.verdict.reason,
+            ),
+        )
+        return claim, [created]
+
+    # --- helpers ----------------------------------------------------------------------------
+
+    def _facts(self) -> dict[str, object]:
+        return {
+            "claim_id": self.claim_id,
+            "rma_number": self.rma_number,
+            "account_id": self.account_id,
+            "email": self.email,
+            "language": self.language,
+            "claim_type": self.claim_type,
+            "product": self.product,
+        }
+
+    def _note(self, act: Act, note: str) -> None:
+        """A timeline entry without a change of status."""
+        self.timeline.append(TimelineEntry(self.status, act.label, note, act.at))
+
+    def _move(
+        self,
+        act: Act,
+        target: ClaimStatus,
+        *,
+        note: str | None = None,
+        tracking_number: str | None = None,
+        carrier: str | None = None,
+    ) -> ClaimStatusChanged:
+        lifecycle.check_transition(self.status, target, act.role)
+        source, self.status = self.status, target
+        self.timeline.append(TimelineEntry(target, act.label, note, act.at))
+        return ClaimStatusChanged(
+            producer=PRODUCER,
+            key=str(self.claim_id),
+            correlation_id=act.correlation_id,
+            occurred_at=act.at,
+            data=ClaimStatusChangedData.model_validate(
+                {
+                    **self._facts(),
+                    "from_status": source,
+                    "to_status": target,
+                    "changed_at": act.at,
+                    "actor": act.label,
+                    "note": note,
+                    "tracking_number": tracking_number,
+                    "serial_number": self.serial_number,
+                    "carrier": carrier,
+                }
+            ),
+        )
+
+    def _decided(self) -> Decision:
+        if self.decision is None or self.status not in ("decided", "in_repair"):
+            raise _refuse(
+                "not_decided",
+                "Zgłoszenie nie ma jeszcze decyzji.",
+                "The claim has not been decided yet.",
+                "status",
+            )
+        return self.decision
+
+    # --- parcels ----------------------------------------------------------------------------
+
+    def receive_parcel(self, act: Act, parcel: ParcelRecord, *, known: bool = False) -> list[Event]:
+        """A parcel for this claim arrived. Nothing is lost: a parcel for a cancelled or closed
+        claim is recorded and queued for an operator; one refused by the customer on its way
+        back is a new receipt of the same claim. `known`: the parcel is stored already (an
+        operator identified it from the unidentified queue)."""
+        if self.status in lifecycle.PRODUCT_AT_SERVICE:
+            return []  # the same parcel scanned again
+        if self.status in lifecycle.ENDED_STATUSES:
+            parcel = ParcelRecord(
+                parcel.parcel_id,
+                parcel.tracking_number,
+                parcel.scanned_by,
+                parcel.received_at,
+                attention=f"Przesyłka do zgłoszenia o statusie „{self.status}”: "
+                "sprawdź i zdecyduj, co z nią zrobić.",
+            )
+            if not known:
+                self.new_parcels.append(parcel)
+            self._note(act, "Przesyłka do zakończonego zgłoszenia: czeka na operatora.")
+            return [self._parcel_event(act, parcel)]
+        note = "Przesyłka wróciła do serwisu (odmowa odbioru)." if self.outbound else None
+        if not known:
+            self.new_parcels.append(parcel)
+        if self.received_at is None:
+            self.received_at = parcel.received_at
+        changed = self._move(act, "received", note=note, tracking_number=parcel.tracking_number)
+        return [self._parcel_event(act, parcel), changed]
+
+    def _parcel_event(self, act: Act, parcel: ParcelRecord) -> ParcelReceived:
+        return ParcelReceived(
+            producer=PRODUCER,
+            key=str(self.claim_id),
+            correlation_id=act.correlation_id,
+            data=ParcelReceivedData(
+                parcel_id=parcel.parcel_id,
+                claim_id=self.claim_id,
+                rma_number=self.rma_number,
+                account_id=self.account_id,
+                email=self.email,
+                language=self.language,
+                tracking_number=parcel.tracking_number,
+                received_at=parcel.received_at,
+                scanned_by=parcel.scanned_by,
+                attention=parcel.attention,
+            ),
+        )
+
+    # --- customers and operators before the decision ---------------------------------------
+
+    def cancel(self, act: Act) -> list[Event]:
+        if self.status in lifecycle.PRODUCT_AT_SERVICE:
+            raise _refuse(
+                "cancel_product_at_service",
+                "Nie można anulować zgłoszenia: produkt jest już w serwisie. Poczekaj na "
+                "decyzję albo napisz do nas, podając numer RMA.",
+                "The claim cannot be cancelled: the service centre holds the product.",
+                "status",
+            )
+        return [self._move(act, "cancelled")]
+
+    def start_inspection(self, act: Act) -> list[Event]:
+        return [self._move(act, "in_inspection")]
+
+    def ask_customer(self, act: Act, question: str) -> list[Event]:
+        if not question.strip():
+            raise _refuse(
+                "note_required",
+                "Napisz, jakich informacji potrzebujesz.",
+                "Say what you need.",
+                "note",
+                422,
+            )
+        changed = self._move(act, "awaiting_customer", note=question.strip())
+        self.pauses.append(Pause(act.at))
+        return [changed]
+
+    def answer(
+        self, act: Act, message: str, attachments: tuple[NewAttachment, ...] = ()
+    ) -> list[Event]:
+        """The customer's answer (with photos or documents) sends the claim back to inspection;
+        the DJI repair deadline moves by the working days waited."""
+        if self.status != "awaiting_customer":
+            raise _refuse(
+                "not_awaiting_customer",
+                "To zgłoszenie nie czeka na informacje od Ciebie.",
+                "This claim is not waiting for information from you.",
+                "message",
+            )
+        self.new_attachments.extend(attachments)
+        if self.pauses and self.pauses[-1].ended_at is None:
+            self.pauses[-1] = Pause(self.pauses[-1].started_at, act.at)
+        note = message.strip()
+        if attachments:
+            note += f" (załączniki: {', '.join(a.filename for a in attachments)})"
+        for deadline in self.deadline_standings(act.at.date()):
+            if deadline.paused_working_days and deadline.moved_to is not None:
+                note += (
+                    f" Termin naprawy przesunięty o {deadline.paused_working_days} dni robocze "
+                    f"oczekiwania na klienta: do {deadline.moved_to.isoformat()}."
+                )
+        return [self._move(act, "in_inspection", note=note)]
+
+    # --- the decision -----------------------------------------------------------------------
+
+    def decide(self, act: Act, command: DecisionInput) -> list[Event]:
+        lifecycle.check_transition(self.status, "decided", act.role)
+        amount = command.amount
+        deductions: list[DeductionLine] = []
+        if command.kind == "rejection":
+            decisions.check_rejection_reason(
+                self.claim_type, command.rejection_reason, command.justification
+            )
+        elif command.kind == "refund" and self.claim_type == "return":
+            deductions, amount = decisions.compute_deductions(
+                self.unit_price or Decimal(0),
+                command.deduction_percents,
+                command.missing_accessories_value,
+            )
+        elif command.kind == "price_reduction":
+            amount = decisions.require_amount(amount)
+        elif command.kind == "paid_repair":
+            self._check_quote_allowed()
+            amount = decisions.require_amount(amount)
+            decisions.check_quote_validity(command.valid_until, act.at.date())
+        elif command.kind == "exchange" and not (command.exchange_product or "").strip():
+            raise _refuse(
+                "exchange_product_required",
+                "Podaj produkt, na który wymieniamy towar.",
+                "Name the product the goods are exchanged for.",
+                "exchange_product",
+                422,
+            )
+        self.decision = Decision(
+            kind=command.kind,
+            justification=command.justification.strip(),
+            decided_by=act.label,
+            decided_at=act.at,
+            amount=amount,
+            rejection_reason=command.rejection_reason if command.kind == "rejection" else None,
+            deductions=tuple(deductions),
+            valid_until=command.valid_until if command.kind == "paid_repair" else None,
+            exchange_product=(command.exchange_product or "").strip() or None,
+        )
+        self.decision_changed = True
+        changed = self._move(act, "decided")
+        return [changed, self._decided_event(act, self.decision)]
+
+    def _check_quote_allowed(self) -> None:
+        if self.covered:
+            raise _refuse(
+                "quote_on_covered_claim",
+                "Produkt jest objęty gwarancją: naprawa jest bezpłatna, nie można wysłać "
+                "oferty płatnej naprawy.",
+                "The product is under warranty: its repair is free, no paid quote.",
+                "decision",
+                422,
+            )
+
+    def _decided_event(self, act: Act, decision: Decision) -> ClaimDecided:
+        return ClaimDecided(
+            producer=PRODUCER,
+            key=str(self.claim_id),
+            correlation_id=act.correlation_id,
+            occurred_at=act.at,
+            data=ClaimDecidedData.model_validate(
+                {
+                    **self._facts(),
+                    "decision": decision.kind,
+                    "rejection_reason": decision.rejection_reason,
+                    "justification": decision.justification,
+                    "amount": decision.amount,
+                    "deductions": tuple(
+                        Deduction(reason=d.reason, percent=d.percent, amount=d.amount)
+                        for d in decision.deductions
+                    ),
+                    "decided_at": decision.decided_at,
+                    "decided_by": decision.decided_by,
+                    "valid_until": decision.valid_until,
+                    "exchange_product": decision.exchange_product,
+                }
+            ),
+        )
+
+    def answer_offer(self, act: Act, offer: OfferKind, accept: bool) -> list[Event]:
+        """The customer accepts or refuses what the decision offers: a price reduction, a
+        paid-repair quote, or a return's deductions (refusing them: the goods come back)."""
+        decision = self.decision
+        if (
+            self.status != "decided"
+            or decision is None
+            or decision.offer != offer
+            or decision.customer_response is not None
+        ):
+            raise _refuse(
+                "no_offer_to_answer",
+                "To zgłoszenie nie ma oferty czekającej na Twoją odpowiedź.",
+                "This claim has no offer awaiting your answer.",
+                "accept",
+            )
+        if accept and decision.valid_until is not None and act.at.date() > decision.valid_until:
+            raise _refuse(
+                "quote_expired",
+                f"Oferta naprawy była ważna do {decision.valid_until.isoformat()}.",
+                "The repair quote has expired.",
+                "accept",
+            )
+        response: CustomerResponse = "accepted" if accept else "refused"
+        self.decision = _with_response(decision, response)
+        self.decision_changed = True
+        answered = ClaimOfferAnswered(
+            producer=PRODUCER,
+            key=str(self.claim_id),
+            correlation_id=act.correlation_id,
+            occurred_at=act.at,
+            data=ClaimOfferAnsweredData.model_validate(
+                {
+                    **self._facts(),
+                    "offer": offer,
+                    "accepted": accept,
+                    "amount": decision.amount,
+                    "answered_at": act.at,
+                }
+            ),
+        )
+        note = OFFER_ANSWER_NOTES[(offer, accept)]
+        if offer == "paid_repair_quote" and accept:
+            return [answered, self._move(act, "in_repair", note=note)]
+        if offer == "price_reduction" and not accept:
+            # The seller must offer another remedy: the inspection reopens.
+            return [answered, self._move(act, "in_inspection", note=note)]
+        self._note(act, note)
+        return [answered]
+
+    # --- after the decision -----------------------------------------------------------------
+
+    def start_repair(self, act: Act) -> list[Event]:
+        if self._decided().kind not in ("repair", "replacement"):
+            raise _refuse(
+                "repair_not_decided",
+                "Naprawę rozpoczyna decyzja o naprawie lub wymianie albo przyjęta oferta.",
+                "A repair follows a repair or replacement decision, or an accepted quote.",
+                "status",
+            )
+        return [self._move(act, "in_repair")]
+
+    def record_replacement(self, act: Act, serial_number: str, ean: str | None) -> list[Event]:
+        decision = self._decided()
+        if decision.kind != "replacement" or self.replacement is not None:
+            raise _refuse(
+                "replacement_not_due",
+                "Numer egzemplarza zastępczego zapisuje się raz, po decyzji o wymianie.",
+                "The replacement unit is recorded once, after a replacement decision.",
+                "serial_number",
+            )
+        new_serial = decisions.replacement_serial(serial_number, self.serial_number)
+        new_ean = decisions.replacement_ean(ean, self.product.ean)
+        self.replacement = Replacement(new_serial, new_ean, act.at)
+        self._note(act, f"Wydano egzemplarz zastępczy: {new_serial} (EAN {new_ean}).")
+        return [
+            ClaimReplacementIssued(
+                producer=PRODUCER,
+                key=str(self.claim_id),
+                correlation_id=act.correlation_id,
+                occurred_at=act.at,
+                data=ClaimReplacementIssuedData.model_validate(
+                    {
+                        **self._facts(),
+                        "old_serial_number": self.serial_number,
+                        "new_serial_number": new_serial,
+                        "old_ean": self.product.ean,
+                        "new_ean": new_ean,
+                        "issued_at": act.at,
+                        "issued_by": act.label,
+                    }
+                ),
+            )
+        ]
+
+    def ship_back(self, act: Act, carrier: str, tracking_number: str) -> list[Event]:
+        """The product goes back to the customer's return address; the inbound tracking number
+        stays as the customer gave it."""
+        carrier, tracking = carrier.strip(), "".join(tracking_number.split()).upper()
+        if not tracking:
+            raise _refuse(
+                "tracking_required",
+                "Podaj numer przesyłki zwrotnej.",
+                "Enter the outbound tracking number.",
+                "tracking_number",
+                422,
+            )
+        if not carrier:
+            raise _refuse(
+                "carrier_required",
+                "Podaj przewoźnika.",
+                "Enter the carrier.",
+                "carrier",
+                422,
+            )
+        if self.return_address is None:
+            raise _refuse(
+                "return_address_missing",
+                "Zgłoszenie nie ma adresu zwrotnego: bez adresu nie wysyłamy produktu.",
+                "The claim has no return address: nothing is shipped without one.",
+                "return_address",
+            )
+        self._check_shippable(self._decided())
+        self.outbound = Shipment(carrier, tracking, act.at)
+        return [
+            self._move(
+                act,
+                "shipped_back",
+                note=f"{carrier}: {tracking}",
+                tracking_number=tracking,
+                carrier=carrier,
+            )
+        ]
+
+    def _check_shippable(self, decision: Decision) -> None:
+        waiting = decision.offer is not None and decision.customer_response is None
+        if waiting:
+            raise _refuse(
+                "offer_unanswered",
+                "Klient jeszcze nie odpowiedział na ofertę.",
+                "The customer has not answered the offer yet.",
+                "status",
+            )
+        if decision.kind == "replacement" and self.replacement is None:
+            raise _refuse(
+                "replacement_serial_missing",
+                "Najpierw zapisz numer seryjny egzemplarza zastępczego.",
+                "Record the replacement unit's serial number first.",
+                "serial_number",
+            )
+        keeps_goods = decision.kind == "refund" and decision.customer_response != "refused"
+        if keeps_goods:
+            raise _refuse(
+                "nothing_to_ship",
+                "Przy zwrocie pieniędzy towar zostaje w serwisie: zapisz zwrot pieniędzy.",
+                "A refund keeps the goods at the service: record the refund.",
+                "status",
+            )
+
+    def record_refund(
+        self, act: Act, amount: Decimal | None, payment: RefundPayment
+    ) -> list[Event]:
+        decision = self._decided()
+        money = decisions.require_amount(amount)
+        accepted = decision.customer_response == "accepted"
+        refundable = (
+            (decision.kind == "refund" and (not decision.deductions or accepted))
+            or (decision.kind == "price_reduction" and accepted)
+            or decision.kind == "exchange"
+        )
+        if not refundable:
+            raise _refuse(
+                "nothing_to_refund",
+                "Decyzja nie przewiduje zwrotu pieniędzy (albo klient jeszcze nie przyjął "
+                "potrąceń).",
+                "No refund is due (or the customer has not accepted the deductions).",
+                "amount",
+            )
+        if self.refund is not None:
+            raise _refuse(
+                "already_refunded", "Zwrot pieniędzy jest już zapisany.", "Already refunded.",
+                "amount",
+            )  # fmt: skip
+        self.refund = Refund(money, payment.method, payment.account_number_ending, act.at)
+        due_on = next((d.due_on for d in self.deadlines if d.kind == "return_refund"), None)
+        refunded = ClaimRefunded(
+            producer=PRODUCER,
+            key=str(self.claim_id),
+            correlation_id=act.correlation_id,
+            occurred_at=act.at,
+            data=ClaimRefundedData.model_validate(
+                {
+                    **self._facts(),
+                    "amount": money,
+                    "method": payment.method,
+                    "account_number_ending": payment.account_number_ending,
+                    "refunded_at": act.at,
+                    "due_on": due_on,
+                    "in_time": None if due_on is None else act.at.date() <= due_on,
+                }
+            ),
+        )
+        note = f"Zwrot {money} zł ({payment.method})."
+        if decision.kind == "refund":
+            return [refunded, self._move(act, "refunded", note=note)]
+        self._note(act, note)  # the product itself still goes back
+        return [refunded]
+
+    def close(self, act: Act) -> list[Event]:
+        return [self._move(act, "closed")]
+
+    def announce_repair_delay(self, act: Act, reason: str, expected_on: date | None) -> list[Event]:
+        """Seed 001 (scooters §8): the customer is told before the 30 days pass, with the reason."""
+        due_on = next((d.due_on for d in self.deadlines if d.kind == "scooter_repair"), None)
+        if due_on is None or self.status not in lifecycle.PRODUCT_AT_SERVICE:
+            raise _refuse(
+                "no_repair_deadline",
+                "To zgłoszenie nie ma biegnącego terminu naprawy hulajnogi.",
+                "This claim has no running scooter repair deadline.",
+                "status",
+            )
+        if act.at.date() > due_on:
+            raise _refuse(
+                "repair_deadline_passed",
+                f"Termin naprawy minął {due_on.isoformat()}: klienta informuje się przed nim.",
+                "The repair deadline has passed: the customer is told before it.",
+                "reason",
+            )
+        if len(reason.strip()) < 10:
+            raise _refuse(
+                "delay_reason_required",
+                "Podaj klientowi przyczynę opóźnienia (co najmniej 10 znaków).",
+                "Give the customer the reason for the delay (at least 10 characters).",
+                "reason",
+                422,
+            )
+        self._note(act, f"Opóźnienie naprawy: {reason.strip()}")
+        return [
+            ClaimRepairDelayed(
+                producer=PRODUCER,
+                key=str(self.claim_id),
+                correlation_id=act.correlation_id,
+                occurred_at=act.at,
+                data=ClaimRepairDelayedData.model_validate(
+                    {
+                        **self._facts(),
+                        "reason": reason.strip(),
+                        "due_on": due_on,
+                        "expected_on": expected_on,
+                        "announced_at": act.at,
+                    }
+                ),
+            )
+        ]
+
+    # --- what the claim shows -----------------------------------------------------------------
+
+    def next_statuses(self, role: str) -> list[ClaimStatus]:
+        return lifecycle.next_statuses(self.status, role)
+
+    def deadline_standings(self, today: date) -> list[DeadlineStanding]:
+        finished = self.refund.refunded_at if self.refund else None
+        if self.outbound is not None:
+            finished = self.outbound.shipped_at
+        progress = ClaimProgress(
+            cancelled=self.status == "cancelled",
+            waiting_for_customer=self.status == "awaiting_customer",
+            decided_on=self.decision.decided_at.date() if self.decision else None,
+            finished_on=finished.date() if finished else None,
+        )
+        return [
+            standing(d.kind, d.description, d.due_on, progress, self.pauses, today)
+            for d in self.deadlines
+        ]
+
+
+OFFER_ANSWER_NOTES: dict[tuple[OfferKind, bool], str] = {
+    ("price_reduction", True): "Klient przyjął obniżkę ceny.",
+    ("price_reduction", False): "Klient odrzucił obniżkę ceny.",
+    ("paid_repair_quote", True): "Klient przyjął ofertę płatnej naprawy.",
+    ("paid_repair_quote", False): "Klient odrzucił ofertę płatnej naprawy: odsyłamy bez naprawy.",
+    ("return_deductions", True): "Klient przyjął potrącenia: zwrot pomniejszonej kwoty.",
+    ("return_deductions", False): "Klient nie przyjął potrąceń: odsyłamy towar.",
+}
+
+
+def _with_response(decision: Decision, response: CustomerResponse) -> Decision:
+    return replace(decision, customer_response=response)

@@ -1,0 +1,116 @@
+"""How each deadline of a claim stands, with the time spent waiting for the customer left out.
+
+The warranty service computes the deadlines (WarrantyAssessed); the claim knows what happened:
+when it waited for the customer (seed 001 DJI §8: delays caused by the buyer do not count, so the
+DJI repair deadline moves by the working days waited), when it was decided, shipped or refunded.
+A consumer complaint not answered within 14 days is deemed accepted (consumer rights act
+art. 7a), never "kept".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import cache
+from typing import Literal
+
+import holidays
+
+DeadlineState = Literal[
+    "running", "waiting_for_receipt", "paused", "kept", "missed", "deemed_accepted",
+    "no_longer_applies",
+]  # fmt: skip
+
+# Deadlines that stop while the service waits for the customer.
+PAUSED_BY_CUSTOMER = frozenset({"dji_repair"})
+
+
+@dataclass(frozen=True)
+class Pause:
+    """The claim waited for the customer from `started_at` until `ended_at` (None: still)."""
+
+    started_at: datetime
+    ended_at: datetime | None = None
+
+
+@cache
+def _polish_holidays(year: int) -> frozenset[date]:
+    return frozenset(holidays.country_holidays("PL", years=year))
+
+
+def is_working_day(day: date) -> bool:
+    return day.weekday() < 5 and day not in _polish_holidays(day.year)
+
+
+def add_working_days(start: date, count: int) -> date:
+    day = start
+    while count > 0:
+        day += timedelta(days=1)
+        if is_working_day(day):
+            count -= 1
+    return day
+
+
+def paused_working_days(pauses: list[Pause], today: date) -> int:
+    """Working days spent waiting: the day the question was asked is not counted, the day of
+    the answer is (the service could not work on it before the answer came)."""
+    waited: set[date] = set()
+    for pause in pauses:
+        end = pause.ended_at.date() if pause.ended_at else today
+        day = pause.started_at.date()
+        while day < end:
+            day += timedelta(days=1)
+            if is_working_day(day):
+                waited.add(day)
+    return len(waited)
+
+
+@dataclass(frozen=True)
+class DeadlineStanding:
+    kind: str
+    description: str
+    due_on: date | None  # as the warranty service computed it
+    moved_to: date | None  # due_on moved by the working days waited for the customer
+    paused_working_days: int
+    state: DeadlineState
+
+
+@dataclass(frozen=True)
+class ClaimProgress:
+    """What happened to a claim that the deadlines are measured against."""
+
+    cancelled: bool
+    waiting_for_customer: bool
+    decided_on: date | None
+    finished_on: date | None  # shipped back or refunded
+
+
+def standing(
+    kind: str,
+    description: str,
+    due_on: date | None,
+    progress: ClaimProgress,
+    pauses: list[Pause],
+    today: date,
+) -> DeadlineStanding:
+    waited = paused_working_days(pauses, today) if kind in PAUSED_BY_CUSTOMER else 0
+    moved = add_working_days(due_on, waited) if due_on is not None and waited else due_on
+    state = _state(kind, moved, progress, today)
+    return DeadlineStanding(kind, description, due_on, moved, waited, state)
+
+
+def _state(kind: str, due: date | None, progress: ClaimProgress, today: date) -> DeadlineState:
+    if progress.cancelled:
+        return "no_longer_applies"
+    if due is None:
+        return "waiting_for_receipt"
+    if kind == "complaint_answer":
+        answered = progress.decided_on
+        if answered is not None and answered <= due:
+            return "kept"
+        return "deemed_accepted" if answered is not None or today > due else "running"
+    if progress.finished_on is not None:
+        return "kept" if progress.finished_on <= due else "missed"
+    if kind in PAUSED_BY_CUSTOMER and progress.waiting_for_customer:
+        return "paused"
+    return "missed" if today > due else "running"

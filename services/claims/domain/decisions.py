@@ -1,0 +1,184 @@
+"""Decisions and what settles them (seed 002): rejection reasons, deductions from a return,
+quotes for a paid repair, refunds and replacement units."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from stdnum import ean as gtin
+from stdnum import iban as iban_numbers
+from stdnum.exceptions import ValidationError
+
+from shared.claims_vocabulary import (
+    COMPLAINT_REJECTION_REASONS,
+    DEDUCTION_RANGES,
+    MISSING_ACCESSORY_FEE_PERCENT,
+    RETURN_REJECTION_REASONS,
+)
+from shared.errors import BusinessRuleError, Message
+from shared.events import ClaimType, RefundMethod
+
+CENTS = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class DeductionLine:
+    reason: str
+    percent: Decimal | None
+    amount: Decimal
+
+
+def compute_deductions(
+    price: Decimal,
+    percents: dict[str, int],
+    missing_accessories_value: Decimal = Decimal(0),
+) -> tuple[list[DeductionLine], Decimal]:
+    """Deduction lines and the refund left; each percentage must lie in its seed-002 range."""
+    lines: list[DeductionLine] = []
+    for kind, percent in percents.items():
+        if kind not in DEDUCTION_RANGES:
+            raise BusinessRuleError(
+                "deduction_unknown",
+                Message(f"Nieznany rodzaj potrącenia: {kind}.", f"Unknown deduction: {kind}."),
+                field="deductions",
+            )
+        low, high, reason = DEDUCTION_RANGES[kind]
+        if not low <= percent <= high:
+            raise BusinessRuleError(
+                "deduction_out_of_range",
+                Message(
+                    f"Potrącenie „{reason}” musi wynosić od {low} do {high}% wartości produktu.",
+                    f"The deduction '{kind}' must be between {low} and {high}% of the price.",
+                ),
+                field="deductions",
+            )
+        amount = (price * percent / 100).quantize(CENTS)
+        lines.append(DeductionLine(reason, Decimal(percent), amount))
+    if missing_accessories_value > 0:
+        fee = missing_accessories_value * (100 + MISSING_ACCESSORY_FEE_PERCENT) / 100
+        lines.append(
+            DeductionLine(
+                "Brakujące akcesoria (wartość + 15% opłaty manipulacyjnej)",
+                None,
+                fee.quantize(CENTS),
+            )
+        )
+    deducted = sum((line.amount for line in lines), Decimal(0))
+    return lines, max(price - deducted, Decimal(0))
+
+
+def rejection_reasons(claim_type: ClaimType) -> dict[str, str]:
+    return RETURN_REJECTION_REASONS if claim_type == "return" else COMPLAINT_REJECTION_REASONS
+
+
+def check_rejection_reason(claim_type: ClaimType, reason: str | None, justification: str) -> None:
+    if reason not in rejection_reasons(claim_type):
+        raise BusinessRuleError(
+            "rejection_reason_unknown",
+            Message(
+                "Wybierz jedną z przyczyn odrzucenia z polityki zwrotów i reklamacji.",
+                "Choose one of the codified rejection reasons.",
+            ),
+            field="rejection_reason",
+        )
+    if len(justification.strip()) < 20:
+        raise BusinessRuleError(
+            "justification_required",
+            Message(
+                "Odmowa wymaga pisemnego uzasadnienia (co najmniej 20 znaków).",
+                "A rejection needs a written justification (at least 20 characters).",
+            ),
+            field="justification",
+        )
+
+
+def require_amount(amount: Decimal | None, field: str = "amount") -> Decimal:
+    if amount is None or amount <= 0:
+        raise BusinessRuleError(
+            "amount_required",
+            Message("Podaj kwotę większą od zera.", "Enter an amount greater than zero."),
+            field=field,
+        )
+    return amount.quantize(CENTS)
+
+
+def check_quote_validity(valid_until: date | None, today: date) -> date:
+    if valid_until is None or valid_until < today:
+        raise BusinessRuleError(
+            "quote_valid_until_required",
+            Message(
+                "Podaj, do kiedy oferta naprawy jest ważna (dziś lub później).",
+                "Say until when the repair quote stands (today or later).",
+            ),
+            field="valid_until",
+        )
+    return valid_until
+
+
+@dataclass(frozen=True)
+class RefundPayment:
+    method: RefundMethod
+    iban: str | None  # compact, validated; only for bank transfers
+
+    @property
+    def account_number_ending(self) -> str | None:
+        return self.iban[-4:] if self.iban else None
+
+
+def refund_payment(method: RefundMethod, iban: str | None) -> RefundPayment:
+    """A bank transfer needs a valid IBAN (python-stdnum checks its country format and digits)."""
+    if method == "original_payment":
+        return RefundPayment(method, None)
+    try:
+        return RefundPayment(method, iban_numbers.validate(iban or ""))
+    except ValidationError:
+        raise BusinessRuleError(
+            "iban_invalid",
+            Message(
+                "Numer rachunku (IBAN) jest nieprawidłowy. Podaj go z kodem kraju, np. "
+                "PL61 1090 1014 0000 0712 1981 2874.",
+                "The IBAN is not valid. Enter it with its country code.",
+            ),
+            field="iban",
+        ) from None
+
+
+def replacement_serial(serial_number: str, old_serial: str | None) -> str:
+    serial = "".join(serial_number.split()).upper()
+    if len(serial) < 4:
+        raise BusinessRuleError(
+            "replacement_serial_required",
+            Message(
+                "Podaj numer seryjny egzemplarza wydanego w zamian.",
+                "Enter the serial number of the replacement unit.",
+            ),
+            field="serial_number",
+        )
+    if old_serial is not None and serial == old_serial.upper():
+        raise BusinessRuleError(
+            "replacement_serial_unchanged",
+            Message(
+                "Egzemplarz zastępczy musi mieć inny numer seryjny niż reklamowany.",
+                "The replacement unit must have another serial number than the claimed one.",
+            ),
+            field="serial_number",
+        )
+    return serial
+
+
+def replacement_ean(ean: str | None, old_ean: str) -> str:
+    if not (ean or "").strip():
+        return old_ean
+    try:
+        return str(gtin.validate(ean or ""))
+    except ValidationError:
+        raise BusinessRuleError(
+            "ean_invalid",
+            Message(
+                "Kod EAN jest nieprawidłowy (13 cyfr z cyfrą kontrolną).",
+                "The EAN is not valid (13 digits with a check digit).",
+            ),
+            field="ean",
+        ) from None

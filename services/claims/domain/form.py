@@ -1,0 +1,127 @@
+"""What the claim form needs (seed 000): the product line, its serial number, its problem, the
+attached documents and the RMA number."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from shared.errors import BusinessRuleError, Message
+from shared.events import SaleLine
+
+# Brands whose products cannot be claimed without a serial number (seed 000: "wybrane marki").
+SERIAL_REQUIRED_BRANDS = frozenset({"dji", "dualtron", "kaabo", "nami"})
+
+
+def format_rma_number(sequence: int, year: int) -> str:
+    return f"RMA/{sequence}/SR/{year}"
+
+
+@dataclass(frozen=True)
+class ClaimedLine:
+    line_no: int
+    ean: str
+    sku: str
+    name: str
+    brand: str
+    category: str
+    outlet: bool
+    serial_numbers: tuple[str, ...]
+    unit_price: Decimal
+
+    @classmethod
+    def from_sale_line(cls, line: SaleLine) -> ClaimedLine:
+        return cls(
+            line_no=line.line_no,
+            ean=line.ean,
+            sku=line.sku,
+            name=line.name,
+            brand=line.brand,
+            category=line.category,
+            outlet=line.outlet,
+            serial_numbers=line.serial_numbers,
+            unit_price=line.unit_price,
+        )
+
+    @property
+    def is_dji(self) -> bool:
+        return self.brand.strip().lower() == "dji"
+
+
+def check_serial_number(line: ClaimedLine, serial_number: str | None) -> str | None:
+    serial = (serial_number or "").strip().upper() or None
+    if serial is None and line.brand.strip().lower() in SERIAL_REQUIRED_BRANDS:
+        raise BusinessRuleError(
+            "serial_number_required",
+            Message(
+                f"Dla produktów marki {line.brand} numer seryjny jest wymagany. Znajdziesz go "
+                "na opakowaniu lub na produkcie.",
+                f"A serial number is required for {line.brand} products.",
+            ),
+            field="serial_number",
+        )
+    if (
+        serial is not None
+        and line.serial_numbers
+        and serial not in {known.upper() for known in line.serial_numbers}
+    ):
+        raise BusinessRuleError(
+            "serial_number_unknown",
+            Message(
+                "Ten numer seryjny nie zgadza się z produktem na dokumencie zakupu.",
+                "This serial number does not match the product on the purchase document.",
+            ),
+            field="serial_number",
+        )
+    return serial
+
+
+# --- attachments -----------------------------------------------------------------------------
+
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+_SIGNATURES = (
+    (b"%PDF-", "application/pdf"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+)
+
+
+def attachment_type(content: bytes) -> str:
+    """The attachment's real type from its first bytes, whatever its name or declared type."""
+    if len(content) > MAX_ATTACHMENT_BYTES:
+        raise BusinessRuleError(
+            "attachment_too_large",
+            Message(
+                "Plik jest za duży: załącznik może mieć najwyżej 10 MB.",
+                "The file is too large: at most 10 MB.",
+            ),
+            field="attachment",
+            status_code=413,
+        )
+    for signature, content_type in _SIGNATURES:
+        if content.startswith(signature):
+            return content_type
+    raise BusinessRuleError(
+        "attachment_type_invalid",
+        Message(
+            "Dołącz plik PDF, JPEG lub PNG (dokument sprzedaży, zdjęcie).",
+            "Attach a PDF, JPEG or PNG file (sales document, photo).",
+        ),
+        field="attachment",
+        status_code=415,
+    )
+
+
+def check_problem(problems: list[str], problem_code: str | None) -> str | None:
+    """Some products need a problem chosen from their list (seed 000: "dodatkowe pole")."""
+    chosen = (problem_code or "").strip() or None
+    if problems and chosen not in problems:
+        raise BusinessRuleError(
+            "problem_required",
+            Message(
+                "Wybierz problem z listy dla tego produktu.",
+                "Choose the problem from this product's list.",
+            ),
+            field="problem_code",
+        )
+    return chosen

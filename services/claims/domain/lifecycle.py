@@ -1,0 +1,140 @@
+"""The claim lifecycle as data: every allowed move, who may make it, the command of the Claim
+aggregate that makes it, the events it publishes and the email the customer gets.
+
+The README's lifecycle table is generated from TRANSITIONS (`python -m services.claims.domain.
+lifecycle`), and a unit test fails when the two differ.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shared.claims_vocabulary import STATUS_NAMES_PL
+from shared.errors import BusinessRuleError, Message
+from shared.events import ClaimStatus
+
+Role = str  # customer | operator | scanner
+
+INITIAL_STATUS: ClaimStatus = "submitted"
+# A claim in one of these is over: a new claim for the same serial number may be filed.
+ENDED_STATUSES: frozenset[ClaimStatus] = frozenset({"closed", "cancelled"})
+# The service centre holds the product from receipt until it ships it back.
+PRODUCT_AT_SERVICE: frozenset[ClaimStatus] = frozenset(
+    {"received", "in_inspection", "awaiting_customer", "decided", "in_repair"}
+)
+
+
+@dataclass(frozen=True)
+class Transition:
+    source: ClaimStatus
+    target: ClaimStatus
+    roles: frozenset[Role]
+    command: str  # the Claim method
+    events: tuple[str, ...]
+    email: str  # the notifications template the customer gets
+    why: str
+
+
+def _t(
+    source: ClaimStatus,
+    target: ClaimStatus,
+    roles: str,
+    command: str,
+    events: str,
+    email: str,
+    why: str,
+) -> Transition:
+    return Transition(
+        source, target, frozenset(roles.split()), command, tuple(events.split()), email, why
+    )
+
+
+TRANSITIONS: tuple[Transition, ...] = (
+    _t("submitted", "received", "scanner operator", "receive_parcel",
+       "ParcelReceived ClaimStatusChanged", "parcel_received", "the parcel arrived"),
+    _t("submitted", "cancelled", "customer operator", "cancel",
+       "ClaimStatusChanged", "claim_status_changed", "before the product is sent"),
+    _t("received", "in_inspection", "operator", "start_inspection",
+       "ClaimStatusChanged", "claim_status_changed", "inspection starts"),
+    _t("in_inspection", "awaiting_customer", "operator", "ask_customer",
+       "ClaimStatusChanged", "claim_status_changed", "information is missing"),
+    _t("awaiting_customer", "in_inspection", "customer operator", "answer",
+       "ClaimStatusChanged", "claim_status_changed", "the customer answered"),
+    _t("in_inspection", "decided", "operator", "decide",
+       "ClaimStatusChanged ClaimDecided", "claim_decided", "the decision"),
+    _t("decided", "in_inspection", "customer", "answer_offer",
+       "ClaimOfferAnswered ClaimStatusChanged", "claim_offer_answered",
+       "a price reduction refused: another remedy is due"),
+    _t("decided", "in_repair", "customer", "answer_offer",
+       "ClaimOfferAnswered ClaimStatusChanged", "claim_offer_answered", "a paid quote accepted"),
+    _t("decided", "in_repair", "operator", "start_repair",
+       "ClaimStatusChanged", "claim_status_changed", "repair or replacement under way"),
+    _t("decided", "shipped_back", "operator", "ship_back",
+       "ClaimStatusChanged", "claim_status_changed",
+       "rejected, quote refused, goods taken back, replaced or exchanged"),
+    _t("in_repair", "shipped_back", "operator", "ship_back",
+       "ClaimStatusChanged", "claim_status_changed", "repaired"),
+    _t("decided", "refunded", "operator", "record_refund",
+       "ClaimRefunded ClaimStatusChanged", "claim_refunded", "refund or accepted deductions"),
+    _t("shipped_back", "received", "scanner operator", "receive_parcel",
+       "ParcelReceived ClaimStatusChanged", "parcel_received",
+       "the customer refused the parcel: it came back"),
+    _t("shipped_back", "closed", "operator", "close",
+       "ClaimStatusChanged", "claim_status_changed", "the product is back with the customer"),
+    _t("refunded", "closed", "operator", "close",
+       "ClaimStatusChanged", "claim_status_changed", "the money is back with the customer"),
+)  # fmt: skip
+
+_BY_MOVE: dict[tuple[ClaimStatus, ClaimStatus], frozenset[Role]] = {}
+for _transition in TRANSITIONS:
+    _move = (_transition.source, _transition.target)
+    _BY_MOVE[_move] = _BY_MOVE.get(_move, frozenset()) | _transition.roles
+
+
+def allowed_roles(source: ClaimStatus, target: ClaimStatus) -> frozenset[Role]:
+    return _BY_MOVE.get((source, target), frozenset())
+
+
+def next_statuses(source: ClaimStatus, role: Role) -> list[ClaimStatus]:
+    """Where `role` may move a claim in `source` (what the operator's claim page offers)."""
+    targets: list[ClaimStatus] = []
+    for transition in TRANSITIONS:
+        if (
+            transition.source == source
+            and role in transition.roles
+            and transition.target not in targets
+        ):
+            targets.append(transition.target)
+    return targets
+
+
+def check_transition(current: ClaimStatus, target: ClaimStatus, role: Role) -> None:
+    if role not in allowed_roles(current, target):
+        raise BusinessRuleError(
+            "illegal_transition",
+            Message(
+                f"Nie można zmienić statusu z „{STATUS_NAMES_PL[current]}” "
+                f"na „{STATUS_NAMES_PL[target]}”.",
+                f"A claim cannot move from {current} to {target}.",
+            ),
+            field="status",
+            status_code=409,
+        )
+
+
+def lifecycle_table() -> str:
+    """The README's lifecycle table (Markdown), from TRANSITIONS."""
+    rows = [
+        "| from | to | who | command | events | email | when |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for t in TRANSITIONS:
+        rows.append(
+            f"| {t.source} | {t.target} | {', '.join(sorted(t.roles))} | `{t.command}` "
+            f"| {', '.join(t.events)} | {t.email} | {t.why} |"
+        )
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    print(lifecycle_table())

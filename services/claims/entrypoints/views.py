@@ -1,0 +1,209 @@
+"""What the claims API answers: the public models and how a Claim becomes one."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+from pydantic import BaseModel, Field
+
+from services.claims.domain.claim import Claim
+from shared.claims_vocabulary import DEADLINE_STATE_NAMES_PL, STATUS_NAMES_PL
+from shared.events import ClaimStatus, PostalAddress
+
+
+class TimelineEntry(BaseModel):
+    status: str
+    actor: str
+    note: str | None
+    at: datetime
+
+
+class ClaimSummary(BaseModel):
+    claim_id: UUID
+    rma_number: str
+    status: str
+    status_name: str
+    claim_type: str
+    product: dict[str, Any]
+    serial_number: str | None
+    customer_reference: str | None
+    created_at: datetime
+
+
+class OperatorClaimSummary(ClaimSummary):
+    """A claim in the operator's list: with its deadlines, so the dashboard needs no more calls."""
+
+    deadlines: list[dict[str, Any]]
+
+
+def summary_fields(claim: asyncpg.Record, model: type[ClaimSummary]) -> dict[str, Any]:
+    return {
+        **{key: claim[key] for key in model.model_fields if key != "status_name"},
+        "status_name": STATUS_NAMES_PL[claim["status"]],
+    }
+
+
+class DeadlineStandingPublic(BaseModel):
+    kind: str
+    description: str
+    due_on: date | None = Field(description="As the warranty service computed it")
+    moved_to: date | None = Field(description="Moved by the working days waited for the customer")
+    paused_working_days: int
+    state: str = Field(
+        description="running | waiting_for_receipt | paused | kept | missed | deemed_accepted | "
+        "no_longer_applies"
+    )
+    state_name: str
+
+
+class ShipmentPublic(BaseModel):
+    carrier: str
+    tracking_number: str
+    shipped_at: datetime
+
+
+class ReplacementPublic(BaseModel):
+    serial_number: str
+    ean: str
+    issued_at: datetime
+
+
+class RefundPublic(BaseModel):
+    amount: Decimal
+    method: str
+    account_number_ending: str | None
+    refunded_at: datetime
+
+
+class DecisionPublic(BaseModel):
+    decision: str
+    justification: str
+    amount: Decimal | None
+    rejection_reason: str | None
+    deductions: list[dict[str, Any]]
+    valid_until: date | None
+    exchange_product: str | None
+    offer: str | None = Field(description="What the customer must accept or refuse, if anything")
+    customer_response: str | None
+    decided_by: str
+    decided_at: datetime
+
+
+class ClaimPublic(ClaimSummary):
+    document_type: str
+    document_number: str
+    problem_description: str
+    problem_code: str | None
+    tracking_number: str | None = Field(description="The customer's inbound parcel")
+    package_contents: str
+    assessment: dict[str, Any] | None
+    deadlines: list[dict[str, Any]]
+    deadline_standings: list[DeadlineStandingPublic]
+    decision: DecisionPublic | None
+    return_address: PostalAddress | None
+    outbound: ShipmentPublic | None
+    replacement: ReplacementPublic | None
+    refund: RefundPublic | None
+    next_statuses: list[ClaimStatus] = Field(description="Where the viewer may move the claim")
+    timeline: list[TimelineEntry]
+
+
+class CustomerPublic(BaseModel):
+    full_name: str | None
+    email: str
+    phone: str | None
+    address: PostalAddress | None
+
+
+class DocumentPublic(BaseModel):
+    document_type: str
+    document_number: str
+    issued_on: date | None
+    buyer_type: str | None = Field(description="From the purchase document, not self-declared")
+    buyer_name: str | None
+    total: Decimal | None
+    unit_price: Decimal | None = Field(description="The claimed product's price on the document")
+
+
+class AttachmentPublic(BaseModel):
+    attachment_id: UUID
+    purpose: str
+    filename: str
+    content_type: str
+    size_bytes: int
+    created_at: datetime
+    download_path: str
+
+
+class OperatorClaimPublic(ClaimPublic):
+    customer: CustomerPublic
+    document: DocumentPublic
+    attachments: list[AttachmentPublic]
+
+
+def claim_public(
+    claim: Claim, assessment: dict[str, Any] | None, role: str, today: date
+) -> dict[str, Any]:
+    decision = claim.decision
+    return {
+        "claim_id": claim.claim_id,
+        "rma_number": claim.rma_number,
+        "status": claim.status,
+        "status_name": STATUS_NAMES_PL[claim.status],
+        "claim_type": claim.claim_type,
+        "product": claim.product.model_dump(mode="json"),
+        "serial_number": claim.serial_number,
+        "customer_reference": claim.customer_reference,
+        "created_at": claim.created_at,
+        "document_type": claim.document_type,
+        "document_number": claim.document_number,
+        "problem_description": claim.problem_description,
+        "problem_code": claim.problem_code,
+        "tracking_number": claim.tracking_number,
+        "package_contents": claim.package_contents,
+        "assessment": assessment,
+        "deadlines": [d.model_dump(mode="json") for d in claim.deadlines],
+        "deadline_standings": [
+            DeadlineStandingPublic(
+                kind=s.kind,
+                description=s.description,
+                due_on=s.due_on,
+                moved_to=s.moved_to,
+                paused_working_days=s.paused_working_days,
+                state=s.state,
+                state_name=DEADLINE_STATE_NAMES_PL[s.state],
+            )
+            for s in claim.deadline_standings(today)
+        ],
+        "decision": None
+        if decision is None
+        else DecisionPublic(
+            decision=decision.kind,
+            justification=decision.justification,
+            amount=decision.amount,
+            rejection_reason=decision.rejection_reason,
+            deductions=[
+                {"reason": d.reason, "percent": d.percent, "amount": d.amount}
+                for d in decision.deductions
+            ],
+            valid_until=decision.valid_until,
+            exchange_product=decision.exchange_product,
+            offer=decision.offer,
+            customer_response=decision.customer_response,
+            decided_by=decision.decided_by,
+            decided_at=decision.decided_at,
+        ),
+        "return_address": claim.return_address,
+        "outbound": ShipmentPublic(**vars(claim.outbound)) if claim.outbound else None,
+        "replacement": ReplacementPublic(**vars(claim.replacement)) if claim.replacement else None,
+        "refund": RefundPublic(**vars(claim.refund)) if claim.refund else None,
+        "next_statuses": claim.next_statuses(role),
+        "timeline": [
+            TimelineEntry(status=e.status, actor=e.actor, note=e.note, at=e.at)
+            for e in claim.timeline
+        ],
+    }

@@ -1,0 +1,117 @@
+"""The claim vocabulary other services and the web panel show, published once by claims' owners.
+
+Codes travel in events and API answers; these are their names (seed 002 for the rejection reasons,
+deductions and remedies). The rules that use them (which transition is allowed, which type a buyer
+may file) stay in the claims domain; other services read the answers it publishes.
+"""
+
+from __future__ import annotations
+
+from typing import Final, get_args
+
+from shared.events import ClaimStatus
+
+# The lifecycle in its natural order (DESIGN.md), as the contract lists it.
+CLAIM_STATUSES: Final[tuple[ClaimStatus, ...]] = get_args(ClaimStatus)
+
+STATUS_NAMES_PL: Final[dict[str, str]] = {
+    "submitted": "zgłoszone (czeka na przesyłkę)",
+    "received": "przesyłka przyjęta",
+    "in_inspection": "w diagnozie",
+    "awaiting_customer": "czeka na informacje od klienta",
+    "decided": "decyzja podjęta",
+    "in_repair": "w naprawie",
+    "shipped_back": "odesłane do klienta",
+    "refunded": "pieniądze zwrócone",
+    "closed": "zamknięte",
+    "cancelled": "anulowane",
+}
+STATUS_NAMES_EN: Final[dict[str, str]] = {
+    "submitted": "submitted (waiting for the parcel)",
+    "received": "parcel received",
+    "in_inspection": "in inspection",
+    "awaiting_customer": "waiting for the customer",
+    "decided": "decided",
+    "in_repair": "in repair",
+    "shipped_back": "shipped back to the customer",
+    "refunded": "refunded",
+    "closed": "closed",
+    "cancelled": "cancelled",
+}
+
+CLAIM_TYPE_NAMES_PL: Final[dict[str, str]] = {
+    "warranty": "Gwarancja",
+    "non_conformity": "Reklamacja – niezgodność towaru z umową (konsumenci)",
+    "return": "Zwrot – odstąpienie od umowy",
+    "dji": "Zgłoszenie DJI (tylko produkty DJI)",
+}
+
+DECISION_NAMES_PL: Final[dict[str, str]] = {
+    "repair": "Naprawa",
+    "replacement": "Wymiana na nowy",
+    "refund": "Zwrot pieniędzy",
+    "price_reduction": "Obniżenie ceny",
+    "paid_repair": "Odpłatna naprawa (poza gwarancją)",
+    "rejection": "Odrzucenie",
+    "exchange": "Wymiana na inny produkt (z rozliczeniem różnicy ceny)",
+}
+DECISION_NAMES_EN: Final[dict[str, str]] = {
+    "repair": "Repair",
+    "replacement": "Replacement with a new unit",
+    "refund": "Refund",
+    "price_reduction": "Price reduction",
+    "paid_repair": "Paid repair (out of warranty)",
+    "rejection": "Rejection",
+    "exchange": "Exchange for another product (price difference settled)",
+}
+
+# Seed 002: the codified reasons a return or a complaint may be refused for.
+RETURN_REJECTION_REASONS: Final[dict[str, str]] = {
+    "return_deadline_passed": "Przekroczenie terminu odstąpienia od umowy (30 dni od odbioru).",
+    "custom_made": "Produkt wykonany na zamówienie lub spersonalizowany (art. 38 pkt 3 u.p.k.).",
+    "intensively_used": "Produkt intensywnie używany ponad zwykłe testowanie.",
+    "incomplete": "Niekompletny produkt (brak akcesoriów, instrukcji, opakowania).",
+    "hygiene_unpacked": "Rozpakowany produkt higieniczny.",
+    "no_prior_notice": "Towar zwrócony bez wcześniejszego zgłoszenia (bez numeru RMA).",
+    "not_from_seller": "Produkt nie pochodzi od sprzedawcy.",
+    "promotional_no_return": "Towar promocyjny wyłączony ze zwrotu.",
+    "digital_content_delivered": "Treść cyfrowa już dostarczona.",
+}
+COMPLAINT_REJECTION_REASONS: Final[dict[str, str]] = {
+    "mechanical_damage": "Uszkodzenie mechaniczne spowodowane przez użytkownika.",
+    "normal_wear": "Normalne zużycie.",
+    "misuse": "Nieprawidłowe użytkowanie lub niezastosowanie się do instrukcji.",
+    "unauthorised_intervention": "Nieuprawnione interwencje (naprawy, modyfikacje, plomby).",
+    "no_defect_found": "Niewykazana wada: produkt działa zgodnie ze specyfikacją.",
+    "force_majeure": "Wada spowodowana siłą wyższą.",
+    "subjective_reasons": "Przyczyny subiektywne niespełniające definicji wady.",
+    "agreed_properties": "Właściwości wyraźnie uzgodnione z klientem.",
+    "defect_known_at_receipt": "Wada istniała przy odbiorze i nie została zgłoszona.",
+    "warranty_expired": "Reklamacja po upływie okresu gwarancji.",
+    "incompatibility": "Niekompatybilność z wyposażeniem klienta.",
+}
+
+# Deductions from a return's refund (seed 002, art. 36 u.p.k.): (lowest %, highest %, name).
+DEDUCTION_RANGES: Final[dict[str, tuple[int, int, str]]] = {
+    "packaging": (10, 30, "Uszkodzone lub brakujące opakowanie"),
+    "intensive_use": (20, 50, "Ślady intensywnego użytkowania"),
+    "seals_removed": (30, 100, "Usunięte plomby lub etykiety gwarancyjne"),
+    "electronics_handling": (15, 25, "Opłata manipulacyjna (elektronika)"),
+}
+MISSING_ACCESSORY_FEE_PERCENT: Final = 15
+
+REFUND_METHOD_NAMES_PL: Final[dict[str, str]] = {
+    "bank_transfer": "przelew na rachunek bankowy",
+    "original_payment": "zwrot tą samą metodą płatności",
+}
+
+# How a deadline of a claim stands, as the claims API publishes it next to each deadline.
+DEADLINE_STATE_NAMES_PL: Final[dict[str, str]] = {
+    "running": "biegnie",
+    "waiting_for_receipt": "biegnie od przyjęcia przesyłki",
+    "paused": "wstrzymany (czekamy na klienta)",
+    "kept": "dotrzymany",
+    "missed": "przekroczony",
+    "deemed_accepted": "reklamacja uznana za uzasadnioną (brak odpowiedzi w 14 dni)",
+    "no_longer_applies": "nie dotyczy (zgłoszenie anulowane)",
+}
