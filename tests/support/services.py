@@ -26,6 +26,8 @@ class RunningServices:
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     logs: dict[str, Path] = field(default_factory=dict)
+    # Extra environment of one service (its SMTP port behind a relay, say), applied at start.
+    overrides: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{SERVICE_PORTS[service]}"
@@ -54,6 +56,7 @@ class RunningServices:
             "RMA_SMTP_HOST": self.stack.smtp_host,
             "RMA_SMTP_PORT": str(self.stack.smtp_port),
             "RMA_SMTP_FIRST_RETRY_SECONDS": "0.5",
+            **self.overrides.get(service, {}),
         }
 
     def start(self, service: str) -> None:
@@ -69,7 +72,7 @@ class RunningServices:
                 stderr=subprocess.STDOUT,
             )
 
-    def wait_healthy(self, service: str, timeout: float = 60.0) -> None:
+    def wait_healthy(self, service: str, timeout: float = 180.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             process = self.processes[service]
@@ -95,6 +98,12 @@ class RunningServices:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+    def kill(self, service: str) -> None:
+        """kill -9: no shutdown, no cleanup, as a crash or the OOM killer would end it."""
+        process = self.processes.pop(service)
+        process.kill()
+        process.wait()
 
     def tail(self, service: str, lines: int = 60) -> str:
         path = self.logs.get(service)
