@@ -33,6 +33,7 @@ from shared.db import close_pool, create_pool, ensure_database, migrate
 from shared.idempotency import IdempotencyMiddleware
 from shared.kafka import client_options
 from shared.logging import configure_logging, get_logger
+from shared.outage import OutageLog, RepeatedLineFilter
 from shared.outbox import OutboxRelay, new_producer
 from shared.settings import ServiceSettings
 
@@ -92,6 +93,7 @@ class ServiceRuntime:
     relay: OutboxRelay | None = field(default=None, init=False)
     on_started: list[Callable[[ServiceRuntime], Awaitable[None]]] = field(default_factory=list)
     on_stopping: list[Callable[[ServiceRuntime], Awaitable[None]]] = field(default_factory=list)
+    repeated_lines: RepeatedLineFilter = field(default_factory=RepeatedLineFilter, init=False)
 
     def __post_init__(self) -> None:
         self.broker = KafkaBroker(
@@ -140,6 +142,7 @@ class ServiceRuntime:
         settings = self.settings
         await ensure_database(settings.database_url)
         self.pool = await create_pool(settings.database_url, max_size=settings.database_pool_size)
+        watch: asyncio.Task[None] | None = None
         producer = new_producer(settings.kafka_bootstrap_servers, client_id=f"{self.name}-outbox")
         try:
             await migrate(self.pool, self.migrations_package)
@@ -155,9 +158,12 @@ class ServiceRuntime:
             await self.broker.start()
             for hook in self.on_started:
                 await hook(self)
+            watch = asyncio.create_task(self._watch_broker(), name="kafka-watch")
             log.info("service started", service=self.name)
             yield self
         finally:
+            if watch is not None:
+                watch.cancel()
             for hook in self.on_stopping:
                 with contextlib.suppress(Exception):
                     await hook(self)
@@ -187,6 +193,17 @@ class ServiceRuntime:
             database_ok, kafka_ok = await asyncio.gather(database(), kafka())
         return {"service": self.name, "database": database_ok, "kafka": kafka_ok}
 
+    async def _watch_broker(self, interval: float = 2.0) -> None:
+        """Log a broker outage once as it starts and once as it ends, with the count of the
+        client library's lines held back meanwhile (see RepeatedLineFilter)."""
+        outage = OutageLog("Kafka broker")
+        while True:
+            await asyncio.sleep(interval)
+            if await self.broker.ping(timeout=interval):
+                outage.recovered(library_lines_held_back=self.repeated_lines.take_held_back())
+            else:
+                outage.failed(ConnectionError("the broker does not answer"))
+
     async def dead_letter_count(self) -> int:
         """This service's messages dead-lettered and not replayed (for the metrics)."""
         return await deadletters.count_dead_letters(
@@ -203,6 +220,8 @@ class ServiceRuntime:
 
 def create_app(runtime: ServiceRuntime, *, title: str, description: str) -> FastAPI:
     configure_logging(runtime.name, runtime.settings.log_level, runtime.settings.log_format)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(runtime.repeated_lines)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

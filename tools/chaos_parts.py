@@ -493,6 +493,8 @@ class Report:
             found.append(f"{self.phase}: {self.lost} lost")
         if self.duplicated > self.repeats_allowed:
             found.append(f"{self.phase}: {self.duplicated} duplicated")
+        if self.emails_per_message_id_max > (2 if self.repeats_allowed else 1):
+            found.append(f"{self.phase}: an e-mail went out {self.emails_per_message_id_max} times")
         if self.stored_unacknowledged:
             found.append(
                 f"{self.phase}: {self.stored_unacknowledged} claims stored, not acknowledged"

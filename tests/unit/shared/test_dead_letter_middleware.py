@@ -5,7 +5,6 @@ The same guarantees against the real Kafka are in tests/integration/test_outbox_
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 from datetime import date
@@ -133,16 +132,12 @@ async def test_a_message_that_can_never_succeed_is_dead_lettered_at_once() -> No
     unknown_version = {**a_sale("5").model_dump(mode="json"), "version": 2}
     unknown_type = {**a_sale("6").model_dump(mode="json"), "type": "SaleTeleported"}
     async with TestKafkaBroker(runtime.broker) as broker:
-        loop = asyncio.get_running_loop()
-        started = loop.time()
         for payload in (unknown_version, unknown_type):
             await broker.publish(payload, topic="unit.sales")
         await broker.publish(b"\xff\xfe", topic="unit.sales")
-        elapsed = loop.time() - started
-    assert [attempts for _, attempts in dead] == ["1", "1", "1"]
+    assert [attempts for _, attempts in dead] == ["1", "1", "1"]  # no retry, no backoff
     assert json.loads(dead[0][0])["version"] == 2
     assert handled == []
-    assert elapsed < 0.2  # no backoff: 0.2 s would be the first retry's
 
 
 async def test_a_handler_can_say_a_message_will_never_succeed() -> None:
