@@ -5,14 +5,23 @@ so a message that always fails would block its partition forever. Every subscrib
 - commits only after the handler's transaction committed (`AckPolicy.NACK_ON_ERROR`);
 - records the handled `event_id` in the inbox in the same transaction as its effect, so a
   redelivery changes nothing;
-- retries a failing message a bounded number of times, then publishes it with its error to the
-  dead-letter topic and moves on. Only an outage (database or broker away) is retried without
-  bound, since dead-lettering every message during an outage would lose their order.
+- dead-letters at once a message that can never succeed (it does not decode, fails validation,
+  or has an unknown type or version), so a flood of bad messages does not hold up good ones;
+- retries any other failing message a bounded number of times, then dead-letters it and moves
+  on. Only an outage (database or broker away) is retried without bound, since dead-lettering
+  every message during an outage would lose their order; it is logged once when it starts and
+  once when it ends.
+
+A dead letter never fails for size: the error headers are cut short, and the dead-letter topic
+and the producer take messages twice the broker's default limit, so the copy of any message the
+broker accepted fits. Should it still not fit (a topic configured otherwise), the body is left
+out and the headers say where the original lies.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 import traceback
 from collections.abc import Awaitable, Callable
@@ -20,8 +29,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
+import pydantic
 import structlog
-from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError
+from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError, MessageSizeTooLargeError
 from faststream import BaseMiddleware
 from faststream.kafka import KafkaBroker
 from faststream.message import StreamMessage
@@ -30,18 +40,39 @@ from shared import topics
 from shared.db import Conn
 from shared.events import Event
 from shared.logging import get_logger
+from shared.outage import OutageLog
 
 log = get_logger(__name__)
 
+# The dead-letter topic's max.message.bytes and its producer's max_request_size: twice the
+# broker's default message.max.bytes (1 MiB), so a dead letter of any message the broker
+# accepted on the other topics fits, headers and all.
+DEAD_LETTER_MAX_BYTES = 2 * 1024 * 1024
+_ERROR_CHARS, _TRACEBACK_CHARS = 500, 2000
+
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.PostgresConnectionError,
-    asyncpg.CannotConnectNowError,
+    # Shutting down, starting up, crashed (SQLSTATE class 57): the server is going or coming.
+    asyncpg.exceptions.OperatorInterventionError,
     asyncpg.TooManyConnectionsError,
     asyncpg.InterfaceError,
-    ConnectionError,
+    OSError,
     TimeoutError,
     KafkaConnectionError,
     KafkaTimeoutError,
+)
+
+
+class UnprocessableMessage(Exception):
+    """Raised by a handler for a message that can never succeed: dead-lettered at once."""
+
+
+# Errors that no retry can cure: the message is dead-lettered on the first one.
+NEVER_SUCCEED: tuple[type[Exception], ...] = (
+    pydantic.ValidationError,
+    json.JSONDecodeError,
+    UnicodeDecodeError,
+    UnprocessableMessage,
 )
 
 
@@ -82,6 +113,8 @@ def dead_letter_middleware(
     first_backoff: float = 0.2,
 ) -> Callable[..., BaseMiddleware]:
     """Middleware factory for a service's subscribers (see the module docstring)."""
+    # FastStream makes a middleware per message: the outage outlives them all.
+    outage = OutageLog(f"{consumer_group} consumer dependencies (database or broker)")
 
     class DeadLetterMiddleware(BaseMiddleware):
         async def consume_scope(
@@ -93,38 +126,49 @@ def dead_letter_middleware(
                 event_type=_header(msg, "event_type"),
                 consumer=consumer_group,
             )
-            started = time.perf_counter()
             try:
-                for attempt in range(1, max_attempts + 1):
-                    try:
-                        result = await call_next(msg)
-                    except TRANSIENT_ERRORS as error:
-                        # Not the message's fault: back off and let the broker redeliver it.
-                        log.warning("transient failure, will retry", error=repr(error))
-                        await asyncio.sleep(min(first_backoff * 2**attempt, 5.0))
-                        raise
-                    except Exception as error:
-                        if attempt < max_attempts:
-                            log.warning("handler failed", attempt=attempt, error=repr(error))
-                            await asyncio.sleep(first_backoff * 2 ** (attempt - 1))
-                            continue
-                        if getattr(msg.raw_message, "topic", None) == topics.DEAD_LETTER:
-                            # Never feed the dead-letter topic to itself.
-                            log.error("dead letter not handled", error=repr(error))
-                            return None
-                        await self._dead_letter(msg, error, attempt)
-                        return None
-                    log.info(
-                        "event handled",
-                        attempt=attempt,
-                        duration_ms=round((time.perf_counter() - started) * 1000, 1),
-                    )
-                    return result
-                return None
+                return await self._handle(call_next, msg)
             finally:
                 structlog.contextvars.unbind_contextvars(
                     "event_id", "correlation_id", "event_type", "consumer"
                 )
+
+        async def _handle(
+            self, call_next: Callable[[Any], Awaitable[Any]], msg: StreamMessage[Any]
+        ) -> Any:
+            started = time.perf_counter()
+            for attempt in range(1, max_attempts + 1):
+                try:
+                    result = await call_next(msg)
+                except TRANSIENT_ERRORS as error:
+                    # Not the message's fault: back off and let the broker redeliver it.
+                    outage.failed(error)
+                    await asyncio.sleep(min(first_backoff * 2**outage.failures, 2.0))
+                    raise
+                except NEVER_SUCCEED as error:
+                    return await self._give_up(msg, error, attempt)
+                except Exception as error:
+                    if attempt == max_attempts:
+                        return await self._give_up(msg, error, attempt)
+                    log.warning("handler failed", attempt=attempt, error=repr(error))
+                    await asyncio.sleep(first_backoff * 2 ** (attempt - 1))
+                    continue
+                outage.recovered()
+                log.info(
+                    "event handled",
+                    attempt=attempt,
+                    duration_ms=round((time.perf_counter() - started) * 1000, 1),
+                )
+                return result
+            return None
+
+        async def _give_up(self, msg: StreamMessage[Any], error: Exception, attempts: int) -> None:
+            outage.recovered()
+            if getattr(msg.raw_message, "topic", None) == topics.DEAD_LETTER:
+                # Never feed the dead-letter topic to itself.
+                log.error("dead letter not handled", error=repr(error))
+                return
+            await self._dead_letter(msg, error, attempts)
 
         async def _dead_letter(
             self, msg: StreamMessage[Any], error: Exception, attempts: int
@@ -132,8 +176,10 @@ def dead_letter_middleware(
             record = msg.raw_message
             headers = {key: _header(msg, key) or "" for key in msg.headers}
             headers.update(
-                dead_letter_error=f"{type(error).__name__}: {error}"[:2000],
-                dead_letter_traceback="".join(traceback.format_exception(error))[-4000:],
+                dead_letter_error=f"{type(error).__name__}: {error}"[:_ERROR_CHARS],
+                dead_letter_traceback="".join(traceback.format_exception(error))[
+                    -_TRACEBACK_CHARS:
+                ],
                 dead_letter_consumer=consumer_group,
                 dead_letter_source_topic=str(getattr(record, "topic", "")),
                 dead_letter_source_partition=str(getattr(record, "partition", "")),
@@ -141,12 +187,15 @@ def dead_letter_middleware(
                 dead_letter_attempts=str(attempts),
                 dead_letter_at=datetime.now(UTC).isoformat(),
             )
-            await broker_ref().publish(
-                msg.body,
-                topic=topics.DEAD_LETTER,
-                key=getattr(record, "key", None),
-                headers=headers,
-            )
+            key = getattr(record, "key", None)
+            try:
+                await broker_ref().publish(
+                    msg.body, topic=topics.DEAD_LETTER, key=key, headers=headers
+                )
+            except MessageSizeTooLargeError:
+                # The headers say where the original lies (topic, partition, offset).
+                headers["dead_letter_body_omitted"] = str(len(msg.body))
+                await broker_ref().publish(b"", topic=topics.DEAD_LETTER, key=key, headers=headers)
             log.error("event dead-lettered", error=repr(error), attempts=attempts)
 
     return DeadLetterMiddleware

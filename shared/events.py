@@ -14,7 +14,15 @@ from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal, TypeVar
 from uuid import UUID, uuid4
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, TypeAdapter
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    TypeAdapter,
+    model_validator,
+)
 
 from shared import topics
 
@@ -67,6 +75,15 @@ class Event(Contract):
     )
     correlation_id: UUID = Field(default_factory=uuid4)
     data: Contract
+
+    @model_validator(mode="after")
+    def _known_version(self) -> Event:
+        # A version this code does not know may mean anything: refuse it rather than guess
+        # (the consumer dead-letters it at once).
+        known = type(self).model_fields["version"].default
+        if self.version != known:
+            raise ValueError(f"{self.type} version {self.version} is unknown here ({known})")
+        return self
 
 
 # --- accounts ------------------------------------------------------------------------------

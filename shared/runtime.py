@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from typing import Any, TypeVar
 
 import asyncpg
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import TopicAlreadyExistsError
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -25,11 +27,13 @@ from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
 from faststream.specification.asyncapi.site import get_asyncapi_html
 
-from shared import topics
-from shared.consumer import dead_letter_middleware
+from shared import deadletters, deadletters_http, topics
+from shared.consumer import DEAD_LETTER_MAX_BYTES, dead_letter_middleware
 from shared.db import close_pool, create_pool, ensure_database, migrate
+from shared.idempotency import IdempotencyMiddleware
 from shared.kafka import client_options
 from shared.logging import configure_logging, get_logger
+from shared.outage import OutageLog, RepeatedLineFilter
 from shared.outbox import OutboxRelay, new_producer
 from shared.settings import ServiceSettings
 
@@ -44,7 +48,15 @@ async def ensure_topics(
     replication_factor: int = 1,
     min_insync_replicas: int = 1,
 ) -> None:
-    """Create the platform's topics if missing; an existing topic is left as it is."""
+    """Create the platform's topics if missing; an existing topic is left as it is, but for the
+    dead-letter topic's size limit, which must hold a copy of any message (shared/consumer.py)."""
+
+    def configs(name: str) -> dict[str, str]:
+        wanted = {"min.insync.replicas": str(min_insync_replicas)}
+        if name == topics.DEAD_LETTER:
+            wanted["max.message.bytes"] = str(DEAD_LETTER_MAX_BYTES + 64 * 1024)
+        return wanted
+
     admin = AIOKafkaAdminClient(**client_options(bootstrap_servers))
     await admin.start()
     try:
@@ -54,7 +66,7 @@ async def ensure_topics(
                 name,
                 num_partitions=partitions,
                 replication_factor=replication_factor,
-                topic_configs={"min.insync.replicas": str(min_insync_replicas)},
+                topic_configs=configs(name),
             )
             for name in names
             if name not in existing
@@ -62,6 +74,11 @@ async def ensure_topics(
         if missing:
             with contextlib.suppress(TopicAlreadyExistsError):
                 await admin.create_topics(missing)
+        if topics.DEAD_LETTER in names and topics.DEAD_LETTER in existing:
+            resource = ConfigResource(
+                ConfigResourceType.TOPIC, topics.DEAD_LETTER, configs(topics.DEAD_LETTER)
+            )
+            await admin.alter_configs([resource])
     finally:
         await admin.close()
 
@@ -76,6 +93,7 @@ class ServiceRuntime:
     relay: OutboxRelay | None = field(default=None, init=False)
     on_started: list[Callable[[ServiceRuntime], Awaitable[None]]] = field(default_factory=list)
     on_stopping: list[Callable[[ServiceRuntime], Awaitable[None]]] = field(default_factory=list)
+    repeated_lines: RepeatedLineFilter = field(default_factory=RepeatedLineFilter, init=False)
 
     def __post_init__(self) -> None:
         self.broker = KafkaBroker(
@@ -83,7 +101,12 @@ class ServiceRuntime:
             client_id=self.name,
             enable_idempotence=True,
             acks="all",
+            # This producer only writes dead letters: copies of messages plus their error.
+            max_request_size=DEAD_LETTER_MAX_BYTES,
             logger=get_logger(f"faststream.{self.name}"),
+            # FastStream's own "Received"/"Processed" lines: the middleware's "event handled"
+            # (with event_id and correlation_id) is the one line per event.
+            log_level=logging.DEBUG,
             middlewares=[
                 dead_letter_middleware(
                     lambda: self.broker,
@@ -119,6 +142,7 @@ class ServiceRuntime:
         settings = self.settings
         await ensure_database(settings.database_url)
         self.pool = await create_pool(settings.database_url, max_size=settings.database_pool_size)
+        watch: asyncio.Task[None] | None = None
         producer = new_producer(settings.kafka_bootstrap_servers, client_id=f"{self.name}-outbox")
         try:
             await migrate(self.pool, self.migrations_package)
@@ -134,9 +158,12 @@ class ServiceRuntime:
             await self.broker.start()
             for hook in self.on_started:
                 await hook(self)
+            watch = asyncio.create_task(self._watch_broker(), name="kafka-watch")
             log.info("service started", service=self.name)
             yield self
         finally:
+            if watch is not None:
+                watch.cancel()
             for hook in self.on_stopping:
                 with contextlib.suppress(Exception):
                     await hook(self)
@@ -147,13 +174,41 @@ class ServiceRuntime:
             await close_pool(self.pool)
             log.info("service stopped", service=self.name)
 
-    async def health(self) -> dict[str, Any]:
-        database = False
-        if self.pool is not None:
+    async def readiness(self, timeout: float = 1.0) -> dict[str, Any]:
+        """Whether the database and the broker answer, each asked at once and within `timeout`."""
+
+        async def database() -> bool:
+            if self.pool is None:
+                return False
             with contextlib.suppress(Exception):
-                database = await asyncio.wait_for(self.pool.fetchval("SELECT true"), 2) is True
-        kafka = await self.broker.ping(timeout=2)
-        return {"service": self.name, "database": database, "kafka": kafka}
+                return await self.pool.fetchval("SELECT true", timeout=timeout) is True
+            return False
+
+        async def kafka() -> bool:
+            with contextlib.suppress(Exception):
+                return bool(await self.broker.ping(timeout=timeout))
+            return False
+
+        async with asyncio.timeout(timeout + 0.5):
+            database_ok, kafka_ok = await asyncio.gather(database(), kafka())
+        return {"service": self.name, "database": database_ok, "kafka": kafka_ok}
+
+    async def _watch_broker(self, interval: float = 2.0) -> None:
+        """Log a broker outage once as it starts and once as it ends, with the count of the
+        client library's lines held back meanwhile (see RepeatedLineFilter)."""
+        outage = OutageLog("Kafka broker")
+        while True:
+            await asyncio.sleep(interval)
+            if await self.broker.ping(timeout=interval):
+                outage.recovered(library_lines_held_back=self.repeated_lines.take_held_back())
+            else:
+                outage.failed(ConnectionError("the broker does not answer"))
+
+    async def dead_letter_count(self) -> int:
+        """This service's messages dead-lettered and not replayed (for the metrics)."""
+        return await deadletters.count_dead_letters(
+            self.settings.kafka_bootstrap_servers, self.settings.consumer_group or self.name
+        )
 
     def asyncapi(self) -> AsyncAPI:
         return AsyncAPI(
@@ -165,6 +220,8 @@ class ServiceRuntime:
 
 def create_app(runtime: ServiceRuntime, *, title: str, description: str) -> FastAPI:
     configure_logging(runtime.name, runtime.settings.log_level, runtime.settings.log_format)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(runtime.repeated_lines)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -173,12 +230,33 @@ def create_app(runtime: ServiceRuntime, *, title: str, description: str) -> Fast
 
     app = FastAPI(title=title, description=description, lifespan=lifespan)
     app.state.runtime = runtime
+    app.add_middleware(IdempotencyMiddleware)
 
-    @app.get("/health", tags=["operations"], summary="Database and Kafka reachability")
-    async def health() -> JSONResponse:
-        status = await runtime.health()
-        healthy = status["database"] and status["kafka"]
-        return JSONResponse(status, status_code=200 if healthy else 503)
+    @app.get(
+        "/health",
+        tags=["operations"],
+        summary="Liveness: the process runs and serves HTTP",
+        description="Answers at once, whatever the database and the broker do: an outage is "
+        "no reason to restart a service. For them, see /ready.",
+    )
+    async def health() -> dict[str, str]:
+        return {"service": runtime.name, "status": "alive"}
+
+    @app.get(
+        "/ready",
+        tags=["operations"],
+        summary="Readiness: the database and Kafka answer (503 when one does not)",
+        description="Each is asked within a second, both at once.",
+    )
+    async def ready() -> JSONResponse:
+        try:
+            status = await runtime.readiness()
+        except TimeoutError:
+            status = {"service": runtime.name, "database": False, "kafka": False}
+        is_ready = status["database"] and status["kafka"]
+        return JSONResponse(status, status_code=200 if is_ready else 503)
+
+    app.include_router(deadletters_http.router)
 
     @app.get("/asyncapi", include_in_schema=False)
     async def asyncapi_page() -> HTMLResponse:

@@ -3,6 +3,11 @@
 The outbox relay and the mail sender both wait for rows that a committed transaction announced;
 this is their common loop: listen on a pooled connection, do the work, back off while the
 database or broker is away, and release the connection cleanly on stop.
+
+The listening connection dies with the database (a restart, a failover): it is reopened on
+the next round, and its death wakes the loop, so the worker tries again within half a second of
+the database's return instead of idling on a long backoff or living on the poll alone. An
+outage is logged when it starts and when it ends, not once per failed round.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
 from shared.logging import get_logger
+from shared.outage import OutageLog
 
 log = get_logger(__name__)
 
@@ -32,14 +38,14 @@ class NotifiedWorker(ABC):
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
         self._listener: PoolConnectionProxy[asyncpg.Record] | None = None
+        self._outage = OutageLog(f"{name}: database or broker")
 
     @abstractmethod
     async def work(self) -> None:
         """Handle everything that is due now."""
 
     async def start(self) -> None:
-        self._listener = await self._pool.acquire()
-        await self._listener.add_listener(self._channel, self._on_notify)
+        await self._listen()
         self._task = asyncio.create_task(self._run(), name=self._name)
 
     async def stop(self) -> None:
@@ -52,31 +58,59 @@ class NotifiedWorker(ABC):
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
-        if self._listener is not None:
-            # A pooled connection must not keep listening once released.
-            with contextlib.suppress(Exception):
-                await self._listener.remove_listener(self._channel, self._on_notify)
-            await self._pool.release(self._listener, timeout=5)
-            self._listener = None
+        await self._unlisten()
+
+    async def _listen(self) -> None:
+        """(Re)open the listening connection if it is missing or died with the database."""
+        if self._listening():
+            return
+        await self._unlisten()
+        listener = await self._pool.acquire(timeout=5)
+        try:
+            await listener.add_listener(self._channel, self._on_notify)
+            listener.add_termination_listener(self._on_notify)
+        except BaseException:
+            await self._pool.release(listener, timeout=5)
+            raise
+        self._listener = listener
+
+    def _listening(self) -> bool:
+        if self._listener is None:
+            return False
+        try:
+            return not self._listener.is_closed()
+        except asyncpg.InterfaceError:
+            return False  # the pool took the dead connection back already
+
+    async def _unlisten(self) -> None:
+        listener, self._listener = self._listener, None
+        if listener is None:
+            return
+        # A pooled connection must not keep listening once released.
+        with contextlib.suppress(Exception):
+            listener.remove_termination_listener(self._on_notify)
+            await listener.remove_listener(self._channel, self._on_notify)
+        with contextlib.suppress(Exception):
+            await self._pool.release(listener, timeout=5)
 
     def _on_notify(self, *_: Any) -> None:
         self._wake.set()
 
     async def _run(self) -> None:
-        failures = 0
         while not self._stopping:
             # Cleared before working, so a NOTIFY that arrives meanwhile is not lost.
             self._wake.clear()
             try:
+                await self._listen()
                 await self.work()
-                failures = 0
             except asyncio.CancelledError:
                 raise
-            except Exception as error:  # the broker or database is away: keep trying, slower
-                failures += 1
-                log.warning(f"{self._name} failed", error=repr(error), failures=failures)
-                await asyncio.sleep(min(0.5 * 2**failures, 30.0))
+            except Exception as error:  # the broker or database is away: try again soon
+                self._outage.failed(error)
+                # Short and capped: the first round after the outage does the work at once.
+                await asyncio.sleep(min(0.05 * 2**self._outage.failures, 0.5))
                 continue
+            self._outage.recovered()
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self._poll_interval):
                     await self._wake.wait()

@@ -14,6 +14,8 @@ messages survive restarts. HTTP (standard library, same process):
   DELETE /api/messages                       delete every message
   POST   /api/fail?count=N&code=451          refuse the next N messages at DATA with that code,
                                              so tests can see that a sender retries
+  POST   /api/refuse?code=451                refuse every message at DATA until /api/accept
+  POST   /api/accept                         accept messages again (ends both refusal modes)
   GET    /health                             {"status": "ok", ...}
 """
 
@@ -70,6 +72,7 @@ class Store:
         self._lock = threading.Lock()
         self._failures_left = 0
         self._failure_code = 451
+        self._refusing: int | None = None
         self._entries: list[dict[str, Any]] = []
         self._recover()
 
@@ -168,8 +171,14 @@ class Store:
         with self._lock:
             self._failures_left, self._failure_code = count, code
 
+    def refuse(self, code: int | None) -> None:
+        with self._lock:
+            self._refusing, self._failures_left = code, 0
+
     def take_failure(self) -> int | None:
         with self._lock:
+            if self._refusing is not None:
+                return self._refusing
             if self._failures_left <= 0:
                 return None
             self._failures_left -= 1
@@ -189,7 +198,7 @@ class Handler:
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         if (code := self.store.take_failure()) is not None:
             print(f"mailbox: refused a message with {code} (fail mode)", flush=True)
-            return f"{code} Refused on request of POST /api/fail (test mode)"
+            return f"{code} Refused on request of POST /api/fail or /api/refuse (test mode)"
         raw = envelope.original_content or b""
         recipients = [str(r) for r in envelope.rcpt_tos]
         entry = self.store.add(str(envelope.mail_from or ""), recipients, raw)
@@ -381,6 +390,15 @@ class Api(BaseHTTPRequestHandler):
                     raise HttpError(HTTPStatus.BAD_REQUEST, "count must be >= 0, code 400..599")
                 store.fail_next(count, code)
                 self._json({"failures_left": count, "code": code})
+            case "POST", ["api", "refuse"]:
+                code = self._int(query, "code", 451)
+                if not 400 <= code <= 599:
+                    raise HttpError(HTTPStatus.BAD_REQUEST, "code must be 400..599")
+                store.refuse(code)
+                self._json({"refusing": code})
+            case "POST", ["api", "accept"]:
+                store.refuse(None)
+                self._json({"refusing": None})
             case _:
                 raise HttpError(HTTPStatus.NOT_FOUND, f"no {method} /{'/'.join(parts)}")
 

@@ -14,15 +14,21 @@ KEYS="$RMA_STATE_DIR/keys"
 LOGS="$RMA_STATE_DIR/logs"
 DEMO="$RMA_STATE_DIR/demo"
 
+# Liveness: /health answers at once whatever the database and Kafka do (/ready tells those).
 service_healthy() {
   "$PYTHON" -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$1/health', timeout=2)"
 }
 
 start_service() {
   local name=$1 port=$2 pidfile="$RMA_STATE_DIR/$1.pid"
-  if pid_alive "$pidfile" && service_healthy "$port" 2>/dev/null; then
-    info "$name already running on http://127.0.0.1:$port"
-    return 0
+  if pid_alive "$pidfile"; then
+    if service_healthy "$port" 2>/dev/null; then
+      info "$name already running on http://127.0.0.1:$port"
+      return 0
+    fi
+    # Ours, but not answering even its liveness check: hung, so start it afresh.
+    warn "$name runs (pid $(<"$pidfile")) but does not answer /health; restarting it"
+    stop_background "$pidfile" "$name"
   fi
   port_open 127.0.0.1 "$port" && die "port $port (for $name) is taken by another program"
   start_background "$pidfile" "$LOGS/$name.log" env \

@@ -28,15 +28,17 @@ def build_app(settings: NotificationsSettings | None = None) -> FastAPI:
         description="Emails to customers for every status change, sent once.",
     )
     app.state.token_public_key = settings.token_public_key_file.read_bytes()
+    mailer = SmtpMailer(settings)
     sender: list[handlers.MailSender] = []
 
     async def start_sender(rt: ServiceRuntime) -> None:
-        sender.append(handlers.MailSender(rt.db, ctx, SmtpMailer(settings)))
+        sender.append(handlers.MailSender(rt.db, ctx, mailer))
         await sender[0].start()
 
     async def stop_sender(_rt: ServiceRuntime) -> None:
         for running in sender:
             await running.stop()
+        await mailer.close()
 
     async def attach_pool(rt: ServiceRuntime) -> None:
         app.state.notifications_pool = rt.db

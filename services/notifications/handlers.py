@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,13 +15,16 @@ import asyncpg
 
 from services.notifications import domain
 from services.notifications.adapters import repository
-from services.notifications.adapters.smtp import build_message
+from services.notifications.adapters.smtp import build_message, is_permanent
 from services.notifications.adapters.templates import RenderedEmail, TemplateRenderer
+from services.notifications.retries import RetryPolicy
 from services.notifications.settings import NotificationsSettings
+from shared.consumer import TRANSIENT_ERRORS
 from shared.db import Conn
 from shared.events import Event
 from shared.labels import render_label
 from shared.logging import get_logger
+from shared.outage import OutageLog
 from shared.sealing import unseal
 from shared.worker import NotifiedWorker
 
@@ -114,48 +118,111 @@ async def record_email(ctx: NotificationsContext, conn: Conn, event: Event) -> N
 
 
 class MailSender(NotifiedWorker):
-    """Sends recorded emails that are due; retries SMTP failures with backoff, then gives up."""
+    """Sends recorded emails that are due, several at a time.
+
+    What is guaranteed, and what is not (exactly-once across SMTP is impossible):
+    - an email is claimed in one short transaction, sent outside any transaction, and marked
+      sent in its own short step right after the server accepted it;
+    - when the database is away at that moment, the mark is retried until it lands: the email
+      is never sent again for that;
+    - a temporary refusal (4xx, timeout, lost connection) is retried with capped exponential
+      backoff for `smtp_retry_for_seconds`; only a permanent one (5xx) fails the email at once;
+    - every copy of an email carries the same Message-ID (derived from its event), so mail
+      clients fold a repeat;
+    - only a crash of this process between the server's acceptance and the mark (a few
+      milliseconds) repeats an email, once, when its claim expires (`smtp_claim_seconds`).
+    """
 
     def __init__(self, pool: asyncpg.Pool, ctx: NotificationsContext, mailer: Mailer) -> None:
         super().__init__(pool, channel="emails", name="mail-sender")
+        settings = ctx.settings
         self._ctx = ctx
         self._mailer = mailer
+        self._retries = RetryPolicy(
+            first_delay=timedelta(seconds=settings.smtp_first_retry_seconds),
+            max_delay=timedelta(seconds=settings.smtp_max_retry_seconds),
+            retry_for=timedelta(seconds=settings.smtp_retry_for_seconds),
+        )
+        self._marking = OutageLog("notifications database (marking emails sent)")
+        self._marks: set[asyncio.Future[None]] = set()
+
+    async def stop(self) -> None:
+        await super().stop()
+        # A mark under way when stopping still lands, or the email would go out again.
+        if self._marks:
+            await asyncio.wait(self._marks, timeout=10)
 
     async def work(self) -> None:
         await self.send_due()
 
     async def send_due(self) -> int:
+        """Send everything due now, `smtp_connections` at a time; returns how many were sent."""
         sent = 0
-        while (outcome := await self._send_next()) is not None:
-            sent += outcome
+        while batch := await self._claim_due():
+            outcomes = await asyncio.gather(*(self._deliver(email) for email in batch))
+            sent += sum(outcomes)
         return sent
 
-    async def _send_next(self) -> int | None:
-        """Send the oldest due email in its own transaction: 1 sent, 0 failed, None if none due."""
-        settings = self._ctx.settings
-        async with self._pool.acquire() as conn, conn.transaction():
-            # The row stays locked while sending, so a second sender never picks the same email.
-            due = await repository.lock_due_emails(conn, self._ctx.clock(), limit=1)
-            if not due:
-                return None
-            email = due[0]
-            try:
-                await self._mailer.send(build_message(settings, email))
-            except Exception as error:
-                attempts = email["attempts"] + 1
-                retry_at = None
-                if attempts < settings.smtp_max_attempts:
-                    delay = settings.smtp_first_retry_seconds * 2 ** (attempts - 1)
-                    retry_at = self._ctx.clock() + timedelta(seconds=delay)
-                await repository.mark_attempt_failed(conn, email["email_id"], repr(error), retry_at)
-                log.warning(
-                    "email not sent",
-                    email_id=str(email["email_id"]),
-                    attempts=attempts,
-                    gave_up=retry_at is None,
-                    error=repr(error),
-                )
-                return 0
-            await repository.mark_sent(conn, email["email_id"], self._ctx.clock())
+    async def _claim_due(self) -> list[asyncpg.Record]:
+        settings, now = self._ctx.settings, self._ctx.clock()
+        async with self._pool.acquire() as conn:
+            return await repository.claim_due_emails(
+                conn,
+                now,
+                now + timedelta(seconds=settings.smtp_claim_seconds),
+                limit=settings.smtp_connections,
+            )
+
+    async def _deliver(self, email: asyncpg.Record) -> int:
+        """1 if the server accepted the email, 0 if it refused (the refusal is recorded)."""
+        try:
+            await self._mailer.send(build_message(self._ctx.settings, email))
+        except Exception as error:
+            await self._record_refusal(email, error)
+            return 0
+        mark = asyncio.ensure_future(self._mark_sent(email))
+        self._marks.add(mark)
+        mark.add_done_callback(self._marks.discard)
+        await asyncio.shield(mark)
         log.info("email sent", email_id=str(email["email_id"]), event_id=str(email["event_id"]))
         return 1
+
+    async def _mark_sent(self, email: asyncpg.Record) -> None:
+        # Accepted: from here on the email must never be sent again, so the mark is retried for
+        # as long as the database is away (the claim keeps other senders off meanwhile).
+        delay = 0.1
+        while True:
+            try:
+                async with self._pool.acquire(timeout=5) as conn:
+                    await repository.mark_sent(conn, email["email_id"], self._ctx.clock())
+            except TRANSIENT_ERRORS as error:
+                self._marking.failed(error)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 2.0)
+                continue
+            self._marking.recovered()
+            return
+
+    async def _record_refusal(self, email: asyncpg.Record, error: Exception) -> None:
+        permanent = is_permanent(error)
+        retry_at = self._retries.next_attempt(
+            attempts=email["attempts"],
+            retry_from=email["retry_from"],
+            now=self._ctx.clock(),
+            permanent=permanent,
+        )
+        log.warning(
+            "email not sent",
+            email_id=str(email["email_id"]),
+            event_id=str(email["event_id"]),
+            attempts=email["attempts"],
+            permanent=permanent,
+            gave_up=retry_at is None,
+            error=repr(error),
+        )
+        try:
+            async with self._pool.acquire(timeout=5) as conn:
+                await repository.mark_attempt_failed(conn, email["email_id"], repr(error), retry_at)
+        except TRANSIENT_ERRORS as db_error:
+            # Not recorded: the claim expires and the email is tried again then.
+            log.warning("email refusal not recorded", error=repr(db_error))

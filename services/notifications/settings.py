@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import Field, model_validator
+
 from shared.settings import ServiceSettings
 
 
@@ -15,8 +17,28 @@ class NotificationsSettings(ServiceSettings):
     mail_from: str = "Serwis INNPRO <serwis@innpro.example>"
     message_id_domain: str = "rma.innpro.example"
     seal_private_key_file: Path = Path(".run/dev/keys/seal_private.pem")
-    # After this many failed SMTP attempts an email is marked failed and shown to operators.
-    smtp_max_attempts: int = 6
-    smtp_first_retry_seconds: float = 2.0
+    # A temporary refusal (4xx, a timeout, a lost connection) is retried with exponential
+    # backoff capped at smtp_max_retry_seconds, for as long as a mail server keeps a message
+    # (smtp_retry_for_seconds, 3 days); only a permanent answer (5xx) fails an email at once.
+    smtp_first_retry_seconds: float = Field(default=2.0, gt=0)
+    smtp_max_retry_seconds: float = Field(default=600.0, gt=0)
+    smtp_retry_for_seconds: float = Field(default=3 * 24 * 3600.0, gt=0)
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0)
+    # Long-lived SMTP connections kept open, and so emails in flight at once.
+    smtp_connections: int = Field(default=4, ge=1)
+    # A connection idle for longer is replaced, before the server drops it under us.
+    smtp_idle_seconds: float = Field(default=20.0, gt=0)
     # Events older than this when they arrive are recorded but not emailed (history replayed).
     email_max_event_age_days: int = 7
+
+    @property
+    def smtp_claim_seconds(self) -> float:
+        """How long an email being sent stays claimed: longer than any send can take, so that a
+        second sender never takes it over mid-send; after it, a sender that died is replaced."""
+        return 2 * self.smtp_timeout_seconds + 5
+
+    @model_validator(mode="after")
+    def _backoff_in_order(self) -> NotificationsSettings:
+        if self.smtp_max_retry_seconds < self.smtp_first_retry_seconds:
+            raise ValueError("RMA_SMTP_MAX_RETRY_SECONDS is below RMA_SMTP_FIRST_RETRY_SECONDS")
+        return self

@@ -112,3 +112,22 @@ async def publish(bootstrap: str, event: Event) -> None:
         key=event.key.encode(),
         headers=kafka_headers(event.type, str(event.event_id), str(event.correlation_id)),
     )
+
+
+async def produce_many(
+    bootstrap: str,
+    topic: str,
+    records: list[tuple[bytes | None, bytes]],
+    headers: list[tuple[str, bytes]] | None = None,
+) -> None:
+    """Put many (key, value) records on a topic with one producer, all acknowledged."""
+    producer = AIOKafkaProducer(**client_options(bootstrap), enable_idempotence=True, acks="all")
+    await producer.start()
+    try:
+        deliveries = [
+            await producer.send(topic, value=value, key=key, headers=headers or [])
+            for key, value in records
+        ]
+        await asyncio.gather(*deliveries)
+    finally:
+        await producer.stop()

@@ -44,3 +44,14 @@ class Mailbox:
         async with httpx.AsyncClient(base_url=self.url, timeout=10) as client:
             response = await client.post("/api/fail", params={"count": count, "code": code})
             response.raise_for_status()
+
+    async def refuse(self, code: int = 451) -> None:
+        """Refuse every message with `code` until `accept` is called."""
+        async with httpx.AsyncClient(base_url=self.url, timeout=10) as client:
+            response = await client.post("/api/refuse", params={"code": code})
+            response.raise_for_status()
+
+    async def accept(self) -> None:
+        async with httpx.AsyncClient(base_url=self.url, timeout=10) as client:
+            response = await client.post("/api/accept")
+            response.raise_for_status()

@@ -27,6 +27,8 @@ class RunningServices:
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     logs: dict[str, Path] = field(default_factory=dict)
+    # Extra environment of one service (its SMTP port behind a relay, say), applied at start.
+    overrides: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def public_base_url(self) -> str:
@@ -60,6 +62,7 @@ class RunningServices:
             "RMA_SMTP_HOST": self.stack.smtp_host,
             "RMA_SMTP_PORT": str(self.stack.smtp_port),
             "RMA_SMTP_FIRST_RETRY_SECONDS": "0.5",
+            **self.overrides.get(service, {}),
         }
 
     def start(self, service: str) -> None:
@@ -102,6 +105,12 @@ class RunningServices:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+    def kill(self, service: str) -> None:
+        """kill -9: no shutdown, no cleanup, as a crash or the OOM killer would end it."""
+        process = self.processes.pop(service)
+        process.kill()
+        process.wait()
 
     def tail(self, service: str, lines: int = 60) -> str:
         path = self.logs.get(service)

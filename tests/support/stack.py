@@ -157,3 +157,24 @@ class ContainerStack:
     def stop(self) -> None:
         self._kafka.stop()
         self._postgres.stop()
+
+
+def _local_servers_only(what: str) -> None:
+    if external_stack() is not None or docker_engine_answers():
+        raise StackError(f"{what} needs the local test servers of deploy/scripts")
+
+
+def stop_postgres() -> None:
+    """Stop this slot's PostgreSQL cluster (fast shutdown: sessions end), as an outage would."""
+    _local_servers_only("stopping PostgreSQL")
+    _run_script("postgres.sh", "down")
+
+
+def start_postgres() -> None:
+    _local_servers_only("starting PostgreSQL")
+    _run_script("postgres.sh", "up")
+
+
+def restart_postgres() -> None:
+    stop_postgres()
+    start_postgres()

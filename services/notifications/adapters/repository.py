@@ -33,22 +33,30 @@ async def insert_email(conn: Conn, **email: Any) -> None:
     await conn.execute("SELECT pg_notify('emails', '')")
 
 
-async def lock_due_emails(conn: Conn, now: datetime, limit: int) -> list[asyncpg.Record]:
-    return await conn.fetch(
-        """SELECT * FROM emails
-           WHERE status = 'pending' AND next_attempt_at <= $1
-           ORDER BY created_at LIMIT $2
-           FOR UPDATE SKIP LOCKED""",
+async def claim_due_emails(
+    conn: Conn, now: datetime, claimed_until: datetime, limit: int
+) -> list[asyncpg.Record]:
+    """Take up to `limit` due emails for sending, oldest first, and commit that at once: the
+    claim (next_attempt_at moved to `claimed_until`) keeps other senders off while the SMTP
+    conversation runs outside any transaction, and expires if this sender dies meanwhile."""
+    rows = await conn.fetch(
+        """UPDATE emails SET attempts = attempts + 1, next_attempt_at = $2
+           WHERE email_id IN (
+               SELECT email_id FROM emails
+               WHERE status = 'pending' AND next_attempt_at <= $1
+               ORDER BY created_at LIMIT $3
+               FOR UPDATE SKIP LOCKED)
+           RETURNING *""",
         now,
+        claimed_until,
         limit,
     )
+    return sorted(rows, key=lambda row: row["created_at"])
 
 
 async def mark_sent(conn: Conn, email_id: UUID, now: datetime) -> None:
     await conn.execute(
-        """UPDATE emails SET status = 'sent', sent_at = $2, attempts = attempts + 1,
-                             last_error = NULL
-           WHERE email_id = $1""",
+        "UPDATE emails SET status = 'sent', sent_at = $2, last_error = NULL WHERE email_id = $1",
         email_id,
         now,
     )
@@ -59,15 +67,37 @@ async def mark_attempt_failed(
 ) -> None:
     """Schedule a retry, or mark the email failed for good when `retry_at` is None."""
     await conn.execute(
-        """UPDATE emails SET attempts = attempts + 1, last_error = $2,
+        """UPDATE emails SET last_error = $2,
                              status = CASE WHEN $3::timestamptz IS NULL THEN 'failed'
                                            ELSE 'pending' END,
                              next_attempt_at = COALESCE($3, next_attempt_at)
-           WHERE email_id = $1""",
+           WHERE email_id = $1 AND status = 'pending'""",
         email_id,
         error[:2000],
         retry_at,
     )
+
+
+async def resend_failed(conn: Conn, email_id: UUID | None = None) -> list[UUID]:
+    """Put failed emails (one, or all when `email_id` is None) back in the queue, with a new
+    retry period; returns the ids requeued."""
+    rows = await conn.fetch(
+        """UPDATE emails SET status = 'pending', attempts = 0, next_attempt_at = now(),
+                             retry_from = now()
+           WHERE status = 'failed' AND ($1::uuid IS NULL OR email_id = $1)
+           RETURNING email_id""",
+        email_id,
+    )
+    if rows:
+        await conn.execute("SELECT pg_notify('emails', '')")
+    return [row["email_id"] for row in rows]
+
+
+async def email_status(conn: Conn, email_id: UUID) -> str | None:
+    status: str | None = await conn.fetchval(
+        "SELECT status FROM emails WHERE email_id = $1", email_id
+    )
+    return status
 
 
 async def remember_customer(conn: Conn, account_id: UUID, full_name: str) -> None:

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 import asyncpg
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
 from services.notifications.adapters import repository
@@ -42,6 +42,10 @@ class EmailPublic(BaseModel):
     claim_id: UUID | None
 
 
+class Resent(BaseModel):
+    resent: list[UUID] = Field(description="The emails put back in the sending queue")
+
+
 class FailedCount(BaseModel):
     failed: int = Field(description="Emails given up after the last SMTP attempt", examples=[0])
 
@@ -66,3 +70,30 @@ async def list_emails(
 async def failed_count(_operator: Operator, pool: Pool) -> FailedCount:
     async with pool.acquire() as conn:
         return FailedCount(failed=await repository.count_failed(conn))
+
+
+@router.post(
+    "/failed/resend",
+    summary="Send every failed email again (operators)",
+    description="Each failed email goes back to the queue with a new retry period; "
+    "it keeps its Message-ID, so a customer's mail client folds a copy already received.",
+)
+async def resend_all_failed(_operator: Operator, pool: Pool) -> Resent:
+    async with pool.acquire() as conn, conn.transaction():
+        return Resent(resent=await repository.resend_failed(conn))
+
+
+@router.post(
+    "/{email_id}/resend",
+    summary="Send one failed email again (operators)",
+    responses={404: {"description": "No such email"}, 409: {"description": "Not failed"}},
+)
+async def resend_one(email_id: UUID, _operator: Operator, pool: Pool) -> Resent:
+    async with pool.acquire() as conn, conn.transaction():
+        resent = await repository.resend_failed(conn, email_id)
+        if not resent:
+            status = await repository.email_status(conn, email_id)
+            if status is None:
+                raise HTTPException(404, f"No email {email_id}.")
+            raise HTTPException(409, f"Email {email_id} is {status}, not failed: not resent.")
+    return Resent(resent=resent)

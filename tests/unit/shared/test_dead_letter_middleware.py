@@ -15,6 +15,7 @@ from faststream.kafka import TestKafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
 from shared import topics
+from shared.consumer import UnprocessableMessage
 from shared.events import Buyer, SaleLine, SaleRecorded, SaleRecordedData
 from shared.runtime import ServiceRuntime
 from shared.settings import ServiceSettings
@@ -117,4 +118,37 @@ async def test_an_outage_is_not_dead_lettered() -> None:
         with contextlib.suppress(asyncpg.CannotConnectNowError):
             await broker.publish(a_sale("4").model_dump(mode="json"), topic="unit.sales")
     assert dead == []
+    assert handled == []
+
+
+async def test_a_message_that_can_never_succeed_is_dead_lettered_at_once() -> None:
+    runtime, handled = runtime_with([])
+    dead: list[tuple[bytes, str]] = []
+
+    @runtime.broker.subscriber(topics.DEAD_LETTER)
+    async def on_dead(message: KafkaMessage) -> None:
+        dead.append((message.body, message.headers["dead_letter_attempts"]))
+
+    unknown_version = {**a_sale("5").model_dump(mode="json"), "version": 2}
+    unknown_type = {**a_sale("6").model_dump(mode="json"), "type": "SaleTeleported"}
+    async with TestKafkaBroker(runtime.broker) as broker:
+        for payload in (unknown_version, unknown_type):
+            await broker.publish(payload, topic="unit.sales")
+        await broker.publish(b"\xff\xfe", topic="unit.sales")
+    assert [attempts for _, attempts in dead] == ["1", "1", "1"]  # no retry, no backoff
+    assert json.loads(dead[0][0])["version"] == 2
+    assert handled == []
+
+
+async def test_a_handler_can_say_a_message_will_never_succeed() -> None:
+    runtime, handled = runtime_with([UnprocessableMessage("no such product, ever")])
+    dead: list[str] = []
+
+    @runtime.broker.subscriber(topics.DEAD_LETTER)
+    async def on_dead(message: KafkaMessage) -> None:
+        dead.append(message.headers["dead_letter_error"])
+
+    async with TestKafkaBroker(runtime.broker) as broker:
+        await broker.publish(a_sale("7").model_dump(mode="json"), topic="unit.sales")
+    assert dead == ["UnprocessableMessage: no such product, ever"]
     assert handled == []

@@ -1,0 +1,40 @@
+"""Admin command of notifications: `python -m services.notifications.admin resend-failed [ID]`.
+
+Puts one failed email (by email_id), or every failed one, back in the sending queue of the
+running service, which sends it with its original Message-ID.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from uuid import UUID
+
+from services.notifications.adapters import repository
+from services.notifications.settings import NotificationsSettings
+from shared.db import create_pool
+
+
+async def resend_failed(settings: NotificationsSettings, email_id: UUID | None) -> list[UUID]:
+    pool = await create_pool(settings.database_url, max_size=1)
+    try:
+        async with pool.acquire() as conn, conn.transaction():
+            return await repository.resend_failed(conn, email_id)
+    finally:
+        await pool.close()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m services.notifications.admin")
+    commands = parser.add_subparsers(dest="command", required=True)
+    resend = commands.add_parser("resend-failed", help="send failed emails again")
+    resend.add_argument("email_id", type=UUID, nargs="?", help="one email; all failed if omitted")
+    args = parser.parse_args(argv)
+    resent = asyncio.run(resend_failed(NotificationsSettings(), args.email_id))
+    if args.email_id is not None and not resent:
+        raise SystemExit(f"admin: email {args.email_id} does not exist or has not failed")
+    print(f"admin: {len(resent)} failed email(s) queued to be sent again")
+
+
+if __name__ == "__main__":
+    main()

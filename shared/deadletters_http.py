@@ -1,0 +1,108 @@
+"""Every service's operator endpoints for the dead letters of its own consumer group."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from pydantic import BaseModel, Field
+
+from shared import deadletters
+from shared.auth import Principal, require_role
+
+router = APIRouter(prefix="/api/operator/dead-letters", tags=["dead letters"])
+Operator = Annotated[Principal, Depends(require_role("operator"))]
+
+
+class DeadLetterSummary(BaseModel):
+    id: str = Field(description="partition:offset of its latest copy on rma.deadletter.v1")
+    topic: str = Field(examples=["rma.claims.v1"])
+    key: str | None
+    consumer: str
+    event_type: str | None
+    event_id: str | None
+    error: str
+    first_seen: str
+    last_seen: str
+    count: int = Field(description="How many times this message was dead-lettered")
+    replayed: bool
+
+
+class DeadLetterDetail(DeadLetterSummary):
+    headers: dict[str, str]
+    body: str = Field(description="The original body as text (undecodable bytes replaced)")
+
+
+class Replayed(BaseModel):
+    replayed: list[str] = Field(description="Ids of the dead letters put back on their topics")
+
+
+def _scope(request: Request) -> tuple[str, str]:
+    runtime: Any = request.app.state.runtime
+    settings = runtime.settings
+    return settings.kafka_bootstrap_servers, settings.consumer_group or runtime.name
+
+
+@router.get("", summary="This service's dead letters, oldest first (operators)")
+async def list_dead_letters(_operator: Operator, request: Request) -> list[DeadLetterSummary]:
+    bootstrap, consumer = _scope(request)
+    groups = await deadletters.dead_letters(bootstrap, consumer)
+    return [DeadLetterSummary.model_validate(group.summary()) for group in groups]
+
+
+@router.get("/count", summary="Dead letters not replayed (dashboard, metrics)")
+async def count_dead_letters(_operator: Operator, request: Request) -> dict[str, int]:
+    bootstrap, consumer = _scope(request)
+    return {"dead_letters": await deadletters.count_dead_letters(bootstrap, consumer)}
+
+
+@router.get("/{letter_id}", summary="One dead letter with its headers and body (operators)")
+async def show_dead_letter(
+    letter_id: str, _operator: Operator, request: Request
+) -> DeadLetterDetail:
+    group = await _one(request, letter_id)
+    letter = group.latest
+    return DeadLetterDetail.model_validate(
+        {
+            **group.summary(),
+            "headers": {k: v.decode(errors="replace") for k, v in letter.headers},
+            "body": letter.value.decode(errors="replace"),
+        }
+    )
+
+
+@router.post(
+    "/{letter_id}/replay",
+    summary="Put a dead letter back on its topic, once (operators)",
+    description="With its original key and headers; the consumers' inbox drops it where it "
+    "was handled already. 409 when it was replayed before.",
+)
+async def replay_one(letter_id: str, _operator: Operator, request: Request) -> Replayed:
+    group = await _one(request, letter_id)
+    if group.replayed:
+        raise HTTPException(409, f"Dead letter {letter_id} was replayed already.")
+    return await _replay(request, [group])
+
+
+@router.post("/replay", summary="Replay every dead letter not replayed yet (operators)")
+async def replay_all(_operator: Operator, request: Request) -> Replayed:
+    bootstrap, consumer = _scope(request)
+    groups = await deadletters.dead_letters(bootstrap, consumer)
+    return await _replay(request, [g for g in groups if not g.replayed])
+
+
+async def _one(request: Request, letter_id: str) -> deadletters.DeadLetterGroup:
+    bootstrap, consumer = _scope(request)
+    group = deadletters.find(await deadletters.dead_letters(bootstrap, consumer), letter_id)
+    if group is None:
+        raise HTTPException(404, f"No dead letter {letter_id} of {consumer}.")
+    return group
+
+
+async def _replay(request: Request, groups: list[deadletters.DeadLetterGroup]) -> Replayed:
+    bootstrap, _ = _scope(request)
+    try:
+        letters = await deadletters.replay(bootstrap, groups)
+    except deadletters.ReplayError as error:
+        raise HTTPException(409, str(error)) from None
+    return Replayed(replayed=[letter.id for letter in letters])

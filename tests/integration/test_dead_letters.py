@@ -1,0 +1,258 @@
+"""Dead letters that never stall a partition, against the real Kafka, PostgreSQL and SMTP server:
+
+- a message just under the broker's size limit is dead-lettered whole, and the next is handled;
+- a flood of messages that can never succeed (undecodable, invalid, unknown type or version) is
+  dead-lettered at once, so a claim filed meanwhile still gets its email within seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from services.notifications import preview
+from services.notifications.bootstrap import build_app
+from services.notifications.settings import NotificationsSettings
+from shared import deadletters, topics
+from shared.auth import Principal, issue_token
+from shared.consumer import handle_once
+from shared.db import close_pool, create_pool, migrate
+from shared.events import SaleRecorded
+from shared.runtime import ServiceRuntime, create_app, ensure_topics
+from shared.settings import ServiceSettings
+from tests.integration.test_outbox_inbox import Recorder, sale, send, wait_until
+from tests.support.inprocess import running_app
+from tests.support.kafka import TopicProbe, produce, produce_many, publish
+from tests.support.mailbox import Mailbox
+from tests.support.stack import Stack
+
+pytestmark = pytest.mark.integration
+
+# The issue's reproduction: the copy plus its error headers once exceeded the producer's 1 MiB.
+JUST_UNDER_THE_LIMIT = 1_047_800
+
+
+@pytest.fixture
+async def recorder(database_url: str) -> AsyncIterator[Recorder]:
+    pool = await create_pool(database_url)
+    await migrate(pool)
+    await pool.execute("CREATE TABLE effects (event_id uuid, document_number text)")
+    yield Recorder(pool)
+    await close_pool(pool)
+
+
+async def test_a_message_just_under_the_size_limit_is_dead_lettered_and_the_next_handled(
+    stack: Stack, database_url: str, recorder: Recorder
+) -> None:
+    topic, group = f"rma.test.{uuid.uuid4().hex[:8]}", f"g-{uuid.uuid4().hex[:6]}"
+    await ensure_topics(stack.kafka_bootstrap, [topic], partitions=1)
+    settings = ServiceSettings(
+        kafka_bootstrap_servers=stack.kafka_bootstrap, database_url=database_url
+    )
+    runtime = ServiceRuntime(group, settings, "shared.migrations")
+
+    @runtime.subscriber(topic, description="test consumer")
+    async def on_sale(event: SaleRecorded) -> None:
+        await handle_once(runtime.db, group, event, lambda conn: recorder.effect(conn, event))
+
+    marker = uuid.uuid4().hex
+    huge = json.dumps({"marker": marker, "padding": ""}).encode()
+    huge = huge.replace(b'""', b'"' + b"x" * (JUST_UNDER_THE_LIMIT - len(huge)) + b'"')
+    assert len(huge) == JUST_UNDER_THE_LIMIT
+    after = sale("AFTER-HUGE")
+    async with TopicProbe(stack.kafka_bootstrap, topics.DEAD_LETTER) as dead_letters:
+        await produce(stack.kafka_bootstrap, topic, huge, key=b"huge", headers=[("event_id", b"1")])
+        await send(stack, topic, after)
+        async with runtime.running():
+            await wait_until(lambda: _handled(recorder, "AFTER-HUGE"), timeout=60)
+            await dead_letters.wait_for(
+                lambda _, record: record.value is not None and marker.encode() in record.value,
+                timeout=30,
+            )
+    [letter] = [r for r in dead_letters.records if r.value and marker.encode() in r.value]
+    assert letter.value == huge  # whole: nothing cut from the body
+    assert letter.key == b"huge"
+    headers = dict(letter.headers)
+    assert headers["dead_letter_source_topic"] == topic.encode()
+    assert len(headers["dead_letter_error"]) <= 500
+    assert headers["event_id"] == b"1"  # the original headers travel along
+
+
+async def _handled(recorder: Recorder, number: str) -> bool:
+    return await recorder.count(number) > 0
+
+
+@pytest.fixture(scope="module")
+async def notifications_url(stack: Stack) -> AsyncIterator[str]:
+    from tests.conftest import create_database, drop_database
+
+    url = await create_database(stack, "rma_test_bad_messages")
+    yield url
+    await drop_database(stack, url)
+
+
+def bad_messages(count: int) -> list[tuple[bytes | None, bytes]]:
+    """Each of the kinds that no retry can cure, in turn, on keys spread over the partitions."""
+    valid = json.loads(preview.status_changed("pl", "in_inspection").model_dump_json())
+    kinds = [
+        b"{not json",
+        b"\xff\xfe not even text",
+        json.dumps({**valid, "data": {"claim_id": "not a uuid"}}).encode(),
+        json.dumps({**valid, "type": "ClaimTeleported"}).encode(),
+        json.dumps({**valid, "version": 99}).encode(),
+    ]
+    return [(uuid.uuid4().hex.encode(), kinds[i % len(kinds)]) for i in range(count)]
+
+
+async def test_a_thousand_bad_messages_do_not_hold_up_a_claims_email(
+    stack: Stack, notifications_url: str, mailbox: Mailbox
+) -> None:
+    settings = NotificationsSettings(
+        kafka_bootstrap_servers=stack.kafka_bootstrap,
+        database_url=notifications_url,
+        token_public_key_file=stack.keys_dir / "token_public.pem",
+        seal_private_key_file=stack.keys_dir / "seal_private.pem",
+        smtp_host=stack.smtp_host,
+        smtp_port=stack.smtp_port,
+    )
+    address = f"klient-{uuid.uuid4().hex[:12]}@example.com"
+    sample = preview.claim_created("pl")
+    claim = sample.model_copy(
+        update={"event_id": uuid.uuid4(), "data": sample.data.model_copy(update={"email": address})}
+    )
+    async with (
+        running_app(build_app(settings)),
+        TopicProbe(stack.kafka_bootstrap, topics.DEAD_LETTER) as dead_letters,
+    ):
+        await asyncio.sleep(2)  # the group's backlog, if any, first
+        await produce_many(stack.kafka_bootstrap, topics.CLAIMS, bad_messages(1000))
+        filed = time.monotonic()
+        await publish(stack.kafka_bootstrap, claim)
+        [message] = await mailbox.wait_for(address, timeout=30)
+        waited = time.monotonic() - filed
+        await dead_letters.wait_for(
+            lambda _, record: dict(record.headers).get("dead_letter_consumer") == b"notifications",
+            count=1000,
+            timeout=60,
+        )
+    assert message["message_id"] == f"<{claim.event_id}@rma.innpro.example>"
+    assert waited < 5.0, f"the claim's email came {waited:.1f} s after it was filed"
+    mine = [
+        r
+        for r in dead_letters.records
+        if dict(r.headers).get("dead_letter_consumer") == b"notifications"
+    ]
+    assert {dict(r.headers)["dead_letter_attempts"] for r in mine} == {b"1"}  # none retried
+
+
+async def test_dead_letters_are_listed_shown_and_replayed_once_after_a_fix(
+    stack: Stack, database_url: str, recorder: Recorder
+) -> None:
+    topic, group = f"rma.test.{uuid.uuid4().hex[:8]}", f"g-{uuid.uuid4().hex[:6]}"
+    await ensure_topics(stack.kafka_bootstrap, [topic], partitions=1)
+    settings = ServiceSettings(
+        kafka_bootstrap_servers=stack.kafka_bootstrap,
+        database_url=database_url,
+        consumer_max_attempts=1,
+    )
+    runtime = ServiceRuntime(group, settings, "shared.migrations")
+    fixed = False
+
+    @runtime.subscriber(topic, description="test consumer")
+    async def on_sale(event: SaleRecorded) -> None:
+        if not fixed:
+            raise RuntimeError("a bug, fixed later")
+        await handle_once(runtime.db, group, event, lambda conn: recorder.effect(conn, event))
+
+    app = create_app(runtime, title="test", description="test")
+    app.state.token_public_key = (stack.keys_dir / "token_public.pem").read_bytes()
+    broken = sale("REPLAY-1")
+    async with running_app(app) as client:
+        await send(stack, topic, broken)
+        operator = operator_headers(stack)
+        listing = await _eventually_listed(client, operator)
+        [letter] = listing
+        assert (letter["topic"], letter["key"], letter["count"]) == (topic, broken.key, 1)
+        assert letter["event_id"] == str(broken.event_id)
+        assert "a bug, fixed later" in letter["error"] and not letter["replayed"]
+        shown = await client.get(f"/api/operator/dead-letters/{letter['id']}", headers=operator)
+        assert shown.status_code == 200
+        assert json.loads(shown.json()["body"])["event_id"] == str(broken.event_id)
+        assert shown.json()["headers"]["correlation_id"] == str(broken.correlation_id)
+        assert (await client.get("/api/operator/dead-letters")).status_code == 401
+
+        cli = await asyncio.to_thread(tools_deadletters, stack, "--consumer", group, "list")
+        assert letter["id"] in cli and topic in cli
+
+        fixed = True
+        async with TopicProbe(stack.kafka_bootstrap, topic) as replays:
+            replayed = await client.post(
+                f"/api/operator/dead-letters/{letter['id']}/replay", headers=operator
+            )
+            assert replayed.status_code == 200, replayed.text
+            await replays.wait_for(lambda body, _: body["event_id"] == str(broken.event_id))
+        record = replays.records[-1]
+        assert record.key == broken.key.encode()
+        assert dict(record.headers)["correlation_id"] == str(broken.correlation_id).encode()
+        assert not any(name.startswith("dead_letter") for name, _ in record.headers)
+        await wait_until(lambda: _handled(recorder, "REPLAY-1"))
+
+        twice = await client.post(
+            f"/api/operator/dead-letters/{letter['id']}/replay", headers=operator
+        )
+        assert twice.status_code == 409
+        everything = await client.post("/api/operator/dead-letters/replay", headers=operator)
+        assert everything.json() == {"replayed": []}
+        count = await client.get("/api/operator/dead-letters/count", headers=operator)
+        assert count.json() == {"dead_letters": 0}
+        assert await runtime.dead_letter_count() == 0
+
+        # Replaying an event that was handled meanwhile changes nothing (the inbox).
+        await deadletters.replay(
+            stack.kafka_bootstrap, await deadletters.dead_letters(stack.kafka_bootstrap, group)
+        )
+        await send(stack, topic, sale("AFTER-REPLAY"))
+        await wait_until(lambda: _handled(recorder, "AFTER-REPLAY"))
+    assert await recorder.count("REPLAY-1") == 1
+
+
+async def _eventually_listed(
+    client: httpx.AsyncClient, headers: dict[str, str]
+) -> list[dict[str, Any]]:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 30
+    while True:
+        response = await client.get("/api/operator/dead-letters", headers=headers)
+        assert response.status_code == 200, response.text
+        if response.json() or loop.time() > deadline:
+            listing: list[dict[str, Any]] = response.json()
+            return listing
+        await asyncio.sleep(0.5)
+
+
+def operator_headers(stack: Stack) -> dict[str, str]:
+    token = issue_token(
+        (stack.keys_dir / "token_private.pem").read_bytes(),
+        Principal(subject=uuid.uuid4(), role="operator"),
+    )
+    return {"Authorization": f"Bearer {token}"}
+
+
+def tools_deadletters(stack: Stack, *args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", "tools.deadletters", "--bootstrap", stack.kafka_bootstrap, *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return result.stdout

@@ -1,0 +1,185 @@
+"""`make chaos`: faults one at a time under a steady load of real claims, then exact counts.
+
+    python -m tools.chaos [--short] [--rate 1.0] [--out .run/chaos]
+
+It starts the servers as `make test` does (Kafka, PostgreSQL and the mailbox on the test ports
+of RMA_TEST_SLOT, all on 127.0.0.1) and the four services as processes, files claims through
+`POST /api/claims` at a steady rate (each with an Idempotency-Key, retried with the same key
+until acknowledged) and, one phase at a time:
+- kills each service with kill -9 and starts it again;
+- kills the broker with kill -9 and starts it again;
+- stops PostgreSQL for 20 s;
+- makes the SMTP server refuse the next 200 messages (451);
+- kills notifications in the moment the SMTP server has accepted a message (an SMTP relay
+  holds the server's answer back, so the kill lands in that window every time).
+
+After each fault it stops filing, waits for the backlog to drain and counts, per claim filed in
+that phase: acknowledged to the client, stored, ClaimCreated on the topic, WarrantyAssessed,
+e-mails, e-mails per Message-ID. It prints a table (expected, arrived, lost, duplicated,
+recovery time), writes it to OUT/report.md and OUT/report.json, and exits non-zero on any loss,
+any duplicate e-mail (but the one repeat the acceptance kill may cause, see
+services/notifications/handlers.py) or any service that needed a restart it was not given.
+`--short` (CI's version, tests/e2e/test_reliability.py) runs one service kill and one broker
+restart. The whole run is bounded (14 minutes) and stops by itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import signal
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from tools.chaos_parts import Lane, Load, Pipeline, Report, Watcher, make_lanes
+
+DEADLINE_SECONDS = 14 * 60
+DRAIN_SECONDS = 240.0
+READY_SECONDS = 90.0
+
+
+@dataclass
+class Phase:
+    name: str
+    inject: Callable[[list[Lane]], Awaitable[None]]
+    repeats_allowed: int = 0  # e-mails that may go out twice (never thrice), same Message-ID
+
+
+@dataclass
+class Chaos:
+    pipeline: Pipeline
+    rate: float
+    phases: list[Phase] = field(default_factory=list)
+    reports: list[Report] = field(default_factory=list)
+    manual_restarts: list[str] = field(default_factory=list)
+
+    async def run(self) -> list[Report]:
+        lanes = await make_lanes(self.pipeline, count=4)
+        async with Watcher(self.pipeline) as watcher:
+            for phase in self.phases:
+                self.reports.append(await self._phase(phase, lanes, watcher))
+        return self.reports
+
+    async def _phase(self, phase: Phase, lanes: list[Lane], watcher: Watcher) -> Report:
+        print(f"chaos: {phase.name}", flush=True)
+        started = datetime.now(UTC)
+        load = Load(self.pipeline, lanes, self.rate)
+        filing = asyncio.create_task(load.run())
+        await asyncio.sleep(4)
+        await phase.inject(lanes)
+        fault_over = time.monotonic()
+        await asyncio.sleep(4)
+        load.stop()
+        await filing
+        counts = await watcher.drain(load.claims, timeout=DRAIN_SECONDS)
+        recovery = time.monotonic() - fault_over
+        for service in await self.pipeline.not_ready(READY_SECONDS):
+            self.manual_restarts.append(f"{service} after {phase.name}")
+            await asyncio.to_thread(self.pipeline.restart, service)
+        report = Report.of(phase.name, load, counts, recovery, phase.repeats_allowed)
+        report.stored_unacknowledged = await watcher.stored_since(lanes, started) - len(counts)
+        print(Report.table([report]), flush=True)
+        return report
+
+
+def phases(pipeline: Pipeline, short: bool) -> list[Phase]:
+    def kill(service: str) -> Phase:
+        async def inject(_lanes: list[Lane]) -> None:
+            pipeline.kill(service)
+            await asyncio.to_thread(pipeline.restart, service)
+
+        # A kill at a random moment may land between the SMTP server's acceptance and the mark
+        # of any email in flight (RMA_SMTP_CONNECTIONS, 4): each of those goes out once more.
+        return Phase(f"kill -9 {service}", inject, 4 if service == "notifications" else 0)
+
+    async def broker(_lanes: list[Lane]) -> None:
+        await pipeline.kill_broker()
+
+    async def database(_lanes: list[Lane]) -> None:
+        await pipeline.stop_database(seconds=20)
+
+    async def refusals(_lanes: list[Lane]) -> None:
+        await pipeline.mailbox.fail_next(200, code=451)
+
+    async def after_acceptance(lanes: list[Lane]) -> None:
+        await pipeline.kill_after_acceptance("notifications", lanes[0].email)
+
+    if short:
+        return [kill("claims"), Phase("kill -9 Kafka, restart", broker)]
+    return [
+        *(kill(service) for service in ("accounts", "claims", "warranty", "notifications")),
+        Phase("kill -9 Kafka, restart", broker),
+        Phase("PostgreSQL stopped 20 s", database),
+        Phase("SMTP refuses 200 messages (451)", refusals),
+        Phase("kill -9 notifications after SMTP acceptance", after_acceptance, repeats_allowed=1),
+    ]
+
+
+def verdict(reports: list[Report], manual_restarts: list[str]) -> list[str]:
+    problems = [problem for report in reports for problem in report.problems()]
+    return problems + [f"needed a restart: {what}" for what in manual_restarts]
+
+
+def write(out: Path, reports: list[Report], problems: list[str]) -> str:
+    out.mkdir(parents=True, exist_ok=True)
+    table = Report.table(reports)
+    text = table + "\n" + ("\n".join(f"- {p}" for p in problems) or "No loss, no duplicate.")
+    (out / "report.md").write_text(text + "\n")
+    (out / "report.json").write_text(
+        json.dumps({"phases": [asdict(r) for r in reports], "problems": problems}, indent=1)
+    )
+    return text
+
+
+async def run_chaos(
+    pipeline: Pipeline, *, short: bool, rate: float, deadline: float = DEADLINE_SECONDS
+) -> tuple[list[Report], list[str]]:
+    """The phases' reports (those finished before the deadline) and what went wrong."""
+    chaos = Chaos(pipeline, rate, phases(pipeline, short))
+    late = []
+    try:
+        async with asyncio.timeout(deadline):
+            await chaos.run()
+    except TimeoutError:
+        done = len(chaos.reports)
+        late = [f"deadline of {deadline:.0f} s reached after {done} of {len(chaos.phases)} phases"]
+    return chaos.reports, verdict(chaos.reports, chaos.manual_restarts) + late
+
+
+async def main_async(args: argparse.Namespace) -> int:
+    pipeline = await Pipeline.start_own(relay_smtp=not args.short)
+    try:
+        reports, problems = await run_chaos(
+            pipeline, short=args.short, rate=args.rate, deadline=args.deadline
+        )
+    finally:
+        await pipeline.stop_own()
+    print(write(Path(args.out), reports, problems))
+    return 1 if problems else 0
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m tools.chaos", description=__doc__)
+    parser.add_argument("--short", action="store_true", help="one service kill, one broker restart")
+    parser.add_argument("--rate", type=float, default=1.0, help="claims filed per second")
+    parser.add_argument("--out", default=".run/chaos", help="where the report goes")
+    parser.add_argument(
+        "--deadline", type=float, default=DEADLINE_SECONDS, help="seconds the run may take"
+    )
+    args = parser.parse_args(argv)
+    # The watcher's own Kafka clients would print every retry while the broker is down.
+    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
+    # A Ctrl-C still stops the services this run started.
+    signal.signal(signal.SIGTERM, lambda *_: os.kill(os.getpid(), signal.SIGINT))
+    sys.exit(asyncio.run(main_async(args)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,522 @@
+"""The pieces of `make chaos` (tools/chaos.py): the running pipeline and its faults, the claim
+load, the watcher that counts what arrived, and the report.
+
+The servers and service processes are the test suite's own (tests/support), so that the chaos
+run starts everything exactly as `make test` does, on the same 127.0.0.1 test ports.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import asyncpg
+import httpx
+
+from shared import topics
+from shared.auth import Principal, issue_token
+from shared.events import (
+    Buyer,
+    DocumentLinked,
+    DocumentLinkedData,
+    SaleLine,
+    SaleRecorded,
+    SaleRecordedData,
+)
+from tests.support.kafka import TopicProbe, publish
+from tests.support.mailbox import Mailbox
+from tests.support.services import RunningServices
+from tests.support.smtp_relay import SmtpRelay
+from tests.support.stack import (
+    STATE_DIR,
+    Stack,
+    _run_script,
+    start_local_stack,
+    start_postgres,
+    stop_postgres,
+)
+
+SERVERS = ("kafka", "postgres", "mailbox")
+PDF = ("paragon.pdf", b"%PDF-1.4\n% a receipt\n", "application/pdf")
+MESSAGE_ID_DOMAIN = "rma.innpro.example"
+
+
+# --- the pipeline and its faults ----------------------------------------------------------------
+
+
+@dataclass
+class Pipeline:
+    stack: Stack
+    services: RunningServices
+    mailbox: Mailbox
+    relay: SmtpRelay | None = None
+    started_servers: list[str] = field(default_factory=list)
+    owned: bool = False
+
+    @classmethod
+    async def start_own(cls, *, relay_smtp: bool) -> Pipeline:
+        """Servers (those not running yet) and the four services, as `make test` starts them."""
+        down = [s for s in SERVERS if not await asyncio.to_thread(_answers, s)]
+        stack = await asyncio.to_thread(start_local_stack)
+        services = RunningServices(stack)
+        notifications = {
+            # Backoff capped low enough that 200 refusals drain within the phase.
+            "RMA_SMTP_MAX_RETRY_SECONDS": "15",
+            "RMA_SMTP_TIMEOUT_SECONDS": "5",
+        }
+        relay = None
+        if relay_smtp:
+            relay = await SmtpRelay(stack.smtp_host, stack.smtp_port).start()
+            notifications |= {"RMA_SMTP_HOST": "127.0.0.1", "RMA_SMTP_PORT": str(relay.port)}
+        services.overrides["notifications"] = notifications
+        await asyncio.to_thread(services.start_all)
+        return cls(stack, services, Mailbox(stack.mailbox_url), relay, down, owned=True)
+
+    async def stop_own(self) -> None:
+        if not self.owned:
+            return
+        await asyncio.to_thread(self.services.stop_all)
+        if self.relay is not None:
+            await self.relay.stop()
+        for server in reversed(self.started_servers):
+            await asyncio.to_thread(_run_script, f"{server}.sh", "down")
+
+    def kill(self, service: str) -> None:
+        self.services.kill(service)
+
+    def restart(self, service: str) -> None:
+        self.services.stop(service)
+        self.services.start(service)
+        self.services.wait_healthy(service, timeout=120)
+
+    async def kill_broker(self) -> None:
+        pid = int((STATE_DIR / "kafka" / "kafka.pid").read_text())
+        os.kill(pid, signal.SIGKILL)
+        await asyncio.to_thread(_wait_gone, pid)
+        await asyncio.to_thread(_run_script, "kafka.sh", "up")
+
+    async def stop_database(self, seconds: float) -> None:
+        await asyncio.to_thread(stop_postgres)
+        await asyncio.sleep(seconds)
+        await asyncio.to_thread(start_postgres)
+
+    async def kill_after_acceptance(self, service: str, address: str) -> None:
+        if self.relay is None:
+            raise RuntimeError("the acceptance kill needs notifications behind the SMTP relay")
+        self.relay.hold_acceptance_for(address)
+        await self.relay.wait_held(timeout=120)
+        self.kill(service)
+        self.relay.release()
+        await asyncio.to_thread(self.restart, service)
+
+    async def not_ready(self, timeout: float) -> list[str]:
+        """Services that do not become ready on their own within `timeout`."""
+        deadline = time.monotonic() + timeout
+        waiting = set(self.services.processes)
+        async with httpx.AsyncClient(timeout=2) as client:
+            while waiting and time.monotonic() < deadline:
+                for service in list(waiting):
+                    with contextlib.suppress(httpx.HTTPError):
+                        answer = await client.get(f"{self.services.url(service)}/ready")
+                        if answer.status_code == 200:
+                            waiting.discard(service)
+                await asyncio.sleep(0.5)
+        crashed = [s for s, p in self.services.processes.items() if p.poll() is not None]
+        return sorted(waiting | set(crashed))
+
+
+def _answers(server: str) -> bool:
+    try:
+        _run_script(f"{server}.sh", "status")
+    except RuntimeError:
+        return False
+    return True
+
+
+def _wait_gone(pid: int) -> None:
+    while True:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+
+
+# --- customers and the claim load ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Lane:
+    """One customer with one purchase document, filing claim after claim on its line 1."""
+
+    account_id: uuid.UUID
+    email: str
+    document_number: str
+    serial: str
+    headers: dict[str, str]
+
+
+async def make_lanes(pipeline: Pipeline, count: int) -> list[Lane]:
+    lanes = []
+    private_key = (pipeline.stack.keys_dir / "token_private.pem").read_bytes()
+    for _ in range(count):
+        account_id, number = uuid.uuid4(), f"2026/CH{uuid.uuid4().hex[:8].upper()}"
+        serial = f"1581F{number[-8:]}"
+        token = issue_token(private_key, Principal(subject=account_id, role="customer"))
+        lane = Lane(
+            account_id,
+            f"chaos.{account_id.hex[:10]}@example.com",
+            number,
+            serial,
+            {"Authorization": f"Bearer {token}"},
+        )
+        await publish(pipeline.stack.kafka_bootstrap, _sale(lane))
+        await publish(pipeline.stack.kafka_bootstrap, _linked(lane))
+        lanes.append(lane)
+    await _wait_documents(pipeline, lanes)
+    return lanes
+
+
+def _sale(lane: Lane) -> SaleRecorded:
+    sold_on = date.today() - timedelta(days=60)
+    line = SaleLine(
+        line_no=1,
+        ean="6941565967251",
+        sku="DJI-MINI4PRO",
+        name="DJI Mini 4 Pro",
+        brand="DJI",
+        category="drone",
+        quantity=1,
+        unit_price=Decimal("4299.00"),
+        serial_numbers=(lane.serial,),
+    )
+    data = SaleRecordedData(
+        document_type="PA",
+        document_number=lane.document_number,
+        issued_on=sold_on,
+        delivered_on=sold_on,
+        buyer=Buyer(type="consumer", name="Klient Chaos"),
+        total=Decimal("4299.00"),
+        lines=(line,),
+    )
+    return SaleRecorded(producer="erp", key=f"PA/{lane.document_number}", data=data)
+
+
+def _linked(lane: Lane) -> DocumentLinked:
+    data = DocumentLinkedData(
+        account_id=lane.account_id,
+        account_type="private",
+        email=lane.email,
+        document_type="PA",
+        document_number=lane.document_number,
+    )
+    return DocumentLinked(producer="accounts", key=str(lane.account_id), data=data)
+
+
+async def _wait_documents(pipeline: Pipeline, lanes: list[Lane], timeout: float = 120) -> None:
+    numbers = [lane.document_number for lane in lanes]
+    conn = await asyncpg.connect(pipeline.services.database_url("claims"))
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            linked = await conn.fetchval(
+                """SELECT count(*) FROM document_owners o JOIN sales_documents d
+                   USING (document_type, document_number) WHERE o.document_number = ANY($1)""",
+                numbers,
+            )
+            if linked == len(lanes):
+                return
+            await asyncio.sleep(0.3)
+        raise RuntimeError("the claims service never learnt the customers' documents")
+    finally:
+        await conn.close()
+
+
+class Load:
+    """Files claims at a steady rate; each is retried with its Idempotency-Key until answered."""
+
+    def __init__(self, pipeline: Pipeline, lanes: list[Lane], rate: float) -> None:
+        self._url = pipeline.services.url("claims")
+        self._lanes = lanes
+        self._interval = 1.0 / rate
+        self._stopping = asyncio.Event()
+        self.filed = 0
+        self.claims: dict[str, Lane] = {}
+        self.unanswered = 0
+        self.refused: list[str] = []
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def run(self) -> None:
+        async with httpx.AsyncClient(base_url=self._url, timeout=10) as client:
+            filing: set[asyncio.Task[None]] = set()
+            while not self._stopping.is_set():
+                lane = self._lanes[self.filed % len(self._lanes)]
+                self.filed += 1
+                filing.add(asyncio.create_task(self._file(client, lane)))
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), self._interval)
+            await asyncio.gather(*filing)
+
+    async def _file(self, client: httpx.AsyncClient, lane: Lane) -> None:
+        form = {
+            "document_type": "PA",
+            "document_number": lane.document_number,
+            "line_no": "1",
+            "claim_type": "warranty",
+            "serial_number": lane.serial,
+            "problem_description": "Dron nie łączy się z aparaturą.",
+            "package_contents": "Dron, aparatura",
+        }
+        headers = {**lane.headers, "Idempotency-Key": str(uuid.uuid4())}
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            try:
+                answer = await client.post(
+                    "/api/claims", data=form, files={"attachment": PDF}, headers=headers
+                )
+            except httpx.HTTPError:
+                await asyncio.sleep(0.5)
+                continue
+            if answer.status_code == 201:
+                self.claims[answer.json()["claim_id"]] = lane
+                return
+            if answer.status_code == 409 or answer.status_code >= 500:
+                await asyncio.sleep(0.5)
+                continue
+            self.refused.append(f"{answer.status_code} {answer.text[:200]}")
+            return
+        self.unanswered += 1
+
+
+# --- counting what arrived ----------------------------------------------------------------------
+
+
+@dataclass
+class ClaimCounts:
+    stored: bool = False
+    created: set[str] = field(default_factory=set)  # distinct ClaimCreated event ids
+    assessed: set[str] = field(default_factory=set)
+    copies: Counter[str] = field(default_factory=Counter)  # e-mails per Message-ID
+
+    def expected_message_ids(self) -> set[str]:
+        return {f"<{eid}@{MESSAGE_ID_DOMAIN}>" for eid in self.created | self.assessed}
+
+    @property
+    def through(self) -> bool:
+        expected = self.expected_message_ids()
+        return (
+            self.stored
+            and bool(self.created)
+            and bool(self.assessed)
+            and all(self.copies[m] > 0 for m in expected)
+        )
+
+
+class Watcher:
+    """Reads the claims and warranty topics from before the first claim, all run long."""
+
+    def __init__(self, pipeline: Pipeline) -> None:
+        self._pipeline = pipeline
+        bootstrap = pipeline.stack.kafka_bootstrap
+        self._probes = [
+            TopicProbe(bootstrap, topics.CLAIMS),
+            TopicProbe(bootstrap, topics.WARRANTY),
+        ]
+        self._reading: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> Watcher:
+        for probe in self._probes:
+            await probe.__aenter__()
+        self._reading = asyncio.create_task(self._read())
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        if self._reading is not None:
+            self._reading.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reading
+        for probe in self._probes:
+            await probe.__aexit__()
+
+    async def _read(self) -> None:
+        while True:
+            for probe in self._probes:
+                with contextlib.suppress(Exception):  # the broker may be down for a while
+                    await probe.settle(0.3)
+
+    async def drain(self, claims: dict[str, Lane], timeout: float) -> dict[str, ClaimCounts]:
+        """Wait until every claim went all the way through, then a while for duplicates."""
+        deadline = time.monotonic() + timeout
+        counts = await self.count(claims)
+        while not all(c.through for c in counts.values()) and time.monotonic() < deadline:
+            await asyncio.sleep(1.0)
+            counts = await self.count(claims)
+        await asyncio.sleep(5.0)
+        return await self.count(claims)
+
+    async def count(self, claims: dict[str, Lane]) -> dict[str, ClaimCounts]:
+        counts = {claim_id: ClaimCounts() for claim_id in claims}
+        for body in self._bodies():
+            claim_id = str(body.get("data", {}).get("claim_id"))
+            if claim_id in counts and body.get("type") == "ClaimCreated":
+                counts[claim_id].created.add(str(body["event_id"]))
+            elif claim_id in counts and body.get("type") == "WarrantyAssessed":
+                counts[claim_id].assessed.add(str(body["event_id"]))
+        with contextlib.suppress(OSError, asyncpg.PostgresError):
+            for claim_id in await self._stored(list(claims)):
+                counts[claim_id].stored = True
+        for address in {lane.email for lane in claims.values()}:
+            with contextlib.suppress(httpx.HTTPError):
+                mailed = Counter(
+                    m["message_id"] for m in await self._pipeline.mailbox.messages(address)
+                )
+                for claim_id, lane in claims.items():
+                    if lane.email == address:
+                        ids = counts[claim_id].expected_message_ids()
+                        counts[claim_id].copies = Counter({m: mailed[m] for m in ids})
+        return counts
+
+    def _bodies(self) -> list[dict[str, Any]]:
+        import json
+
+        bodies = []
+        for probe in self._probes:
+            for record in list(probe.records):
+                with contextlib.suppress(ValueError, TypeError):
+                    body = json.loads(record.value or b"")
+                    if isinstance(body, dict):
+                        bodies.append(body)
+        return bodies
+
+    async def stored_since(self, lanes: list[Lane], since: datetime) -> int:
+        """Claims of these customers stored since `since`, acknowledged or not."""
+        conn = await asyncpg.connect(self._pipeline.services.database_url("claims"))
+        try:
+            count: int = await conn.fetchval(
+                """SELECT count(*) FROM claims
+                   WHERE account_id = ANY($1::uuid[]) AND created_at >= $2""",
+                [lane.account_id for lane in lanes],
+                since,
+            )
+        finally:
+            await conn.close()
+        return count
+
+    async def _stored(self, claim_ids: list[str]) -> list[str]:
+        conn = await asyncpg.connect(self._pipeline.services.database_url("claims"))
+        try:
+            rows = await conn.fetch(
+                "SELECT claim_id::text FROM claims WHERE claim_id = ANY($1::uuid[])", claim_ids
+            )
+        finally:
+            await conn.close()
+        return [row["claim_id"] for row in rows]
+
+
+# --- the report ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Report:
+    phase: str
+    filed: int
+    acknowledged: int
+    stored: int
+    claim_created: int
+    warranty_assessed: int
+    emails_expected: int
+    emails_arrived: int
+    emails_per_message_id_max: int
+    lost: int
+    duplicated: int
+    repeats_allowed: int
+    recovery_seconds: float
+    unanswered: int
+    refused: list[str]
+    # Claims stored that no client was told about: a retry filed a second one.
+    stored_unacknowledged: int = 0
+
+    @classmethod
+    def of(
+        cls,
+        phase: str,
+        load: Load,
+        counts: dict[str, ClaimCounts],
+        recovery: float,
+        repeats_allowed: int,
+    ) -> Report:
+        claims = list(counts.values())
+        expected_emails = 2 * len(claims)  # the new claim's, and the warranty verdict's
+        arrived = sum(sum(1 for n in c.copies.values() if n > 0) for c in claims)
+        extra_copies = sum(sum(max(n - 1, 0) for n in c.copies.values()) for c in claims)
+        extra_events = sum(max(len(c.created) - 1, 0) + max(len(c.assessed) - 1, 0) for c in claims)
+        lost = (
+            sum(1 for c in claims if not c.stored)
+            + sum(1 for c in claims if not c.created)
+            + sum(1 for c in claims if not c.assessed)
+            + (expected_emails - arrived)
+        )
+        return cls(
+            phase=phase,
+            filed=load.filed,
+            acknowledged=len(claims),
+            stored=sum(1 for c in claims if c.stored),
+            claim_created=sum(1 for c in claims if c.created),
+            warranty_assessed=sum(1 for c in claims if c.assessed),
+            emails_expected=expected_emails,
+            emails_arrived=arrived,
+            emails_per_message_id_max=max(
+                (max(c.copies.values(), default=0) for c in claims), default=0
+            ),
+            lost=lost,
+            duplicated=extra_copies + extra_events,
+            repeats_allowed=repeats_allowed,
+            recovery_seconds=round(recovery, 1),
+            unanswered=load.unanswered,
+            refused=load.refused,
+        )
+
+    def problems(self) -> list[str]:
+        found = []
+        if self.lost:
+            found.append(f"{self.phase}: {self.lost} lost")
+        if self.duplicated > self.repeats_allowed:
+            found.append(f"{self.phase}: {self.duplicated} duplicated")
+        if self.emails_per_message_id_max > (2 if self.repeats_allowed else 1):
+            found.append(f"{self.phase}: an e-mail went out {self.emails_per_message_id_max} times")
+        if self.stored_unacknowledged:
+            found.append(
+                f"{self.phase}: {self.stored_unacknowledged} claims stored, not acknowledged"
+            )
+        if self.unanswered or self.refused:
+            found.append(f"{self.phase}: {self.unanswered} never answered, refused: {self.refused}")
+        return found
+
+    @staticmethod
+    def table(reports: list[Report]) -> str:
+        header = (
+            "| fault | claims filed / acknowledged | stored | ClaimCreated | WarrantyAssessed "
+            "| e-mails expected / arrived | max per Message-ID | lost | duplicated "
+            "| stored, not acknowledged | recovery s |"
+        )
+        lines = [header, "|" + " --- |" * 11]
+        for r in reports:
+            allowed = f" (allowed {r.repeats_allowed})" if r.repeats_allowed else ""
+            lines.append(
+                f"| {r.phase} | {r.filed} / {r.acknowledged} | {r.stored} | {r.claim_created} "
+                f"| {r.warranty_assessed} | {r.emails_expected} / {r.emails_arrived} "
+                f"| {r.emails_per_message_id_max} | {r.lost} | {r.duplicated}{allowed} "
+                f"| {r.stored_unacknowledged} | {r.recovery_seconds} |"
+            )
+        return "\n".join(lines)
