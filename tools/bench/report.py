@@ -213,14 +213,9 @@ def plot(found: list[ClaimJourney], report: dict[str, Any], path: Path) -> None:
         for second in range(int(journey.filed.sent_at - origin), last + 1):
             if done is None or second < done - origin:
                 backlog[second] += 1
-    rates.plot(
-        range(last + 1),
-        backlog,
-        label="backlog (filed, not yet both emails)",
-        color="black",
-        linestyle="--",
-        linewidth=1,
-    )
+    backlog_axis = rates.twinx()
+    backlog_axis.plot(range(last + 1), backlog, color="black", linestyle="--", linewidth=1)
+    backlog_axis.set_ylabel("backlog (- -): claims filed, not yet both emails")
     for phase in report["phases"]:
         rates.axvline(phase["start"] - origin, color="grey", linestyle=":", linewidth=0.8)
         rates.text(

@@ -2,6 +2,8 @@
 
 It only shows that the tool runs the whole pipeline and reports every figure; the figures
 themselves come from `make bench` on a quiet machine, never from a test (no threshold here).
+`make test` runs it after every other test: consumers that read the topics from the start would
+otherwise replay the claims it files.
 """
 
 from __future__ import annotations
