@@ -90,8 +90,9 @@ async def assess_claim(conn: Conn, event: ClaimCreated) -> None:
     claim = event.data
     # Judged on the day the claim was filed, whenever the event is handled.
     claimed_on = event.occurred_at.date()
-    registered_on = await repository.registration_date(conn, claim.product.ean, claim.serial_number)
-    repair_days = await repository.repair_days(conn, claim.product.ean, claim.serial_number)
+    registered_on, repair_days = await repository.product_history(
+        conn, claim.product.ean, claim.serial_number
+    )
     purchase = ProductPurchase(
         brand=claim.product.brand,
         category=ProductCategory.parse(claim.product.category),

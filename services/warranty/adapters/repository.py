@@ -33,14 +33,22 @@ async def get_product(conn: Conn, ean: str) -> asyncpg.Record | None:
     return await conn.fetchrow("SELECT * FROM products WHERE ean = $1", ean)
 
 
-async def registration_date(conn: Conn, ean: str, serial: str | None) -> Any:
+async def product_history(conn: Conn, ean: str, serial: str | None) -> tuple[Any, int]:
+    """When this very product (EAN and serial) was registered, if it was, and the days it spent
+    in finished warranty repairs: one query, as every new claim asks both."""
     if serial is None:
-        return None
-    return await conn.fetchval(
-        "SELECT registered_on FROM product_registrations WHERE ean = $1 AND serial_number = $2",
+        return None, 0
+    row = await conn.fetchrow(
+        """SELECT (SELECT registered_on FROM product_registrations
+                   WHERE ean = $1 AND serial_number = $2) AS registered_on,
+                  (SELECT coalesce(sum(ended_on - started_on), 0) FROM repair_periods
+                   WHERE ean = $1 AND serial_number = $2 AND ended_on IS NOT NULL)
+                      AS repair_days""",
         ean,
         serial,
     )
+    assert row is not None  # a SELECT without FROM always has its one row
+    return row["registered_on"], int(row["repair_days"])
 
 
 async def save_assessment(
@@ -112,19 +120,6 @@ async def end_repair(conn: Conn, claim_id: UUID, ended_on: Any) -> None:
         claim_id,
         ended_on,
     )
-
-
-async def repair_days(conn: Conn, ean: str, serial: str | None) -> int:
-    """Days spent in finished warranty repairs of this very product (same EAN and serial)."""
-    if serial is None:
-        return 0
-    days: int = await conn.fetchval(
-        """SELECT coalesce(sum(ended_on - started_on), 0) FROM repair_periods
-           WHERE ean = $1 AND serial_number = $2 AND ended_on IS NOT NULL""",
-        ean,
-        serial,
-    )
-    return days
 
 
 async def get_assessment(conn: Conn, claim_id: UUID) -> asyncpg.Record | None:
