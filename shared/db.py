@@ -72,8 +72,10 @@ async def ensure_database(database_url: str) -> None:
             try:
                 await conn.execute(f'CREATE DATABASE "{name}"')
                 log.info("database created", database=name)
-            except asyncpg.DuplicateDatabaseError:
-                pass  # created by a sibling instance in the meantime
+            except (asyncpg.DuplicateDatabaseError, asyncpg.UniqueViolationError):
+                # Created by a sibling instance in the meantime; a CREATE DATABASE racing another
+                # one fails on pg_database's unique index rather than as a duplicate database.
+                pass
     finally:
         await conn.close()
 

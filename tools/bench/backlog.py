@@ -7,7 +7,6 @@ import asyncio
 import json
 import time
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
@@ -16,20 +15,6 @@ from shared import topics
 from shared.kafka import client_options
 from shared.outbox import kafka_headers
 from tools.bench.observe import ClaimEvents, emails_accepted
-
-
-@dataclass(frozen=True)
-class BacklogResult:
-    events: int
-    published_at: float
-    assessed: list[float]
-    emails: list[float]
-    cpu_before: dict[str, float]
-
-    def rate(self, instants: list[float]) -> float:
-        if not instants:
-            return 0.0
-        return round(len(instants) / (max(instants) - self.published_at), 1)
 
 
 def _copies(sample: dict[str, Any], count: int) -> list[dict[str, Any]]:

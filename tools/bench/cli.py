@@ -63,7 +63,6 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
 class Run:
     arguments: argparse.Namespace
     servers: Servers
-    fleet: ServiceFleet
     recorder: EventRecorder
     sampler: ProcessSampler
     filer: ClaimFiler
@@ -103,7 +102,7 @@ async def _fixed_and_search(run: Run) -> float | None:
     a = run.arguments
     cpu, start = run.sampler.sample().cpu, time.time()
     filed = await at_rate(run.filer, "fixed", a.rate, a.seconds)
-    await run.phase(f"fixed {a.rate:g}/s", filed, start, cpu, settle=max(30.0, a.seconds))
+    await run.phase(f"fixed {a.rate:g}/s", filed, start, cpu, settle=max(120.0, a.seconds))
     sustained, rate = None, a.rate
     for _ in range(a.max_steps):
         rate *= 1.5
@@ -289,7 +288,7 @@ async def bench(a: argparse.Namespace) -> dict[str, Any]:
             servers.smtp_port,
         )
         await sampler.start()
-        run = Run(a, servers, fleet, recorder, sampler, filer)
+        run = Run(a, servers, recorder, sampler, filer)
         try:
             return await _measure(run, started_at)
         finally:
