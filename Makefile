@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv run stop status test unit integration e2e chaos lint format docs demo-data clean
+.PHONY: help venv run stop status test unit integration e2e chaos bench lint format docs demo-data clean
 
 help:
 	@echo "make run    - start Kafka, PostgreSQL, the mail server, the four services and demo data"
@@ -14,6 +14,7 @@ help:
 	@echo "make test   - start test servers on their own ports and run the whole test suite"
 	@echo "make unit | integration | e2e - one layer of the tests"
 	@echo "make chaos  - faults one at a time under a claim load, then exact counts (< 15 min)"
+	@echo "make bench  - the claim pipeline under load beside raw baselines (.run/bench/); BENCH_ARGS=--help"
 	@echo "make lint   - ruff and mypy"
 	@echo "make docs   - write the AsyncAPI documents of the services to docs/asyncapi/"
 
@@ -50,6 +51,9 @@ e2e: venv
 # Not part of `make test`: the servers of the test slot (RMA_TEST_SLOT), on 127.0.0.1 only.
 chaos: venv
 	$(BIN)/python -m tools.chaos
+# Its own servers on slot 8's ports (as RMA_TEST_SLOT=8), never those of make run or make test.
+bench: venv
+	$(BIN)/python -m tools.bench $(BENCH_ARGS)
 
 lint: venv
 	$(BIN)/ruff check .

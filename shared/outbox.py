@@ -10,7 +10,6 @@ their inbox, so the system as a whole has exactly one effect per fact.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Sequence
 
 import asyncpg
@@ -32,19 +31,24 @@ _RELAY_LOCK_ID = 727_002
 async def add_to_outbox(conn: Conn, *events: Event) -> None:
     """Record events for publication; call inside the transaction that changes the state."""
     for event in events:
+        # One round trip per event. NOTIFY is delivered at commit, and not at all on rollback:
+        # exactly when the relay should look; PostgreSQL sends one per transaction and channel.
+        # The payload goes as pydantic's JSON text and becomes jsonb in the database.
         await conn.execute(
-            """INSERT INTO outbox
-                   (event_id, event_type, topic, message_key, payload, correlation_id)
-               VALUES ($1, $2, $3, $4, $5, $6)""",
+            """WITH written AS (
+                   INSERT INTO outbox
+                       (event_id, event_type, topic, message_key, payload, correlation_id)
+                   VALUES ($1, $2, $3, $4, $5::text::jsonb, $6)
+                   RETURNING id)
+               SELECT pg_notify($7, '') FROM written""",
             event.event_id,
             event.type,
             event.topic,
             event.key,
-            event.model_dump(mode="json"),
+            event.model_dump_json(),
             event.correlation_id,
+            _NOTIFY_CHANNEL,
         )
-    # NOTIFY is delivered at commit, and not at all on rollback: exactly when the relay should look.
-    await conn.execute("SELECT pg_notify($1, '')", _NOTIFY_CHANNEL)
 
 
 def new_producer(bootstrap_servers: str, client_id: str) -> AIOKafkaProducer:
@@ -106,7 +110,10 @@ class OutboxRelay(NotifiedWorker):
         async with self._pool.acquire() as conn, conn.transaction():
             await conn.execute("SELECT pg_advisory_xact_lock($1)", _RELAY_LOCK_ID)
             rows = await conn.fetch(
-                """SELECT id, event_id, event_type, topic, message_key, payload, correlation_id
+                # The payload as PostgreSQL's JSON text: sent as it is, never decoded only to be
+                # encoded again.
+                """SELECT id, event_id, event_type, topic, message_key, payload::text AS payload,
+                          correlation_id
                    FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1""",
                 self._batch_size,
             )
@@ -133,7 +140,7 @@ class OutboxRelay(NotifiedWorker):
         deliveries = [
             await self._producer.send(
                 row["topic"],
-                value=json.dumps(row["payload"], separators=(",", ":")).encode(),
+                value=row["payload"].encode(),
                 key=row["message_key"].encode(),
                 headers=kafka_headers(
                     row["event_type"], str(row["event_id"]), str(row["correlation_id"])

@@ -273,4 +273,13 @@ def serve(app: FastAPI, settings: ServiceSettings) -> None:
     """The entry point of every service process (`python -m services.<name>`)."""
     import uvicorn
 
-    uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_config=None)
+    # uvloop and httptools by name: "auto" would fall back to asyncio and h11 without a word
+    # when they are missing, at a fraction of the speed.
+    uvicorn.run(
+        app,
+        host=settings.http_host,
+        port=settings.http_port,
+        log_config=None,
+        loop="uvloop",
+        http="httptools",
+    )

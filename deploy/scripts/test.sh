@@ -50,6 +50,7 @@ done
 bash "$REPO_ROOT/deploy/scripts/chromium.sh"
 
 cd "$REPO_ROOT"
-# Unit, then integration, then end to end: the slow layers run once the fast ones passed.
-if (($# == 0)); then set -- tests/unit tests/integration tests/e2e; fi
+# Unit, then integration, then end to end: the slow layers run once the fast ones passed. The
+# benchmark's smoke run goes last, so no other test's consumers replay the events it produces.
+if (($# == 0)); then set -- tests/unit tests/integration tests/e2e tests/bench; fi
 "$PYTHON" -m pytest "$@"

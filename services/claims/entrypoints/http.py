@@ -27,7 +27,7 @@ from shared.labels import render_label
 router = APIRouter()
 
 
-def get_context(request: Request) -> handlers.ClaimsContext:
+async def get_context(request: Request) -> handlers.ClaimsContext:
     context: handlers.ClaimsContext = request.app.state.claims
     return context
 

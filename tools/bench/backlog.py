@@ -1,0 +1,72 @@
+"""Hop capacity: a backlog of ClaimCreated events put straight on the topic, as if claims had
+published them all at once, and how fast warranty assesses them and notifications emails them."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+
+from shared import topics
+from shared.kafka import client_options
+from shared.outbox import kafka_headers
+from tools.bench.observe import ClaimEvents, emails_accepted
+
+
+def _copies(sample: dict[str, Any], count: int) -> list[dict[str, Any]]:
+    copies = []
+    for _ in range(count):
+        claim_id = str(uuid.uuid4())
+        copies.append(
+            {
+                **sample,
+                "event_id": str(uuid.uuid4()),
+                "key": claim_id,
+                "data": {**sample["data"], "claim_id": claim_id},
+            }
+        )
+    return copies
+
+
+async def publish_backlog(bootstrap: str, sample: dict[str, Any], count: int) -> list[str]:
+    producer = AIOKafkaProducer(
+        **client_options(bootstrap), enable_idempotence=True, acks="all", linger_ms=5
+    )
+    await producer.start()
+    claim_ids = []
+    try:
+        deliveries = []
+        for event in _copies(sample, count):
+            claim_ids.append(event["data"]["claim_id"])
+            deliveries.append(
+                await producer.send(
+                    topics.CLAIMS,
+                    value=json.dumps(event).encode(),
+                    key=event["key"].encode(),
+                    headers=kafka_headers(
+                        event["type"], event["event_id"], event["correlation_id"]
+                    ),
+                )
+            )
+        await asyncio.gather(*deliveries)
+    finally:
+        await producer.stop()
+    return claim_ids
+
+
+async def drain_backlog(
+    claim_ids: list[str], events: ClaimEvents, mailbox_url: str, timeout: float
+) -> tuple[list[float], list[float]]:
+    """When each claim was assessed and each of its emails accepted, waiting up to `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        emails = await emails_accepted(mailbox_url, events)
+        sent = [at for c in claim_ids for at in emails.get(c, {}).values()]
+        assessed = [events.assessed[c] for c in claim_ids if c in events.assessed]
+        if len(sent) >= 2 * len(claim_ids) or time.monotonic() > deadline:
+            return assessed, sent
+        await asyncio.sleep(1.0)

@@ -1,0 +1,223 @@
+"""Raw baselines on the same servers: what the building blocks do without the platform around them.
+
+- Kafka -> PostgreSQL: a bare aiokafka producer (acks=all, idempotent) puts a backlog of
+  ClaimCreated payloads on a topic of its own; a bare aiokafka consumer writes the warranty
+  handler's rows (inbox, assessment, outbox with its NOTIFY) in one asyncpg transaction per
+  message and commits the offset after each, as our consumers do; then the same with one
+  transaction and one commit per fetched batch (what batching consumers would give).
+- SMTP: a bare aiosmtplib sender re-sends the very emails the pipeline delivered, one connection
+  per email (as the sender does today), over one long-lived connection, and over a small pool.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import aiosmtplib
+import asyncpg
+import httpx
+from aiokafka import AIOKafkaConsumer
+
+from shared.db import close_pool, create_pool, ensure_database, migrate
+from shared.kafka import client_options
+from shared.outbox import new_producer
+from shared.runtime import ensure_topics
+
+
+@dataclass(frozen=True)
+class Baseline:
+    name: str
+    count: int
+    seconds: float
+
+    @property
+    def per_second(self) -> float:
+        return self.count / self.seconds if self.seconds > 0 else 0.0
+
+
+async def _write_rows(conn: Any, payload: dict[str, Any]) -> None:
+    claim = payload["data"]
+    await conn.execute(
+        "INSERT INTO inbox (consumer, event_id, event_type) VALUES ($1, $2, $3)"
+        " ON CONFLICT DO NOTHING",
+        "baseline",
+        uuid.UUID(payload["event_id"]),
+        payload["type"],
+    )
+    await conn.execute(
+        "INSERT INTO assessments (claim_id, rma_number, claim, verdict) VALUES ($1, $2, $3, $4)",
+        uuid.UUID(claim["claim_id"]),
+        claim["rma_number"],
+        claim,
+        {"covered": True, "rule": "dji-standard"},
+    )
+    await conn.execute(
+        """INSERT INTO outbox (event_id, event_type, topic, message_key, payload, correlation_id)
+           VALUES ($1, 'WarrantyAssessed', 'bench.none', $2, $3, $4)""",
+        uuid.uuid4(),
+        claim["claim_id"],
+        payload,
+        uuid.UUID(payload["correlation_id"]),
+    )
+    await conn.execute("SELECT pg_notify('bench_outbox', '')")
+
+
+def _copy(sample: dict[str, Any]) -> bytes:
+    data = {**sample["data"], "claim_id": str(uuid.uuid4())}
+    return json.dumps({**sample, "event_id": str(uuid.uuid4()), "data": data}).encode()
+
+
+async def _produce_backlog(bootstrap: str, topic: str, sample: dict[str, Any], count: int) -> None:
+    producer = new_producer(bootstrap, client_id="bench-baseline")
+    await producer.start()
+    try:
+        deliveries = [
+            await producer.send(topic, value=_copy(sample), key=str(n).encode())
+            for n in range(count)
+        ]
+        await asyncio.gather(*deliveries)
+    finally:
+        await producer.stop()
+
+
+Drain = Callable[[AIOKafkaConsumer, asyncpg.Pool, int, float], Awaitable[int]]
+
+
+async def _per_message(
+    consumer: AIOKafkaConsumer, pool: asyncpg.Pool, count: int, deadline: float
+) -> int:
+    handled = 0
+    while handled < count and time.monotonic() < deadline:
+        record = await consumer.getone()
+        async with pool.acquire() as conn, conn.transaction():
+            await _write_rows(conn, json.loads(record.value))
+        await consumer.commit()
+        handled += 1
+    return handled
+
+
+async def _per_batch(
+    consumer: AIOKafkaConsumer, pool: asyncpg.Pool, count: int, deadline: float
+) -> int:
+    handled = 0
+    while handled < count and time.monotonic() < deadline:
+        batches = await consumer.getmany(timeout_ms=500, max_records=200)
+        records = [record for part in batches.values() for record in part]
+        if not records:
+            continue
+        async with pool.acquire() as conn, conn.transaction():
+            for record in records:
+                await _write_rows(conn, json.loads(record.value))
+        await consumer.commit()
+        handled += len(records)
+    return handled
+
+
+async def kafka_to_postgres(
+    bootstrap: str,
+    postgres_url: str,
+    sample: dict[str, Any],
+    *,
+    count: int,
+    partitions: int,
+    seconds: float,
+) -> list[Baseline]:
+    """Both consumer shapes, each draining its own backlog of `count` messages."""
+    run = uuid.uuid4().hex[:8]
+    database = f"{postgres_url}/rma_bench_{run}_baseline"
+    await ensure_database(database)
+    pool = await create_pool(database, max_size=2)
+    results = []
+    try:
+        await migrate(pool, "services.warranty.migrations")
+        for name, drain in (
+            ("kafka_pg_per_message", _per_message),
+            ("kafka_pg_batched", _per_batch),
+        ):
+            topic = f"bench.baseline.{run}.{name}"
+            await ensure_topics(bootstrap, [topic], partitions=partitions)
+            await _produce_backlog(bootstrap, topic, sample, count)
+            consumer = AIOKafkaConsumer(
+                topic,
+                **client_options(bootstrap),
+                group_id=f"bench-{run}-{name}",
+                enable_auto_commit=False,
+                auto_offset_reset="earliest",
+            )
+            await consumer.start()
+            try:
+                started = time.monotonic()
+                handled = await drain(consumer, pool, count, started + seconds)
+                results.append(Baseline(name, handled, time.monotonic() - started))
+            finally:
+                await consumer.stop()
+    finally:
+        await close_pool(pool)
+    return results
+
+
+async def delivered_emails(mailbox_url: str, message_ids: list[str]) -> list[tuple[str, bytes]]:
+    """(recipient, raw message) of emails the pipeline delivered, as the SMTP server got them."""
+    async with httpx.AsyncClient(base_url=mailbox_url, timeout=60) as mailbox:
+        listing = (await mailbox.get("/api/messages")).json()
+        wanted = set(message_ids)
+        found = []
+        for entry in listing:
+            if entry["message_id"] in wanted:
+                raw = (await mailbox.get(f"/api/messages/{entry['id']}/raw")).content
+                found.append((entry["rcpt_tos"][0], raw))
+        return found
+
+
+async def smtp(
+    port: int, emails: list[tuple[str, bytes]], *, seconds: float, pool_size: int = 4
+) -> list[Baseline]:
+    """The same emails three ways; each bounded by `seconds` as well as by their number."""
+    sender = "serwis@innpro.example"
+
+    async def fresh_connection_each(deadline: float) -> int:
+        sent = 0
+        for recipient, raw in emails:
+            if time.monotonic() > deadline:
+                break
+            await aiosmtplib.send(
+                raw,
+                sender=sender,
+                recipients=[recipient],
+                hostname="127.0.0.1",
+                port=port,
+                timeout=30,
+            )
+            sent += 1
+        return sent
+
+    async def one_connection(share: list[tuple[str, bytes]], deadline: float) -> int:
+        sent = 0
+        async with aiosmtplib.SMTP(hostname="127.0.0.1", port=port, timeout=30) as client:
+            for recipient, raw in share:
+                if time.monotonic() > deadline:
+                    break
+                await client.sendmail(sender, [recipient], raw)
+                sent += 1
+        return sent
+
+    async def pooled(deadline: float) -> int:
+        shares = [emails[n::pool_size] for n in range(pool_size)]
+        return sum(await asyncio.gather(*(one_connection(s, deadline) for s in shares)))
+
+    results = []
+    for name, run in (
+        ("smtp_connection_per_email", fresh_connection_each),
+        ("smtp_one_connection", lambda deadline: one_connection(emails, deadline)),
+        (f"smtp_pool_of_{pool_size}", pooled),
+    ):
+        started = time.monotonic()
+        sent = await run(started + seconds)
+        results.append(Baseline(name, sent, time.monotonic() - started))
+    return results

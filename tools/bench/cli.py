@@ -1,0 +1,311 @@
+"""`python -m tools.bench`: run the benchmark and write its table, JSON and plot."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from shared.runtime import ensure_topics
+from tools.bench import backlog, baselines, report
+from tools.bench.customers import receipt_pdf, sign_up
+from tools.bench.load import ClaimFiler, FiledClaim, at_rate, in_flight
+from tools.bench.observe import EventRecorder, ProcessSampler, emails_accepted
+from tools.bench.servers import (
+    REPO,
+    SERVICES,
+    BenchError,
+    Servers,
+    ServiceFleet,
+    SlotServers,
+    position_groups_at_end,
+)
+
+
+def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m tools.bench", description=__doc__)
+    parser.add_argument("--slot", type=int, default=8, help="port slot, as RMA_TEST_SLOT (8)")
+    parser.add_argument("--state-dir", type=Path, help="servers' state (.run/bench/slotN)")
+    parser.add_argument("--out", type=Path, default=REPO / ".run" / "bench")
+    parser.add_argument("--rate", type=float, default=20.0, help="fixed offered claims/s")
+    parser.add_argument("--seconds", type=float, default=60.0, help="length of the fixed phase")
+    parser.add_argument("--step-seconds", type=float, default=20.0, help="each step of the search")
+    parser.add_argument("--max-steps", type=int, default=6, help="rate steps of the search")
+    parser.add_argument("--in-flight", type=int, default=16, help="concurrency of the HTTP phase")
+    parser.add_argument("--http-seconds", type=float, default=20.0)
+    parser.add_argument("--backlog", type=int, default=1000, help="ClaimCreated events at once")
+    parser.add_argument("--baseline-count", type=int, default=2000)
+    parser.add_argument("--customers", type=int, default=16)
+    parser.add_argument("--instances", type=int, default=1, help="of claims/warranty/notifications")
+    parser.add_argument("--partitions", type=int, default=3, help="of topics the run creates")
+    parser.add_argument("--keep-servers", action="store_true", help="leave Kafka etc. running")
+    parser.add_argument(
+        "--smoke", action="store_true", help="a ~20-second run that only shows the tool works"
+    )
+    arguments = parser.parse_args(argv)
+    if arguments.smoke:
+        arguments.rate, arguments.seconds, arguments.step_seconds = 5.0, 6.0, 4.0
+        arguments.max_steps, arguments.http_seconds, arguments.in_flight = 1, 3.0, 4
+        arguments.backlog, arguments.baseline_count, arguments.customers = 20, 100, 2
+    arguments.own_servers = arguments.state_dir is None
+    arguments.state_dir = arguments.state_dir or REPO / ".run" / "bench" / f"slot{arguments.slot}"
+    return arguments
+
+
+@dataclass
+class Run:
+    arguments: argparse.Namespace
+    servers: Servers
+    recorder: EventRecorder
+    sampler: ProcessSampler
+    filer: ClaimFiler
+    phases: list[dict[str, Any]] = field(default_factory=list)
+    filed: list[FiledClaim] = field(default_factory=list)
+
+    async def journeys(self, filed: list[FiledClaim]) -> list[report.ClaimJourney]:
+        emails = await emails_accepted(self.servers.mailbox_url, self.recorder.events)
+        return report.journeys(filed, self.recorder.events, emails)
+
+    async def settle(self, filed: list[FiledClaim], timeout: float) -> list[report.ClaimJourney]:
+        """Wait (bounded) until every created claim of `filed` has both its emails."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = await self.journeys(filed)
+            if all(j.completed for j in found) or time.monotonic() > deadline:
+                return found
+            await asyncio.sleep(1.0)
+
+    async def phase(
+        self, name: str, filed: list[FiledClaim], start: float, cpu: dict[str, float], settle: float
+    ) -> dict[str, Any]:
+        end = time.time()
+        found = await self.settle(filed, settle)
+        figures = report.phase_figures(name, filed, found, start, end)
+        figures["start"] = start
+        figures["cpu_seconds_per_claim"] = report.cpu_per_claim(
+            cpu, self.sampler.sample().cpu, figures["created"]
+        )
+        self.phases.append(figures)
+        self.filed.extend(filed)
+        return figures
+
+
+async def _fixed_and_search(run: Run) -> float | None:
+    """The fixed rate, then rising rates until the pipeline no longer keeps up; the highest kept."""
+    a = run.arguments
+    cpu, start = run.sampler.sample().cpu, time.time()
+    filed = await at_rate(run.filer, "fixed", a.rate, a.seconds)
+    await run.phase(f"fixed {a.rate:g}/s", filed, start, cpu, settle=max(120.0, a.seconds))
+    sustained, rate = None, a.rate
+    for _ in range(a.max_steps):
+        rate *= 1.5
+        cpu, start = run.sampler.sample().cpu, time.time()
+        filed = await at_rate(run.filer, "search", rate, a.step_seconds)
+        step = await run.phase(f"search {rate:.0f}/s", filed, start, cpu, settle=10.0)
+        kept_up = (
+            step["refused_or_failed"] == 0
+            and step["completed_end_to_end"] >= 0.95 * step["offered"]
+        )
+        if not kept_up:
+            break
+        sustained = rate
+    return sustained
+
+
+async def _http_phase(run: Run) -> None:
+    a = run.arguments
+    cpu, start = run.sampler.sample().cpu, time.time()
+    filed = await in_flight(run.filer, f"http {a.in_flight} in flight", a.in_flight, a.http_seconds)
+    await run.phase(
+        f"http {a.in_flight} in flight", filed, start, cpu, settle=max(60.0, 3 * a.http_seconds)
+    )
+
+
+async def _backlog_phase(run: Run) -> dict[str, Any]:
+    a, events = run.arguments, run.recorder.events
+    if events.sample_created is None:
+        raise BenchError("no ClaimCreated seen on the topic: the pipeline did not run")
+    # From an idle pipeline: emails still owed from the phases before would count against it.
+    await run.settle(run.filed, timeout=600.0)
+    cpu, start = run.sampler.sample().cpu, time.time()
+    claim_ids = await backlog.publish_backlog(
+        run.servers.kafka_bootstrap, events.sample_created, a.backlog
+    )
+    assessed, emails = await backlog.drain_backlog(
+        claim_ids, events, run.servers.mailbox_url, timeout=max(120.0, a.backlog / 2)
+    )
+
+    def rate(instants: list[float]) -> float:
+        return round(len(instants) / (max(instants) - start), 1) if instants else 0.0
+
+    return {
+        "events": a.backlog,
+        "assessed": len(assessed),
+        "emails": len(emails),
+        "warranty_per_second": rate(assessed),
+        "notifications_emails_per_second": rate(emails),
+        "cpu_seconds_per_claim": report.cpu_per_claim(cpu, run.sampler.sample().cpu, a.backlog),
+    }
+
+
+async def _baselines(run: Run) -> list[baselines.Baseline]:
+    a, servers, events = run.arguments, run.servers, run.recorder.events
+    assert events.sample_created is not None
+    found = await baselines.kafka_to_postgres(
+        servers.kafka_bootstrap,
+        servers.postgres_url,
+        events.sample_created,
+        count=a.baseline_count,
+        partitions=a.partitions,
+        seconds=30.0,
+    )
+    message_ids = [
+        f"<{event_id}@rma.innpro.example>" for event_id in list(events.by_event)[: a.baseline_count]
+    ]
+    emails = await baselines.delivered_emails(servers.mailbox_url, message_ids)
+    found += await baselines.smtp(servers.smtp_port, emails, seconds=30.0)
+    return found
+
+
+def _hops(capacity: dict[str, Any], bases: list[baselines.Baseline]) -> list[dict[str, Any]]:
+    by_name = {b.name: b.per_second for b in bases}
+    pairs = (
+        (
+            "ClaimCreated -> WarrantyAssessed (warranty)",
+            capacity["warranty_per_second"],
+            "kafka_pg_per_message",
+        ),
+        (
+            "event -> email accepted (notifications)",
+            capacity["notifications_emails_per_second"],
+            "smtp_connection_per_email",
+        ),
+        (
+            "event -> email accepted vs pooled SMTP",
+            capacity["notifications_emails_per_second"],
+            "smtp_pool_of_4",
+        ),
+    )
+    return [
+        {
+            "hop": hop,
+            "per_second": rate,
+            "baseline": name,
+            "baseline_per_second": round(by_name.get(name, 0.0), 1),
+            "ratio": round(rate / by_name[name], 2) if by_name.get(name) else None,
+        }
+        for hop, rate, name in pairs
+    ]
+
+
+def _machine() -> dict[str, Any]:
+    load = os.getloadavg()
+    return {
+        "host": platform.node(),
+        "cpus": os.cpu_count(),
+        "cpu_model": _cpu_model(),
+        "python": platform.python_version(),
+        "load_average_at_start": [round(x, 2) for x in load],
+    }
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+async def _measure(run: Run, started_at: str) -> dict[str, Any]:
+    a = run.arguments
+    sustained = await _fixed_and_search(run)
+    await _http_phase(run)
+    capacity = await _backlog_phase(run)
+    bases = await _baselines(run)
+    figures: dict[str, Any] = {
+        "started_at": started_at,
+        "machine": _machine(),
+        "settings": {
+            key: str(value) if isinstance(value, Path) else value for key, value in vars(a).items()
+        },
+        "phases": run.phases,
+        "highest_sustained_rate": sustained,
+        "backlog": capacity,
+        "baselines": [
+            {
+                "name": b.name,
+                "count": b.count,
+                "seconds": round(b.seconds, 2),
+                "per_second": round(b.per_second, 1),
+            }
+            for b in bases
+        ],
+        "hops": _hops(capacity, bases),
+        "peak_rss_mb": {
+            name: round(rss / 2**20, 1) for name, rss in run.sampler.peak_rss().items()
+        },
+        "cpu_seconds_per_claim": run.phases[0]["cpu_seconds_per_claim"],
+    }
+    found = await run.journeys(run.filed)
+    a.out.mkdir(parents=True, exist_ok=True)
+    (a.out / "bench.json").write_text(json.dumps(figures, indent=1))
+    report.plot(found, figures, a.out / "bench.png")
+    return figures
+
+
+async def bench(a: argparse.Namespace) -> dict[str, Any]:
+    started_at = datetime.now(UTC).isoformat(timespec="seconds")
+    slot_servers = SlotServers(a.slot, a.state_dir, own=a.own_servers)
+    servers = slot_servers.up()
+    fleet = ServiceFleet(
+        servers, base_port=18051 + 100 * a.slot, instances=a.instances, partitions=a.partitions
+    )
+    try:
+        await ensure_topics(servers.kafka_bootstrap, partitions=a.partitions)
+        await position_groups_at_end(servers.kafka_bootstrap, [fleet.group(s) for s in SERVICES])
+        fleet.start(a.out / "logs" / fleet.run_id)
+        recorder = EventRecorder(servers.kafka_bootstrap)
+        await recorder.start()
+        customers = await sign_up(
+            servers.kafka_bootstrap, fleet.url("accounts"), servers.mailbox_url, a.customers
+        )
+        filer = ClaimFiler(fleet.urls_of("claims"), customers, receipt_pdf())
+        await filer.warm_up(len(customers))
+        sampler = ProcessSampler.for_run(
+            {name: process.pid for name, process in fleet.processes.items()},
+            servers.kafka_port,
+            servers.postgres_port,
+            servers.smtp_port,
+        )
+        await sampler.start()
+        run = Run(a, servers, recorder, sampler, filer)
+        try:
+            return await _measure(run, started_at)
+        finally:
+            await sampler.stop()
+            await filer.close()
+            await recorder.stop()
+    finally:
+        fleet.stop()
+        if not a.keep_servers:
+            slot_servers.down()
+
+
+def main(argv: list[str] | None = None) -> None:
+    arguments = parse_arguments(argv)
+    try:
+        figures = asyncio.run(bench(arguments))
+    except BenchError as error:
+        raise SystemExit(f"bench: {error}") from None
+    print(report.table(figures))
+    print(f"\n{arguments.out / 'bench.json'}\n{arguments.out / 'bench.png'}")

@@ -1,0 +1,167 @@
+"""The bench's customers: each buys a drone (a sale through Kafka, as the ERP feed sends it),
+registers with the receipt, follows the activation link the mailbox received, and logs in."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import httpx
+from aiokafka import AIOKafkaProducer
+from reportlab.pdfgen.canvas import Canvas
+
+from shared.events import Buyer, Event, SaleLine, SaleRecorded, SaleRecordedData
+from shared.kafka import client_options
+from shared.outbox import kafka_headers
+from tools.bench.servers import BenchError
+
+PASSWORD = "Bench-Haslo-123"
+_LINK = re.compile(r"https?://\S+/activate\?token=([\w\-]+)")
+
+
+@dataclass(frozen=True)
+class Customer:
+    email: str
+    document_number: str
+    serial_number: str
+    bearer: str
+
+
+def receipt_pdf() -> bytes:
+    """A real one-page PDF, as a customer's scanned receipt would be."""
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, invariant=True)
+    canvas.drawString(72, 760, "Paragon fiskalny - DJI Mini 4 Pro - 4299,00 PLN")
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+def drone_sale(number: str, serial: str) -> SaleRecorded:
+    return SaleRecorded(
+        producer="erp",
+        key=f"PA/{number}",
+        data=SaleRecordedData(
+            document_type="PA",
+            document_number=number,
+            issued_on=datetime.now(UTC).date() - timedelta(days=100),
+            buyer=Buyer(type="consumer", name="Klient Testowy"),
+            total=Decimal("4299.00"),
+            lines=(
+                SaleLine(
+                    line_no=1,
+                    ean="6941565967251",
+                    sku="DJI-MINI4PRO",
+                    name="DJI Mini 4 Pro",
+                    brand="DJI",
+                    category="drone",
+                    quantity=1,
+                    unit_price=Decimal("4299.00"),
+                    serial_numbers=(serial,),
+                ),
+            ),
+        ),
+    )
+
+
+async def publish(bootstrap: str, events: list[Event]) -> None:
+    producer = AIOKafkaProducer(
+        **client_options(bootstrap), enable_idempotence=True, acks="all", linger_ms=5
+    )
+    await producer.start()
+    try:
+        deliveries = [
+            await producer.send(
+                event.topic,
+                value=event.model_dump_json().encode(),
+                key=event.key.encode(),
+                headers=kafka_headers(event.type, str(event.event_id), str(event.correlation_id)),
+            )
+            for event in events
+        ]
+        await asyncio.gather(*deliveries)
+    finally:
+        await producer.stop()
+
+
+async def _retry_post(
+    client: httpx.AsyncClient, path: str, body: dict[str, str], timeout: float = 60.0
+) -> httpx.Response:
+    """POST until the projections have caught up with the sale (the answer is no longer 422)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        response = await client.post(path, json=body)
+        if response.status_code != 422 or asyncio.get_running_loop().time() > deadline:
+            return response
+        await asyncio.sleep(0.3)
+
+
+async def _activation_token(mailbox: httpx.AsyncClient, email: str, timeout: float = 60.0) -> str:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < deadline:
+        listing = (await mailbox.get("/api/messages", params={"to": email})).json()
+        for entry in listing:
+            message = (await mailbox.get(f"/api/messages/{entry['id']}")).json()
+            if found := _LINK.search(message.get("text") or ""):
+                return found.group(1)
+        await asyncio.sleep(0.3)
+    raise BenchError(f"no activation email for {email} within {timeout:.0f} s")
+
+
+async def _customer(
+    accounts: httpx.AsyncClient, mailbox: httpx.AsyncClient, run_id: str, number: int
+) -> Customer:
+    document, serial = f"2025/B{run_id}{number:04d}", f"1581FB{run_id}{number:04d}".upper()
+    email = f"klient.{run_id}.{number}@bench.example"
+    registered = await _retry_post(
+        accounts,
+        "/api/accounts",
+        {
+            "account_type": "private",
+            "full_name": f"Klient {number}",
+            "email": email,
+            "password": PASSWORD,
+            "document_number": f"PA {document}",
+            "document_total": "4 299,00",
+        },
+    )
+    if registered.status_code != 202:
+        raise BenchError(f"registration refused: {registered.status_code} {registered.text}")
+    token = await _activation_token(mailbox, email)
+    activated = await accounts.post("/api/accounts/activation", json={"token": token})
+    if activated.status_code != 200:
+        raise BenchError(f"activation refused: {activated.status_code} {activated.text}")
+    login = await accounts.post("/api/auth/login", json={"email": email, "password": PASSWORD})
+    if login.status_code != 200:
+        raise BenchError(f"login refused: {login.status_code} {login.text}")
+    return Customer(email, document, serial, f"Bearer {login.json()['access_token']}")
+
+
+async def sign_up(
+    bootstrap: str, accounts_url: str, mailbox_url: str, count: int
+) -> list[Customer]:
+    run_id = uuid.uuid4().hex[:6].upper()
+    await publish(
+        bootstrap,
+        [
+            drone_sale(f"2025/B{run_id}{n:04d}", f"1581FB{run_id}{n:04d}".upper())
+            for n in range(count)
+        ],
+    )
+    # Registration hashes the password (argon2, deliberately slow): a few at a time.
+    slots = asyncio.Semaphore(4)
+
+    async def one(n: int) -> Customer:
+        async with slots:
+            return await _customer(accounts, mailbox, run_id, n)
+
+    async with (
+        httpx.AsyncClient(base_url=accounts_url, timeout=120) as accounts,
+        httpx.AsyncClient(base_url=mailbox_url, timeout=120) as mailbox,
+    ):
+        return list(await asyncio.gather(*(one(n) for n in range(count))))

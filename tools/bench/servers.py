@@ -1,0 +1,258 @@
+"""The servers a bench run uses: Kafka, PostgreSQL and the mailbox, and the services themselves.
+
+A slot moves every port by 100 * slot, as `RMA_TEST_SLOT` does for `make test`, so a bench run
+never touches the servers of `make run` or of another checkout's tests. The deploy scripts start
+what is missing and leave alone what already runs; the bench stops only what it started.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from shared import topics
+from shared.kafka import client_options
+from shared.keys import ensure_dev_keys
+
+REPO = Path(__file__).resolve().parents[2]
+SERVICES = ("accounts", "claims", "warranty", "notifications")
+# Services whose consumers share the work when more than one instance runs in their group.
+SCALABLE = ("claims", "warranty", "notifications")
+
+
+class BenchError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Servers:
+    kafka_bootstrap: str
+    postgres_url: str  # without a database name
+    smtp_port: int
+    mailbox_url: str
+    state_dir: Path
+
+    @property
+    def kafka_port(self) -> int:
+        return int(self.kafka_bootstrap.rsplit(":", 1)[1])
+
+    @property
+    def postgres_port(self) -> int:
+        return int(self.postgres_url.rsplit(":", 1)[1])
+
+
+def slot_ports(slot: int) -> dict[str, str]:
+    if not 0 <= slot <= 9:
+        raise BenchError(f"the slot must be 0 to 9, not {slot}")
+    offset = 100 * slot
+    return {
+        "KAFKA_PORT": str(19092 + offset),
+        "KAFKA_CONTROLLER_PORT": str(19093 + offset),
+        "PG_PORT": str(15433 + offset),
+        "PG_CLUSTER": "rmatest" if slot == 0 else f"rmatest{slot}",
+        "SMTP_PORT": str(11025 + offset),
+        "MAILBOX_HTTP_PORT": str(18025 + offset),
+    }
+
+
+class SlotServers:
+    """Starts the slot's servers with the project's scripts; stops the ones it started."""
+
+    def __init__(self, slot: int, state_dir: Path, *, own: bool) -> None:
+        self.slot = slot
+        self.state_dir = state_dir
+        # The bench's own servers (not make test's): their mailbox may be emptied.
+        self.own = own
+        self.ports = slot_ports(slot)
+        self.started: list[str] = []
+
+    def _script(self, component: str, action: str) -> str:
+        result = subprocess.run(
+            ["bash", str(REPO / "deploy" / "scripts" / f"{component}.sh"), action],
+            env={
+                **os.environ,
+                **self.ports,
+                "RMA_STATE_DIR": str(self.state_dir),
+                "RMA_DATABASES": "",
+            },
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
+        )
+        if result.returncode != 0 and action != "status":
+            raise BenchError(
+                f"{component}.sh {action} failed:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}"
+            )
+        return result.stdout.strip() if result.returncode == 0 else ""
+
+    def _running(self, component: str) -> bool:
+        return bool(self._script(component, "status"))
+
+    def up(self) -> Servers:
+        for component in ("kafka", "postgres", "mailbox"):
+            if self._running(component):
+                if component == "mailbox" and self.own:
+                    # Its index is rewritten for every message received: an SMTP server slowed
+                    # by earlier runs' mail would make the pipeline look slower than it is.
+                    mailbox = f"http://127.0.0.1:{self.ports['MAILBOX_HTTP_PORT']}"
+                    httpx.delete(f"{mailbox}/api/messages", timeout=60).raise_for_status()
+                continue
+            if component != "postgres":
+                # Fresh, as make test does: replaying earlier runs' events would only add noise.
+                subprocess.run(["rm", "-rf", str(self.state_dir / component)], check=True)
+            self._script(component, "up")
+            self.started.append(component)
+        return Servers(
+            kafka_bootstrap=f"127.0.0.1:{self.ports['KAFKA_PORT']}",
+            postgres_url=self._script("postgres", "url").splitlines()[-1].rstrip("/"),
+            smtp_port=int(self.ports["SMTP_PORT"]),
+            mailbox_url=f"http://127.0.0.1:{self.ports['MAILBOX_HTTP_PORT']}",
+            state_dir=self.state_dir,
+        )
+
+    def down(self) -> None:
+        for component in reversed(self.started):
+            self._script(component, "down")
+        self.started.clear()
+
+
+async def assign_whole_topics(consumer: AIOKafkaConsumer, names: tuple[str, ...]) -> None:
+    """Assign every partition of the topics, waiting for topics just created to show up."""
+    assigned: list[TopicPartition] = []
+    for topic in names:
+        for _ in range(100):
+            if partitions := consumer.partitions_for_topic(topic):
+                assigned.extend(TopicPartition(topic, p) for p in partitions)
+                break
+            await consumer._client.force_metadata_update()
+            await asyncio.sleep(0.2)
+        else:
+            raise BenchError(f"topic {topic} has no partitions")
+    consumer.assign(assigned)
+
+
+async def position_groups_at_end(bootstrap: str, groups: list[str]) -> None:
+    """Commit the end of every topic for new consumer groups, so the bench's services handle
+    only the bench's own events and not the broker's history (which would also re-send emails)."""
+    for group in groups:
+        consumer = AIOKafkaConsumer(
+            **client_options(bootstrap), group_id=group, enable_auto_commit=False
+        )
+        await consumer.start()
+        try:
+            await assign_whole_topics(consumer, topics.ALL)
+            assigned = list(consumer.assignment())
+            await consumer.seek_to_end(*assigned)
+            await consumer.commit({tp: await consumer.position(tp) for tp in assigned})
+        finally:
+            await consumer.stop()
+
+
+@dataclass
+class ServiceFleet:
+    """The four services as real processes, each with its own new database and consumer group."""
+
+    servers: Servers
+    base_port: int
+    instances: int = 1
+    partitions: int = 3
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    log_dir: Path | None = None
+
+    def group(self, service: str) -> str:
+        return f"{service}-bench-{self.run_id}"
+
+    def database_url(self, service: str) -> str:
+        return f"{self.servers.postgres_url}/rma_bench_{self.run_id}_{service}"
+
+    def names(self) -> list[str]:
+        """Process names: `claims`, or `claims#2` for a second instance."""
+        names: list[str] = []
+        for service in SERVICES:
+            copies = self.instances if service in SCALABLE else 1
+            names.extend(service if n == 1 else f"{service}#{n}" for n in range(1, copies + 1))
+        return names
+
+    def port(self, name: str) -> int:
+        return self.base_port + self.names().index(name)
+
+    def url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.port(name)}"
+
+    def urls_of(self, service: str) -> list[str]:
+        return [self.url(name) for name in self.names() if name.split("#")[0] == service]
+
+    def _environment(self, name: str) -> dict[str, str]:
+        service = name.split("#")[0]
+        keys = self.servers.state_dir / "keys"
+        ensure_dev_keys(keys)
+        return {
+            **os.environ,
+            "RMA_ENVIRONMENT": "test",
+            "RMA_KAFKA_BOOTSTRAP_SERVERS": self.servers.kafka_bootstrap,
+            "RMA_DATABASE_URL": self.database_url(service),
+            "RMA_CONSUMER_GROUP": self.group(service),
+            "RMA_HTTP_PORT": str(self.port(name)),
+            "RMA_LOG_FORMAT": "json",
+            "RMA_TOPIC_PARTITIONS": str(self.partitions),
+            "RMA_TOKEN_PUBLIC_KEY_FILE": str(keys / "token_public.pem"),
+            "RMA_TOKEN_PRIVATE_KEY_FILE": str(keys / "token_private.pem"),
+            "RMA_SEAL_PUBLIC_KEY_FILE": str(keys / "seal_public.pem"),
+            "RMA_SEAL_PRIVATE_KEY_FILE": str(keys / "seal_private.pem"),
+            "RMA_PUBLIC_BASE_URL": self.url("accounts"),
+            "RMA_SMTP_HOST": "127.0.0.1",
+            "RMA_SMTP_PORT": str(self.servers.smtp_port),
+            "RMA_SMTP_FIRST_RETRY_SECONDS": "0.5",
+        }
+
+    def start(self, log_dir: Path) -> None:
+        self.log_dir = log_dir
+        log_dir.mkdir(parents=True, exist_ok=True)
+        for name in self.names():
+            with (log_dir / f"{name}.log").open("ab") as log:
+                self.processes[name] = subprocess.Popen(
+                    [sys.executable, "-m", f"services.{name.split('#')[0]}"],
+                    cwd=REPO,
+                    env=self._environment(name),
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+        for name in self.names():
+            self._wait_healthy(name)
+
+    def _wait_healthy(self, name: str, timeout: float = 120.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if (code := self.processes[name].poll()) is not None:
+                raise BenchError(f"{name} exited with {code}; see {self.log_dir}/{name}.log")
+            try:
+                if httpx.get(f"{self.url(name)}/health", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.3)
+        raise BenchError(f"{name} not healthy after {timeout:.0f} s; see {self.log_dir}")
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            process.terminate()
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        self.processes.clear()
