@@ -80,6 +80,7 @@ def dead_letter_middleware(
     consumer_group: str,
     max_attempts: int = 3,
     first_backoff: float = 0.2,
+    on_dead_letter: Callable[[str], None] = lambda _source_topic: None,
 ) -> Callable[..., BaseMiddleware]:
     """Middleware factory for a service's subscribers (see the module docstring)."""
 
@@ -147,6 +148,7 @@ def dead_letter_middleware(
                 key=getattr(record, "key", None),
                 headers=headers,
             )
+            on_dead_letter(headers["dead_letter_source_topic"])
             log.error("event dead-lettered", error=repr(error), attempts=attempts)
 
     return DeadLetterMiddleware

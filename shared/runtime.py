@@ -22,16 +22,20 @@ from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, JSONResponse
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
+from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from faststream.specification import AsyncAPI
 from faststream.specification.asyncapi.site import get_asyncapi_html
+from opentelemetry.sdk.trace import TracerProvider
 
 from shared import topics
 from shared.consumer import dead_letter_middleware
 from shared.db import close_pool, create_pool, ensure_database, migrate
 from shared.kafka import client_options
 from shared.logging import configure_logging, get_logger
+from shared.metrics import ServiceMetrics, install_metrics
 from shared.outbox import OutboxRelay, new_producer
 from shared.settings import ServiceSettings
+from shared.tracing import instrument_http_app, tracer_provider
 
 log = get_logger(__name__)
 Handler = TypeVar("Handler", bound=Callable[..., Awaitable[None]])
@@ -72,12 +76,16 @@ class ServiceRuntime:
     settings: ServiceSettings
     migrations_package: str
     broker: KafkaBroker = field(init=False)
+    metrics: ServiceMetrics = field(init=False)
+    tracer_provider: TracerProvider = field(init=False)
     pool: asyncpg.Pool | None = field(default=None, init=False)
     relay: OutboxRelay | None = field(default=None, init=False)
     on_started: list[Callable[[ServiceRuntime], Awaitable[None]]] = field(default_factory=list)
     on_stopping: list[Callable[[ServiceRuntime], Awaitable[None]]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        self.metrics = ServiceMetrics(self.name)
+        self.tracer_provider = tracer_provider(self.name, self.settings.otlp_endpoint)
         self.broker = KafkaBroker(
             self.settings.kafka_bootstrap_servers,
             client_id=self.name,
@@ -85,11 +93,15 @@ class ServiceRuntime:
             acks="all",
             logger=get_logger(f"faststream.{self.name}"),
             middlewares=[
+                # Outermost, so that every line the handlers log carries the message's trace.
+                KafkaTelemetryMiddleware(tracer_provider=self.tracer_provider),
+                self.metrics.broker_middleware(),
                 dead_letter_middleware(
                     lambda: self.broker,
                     consumer_group=self.settings.consumer_group or self.name,
                     max_attempts=self.settings.consumer_max_attempts,
-                )
+                    on_dead_letter=self.metrics.count_dead_letter,
+                ),
             ],
         )
 
@@ -129,7 +141,9 @@ class ServiceRuntime:
                 min_insync_replicas=settings.topic_min_insync_replicas,
             )
             await producer.start()
-            self.relay = OutboxRelay(self.pool, producer)
+            self.relay = OutboxRelay(
+                self.pool, producer, tracer=self.tracer_provider.get_tracer("shared.outbox")
+            )
             await self.relay.start()
             await self.broker.start()
             for hook in self.on_started:
@@ -145,6 +159,7 @@ class ServiceRuntime:
                 await self.relay.stop()
             await producer.stop()
             await close_pool(self.pool)
+            self.tracer_provider.force_flush()
             log.info("service stopped", service=self.name)
 
     async def health(self) -> dict[str, Any]:
@@ -173,6 +188,10 @@ def create_app(runtime: ServiceRuntime, *, title: str, description: str) -> Fast
 
     app = FastAPI(title=title, description=description, lifespan=lifespan)
     app.state.runtime = runtime
+    instrument_http_app(app, runtime.tracer_provider)
+    install_metrics(
+        app, runtime.metrics, lambda: runtime.metrics.refresh(runtime.pool, runtime.broker)
+    )
 
     @app.get("/health", tags=["operations"], summary="Database and Kafka reachability")
     async def health() -> JSONResponse:

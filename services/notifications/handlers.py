@@ -11,6 +11,8 @@ from typing import Any, Protocol
 from uuid import uuid5
 
 import asyncpg
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind, Tracer
 
 from services.notifications import domain
 from services.notifications.adapters import repository
@@ -22,6 +24,7 @@ from shared.events import Event
 from shared.labels import render_label
 from shared.logging import get_logger
 from shared.sealing import unseal
+from shared.tracing import span_from_stored_context
 from shared.worker import NotifiedWorker
 
 log = get_logger(__name__)
@@ -116,10 +119,17 @@ async def record_email(ctx: NotificationsContext, conn: Conn, event: Event) -> N
 class MailSender(NotifiedWorker):
     """Sends recorded emails that are due; retries SMTP failures with backoff, then gives up."""
 
-    def __init__(self, pool: asyncpg.Pool, ctx: NotificationsContext, mailer: Mailer) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        ctx: NotificationsContext,
+        mailer: Mailer,
+        tracer: Tracer | None = None,
+    ) -> None:
         super().__init__(pool, channel="emails", name="mail-sender")
         self._ctx = ctx
         self._mailer = mailer
+        self._tracer = tracer or trace.get_tracer(__name__)
 
     async def work(self) -> None:
         await self.send_due()
@@ -140,7 +150,10 @@ class MailSender(NotifiedWorker):
                 return None
             email = due[0]
             try:
-                await self._mailer.send(build_message(settings, email))
+                with span_from_stored_context(
+                    self._tracer, "smtp send", email["trace_context"], kind=SpanKind.CLIENT
+                ):
+                    await self._mailer.send(build_message(settings, email))
             except Exception as error:
                 attempts = email["attempts"] + 1
                 retry_at = None

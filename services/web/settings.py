@@ -25,3 +25,5 @@ class WebSettings(BaseSettings):
     api_timeout_seconds: float = 15.0
     # Behind HTTPS (production) the session cookies must be Secure.
     cookie_secure: bool = False
+    # Base URL of an OpenTelemetry collector (OTLP over HTTP); no traces are exported without it.
+    otlp_endpoint: str | None = None

@@ -1,0 +1,188 @@
+"""Each running service's `/metrics`, scraped as Prometheus does, before and after a claim is filed:
+the messages each consumer handled, the HTTP requests, claims per status, e-mails waiting, the
+outbox backlog and the consumer lag all move with the claim."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import date, timedelta
+from decimal import Decimal
+
+import httpx
+import pytest
+
+from shared import topics
+from shared.auth import Principal, issue_token
+from shared.events import (
+    Buyer,
+    DocumentLinked,
+    DocumentLinkedData,
+    SaleLine,
+    SaleRecorded,
+    SaleRecordedData,
+)
+from tests.support.kafka import TopicProbe, publish
+from tests.support.metrics import Scrape, scrape
+from tests.support.services import SERVICE_PORTS, RunningServices
+from tests.support.stack import Stack
+
+pytestmark = pytest.mark.e2e
+
+HANDLED = "faststream_received_processed_messages_total"
+HTTP_REQUESTS = "http_requests_total"
+
+
+async def scrape_all(services: RunningServices) -> dict[str, Scrape]:
+    scrapes = {}
+    for service in SERVICE_PORTS:
+        async with httpx.AsyncClient(base_url=services.url(service), timeout=10) as client:
+            scrapes[service] = await scrape(client)
+    return scrapes
+
+
+async def until(check: Callable[[], Awaitable[bool]], timeout: float = 30.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not await check():
+        assert loop.time() < deadline, "the metrics never showed the claim"
+        await asyncio.sleep(0.5)
+
+
+async def customer_with_a_drone(stack: Stack) -> tuple[uuid.UUID, str]:
+    """A sale and its owner, announced on Kafka as the ERP feed and accounts would."""
+    account_id, number = uuid.uuid4(), f"2025/M{uuid.uuid4().hex[:7].upper()}"
+    sold_on = date.today() - timedelta(days=30)
+    await publish(
+        stack.kafka_bootstrap,
+        SaleRecorded(
+            producer="erp",
+            key=f"PA/{number}",
+            data=SaleRecordedData(
+                document_type="PA",
+                document_number=number,
+                issued_on=sold_on,
+                buyer=Buyer(type="consumer", name="Jan Kowalski"),
+                total=Decimal("4299.00"),
+                lines=(
+                    SaleLine(
+                        line_no=1,
+                        ean="6941565967251",
+                        sku="DJI-MINI4PRO",
+                        name="DJI Mini 4 Pro",
+                        brand="DJI",
+                        category="drone",
+                        quantity=1,
+                        unit_price=Decimal("4299.00"),
+                        serial_numbers=(f"1581F{number[-7:]}",),
+                    ),
+                ),
+            ),
+        ),
+    )
+    await publish(
+        stack.kafka_bootstrap,
+        DocumentLinked(
+            producer="accounts",
+            key=str(account_id),
+            data=DocumentLinkedData(
+                account_id=account_id,
+                account_type="private",
+                email=f"metryki.{account_id.hex[:8]}@example.com",
+                document_type="PA",
+                document_number=number,
+            ),
+        ),
+    )
+    return account_id, number
+
+
+async def file_claim(stack: Stack, services: RunningServices) -> str:
+    account_id, number = await customer_with_a_drone(stack)
+    token = issue_token(
+        (stack.keys_dir / "token_private.pem").read_bytes(),
+        Principal(subject=account_id, role="customer"),
+    )
+    form = {
+        "document_type": "PA",
+        "document_number": number,
+        "line_no": "1",
+        "claim_type": "dji",
+        "serial_number": f"1581F{number[-7:]}",
+        "problem_description": "Gimbal drży podczas lotu.",
+        "package_contents": "Dron",
+    }
+    receipt = {"attachment": ("paragon.pdf", b"%PDF-1.4 receipt", "application/pdf")}
+    async with httpx.AsyncClient(base_url=services.url("claims"), timeout=10) as claims:
+        for _ in range(100):  # until the claims service has read the sale and its owner
+            created = await claims.post(
+                "/api/claims",
+                data=form,
+                files=receipt,
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            if created.status_code != 422:
+                break
+            await asyncio.sleep(0.3)
+    assert created.status_code == 201, created.text
+    claim_id: str = created.json()["claim_id"]
+    return claim_id
+
+
+async def test_counters_move_when_a_claim_is_filed(stack: Stack, services: RunningServices) -> None:
+    before = await scrape_all(services)
+    for service, metrics in before.items():
+        for family in (
+            "rma_outbox_unpublished_events",
+            "rma_outbox_oldest_unpublished_age_seconds",
+            "rma_dead_lettered_messages",
+            "rma_kafka_consumer_lag_messages",
+        ):
+            assert family in metrics.families, (service, family)
+    assert {s.labels["status"] for s in before["claims"].series("rma_claims")} >= {"submitted"}
+    assert {s.labels["status"] for s in before["notifications"].series("rma_emails")} == {
+        "pending",
+        "failed",
+    }
+
+    async with TopicProbe(stack.kafka_bootstrap, topics.WARRANTY) as verdicts:
+        claim_id = await file_claim(stack, services)
+        await verdicts.wait_for(
+            lambda body, _: body["type"] == "WarrantyAssessed" and body["key"] == claim_id
+        )
+
+    async def everything_moved() -> bool:
+        after = await scrape_all(services)
+
+        def grew(service: str, name: str, by: float = 1, **labels: str) -> bool:
+            return (
+                after[service].total(name, **labels) >= before[service].total(name, **labels) + by
+            )
+
+        return all(
+            (
+                grew("accounts", HANDLED, handler=topics.SALES, status="acked"),
+                grew("claims", HANDLED, handler=topics.SALES, status="acked"),
+                grew("claims", HANDLED, handler=topics.ACCOUNTS, status="acked"),
+                grew("claims", HANDLED, handler=topics.WARRANTY, status="acked"),
+                grew("warranty", HANDLED, handler=topics.CLAIMS, status="acked"),
+                grew("notifications", HANDLED, handler=topics.CLAIMS, status="acked"),
+                grew("notifications", HANDLED, handler=topics.WARRANTY, status="acked"),
+                grew("claims", HTTP_REQUESTS, handler="/api/claims", method="POST", status="2xx"),
+                grew("claims", "rma_claims"),
+            )
+        )
+
+    async def outboxes_empty() -> bool:
+        after = await scrape_all(services)
+        return all(after[s].total("rma_outbox_unpublished_events") == 0 for s in SERVICE_PORTS)
+
+    await until(everything_moved)
+    # The relays published everything the claim caused.
+    await until(outboxes_empty)
+    after = await scrape_all(services)
+    lag = after["warranty"].series("rma_kafka_consumer_lag_messages")
+    assert {sample.labels["topic"] for sample in lag} >= {topics.CLAIMS}
+    assert all(sample.value >= 0 for sample in lag)
+    assert after["notifications"].total("rma_emails", status="failed") == 0
