@@ -95,13 +95,14 @@ class ServiceRuntime:
             middlewares=[
                 # Outermost, so that every line the handlers log carries the message's trace.
                 KafkaTelemetryMiddleware(tracer_provider=self.tracer_provider),
-                self.metrics.broker_middleware(),
                 dead_letter_middleware(
                     lambda: self.broker,
                     consumer_group=self.settings.consumer_group or self.name,
                     max_attempts=self.settings.consumer_max_attempts,
                     on_dead_letter=self.metrics.count_dead_letter,
                 ),
+                # Inside the retries: every failed attempt counts as an error of its subscriber.
+                self.metrics.broker_middleware(),
             ],
         )
 
