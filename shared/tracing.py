@@ -21,10 +21,8 @@ from typing import Any
 from fastapi import FastAPI
 from opentelemetry import context as otel_context
 from opentelemetry import trace
-from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
-from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
@@ -78,6 +76,9 @@ def tracer_provider(service: str, otlp_endpoint: str | None) -> TracerProvider:
         resource=Resource.create({SERVICE_NAME: service}), sampler=_NoRootDatabaseSpans()
     )
     if otlp_endpoint:
+        # Imported only when used: the exporter and its protobuf add to every start-up.
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
         exporter = OTLPSpanExporter(endpoint=f"{otlp_endpoint.rstrip('/')}/v1/traces")
         provider.add_span_processor(BatchSpanProcessor(exporter))
     _instrument_process(provider)
@@ -104,6 +105,8 @@ def trace_web_panel(app: FastAPI, otlp_endpoint: str | None) -> None:
     httpx is instrumented for the whole process, like asyncpg; the provider is kept in
     `app.state.tracer_provider`.
     """
+    from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor  # the web panel's only
+
     provider = tracer_provider("web", otlp_endpoint)
     instrument_http_app(app, provider)
     clients = HTTPXClientInstrumentor()

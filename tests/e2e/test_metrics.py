@@ -1,10 +1,13 @@
 """Each running service's `/metrics`, scraped as Prometheus does, before and after a claim is filed:
 the messages each consumer handled, the HTTP requests, claims per status, e-mails waiting, the
-outbox backlog and the consumer lag all move with the claim."""
+outbox backlog and the consumer lag all move with the claim. The Grafana dashboard's queries
+read only metric names that the services export."""
 
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
@@ -24,12 +27,13 @@ from shared.events import (
     SaleRecordedData,
 )
 from tests.support.kafka import TopicProbe, publish
-from tests.support.metrics import Scrape, scrape
+from tests.support.metrics import Scrape, metric_names_in, scrape
 from tests.support.services import SERVICE_PORTS, RunningServices
-from tests.support.stack import Stack
+from tests.support.stack import REPO, Stack
 
 pytestmark = pytest.mark.e2e
 
+DASHBOARD = REPO / "deploy" / "grafana" / "dashboards" / "rma-platform.json"
 HANDLED = "faststream_received_processed_messages_total"
 HTTP_REQUESTS = "http_requests_total"
 
@@ -186,3 +190,45 @@ async def test_counters_move_when_a_claim_is_filed(stack: Stack, services: Runni
     assert {sample.labels["topic"] for sample in lag} >= {topics.CLAIMS}
     assert all(sample.value >= 0 for sample in lag)
     assert after["notifications"].total("rma_emails", status="failed") == 0
+
+
+def dashboard_queries() -> dict[str, str]:
+    """Every PromQL expression of the Grafana dashboard, by the panel (or variable) using it."""
+    dashboard = json.loads(DASHBOARD.read_text(encoding="utf-8"))
+    queries = {
+        f"{panel['title']} / {target['refId']}": target["expr"]
+        for panel in dashboard["panels"]
+        for target in panel.get("targets", [])
+    }
+    for variable in dashboard["templating"]["list"]:
+        # Grafana's `label_values(metric, label)`: the metric is what must exist.
+        metric = re.fullmatch(r"label_values\((\w+),\s*\w+\)", variable["query"]["query"])
+        assert metric is not None, variable
+        queries[f"${variable['name']}"] = metric.group(1)
+    return queries
+
+
+async def test_the_dashboard_reads_only_metrics_the_services_export(
+    services: RunningServices,
+) -> None:
+    exported = set().union(*(metrics.names() for metrics in (await scrape_all(services)).values()))
+    exported.add("up")  # Prometheus adds it to every target it scrapes
+    queries = dashboard_queries()
+    read = {name for query in queries.values() for name in metric_names_in(query)}
+    for where, query in queries.items():
+        unknown = metric_names_in(query) - exported
+        assert not unknown, f"{where}: {query} reads {unknown}, which no service exports"
+    # Every figure of the issue has its panel.
+    assert read >= {
+        "rma_claims",
+        "rma_emails",
+        "rma_outbox_unpublished_events",
+        "rma_outbox_oldest_unpublished_age_seconds",
+        "rma_kafka_consumer_lag_messages",
+        "rma_dead_lettered_messages_total",
+        "faststream_received_processed_messages_total",
+        "faststream_received_processed_messages_exceptions_total",
+        "faststream_received_processed_messages_duration_seconds_bucket",
+        "http_requests_total",
+        "http_request_duration_seconds_bucket",
+    }

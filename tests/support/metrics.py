@@ -1,7 +1,9 @@
-"""Reading a service's `/metrics` the way Prometheus does: parsed samples, summed by label."""
+"""Reading a service's `/metrics` the way Prometheus does: parsed samples, summed by label; and
+the metric names a PromQL expression (a dashboard's query) reads."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import httpx
@@ -18,7 +20,7 @@ class Sample:
 @dataclass(frozen=True)
 class Scrape:
     samples: tuple[Sample, ...]
-    families: frozenset[str]
+    families: dict[str, str]  # name: type
 
     def total(self, name: str, **labels: str) -> float:
         """The sum of the samples named `name` whose labels include `labels`."""
@@ -31,6 +33,22 @@ class Scrape:
     def series(self, name: str) -> list[Sample]:
         return [sample for sample in self.samples if sample.name == name]
 
+    def names(self) -> set[str]:
+        """Every series name the exposition stands for, also of a family with no sample yet
+        (a labelled counter before its first increment)."""
+        names = {sample.name for sample in self.samples}
+        for family, kind in self.families.items():
+            names.update(family + suffix for suffix in _SERIES_SUFFIXES.get(kind, ("",)))
+        return names
+
+
+_SERIES_SUFFIXES = {
+    "counter": ("_total", "_created"),
+    "histogram": ("_bucket", "_count", "_sum", "_created"),
+    "summary": ("", "_count", "_sum", "_created"),
+    "gauge": ("",),
+}
+
 
 def parse(text: str) -> Scrape:
     families = list(text_string_to_metric_families(text))
@@ -40,7 +58,7 @@ def parse(text: str) -> Scrape:
             for family in families
             for sample in family.samples
         ),
-        families=frozenset(family.name for family in families),
+        families={family.name: family.type for family in families},
     )
 
 
@@ -49,3 +67,24 @@ async def scrape(client: httpx.AsyncClient) -> Scrape:
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("text/plain")
     return parse(response.text)
+
+
+_PROMQL_KEYWORDS = frozenset(
+    {"by", "without", "on", "ignoring", "group_left", "group_right", "bool", "offset"}
+    | {"and", "or", "unless", "inf", "nan"}
+)
+
+
+def metric_names_in(expression: str) -> set[str]:
+    """The metric names a PromQL expression selects (not its functions, labels or keywords)."""
+    text = re.sub(r'"(?:[^"\\]|\\.)*"', '""', expression)  # strings: label values
+    text = re.sub(r"\$\{?\w+\}?", "", text)  # Grafana's variables
+    text = re.sub(r"\{[^}]*\}", "", text)  # label matchers
+    text = re.sub(r"\[[^\]]*\]", "", text)  # range durations
+    text = re.sub(r"\b(?:by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)", "", text)
+    names = set()
+    for match in re.finditer(r"[A-Za-z_:][A-Za-z0-9_:]*", text):
+        followed_by = text[match.end() :].lstrip()[:1]
+        if followed_by != "(" and match.group(0).lower() not in _PROMQL_KEYWORDS:
+            names.add(match.group(0))
+    return names
