@@ -105,6 +105,11 @@ class ServiceMetrics:
     def render(self) -> bytes:
         return generate_latest(self.registry)
 
+    def serve(
+        self, app: FastAPI, pool: Callable[[], asyncpg.Pool | None], broker: KafkaBroker
+    ) -> None:
+        serve_metrics(app, self.registry, lambda: self.refresh(pool(), broker))
+
     async def _refresh_outbox(self, pool: asyncpg.Pool) -> None:
         row = await pool.fetchrow(
             """SELECT count(*) AS backlog,
@@ -154,15 +159,19 @@ async def partition_lags(
     return lags
 
 
-def install_metrics(
-    app: FastAPI, metrics: ServiceMetrics, refresh: Callable[[], Awaitable[None]]
+def serve_metrics(
+    app: FastAPI,
+    registry: CollectorRegistry | None = None,
+    refresh: Callable[[], Awaitable[None]] | None = None,
 ) -> None:
-    """Count the app's HTTP requests and serve every metric of the service at `/metrics`."""
-    Instrumentator(registry=metrics.registry, excluded_handlers=list(_UNCOUNTED_PATHS)).instrument(
-        app
-    )
+    """Count the app's HTTP requests into `registry` (a new one by default: the web panel's) and
+    serve it at `/metrics`, after `refresh` has read the gauges that are states."""
+    if registry is None:
+        registry = CollectorRegistry()
+    Instrumentator(registry=registry, excluded_handlers=list(_UNCOUNTED_PATHS)).instrument(app)
 
     @app.get("/metrics", tags=["operations"], summary="Prometheus metrics of this service")
-    async def serve_metrics() -> Response:
-        await refresh()
-        return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
+    async def metrics() -> Response:
+        if refresh is not None:
+            await refresh()
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

@@ -32,7 +32,7 @@ from shared.consumer import dead_letter_middleware
 from shared.db import close_pool, create_pool, ensure_database, migrate
 from shared.kafka import client_options
 from shared.logging import configure_logging, get_logger
-from shared.metrics import ServiceMetrics, install_metrics
+from shared.metrics import ServiceMetrics
 from shared.outbox import OutboxRelay, new_producer
 from shared.settings import ServiceSettings
 from shared.tracing import instrument_http_app, tracer_provider
@@ -190,9 +190,7 @@ def create_app(runtime: ServiceRuntime, *, title: str, description: str) -> Fast
     app = FastAPI(title=title, description=description, lifespan=lifespan)
     app.state.runtime = runtime
     instrument_http_app(app, runtime.tracer_provider)
-    install_metrics(
-        app, runtime.metrics, lambda: runtime.metrics.refresh(runtime.pool, runtime.broker)
-    )
+    runtime.metrics.serve(app, lambda: runtime.pool, runtime.broker)
 
     @app.get("/health", tags=["operations"], summary="Database and Kafka reachability")
     async def health() -> JSONResponse:

@@ -38,6 +38,8 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 from opentelemetry.util.types import Attributes
 
 _PROPAGATOR = TraceContextTextMapPropagator()
+# The attribute naming the database of a query's span, in the old and the new conventions.
+_DATABASE_SYSTEM = frozenset({"db.system", "db.system.name"})
 # Polled by nobody's request: the scraper, the health checks.
 _UNTRACED_URLS = "/metrics,/health"
 
@@ -60,7 +62,7 @@ class _NoRootDatabaseSpans(Sampler):
         trace_state: trace.TraceState | None = None,
     ) -> SamplingResult:
         parent = trace.get_current_span(parent_context).get_span_context()
-        if not parent.is_valid and attributes and "db.system" in attributes:
+        if not parent.is_valid and attributes and _DATABASE_SYSTEM.intersection(attributes):
             return SamplingResult(Decision.DROP)
         return self._delegate.should_sample(
             parent_context, trace_id, name, kind, attributes, links, trace_state

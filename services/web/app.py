@@ -36,6 +36,7 @@ from services.web.api import ApiError, Backend, Unauthorized
 from services.web.live import KafkaFeed, LiveHub
 from services.web.settings import WebSettings
 from shared.logging import configure_logging, get_logger
+from shared.metrics import serve_metrics
 from shared.tracing import trace_web_panel
 
 HERE = Path(__file__).parent
@@ -141,6 +142,7 @@ def build_app(
 
     app = FastAPI(title="RMA web panel", lifespan=lifespan, docs_url=None, redoc_url=None)
     trace_web_panel(app, settings.otlp_endpoint)
+    serve_metrics(app)
     app.state.settings = settings
     app.state.hub = hub
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

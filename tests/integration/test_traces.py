@@ -49,6 +49,7 @@ from shared.events import (
 from tests.conftest import create_database, drop_database
 from tests.support.inprocess import running_app, serving_app
 from tests.support.kafka import TopicProbe, publish
+from tests.support.metrics import scrape
 from tests.support.stack import Stack
 
 pytestmark = pytest.mark.integration
@@ -219,6 +220,10 @@ async def test_one_claim_is_one_trace_across_the_four_services(
             lambda body, _: body["type"] == "WarrantyAssessed" and body["key"] == claim_id,
             timeout=60,
         )
+
+    # The web panel counts its requests too.
+    metrics = await scrape(platform.web)
+    assert metrics.total("http_requests_total", handler="/claims/new", method="POST") == 1
 
     [post] = [
         span

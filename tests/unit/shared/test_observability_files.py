@@ -12,7 +12,7 @@ import yaml
 from tests.support.metrics import metric_names_in, parse
 from tests.support.stack import REPO
 
-SERVICES = ("accounts", "claims", "warranty", "notifications")
+SERVICES = ("web", "accounts", "claims", "warranty", "notifications")
 COMPOSE = yaml.safe_load((REPO / "docker-compose.yml").read_text(encoding="utf-8"))
 
 

@@ -100,3 +100,12 @@ def test_log_lines_carry_the_trace_id(capsys: pytest.CaptureFixture[str]) -> Non
     assert inside["span_id"] == f"{span.get_span_context().span_id:016x}"
     assert inside["correlation_id"] == "c-1"
     assert "trace_id" not in outside
+
+
+def test_a_query_outside_any_request_or_message_starts_no_trace() -> None:
+    tracer = tracer_provider("claims", None).get_tracer("test")
+    poll = tracer.start_span("SELECT", attributes={"db.system": "postgresql"})
+    assert not poll.is_recording()
+    with tracer.start_as_current_span("rma.claims.v1 process"):
+        query = tracer.start_span("SELECT", attributes={"db.system": "postgresql"})
+        assert query.is_recording()
