@@ -27,7 +27,7 @@ from shared.events import (
     SaleRecordedData,
 )
 from tests.support.kafka import TopicProbe, publish
-from tests.support.metrics import Scrape, metric_names_in, scrape
+from tests.support.metrics import Scrape, metric_names_in, scrape, without_grafana_variables
 from tests.support.services import SERVICE_PORTS, RunningServices
 from tests.support.stack import REPO, Stack
 
@@ -196,7 +196,7 @@ def dashboard_queries() -> dict[str, str]:
     """Every PromQL expression of the Grafana dashboard, by the panel (or variable) using it."""
     dashboard = json.loads(DASHBOARD.read_text(encoding="utf-8"))
     queries = {
-        f"{panel['title']} / {target['refId']}": target["expr"]
+        f"{panel['title']} / {target['refId']}": without_grafana_variables(target["expr"])
         for panel in dashboard["panels"]
         for target in panel.get("targets", [])
     }

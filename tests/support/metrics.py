@@ -1,5 +1,5 @@
 """Reading a service's `/metrics` the way Prometheus does: parsed samples, summed by label; and
-the metric names a PromQL expression (a dashboard's query) reads."""
+the metric names a PromQL expression (a dashboard's query) reads, from its parsed syntax tree."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 import httpx
+import promql_parser
 from prometheus_client.parser import text_string_to_metric_families
 
 
@@ -69,22 +70,20 @@ async def scrape(client: httpx.AsyncClient) -> Scrape:
     return parse(response.text)
 
 
-_PROMQL_KEYWORDS = frozenset(
-    {"by", "without", "on", "ignoring", "group_left", "group_right", "bool", "offset"}
-    | {"and", "or", "unless", "inf", "nan"}
-)
-
-
 def metric_names_in(expression: str) -> set[str]:
-    """The metric names a PromQL expression selects (not its functions, labels or keywords)."""
-    text = re.sub(r'"(?:[^"\\]|\\.)*"', '""', expression)  # strings: label values
-    text = re.sub(r"\$\{?\w+\}?", "", text)  # Grafana's variables
-    text = re.sub(r"\{[^}]*\}", "", text)  # label matchers
-    text = re.sub(r"\[[^\]]*\]", "", text)  # range durations
-    text = re.sub(r"\b(?:by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)", "", text)
-    names = set()
-    for match in re.finditer(r"[A-Za-z_:][A-Za-z0-9_:]*", text):
-        followed_by = text[match.end() :].lstrip()[:1]
-        if followed_by != "(" and match.group(0).lower() not in _PROMQL_KEYWORDS:
-            names.add(match.group(0))
+    """The metric names a PromQL expression selects; ValueError if it is no valid PromQL."""
+    names: set[str] = set()
+
+    def visit(node: promql_parser.Expr) -> None:
+        if isinstance(node, promql_parser.VectorSelector) and node.name:
+            names.add(node.name)
+
+    promql_parser.walk(promql_parser.parse(expression), visit)
     return names
+
+
+def without_grafana_variables(expression: str) -> str:
+    """A dashboard query as Prometheus receives it: Grafana's `$__rate_interval` (and the like)
+    become a duration, a variable such as `$job` a regex that matches every value."""
+    expression = re.sub(r"\$__(?:rate_)?interval\b", "5m", expression)
+    return re.sub(r"\$\{?\w+\}?", ".+", expression)

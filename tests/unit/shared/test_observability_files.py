@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.support.metrics import metric_names_in, parse
+from tests.support.metrics import metric_names_in, parse, without_grafana_variables
 from tests.support.stack import REPO
 
 SERVICES = ("web", "accounts", "claims", "warranty", "notifications")
@@ -54,7 +54,7 @@ def test_every_panel_reads_the_provisioned_prometheus() -> None:
 
 
 @pytest.mark.parametrize(
-    ("expression", "names"),
+    ("query", "names"),
     [
         ("up", {"up"}),
         ('sum by (status) (rma_claims{job="claims"})', {"rma_claims"}),
@@ -70,8 +70,13 @@ def test_every_panel_reads_the_provisioned_prometheus() -> None:
         ),
     ],
 )
-def test_metric_names_of_a_query(expression: str, names: set[str]) -> None:
-    assert metric_names_in(expression) == names
+def test_metric_names_of_a_dashboard_query(query: str, names: set[str]) -> None:
+    assert metric_names_in(without_grafana_variables(query)) == names
+
+
+def test_a_query_that_is_no_promql_is_refused() -> None:
+    with pytest.raises(ValueError):
+        metric_names_in("sum(rate(rma_claims[5m])")
 
 
 def test_a_scrape_names_the_series_of_a_family_without_samples() -> None:
