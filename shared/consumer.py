@@ -111,6 +111,7 @@ def dead_letter_middleware(
     consumer_group: str,
     max_attempts: int = 3,
     first_backoff: float = 0.2,
+    on_dead_letter: Callable[[str], None] = lambda _source_topic: None,
 ) -> Callable[..., BaseMiddleware]:
     """Middleware factory for a service's subscribers (see the module docstring)."""
     # FastStream makes a middleware per message: the outage outlives them all.
@@ -196,6 +197,7 @@ def dead_letter_middleware(
                 # The headers say where the original lies (topic, partition, offset).
                 headers["dead_letter_body_omitted"] = str(len(msg.body))
                 await broker_ref().publish(b"", topic=topics.DEAD_LETTER, key=key, headers=headers)
+            on_dead_letter(headers["dead_letter_source_topic"])
             log.error("event dead-lettered", error=repr(error), attempts=attempts)
 
     return DeadLetterMiddleware

@@ -10,6 +10,8 @@ from typing import Any
 
 import structlog
 
+from shared.tracing import add_trace_ids
+
 # Keys whose values must never reach a log line, whatever a caller passes by mistake.
 SECRET_KEYS = frozenset(
     {
@@ -50,6 +52,7 @@ def configure_logging(service: str, level: str = "INFO", fmt: str = "json") -> N
     )
     shared_processors: list[Any] = [
         structlog.contextvars.merge_contextvars,
+        add_trace_ids,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         _redact_secrets,

@@ -10,15 +10,18 @@ their inbox, so the system as a whole has exactly one effect per fact.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind, Tracer
 
 from shared.db import Conn
 from shared.events import Event
 from shared.kafka import client_options
 from shared.logging import get_logger
+from shared.tracing import current_trace_context, span_from_stored_context
 from shared.worker import NotifiedWorker
 
 log = get_logger(__name__)
@@ -30,6 +33,7 @@ _RELAY_LOCK_ID = 727_002
 
 async def add_to_outbox(conn: Conn, *events: Event) -> None:
     """Record events for publication; call inside the transaction that changes the state."""
+    trace_context = current_trace_context()
     for event in events:
         # One round trip per event. NOTIFY is delivered at commit, and not at all on rollback:
         # exactly when the relay should look; PostgreSQL sends one per transaction and channel.
@@ -37,16 +41,18 @@ async def add_to_outbox(conn: Conn, *events: Event) -> None:
         await conn.execute(
             """WITH written AS (
                    INSERT INTO outbox
-                       (event_id, event_type, topic, message_key, payload, correlation_id)
-                   VALUES ($1, $2, $3, $4, $5::text::jsonb, $6)
+                       (event_id, event_type, topic, message_key, payload, correlation_id,
+                        trace_context)
+                   VALUES ($1, $2, $3, $4, $5::text::jsonb, $6, $7)
                    RETURNING id)
-               SELECT pg_notify($7, '') FROM written""",
+               SELECT pg_notify($8, '') FROM written""",
             event.event_id,
             event.type,
             event.topic,
             event.key,
             event.model_dump_json(),
             event.correlation_id,
+            trace_context,
             _NOTIFY_CHANNEL,
         )
 
@@ -61,12 +67,20 @@ def new_producer(bootstrap_servers: str, client_id: str) -> AIOKafkaProducer:
     )
 
 
-def kafka_headers(event_type: str, event_id: str, correlation_id: str) -> list[tuple[str, bytes]]:
+def kafka_headers(
+    event_type: str,
+    event_id: str,
+    correlation_id: str,
+    trace_context: Mapping[str, str] | None = None,
+) -> list[tuple[str, bytes]]:
+    """The headers of every event on Kafka; `trace_context` (W3C `traceparent`) is read by the
+    consumers' telemetry middleware."""
     return [
         ("content-type", b"application/json"),
         ("event_type", event_type.encode()),
         ("event_id", event_id.encode()),
         ("correlation_id", correlation_id.encode()),
+        *((name, value.encode()) for name, value in (trace_context or {}).items()),
     ]
 
 
@@ -81,6 +95,7 @@ class OutboxRelay(NotifiedWorker):
         batch_size: int = 500,
         poll_interval: float = 1.0,
         retention_days: int = 7,
+        tracer: Tracer | None = None,
     ) -> None:
         super().__init__(
             pool, channel=_NOTIFY_CHANNEL, name="outbox-relay", poll_interval=poll_interval
@@ -89,6 +104,7 @@ class OutboxRelay(NotifiedWorker):
         self._batch_size = batch_size
         self._retention_days = retention_days
         self._last_cleanup = 0.0
+        self._tracer = tracer or trace.get_tracer(__name__)
 
     async def work(self) -> None:
         while await self.publish_pending() == self._batch_size:
@@ -113,7 +129,7 @@ class OutboxRelay(NotifiedWorker):
                 # The payload as PostgreSQL's JSON text: sent as it is, never decoded only to be
                 # encoded again.
                 """SELECT id, event_id, event_type, topic, message_key, payload::text AS payload,
-                          correlation_id
+                          correlation_id, trace_context
                    FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1""",
                 self._batch_size,
             )
@@ -137,15 +153,27 @@ class OutboxRelay(NotifiedWorker):
     async def _send_all(self, rows: Sequence[asyncpg.Record]) -> None:
         # Enqueue the whole batch, then wait for every acknowledgement: the idempotent producer
         # keeps per-partition order while several requests are in flight.
-        deliveries = [
-            await self._producer.send(
+        deliveries = [await self._send(row) for row in rows]
+        await asyncio.gather(*deliveries)
+
+    async def _send(self, row: asyncpg.Record) -> asyncio.Future[object]:
+        """Enqueue one event, in the trace of the request or handler that wrote it."""
+        with span_from_stored_context(
+            self._tracer,
+            f"{row['topic']} publish",
+            row["trace_context"],
+            kind=SpanKind.PRODUCER,
+            attributes={"messaging.system": "kafka", "messaging.destination.name": row["topic"]},
+        ) as trace_context:
+            delivery: asyncio.Future[object] = await self._producer.send(
                 row["topic"],
                 value=row["payload"].encode(),
                 key=row["message_key"].encode(),
                 headers=kafka_headers(
-                    row["event_type"], str(row["event_id"]), str(row["correlation_id"])
+                    row["event_type"],
+                    str(row["event_id"]),
+                    str(row["correlation_id"]),
+                    trace_context,
                 ),
             )
-            for row in rows
-        ]
-        await asyncio.gather(*deliveries)
+        return delivery

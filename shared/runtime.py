@@ -24,8 +24,10 @@ from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, JSONResponse
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
+from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from faststream.specification import AsyncAPI
 from faststream.specification.asyncapi.site import get_asyncapi_html
+from opentelemetry.sdk.trace import TracerProvider
 
 from shared import deadletters, deadletters_http, topics
 from shared.consumer import DEAD_LETTER_MAX_BYTES, dead_letter_middleware
@@ -34,8 +36,10 @@ from shared.idempotency import IdempotencyMiddleware
 from shared.kafka import client_options
 from shared.logging import configure_logging, get_logger
 from shared.outage import OutageLog, RepeatedLineFilter
+from shared.metrics import ServiceMetrics
 from shared.outbox import OutboxRelay, new_producer
 from shared.settings import ServiceSettings
+from shared.tracing import instrument_http_app, tracer_provider
 
 log = get_logger(__name__)
 Handler = TypeVar("Handler", bound=Callable[..., Awaitable[None]])
@@ -89,6 +93,8 @@ class ServiceRuntime:
     settings: ServiceSettings
     migrations_package: str
     broker: KafkaBroker = field(init=False)
+    metrics: ServiceMetrics = field(init=False)
+    tracer_provider: TracerProvider = field(init=False)
     pool: asyncpg.Pool | None = field(default=None, init=False)
     relay: OutboxRelay | None = field(default=None, init=False)
     on_started: list[Callable[[ServiceRuntime], Awaitable[None]]] = field(default_factory=list)
@@ -96,6 +102,8 @@ class ServiceRuntime:
     repeated_lines: RepeatedLineFilter = field(default_factory=RepeatedLineFilter, init=False)
 
     def __post_init__(self) -> None:
+        self.metrics = ServiceMetrics(self.name)
+        self.tracer_provider = tracer_provider(self.name, self.settings.otlp_endpoint)
         self.broker = KafkaBroker(
             self.settings.kafka_bootstrap_servers,
             client_id=self.name,
@@ -108,11 +116,16 @@ class ServiceRuntime:
             # (with event_id and correlation_id) is the one line per event.
             log_level=logging.DEBUG,
             middlewares=[
+                # Outermost, so that every line the handlers log carries the message's trace.
+                KafkaTelemetryMiddleware(tracer_provider=self.tracer_provider),
                 dead_letter_middleware(
                     lambda: self.broker,
                     consumer_group=self.settings.consumer_group or self.name,
                     max_attempts=self.settings.consumer_max_attempts,
-                )
+                    on_dead_letter=self.metrics.count_dead_letter,
+                ),
+                # Inside the retries: every failed attempt counts as an error of its subscriber.
+                self.metrics.broker_middleware(),
             ],
         )
 
@@ -153,7 +166,9 @@ class ServiceRuntime:
                 min_insync_replicas=settings.topic_min_insync_replicas,
             )
             await producer.start()
-            self.relay = OutboxRelay(self.pool, producer)
+            self.relay = OutboxRelay(
+                self.pool, producer, tracer=self.tracer_provider.get_tracer("shared.outbox")
+            )
             await self.relay.start()
             await self.broker.start()
             for hook in self.on_started:
@@ -172,6 +187,7 @@ class ServiceRuntime:
                 await self.relay.stop()
             await producer.stop()
             await close_pool(self.pool)
+            self.tracer_provider.force_flush()
             log.info("service stopped", service=self.name)
 
     async def readiness(self, timeout: float = 1.0) -> dict[str, Any]:
@@ -231,6 +247,8 @@ def create_app(runtime: ServiceRuntime, *, title: str, description: str) -> Fast
     app = FastAPI(title=title, description=description, lifespan=lifespan)
     app.state.runtime = runtime
     app.add_middleware(IdempotencyMiddleware)
+    instrument_http_app(app, runtime.tracer_provider)
+    runtime.metrics.serve(app, lambda: runtime.pool, runtime.broker)
 
     @app.get(
         "/health",

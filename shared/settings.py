@@ -35,6 +35,8 @@ class ServiceSettings(BaseSettings):
     topic_partitions: int = Field(default=3, ge=1)
     topic_replication_factor: int = Field(default=1, ge=1)
     topic_min_insync_replicas: int = Field(default=1, ge=1)
+    # Base URL of an OpenTelemetry collector (OTLP over HTTP); no traces are exported without it.
+    otlp_endpoint: str | None = None
 
     @model_validator(mode="after")
     def _refuse_development_defaults_in_production(self) -> ServiceSettings:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.claims import handlers
+from services.claims.adapters import repository
 from services.claims.entrypoints import consumers, http, operators
 from services.claims.settings import ClaimsSettings
 from shared import topics
@@ -16,6 +17,7 @@ from shared.runtime import ServiceRuntime, create_app
 def build_app(settings: ClaimsSettings | None = None) -> FastAPI:
     settings = settings or ClaimsSettings()
     runtime = ServiceRuntime("claims", settings, "services.claims.migrations")
+    runtime.metrics.add_database_gauge(repository.CLAIMS_PER_STATUS)
     consumers.register_consumers(runtime)
     runtime.publishes(
         topics.CLAIMS,

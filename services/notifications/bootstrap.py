@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.notifications import handlers
+from services.notifications.adapters import repository
 from services.notifications.adapters.smtp import SmtpMailer
 from services.notifications.adapters.templates import TemplateRenderer
 from services.notifications.entrypoints import consumers, http
@@ -21,6 +22,7 @@ def build_app(settings: NotificationsSettings | None = None) -> FastAPI:
         renderer=TemplateRenderer(),
         seal_private_key=settings.seal_private_key_file.read_bytes(),
     )
+    runtime.metrics.add_database_gauge(repository.EMAILS_PENDING_AND_FAILED)
     consumers.register_consumers(runtime, ctx)
     app = create_app(
         runtime,
@@ -32,7 +34,8 @@ def build_app(settings: NotificationsSettings | None = None) -> FastAPI:
     sender: list[handlers.MailSender] = []
 
     async def start_sender(rt: ServiceRuntime) -> None:
-        sender.append(handlers.MailSender(rt.db, ctx, mailer))
+        tracer = rt.tracer_provider.get_tracer("services.notifications")
+        sender.append(handlers.MailSender(rt.db, ctx, mailer, tracer))
         await sender[0].start()
 
     async def stop_sender(_rt: ServiceRuntime) -> None:

@@ -12,6 +12,8 @@ from typing import Any, Protocol
 from uuid import uuid5
 
 import asyncpg
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind, Tracer
 
 from services.notifications import domain
 from services.notifications.adapters import repository
@@ -26,6 +28,7 @@ from shared.labels import render_label
 from shared.logging import get_logger
 from shared.outage import OutageLog
 from shared.sealing import unseal
+from shared.tracing import span_from_stored_context
 from shared.worker import NotifiedWorker
 
 log = get_logger(__name__)
@@ -133,7 +136,13 @@ class MailSender(NotifiedWorker):
       milliseconds) repeats an email, once, when its claim expires (`smtp_claim_seconds`).
     """
 
-    def __init__(self, pool: asyncpg.Pool, ctx: NotificationsContext, mailer: Mailer) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        ctx: NotificationsContext,
+        mailer: Mailer,
+        tracer: Tracer | None = None,
+    ) -> None:
         super().__init__(pool, channel="emails", name="mail-sender")
         settings = ctx.settings
         self._ctx = ctx
@@ -151,6 +160,7 @@ class MailSender(NotifiedWorker):
         # A mark under way when stopping still lands, or the email would go out again.
         if self._marks:
             await asyncio.wait(self._marks, timeout=10)
+        self._tracer = tracer or trace.get_tracer(__name__)
 
     async def work(self) -> None:
         await self.send_due()
@@ -176,7 +186,10 @@ class MailSender(NotifiedWorker):
     async def _deliver(self, email: asyncpg.Record) -> int:
         """1 if the server accepted the email, 0 if it refused (the refusal is recorded)."""
         try:
-            await self._mailer.send(build_message(self._ctx.settings, email))
+            with span_from_stored_context(
+                self._tracer, "smtp send", email["trace_context"], kind=SpanKind.CLIENT
+            ):
+                await self._mailer.send(build_message(self._ctx.settings, email))
         except Exception as error:
             await self._record_refusal(email, error)
             return 0

@@ -30,6 +30,8 @@ from services.web.routers import account, auth, claims, operator, scanner
 from services.web.security import CsrfRefused, SecurityMiddleware, verify_csrf
 from services.web.settings import WebSettings
 from shared.logging import configure_logging, get_logger
+from shared.metrics import serve_metrics
+from shared.tracing import trace_web_panel
 
 log = get_logger(__name__)
 FORM_REFUSED = N_(
@@ -76,6 +78,8 @@ def build_app(
         # Every state-changing request of every router passes the CSRF check first.
         dependencies=[Depends(verify_csrf)],
     )
+    trace_web_panel(app, settings.otlp_endpoint)
+    serve_metrics(app)
     app.state.settings = settings
     app.state.hub = hub
     app.add_middleware(SecurityMiddleware, secure_cookies=settings.secure_cookies)

@@ -27,6 +27,8 @@ class WebSettings(BaseSettings):
     # The panel is served over plain HTTP (cookies without Secure). Only development and test
     # may say so; unset, it is true there and false in production.
     plain_http: bool | None = None
+    # Base URL of an OpenTelemetry collector (OTLP over HTTP); no traces are exported without it.
+    otlp_endpoint: str | None = None
 
     @model_validator(mode="after")
     def _production_uses_https(self) -> WebSettings:

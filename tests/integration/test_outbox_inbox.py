@@ -27,6 +27,7 @@ from shared.runtime import ServiceRuntime, ensure_topics
 from shared.settings import ServiceSettings
 from shared.worker import NotifiedWorker
 from tests.support.kafka import TopicProbe, produce
+from tests.support.metrics import parse
 from tests.support.stack import Stack
 
 pytestmark = pytest.mark.integration
@@ -256,6 +257,17 @@ async def test_poison_message_goes_to_dead_letter_and_the_next_is_handled(
     assert b"{not json" in errors
     assert await recorder.count("POISON-1") == 0
     assert await recorder.count("HEALTHY-1") == 1
+    metrics = parse(runtime.metrics.render().decode())
+    assert metrics.total("rma_dead_lettered_messages_total", source_topic=topic) == 2
+    # Every failed attempt is an error of the subscriber; the healthy message is acknowledged.
+    attempts = runtime.settings.consumer_max_attempts
+    failures = metrics.total(
+        "faststream_received_processed_messages_exceptions_total", handler=topic
+    )
+    assert failures == 2 * attempts
+    handled = "faststream_received_processed_messages_total"
+    assert metrics.total(handled, handler=topic, status="error") == 2 * attempts
+    assert metrics.total(handled, handler=topic, status="acked") == 1
 
 
 async def test_consumer_restarted_mid_stream_loses_nothing(

@@ -3,13 +3,31 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, get_args
 from uuid import UUID
 
 import asyncpg
 
 from shared.db import Conn
-from shared.events import AccountContactChangedData, DocumentLinkedData, SaleRecordedData
+from shared.events import (
+    AccountContactChangedData,
+    ClaimStatus,
+    DocumentLinkedData,
+    SaleRecordedData,
+)
+from shared.metrics import DatabaseGauge
+
+# Every status of the lifecycle is a series, so a status no claim is in reads 0, not nothing.
+CLAIMS_PER_STATUS = DatabaseGauge(
+    "rma_claims",
+    "Claims in each status of the lifecycle",
+    """SELECT lifecycle.status, count(claims.claim_id)
+       FROM unnest($1::text[]) AS lifecycle(status)
+       LEFT JOIN claims ON claims.status = lifecycle.status
+       GROUP BY lifecycle.status""",
+    labels=("status",),
+    arguments=(list(get_args(ClaimStatus)),),
+)
 
 
 async def upsert_sales_document(conn: Conn, sale: SaleRecordedData) -> None:

@@ -9,13 +9,27 @@ from uuid import UUID
 import asyncpg
 
 from shared.db import Conn
+from shared.metrics import DatabaseGauge
+from shared.tracing import current_trace_context
+
+# Sent e-mails only grow; the ones waiting and the ones given up on are what operators watch.
+EMAILS_PENDING_AND_FAILED = DatabaseGauge(
+    "rma_emails",
+    "E-mails waiting to be sent (pending) and given up on after every retry (failed)",
+    """SELECT wanted.status, count(emails.email_id)
+       FROM unnest(ARRAY['pending', 'failed']) AS wanted(status)
+       LEFT JOIN emails ON emails.status = wanted.status
+       GROUP BY wanted.status""",
+    labels=("status",),
+)
 
 
 async def insert_email(conn: Conn, **email: Any) -> None:
     await conn.execute(
         """INSERT INTO emails (email_id, event_id, event_type, message_id, recipient, subject,
-                               text_body, html_body, attachments, account_id, claim_id, rma_number)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                               text_body, html_body, attachments, account_id, claim_id, rma_number,
+                               trace_context)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
            ON CONFLICT (message_id) DO NOTHING""",
         email["email_id"],
         email["event_id"],
@@ -29,6 +43,7 @@ async def insert_email(conn: Conn, **email: Any) -> None:
         email.get("account_id"),
         email.get("claim_id"),
         email.get("rma_number"),
+        current_trace_context(),
     )
     await conn.execute("SELECT pg_notify('emails', '')")
 

@@ -1,0 +1,177 @@
+"""Prometheus metrics of a service process, served at `/metrics` in the text format.
+
+Each service has its own registry rather than the process-wide default, since the tests run
+several services in one process. Two kinds of figures:
+- counted as things happen: messages handled per subscriber, their latency and errors
+  (FastStream's Prometheus middleware), HTTP requests (prometheus-fastapi-instrumentator),
+  messages dead-lettered;
+- states read at every scrape: the outbox backlog and the age of its oldest unpublished event,
+  the consumer lag per partition, and the gauges a service reads from its own database
+  (claims per status, e-mails pending and failed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from fastapi import FastAPI
+from fastapi.responses import Response
+from faststream.kafka import KafkaBroker
+from faststream.kafka.prometheus import KafkaPrometheusMiddleware
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge
+from prometheus_client.exposition import generate_latest
+from prometheus_fastapi_instrumentator import Instrumentator
+
+from shared.logging import get_logger
+
+log = get_logger(__name__)
+
+# A scrape answers within this time; a figure that could not be read keeps its last value.
+_REFRESH_TIMEOUT_SECONDS = 5.0
+# Neither of these is traffic worth counting: the scraper and the health checks poll them.
+_UNCOUNTED_PATHS = ("/metrics", "/health")
+
+
+@dataclass(frozen=True)
+class DatabaseGauge:
+    """A gauge read from the service's own database at every scrape.
+
+    `query` (with `arguments`) returns one row per series: its label values in `labels` order,
+    then the value.
+    """
+
+    name: str
+    documentation: str
+    query: str
+    labels: tuple[str, ...] = ()
+    arguments: tuple[Any, ...] = ()
+
+
+class ServiceMetrics:
+    def __init__(self, service: str) -> None:
+        self.service = service
+        self.registry = CollectorRegistry()
+        self.dead_lettered = Counter(
+            "rma_dead_lettered_messages",
+            "Messages this service's consumers could not handle and sent to the dead-letter topic",
+            ["source_topic"],
+            registry=self.registry,
+        )
+        self.outbox_unpublished = Gauge(
+            "rma_outbox_unpublished_events",
+            "Events committed to the outbox and not yet published to Kafka",
+            registry=self.registry,
+        )
+        self.outbox_oldest_age = Gauge(
+            "rma_outbox_oldest_unpublished_age_seconds",
+            "Age of the oldest event waiting in the outbox (0 when none waits)",
+            registry=self.registry,
+        )
+        self.consumer_lag = Gauge(
+            "rma_kafka_consumer_lag_messages",
+            "Messages on a partition not yet handled and committed by this service's consumer",
+            ["topic", "partition"],
+            registry=self.registry,
+        )
+        self._database_gauges: list[tuple[DatabaseGauge, Gauge]] = []
+
+    def add_database_gauge(self, gauge: DatabaseGauge) -> None:
+        metric = Gauge(gauge.name, gauge.documentation, gauge.labels, registry=self.registry)
+        self._database_gauges.append((gauge, metric))
+
+    def broker_middleware(self) -> KafkaPrometheusMiddleware:
+        return KafkaPrometheusMiddleware(registry=self.registry, app_name=self.service)
+
+    def count_dead_letter(self, source_topic: str) -> None:
+        self.dead_lettered.labels(source_topic=source_topic).inc()
+
+    async def refresh(self, pool: asyncpg.Pool | None, broker: KafkaBroker) -> None:
+        """Read the states that are gauges; a part that fails is logged and keeps its value."""
+        parts = [self._refresh_lag(broker)]
+        if pool is not None:
+            parts += [self._refresh_outbox(pool), self._refresh_database_gauges(pool)]
+        for part in parts:
+            try:
+                async with asyncio.timeout(_REFRESH_TIMEOUT_SECONDS):
+                    await part
+            except Exception as error:
+                log.warning("metrics not refreshed", error=repr(error))
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
+
+    def serve(
+        self, app: FastAPI, pool: Callable[[], asyncpg.Pool | None], broker: KafkaBroker
+    ) -> None:
+        serve_metrics(app, self.registry, lambda: self.refresh(pool(), broker))
+
+    async def _refresh_outbox(self, pool: asyncpg.Pool) -> None:
+        row = await pool.fetchrow(
+            """SELECT count(*) AS backlog,
+                      coalesce(extract(epoch FROM now() - min(created_at)), 0) AS oldest_age
+               FROM outbox WHERE published_at IS NULL"""
+        )
+        assert row is not None
+        self.outbox_unpublished.set(row["backlog"])
+        self.outbox_oldest_age.set(float(row["oldest_age"]))
+
+    async def _refresh_database_gauges(self, pool: asyncpg.Pool) -> None:
+        for gauge, metric in self._database_gauges:
+            rows = await pool.fetch(gauge.query, *gauge.arguments)
+            # Replaced whole, so a series whose rows disappeared does not linger.
+            metric.clear()
+            for row in rows:
+                *label_values, value = tuple(row)
+                if gauge.labels:
+                    metric.labels(*(str(label) for label in label_values)).set(value)
+                else:
+                    metric.set(value)
+
+    async def _refresh_lag(self, broker: KafkaBroker) -> None:
+        lags: dict[tuple[str, int], int] = {}
+        for subscriber in broker.subscribers:
+            consumer = getattr(subscriber, "consumer", None)
+            if isinstance(consumer, AIOKafkaConsumer):
+                lags.update(await partition_lags(consumer, consumer.assignment()))
+        self.consumer_lag.clear()
+        for (topic, partition), lag in lags.items():
+            self.consumer_lag.labels(topic=topic, partition=str(partition)).set(lag)
+
+
+async def partition_lags(
+    consumer: AIOKafkaConsumer, partitions: Sequence[TopicPartition] | set[TopicPartition]
+) -> dict[tuple[str, int], int]:
+    """End offset minus committed offset of each partition the consumer has fetched from."""
+    lags: dict[tuple[str, int], int] = {}
+    for partition in partitions:
+        end = consumer.highwater(partition)
+        if end is None:
+            continue  # nothing fetched from it yet
+        committed = await consumer.committed(partition)
+        if committed is None:
+            committed = await consumer.position(partition)
+        lags[(partition.topic, partition.partition)] = max(end - committed, 0)
+    return lags
+
+
+def serve_metrics(
+    app: FastAPI,
+    registry: CollectorRegistry | None = None,
+    refresh: Callable[[], Awaitable[None]] | None = None,
+) -> None:
+    """Count the app's HTTP requests into `registry` (a new one by default: the web panel's) and
+    serve it at `/metrics`, after `refresh` has read the gauges that are states."""
+    if registry is None:
+        registry = CollectorRegistry()
+    Instrumentator(registry=registry, excluded_handlers=list(_UNCOUNTED_PATHS)).instrument(app)
+
+    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics of this service")
+    async def metrics() -> Response:
+        if refresh is not None:
+            await refresh()
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,151 @@
+"""OpenTelemetry traces: one claim is one trace, from the customer's POST to the SMTP send.
+
+The trace context (W3C `traceparent`) travels
+- in HTTP headers: FastAPI's instrumentation reads it, the web panel's httpx calls send it;
+- from the request or handler that writes an event into its outbox row (`trace_context`), so
+  the relay, later and in another task, publishes the event as a child of that span;
+- in Kafka headers, which FastStream's telemetry middleware reads around every handler;
+- from the handler that records an e-mail into its row, so the SMTP send joins the trace too.
+
+Each service has its own tracer provider (the tests run several services in one process).
+Spans are exported over OTLP/HTTP when `RMA_OTLP_ENDPOINT` is set and nowhere otherwise; they
+are made either way, so that logs carry the trace id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, MutableMapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from opentelemetry import context as otel_context
+from opentelemetry import trace
+from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from opentelemetry.sdk.resources import SERVICE_NAME, Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.sdk.trace.sampling import (
+    ALWAYS_ON,
+    Decision,
+    ParentBased,
+    Sampler,
+    SamplingResult,
+)
+from opentelemetry.trace import Link, SpanKind, Tracer
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+from opentelemetry.util.types import Attributes
+
+_PROPAGATOR = TraceContextTextMapPropagator()
+# The attribute naming the database of a query's span, in the old and the new conventions.
+_DATABASE_SYSTEM = frozenset({"db.system", "db.system.name"})
+# Polled by nobody's request: the scraper, the health checks.
+_UNTRACED_URLS = "/metrics,/health"
+
+
+class _NoRootDatabaseSpans(Sampler):
+    """Queries that belong to no request or message (the outbox relay's and the mail sender's
+    polls, the metrics' reads) would each start a trace of one span: they are not recorded."""
+
+    def __init__(self) -> None:
+        self._delegate = ParentBased(ALWAYS_ON)
+
+    def should_sample(
+        self,
+        parent_context: otel_context.Context | None,
+        trace_id: int,
+        name: str,
+        kind: SpanKind | None = None,
+        attributes: Attributes = None,
+        links: Sequence[Link] | None = None,
+        trace_state: trace.TraceState | None = None,
+    ) -> SamplingResult:
+        parent = trace.get_current_span(parent_context).get_span_context()
+        if not parent.is_valid and attributes and _DATABASE_SYSTEM.intersection(attributes):
+            return SamplingResult(Decision.DROP)
+        return self._delegate.should_sample(
+            parent_context, trace_id, name, kind, attributes, links, trace_state
+        )
+
+    def get_description(self) -> str:
+        return "NoRootDatabaseSpans"
+
+
+def tracer_provider(service: str, otlp_endpoint: str | None) -> TracerProvider:
+    """The service's tracer provider, exporting to `otlp_endpoint` (the collector's base URL)."""
+    provider = TracerProvider(
+        resource=Resource.create({SERVICE_NAME: service}), sampler=_NoRootDatabaseSpans()
+    )
+    if otlp_endpoint:
+        # Imported only when used: the exporter and its protobuf add to every start-up.
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+        exporter = OTLPSpanExporter(endpoint=f"{otlp_endpoint.rstrip('/')}/v1/traces")
+        provider.add_span_processor(BatchSpanProcessor(exporter))
+    _instrument_process(provider)
+    return provider
+
+
+def _instrument_process(provider: TracerProvider) -> None:
+    """asyncpg is instrumented once for the whole process, with the first service's provider:
+    outside the tests a process runs one service."""
+    instrumentor = AsyncPGInstrumentor()  # type: ignore[no-untyped-call]
+    if not instrumentor.is_instrumented_by_opentelemetry:
+        trace.set_tracer_provider(provider)
+        instrumentor.instrument(tracer_provider=provider)
+
+
+def instrument_http_app(app: FastAPI, provider: TracerProvider) -> None:
+    """A server span for every request, child of the caller's `traceparent` if it sent one."""
+    FastAPIInstrumentor.instrument_app(app, tracer_provider=provider, excluded_urls=_UNTRACED_URLS)
+
+
+def trace_web_panel(app: FastAPI, otlp_endpoint: str | None) -> None:
+    """The web panel's requests start the traces, and its calls to the APIs carry them on.
+
+    httpx is instrumented for the whole process, like asyncpg; the provider is kept in
+    `app.state.tracer_provider`.
+    """
+    from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor  # the web panel's only
+
+    provider = tracer_provider("web", otlp_endpoint)
+    instrument_http_app(app, provider)
+    clients = HTTPXClientInstrumentor()
+    if not clients.is_instrumented_by_opentelemetry:
+        clients.instrument(tracer_provider=provider)
+    app.state.tracer_provider = provider
+
+
+def current_trace_context() -> dict[str, str]:
+    """The current span's context as W3C headers, to be stored beside an event or an e-mail."""
+    carrier: dict[str, str] = {}
+    _PROPAGATOR.inject(carrier)
+    return carrier
+
+
+@contextmanager
+def span_from_stored_context(
+    tracer: Tracer,
+    name: str,
+    stored: Mapping[str, str] | None,
+    *,
+    kind: SpanKind = SpanKind.INTERNAL,
+    attributes: Attributes = None,
+) -> Iterator[dict[str, str]]:
+    """A span that continues the trace stored with a row; yields its own context as W3C
+    headers, for a message that carries the trace further."""
+    parent = _PROPAGATOR.extract(dict(stored or {}))
+    with tracer.start_as_current_span(name, context=parent, kind=kind, attributes=attributes):
+        yield current_trace_context()
+
+
+def add_trace_ids(
+    _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """structlog processor: the trace and span of the line, beside its correlation_id."""
+    span_context = trace.get_current_span().get_span_context()
+    if span_context.is_valid:
+        event_dict.setdefault("trace_id", trace.format_trace_id(span_context.trace_id))
+        event_dict.setdefault("span_id", trace.format_span_id(span_context.span_id))
+    return event_dict

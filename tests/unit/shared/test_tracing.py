@@ -1,0 +1,111 @@
+"""Spans go over OTLP/HTTP to a configured endpoint and nowhere without one; a stored trace
+context continues its trace; log lines carry the trace id beside correlation_id."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+import structlog
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from shared.logging import configure_logging
+from shared.tracing import current_trace_context, span_from_stored_context, tracer_provider
+
+
+class Collector(ThreadingHTTPServer):
+    """A loopback stand-in for an OpenTelemetry collector: keeps what is POSTed to it."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[str, str, bytes]] = []
+        collector = self
+
+        class Receive(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                collector.received.append((self.path, self.headers["Content-Type"], body))
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *_: object) -> None:
+                pass
+
+        super().__init__(("127.0.0.1", 0), Receive)
+
+
+@pytest.fixture
+def collector() -> Iterator[Collector]:
+    server = Collector()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def test_spans_are_exported_over_otlp_to_the_configured_endpoint(collector: Collector) -> None:
+    host, port = collector.server_address[:2]
+    provider = tracer_provider("claims", f"http://{host!s}:{port}/")
+    with provider.get_tracer("test").start_as_current_span("POST /api/claims"):
+        pass
+    assert provider.force_flush(10_000)
+    [(path, content_type, body)] = collector.received
+    assert path == "/v1/traces" and content_type == "application/x-protobuf"
+    request = ExportTraceServiceRequest.FromString(body)
+    [resource_spans] = request.resource_spans
+    service = {a.key: a.value.string_value for a in resource_spans.resource.attributes}
+    assert service["service.name"] == "claims"
+    assert [span.name for scope in resource_spans.scope_spans for span in scope.spans] == [
+        "POST /api/claims"
+    ]
+    provider.shutdown()
+
+
+def test_without_an_endpoint_nothing_is_exported() -> None:
+    provider = tracer_provider("claims", None)
+    assert provider._active_span_processor._span_processors == ()
+
+
+def test_a_stored_context_continues_its_trace() -> None:
+    provider = tracer_provider("claims", None)
+    exporter = InMemorySpanExporter()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracer = provider.get_tracer("test")
+    with tracer.start_as_current_span("POST /api/claims"):
+        stored = current_trace_context()
+    assert stored["traceparent"].startswith("00-")
+    with span_from_stored_context(tracer, "rma.claims.v1 publish", stored) as headers:
+        pass
+    request, publish = sorted(exporter.get_finished_spans(), key=lambda s: s.start_time or 0)
+    assert request.context is not None and publish.context is not None
+    assert publish.context.trace_id == request.context.trace_id
+    assert publish.parent is not None and publish.parent.span_id == request.context.span_id
+    assert headers["traceparent"].split("-")[2] == f"{publish.context.span_id:016x}"
+
+
+def test_log_lines_carry_the_trace_id(capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging("unit", fmt="json")
+    tracer = tracer_provider("claims", None).get_tracer("test")
+    with tracer.start_as_current_span("work") as span:
+        structlog.get_logger().info("event handled", correlation_id="c-1")
+    structlog.get_logger().info("outside any span")
+    inside, outside = (json.loads(line) for line in capsys.readouterr().err.splitlines()[-2:])
+    assert inside["trace_id"] == f"{span.get_span_context().trace_id:032x}"
+    assert inside["span_id"] == f"{span.get_span_context().span_id:016x}"
+    assert inside["correlation_id"] == "c-1"
+    assert "trace_id" not in outside
+
+
+def test_a_query_outside_any_request_or_message_starts_no_trace() -> None:
+    tracer = tracer_provider("claims", None).get_tracer("test")
+    poll = tracer.start_span("SELECT", attributes={"db.system": "postgresql"})
+    assert not poll.is_recording()
+    with tracer.start_as_current_span("rma.claims.v1 process"):
+        query = tracer.start_span("SELECT", attributes={"db.system": "postgresql"})
+        assert query.is_recording()
