@@ -527,6 +527,8 @@ class UnitReplaced(Event):
     topic: ClassVar[str] = topics.CLAIMS
     type: Literal["UnitReplaced"] = "UnitReplaced"
     data: UnitReplacedData
+
+
 # --- the claim lifecycle after the decision; the contact on an account ----------------------
 
 

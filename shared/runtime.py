@@ -35,8 +35,8 @@ from shared.db import close_pool, create_pool, ensure_database, migrate
 from shared.idempotency import IdempotencyMiddleware
 from shared.kafka import client_options
 from shared.logging import configure_logging, get_logger
-from shared.outage import OutageLog, RepeatedLineFilter
 from shared.metrics import ServiceMetrics
+from shared.outage import OutageLog, RepeatedLineFilter
 from shared.outbox import OutboxRelay, new_producer
 from shared.settings import ServiceSettings
 from shared.tracing import instrument_http_app, tracer_provider

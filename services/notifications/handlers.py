@@ -154,13 +154,13 @@ class MailSender(NotifiedWorker):
         )
         self._marking = OutageLog("notifications database (marking emails sent)")
         self._marks: set[asyncio.Future[None]] = set()
+        self._tracer = tracer or trace.get_tracer(__name__)
 
     async def stop(self) -> None:
         await super().stop()
         # A mark under way when stopping still lands, or the email would go out again.
         if self._marks:
             await asyncio.wait(self._marks, timeout=10)
-        self._tracer = tracer or trace.get_tracer(__name__)
 
     async def work(self) -> None:
         await self.send_due()
