@@ -11,7 +11,7 @@ from dataclasses import dataclass
 CHART_WIDTH = 600
 BAR_HEIGHT = 22
 BAR_GAP = 6
-LABEL_WIDTH = 230
+LABEL_WIDTH = 270
 
 
 @dataclass(frozen=True)

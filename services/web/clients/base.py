@@ -138,13 +138,20 @@ class HttpApi:
             headers["X-Forwarded-For"] = caller.client_ip
         if idempotency_key:
             headers["Idempotency-Key"] = idempotency_key
-        try:
-            response = await self._client.request(
-                method, path, json=json, params=params, data=data, files=files, headers=headers
-            )
-        except httpx.HTTPError as error:
-            log.warning("api_unreachable", service=self.service, path=path, error=str(error))
-            raise ApiError(503, UNAVAILABLE) from None
+        # A kept-alive connection the API closed just then fails without an answer; a request
+        # that may be repeated (a GET, or one with an idempotency key) is sent once more.
+        attempts = 2 if method == "GET" or idempotency_key else 1
+        for attempt in range(1, attempts + 1):
+            try:
+                response = await self._client.request(
+                    method, path, json=json, params=params, data=data, files=files, headers=headers
+                )
+                break
+            except (httpx.RemoteProtocolError, httpx.ConnectError) as error:
+                if attempt == attempts:
+                    raise self._unreachable(path, error) from None
+            except httpx.HTTPError as error:
+                raise self._unreachable(path, error) from None
         if response.status_code >= 400:
             refused = ApiError.from_response(response)
             if response.status_code == 401:
@@ -153,6 +160,10 @@ class HttpApi:
             log.info("api_refused", service=self.service, path=path, status=response.status_code)
             raise refused
         return response
+
+    def _unreachable(self, path: str, error: httpx.HTTPError) -> ApiError:
+        log.warning("api_unreachable", service=self.service, path=path, error=str(error))
+        return ApiError(503, UNAVAILABLE)
 
     async def _call(
         self,

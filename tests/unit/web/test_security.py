@@ -4,7 +4,7 @@ idempotency keys, 429 and non-UUID ids. The same in Chromium: tests/e2e/test_web
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
@@ -159,3 +159,32 @@ def test_production_cookies_are_secure_and_plain_http_cannot_be_claimed_there() 
     assert WebSettings(environment="test", plain_http=False).secure_cookies
     with pytest.raises(ValueError, match="RMA_PLAIN_HTTP"):
         WebSettings(environment="production", plain_http=True)
+
+
+def drops_first(answer: httpx.Response) -> Callable[[httpx.Request], httpx.Response]:
+    """An API whose kept-alive connection breaks under the first request, then answers."""
+    calls: list[httpx.Request] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        if len(calls) == 1:
+            raise httpx.RemoteProtocolError("Server disconnected without sending a response.")
+        return answer
+
+    return handle
+
+
+def test_a_request_that_may_be_repeated_is_sent_again_when_the_connection_drops(
+    client: TestClient, apis: FakeApis
+) -> None:
+    sent = httpx.Response(200, json={"message": "Wysłaliśmy link."})
+    apis.on("POST", ACCOUNTS, "/api/auth/password-reset", drops_first(sent))
+    # A POST without an idempotency key may have been handled: it is not sent again.
+    lost = client.post("/password-reset", data={"email": "jan@example.com"})
+    assert lost.status_code == 503 and len(apis.requests) == 1
+    profile = httpx.Response(200, json={"full_name": "Jan Kowalski", "documents": []})
+    apis.on("GET", ACCOUNTS, "/api/me", drops_first(profile))
+    apis.on("GET", CLAIMS, "/api/claims", reply(200, []))
+    client.cookies.set("rma_session", "jwt")
+    assert "Jan Kowalski" in client.get("/home").text
+    assert [r.url.path for r in apis.requests].count("/api/me") == 2  # the GET, once more
