@@ -11,9 +11,9 @@ import asyncio
 import json
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -135,15 +135,17 @@ async def test_a_thousand_bad_messages_do_not_hold_up_a_claims_email(
     ):
         await asyncio.sleep(2)  # the group's backlog, if any, first
         await produce_many(stack.kafka_bootstrap, topics.CLAIMS, bad_messages(1000))
-        filed = time.monotonic()
+        filed = datetime.now(UTC)
         await publish(stack.kafka_bootstrap, claim)
-        [message] = await mailbox.wait_for(address, timeout=30)
-        waited = time.monotonic() - filed
+        # Every one of them first, even when slow: the next module's consumer in this group must
+        # not inherit the flood.
         await dead_letters.wait_for(
             lambda _, record: dict(record.headers).get("dead_letter_consumer") == b"notifications",
             count=1000,
-            timeout=60,
+            timeout=600,
         )
+        [message] = await mailbox.wait_for(address, timeout=120)
+    waited = (datetime.fromisoformat(message["received_at"]) - filed).total_seconds()
     assert message["message_id"] == f"<{claim.event_id}@rma.innpro.example>"
     assert waited < 5.0, f"the claim's email came {waited:.1f} s after it was filed"
     mine = [
