@@ -300,4 +300,8 @@ def serve(app: FastAPI, settings: ServiceSettings) -> None:
         log_config=None,
         loop="uvloop",
         http="httptools",
+        # Longer than the callers' keep-alive (httpx: 5 s, as uvicorn's default): with both at 5 s
+        # a client reuses a connection the server is closing that instant ("Server disconnected
+        # without sending a response", seen in the web panel's browser test under load).
+        timeout_keep_alive=75,
     )

@@ -28,6 +28,7 @@ from shared.db import close_pool, create_pool, ensure_database, migrate
 from shared.kafka import client_options
 from shared.outbox import new_producer
 from shared.runtime import ensure_topics
+from tools.bench.servers import stop_consumer
 
 
 @dataclass(frozen=True)
@@ -156,7 +157,7 @@ async def kafka_to_postgres(
                 handled = await drain(consumer, pool, count, started + seconds)
                 results.append(Baseline(name, handled, time.monotonic() - started))
             finally:
-                await consumer.stop()
+                await stop_consumer(consumer)
     finally:
         await close_pool(pool)
     return results

@@ -19,7 +19,7 @@ from aiokafka import AIOKafkaConsumer
 
 from shared import topics
 from shared.kafka import client_options
-from tools.bench.servers import assign_whole_topics
+from tools.bench.servers import assign_whole_topics, stop_consumer
 
 _MESSAGE_ID = re.compile(r"<([0-9a-f-]{36})@")
 
@@ -75,7 +75,7 @@ class EventRecorder:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        await self._consumer.stop()
+        await stop_consumer(self._consumer)
 
 
 async def emails_accepted(mailbox_url: str, events: ClaimEvents) -> dict[str, dict[str, float]]:

@@ -127,6 +127,17 @@ class SlotServers:
         self.started.clear()
 
 
+async def stop_consumer(consumer: AIOKafkaConsumer) -> None:
+    """Stop an aiokafka consumer. Its fetcher re-raises the CancelledError of its own fetch task
+    when that task was backing off after a broker time-out; that cancellation is not ours."""
+    try:
+        await consumer.stop()
+    except asyncio.CancelledError:
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            raise
+
+
 async def assign_whole_topics(consumer: AIOKafkaConsumer, names: tuple[str, ...]) -> None:
     """Assign every partition of the topics, waiting for topics just created to show up."""
     assigned: list[TopicPartition] = []
@@ -156,7 +167,7 @@ async def position_groups_at_end(bootstrap: str, groups: list[str]) -> None:
             await consumer.seek_to_end(*assigned)
             await consumer.commit({tp: await consumer.position(tp) for tp in assigned})
         finally:
-            await consumer.stop()
+            await stop_consumer(consumer)
 
 
 @dataclass
