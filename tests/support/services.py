@@ -69,7 +69,9 @@ class RunningServices:
                 stderr=subprocess.STDOUT,
             )
 
-    def wait_healthy(self, service: str, timeout: float = 60.0) -> None:
+    def wait_healthy(self, service: str, timeout: float = 180.0) -> None:
+        # Generous: four Python processes importing at once on a busy two-core machine can take
+        # more than a minute before the first of them answers.
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             process = self.processes[service]
