@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 from dateutil.relativedelta import relativedelta
@@ -59,8 +60,33 @@ async def warranty(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
         token_public_key_file=stack.keys_dir / "token_public.pem",
     )
     async with running_app(build_app(settings)) as client:
+        await caught_up(url)
         yield client
     await drop_database(stack, url)
+
+
+async def caught_up(
+    database_url: str,
+    progress: str = "SELECT count(*) FROM inbox",
+    quiet_for: float = 3.0,
+    timeout: float = 300.0,
+) -> None:
+    """Wait until a service's `progress` count stops growing: a new consumer group reads every
+    topic from the start, so the earlier tests' events are handled before this module's."""
+    loop = asyncio.get_running_loop()
+    deadline, last, quiet_since = loop.time() + timeout, -1, loop.time()
+    conn = await asyncpg.connect(database_url)
+    try:
+        while loop.time() < deadline:
+            handled = await conn.fetchval(progress)
+            if handled != last:
+                last, quiet_since = handled, loop.time()
+            elif loop.time() - quiet_since > quiet_for:
+                return
+            await asyncio.sleep(0.3)
+    finally:
+        await conn.close()
+    raise AssertionError(f"still catching up after {timeout}s ({last} events handled)")
 
 
 def bearer(stack: Stack, role: str, subject: uuid.UUID | None = None) -> dict[str, str]:
