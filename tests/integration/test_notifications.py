@@ -288,6 +288,34 @@ async def test_receipt_is_emailed_once_and_the_next_status_change_too(
     )
 
 
+async def test_the_verdict_is_emailed_once_though_the_receipt_republishes_its_deadlines(
+    notifications: Notifications, mailbox: Mailbox
+) -> None:
+    address, claim_id = recipient(), uuid.uuid4()
+    # As warranty publishes them: the verdict, then at the parcel's receipt the same verdict
+    # with the repair deadline, marked as only that (tests/integration/test_warranty.py).
+    verdict = for_customer(preview.warranty_assessed("pl"), address, claim_id=claim_id)
+    verdict = verdict.model_copy(update={"key": str(claim_id)})
+    update = for_customer(verdict, address, deadlines_update=True)
+    await send(notifications.stack, verdict)
+    await send(notifications.stack, update)
+
+    [verdict_email] = await emails_for(mailbox, address, verdict)
+    assert verdict_email["subject"] == f"Zgłoszenie {RMA}: produkt objęty gwarancją"
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 30
+    while not await notifications.fetch("SELECT 1 FROM inbox WHERE event_id = $1", update.event_id):
+        assert loop.time() < deadline, "the deadlines update was never handled"
+        await asyncio.sleep(0.3)
+    assert await settled_count(mailbox, address, update) == 0
+    assert [m["message_id"] for m in await mailbox.messages(address)] == [
+        verdict_email["message_id"]
+    ]
+    assert not await notifications.fetch(
+        "SELECT 1 FROM emails WHERE event_id = $1", update.event_id
+    )
+
+
 async def test_history_replayed_from_long_ago_is_recorded_but_not_emailed(
     notifications: Notifications, mailbox: Mailbox
 ) -> None:

@@ -21,6 +21,7 @@ from shared.events import (
     ClaimStatus,
     ClaimStatusChanged,
     ClaimStatusChangedData,
+    DecisionKind,
     UnitReplaced,
     UnitReplacedData,
 )
@@ -70,7 +71,7 @@ def status(created: ClaimCreated, to_status: ClaimStatus, at: datetime) -> Claim
     )
 
 
-def decided(created: ClaimCreated, decision: str, at: datetime) -> ClaimDecided:
+def decided(created: ClaimCreated, decision: DecisionKind, at: datetime) -> ClaimDecided:
     data = created.data
     return ClaimDecided(
         producer="claims",
@@ -82,7 +83,7 @@ def decided(created: ClaimCreated, decision: str, at: datetime) -> ClaimDecided:
             email=data.email,
             claim_type=data.claim_type,
             product=data.product,
-            decision=decision,  # type: ignore[arg-type]
+            decision=decision,
             justification="Decyzja serwisu.",
             decided_at=at,
             decided_by="Ola Operator",
@@ -116,7 +117,8 @@ async def test_a_scooter_passport_from_sale_to_replacement(
     def passport(serial: str, headers: dict[str, str]) -> Any:
         return lambda: warranty.get(f"/api/passport/{ean}/{serial}", headers=headers)
 
-    # Registered 25 days after the purchase: 24 months (seed 001).
+    # Registered 25 days after the purchase: 24 months (seed 001), once the sale is known.
+    await eventually(lambda: warranty.get(f"/api/products/{ean}"), lambda r: r.status_code == 200)
     registered = await eventually(
         lambda: warranty.post(
             "/api/registrations",
