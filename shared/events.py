@@ -508,27 +508,6 @@ class ProductCatalogued(Event):
     data: ProductCataloguedData
 
 
-# --- claims: a replacement unit handed to the customer --------------------------------------
-
-
-class UnitReplacedData(Contract):
-    """The customer received a new unit in place of the claimed one (it keeps the warranty)."""
-
-    claim_id: UUID
-    rma_number: str
-    old_ean: str
-    old_serial_number: str | None
-    new_ean: str
-    new_serial_number: str
-    replaced_on: date = Field(description="The day the new unit was handed back to the buyer")
-
-
-class UnitReplaced(Event):
-    topic: ClassVar[str] = topics.CLAIMS
-    type: Literal["UnitReplaced"] = "UnitReplaced"
-    data: UnitReplacedData
-
-
 # --- the claim lifecycle after the decision; the contact on an account ----------------------
 
 
@@ -646,7 +625,6 @@ ClaimsEvent = Annotated[
     | ParcelReceived
     | ClaimStatusChanged
     | ClaimDecided
-    | UnitReplaced
     | ClaimOfferAnswered
     | ClaimReplacementIssued
     | ClaimRefunded
@@ -675,7 +653,6 @@ EVENT_TYPES: dict[str, type[Event]] = {
         WarrantyAssessed,
         ProductRegistered,
         ProductCatalogued,
-        UnitReplaced,
         ClaimOfferAnswered,
         ClaimReplacementIssued,
         ClaimRefunded,

@@ -35,6 +35,7 @@ from shared.events import (
     ClaimCreated,
     ClaimCreatedData,
     ClaimDecided,
+    ClaimReplacementIssued,
     ClaimStatusChanged,
     Deadline,
     DocumentLinked,
@@ -44,7 +45,6 @@ from shared.events import (
     ProductRegisteredData,
     RepeatedDefect,
     SaleRecorded,
-    UnitReplaced,
     WarrantyAssessed,
     WarrantyAssessedData,
 )
@@ -326,18 +326,23 @@ async def record_decision(conn: Conn, event: ClaimDecided) -> None:
     )
 
 
-async def record_replacement(conn: Conn, event: UnitReplaced) -> None:
-    """The new unit carries the warranty on (art. 581 §1); the old one's repair is over."""
+async def record_replacement(conn: Conn, event: ClaimReplacementIssued) -> None:
+    """The new unit carries the warranty on (art. 581 §1); the old one's repair is over.
+
+    The claims service issues the replacement as it hands the unit over for shipping, so the
+    day it was issued counts as the day the new unit's period starts."""
     replaced = event.data
+    replaced_on = replaced.issued_at.date()
     await repository.record_replacement(
         conn,
         {
             **replaced.model_dump(),
             "old_serial_number": repository.unit_serial(replaced.old_serial_number),
             "new_serial_number": repository.unit_serial(replaced.new_serial_number),
+            "replaced_on": replaced_on,
         },
     )
-    await repository.end_repair(conn, replaced.claim_id, replaced.replaced_on)
+    await repository.end_repair(conn, replaced.claim_id, replaced_on)
 
 
 async def record_document_owner(conn: Conn, event: DocumentLinked) -> None:

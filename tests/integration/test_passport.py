@@ -6,7 +6,7 @@ Code art. 581 §1), and who may read each passport."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import httpx
@@ -18,12 +18,12 @@ from shared.events import (
     ClaimCreated,
     ClaimDecided,
     ClaimDecidedData,
+    ClaimReplacementIssued,
+    ClaimReplacementIssuedData,
     ClaimStatus,
     ClaimStatusChanged,
     ClaimStatusChangedData,
     DecisionKind,
-    UnitReplaced,
-    UnitReplacedData,
 )
 from tests.integration.test_warranty import (
     bearer,
@@ -177,17 +177,22 @@ async def test_a_scooter_passport_from_sale_to_replacement(
     await send(stack, decided(second, "replacement", days_ago(2)))
     await send(
         stack,
-        UnitReplaced(
+        ClaimReplacementIssued(
             producer="claims",
             key=str(second.data.claim_id),
-            data=UnitReplacedData(
+            data=ClaimReplacementIssuedData(
                 claim_id=second.data.claim_id,
                 rma_number=second.data.rma_number,
+                account_id=second.data.account_id,
+                email=second.data.email,
+                claim_type=second.data.claim_type,
+                product=second.data.product,
                 old_ean=ean,
                 old_serial_number="KB-100",
                 new_ean=ean,
                 new_serial_number="kb-200",
-                replaced_on=handed_back,
+                issued_at=datetime.combine(handed_back, time(12), UTC),
+                issued_by="operator@innpro.example",
             ),
         ),
     )

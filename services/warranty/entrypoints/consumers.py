@@ -9,11 +9,11 @@ from shared.events import (
     AccountsEvent,
     ClaimCreated,
     ClaimDecided,
+    ClaimReplacementIssued,
     ClaimsEvent,
     ClaimStatusChanged,
     DocumentLinked,
     SaleRecorded,
-    UnitReplaced,
 )
 from shared.runtime import ServiceRuntime
 
@@ -61,7 +61,7 @@ def register_consumers(runtime: ServiceRuntime) -> None:
             await handle_once(
                 runtime.db, runtime.name, event, lambda conn: handlers.record_decision(conn, event)
             )
-        elif isinstance(event, UnitReplaced):
+        elif isinstance(event, ClaimReplacementIssued):
             await handle_once(
                 runtime.db,
                 runtime.name,

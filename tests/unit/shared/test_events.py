@@ -92,7 +92,6 @@ def test_every_event_of_the_design_has_a_contract() -> None:
         "WarrantyAssessed",
         "ProductRegistered",
         "ProductCatalogued",
-        "UnitReplaced",
         "ClaimOfferAnswered",
         "ClaimReplacementIssued",
         "ClaimRefunded",
