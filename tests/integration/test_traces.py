@@ -33,15 +33,19 @@ from services.notifications.bootstrap import build_app as build_notifications
 from services.notifications.settings import NotificationsSettings
 from services.warranty.bootstrap import build_app as build_warranty
 from services.warranty.settings import WarrantySettings
-from services.web.app import CUSTOMER_COOKIE
 from services.web.app import build_app as build_web
+from services.web.pages import CUSTOMER_COOKIE
+from services.web.security import CSRF_COOKIE, CSRF_HEADER
 from services.web.settings import WebSettings
 from shared import topics
 from shared.auth import Principal, issue_token
 from shared.events import (
+    AccountContactChanged,
+    AccountContactChangedData,
     Buyer,
     DocumentLinked,
     DocumentLinkedData,
+    PostalAddress,
     SaleLine,
     SaleRecorded,
     SaleRecordedData,
@@ -77,12 +81,14 @@ class Platform:
             for _ in range(300):
                 if await conn.fetchval(
                     """SELECT 1 FROM document_owners o JOIN sales_documents d
-                       USING (document_type, document_number) WHERE o.document_number = $1""",
+                       USING (document_type, document_number)
+                       JOIN customer_contacts c USING (account_id)
+                       WHERE o.document_number = $1""",
                     document_number,
                 ):
                     return
                 await asyncio.sleep(0.2)
-            raise AssertionError("claims never read the sale and its owner")
+            raise AssertionError("claims never read the sale, its owner and the owner's address")
         finally:
             await conn.close()
 
@@ -173,6 +179,19 @@ async def sold_drone(stack: Stack) -> tuple[uuid.UUID, str, str]:
     await publish(
         stack.kafka_bootstrap, DocumentLinked(producer="accounts", key=str(account_id), data=owner)
     )
+    # Every claim needs a return address: the one kept on the account.
+    contact = AccountContactChangedData(
+        account_id=account_id,
+        full_name="Jan Kowalski",
+        email=owner.email,
+        address=PostalAddress(
+            recipient="Jan Kowalski", street="ul. Zielona 5", postal_code="44-200", city="Rybnik"
+        ),
+    )
+    await publish(
+        stack.kafka_bootstrap,
+        AccountContactChanged(producer="accounts", key=str(account_id), data=contact),
+    )
     return account_id, number, serial
 
 
@@ -213,7 +232,14 @@ async def test_one_claim_is_one_trace_across_the_four_services(
     receipt = {"attachment": ("paragon.pdf", b"%PDF-1.4 receipt", "application/pdf")}
     async with TopicProbe(stack.kafka_bootstrap, topics.WARRANTY) as verdicts:
         platform.web.cookies.set(CUSTOMER_COOKIE, token)
-        posted = await platform.web.post("/claims/new", data=form, files=receipt)
+        # A form the panel itself served: same origin, and the CSRF token of the browser's cookie.
+        platform.web.cookies.set(CSRF_COOKIE, "csrf-token-of-this-browser")
+        posted = await platform.web.post(
+            "/claims/new",
+            data=form,
+            files=receipt,
+            headers={"Origin": "http://web", CSRF_HEADER: "csrf-token-of-this-browser"},
+        )
         assert posted.status_code == 303, posted.text
         claim_id = posted.headers["location"].split("/")[2].split("?")[0]
         await verdicts.wait_for(
