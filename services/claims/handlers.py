@@ -4,7 +4,7 @@ claim with the events it returned (outbox) in one transaction; queries read what
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
@@ -196,6 +196,7 @@ class NewClaim:
     tracking_number: str | None = None
     customer_reference: str | None = None
     return_address: PostalAddress | None = None  # another address than the account's
+    unit_details: form.UnitDetails = field(default_factory=form.UnitDetails)
 
 
 async def _owned_line(
@@ -331,6 +332,9 @@ async def create_claim(ctx: ClaimsContext, command: NewClaim, correlation_id: UU
                 customer_reference=(command.customer_reference or "").strip() or None,
                 return_address=return_address,
                 sales_document=sales_document,
+                unit_details=form.check_unit_details(
+                    command.unit_details, document["issued_on"], act.at.date()
+                ),
             ),
             act,
         )

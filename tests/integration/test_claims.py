@@ -224,6 +224,29 @@ async def test_a_claim_gets_an_rma_number_and_one_claim_created(
         assert [c["claim_id"] for c in found.json()] == [claim["claim_id"]], query
 
 
+async def test_the_claim_carries_what_warranty_needs_about_the_unit(
+    claims: Claims, stack: Stack
+) -> None:
+    """Seed 001: who installed a scooter's part, when an outlet product was activated."""
+    customer = await claims.customer_with_document()
+    activated = date.today() - timedelta(days=3)
+    async with TopicProbe(stack.kafka_bootstrap, topics.CLAIMS) as probe:
+        response = await customer.file(
+            installed_by_authorised_service="true",
+            installing_service_name="Serwis Hulajnóg Rybnik",
+            activated_on=activated.isoformat(),
+        )
+        assert response.status_code == 201, response.text
+        claim_id = response.json()["claim_id"]
+        [created] = await probe.wait_for(lambda body, _: body["data"].get("claim_id") == claim_id)
+    assert created["data"]["installed_by_authorised_service"] is True
+    assert created["data"]["installing_service_name"] == "Serwis Hulajnóg Rybnik"
+    assert created["data"]["activated_on"] == activated.isoformat()
+    ahead = await customer.file(activated_on=(date.today() + timedelta(days=1)).isoformat())
+    assert ahead.status_code == 422 and error_code(ahead) == "activation_in_future"
+    assert ahead.json()["errors"][0]["field"] == "activated_on"
+
+
 async def test_claim_form_rules(claims: Claims) -> None:
     customer = await claims.customer_with_document()
     not_linked = await customer.file(document_number="2026/NOTMINE")

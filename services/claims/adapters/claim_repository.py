@@ -156,8 +156,8 @@ class ClaimRepository:
         await self.conn.execute(
             """INSERT INTO decisions (claim_id, decision, amount, rejection_reason, justification,
                    deductions, customer_response, decided_by, decided_at, valid_until,
-                   exchange_product)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                   exchange_product, substantial_repair, replaced_part)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
                ON CONFLICT (claim_id) DO UPDATE SET
                    decision = EXCLUDED.decision, amount = EXCLUDED.amount,
                    rejection_reason = EXCLUDED.rejection_reason,
@@ -165,7 +165,9 @@ class ClaimRepository:
                    customer_response = EXCLUDED.customer_response,
                    decided_by = EXCLUDED.decided_by, decided_at = EXCLUDED.decided_at,
                    valid_until = EXCLUDED.valid_until,
-                   exchange_product = EXCLUDED.exchange_product""",
+                   exchange_product = EXCLUDED.exchange_product,
+                   substantial_repair = EXCLUDED.substantial_repair,
+                   replaced_part = EXCLUDED.replaced_part""",
             claim_id,
             decision.kind,
             decision.amount,
@@ -184,6 +186,8 @@ class ClaimRepository:
             decision.decided_at,
             decision.valid_until,
             decision.exchange_product,
+            decision.substantial_repair,
+            decision.replaced_part,
         )
 
     async def _load(self, row: asyncpg.Record | None) -> Claim | None:
@@ -332,4 +336,6 @@ def _decision(row: asyncpg.Record) -> Decision:
         valid_until=valid_until,
         exchange_product=row["exchange_product"],
         customer_response=row["customer_response"],
+        substantial_repair=row["substantial_repair"],
+        replaced_part=row["replaced_part"],
     )

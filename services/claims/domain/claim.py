@@ -16,6 +16,7 @@ from services.claims.domain import decisions, lifecycle
 from services.claims.domain.deadlines import ClaimProgress, DeadlineStanding, Pause, standing
 from services.claims.domain.decisions import DeductionLine, RefundPayment
 from services.claims.domain.eligibility import ClaimTypeVerdict
+from services.claims.domain.form import UnitDetails
 from shared.errors import BusinessRuleError, Message
 from shared.events import (
     BuyerType,
@@ -83,6 +84,9 @@ class Decision:
     valid_until: date | None = None
     exchange_product: str | None = None
     customer_response: CustomerResponse | None = None
+    # Repairs: what warranty needs for Civil Code art. 581 § 1 (a new period or an extension).
+    substantial_repair: bool | None = None
+    replaced_part: str | None = None
 
     @property
     def offer(self) -> OfferKind | None:
@@ -106,6 +110,8 @@ class DecisionInput:
     missing_accessories_value: Decimal = Decimal(0)
     valid_until: date | None = None
     exchange_product: str | None = None
+    substantial_repair: bool | None = None
+    replaced_part: str | None = None
 
 
 @dataclass(frozen=True)
@@ -174,6 +180,7 @@ class Filing:
     customer_reference: str | None
     return_address: PostalAddress
     sales_document: NewAttachment
+    unit_details: UnitDetails = field(default_factory=lambda: UnitDetails())
 
 
 def _refuse(code: str, pl: str, en: str, field: str, status_code: int = 409) -> BusinessRuleError:
@@ -272,6 +279,9 @@ class Claim:
                 return_address=claim.return_address,
                 claim_type_rule=form.verdict.rule,
                 claim_type_reason=form.verdict.reason,
+                installed_by_authorised_service=form.unit_details.installed_by_authorised_service,
+                installing_service_name=form.unit_details.installing_service_name,
+                activated_on=form.unit_details.activated_on,
             ),
         )
         return claim, [created]
@@ -479,6 +489,10 @@ class Claim:
             deductions=tuple(deductions),
             valid_until=command.valid_until if command.kind == "paid_repair" else None,
             exchange_product=(command.exchange_product or "").strip() or None,
+            substantial_repair=command.substantial_repair if command.kind == "repair" else None,
+            replaced_part=(
+                (command.replaced_part or "").strip() or None if command.kind == "repair" else None
+            ),
         )
         self.decision_changed = True
         changed = self._move(act, "decided")
@@ -516,6 +530,8 @@ class Claim:
                     "decided_by": decision.decided_by,
                     "valid_until": decision.valid_until,
                     "exchange_product": decision.exchange_product,
+                    "substantial_repair": decision.substantial_repair,
+                    "replaced_part": decision.replaced_part,
                 }
             ),
         )

@@ -4,6 +4,7 @@ attached documents and the RMA number."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from shared.errors import BusinessRuleError, Message
@@ -125,3 +126,35 @@ def check_problem(problems: list[str], problem_code: str | None) -> str | None:
             field="problem_code",
         )
     return chosen
+
+
+@dataclass(frozen=True)
+class UnitDetails:
+    """What the customer tells about the unit that its warranty depends on (seed 001): who
+    installed a scooter's service part, and when a DJI outlet product was activated."""
+
+    installed_by_authorised_service: bool | None = None
+    installing_service_name: str | None = None
+    activated_on: date | None = None
+
+
+def check_unit_details(details: UnitDetails, sold_on: date, today: date) -> UnitDetails:
+    """An activation date is neither before the sale nor in the future."""
+    activated_on = details.activated_on
+    if activated_on is not None and activated_on < sold_on:
+        raise BusinessRuleError(
+            "activation_before_sale",
+            Message(
+                f"Data aktywacji nie może być wcześniejsza niż data sprzedaży ({sold_on}).",
+                f"The activation date cannot be before the sale ({sold_on}).",
+            ),
+            field="activated_on",
+        )
+    if activated_on is not None and activated_on > today:
+        raise BusinessRuleError(
+            "activation_in_future",
+            Message("Data aktywacji nie może być z przyszłości.", "The activation date is ahead."),
+            field="activated_on",
+        )
+    name = (details.installing_service_name or "").strip() or None
+    return UnitDetails(details.installed_by_authorised_service, name, activated_on)

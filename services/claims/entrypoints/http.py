@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -103,6 +104,13 @@ async def file_claim(
     return_city: Annotated[str | None, Form(max_length=200)] = None,
     return_country: Annotated[str | None, Form(max_length=2)] = None,
     return_phone: Annotated[str | None, Form(max_length=30)] = None,
+    installed_by_authorised_service: Annotated[
+        bool | None, Form(description="Scooter service parts: installed by an authorised service")
+    ] = None,
+    installing_service_name: Annotated[str | None, Form(max_length=200)] = None,
+    activated_on: Annotated[
+        date | None, Form(description="DJI outlet products: the day the product was activated")
+    ] = None,
 ) -> ClaimCreatedPublic:
     given = (return_recipient, return_street, return_postal_code, return_city)
     # Another address than the account's for this claim; without one, the account's applies.
@@ -133,6 +141,9 @@ async def file_claim(
             tracking_number=tracking_number,
             customer_reference=customer_reference,
             return_address=return_address,
+            unit_details=form.UnitDetails(
+                installed_by_authorised_service, installing_service_name, activated_on
+            ),
         ),
         correlation,
     )

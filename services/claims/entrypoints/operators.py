@@ -251,6 +251,13 @@ class DecisionCreate(BaseModel):
     missing_accessories_value: Decimal = Field(default=Decimal(0), ge=0)
     valid_until: date | None = Field(default=None, description="Paid repair: the quote's end")
     exchange_product: str | None = Field(default=None, max_length=200)
+    substantial_repair: bool | None = Field(
+        default=None,
+        description="Repair: a substantial one (Civil Code art. 581 § 1: the warranty runs anew)",
+    )
+    replaced_part: str | None = Field(
+        default=None, max_length=200, description="Repair: the part replaced (its own period anew)"
+    )
 
 
 @router.post(
@@ -273,6 +280,8 @@ async def decision(
         missing_accessories_value=body.missing_accessories_value,
         valid_until=body.valid_until,
         exchange_product=body.exchange_product,
+        substantial_repair=body.substantial_repair,
+        replaced_part=body.replaced_part,
     )
     events = await _run(
         ctx, claim_id, operator, correlation, lambda claim, act: claim.decide(act, command)

@@ -294,3 +294,30 @@ def test_an_exchange_ships_the_other_product_and_refunds_the_difference() -> Non
     assert isinstance(refunded, ClaimRefunded) and claim.status == "decided"
     claim.ship_back(act(), "DPD", "EX1")  # the other product goes to the customer
     assert claim.status == "shipped_back" and claim.refund is not None
+
+
+def test_a_repair_decision_tells_warranty_whether_it_was_substantial_and_which_part() -> None:
+    claim = a_claim("in_inspection")
+    decision = DecisionInput(
+        kind="repair",
+        justification="Wymiana silnika.",
+        substantial_repair=True,
+        replaced_part=" silnik ",
+    )
+    [_, announced] = claim.decide(act(), decision)
+    assert isinstance(announced, ClaimDecided)
+    assert (announced.data.substantial_repair, announced.data.replaced_part) == (True, "silnik")
+    # Only a repair has repair details.
+    rejected = a_claim("in_inspection")
+    [_, announced] = rejected.decide(
+        act(),
+        DecisionInput(
+            kind="rejection",
+            justification="Uszkodzenie mechaniczne.",
+            rejection_reason="mechanical_damage",
+            substantial_repair=True,
+            replaced_part="silnik",
+        ),
+    )
+    assert isinstance(announced, ClaimDecided)
+    assert (announced.data.substantial_repair, announced.data.replaced_part) == (None, None)

@@ -162,3 +162,18 @@ def test_the_readme_lifecycle_table_is_the_transition_table() -> None:
     """The README shows the aggregate's own table: regenerate it with
     `python -m services.claims.domain.lifecycle` when the lifecycle changes."""
     assert lifecycle.lifecycle_table() in README.read_text(encoding="utf-8")
+
+
+def test_an_activation_date_is_neither_before_the_sale_nor_ahead() -> None:
+    sold, today = date(2026, 3, 10), date(2026, 11, 30)
+    given = form.UnitDetails(activated_on=date(2026, 3, 9))
+    with pytest.raises(BusinessRuleError) as before:
+        form.check_unit_details(given, sold, today)
+    assert (before.value.code, before.value.field) == ("activation_before_sale", "activated_on")
+    with pytest.raises(BusinessRuleError) as ahead:
+        form.check_unit_details(form.UnitDetails(activated_on=date(2026, 12, 1)), sold, today)
+    assert ahead.value.code == "activation_in_future"
+    kept = form.check_unit_details(
+        form.UnitDetails(True, "  Serwis Hulajnóg Rybnik ", date(2026, 3, 10)), sold, today
+    )
+    assert kept == form.UnitDetails(True, "Serwis Hulajnóg Rybnik", date(2026, 3, 10))
