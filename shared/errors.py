@@ -31,6 +31,8 @@ class BusinessRuleError(Exception):
     field: str | None = None
     status_code: int = 422
     extra: dict[str, str] = dataclass_field(default_factory=dict)
+    # HTTP headers of the answer, such as Retry-After.
+    headers: dict[str, str] = dataclass_field(default_factory=dict)
 
     def __str__(self) -> str:
         return f"{self.code}: {self.message.en}"
@@ -59,6 +61,10 @@ _FIELD_MESSAGES: dict[str, Message] = {
     "enum": Message("Wybierz jedną z dozwolonych wartości.", "Choose an allowed value."),
     "uuid_parsing": Message("Nieprawidłowy identyfikator.", "Invalid identifier."),
     "json_invalid": Message("Nieprawidłowy format danych (JSON).", "Malformed JSON body."),
+    "nul_character": Message(
+        "Pole zawiera niedozwolony znak NUL (kod 0). Usuń go i spróbuj ponownie.",
+        "The field contains the forbidden NUL character (code 0).",
+    ),
 }
 
 
@@ -73,6 +79,7 @@ def install_error_handlers(app: FastAPI) -> None:
                 **error.extra,
             },
             status_code=error.status_code,
+            headers=error.headers or None,
         )
 
     @app.exception_handler(RequestValidationError)

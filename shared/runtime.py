@@ -28,6 +28,7 @@ from faststream.specification.asyncapi.site import get_asyncapi_html
 from shared import topics
 from shared.consumer import dead_letter_middleware
 from shared.db import close_pool, create_pool, ensure_database, migrate
+from shared.http import install_http_guards
 from shared.kafka import client_options
 from shared.logging import configure_logging, get_logger
 from shared.outbox import OutboxRelay, new_producer
@@ -173,6 +174,7 @@ def create_app(runtime: ServiceRuntime, *, title: str, description: str) -> Fast
 
     app = FastAPI(title=title, description=description, lifespan=lifespan)
     app.state.runtime = runtime
+    install_http_guards(app, runtime.settings)
 
     @app.get("/health", tags=["operations"], summary="Database and Kafka reachability")
     async def health() -> JSONResponse:
@@ -195,4 +197,11 @@ def serve(app: FastAPI, settings: ServiceSettings) -> None:
     """The entry point of every service process (`python -m services.<name>`)."""
     import uvicorn
 
-    uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_config=None)
+    # Forwarded addresses are read by the app's own middleware, from RMA_TRUSTED_PROXIES only.
+    uvicorn.run(
+        app,
+        host=settings.http_host,
+        port=settings.http_port,
+        log_config=None,
+        proxy_headers=False,
+    )

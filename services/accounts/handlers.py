@@ -43,9 +43,6 @@ from shared.sealing import seal
 
 log = get_logger(__name__)
 PRODUCER = "accounts"
-LOGIN_WINDOW = timedelta(minutes=15)
-MAX_FAILURES_PER_ACCOUNT = 5
-MAX_FAILURES_PER_ADDRESS = 20
 Purpose = Literal["activation", "password_reset", "email_change"]
 
 
@@ -270,15 +267,23 @@ def _verify_quietly(hasher: PasswordHasher, password_hash: str, password: str) -
         return False
 
 
-async def _guard_attempts(ctx: AccountsContext, conn: Conn, email: str, address: str) -> None:
-    since = ctx.clock() - LOGIN_WINDOW
-    if (
-        await repository.recent_login_failures(conn, f"email:{email.lower()}", since)
-        >= MAX_FAILURES_PER_ACCOUNT
-        or await repository.recent_login_failures(conn, f"ip:{address}", since)
-        >= MAX_FAILURES_PER_ADDRESS
+def _account_subject(email: str) -> str:
+    """Prefix of the login-failure subjects of one account, whatever the address."""
+    return f"account:{email.strip().lower()}|"
+
+
+async def _guard_attempts(ctx: AccountsContext, conn: Conn, pair: str, by_address: str) -> None:
+    now = ctx.clock()
+    since = now - domain.LOGIN_FAILURE_WINDOW
+    wait = timedelta(0)
+    for subject, throttle in (
+        (pair, domain.PER_ACCOUNT_AND_ADDRESS),
+        (by_address, domain.PER_ADDRESS),
     ):
-        raise domain.TOO_MANY_ATTEMPTS
+        failures, last_failure = await repository.recent_login_failures(conn, subject, since)
+        wait = max(wait, throttle.wait(failures, last_failure, now))
+    if wait > timedelta(0):
+        raise domain.too_many_attempts(wait)
 
 
 async def _check_password(
@@ -289,16 +294,27 @@ async def _check_password(
     password: str,
     address: str,
 ) -> asyncpg.Record:
-    """The identity if the password matches; counts failures per account and per address."""
-    await _guard_attempts(ctx, conn, email, address)
-    # An unknown address costs the same hashing time as a known one: timing reveals nothing.
-    matches = _verify_quietly(
-        ctx.password_hasher, identity["password_hash"] if identity else _DUMMY_HASH, password
-    )
+    """The identity if the password matches. Failures slow down the next attempts of the same
+    account from the same address, and of the address, never the account from elsewhere."""
+    pair, by_address = _account_subject(email) + address, f"address:{address}"
+    async with conn.transaction():
+        await repository.lock_login_subject(conn, pair)
+        await _guard_attempts(ctx, conn, pair, by_address)
+        # An unknown address costs the same hashing time as a known one: timing reveals nothing.
+        matches = identity is not None and _verify_quietly(
+            ctx.password_hasher, identity["password_hash"], password
+        )
+        if identity is None:
+            _verify_quietly(ctx.password_hasher, _DUMMY_HASH, password)
+        if matches:
+            await repository.clear_login_failures(conn, pair)
+        else:
+            now = ctx.clock()
+            await repository.record_login_failure(
+                conn, now, now - domain.LOGIN_FAILURE_WINDOW, pair, by_address
+            )
     if identity is None or not matches:
-        await repository.record_login_failure(conn, f"email:{email.lower()}", f"ip:{address}")
         raise domain.LOGIN_FAILED
-    await repository.clear_login_failures(conn, f"email:{email.lower()}")
     return identity
 
 
@@ -316,7 +332,6 @@ async def login(ctx: AccountsContext, email: str, password: str, address: str) -
     email = email.strip()
     async with ctx.pool.acquire() as conn:
         account = await repository.find_account_by_email(conn, email)
-        # Failures are recorded even though the login itself is refused: no transaction here.
         account = await _check_password(ctx, conn, account, email, password, address)
     if account["activated_at"] is None:
         raise domain.ACCOUNT_NOT_ACTIVE
@@ -403,7 +418,8 @@ async def reset_password(ctx: AccountsContext, token: str, new_password: str) ->
         await repository.set_password(conn, spent["account_id"], password_hash)
         account = await repository.get_account(conn, spent["account_id"])
         assert account is not None
-        await repository.clear_login_failures(conn, f"email:{account['email'].lower()}")
+        # The owner proved the mailbox: their own earlier failures no longer slow them down.
+        await repository.clear_login_failures(conn, _account_subject(account["email"]))
     log.info("password reset", account_id=str(spent["account_id"]))
 
 

@@ -35,6 +35,7 @@ from services.web import views
 from services.web.api import ApiError, Backend, Unauthorized
 from services.web.live import KafkaFeed, LiveHub
 from services.web.settings import WebSettings
+from shared.http import MAX_UPLOAD_REQUEST_BYTES, BodySizeLimit
 from shared.logging import configure_logging, get_logger
 
 HERE = Path(__file__).parent
@@ -139,6 +140,7 @@ def build_app(
             await app.state.backend.close()
 
     app = FastAPI(title="RMA web panel", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.add_middleware(BodySizeLimit, max_bytes=MAX_UPLOAD_REQUEST_BYTES)
     app.state.settings = settings
     app.state.hub = hub
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

@@ -16,7 +16,7 @@ from services.accounts import handlers
 from services.accounts.adapters import repository
 from shared.auth import Principal, require_role
 from shared.errors import preferred_language
-from shared.http import CorrelationId
+from shared.http import CorrelationId, client_address
 
 router = APIRouter()
 
@@ -24,10 +24,6 @@ router = APIRouter()
 def get_context(request: Request) -> handlers.AccountsContext:
     context: handlers.AccountsContext = request.app.state.accounts
     return context
-
-
-def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 Context = Annotated[handlers.AccountsContext, Depends(get_context)]

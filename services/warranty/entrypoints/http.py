@@ -162,7 +162,9 @@ async def register_scooter(
 ) -> RegistrationPublic:
     event = await handlers.register_product(
         ctx,
-        handlers.ProductRegistration(customer.subject, **body.model_dump()),
+        handlers.ProductRegistration(
+            customer.subject, **{**body.model_dump(), "ean": _ean(body.ean)}
+        ),
         correlation,
     )
     return RegistrationPublic(
