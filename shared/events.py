@@ -402,6 +402,21 @@ class ProductCatalogued(Event):
     data: ProductCataloguedData
 
 
+class AccountCredentialsChangedData(Contract):
+    """The password or the login email of an account changed: tokens issued before
+    `changed_at` must be refused by every service that verifies them."""
+
+    account_id: UUID
+    changed_at: AwareDatetime
+    change: Literal["password_reset", "password_change", "email_change"]
+
+
+class AccountCredentialsChanged(Event):
+    topic: ClassVar[str] = topics.ACCOUNTS
+    type: Literal["AccountCredentialsChanged"] = "AccountCredentialsChanged"
+    data: AccountCredentialsChangedData
+
+
 # --- one union per topic, so a subscriber can take every event of its topic ---------------
 
 AccountsEvent = Annotated[
@@ -411,7 +426,8 @@ AccountsEvent = Annotated[
     | AccountActivationLinkIssued
     | PasswordResetRequested
     | EmailChangeRequested
-    | AccountEmailChanged,
+    | AccountEmailChanged
+    | AccountCredentialsChanged,
     Field(discriminator="type"),
 ]
 SalesEvent = Annotated[SaleRecorded, Field(discriminator="type")]
@@ -441,6 +457,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         WarrantyAssessed,
         ProductRegistered,
         ProductCatalogued,
+        AccountCredentialsChanged,
     )
 }
 

@@ -17,7 +17,7 @@ from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from services.accounts import domain
 from services.accounts.adapters import repository
 from services.accounts.settings import AccountsSettings
-from shared.auth import Principal, Role, issue_token
+from shared.auth import Principal, Role, issue_token, record_credentials_change
 from shared.db import Conn
 from shared.errors import Message
 from shared.events import (
@@ -25,6 +25,8 @@ from shared.events import (
     AccountActivatedData,
     AccountActivationLinkIssued,
     AccountActivationLinkIssuedData,
+    AccountCredentialsChanged,
+    AccountCredentialsChangedData,
     AccountEmailChanged,
     AccountEmailChangedData,
     AccountRegistered,
@@ -409,7 +411,32 @@ async def request_password_reset(ctx: AccountsContext, email: str, correlation_i
         )
 
 
-async def reset_password(ctx: AccountsContext, token: str, new_password: str) -> None:
+async def _credentials_changed(
+    ctx: AccountsContext,
+    conn: Conn,
+    account_id: UUID,
+    change: Literal["password_reset", "password_change", "email_change"],
+    correlation_id: UUID,
+) -> None:
+    """Tokens issued until now stop working: here at once, elsewhere when the event arrives."""
+    changed_at = ctx.clock()
+    await record_credentials_change(conn, account_id, changed_at)
+    await add_to_outbox(
+        conn,
+        AccountCredentialsChanged(
+            producer=PRODUCER,
+            key=str(account_id),
+            correlation_id=correlation_id,
+            data=AccountCredentialsChangedData(
+                account_id=account_id, changed_at=changed_at, change=change
+            ),
+        ),
+    )
+
+
+async def reset_password(
+    ctx: AccountsContext, token: str, new_password: str, correlation_id: UUID
+) -> None:
     password_hash = ctx.password_hasher.hash(new_password)
     async with ctx.pool.acquire() as conn, conn.transaction():
         spent = await repository.use_secret(conn, hash_secret(token), "password_reset", ctx.clock())
@@ -420,6 +447,7 @@ async def reset_password(ctx: AccountsContext, token: str, new_password: str) ->
         assert account is not None
         # The owner proved the mailbox: their own earlier failures no longer slow them down.
         await repository.clear_login_failures(conn, _account_subject(account["email"]))
+        await _credentials_changed(ctx, conn, spent["account_id"], "password_reset", correlation_id)
     log.info("password reset", account_id=str(spent["account_id"]))
 
 
@@ -468,6 +496,7 @@ async def confirm_email_change(ctx: AccountsContext, token: str, correlation_id:
         assert account is not None
         if not await repository.set_email(conn, account["account_id"], spent["new_email"]):
             raise domain.EMAIL_TAKEN
+        await _credentials_changed(ctx, conn, account["account_id"], "email_change", correlation_id)
         await add_to_outbox(
             conn,
             AccountEmailChanged(
@@ -485,3 +514,22 @@ async def confirm_email_change(ctx: AccountsContext, token: str, correlation_id:
         )
     new_email: str = spent["new_email"]
     return new_email
+
+
+async def change_password(
+    ctx: AccountsContext,
+    account_id: UUID,
+    current_password: str,
+    new_password: str,
+    correlation_id: UUID,
+) -> None:
+    password_hash = ctx.password_hasher.hash(new_password)
+    async with ctx.pool.acquire() as conn, conn.transaction():
+        account = await repository.get_account(conn, account_id)
+        if account is None or not _verify_quietly(
+            ctx.password_hasher, account["password_hash"], current_password
+        ):
+            raise domain.WRONG_PASSWORD
+        await repository.set_password(conn, account_id, password_hash)
+        await _credentials_changed(ctx, conn, account_id, "password_change", correlation_id)
+    log.info("password changed", account_id=str(account_id))

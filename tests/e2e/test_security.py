@@ -5,13 +5,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
+from datetime import date
 
 import httpx
 import pytest
 
 from services.accounts.admin import create_operator
 from services.accounts.settings import AccountsSettings
+from shared import topics
 from shared.auth import Principal, Role, issue_token
+from shared.sealing import unseal
+from tests.e2e.test_walking_skeleton import dji_sale, eventually
+from tests.support.kafka import TopicProbe, publish
 from tests.support.services import RunningServices
 from tests.support.stack import Stack
 
@@ -198,3 +203,95 @@ async def test_a_streamed_200_mb_upload_is_cut_off_at_the_cap(
     writer.close()
     # The cap is 11 MB; what else was sent sat in socket buffers when the answer came.
     assert sent < 40 * MB, f"{sent // MB} MB were sent before the answer"
+
+
+async def active_customer(
+    stack: Stack, services: RunningServices, accounts: httpx.AsyncClient
+) -> tuple[str, str]:
+    """A new, activated customer: its email and its first access token."""
+    run = uuid.uuid4().hex[:8]
+    number, address = f"2025/{run}", f"anna.{run}@example.com"
+    await publish(stack.kafka_bootstrap, dji_sale(number, f"1581F{run}".upper(), date.today()))
+    registration = {
+        "account_type": "private",
+        "full_name": "Anna Nowak",
+        "email": address,
+        "password": "Tajne-Haslo-123",
+        "document_number": number,
+        "document_total": "4299,00",
+    }
+    async with TopicProbe(stack.kafka_bootstrap, topics.ACCOUNTS) as events:
+        registered = await eventually(
+            lambda: accounts.post("/api/accounts", json=registration),
+            lambda response: response.status_code != 422,
+        )
+        assert registered.status_code == 202, registered.text
+        [event] = await events.wait_for(
+            lambda body, _: body["type"] == "AccountRegistered" and body["data"]["email"] == address
+        )
+    link = unseal(seal_key(stack), event["data"]["activation_link_sealed"])
+    activation = {"token": link.split("token=")[1]}
+    assert (await accounts.post("/api/accounts/activation", json=activation)).status_code == 200
+    login = await accounts.post(
+        "/api/auth/login", json={"email": address, "password": "Tajne-Haslo-123"}
+    )
+    assert login.status_code == 200, login.text
+    return address, login.json()["access_token"]
+
+
+def seal_key(stack: Stack) -> bytes:
+    return (stack.keys_dir / "seal_private.pem").read_bytes()
+
+
+async def test_a_token_taken_before_a_password_reset_is_refused_everywhere(
+    stack: Stack, services: RunningServices
+) -> None:
+    async with (
+        httpx.AsyncClient(base_url=services.url("accounts"), timeout=15) as accounts,
+        httpx.AsyncClient(timeout=15) as http,
+    ):
+        address, old_token = await active_customer(stack, services, accounts)
+
+        claims = f"{services.url('claims')}/api/claims"
+        registrations = f"{services.url('warranty')}/api/registrations"
+        registration = {"ean": "1234", "serial_number": "DU-1", "purchased_on": "2025-06-01"}
+
+        async def statuses(token: str) -> tuple[int, int, int]:
+            headers = {"Authorization": f"Bearer {token}"}
+            me = await accounts.get("/api/me", headers=headers)
+            own_claims = await http.get(claims, headers=headers)
+            scooter = await http.post(registrations, json=registration, headers=headers)
+            return me.status_code, own_claims.status_code, scooter.status_code
+
+        # Accepted everywhere (warranty answers the bad EAN only to an accepted token).
+        assert await statuses(old_token) == (200, 200, 422)
+        async with TopicProbe(stack.kafka_bootstrap, topics.ACCOUNTS) as events:
+            asked = await accounts.post("/api/auth/password-reset", json={"email": address})
+            assert asked.status_code == 202
+            [reset] = await events.wait_for(
+                lambda body, _: (
+                    body["type"] == "PasswordResetRequested" and body["data"]["email"] == address
+                )
+            )
+            link = unseal(seal_key(stack), reset["data"]["reset_link_sealed"])
+            confirmed = await accounts.post(
+                "/api/auth/password-reset/confirm",
+                json={"token": link.split("token=")[1], "new_password": "Nowe-Haslo-456"},
+            )
+            assert confirmed.status_code == 200, confirmed.text
+            [changed] = await events.wait_for(
+                lambda body, _: (
+                    body["type"] == "AccountCredentialsChanged" and body["key"] == reset["key"]
+                )
+            )
+        assert changed["data"]["change"] == "password_reset"
+        # Refused by accounts at once, by claims and warranty once the event reached them.
+        deadline = asyncio.get_running_loop().time() + 30
+        while (refused := await statuses(old_token)) != (401, 401, 401):
+            assert asyncio.get_running_loop().time() < deadline, refused
+            await asyncio.sleep(0.3)
+        login = await accounts.post(
+            "/api/auth/login", json={"email": address, "password": "Nowe-Haslo-456"}
+        )
+        assert login.status_code == 200, login.text
+        assert await statuses(login.json()["access_token"]) == (200, 200, 422)

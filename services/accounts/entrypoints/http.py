@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Form, Request, status
+from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, EmailStr, Field
 
@@ -98,6 +98,11 @@ class PasswordReset(BaseModel):
     new_password: str = Field(min_length=8, max_length=200)
 
 
+class PasswordChange(BaseModel):
+    current_password: str = Field(min_length=1, max_length=200)
+    new_password: str = Field(min_length=8, max_length=200)
+
+
 class EmailChange(BaseModel):
     new_email: EmailStr
     password: str = Field(min_length=1, max_length=200)
@@ -172,6 +177,7 @@ async def register_account(
     response_model=Notice,
     tags=["accounts"],
     summary="Activate an account with the single-use token from the email",
+    responses={400: {"description": "The link is invalid, expired or used"}},
 )
 async def activate_account(
     body: TokenRequest, request: Request, ctx: Context, correlation: CorrelationId
@@ -205,7 +211,14 @@ async def resend_activation(
     response_model=TokenPublic,
     tags=["auth"],
     summary="Log in a customer; refused before activation, rate-limited",
-    responses={401: {"description": "Wrong email or password"}, 429: {"description": "Too many"}},
+    responses={
+        401: {"description": "Wrong email or password"},
+        403: {"description": "The account is not activated yet"},
+        429: {
+            "description": "Too many failed logins: wait `Retry-After` seconds",
+            "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+        },
+    },
 )
 async def log_in(body: LoginRequest, ctx: Context, address: ClientAddress) -> TokenPublic:
     return TokenPublic(access_token=await handlers.login(ctx, body.email, body.password, address))
@@ -216,6 +229,13 @@ async def log_in(body: LoginRequest, ctx: Context, address: ClientAddress) -> To
     response_model=TokenPublic,
     tags=["auth"],
     summary="Log in an operator of the service centre",
+    responses={
+        401: {"description": "Wrong email or password"},
+        429: {
+            "description": "Too many failed logins: wait `Retry-After` seconds",
+            "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+        },
+    },
 )
 async def operator_log_in(body: LoginRequest, ctx: Context, address: ClientAddress) -> TokenPublic:
     token = await handlers.operator_login(ctx, body.email, body.password, address)
@@ -227,6 +247,7 @@ async def operator_log_in(body: LoginRequest, ctx: Context, address: ClientAddre
     response_model=TokenPublic,
     tags=["auth"],
     summary="Exchange a scanner device's API key for a short-lived token",
+    responses={401: {"description": "Unknown or revoked API key"}},
 )
 async def scanner_token(body: ScannerTokenRequest, ctx: Context) -> TokenPublic:
     return TokenPublic(access_token=await handlers.scanner_token(ctx, body.api_key))
@@ -257,18 +278,29 @@ async def request_password_reset(
     response_model=Notice,
     tags=["auth"],
     summary="Set a new password with the token from the email",
+    responses={400: {"description": "The link is invalid, expired or used"}},
 )
-async def reset_password(body: PasswordReset, request: Request, ctx: Context) -> Notice:
-    await handlers.reset_password(ctx, body.token, body.new_password)
+async def reset_password(
+    body: PasswordReset, request: Request, ctx: Context, correlation: CorrelationId
+) -> Notice:
+    await handlers.reset_password(ctx, body.token, body.new_password, correlation)
     return Notice(message=_say(request, "Hasło zostało zmienione.", "The password was changed."))
 
 
-@router.get("/api/me", response_model=ProfilePublic, tags=["me"], summary="The logged-in account")
+@router.get(
+    "/api/me",
+    response_model=ProfilePublic,
+    tags=["me"],
+    summary="The logged-in account",
+    responses={404: {"description": "The token's account no longer exists"}},
+)
 async def profile(customer: Customer, ctx: Context) -> ProfilePublic:
     async with ctx.pool.acquire() as conn:
         account = await repository.get_account(conn, customer.subject)
         documents = await repository.linked_documents(conn, customer.subject)
-    assert account is not None
+    if account is None:
+        # A valid token of an account this service no longer has.
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Nie znaleźliśmy tego konta.")
     return ProfilePublic(
         **{key: account[key] for key in ProfilePublic.model_fields if key != "documents"},
         documents=[_document_public(document) for document in documents],
@@ -311,6 +343,7 @@ async def claimable_products(customer: Customer, ctx: Context) -> list[ProductPu
     response_model=Notice,
     tags=["me"],
     summary="Link another purchase document (number and total)",
+    responses={409: {"description": "The document is linked to another account"}},
 )
 async def link_document(
     body: DocumentLink,
@@ -336,6 +369,7 @@ async def link_document(
     response_model=Notice,
     tags=["me"],
     summary="Change the email: a confirmation link goes to the new address",
+    responses={403: {"description": "The password is wrong"}},
 )
 async def change_email(
     body: EmailChange,
@@ -357,10 +391,34 @@ async def change_email(
 
 
 @router.post(
+    "/api/me/password",
+    response_model=Notice,
+    tags=["me"],
+    summary="Change the password; tokens issued before stop working in every service",
+    responses={403: {"description": "The current password is wrong"}},
+)
+async def change_password(
+    body: PasswordChange,
+    request: Request,
+    customer: Customer,
+    ctx: Context,
+    correlation: CorrelationId,
+) -> Notice:
+    await handlers.change_password(
+        ctx, customer.subject, body.current_password, body.new_password, correlation
+    )
+    return Notice(message=_say(request, "Hasło zostało zmienione.", "The password was changed."))
+
+
+@router.post(
     "/api/me/email/confirm",
     response_model=Notice,
     tags=["me"],
     summary="Confirm the new email with the token from the email",
+    responses={
+        400: {"description": "The link is invalid, expired or used"},
+        409: {"description": "Another account took the address meanwhile"},
+    },
 )
 async def confirm_email(
     body: TokenRequest, request: Request, ctx: Context, correlation: CorrelationId
@@ -414,8 +472,9 @@ async def reset_form(
     token: Annotated[str, Form()],
     new_password: Annotated[str, Form(min_length=8, max_length=200)],
     ctx: Context,
+    correlation: CorrelationId,
 ) -> HTMLResponse:
-    await handlers.reset_password(ctx, token, new_password)
+    await handlers.reset_password(ctx, token, new_password, correlation)
     return _page("Nowe hasło", "<p>Hasło zostało zmienione. Możesz się zalogować.</p>")
 
 

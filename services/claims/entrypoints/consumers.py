@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from services.claims import handlers
 from shared import topics
+from shared.auth import record_credentials_change
 from shared.consumer import handle_once
 from shared.events import (
+    AccountCredentialsChanged,
     AccountEmailChanged,
     AccountsEvent,
     DocumentLinked,
@@ -24,7 +26,10 @@ def register_consumers(runtime: ServiceRuntime) -> None:
             runtime.db, runtime.name, event, lambda conn: handlers.record_sale(conn, event)
         )
 
-    @runtime.subscriber(topics.ACCOUNTS, description="Which account owns which document")
+    @runtime.subscriber(
+        topics.ACCOUNTS,
+        description="Which account owns which document; tokens older than a credential change",
+    )
     async def on_account_event(event: AccountsEvent) -> None:
         if isinstance(event, DocumentLinked):
             await handle_once(
@@ -39,6 +44,14 @@ def register_consumers(runtime: ServiceRuntime) -> None:
                 runtime.name,
                 event,
                 lambda conn: handlers.record_email_change(conn, event),
+            )
+        elif isinstance(event, AccountCredentialsChanged):
+            data = event.data
+            await handle_once(
+                runtime.db,
+                runtime.name,
+                event,
+                lambda conn: record_credentials_change(conn, data.account_id, data.changed_at),
             )
 
     @runtime.subscriber(

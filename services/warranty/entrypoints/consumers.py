@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from services.warranty import handlers
 from shared import topics
+from shared.auth import record_credentials_change
 from shared.consumer import handle_once
-from shared.events import ClaimCreated, ClaimsEvent, ClaimStatusChanged, SaleRecorded
+from shared.events import (
+    AccountCredentialsChanged,
+    AccountsEvent,
+    ClaimCreated,
+    ClaimsEvent,
+    ClaimStatusChanged,
+    SaleRecorded,
+)
 from shared.runtime import ServiceRuntime
 
 
@@ -30,4 +38,15 @@ def register_consumers(runtime: ServiceRuntime) -> None:
                 runtime.name,
                 event,
                 lambda conn: handlers.record_status_change(conn, event),
+            )
+
+    @runtime.subscriber(topics.ACCOUNTS, description="Tokens older than a credential change")
+    async def on_account_event(event: AccountsEvent) -> None:
+        if isinstance(event, AccountCredentialsChanged):
+            data = event.data
+            await handle_once(
+                runtime.db,
+                runtime.name,
+                event,
+                lambda conn: record_credentials_change(conn, data.account_id, data.changed_at),
             )

@@ -92,4 +92,5 @@ def test_every_event_of_the_design_has_a_contract() -> None:
         "WarrantyAssessed",
         "ProductRegistered",
         "ProductCatalogued",
+        "AccountCredentialsChanged",
     }
