@@ -6,13 +6,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv run stop status test unit integration e2e lint format docs demo-data clean
+.PHONY: help venv run stop status test unit integration e2e fuzz lint format docs demo-data clean
 
 help:
 	@echo "make run    - start Kafka, PostgreSQL, the mail server, the four services and demo data"
 	@echo "make stop   - stop everything 'make run' started"
 	@echo "make test   - start test servers on their own ports and run the whole test suite"
 	@echo "make unit | integration | e2e - one layer of the tests"
+	@echo "make fuzz   - schemathesis against the four APIs"
 	@echo "make lint   - ruff and mypy"
 	@echo "make docs   - write the AsyncAPI documents of the services to docs/asyncapi/"
 
@@ -45,6 +46,10 @@ integration: venv
 
 e2e: venv
 	@bash deploy/scripts/test.sh tests/e2e
+
+# Schemathesis against the four APIs as real processes (also part of `make test`).
+fuzz: venv
+	@bash deploy/scripts/test.sh tests/e2e/test_fuzz.py
 
 lint: venv
 	$(BIN)/ruff check .

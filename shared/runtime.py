@@ -176,7 +176,12 @@ def create_app(runtime: ServiceRuntime, *, title: str, description: str) -> Fast
     app.state.runtime = runtime
     install_http_guards(app, runtime.settings)
 
-    @app.get("/health", tags=["operations"], summary="Database and Kafka reachability")
+    @app.get(
+        "/health",
+        tags=["operations"],
+        summary="Database and Kafka reachability",
+        responses={503: {"description": "The database or Kafka cannot be reached"}},
+    )
     async def health() -> JSONResponse:
         status = await runtime.health()
         healthy = status["database"] and status["kafka"]

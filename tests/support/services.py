@@ -69,7 +69,8 @@ class RunningServices:
                 stderr=subprocess.STDOUT,
             )
 
-    def wait_healthy(self, service: str, timeout: float = 60.0) -> None:
+    def wait_healthy(self, service: str, timeout: float = 180.0) -> None:
+        # Generous: on a loaded machine importing and migrating a service takes its time.
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             process = self.processes[service]
