@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv run stop status test unit integration e2e chaos bench lint format docs demo-data clean
+.PHONY: help venv run stop status test unit integration e2e chaos bench fuzz lint format docs demo-data clean
 
 help:
 	@echo "make run    - start Kafka, PostgreSQL, the mail server, the four services and demo data"
@@ -15,6 +15,7 @@ help:
 	@echo "make unit | integration | e2e - one layer of the tests"
 	@echo "make chaos  - faults one at a time under a claim load, then exact counts (< 15 min)"
 	@echo "make bench  - the claim pipeline under load beside raw baselines (.run/bench/); BENCH_ARGS=--help"
+	@echo "make fuzz   - schemathesis against the four APIs"
 	@echo "make lint   - ruff and mypy"
 	@echo "make docs   - write the AsyncAPI documents of the services to docs/asyncapi/"
 
@@ -54,6 +55,9 @@ chaos: venv
 # Its own servers on slot 8's ports (as RMA_TEST_SLOT=8), never those of make run or make test.
 bench: venv
 	$(BIN)/python -m tools.bench $(BENCH_ARGS)
+# Schemathesis against the four APIs as real processes (also part of `make test`).
+fuzz: venv
+	@bash deploy/scripts/test.sh tests/e2e/test_fuzz.py
 
 lint: venv
 	$(BIN)/ruff check .

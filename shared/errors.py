@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -31,6 +32,8 @@ class BusinessRuleError(Exception):
     field: str | None = None
     status_code: int = 422
     extra: dict[str, str] = dataclass_field(default_factory=dict)
+    # HTTP headers of the answer, such as Retry-After.
+    headers: dict[str, str] = dataclass_field(default_factory=dict)
 
     def __str__(self) -> str:
         return f"{self.code}: {self.message.en}"
@@ -59,10 +62,16 @@ _FIELD_MESSAGES: dict[str, Message] = {
     "enum": Message("Wybierz jedną z dozwolonych wartości.", "Choose an allowed value."),
     "uuid_parsing": Message("Nieprawidłowy identyfikator.", "Invalid identifier."),
     "json_invalid": Message("Nieprawidłowy format danych (JSON).", "Malformed JSON body."),
+    "nul_character": Message(
+        "Pole zawiera niedozwolony znak NUL (kod 0). Usuń go i spróbuj ponownie.",
+        "The field contains the forbidden NUL character (code 0).",
+    ),
 }
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    install_openapi_errors(app)
+
     @app.exception_handler(BusinessRuleError)
     async def _business_rule(request: Request, error: BusinessRuleError) -> JSONResponse:
         text = error.message.in_language(preferred_language(request))
@@ -73,6 +82,7 @@ def install_error_handlers(app: FastAPI) -> None:
                 **error.extra,
             },
             status_code=error.status_code,
+            headers=error.headers or None,
         )
 
     @app.exception_handler(RequestValidationError)
@@ -94,3 +104,82 @@ def install_error_handlers(app: FastAPI) -> None:
             errors.append({"field": ".".join(location) or None, "code": kind, "message": text})
         summary = "Popraw zaznaczone pola." if language == "pl" else "Please correct the fields."
         return JSONResponse({"detail": summary, "errors": errors}, status_code=422)
+
+
+ERROR_SCHEMAS: dict[str, dict[str, Any]] = {
+    "FieldError": {
+        "type": "object",
+        "properties": {
+            "field": {
+                "anyOf": [{"type": "string"}, {"type": "null"}],
+                "description": "The field at fault (dotted for nested ones), or null",
+            },
+            "code": {"type": "string", "examples": ["string_too_short"]},
+            "message": {"type": "string", "examples": ["To pole jest wymagane."]},
+        },
+        "required": ["field", "code", "message"],
+    },
+    "ErrorPublic": {
+        "type": "object",
+        "description": "Every 4xx answer: what went wrong in the client's language, and per "
+        "field when fields are at fault",
+        "properties": {
+            "detail": {"type": "string", "examples": ["Popraw zaznaczone pola."]},
+            "errors": {"type": "array", "items": {"$ref": "#/components/schemas/FieldError"}},
+        },
+        "required": ["detail"],
+    },
+}
+_ERROR_CONTENT = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorPublic"}}}
+_ANSWERS = {
+    "400": "Malformed request body",
+    "401": "No token, or one expired, forged or older than the account's last credential change",
+    "403": "The token's role may not do this",
+    "404": "Not found",
+    "413": "The request body is larger than this API accepts",
+    "422": "A field is invalid: each one is named in `errors`",
+}
+
+
+def _errors_of(path: str, operation: dict[str, Any]) -> set[str]:
+    """The 4xx answers every operation of this shape can give, beyond those it declares."""
+    codes = {code for code in operation.get("responses", {}) if code.startswith("4")}
+    if operation.get("parameters") or "requestBody" in operation:
+        codes.add("422")
+    if "requestBody" in operation:
+        # 400: a body that cannot be decoded at all (not UTF-8, a broken form).
+        codes |= {"400", "413"}
+    if operation.get("security"):
+        codes |= {"401", "403"}
+    if "{" in path:
+        codes.add("404")
+    return codes
+
+
+def document_errors(schema: dict[str, Any]) -> dict[str, Any]:
+    """The OpenAPI document as the API answers: every 4xx an operation can give, each with the
+    one error body (`ErrorPublic`) instead of FastAPI's own validation error shape."""
+    schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+    schemas.pop("HTTPValidationError", None)
+    schemas.pop("ValidationError", None)
+    schemas.update(ERROR_SCHEMAS)
+    for path, operations in schema.get("paths", {}).items():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            for code in sorted(_errors_of(path, operation)):
+                answer = responses.setdefault(code, {"description": _ANSWERS.get(code, "Refused")})
+                if code == "422" and answer.get("description") == "Validation Error":
+                    answer["description"] = _ANSWERS["422"]
+                answer["content"] = _ERROR_CONTENT
+    return schema
+
+
+def install_openapi_errors(app: FastAPI) -> None:
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_errors(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -606,6 +606,21 @@ class AccountContactChanged(Event):
     data: AccountContactChangedData
 
 
+class AccountCredentialsChangedData(Contract):
+    """The password or the login email of an account changed: tokens issued before
+    `changed_at` must be refused by every service that verifies them."""
+
+    account_id: UUID
+    changed_at: AwareDatetime
+    change: Literal["password_reset", "password_change", "email_change"]
+
+
+class AccountCredentialsChanged(Event):
+    topic: ClassVar[str] = topics.ACCOUNTS
+    type: Literal["AccountCredentialsChanged"] = "AccountCredentialsChanged"
+    data: AccountCredentialsChangedData
+
+
 # --- one union per topic, so a subscriber can take every event of its topic ---------------
 
 AccountsEvent = Annotated[
@@ -616,7 +631,8 @@ AccountsEvent = Annotated[
     | PasswordResetRequested
     | EmailChangeRequested
     | AccountEmailChanged
-    | AccountContactChanged,
+    | AccountContactChanged
+    | AccountCredentialsChanged,
     Field(discriminator="type"),
 ]
 SalesEvent = Annotated[SaleRecorded, Field(discriminator="type")]
@@ -658,6 +674,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         ClaimRefunded,
         ClaimRepairDelayed,
         AccountContactChanged,
+        AccountCredentialsChanged,
     )
 }
 

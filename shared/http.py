@@ -1,18 +1,176 @@
-"""What every service's HTTP layer shares beyond errors and tokens."""
+"""What every service's HTTP layer shares beyond errors and tokens: the correlation id, the
+client's address behind trusted proxies, the cap on request bodies and the refusal of NUL."""
 
 from __future__ import annotations
 
-from typing import Annotated
-from uuid import UUID, uuid4
+import contextlib
+import json
+from collections.abc import Iterator
+from typing import Annotated, Any
+from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
-from fastapi import Depends, Header
+from fastapi import Depends, FastAPI, Header, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.datastructures import UploadFile
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+from shared.settings import ServiceSettings
 
 
-async def correlation_id(x_correlation_id: Annotated[UUID | None, Header()] = None) -> UUID:
+async def correlation_id(
+    x_correlation_id: Annotated[
+        str | None,
+        Header(
+            max_length=200,
+            description="Follows every event this request causes. A UUID is kept as it is; "
+            "any other text stands for the UUID derived from it (UUID v5).",
+        ),
+    ] = None,
+) -> UUID:
     """The caller's correlation id (a web page's, say), or a new one: it follows every event.
 
     async: FastAPI would run a plain `def` in its thread pool, a thread hop per request."""
-    return x_correlation_id or uuid4()
+    if not x_correlation_id:
+        return uuid4()
+    try:
+        return UUID(x_correlation_id)
+    except ValueError:
+        return uuid5(NAMESPACE_URL, x_correlation_id)
 
 
 CorrelationId = Annotated[UUID, Depends(correlation_id)]
+
+
+def client_address(request: Request) -> str:
+    """The client's address: the peer's, or the one a trusted proxy forwarded (see
+    `install_http_guards`); never what an untrusted caller claims in X-Forwarded-For."""
+    return request.client.host if request.client else "unknown"
+
+
+# The largest body of a form with a file: a claim's sales document (at most 10 MB) and fields.
+MAX_UPLOAD_REQUEST_BYTES = 11 * 1024 * 1024
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class BodySizeLimit:
+    """Refuses a request body above `max_bytes` with 413 before it is read: by its declared
+    Content-Length at once, and while it streams in (chunked, or a lying length) as soon as the
+    cap is passed. The application never sees more than `max_bytes`."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            await self._refuse(send)
+            return
+        received = 0
+        exceeded = False
+        response_started = False
+
+        async def capped_receive() -> Message:
+            nonlocal received, exceeded
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    exceeded = True
+                    raise BodyTooLarge
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal response_started
+            if exceeded:
+                # Whatever the application made of the interrupted body, the answer is 413.
+                return
+            response_started = message["type"] == "http.response.start" or response_started
+            await send(message)
+
+        try:
+            await self.app(scope, capped_receive, guarded_send)
+        except BodyTooLarge:
+            pass
+        except Exception:
+            if not exceeded:
+                raise
+        if exceeded and not response_started:
+            await self._refuse(send)
+
+    async def _refuse(self, send: Send) -> None:
+        megabytes = self.max_bytes / (1024 * 1024)
+        text = f"Przesłane dane są za duże: najwyżej {megabytes:g} MB."
+        body = json.dumps(
+            {
+                "detail": text,
+                "errors": [{"field": None, "code": "request_too_large", "message": text}],
+            }
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+NUL = "\x00"
+
+
+def _nul_locations(value: Any, location: tuple[str | int, ...]) -> Iterator[tuple[str | int, ...]]:
+    if isinstance(value, str):
+        if NUL in value:
+            yield location
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _nul_locations(key, location)
+            yield from _nul_locations(item, (*location, str(key)))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _nul_locations(item, (*location, index))
+
+
+async def refuse_nul_characters(request: Request) -> None:
+    """Every text a request carries (path, query, JSON body, form fields, file names) without
+    the NUL character, which PostgreSQL cannot store: 422 naming the field otherwise."""
+    found: list[tuple[str | int, ...]] = []
+    found += _nul_locations(dict(request.path_params), ("path",))
+    for name, value in request.query_params.multi_items():
+        if NUL in name + value:
+            found.append(("query", name))
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
+        for name, item in (await request.form()).multi_items():
+            text = (item.filename or "") if isinstance(item, UploadFile) else item
+            if NUL in name + text:
+                found.append(("body", name))
+    elif "json" in content_type:
+        # Malformed JSON has its own answer.
+        with contextlib.suppress(ValueError):
+            found += _nul_locations(json.loads(await request.body()), ("body",))
+    if found:
+        raise RequestValidationError(
+            [{"type": "nul_character", "loc": location, "msg": ""} for location in found]
+        )
+
+
+def install_http_guards(app: FastAPI, settings: ServiceSettings) -> None:
+    """What every service's API gets: the body cap, the client address behind trusted proxies
+    (and only those: `RMA_TRUSTED_PROXIES`), and the refusal of NUL in any text."""
+    app.router.dependencies.append(Depends(refuse_nul_characters))
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips)

@@ -33,6 +33,7 @@ from shared import deadletters, deadletters_http, topics
 from shared.consumer import DEAD_LETTER_MAX_BYTES, dead_letter_middleware
 from shared.db import close_pool, create_pool, ensure_database, migrate
 from shared.idempotency import IdempotencyMiddleware
+from shared.http import install_http_guards
 from shared.kafka import client_options
 from shared.logging import configure_logging, get_logger
 from shared.metrics import ServiceMetrics
@@ -249,6 +250,8 @@ def create_app(runtime: ServiceRuntime, *, title: str, description: str) -> Fast
     app.add_middleware(IdempotencyMiddleware)
     instrument_http_app(app, runtime.tracer_provider)
     runtime.metrics.serve(app, lambda: runtime.pool, runtime.broker)
+    # Outermost: the body cap and the client's address come before anything reads the body.
+    install_http_guards(app, runtime.settings)
 
     @app.get(
         "/health",
@@ -293,6 +296,7 @@ def serve(app: FastAPI, settings: ServiceSettings) -> None:
 
     # uvloop and httptools by name: "auto" would fall back to asyncio and h11 without a word
     # when they are missing, at a fraction of the speed.
+    # Forwarded addresses are read by the app's own middleware, from RMA_TRUSTED_PROXIES only.
     uvicorn.run(
         app,
         host=settings.http_host,
@@ -304,4 +308,5 @@ def serve(app: FastAPI, settings: ServiceSettings) -> None:
         # a client reuses a connection the server is closing that instant ("Server disconnected
         # without sending a response", seen in the web panel's browser test under load).
         timeout_keep_alive=75,
+        proxy_headers=False,
     )

@@ -37,6 +37,17 @@ class ServiceSettings(BaseSettings):
     topic_min_insync_replicas: int = Field(default=1, ge=1)
     # Base URL of an OpenTelemetry collector (OTLP over HTTP); no traces are exported without it.
     otlp_endpoint: str | None = None
+    # Comma-separated addresses or networks whose X-Forwarded-For names the client (a reverse
+    # proxy, the web panel). Unset: the same host outside production, nobody in production.
+    trusted_proxies: str | None = None
+    # Request bodies above this are refused (413) before they are read.
+    max_request_bytes: int = Field(default=1024 * 1024, ge=1024)
+
+    @property
+    def forwarded_allow_ips(self) -> str:
+        if self.trusted_proxies is not None:
+            return self.trusted_proxies
+        return "" if self.environment == "production" else "127.0.0.1,::1"
 
     @model_validator(mode="after")
     def _refuse_development_defaults_in_production(self) -> ServiceSettings:

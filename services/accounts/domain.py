@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from stdnum.eu import vat
@@ -184,15 +186,47 @@ WRONG_PASSWORD = BusinessRuleError(
     status_code=403,
 )
 
-TOO_MANY_ATTEMPTS = BusinessRuleError(
-    "too_many_attempts",
-    Message(
-        "Zbyt wiele nieudanych prób logowania. Spróbuj ponownie za 15 minut.",
-        "Too many failed login attempts. Try again in 15 minutes.",
-    ),
-    field="email",
-    status_code=429,
-)
+
+@dataclass(frozen=True)
+class LoginThrottle:
+    """Growing delays after failed logins instead of a lock: `free_failures` cost nothing, then
+    every further failure doubles the wait from `first_delay`, up to `longest_delay`."""
+
+    free_failures: int
+    first_delay: timedelta
+    longest_delay: timedelta
+
+    def wait(self, failures: int, last_failure: datetime | None, now: datetime) -> timedelta:
+        """How long the next attempt must wait after `failures` recent ones (zero: go ahead)."""
+        if failures < self.free_failures or last_failure is None:
+            return timedelta(0)
+        doublings = min(failures - self.free_failures, 16)
+        delay: timedelta = min(self.first_delay * (2**doublings), self.longest_delay)
+        return max(timedelta(0), last_failure + delay - now)
+
+
+# Failures count for an hour. One address guessing one account's password is slowed early; an
+# address trying many accounts later (offices share an address). The account's owner elsewhere
+# is never slowed by someone else's failures.
+LOGIN_FAILURE_WINDOW = timedelta(hours=1)
+PER_ACCOUNT_AND_ADDRESS = LoginThrottle(5, timedelta(seconds=30), timedelta(minutes=15))
+PER_ADDRESS = LoginThrottle(20, timedelta(seconds=30), timedelta(minutes=15))
+
+
+def too_many_attempts(wait: timedelta) -> BusinessRuleError:
+    seconds = max(1, math.ceil(wait.total_seconds()))
+    after = f"{seconds} s" if seconds < 60 else f"{math.ceil(seconds / 60)} min"
+    return BusinessRuleError(
+        "too_many_attempts",
+        Message(
+            f"Zbyt wiele nieudanych prób logowania. Spróbuj ponownie za {after}.",
+            f"Too many failed login attempts. Try again in {after}.",
+        ),
+        field="email",
+        status_code=429,
+        headers={"Retry-After": str(seconds)},
+    )
+
 
 SCANNER_KEY_INVALID = BusinessRuleError(
     "scanner_key_invalid",

@@ -17,7 +17,7 @@ from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from services.accounts import domain
 from services.accounts.adapters import repository
 from services.accounts.settings import AccountsSettings
-from shared.auth import Principal, Role, issue_token
+from shared.auth import Principal, Role, issue_token, record_credentials_change
 from shared.db import Conn
 from shared.errors import Message
 from shared.events import (
@@ -27,6 +27,8 @@ from shared.events import (
     AccountActivationLinkIssuedData,
     AccountContactChanged,
     AccountContactChangedData,
+    AccountCredentialsChanged,
+    AccountCredentialsChangedData,
     AccountEmailChanged,
     AccountEmailChangedData,
     AccountRegistered,
@@ -46,9 +48,6 @@ from shared.sealing import seal
 
 log = get_logger(__name__)
 PRODUCER = "accounts"
-LOGIN_WINDOW = timedelta(minutes=15)
-MAX_FAILURES_PER_ACCOUNT = 5
-MAX_FAILURES_PER_ADDRESS = 20
 Purpose = Literal["activation", "password_reset", "email_change"]
 
 
@@ -273,15 +272,23 @@ def _verify_quietly(hasher: PasswordHasher, password_hash: str, password: str) -
         return False
 
 
-async def _guard_attempts(ctx: AccountsContext, conn: Conn, email: str, address: str) -> None:
-    since = ctx.clock() - LOGIN_WINDOW
-    if (
-        await repository.recent_login_failures(conn, f"email:{email.lower()}", since)
-        >= MAX_FAILURES_PER_ACCOUNT
-        or await repository.recent_login_failures(conn, f"ip:{address}", since)
-        >= MAX_FAILURES_PER_ADDRESS
+def _account_subject(email: str) -> str:
+    """Prefix of the login-failure subjects of one account, whatever the address."""
+    return f"account:{email.strip().lower()}|"
+
+
+async def _guard_attempts(ctx: AccountsContext, conn: Conn, pair: str, by_address: str) -> None:
+    now = ctx.clock()
+    since = now - domain.LOGIN_FAILURE_WINDOW
+    wait = timedelta(0)
+    for subject, throttle in (
+        (pair, domain.PER_ACCOUNT_AND_ADDRESS),
+        (by_address, domain.PER_ADDRESS),
     ):
-        raise domain.TOO_MANY_ATTEMPTS
+        failures, last_failure = await repository.recent_login_failures(conn, subject, since)
+        wait = max(wait, throttle.wait(failures, last_failure, now))
+    if wait > timedelta(0):
+        raise domain.too_many_attempts(wait)
 
 
 async def _check_password(
@@ -292,16 +299,27 @@ async def _check_password(
     password: str,
     address: str,
 ) -> asyncpg.Record:
-    """The identity if the password matches; counts failures per account and per address."""
-    await _guard_attempts(ctx, conn, email, address)
-    # An unknown address costs the same hashing time as a known one: timing reveals nothing.
-    matches = _verify_quietly(
-        ctx.password_hasher, identity["password_hash"] if identity else _DUMMY_HASH, password
-    )
+    """The identity if the password matches. Failures slow down the next attempts of the same
+    account from the same address, and of the address, never the account from elsewhere."""
+    pair, by_address = _account_subject(email) + address, f"address:{address}"
+    async with conn.transaction():
+        await repository.lock_login_subject(conn, pair)
+        await _guard_attempts(ctx, conn, pair, by_address)
+        # An unknown address costs the same hashing time as a known one: timing reveals nothing.
+        matches = identity is not None and _verify_quietly(
+            ctx.password_hasher, identity["password_hash"], password
+        )
+        if identity is None:
+            _verify_quietly(ctx.password_hasher, _DUMMY_HASH, password)
+        if matches:
+            await repository.clear_login_failures(conn, pair)
+        else:
+            now = ctx.clock()
+            await repository.record_login_failure(
+                conn, now, now - domain.LOGIN_FAILURE_WINDOW, pair, by_address
+            )
     if identity is None or not matches:
-        await repository.record_login_failure(conn, f"email:{email.lower()}", f"ip:{address}")
         raise domain.LOGIN_FAILED
-    await repository.clear_login_failures(conn, f"email:{email.lower()}")
     return identity
 
 
@@ -319,7 +337,6 @@ async def login(ctx: AccountsContext, email: str, password: str, address: str) -
     email = email.strip()
     async with ctx.pool.acquire() as conn:
         account = await repository.find_account_by_email(conn, email)
-        # Failures are recorded even though the login itself is refused: no transaction here.
         account = await _check_password(ctx, conn, account, email, password, address)
     if account["activated_at"] is None:
         raise domain.ACCOUNT_NOT_ACTIVE
@@ -429,7 +446,32 @@ async def request_password_reset(ctx: AccountsContext, email: str, correlation_i
         )
 
 
-async def reset_password(ctx: AccountsContext, token: str, new_password: str) -> None:
+async def _credentials_changed(
+    ctx: AccountsContext,
+    conn: Conn,
+    account_id: UUID,
+    change: Literal["password_reset", "password_change", "email_change"],
+    correlation_id: UUID,
+) -> None:
+    """Tokens issued until now stop working: here at once, elsewhere when the event arrives."""
+    changed_at = ctx.clock()
+    await record_credentials_change(conn, account_id, changed_at)
+    await add_to_outbox(
+        conn,
+        AccountCredentialsChanged(
+            producer=PRODUCER,
+            key=str(account_id),
+            correlation_id=correlation_id,
+            data=AccountCredentialsChangedData(
+                account_id=account_id, changed_at=changed_at, change=change
+            ),
+        ),
+    )
+
+
+async def reset_password(
+    ctx: AccountsContext, token: str, new_password: str, correlation_id: UUID
+) -> None:
     password_hash = ctx.password_hasher.hash(new_password)
     async with ctx.pool.acquire() as conn, conn.transaction():
         spent = await repository.use_secret(conn, hash_secret(token), "password_reset", ctx.clock())
@@ -438,7 +480,9 @@ async def reset_password(ctx: AccountsContext, token: str, new_password: str) ->
         await repository.set_password(conn, spent["account_id"], password_hash)
         account = await repository.get_account(conn, spent["account_id"])
         assert account is not None
-        await repository.clear_login_failures(conn, f"email:{account['email'].lower()}")
+        # The owner proved the mailbox: their own earlier failures no longer slow them down.
+        await repository.clear_login_failures(conn, _account_subject(account["email"]))
+        await _credentials_changed(ctx, conn, spent["account_id"], "password_reset", correlation_id)
     log.info("password reset", account_id=str(spent["account_id"]))
 
 
@@ -487,6 +531,7 @@ async def confirm_email_change(ctx: AccountsContext, token: str, correlation_id:
         assert account is not None
         if not await repository.set_email(conn, account["account_id"], spent["new_email"]):
             raise domain.EMAIL_TAKEN
+        await _credentials_changed(ctx, conn, account["account_id"], "email_change", correlation_id)
         await add_to_outbox(
             conn,
             AccountEmailChanged(
@@ -504,3 +549,22 @@ async def confirm_email_change(ctx: AccountsContext, token: str, correlation_id:
         )
     new_email: str = spent["new_email"]
     return new_email
+
+
+async def change_password(
+    ctx: AccountsContext,
+    account_id: UUID,
+    current_password: str,
+    new_password: str,
+    correlation_id: UUID,
+) -> None:
+    password_hash = ctx.password_hasher.hash(new_password)
+    async with ctx.pool.acquire() as conn, conn.transaction():
+        account = await repository.get_account(conn, account_id)
+        if account is None or not _verify_quietly(
+            ctx.password_hasher, account["password_hash"], current_password
+        ):
+            raise domain.WRONG_PASSWORD
+        await repository.set_password(conn, account_id, password_hash)
+        await _credentials_changed(ctx, conn, account_id, "password_change", correlation_id)
+    log.info("password changed", account_id=str(account_id))

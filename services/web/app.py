@@ -29,6 +29,7 @@ from services.web.pages import HERE, LoginRequired, render
 from services.web.routers import account, auth, claims, operator, scanner
 from services.web.security import CsrfRefused, SecurityMiddleware, verify_csrf
 from services.web.settings import WebSettings
+from shared.http import MAX_UPLOAD_REQUEST_BYTES, BodySizeLimit
 from shared.logging import configure_logging, get_logger
 from shared.metrics import serve_metrics
 from shared.tracing import trace_web_panel
@@ -80,6 +81,7 @@ def build_app(
     )
     trace_web_panel(app, settings.otlp_endpoint)
     serve_metrics(app)
+    app.add_middleware(BodySizeLimit, max_bytes=MAX_UPLOAD_REQUEST_BYTES)
     app.state.settings = settings
     app.state.hub = hub
     app.add_middleware(SecurityMiddleware, secure_cookies=settings.secure_cookies)

@@ -509,6 +509,18 @@ async def test_password_reset_and_email_change(accounts: Accounts, stack: Stack)
             "/api/auth/login", json={"email": address, "password": PASSWORD}
         )
         assert old.status_code == 401
+        # The token taken before the reset no longer works; a new login does.
+        assert (await accounts.client.get("/api/me", headers=bearer)).status_code == 401
+        [changed] = await probe.wait_for(
+            lambda body, _: (
+                body["type"] == "AccountCredentialsChanged" and body["key"] == reset["key"]
+            )
+        )
+        assert changed["data"]["change"] == "password_reset"
+        login = await accounts.client.post(
+            "/api/auth/login", json={"email": address, "password": "Nowe-Haslo-456"}
+        )
+        bearer = {"Authorization": f"Bearer {login.json()['access_token']}"}
 
         wrong_password = await accounts.client.post(
             "/api/me/email", json={"new_email": new_address, "password": PASSWORD}, headers=bearer
@@ -532,9 +544,39 @@ async def test_password_reset_and_email_change(accounts: Accounts, stack: Stack)
         )
         assert confirmed.status_code == 200
         [done] = await probe.wait_for(of_account("AccountEmailChanged", new_address))
+        assert (await accounts.client.get("/api/me", headers=bearer)).status_code == 401
+        login = await accounts.client.post(
+            "/api/auth/login", json={"email": new_address, "password": "Nowe-Haslo-456"}
+        )
+        assert login.status_code == 200
+        bearer = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        wrong = await accounts.client.post(
+            "/api/me/password",
+            json={"current_password": PASSWORD, "new_password": "Trzecie-Haslo-789"},
+            headers=bearer,
+        )
+        assert wrong.status_code == 403
+        changed_password = await accounts.client.post(
+            "/api/me/password",
+            json={"current_password": "Nowe-Haslo-456", "new_password": "Trzecie-Haslo-789"},
+            headers=bearer,
+        )
+        assert changed_password.status_code == 200, changed_password.text
+        changes = await probe.wait_for(
+            lambda body, _: (
+                body["type"] == "AccountCredentialsChanged" and body["key"] == reset["key"]
+            ),
+            count=3,
+        )
     assert done["data"]["old_email"] == address
+    assert [change["data"]["change"] for change in changes] == [
+        "password_reset",
+        "email_change",
+        "password_change",
+    ]
+    assert (await accounts.client.get("/api/me", headers=bearer)).status_code == 401
     login = await accounts.client.post(
-        "/api/auth/login", json={"email": new_address, "password": "Nowe-Haslo-456"}
+        "/api/auth/login", json={"email": new_address, "password": "Trzecie-Haslo-789"}
     )
     assert login.status_code == 200
 

@@ -176,23 +176,41 @@ async def linked_documents(conn: Conn, account_id: UUID) -> list[asyncpg.Record]
     )
 
 
-async def recent_login_failures(conn: Conn, subject: str, since: datetime) -> int:
-    count: int = await conn.fetchval(
-        "SELECT count(*) FROM login_failures WHERE subject = $1 AND failed_at > $2",
+async def recent_login_failures(
+    conn: Conn, subject: str, since: datetime
+) -> tuple[int, datetime | None]:
+    """How many logins of `subject` failed since `since`, and when the last one did."""
+    row = await conn.fetchrow(
+        """SELECT count(*) AS failures, max(failed_at) AS last_failure
+           FROM login_failures WHERE subject = $1 AND failed_at > $2""",
         subject,
         since,
     )
-    return count
+    assert row is not None
+    return row["failures"], row["last_failure"]
 
 
-async def record_login_failure(conn: Conn, *subjects: str) -> None:
+async def lock_login_subject(conn: Conn, subject: str) -> None:
+    """Serialise attempts on `subject` until the transaction ends: parallel guesses all count."""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", subject)
+
+
+async def record_login_failure(
+    conn: Conn, failed_at: datetime, forget_before: datetime, *subjects: str
+) -> None:
+    await conn.execute(
+        "DELETE FROM login_failures WHERE subject = ANY($1) AND failed_at <= $2",
+        list(subjects),
+        forget_before,
+    )
     await conn.executemany(
-        "INSERT INTO login_failures (subject) VALUES ($1)", [(subject,) for subject in subjects]
+        "INSERT INTO login_failures (subject, failed_at) VALUES ($1, $2)",
+        [(subject, failed_at) for subject in subjects],
     )
 
 
-async def clear_login_failures(conn: Conn, subject: str) -> None:
-    await conn.execute("DELETE FROM login_failures WHERE subject = $1", subject)
+async def clear_login_failures(conn: Conn, subject_prefix: str) -> None:
+    await conn.execute("DELETE FROM login_failures WHERE starts_with(subject, $1)", subject_prefix)
 
 
 async def find_operator_by_email(conn: Conn, email: str) -> asyncpg.Record | None:

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Request, status
 from pydantic import BaseModel, EmailStr, Field
 
 from services.accounts import domain, handlers
@@ -16,7 +16,7 @@ from shared.addresses import postal_address
 from shared.auth import Principal, require_role
 from shared.errors import preferred_language
 from shared.events import PostalAddress
-from shared.http import CorrelationId
+from shared.http import CorrelationId, client_address
 
 router = APIRouter()
 
@@ -24,10 +24,6 @@ router = APIRouter()
 def get_context(request: Request) -> handlers.AccountsContext:
     context: handlers.AccountsContext = request.app.state.accounts
     return context
-
-
-def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 Context = Annotated[handlers.AccountsContext, Depends(get_context)]
@@ -99,6 +95,11 @@ class DocumentLink(BaseModel):
 
 class PasswordReset(BaseModel):
     token: str = Field(min_length=10, max_length=200)
+    new_password: str = Field(min_length=8, max_length=200)
+
+
+class PasswordChange(BaseModel):
+    current_password: str = Field(min_length=1, max_length=200)
     new_password: str = Field(min_length=8, max_length=200)
 
 
@@ -178,6 +179,7 @@ async def register_account(
     response_model=Notice,
     tags=["accounts"],
     summary="Activate an account with the single-use token from the email",
+    responses={400: {"description": "The link is invalid, expired or used"}},
 )
 async def activate_account(
     body: TokenRequest, request: Request, ctx: Context, correlation: CorrelationId
@@ -211,7 +213,14 @@ async def resend_activation(
     response_model=TokenPublic,
     tags=["auth"],
     summary="Log in a customer; refused before activation, rate-limited",
-    responses={401: {"description": "Wrong email or password"}, 429: {"description": "Too many"}},
+    responses={
+        401: {"description": "Wrong email or password"},
+        403: {"description": "The account is not activated yet"},
+        429: {
+            "description": "Too many failed logins: wait `Retry-After` seconds",
+            "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+        },
+    },
 )
 async def log_in(body: LoginRequest, ctx: Context, address: ClientAddress) -> TokenPublic:
     return TokenPublic(access_token=await handlers.login(ctx, body.email, body.password, address))
@@ -222,6 +231,13 @@ async def log_in(body: LoginRequest, ctx: Context, address: ClientAddress) -> To
     response_model=TokenPublic,
     tags=["auth"],
     summary="Log in an operator of the service centre",
+    responses={
+        401: {"description": "Wrong email or password"},
+        429: {
+            "description": "Too many failed logins: wait `Retry-After` seconds",
+            "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+        },
+    },
 )
 async def operator_log_in(body: LoginRequest, ctx: Context, address: ClientAddress) -> TokenPublic:
     token = await handlers.operator_login(ctx, body.email, body.password, address)
@@ -233,6 +249,7 @@ async def operator_log_in(body: LoginRequest, ctx: Context, address: ClientAddre
     response_model=TokenPublic,
     tags=["auth"],
     summary="Exchange a scanner device's API key for a short-lived token",
+    responses={401: {"description": "Unknown or revoked API key"}},
 )
 async def scanner_token(body: ScannerTokenRequest, ctx: Context) -> TokenPublic:
     return TokenPublic(access_token=await handlers.scanner_token(ctx, body.api_key))
@@ -263,9 +280,12 @@ async def request_password_reset(
     response_model=Notice,
     tags=["auth"],
     summary="Set a new password with the token from the email",
+    responses={400: {"description": "The link is invalid, expired or used"}},
 )
-async def reset_password(body: PasswordReset, request: Request, ctx: Context) -> Notice:
-    await handlers.reset_password(ctx, body.token, body.new_password)
+async def reset_password(
+    body: PasswordReset, request: Request, ctx: Context, correlation: CorrelationId
+) -> Notice:
+    await handlers.reset_password(ctx, body.token, body.new_password, correlation)
     return Notice(message=_say(request, "Hasło zostało zmienione.", "The password was changed."))
 
 
@@ -305,12 +325,20 @@ async def update_contact(
     return event.data.address
 
 
-@router.get("/api/me", response_model=ProfilePublic, tags=["me"], summary="The logged-in account")
+@router.get(
+    "/api/me",
+    response_model=ProfilePublic,
+    tags=["me"],
+    summary="The logged-in account",
+    responses={404: {"description": "The token's account no longer exists"}},
+)
 async def profile(customer: Customer, ctx: Context) -> ProfilePublic:
     async with ctx.pool.acquire() as conn:
         account = await repository.get_account(conn, customer.subject)
         documents = await repository.linked_documents(conn, customer.subject)
-    assert account is not None
+    if account is None:
+        # A valid token of an account this service no longer has.
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Nie znaleźliśmy tego konta.")
     excluded = {"documents", "postal_address"}
     return ProfilePublic(
         **{key: account[key] for key in ProfilePublic.model_fields if key not in excluded},
@@ -355,6 +383,7 @@ async def claimable_products(customer: Customer, ctx: Context) -> list[ProductPu
     response_model=Notice,
     tags=["me"],
     summary="Link another purchase document (number and total)",
+    responses={409: {"description": "The document is linked to another account"}},
 )
 async def link_document(
     body: DocumentLink,
@@ -380,6 +409,7 @@ async def link_document(
     response_model=Notice,
     tags=["me"],
     summary="Change the email: a confirmation link goes to the new address",
+    responses={403: {"description": "The password is wrong"}},
 )
 async def change_email(
     body: EmailChange,
@@ -401,10 +431,34 @@ async def change_email(
 
 
 @router.post(
+    "/api/me/password",
+    response_model=Notice,
+    tags=["me"],
+    summary="Change the password; tokens issued before stop working in every service",
+    responses={403: {"description": "The current password is wrong"}},
+)
+async def change_password(
+    body: PasswordChange,
+    request: Request,
+    customer: Customer,
+    ctx: Context,
+    correlation: CorrelationId,
+) -> Notice:
+    await handlers.change_password(
+        ctx, customer.subject, body.current_password, body.new_password, correlation
+    )
+    return Notice(message=_say(request, "Hasło zostało zmienione.", "The password was changed."))
+
+
+@router.post(
     "/api/me/email/confirm",
     response_model=Notice,
     tags=["me"],
     summary="Confirm the new email with the token from the email",
+    responses={
+        400: {"description": "The link is invalid, expired or used"},
+        409: {"description": "Another account took the address meanwhile"},
+    },
 )
 async def confirm_email(
     body: TokenRequest, request: Request, ctx: Context, correlation: CorrelationId

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from services.claims import handlers
 from shared import topics
+from shared.auth import record_credentials_change
 from shared.consumer import handle_once
 from shared.events import (
     AccountContactChanged,
+    AccountCredentialsChanged,
     AccountEmailChanged,
     AccountsEvent,
     DocumentLinked,
@@ -27,7 +29,8 @@ def register_consumers(runtime: ServiceRuntime) -> None:
 
     @runtime.subscriber(
         topics.ACCOUNTS,
-        description="Which account owns which document; the customer's contact and address",
+        description="Which account owns which document, the customer's contact and address, "
+        "and tokens older than a credential change",
     )
     async def on_account_event(event: AccountsEvent) -> None:
         if isinstance(event, DocumentLinked):
@@ -47,6 +50,14 @@ def register_consumers(runtime: ServiceRuntime) -> None:
         elif isinstance(event, AccountContactChanged):
             await handle_once(
                 runtime.db, runtime.name, event, lambda conn: handlers.record_contact(conn, event)
+            )
+        elif isinstance(event, AccountCredentialsChanged):
+            data = event.data
+            await handle_once(
+                runtime.db,
+                runtime.name,
+                event,
+                lambda conn: record_credentials_change(conn, data.account_id, data.changed_at),
             )
 
     @runtime.subscriber(

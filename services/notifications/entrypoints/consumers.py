@@ -4,14 +4,24 @@ from __future__ import annotations
 
 from services.notifications import handlers
 from shared import topics
+from shared.auth import record_credentials_change
 from shared.consumer import handle_once
-from shared.events import AccountsEvent, ClaimsEvent, WarrantyEvent
+from shared.events import AccountCredentialsChanged, AccountsEvent, ClaimsEvent, WarrantyEvent
 from shared.runtime import ServiceRuntime
 
 
 def register_consumers(runtime: ServiceRuntime, ctx: handlers.NotificationsContext) -> None:
     @runtime.subscriber(topics.ACCOUNTS, description="Activation and account emails")
     async def on_account_event(event: AccountsEvent) -> None:
+        if isinstance(event, AccountCredentialsChanged):
+            data = event.data
+            await handle_once(
+                runtime.db,
+                runtime.name,
+                event,
+                lambda conn: record_credentials_change(conn, data.account_id, data.changed_at),
+            )
+            return
         await handle_once(
             runtime.db, runtime.name, event, lambda conn: handlers.record_email(ctx, conn, event)
         )

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from services.warranty import handlers
 from shared import topics
+from shared.auth import record_credentials_change
 from shared.consumer import handle_once
 from shared.events import (
+    AccountCredentialsChanged,
     AccountsEvent,
     ClaimCreated,
     ClaimDecided,
@@ -28,16 +30,26 @@ def register_consumers(runtime: ServiceRuntime) -> None:
         )
 
     @runtime.subscriber(
-        topics.ACCOUNTS, description="Which account each purchase document is linked to"
+        topics.ACCOUNTS,
+        description="Which account each purchase document is linked to; tokens older than a "
+        "credential change",
     )
     async def on_account_event(event: AccountsEvent) -> None:
-        # Only DocumentLinked matters here; skipping the rest keeps the inbox to handled events.
+        # Only these matter here; skipping the rest keeps the inbox to handled events.
         if isinstance(event, DocumentLinked):
             await handle_once(
                 runtime.db,
                 runtime.name,
                 event,
                 lambda conn: handlers.record_document_owner(conn, event),
+            )
+        elif isinstance(event, AccountCredentialsChanged):
+            data = event.data
+            await handle_once(
+                runtime.db,
+                runtime.name,
+                event,
+                lambda conn: record_credentials_change(conn, data.account_id, data.changed_at),
             )
 
     @runtime.subscriber(

@@ -97,4 +97,5 @@ def test_every_event_of_the_design_has_a_contract() -> None:
         "ClaimRefunded",
         "ClaimRepairDelayed",
         "AccountContactChanged",
+        "AccountCredentialsChanged",
     }

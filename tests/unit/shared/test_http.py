@@ -1,0 +1,72 @@
+"""The HTTP guards every service shares: correlation ids, the body cap and the error document."""
+
+from __future__ import annotations
+
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+import httpx
+from fastapi import FastAPI, Request
+
+from shared.errors import document_errors
+from shared.http import BodySizeLimit, correlation_id
+
+
+def test_a_correlation_id_that_is_no_uuid_stands_for_the_uuid_derived_from_it() -> None:
+    given = UUID("0b54426b-5da5-450d-87ad-cd75f242a29b")
+    assert correlation_id(str(given)) == given
+    assert correlation_id("web-page-17") == uuid5(NAMESPACE_URL, "web-page-17")
+    assert isinstance(correlation_id(None), UUID)
+
+
+def _echo_app(read: list[int]) -> FastAPI:
+    app = FastAPI()
+
+    @app.post("/echo")
+    async def echo(request: Request) -> dict[str, int]:
+        body = await request.body()
+        read.append(len(body))
+        return {"length": len(body)}
+
+    app.add_middleware(BodySizeLimit, max_bytes=1024)
+    return app
+
+
+async def test_bodies_above_the_cap_are_refused_declared_or_streamed() -> None:
+    read: list[int] = []
+    transport = httpx.ASGITransport(app=_echo_app(read))
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        assert (await client.post("/echo", content=b"x" * 1024)).json() == {"length": 1024}
+        declared = await client.post("/echo", content=b"x" * 1025)
+        assert declared.status_code == 413
+        assert declared.json()["errors"][0]["code"] == "request_too_large"
+
+        async def stream() -> object:
+            for _ in range(100):
+                yield b"x" * 512
+
+        streamed = await client.post("/echo", content=stream())
+        assert streamed.status_code == 413
+    assert read == [1024]  # the handler never got a body above the cap
+
+
+def test_the_document_names_every_error_with_one_body() -> None:
+    schema = {
+        "paths": {
+            "/api/things/{thing_id}": {
+                "post": {
+                    "parameters": [{"name": "thing_id", "in": "path"}],
+                    "requestBody": {"content": {"application/json": {}}},
+                    "security": [{"HTTPBearer": []}],
+                    "responses": {"200": {}, "409": {"description": "Taken"}},
+                }
+            }
+        },
+        "components": {"schemas": {"HTTPValidationError": {}, "ValidationError": {}}},
+    }
+    documented = document_errors(schema)
+    responses = documented["paths"]["/api/things/{thing_id}"]["post"]["responses"]
+    assert sorted(responses) == ["200", "400", "401", "403", "404", "409", "413", "422"]
+    assert responses["409"]["description"] == "Taken"
+    ref = responses["422"]["content"]["application/json"]["schema"]["$ref"]
+    assert ref == "#/components/schemas/ErrorPublic"
+    assert "HTTPValidationError" not in documented["components"]["schemas"]
