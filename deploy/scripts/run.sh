@@ -64,7 +64,7 @@ up() {
   "$PYTHON" -m shared.keys "$KEYS"
   bash "$SCRIPTS/kafka.sh" up
   bash "$SCRIPTS/postgres.sh" up
-  bash "$SCRIPTS/mailbox.sh" up
+  bash "$SCRIPTS/mailpit.sh" up
   DATABASE_SERVER="$(bash "$SCRIPTS/postgres.sh" url)"
   local entry
   for entry in "${SERVICES[@]}"; do start_service "${entry%%:*}" "${entry##*:}"; done
@@ -84,7 +84,7 @@ The RMA platform is running.
   claims API         http://127.0.0.1:8002/docs
   warranty API       http://127.0.0.1:8003/docs
   notifications API  http://127.0.0.1:8004/docs
-  emails (mailbox)   http://127.0.0.1:$MAILBOX_HTTP_PORT
+  emails (Mailpit)   http://127.0.0.1:$MAILBOX_HTTP_PORT
   Kafka              127.0.0.1:$KAFKA_PORT
   PostgreSQL         127.0.0.1:$PG_PORT (databases rma_accounts, rma_claims, rma_warranty, rma_notifications)
   logs               $LOGS
@@ -95,7 +95,7 @@ TXT
 down() {
   local entry
   for entry in "${SERVICES[@]}"; do stop_background "$RMA_STATE_DIR/${entry%%:*}.pid" "${entry%%:*}"; done
-  bash "$SCRIPTS/mailbox.sh" down
+  bash "$SCRIPTS/mailpit.sh" down
   bash "$SCRIPTS/kafka.sh" down
   bash "$SCRIPTS/postgres.sh" down
 }
@@ -108,7 +108,7 @@ status() {
   done
   bash "$SCRIPTS/kafka.sh" status || true
   bash "$SCRIPTS/postgres.sh" status || true
-  bash "$SCRIPTS/mailbox.sh" status || true
+  bash "$SCRIPTS/mailpit.sh" status || true
 }
 
 case "${1:-}" in

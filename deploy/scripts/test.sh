@@ -18,7 +18,7 @@ require_venv
 
 # `test.sh stop` stops the servers of this slot that RMA_KEEP_TEST_STACK=1 left running.
 if [[ ${1:-} == stop ]]; then
-  for component in mailbox postgres kafka; do bash "$REPO_ROOT/deploy/scripts/$component.sh" down; done
+  for component in mailpit postgres kafka; do bash "$REPO_ROOT/deploy/scripts/$component.sh" down; done
   exit 0
 fi
 
@@ -32,9 +32,9 @@ trap stop_started EXIT
 
 if docker info >/dev/null 2>&1; then
   info "a Docker engine answers: Kafka and PostgreSQL come from testcontainers"
-  components=(mailbox)
+  components=(mailpit)
 else
-  components=(kafka postgres mailbox)
+  components=(kafka postgres mailpit)
 fi
 for component in "${components[@]}"; do
   if ! bash "$REPO_ROOT/deploy/scripts/$component.sh" status >/dev/null 2>&1; then

@@ -2,7 +2,7 @@
 
 With a Docker engine, Kafka and PostgreSQL come from testcontainers; without one, the project's
 own scripts install and start local servers on the test ports (they never collide with
-`make run`). The SMTP server is the project's mailbox in both cases. Nothing is faked, and a
+`make run`). The SMTP server is Mailpit in both cases. Nothing is faked, and a
 server that cannot be started fails the run with the script's own message.
 """
 
@@ -118,7 +118,7 @@ def start_local_stack() -> Stack:
     _run_script("kafka.sh", "up")
     _run_script("postgres.sh", "up")
     postgres_url = _run_script("postgres.sh", "url").splitlines()[-1]
-    _run_script("mailbox.sh", "up")
+    _run_script("mailpit.sh", "up")
     return Stack(
         kafka_bootstrap=f"127.0.0.1:{TEST_PORTS['KAFKA_PORT']}",
         postgres_url=postgres_url,
@@ -142,7 +142,7 @@ class ContainerStack:
     def start(self) -> Stack:
         self._kafka.start()
         self._postgres.start()
-        _run_script("mailbox.sh", "up")
+        _run_script("mailpit.sh", "up")
         host = self._postgres.get_container_host_ip()
         port = self._postgres.get_exposed_port(5432)
         return Stack(
