@@ -18,7 +18,7 @@ from aiokafka import AIOKafkaProducer
 
 from shared.db import Conn
 from shared.events import Event
-from shared.kafka import client_options
+from shared.kafka import KafkaConnectionSettings, client_options
 from shared.logging import get_logger
 from shared.worker import NotifiedWorker
 
@@ -47,9 +47,11 @@ async def add_to_outbox(conn: Conn, *events: Event) -> None:
     await conn.execute("SELECT pg_notify($1, '')", _NOTIFY_CHANNEL)
 
 
-def new_producer(bootstrap_servers: str, client_id: str) -> AIOKafkaProducer:
+def new_producer(
+    bootstrap_servers: str, client_id: str, connection: KafkaConnectionSettings | None = None
+) -> AIOKafkaProducer:
     return AIOKafkaProducer(
-        **client_options(bootstrap_servers),
+        **client_options(bootstrap_servers, connection),
         client_id=client_id,
         enable_idempotence=True,
         acks="all",

@@ -28,7 +28,7 @@ from faststream.specification.asyncapi.site import get_asyncapi_html
 from shared import topics
 from shared.consumer import dead_letter_middleware
 from shared.db import close_pool, create_pool, ensure_database, migrate
-from shared.kafka import client_options
+from shared.kafka import KafkaConnectionSettings, broker_security, client_options
 from shared.logging import configure_logging, get_logger
 from shared.outbox import OutboxRelay, new_producer
 from shared.settings import ServiceSettings
@@ -43,9 +43,10 @@ async def ensure_topics(
     partitions: int = 3,
     replication_factor: int = 1,
     min_insync_replicas: int = 1,
+    connection: KafkaConnectionSettings | None = None,
 ) -> None:
     """Create the platform's topics if missing; an existing topic is left as it is."""
-    admin = AIOKafkaAdminClient(**client_options(bootstrap_servers))
+    admin = AIOKafkaAdminClient(**client_options(bootstrap_servers, connection))
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -80,6 +81,7 @@ class ServiceRuntime:
     def __post_init__(self) -> None:
         self.broker = KafkaBroker(
             self.settings.kafka_bootstrap_servers,
+            security=broker_security(self.settings),
             client_id=self.name,
             enable_idempotence=True,
             acks="all",
@@ -119,7 +121,9 @@ class ServiceRuntime:
         settings = self.settings
         await ensure_database(settings.database_url)
         self.pool = await create_pool(settings.database_url, max_size=settings.database_pool_size)
-        producer = new_producer(settings.kafka_bootstrap_servers, client_id=f"{self.name}-outbox")
+        producer = new_producer(
+            settings.kafka_bootstrap_servers, client_id=f"{self.name}-outbox", connection=settings
+        )
         try:
             await migrate(self.pool, self.migrations_package)
             await ensure_topics(
@@ -127,6 +131,7 @@ class ServiceRuntime:
                 partitions=settings.topic_partitions,
                 replication_factor=settings.topic_replication_factor,
                 min_insync_replicas=settings.topic_min_insync_replicas,
+                connection=settings,
             )
             await producer.start()
             self.relay = OutboxRelay(self.pool, producer)
