@@ -19,7 +19,7 @@ from opentelemetry.trace import SpanKind, Tracer
 
 from shared.db import Conn
 from shared.events import Event
-from shared.kafka import client_options
+from shared.kafka import KafkaConnectionSettings, client_options
 from shared.logging import get_logger
 from shared.tracing import current_trace_context, span_from_stored_context
 from shared.worker import NotifiedWorker
@@ -57,9 +57,11 @@ async def add_to_outbox(conn: Conn, *events: Event) -> None:
         )
 
 
-def new_producer(bootstrap_servers: str, client_id: str) -> AIOKafkaProducer:
+def new_producer(
+    bootstrap_servers: str, client_id: str, connection: KafkaConnectionSettings | None = None
+) -> AIOKafkaProducer:
     return AIOKafkaProducer(
-        **client_options(bootstrap_servers),
+        **client_options(bootstrap_servers, connection),
         client_id=client_id,
         enable_idempotence=True,
         acks="all",

@@ -34,7 +34,7 @@ from shared.consumer import DEAD_LETTER_MAX_BYTES, dead_letter_middleware
 from shared.db import close_pool, create_pool, ensure_database, migrate
 from shared.idempotency import IdempotencyMiddleware
 from shared.http import install_http_guards
-from shared.kafka import client_options
+from shared.kafka import KafkaConnectionSettings, broker_security, client_options
 from shared.logging import configure_logging, get_logger
 from shared.metrics import ServiceMetrics
 from shared.outage import OutageLog, RepeatedLineFilter
@@ -52,6 +52,7 @@ async def ensure_topics(
     partitions: int = 3,
     replication_factor: int = 1,
     min_insync_replicas: int = 1,
+    connection: KafkaConnectionSettings | None = None,
 ) -> None:
     """Create the platform's topics if missing; an existing topic is left as it is, but for the
     dead-letter topic's size limit, which must hold a copy of any message (shared/consumer.py)."""
@@ -62,7 +63,7 @@ async def ensure_topics(
             wanted["max.message.bytes"] = str(DEAD_LETTER_MAX_BYTES + 64 * 1024)
         return wanted
 
-    admin = AIOKafkaAdminClient(**client_options(bootstrap_servers))
+    admin = AIOKafkaAdminClient(**client_options(bootstrap_servers, connection))
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -107,6 +108,7 @@ class ServiceRuntime:
         self.tracer_provider = tracer_provider(self.name, self.settings.otlp_endpoint)
         self.broker = KafkaBroker(
             self.settings.kafka_bootstrap_servers,
+            security=broker_security(self.settings),
             client_id=self.name,
             enable_idempotence=True,
             acks="all",
@@ -157,7 +159,9 @@ class ServiceRuntime:
         await ensure_database(settings.database_url)
         self.pool = await create_pool(settings.database_url, max_size=settings.database_pool_size)
         watch: asyncio.Task[None] | None = None
-        producer = new_producer(settings.kafka_bootstrap_servers, client_id=f"{self.name}-outbox")
+        producer = new_producer(
+            settings.kafka_bootstrap_servers, client_id=f"{self.name}-outbox", connection=settings
+        )
         try:
             await migrate(self.pool, self.migrations_package)
             await ensure_topics(
@@ -165,6 +169,7 @@ class ServiceRuntime:
                 partitions=settings.topic_partitions,
                 replication_factor=settings.topic_replication_factor,
                 min_insync_replicas=settings.topic_min_insync_replicas,
+                connection=settings,
             )
             await producer.start()
             self.relay = OutboxRelay(

@@ -6,15 +6,18 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from shared.kafka import KafkaConnectionSettings
 
 Environment = Literal["development", "test", "production"]
 
 
-class ServiceSettings(BaseSettings):
+class ServiceSettings(KafkaConnectionSettings):
     model_config = SettingsConfigDict(env_prefix="RMA_", extra="ignore")
 
     environment: Environment = "development"
+    # Comma-separated; the Kafka user and its password: RMA_KAFKA_USERNAME, RMA_KAFKA_PASSWORD.
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     database_url: str = "postgresql://rma:rma@127.0.0.1:5433/rma"
     http_host: str = "127.0.0.1"

@@ -2,6 +2,9 @@
 
     python -m tools.erp_feed sales.json [--bootstrap 127.0.0.1:9092] [--dry-run]
 
+Kafka user: RMA_KAFKA_USERNAME and RMA_KAFKA_PASSWORD (`make run` uses erp-feed, the only user
+allowed to write rma.sales.v1).
+
 JSON: a list of documents shaped like `SaleRecordedData`. CSV: one row per document line, the
 document's columns repeated on each of its rows (see `CSV_COLUMNS`), the rows of a document
 consecutive, serial numbers separated by `|`, `outlet` 0 or 1. Every document is validated (the
@@ -35,7 +38,7 @@ from stdnum import ean
 from tqdm import tqdm
 
 from shared.events import SaleRecorded, SaleRecordedData, document_key
-from shared.kafka import client_options
+from shared.kafka import KafkaConnectionSettings, client_options
 from shared.outbox import kafka_headers
 
 EVENT_NAMESPACE = uuid5(NAMESPACE_URL, "https://rma.innpro.example/erp/sales")
@@ -265,11 +268,18 @@ def read_export(path: Path) -> tuple[list[SaleRecorded], list[BadDocument]]:
 
 
 async def publish_sales(
-    events: Sequence[SaleRecorded], bootstrap_servers: str, *, progress: bool = True
+    events: Sequence[SaleRecorded],
+    bootstrap_servers: str,
+    *,
+    progress: bool = True,
+    connection: KafkaConnectionSettings | None = None,
 ) -> int:
-    """Publish to `rma.sales.v1` and return only when the broker acknowledged every event."""
+    """Publish to `rma.sales.v1` and return only when the broker acknowledged every event.
+
+    As the Kafka user of `connection`, else of RMA_KAFKA_USERNAME / RMA_KAFKA_PASSWORD.
+    """
     producer = AIOKafkaProducer(
-        **client_options(bootstrap_servers),
+        **client_options(bootstrap_servers, connection),
         client_id="erp-feed",
         enable_idempotence=True,
         acks="all",

@@ -1,30 +1,40 @@
 #!/usr/bin/env bash
-# Apache Kafka, one KRaft node, from Maven Central's jars on the machine's JDK (no Docker, no
-# download site: Maven Central is reachable where they are not).
-# Usage: kafka.sh up|down|status
-# Env:   KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093), RMA_STATE_DIR (<repo>/.run/dev),
-#        XDG_CACHE_HOME (~/.cache: the jars go to rma-platform/kafka-<version>/lib under it)
+# Apache Kafka in KRaft mode, from Maven Central's jars on the machine's JDK (no Docker, no
+# download site: Maven Central is reachable where they are not). One node, or a cluster of
+# KAFKA_NODES nodes with combined roles and one cluster id. Clients authenticate with
+# SASL/SCRAM-SHA-512 as the users of USERS below (their passwords are generated when the storage
+# is formatted and kept in $RMA_STATE_DIR/kafka/credentials/<user>); the ACLs of
+# deploy/kafka/acls.txt say what each may do.
+# Usage: kafka.sh up|down|status|bootstrap
+#        (bootstrap prints the brokers' addresses, comma-separated)
+# Env:   KAFKA_NODES (1), KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093): node n (from 0) listens
+#        on KAFKA_PORT + 2n and KAFKA_CONTROLLER_PORT + 2n; RMA_STATE_DIR (<repo>/.run/dev),
+#        XDG_CACHE_HOME (~/.cache: the jars go to rma-platform/kafka-<version>-<pom>/lib under it)
 COMPONENT=kafka
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
+KAFKA_NODES="${KAFKA_NODES:-1}"
+[[ $KAFKA_NODES =~ ^[1-9]$ ]] || die "KAFKA_NODES must be 1 to 9, not '$KAFKA_NODES'"
 KAFKA_PORT="${KAFKA_PORT:-9092}"
 KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
 CONFIG_DIR="$REPO_ROOT/deploy/kafka"
 KAFKA_VERSION="$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$CONFIG_DIR/pom.xml")"
 [[ -n $KAFKA_VERSION ]] || die "no <kafka.version> in $CONFIG_DIR/pom.xml"
-CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/rma-platform/kafka-$KAFKA_VERSION"
-LIB="$CACHE/lib"
 STATE="$RMA_STATE_DIR/kafka"
-DATA="$STATE/data"
-PIDFILE="$STATE/kafka.pid"
-LOGFILE="$STATE/kafka.log"  # the broker's own log (log4j, INFO and up)
-OUTFILE="$STATE/kafka.out"  # its console: warnings, errors, JVM crashes
-START_SECONDS=90
+CREDENTIALS="$STATE/credentials"
+ADMIN_CONFIG="$STATE/admin.properties"  # kafka-acls' connection as the admin user
+START_SECONDS=120
+# The Kafka users: the admin (super user: brokers, deploy scripts, test tooling) and one per
+# program that talks to Kafka.
+USERS=(admin accounts claims warranty notifications web erp-feed)
 
-# .complete holds the checksum of the pom.xml the jars came from: a changed pom (say a new log4j)
-# is fetched again even when the Kafka version, and so the folder, stays the same.
-jars_cached() { [[ -f $CACHE/.complete && $(<"$CACHE/.complete") == "$(pom_checksum)" ]]; }
 pom_checksum() { sha256sum "$CONFIG_DIR/pom.xml" | cut -d ' ' -f 1; }
+# Named after the pom too: checkouts with different poms (a new tool, a new log4j) keep their
+# own folders instead of fetching in turn over one another.
+CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/rma-platform/kafka-$KAFKA_VERSION-$(pom_checksum | cut -c 1-12)"
+LIB="$CACHE/lib"
+
+jars_cached() { [[ -f $CACHE/.complete ]]; }
 
 fetch_jars() {
   jars_cached && return 0
@@ -48,44 +58,111 @@ fetch_jars() {
   pom_checksum >"$CACHE/.complete"
 }
 
-render_config() {
-  mkdir -p "$DATA"
-  sed -e "s|\${KAFKA_PORT}|$KAFKA_PORT|g" \
-      -e "s|\${KAFKA_CONTROLLER_PORT}|$KAFKA_CONTROLLER_PORT|g" \
-      -e "s|\${KAFKA_DATA_DIR}|$DATA|g" \
-      "$CONFIG_DIR/server.properties.template" >"$STATE/server.properties"
+node_ids() { seq 1 "$KAFKA_NODES"; }
+node_dir() { printf '%s/node-%s' "$STATE" "$1"; }
+broker_port() { echo $((KAFKA_PORT + 2 * ($1 - 1))); }
+controller_port() { echo $((KAFKA_CONTROLLER_PORT + 2 * ($1 - 1))); }
+
+bootstrap() {
+  local id servers=()
+  for id in $(node_ids); do servers+=("127.0.0.1:$(broker_port "$id")"); done
+  (IFS=,; printf '%s\n' "${servers[*]}")
 }
 
-storage_tool() { java -cp "$LIB/*" kafka.tools.StorageTool "$@"; }
+quorum_voters() {
+  local id voters=()
+  for id in $(node_ids); do voters+=("$id@127.0.0.1:$(controller_port "$id")"); done
+  (IFS=,; printf '%s' "${voters[*]}")
+}
 
-# The log directory is formatted once, with a cluster id kept beside it; later starts reuse
-# both, so topics and consumer offsets survive a restart.
+# What the data was formatted for: a different layout cannot reuse it.
+layout() { printf 'nodes=%s sasl=SCRAM-SHA-512 quorum=%s\n' "$KAFKA_NODES" "$(quorum_voters)"; }
+
+password() { printf '%s' "$(<"$CREDENTIALS/$1")"; }
+
+make_credentials() {
+  mkdir -p "$CREDENTIALS"
+  chmod 700 "$CREDENTIALS"
+  local user
+  for user in "${USERS[@]}"; do
+    [[ -s $CREDENTIALS/$user ]] && continue
+    (umask 077 && od -An -N 24 -tx1 /dev/urandom | tr -d ' \n' >"$CREDENTIALS/$user")
+  done
+  (umask 077 && cat >"$ADMIN_CONFIG" <<PROPERTIES
+security.protocol=SASL_PLAINTEXT
+sasl.mechanism=SCRAM-SHA-512
+sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="$(password admin)";
+# Patient: the tools run on busy machines (CI, several checkouts testing at once).
+default.api.timeout.ms=180000
+request.timeout.ms=60000
+PROPERTIES
+  )
+}
+
+render_config() {
+  local id=$1 dir; dir=$(node_dir "$1")
+  local replication=$((KAFKA_NODES < 3 ? KAFKA_NODES : 3))
+  local min_insync=$((replication > 1 ? 2 : 1))
+  mkdir -p "$dir/data"
+  (umask 077 && sed -e "s|\${NODE_ID}|$id|g" \
+      -e "s|\${KAFKA_PORT}|$(broker_port "$id")|g" \
+      -e "s|\${KAFKA_CONTROLLER_PORT}|$(controller_port "$id")|g" \
+      -e "s|\${KAFKA_DATA_DIR}|$dir/data|g" \
+      -e "s|\${QUORUM_VOTERS}|$(quorum_voters)|g" \
+      -e "s|\${REPLICATION_FACTOR}|$replication|g" \
+      -e "s|\${MIN_INSYNC_REPLICAS}|$min_insync|g" \
+      -e "s|\${ADMIN_PASSWORD}|$(password admin)|g" \
+      "$CONFIG_DIR/server.properties.template" >"$dir/server.properties")
+}
+
+# Kafka's command-line tools run for seconds: the quick-starting JIT and the serial collector
+# halve their start-up, which is most of what they cost.
+tool_java() {
+  java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto \
+    -Dlog4j2.configurationFile="$CONFIG_DIR/log4j2.properties" -Dkafka.log.file="$STATE/tools.log" \
+    -cp "$LIB/*" "$@"
+}
+
+storage_tool() { tool_java kafka.tools.StorageTool "$@"; }
+
+# Every node is formatted once, with the cluster id kept beside the nodes and the SCRAM
+# credentials of every user; later starts reuse both, so topics and consumer offsets survive.
 format_storage() {
-  [[ -f $DATA/meta.properties ]] && return 0
+  local id=$1 dir; dir=$(node_dir "$1")
+  [[ -f $dir/data/meta.properties ]] && return 0
   if [[ ! -s $STATE/cluster-id ]]; then
-    storage_tool random-uuid 2>/dev/null | tail -n 1 >"$STATE/cluster-id.tmp" \
-      || die "StorageTool random-uuid failed"
-    [[ -s $STATE/cluster-id.tmp ]] || die "StorageTool random-uuid printed no cluster id"
+    # What `kafka-storage random-uuid` prints (a UUID4 in URL-safe base64), without its JVM.
+    "$PYTHON" -c 'import base64, uuid
+while (id := base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")).startswith("-"):
+    pass
+print(id)' >"$STATE/cluster-id.tmp" || die "could not make a cluster id"
     mv "$STATE/cluster-id.tmp" "$STATE/cluster-id"
   fi
+  local user scram=()
+  for user in "${USERS[@]}"; do
+    scram+=(--add-scram "SCRAM-SHA-512=[name=$user,password=$(password "$user")]")
+  done
   local output
-  output=$(storage_tool format --standalone -t "$(<"$STATE/cluster-id")" \
-    -c "$STATE/server.properties" 2>&1) \
-    || die "could not format $DATA: $output"
-  info "formatted $DATA (cluster id $(<"$STATE/cluster-id"))"
+  output=$(storage_tool format -t "$(<"$STATE/cluster-id")" -c "$dir/server.properties" \
+    "${scram[@]}" 2>&1) || die "could not format $dir/data: $output"
+  info "formatted node $id (cluster id $(<"$STATE/cluster-id"), users: ${USERS[*]})"
 }
 
-# The broker answers a metadata request: the real readiness, which an open port is not.
+# The broker answers a metadata request as the admin: the real readiness, which an open port is
+# not.
 broker_answers() {
-  "$PYTHON" - "127.0.0.1:$KAFKA_PORT" <<'PY'
+  RMA_KAFKA_USERNAME=admin RMA_KAFKA_PASSWORD="$(password admin)" \
+    "$PYTHON" - "127.0.0.1:$(broker_port "$1")" <<'PY'
 import asyncio
 import sys
 
 from aiokafka.admin import AIOKafkaAdminClient
 
+from shared.kafka import client_options
+
 
 async def main() -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=sys.argv[1], request_timeout_ms=5000)
+    admin = AIOKafkaAdminClient(**client_options(sys.argv[1]), request_timeout_ms=5000)
     await admin.start()
     try:
         await admin.list_topics()
@@ -97,62 +174,156 @@ asyncio.run(main())
 PY
 }
 
-running() { pid_alive "$PIDFILE" && broker_answers >/dev/null 2>&1; }
+node_running() { pid_alive "$(node_dir "$1")/kafka.pid" && broker_answers "$1" >/dev/null 2>&1; }
+
+acls_checksum() { sha256sum "$CONFIG_DIR/acls.txt" | cut -d ' ' -f 1; }
+acls_applied() { [[ -f $STATE/acls.applied && $(<"$STATE/acls.applied") == "$(acls_checksum)" ]]; }
+
+acl_tool() {
+  tool_java org.apache.kafka.tools.AclCommand --bootstrap-server "$(bootstrap)" \
+    --command-config "$ADMIN_CONFIG" "$@"
+}
+
+# The ACLs live in the cluster metadata: given once per formatted cluster, again only when
+# acls.txt changed (a line taken out of it is not revoked: format anew for that). One kafka-acls
+# per line, three at a time: each spends most of its time starting a JVM.
+apply_acls() {
+  acls_applied && return 0
+  info "giving the ACLs of $CONFIG_DIR/acls.txt"
+  local operations resource pattern name principals args item line=0 failed=0 pids=()
+  rm -rf "$STATE/acls" && mkdir -p "$STATE/acls"
+  while read -r operations resource pattern name principals; do
+    [[ -z $operations || $operations == \#* ]] && continue
+    args=(--add --force --resource-pattern-type "$pattern" "--$resource" "$name")
+    for item in ${operations//,/ }; do args+=(--operation "$item"); done
+    for item in $principals; do args+=(--allow-principal "User:$item"); done
+    line=$((line + 1))
+    { acl_tool "${args[@]}" >"$STATE/acls/$line.out" 2>&1 || touch "$STATE/acls/$line.failed"; } &
+    pids+=("$!")
+    # Waits for its own jobs by pid: a bare `wait` would wait for the brokers started above too.
+    if ((${#pids[@]} >= 3)); then wait "${pids[0]}"; pids=("${pids[@]:1}"); fi
+  done <"$CONFIG_DIR/acls.txt"
+  ((${#pids[@]} == 0)) || wait "${pids[@]}"
+  for item in "$STATE"/acls/*.failed; do
+    [[ -e $item ]] || continue
+    failed=1
+    show_log "${item%.failed}.out" 10
+  done
+  ((failed == 0)) || die "kafka-acls could not give every ACL of $CONFIG_DIR/acls.txt (above)"
+  acls_checksum >"$STATE/acls.applied"
+}
+
+check_layout() {
+  if compgen -G "$STATE/node-*/data/meta.properties" >/dev/null \
+      && [[ $(cat "$STATE/layout" 2>/dev/null) != "$(layout)" ]]; then
+    die "$STATE holds a cluster formatted for another layout \
+($(cat "$STATE/layout" 2>/dev/null || echo 'one node without SASL')) than this one ($(layout)); \
+run 'kafka.sh down' and 'rm -rf $STATE' to start over with empty topics"
+  fi
+  # A cluster from before the nodes had folders of their own.
+  [[ -d $STATE/data ]] && die "$STATE holds a cluster of an older layout; \
+run 'kafka.sh down' and 'rm -rf $STATE' to start over with empty topics"
+  return 0
+}
+
+start_node() {
+  local id=$1 dir; dir=$(node_dir "$1")
+  info "starting node $id of Kafka $KAFKA_VERSION on 127.0.0.1:$(broker_port "$id") (log: $dir/kafka.log)"
+  start_background "$dir/kafka.pid" "$dir/kafka.out" java -Xms128m -Xmx512m -XX:+UseG1GC \
+    -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
+    -Dlog4j2.configurationFile="$CONFIG_DIR/log4j2.properties" \
+    -Dkafka.log.file="$dir/kafka.log" \
+    -cp "$LIB/*" kafka.Kafka "$dir/server.properties"
+}
+
+# A node that does not come up: its logs, every node stopped, and the reason.
+fail_start() {
+  local id=$1 dir; dir=$(node_dir "$1")
+  local why="did not answer within $START_SECONDS s"
+  pid_alive "$dir/kafka.pid" || why="exited during start-up"
+  show_log "$dir/kafka.log"
+  show_log "$dir/kafka.out" 20
+  down >/dev/null
+  die "node $id $why (logs above; to start over with empty data: kafka.sh down, rm -rf $STATE)"
+}
 
 up() {
   require_venv
   require_command java openjdk-17-jre-headless
   lock_state "$STATE"
-  if pid_alive "$PIDFILE"; then
+  check_layout
+  local id all_running=1
+  for id in $(node_ids); do
+    pid_alive "$(node_dir "$id")/kafka.pid" || all_running=0
+  done
+  if ((all_running)); then
     # Started by someone else a moment ago, or still starting: give it the usual time.
-    if wait_started "$PIDFILE" "$START_SECONDS" broker_answers; then
-      info "already running on 127.0.0.1:$KAFKA_PORT (pid $(<"$PIDFILE"))"
-      return 0
-    fi
-    show_log "$LOGFILE"
-    die "pid $(<"$PIDFILE") from $PIDFILE runs but does not answer on 127.0.0.1:$KAFKA_PORT; \
+    for id in $(node_ids); do
+      wait_started "$(node_dir "$id")/kafka.pid" "$START_SECONDS" broker_answers "$id" \
+        || die "node $id runs but does not answer on 127.0.0.1:$(broker_port "$id"); \
 run 'kafka.sh down' and try again"
+    done
+    apply_acls
+    info "already running on $(bootstrap)"
+    return 0
   fi
-  local port
-  for port in "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT"; do
-    port_open 127.0.0.1 "$port" && die "port $port is taken by another program \
+  for id in $(node_ids); do
+    pid_alive "$(node_dir "$id")/kafka.pid" && continue
+    local port
+    for port in "$(broker_port "$id")" "$(controller_port "$id")"; do
+      port_open 127.0.0.1 "$port" && die "port $port is taken by another program \
 (set KAFKA_PORT / KAFKA_CONTROLLER_PORT to free ones)"
+    done
   done
   fetch_jars
-  render_config
-  format_storage
-  info "starting Kafka $KAFKA_VERSION on 127.0.0.1:$KAFKA_PORT (log: $LOGFILE)"
-  start_background "$PIDFILE" "$OUTFILE" java -Xms128m -Xmx512m -XX:+UseG1GC \
-    -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
-    -Dlog4j2.configurationFile="$CONFIG_DIR/log4j2.properties" \
-    -Dkafka.log.file="$LOGFILE" \
-    -cp "$LIB/*" kafka.Kafka "$STATE/server.properties"
-  # The cheap port check first: a Python client every half second would slow the JVM's start.
-  if ! { wait_for_port 127.0.0.1 "$KAFKA_PORT" "$START_SECONDS" "$PIDFILE" \
-      && wait_started "$PIDFILE" "$START_SECONDS" broker_answers; }; then
-    local why="did not answer within $START_SECONDS s"
-    pid_alive "$PIDFILE" || why="exited during start-up"
-    show_log "$LOGFILE"
-    show_log "$OUTFILE" 20
-    stop_background "$PIDFILE" kafka >/dev/null
-    die "the broker $why (logs above; to start over with empty data: kafka.sh down, rm -rf $STATE)"
-  fi
-  info "ready on 127.0.0.1:$KAFKA_PORT"
+  make_credentials
+  for id in $(node_ids); do
+    render_config "$id"
+    format_storage "$id"
+  done
+  layout >"$STATE/layout"
+  for id in $(node_ids); do
+    pid_alive "$(node_dir "$id")/kafka.pid" || start_node "$id"
+  done
+  # The cheap port check first: a Python client every half second would slow the JVMs' start.
+  for id in $(node_ids); do
+    local pidfile; pidfile="$(node_dir "$id")/kafka.pid"
+    { wait_for_port 127.0.0.1 "$(broker_port "$id")" "$START_SECONDS" "$pidfile" \
+      && wait_started "$pidfile" "$START_SECONDS" broker_answers "$id"; } || fail_start "$id"
+  done
+  apply_acls
+  info "ready on $(bootstrap)"
+}
+
+# Every node that has a folder, whatever KAFKA_NODES says now, and a broker of the older layout.
+down() {
+  local dir
+  [[ -f $STATE/kafka.pid ]] && stop_background "$STATE/kafka.pid" kafka
+  for dir in "$STATE"/node-*; do
+    [[ -d $dir ]] && stop_background "$dir/kafka.pid" "kafka ${dir##*/}"
+  done
+  return 0
 }
 
 status() {
-  if running; then
-    info "running on 127.0.0.1:$KAFKA_PORT (pid $(<"$PIDFILE"), data $DATA)"
-  elif pid_alive "$PIDFILE"; then
-    info "pid $(<"$PIDFILE") runs but does not answer on 127.0.0.1:$KAFKA_PORT"; exit 1
-  else
-    info "not running (port $KAFKA_PORT)"; exit 1
-  fi
+  local id failed=0
+  for id in $(node_ids); do
+    if node_running "$id"; then
+      info "node $id running on 127.0.0.1:$(broker_port "$id") (pid $(<"$(node_dir "$id")/kafka.pid"))"
+    elif pid_alive "$(node_dir "$id")/kafka.pid"; then
+      info "node $id runs but does not answer on 127.0.0.1:$(broker_port "$id")"; failed=1
+    else
+      info "node $id not running (port $(broker_port "$id"))"; failed=1
+    fi
+  done
+  if ! acls_applied; then info "the ACLs of $CONFIG_DIR/acls.txt are not given yet"; failed=1; fi
+  return "$failed"
 }
 
 case "${1:-}" in
   up) up ;;
-  down) stop_background "$PIDFILE" kafka ;;
+  down) down ;;
   status) status ;;
-  *) die "usage: kafka.sh up|down|status" ;;
+  bootstrap) bootstrap ;;
+  *) die "usage: kafka.sh up|down|status|bootstrap" ;;
 esac

@@ -1,18 +1,32 @@
 #!/usr/bin/env bash
 # `make run` / `make stop` / `make status`: the whole system on this machine, with demo data.
-# Usage: run.sh up|down|status
+# Usage: run.sh up|down|status    KAFKA_NODES=3 (make run KAFKA_NODES=3): a three-node Kafka
+# cluster, its topics with three replicas of which two must be in sync.
 COMPONENT=run
 source "$(dirname "$0")/common.sh"
 
 export RMA_STATE_DIR="$REPO_ROOT/.run/dev"
 export KAFKA_PORT="${KAFKA_PORT:-9092}" KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
+export KAFKA_NODES="${KAFKA_NODES:-1}"
 export PG_PORT="${PG_PORT:-5433}" PG_CLUSTER="${PG_CLUSTER:-rma}"
 export SMTP_PORT="${SMTP_PORT:-1025}" MAILBOX_HTTP_PORT="${MAILBOX_HTTP_PORT:-8025}"
 SERVICES=(accounts:8001 claims:8002 warranty:8003 notifications:8004 web:8000)
 SCRIPTS="$REPO_ROOT/deploy/scripts"
 KEYS="$RMA_STATE_DIR/keys"
+KAFKA_CREDENTIALS="$RMA_STATE_DIR/kafka/credentials"
 LOGS="$RMA_STATE_DIR/logs"
 DEMO="$RMA_STATE_DIR/demo"
+
+# With three nodes or more, a topic keeps three replicas and refuses acks=all writes with fewer
+# than two in sync; with one node, one of each.
+if ((KAFKA_NODES >= 3)); then TOPIC_REPLICATION=3 TOPIC_MIN_INSYNC=2
+else TOPIC_REPLICATION=1 TOPIC_MIN_INSYNC=1; fi
+
+# kafka_user NAME: the environment of a program that talks to Kafka as the user NAME.
+kafka_user() {
+  printf '%s\n' "RMA_KAFKA_BOOTSTRAP_SERVERS=$KAFKA_BOOTSTRAP" "RMA_KAFKA_USERNAME=$1" \
+    "RMA_KAFKA_PASSWORD=$(<"$KAFKA_CREDENTIALS/$1")"
+}
 
 # Liveness: /health answers at once whatever the database and Kafka do (/ready tells those).
 service_healthy() {
@@ -31,9 +45,12 @@ start_service() {
     stop_background "$pidfile" "$name"
   fi
   port_open 127.0.0.1 "$port" && die "port $port (for $name) is taken by another program"
+  local kafka_env; mapfile -t kafka_env < <(kafka_user "$name")
   start_background "$pidfile" "$LOGS/$name.log" env \
     RMA_ENVIRONMENT=development \
-    RMA_KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$KAFKA_PORT" \
+    "${kafka_env[@]}" \
+    RMA_TOPIC_REPLICATION_FACTOR="$TOPIC_REPLICATION" \
+    RMA_TOPIC_MIN_INSYNC_REPLICAS="$TOPIC_MIN_INSYNC" \
     RMA_DATABASE_URL="$DATABASE_SERVER/rma_$name" \
     RMA_HTTP_PORT="$port" \
     RMA_TOKEN_PUBLIC_KEY_FILE="$KEYS/token_public.pem" \
@@ -52,7 +69,8 @@ feed_demo_data() {
   fi
   mkdir -p "$DEMO"
   "$PYTHON" -m tools.demo_data --out "$DEMO" || die "could not generate the demo data"
-  "$PYTHON" -m tools.erp_feed "$DEMO/sales.json" --bootstrap "127.0.0.1:$KAFKA_PORT" \
+  local kafka_env; mapfile -t kafka_env < <(kafka_user erp-feed)
+  env "${kafka_env[@]}" "$PYTHON" -m tools.erp_feed "$DEMO/sales.json" --bootstrap "$KAFKA_BOOTSTRAP" \
     || die "could not feed the demo sales documents to Kafka"
   RMA_DATABASE_URL="$DATABASE_SERVER/rma_warranty" \
     "$PYTHON" -m services.warranty.admin import-catalogue "$DEMO/catalogue.json" \
@@ -69,8 +87,9 @@ up() {
   cd "$REPO_ROOT"
   "$PYTHON" -m shared.keys "$KEYS"
   bash "$SCRIPTS/kafka.sh" up
+  KAFKA_BOOTSTRAP="$(bash "$SCRIPTS/kafka.sh" bootstrap)"
   bash "$SCRIPTS/postgres.sh" up
-  bash "$SCRIPTS/mailbox.sh" up
+  bash "$SCRIPTS/mailpit.sh" up
   DATABASE_SERVER="$(bash "$SCRIPTS/postgres.sh" url)"
   local entry
   for entry in "${SERVICES[@]}"; do start_service "${entry%%:*}" "${entry##*:}"; done
@@ -90,8 +109,8 @@ The RMA platform is running.
   claims API         http://127.0.0.1:8002/docs
   warranty API       http://127.0.0.1:8003/docs
   notifications API  http://127.0.0.1:8004/docs
-  emails (mailbox)   http://127.0.0.1:$MAILBOX_HTTP_PORT
-  Kafka              127.0.0.1:$KAFKA_PORT
+  emails (Mailpit)   http://127.0.0.1:$MAILBOX_HTTP_PORT
+  Kafka              $KAFKA_BOOTSTRAP (SASL/SCRAM-SHA-512; users and passwords in $KAFKA_CREDENTIALS)
   PostgreSQL         127.0.0.1:$PG_PORT (databases rma_accounts, rma_claims, rma_warranty, rma_notifications)
   logs               $LOGS
 Stop everything with: make stop
@@ -101,7 +120,7 @@ TXT
 down() {
   local entry
   for entry in "${SERVICES[@]}"; do stop_background "$RMA_STATE_DIR/${entry%%:*}.pid" "${entry%%:*}"; done
-  bash "$SCRIPTS/mailbox.sh" down
+  bash "$SCRIPTS/mailpit.sh" down
   bash "$SCRIPTS/kafka.sh" down
   bash "$SCRIPTS/postgres.sh" down
 }
@@ -114,7 +133,7 @@ status() {
   done
   bash "$SCRIPTS/kafka.sh" status || true
   bash "$SCRIPTS/postgres.sh" status || true
-  bash "$SCRIPTS/mailbox.sh" status || true
+  bash "$SCRIPTS/mailpit.sh" status || true
 }
 
 case "${1:-}" in

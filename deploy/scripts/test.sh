@@ -11,14 +11,14 @@ slot=${RMA_TEST_SLOT:-0}
 [[ $slot =~ ^[0-9]$ ]] || die "RMA_TEST_SLOT must be 0 to 9, not '$slot'"
 export RMA_TEST_SLOT=$slot
 offset=$((100 * slot))
-export KAFKA_PORT=$((19092 + offset)) KAFKA_CONTROLLER_PORT=$((19093 + offset))
+export KAFKA_PORT=$((19092 + offset)) KAFKA_CONTROLLER_PORT=$((19093 + offset)) KAFKA_NODES=1
 export PG_PORT=$((15433 + offset)) PG_CLUSTER=rmatest${slot#0} RMA_DATABASES=""
 export SMTP_PORT=$((11025 + offset)) MAILBOX_HTTP_PORT=$((18025 + offset))
 require_venv
 
 # `test.sh stop` stops the servers of this slot that RMA_KEEP_TEST_STACK=1 left running.
 if [[ ${1:-} == stop ]]; then
-  for component in mailbox postgres kafka; do bash "$REPO_ROOT/deploy/scripts/$component.sh" down; done
+  for component in mailpit postgres kafka; do bash "$REPO_ROOT/deploy/scripts/$component.sh" down; done
   exit 0
 fi
 
@@ -31,16 +31,21 @@ stop_started() {
 trap stop_started EXIT
 
 if docker info >/dev/null 2>&1; then
-  info "a Docker engine answers: Kafka and PostgreSQL come from testcontainers"
-  components=(mailbox)
+  info "a Docker engine answers: PostgreSQL comes from testcontainers"
+  components=(kafka mailpit)
 else
-  components=(kafka postgres mailbox)
+  components=(kafka postgres mailpit)
 fi
 for component in "${components[@]}"; do
   if ! bash "$REPO_ROOT/deploy/scripts/$component.sh" status >/dev/null 2>&1; then
     # A server this script starts starts empty: the services' consumer groups read topics from
     # the earliest offset, and replaying earlier runs' events (and emails) only slows the tests.
-    [[ $component == postgres ]] || rm -rf "${RMA_STATE_DIR:?}/$component"
+    # (Stopped first: a server may run without answering as it should, say Kafka without its
+    # ACLs after an interrupted start.)
+    if [[ $component != postgres ]]; then
+      bash "$REPO_ROOT/deploy/scripts/$component.sh" down >/dev/null
+      rm -rf "${RMA_STATE_DIR:?}/$component"
+    fi
     bash "$REPO_ROOT/deploy/scripts/$component.sh" up
     started+=("$component")
   fi

@@ -47,7 +47,8 @@ def build_app(
     settings = settings or WebSettings()
     configure_logging("web", settings.log_level, settings.log_format)
     hub = LiveHub()
-    feed = KafkaFeed(settings.kafka_bootstrap_servers, hub) if settings.live_updates else None
+    bootstrap = settings.kafka_bootstrap_servers
+    feed = KafkaFeed(bootstrap, hub, settings) if settings.live_updates else None
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

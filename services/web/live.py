@@ -18,7 +18,7 @@ from uuid import uuid4
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener
 
 from shared import topics
-from shared.kafka import client_options
+from shared.kafka import KafkaConnectionSettings, client_options
 from shared.logging import get_logger
 
 log = get_logger(__name__)
@@ -89,8 +89,14 @@ class _Assigned(ConsumerRebalanceListener):  # type: ignore[misc]
 class KafkaFeed:
     """Consumes the live topics in the background, reconnecting after errors."""
 
-    def __init__(self, bootstrap_servers: str, hub: LiveHub) -> None:
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        hub: LiveHub,
+        connection: KafkaConnectionSettings | None = None,
+    ) -> None:
         self._bootstrap = bootstrap_servers
+        self._connection = connection
         self._hub = hub
         self.group_id = f"rma-web-{uuid4().hex[:12]}"
         self._task: asyncio.Task[None] | None = None
@@ -108,7 +114,7 @@ class KafkaFeed:
         delay = 1.0
         while True:
             consumer = AIOKafkaConsumer(
-                **client_options(self._bootstrap),
+                **client_options(self._bootstrap, self._connection),
                 group_id=self.group_id,
                 client_id="rma-web",
                 auto_offset_reset="latest",

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from shared.kafka import KafkaConnectionSettings
 
 
-class WebSettings(BaseSettings):
+class WebSettings(KafkaConnectionSettings):
     model_config = SettingsConfigDict(env_prefix="RMA_", extra="ignore")
 
     environment: Literal["development", "test", "production"] = "development"

@@ -412,10 +412,8 @@ async def test_new_claim_email_carries_the_label_with_the_customers_name(
     [attachment] = claim_email["attachments"]
     assert attachment["content_type"] == "application/pdf"
     assert attachment["filename"] == f"etykieta-{rma_number.replace('/', '-')}.pdf"
-    async with httpx.AsyncClient(base_url=mailbox.url, timeout=10) as client:
-        response = await client.get(f"/api/messages/{claim_email['id']}/attachments/0")
-    response.raise_for_status()
-    text = PdfReader(io.BytesIO(response.content)).pages[0].extract_text()
+    label = await mailbox.attachment(claim_email["id"], 0)
+    text = PdfReader(io.BytesIO(label)).pages[0].extract_text()
     assert rma_number in text
     assert "Zofia Wójcik" in text or "Zofia Wojcik" in text  # without DejaVu: no diacritics
 

@@ -46,6 +46,9 @@ class RunningServices:
             **os.environ,
             "RMA_ENVIRONMENT": "test",
             "RMA_KAFKA_BOOTSTRAP_SERVERS": self.stack.kafka_bootstrap,
+            # Each service as its own Kafka user, held to its ACLs as in `make run`.
+            "RMA_KAFKA_USERNAME": service,
+            "RMA_KAFKA_PASSWORD": self.stack.kafka_passwords[service],
             "RMA_DATABASE_URL": self.database_url(service),
             # Apart from the in-process copies of the integration tests, and the same from one run
             # to the next, so a re-run resumes where the last one stopped instead of replaying

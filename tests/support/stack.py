@@ -1,9 +1,13 @@
 """The real servers the integration and end-to-end tests run against.
 
-With a Docker engine, Kafka and PostgreSQL come from testcontainers; without one, the project's
-own scripts install and start local servers on the test ports (they never collide with
-`make run`). The SMTP server is the project's mailbox in both cases. Nothing is faked, and a
-server that cannot be started fails the run with the script's own message.
+Kafka (with SASL/SCRAM and ACLs) and Mailpit always come from the project's own scripts, on the
+test ports (they never collide with `make run`); PostgreSQL from testcontainers when a Docker
+engine answers, else from the scripts too. Nothing is faked, and a server that cannot be started
+fails the run with the script's own message.
+
+The test session talks to Kafka as its admin (a super user): `use_kafka_user` puts that user in
+the environment, where `shared.kafka.client_options` and every ServiceSettings find it. A test
+about authorisation, and the services started as processes, use their own users instead.
 """
 
 from __future__ import annotations
@@ -11,8 +15,11 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from shared.kafka import KafkaConnectionSettings
 
 REPO = Path(__file__).resolve().parents[2]
 STATE_DIR = REPO / ".run" / "test"
@@ -41,6 +48,14 @@ class Stack:
     smtp_port: int
     mailbox_url: str
     keys_dir: Path
+    # Kafka user -> password (admin, accounts, claims, warranty, notifications, web, erp-feed).
+    kafka_passwords: Mapping[str, str] = field(default_factory=dict)
+
+    def kafka_user(self, user: str) -> KafkaConnectionSettings:
+        """The connection settings of one Kafka user, for `client_options` and ServiceSettings."""
+        return KafkaConnectionSettings(
+            kafka_username=user, kafka_password=self.kafka_passwords[user]
+        )
 
 
 class StackError(RuntimeError):
@@ -54,6 +69,7 @@ def _script_env() -> dict[str, str]:
         "RMA_STATE_DIR": str(STATE_DIR),
         "PG_CLUSTER": PG_CLUSTER,
         "RMA_DATABASES": "",
+        "KAFKA_NODES": "1",
     }
 
 
@@ -94,6 +110,24 @@ def _ensure_keys() -> Path:
     return keys
 
 
+def kafka_passwords(state_dir: Path = STATE_DIR) -> dict[str, str]:
+    """The passwords deploy/scripts/kafka.sh generated for its Kafka users."""
+    folder = state_dir / "kafka" / "credentials"
+    return {path.name: path.read_text().strip() for path in sorted(folder.glob("*"))}
+
+
+def use_kafka_user(stack: Stack, user: str = "admin") -> None:
+    """Make `user` the Kafka user of this process's clients that are given no settings."""
+    os.environ["RMA_KAFKA_USERNAME"] = user
+    os.environ["RMA_KAFKA_PASSWORD"] = stack.kafka_passwords[user]
+
+
+def _as_admin(stack: Stack) -> Stack:
+    if "admin" in stack.kafka_passwords:
+        use_kafka_user(stack, "admin")
+    return stack
+
+
 def external_stack() -> Stack | None:
     """Servers someone already runs, named by RMA_TEST_KAFKA_BOOTSTRAP and RMA_TEST_POSTGRES_URL."""
     kafka, postgres = (
@@ -102,60 +136,76 @@ def external_stack() -> Stack | None:
     )
     if not (kafka and postgres):
         return None
-    return Stack(
-        kafka_bootstrap=kafka,
-        postgres_url=postgres.rstrip("/"),
-        smtp_host="127.0.0.1",
-        smtp_port=int(os.environ.get("RMA_TEST_SMTP_PORT", TEST_PORTS["SMTP_PORT"])),
-        mailbox_url=os.environ.get(
-            "RMA_TEST_MAILBOX_URL", f"http://127.0.0.1:{TEST_PORTS['MAILBOX_HTTP_PORT']}"
-        ),
-        keys_dir=_ensure_keys(),
+    return _as_admin(
+        Stack(
+            kafka_bootstrap=kafka,
+            postgres_url=postgres.rstrip("/"),
+            smtp_host="127.0.0.1",
+            smtp_port=int(os.environ.get("RMA_TEST_SMTP_PORT", TEST_PORTS["SMTP_PORT"])),
+            mailbox_url=os.environ.get(
+                "RMA_TEST_MAILBOX_URL", f"http://127.0.0.1:{TEST_PORTS['MAILBOX_HTTP_PORT']}"
+            ),
+            keys_dir=_ensure_keys(),
+            kafka_passwords=kafka_passwords(),
+        )
     )
+
+
+def start_kafka() -> str:
+    """The test cluster's bootstrap servers, once it answers (started if it was not)."""
+    _run_script("kafka.sh", "up")
+    return _run_script("kafka.sh", "bootstrap").splitlines()[-1]
 
 
 def start_local_stack() -> Stack:
-    _run_script("kafka.sh", "up")
+    kafka_bootstrap = start_kafka()
     _run_script("postgres.sh", "up")
     postgres_url = _run_script("postgres.sh", "url").splitlines()[-1]
-    _run_script("mailbox.sh", "up")
-    return Stack(
-        kafka_bootstrap=f"127.0.0.1:{TEST_PORTS['KAFKA_PORT']}",
-        postgres_url=postgres_url,
-        smtp_host="127.0.0.1",
-        smtp_port=int(TEST_PORTS["SMTP_PORT"]),
-        mailbox_url=f"http://127.0.0.1:{TEST_PORTS['MAILBOX_HTTP_PORT']}",
-        keys_dir=_ensure_keys(),
-    )
-
-
-class ContainerStack:
-    """Kafka and PostgreSQL from testcontainers, for machines with a Docker engine."""
-
-    def __init__(self) -> None:
-        from testcontainers.kafka import KafkaContainer
-        from testcontainers.postgres import PostgresContainer
-
-        self._kafka = KafkaContainer("apache/kafka:4.1.0").with_kraft()
-        self._postgres = PostgresContainer("postgres:16", username="rma", password="rma")
-
-    def start(self) -> Stack:
-        self._kafka.start()
-        self._postgres.start()
-        _run_script("mailbox.sh", "up")
-        host = self._postgres.get_container_host_ip()
-        port = self._postgres.get_exposed_port(5432)
-        return Stack(
-            kafka_bootstrap=self._kafka.get_bootstrap_server(),
-            postgres_url=f"postgresql://rma:rma@{host}:{port}",
+    _run_script("mailpit.sh", "up")
+    return _as_admin(
+        Stack(
+            kafka_bootstrap=kafka_bootstrap,
+            postgres_url=postgres_url,
             smtp_host="127.0.0.1",
             smtp_port=int(TEST_PORTS["SMTP_PORT"]),
             mailbox_url=f"http://127.0.0.1:{TEST_PORTS['MAILBOX_HTTP_PORT']}",
             keys_dir=_ensure_keys(),
+            kafka_passwords=kafka_passwords(),
+        )
+    )
+
+
+class ContainerStack:
+    """PostgreSQL from testcontainers, for machines with a Docker engine.
+
+    Kafka comes from the project's script there too: it is the one configured with the
+    platform's users and ACLs.
+    """
+
+    def __init__(self) -> None:
+        from testcontainers.postgres import PostgresContainer
+
+        self._postgres = PostgresContainer("postgres:16", username="rma", password="rma")
+
+    def start(self) -> Stack:
+        kafka_bootstrap = start_kafka()
+        self._postgres.start()
+        _run_script("mailpit.sh", "up")
+        host = self._postgres.get_container_host_ip()
+        port = self._postgres.get_exposed_port(5432)
+        return _as_admin(
+            Stack(
+                kafka_bootstrap=kafka_bootstrap,
+                postgres_url=f"postgresql://rma:rma@{host}:{port}",
+                smtp_host="127.0.0.1",
+                smtp_port=int(TEST_PORTS["SMTP_PORT"]),
+                mailbox_url=f"http://127.0.0.1:{TEST_PORTS['MAILBOX_HTTP_PORT']}",
+                keys_dir=_ensure_keys(),
+                kafka_passwords=kafka_passwords(),
+            )
         )
 
     def stop(self) -> None:
-        self._kafka.stop()
         self._postgres.stop()
 
 

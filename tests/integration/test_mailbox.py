@@ -1,0 +1,89 @@
+"""The tests' Mailbox helper against the real Mailpit: what it reads, and the refusals it makes."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from email.message import EmailMessage
+
+import aiosmtplib
+import pytest
+
+from tests.support.mailbox import Mailbox
+from tests.support.stack import Stack
+
+pytestmark = pytest.mark.integration
+
+
+def letter(to: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = "Serwis INNPRO <serwis@rma.innpro.example>"
+    message["To"] = to
+    message["Subject"] = "Zgłoszenie RMA/1/SR/2026 przyjęte"
+    message["Message-ID"] = f"<{uuid.uuid4()}@rma.innpro.example>"
+    message["X-RMA-Number"] = "RMA/1/SR/2026"
+    message.set_content("Dzień dobry,\nzgłoszenie przyjęte.\n")
+    message.add_alternative("<p>Zgłoszenie <b>przyjęte</b></p>", subtype="html")
+    message.add_attachment(
+        b"%PDF-1.4 label", maintype="application", subtype="pdf", filename="etykieta.pdf"
+    )
+    return message
+
+
+async def send(stack: Stack, message: EmailMessage) -> None:
+    await aiosmtplib.send(message, hostname=stack.smtp_host, port=stack.smtp_port, timeout=10)
+
+
+def recipient() -> str:
+    return f"mailbox-{uuid.uuid4().hex[:10]}@example.com"
+
+
+async def test_a_message_reads_as_the_tests_expect(stack: Stack, mailbox: Mailbox) -> None:
+    to, other = recipient(), recipient()
+    sent = letter(to)
+    await send(stack, sent)
+    await send(stack, letter(f"x{to}"))  # Mailpit's search matches substrings; the helper not
+    await send(stack, letter(other))
+    [message] = await mailbox.wait_for(to)
+    assert message["subject"] == "Zgłoszenie RMA/1/SR/2026 przyjęte"
+    assert message["rcpt_tos"] == [to]
+    assert message["mail_from"] == "serwis@rma.innpro.example"
+    assert message["message_id"] == sent["Message-ID"]
+    assert message["headers"]["X-RMA-Number"] == "RMA/1/SR/2026"  # the name as it was sent
+    assert message["text"] == "Dzień dobry,\nzgłoszenie przyjęte.\n"
+    assert "<b>przyjęte</b>" in message["html"]
+    [attachment] = message["attachments"]
+    assert (attachment["filename"], attachment["content_type"]) == (
+        "etykieta.pdf",
+        "application/pdf",
+    )
+    assert await mailbox.attachment(message["id"], 0) == b"%PDF-1.4 label"
+
+
+async def test_refuse_until_accept(stack: Stack, mailbox: Mailbox) -> None:
+    to = recipient()
+    await mailbox.refuse(451)
+    try:
+        for _ in range(3):
+            with pytest.raises(aiosmtplib.SMTPResponseException) as refused:
+                await send(stack, letter(to))
+            assert refused.value.code == 451
+    finally:
+        await mailbox.accept()
+    await send(stack, letter(to))
+    assert len(await mailbox.wait_for(to)) == 1
+
+
+async def test_fail_next_refuses_exactly_that_many(stack: Stack, mailbox: Mailbox) -> None:
+    to = recipient()
+    await mailbox.fail_next(2, code=452)
+    codes = []
+    for _ in range(3):
+        try:
+            await send(stack, letter(to))
+            codes.append(250)
+        except aiosmtplib.SMTPResponseException as error:
+            codes.append(error.code)
+            await asyncio.sleep(0.5)  # the helper turns the refusal off after the last one
+    assert codes == [452, 452, 250]
+    assert len(await mailbox.wait_for(to)) == 1
