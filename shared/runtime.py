@@ -32,8 +32,8 @@ from opentelemetry.sdk.trace import TracerProvider
 from shared import deadletters, deadletters_http, topics
 from shared.consumer import DEAD_LETTER_MAX_BYTES, dead_letter_middleware
 from shared.db import close_pool, create_pool, ensure_database, migrate
-from shared.idempotency import IdempotencyMiddleware
 from shared.http import install_http_guards
+from shared.idempotency import IdempotencyMiddleware
 from shared.kafka import KafkaConnectionSettings, broker_security, client_options
 from shared.logging import configure_logging, get_logger
 from shared.metrics import ServiceMetrics
