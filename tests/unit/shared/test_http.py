@@ -11,11 +11,11 @@ from shared.errors import document_errors
 from shared.http import BodySizeLimit, correlation_id
 
 
-def test_a_correlation_id_that_is_no_uuid_stands_for_the_uuid_derived_from_it() -> None:
+async def test_a_correlation_id_that_is_no_uuid_stands_for_the_uuid_derived_from_it() -> None:
     given = UUID("0b54426b-5da5-450d-87ad-cd75f242a29b")
-    assert correlation_id(str(given)) == given
-    assert correlation_id("web-page-17") == uuid5(NAMESPACE_URL, "web-page-17")
-    assert isinstance(correlation_id(None), UUID)
+    assert await correlation_id(str(given)) == given
+    assert await correlation_id("web-page-17") == uuid5(NAMESPACE_URL, "web-page-17")
+    assert isinstance(await correlation_id(None), UUID)
 
 
 def _echo_app(read: list[int]) -> FastAPI:
