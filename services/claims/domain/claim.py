@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, TypeVar
 from uuid import UUID
 
 from services.claims.domain import decisions, lifecycle
@@ -37,6 +37,7 @@ from shared.events import (
     ClaimStatusChanged,
     ClaimStatusChangedData,
     ClaimType,
+    Contract,
     Deadline,
     DecisionKind,
     Deduction,
@@ -50,6 +51,7 @@ from shared.events import (
 )
 
 PRODUCER = "claims"
+EventT = TypeVar("EventT", bound=Event)
 CustomerResponse = Literal["accepted", "refused"]
 
 
@@ -288,6 +290,21 @@ class Claim:
 
     # --- helpers ----------------------------------------------------------------------------
 
+    def _announce(
+        self, event: type[EventT], data: type[Contract], act: Act, fields: dict[str, object]
+    ) -> EventT:
+        """One of this claim's events: keyed by the claim, in the act's correlation, with the
+        claim's facts beside `fields`."""
+        return event.model_validate(
+            {
+                "producer": PRODUCER,
+                "key": str(self.claim_id),
+                "correlation_id": act.correlation_id,
+                "occurred_at": act.at,
+                "data": data.model_validate({**self._facts(), **fields}),
+            }
+        )
+
     def _facts(self) -> dict[str, object]:
         return {
             "claim_id": self.claim_id,
@@ -315,24 +332,20 @@ class Claim:
         lifecycle.check_transition(self.status, target, act.role)
         source, self.status = self.status, target
         self.timeline.append(TimelineEntry(target, act.label, note, act.at))
-        return ClaimStatusChanged(
-            producer=PRODUCER,
-            key=str(self.claim_id),
-            correlation_id=act.correlation_id,
-            occurred_at=act.at,
-            data=ClaimStatusChangedData.model_validate(
-                {
-                    **self._facts(),
-                    "from_status": source,
-                    "to_status": target,
-                    "changed_at": act.at,
-                    "actor": act.label,
-                    "note": note,
-                    "tracking_number": tracking_number,
-                    "serial_number": self.serial_number,
-                    "carrier": carrier,
-                }
-            ),
+        return self._announce(
+            ClaimStatusChanged,
+            ClaimStatusChangedData,
+            act,
+            {
+                "from_status": source,
+                "to_status": target,
+                "changed_at": act.at,
+                "actor": act.label,
+                "note": note,
+                "tracking_number": tracking_number,
+                "serial_number": self.serial_number,
+                "carrier": carrier,
+            },
         )
 
     def _decided(self) -> Decision:
@@ -510,30 +523,26 @@ class Claim:
             )
 
     def _decided_event(self, act: Act, decision: Decision) -> ClaimDecided:
-        return ClaimDecided(
-            producer=PRODUCER,
-            key=str(self.claim_id),
-            correlation_id=act.correlation_id,
-            occurred_at=act.at,
-            data=ClaimDecidedData.model_validate(
-                {
-                    **self._facts(),
-                    "decision": decision.kind,
-                    "rejection_reason": decision.rejection_reason,
-                    "justification": decision.justification,
-                    "amount": decision.amount,
-                    "deductions": tuple(
-                        Deduction(reason=d.reason, percent=d.percent, amount=d.amount)
-                        for d in decision.deductions
-                    ),
-                    "decided_at": decision.decided_at,
-                    "decided_by": decision.decided_by,
-                    "valid_until": decision.valid_until,
-                    "exchange_product": decision.exchange_product,
-                    "substantial_repair": decision.substantial_repair,
-                    "replaced_part": decision.replaced_part,
-                }
-            ),
+        return self._announce(
+            ClaimDecided,
+            ClaimDecidedData,
+            act,
+            {
+                "decision": decision.kind,
+                "rejection_reason": decision.rejection_reason,
+                "justification": decision.justification,
+                "amount": decision.amount,
+                "deductions": tuple(
+                    Deduction(reason=d.reason, percent=d.percent, amount=d.amount)
+                    for d in decision.deductions
+                ),
+                "decided_at": decision.decided_at,
+                "decided_by": decision.decided_by,
+                "valid_until": decision.valid_until,
+                "exchange_product": decision.exchange_product,
+                "substantial_repair": decision.substantial_repair,
+                "replaced_part": decision.replaced_part,
+            },
         )
 
     def answer_offer(self, act: Act, offer: OfferKind, accept: bool) -> list[Event]:
@@ -562,20 +571,16 @@ class Claim:
         response: CustomerResponse = "accepted" if accept else "refused"
         self.decision = _with_response(decision, response)
         self.decision_changed = True
-        answered = ClaimOfferAnswered(
-            producer=PRODUCER,
-            key=str(self.claim_id),
-            correlation_id=act.correlation_id,
-            occurred_at=act.at,
-            data=ClaimOfferAnsweredData.model_validate(
-                {
-                    **self._facts(),
-                    "offer": offer,
-                    "accepted": accept,
-                    "amount": decision.amount,
-                    "answered_at": act.at,
-                }
-            ),
+        answered = self._announce(
+            ClaimOfferAnswered,
+            ClaimOfferAnsweredData,
+            act,
+            {
+                "offer": offer,
+                "accepted": accept,
+                "amount": decision.amount,
+                "answered_at": act.at,
+            },
         )
         note = OFFER_ANSWER_NOTES[(offer, accept)]
         if offer == "paid_repair_quote" and accept:
@@ -612,22 +617,18 @@ class Claim:
         self.replacement = Replacement(new_serial, new_ean, act.at)
         self._note(act, f"Wydano egzemplarz zastępczy: {new_serial} (EAN {new_ean}).")
         return [
-            ClaimReplacementIssued(
-                producer=PRODUCER,
-                key=str(self.claim_id),
-                correlation_id=act.correlation_id,
-                occurred_at=act.at,
-                data=ClaimReplacementIssuedData.model_validate(
-                    {
-                        **self._facts(),
-                        "old_serial_number": self.serial_number,
-                        "new_serial_number": new_serial,
-                        "old_ean": self.product.ean,
-                        "new_ean": new_ean,
-                        "issued_at": act.at,
-                        "issued_by": act.label,
-                    }
-                ),
+            self._announce(
+                ClaimReplacementIssued,
+                ClaimReplacementIssuedData,
+                act,
+                {
+                    "old_serial_number": self.serial_number,
+                    "new_serial_number": new_serial,
+                    "old_ean": self.product.ean,
+                    "new_ean": new_ean,
+                    "issued_at": act.at,
+                    "issued_by": act.label,
+                },
             )
         ]
 
@@ -721,22 +722,18 @@ class Claim:
             )  # fmt: skip
         self.refund = Refund(money, payment.method, payment.account_number_ending, act.at)
         due_on = next((d.due_on for d in self.deadlines if d.kind == "return_refund"), None)
-        refunded = ClaimRefunded(
-            producer=PRODUCER,
-            key=str(self.claim_id),
-            correlation_id=act.correlation_id,
-            occurred_at=act.at,
-            data=ClaimRefundedData.model_validate(
-                {
-                    **self._facts(),
-                    "amount": money,
-                    "method": payment.method,
-                    "account_number_ending": payment.account_number_ending,
-                    "refunded_at": act.at,
-                    "due_on": due_on,
-                    "in_time": None if due_on is None else act.at.date() <= due_on,
-                }
-            ),
+        refunded = self._announce(
+            ClaimRefunded,
+            ClaimRefundedData,
+            act,
+            {
+                "amount": money,
+                "method": payment.method,
+                "account_number_ending": payment.account_number_ending,
+                "refunded_at": act.at,
+                "due_on": due_on,
+                "in_time": None if due_on is None else act.at.date() <= due_on,
+            },
         )
         note = f"Zwrot {money} zł ({payment.method})."
         if decision.kind == "refund":
@@ -774,20 +771,16 @@ class Claim:
             )
         self._note(act, f"Opóźnienie naprawy: {reason.strip()}")
         return [
-            ClaimRepairDelayed(
-                producer=PRODUCER,
-                key=str(self.claim_id),
-                correlation_id=act.correlation_id,
-                occurred_at=act.at,
-                data=ClaimRepairDelayedData.model_validate(
-                    {
-                        **self._facts(),
-                        "reason": reason.strip(),
-                        "due_on": due_on,
-                        "expected_on": expected_on,
-                        "announced_at": act.at,
-                    }
-                ),
+            self._announce(
+                ClaimRepairDelayed,
+                ClaimRepairDelayedData,
+                act,
+                {
+                    "reason": reason.strip(),
+                    "due_on": due_on,
+                    "expected_on": expected_on,
+                    "announced_at": act.at,
+                },
             )
         ]
 
