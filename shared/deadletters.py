@@ -22,7 +22,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPa
 
 from shared import topics
 from shared.consumer import DEAD_LETTER_MAX_BYTES
-from shared.kafka import client_options
+from shared.kafka import KafkaConnectionSettings, client_options
 
 _PREFIX = "dead_letter_"
 REPLAYED_HEADER = "dead_letter_replayed"
@@ -99,10 +99,12 @@ class DeadLetterGroup:
         }
 
 
-async def _read_all(bootstrap: str) -> list[ConsumerRecord[bytes, bytes]]:
+async def _read_all(
+    bootstrap: str, connection: KafkaConnectionSettings | None = None
+) -> list[ConsumerRecord[bytes, bytes]]:
     """Every record on the dead-letter topic up to its end now."""
     consumer = AIOKafkaConsumer(
-        **client_options(bootstrap),
+        **client_options(bootstrap, connection),
         enable_auto_commit=False,
         max_partition_fetch_bytes=DEAD_LETTER_MAX_BYTES + 64 * 1024,
     )
@@ -150,15 +152,24 @@ def _group(records: Iterable[ConsumerRecord[bytes, bytes]]) -> list[DeadLetterGr
     return sorted(found, key=lambda group: group.letters[0].dead_lettered_at)
 
 
-async def dead_letters(bootstrap: str, consumer: str | None = None) -> list[DeadLetterGroup]:
+async def dead_letters(
+    bootstrap: str,
+    consumer: str | None = None,
+    connection: KafkaConnectionSettings | None = None,
+) -> list[DeadLetterGroup]:
     """The dead letters, one group per original message and consumer, oldest first."""
-    groups = _group(await _read_all(bootstrap))
+    groups = _group(await _read_all(bootstrap, connection))
     return [g for g in groups if consumer is None or g.latest.consumer == consumer]
 
 
-async def count_dead_letters(bootstrap: str, consumer: str | None = None) -> int:
+async def count_dead_letters(
+    bootstrap: str,
+    consumer: str | None = None,
+    connection: KafkaConnectionSettings | None = None,
+) -> int:
     """Messages dead-lettered and not replayed since (for the metrics)."""
-    return sum(1 for group in await dead_letters(bootstrap, consumer) if not group.replayed)
+    letters = await dead_letters(bootstrap, consumer, connection)
+    return sum(1 for group in letters if not group.replayed)
 
 
 def find(groups: list[DeadLetterGroup], letter_id: str) -> DeadLetterGroup | None:
@@ -169,11 +180,15 @@ class ReplayError(Exception):
     pass
 
 
-async def replay(bootstrap: str, groups: list[DeadLetterGroup]) -> list[DeadLetter]:
+async def replay(
+    bootstrap: str,
+    groups: list[DeadLetterGroup],
+    connection: KafkaConnectionSettings | None = None,
+) -> list[DeadLetter]:
     """Put each group's latest letter back on its original topic (key, headers, body), then
     mark it replayed; returns the letters replayed."""
     producer = AIOKafkaProducer(
-        **client_options(bootstrap),
+        **client_options(bootstrap, connection),
         enable_idempotence=True,
         acks="all",
         max_request_size=DEAD_LETTER_MAX_BYTES,

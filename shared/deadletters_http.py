@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
+from aiokafka.errors import TopicAuthorizationFailedError
 from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, Field
 
 from shared import deadletters
 from shared.auth import Principal, require_role
+from shared.kafka import KafkaConnectionSettings
 
 router = APIRouter(prefix="/api/operator/dead-letters", tags=["dead letters"])
 Operator = Annotated[Principal, Depends(require_role("operator"))]
@@ -37,23 +40,35 @@ class Replayed(BaseModel):
     replayed: list[str] = Field(description="Ids of the dead letters put back on their topics")
 
 
-def _scope(request: Request) -> tuple[str, str]:
+@dataclass(frozen=True)
+class Scope:
+    """The dead letters of this service's consumer group, read as its own Kafka user."""
+
+    bootstrap: str
+    consumer: str
+    connection: KafkaConnectionSettings
+
+
+def _scope(request: Request) -> Scope:
     runtime: Any = request.app.state.runtime
     settings = runtime.settings
-    return settings.kafka_bootstrap_servers, settings.consumer_group or runtime.name
+    return Scope(
+        settings.kafka_bootstrap_servers, settings.consumer_group or runtime.name, settings
+    )
 
 
 @router.get("", summary="This service's dead letters, oldest first (operators)")
 async def list_dead_letters(_operator: Operator, request: Request) -> list[DeadLetterSummary]:
-    bootstrap, consumer = _scope(request)
-    groups = await deadletters.dead_letters(bootstrap, consumer)
+    scope = _scope(request)
+    groups = await deadletters.dead_letters(scope.bootstrap, scope.consumer, scope.connection)
     return [DeadLetterSummary.model_validate(group.summary()) for group in groups]
 
 
 @router.get("/count", summary="Dead letters not replayed (dashboard, metrics)")
 async def count_dead_letters(_operator: Operator, request: Request) -> dict[str, int]:
-    bootstrap, consumer = _scope(request)
-    return {"dead_letters": await deadletters.count_dead_letters(bootstrap, consumer)}
+    scope = _scope(request)
+    count = await deadletters.count_dead_letters(scope.bootstrap, scope.consumer, scope.connection)
+    return {"dead_letters": count}
 
 
 @router.get("/{letter_id}", summary="One dead letter with its headers and body (operators)")
@@ -76,6 +91,10 @@ async def show_dead_letter(
     summary="Put a dead letter back on its topic, once (operators)",
     description="With its original key and headers; the consumers' inbox drops it where it "
     "was handled already. 409 when it was replayed before.",
+    responses={
+        403: {"description": "Not an operator, or the service's Kafka user may not write there"},
+        409: {"description": "Replayed before, or its body was left out (too large)"},
+    },
 )
 async def replay_one(letter_id: str, _operator: Operator, request: Request) -> Replayed:
     group = await _one(request, letter_id)
@@ -84,25 +103,40 @@ async def replay_one(letter_id: str, _operator: Operator, request: Request) -> R
     return await _replay(request, [group])
 
 
-@router.post("/replay", summary="Replay every dead letter not replayed yet (operators)")
+@router.post(
+    "/replay",
+    summary="Replay every dead letter not replayed yet (operators)",
+    responses={
+        403: {"description": "Not an operator, or the service's Kafka user may not write there"},
+        409: {"description": "A dead letter's body was left out (too large)"},
+    },
+)
 async def replay_all(_operator: Operator, request: Request) -> Replayed:
-    bootstrap, consumer = _scope(request)
-    groups = await deadletters.dead_letters(bootstrap, consumer)
+    scope = _scope(request)
+    groups = await deadletters.dead_letters(scope.bootstrap, scope.consumer, scope.connection)
     return await _replay(request, [g for g in groups if not g.replayed])
 
 
 async def _one(request: Request, letter_id: str) -> deadletters.DeadLetterGroup:
-    bootstrap, consumer = _scope(request)
-    group = deadletters.find(await deadletters.dead_letters(bootstrap, consumer), letter_id)
+    scope = _scope(request)
+    groups = await deadletters.dead_letters(scope.bootstrap, scope.consumer, scope.connection)
+    group = deadletters.find(groups, letter_id)
     if group is None:
-        raise HTTPException(404, f"No dead letter {letter_id} of {consumer}.")
+        raise HTTPException(404, f"No dead letter {letter_id} of {scope.consumer}.")
     return group
 
 
 async def _replay(request: Request, groups: list[deadletters.DeadLetterGroup]) -> Replayed:
-    bootstrap, _ = _scope(request)
+    scope = _scope(request)
     try:
-        letters = await deadletters.replay(bootstrap, groups)
+        letters = await deadletters.replay(scope.bootstrap, groups, scope.connection)
     except deadletters.ReplayError as error:
         raise HTTPException(409, str(error)) from None
+    except TopicAuthorizationFailedError:
+        # Only a topic's owner may write it (Kafka ACLs): this service's own user may not.
+        raise HTTPException(
+            403,
+            "This service's Kafka user may not write the dead letter's original topic; replay it "
+            "with `python -m tools.deadletters replay` as the Kafka admin.",
+        ) from None
     return Replayed(replayed=[letter.id for letter in letters])

@@ -229,7 +229,9 @@ class ServiceRuntime:
     async def dead_letter_count(self) -> int:
         """This service's messages dead-lettered and not replayed (for the metrics)."""
         return await deadletters.count_dead_letters(
-            self.settings.kafka_bootstrap_servers, self.settings.consumer_group or self.name
+            self.settings.kafka_bootstrap_servers,
+            self.settings.consumer_group or self.name,
+            self.settings,
         )
 
     def asyncapi(self) -> AsyncAPI:

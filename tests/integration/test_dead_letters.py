@@ -258,3 +258,47 @@ def tools_deadletters(stack: Stack, *args: str) -> str:
         check=True,
     )
     return result.stdout
+
+
+async def test_a_service_user_lists_its_dead_letters_but_may_not_replay_another_owners_topic(
+    stack: Stack, database_url: str
+) -> None:
+    """Only a topic's owner writes it (Kafka ACLs): notifications' own Kafka user sees its dead
+    letters, and a replay to the sales topic is refused with 403, not a server error."""
+    group = f"notifications-acl-{uuid.uuid4().hex[:6]}"
+    settings = ServiceSettings(
+        **stack.kafka_user("notifications").model_dump(),
+        kafka_bootstrap_servers=stack.kafka_bootstrap,
+        database_url=database_url,
+        consumer_group=group,
+    )
+    runtime = ServiceRuntime("notifications", settings, "shared.migrations")
+    app = create_app(runtime, title="test", description="test")
+    app.state.token_public_key = (stack.keys_dir / "token_public.pem").read_bytes()
+    lost = sale("ACL-REPLAY")
+    await produce(
+        stack.kafka_bootstrap,
+        topics.DEAD_LETTER,
+        lost.model_dump_json().encode(),
+        key=lost.key.encode(),
+        headers=[
+            ("event_id", str(lost.event_id).encode()),
+            ("dead_letter_source_topic", topics.SALES.encode()),
+            ("dead_letter_consumer", group.encode()),
+            ("dead_letter_error", b"a bug"),
+        ],
+    )
+    async with running_app(app) as client:
+        operator = operator_headers(stack)
+        [letter] = await _eventually_listed(client, operator)
+        assert (letter["topic"], letter["event_id"]) == (topics.SALES, str(lost.event_id))
+        async with TopicProbe(stack.kafka_bootstrap, topics.SALES) as sales:
+            refused = await client.post(
+                f"/api/operator/dead-letters/{letter['id']}/replay", headers=operator
+            )
+            assert refused.status_code == 403, refused.text
+            assert "tools.deadletters" in refused.json()["detail"]
+            await sales.settle(2.0)
+        assert not [r for r in sales.records if str(lost.event_id).encode() in r.value]
+        [still] = await _eventually_listed(client, operator)
+        assert not still["replayed"]
