@@ -242,7 +242,8 @@ async def test_the_claim_carries_what_warranty_needs_about_the_unit(
     assert created["data"]["installed_by_authorised_service"] is True
     assert created["data"]["installing_service_name"] == "Serwis Hulajnóg Rybnik"
     assert created["data"]["activated_on"] == activated.isoformat()
-    ahead = await customer.file(activated_on=(date.today() + timedelta(days=1)).isoformat())
+    other = await claims.customer_with_document()
+    ahead = await other.file(activated_on=(date.today() + timedelta(days=1)).isoformat())
     assert ahead.status_code == 422 and error_code(ahead) == "activation_in_future"
     assert ahead.json()["errors"][0]["field"] == "activated_on"
 
