@@ -56,6 +56,7 @@ bash "$REPO_ROOT/deploy/scripts/chromium.sh"
 
 cd "$REPO_ROOT"
 # Unit, then integration, then end to end: the slow layers run once the fast ones passed. The
-# benchmark's smoke run goes last, so no other test's consumers replay the events it produces.
-if (($# == 0)); then set -- tests/unit tests/integration tests/e2e tests/bench; fi
+# benchmark's smoke run comes after them, so no other test's consumers replay the events it
+# produces, and the flood of bad messages last, so no later consumer group replays it.
+if (($# == 0)); then set -- tests/unit tests/integration tests/e2e tests/bench tests/poison; fi
 "$PYTHON" -m pytest "$@"

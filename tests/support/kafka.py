@@ -50,14 +50,26 @@ class TopicProbe:
         timeout: float = 30.0,
     ) -> list[dict[str, Any]]:
         """Collect messages until `count` match, then return the matching bodies (JSON)."""
+
+        def matches(record: ConsumerRecord[bytes, bytes]) -> bool:
+            body = _decode(record)
+            return body is not None and predicate(body, record)
+
+        found = await self.wait_for_records(matches, count=count, timeout=timeout)
+        return [body for body in map(_decode, found) if body is not None]
+
+    async def wait_for_records(
+        self,
+        predicate: Callable[[ConsumerRecord[bytes, bytes]], bool],
+        *,
+        count: int = 1,
+        timeout: float = 30.0,
+    ) -> list[ConsumerRecord[bytes, bytes]]:
+        """Collect records until `count` match, whatever their bodies (JSON or not)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
-            matching = [
-                body
-                for record, body in ((r, _decode(r)) for r in self.records)
-                if body is not None and predicate(body, record)
-            ]
+            matching = [record for record in self.records if predicate(record)]
             if len(matching) >= count:
                 return matching
             remaining = deadline - loop.time()
