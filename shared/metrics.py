@@ -20,7 +20,7 @@ from typing import Any
 import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from fastapi import FastAPI
-from fastapi.responses import Response
+from fastapi.responses import PlainTextResponse, Response
 from faststream.kafka import KafkaBroker
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge
@@ -170,7 +170,12 @@ def serve_metrics(
         registry = CollectorRegistry()
     Instrumentator(registry=registry, excluded_handlers=list(_UNCOUNTED_PATHS)).instrument(app)
 
-    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics of this service")
+    @app.get(
+        "/metrics",
+        tags=["operations"],
+        summary="Prometheus metrics of this service",
+        response_class=PlainTextResponse,  # documented as the text format it is
+    )
     async def metrics() -> Response:
         if refresh is not None:
             await refresh()
