@@ -116,6 +116,11 @@ async def file_claim(stack: Stack, services: RunningServices) -> str:
         "serial_number": f"1581F{number[-7:]}",
         "problem_description": "Gimbal drży podczas lotu.",
         "package_contents": "Dron",
+        # Every claim needs a return address; this customer keeps none on the account.
+        "return_recipient": "Jan Kowalski",
+        "return_street": "ul. Zielona 5",
+        "return_postal_code": "44-200",
+        "return_city": "Rybnik",
     }
     receipt = {"attachment": ("paragon.pdf", b"%PDF-1.4 receipt", "application/pdf")}
     async with httpx.AsyncClient(base_url=services.url("claims"), timeout=10) as claims:
