@@ -2,7 +2,7 @@
 
     python -m tools.chaos [--short] [--rate 1.0] [--out .run/chaos]
 
-It starts the servers as `make test` does (Kafka, PostgreSQL and the mailbox on the test ports
+It starts the servers as `make test` does (Kafka, PostgreSQL and Mailpit on the test ports
 of RMA_TEST_SLOT, all on 127.0.0.1) and the four services as processes, files claims through
 `POST /api/claims` at a steady rate (each with an Idempotency-Key, retried with the same key
 until acknowledged) and, one phase at a time:

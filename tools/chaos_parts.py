@@ -45,9 +45,17 @@ from tests.support.stack import (
     stop_postgres,
 )
 
-SERVERS = ("kafka", "postgres", "mailbox")
+SERVERS = ("kafka", "postgres", "mailpit")
 PDF = ("paragon.pdf", b"%PDF-1.4\n% a receipt\n", "application/pdf")
 MESSAGE_ID_DOMAIN = "rma.innpro.example"
+# Where the unit goes back to: the claims API wants one with every claim (the chaos customers
+# keep none on an account).
+RETURN_ADDRESS = {
+    "return_recipient": "Klient Chaos",
+    "return_street": "ul. Zielona 5",
+    "return_postal_code": "44-200",
+    "return_city": "Rybnik",
+}
 
 
 # --- the pipeline and its faults ----------------------------------------------------------------
@@ -99,9 +107,14 @@ class Pipeline:
         self.services.wait_healthy(service, timeout=120)
 
     async def kill_broker(self) -> None:
-        pid = int((STATE_DIR / "kafka" / "kafka.pid").read_text())
-        os.kill(pid, signal.SIGKILL)
-        await asyncio.to_thread(_wait_gone, pid)
+        """kill -9 every Kafka node (kafka.sh keeps one folder per node), then start them again."""
+        pids = [int(f.read_text()) for f in sorted((STATE_DIR / "kafka").glob("node-*/kafka.pid"))]
+        if not pids:
+            raise RuntimeError(f"no Kafka node's pid file under {STATE_DIR / 'kafka'}")
+        for pid in pids:
+            os.kill(pid, signal.SIGKILL)
+        for pid in pids:
+            await asyncio.to_thread(_wait_gone, pid)
         await asyncio.to_thread(_run_script, "kafka.sh", "up")
 
     async def stop_database(self, seconds: float) -> None:
@@ -156,7 +169,11 @@ def _wait_gone(pid: int) -> None:
 
 @dataclass(frozen=True)
 class Lane:
-    """One customer with one purchase document, filing claim after claim on its line 1."""
+    """One customer with one purchase document, filing claim after claim on its line 1.
+
+    A unit has one open claim at most: each claim names a unit of its own (the lane's serial
+    and a random suffix), and the sale lists no serial numbers, so the claims API takes any.
+    """
 
     account_id: uuid.UUID
     email: str
@@ -197,7 +214,7 @@ def _sale(lane: Lane) -> SaleRecorded:
         category="drone",
         quantity=1,
         unit_price=Decimal("4299.00"),
-        serial_numbers=(lane.serial,),
+        serial_numbers=(),
     )
     data = SaleRecordedData(
         document_type="PA",
@@ -274,9 +291,10 @@ class Load:
             "document_number": lane.document_number,
             "line_no": "1",
             "claim_type": "warranty",
-            "serial_number": lane.serial,
+            "serial_number": f"{lane.serial}N{uuid.uuid4().hex[:8].upper()}",
             "problem_description": "Dron nie łączy się z aparaturą.",
             "package_contents": "Dron, aparatura",
+            **RETURN_ADDRESS,
         }
         headers = {**lane.headers, "Idempotency-Key": str(uuid.uuid4())}
         deadline = time.monotonic() + 180

@@ -28,6 +28,7 @@ from shared.db import close_pool, create_pool, ensure_database, migrate
 from shared.kafka import client_options
 from shared.outbox import new_producer
 from shared.runtime import ensure_topics
+from tools.bench import mailpit
 from tools.bench.servers import stop_consumer
 
 
@@ -165,15 +166,14 @@ async def kafka_to_postgres(
 
 async def delivered_emails(mailbox_url: str, message_ids: list[str]) -> list[tuple[str, bytes]]:
     """(recipient, raw message) of emails the pipeline delivered, as the SMTP server got them."""
+    wanted = set(message_ids)
+    listing = await mailpit.everything(mailbox_url)
     async with httpx.AsyncClient(base_url=mailbox_url, timeout=60) as mailbox:
-        listing = (await mailbox.get("/api/messages")).json()
-        wanted = set(message_ids)
-        found = []
-        for entry in listing:
-            if entry["message_id"] in wanted:
-                raw = (await mailbox.get(f"/api/messages/{entry['id']}/raw")).content
-                found.append((entry["rcpt_tos"][0], raw))
-        return found
+        return [
+            (entry["rcpt_tos"][0], await mailpit.raw(mailbox, entry["id"]))
+            for entry in listing
+            if entry["message_id"] in wanted
+        ]
 
 
 async def smtp(

@@ -267,6 +267,7 @@ async def bench(a: argparse.Namespace) -> dict[str, Any]:
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     slot_servers = SlotServers(a.slot, a.state_dir, own=a.own_servers)
     servers = slot_servers.up()
+    servers.use_kafka_admin()
     fleet = ServiceFleet(
         servers, base_port=18051 + 100 * a.slot, instances=a.instances, partitions=a.partitions
     )

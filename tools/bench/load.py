@@ -12,6 +12,15 @@ import httpx
 
 from tools.bench.customers import Customer
 
+# Where the unit goes back to: the claims API wants one with every claim (the bench's customers
+# keep none on their accounts).
+RETURN_ADDRESS = {
+    "return_recipient": "Klient Testowy",
+    "return_street": "ul. Zielona 5",
+    "return_postal_code": "44-200",
+    "return_city": "Rybnik",
+}
+
 
 @dataclass
 class FiledClaim:
@@ -34,6 +43,8 @@ class ClaimFiler:
             [(client, customer) for customer in customers for client in self._clients]
         )
         self._receipt = receipt
+        # A unit has one open claim at most: each claim names its own, after the customer's.
+        self._units = itertools.count(1)
 
     async def close(self) -> None:
         for client in self._clients:
@@ -46,9 +57,10 @@ class ClaimFiler:
             "document_number": customer.document_number,
             "line_no": "1",
             "claim_type": "dji",
-            "serial_number": customer.serial_number,
+            "serial_number": f"{customer.serial_number}N{next(self._units):06d}",
             "problem_description": "Dron nie łączy się z aparaturą po aktualizacji.",
             "package_contents": "Dron, aparatura, kabel USB-C",
+            **RETURN_ADDRESS,
         }
         files = {"attachment": ("paragon.pdf", self._receipt, "application/pdf")}
         sent = time.time()

@@ -1,5 +1,6 @@
 """What the bench watches: the claim events on Kafka, the emails the SMTP server accepted, and the
-memory and CPU of every process (the services, Kafka, PostgreSQL, the mailbox and itself)."""
+memory and CPU of every process (the services, Kafka, PostgreSQL, the mailbox (Mailpit) and
+itself)."""
 
 from __future__ import annotations
 
@@ -13,12 +14,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import httpx
 import psutil
 from aiokafka import AIOKafkaConsumer
 
 from shared import topics
 from shared.kafka import client_options
+from tools.bench import mailpit
 from tools.bench.servers import assign_whole_topics, stop_consumer
 
 _MESSAGE_ID = re.compile(r"<([0-9a-f-]{36})@")
@@ -80,10 +81,8 @@ class EventRecorder:
 
 async def emails_accepted(mailbox_url: str, events: ClaimEvents) -> dict[str, dict[str, float]]:
     """claim id -> {event type: when the SMTP server accepted its email}, from the mailbox."""
-    async with httpx.AsyncClient(base_url=mailbox_url, timeout=60) as mailbox:
-        listing = (await mailbox.get("/api/messages")).json()
     accepted: dict[str, dict[str, float]] = {}
-    for entry in listing:
+    for entry in await mailpit.everything(mailbox_url):
         found = _MESSAGE_ID.search(entry.get("message_id") or "")
         if found is None or (owner := events.by_event.get(found.group(1))) is None:
             continue

@@ -1,8 +1,12 @@
-"""The servers a bench run uses: Kafka, PostgreSQL and the mailbox, and the services themselves.
+"""The servers a bench run uses: Kafka, PostgreSQL and Mailpit, and the services themselves.
 
 A slot moves every port by 100 * slot, as `RMA_TEST_SLOT` does for `make test`, so a bench run
 never touches the servers of `make run` or of another checkout's tests. The deploy scripts start
 what is missing and leave alone what already runs; the bench stops only what it started.
+
+Kafka authenticates with SASL/SCRAM and authorises with ACLs: the bench's own clients run as
+`admin` (its super user), each service process as its own user, with the passwords kafka.sh
+wrote under <state>/kafka/credentials.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from shared import topics
 from shared.kafka import client_options
 from shared.keys import ensure_dev_keys
+from tests.support.stack import kafka_passwords
+from tools.bench import mailpit
 
 REPO = Path(__file__).resolve().parents[2]
 SERVICES = ("accounts", "claims", "warranty", "notifications")
@@ -40,6 +46,13 @@ class Servers:
     smtp_port: int
     mailbox_url: str
     state_dir: Path
+    # Kafka user -> password (admin, accounts, claims, warranty, notifications, ...).
+    kafka_passwords: dict[str, str] = field(default_factory=dict)
+
+    def use_kafka_admin(self) -> None:
+        """Make `admin` the Kafka user of this process's clients (client_options reads it)."""
+        os.environ["RMA_KAFKA_USERNAME"] = "admin"
+        os.environ["RMA_KAFKA_PASSWORD"] = self.kafka_passwords["admin"]
 
     @property
     def kafka_port(self) -> int:
@@ -57,6 +70,7 @@ def slot_ports(slot: int) -> dict[str, str]:
     return {
         "KAFKA_PORT": str(19092 + offset),
         "KAFKA_CONTROLLER_PORT": str(19093 + offset),
+        "KAFKA_NODES": "1",
         "PG_PORT": str(15433 + offset),
         "PG_CLUSTER": "rmatest" if slot == 0 else f"rmatest{slot}",
         "SMTP_PORT": str(11025 + offset),
@@ -100,25 +114,28 @@ class SlotServers:
         return bool(self._script(component, "status"))
 
     def up(self) -> Servers:
-        for component in ("kafka", "postgres", "mailbox"):
+        mailbox_url = f"http://127.0.0.1:{self.ports['MAILBOX_HTTP_PORT']}"
+        for component in ("kafka", "postgres", "mailpit"):
             if self._running(component):
-                if component == "mailbox" and self.own:
-                    # Its index is rewritten for every message received: an SMTP server slowed
-                    # by earlier runs' mail would make the pipeline look slower than it is.
-                    mailbox = f"http://127.0.0.1:{self.ports['MAILBOX_HTTP_PORT']}"
-                    httpx.delete(f"{mailbox}/api/messages", timeout=60).raise_for_status()
+                if component == "mailpit" and self.own:
+                    # Earlier runs' mail would only make every listing of the mailbox longer
+                    # (and the pipeline look slower than it is).
+                    mailpit.empty(mailbox_url)
                 continue
             if component != "postgres":
                 # Fresh, as make test does: replaying earlier runs' events would only add noise.
+                # (Stopped first: a server may run without answering, say Kafka without its ACLs.)
+                self._script(component, "down")
                 subprocess.run(["rm", "-rf", str(self.state_dir / component)], check=True)
             self._script(component, "up")
             self.started.append(component)
         return Servers(
-            kafka_bootstrap=f"127.0.0.1:{self.ports['KAFKA_PORT']}",
+            kafka_bootstrap=self._script("kafka", "bootstrap").splitlines()[-1],
             postgres_url=self._script("postgres", "url").splitlines()[-1].rstrip("/"),
             smtp_port=int(self.ports["SMTP_PORT"]),
-            mailbox_url=f"http://127.0.0.1:{self.ports['MAILBOX_HTTP_PORT']}",
+            mailbox_url=mailbox_url,
             state_dir=self.state_dir,
+            kafka_passwords=kafka_passwords(self.state_dir),
         )
 
     def down(self) -> None:
@@ -213,6 +230,9 @@ class ServiceFleet:
             **os.environ,
             "RMA_ENVIRONMENT": "test",
             "RMA_KAFKA_BOOTSTRAP_SERVERS": self.servers.kafka_bootstrap,
+            # Each service as its own Kafka user, held to its ACLs as in `make run`.
+            "RMA_KAFKA_USERNAME": service,
+            "RMA_KAFKA_PASSWORD": self.servers.kafka_passwords[service],
             "RMA_DATABASE_URL": self.database_url(service),
             "RMA_CONSUMER_GROUP": self.group(service),
             "RMA_HTTP_PORT": str(self.port(name)),
