@@ -194,7 +194,7 @@ ENGLISH = Wording(
     status_changed="The claim's status has been changed",
     in_inspection="in inspection",
     say_what_you_need="Say what you need",
-    enter_amount="Enter the amount",
+    enter_amount="Enter an amount",
     decision_saved="The decision has been saved",
     price_reduction="Price reduction",
     decided="decided",
@@ -990,8 +990,14 @@ async def test_account_pages_activation_link_email_change_lost_password_and_canc
     await page.goto(f"{web}/confirm-email?token={email_token}")
     await screens.take(page, f"{wording.language}_confirm_email")
     await page.click("#confirm-email button[type=submit]")
-    await expect(page).to_have_url(f"{web}/account?done=email_changed")
+    # The login taken before the change no longer counts anywhere: log in with the new address.
+    await expect(page).to_have_url(f"{web}/login?done=email_changed")
     await expect(page.locator(".alert-ok")).to_contain_text(wording.email_changed)
+    await page.fill("#email", new_email)
+    await page.fill("#password", PASSWORD)
+    await page.click("button[type=submit].primary")
+    await expect(page).to_have_url(f"{web}/home")
+    await page.click("nav a[href='/account']")
     await expect(page.locator("#profile-email")).to_have_text(new_email)
     await screens.take(page, f"{wording.language}_account_email_changed")
 

@@ -104,5 +104,8 @@ async def confirm_email(request: Request, apis: ApisDep, caller: Visitor) -> Res
         await apis.accounts.confirm_email_change(caller, token)
     if errors:
         return render(request, "confirm_email.html", status_code=400, token=token, errors=errors)
-    target = "/account" if request.cookies.get(CUSTOMER_COOKIE) else "/login"
-    return RedirectResponse(f"{target}?done=email_changed", status_code=303)
+    # A login taken before the change is refused everywhere from now on (issue 13 item 5): the
+    # customer logs in again, with the new address.
+    response = RedirectResponse("/login?done=email_changed", status_code=303)
+    response.delete_cookie(CUSTOMER_COOKIE)
+    return response
