@@ -82,6 +82,23 @@ class Sender:
             await asyncio.sleep(0.3)
         raise AssertionError("emails still pending")
 
+    async def caught_up(self, quiet_for: float = 3.0, timeout: float = 600.0) -> None:
+        """A new consumer group reads the topics from the start: wait until the earlier tests'
+        events are handled and their emails sent, so these tests time only their own."""
+        loop = asyncio.get_running_loop()
+        deadline, last, quiet_since = loop.time() + timeout, -1, loop.time()
+        while loop.time() < deadline:
+            [row] = await self.fetch(
+                """SELECT (SELECT count(*) FROM inbox) AS handled,
+                          (SELECT count(*) FROM emails WHERE status = 'pending') AS pending"""
+            )
+            if row["handled"] != last or row["pending"]:
+                last, quiet_since = row["handled"], loop.time()
+            elif loop.time() - quiet_since > quiet_for:
+                return
+            await asyncio.sleep(0.3)
+        raise AssertionError(f"still catching up after {timeout}s ({last} events handled)")
+
     def operator(self) -> dict[str, str]:
         token = issue_token(
             (self.stack.keys_dir / "token_private.pem").read_bytes(),
@@ -110,7 +127,9 @@ async def sender(stack: Stack) -> AsyncIterator[Sender]:
     )
     app = build_app(settings)
     async with running_app(app) as client:
-        yield Sender(client, url, stack, relay)
+        sender = Sender(client, url, stack, relay)
+        await sender.caught_up()
+        yield sender
     await relay.stop()
     await drop_database(stack, url)
 
