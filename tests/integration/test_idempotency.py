@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from shared import topics
-from tests.integration.test_claims import PDF, Claims, Customer, claims
+from tests.integration.test_claims import PDF, RETURN_ADDRESS, Claims, Customer, claims
 from tests.support.kafka import TopicProbe
 from tests.support.stack import Stack
 
@@ -29,6 +29,7 @@ async def file(customer: Customer, key: str | None, **form: Any) -> httpx.Respon
         "serial_number": customer.serial,
         "problem_description": "Dron nie łączy się z aparaturą.",
         "package_contents": "Dron, aparatura",
+        **RETURN_ADDRESS,
         **form,
     }
     headers = {**customer.headers, **({"Idempotency-Key": key} if key is not None else {})}
