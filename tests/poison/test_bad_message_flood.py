@@ -81,10 +81,14 @@ async def test_a_thousand_bad_messages_do_not_hold_up_a_claims_email(
             count=1000,
             timeout=600,
         )
-        # The end-to-end layer's notifications service, still running, e-mails it too.
+        # The end-to-end layer's services, still running, e-mail it too (and their warranty
+        # service's verdict): the claim's own e-mail is the one with its Message-ID.
         messages = await mailbox.wait_for(address, timeout=120)
-    assert {m["message_id"] for m in messages} == {f"<{claim.event_id}@rma.innpro.example>"}
-    waited = (datetime.fromisoformat(messages[0]["received_at"]) - filed).total_seconds()
+    claim_emails = [
+        m for m in messages if m["message_id"] == f"<{claim.event_id}@rma.innpro.example>"
+    ]
+    assert claim_emails, [m["subject"] for m in messages]
+    waited = (datetime.fromisoformat(claim_emails[0]["received_at"]) - filed).total_seconds()
     # How long it took is a figure, not a verdict (timing belongs to `make bench`): printed for
     # the record; the 5 s of issue 14 item 7 needs consumers that handle partitions at once.
     print(f"a claim's email behind 1,000 bad messages came {waited:.1f} s after it was filed")
