@@ -83,11 +83,15 @@ async def test_a_thousand_bad_messages_do_not_hold_up_a_claims_email(
         )
         # The end-to-end layer's services, still running, e-mail it too (and their warranty
         # service's verdict): the claim's own e-mail is the one with its Message-ID.
-        messages = await mailbox.wait_for(address, timeout=120)
-    claim_emails = [
-        m for m in messages if m["message_id"] == f"<{claim.event_id}@rma.innpro.example>"
-    ]
-    assert claim_emails, [m["subject"] for m in messages]
+        expected = f"<{claim.event_id}@rma.innpro.example>"
+        deadline = asyncio.get_running_loop().time() + 120
+        while not (
+            claim_emails := [
+                m for m in await mailbox.messages(address) if m["message_id"] == expected
+            ]
+        ):
+            assert asyncio.get_running_loop().time() < deadline, "the claim's e-mail never came"
+            await asyncio.sleep(0.5)
     waited = (datetime.fromisoformat(claim_emails[0]["received_at"]) - filed).total_seconds()
     # How long it took is a figure, not a verdict (timing belongs to `make bench`): printed for
     # the record; the 5 s of issue 14 item 7 needs consumers that handle partitions at once.
