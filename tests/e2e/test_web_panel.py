@@ -1097,3 +1097,79 @@ async def test_account_pages_activation_link_email_change_lost_password_and_canc
     web_log = (STATE_DIR / "logs" / services.run_id / "web.log").read_text()
     for secret in (PASSWORD, new_password, activation_token, email_token, reset_token):
         assert secret not in web_log
+
+
+# --- login limits: the stranger slowed, the owner not ------------------------------------------
+# Each browser context stands for a person behind the reverse proxy in front of the web panel:
+# the proxy (127.0.0.1, trusted by the test deployment) names the person's address in
+# X-Forwarded-For, and the web panel forwards it to accounts, which trusts the web panel in turn.
+# Without that every web user would share the web panel's one address, and a stranger's failures
+# would slow everyone.
+# Five failures per (account, address) cost nothing; the sixth attempt must wait (accounts'
+# PER_ACCOUNT_AND_ADDRESS throttle).
+FREE_LOGIN_FAILURES = 5
+TOO_MANY_LOGINS = {
+    "pl": "Zbyt wiele prób. Spróbuj ponownie za",
+    "en": "Too many attempts. Try again in",
+}
+
+
+async def person_behind_proxy(browser: Browser, wording: Wording, address: str) -> BrowserContext:
+    return await browser.new_context(
+        viewport=DESKTOP, locale=wording.locale, extra_http_headers={"X-Forwarded-For": address}
+    )
+
+
+async def operator_log_in(page: Page, web: str, email: str, password: str) -> None:
+    await page.goto(f"{web}/operator/login")
+    await page.fill("#email", email)
+    await page.fill("#password", password)
+    await page.click("button[type=submit].primary")
+
+
+async def test_a_stranger_guessing_a_password_is_slowed_and_the_owner_still_logs_in(
+    services: RunningServices, web: str, browser: Browser, screens: Screens, wording: Wording
+) -> None:
+    language = wording.language
+    run = uuid.uuid4().hex[:8]
+    email, password = f"operator.{run}@innpro.example", "Operator-Haslo-2026"
+    settings = AccountsSettings(database_url=services.database_url("accounts"))
+    await create_operator(settings, email, "Olga Operator", password)
+    # Distinct per run and language, so no earlier run's failures count here.
+    octet = int(run[:2], 16)
+    stranger_address = f"203.0.113.{octet}"
+    owner_address = f"198.51.100.{octet}"
+
+    stranger = await person_behind_proxy(browser, wording, stranger_address)
+    guessing = await stranger.new_page()
+    for _ in range(FREE_LOGIN_FAILURES):
+        await operator_log_in(guessing, web, email, f"zgadywane-{uuid.uuid4().hex[:6]}")
+        await expect(guessing.locator(".alert-error, .field-error").first).to_contain_text(
+            wording.wrong_login
+        )
+    # The next try from the same address waits, even with the right password: the page says for
+    # how long, at the form, and no session cookie is set.
+    await operator_log_in(guessing, web, email, password)
+    refusal = guessing.locator(".alert-error, .field-error").first
+    await expect(refusal).to_contain_text(TOO_MANY_LOGINS[language])
+    assert re.search(r"\d+", await refusal.inner_text())
+    await expect(guessing).to_have_url(re.compile(r"/operator/login"))
+    assert not [c for c in await stranger.cookies() if c["name"] == "rma_operator"]
+    await screens.take(guessing, f"{language}_login_slowed_for_the_stranger")
+
+    # The operator at another address is not slowed by the stranger's failures.
+    owner = await person_behind_proxy(browser, wording, owner_address)
+    desk = await owner.new_page()
+    await operator_log_in(desk, web, email, password)
+    await expect(desk).to_have_url(f"{web}/operator")
+    await screens.take(desk, f"{language}_login_owner_not_slowed")
+
+    # Nor is anyone else who reaches the panel through the same proxy: no shared counter.
+    other = await person_behind_proxy(browser, wording, f"192.0.2.{octet}")
+    elsewhere = await other.new_page()
+    await operator_log_in(elsewhere, web, email, "jeszcze-inne-zle")
+    await expect(elsewhere.locator(".alert-error, .field-error").first).to_contain_text(
+        wording.wrong_login
+    )
+    for context in (stranger, owner, other):
+        await context.close()
