@@ -336,6 +336,19 @@ class ParcelReceivedData(Contract):
         default=None,
         description="Why an operator must look at it (a parcel for a cancelled or closed claim)",
     )
+    contents_checked: bool = Field(
+        default=False, description="The warehouse went through the declared package contents"
+    )
+    missing_items: tuple[str, ...] = Field(
+        default=(), description="Declared items the warehouse did not find in the parcel"
+    )
+    serial_number_read: str | None = Field(
+        default=None, description="The serial number the warehouse read from the device"
+    )
+    serial_mismatch: bool = Field(
+        default=False,
+        description="The device's serial number differs from the claim's: flagged for operators",
+    )
 
 
 class ParcelReceived(Event):

@@ -12,7 +12,7 @@ import asyncpg
 
 from services.claims.adapters import repository
 from services.claims.adapters.claim_repository import ClaimRepository
-from services.claims.domain import eligibility, form
+from services.claims.domain import eligibility, form, intake
 from services.claims.domain.claim import (
     Act,
     Claim,
@@ -358,6 +358,8 @@ class ScanResult:
     rma_number: str | None
     duplicate: bool
     attention: str | None = None
+    serial_mismatch: bool = False
+    missing_items: tuple[str, ...] = ()
 
 
 PARCEL_UNREADABLE = BusinessRuleError(
@@ -370,39 +372,99 @@ PARCEL_UNREADABLE = BusinessRuleError(
 )
 
 
-async def receive_parcel(
-    ctx: ClaimsContext,
-    actor: Actor,
-    rma_number: str | None,
-    tracking_number: str | None,
-    correlation_id: UUID,
-) -> ScanResult:
+def read_parcel_label(
+    code: str | None, rma_number: str | None, tracking_number: str | None
+) -> intake.Label:
+    """The label as one scanned code (the domain tells an RMA number from a tracking number),
+    or as the two numbers a scanner device sends itself."""
+    if code is not None:
+        return intake.read_label(code)
     rma = (rma_number or "").strip().upper() or None
     tracking = "".join((tracking_number or "").split()).upper() or None
     if rma is None and tracking is None:
         raise PARCEL_UNREADABLE
+    return intake.Label(rma, tracking)
+
+
+@dataclass(frozen=True)
+class LabelMatch:
+    """What a label leads to: a parcel received before with its tracking number, and the claim
+    (of that parcel, by the RMA number, or by the tracking number the claim expects)."""
+
+    known_parcel: asyncpg.Record | None
+    claim: Claim | None
+
+
+async def _match_label(conn: Conn, repo: ClaimRepository, label: intake.Label) -> LabelMatch:
+    tracking = label.tracking_number
+    if tracking is not None and (known := await repository.find_parcel_by_tracking(conn, tracking)):
+        claim = await repo.get(known["claim_id"]) if known["claim_id"] else None
+        return LabelMatch(known, claim)
+    claim = await repo.by_rma_number(label.rma_number) if label.rma_number else None
+    if claim is None and tracking is not None:
+        claim = await repo.by_inbound_tracking(tracking) or await repo.by_outbound_tracking(
+            tracking
+        )
+    return LabelMatch(None, claim)
+
+
+async def receive_parcel(
+    ctx: ClaimsContext,
+    actor: Actor,
+    label: intake.Label,
+    correlation_id: UUID,
+    check: intake.IntakeCheck | None = None,
+) -> ScanResult:
     act = _act(ctx, actor, correlation_id)
     async with ctx.pool.acquire() as conn, conn.transaction():
-        if tracking is not None and (
-            known := await repository.find_parcel_by_tracking(conn, tracking)
-        ):
-            return ScanResult(known["parcel_id"], known["claim_id"], known["rma_number"], True)
         repo = ClaimRepository(conn)
-        claim = await repo.by_rma_number(rma) if rma else None
-        if claim is None and tracking is not None:
-            claim = await repo.by_inbound_tracking(tracking) or await repo.by_outbound_tracking(
-                tracking
-            )
-        parcel = ParcelRecord(uuid4(), tracking, actor.label, act.at)
+        match = await _match_label(conn, repo, label)
+        if (known := match.known_parcel) is not None:
+            return ScanResult(known["parcel_id"], known["claim_id"], known["rma_number"], True)
+        claim = match.claim
+        parcel = ParcelRecord(uuid4(), label.tracking_number, actor.label, act.at)
         if claim is None:
-            await _queue_unidentified(conn, parcel, rma, act)
-            return ScanResult(parcel.parcel_id, None, rma, False)
+            await _queue_unidentified(conn, parcel, label.rma_number, act)
+            return ScanResult(parcel.parcel_id, None, label.rma_number, False)
         if await repository.open_attention_parcel(conn, claim.claim_id):
             return ScanResult(parcel.parcel_id, claim.claim_id, claim.rma_number, True)
-        events = claim.receive_parcel(act, parcel)
+        events = claim.receive_parcel(act, parcel, check=check)
         await _save(conn, repo, claim, events)
-    attention = next((e.data.attention for e in events if isinstance(e, ParcelReceived)), None)
-    return ScanResult(parcel.parcel_id, claim.claim_id, claim.rma_number, not events, attention)
+    received = next((e.data for e in events if isinstance(e, ParcelReceived)), None)
+    return ScanResult(
+        parcel.parcel_id,
+        claim.claim_id,
+        claim.rma_number,
+        not events,
+        received.attention if received else None,
+        received.serial_mismatch if received else False,
+        received.missing_items if received else (),
+    )
+
+
+@dataclass(frozen=True)
+class LabelLookup:
+    """What the scanner page shows for a label before the receipt is confirmed."""
+
+    label: intake.Label
+    outlook: intake.LabelOutlook
+    claim: Claim | None
+    parcel_received_at: datetime | None = None
+
+
+async def look_up_label(ctx: ClaimsContext, code: str) -> LabelLookup:
+    label = intake.read_label(code)
+    async with ctx.pool.acquire() as conn, conn.transaction():
+        match = await _match_label(conn, ClaimRepository(conn), label)
+        claim = match.claim
+        if match.known_parcel is not None:
+            received_at: datetime = match.known_parcel["received_at"]
+            return LabelLookup(label, "parcel_known", claim, received_at)
+        if claim is None:
+            return LabelLookup(label, "unknown", None)
+        if await repository.open_attention_parcel(conn, claim.claim_id):
+            return LabelLookup(label, "already_queued", claim)
+    return LabelLookup(label, claim.scan_outlook(), claim)
 
 
 async def _queue_unidentified(conn: Conn, parcel: ParcelRecord, rma: str | None, act: Act) -> None:

@@ -1,11 +1,12 @@
-"""The web panel: pages for customers and operators, rendered on the server.
+"""The web panel: pages for customers, operators and the warehouse, rendered on the server.
 
 The pages call the platform's APIs through typed clients (`clients/`). A login's bearer token
-is kept in an HttpOnly, SameSite=Lax cookie (one for customers, one for operators) and
-forwarded to the APIs, which verify it; this server holds no state of its own. Forms work
-without JavaScript; a few scripts (static files only: the Content-Security-Policy allows no
-inline script) add the serial-number check on Enter, the product's claim types and problem list,
-the company fields of the registration and the live dashboard (Server-Sent Events from Kafka).
+is kept in an HttpOnly, SameSite=Lax cookie (one each for customers, operators and the
+warehouse's scanners) and forwarded to the APIs, which verify it; this server holds no state of
+its own. Forms work without JavaScript; a few scripts (static files only: the
+Content-Security-Policy allows no inline script) add the serial-number check on Enter, the
+product's claim types and problem list, the company fields of the registration, the intake
+page's focus and the live dashboard (Server-Sent Events from Kafka).
 
 This module only wires: settings, clients, the live feed, the routers, security and errors.
 """
@@ -106,11 +107,14 @@ def build_app(
 def _add_error_pages(app: FastAPI) -> None:
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, error: LoginRequired) -> Response:
-        return auth.login_redirect(request, error.operator, error.expired)
+        return auth.login_redirect(request, error.operator, error.expired, scanner=error.scanner)
 
     @app.exception_handler(Unauthorized)
     async def _unauthorized(request: Request, error: Unauthorized) -> Response:
-        return auth.login_redirect(request, request.url.path.startswith("/operator"), True)
+        path = request.url.path
+        return auth.login_redirect(
+            request, path.startswith("/operator"), True, scanner=path.startswith("/scanner")
+        )
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, error: ApiError) -> Response:

@@ -20,6 +20,7 @@ from services.web.i18n import N_
 HERE = Path(__file__).parent
 CUSTOMER_COOKIE = "rma_session"
 OPERATOR_COOKIE = "rma_operator"
+SCANNER_COOKIE = "rma_scanner"
 
 # Messages shown after a redirect, by code (never free text from the URL).
 DONE_MESSAGES = {
@@ -40,9 +41,10 @@ DONE_MESSAGES = {
 
 
 class LoginRequired(Exception):
-    def __init__(self, operator: bool, expired: bool = False) -> None:
+    def __init__(self, operator: bool, expired: bool = False, *, scanner: bool = False) -> None:
         self.operator = operator
         self.expired = expired
+        self.scanner = scanner
 
 
 def _language(context: Context) -> str:
@@ -142,7 +144,16 @@ def operator(request: Request) -> Caller:
     return _caller(request, token)
 
 
+def scanner(request: Request) -> Caller:
+    """A warehouse scanner's login (the device's API key, exchanged for a token)."""
+    token = request.cookies.get(SCANNER_COOKIE)
+    if not token:
+        raise LoginRequired(operator=False, scanner=True)
+    return _caller(request, token)
+
+
 ApisDep = Annotated[Apis, Depends(get_apis)]
 Visitor = Annotated[Caller, Depends(visitor)]
 Customer = Annotated[Caller, Depends(customer)]
 Operator = Annotated[Caller, Depends(operator)]
+Scanner = Annotated[Caller, Depends(scanner)]

@@ -36,12 +36,12 @@ FUZZER_ADDRESS = "192.0.2.250"
 
 # Each operation is fuzzed with the token of the role it serves (and the public ones with the
 # customer's): (service, role, the paths of that role).
-STAFF_PATHS = "^/api/(operator|admin|emails|parcels)"
+STAFF_PATHS = "^/api/(operator|admin|emails|parcels|scanner)"
 RUNS = [
     ("accounts", "customer", {"--exclude-path-regex": STAFF_PATHS}),
     ("claims", "customer", {"--exclude-path-regex": STAFF_PATHS}),
     ("claims", "operator", {"--include-path-regex": "^/api/operator/"}),
-    ("claims", "scanner", {"--include-path-regex": "^/api/parcels$"}),
+    ("claims", "scanner", {"--include-path-regex": "^/api/(parcels$|scanner/)"}),
     ("warranty", "customer", {"--exclude-path-regex": STAFF_PATHS}),
     ("warranty", "operator", {"--include-path-regex": "^/api/admin/"}),
     ("notifications", "operator", {"--include-path-regex": "^/api/emails"}),

@@ -20,6 +20,7 @@ from services.claims.domain.claim import (
 )
 from services.claims.domain.deadlines import Pause
 from services.claims.domain.decisions import DeductionLine
+from services.claims.domain.intake import Intake
 from shared.db import Conn
 from shared.events import ClaimedProduct, Deadline, PostalAddress
 
@@ -98,7 +99,8 @@ class ClaimRepository:
     async def save(self, claim: Claim) -> None:
         await self.conn.execute(
             """UPDATE claims SET status = $2, received_at = $3, pauses = $4, outbound = $5,
-                   replacement = $6, refund = $7, updated_at = now()
+                   replacement = $6, refund = $7, intake = $8, serial_mismatch = $9,
+                   updated_at = now()
                WHERE claim_id = $1""",
             claim.claim_id,
             claim.status,
@@ -107,6 +109,8 @@ class ClaimRepository:
             _shipment_json(claim.outbound),
             _replacement_json(claim.replacement),
             _refund_json(claim.refund),
+            _intake_json(claim.intake),
+            claim.serial_mismatch,
         )
         if claim.decision_changed and claim.decision is not None:
             await self._save_decision(claim.claim_id, claim.decision)
@@ -141,8 +145,9 @@ class ClaimRepository:
         for parcel in claim.new_parcels:
             await self.conn.execute(
                 """INSERT INTO parcels (parcel_id, claim_id, rma_number, tracking_number,
-                       scanned_by, received_at, attention)
-                   VALUES ($1, $2, $3, $4, $5, $6, $7)""",
+                       scanned_by, received_at, attention, contents_checked, missing_items,
+                       serial_number_read, serial_mismatch)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)""",
                 parcel.parcel_id,
                 claim.claim_id,
                 claim.rma_number,
@@ -150,6 +155,10 @@ class ClaimRepository:
                 parcel.scanned_by,
                 parcel.received_at,
                 parcel.attention,
+                parcel.intake is not None and parcel.intake.contents_checked,
+                list(parcel.intake.missing_items) if parcel.intake else [],
+                parcel.intake.serial_read if parcel.intake else None,
+                parcel.intake is not None and parcel.intake.serial_mismatch,
             )
 
     async def _save_decision(self, claim_id: UUID, decision: Decision) -> None:
@@ -235,6 +244,7 @@ class ClaimRepository:
             outbound=_shipment(row["outbound"]),
             replacement=_replacement(row["replacement"]),
             refund=_refund(row["refund"]),
+            intake=_intake(row["intake"]),
             timeline=[
                 TimelineEntry(e["status"], e["actor"], e["note"], e["at"], e["id"]) for e in entries
             ],
@@ -313,6 +323,34 @@ def _refund(data: dict[str, str] | None) -> Refund | None:
         data["method"],
         data.get("account_number_ending"),
         datetime.fromisoformat(data["refunded_at"]),
+    )
+
+
+def _intake_json(intake: Intake | None) -> dict[str, Any] | None:
+    if intake is None:
+        return None
+    return {
+        "parcel_id": str(intake.parcel_id),
+        "checked_by": intake.checked_by,
+        "checked_at": intake.checked_at.isoformat(),
+        "contents_checked": intake.contents_checked,
+        "missing_items": list(intake.missing_items),
+        "serial_read": intake.serial_read,
+        "serial_expected": intake.serial_expected,
+    }
+
+
+def _intake(data: dict[str, Any] | None) -> Intake | None:
+    if not data:
+        return None
+    return Intake(
+        parcel_id=UUID(data["parcel_id"]),
+        checked_by=data["checked_by"],
+        checked_at=datetime.fromisoformat(data["checked_at"]),
+        contents_checked=bool(data["contents_checked"]),
+        missing_items=tuple(data["missing_items"]),
+        serial_read=data.get("serial_read"),
+        serial_expected=data.get("serial_expected"),
     )
 
 

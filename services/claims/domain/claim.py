@@ -17,6 +17,13 @@ from services.claims.domain.deadlines import ClaimProgress, DeadlineStanding, Pa
 from services.claims.domain.decisions import DeductionLine, RefundPayment
 from services.claims.domain.eligibility import ClaimTypeVerdict
 from services.claims.domain.form import UnitDetails
+from services.claims.domain.intake import (
+    Intake,
+    IntakeCheck,
+    ScanOutlook,
+    check_parcel,
+    declared_items,
+)
 from shared.errors import BusinessRuleError, Message
 from shared.events import (
     BuyerType,
@@ -154,6 +161,7 @@ class ParcelRecord:
     scanned_by: str
     received_at: datetime
     attention: str | None = None
+    intake: Intake | None = None  # what the warehouse checked, when it did
 
 
 @dataclass(frozen=True)
@@ -220,6 +228,7 @@ class Claim:
     outbound: Shipment | None = None
     replacement: Replacement | None = None
     refund: Refund | None = None
+    intake: Intake | None = None  # the warehouse's check of the latest parcel
     timeline: list[TimelineEntry] = field(default_factory=list)
     new_attachments: list[NewAttachment] = field(default_factory=list)
     new_parcels: list[ParcelRecord] = field(default_factory=list)
@@ -360,35 +369,85 @@ class Claim:
 
     # --- parcels ----------------------------------------------------------------------------
 
-    def receive_parcel(self, act: Act, parcel: ParcelRecord, *, known: bool = False) -> list[Event]:
+    def scan_outlook(self) -> ScanOutlook:
+        """What a parcel for this claim arriving now does: received (or back from a customer
+        who refused it), nothing (the service holds the product already), or queued for an
+        operator (the claim is over)."""
+        if self.status in lifecycle.PRODUCT_AT_SERVICE:
+            return "already_received"
+        if not lifecycle.allowed_roles(self.status, "received"):
+            return "ended"
+        return "returned" if self.outbound is not None else "receive"
+
+    @property
+    def declared_items(self) -> tuple[str, ...]:
+        """The package contents the customer declared, as the warehouse's checklist."""
+        return declared_items(self.package_contents)
+
+    @property
+    def expected_serial(self) -> str | None:
+        """The unit that should be in a parcel for this claim: the replacement once one was
+        shipped, the claimed unit otherwise."""
+        if self.replacement is not None and self.outbound is not None:
+            return self.replacement.serial_number
+        return self.serial_number
+
+    @property
+    def serial_mismatch(self) -> bool:
+        return self.intake is not None and self.intake.serial_mismatch
+
+    def receive_parcel(
+        self,
+        act: Act,
+        parcel: ParcelRecord,
+        *,
+        known: bool = False,
+        check: IntakeCheck | None = None,
+    ) -> list[Event]:
         """A parcel for this claim arrived. Nothing is lost: a parcel for a cancelled or closed
         claim is recorded and queued for an operator; one refused by the customer on its way
         back is a new receipt of the same claim. `known`: the parcel is stored already (an
-        operator identified it from the unidentified queue)."""
-        if self.status in lifecycle.PRODUCT_AT_SERVICE:
+        operator identified it from the unidentified queue). `check`: what the warehouse found
+        in it (the contents ticked, the serial read); a serial that is not the claim's flags
+        the claim for the operator, and missing items are recorded."""
+        outlook = self.scan_outlook()
+        if outlook == "already_received":
             return []  # the same parcel scanned again
-        if self.status in lifecycle.ENDED_STATUSES:
-            parcel = ParcelRecord(
-                parcel.parcel_id,
-                parcel.tracking_number,
-                parcel.scanned_by,
-                parcel.received_at,
+        if check is not None:
+            intake = check_parcel(
+                check, self.declared_items, self.expected_serial, parcel.parcel_id, act.label,
+                act.at,
+            )  # fmt: skip
+            parcel = replace(parcel, intake=intake)
+        if outlook == "ended":
+            parcel = replace(
+                parcel,
                 attention=f"Przesyłka do zgłoszenia o statusie „{self.status}”: "
                 "sprawdź i zdecyduj, co z nią zrobić.",
             )
             if not known:
                 self.new_parcels.append(parcel)
             self._note(act, "Przesyłka do zakończonego zgłoszenia: czeka na operatora.")
+            self._record_intake(act, parcel.intake)
             return [self._parcel_event(act, parcel)]
-        note = "Przesyłka wróciła do serwisu (odmowa odbioru)." if self.outbound else None
+        note = "Przesyłka wróciła do serwisu (odmowa odbioru)." if outlook == "returned" else None
         if not known:
             self.new_parcels.append(parcel)
         if self.received_at is None:
             self.received_at = parcel.received_at
         changed = self._move(act, "received", note=note, tracking_number=parcel.tracking_number)
+        self._record_intake(act, parcel.intake)
         return [self._parcel_event(act, parcel), changed]
 
+    def _record_intake(self, act: Act, intake: Intake | None) -> None:
+        if intake is None:
+            return
+        self.intake = intake
+        for note in intake.notes():
+            self._note(act, note)
+
     def _parcel_event(self, act: Act, parcel: ParcelRecord) -> ParcelReceived:
+        intake = parcel.intake
         return ParcelReceived(
             producer=PRODUCER,
             key=str(self.claim_id),
@@ -404,6 +463,10 @@ class Claim:
                 received_at=parcel.received_at,
                 scanned_by=parcel.scanned_by,
                 attention=parcel.attention,
+                contents_checked=intake.contents_checked if intake else False,
+                missing_items=intake.missing_items if intake else (),
+                serial_number_read=intake.serial_read if intake else None,
+                serial_mismatch=intake.serial_mismatch if intake else False,
             ),
         )
 

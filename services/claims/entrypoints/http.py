@@ -12,10 +12,13 @@ from pydantic import BaseModel, Field
 from services.claims import handlers
 from services.claims.domain import form
 from services.claims.domain.claim import Claim
+from services.claims.domain.intake import IntakeCheck
 from services.claims.entrypoints.views import (
     ClaimPublic,
     ClaimSummary,
+    LabelLookupPublic,
     claim_public,
+    label_lookup_public,
     summary_fields,
 )
 from shared.addresses import postal_address
@@ -387,8 +390,27 @@ async def deductions(
 
 
 class ParcelScan(BaseModel):
+    code: str | None = Field(
+        default=None,
+        max_length=60,
+        description="What the scanner read from the label, RMA number or tracking number (the "
+        "service tells which); instead of `rma_number` / `tracking_number`",
+        examples=["RMA/17/SR/2026"],
+    )
     rma_number: str | None = Field(default=None, max_length=40, examples=["RMA/17/SR/2026"])
     tracking_number: str | None = Field(default=None, max_length=60)
+    contents_checked: list[Annotated[str, Field(max_length=200)]] | None = Field(
+        default=None,
+        max_length=50,
+        description="The declared items found in the parcel (the intake checklist); the others "
+        "are recorded as missing. Absent: the contents were not checked",
+    )
+    serial_number_read: str | None = Field(
+        default=None,
+        max_length=60,
+        description="The serial number read from the device; one that is not the claim's flags "
+        "the claim for the operators",
+    )
 
 
 class ParcelScanned(BaseModel):
@@ -399,6 +421,12 @@ class ParcelScanned(BaseModel):
     identified: bool
     attention: str | None = Field(
         default=None, description="Recorded and queued for an operator (cancelled/closed claim)"
+    )
+    serial_mismatch: bool = Field(
+        default=False, description="The device's serial number is not the claim's: flagged"
+    )
+    missing_items: list[str] = Field(
+        default_factory=list, description="Declared items not found in the parcel"
     )
 
 
@@ -411,9 +439,16 @@ class ParcelScanned(BaseModel):
 async def scan_parcel(
     body: ParcelScan, scanner: Scanner, ctx: Context, correlation: CorrelationId
 ) -> ParcelScanned:
-    result = await handlers.receive_parcel(
-        ctx, actor_of(scanner), body.rma_number, body.tracking_number, correlation
+    label = handlers.read_parcel_label(body.code, body.rma_number, body.tracking_number)
+    check = (
+        IntakeCheck(
+            tuple(body.contents_checked) if body.contents_checked is not None else None,
+            body.serial_number_read,
+        )
+        if body.contents_checked is not None or body.serial_number_read is not None
+        else None
     )
+    result = await handlers.receive_parcel(ctx, actor_of(scanner), label, correlation, check)
     return ParcelScanned(
         parcel_id=result.parcel_id,
         claim_id=result.claim_id,
@@ -421,7 +456,24 @@ async def scan_parcel(
         duplicate=result.duplicate,
         identified=result.claim_id is not None,
         attention=result.attention,
+        serial_mismatch=result.serial_mismatch,
+        missing_items=list(result.missing_items),
     )
+
+
+@router.get(
+    "/api/scanner/lookup",
+    response_model=LabelLookupPublic,
+    tags=["parcels"],
+    summary="What a scanned label is (scanners): the claim, its declared contents and serial "
+    "number, and what a receipt would do now",
+)
+async def look_up_label(
+    _scanner: Scanner,
+    ctx: Context,
+    code: Annotated[str, Query(max_length=200, description="RMA number or tracking number")],
+) -> LabelLookupPublic:
+    return label_lookup_public(await handlers.look_up_label(ctx, code))
 
 
 @router.get(

@@ -22,6 +22,7 @@ from services.claims.entrypoints.views import (
     OperatorClaimPublic,
     OperatorClaimSummary,
     claim_public,
+    intake_public,
     summary_fields,
 )
 from services.claims.handlers import ClaimCommand
@@ -162,6 +163,8 @@ def _operator_view(
             )
             for a in extras.attachments
         ],
+        serial_mismatch=claim.serial_mismatch,
+        intake=intake_public(claim.intake),
     )
 
 

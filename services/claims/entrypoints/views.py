@@ -11,6 +11,8 @@ import asyncpg
 from pydantic import BaseModel, Field
 
 from services.claims.domain.claim import Claim
+from services.claims.domain.intake import Intake
+from services.claims.handlers import LabelLookup
 from shared.claims_vocabulary import DEADLINE_STATE_NAMES_PL, STATUS_NAMES_PL
 from shared.events import ClaimStatus, PostalAddress
 
@@ -38,6 +40,9 @@ class OperatorClaimSummary(ClaimSummary):
     """A claim in the operator's list: with its deadlines, so the dashboard needs no more calls."""
 
     deadlines: list[dict[str, Any]]
+    serial_mismatch: bool = Field(
+        description="The warehouse found a device whose serial number is not the claim's"
+    )
 
 
 def summary_fields(claim: asyncpg.Record, model: type[ClaimSummary]) -> dict[str, Any]:
@@ -139,10 +144,95 @@ class AttachmentPublic(BaseModel):
     download_path: str
 
 
+class IntakePublic(BaseModel):
+    """The warehouse's check of the claim's latest parcel."""
+
+    parcel_id: UUID
+    checked_by: str
+    checked_at: datetime
+    contents_checked: bool
+    missing_items: list[str]
+    serial_number_read: str | None
+    serial_number_expected: str | None
+    serial_mismatch: bool
+
+
+def intake_public(intake: Intake | None) -> IntakePublic | None:
+    if intake is None:
+        return None
+    return IntakePublic(
+        parcel_id=intake.parcel_id,
+        checked_by=intake.checked_by,
+        checked_at=intake.checked_at,
+        contents_checked=intake.contents_checked,
+        missing_items=list(intake.missing_items),
+        serial_number_read=intake.serial_read,
+        serial_number_expected=intake.serial_expected,
+        serial_mismatch=intake.serial_mismatch,
+    )
+
+
 class OperatorClaimPublic(ClaimPublic):
     customer: CustomerPublic
     document: DocumentPublic
     attachments: list[AttachmentPublic]
+    serial_mismatch: bool = Field(
+        description="The warehouse found a device whose serial number is not the claim's"
+    )
+    intake: IntakePublic | None = Field(description="The warehouse's check of the latest parcel")
+
+
+class ScannerClaimPublic(BaseModel):
+    """A claim as the warehouse sees it: what it is, what should be in the parcel, and no
+    personal data (no name, email or address)."""
+
+    rma_number: str
+    status: ClaimStatus
+    status_name: str
+    claim_type: str
+    product: dict[str, Any]
+    serial_number: str | None = Field(description="The unit that should be in the parcel")
+    declared_items: list[str] = Field(description="The package contents as a checklist")
+    tracking_number: str | None = Field(description="The customer's inbound parcel")
+    received_at: datetime | None
+
+
+class LabelLookupPublic(BaseModel):
+    code: str
+    rma_number: str | None = Field(description="The label read as an RMA number")
+    tracking_number: str | None = Field(description="The label read as a tracking number")
+    outlook: str = Field(
+        description="What a receipt would do now: receive | returned (refused by the customer) "
+        "| already_received | ended (recorded and queued for an operator) | already_queued | "
+        "parcel_known (this tracking number was received) | unknown (unidentified queue)"
+    )
+    claim: ScannerClaimPublic | None
+    parcel_received_at: datetime | None = Field(description="When a known parcel was received")
+
+
+def label_lookup_public(lookup: LabelLookup) -> LabelLookupPublic:
+    claim = lookup.claim
+    label = lookup.label
+    return LabelLookupPublic(
+        code=label.rma_number or label.tracking_number or "",
+        rma_number=label.rma_number,
+        tracking_number=label.tracking_number,
+        outlook=lookup.outlook,
+        claim=None
+        if claim is None
+        else ScannerClaimPublic(
+            rma_number=claim.rma_number,
+            status=claim.status,
+            status_name=STATUS_NAMES_PL[claim.status],
+            claim_type=claim.claim_type,
+            product=claim.product.model_dump(mode="json"),
+            serial_number=claim.expected_serial,
+            declared_items=list(claim.declared_items),
+            tracking_number=claim.tracking_number,
+            received_at=claim.received_at,
+        ),
+        parcel_received_at=lookup.parcel_received_at,
+    )
 
 
 def claim_public(

@@ -110,6 +110,16 @@ class AccountsApi(HttpApi):
             raise ApiError(refused.status_code, refused.detail, refused.errors) from None
         return answer.access_token
 
+    async def scanner_token(self, caller: Caller, api_key: str) -> str:
+        """A scanner device's access token for its API key (the admin command's)."""
+        try:
+            answer = await self._call(
+                AccessToken, "POST", "/api/auth/scanner-token", caller, json={"api_key": api_key}
+            )
+        except Unauthorized as refused:
+            raise ApiError(refused.status_code, refused.detail, refused.errors) from None
+        return answer.access_token
+
     async def request_password_reset(self, caller: Caller, email: str) -> Notice:
         return await self._call(
             Notice, "POST", "/api/auth/password-reset", caller, json={"email": email}

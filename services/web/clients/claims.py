@@ -31,6 +31,16 @@ class Deadline(Answer):
     description: str = ""
 
 
+class Intake(Answer):
+    checked_by: str = ""
+    checked_at: datetime
+    contents_checked: bool = False
+    missing_items: list[str] = Field(default_factory=list)
+    serial_number_read: str | None = None
+    serial_number_expected: str | None = None
+    serial_mismatch: bool = False
+
+
 class TimelineEntry(Answer):
     status: str
     actor: str = ""
@@ -51,6 +61,8 @@ class ClaimSummary(Answer):
 
 class OperatorClaimSummary(ClaimSummary):
     deadlines: list[Deadline] = Field(default_factory=list)
+    # The warehouse found a device whose serial number is not the claim's.
+    serial_mismatch: bool = False
 
 
 class Claim(OperatorClaimSummary):
@@ -65,6 +77,7 @@ class Claim(OperatorClaimSummary):
     assessment: dict[str, Any] | None = None
     decision: dict[str, Any] | None = None
     timeline: list[TimelineEntry] = Field(default_factory=list)
+    intake: Intake | None = None  # operators: the warehouse's check of the latest parcel
 
 
 class ClaimCreated(Answer):
@@ -99,6 +112,39 @@ class UnidentifiedParcel(Answer):
 
 class ParcelAttached(Answer):
     claim_id: UUID
+
+
+class ScannedClaim(Answer):
+    """A claim as the warehouse sees it (no personal data)."""
+
+    rma_number: str
+    status: str
+    claim_type: str
+    product: ClaimedProduct
+    serial_number: str | None = None
+    declared_items: list[str] = Field(default_factory=list)
+    tracking_number: str | None = None
+    received_at: datetime | None = None
+
+
+class LabelLookup(Answer):
+    code: str
+    rma_number: str | None = None
+    tracking_number: str | None = None
+    # receive | returned | already_received | ended | already_queued | parcel_known | unknown
+    outlook: str
+    claim: ScannedClaim | None = None
+    parcel_received_at: datetime | None = None
+
+
+class ParcelReceipt(Answer):
+    claim_id: UUID | None = None
+    rma_number: str | None = None
+    duplicate: bool
+    identified: bool
+    attention: str | None = None
+    serial_mismatch: bool = False
+    missing_items: list[str] = Field(default_factory=list)
 
 
 class ProductRef(BaseModel):
@@ -177,6 +223,34 @@ class ClaimsApi(HttpApi):
     ) -> None:
         await self._send(
             "POST", f"/api/claims/{claim_id}/price-reduction", caller, json={"accept": accept}
+        )
+
+    # --- the warehouse's scanners ---------------------------------------------------------------
+
+    async def look_up_label(self, caller: Caller, code: str) -> LabelLookup:
+        return await self._call(
+            LabelLookup, "GET", "/api/scanner/lookup", caller, params={"code": code}
+        )
+
+    async def receive_parcel(
+        self,
+        caller: Caller,
+        code: str,
+        contents_checked: list[str] | None,
+        serial_number_read: str | None,
+        idempotency_key: str | None,
+    ) -> ParcelReceipt:
+        return await self._call(
+            ParcelReceipt,
+            "POST",
+            "/api/parcels",
+            caller,
+            json={
+                "code": code,
+                "contents_checked": contents_checked,
+                "serial_number_read": serial_number_read,
+            },
+            idempotency_key=idempotency_key,
         )
 
     # --- operators ---------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from services.web.i18n import N_
 from services.web.pages import (
     CUSTOMER_COOKIE,
     OPERATOR_COOKIE,
+    SCANNER_COOKIE,
     ApisDep,
     Visitor,
     render,
@@ -249,13 +250,19 @@ async def new_password(request: Request, apis: ApisDep, caller: Visitor) -> Resp
     return render(request, "new_password.html", status_code=422, token=token, errors=errors)
 
 
-def login_redirect(request: Request, operator: bool, expired: bool) -> Response:
+def login_redirect(
+    request: Request, operator: bool, expired: bool, *, scanner: bool = False
+) -> Response:
     """Where a page that needs a login sends the browser (back here after the login)."""
     query = {"done": "expired"} if expired else {}
     if request.method == "GET":
         query["next"] = request.url.path
-    target = "/operator/login" if operator else "/login"
+    target, cookie = "/login", CUSTOMER_COOKIE
+    if operator:
+        target, cookie = "/operator/login", OPERATOR_COOKIE
+    elif scanner:
+        target, cookie = "/scanner/login", SCANNER_COOKIE
     response = RedirectResponse(f"{target}?{urlencode(query)}", status_code=303)
     if expired:
-        response.delete_cookie(OPERATOR_COOKIE if operator else CUSTOMER_COOKIE)
+        response.delete_cookie(cookie)
     return response

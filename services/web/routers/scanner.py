@@ -1,17 +1,105 @@
-"""The warehouse's scanners. A scanner posts its receipts to the claims API itself
-(`POST /api/parcels` with its own token); the panel only tells the staff how, and the parcels
-it could not identify wait on the operators' dashboard."""
+"""The warehouse's intake page. A scanner device logs in with its API key (the admin command's
+`create-scanner`); its staff read a parcel's label into one field, see at once which claim it
+is and what a receipt would do, tick the declared contents, read the device's serial number and
+confirm. A keyboard-wedge barcode scanner types the label and presses Enter, which sends the
+lookup form; everything works without JavaScript (scanner.js only moves the focus), on a phone
+too. Whether the serial number matches is the claims service's decision, not this page's."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from services.web.pages import render
+from services.web.clients import Apis, Caller
+from services.web.clients.claims import LabelLookup
+from services.web.forms import FormErrors, text_values
+from services.web.pages import SCANNER_COOKIE, ApisDep, Scanner, Visitor, render, safe_next
+from services.web.routers.auth import set_cookie
+from services.web.security import IDEMPOTENCY_FIELD, idempotency_key
 
 router = APIRouter()
 
+RECEIPT_FIELDS = ("code", "serial_number")
+# The claims API's names of the page's fields.
+RECEIPT_ALIASES = {"serial_number_read": "serial_number", "rma_number": "code"}
+# The outlooks whose parcel the page lets the staff receive (the others were received already).
+RECEIVABLE = frozenset({"receive", "returned", "ended", "unknown"})
+
+
+def _page(request: Request, status_code: int = 200, **context: object) -> HTMLResponse:
+    return render(
+        request,
+        "scanner.html",
+        status_code=status_code,
+        receivable=RECEIVABLE,
+        scanner_session=True,
+        **context,
+    )
+
+
+@router.get("/scanner/login", response_class=HTMLResponse)
+async def scanner_login_page(request: Request, next: str = "") -> HTMLResponse:
+    return render(request, "scanner_login.html", next=safe_next(next, "/scanner"))
+
+
+@router.post("/scanner/login", response_class=HTMLResponse)
+async def scanner_login(request: Request, apis: ApisDep, caller: Visitor) -> Response:
+    form = await request.form()
+    api_key = str(form.get("api_key") or "").strip()
+    next_page = safe_next(str(form.get("next") or ""), "/scanner")
+    errors = FormErrors(("api_key",))
+    with errors.refusals():
+        token = await apis.accounts.scanner_token(caller, api_key)
+    if errors:
+        status = 401 if errors.status_code == 401 else 422
+        return render(request, "scanner_login.html", status, errors=errors, next=next_page)
+    response = RedirectResponse(next_page, status_code=303)
+    set_cookie(request, response, SCANNER_COOKIE, token)
+    return response
+
+
+@router.post("/scanner/logout")
+async def scanner_logout() -> Response:
+    response = RedirectResponse("/scanner/login?done=logged_out", status_code=303)
+    response.delete_cookie(SCANNER_COOKIE)
+    return response
+
+
+async def _look_up(apis: Apis, caller: Caller, code: str, errors: FormErrors) -> LabelLookup | None:
+    """The label's claim and outlook; a label the claims service cannot read is said at the
+    field."""
+    with errors.refusals():
+        return await apis.claims.look_up_label(caller, code)
+    return None
+
 
 @router.get("/scanner", response_class=HTMLResponse)
-async def scanner_help(request: Request) -> HTMLResponse:
-    return render(request, "scanner.html")
+async def intake_page(request: Request, apis: ApisDep, caller: Scanner, code: str = "") -> Response:
+    if not code.strip():
+        return _page(request)
+    errors = FormErrors(RECEIPT_FIELDS, RECEIPT_ALIASES)
+    lookup = await _look_up(apis, caller, code, errors)
+    if lookup is None:
+        return _page(request, 422, values={"code": code.strip()}, errors=errors)
+    return _page(request, lookup=lookup, values={})
+
+
+@router.post("/scanner/receipts", response_class=HTMLResponse)
+async def confirm_receipt(request: Request, apis: ApisDep, caller: Scanner) -> Response:
+    form = await request.form()
+    values = text_values(form, RECEIPT_FIELDS)
+    ticked = [item for item in form.getlist("item") if isinstance(item, str)]
+    # The checklist was on the page: the items not ticked are missing (none ticked: all are).
+    contents_checked = ticked if form.get("checklist") == "1" else None
+    errors = FormErrors(RECEIPT_FIELDS, RECEIPT_ALIASES)
+    with errors.refusals():
+        receipt = await apis.claims.receive_parcel(
+            caller,
+            values.get("code", ""),
+            contents_checked,
+            values.get("serial_number") or None,
+            idempotency_key(form.get(IDEMPOTENCY_FIELD)),
+        )
+        return _page(request, receipt=receipt)
+    lookup = await _look_up(apis, caller, values.get("code", ""), FormErrors())
+    return _page(request, 422, lookup=lookup, values=values, ticked=ticked, errors=errors)
