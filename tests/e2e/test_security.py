@@ -15,8 +15,9 @@ from services.accounts.settings import AccountsSettings
 from shared import topics
 from shared.auth import Principal, Role, issue_token
 from shared.sealing import unseal
-from tests.e2e.test_walking_skeleton import dji_sale, eventually
+from tests.e2e.test_walking_skeleton import eventually
 from tests.support.kafka import TopicProbe, publish
+from tests.support.sales import dji_drone_sale
 from tests.support.services import RunningServices
 from tests.support.stack import Stack
 
@@ -211,7 +212,9 @@ async def active_customer(
     """A new, activated customer: its email and its first access token."""
     run = uuid.uuid4().hex[:8]
     number, address = f"2025/{run}", f"anna.{run}@example.com"
-    await publish(stack.kafka_bootstrap, dji_sale(number, f"1581F{run}".upper(), date.today()))
+    await publish(
+        stack.kafka_bootstrap, dji_drone_sale(number, date.today(), (f"1581F{run}".upper(),))
+    )
     registration = {
         "account_type": "private",
         "full_name": "Anna Nowak",

@@ -12,16 +12,15 @@ import re
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
-from decimal import Decimal
 from typing import Any
 
 import httpx
 import pytest
 
 from shared import topics
-from shared.events import Buyer, SaleLine, SaleRecorded, SaleRecordedData
 from tests.support.kafka import TopicProbe, publish
 from tests.support.mailbox import Mailbox
+from tests.support.sales import dji_drone_sale
 from tests.support.services import RunningServices
 from tests.support.stack import Stack
 
@@ -43,39 +42,12 @@ async def eventually(
         await asyncio.sleep(0.3)
 
 
-def dji_sale(number: str, serial: str, sold_on: date) -> SaleRecorded:
-    return SaleRecorded(
-        producer="erp",
-        key=f"PA/{number}",
-        data=SaleRecordedData(
-            document_type="PA",
-            document_number=number,
-            issued_on=sold_on,
-            buyer=Buyer(type="consumer", name="Jan Kowalski"),
-            total=Decimal("4299.00"),
-            lines=(
-                SaleLine(
-                    line_no=1,
-                    ean="6941565967251",
-                    sku="DJI-MINI4PRO",
-                    name="DJI Mini 4 Pro",
-                    brand="DJI",
-                    category="drone",
-                    quantity=1,
-                    unit_price=Decimal("4299.00"),
-                    serial_numbers=(serial,),
-                ),
-            ),
-        ),
-    )
-
-
 async def test_register_activate_claim_and_assess(
     stack: Stack, services: RunningServices, mailbox: Mailbox
 ) -> None:
     run = uuid.uuid4().hex[:8]
     number, serial, email = f"2025/{run}", f"1581F{run}".upper(), f"jan.{run}@example.com"
-    sale = dji_sale(number, serial, date.today() - timedelta(days=100))
+    sale = dji_drone_sale(number, date.today() - timedelta(days=100), (serial,))
     await publish(stack.kafka_bootstrap, sale)
 
     async with (

@@ -11,12 +11,10 @@ customer's token is issued here.
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
 from typing import Any
 
 import asyncpg
@@ -39,21 +37,11 @@ from services.web.security import CSRF_COOKIE, CSRF_HEADER
 from services.web.settings import WebSettings
 from shared import topics
 from shared.auth import Principal, issue_token
-from shared.events import (
-    AccountContactChanged,
-    AccountContactChangedData,
-    Buyer,
-    DocumentLinked,
-    DocumentLinkedData,
-    PostalAddress,
-    SaleLine,
-    SaleRecorded,
-    SaleRecordedData,
-)
 from tests.conftest import create_database, drop_database
 from tests.support.inprocess import running_app, serving_app
-from tests.support.kafka import TopicProbe, publish
+from tests.support.kafka import TopicProbe
 from tests.support.metrics import scrape
+from tests.support.sales import sold_drone
 from tests.support.stack import Stack
 
 pytestmark = pytest.mark.integration
@@ -142,59 +130,6 @@ async def platform(stack: Stack) -> AsyncIterator[Platform]:
         yield await start_platform(stack, exit_stack, InMemorySpanExporter())
 
 
-async def sold_drone(stack: Stack) -> tuple[uuid.UUID, str, str]:
-    """A drone sold to a customer: the sale (ERP) and its owner (accounts), on Kafka."""
-    account_id, number = uuid.uuid4(), f"2025/T{uuid.uuid4().hex[:7].upper()}"
-    serial = f"1581F{number[-7:]}"
-    sold_on = date.today() - timedelta(days=40)
-    line = SaleLine(
-        line_no=1,
-        ean="6941565967251",
-        sku="DJI-MINI4PRO",
-        name="DJI Mini 4 Pro",
-        brand="DJI",
-        category="drone",
-        quantity=1,
-        unit_price=Decimal("4299.00"),
-        serial_numbers=(serial,),
-    )
-    sale = SaleRecordedData(
-        document_type="PA",
-        document_number=number,
-        issued_on=sold_on,
-        buyer=Buyer(type="consumer", name="Jan Kowalski"),
-        total=Decimal("4299.00"),
-        lines=(line,),
-    )
-    owner = DocumentLinkedData(
-        account_id=account_id,
-        account_type="private",
-        email=f"slad.{account_id.hex[:8]}@example.com",
-        document_type="PA",
-        document_number=number,
-    )
-    await publish(
-        stack.kafka_bootstrap, SaleRecorded(producer="erp", key=f"PA/{number}", data=sale)
-    )
-    await publish(
-        stack.kafka_bootstrap, DocumentLinked(producer="accounts", key=str(account_id), data=owner)
-    )
-    # Every claim needs a return address: the one kept on the account.
-    contact = AccountContactChangedData(
-        account_id=account_id,
-        full_name="Jan Kowalski",
-        email=owner.email,
-        address=PostalAddress(
-            recipient="Jan Kowalski", street="ul. Zielona 5", postal_code="44-200", city="Rybnik"
-        ),
-    )
-    await publish(
-        stack.kafka_bootstrap,
-        AccountContactChanged(producer="accounts", key=str(account_id), data=contact),
-    )
-    return account_id, number, serial
-
-
 async def spans_until(
     exporter: InMemorySpanExporter,
     found: Callable[[list[ReadableSpan]], bool],
@@ -216,7 +151,8 @@ async def test_one_claim_is_one_trace_across_the_four_services(
     stack: Stack, platform: Platform
 ) -> None:
     exporter = platform.exporter
-    account_id, number, serial = await sold_drone(stack)
+    sold = await sold_drone(stack.kafka_bootstrap, date.today() - timedelta(days=40), "slad")
+    account_id, number, serial = sold.account_id, sold.document_number, sold.serial
     await platform.knows_the_owner(number)
     token = issue_token(
         (stack.keys_dir / "token_private.pem").read_bytes(),

@@ -9,16 +9,16 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 
 import httpx
 from aiokafka import AIOKafkaProducer
 from reportlab.pdfgen.canvas import Canvas
 
-from shared.events import Buyer, Event, SaleLine, SaleRecorded, SaleRecordedData
+from shared.events import Event
 from shared.kafka import client_options
 from shared.outbox import kafka_headers
 from tests.support.mailbox import Mailbox
+from tests.support.sales import dji_drone_sale
 from tools.bench.servers import BenchError
 
 PASSWORD = "Bench-Haslo-123"
@@ -41,35 +41,6 @@ def receipt_pdf() -> bytes:
     canvas.showPage()
     canvas.save()
     return buffer.getvalue()
-
-
-def drone_sale(number: str) -> SaleRecorded:
-    return SaleRecorded(
-        producer="erp",
-        key=f"PA/{number}",
-        data=SaleRecordedData(
-            document_type="PA",
-            document_number=number,
-            issued_on=datetime.now(UTC).date() - timedelta(days=100),
-            buyer=Buyer(type="consumer", name="Klient Testowy"),
-            total=Decimal("4299.00"),
-            lines=(
-                SaleLine(
-                    line_no=1,
-                    ean="6941565967251",
-                    sku="DJI-MINI4PRO",
-                    name="DJI Mini 4 Pro",
-                    brand="DJI",
-                    category="drone",
-                    quantity=1,
-                    unit_price=Decimal("4299.00"),
-                    # None listed, so the claims API takes any: each claim names a unit of its
-                    # own (a unit has one open claim at most), see tools/bench/load.py.
-                    serial_numbers=(),
-                ),
-            ),
-        ),
-    )
 
 
 async def publish(bootstrap: str, events: list[Event]) -> None:
@@ -148,9 +119,15 @@ async def sign_up(
     bootstrap: str, accounts_url: str, mailbox_url: str, count: int
 ) -> list[Customer]:
     run_id = uuid.uuid4().hex[:6].upper()
+    sold_on = datetime.now(UTC).date() - timedelta(days=100)
     await publish(
         bootstrap,
-        [drone_sale(f"2025/B{run_id}{n:04d}") for n in range(count)],
+        [
+            # No serials listed, so the claims API takes any: each claim names a unit of its
+            # own (a unit has one open claim at most), see tools/bench/load.py.
+            dji_drone_sale(f"2025/B{run_id}{n:04d}", sold_on, buyer="Klient Testowy")
+            for n in range(count)
+        ],
     )
     # Registration hashes the password (argon2, deliberately slow): a few at a time.
     slots = asyncio.Semaphore(4)

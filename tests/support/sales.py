@@ -1,0 +1,100 @@
+"""Sales and their owners as the ERP feed and accounts announce them on Kafka: the set-up most
+end-to-end tests, the trace test and the benchmark start from."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from shared.events import (
+    AccountContactChanged,
+    AccountContactChangedData,
+    Buyer,
+    DocumentLinked,
+    DocumentLinkedData,
+    PostalAddress,
+    SaleLine,
+    SaleRecorded,
+    SaleRecordedData,
+)
+from tests.support.kafka import publish
+
+DRONE_PRICE = Decimal("4299.00")
+
+
+def dji_drone_sale(
+    number: str, sold_on: date, serials: tuple[str, ...] = (), buyer: str = "Jan Kowalski"
+) -> SaleRecorded:
+    """A receipt (PA) for one DJI Mini 4 Pro. With no serials listed the claims API takes any
+    serial on a claim for it."""
+    line = SaleLine(
+        line_no=1,
+        ean="6941565967251",
+        sku="DJI-MINI4PRO",
+        name="DJI Mini 4 Pro",
+        brand="DJI",
+        category="drone",
+        quantity=1,
+        unit_price=DRONE_PRICE,
+        serial_numbers=serials,
+    )
+    data = SaleRecordedData(
+        document_type="PA",
+        document_number=number,
+        issued_on=sold_on,
+        buyer=Buyer(type="consumer", name=buyer),
+        total=DRONE_PRICE,
+        lines=(line,),
+    )
+    return SaleRecorded(producer="erp", key=f"PA/{number}", data=data)
+
+
+@dataclass(frozen=True)
+class SoldDrone:
+    account_id: uuid.UUID
+    email: str
+    document_number: str
+    serial: str
+
+
+async def sold_drone(
+    bootstrap: str, sold_on: date, email_prefix: str, with_return_address: bool = True
+) -> SoldDrone:
+    """A drone sold to a private customer: the sale (ERP), its owner (accounts) and, unless told
+    otherwise, the postal address kept on the account (a claim's default return address)."""
+    account_id = uuid.uuid4()
+    number = f"2025/{account_id.hex[:8].upper()}"
+    sold = SoldDrone(
+        account_id=account_id,
+        email=f"{email_prefix}.{account_id.hex[:8]}@example.com",
+        document_number=number,
+        serial=f"1581F{account_id.hex[:8].upper()}",
+    )
+    await publish(bootstrap, dji_drone_sale(number, sold_on, (sold.serial,)))
+    owner = DocumentLinkedData(
+        account_id=account_id,
+        account_type="private",
+        email=sold.email,
+        document_type="PA",
+        document_number=number,
+    )
+    await publish(bootstrap, DocumentLinked(producer="accounts", key=str(account_id), data=owner))
+    if with_return_address:
+        contact = AccountContactChangedData(
+            account_id=account_id,
+            full_name="Jan Kowalski",
+            email=sold.email,
+            address=PostalAddress(
+                recipient="Jan Kowalski",
+                street="ul. Zielona 5",
+                postal_code="44-200",
+                city="Rybnik",
+            ),
+        )
+        await publish(
+            bootstrap,
+            AccountContactChanged(producer="accounts", key=str(account_id), data=contact),
+        )
+    return sold
