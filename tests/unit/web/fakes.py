@@ -149,7 +149,7 @@ def paid_quote(**overrides: Any) -> dict[str, Any]:
     return {**decision, **overrides}
 
 
-def refusal(status: int, field: str | None, message: str) -> Handler:
+def refusal(status: int, field: str | None, message: str, code: str = "refused") -> Handler:
     """An API's 4xx with its message at `field`."""
-    body = {"detail": message, "errors": [{"field": field, "code": "refused", "message": message}]}
+    body = {"detail": message, "errors": [{"field": field, "code": code, "message": message}]}
     return reply(status, body)

@@ -161,12 +161,9 @@ def test_shipping_back_sends_the_carrier_and_number_and_shows_a_refusal_at_its_f
     )
     apis.on("GET", CLAIMS, OPERATOR_CLAIM, reply(200, claim))
     ship_back = f"{OPERATOR_CLAIM}/ship-back"
-    apis.on(
-        "POST",
-        CLAIMS,
-        ship_back,
-        refusal(422, "tracking_number", "Podaj numer przesyłki zwrotnej."),
-    )
+    # The API's generic "required" is said more helpfully at the field.
+    missing = refusal(422, "tracking_number", "To pole jest wymagane.", code="missing")
+    apis.on("POST", CLAIMS, ship_back, missing)
     as_operator(client)
     page = client.post(f"/operator/claims/{CLAIM_ID}/ship-back", data={"carrier": "DPD"})
     assert page.status_code == 422
