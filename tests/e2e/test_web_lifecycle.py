@@ -31,7 +31,6 @@ from tests.support.browser import (
     DESKTOP,
     PASSWORD,
     PHONE,
-    SCREENSHOTS,
     Screens,
     activated_customer,
     email_about,
@@ -45,6 +44,8 @@ from tests.support.services import RunningServices
 from tests.support.stack import Stack
 
 pytestmark = pytest.mark.e2e
+# Kept apart from test_web_panel.py's screenshots.
+SCREENSHOT_PREFIX = "lifecycle_"
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,8 @@ ENGLISH = Wording(
     shipped_back="shipped back to the customer",
     shipped_subject="product shipped back to you",
 )
+# Each browser test runs once in Polish and once in English (the `wording` of tests/e2e/conftest).
+LANGUAGES = (POLISH, ENGLISH)
 
 
 def old_charger(number: str) -> SaleLine:
@@ -125,18 +128,6 @@ def old_charger(number: str) -> SaleLine:
         quantity=1,
         unit_price=Decimal("249.00"),
     )
-
-
-@pytest.fixture(scope="module")
-def screens() -> Screens:
-    return Screens(SCREENSHOTS, prefix="lifecycle_")
-
-
-@pytest.fixture(params=[POLISH, ENGLISH], ids=["pl", "en"])
-def wording(request: pytest.FixtureRequest) -> Wording:
-    """Each browser test runs once in Polish and once in English (the browser's language)."""
-    language: Wording = request.param
-    return language
 
 
 async def test_paid_quote_accepted_and_the_parcel_back_followed_in_the_browser(

@@ -34,7 +34,6 @@ from tests.support.browser import (
     PASSWORD,
     PDF,
     PHONE,
-    SCREENSHOTS,
     Screens,
     cross_site_post,
     email_about,
@@ -223,16 +222,8 @@ def charger(line_no: int) -> SaleLine:
     )
 
 
-@pytest.fixture(scope="module")
-def screens() -> Screens:
-    return Screens(SCREENSHOTS)
-
-
-@pytest.fixture(params=[POLISH, ENGLISH], ids=["pl", "en"])
-def wording(request: pytest.FixtureRequest) -> Wording:
-    """Each browser test runs once in Polish and once in English (the browser's language)."""
-    language: Wording = request.param
-    return language
+# Each browser test runs once in Polish and once in English (the `wording` of tests/e2e/conftest).
+LANGUAGES = (POLISH, ENGLISH)
 
 
 # --- tests -------------------------------------------------------------------------------------
@@ -409,7 +400,8 @@ async def test_customer_claim_operator_decision_in_the_browser(
     cookie = next(c for c in await customer.cookies() if c["name"] == "rma_session")
     assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
     await screens.take(page, f"{wording.language}_home")
-    # Every claim needs a return address: this one is kept on the account (no page for it yet).
+    # Every claim needs a return address: kept on the account over the API here (its page is
+    # tested in test_web_lifecycle.py).
     await keep_return_address(services, email)
 
     # Support period by EAN (once the warranty service has the sale).
