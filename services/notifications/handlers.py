@@ -67,9 +67,20 @@ def compose(
     *,
     customer_name: str | None = None,
     secrets: dict[str, str] | None = None,
+    panel_url: str | None = None,
 ) -> ComposedEmail:
-    """The email's parts and attachments; `secrets` are the draft's sealed facts, opened."""
-    context: dict[str, Any] = {"full_name": customer_name, **draft.context, **(secrets or {})}
+    """The email's parts and attachments; `secrets` are the draft's sealed facts, opened.
+    `panel_url`: the web panel, whose claim page a claim's email links to (where the customer
+    answers a quote or follows the parcel back)."""
+    claim_page = (
+        f"{panel_url.rstrip('/')}/claims/{draft.claim_id}" if panel_url and draft.claim_id else None
+    )
+    context: dict[str, Any] = {
+        "full_name": customer_name,
+        "claim_page": claim_page,
+        **draft.context,
+        **(secrets or {}),
+    }
     attachments = []
     if draft.label and draft.rma_number:
         pdf = render_label(draft.rma_number, customer_name)
@@ -101,7 +112,13 @@ async def record_email(ctx: NotificationsContext, conn: Conn, event: Event) -> N
     if draft.account_id is not None:
         customer_name = await repository.customer_name(conn, draft.account_id)
     secrets = {name: unseal(ctx.seal_private_key, sealed) for name, sealed in draft.sealed.items()}
-    email = compose(ctx.renderer, draft, customer_name=customer_name, secrets=secrets)
+    email = compose(
+        ctx.renderer,
+        draft,
+        customer_name=customer_name,
+        secrets=secrets,
+        panel_url=ctx.settings.public_base_url,
+    )
     await repository.insert_email(
         conn,
         email_id=uuid5(event.event_id, "email"),

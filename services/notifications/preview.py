@@ -393,7 +393,13 @@ def write_previews(out_dir: Path) -> list[Path]:
             links = {
                 name: f"https://panel.innpro.example/{name}?token=PREVIEW" for name in draft.sealed
             }
-            email = handlers.compose(renderer, draft, customer_name=CUSTOMER, secrets=links)
+            email = handlers.compose(
+                renderer,
+                draft,
+                customer_name=CUSTOMER,
+                secrets=links,
+                panel_url="https://panel.innpro.example",
+            )
             subject, text = email.rendered.subject, email.rendered.text
             files = {
                 f"{stem}.html": email.rendered.html.encode(),

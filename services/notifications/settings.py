@@ -16,6 +16,8 @@ class NotificationsSettings(ServiceSettings):
     smtp_starttls: bool = False
     mail_from: str = "Serwis INNPRO <serwis@innpro.example>"
     message_id_domain: str = "rma.innpro.example"
+    # The web panel, whose claim page the claim emails link to (answer a quote, follow a parcel).
+    public_base_url: str = "http://127.0.0.1:8000"
     seal_private_key_file: Path = Path(".run/dev/keys/seal_private.pem")
     # A temporary refusal (4xx, a timeout, a lost connection) is retried with exponential
     # backoff capped at smtp_max_retry_seconds, for as long as a mail server keeps a message

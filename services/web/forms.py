@@ -24,6 +24,9 @@ CLEARER_MESSAGES: dict[tuple[str, str], str] = {
     ("product", "missing"): N_("Wybierz produkt z powiązanego dokumentu zakupu."),
     ("claim_type", "missing"): N_("Wybierz typ zgłoszenia."),
     ("attachment", "missing"): N_("Dołącz dokument sprzedaży (PDF, JPG lub PNG): jest wymagany."),
+    ("tracking_number", "missing"): N_("Podaj numer przesyłki zwrotnej."),
+    ("carrier", "missing"): N_("Podaj przewoźnika."),
+    ("reason", "missing"): N_("Podaj klientowi przyczynę opóźnienia."),
 }
 
 

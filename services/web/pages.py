@@ -37,6 +37,15 @@ DONE_MESSAGES = {
     "cancelled": N_("Zgłoszenie zostało anulowane."),
     "password_changed": N_("Hasło zostało zmienione. Zaloguj się nowym hasłem."),
     "email_changed": N_("Adres e-mail został zmieniony. Od teraz logujesz się nowym adresem."),
+    "quote_accepted": N_("Przyjęto ofertę płatnej naprawy: naprawimy produkt i odeślemy go."),
+    "quote_refused": N_("Odrzucono ofertę płatnej naprawy: odeślemy produkt bez naprawy."),
+    "deductions_accepted": N_("Przyjęto potrącenia: zwrócimy pomniejszoną kwotę."),
+    "goods_back": N_("Nie przyjęto potrąceń: odeślemy Ci towar."),
+    "contact_saved": N_("Adres i telefon zostały zapisane."),
+    "replaced": N_("Numer egzemplarza zastępczego został zapisany."),
+    "shipped": N_("Zapisano odesłanie: klient otrzyma numer przesyłki e-mailem."),
+    "refunded": N_("Zwrot pieniędzy został zapisany."),
+    "delay_announced": N_("Klient otrzymał informację o opóźnieniu naprawy."),
 }
 
 
@@ -84,6 +93,10 @@ templates.env.globals.update(
     DECISIONS=vocabulary.DECISIONS,
     REJECTION_REASONS=vocabulary.REJECTION_REASONS,
     DEADLINE_KINDS=vocabulary.DEADLINE_KINDS,
+    REFUND_METHODS=vocabulary.REFUND_METHODS,
+    BUYER_TYPES=vocabulary.BUYER_TYPES,
+    OFFER_RESPONSES=vocabulary.OFFER_RESPONSES,
+    ATTACHMENT_PURPOSES=vocabulary.ATTACHMENT_PURPOSES,
     VAT_OPTIONS=[(code, code) for code in views.VAT_COUNTRIES],
     new_idempotency_key=security.new_idempotency_key,
 )

@@ -14,7 +14,13 @@ from babel.dates import format_date, format_time
 from babel.numbers import format_currency
 
 from services.web import vocabulary
-from services.web.clients.claims import ClaimTypeOption, Deadline, ProductRef
+from services.web.clients.claims import (
+    Claim,
+    ClaimTypeOption,
+    Deadline,
+    DeadlineStanding,
+    ProductRef,
+)
 
 try:
     WARSAW: ZoneInfo | None = ZoneInfo("Europe/Warsaw")
@@ -177,3 +183,94 @@ def next_deadline(status: str, deadlines: Iterable[Deadline], today: date) -> De
 
 def at_risk_cutoff(today: date) -> date:
     return today + timedelta(days=AT_RISK_DAYS)
+
+
+# The claims service's deadline states under which the deadline still runs (days are left).
+RUNNING_STATES = frozenset({"running", "waiting_for_receipt", "paused"})
+# While the service holds the product (a scooter's repair deadline can slip).
+PRODUCT_AT_SERVICE = frozenset(
+    {"received", "in_inspection", "awaiting_customer", "decided", "in_repair"}
+)
+# The customer's answer to each offer, by the claims API's path.
+OFFER_PATHS = {
+    "price_reduction": "price-reduction",
+    "paid_repair_quote": "quote",
+    "return_deductions": "deductions",
+}
+
+
+@dataclass(frozen=True)
+class StandingRow:
+    """A deadline of one claim as the claims service judges it, for the claim pages."""
+
+    kind: str
+    name: str
+    description: str
+    due_on: date | None  # the one in force: moved by the days waited for the customer
+    first_due_on: date | None  # before it was moved; None when it was not
+    paused_working_days: int
+    state: str
+    state_name: str
+    days_left: int | None
+
+    @property
+    def at_risk(self) -> bool:
+        return self.days_left is not None and self.days_left <= AT_RISK_DAYS
+
+
+def standing_rows(standings: Iterable[DeadlineStanding], today: date) -> list[StandingRow]:
+    rows = []
+    for standing in standings:
+        due = standing.moved_to or standing.due_on
+        moved = standing.moved_to is not None and standing.moved_to != standing.due_on
+        rows.append(
+            StandingRow(
+                kind=standing.kind,
+                name=vocabulary.DEADLINE_KINDS.get(standing.kind, standing.kind),
+                description=standing.description,
+                due_on=due,
+                first_due_on=standing.due_on if moved else None,
+                paused_working_days=standing.paused_working_days,
+                state=standing.state,
+                state_name=vocabulary.DEADLINE_STATES.get(standing.state, standing.state_name),
+                days_left=(due - today).days if due and standing.state in RUNNING_STATES else None,
+            )
+        )
+    rows.sort(key=lambda row: (row.due_on is None, row.due_on or today))
+    return rows
+
+
+def open_offer(claim: Claim) -> str | None:
+    """The offer waiting for the customer's answer (price reduction, quote, deductions)."""
+    decision = claim.decision
+    if claim.status != "decided" or decision is None or decision.customer_response is not None:
+        return None
+    return decision.offer if decision.offer in OFFER_PATHS else None
+
+
+def operator_actions(claim: Claim) -> frozenset[str]:
+    """The forms of the operator's claim page that the claim's state allows. The claims
+    service decides (and refuses anything else, said at the form); this only leaves out the
+    forms that cannot succeed now."""
+    actions: set[str] = set()
+    decision = claim.decision
+    if claim.status == "in_inspection":
+        actions.add("decision")
+    if claim.status in PRODUCT_AT_SERVICE and any(
+        s.kind == "scooter_repair" and s.state in RUNNING_STATES for s in claim.deadline_standings
+    ):
+        actions.add("repair_delay")
+    if decision is None or claim.status not in ("decided", "in_repair") or open_offer(claim):
+        return frozenset(actions)
+    if decision.decision == "replacement" and claim.replacement is None:
+        actions.add("replacement")
+    keeps_goods = decision.decision == "refund" and decision.customer_response != "refused"
+    replaced = decision.decision != "replacement" or claim.replacement is not None
+    if "shipped_back" in claim.next_statuses and not keeps_goods and replaced:
+        actions.add("ship_back")
+    refundable = decision.decision in ("refund", "exchange") or (
+        decision.decision == "price_reduction" and decision.customer_response == "accepted"
+    )
+    if refundable and decision.customer_response != "refused" and claim.refund is None:
+        actions.add("refund")
+    return frozenset(actions)

@@ -13,6 +13,7 @@ from services.web.i18n import N_
 from shared.claims_vocabulary import (
     CLAIM_STATUSES,
     COMPLAINT_REJECTION_REASONS,
+    DEADLINE_STATE_NAMES_PL,
     DEDUCTION_RANGES,
     RETURN_REJECTION_REASONS,
     STATUS_NAMES_PL,
@@ -41,6 +42,7 @@ DECISIONS = {
     "price_reduction": N_("Obniżenie ceny"),
     "paid_repair": N_("Odpłatna naprawa (poza gwarancją)"),
     "rejection": N_("Odrzucenie"),
+    "exchange": N_("Wymiana na inny produkt (z rozliczeniem różnicy ceny)"),
 }
 REJECTION_REASONS: dict[str, str] = {**COMPLAINT_REJECTION_REASONS, **RETURN_REJECTION_REASONS}
 # kind: (lowest %, highest %, name)
@@ -61,19 +63,41 @@ DEADLINE_MET_IN: dict[str, frozenset[str]] = {
     "return_refund": frozenset({"refunded", "closed", "cancelled"}),
 }
 ENDED = frozenset({"closed", "cancelled"})
+# How a deadline stands, as the claims service judges it with each claim.
+DEADLINE_STATES: dict[str, str] = dict(DEADLINE_STATE_NAMES_PL)
+REFUND_METHODS = {
+    "bank_transfer": N_("Przelew na rachunek bankowy (IBAN)"),
+    "original_payment": N_("Zwrot tą samą metodą płatności"),
+}
+# What the claim page says of the customer's answer to each offer.
+OFFER_RESPONSES: dict[tuple[str, str], str] = {
+    ("price_reduction", "accepted"): N_("Klient przyjął obniżkę ceny."),
+    ("price_reduction", "refused"): N_("Klient odrzucił obniżkę ceny."),
+    ("paid_repair_quote", "accepted"): N_("Klient przyjął ofertę płatnej naprawy."),
+    ("paid_repair_quote", "refused"): N_(
+        "Klient odrzucił ofertę płatnej naprawy: produkt wraca bez naprawy."
+    ),
+    ("return_deductions", "accepted"): N_("Klient przyjął potrącenia: zwrot pomniejszonej kwoty."),
+    ("return_deductions", "refused"): N_("Klient nie przyjął potrąceń: towar wraca do klienta."),
+}
+BUYER_TYPES = {"consumer": N_("konsument"), "business": N_("firma (nie konsument)")}
+ATTACHMENT_PURPOSES = {
+    "sales_document": N_("Dokument sprzedaży"),
+    "answer": N_("Odpowiedź klienta"),
+}
 
 OPERATOR_TARGETS = {
     "in_inspection": N_("Rozpocznij diagnozę"),
     "awaiting_customer": N_("Poproś klienta o informacje"),
-    "shipped_back": N_("Odeślij do klienta"),
-    "refunded": N_("Zwrot pieniędzy wykonany"),
+    "in_repair": N_("Rozpocznij naprawę"),
     "closed": N_("Zamknij zgłoszenie"),
 }
 
 
 def operator_targets(next_statuses: Iterable[str]) -> dict[str, str]:
-    """The statuses an operator may move the claim to (besides a decision), as the claims
-    service publishes them with the claim."""
+    """The statuses an operator may move the claim to with the status form, as the claims
+    service publishes them with the claim. Shipping back and refunds have their own forms
+    (carrier and tracking number; amount and method)."""
     allowed = set(next_statuses)
     return {target: label for target, label in OPERATOR_TARGETS.items() if target in allowed}
 

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from playwright.async_api import Browser, async_playwright
 
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, WEB_URL
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, WEB_URL, Screens
 from tests.support.services import SERVICE_PORTS, WEB_PORT, RunningServices
 from tests.support.stack import REPO, STATE_DIR, Stack
 
@@ -111,3 +111,17 @@ async def browser(chromium: Path) -> AsyncIterator[Browser]:
             yield launched
         finally:
             await launched.close()
+
+
+@pytest.fixture(scope="module")
+def screens(request: pytest.FixtureRequest) -> Screens:
+    """The module's numbered screenshots (`SCREENSHOT_PREFIX` keeps modules apart)."""
+    return Screens(SCREENSHOTS, prefix=getattr(request.module, "SCREENSHOT_PREFIX", ""))
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test taking `wording` runs once per language of its module's `LANGUAGES` (the
+    browser's language, and the texts the pages, APIs and e-mails say in it)."""
+    if "wording" in metafunc.fixturenames:
+        languages = metafunc.module.LANGUAGES
+        metafunc.parametrize("wording", languages, ids=[w.language for w in languages])

@@ -3,7 +3,7 @@ claim is filed; the warehouse's scanner logs in with its API key, types the RMA 
 keyboard-wedge barcode scanner does (keys, then Enter), ticks the declared contents but one,
 reads a serial number that is not the claim's and confirms; the claim is received and flagged,
 and the operator's claim page and dashboard show the flag. Once in Polish and once in English,
-on a phone's width; screenshots under .run/test/screenshots/scanner/."""
+on a phone's width; screenshots under .run/test/screenshots/ (scanner_*)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from services.accounts.admin import create_operator, create_scanner
 from services.accounts.settings import AccountsSettings
-from tests.support.browser import DESKTOP, PHONE, SCREENSHOTS, Screens
+from tests.support.browser import DESKTOP, PHONE, Screens
 from tests.support.claims import file_drone_claim
 from tests.support.services import RunningServices
 from tests.support.stack import Stack
@@ -70,15 +70,9 @@ ENGLISH = Wording(
 )
 
 
-@pytest.fixture(scope="module")
-def screens() -> Screens:
-    return Screens(SCREENSHOTS / "scanner")
-
-
-@pytest.fixture(params=[POLISH, ENGLISH], ids=["pl", "en"])
-def wording(request: pytest.FixtureRequest) -> Wording:
-    language: Wording = request.param
-    return language
+# The `wording` and `screens` fixtures of tests/e2e/conftest.py read these.
+LANGUAGES = (POLISH, ENGLISH)
+SCREENSHOT_PREFIX = "scanner_"
 
 
 async def scan(page: Page, code: str) -> None:

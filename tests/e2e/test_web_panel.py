@@ -12,12 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import re
-import time
 import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
 
 import httpx
 import pytest
@@ -25,25 +23,35 @@ from playwright.async_api import (
     Browser,
     BrowserContext,
     FilePayload,
-    Page,
-    Route,
     expect,
 )
 from pypdf import PdfReader
 
 from services.accounts.admin import create_operator, create_scanner
 from services.accounts.settings import AccountsSettings
-from shared.events import Buyer, SaleLine, SaleRecorded, SaleRecordedData
-from tests.support.browser import DESKTOP, PHONE, SCREENSHOTS, WEB_URL, Screens, until
+from shared.events import SaleLine
+from tests.support.browser import (
+    DESKTOP,
+    PASSWORD,
+    PDF,
+    PHONE,
+    Screens,
+    cross_site_post,
+    email_about,
+    gtin13,
+    keep_return_address,
+    link_to,
+    link_token,
+    log_in,
+    sale,
+    until,
+)
 from tests.support.kafka import publish
 from tests.support.mailbox import Mailbox
-from tests.support.services import WEB_PORT, RunningServices
+from tests.support.services import RunningServices
 from tests.support.stack import STATE_DIR, Stack
 
 pytestmark = pytest.mark.e2e
-
-PASSWORD = "Tajne-Haslo-123"
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
 @dataclass(frozen=True)
@@ -202,27 +210,6 @@ ENGLISH = Wording(
 )
 
 
-def gtin13(first12: str) -> str:
-    """Append the GTIN-13 check digit."""
-    total = sum(int(digit) * (3 if i % 2 else 1) for i, digit in enumerate(first12))
-    return first12 + str((10 - total % 10) % 10)
-
-
-def sale(number: str, *lines: SaleLine, sold_on: date) -> SaleRecorded:
-    return SaleRecorded(
-        producer="erp",
-        key=f"PA/{number}",
-        data=SaleRecordedData(
-            document_type="PA",
-            document_number=number,
-            issued_on=sold_on,
-            buyer=Buyer(type="consumer", name="Jan Kowalski"),
-            total=sum((line.unit_price * line.quantity for line in lines), Decimal(0)),
-            lines=lines,
-        ),
-    )
-
-
 def charger(line_no: int) -> SaleLine:
     """A product of no brand with claim rules of its own: DJI claims are not for it."""
     return SaleLine(
@@ -237,86 +224,8 @@ def charger(line_no: int) -> SaleLine:
     )
 
 
-async def email_about(
-    mailbox: Mailbox, to: str, subject: str, timeout: float = 300.0
-) -> dict[str, Any]:
-    """The newest message to `to` whose subject contains `subject`. Patient: a shared mailbox
-    that many services write to at once can answer slowly, so a slow answer is tried again."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            listing = await mailbox.messages(to)
-            found = [item for item in listing if subject in str(item.get("subject", ""))]
-            if found:
-                return await mailbox.message(str(found[-1]["id"]))
-        except httpx.TransportError:
-            pass
-        if time.monotonic() > deadline:
-            raise AssertionError(f"no email to {to} about {subject!r} after {timeout}s")
-        await asyncio.sleep(0.5)
-
-
-async def keep_return_address(services: RunningServices, email: str) -> None:
-    """The postal address kept on the account, the default return address of its claims."""
-    async with httpx.AsyncClient(timeout=10) as http:
-        login = await http.post(
-            f"{services.url('accounts')}/api/auth/login",
-            json={"email": email, "password": PASSWORD},
-        )
-        assert login.status_code == 200, login.text
-        kept = await http.put(
-            f"{services.url('accounts')}/api/me/contact",
-            json={"street": "ul. Zielona 5", "postal_code": "44-200", "city": "Rybnik"},
-            headers={"Authorization": f"Bearer {login.json()['access_token']}"},
-        )
-        assert kept.status_code == 200, kept.text
-
-
-def link_token(email: dict[str, Any], page: str) -> str:
-    """The token of the emailed link to `page`."""
-    return link_to(email, page).split("token=")[1]
-
-
-def link_to(email: dict[str, Any], page: str) -> str:
-    """The emailed link to `page`: the web panel's page (RMA_PUBLIC_BASE_URL)."""
-    found = re.search(rf"{WEB_URL}/{page}\?token=[\w\-]+", email["text"])
-    assert found is not None, email["text"]
-    return found.group(0)
-
-
-async def cross_site_post(context: BrowserContext, action: str, fields: dict[str, str]) -> Page:
-    """Another site on the same host (the same site, another origin) posts a form to the panel
-    in the user's browser, so the browser sends the panel's cookies along. It must get 403."""
-    evil = f"http://127.0.0.1:{WEB_PORT + 7}/win-a-drone"
-    inputs = "".join(f'<input type="hidden" name="{k}" value="{v}">' for k, v in fields.items())
-    html = f'<form method="post" action="{action}">{inputs}<button id="go">Odbierz</button></form>'
-
-    async def serve(route: Route) -> None:
-        await route.fulfill(status=200, content_type="text/html", body=html)
-
-    await context.route(evil, serve)
-    page = await context.new_page()
-    await page.goto(evil)
-    async with page.expect_response(action) as answer:
-        await page.click("#go")
-    refused = await answer.value
-    assert refused.status == 403, await refused.text()
-    return page
-
-
-# --- fixtures ----------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def screens() -> Screens:
-    return Screens(SCREENSHOTS)
-
-
-@pytest.fixture(params=[POLISH, ENGLISH], ids=["pl", "en"])
-def wording(request: pytest.FixtureRequest) -> Wording:
-    """Each browser test runs once in Polish and once in English (the browser's language)."""
-    language: Wording = request.param
-    return language
+# Each browser test runs once in Polish and once in English (the `wording` of tests/e2e/conftest).
+LANGUAGES = (POLISH, ENGLISH)
 
 
 # --- tests -------------------------------------------------------------------------------------
@@ -493,7 +402,8 @@ async def test_customer_claim_operator_decision_in_the_browser(
     cookie = next(c for c in await customer.cookies() if c["name"] == "rma_session")
     assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
     await screens.take(page, f"{wording.language}_home")
-    # Every claim needs a return address: this one is kept on the account (no page for it yet).
+    # Every claim needs a return address: kept on the account over the API here (its page is
+    # tested in test_web_lifecycle.py).
     await keep_return_address(services, email)
 
     # Support period by EAN (once the warranty service has the sale).
@@ -991,13 +901,6 @@ async def person_behind_proxy(browser: Browser, wording: Wording, address: str) 
     )
 
 
-async def operator_log_in(page: Page, web: str, email: str, password: str) -> None:
-    await page.goto(f"{web}/operator/login")
-    await page.fill("#email", email)
-    await page.fill("#password", password)
-    await page.click("button[type=submit].primary")
-
-
 async def test_a_stranger_guessing_a_password_is_slowed_and_the_owner_still_logs_in(
     services: RunningServices, web: str, browser: Browser, screens: Screens, wording: Wording
 ) -> None:
@@ -1014,13 +917,13 @@ async def test_a_stranger_guessing_a_password_is_slowed_and_the_owner_still_logs
     stranger = await person_behind_proxy(browser, wording, stranger_address)
     guessing = await stranger.new_page()
     for _ in range(FREE_LOGIN_FAILURES):
-        await operator_log_in(guessing, web, email, f"zgadywane-{uuid.uuid4().hex[:6]}")
+        await log_in(guessing, web, email, f"zgadywane-{uuid.uuid4().hex[:6]}", operator=True)
         await expect(guessing.locator(".alert-error, .field-error").first).to_contain_text(
             wording.wrong_login
         )
     # The next try from the same address waits, even with the right password: the page says for
     # how long, at the form, and no session cookie is set.
-    await operator_log_in(guessing, web, email, password)
+    await log_in(guessing, web, email, password, operator=True)
     refusal = guessing.locator(".alert-error, .field-error").first
     await expect(refusal).to_contain_text(TOO_MANY_LOGINS[language])
     assert re.search(r"\d+", await refusal.inner_text())
@@ -1031,14 +934,14 @@ async def test_a_stranger_guessing_a_password_is_slowed_and_the_owner_still_logs
     # The operator at another address is not slowed by the stranger's failures.
     owner = await person_behind_proxy(browser, wording, owner_address)
     desk = await owner.new_page()
-    await operator_log_in(desk, web, email, password)
+    await log_in(desk, web, email, password, operator=True)
     await expect(desk).to_have_url(f"{web}/operator")
     await screens.take(desk, f"{language}_login_owner_not_slowed")
 
     # Nor is anyone else who reaches the panel through the same proxy: no shared counter.
     other = await person_behind_proxy(browser, wording, f"192.0.2.{octet}")
     elsewhere = await other.new_page()
-    await operator_log_in(elsewhere, web, email, "jeszcze-inne-zle")
+    await log_in(elsewhere, web, email, "jeszcze-inne-zle", operator=True)
     await expect(elsewhere.locator(".alert-error, .field-error").first).to_contain_text(
         wording.wrong_login
     )

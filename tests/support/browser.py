@@ -1,16 +1,23 @@
-"""What the browser tests share: Debian's Chromium and its flags, the web panel's address, the
-viewports, screenshots, and waiting for the eventually consistent system."""
+"""What the browser tests share: the panel's address, Chromium's flags, sales to feed, waiting
+for the eventually consistent system, the mailbox's messages, emailed links, screenshots."""
 
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Awaitable, Callable
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
-from playwright.async_api import Page, ViewportSize
+import httpx
+from playwright.async_api import BrowserContext, Page, Route, ViewportSize
 
-from tests.support.services import WEB_PORT
+from shared.events import Buyer, SaleLine, SaleRecorded, SaleRecordedData
+from tests.support.mailbox import Mailbox
+from tests.support.services import WEB_PORT, RunningServices
 from tests.support.stack import STATE_DIR
 
 WEB_URL = f"http://127.0.0.1:{WEB_PORT}"
@@ -25,8 +32,31 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 SCREENSHOTS = STATE_DIR / "screenshots"
+PASSWORD = "Tajne-Haslo-123"
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 PHONE = ViewportSize(width=390, height=844)
 DESKTOP = ViewportSize(width=1280, height=900)
+
+
+def gtin13(first12: str) -> str:
+    """Append the GTIN-13 check digit."""
+    total = sum(int(digit) * (3 if i % 2 else 1) for i, digit in enumerate(first12))
+    return first12 + str((10 - total % 10) % 10)
+
+
+def sale(number: str, *lines: SaleLine, sold_on: date) -> SaleRecorded:
+    return SaleRecorded(
+        producer="erp",
+        key=f"PA/{number}",
+        data=SaleRecordedData(
+            document_type="PA",
+            document_number=number,
+            issued_on=sold_on,
+            buyer=Buyer(type="consumer", name="Jan Kowalski"),
+            total=sum((line.unit_price * line.quantity for line in lines), Decimal(0)),
+            lines=lines,
+        ),
+    )
 
 
 async def until(
@@ -47,16 +77,128 @@ async def until(
         await asyncio.sleep(0.5)
 
 
-class Screens:
-    """Numbered full-page screenshots, in the order the test took them."""
+async def email_about(
+    mailbox: Mailbox, to: str, subject: str, timeout: float = 300.0
+) -> dict[str, Any]:
+    """The newest message to `to` whose subject contains `subject`. Patient: a shared mailbox
+    that many services write to at once can answer slowly, so a slow answer is tried again."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            listing = await mailbox.messages(to)
+            found = [item for item in listing if subject in str(item.get("subject", ""))]
+            if found:
+                return await mailbox.message(str(found[-1]["id"]))
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no email to {to} about {subject!r} after {timeout}s")
+        await asyncio.sleep(0.5)
 
-    def __init__(self, folder: Path) -> None:
+
+async def keep_return_address(services: RunningServices, email: str) -> None:
+    """The postal address kept on the account, the default return address of its claims."""
+    async with httpx.AsyncClient(timeout=10) as http:
+        login = await http.post(
+            f"{services.url('accounts')}/api/auth/login",
+            json={"email": email, "password": PASSWORD},
+        )
+        assert login.status_code == 200, login.text
+        kept = await http.put(
+            f"{services.url('accounts')}/api/me/contact",
+            json={"street": "ul. Zielona 5", "postal_code": "44-200", "city": "Rybnik"},
+            headers={"Authorization": f"Bearer {login.json()['access_token']}"},
+        )
+        assert kept.status_code == 200, kept.text
+
+
+def link_token(email: dict[str, Any], page: str) -> str:
+    """The token of the emailed link to `page`."""
+    return link_to(email, page).split("token=")[1]
+
+
+def link_to(email: dict[str, Any], page: str) -> str:
+    """The emailed link to `page`: the web panel's page (RMA_PUBLIC_BASE_URL)."""
+    found = re.search(rf"{WEB_URL}/{page}\?token=[\w\-]+", email["text"])
+    assert found is not None, email["text"]
+    return found.group(0)
+
+
+async def cross_site_post(context: BrowserContext, action: str, fields: dict[str, str]) -> Page:
+    """Another site on the same host (the same site, another origin) posts a form to the panel
+    in the user's browser, so the browser sends the panel's cookies along. It must get 403."""
+    evil = f"http://127.0.0.1:{WEB_PORT + 7}/win-a-drone"
+    inputs = "".join(f'<input type="hidden" name="{k}" value="{v}">' for k, v in fields.items())
+    html = f'<form method="post" action="{action}">{inputs}<button id="go">Odbierz</button></form>'
+
+    async def serve(route: Route) -> None:
+        await route.fulfill(status=200, content_type="text/html", body=html)
+
+    await context.route(evil, serve)
+    page = await context.new_page()
+    await page.goto(evil)
+    async with page.expect_response(action) as answer:
+        await page.click("#go")
+    refused = await answer.value
+    assert refused.status == 403, await refused.text()
+    return page
+
+
+class Screens:
+    """Numbered full-page screenshots, in the order the test took them. `prefix` keeps one test
+    module's apart from another's (each removes only its own from the last run)."""
+
+    def __init__(self, folder: Path, prefix: str = "") -> None:
         self.folder = folder
+        self.prefix = prefix
         self.count = 0
         folder.mkdir(parents=True, exist_ok=True)
-        for old in folder.glob("*.png"):
+        for old in folder.glob(f"{prefix}[0-9][0-9]_*.png"):
             old.unlink()
 
     async def take(self, page: Page, name: str) -> None:
         self.count += 1
-        await page.screenshot(path=self.folder / f"{self.count:02d}_{name}.png", full_page=True)
+        path = self.folder / f"{self.prefix}{self.count:02d}_{name}.png"
+        await page.screenshot(path=path, full_page=True)
+
+
+async def activated_customer(
+    services: RunningServices,
+    mailbox: Mailbox,
+    *,
+    email: str,
+    full_name: str,
+    document: tuple[str, str],
+    language: str,
+) -> None:
+    """A private customer registered over the API with a purchase document (number, total)
+    and activated through the emailed link, once the sale has reached the accounts ledger."""
+    number, total = document
+    registration = {
+        "account_type": "private",
+        "full_name": full_name,
+        "email": email,
+        "password": PASSWORD,
+        "document_number": number,
+        "document_total": total,
+        "language": language,
+    }
+    async with httpx.AsyncClient(base_url=services.url("accounts"), timeout=10) as http:
+
+        async def register() -> bool:
+            return (await http.post("/api/accounts", json=registration)).status_code == 202
+
+        await until(register, "registration accepted")
+        subject = "Aktywuj konto" if language == "pl" else "Activate your"
+        token = link_token(await email_about(mailbox, email, subject), "activate")
+        activated = await http.post("/api/accounts/activation", json={"token": token})
+        assert activated.status_code == 200, activated.text
+
+
+async def log_in(page: Page, web: str, email: str, password: str, *, operator: bool) -> None:
+    """Log in through the panel's login page (the operators' or the customers')."""
+    await page.goto(f"{web}/operator/login" if operator else f"{web}/login")
+    await page.fill("#email", email)
+    await page.fill("#password", password)
+    async with page.expect_navigation():
+        await page.click("button[type=submit].primary")

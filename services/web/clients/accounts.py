@@ -10,6 +10,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.web.clients.base import ApiError, Caller, HttpApi, Unauthorized
+from shared.events import PostalAddress
 
 
 class Answer(BaseModel):
@@ -57,7 +58,21 @@ class Profile(Answer):
     language: str = "pl"
     vat_country: str | None = None
     tax_id: str | None = None
+    phone: str | None = None
+    # The claims' default return address.
+    postal_address: PostalAddress | None = None
     documents: list[Document] = Field(default_factory=list)
+
+
+class Contact(BaseModel):
+    """What the account page's contact form sends (accounts checks it: NN-NNN in Poland)."""
+
+    recipient: str | None = None
+    street: str
+    postal_code: str
+    city: str
+    country: str = "PL"
+    phone: str | None = None
 
 
 class Registration(BaseModel):
@@ -168,4 +183,9 @@ class AccountsApi(HttpApi):
     async def confirm_email_change(self, caller: Caller, token: str) -> Notice:
         return await self._call(
             Notice, "POST", "/api/me/email/confirm", caller, json={"token": token}
+        )
+
+    async def update_contact(self, caller: Caller, contact: Contact) -> PostalAddress:
+        return await self._call(
+            PostalAddress, "PUT", "/api/me/contact", caller, json=contact.model_dump()
         )

@@ -24,7 +24,9 @@ log = get_logger(__name__)
 T = TypeVar("T")
 # A list value repeats its name in the query: `status=a&status=b`.
 QueryParams = dict[str, str | list[str]]
-Files = dict[str, tuple[str, bytes, str]]
+# A file per name, or (name, file) pairs where one name carries several files.
+FileTuple = tuple[str, bytes, str]
+Files = dict[str, FileTuple] | list[tuple[str, FileTuple]]
 
 UNAVAILABLE = N_("Usługa jest chwilowo niedostępna. Spróbuj ponownie za chwilę.")
 

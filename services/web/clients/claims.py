@@ -1,18 +1,20 @@
 """The claims API: the customer's claims, the claim form's options, and the operators' desk.
 
-Answers are typed as far as the API's own document types them; the parts it leaves open
-(assessment, decision) stay mappings.
+Answers are typed as far as the API's own document types them; the part it leaves open
+(the warranty assessment) stays a mapping.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from decimal import Decimal
+from typing import Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.web.clients.base import Caller, Files, HttpApi
+from services.web.clients.base import Caller, Files, FileTuple, HttpApi
+from shared.events import PostalAddress
 
 
 class Answer(BaseModel):
@@ -65,6 +67,59 @@ class OperatorClaimSummary(ClaimSummary):
     serial_mismatch: bool = False
 
 
+class DeadlineStanding(Answer):
+    """How a deadline stands, as the claims service judges it (paused, kept, deemed accepted...)."""
+
+    kind: str
+    description: str = ""
+    due_on: date | None = None
+    # Moved by the working days spent waiting for the customer (DJI's 60 working days).
+    moved_to: date | None = None
+    paused_working_days: int = 0
+    state: str
+    state_name: str = ""
+
+
+class DeductionLine(Answer):
+    reason: str
+    percent: Decimal | None = None
+    amount: Decimal
+
+
+class Decision(Answer):
+    decision: str
+    justification: str = ""
+    amount: Decimal | None = None
+    rejection_reason: str | None = None
+    deductions: list[DeductionLine] = Field(default_factory=list)
+    valid_until: date | None = None
+    exchange_product: str | None = None
+    # What the customer must accept or refuse: price_reduction, paid_repair_quote,
+    # return_deductions (None: nothing).
+    offer: str | None = None
+    customer_response: Literal["accepted", "refused"] | None = None
+    decided_at: datetime | None = None
+
+
+class Shipment(Answer):
+    carrier: str
+    tracking_number: str
+    shipped_at: datetime
+
+
+class Replacement(Answer):
+    serial_number: str
+    ean: str
+    issued_at: datetime
+
+
+class Refund(Answer):
+    amount: Decimal
+    method: str
+    account_number_ending: str | None = None
+    refunded_at: datetime
+
+
 class Claim(OperatorClaimSummary):
     # The moves the claims service allows from the claim's status (its transition table).
     next_statuses: list[str] = Field(default_factory=list)
@@ -72,12 +127,58 @@ class Claim(OperatorClaimSummary):
     document_number: str
     problem_description: str
     problem_code: str | None = None
-    tracking_number: str | None = None
+    tracking_number: str | None = None  # the customer's inbound parcel
     package_contents: str
     assessment: dict[str, Any] | None = None
-    decision: dict[str, Any] | None = None
+    decision: Decision | None = None
+    deadline_standings: list[DeadlineStanding] = Field(default_factory=list)
+    return_address: PostalAddress | None = None
+    outbound: Shipment | None = None
+    replacement: Replacement | None = None
+    refund: Refund | None = None
     timeline: list[TimelineEntry] = Field(default_factory=list)
     intake: Intake | None = None  # operators: the warehouse's check of the latest parcel
+
+
+class ClaimCustomer(Answer):
+    full_name: str | None = None
+    email: str
+    phone: str | None = None
+    address: PostalAddress | None = None
+
+
+class PurchaseDocument(Answer):
+    document_type: str
+    document_number: str
+    issued_on: date | None = None
+    # From the purchase document (consumer or business), not what the customer declared.
+    buyer_type: str | None = None
+    buyer_name: str | None = None
+    total: Decimal | None = None
+    unit_price: Decimal | None = None
+
+
+class ClaimFile(Answer):
+    attachment_id: UUID
+    purpose: str
+    filename: str
+    content_type: str
+    size_bytes: int
+    created_at: datetime
+
+
+class OperatorClaim(Claim):
+    """A claim as operators see it: with the customer, the purchase document and the files."""
+
+    customer: ClaimCustomer
+    document: PurchaseDocument
+    attachments: list[ClaimFile] = Field(default_factory=list)
+
+
+class Download(Answer):
+    content: bytes
+    content_type: str
+    disposition: str
 
 
 class ClaimCreated(Answer):
@@ -155,6 +256,11 @@ class ProductRef(BaseModel):
     line_no: int
 
 
+# The customer's answers to an offer, by the API's path.
+OfferPath = Literal["price-reduction", "quote", "deductions"]
+OperatorCommand = Literal["replacement", "ship-back", "refund", "repair-delay"]
+
+
 class ClaimsApi(HttpApi):
     service = "claims"
 
@@ -218,11 +324,22 @@ class ClaimsApi(HttpApi):
             idempotency_key=idempotency_key,
         )
 
-    async def respond_to_price_reduction(
-        self, caller: Caller, claim_id: UUID, accept: bool
+    async def answer_with_files(
+        self,
+        caller: Caller,
+        claim_id: UUID,
+        message: str,
+        files: list[FileTuple],
+        idempotency_key: str | None,
     ) -> None:
+        """An answer with photos or documents (the API checks each file's content)."""
         await self._send(
-            "POST", f"/api/claims/{claim_id}/price-reduction", caller, json={"accept": accept}
+            "POST",
+            f"/api/claims/{claim_id}/answer-with-attachments",
+            caller,
+            data={"message": message},
+            files=[("attachments", file) for file in files],
+            idempotency_key=idempotency_key,
         )
 
     # --- the warehouse's scanners ---------------------------------------------------------------
@@ -253,6 +370,13 @@ class ClaimsApi(HttpApi):
             idempotency_key=idempotency_key,
         )
 
+    async def answer_offer(
+        self, caller: Caller, claim_id: UUID, offer: OfferPath, accept: bool
+    ) -> None:
+        """Accept or refuse what the decision offers: a price reduction, a paid-repair quote,
+        or a return's deductions (refusing them: the goods come back)."""
+        await self._send("POST", f"/api/claims/{claim_id}/{offer}", caller, json={"accept": accept})
+
     # --- operators ---------------------------------------------------------------------------
 
     async def counts(self, caller: Caller) -> dict[str, int]:
@@ -273,8 +397,38 @@ class ClaimsApi(HttpApi):
             },
         )
 
-    async def operator_claim(self, caller: Caller, claim_id: UUID) -> Claim:
-        return await self._call(Claim, "GET", f"/api/operator/claims/{claim_id}", caller)
+    async def operator_claim(self, caller: Caller, claim_id: UUID) -> OperatorClaim:
+        return await self._call(OperatorClaim, "GET", f"/api/operator/claims/{claim_id}", caller)
+
+    async def operator_attachment(
+        self, caller: Caller, claim_id: UUID, attachment_id: UUID
+    ) -> Download:
+        """A file of the claim (the customer's sales document, photos), as stored."""
+        response = await self._send(
+            "GET", f"/api/operator/claims/{claim_id}/attachments/{attachment_id}", caller
+        )
+        return Download(
+            content=response.content,
+            content_type=response.headers.get("content-type", "application/octet-stream"),
+            disposition=response.headers.get("content-disposition", "attachment"),
+        )
+
+    async def operator_command(
+        self,
+        caller: Caller,
+        claim_id: UUID,
+        command: OperatorCommand,
+        body: dict[str, Any],
+        idempotency_key: str | None = None,
+    ) -> None:
+        """One of the commands after the decision: replacement, ship-back, refund, repair-delay."""
+        await self._send(
+            "POST",
+            f"/api/operator/claims/{claim_id}/{command}",
+            caller,
+            json=body,
+            idempotency_key=idempotency_key,
+        )
 
     async def unidentified_parcels(self, caller: Caller) -> list[UnidentifiedParcel]:
         return await self._call(
@@ -298,13 +452,12 @@ class ClaimsApi(HttpApi):
         claim_id: UUID,
         status: str,
         note: str | None,
-        tracking_number: str | None,
     ) -> None:
         await self._send(
             "POST",
             f"/api/operator/claims/{claim_id}/status",
             caller,
-            json={"status": status, "note": note, "tracking_number": tracking_number},
+            json={"status": status, "note": note},
         )
 
     async def decide(

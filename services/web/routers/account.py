@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.web.clients import Apis, Caller
-from services.web.clients.accounts import Notice
+from services.web.clients.accounts import Contact, Notice, Profile
 from services.web.forms import FormErrors, text_values, without_secrets
 from services.web.pages import CUSTOMER_COOKIE, ApisDep, Customer, Visitor, render
 from services.web.security import IDEMPOTENCY_FIELD, idempotency_key
@@ -18,6 +18,7 @@ from services.web.security import IDEMPOTENCY_FIELD, idempotency_key
 router = APIRouter()
 
 EMAIL_CHANGE_FIELDS = ("new_email", "password")
+CONTACT_FIELDS = ("recipient", "street", "postal_code", "city", "country", "phone")
 DOCUMENT_FIELDS = ("document_number", "document_total")
 
 
@@ -66,9 +67,53 @@ async def link_document(request: Request, apis: ApisDep, caller: Customer) -> HT
     )
 
 
+def contact_values(profile: Profile) -> dict[str, str]:
+    """The contact form filled with what the account keeps."""
+    address = profile.postal_address
+    if address is None:
+        return {"recipient": profile.full_name, "country": "PL", "phone": profile.phone or ""}
+    return {
+        name: value or "" for name, value in address.model_dump().items() if name in CONTACT_FIELDS
+    }
+
+
 @router.get("/account", response_class=HTMLResponse)
 async def account_page(request: Request, apis: ApisDep, caller: Customer) -> HTMLResponse:
-    return render(request, "account.html", profile=await apis.accounts.profile(caller))
+    profile = await apis.accounts.profile(caller)
+    return render(
+        request,
+        "account.html",
+        profile=profile,
+        contact=contact_values(profile),
+        contact_errors=FormErrors(),
+    )
+
+
+@router.post("/account/contact", response_class=HTMLResponse)
+async def keep_contact(request: Request, apis: ApisDep, caller: Customer) -> Response:
+    """The postal address and phone kept on the account: the claims' default return address."""
+    values = text_values(await request.form(), CONTACT_FIELDS)
+    errors = FormErrors(CONTACT_FIELDS)
+    contact = Contact(
+        recipient=values.get("recipient") or None,
+        street=values.get("street", ""),
+        postal_code=values.get("postal_code", ""),
+        city=values.get("city", ""),
+        country=(values.get("country") or "PL").upper(),
+        phone=values.get("phone") or None,
+    )
+    with errors.refusals():
+        await apis.accounts.update_contact(caller, contact)
+    if not errors:
+        return RedirectResponse("/account?done=contact_saved", status_code=303)
+    return render(
+        request,
+        "account.html",
+        status_code=422,
+        profile=await apis.accounts.profile(caller),
+        contact=values,
+        contact_errors=errors,
+    )
 
 
 @router.post("/account/email", response_class=HTMLResponse)
@@ -80,14 +125,17 @@ async def change_email(request: Request, apis: ApisDep, caller: Customer) -> HTM
         sent = await apis.accounts.request_email_change(
             caller, values.get("new_email", ""), values.get("password", "")
         )
+    profile = await apis.accounts.profile(caller)
     return render(
         request,
         "account.html",
         status_code=422 if errors else 200,
-        profile=await apis.accounts.profile(caller),
+        profile=profile,
         values=without_secrets(values),
         errors=errors,
         sent=sent.message if sent else None,
+        contact=contact_values(profile),
+        contact_errors=FormErrors(),
     )
 
 

@@ -3,6 +3,7 @@ the claim page and what the customer can do there."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -13,8 +14,7 @@ from starlette.datastructures import UploadFile
 
 from services.web import i18n, views
 from services.web.clients import ApiError, Apis, Caller, Unauthorized
-from services.web.clients.accounts import Product
-from services.web.clients.claims import Claim, ProductRef
+from services.web.clients.claims import Claim, OfferPath, ProductRef
 from services.web.forms import FormErrors, text_values
 from services.web.i18n import N_
 from services.web.pages import CUSTOMER_COOKIE, ApisDep, Customer, customer, render
@@ -23,6 +23,7 @@ from services.web.security import IDEMPOTENCY_FIELD, idempotency_key
 router = APIRouter()
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+MAX_ANSWER_FILES = 5
 CLAIM_FIELDS = (
     "product",
     "serial_number",
@@ -34,21 +35,27 @@ CLAIM_FIELDS = (
     "attachment",
     "customer_reference",
 )
+# Another return address than the account's, for this claim only.
+RETURN_FIELDS = (
+    "return_recipient",
+    "return_street",
+    "return_postal_code",
+    "return_city",
+    "return_country",
+    "return_phone",
+)
 CLAIM_ALIASES = {"document_type": "product", "document_number": "product", "line_no": "product"}
 LOGIN_AGAIN = N_("Zaloguj się ponownie.")
 SERIAL_EMPTY = N_("Wpisz numer seryjny, aby go sprawdzić.")
 
 
 def claim_context(claim: Claim) -> dict[str, Any]:
-    decision = claim.decision or {}
+    offer = views.open_offer(claim)
     return {
         "claim": claim,
-        "deadlines": views.deadline_rows(claim.status, claim.deadlines, date.today()),
-        "reduction_open": bool(
-            decision.get("decision") == "price_reduction"
-            and not decision.get("customer_response")
-            and claim.status == "decided"
-        ),
+        "deadlines": views.standing_rows(claim.deadline_standings, date.today()),
+        "offer": offer,
+        "offer_path": views.OFFER_PATHS.get(offer or ""),
     }
 
 
@@ -79,7 +86,9 @@ async def claim_form(
     status_code: int = 200,
     serial_check: Any = None,
 ) -> HTMLResponse:
-    products: list[Product] = await apis.accounts.products(caller)
+    products, profile = await asyncio.gather(
+        apis.accounts.products(caller), apis.accounts.profile(caller)
+    )
     chosen = next((p for p in products if p.key == values.get("product")), None)
     if chosen is None and len(products) == 1:
         chosen = products[0]
@@ -101,6 +110,7 @@ async def claim_form(
         values=values,
         errors=errors,
         serial_check=serial_check,
+        account_address=profile.postal_address,
         **await options_of(apis, caller, product),
     )
 
@@ -112,24 +122,30 @@ async def new_claim_page(
     return await claim_form(request, apis, caller, {"product": product}, FormErrors())
 
 
-async def _attachment(upload: object, errors: FormErrors) -> dict[str, tuple[str, bytes, str]]:
-    """The sales document to send; an oversized one is refused here, before sending."""
+async def _read_upload(
+    upload: object, field: str, errors: FormErrors
+) -> tuple[str, bytes, str] | None:
+    """One chosen file; an oversized one is refused here, before sending."""
     if not isinstance(upload, UploadFile) or not upload.filename:
-        return {}
+        return None
     content = await upload.read(MAX_UPLOAD_BYTES + 1)
     if len(content) > MAX_UPLOAD_BYTES:
-        errors.add("attachment", N_("Plik jest za duży (najwyżej 10 MB)."))
-        return {}
-    return {
-        "attachment": (upload.filename, content, upload.content_type or "application/octet-stream")
-    }
+        errors.add(field, N_("Plik jest za duży (najwyżej 10 MB)."))
+        return None
+    return upload.filename, content, upload.content_type or "application/octet-stream"
+
+
+async def _attachment(upload: object, errors: FormErrors) -> dict[str, tuple[str, bytes, str]]:
+    """The sales document to send."""
+    chosen = await _read_upload(upload, "attachment", errors)
+    return {"attachment": chosen} if chosen else {}
 
 
 @router.post("/claims/new", response_class=HTMLResponse)
 async def new_claim(request: Request, apis: ApisDep, caller: Customer) -> Response:
     form = await request.form()
-    values = text_values(form, (*CLAIM_FIELDS, "action"))
-    errors = FormErrors(CLAIM_FIELDS, CLAIM_ALIASES)
+    values = text_values(form, (*CLAIM_FIELDS, *RETURN_FIELDS, "return_choice", "action"))
+    errors = FormErrors((*CLAIM_FIELDS, *RETURN_FIELDS, "return_address"), CLAIM_ALIASES)
     if values.pop("action", "") == "check_serial":
         # Without JavaScript, Enter in the serial field lands here: check, keep the rest.
         serial = values.get("serial_number", "")
@@ -147,6 +163,9 @@ async def new_claim(request: Request, apis: ApisDep, caller: Customer) -> Respon
         for key in CLAIM_FIELDS
         if key not in ("product", "attachment") and values.get(key)
     }
+    if values.get("return_choice") != "account":
+        # Without the account's address, the one typed here (the API says what is missing).
+        fields.update({key: values[key] for key in RETURN_FIELDS if values.get(key)})
     product = views.parse_product_key(values.get("product", ""))
     if product is not None:
         fields.update({k: str(v) for k, v in product.model_dump().items()})
@@ -231,20 +250,6 @@ async def _claim_refused(
     )
 
 
-@router.post("/claims/{claim_id:uuid}/price-reduction", response_class=HTMLResponse)
-async def price_reduction(
-    request: Request, apis: ApisDep, caller: Customer, claim_id: UUID
-) -> Response:
-    accept = (await request.form()).get("accept") == "yes"
-    errors = FormErrors(("accept",))
-    with errors.refusals():
-        await apis.claims.respond_to_price_reduction(caller, claim_id, accept)
-    if errors:
-        return await _claim_refused(request, apis, caller, claim_id, errors, 409)
-    done = "accepted" if accept else "refused"
-    return RedirectResponse(f"/claims/{claim_id}?done={done}", status_code=303)
-
-
 @router.post("/claims/{claim_id:uuid}/cancel", response_class=HTMLResponse)
 async def cancel_claim(
     request: Request, apis: ApisDep, caller: Customer, claim_id: UUID
@@ -261,16 +266,50 @@ async def cancel_claim(
 async def answer_request(
     request: Request, apis: ApisDep, caller: Customer, claim_id: UUID
 ) -> Response:
+    """The information the service asked for, with photos or documents if the customer adds
+    them (the claims API checks each file's content as it does the claim form's)."""
     form = await request.form()
     values = text_values(form, ("message",))
-    errors = FormErrors(("message",))
+    errors = FormErrors(("message", "attachments"))
+    uploads = form.getlist("attachments")
+    files = [chosen for u in uploads if (chosen := await _read_upload(u, "attachments", errors))]
+    if len(files) > MAX_ANSWER_FILES:
+        errors.add("attachments", N_("Dołącz najwyżej 5 plików."))
+    if errors:
+        return await _claim_refused(request, apis, caller, claim_id, errors, 413, values=values)
+    message = values.get("message", "")
+    key = idempotency_key(form.get(IDEMPOTENCY_FIELD))
     with errors.refusals():
-        await apis.claims.answer(
-            caller,
-            claim_id,
-            values.get("message", ""),
-            idempotency_key(form.get(IDEMPOTENCY_FIELD)),
-        )
+        if files:
+            await apis.claims.answer_with_files(caller, claim_id, message, files, key)
+        else:
+            await apis.claims.answer(caller, claim_id, message, key)
     if errors:
         return await _claim_refused(request, apis, caller, claim_id, errors, 422, values=values)
     return RedirectResponse(f"/claims/{claim_id}?done=answered", status_code=303)
+
+
+# What the page says after each answer to an offer: (accepted, refused).
+OFFER_DONE: dict[str, tuple[str, str]] = {
+    "price-reduction": ("accepted", "refused"),
+    "quote": ("quote_accepted", "quote_refused"),
+    "deductions": ("deductions_accepted", "goods_back"),
+}
+
+
+@router.post("/claims/{claim_id:uuid}/{offer}", response_class=HTMLResponse)
+async def answer_offer(
+    request: Request, apis: ApisDep, caller: Customer, claim_id: UUID, offer: OfferPath
+) -> Response:
+    """The customer accepts or refuses the decision's offer: a price reduction, a paid-repair
+    quote (accepted: repaired; refused: shipped back unrepaired), or a return's deductions
+    (accepted: the reduced refund; refused: the goods come back)."""
+    accept = (await request.form()).get("accept") == "yes"
+    # The API names `accept` (an expired quote, an offer answered already): said at the top.
+    errors = FormErrors()
+    with errors.refusals():
+        await apis.claims.answer_offer(caller, claim_id, offer, accept)
+    if errors:
+        return await _claim_refused(request, apis, caller, claim_id, errors, 409)
+    done = OFFER_DONE[offer][0 if accept else 1]
+    return RedirectResponse(f"/claims/{claim_id}?done={done}", status_code=303)

@@ -17,7 +17,7 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from services.web import charts, i18n, views, vocabulary
 from services.web.clients import ApiError, Apis, Caller, Unauthorized
-from services.web.clients.claims import OperatorClaimSummary
+from services.web.clients.claims import OperatorClaimSummary, OperatorCommand
 from services.web.clients.notifications import Email
 from services.web.forms import FormErrors, text_values
 from services.web.i18n import N_
@@ -32,7 +32,7 @@ OPERATOR_LOGIN = N_("Zaloguj się jako operator.")
 # The dashboard lists the open claims (their deadlines run) and only the newest ended ones.
 OPEN_CLAIMS_SHOWN = 500
 ENDED_CLAIMS_SHOWN = 50
-MOVE_FIELDS = ("status", "note", "tracking_number")
+MOVE_FIELDS = ("status", "note")
 DECISION_FIELDS = (
     "decision",
     "justification",
@@ -40,7 +40,25 @@ DECISION_FIELDS = (
     "rejection_reason",
     "deductions",
     "missing_accessories_value",
+    "valid_until",
+    "exchange_product",
 )
+# The forms after the decision, by the claims API's command: their fields, as the API names them.
+COMMAND_FIELDS: dict[str, tuple[str, ...]] = {
+    "replacement": ("serial_number", "ean"),
+    "ship-back": ("carrier", "tracking_number"),
+    "refund": ("amount", "method", "iban"),
+    "repair-delay": ("reason", "expected_on"),
+}
+COMMAND_DONE = {
+    "replacement": "replaced",
+    "ship-back": "shipped",
+    "refund": "refunded",
+    "repair-delay": "delay_announced",
+}
+# Offered in the ship-back form; any other carrier may be typed.
+CARRIERS = ("InPost", "DPD", "DHL", "GLS", "UPS", "FedEx", "Poczta Polska")
+AMOUNT_EXAMPLE = N_("Podaj kwotę, np. 199,99.")
 
 
 @dataclass(frozen=True)
@@ -243,11 +261,18 @@ async def operator_claim_page(
     claim = await apis.claims.operator_claim(caller, claim_id)
     page = {
         **claim_context(claim),
+        "operator_view": True,
         "targets": vocabulary.operator_targets(claim.next_statuses),
         "reasons": vocabulary.rejection_reasons(claim.claim_type),
         "deductions": vocabulary.DEDUCTIONS,
+        "actions": views.operator_actions(claim),
+        "carriers": CARRIERS,
+        "failed_form": None,
+        "form_values": {},
+        "form_errors": FormErrors(),
+        "no_errors": FormErrors(),
     }
-    return render(request, "operator_claim.html", status_code=status_code, **page, **context)
+    return render(request, "operator_claim.html", status_code=status_code, **{**page, **context})
 
 
 @router.get("/operator/claims/{claim_id:uuid}", response_class=HTMLResponse)
@@ -265,11 +290,7 @@ async def operator_move(
     errors = FormErrors(MOVE_FIELDS)
     with errors.refusals():
         await apis.claims.move(
-            caller,
-            claim_id,
-            values.get("status", ""),
-            values.get("note") or None,
-            values.get("tracking_number") or None,
+            caller, claim_id, values.get("status", ""), values.get("note") or None
         )
     if errors:
         return await operator_claim_page(
@@ -289,10 +310,14 @@ def decision_body(values: dict[str, str], errors: FormErrors) -> dict[str, Any]:
         try:
             amount = views.parse_amount(values.get(name, ""))
         except ValueError:
-            errors.add(name, N_("Podaj kwotę, np. 199,99."))
+            errors.add(name, AMOUNT_EXAMPLE)
         else:
             if amount is not None:
                 body[name] = str(amount)
+    # A paid-repair quote's last day; the exchange's other product.
+    for name in ("valid_until", "exchange_product"):
+        if values.get(name):
+            body[name] = values[name]
     deductions: dict[str, int] = {}
     for kind in vocabulary.DEDUCTIONS:
         text = values.get(f"deduction_{kind}", "").strip().rstrip("%").strip()
@@ -345,3 +370,62 @@ async def attach_parcel(
             **await dashboard_context(apis, caller),
         )
     return RedirectResponse(f"/operator/claims/{attached.claim_id}?done=attached", status_code=303)
+
+
+def command_body(command: str, values: dict[str, str], errors: FormErrors) -> dict[str, Any]:
+    """What one of the forms after the decision sends; empty fields are left to the API, which
+    names what is missing (a refund without an amount, a shipment without its number)."""
+    body: dict[str, Any] = {
+        name: values[name] for name in COMMAND_FIELDS[command] if values.get(name)
+    }
+    if command == "refund":
+        body.setdefault("method", "bank_transfer")
+        try:
+            amount = views.parse_amount(values.get("amount", ""))
+        except ValueError:
+            errors.add("amount", AMOUNT_EXAMPLE)
+        else:
+            body["amount"] = None if amount is None else str(amount)
+    return body
+
+
+@router.get("/operator/claims/{claim_id:uuid}/attachments/{attachment_id:uuid}")
+async def operator_attachment(
+    apis: ApisDep, caller: Operator, claim_id: UUID, attachment_id: UUID
+) -> Response:
+    """A file the customer attached (the sales document, photos): operators only."""
+    stored = await apis.claims.operator_attachment(caller, claim_id, attachment_id)
+    return Response(
+        stored.content,
+        media_type=stored.content_type,
+        headers={"Content-Disposition": stored.disposition},
+    )
+
+
+@router.post("/operator/claims/{claim_id:uuid}/{command}", response_class=HTMLResponse)
+async def operator_command(
+    request: Request, apis: ApisDep, caller: Operator, claim_id: UUID, command: OperatorCommand
+) -> Response:
+    """Record a replacement unit, ship back, record a refund or announce a repair delay."""
+    form = await request.form()
+    values = text_values(form, COMMAND_FIELDS[command])
+    errors = FormErrors(COMMAND_FIELDS[command])
+    body = command_body(command, values, errors)
+    if not errors:
+        with errors.refusals():
+            await apis.claims.operator_command(
+                caller, claim_id, command, body, idempotency_key(form.get(IDEMPOTENCY_FIELD))
+            )
+        if not errors:
+            done = COMMAND_DONE[command]
+            return RedirectResponse(f"/operator/claims/{claim_id}?done={done}", status_code=303)
+    return await operator_claim_page(
+        request,
+        apis,
+        caller,
+        claim_id,
+        errors.status_code or 422,
+        failed_form=command,
+        form_values=values,
+        form_errors=errors,
+    )

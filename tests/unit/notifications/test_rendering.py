@@ -83,6 +83,24 @@ def test_awaiting_customer_shows_the_note_and_shipped_back_the_tracking_number(
     assert "Tracking number: DPD-0099887766" in shipped.text
 
 
+@pytest.mark.parametrize("language", get_args(Language))
+def test_the_quote_and_the_parcel_back_link_to_the_claim_page_of_the_panel(
+    renderer: TemplateRenderer, language: Language
+) -> None:
+    page = f"https://panel.example/claims/{preview.CLAIM_ID}"
+    for event in (
+        preview.decided(language, "paid_repair"),
+        preview.status_changed(language, "shipped_back"),
+    ):
+        email = compose(renderer, event, panel_url="https://panel.example/").rendered
+        assert page in email.text, email.text
+        assert f'<a href="{page}">' in email.html
+    # Without the panel's address (a preview, say) the email says nothing of a link.
+    assert (
+        "/claims/" not in compose(renderer, preview.decided(language, "paid_repair")).rendered.text
+    )
+
+
 def test_decision_shows_amounts_deductions_and_rejection_reason(
     renderer: TemplateRenderer,
 ) -> None:

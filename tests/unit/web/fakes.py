@@ -10,6 +10,7 @@ import httpx
 
 Handler = Callable[[httpx.Request], httpx.Response]
 CLAIM_ID = "6f1c1f0e-5c4b-4b8e-9d6e-0a4a2d0c1b11"
+ATTACHMENT_ID = "0d3f2b1a-7c6e-4f5d-8a9b-1c2d3e4f5a6b"
 CSRF_TOKEN = "k" * 43
 
 
@@ -38,6 +39,117 @@ ALL_TYPES_ALLOWED = [
     for kind in ("warranty", "non_conformity", "return", "dji")
 ]
 
+# The logged-in customer's profile, with the postal address kept on the account.
+PROFILE: dict[str, Any] = {
+    "account_id": "0b7c0d3e-8a46-4d55-9d3e-2f4c9a1b2c3d",
+    "account_type": "private",
+    "full_name": "Jan Kowalski",
+    "email": "jan@example.com",
+    "language": "pl",
+    "vat_country": None,
+    "tax_id": None,
+    "documents": [],
+    "postal_address": {
+        "recipient": "Jan Kowalski",
+        "street": "ul. Zielona 5",
+        "postal_code": "44-200",
+        "city": "Rybnik",
+        "country": "PL",
+    },
+}
+
 
 def reply(status: int, body: Any) -> Handler:
     return lambda _request: httpx.Response(status, json=body)
+
+
+def claim_answer(**overrides: Any) -> dict[str, Any]:
+    """A claim as the claims API answers `GET /api/claims/{id}`, changed by `overrides`."""
+    claim: dict[str, Any] = {
+        "claim_id": CLAIM_ID,
+        "rma_number": "RMA/7/SR/2026",
+        "status": "decided",
+        "status_name": "decyzja podjęta",
+        "claim_type": "warranty",
+        "product": {
+            "name": "Ładowarka Green Cell 65 W",
+            "brand": "Green Cell",
+            "ean": "5903317221234",
+        },
+        "serial_number": None,
+        "customer_reference": None,
+        "created_at": "2026-01-01T10:00:00Z",
+        "document_type": "PA",
+        "document_number": "2023/1",
+        "problem_description": "Nie ładuje laptopa.",
+        "problem_code": None,
+        "tracking_number": "TRK-IN-1",
+        "package_contents": "Ładowarka",
+        "assessment": None,
+        "deadlines": [],
+        "deadline_standings": [],
+        "decision": None,
+        "return_address": PROFILE["postal_address"],
+        "outbound": None,
+        "replacement": None,
+        "refund": None,
+        "next_statuses": [],
+        "timeline": [],
+    }
+    return {**claim, **overrides}
+
+
+def operator_claim_answer(**overrides: Any) -> dict[str, Any]:
+    """A claim as operators get it: with the customer, the purchase document and the files."""
+    return claim_answer(
+        customer={
+            "full_name": "Jan Kowalski",
+            "email": "jan@example.com",
+            "phone": "+48600100200",
+            "address": PROFILE["postal_address"],
+        },
+        document={
+            "document_type": "PA",
+            "document_number": "2023/1",
+            "issued_on": "2023-01-10",
+            "buyer_type": "consumer",
+            "buyer_name": "Jan Kowalski",
+            "total": "199.00",
+            "unit_price": "199.00",
+        },
+        attachments=[
+            {
+                "attachment_id": ATTACHMENT_ID,
+                "purpose": "sales_document",
+                "filename": "paragon.pdf",
+                "content_type": "application/pdf",
+                "size_bytes": 8,
+                "created_at": "2026-01-01T10:00:00Z",
+            }
+        ],
+        **overrides,
+    )
+
+
+def paid_quote(**overrides: Any) -> dict[str, Any]:
+    """A decision offering a paid repair, not answered yet."""
+    decision = {
+        "decision": "paid_repair",
+        "justification": "Wymiana gniazda zasilania.",
+        "amount": "150.00",
+        "rejection_reason": None,
+        "deductions": [],
+        "valid_until": "2026-02-01",
+        "exchange_product": None,
+        "offer": "paid_repair_quote",
+        "customer_response": None,
+        "decided_by": "operator:ola@innpro.example",
+        "decided_at": "2026-01-05T10:00:00Z",
+    }
+    return {**decision, **overrides}
+
+
+def refusal(status: int, field: str | None, message: str, code: str = "refused") -> Handler:
+    """An API's 4xx with its message at `field`."""
+    body = {"detail": message, "errors": [{"field": field, "code": code, "message": message}]}
+    return reply(status, body)

@@ -27,7 +27,11 @@ def panel_texts() -> dict[str, str]:
     )
     for filename, lineno, message, _comments, _context in extracted:
         found.setdefault(str(message), f"{filename}:{lineno}")
-    for table in (vocabulary.STATUS_NAMES, vocabulary.REJECTION_REASONS):
+    for table in (
+        vocabulary.STATUS_NAMES,
+        vocabulary.REJECTION_REASONS,
+        vocabulary.DEADLINE_STATES,
+    ):
         found.update({text: "vocabulary" for text in table.values()})
     found.update({name: "vocabulary" for _low, _high, name in vocabulary.DEDUCTIONS.values()})
     return found

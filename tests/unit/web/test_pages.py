@@ -17,6 +17,7 @@ from tests.unit.web.fakes import (
     ALL_TYPES_ALLOWED,
     CLAIM_ID,
     CLAIMS,
+    PROFILE,
     FakeApis,
     reply,
 )
@@ -144,6 +145,7 @@ def test_claim_errors_of_document_fields_show_at_the_product(
         "issued_on": "2025-01-01",
     }
     apis.on("GET", ACCOUNTS, "/api/me/products", reply(200, [product]))
+    apis.on("GET", ACCOUNTS, "/api/me", reply(200, PROFILE))
     apis.on(
         "GET",
         CLAIMS,
@@ -200,6 +202,7 @@ def test_the_claim_form_offers_only_the_claim_types_the_product_allows(
         "issued_on": "2025-01-01",
     }
     apis.on("GET", ACCOUNTS, "/api/me/products", reply(200, [product]))
+    apis.on("GET", ACCOUNTS, "/api/me", reply(200, PROFILE))
     refused = "Zgłoszenia typu DJI służą wyłącznie do produktów marki DJI."
     options = {
         "claim_types": [
@@ -255,6 +258,7 @@ def test_the_serial_check_without_javascript_keeps_the_form(
         "issued_on": "2025-01-01",
     }
     apis.on("GET", ACCOUNTS, "/api/me/products", reply(200, [product]))
+    apis.on("GET", ACCOUNTS, "/api/me", reply(200, PROFILE))
     apis.on("GET", CLAIMS, "/api/claim-options", reply(503, {"detail": "Chwilowo niedostępne."}))
     apis.on(
         "GET",
@@ -534,18 +538,6 @@ def test_new_password_checks_the_repeat_then_spends_the_token(
         "new_password": "Nowe-Haslo-1",
     }
     assert "Hasło zostało zmienione" in client.get("/login?done=password_changed").text
-
-
-PROFILE: dict[str, Any] = {
-    "account_id": "0b7c0d3e-8a46-4d55-9d3e-2f4c9a1b2c3d",
-    "account_type": "private",
-    "full_name": "Jan Kowalski",
-    "email": "jan@example.com",
-    "language": "pl",
-    "vat_country": None,
-    "tax_id": None,
-    "documents": [],
-}
 
 
 def test_email_change_shows_a_wrong_password_at_its_field_and_keeps_the_new_address(
