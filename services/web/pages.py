@@ -36,6 +36,7 @@ DONE_MESSAGES = {
     "cancelled": N_("Zgłoszenie zostało anulowane."),
     "password_changed": N_("Hasło zostało zmienione. Zaloguj się nowym hasłem."),
     "email_changed": N_("Adres e-mail został zmieniony. Od teraz logujesz się nowym adresem."),
+    "registered": N_("Hulajnoga została zarejestrowana."),
 }
 
 

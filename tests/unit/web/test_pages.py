@@ -17,6 +17,7 @@ from tests.unit.web.fakes import (
     ALL_TYPES_ALLOWED,
     CLAIM_ID,
     CLAIMS,
+    PROFILE,
     FakeApis,
     reply,
 )
@@ -534,18 +535,6 @@ def test_new_password_checks_the_repeat_then_spends_the_token(
         "new_password": "Nowe-Haslo-1",
     }
     assert "Hasło zostało zmienione" in client.get("/login?done=password_changed").text
-
-
-PROFILE: dict[str, Any] = {
-    "account_id": "0b7c0d3e-8a46-4d55-9d3e-2f4c9a1b2c3d",
-    "account_type": "private",
-    "full_name": "Jan Kowalski",
-    "email": "jan@example.com",
-    "language": "pl",
-    "vat_country": None,
-    "tax_id": None,
-    "documents": [],
-}
 
 
 def test_email_change_shows_a_wrong_password_at_its_field_and_keeps_the_new_address(
