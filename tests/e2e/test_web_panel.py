@@ -11,18 +11,11 @@ accepts the price reduction. Every page is saved as a screenshot under .run/test
 from __future__ import annotations
 
 import asyncio
-import os
 import re
-import subprocess
-import sys
-import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -33,36 +26,34 @@ from playwright.async_api import (
     Page,
     Route,
     ViewportSize,
-    async_playwright,
     expect,
 )
 from pypdf import PdfReader
 
 from services.accounts.admin import create_operator, create_scanner
 from services.accounts.settings import AccountsSettings
-from shared.events import Buyer, SaleLine, SaleRecorded, SaleRecordedData
+from shared.events import SaleLine
+from tests.support.browser import (
+    PASSWORD,
+    PHONE,
+    SCREENSHOTS,
+    Screens,
+    email_about,
+    gtin13,
+    link_to,
+    link_token,
+    register_over_api,
+    sale,
+    until,
+)
 from tests.support.kafka import publish
 from tests.support.mailbox import Mailbox
 from tests.support.services import WEB_PORT, RunningServices
-from tests.support.stack import REPO, STATE_DIR, Stack
+from tests.support.stack import STATE_DIR, Stack
 
 pytestmark = pytest.mark.e2e
 
-WEB_URL = f"http://127.0.0.1:{WEB_PORT}"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-SCREENSHOTS = STATE_DIR / "screenshots"
-PASSWORD = "Tajne-Haslo-123"
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
-PHONE = ViewportSize(width=390, height=844)
 DESKTOP = ViewportSize(width=1280, height=900)
 
 
@@ -222,27 +213,6 @@ ENGLISH = Wording(
 )
 
 
-def gtin13(first12: str) -> str:
-    """Append the GTIN-13 check digit."""
-    total = sum(int(digit) * (3 if i % 2 else 1) for i, digit in enumerate(first12))
-    return first12 + str((10 - total % 10) % 10)
-
-
-def sale(number: str, *lines: SaleLine, sold_on: date) -> SaleRecorded:
-    return SaleRecorded(
-        producer="erp",
-        key=f"PA/{number}",
-        data=SaleRecordedData(
-            document_type="PA",
-            document_number=number,
-            issued_on=sold_on,
-            buyer=Buyer(type="consumer", name="Jan Kowalski"),
-            total=sum((line.unit_price * line.quantity for line in lines), Decimal(0)),
-            lines=lines,
-        ),
-    )
-
-
 def charger(line_no: int) -> SaleLine:
     """A product of no brand with claim rules of its own: DJI claims are not for it."""
     return SaleLine(
@@ -255,43 +225,6 @@ def charger(line_no: int) -> SaleLine:
         quantity=1,
         unit_price=Decimal("199.00"),
     )
-
-
-async def until(
-    check: Callable[[], Awaitable[bool]],
-    what: str,
-    page: Page | None = None,
-    timeout: float = 90.0,
-) -> None:
-    """Retry while projections catch up with events (the system is eventually consistent)."""
-    deadline = time.monotonic() + timeout
-    while not await check():
-        if time.monotonic() > deadline:
-            shown = ""
-            if page is not None:
-                messages = await page.locator(".alert-error, .field-error").all_inner_texts()
-                shown = f" (the page at {page.url} says: {messages})"
-            raise AssertionError(f"not within {timeout}s: {what}{shown}")
-        await asyncio.sleep(0.5)
-
-
-async def email_about(
-    mailbox: Mailbox, to: str, subject: str, timeout: float = 300.0
-) -> dict[str, Any]:
-    """The newest message to `to` whose subject contains `subject`. Patient: a shared mailbox
-    that many services write to at once can answer slowly, so a slow answer is tried again."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            listing = await mailbox.messages(to)
-            found = [item for item in listing if subject in str(item.get("subject", ""))]
-            if found:
-                return await mailbox.message(str(found[-1]["id"]))
-        except httpx.TransportError:
-            pass
-        if time.monotonic() > deadline:
-            raise AssertionError(f"no email to {to} about {subject!r} after {timeout}s")
-        await asyncio.sleep(0.5)
 
 
 async def keep_return_address(services: RunningServices, email: str) -> None:
@@ -308,18 +241,6 @@ async def keep_return_address(services: RunningServices, email: str) -> None:
             headers={"Authorization": f"Bearer {login.json()['access_token']}"},
         )
         assert kept.status_code == 200, kept.text
-
-
-def link_token(email: dict[str, Any], page: str) -> str:
-    """The token of the emailed link to `page`."""
-    return link_to(email, page).split("token=")[1]
-
-
-def link_to(email: dict[str, Any], page: str) -> str:
-    """The emailed link to `page`: the web panel's page (RMA_PUBLIC_BASE_URL)."""
-    found = re.search(rf"{WEB_URL}/{page}\?token=[\w\-]+", email["text"])
-    assert found is not None, email["text"]
-    return found.group(0)
 
 
 async def cross_site_post(context: BrowserContext, action: str, fields: dict[str, str]) -> Page:
@@ -342,98 +263,7 @@ async def cross_site_post(context: BrowserContext, action: str, fields: dict[str
     return page
 
 
-class Screens:
-    """Numbered full-page screenshots, in the order the test took them."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.count = 0
-        folder.mkdir(parents=True, exist_ok=True)
-        for old in folder.glob("*.png"):
-            old.unlink()
-
-    async def take(self, page: Page, name: str) -> None:
-        self.count += 1
-        await page.screenshot(path=self.folder / f"{self.count:02d}_{name}.png", full_page=True)
-
-
 # --- fixtures ----------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Path:
-    """Debian's Chromium; installed by the project's script when missing (never skipped)."""
-    if not CHROMIUM.exists():
-        result = subprocess.run(
-            ["bash", str(REPO / "deploy" / "scripts" / "chromium.sh")],
-            capture_output=True,
-            text=True,
-            timeout=900,
-            check=False,
-        )
-        assert result.returncode == 0, f"chromium.sh failed:\n{result.stdout}\n{result.stderr}"
-    assert CHROMIUM.exists(), f"{CHROMIUM} is missing after deploy/scripts/chromium.sh"
-    return CHROMIUM
-
-
-@pytest.fixture(scope="module")
-def web(services: RunningServices, stack: Stack) -> Iterator[str]:
-    """The web panel as a real process, pointed at the running services and Kafka."""
-    log_dir = STATE_DIR / "logs" / services.run_id
-    log_dir.mkdir(parents=True, exist_ok=True)
-    log_path = log_dir / "web.log"
-    env = {
-        **os.environ,
-        "RMA_ENVIRONMENT": "test",
-        "RMA_HTTP_PORT": str(WEB_PORT),
-        "RMA_ACCOUNTS_URL": services.url("accounts"),
-        "RMA_CLAIMS_URL": services.url("claims"),
-        "RMA_WARRANTY_URL": services.url("warranty"),
-        "RMA_NOTIFICATIONS_URL": services.url("notifications"),
-        "RMA_KAFKA_BOOTSTRAP_SERVERS": stack.kafka_bootstrap,
-        "RMA_LOG_FORMAT": "json",
-    }
-    with log_path.open("ab") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "services.web"],
-            cwd=REPO,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + 240
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"web exited with {process.returncode}:\n{log_path.read_text()}")
-            try:
-                if httpx.get(f"{WEB_URL}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"web not healthy after 240s:\n{log_path.read_text()}")
-            time.sleep(0.3)
-        yield WEB_URL
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-@pytest.fixture(scope="module")
-async def browser(chromium: Path) -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(
-            executable_path=str(chromium), args=CHROMIUM_ARGS, headless=True
-        )
-        try:
-            yield launched
-        finally:
-            await launched.close()
 
 
 @pytest.fixture(scope="module")
@@ -920,23 +750,7 @@ async def test_account_pages_activation_link_email_change_lost_password_and_canc
     )
 
     # Registered over the API (the other test registers in the browser) once the sale is known.
-    async def register() -> bool:
-        async with httpx.AsyncClient(base_url=services.url("accounts"), timeout=10) as http:
-            registered = await http.post(
-                "/api/accounts",
-                json={
-                    "account_type": "private",
-                    "full_name": "Ewa Nowak",
-                    "email": email,
-                    "password": PASSWORD,
-                    "document_number": number,
-                    "document_total": "199,00",
-                    "language": wording.language,
-                },
-            )
-        return registered.status_code == 202
-
-    await until(register, "registration accepted")
+    await register_over_api(services, email, "Ewa Nowak", (number, "199,00"), wording.language)
     context = await browser.new_context(viewport=PHONE, locale=wording.locale)
     page = await context.new_page()
 
