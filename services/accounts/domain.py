@@ -122,6 +122,30 @@ TAX_ID_MISMATCH = BusinessRuleError(
     field="tax_id",
 )
 
+COMPANY_DOCUMENT_FOR_PRIVATE_ACCOUNT = BusinessRuleError(
+    "company_document_private_account",
+    Message(
+        "Ten dokument zakupu wystawiono na firmę: konto prywatne nie może go powiązać. "
+        "Powiąż go z konta firmowego z NIP nabywcy z faktury.",
+        "This purchase document was issued to a company: a private account cannot link it. "
+        "Link it from a company account with the buyer's tax id (NIP) on the invoice.",
+    ),
+    field="document_number",
+)
+
+
+def check_document_buyer(
+    account_tax_id: str | None, buyer_type: str, buyer_tax_id: str | None
+) -> None:
+    """The buyer on the document decides the buyer type of its claims (consumer rights go
+    with a consumer's receipt), so a company's document belongs only to an account holding
+    that company's NIP; a private account (no NIP) cannot take it."""
+    if buyer_type == "business" and account_tax_id is None:
+        raise COMPANY_DOCUMENT_FOR_PRIVATE_ACCOUNT
+    if account_tax_id is not None and buyer_tax_id not in (None, account_tax_id):
+        raise TAX_ID_MISMATCH
+
+
 ACTIVATION_LINK_INVALID = BusinessRuleError(
     "activation_link_invalid",
     Message(

@@ -138,8 +138,7 @@ async def _claimable_document(
         raise domain.DOCUMENT_NOT_FOUND
     if document["linked_account_id"] is not None:
         raise domain.DOCUMENT_LINKED_ELSEWHERE
-    if tax_id is not None and document["buyer_tax_id"] not in (None, tax_id):
-        raise domain.TAX_ID_MISMATCH
+    domain.check_document_buyer(tax_id, document["buyer_type"], document["buyer_tax_id"])
     return document, document_number
 
 

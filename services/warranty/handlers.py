@@ -22,12 +22,16 @@ from services.warranty.domain.engine import (
 )
 from services.warranty.domain.passport import (
     PastClaim,
+    RepairFacts,
     RepeatedDefectFlag,
+    ReplacementFacts,
     part_claimed_again,
     repeated_defect,
+    service_records,
 )
 from services.warranty.domain.periods import last_day_of_period
 from services.warranty.domain.products import ProductCategory, is_scooter_product
+from services.warranty.domain.registration import RegistrationStanding, registration_standing
 from services.warranty.domain.rules import SCOOTER_REGISTRATION_WINDOW, ServiceCase
 from shared.db import Conn
 from shared.errors import BusinessRuleError, Message
@@ -143,23 +147,23 @@ def service_case(repair: asyncpg.Record) -> ServiceCase:
 
 
 async def service_history(conn: Conn, ean: str, serial: str) -> tuple[ServiceRecord, ...]:
-    """The unit's replacement (if it was given in place of another) and its finished repairs."""
-    records: list[ServiceRecord] = []
+    """The unit's replacement (if it was given in place of another) and its repairs."""
     replacement = await repository.replacement_of(conn, ean, serial)
-    if replacement is not None:
-        records.append(ServiceRecord("replacement_unit", replacement["replaced_on"]))
-    for repair in await repository.unit_repairs(conn, ean, serial):
-        if repair["ended_on"] is None:
-            continue  # still in the service: its days count once it is handed back
-        records.append(
-            ServiceRecord(
+    repairs = await repository.unit_repairs(conn, ean, serial)
+    return service_records(
+        None
+        if replacement is None
+        else ReplacementFacts(replacement["issued_on"], replacement["handed_back_on"]),
+        [
+            RepairFacts(
                 service_case(repair),
+                repair["started_on"],
                 repair["ended_on"],
-                (repair["ended_on"] - repair["started_on"]).days,
                 repair["replaced_part"],
             )
-        )
-    return tuple(records)
+            for repair in repairs
+        ],
+    )
 
 
 async def unit_facts(conn: Conn, ean: str, serial: str | None) -> UnitFacts:
@@ -300,6 +304,11 @@ async def record_status_change(conn: Conn, event: ClaimStatusChanged) -> None:
     change = event.data
     changed_on = change.changed_at.date()
     await repository.set_unit_claim_status(conn, change.claim_id, change.to_status, changed_on)
+    if change.to_status in ("shipped_back", "received"):
+        # A replacement unit is handed back when it is shipped; a refused parcel that came
+        # back is at the service again.
+        handed_back_on = changed_on if change.to_status == "shipped_back" else None
+        await repository.hand_back_replacement(conn, change.claim_id, handed_back_on)
     if change.to_status == "received":
         await _reassess_deadlines(conn, event)
     if change.to_status == "received" and change.claim_type in ("warranty", "dji"):
@@ -327,22 +336,20 @@ async def record_decision(conn: Conn, event: ClaimDecided) -> None:
 
 
 async def record_replacement(conn: Conn, event: ClaimReplacementIssued) -> None:
-    """The new unit carries the warranty on (art. 581 §1); the old one's repair is over.
-
-    The claims service issues the replacement as it hands the unit over for shipping, so the
-    day it was issued counts as the day the new unit's period starts."""
+    """The new unit carries the warranty on (art. 581 §1); the old one's time at the service is
+    over. The new unit's period runs from its hand-back: the claim's shipping back."""
     replaced = event.data
-    replaced_on = replaced.issued_at.date()
+    issued_on = replaced.issued_at.date()
     await repository.record_replacement(
         conn,
         {
             **replaced.model_dump(),
             "old_serial_number": repository.unit_serial(replaced.old_serial_number),
             "new_serial_number": repository.unit_serial(replaced.new_serial_number),
-            "replaced_on": replaced_on,
+            "issued_on": issued_on,
         },
     )
-    await repository.end_repair(conn, replaced.claim_id, replaced_on)
+    await repository.end_repair(conn, replaced.claim_id, issued_on)
 
 
 async def record_document_owner(conn: Conn, event: DocumentLinked) -> None:
@@ -421,6 +428,53 @@ async def register_product(
             )
         await add_to_outbox(conn, event)
     return event
+
+
+@dataclass(frozen=True)
+class OwnedUnit:
+    """A unit on the customer's documents (or given in place of one), as their product list
+    shows it: how its scooter registration stands, and what replaced it."""
+
+    ean: str
+    serial_number: str
+    name: str
+    brand: str
+    document_type: str
+    document_number: str
+    purchased_on: date
+    replaces_serial_number: str | None
+    replaced_by_serial_number: str | None
+    registration: RegistrationStanding
+
+
+async def account_units(ctx: WarrantyContext, account_id: UUID) -> list[OwnedUnit]:
+    today = ctx.today()
+    async with ctx.pool.acquire() as conn:
+        rows = await repository.account_units(conn, account_id)
+    units: list[OwnedUnit] = []
+    for row in rows:
+        purchase = ProductPurchase(
+            brand=row["brand"],
+            category=ProductCategory.parse(row["category"]),
+            buyer=row["buyer_type"],
+            sold_on=row["issued_on"],
+            claim_type="warranty",
+        )
+        units.append(
+            OwnedUnit(
+                ean=row["ean"],
+                serial_number=row["serial_number"],
+                name=row["name"],
+                brand=row["brand"],
+                document_type=row["document_type"],
+                document_number=row["document_number"],
+                purchased_on=row["issued_on"],
+                replaces_serial_number=row["replaces_serial_number"],
+                replaced_by_serial_number=row["replaced_by_serial_number"],
+                registration=registration_standing(purchase, row["registered_on"], today),
+            )
+        )
+    return units
 
 
 def registration_deadline(purchased_on: date) -> date:

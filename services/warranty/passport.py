@@ -72,7 +72,8 @@ def _replacement(row: asyncpg.Record | None, side: str) -> dict[str, Any] | None
         "rma_number": row["rma_number"],
         "ean": row[f"{side}_ean"],
         "serial_number": row[f"{side}_serial_number"],
-        "replaced_on": row["replaced_on"],
+        "issued_on": row["issued_on"],
+        "handed_back_on": row["handed_back_on"],
     }
 
 

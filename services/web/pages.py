@@ -46,6 +46,7 @@ DONE_MESSAGES = {
     "shipped": N_("Zapisano odesłanie: klient otrzyma numer przesyłki e-mailem."),
     "refunded": N_("Zwrot pieniędzy został zapisany."),
     "delay_announced": N_("Klient otrzymał informację o opóźnieniu naprawy."),
+    "registered": N_("Hulajnoga została zarejestrowana."),
 }
 
 

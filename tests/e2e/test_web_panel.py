@@ -43,6 +43,7 @@ from tests.support.browser import (
     link_to,
     link_token,
     log_in,
+    register_over_api,
     sale,
     until,
 )
@@ -701,23 +702,7 @@ async def test_account_pages_activation_link_email_change_lost_password_and_canc
     )
 
     # Registered over the API (the other test registers in the browser) once the sale is known.
-    async def register() -> bool:
-        async with httpx.AsyncClient(base_url=services.url("accounts"), timeout=10) as http:
-            registered = await http.post(
-                "/api/accounts",
-                json={
-                    "account_type": "private",
-                    "full_name": "Ewa Nowak",
-                    "email": email,
-                    "password": PASSWORD,
-                    "document_number": number,
-                    "document_total": "199,00",
-                    "language": wording.language,
-                },
-            )
-        return registered.status_code == 202
-
-    await until(register, "registration accepted")
+    await register_over_api(services, email, "Ewa Nowak", (number, "199,00"), wording.language)
     context = await browser.new_context(viewport=PHONE, locale=wording.locale)
     page = await context.new_page()
 

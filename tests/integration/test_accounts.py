@@ -385,6 +385,46 @@ async def test_linking_more_documents_and_listing_claimable_products(
     assert all(p["ean"] == "5901234123457" for p in products)
 
 
+async def test_a_private_account_cannot_link_a_company_invoice(
+    accounts: Accounts, stack: Stack
+) -> None:
+    """Consumer rights follow the document's buyer: a company's FS invoice is refused to a
+    private account, at registration and later, and stays free for the company itself."""
+    invoice = await accounts.sale(
+        total="59.00",
+        buyer=Buyer(type="business", vat_country="PL", tax_id="5260250274"),
+        document_type="FS",
+    )
+    _, bearer = await active_customer(accounts, stack)
+    refused = await accounts.client.post(
+        "/api/me/documents",
+        json={"document_number": f"FS {invoice}", "document_total": "59,00"},
+        headers=bearer,
+    )
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0] == {
+        "field": "document_number",
+        "code": "company_document_private_account",
+        "message": "Ten dokument zakupu wystawiono na firmę: konto prywatne nie może go "
+        "powiązać. Powiąż go z konta firmowego z NIP nabywcy z faktury.",
+    }
+    private = email()
+    at_registration = await accounts.register(invoice, private, document_total="59")
+    assert at_registration.status_code == 422
+    assert at_registration.json()["errors"][0]["code"] == "company_document_private_account"
+    assert await accounts.sql("SELECT count(*) FROM accounts WHERE email = $1", private) == 0
+    assert (
+        await accounts.sql(
+            "SELECT count(*) FROM linked_documents WHERE document_number = $1", invoice
+        )
+        == 0
+    )
+    company = await accounts.register(
+        invoice, email(), document_total="59", account_type="company", tax_id="5260250274"
+    )
+    assert company.status_code == 202, company.text
+
+
 async def test_postal_address_and_phone_on_the_account(accounts: Accounts, stack: Stack) -> None:
     address, bearer = await active_customer(accounts, stack)
     contact = {

@@ -118,7 +118,15 @@ async def test_a_scooter_passport_from_sale_to_replacement(
         return lambda: warranty.get(f"/api/passport/{ean}/{serial}", headers=headers)
 
     # Registered 25 days after the purchase: 24 months (seed 001), once the sale is known.
+    # Another customer cannot register it first, and the owner still can afterwards.
     await eventually(lambda: warranty.get(f"/api/products/{ean}"), lambda r: r.status_code == 200)
+    taken = await warranty.post(
+        "/api/registrations",
+        json={"ean": ean, "serial_number": "KB-100"},
+        headers=bearer(stack, "customer", stranger),
+    )
+    assert taken.status_code == 404, taken.text
+    assert taken.json()["errors"][0]["field"] == "serial_number"
     registered = await eventually(
         lambda: warranty.post(
             "/api/registrations",
@@ -171,8 +179,9 @@ async def test_a_scooter_passport_from_sale_to_replacement(
     assert second_verdict["warranty_until"] == extended.isoformat()
     assert second_verdict["after_service_rules"] == ["scooter-terms-repair-extension"]
 
-    # Replaced by a new unit with its own serial, handed back yesterday.
-    handed_back = TODAY - timedelta(days=1)
+    # Replaced by a new unit with its own serial, issued two days ago and shipped back to the
+    # buyer (handed back) yesterday: its period runs from the shipping, not from the issue.
+    issued, handed_back = TODAY - timedelta(days=2), TODAY - timedelta(days=1)
     await send(stack, status(second, "received", days_ago(3)))
     await send(stack, decided(second, "replacement", days_ago(2)))
     await send(
@@ -191,12 +200,26 @@ async def test_a_scooter_passport_from_sale_to_replacement(
                 old_serial_number="KB-100",
                 new_ean=ean,
                 new_serial_number="kb-200",
-                issued_at=datetime.combine(handed_back, time(12), UTC),
+                issued_at=datetime.combine(issued, time(12), UTC),
                 issued_by="operator@innpro.example",
             ),
         ),
     )
-    await eventually(passport("KB-200", as_owner), lambda r: r.status_code == 200)
+    # Until it is shipped, the new unit counts provisionally from its issue.
+    waiting = (
+        await eventually(passport("KB-200", as_owner), lambda r: r.status_code == 200)
+    ).json()
+    assert waiting["replaces"]["handed_back_on"] is None
+    assert (waiting["verdict"]["counted_from"], waiting["verdict"]["warranty_from"]) == (
+        "replacement_issued",
+        issued.isoformat(),
+    )
+    assert waiting["verdict"]["after_service_rules"] == ["art-581-replacement-pending"]
+    await send(stack, status(second, "shipped_back", datetime.combine(handed_back, time(9), UTC)))
+    await eventually(
+        passport("KB-200", as_owner),
+        lambda r: r.json()["replaces"]["handed_back_on"] == handed_back.isoformat(),
+    )
 
     # A claim on the new unit: covered anew from its hand-back (art. 581 §1), 24 months since
     # the registration goes on with the unit that replaced the registered one.
@@ -249,7 +272,7 @@ async def test_a_scooter_passport_from_sale_to_replacement(
             "replacement",
         ),
     ]
-    assert [c["status"] for c in old["claims"]] == ["shipped_back", "received"]
+    assert [c["status"] for c in old["claims"]] == ["shipped_back", "shipped_back"]
     assert old["claims"][0]["repeated_defect"] is None
     assert old["claims"][1]["repeated_defect"] == flag == old["repeated_defect"]
     assert old["repairs"] == [
@@ -269,7 +292,8 @@ async def test_a_scooter_passport_from_sale_to_replacement(
         "rma_number": second.data.rma_number,
         "ean": ean,
         "serial_number": "KB-200",
-        "replaced_on": handed_back.isoformat(),
+        "issued_on": issued.isoformat(),
+        "handed_back_on": handed_back.isoformat(),
     }
     assert old["verdict"]["rule"] == "scooter-registered"
     assert old["verdict"]["warranty_until"] == extended.isoformat()
@@ -308,3 +332,21 @@ async def test_a_scooter_passport_from_sale_to_replacement(
     assert (await warranty.get(f"/api/passport/{ean}/KB-100")).status_code == 401
     bad = await warranty.get(f"/api/passport/{ean[:-1]}x/KB-100", headers=as_operator)
     assert bad.status_code == 422
+
+    # The owner's product list: both units, the registration carried on to the new one.
+    units = (await warranty.get("/api/me/units", headers=as_owner)).json()
+    deadline = (bought + timedelta(days=30)).isoformat()
+    registration = {
+        "state": "registered_in_time",
+        "deadline": deadline,
+        "registered_on": TODAY.isoformat(),
+    }
+    assert [
+        (u["serial_number"], u["replaces_serial_number"], u["replaced_by_serial_number"])
+        for u in units
+        if u["ean"] == ean
+    ] == [("KB-100", None, "KB-200"), ("KB-200", "KB-100", None)]
+    assert all(u["registration"] == registration for u in units if u["ean"] == ean)
+    assert all(u["purchased_on"] == bought.isoformat() for u in units if u["ean"] == ean)
+    strangers = await warranty.get("/api/me/units", headers=bearer(stack, "customer", stranger))
+    assert strangers.status_code == 200 and strangers.json() == []

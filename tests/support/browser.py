@@ -112,6 +112,36 @@ async def keep_return_address(services: RunningServices, email: str) -> None:
         assert kept.status_code == 200, kept.text
 
 
+async def register_over_api(
+    services: RunningServices,
+    email: str,
+    full_name: str,
+    document: tuple[str, str],
+    language: str,
+) -> None:
+    """A private account registered over the accounts API with `document` (number, total),
+    retried until the sale has reached the accounts ledger through Kafka."""
+    number, total = document
+
+    async def register() -> bool:
+        async with httpx.AsyncClient(base_url=services.url("accounts"), timeout=10) as http:
+            registered = await http.post(
+                "/api/accounts",
+                json={
+                    "account_type": "private",
+                    "full_name": full_name,
+                    "email": email,
+                    "password": PASSWORD,
+                    "document_number": number,
+                    "document_total": total,
+                    "language": language,
+                },
+            )
+        return registered.status_code == 202
+
+    await until(register, "registration accepted")
+
+
 def link_token(email: dict[str, Any], page: str) -> str:
     """The token of the emailed link to `page`."""
     return link_to(email, page).split("token=")[1]
@@ -173,22 +203,8 @@ async def activated_customer(
 ) -> None:
     """A private customer registered over the API with a purchase document (number, total)
     and activated through the emailed link, once the sale has reached the accounts ledger."""
-    number, total = document
-    registration = {
-        "account_type": "private",
-        "full_name": full_name,
-        "email": email,
-        "password": PASSWORD,
-        "document_number": number,
-        "document_total": total,
-        "language": language,
-    }
+    await register_over_api(services, email, full_name, document, language)
     async with httpx.AsyncClient(base_url=services.url("accounts"), timeout=10) as http:
-
-        async def register() -> bool:
-            return (await http.post("/api/accounts", json=registration)).status_code == 202
-
-        await until(register, "registration accepted")
         subject = "Aktywuj konto" if language == "pl" else "Activate your"
         token = link_token(await email_about(mailbox, email, subject), "activate")
         activated = await http.post("/api/accounts/activation", json={"token": token})

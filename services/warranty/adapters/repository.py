@@ -263,7 +263,7 @@ async def replacement_of(conn: Conn, ean: str, serial: str) -> asyncpg.Record | 
 async def replaced_by(conn: Conn, ean: str, serial: str) -> asyncpg.Record | None:
     return await conn.fetchrow(
         """SELECT * FROM replacements WHERE old_ean = $1 AND old_serial_number = $2
-           ORDER BY replaced_on DESC LIMIT 1""",
+           ORDER BY issued_on DESC LIMIT 1""",
         ean,
         serial,
     )
@@ -301,7 +301,7 @@ async def record_decision(
 async def record_replacement(conn: Conn, replacement: dict[str, Any]) -> bool:
     inserted = await conn.fetchval(
         """INSERT INTO replacements (claim_id, rma_number, old_ean, old_serial_number, new_ean,
-                                     new_serial_number, replaced_on)
+                                     new_serial_number, issued_on)
            VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING true""",
         replacement["claim_id"],
         replacement["rma_number"],
@@ -309,9 +309,15 @@ async def record_replacement(conn: Conn, replacement: dict[str, Any]) -> bool:
         replacement["old_serial_number"],
         replacement["new_ean"],
         replacement["new_serial_number"],
-        replacement["replaced_on"],
+        replacement["issued_on"],
     )
     return bool(inserted)
+
+
+async def hand_back_replacement(conn: Conn, claim_id: UUID, handed_back_on: Any) -> None:
+    await conn.execute(
+        "UPDATE replacements SET handed_back_on = $2 WHERE claim_id = $1", claim_id, handed_back_on
+    )
 
 
 async def registration(conn: Conn, ean: str, serial: str) -> asyncpg.Record | None:
@@ -328,4 +334,39 @@ async def latest_assessed_claim(conn: Conn, ean: str, serial: str) -> Any:
            ORDER BY c.claimed_at DESC LIMIT 1""",
         ean,
         serial,
+    )
+
+
+async def account_units(conn: Conn, account_id: UUID) -> list[asyncpg.Record]:
+    """Every unit on the account's documents, and the units given in their place (with the sale
+    and the registration they carry on), newest purchase first."""
+    return await conn.fetch(
+        """WITH RECURSIVE units AS (
+               SELECT s.ean, s.serial_number, s.document_type, s.document_number, s.issued_on,
+                      s.buyer_type, r.registered_on, NULL::text AS replaces_serial_number,
+                      0 AS depth
+               FROM sold_units s
+               JOIN document_owners o
+                 ON o.document_type = s.document_type AND o.document_number = s.document_number
+               LEFT JOIN product_registrations r
+                 ON r.ean = s.ean AND r.serial_number = s.serial_number
+               WHERE o.account_id = $1
+               UNION ALL
+               SELECT x.new_ean, x.new_serial_number, u.document_type, u.document_number,
+                      u.issued_on, u.buyer_type, coalesce(own.registered_on, u.registered_on),
+                      u.serial_number, u.depth + 1
+               FROM replacements x
+               JOIN units u ON x.old_ean = u.ean AND x.old_serial_number = u.serial_number
+               LEFT JOIN product_registrations own
+                 ON own.ean = x.new_ean AND own.serial_number = x.new_serial_number
+               WHERE u.depth < 20
+           )
+           SELECT u.*, coalesce(p.name, u.ean) AS name, coalesce(p.brand, '') AS brand,
+                  coalesce(p.category, 'other') AS category,
+                  (SELECT y.new_serial_number FROM replacements y
+                   WHERE y.old_ean = u.ean AND y.old_serial_number = u.serial_number
+                   ORDER BY y.issued_on DESC LIMIT 1) AS replaced_by_serial_number
+           FROM units u LEFT JOIN products p ON p.ean = u.ean
+           ORDER BY u.issued_on DESC, u.document_number, u.depth, u.serial_number""",
+        account_id,
     )

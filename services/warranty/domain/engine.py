@@ -23,10 +23,15 @@ from services.warranty.domain.rules import (
 )
 
 # What a verdict's first day is: the sale or delivery date, an outlet product's activation date
-# (from the sales document or from the claim), or the hand-back after a replacement or a
-# substantial repair.
+# (from the sales document or from the claim), the hand-back after a replacement or a
+# substantial repair, or the day a replacement not yet handed back was issued.
 StartedFrom = Literal[
-    "sale", "delivery", "activation_from_sale", "activation_from_claim", "hand_back"
+    "sale",
+    "delivery",
+    "activation_from_sale",
+    "activation_from_claim",
+    "hand_back",
+    "replacement_issued",
 ]
 
 
@@ -35,7 +40,9 @@ class ServiceRecord:
     """A finished warranty repair or replacement of this unit."""
 
     case: ServiceCase
-    handed_back_on: date  # the day the buyer got the unit (or its replacement) back
+    # The day the unit (or its replacement) was shipped back to the buyer; for a replacement
+    # not yet shipped ("replacement_unit_pending"), the day it was issued.
+    handed_back_on: date
     days_out_of_use: int = 0  # days the buyer could not use the product
     part: str | None = None  # the replaced part (case "part_replaced")
 
@@ -199,7 +206,7 @@ def _apply_service(rule: WarrantyRule, period: _Period, record: ServiceRecord) -
     if row.effect == "anew":
         period.starts_on = record.handed_back_on
         period.ends_on = last_day_of_period(record.handed_back_on, rule.period)
-        period.started_from = "hand_back"
+        period.started_from = row.anew_from
         period.restarted_by = (row, record.handed_back_on)
         period.extension, period.days_out_of_use, period.parts = None, 0, []
         return

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
+
+from services.warranty.domain.engine import ServiceRecord
+from services.warranty.domain.rules import ServiceCase
 
 # What the buyer may demand when a repair did not remove the defect.
 AFTER_FAILED_REPAIR = ("replacement", "refund")
@@ -63,3 +67,49 @@ def part_claimed_again(earlier: Sequence[PastClaim], problem: str) -> str | None
         if claim.replaced_part and problem_key(claim.problem) == problem_key(problem)
     ]
     return parts[-1] if parts else None
+
+
+@dataclass(frozen=True)
+class ReplacementFacts:
+    """This unit was issued in place of a faulty one (ClaimReplacementIssued)."""
+
+    issued_on: date
+    # The claim's shipping back (ClaimStatusChanged to shipped_back); None while the unit waits
+    # at the service or after the buyer refused the parcel and it came back.
+    handed_back_on: date | None
+
+
+@dataclass(frozen=True)
+class RepairFacts:
+    """A warranty repair of this unit: from the parcel's receipt to its shipping back."""
+
+    case: ServiceCase  # substantial_repair, part_replaced or repair
+    started_on: date
+    handed_back_on: date | None  # None while the unit is at the service
+    replaced_part: str | None = None
+
+
+def service_records(
+    replacement: ReplacementFacts | None, repairs: Sequence[RepairFacts]
+) -> tuple[ServiceRecord, ...]:
+    """What art. 581 §1 reads from a unit's history. A replacement's period runs from its
+    hand-back (until then, provisionally, from the day it was issued); a repair counts once
+    the unit is handed back, with the days from receipt to shipping back."""
+    records: list[ServiceRecord] = []
+    if replacement is not None:
+        if replacement.handed_back_on is None:
+            records.append(ServiceRecord("replacement_unit_pending", replacement.issued_on))
+        else:
+            records.append(ServiceRecord("replacement_unit", replacement.handed_back_on))
+    for repair in repairs:
+        if repair.handed_back_on is None:
+            continue  # still at the service: the period it was in goes on unchanged
+        records.append(
+            ServiceRecord(
+                repair.case,
+                repair.handed_back_on,
+                (repair.handed_back_on - repair.started_on).days,
+                repair.replaced_part,
+            )
+        )
+    return tuple(records)

@@ -218,21 +218,32 @@ RULES: tuple[WarrantyRule, ...] = (
 
 # --- after a warranty repair or replacement ------------------------------------------------
 
-# What happened to the unit: delivered in place of a faulty one, returned after a substantial
-# repair, returned with a part replaced, or returned after another repair.
-ServiceCase = Literal["replacement_unit", "substantial_repair", "part_replaced", "repair"]
+# What happened to the unit: delivered in place of a faulty one (handed back, or issued and not
+# yet shipped to the buyer), returned after a substantial repair, returned with a part replaced,
+# or returned after another repair.
+ServiceCase = Literal[
+    "replacement_unit",
+    "replacement_unit_pending",
+    "substantial_repair",
+    "part_replaced",
+    "repair",
+]
 # The period runs anew from the hand-back, the replaced part's own period runs anew (the unit's
 # is extended), or the unit's period is extended by the days the buyer could not use it.
 ServiceEffect = Literal["anew", "part_anew", "extend"]
+# What the first day of a period that runs anew is: the hand-back, or (until then) the day the
+# replacement unit was issued.
+AnewFrom = Literal["hand_back", "replacement_issued"]
 
 
 @dataclass(frozen=True)
 class AfterServiceRule:
     """A row of Civil Code art. 581 §1 (or of a brand's terms that say otherwise).
 
-    The reason's placeholders: `{period}`, `{handed_back_on}`, `{until}` (the last covered day),
-    `{days}` (days out of use since the period last began), `{part}` and `{part_until}`. The
-    days out of use of a replaced part's repair extend the unit's period too.
+    The reason's placeholders: `{period}`, `{handed_back_on}` (the hand-back; for a replacement
+    not yet handed back, the day it was issued), `{until}` (the last covered day), `{days}` (days
+    out of use since the period last began), `{part}` and `{part_until}`. The days out of use of
+    a replaced part's repair extend the unit's period too.
     """
 
     rule_id: str
@@ -240,6 +251,7 @@ class AfterServiceRule:
     effect: ServiceEffect
     reason: str
     applies_to: frozenset[AfterService]  # the warranty rows (their after_service) it covers
+    anew_from: AnewFrom = "hand_back"  # effect "anew": what its first day is
 
 
 AFTER_SERVICE_RULES: tuple[AfterServiceRule, ...] = (
@@ -251,6 +263,19 @@ AFTER_SERVICE_RULES: tuple[AfterServiceRule, ...] = (
         "Egzemplarz wydany w miejsce wadliwego {handed_back_on}: gwarancja biegnie na nowo "
         "(art. 581 § 1 Kodeksu cywilnego), {period} do {until} włącznie.",
         applies_to=frozenset({"art_581", "brand_repair_extension"}),
+    ),
+    # Art. 581 §1 counts from the hand-back, which has not happened yet while the new unit waits
+    # at the service: until it is shipped, its period is counted from the day it was issued (the
+    # earliest hand-back), and it moves to the shipping day when that comes.
+    AfterServiceRule(
+        "art-581-replacement-pending",
+        frozenset({"replacement_unit_pending"}),
+        "anew",
+        "Egzemplarz zastępczy wydany {handed_back_on}, jeszcze nie odesłany kupującemu: "
+        "gwarancja biegnie na nowo od dnia odesłania (art. 581 § 1 Kodeksu cywilnego), do tego "
+        "czasu liczona od dnia wydania, {period} do {until} włącznie.",
+        applies_to=frozenset({"art_581", "brand_repair_extension"}),
+        anew_from="replacement_issued",
     ),
     # Seed 001 scooters §7: the terms extend the period by the repair, whatever was repaired.
     AfterServiceRule(

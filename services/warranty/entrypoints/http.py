@@ -191,6 +191,39 @@ async def register_scooter(
     )
 
 
+class RegistrationStandingPublic(BaseModel):
+    state: str = Field(
+        description="not_needed | open | missed | registered_in_time | registered_late"
+    )
+    deadline: date | None = Field(description="The last day a registration gives 24 months")
+    registered_on: date | None
+
+
+class OwnedUnitPublic(BaseModel):
+    ean: str
+    serial_number: str
+    name: str
+    brand: str
+    document_type: str
+    document_number: str
+    purchased_on: date
+    replaces_serial_number: str | None = Field(description="The unit this one was given for")
+    replaced_by_serial_number: str | None = Field(description="The unit given in its place")
+    registration: RegistrationStandingPublic
+
+
+@router.get(
+    "/api/me/units",
+    response_model=list[OwnedUnitPublic],
+    tags=["warranty"],
+    summary="The caller's units (serial numbers on their documents, and replacements given for "
+    "them), with how each scooter's registration stands",
+)
+async def my_units(customer: Customer, ctx: Context) -> list[OwnedUnitPublic]:
+    units = await handlers.account_units(ctx, customer.subject)
+    return [OwnedUnitPublic.model_validate(unit, from_attributes=True) for unit in units]
+
+
 # --- the product passport ---------------------------------------------------------------
 
 
@@ -216,7 +249,11 @@ class PassportReplacement(BaseModel):
     rma_number: str
     ean: str
     serial_number: str | None
-    replaced_on: date = Field(description="The day the new unit was handed to the buyer")
+    issued_on: date = Field(description="The day the service issued the new unit")
+    handed_back_on: date | None = Field(
+        description="The day the new unit was shipped to the buyer (its period runs anew from "
+        "then, Civil Code art. 581 §1); None while it waits at the service"
+    )
 
 
 class PassportRepeatedDefect(BaseModel):

@@ -9,8 +9,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from services.web.clients import Apis, Caller
+from services.web.clients import ApiError, Apis, Caller, Unauthorized
 from services.web.clients.accounts import Contact, Notice, Profile
+from services.web.clients.warranty import OwnedUnit
 from services.web.forms import FormErrors, text_values, without_secrets
 from services.web.pages import CUSTOMER_COOKIE, ApisDep, Customer, Visitor, render
 from services.web.security import IDEMPOTENCY_FIELD, idempotency_key
@@ -22,11 +23,28 @@ CONTACT_FIELDS = ("recipient", "street", "postal_code", "city", "country", "phon
 DOCUMENT_FIELDS = ("document_number", "document_total")
 
 
+async def owned_units(apis: Apis, caller: Caller) -> list[OwnedUnit] | None:
+    """The customer's units with their registration; None (said on the page) while the
+    warranty service cannot answer, so the rest of the home page still shows."""
+    try:
+        return await apis.warranty.my_units(caller)
+    except Unauthorized:
+        raise
+    except ApiError:
+        return None
+
+
 async def home_context(apis: Apis, caller: Caller, q: str, ean: str) -> dict[str, Any]:
-    profile, claims = await asyncio.gather(
-        apis.accounts.profile(caller), apis.claims.search(caller, q[:80])
+    profile, claims, units = await asyncio.gather(
+        apis.accounts.profile(caller), apis.claims.search(caller, q[:80]), owned_units(apis, caller)
     )
-    context: dict[str, Any] = {"profile": profile, "claims": claims, "q": q, "ean": ean}
+    context: dict[str, Any] = {
+        "profile": profile,
+        "claims": claims,
+        "units": units,
+        "q": q,
+        "ean": ean,
+    }
     if ean:
         support_errors = FormErrors()
         with support_errors.refusals():

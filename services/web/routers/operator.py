@@ -17,8 +17,9 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from services.web import charts, i18n, views, vocabulary
 from services.web.clients import ApiError, Apis, Caller, Unauthorized
-from services.web.clients.claims import OperatorClaimSummary, OperatorCommand
+from services.web.clients.claims import Claim, OperatorClaimSummary, OperatorCommand
 from services.web.clients.notifications import Email
+from services.web.clients.warranty import Passport
 from services.web.forms import FormErrors, text_values
 from services.web.i18n import N_
 from services.web.live import LiveHub
@@ -250,6 +251,27 @@ async def events(request: Request, apis: ApisDep) -> Response:
     )
 
 
+async def unit_passport(apis: Apis, caller: Caller, claim: Claim) -> Passport | None:
+    """The claimed unit's passport; None for a claim without a serial number, or while the
+    warranty service cannot answer (the claim page shows without it)."""
+    if not claim.serial_number:
+        return None
+    try:
+        return await apis.warranty.passport(caller, claim.product.ean, claim.serial_number)
+    except Unauthorized:
+        raise
+    except ApiError:
+        return None
+
+
+def suggested_decision(claim: Claim) -> dict[str, str]:
+    """The same problem back after a repair: the decision form starts at the first remedy the
+    warranty service suggests (replacement or refund)."""
+    flag = (claim.assessment or {}).get("repeated_defect") or {}
+    suggested = flag.get("suggested_decisions") or []
+    return {"decision": str(suggested[0])} if suggested else {}
+
+
 async def operator_claim_page(
     request: Request,
     apis: Apis,
@@ -271,6 +293,8 @@ async def operator_claim_page(
         "form_values": {},
         "form_errors": FormErrors(),
         "no_errors": FormErrors(),
+        "passport": await unit_passport(apis, caller, claim),
+        "decision_values": context.pop("decision_values", None) or suggested_decision(claim),
     }
     return render(request, "operator_claim.html", status_code=status_code, **{**page, **context})
 

@@ -4,7 +4,12 @@ from decimal import Decimal
 
 import pytest
 
-from services.accounts.domain import normalise_tax_id, parse_amount, parse_document_number
+from services.accounts.domain import (
+    check_document_buyer,
+    normalise_tax_id,
+    parse_amount,
+    parse_document_number,
+)
 from shared.errors import BusinessRuleError
 
 
@@ -70,3 +75,26 @@ def test_other_eu_vat_ids_are_checked_too() -> None:
     assert normalise_tax_id("DE", "136695976") == ("DE", "136695976")
     with pytest.raises(BusinessRuleError):
         normalise_tax_id("DE", "136695977")
+
+
+def test_a_private_account_cannot_take_a_company_document() -> None:
+    # Consumer rights follow the document's buyer, so a company's invoice needs its NIP.
+    with pytest.raises(BusinessRuleError) as error:
+        check_document_buyer(None, "business", "5260250274")
+    assert (error.value.code, error.value.field) == (
+        "company_document_private_account",
+        "document_number",
+    )
+    assert "konto prywatne nie może go powiązać" in error.value.message.pl
+    with pytest.raises(BusinessRuleError) as without_nip:
+        check_document_buyer(None, "business", None)
+    assert without_nip.value.code == "company_document_private_account"
+
+
+def test_a_company_takes_only_its_own_invoices_and_anyone_a_consumer_receipt() -> None:
+    check_document_buyer("5260250274", "business", "5260250274")
+    check_document_buyer(None, "consumer", None)
+    check_document_buyer("5260250274", "consumer", None)
+    with pytest.raises(BusinessRuleError) as error:
+        check_document_buyer("7740001454", "business", "5260250274")
+    assert (error.value.code, error.value.field) == ("tax_id_mismatch", "tax_id")

@@ -10,7 +10,14 @@ from datetime import date, timedelta
 from typing import Any
 
 from services.warranty.domain.engine import ProductPurchase, ServiceRecord, assess
-from services.warranty.domain.passport import PastClaim, part_claimed_again, repeated_defect
+from services.warranty.domain.passport import (
+    PastClaim,
+    RepairFacts,
+    ReplacementFacts,
+    part_claimed_again,
+    repeated_defect,
+    service_records,
+)
 from services.warranty.domain.products import ProductCategory as C
 from services.warranty.domain.rules import AFTER_SERVICE_RULES
 
@@ -25,6 +32,7 @@ def dji_drone(sold_on: date, **more: Any) -> ProductPurchase:
 def test_every_case_of_art_581_is_a_named_row_with_a_polish_reason() -> None:
     assert [row.rule_id for row in AFTER_SERVICE_RULES] == [
         "art-581-replacement-unit",
+        "art-581-replacement-pending",
         "scooter-terms-repair-extension",
         "art-581-substantial-repair",
         "art-581-part-replaced",
@@ -142,6 +150,78 @@ def test_a_replacement_scooter_runs_anew_the_terms_say_nothing_of_replacements()
         "scooter-registered",
         D(2027, 2, 1),
         True,
+    )
+
+
+def test_a_replacement_unit_counts_from_its_shipping_back_not_from_its_issue() -> None:
+    # Sold 2024-05-20. The new unit was issued 2025-03-03 and shipped back to the buyer
+    # 2025-03-07: 24 months from the hand-back end 2027-03-07 (from the issue: 2027-03-03).
+    history = service_records(ReplacementFacts(D(2025, 3, 3), D(2025, 3, 7)), [])
+    assert history == (ServiceRecord("replacement_unit", D(2025, 3, 7)),)
+    verdict = assess(dji_drone(D(2024, 5, 20), service_history=history), D(2027, 3, 7))
+    assert (verdict.starts_on, verdict.ends_on, verdict.started_from, verdict.covered) == (
+        D(2025, 3, 7),
+        D(2027, 3, 7),
+        "hand_back",
+        True,
+    )
+    assert verdict.after_service_rules == ("art-581-replacement-unit",)
+
+
+def test_a_replacement_not_yet_handed_back_counts_from_its_issue_until_then() -> None:
+    # Issued 2025-03-03, still at the service: provisionally 24 months from the issue,
+    # 2027-03-03; the verdict says the period starts anew once it is shipped.
+    history = service_records(ReplacementFacts(D(2025, 3, 3), None), [])
+    assert history == (ServiceRecord("replacement_unit_pending", D(2025, 3, 3)),)
+    verdict = assess(dji_drone(D(2024, 5, 20), service_history=history), D(2025, 3, 4))
+    assert (verdict.starts_on, verdict.ends_on, verdict.started_from, verdict.covered) == (
+        D(2025, 3, 3),
+        D(2027, 3, 3),
+        "replacement_issued",
+        True,
+    )
+    assert verdict.after_service_rules == ("art-581-replacement-pending",)
+    assert verdict.reason == (
+        "Egzemplarz zastępczy wydany 2025-03-03, jeszcze nie odesłany kupującemu: gwarancja "
+        "biegnie na nowo od dnia odesłania (art. 581 § 1 Kodeksu cywilnego), do tego czasu "
+        "liczona od dnia wydania, 24 miesiące do 2027-03-03 włącznie."
+    )
+
+
+def test_a_substantial_repair_counts_anew_from_its_shipping_back_only() -> None:
+    # Gimbal sold 2024-01-31; received 2024-11-02, shipped back 2024-11-30 (28 days): 24
+    # months from the hand-back end 2026-11-30. While still at the service nothing moves:
+    # 24 months from the sale, 2026-01-31.
+    back = service_records(
+        None, [RepairFacts("substantial_repair", D(2024, 11, 2), D(2024, 11, 30))]
+    )
+    assert back == (ServiceRecord("substantial_repair", D(2024, 11, 30), 28),)
+    gimbal = ProductPurchase("DJI", C.GIMBAL, "consumer", D(2024, 1, 31), service_history=back)
+    verdict = assess(gimbal, D(2026, 11, 30))
+    assert (verdict.starts_on, verdict.ends_on, verdict.started_from) == (
+        D(2024, 11, 30),
+        D(2026, 11, 30),
+        "hand_back",
+    )
+    at_service = service_records(None, [RepairFacts("substantial_repair", D(2024, 11, 2), None)])
+    assert at_service == ()
+    waiting = ProductPurchase("DJI", C.GIMBAL, "consumer", D(2024, 1, 31))
+    assert assess(waiting, D(2024, 11, 20)).ends_on == D(2026, 1, 31)
+
+
+def test_repairs_count_their_days_from_receipt_to_shipping_back() -> None:
+    # A part replaced: received 2025-01-28, shipped back 2025-02-11 (14 days); a plain repair
+    # received 2025-04-30, shipped back 2025-05-09 (9 days).
+    history = service_records(
+        None,
+        [
+            RepairFacts("part_replaced", D(2025, 1, 28), D(2025, 2, 11), "Silnik gimbala"),
+            RepairFacts("repair", D(2025, 4, 30), D(2025, 5, 9)),
+        ],
+    )
+    assert history == (
+        ServiceRecord("part_replaced", D(2025, 2, 11), 14, "Silnik gimbala"),
+        ServiceRecord("repair", D(2025, 5, 9), 9),
     )
 
 

@@ -22,6 +22,7 @@ from services.warranty.domain.engine import (
 from services.warranty.domain.periods import Period
 from services.warranty.domain.products import BuyerType
 from services.warranty.domain.products import ProductCategory as C
+from services.warranty.domain.registration import RegistrationStanding, registration_standing
 from services.warranty.domain.rules import RULES
 
 D = date
@@ -449,3 +450,38 @@ def test_support_period_by_last_sale_assumes_the_best_case() -> None:
         "Ostatnia sprzedaż przez dystrybutora: 2024-02-29. "
         "Gwarancja ustawowa: 24 miesiące od wydania towaru (do 2026-02-28 włącznie)."
     )
+
+
+# --- seed 001: how a scooter's registration stands ---------------------------------------------
+
+
+def _scooter(
+    sold_on: date, brand: str = "Dualtron", buyer: BuyerType = "consumer"
+) -> ProductPurchase:
+    return ProductPurchase(brand, C.SCOOTER, buyer, sold_on, claim_type="warranty")
+
+
+def test_a_scooter_bought_since_march_2021_has_30_days_to_register() -> None:
+    # Bought 2025-06-10: the 30 days (the day of purchase not counted) end 2025-07-10.
+    bought = _scooter(date(2025, 6, 10))
+    assert registration_standing(bought, None, date(2025, 7, 10)) == RegistrationStanding(
+        "open", date(2025, 7, 10), None
+    )
+    assert registration_standing(bought, None, date(2025, 7, 11)).state == "missed"
+    on_time = registration_standing(bought, date(2025, 7, 10), date(2025, 8, 1))
+    assert (on_time.state, on_time.registered_on) == ("registered_in_time", date(2025, 7, 10))
+    assert registration_standing(bought, date(2025, 7, 11), date(2025, 8, 1)).state == (
+        "registered_late"
+    )
+
+
+def test_registration_changes_nothing_where_no_rule_looks_at_it() -> None:
+    today = date(2025, 7, 1)
+    for purchase in (
+        _scooter(date(2021, 2, 28)),  # bought before the registration rule
+        _scooter(date(2025, 6, 10), buyer="business"),  # 12 months for business buyers
+        ProductPurchase("DJI", C.DRONE, "consumer", date(2025, 6, 10)),
+    ):
+        assert registration_standing(purchase, None, today) == RegistrationStanding(
+            "not_needed", None, None
+        )

@@ -34,6 +34,17 @@ class FakeApis:
 
 
 ACCOUNTS, CLAIMS, WARRANTY = 8001, 8002, 8003
+# The accounts API's /api/me of a private customer without documents.
+PROFILE: dict[str, Any] = {
+    "account_id": "0b7c0d3e-8a46-4d55-9d3e-2f4c9a1b2c3d",
+    "account_type": "private",
+    "full_name": "Jan Kowalski",
+    "email": "jan@example.com",
+    "language": "pl",
+    "vat_country": None,
+    "tax_id": None,
+    "documents": [],
+}
 ALL_TYPES_ALLOWED = [
     {"claim_type": kind, "allowed": True, "reason": None}
     for kind in ("warranty", "non_conformity", "return", "dji")
