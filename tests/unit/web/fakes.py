@@ -41,3 +41,24 @@ ALL_TYPES_ALLOWED = [
 
 def reply(status: int, body: Any) -> Handler:
     return lambda _request: httpx.Response(status, json=body)
+
+
+def serve_dashboard(
+    apis: FakeApis,
+    claims: list[dict[str, Any]],
+    counts: dict[str, int],
+    statistics: dict[str, Any] | None = None,
+) -> None:
+    """The claims API of the dashboard: the list answers by its status and limit parameters;
+    without `statistics` the statistics answer 404 (the charts are left out)."""
+
+    def operator_claims(request: httpx.Request) -> httpx.Response:
+        wanted = request.url.params.get_list("status")
+        limit = int(request.url.params["limit"])
+        return httpx.Response(200, json=[c for c in claims if c["status"] in wanted][:limit])
+
+    apis.on("GET", CLAIMS, "/api/operator/claims", operator_claims)
+    apis.on("GET", CLAIMS, "/api/operator/claims/counts", reply(200, counts))
+    apis.on("GET", CLAIMS, "/api/operator/parcels/unidentified", reply(200, []))
+    if statistics is not None:
+        apis.on("GET", CLAIMS, "/api/operator/claims/statistics", reply(200, statistics))
