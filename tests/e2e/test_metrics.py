@@ -8,25 +8,14 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import uuid
 from collections.abc import Awaitable, Callable
-from datetime import date, timedelta
-from decimal import Decimal
 
 import httpx
 import pytest
 
 from shared import topics
-from shared.auth import Principal, issue_token
-from shared.events import (
-    Buyer,
-    DocumentLinked,
-    DocumentLinkedData,
-    SaleLine,
-    SaleRecorded,
-    SaleRecordedData,
-)
-from tests.support.kafka import TopicProbe, publish
+from tests.support.claims import file_claim
+from tests.support.kafka import TopicProbe
 from tests.support.metrics import Scrape, metric_names_in, scrape, without_grafana_variables
 from tests.support.services import SERVICE_PORTS, RunningServices
 from tests.support.stack import REPO, Stack
@@ -52,91 +41,6 @@ async def until(check: Callable[[], Awaitable[bool]], timeout: float = 30.0) -> 
     while not await check():
         assert loop.time() < deadline, "the metrics never showed the claim"
         await asyncio.sleep(0.5)
-
-
-async def customer_with_a_drone(stack: Stack) -> tuple[uuid.UUID, str]:
-    """A sale and its owner, announced on Kafka as the ERP feed and accounts would."""
-    account_id, number = uuid.uuid4(), f"2025/M{uuid.uuid4().hex[:7].upper()}"
-    sold_on = date.today() - timedelta(days=30)
-    await publish(
-        stack.kafka_bootstrap,
-        SaleRecorded(
-            producer="erp",
-            key=f"PA/{number}",
-            data=SaleRecordedData(
-                document_type="PA",
-                document_number=number,
-                issued_on=sold_on,
-                buyer=Buyer(type="consumer", name="Jan Kowalski"),
-                total=Decimal("4299.00"),
-                lines=(
-                    SaleLine(
-                        line_no=1,
-                        ean="6941565967251",
-                        sku="DJI-MINI4PRO",
-                        name="DJI Mini 4 Pro",
-                        brand="DJI",
-                        category="drone",
-                        quantity=1,
-                        unit_price=Decimal("4299.00"),
-                        serial_numbers=(f"1581F{number[-7:]}",),
-                    ),
-                ),
-            ),
-        ),
-    )
-    await publish(
-        stack.kafka_bootstrap,
-        DocumentLinked(
-            producer="accounts",
-            key=str(account_id),
-            data=DocumentLinkedData(
-                account_id=account_id,
-                account_type="private",
-                email=f"metryki.{account_id.hex[:8]}@example.com",
-                document_type="PA",
-                document_number=number,
-            ),
-        ),
-    )
-    return account_id, number
-
-
-async def file_claim(stack: Stack, services: RunningServices) -> str:
-    account_id, number = await customer_with_a_drone(stack)
-    token = issue_token(
-        (stack.keys_dir / "token_private.pem").read_bytes(),
-        Principal(subject=account_id, role="customer"),
-    )
-    form = {
-        "document_type": "PA",
-        "document_number": number,
-        "line_no": "1",
-        "claim_type": "dji",
-        "serial_number": f"1581F{number[-7:]}",
-        "problem_description": "Gimbal drży podczas lotu.",
-        "package_contents": "Dron",
-        # Every claim needs a return address; this customer keeps none on the account.
-        "return_recipient": "Jan Kowalski",
-        "return_street": "ul. Zielona 5",
-        "return_postal_code": "44-200",
-        "return_city": "Rybnik",
-    }
-    receipt = {"attachment": ("paragon.pdf", b"%PDF-1.4 receipt", "application/pdf")}
-    async with httpx.AsyncClient(base_url=services.url("claims"), timeout=10) as claims:
-        for _ in range(100):  # until the claims service has read the sale and its owner
-            created = await claims.post(
-                "/api/claims",
-                data=form,
-                files=receipt,
-                headers={"Authorization": f"Bearer {token}"},
-            )
-            if created.status_code != 422:
-                break
-            await asyncio.sleep(0.3)
-    assert created.status_code == 201, created.text
-    claim_id: str = created.json()["claim_id"]
-    return claim_id
 
 
 async def test_counters_move_when_a_claim_is_filed(stack: Stack, services: RunningServices) -> None:

@@ -11,13 +11,10 @@ accepts the price reduction. Every page is saved as a screenshot under .run/test
 from __future__ import annotations
 
 import asyncio
-import os
 import re
-import subprocess
-import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -33,7 +30,6 @@ from playwright.async_api import (
     Page,
     Route,
     ViewportSize,
-    async_playwright,
     expect,
 )
 from pypdf import PdfReader
@@ -41,24 +37,14 @@ from pypdf import PdfReader
 from services.accounts.admin import create_operator, create_scanner
 from services.accounts.settings import AccountsSettings
 from shared.events import Buyer, SaleLine, SaleRecorded, SaleRecordedData
+from tests.support.browser import WEB_URL
 from tests.support.kafka import publish
 from tests.support.mailbox import Mailbox
 from tests.support.services import WEB_PORT, RunningServices
-from tests.support.stack import REPO, STATE_DIR, Stack
+from tests.support.stack import STATE_DIR, Stack
 
 pytestmark = pytest.mark.e2e
 
-WEB_URL = f"http://127.0.0.1:{WEB_PORT}"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 SCREENSHOTS = STATE_DIR / "screenshots"
 PASSWORD = "Tajne-Haslo-123"
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -358,82 +344,6 @@ class Screens:
 
 
 # --- fixtures ----------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Path:
-    """Debian's Chromium; installed by the project's script when missing (never skipped)."""
-    if not CHROMIUM.exists():
-        result = subprocess.run(
-            ["bash", str(REPO / "deploy" / "scripts" / "chromium.sh")],
-            capture_output=True,
-            text=True,
-            timeout=900,
-            check=False,
-        )
-        assert result.returncode == 0, f"chromium.sh failed:\n{result.stdout}\n{result.stderr}"
-    assert CHROMIUM.exists(), f"{CHROMIUM} is missing after deploy/scripts/chromium.sh"
-    return CHROMIUM
-
-
-@pytest.fixture(scope="module")
-def web(services: RunningServices, stack: Stack) -> Iterator[str]:
-    """The web panel as a real process, pointed at the running services and Kafka."""
-    log_dir = STATE_DIR / "logs" / services.run_id
-    log_dir.mkdir(parents=True, exist_ok=True)
-    log_path = log_dir / "web.log"
-    env = {
-        **os.environ,
-        "RMA_ENVIRONMENT": "test",
-        "RMA_HTTP_PORT": str(WEB_PORT),
-        "RMA_ACCOUNTS_URL": services.url("accounts"),
-        "RMA_CLAIMS_URL": services.url("claims"),
-        "RMA_WARRANTY_URL": services.url("warranty"),
-        "RMA_NOTIFICATIONS_URL": services.url("notifications"),
-        "RMA_KAFKA_BOOTSTRAP_SERVERS": stack.kafka_bootstrap,
-        "RMA_LOG_FORMAT": "json",
-    }
-    with log_path.open("ab") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "services.web"],
-            cwd=REPO,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + 240
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"web exited with {process.returncode}:\n{log_path.read_text()}")
-            try:
-                if httpx.get(f"{WEB_URL}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"web not healthy after 240s:\n{log_path.read_text()}")
-            time.sleep(0.3)
-        yield WEB_URL
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-@pytest.fixture(scope="module")
-async def browser(chromium: Path) -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(
-            executable_path=str(chromium), args=CHROMIUM_ARGS, headless=True
-        )
-        try:
-            yield launched
-        finally:
-            await launched.close()
 
 
 @pytest.fixture(scope="module")
