@@ -1,8 +1,8 @@
 """The dashboard's 90-day charts in Chromium, over the real services: claims of every type filed
 today over the claims API, two of them received, inspected and decided by an operator (the
 non-conformity one within its 14-day answer deadline). The operator's dashboard draws them in
-Polish and English; the screenshots go to .run/test/screenshots/, and the per-day table's CSV
-is downloaded and read. Mailpit's own web UI shows the claims' emails.
+Polish and English; the screenshots go to .run/test/screenshots/dashboard/, and the per-day
+table's CSV is downloaded and read. Mailpit's own web UI shows the claims' emails.
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ from tests.support.stack import STATE_DIR, Stack
 
 pytestmark = pytest.mark.e2e
 
-SCREENSHOTS = STATE_DIR / "screenshots"
+# Its own folder: the panel's browser test clears the screenshots of the folder above.
+SCREENSHOTS = STATE_DIR / "screenshots" / "dashboard"
 
 
 @dataclass(frozen=True)
@@ -143,7 +144,7 @@ async def test_the_dashboard_charts_todays_claims_and_exports_their_table(
     await expect(charts.locator("#decision-median .number")).not_to_be_empty()
     await expect(page.locator("#counts")).to_be_visible()  # the live counts stay
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    await charts.screenshot(path=SCREENSHOTS / f"{wording.language}_dashboard_charts.png")
+    await charts.screenshot(path=SCREENSHOTS / f"{wording.language}_charts.png")
 
     await charts.locator("#table-claims-per-day summary").click()
     async with page.expect_download() as downloading:
