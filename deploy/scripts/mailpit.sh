@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Mailpit (https://mailpit.axllent.org): the SMTP server that keeps every message, with a web UI
-# for people and a REST API for the tests. Built once from the Go module proxy with the
-# machine's Go and cached like the Kafka jars; started with --enable-chaos so that tests can
-# make it refuse mail.
+# for people and a REST API for the tests. Built once and cached like the Kafka jars: the source
+# comes from the Go module proxy, the web UI's JavaScript and CSS (not in the Go module: Mailpit's
+# release builds them with npm) are built with npm from the npm registry, then `go build` embeds
+# them. Started with --enable-chaos so that tests can make it refuse mail.
 # Usage: mailpit.sh up|down|status|build
 # Env:   SMTP_PORT (1025), MAILBOX_HTTP_PORT (8025: web UI and API), RMA_STATE_DIR
 #        (<repo>/.run/dev; database, pid file and log under its mailpit/), XDG_CACHE_HOME
-#        (~/.cache: the binary goes to rma-platform/mailpit-<version>/ under it), GO (the go
-#        command; default: go on PATH, else /usr/local/go/bin/go)
+#        (~/.cache: the binary goes to rma-platform/mailpit-<version>-ui/ under it), GO (the go
+#        command; default: go on PATH, else /usr/local/go/bin/go), NPM (default: npm on PATH,
+#        else Debian's npm is installed)
 COMPONENT=mailpit
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
@@ -15,7 +17,8 @@ MAILPIT_VERSION=v1.33.1
 MAILPIT_MODULE=github.com/axllent/mailpit
 SMTP_PORT="${SMTP_PORT:-1025}"
 MAILBOX_HTTP_PORT="${MAILBOX_HTTP_PORT:-8025}"
-CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/rma-platform/mailpit-$MAILPIT_VERSION"
+# "-ui": the binaries of earlier builds (plain `go install`) served a blank page.
+CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/rma-platform/mailpit-$MAILPIT_VERSION-ui"
 BINARY="$CACHE/mailpit"
 STATE="$RMA_STATE_DIR/mailpit"
 PIDFILE="$STATE/mailpit.pid"
@@ -30,23 +33,69 @@ go_command() {
   fi
 }
 
+npm_command() {
+  if [[ -n ${NPM:-} ]]; then printf '%s' "$NPM"; return 0; fi
+  command -v npm >/dev/null || apt_install nodejs npm
+  command -v npm
+}
+
+# The UI's build needs only esbuild and its Vue and Sass plugins of the module's devDependencies
+# (not eslint, playwright, jsdom...). Their Sass runs on pure-JS `sass` (esbuild-sass-plugin's
+# default): its `sass-embedded` peer is left out (--legacy-peer-deps), as the npm registry here
+# does not serve the version the lock names. rapidoc (the /api/v1/ docs page) 12 is not served
+# either: 9.3, which registers the same <rapi-doc> element. Everything else keeps the lock's
+# versions.
+trim_ui_build_dependencies() {
+  node -e '
+    const fs = require("fs");
+    const manifest = JSON.parse(fs.readFileSync("package.json"));
+    const needed = ["esbuild", "esbuild-plugin-vue-next", "esbuild-sass-plugin", "@vue/compiler-sfc"];
+    manifest.devDependencies = Object.fromEntries(needed.map((name) => [name, manifest.devDependencies[name]]));
+    manifest.dependencies.rapidoc = "~9.3.8";
+    fs.writeFileSync("package.json", JSON.stringify(manifest, null, 2));'
+}
+
+build_ui() {
+  local npm=$1
+  trim_ui_build_dependencies || die "could not trim Mailpit's package.json"
+  # --ignore-scripts: no native add-on of a docs dependency is compiled; esbuild's binary comes
+  # as its platform package.
+  without_locks "$npm" install --legacy-peer-deps --ignore-scripts --no-audit --no-fund \
+    --loglevel=error || die "npm install of Mailpit's UI dependencies failed (its messages are above)"
+  without_locks "$npm" run build || die "npm run build of Mailpit's UI failed (its messages are above)"
+  [[ -s server/ui/dist/app.js && -s server/ui/dist/app.css ]] \
+    || die "Mailpit's UI build left no server/ui/dist/app.js and app.css"
+}
+
 build() {
   [[ -x $BINARY ]] && return 0
-  local go; go=$(go_command)
+  local go npm source
+  go=$(go_command)
+  npm=$(npm_command) || die "npm is needed to build Mailpit's web UI and could not be installed"
   mkdir -p "$CACHE"
   # The cache is shared by every profile and checkout: one build at a time.
   exec 7>"$CACHE/.lock"
-  flock -w 900 7 || die "another build of Mailpit has held $CACHE/.lock for 15 minutes"
+  flock -w 1200 7 || die "another build of Mailpit has held $CACHE/.lock for 20 minutes"
   [[ -x $BINARY ]] && return 0
-  info "building Mailpit $MAILPIT_VERSION from the Go module proxy into $CACHE (about 2 minutes)"
-  # Into a scratch folder first: an interrupted build never looks like a finished one.
-  rm -rf "$CACHE/bin.partial"
-  GOBIN="$CACHE/bin.partial" CGO_ENABLED=0 without_locks "$go" install -trimpath \
-    -ldflags "-s -w -X $MAILPIT_MODULE/config.Version=$MAILPIT_VERSION" \
-    "$MAILPIT_MODULE@$MAILPIT_VERSION" \
-    || die "go install $MAILPIT_MODULE@$MAILPIT_VERSION failed (its messages are above)"
-  mv "$CACHE/bin.partial/mailpit" "$BINARY"
-  rm -rf "$CACHE/bin.partial"
+  info "building Mailpit $MAILPIT_VERSION with its web UI into $CACHE (about 5 minutes)"
+  source=$(without_locks "$go" mod download -json "$MAILPIT_MODULE@$MAILPIT_VERSION" \
+    | python3 -c 'import json, sys; print(json.load(sys.stdin)["Dir"])') \
+    || die "go mod download $MAILPIT_MODULE@$MAILPIT_VERSION failed (its messages are above)"
+  # In a scratch folder (the module cache is read-only): an interrupted build never looks like a
+  # finished one.
+  rm -rf "$CACHE/src.partial"
+  cp -r "$source" "$CACHE/src.partial" && chmod -R u+w "$CACHE/src.partial" \
+    || die "could not copy Mailpit's source from $source"
+  (
+    cd "$CACHE/src.partial" || exit 1
+    build_ui "$npm"
+    CGO_ENABLED=0 without_locks "$go" build -trimpath \
+      -ldflags "-s -w -X $MAILPIT_MODULE/config.Version=$MAILPIT_VERSION" -o mailpit . \
+      || die "go build of $MAILPIT_MODULE@$MAILPIT_VERSION failed (its messages are above)"
+  ) || exit 1
+  mv "$CACHE/src.partial/mailpit" "$BINARY"
+  rm -rf "$CACHE/src.partial"
+  info "built $BINARY"
 }
 
 api_answers() {

@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from services.claims import handlers
 from services.claims.adapters import repository
-from services.claims.entrypoints import consumers, http, operators
+from services.claims.entrypoints import consumers, http, operators, statistics
 from services.claims.settings import ClaimsSettings
 from shared import topics
 from shared.errors import install_error_handlers
@@ -39,6 +39,8 @@ def build_app(settings: ClaimsSettings | None = None) -> FastAPI:
 
     runtime.on_started.append(attach_context)
     app.include_router(http.router)
+    # Before the operators' router, whose /api/operator/claims/{claim_id} would take the path.
+    app.include_router(statistics.router)
     app.include_router(operators.router)
     install_error_handlers(app)
     return app

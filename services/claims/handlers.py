@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from uuid import UUID, uuid4
 
 import asyncpg
 
-from services.claims.adapters import repository
+from services.claims.adapters import repository, statistics
 from services.claims.adapters.claim_repository import ClaimRepository
 from services.claims.domain import eligibility, form, intake
 from services.claims.domain.claim import (
@@ -20,6 +20,7 @@ from services.claims.domain.claim import (
     NewAttachment,
     ParcelRecord,
 )
+from services.claims.domain.statistics import DeadlinesOfWeek, deadlines_kept_per_week
 from shared.db import Conn
 from shared.errors import BusinessRuleError, Message
 from shared.events import (
@@ -615,3 +616,23 @@ async def parcels_for_operators(ctx: ClaimsContext) -> list[asyncpg.Record]:
 async def serial_known(ctx: ClaimsContext, serial: str) -> bool:
     async with ctx.pool.acquire() as conn:
         return await repository.serial_known(conn, serial)
+
+
+@dataclass(frozen=True)
+class ClaimStatistics:
+    since: date
+    until: date
+    daily: list[statistics.DailyCount]
+    deadlines: list[DeadlinesOfWeek]
+    decision_times: list[statistics.DecisionTime]
+
+
+async def claim_statistics(ctx: ClaimsContext, days: int) -> ClaimStatistics:
+    """The operators' figures of the last `days` days, today included."""
+    today = ctx.clock().date()
+    since = today - timedelta(days=days - 1)
+    async with ctx.pool.acquire() as conn:
+        daily = await statistics.daily_counts(conn, since, today)
+        times = await statistics.decision_times(conn, since, today)
+        facts = await statistics.deadline_facts(conn, since)
+    return ClaimStatistics(since, today, daily, deadlines_kept_per_week(facts, since, today), times)

@@ -86,6 +86,8 @@ templates.env.filters.update(
     local_date=pass_context(lambda ctx, value: views.local_date(value, _language(ctx))),
     local_datetime=pass_context(lambda ctx, value: views.local_datetime(value, _language(ctx))),
     money=pass_context(lambda ctx, value: views.money(value, _language(ctx))),
+    short_date=pass_context(lambda ctx, value: views.short_date(value, _language(ctx))),
+    number=pass_context(lambda ctx, value: views.number(value, _language(ctx))),
     days_left=pass_context(lambda ctx, days: i18n.days_left(days, _language(ctx))),
 )
 templates.env.globals.update(

@@ -11,7 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_date, format_time
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_decimal
 
 from services.web import vocabulary
 from services.web.clients.claims import (
@@ -30,6 +30,8 @@ except ZoneInfoNotFoundError:  # a system without time zone data shows UTC
 # Babel's locale of each language of the panel.
 LOCALES = {"pl": "pl_PL", "en": "en_GB"}
 DATE_PATTERNS = {"pl": "dd.MM.yyyy", "en": "d MMM yyyy"}
+# Charts' time axes: the day and month only.
+SHORT_DATE_PATTERNS = {"pl": "dd.MM", "en": "d MMM"}
 # The locale's own pattern in Polish ("1 234,50 zł"); in English the code apart ("PLN 1,234.50").
 MONEY_PATTERNS: dict[str, str | None] = {"pl": None, "en": "¤\u00a0#,##0.00"}
 AT_RISK_DAYS = 3
@@ -100,6 +102,18 @@ def parse_datetime(value: Any) -> datetime | None:
 def local_date(value: Any, language: str = "pl") -> str:
     parsed = parse_date(value)
     return format_date(parsed, DATE_PATTERNS[language], locale=LOCALES[language]) if parsed else ""
+
+
+def short_date(value: Any, language: str = "pl") -> str:
+    parsed = parse_date(value)
+    if parsed is None:
+        return ""
+    return format_date(parsed, SHORT_DATE_PATTERNS[language], locale=LOCALES[language])
+
+
+def number(value: Any, language: str = "pl") -> str:
+    """A figure with the language's decimal sign, at most two decimals ("7,25" or "7.25")."""
+    return format_decimal(value, "#,##0.##", locale=LOCALES[language])
 
 
 def local_datetime(value: Any, language: str = "pl") -> str:

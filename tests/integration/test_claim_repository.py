@@ -20,10 +20,10 @@ from services.claims.domain.claim import (
     DecisionInput,
     NewAttachment,
     ParcelRecord,
-    TimelineEntry,
 )
 from shared.db import create_pool, migrate
-from shared.events import ClaimedProduct, Deadline, PostalAddress
+from shared.events import Deadline
+from tests.support.claims import new_claim
 
 pytestmark = pytest.mark.integration
 
@@ -42,42 +42,8 @@ def act(role: str = "operator", days: int = 0) -> Act:
     return Act(role, f"{role}:test", NOW + timedelta(days=days), uuid4())
 
 
-def new_claim() -> Claim:
-    return Claim(
-        claim_id=uuid4(),
-        rma_number=f"RMA/{uuid4().int % 100000}/SR/2026",
-        account_id=uuid4(),
-        email="jan@example.com",
-        language="pl",
-        buyer_type="consumer",
-        claim_type="return",
-        status="submitted",
-        document_type="PA",
-        document_number="2026/1",
-        line_no=1,
-        product=ClaimedProduct(
-            ean="5901234123457", sku="S", name="Mini 4 Pro", brand="DJI", category="drone"
-        ),
-        serial_number="1581F000001",
-        problem_description="Nie startuje.",
-        problem_code=None,
-        tracking_number="INPOST1",
-        package_contents="Dron",
-        customer_reference="MOJE-1",
-        unit_price=Decimal("1000.00"),
-        return_address=PostalAddress(
-            recipient="Jan", street="Zielona 5", postal_code="44-200", city="Rybnik"
-        ),
-        created_at=NOW,
-        timeline=[TimelineEntry("submitted", "customer:test", None, NOW)],
-        new_attachments=[
-            NewAttachment(uuid4(), "sales_document", "paragon.pdf", "application/pdf", b"%PDF-1")
-        ],
-    )
-
-
 async def test_a_claim_saved_through_its_life_loads_back_the_same(pool: asyncpg.Pool) -> None:
-    claim = new_claim()
+    claim = new_claim(NOW)
     async with pool.acquire() as conn, conn.transaction():
         await ClaimRepository(conn).add(claim)
 
@@ -134,7 +100,7 @@ async def test_a_claim_saved_through_its_life_loads_back_the_same(pool: asyncpg.
 
 
 async def test_shipment_replacement_and_deadlines_round_trip(pool: asyncpg.Pool) -> None:
-    claim = replace(new_claim(), claim_type="warranty")
+    claim = replace(new_claim(NOW), claim_type="warranty")
     async with pool.acquire() as conn, conn.transaction():
         repo = ClaimRepository(conn)
         await repo.add(claim)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from email.message import EmailMessage
 
 import aiosmtplib
+import httpx
 import pytest
 
 from tests.support.mailbox import Mailbox
@@ -87,3 +89,19 @@ async def test_fail_next_refuses_exactly_that_many(stack: Stack, mailbox: Mailbo
             await asyncio.sleep(0.5)  # the helper turns the refusal off after the last one
     assert codes == [452, 452, 250]
     assert len(await mailbox.wait_for(to)) == 1
+
+
+async def test_the_web_ui_is_served_with_its_scripts_and_styles(stack: Stack) -> None:
+    """Mailpit's page loads its built UI (server/ui/dist, built by deploy/scripts/mailpit.sh):
+    a `go install` build serves the page but not these, and people see a blank page."""
+    async with httpx.AsyncClient(base_url=stack.mailbox_url, timeout=10) as http:
+        page = await http.get("/")
+        assert page.status_code == 200
+        assets = re.findall(r'(?:src|href)="/?(dist/app\.(?:js|css))\?[^"]*"', page.text)
+        assert sorted(assets) == ["dist/app.css", "dist/app.js"], page.text
+        script, styles = await http.get("/dist/app.js"), await http.get("/dist/app.css")
+    assert script.status_code == 200 and "javascript" in script.headers["content-type"]
+    assert styles.status_code == 200 and styles.headers["content-type"].startswith("text/css")
+    # The bundled Vue application and Bootstrap, not an empty file or an error page.
+    assert len(script.content) > 100_000 and b"createApp" in script.content
+    assert len(styles.content) > 50_000 and b".btn" in styles.content

@@ -1,18 +1,56 @@
-"""Claims for the end-to-end tests: a customer's sale and document announced on Kafka as the ERP
-feed and accounts would, and a claim filed through the claims API."""
+"""Claims for the tests: one as the customer filed it, for the tests that save claims straight to
+PostgreSQL, and one of a new customer's drone filed over the claims API of the running services."""
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from uuid import uuid4
 
 import httpx
 
+from services.claims.domain.claim import Claim, NewAttachment, TimelineEntry
 from shared.auth import Principal, issue_token
+from shared.events import ClaimedProduct, ClaimType, PostalAddress
 from tests.support.sales import sold_drone
 from tests.support.services import RunningServices
 from tests.support.stack import Stack
+
+
+def new_claim(filed_at: datetime, claim_type: ClaimType = "return") -> Claim:
+    return Claim(
+        claim_id=uuid4(),
+        rma_number=f"RMA/{uuid4().int % 10**9}/SR/2026",
+        account_id=uuid4(),
+        email="jan@example.com",
+        language="pl",
+        buyer_type="consumer",
+        claim_type=claim_type,
+        status="submitted",
+        document_type="PA",
+        document_number="2026/1",
+        line_no=1,
+        product=ClaimedProduct(
+            ean="5901234123457", sku="S", name="Mini 4 Pro", brand="DJI", category="drone"
+        ),
+        serial_number="1581F000001",
+        problem_description="Nie startuje.",
+        problem_code=None,
+        tracking_number="INPOST1",
+        package_contents="Dron",
+        customer_reference="MOJE-1",
+        unit_price=Decimal("1000.00"),
+        return_address=PostalAddress(
+            recipient="Jan", street="Zielona 5", postal_code="44-200", city="Rybnik"
+        ),
+        created_at=filed_at,
+        timeline=[TimelineEntry("submitted", "customer:test", None, filed_at)],
+        new_attachments=[
+            NewAttachment(uuid4(), "sales_document", "paragon.pdf", "application/pdf", b"%PDF-1")
+        ],
+    )
 
 
 @dataclass(frozen=True)
@@ -28,13 +66,17 @@ class FiledClaim:
 
 
 async def file_drone_claim(
-    stack: Stack, services: RunningServices, package_contents: str = "Dron"
+    stack: Stack,
+    services: RunningServices,
+    package_contents: str = "Dron",
+    claim_type: ClaimType = "dji",
+    sold_days_ago: int = 30,
 ) -> FiledClaim:
     """A DJI claim of a new customer, filed through the claims API with the customer's token."""
     # This customer keeps no address on the account: the claim gives its return address.
     sold = await sold_drone(
         stack.kafka_bootstrap,
-        date.today() - timedelta(days=30),
+        date.today() - timedelta(days=sold_days_ago),
         "metryki",
         with_return_address=False,
     )
@@ -47,7 +89,7 @@ async def file_drone_claim(
         "document_type": "PA",
         "document_number": number,
         "line_no": "1",
-        "claim_type": "dji",
+        "claim_type": claim_type,
         "serial_number": serial,
         "problem_description": "Gimbal drży podczas lotu.",
         "package_contents": package_contents,

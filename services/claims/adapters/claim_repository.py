@@ -240,7 +240,7 @@ class ClaimRepository:
             covered=assessment.get("covered") if assessment else None,
             deadlines=tuple(Deadline.model_validate(d) for d in row["deadlines"] or ()),
             decision=_decision(decision) if decision else None,
-            pauses=[_pause(p) for p in row["pauses"] or ()],
+            pauses=[pause_from_json(p) for p in row["pauses"] or ()],
             outbound=_shipment(row["outbound"]),
             replacement=_replacement(row["replacement"]),
             refund=_refund(row["refund"]),
@@ -262,7 +262,7 @@ def _pause_json(pause: Pause) -> dict[str, str | None]:
     }
 
 
-def _pause(data: dict[str, str | None]) -> Pause:
+def pause_from_json(data: dict[str, str | None]) -> Pause:
     started, ended = data["started_at"], data.get("ended_at")
     assert started is not None
     return Pause(datetime.fromisoformat(started), datetime.fromisoformat(ended) if ended else None)

@@ -13,7 +13,12 @@ from typing import Literal, TypeVar
 from uuid import UUID
 
 from services.claims.domain import decisions, lifecycle
-from services.claims.domain.deadlines import ClaimProgress, DeadlineStanding, Pause, standing
+from services.claims.domain.deadlines import (
+    DeadlineStanding,
+    Pause,
+    claim_progress,
+    standing,
+)
 from services.claims.domain.decisions import DeductionLine, RefundPayment
 from services.claims.domain.eligibility import ClaimTypeVerdict
 from services.claims.domain.form import UnitDetails
@@ -853,14 +858,11 @@ class Claim:
         return lifecycle.next_statuses(self.status, role)
 
     def deadline_standings(self, today: date) -> list[DeadlineStanding]:
-        finished = self.refund.refunded_at if self.refund else None
-        if self.outbound is not None:
-            finished = self.outbound.shipped_at
-        progress = ClaimProgress(
-            cancelled=self.status == "cancelled",
-            waiting_for_customer=self.status == "awaiting_customer",
-            decided_on=self.decision.decided_at.date() if self.decision else None,
-            finished_on=finished.date() if finished else None,
+        progress = claim_progress(
+            self.status,
+            self.decision.decided_at if self.decision else None,
+            self.outbound.shipped_at if self.outbound else None,
+            self.refund.refunded_at if self.refund else None,
         )
         return [
             standing(d.kind, d.description, d.due_on, progress, self.pauses, today)

@@ -85,6 +85,23 @@ class ClaimProgress:
     finished_on: date | None  # shipped back or refunded
 
 
+def claim_progress(
+    status: str,
+    decided_at: datetime | None,
+    shipped_at: datetime | None,
+    refunded_at: datetime | None,
+) -> ClaimProgress:
+    """What the deadlines are measured against: the product shipped back ends the claim's work,
+    else the money refunded."""
+    finished = shipped_at or refunded_at
+    return ClaimProgress(
+        cancelled=status == "cancelled",
+        waiting_for_customer=status == "awaiting_customer",
+        decided_on=decided_at.date() if decided_at else None,
+        finished_on=finished.date() if finished else None,
+    )
+
+
 def standing(
     kind: str,
     description: str,
@@ -114,3 +131,13 @@ def _state(kind: str, due: date | None, progress: ClaimProgress, today: date) ->
     if kind in PAUSED_BY_CUSTOMER and progress.waiting_for_customer:
         return "paused"
     return "missed" if today > due else "running"
+
+
+def settled_on(deadline: DeadlineStanding, progress: ClaimProgress) -> date | None:
+    """The day a deadline's standing became final: the day it was kept, or the day after it ran
+    out for one missed or deemed accepted; None while it runs or when it no longer applies."""
+    if deadline.state == "kept":
+        return progress.decided_on if deadline.kind == "complaint_answer" else progress.finished_on
+    if deadline.state in ("missed", "deemed_accepted") and deadline.moved_to is not None:
+        return deadline.moved_to + timedelta(days=1)
+    return None

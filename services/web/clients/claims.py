@@ -181,6 +181,37 @@ class Download(Answer):
     disposition: str
 
 
+class DailyCount(Answer):
+    day: date
+    claim_type: str
+    status: str  # a filed claim's status now; an ended one's final status
+    filed: int
+    closed: int  # reached closed or cancelled that day
+
+
+class DeadlinesOfWeek(Answer):
+    week: date  # its Monday
+    kind: str
+    kept: int
+    missed: int
+    deemed_accepted: int
+    share_kept: float
+
+
+class DecisionTime(Answer):
+    claim_type: str | None = None  # None: every type
+    decided: int
+    median_days: float
+
+
+class ClaimStatistics(Answer):
+    since: date
+    until: date
+    daily: list[DailyCount] = Field(default_factory=list)
+    deadlines: list[DeadlinesOfWeek] = Field(default_factory=list)
+    decision_times: list[DecisionTime] = Field(default_factory=list)
+
+
 class ClaimCreated(Answer):
     claim_id: UUID
     rma_number: str
@@ -381,6 +412,15 @@ class ClaimsApi(HttpApi):
 
     async def counts(self, caller: Caller) -> dict[str, int]:
         return await self._call(dict[str, int], "GET", "/api/operator/claims/counts", caller)
+
+    async def statistics(self, caller: Caller, days: int) -> ClaimStatistics:
+        return await self._call(
+            ClaimStatistics,
+            "GET",
+            "/api/operator/claims/statistics",
+            caller,
+            params={"days": str(days)},
+        )
 
     async def operator_claims(
         self, caller: Caller, statuses: tuple[str, ...], limit: int, *, oldest_first: bool

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from services.web import charts, i18n, views, vocabulary
+from services.web import charts, dashboard_charts, i18n, views, vocabulary
 from services.web.clients import ApiError, Apis, Caller, Unauthorized
 from services.web.clients.claims import Claim, OperatorClaimSummary, OperatorCommand
 from services.web.clients.notifications import Email
@@ -143,9 +143,17 @@ async def dashboard_context(apis: Apis, caller: Caller) -> dict[str, Any]:
     }
 
 
+async def dashboard_page_context(apis: Apis, caller: Caller) -> dict[str, Any]:
+    """The live part and the charts (which the live updates do not reload)."""
+    live, figures = await asyncio.gather(
+        dashboard_context(apis, caller), dashboard_charts.statistics(apis, caller)
+    )
+    return {**live, **dashboard_charts.charts_context(figures)}
+
+
 @router.get("/operator", response_class=HTMLResponse)
 async def dashboard(request: Request, apis: ApisDep, caller: Operator) -> HTMLResponse:
-    return render(request, "dashboard.html", **await dashboard_context(apis, caller))
+    return render(request, "dashboard.html", **await dashboard_page_context(apis, caller))
 
 
 EXPORTS = ("claims", "at-risk", "parcels", "failed-emails")
@@ -200,14 +208,18 @@ def _claim_row(row: DashboardRow, say: Callable[[str], str]) -> list[Any]:
 @router.get("/operator/export/{table}.csv")
 async def export_table(request: Request, apis: ApisDep, caller: Operator, table: str) -> Response:
     """A table of the dashboard as CSV, for a spreadsheet."""
-    if table not in EXPORTS:
-        return Response(status_code=404)
     language = i18n.language_of(request)
-    header, rows = _export_rows(
-        table,
-        await dashboard_context(apis, caller),
-        lambda text: i18n.translate(text, language),
-    )
+
+    def say(text: str) -> str:
+        return i18n.translate(text, language)
+
+    if table in dashboard_charts.EXPORTS:
+        figures = await apis.claims.statistics(caller, dashboard_charts.DAYS)
+        header, rows = dashboard_charts.export_rows(table, figures, say)
+    elif table in EXPORTS:
+        header, rows = _export_rows(table, await dashboard_context(apis, caller), say)
+    else:
+        return Response(status_code=404)
     return Response(
         charts.csv_text(header, rows),
         media_type="text/csv; charset=utf-8",
@@ -391,7 +403,7 @@ async def attach_parcel(
             status_code=422,
             attach_errors={str(parcel_id): errors},
             attach_values={str(parcel_id): rma_number},
-            **await dashboard_context(apis, caller),
+            **await dashboard_page_context(apis, caller),
         )
     return RedirectResponse(f"/operator/claims/{attached.claim_id}?done=attached", status_code=303)
 

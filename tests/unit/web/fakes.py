@@ -164,3 +164,24 @@ def refusal(status: int, field: str | None, message: str, code: str = "refused")
     """An API's 4xx with its message at `field`."""
     body = {"detail": message, "errors": [{"field": field, "code": code, "message": message}]}
     return reply(status, body)
+
+
+def serve_dashboard(
+    apis: FakeApis,
+    claims: list[dict[str, Any]],
+    counts: dict[str, int],
+    statistics: dict[str, Any] | None = None,
+) -> None:
+    """The claims API of the dashboard: the list answers by its status and limit parameters;
+    without `statistics` the statistics answer 404 (the charts are left out)."""
+
+    def operator_claims(request: httpx.Request) -> httpx.Response:
+        wanted = request.url.params.get_list("status")
+        limit = int(request.url.params["limit"])
+        return httpx.Response(200, json=[c for c in claims if c["status"] in wanted][:limit])
+
+    apis.on("GET", CLAIMS, "/api/operator/claims", operator_claims)
+    apis.on("GET", CLAIMS, "/api/operator/claims/counts", reply(200, counts))
+    apis.on("GET", CLAIMS, "/api/operator/parcels/unidentified", reply(200, []))
+    if statistics is not None:
+        apis.on("GET", CLAIMS, "/api/operator/claims/statistics", reply(200, statistics))

@@ -20,6 +20,7 @@ from tests.unit.web.fakes import (
     PROFILE,
     FakeApis,
     reply,
+    serve_dashboard,
 )
 
 
@@ -289,19 +290,6 @@ def listed_claim(number: str, status: str, due: date | None) -> dict[str, Any]:
     }
 
 
-def serve_dashboard(apis: FakeApis, claims: list[dict[str, Any]], counts: dict[str, int]) -> None:
-    """The claims API of the dashboard: the list answers by its status and limit parameters."""
-
-    def operator_claims(request: httpx.Request) -> httpx.Response:
-        wanted = request.url.params.get_list("status")
-        limit = int(request.url.params["limit"])
-        return httpx.Response(200, json=[c for c in claims if c["status"] in wanted][:limit])
-
-    apis.on("GET", CLAIMS, "/api/operator/claims", operator_claims)
-    apis.on("GET", CLAIMS, "/api/operator/claims/counts", reply(200, counts))
-    apis.on("GET", CLAIMS, "/api/operator/parcels/unidentified", reply(200, []))
-
-
 def shown_counts(html: str) -> dict[str, str]:
     return dict(re.findall(r'data-status="(\w+)"><a[^>]*><span class="number">(\d+)', html))
 
@@ -335,12 +323,13 @@ def test_dashboard_puts_deadlines_at_risk_first(client: TestClient, apis: FakeAp
     # The numbers are those of all claims (the counts endpoint), not of the claims listed.
     shown = shown_counts(page.text)
     assert shown["received"] == "1" and shown["closed"] == "120" and shown["cancelled"] == "0"
-    # Two list calls (open claims, the newest ended ones) and no call per claim.
+    # Two list calls (open claims, the newest ended ones), the charts' figures, no call per claim.
     to_claims = [r for r in apis.requests if r.url.port == CLAIMS]
     assert sorted(r.url.path for r in to_claims) == [
         "/api/operator/claims",
         "/api/operator/claims",
         "/api/operator/claims/counts",
+        "/api/operator/claims/statistics",
         "/api/operator/parcels/unidentified",
     ]
     lists = {

@@ -1,0 +1,115 @@
+"""SQL of the operators' statistics: claims filed and ended per day, days from receipt to
+decision, and the facts each claim's deadlines are judged by.
+
+Days are calendar days in UTC, as the claim's own dates (`decided_on`, `finished_on`) are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from services.claims.adapters.claim_repository import pause_from_json
+from services.claims.domain.statistics import ClaimDeadlineFacts
+from shared.db import Conn
+from shared.events import Deadline
+
+
+@dataclass(frozen=True)
+class DailyCount:
+    day: date
+    claim_type: str
+    status: str  # a filed claim's status now; an ended one's final status
+    filed: int
+    closed: int  # reached `closed` or `cancelled` on that day
+
+
+@dataclass(frozen=True)
+class DecisionTime:
+    claim_type: str | None  # None: every type together
+    decided: int
+    median_days: float
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time(), UTC)
+
+
+async def daily_counts(conn: Conn, since: date, until: date) -> list[DailyCount]:
+    """Per day, type and status: claims filed (by their status now) and claims that ended (by
+    their final status), from the claims and their status history (the timeline)."""
+    rows = await conn.fetch(
+        """WITH filed AS (
+               SELECT (created_at AT TIME ZONE 'UTC')::date AS day, claim_type, status,
+                      count(*) AS filed, 0 AS closed
+               FROM claims WHERE created_at >= $1 AND created_at < $2
+               GROUP BY 1, 2, 3),
+           ended AS (
+               SELECT (ended_at AT TIME ZONE 'UTC')::date AS day, claim_type, status,
+                      0 AS filed, count(*) AS closed
+               FROM (SELECT claims.claim_type, timeline.status, min(timeline.at) AS ended_at
+                     FROM claim_timeline AS timeline JOIN claims USING (claim_id)
+                     WHERE timeline.status IN ('closed', 'cancelled')
+                     GROUP BY claims.claim_id, claims.claim_type, timeline.status) AS endings
+               WHERE ended_at >= $1 AND ended_at < $2
+               GROUP BY 1, 2, 3)
+           SELECT day, claim_type, status, sum(filed)::int AS filed, sum(closed)::int AS closed
+           FROM (SELECT * FROM filed UNION ALL SELECT * FROM ended) AS counts
+           GROUP BY day, claim_type, status
+           ORDER BY day, claim_type, status""",
+        _start_of(since),
+        _start_of(until + timedelta(days=1)),
+    )
+    return [DailyCount(**dict(row)) for row in rows]
+
+
+async def decision_times(conn: Conn, since: date, until: date) -> list[DecisionTime]:
+    """The median days from a claim's first receipt to its first decision, for the claims first
+    decided in the period: per claim type and for all of them (the first row)."""
+    rows = await conn.fetch(
+        """WITH steps AS (
+               SELECT claims.claim_type,
+                      min(timeline.at) FILTER (WHERE timeline.status = 'received') AS received_at,
+                      min(timeline.at) FILTER (WHERE timeline.status = 'decided') AS decided_at
+               FROM claims JOIN claim_timeline AS timeline USING (claim_id)
+               GROUP BY claims.claim_id, claims.claim_type)
+           SELECT claim_type, count(*)::int AS decided,
+                  percentile_cont(0.5) WITHIN GROUP (
+                      ORDER BY extract(epoch FROM decided_at - received_at) / 86400
+                  ) AS median_days
+           FROM steps
+           WHERE received_at IS NOT NULL AND decided_at >= $1 AND decided_at < $2
+           GROUP BY GROUPING SETS ((), (claim_type))
+           ORDER BY claim_type NULLS FIRST""",
+        _start_of(since),
+        _start_of(until + timedelta(days=1)),
+    )
+    return [
+        DecisionTime(row["claim_type"], row["decided"], round(float(row["median_days"]), 2))
+        for row in rows
+    ]
+
+
+async def deadline_facts(conn: Conn, since: date) -> list[ClaimDeadlineFacts]:
+    """The claims whose deadlines may have been settled since `since`: every one still open, and
+    those ended (closed) that changed since then; a cancelled claim's deadlines no longer apply."""
+    rows = await conn.fetch(
+        """SELECT claims.status, claims.deadlines, claims.pauses, decisions.decided_at,
+                  (claims.outbound ->> 'shipped_at')::timestamptz AS shipped_at,
+                  (claims.refund ->> 'refunded_at')::timestamptz AS refunded_at
+           FROM claims LEFT JOIN decisions USING (claim_id)
+           WHERE claims.deadlines <> '[]'::jsonb AND claims.status <> 'cancelled'
+             AND (claims.status <> 'closed' OR claims.updated_at >= $1)""",
+        _start_of(since),
+    )
+    return [
+        ClaimDeadlineFacts(
+            status=row["status"],
+            deadlines=tuple(Deadline.model_validate(d) for d in row["deadlines"]),
+            pauses=[pause_from_json(p) for p in row["pauses"] or ()],
+            decided_at=row["decided_at"],
+            shipped_at=row["shipped_at"],
+            refunded_at=row["refunded_at"],
+        )
+        for row in rows
+    ]
