@@ -39,7 +39,7 @@ from shared import topics
 from shared.auth import Principal, issue_token
 from tests.conftest import create_database, drop_database
 from tests.support.inprocess import running_app, serving_app
-from tests.support.kafka import TopicProbe
+from tests.support.kafka import TopicProbe, caught_up
 from tests.support.metrics import scrape
 from tests.support.sales import sold_drone
 from tests.support.stack import Stack
@@ -121,6 +121,13 @@ async def start_platform(
     client = await exit_stack.enter_async_context(
         running_app(recording(web, exporter), base_url="http://web")
     )
+    # The groups read the topics' history first; the trace is of the claim filed after it.
+    for group, names in (
+        ("traces-claims", [topics.SALES, topics.ACCOUNTS, topics.WARRANTY]),
+        ("traces-warranty", [topics.SALES, topics.ACCOUNTS, topics.CLAIMS]),
+        ("traces-notifications", [topics.ACCOUNTS, topics.CLAIMS, topics.WARRANTY]),
+    ):
+        await caught_up(stack.kafka_bootstrap, group, names)
     return Platform(client, urls["claims"], exporter)
 
 

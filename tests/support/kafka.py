@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 
 from shared.events import Event
 from shared.kafka import client_options
@@ -90,6 +91,42 @@ class TopicProbe:
             batch = await self._consumer.getmany(timeout_ms=int(min(remaining, 0.5) * 1000))
             for records in batch.values():
                 self.records.extend(records)
+
+
+async def caught_up(
+    bootstrap: str, group: str, topic_names: list[str], timeout: float = 900.0
+) -> None:
+    """Wait until `group` has committed every partition of `topic_names` up to its end. A new
+    consumer group reads its topics' history first (thousands of events late in a test run), and
+    a test's own wait for one event should not include that replay."""
+    consumer = AIOKafkaConsumer(**client_options(bootstrap), enable_auto_commit=False)
+    admin = AIOKafkaAdminClient(**client_options(bootstrap))
+    await consumer.start()
+    await admin.start()
+    try:
+        await consumer.topics()  # the cluster's metadata, for the partitions below
+        partitions = [
+            TopicPartition(topic, partition)
+            for topic in topic_names
+            for partition in sorted(consumer.partitions_for_topic(topic) or ())
+        ]
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            ends = await consumer.end_offsets(partitions)
+            committed = await admin.list_consumer_group_offsets(group, partitions=partitions)
+            behind = {
+                tp: ends[tp] - (max(committed[tp].offset, 0) if tp in committed else 0)
+                for tp in partitions
+            }
+            if all(lag <= 0 for lag in behind.values()):
+                return
+            if loop.time() > deadline:
+                raise AssertionError(f"group {group} still behind after {timeout}s: {behind}")
+            await asyncio.sleep(1)
+    finally:
+        await admin.close()
+        await consumer.stop()
 
 
 def _decode(record: ConsumerRecord[bytes, bytes]) -> dict[str, Any] | None:
