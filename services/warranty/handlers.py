@@ -29,10 +29,9 @@ from services.warranty.domain.passport import (
     repeated_defect,
     service_records,
 )
-from services.warranty.domain.periods import last_day_of_period
 from services.warranty.domain.products import ProductCategory, is_scooter_product
 from services.warranty.domain.registration import RegistrationStanding, registration_standing
-from services.warranty.domain.rules import SCOOTER_REGISTRATION_WINDOW, ServiceCase
+from services.warranty.domain.rules import ServiceCase
 from shared.db import Conn
 from shared.errors import BusinessRuleError, Message
 from shared.events import (
@@ -374,9 +373,15 @@ _UNIT_NOT_YOURS = Message(
 )
 
 
+@dataclass(frozen=True)
+class Registration:
+    event: ProductRegistered
+    standing: RegistrationStanding  # what the registration gives, as the rules table says
+
+
 async def register_product(
     ctx: WarrantyContext, command: ProductRegistration, correlation_id: UUID
-) -> ProductRegistered:
+) -> Registration:
     """Seed 001: a scooter registered within 30 days of purchase has 24 months' warranty. Only
     the buyer may register it (a unit on a document linked to their account), and only once."""
     ean = validate_gtin13(command.ean)
@@ -427,7 +432,14 @@ async def register_product(
                 status_code=409,
             )
         await add_to_outbox(conn, event)
-    return event
+    purchase = ProductPurchase(
+        brand=product["brand"],
+        category=ProductCategory.parse(product["category"]),
+        buyer=sale["buyer_type"],
+        sold_on=sale["issued_on"],
+        claim_type="warranty",
+    )
+    return Registration(event, registration_standing(purchase, today, today))
 
 
 @dataclass(frozen=True)
@@ -475,11 +487,6 @@ async def account_units(ctx: WarrantyContext, account_id: UUID) -> list[OwnedUni
             )
         )
     return units
-
-
-def registration_deadline(purchased_on: date) -> date:
-    """The last day a registration still gives the scooter 24 months (seed 001)."""
-    return last_day_of_period(purchased_on, SCOOTER_REGISTRATION_WINDOW)
 
 
 async def import_catalogue(pool: asyncpg.Pool, products: list[dict[str, Any]]) -> int:

@@ -110,8 +110,9 @@ class RegistrationPublic(BaseModel):
     serial_number: str
     purchased_on: date = Field(description="The date of the sales document")
     registered_on: date
-    registration_deadline: date = Field(
-        description="The last day a registration gives 24 months instead of 12 (seed 001)"
+    registration_deadline: date | None = Field(
+        description="The last day a registration gives 24 months instead of 12 (seed 001); "
+        "none where registering changes nothing (a business purchase, say)"
     )
     registered_in_time: bool
     message: str
@@ -170,25 +171,30 @@ async def register_scooter(
     ctx: Context,
     correlation: CorrelationId,
 ) -> RegistrationPublic:
-    event = await handlers.register_product(
+    registration = await handlers.register_product(
         ctx,
         handlers.ProductRegistration(customer.subject, _ean(body.ean), body.serial_number),
         correlation,
     )
-    registered = event.data
-    deadline = handlers.registration_deadline(registered.purchased_on)
-    in_time = registered.registered_on <= deadline
+    registered, standing = registration.event.data, registration.standing
     return RegistrationPublic(
         **registered.model_dump(include={"registration_id", "ean", "serial_number"}),
         purchased_on=registered.purchased_on,
         registered_on=registered.registered_on,
-        registration_deadline=deadline,
-        registered_in_time=in_time,
-        message="Hulajnoga została zarejestrowana: gwarancja 24 miesiące od daty zakupu."
-        if in_time
-        else "Hulajnoga została zarejestrowana po 30 dniach od zakupu: gwarancja wynosi "
-        "12 miesięcy od daty zakupu.",
+        registration_deadline=standing.deadline,
+        registered_in_time=standing.state == "registered_in_time",
+        message=_REGISTERED[standing.state],
     )
+
+
+# What the customer is told, by how the registration stands (the rules table decides that).
+_REGISTERED = {
+    "registered_in_time": "Hulajnoga została zarejestrowana: gwarancja 24 miesiące od daty zakupu.",
+    "registered_late": "Hulajnoga została zarejestrowana po 30 dniach od zakupu: gwarancja "
+    "wynosi 12 miesięcy od daty zakupu.",
+    "not_needed": "Hulajnoga została zarejestrowana. Rejestracja nie zmienia okresu gwarancji "
+    "tego zakupu.",
+}
 
 
 class RegistrationStandingPublic(BaseModel):
