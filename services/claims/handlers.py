@@ -11,7 +11,7 @@ from uuid import UUID, uuid4
 import asyncpg
 
 from services.claims.adapters import repository, statistics
-from services.claims.adapters.claim_repository import ClaimRepository
+from services.claims.adapters.claim_repository import ClaimRepository, deadline_facts_of
 from services.claims.domain import eligibility, form, intake
 from services.claims.domain.claim import (
     Act,
@@ -20,6 +20,7 @@ from services.claims.domain.claim import (
     NewAttachment,
     ParcelRecord,
 )
+from services.claims.domain.deadlines import DeadlineStanding
 from services.claims.domain.statistics import DeadlinesOfWeek, deadlines_kept_per_week
 from shared.db import Conn
 from shared.errors import BusinessRuleError, Message
@@ -596,11 +597,21 @@ async def search_claims(ctx: ClaimsContext, account_id: UUID, query: str) -> lis
         return await repository.search_claims(conn, account_id, query)
 
 
+@dataclass(frozen=True)
+class ListedClaim:
+    """A claim of the operators' list, with its deadlines as the claims domain judges them."""
+
+    row: asyncpg.Record
+    deadline_standings: list[DeadlineStanding]
+
+
 async def claims_by_status(
     ctx: ClaimsContext, statuses: list[str] | None, limit: int, oldest_first: bool
-) -> list[asyncpg.Record]:
+) -> list[ListedClaim]:
     async with ctx.pool.acquire() as conn:
-        return await repository.claims_by_status(conn, statuses, limit, oldest_first)
+        rows = await repository.claims_by_status(conn, statuses, limit, oldest_first)
+    today = ctx.clock().date()
+    return [ListedClaim(row, deadline_facts_of(row).standings(today)) for row in rows]
 
 
 async def count_claims_by_status(ctx: ClaimsContext) -> dict[str, int]:

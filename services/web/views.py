@@ -17,7 +17,6 @@ from services.web import vocabulary
 from services.web.clients.claims import (
     Claim,
     ClaimTypeOption,
-    Deadline,
     DeadlineStanding,
     ProductRef,
 )
@@ -151,50 +150,6 @@ def parse_amount(text: str) -> Decimal | None:
     return amount.quantize(Decimal("0.01"))
 
 
-@dataclass(frozen=True)
-class DeadlineRow:
-    kind: str
-    name: str
-    description: str
-    due_on: date | None
-    met: bool
-    days_left: int | None
-
-    @property
-    def overdue(self) -> bool:
-        return self.days_left is not None and self.days_left < 0
-
-    @property
-    def at_risk(self) -> bool:
-        """Not met, and due within AT_RISK_DAYS or overdue."""
-        return self.days_left is not None and self.days_left <= AT_RISK_DAYS
-
-
-def deadline_rows(status: str, deadlines: Iterable[Deadline], today: date) -> list[DeadlineRow]:
-    """The claim's deadlines, soonest first: days left, and whether met (by the claim's status)."""
-    rows = []
-    for deadline in deadlines:
-        met = status in vocabulary.DEADLINE_MET_IN.get(deadline.kind, vocabulary.ENDED)
-        due = deadline.due_on
-        rows.append(
-            DeadlineRow(
-                kind=deadline.kind,
-                name=vocabulary.DEADLINE_KINDS.get(deadline.kind, deadline.kind),
-                description=deadline.description,
-                due_on=due,
-                met=met,
-                days_left=(due - today).days if due and not met else None,
-            )
-        )
-    rows.sort(key=lambda row: (row.due_on is None, row.due_on or today))
-    return rows
-
-
-def next_deadline(status: str, deadlines: Iterable[Deadline], today: date) -> DeadlineRow | None:
-    rows = deadline_rows(status, deadlines, today)
-    return next((row for row in rows if row.due_on and not row.met), None)
-
-
 def at_risk_cutoff(today: date) -> date:
     return today + timedelta(days=AT_RISK_DAYS)
 
@@ -228,7 +183,12 @@ class StandingRow:
     days_left: int | None
 
     @property
+    def overdue(self) -> bool:
+        return self.days_left is not None and self.days_left < 0
+
+    @property
     def at_risk(self) -> bool:
+        """Due within AT_RISK_DAYS, or overdue."""
         return self.days_left is not None and self.days_left <= AT_RISK_DAYS
 
 
@@ -247,11 +207,21 @@ def standing_rows(standings: Iterable[DeadlineStanding], today: date) -> list[St
                 paused_working_days=standing.paused_working_days,
                 state=standing.state,
                 state_name=vocabulary.DEADLINE_STATES.get(standing.state, standing.state_name),
-                days_left=(due - today).days if due and standing.state in RUNNING_STATES else None,
+                days_left=(due - today).days if due and still_counts(standing) else None,
             )
         )
     rows.sort(key=lambda row: (row.due_on is None, row.due_on or today))
     return rows
+
+
+def still_counts(standing: DeadlineStanding) -> bool:
+    """The deadline still runs, or has passed with its work undone: days are left, or late."""
+    return standing.state in RUNNING_STATES or standing.overdue
+
+
+def next_deadline(standings: Iterable[DeadlineStanding], today: date) -> StandingRow | None:
+    """The soonest deadline that still counts (overdue ones first), as the dashboard lists it."""
+    return next((row for row in standing_rows(standings, today) if row.days_left is not None), None)
 
 
 def open_offer(claim: Claim) -> str | None:

@@ -55,14 +55,6 @@ DEADLINE_KINDS = {
     "scooter_repair": N_("Naprawa hulajnogi (30 dni)"),
     "return_refund": N_("Zwrot pieniędzy (14 dni)"),
 }
-# A deadline is kept once the claim reaches one of these statuses.
-DEADLINE_MET_IN: dict[str, frozenset[str]] = {
-    "complaint_answer": frozenset({"decided", "shipped_back", "refunded", "closed", "cancelled"}),
-    "dji_repair": frozenset({"shipped_back", "refunded", "closed", "cancelled"}),
-    "scooter_repair": frozenset({"shipped_back", "refunded", "closed", "cancelled"}),
-    "return_refund": frozenset({"refunded", "closed", "cancelled"}),
-}
-ENDED = frozenset({"closed", "cancelled"})
 # How a deadline stands, as the claims service judges it with each claim.
 DEADLINE_STATES: dict[str, str] = dict(DEADLINE_STATE_NAMES_PL)
 REFUND_METHODS = {

@@ -18,7 +18,7 @@ from services.claims.domain.claim import (
     Shipment,
     TimelineEntry,
 )
-from services.claims.domain.deadlines import Pause
+from services.claims.domain.deadlines import ClaimDeadlineFacts, Pause
 from services.claims.domain.decisions import DeductionLine
 from services.claims.domain.intake import Intake
 from shared.db import Conn
@@ -260,6 +260,18 @@ def _pause_json(pause: Pause) -> dict[str, str | None]:
         "started_at": pause.started_at.isoformat(),
         "ended_at": pause.ended_at.isoformat() if pause.ended_at else None,
     }
+
+
+def deadline_facts_of(row: asyncpg.Record) -> ClaimDeadlineFacts:
+    """A claim row with `decided_at`, `shipped_at` and `refunded_at` beside the claim's columns."""
+    return ClaimDeadlineFacts(
+        status=row["status"],
+        deadlines=tuple(Deadline.model_validate(d) for d in row["deadlines"] or ()),
+        pauses=[pause_from_json(p) for p in row["pauses"] or ()],
+        decided_at=row["decided_at"],
+        shipped_at=row["shipped_at"],
+        refunded_at=row["refunded_at"],
+    )
 
 
 def pause_from_json(data: dict[str, str | None]) -> Pause:

@@ -268,9 +268,14 @@ async def claims_by_status(
 ) -> list[asyncpg.Record]:
     """Claims in any of `statuses` (in any status when None), newest or oldest first."""
     order = "ASC" if oldest_first else "DESC"
+    # With what the deadlines are judged by (see `deadline_facts`).
     return await conn.fetch(
-        f"""SELECT * FROM claims WHERE $1::text[] IS NULL OR status = ANY($1::text[])
-            ORDER BY created_at {order} LIMIT $2""",
+        f"""SELECT claims.*, decisions.decided_at,
+                   (claims.outbound ->> 'shipped_at')::timestamptz AS shipped_at,
+                   (claims.refund ->> 'refunded_at')::timestamptz AS refunded_at
+            FROM claims LEFT JOIN decisions USING (claim_id)
+            WHERE $1::text[] IS NULL OR claims.status = ANY($1::text[])
+            ORDER BY claims.created_at {order} LIMIT $2""",
         statuses,
         limit,
     )

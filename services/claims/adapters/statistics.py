@@ -9,10 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from services.claims.adapters.claim_repository import pause_from_json
-from services.claims.domain.statistics import ClaimDeadlineFacts
+from services.claims.adapters.claim_repository import deadline_facts_of
+from services.claims.domain.deadlines import ClaimDeadlineFacts
 from shared.db import Conn
-from shared.events import Deadline
 
 
 @dataclass(frozen=True)
@@ -102,14 +101,4 @@ async def deadline_facts(conn: Conn, since: date) -> list[ClaimDeadlineFacts]:
              AND (claims.status <> 'closed' OR claims.updated_at >= $1)""",
         _start_of(since),
     )
-    return [
-        ClaimDeadlineFacts(
-            status=row["status"],
-            deadlines=tuple(Deadline.model_validate(d) for d in row["deadlines"]),
-            pauses=[pause_from_json(p) for p in row["pauses"] or ()],
-            decided_at=row["decided_at"],
-            shipped_at=row["shipped_at"],
-            refunded_at=row["refunded_at"],
-        )
-        for row in rows
-    ]
+    return [deadline_facts_of(row) for row in rows]

@@ -13,12 +13,7 @@ from typing import Literal, TypeVar
 from uuid import UUID
 
 from services.claims.domain import decisions, lifecycle
-from services.claims.domain.deadlines import (
-    DeadlineStanding,
-    Pause,
-    claim_progress,
-    standing,
-)
+from services.claims.domain.deadlines import ClaimDeadlineFacts, DeadlineStanding, Pause
 from services.claims.domain.decisions import DeductionLine, RefundPayment
 from services.claims.domain.eligibility import ClaimTypeVerdict
 from services.claims.domain.form import UnitDetails
@@ -858,16 +853,15 @@ class Claim:
         return lifecycle.next_statuses(self.status, role)
 
     def deadline_standings(self, today: date) -> list[DeadlineStanding]:
-        progress = claim_progress(
+        facts = ClaimDeadlineFacts(
             self.status,
+            tuple(self.deadlines),
+            self.pauses,
             self.decision.decided_at if self.decision else None,
             self.outbound.shipped_at if self.outbound else None,
             self.refund.refunded_at if self.refund else None,
         )
-        return [
-            standing(d.kind, d.description, d.due_on, progress, self.pauses, today)
-            for d in self.deadlines
-        ]
+        return facts.standings(today)
 
 
 OFFER_ANSWER_NOTES: dict[tuple[OfferKind, bool], str] = {

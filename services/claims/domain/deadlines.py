@@ -9,12 +9,14 @@ art. 7a), never "kept".
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Literal
 
 import holidays
+
+from shared.events import Deadline
 
 DeadlineState = Literal[
     "running", "waiting_for_receipt", "paused", "kept", "missed", "deemed_accepted",
@@ -73,6 +75,8 @@ class DeadlineStanding:
     moved_to: date | None  # due_on moved by the working days waited for the customer
     paused_working_days: int
     state: DeadlineState
+    # Past its day with the work still undone: a repair not finished, a complaint unanswered.
+    overdue: bool = False
 
 
 @dataclass(frozen=True)
@@ -113,7 +117,9 @@ def standing(
     waited = paused_working_days(pauses, today) if kind in PAUSED_BY_CUSTOMER else 0
     moved = add_working_days(due_on, waited) if due_on is not None and waited else due_on
     state = _state(kind, moved, progress, today)
-    return DeadlineStanding(kind, description, due_on, moved, waited, state)
+    done = progress.decided_on if kind == "complaint_answer" else progress.finished_on
+    overdue = state in ("missed", "deemed_accepted") and done is None
+    return DeadlineStanding(kind, description, due_on, moved, waited, state, overdue)
 
 
 def _state(kind: str, due: date | None, progress: ClaimProgress, today: date) -> DeadlineState:
@@ -131,6 +137,29 @@ def _state(kind: str, due: date | None, progress: ClaimProgress, today: date) ->
     if kind in PAUSED_BY_CUSTOMER and progress.waiting_for_customer:
         return "paused"
     return "missed" if today > due else "running"
+
+
+@dataclass(frozen=True)
+class ClaimDeadlineFacts:
+    """What one claim's deadlines are judged by: the deadlines warranty computed, and what the
+    claim did (its status, the waits for the customer, the decision, shipment and refund)."""
+
+    status: str
+    deadlines: tuple[Deadline, ...]
+    pauses: list[Pause] = field(default_factory=list)
+    decided_at: datetime | None = None
+    shipped_at: datetime | None = None
+    refunded_at: datetime | None = None
+
+    def progress(self) -> ClaimProgress:
+        return claim_progress(self.status, self.decided_at, self.shipped_at, self.refunded_at)
+
+    def standings(self, today: date) -> list[DeadlineStanding]:
+        progress = self.progress()
+        return [
+            standing(d.kind, d.description, d.due_on, progress, self.pauses, today)
+            for d in self.deadlines
+        ]
 
 
 def settled_on(deadline: DeadlineStanding, progress: ClaimProgress) -> date | None:

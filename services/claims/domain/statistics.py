@@ -9,26 +9,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
 
-from services.claims.domain.deadlines import Pause, claim_progress, settled_on, standing
-from shared.events import Deadline
+from services.claims.domain.deadlines import ClaimDeadlineFacts, settled_on
 
 # The verdicts counted; a deadline still running, paused or cancelled with its claim is not.
 SETTLED_STATES = ("kept", "missed", "deemed_accepted")
-
-
-@dataclass(frozen=True)
-class ClaimDeadlineFacts:
-    """What one claim's deadlines are judged by."""
-
-    status: str
-    deadlines: tuple[Deadline, ...]
-    pauses: list[Pause] = field(default_factory=list)
-    decided_at: datetime | None = None
-    shipped_at: datetime | None = None
-    refunded_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -58,16 +45,11 @@ def deadlines_kept_per_week(
     """Deadlines settled from `since` to `today`, counted per week and kind, oldest week first."""
     counted: Counter[tuple[date, str, str]] = Counter()
     for claim in claims:
-        progress = claim_progress(
-            claim.status, claim.decided_at, claim.shipped_at, claim.refunded_at
-        )
-        for deadline in claim.deadlines:
-            verdict = standing(
-                deadline.kind, deadline.description, deadline.due_on, progress, claim.pauses, today
-            )
+        progress = claim.progress()
+        for verdict in claim.standings(today):
             day = settled_on(verdict, progress)
             if day is not None and since <= day <= today:
-                counted[(week_of(day), deadline.kind, verdict.state)] += 1
+                counted[(week_of(day), verdict.kind, verdict.state)] += 1
     weeks = sorted({(week, kind) for week, kind, _state in counted})
     return [
         DeadlinesOfWeek(week, kind, *(counted[(week, kind, state)] for state in SETTLED_STATES))

@@ -23,6 +23,7 @@ from services.claims.entrypoints.views import (
     OperatorClaimSummary,
     claim_public,
     intake_public,
+    standing_public,
     summary_fields,
 )
 from services.claims.handlers import ClaimCommand
@@ -115,8 +116,15 @@ async def operator_claims(
 ) -> list[OperatorClaimSummary]:
     if status:
         _check_statuses(status)
-    claims = await handlers.claims_by_status(ctx, status, limit, oldest_first)
-    return [OperatorClaimSummary(**summary_fields(c, OperatorClaimSummary)) for c in claims]
+    listed = await handlers.claims_by_status(ctx, status, limit, oldest_first)
+    given_apart = frozenset({"deadline_standings"})
+    return [
+        OperatorClaimSummary(
+            **summary_fields(claim.row, OperatorClaimSummary, without=given_apart),
+            deadline_standings=[standing_public(s) for s in claim.deadline_standings],
+        )
+        for claim in listed
+    ]
 
 
 @router.get(

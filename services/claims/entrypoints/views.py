@@ -11,6 +11,7 @@ import asyncpg
 from pydantic import BaseModel, Field
 
 from services.claims.domain.claim import Claim
+from services.claims.domain.deadlines import DeadlineStanding
 from services.claims.domain.intake import Intake
 from services.claims.handlers import LabelLookup
 from shared.claims_vocabulary import DEADLINE_STATE_NAMES_PL, STATUS_NAMES_PL
@@ -36,22 +37,6 @@ class ClaimSummary(BaseModel):
     created_at: datetime
 
 
-class OperatorClaimSummary(ClaimSummary):
-    """A claim in the operator's list: with its deadlines, so the dashboard needs no more calls."""
-
-    deadlines: list[dict[str, Any]]
-    serial_mismatch: bool = Field(
-        description="The warehouse found a device whose serial number is not the claim's"
-    )
-
-
-def summary_fields(claim: asyncpg.Record, model: type[ClaimSummary]) -> dict[str, Any]:
-    return {
-        **{key: claim[key] for key in model.model_fields if key != "status_name"},
-        "status_name": STATUS_NAMES_PL[claim["status"]],
-    }
-
-
 class DeadlineStandingPublic(BaseModel):
     kind: str
     description: str
@@ -63,6 +48,31 @@ class DeadlineStandingPublic(BaseModel):
         "no_longer_applies"
     )
     state_name: str
+    overdue: bool = Field(
+        description="Past its day with the work still undone (a repair not finished, a "
+        "complaint unanswered)"
+    )
+
+
+class OperatorClaimSummary(ClaimSummary):
+    """A claim in the operator's list: with its deadlines, so the dashboard needs no more calls."""
+
+    deadlines: list[dict[str, Any]]
+    deadline_standings: list[DeadlineStandingPublic]
+    serial_mismatch: bool = Field(
+        description="The warehouse found a device whose serial number is not the claim's"
+    )
+
+
+def summary_fields(
+    claim: asyncpg.Record, model: type[ClaimSummary], without: frozenset[str] = frozenset()
+) -> dict[str, Any]:
+    """The model's fields taken from the claim's row, but for `without` (given apart)."""
+    skipped = without | {"status_name"}
+    return {
+        **{key: claim[key] for key in model.model_fields if key not in skipped},
+        "status_name": STATUS_NAMES_PL[claim["status"]],
+    }
 
 
 class ShipmentPublic(BaseModel):
@@ -235,6 +245,19 @@ def label_lookup_public(lookup: LabelLookup) -> LabelLookupPublic:
     )
 
 
+def standing_public(standing: DeadlineStanding) -> DeadlineStandingPublic:
+    return DeadlineStandingPublic(
+        kind=standing.kind,
+        description=standing.description,
+        due_on=standing.due_on,
+        moved_to=standing.moved_to,
+        paused_working_days=standing.paused_working_days,
+        state=standing.state,
+        state_name=DEADLINE_STATE_NAMES_PL[standing.state],
+        overdue=standing.overdue,
+    )
+
+
 def claim_public(
     claim: Claim, assessment: dict[str, Any] | None, role: str, today: date
 ) -> dict[str, Any]:
@@ -257,18 +280,7 @@ def claim_public(
         "package_contents": claim.package_contents,
         "assessment": assessment,
         "deadlines": [d.model_dump(mode="json") for d in claim.deadlines],
-        "deadline_standings": [
-            DeadlineStandingPublic(
-                kind=s.kind,
-                description=s.description,
-                due_on=s.due_on,
-                moved_to=s.moved_to,
-                paused_working_days=s.paused_working_days,
-                state=s.state,
-                state_name=DEADLINE_STATE_NAMES_PL[s.state],
-            )
-            for s in claim.deadline_standings(today)
-        ],
+        "deadline_standings": [standing_public(s) for s in claim.deadline_standings(today)],
         "decision": None
         if decision is None
         else DecisionPublic(

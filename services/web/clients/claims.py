@@ -61,12 +61,6 @@ class ClaimSummary(Answer):
     created_at: datetime
 
 
-class OperatorClaimSummary(ClaimSummary):
-    deadlines: list[Deadline] = Field(default_factory=list)
-    # The warehouse found a device whose serial number is not the claim's.
-    serial_mismatch: bool = False
-
-
 class DeadlineStanding(Answer):
     """How a deadline stands, as the claims service judges it (paused, kept, deemed accepted...)."""
 
@@ -78,6 +72,15 @@ class DeadlineStanding(Answer):
     paused_working_days: int = 0
     state: str
     state_name: str = ""
+    # Past its day with the work still undone (a repair not finished, a complaint unanswered).
+    overdue: bool = False
+
+
+class OperatorClaimSummary(ClaimSummary):
+    deadlines: list[Deadline] = Field(default_factory=list)
+    deadline_standings: list[DeadlineStanding] = Field(default_factory=list)
+    # The warehouse found a device whose serial number is not the claim's.
+    serial_mismatch: bool = False
 
 
 class DeductionLine(Answer):

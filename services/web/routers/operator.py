@@ -65,7 +65,7 @@ AMOUNT_EXAMPLE = N_("Podaj kwotę, np. 199,99.")
 @dataclass(frozen=True)
 class DashboardRow:
     claim: OperatorClaimSummary
-    next_deadline: views.DeadlineRow | None
+    next_deadline: views.StandingRow | None
 
 
 @dataclass(frozen=True)
@@ -121,7 +121,7 @@ async def dashboard_context(apis: Apis, caller: Caller) -> dict[str, Any]:
     )
     today = date.today()
     rows = [
-        DashboardRow(claim, views.next_deadline(claim.status, claim.deadlines, today))
+        DashboardRow(claim, views.next_deadline(claim.deadline_standings, today))
         for claim in open_claims
     ]
     # An ended claim has no deadline running.

@@ -140,11 +140,14 @@ def test_a_consumer_complaint_not_answered_in_14_days_is_deemed_accepted() -> No
     deadline = Deadline(kind="complaint_answer", due_on=due, description="14 dni")
     claim = a_claim("in_inspection", deadlines=(deadline,))
     assert claim.deadline_standings(due)[0].state == "running"
-    assert claim.deadline_standings(due + timedelta(days=1))[0].state == "deemed_accepted"
+    late = claim.deadline_standings(due + timedelta(days=1))[0]
+    # Unanswered past its day: overdue, for the operators' list of deadlines at risk.
+    assert late.state == "deemed_accepted" and late.overdue
     claim.decide(
         act(at=MONDAY + timedelta(days=20)), DecisionInput(kind="repair", justification="Naprawa.")
     )
-    assert claim.deadline_standings(due + timedelta(days=30))[0].state == "deemed_accepted"
+    answered_late = claim.deadline_standings(due + timedelta(days=30))[0]
+    assert answered_late.state == "deemed_accepted" and not answered_late.overdue
     in_time = a_claim("in_inspection", deadlines=(deadline,))
     in_time.decide(act(), DecisionInput(kind="repair", justification="Naprawa."))
     assert in_time.deadline_standings(due + timedelta(days=30))[0].state == "kept"

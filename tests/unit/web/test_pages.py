@@ -275,7 +275,17 @@ def test_the_serial_check_without_javascript_keeps_the_form(
 
 
 def listed_claim(number: str, status: str, due: date | None) -> dict[str, Any]:
-    """An item of the operator's claim list, with its deadlines as the claims API gives them."""
+    """An item of the operator's claim list, with its deadlines and how the claims API judges
+    them: an open claim's complaint past its day is unanswered (overdue); an ended one's kept."""
+    ended = status in vocabulary.ENDED_STATUSES
+    late = due is not None and due < date.today()
+    state = "kept" if ended else ("deemed_accepted" if late else "running")
+    standing = {
+        "kind": "complaint_answer",
+        "due_on": due.isoformat() if due else None,
+        "state": state if due else "waiting_for_receipt",
+        "overdue": late and not ended,
+    }
     return {
         "claim_id": f"00000000-0000-4000-8000-{int(number):012d}",
         "rma_number": f"RMA/{number}/SR/2026",
@@ -287,6 +297,7 @@ def listed_claim(number: str, status: str, due: date | None) -> dict[str, Any]:
         "customer_reference": None,
         "created_at": "2026-01-01T10:00:00Z",
         "deadlines": [{"kind": "complaint_answer", "due_on": due.isoformat() if due else None}],
+        "deadline_standings": [standing],
     }
 
 

@@ -11,7 +11,7 @@ import pytest
 from services.web import i18n, views, vocabulary
 from services.web.clients import ApiError, FieldError
 from services.web.clients.accounts import Product
-from services.web.clients.claims import Deadline, ProductRef
+from services.web.clients.claims import DeadlineStanding, ProductRef
 from services.web.forms import FormErrors
 from services.web.live import LiveHub, summarize
 
@@ -81,13 +81,15 @@ def test_an_error_without_a_list_shows_its_detail() -> None:
     assert errors.general == ["Nieprawidłowy e-mail lub hasło."]
 
 
-def test_deadlines_soonest_first_and_at_risk() -> None:
-    deadlines = [
-        Deadline(kind="dji_repair", due_on=None, description="od przyjęcia"),
-        Deadline(kind="complaint_answer", due_on=date(2026, 3, 12), description="14 dni"),
-        Deadline(kind="return_refund", due_on=date(2026, 3, 9), description="14 dni"),
+def test_deadlines_soonest_first_and_at_risk_as_the_claims_service_judges_them() -> None:
+    standings = [
+        DeadlineStanding(kind="dji_repair", due_on=None, state="waiting_for_receipt"),
+        DeadlineStanding(kind="complaint_answer", due_on=date(2026, 3, 12), state="running"),
+        DeadlineStanding(
+            kind="return_refund", due_on=date(2026, 3, 9), state="missed", overdue=True
+        ),
     ]
-    rows = views.deadline_rows("received", deadlines, date(2026, 3, 10))
+    rows = views.standing_rows(standings, date(2026, 3, 10))
     assert [row.kind for row in rows] == ["return_refund", "complaint_answer", "dji_repair"]
     assert rows[0].overdue and rows[0].at_risk
     assert rows[1].at_risk and not rows[1].overdue
@@ -95,14 +97,16 @@ def test_deadlines_soonest_first_and_at_risk() -> None:
     assert i18n.days_left(-1) == "po terminie (1 dn.)"
 
 
-def test_a_decision_meets_the_complaint_answer_deadline_but_not_the_repair() -> None:
-    deadlines = [
-        Deadline(kind="complaint_answer", due_on=date(2026, 3, 1)),
-        Deadline(kind="dji_repair", due_on=date(2026, 3, 11)),
+def test_the_dashboard_skips_deadlines_settled_and_shows_the_next_that_counts() -> None:
+    standings = [
+        # Answered in time (kept), and one answered late: deemed accepted, but done.
+        DeadlineStanding(kind="complaint_answer", due_on=date(2026, 3, 1), state="kept"),
+        DeadlineStanding(kind="scooter_repair", due_on=date(2026, 3, 2), state="deemed_accepted"),
+        DeadlineStanding(kind="dji_repair", due_on=date(2026, 3, 11), state="paused"),
     ]
-    rows = {row.kind: row for row in views.deadline_rows("decided", deadlines, date(2026, 3, 10))}
-    assert rows["complaint_answer"].met and not rows["complaint_answer"].at_risk
-    assert not rows["dji_repair"].met and rows["dji_repair"].at_risk
+    shown = views.next_deadline(standings, date(2026, 3, 10))
+    assert shown is not None and shown.kind == "dji_repair" and shown.days_left == 1
+    assert views.next_deadline(standings[:2], date(2026, 3, 10)) is None
 
 
 def test_operator_moves_are_the_ones_the_claim_allows() -> None:
