@@ -18,6 +18,7 @@ from services.web.clients.claims import (
     Claim,
     ClaimTypeOption,
     DeadlineStanding,
+    OperatorClaim,
     ProductRef,
 )
 
@@ -156,10 +157,6 @@ def at_risk_cutoff(today: date) -> date:
 
 # The claims service's deadline states under which the deadline still runs (days are left).
 RUNNING_STATES = frozenset({"running", "waiting_for_receipt", "paused"})
-# While the service holds the product (a scooter's repair deadline can slip).
-PRODUCT_AT_SERVICE = frozenset(
-    {"received", "in_inspection", "awaiting_customer", "decided", "in_repair"}
-)
 # The customer's answer to each offer, by the claims API's path.
 OFFER_PATHS = {
     "price_reduction": "price-reduction",
@@ -232,29 +229,17 @@ def open_offer(claim: Claim) -> str | None:
     return decision.offer if decision.offer in OFFER_PATHS else None
 
 
-def operator_actions(claim: Claim) -> frozenset[str]:
-    """The forms of the operator's claim page that the claim's state allows. The claims
-    service decides (and refuses anything else, said at the form); this only leaves out the
-    forms that cannot succeed now."""
-    actions: set[str] = set()
-    decision = claim.decision
-    if claim.status == "in_inspection":
-        actions.add("decision")
-    if claim.status in PRODUCT_AT_SERVICE and any(
-        s.kind == "scooter_repair" and s.state in RUNNING_STATES for s in claim.deadline_standings
-    ):
-        actions.add("repair_delay")
-    if decision is None or claim.status not in ("decided", "in_repair") or open_offer(claim):
-        return frozenset(actions)
-    if decision.decision == "replacement" and claim.replacement is None:
-        actions.add("replacement")
-    keeps_goods = decision.decision == "refund" and decision.customer_response != "refused"
-    replaced = decision.decision != "replacement" or claim.replacement is not None
-    if "shipped_back" in claim.next_statuses and not keeps_goods and replaced:
-        actions.add("ship_back")
-    refundable = decision.decision in ("refund", "exchange") or (
-        decision.decision == "price_reduction" and decision.customer_response == "accepted"
-    )
-    if refundable and decision.customer_response != "refused" and claim.refund is None:
-        actions.add("refund")
-    return frozenset(actions)
+# The forms of the operator's claim page, by the claims service's command they send.
+ACTION_FORMS = {
+    "decide": "decision",
+    "record_replacement": "replacement",
+    "ship_back": "ship_back",
+    "record_refund": "refund",
+    "announce_repair_delay": "repair_delay",
+}
+
+
+def operator_actions(claim: OperatorClaim) -> frozenset[str]:
+    """The forms the claim page offers: those of the commands the claims service says the
+    claim's state allows now (it decides; anything else would be refused at the form)."""
+    return frozenset(ACTION_FORMS[a] for a in claim.operator_actions if a in ACTION_FORMS)

@@ -62,6 +62,12 @@ EventT = TypeVar("EventT", bound=Event)
 CustomerResponse = Literal["accepted", "refused"]
 
 
+# The operator's commands that have a form of their own (status moves are `next_statuses`).
+OperatorAction = Literal[
+    "decide", "record_replacement", "ship_back", "record_refund", "announce_repair_delay"
+]
+
+
 @dataclass(frozen=True)
 class Act:
     """Who does something, when, and the correlation id of the request that asked for it."""
@@ -667,14 +673,8 @@ class Claim:
         return [self._move(act, "in_repair")]
 
     def record_replacement(self, act: Act, serial_number: str, ean: str | None) -> list[Event]:
-        decision = self._decided()
-        if decision.kind != "replacement" or self.replacement is not None:
-            raise _refuse(
-                "replacement_not_due",
-                "Numer egzemplarza zastępczego zapisuje się raz, po decyzji o wymianie.",
-                "The replacement unit is recorded once, after a replacement decision.",
-                "serial_number",
-            )
+        if (refusal := self._why_no_replacement(self._decided())) is not None:
+            raise refusal
         new_serial = decisions.replacement_serial(serial_number, self.serial_number)
         new_ean = decisions.replacement_ean(ean, self.product.ean)
         self.replacement = Replacement(new_serial, new_ean, act.at)
@@ -694,6 +694,16 @@ class Claim:
                 },
             )
         ]
+
+    def _why_no_replacement(self, decision: Decision) -> BusinessRuleError | None:
+        if decision.kind != "replacement" or self.replacement is not None:
+            return _refuse(
+                "replacement_not_due",
+                "Numer egzemplarza zastępczego zapisuje się raz, po decyzji o wymianie.",
+                "The replacement unit is recorded once, after a replacement decision.",
+                "serial_number",
+            )
+        return None
 
     def ship_back(self, act: Act, carrier: str, tracking_number: str) -> list[Event]:
         """The product goes back to the customer's return address; the inbound tracking number
@@ -722,7 +732,8 @@ class Claim:
                 "The claim has no return address: nothing is shipped without one.",
                 "return_address",
             )
-        self._check_shippable(self._decided())
+        if (refusal := self._why_not_shippable(self._decided())) is not None:
+            raise refusal
         self.outbound = Shipment(carrier, tracking, act.at)
         return [
             self._move(
@@ -734,17 +745,17 @@ class Claim:
             )
         ]
 
-    def _check_shippable(self, decision: Decision) -> None:
+    def _why_not_shippable(self, decision: Decision) -> BusinessRuleError | None:
         waiting = decision.offer is not None and decision.customer_response is None
         if waiting:
-            raise _refuse(
+            return _refuse(
                 "offer_unanswered",
                 "Klient jeszcze nie odpowiedział na ofertę.",
                 "The customer has not answered the offer yet.",
                 "status",
             )
         if decision.kind == "replacement" and self.replacement is None:
-            raise _refuse(
+            return _refuse(
                 "replacement_serial_missing",
                 "Najpierw zapisz numer seryjny egzemplarza zastępczego.",
                 "Record the replacement unit's serial number first.",
@@ -752,37 +763,21 @@ class Claim:
             )
         keeps_goods = decision.kind == "refund" and decision.customer_response != "refused"
         if keeps_goods:
-            raise _refuse(
+            return _refuse(
                 "nothing_to_ship",
                 "Przy zwrocie pieniędzy towar zostaje w serwisie: zapisz zwrot pieniędzy.",
                 "A refund keeps the goods at the service: record the refund.",
                 "status",
             )
+        return None
 
     def record_refund(
         self, act: Act, amount: Decimal | None, payment: RefundPayment
     ) -> list[Event]:
         decision = self._decided()
         money = decisions.require_amount(amount)
-        accepted = decision.customer_response == "accepted"
-        refundable = (
-            (decision.kind == "refund" and (not decision.deductions or accepted))
-            or (decision.kind == "price_reduction" and accepted)
-            or decision.kind == "exchange"
-        )
-        if not refundable:
-            raise _refuse(
-                "nothing_to_refund",
-                "Decyzja nie przewiduje zwrotu pieniędzy (albo klient jeszcze nie przyjął "
-                "potrąceń).",
-                "No refund is due (or the customer has not accepted the deductions).",
-                "amount",
-            )
-        if self.refund is not None:
-            raise _refuse(
-                "already_refunded", "Zwrot pieniędzy jest już zapisany.", "Already refunded.",
-                "amount",
-            )  # fmt: skip
+        if (refusal := self._why_no_refund(decision)) is not None:
+            raise refusal
         self.refund = Refund(money, payment.method, payment.account_number_ending, act.at)
         due_on = next((d.due_on for d in self.deadlines if d.kind == "return_refund"), None)
         refunded = self._announce(
@@ -804,26 +799,36 @@ class Claim:
         self._note(act, note)  # the product itself still goes back
         return [refunded]
 
+    def _why_no_refund(self, decision: Decision) -> BusinessRuleError | None:
+        accepted = decision.customer_response == "accepted"
+        refundable = (
+            (decision.kind == "refund" and (not decision.deductions or accepted))
+            or (decision.kind == "price_reduction" and accepted)
+            or decision.kind == "exchange"
+        )
+        if not refundable:
+            return _refuse(
+                "nothing_to_refund",
+                "Decyzja nie przewiduje zwrotu pieniędzy (albo klient jeszcze nie przyjął "
+                "potrąceń).",
+                "No refund is due (or the customer has not accepted the deductions).",
+                "amount",
+            )
+        if self.refund is not None:
+            return _refuse(
+                "already_refunded", "Zwrot pieniędzy jest już zapisany.", "Already refunded.",
+                "amount",
+            )  # fmt: skip
+        return None
+
     def close(self, act: Act) -> list[Event]:
         return [self._move(act, "closed")]
 
     def announce_repair_delay(self, act: Act, reason: str, expected_on: date | None) -> list[Event]:
         """Seed 001 (scooters §8): the customer is told before the 30 days pass, with the reason."""
-        due_on = next((d.due_on for d in self.deadlines if d.kind == "scooter_repair"), None)
-        if due_on is None or self.status not in lifecycle.PRODUCT_AT_SERVICE:
-            raise _refuse(
-                "no_repair_deadline",
-                "To zgłoszenie nie ma biegnącego terminu naprawy hulajnogi.",
-                "This claim has no running scooter repair deadline.",
-                "status",
-            )
-        if act.at.date() > due_on:
-            raise _refuse(
-                "repair_deadline_passed",
-                f"Termin naprawy minął {due_on.isoformat()}: klienta informuje się przed nim.",
-                "The repair deadline has passed: the customer is told before it.",
-                "reason",
-            )
+        if (refusal := self._why_no_repair_delay(act.at.date())) is not None:
+            raise refusal
+        due_on = next(d.due_on for d in self.deadlines if d.kind == "scooter_repair")
         if len(reason.strip()) < 10:
             raise _refuse(
                 "delay_reason_required",
@@ -847,7 +852,44 @@ class Claim:
             )
         ]
 
+    def _why_no_repair_delay(self, today: date) -> BusinessRuleError | None:
+        due_on = next((d.due_on for d in self.deadlines if d.kind == "scooter_repair"), None)
+        if due_on is None or self.status not in lifecycle.PRODUCT_AT_SERVICE:
+            return _refuse(
+                "no_repair_deadline",
+                "To zgłoszenie nie ma biegnącego terminu naprawy hulajnogi.",
+                "This claim has no running scooter repair deadline.",
+                "status",
+            )
+        if today > due_on:
+            return _refuse(
+                "repair_deadline_passed",
+                f"Termin naprawy minął {due_on.isoformat()}: klienta informuje się przed nim.",
+                "The repair deadline has passed: the customer is told before it.",
+                "reason",
+            )
+        return None
+
     # --- what the claim shows -----------------------------------------------------------------
+
+    def operator_actions(self, today: date) -> list[OperatorAction]:
+        """The operator's commands besides status moves that the claim's state allows now (the
+        forms the claim page offers): each one's own rule, asked without acting."""
+        actions: list[OperatorAction] = []
+        if "decided" in self.next_statuses("operator"):
+            actions.append("decide")
+        decision = self.decision
+        if decision is not None and self.status in ("decided", "in_repair"):
+            if self._why_no_replacement(decision) is None:
+                actions.append("record_replacement")
+            shippable = self._why_not_shippable(decision) is None
+            if shippable and "shipped_back" in self.next_statuses("operator"):
+                actions.append("ship_back")
+            if self._why_no_refund(decision) is None:
+                actions.append("record_refund")
+        if self._why_no_repair_delay(today) is None:
+            actions.append("announce_repair_delay")
+        return actions
 
     def next_statuses(self, role: str) -> list[ClaimStatus]:
         return lifecycle.next_statuses(self.status, role)

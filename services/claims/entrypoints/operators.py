@@ -144,8 +144,10 @@ def _operator_view(
     extras: handlers.OperatorExtras,
 ) -> OperatorClaimPublic:
     contact, document = extras.contact, extras.document
+    today = ctx.clock().date()
     return OperatorClaimPublic(
-        **claim_public(claim, assessment, "operator", ctx.clock().date()),
+        **claim_public(claim, assessment, "operator", today),
+        operator_actions=claim.operator_actions(today),
         customer=CustomerPublic(
             full_name=contact["full_name"] if contact else None,
             email=claim.email,

@@ -10,7 +10,7 @@ from uuid import UUID
 import asyncpg
 from pydantic import BaseModel, Field
 
-from services.claims.domain.claim import Claim
+from services.claims.domain.claim import Claim, OperatorAction
 from services.claims.domain.deadlines import DeadlineStanding
 from services.claims.domain.intake import Intake
 from services.claims.handlers import LabelLookup
@@ -190,6 +190,10 @@ class OperatorClaimPublic(ClaimPublic):
         description="The warehouse found a device whose serial number is not the claim's"
     )
     intake: IntakePublic | None = Field(description="The warehouse's check of the latest parcel")
+    operator_actions: list[OperatorAction] = Field(
+        description="The commands besides status moves that the claim's state allows now: "
+        "decide, record_replacement, ship_back, record_refund, announce_repair_delay"
+    )
 
 
 class ScannerClaimPublic(BaseModel):

@@ -176,6 +176,8 @@ class OperatorClaim(Claim):
     customer: ClaimCustomer
     document: PurchaseDocument
     attachments: list[ClaimFile] = Field(default_factory=list)
+    # The commands besides status moves that the claims service allows on the claim now.
+    operator_actions: list[str] = Field(default_factory=list)
 
 
 class Download(Answer):

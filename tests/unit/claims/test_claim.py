@@ -324,3 +324,38 @@ def test_a_repair_decision_tells_warranty_whether_it_was_substantial_and_which_p
     )
     assert isinstance(announced, ClaimDecided)
     assert (announced.data.substantial_repair, announced.data.replaced_part) == (None, None)
+
+
+def test_the_operator_is_offered_only_the_commands_the_claim_allows_now() -> None:
+    today = MONDAY.date()
+    assert a_claim("in_inspection").operator_actions(today) == ["decide"]
+    # A quote waiting for the customer: nothing to ship or refund yet.
+    quote = decided("paid_repair", amount=Decimal("300"), valid_until=date(2026, 3, 20))
+    assert quote.operator_actions(today) == []
+    quote.answer_offer(act("customer"), "paid_repair_quote", True)
+    assert quote.operator_actions(today) == ["ship_back"]
+    # A replacement: its serial first, then shipping back.
+    swap = decided("replacement")
+    assert swap.operator_actions(today) == ["record_replacement"]
+    swap.record_replacement(act(), "1581F999999", None)
+    assert swap.operator_actions(today) == ["ship_back"]
+    # A return: the refund once the deductions are accepted (the goods stay), shipping back
+    # once they are refused (the goods go back).
+    kept = decided("refund", claim_type="return", deduction_percents={"packaging": 10})
+    assert kept.operator_actions(today) == []
+    kept.answer_offer(act("customer"), "return_deductions", True)
+    assert kept.operator_actions(today) == ["record_refund"]
+    back = decided("refund", claim_type="return", deduction_percents={"packaging": 10})
+    back.answer_offer(act("customer"), "return_deductions", False)
+    assert back.operator_actions(today) == ["ship_back"]
+    # An exchange: the other product goes out and the difference is refunded.
+    exchange = decided("exchange", claim_type="return", exchange_product="DJI Mini 4K")
+    assert exchange.operator_actions(today) == ["ship_back", "record_refund"]
+
+
+def test_a_scooter_delay_is_offered_while_its_repair_deadline_runs() -> None:
+    due = MONDAY.date() + timedelta(days=10)
+    deadline = Deadline(kind="scooter_repair", due_on=due, description="30 dni")
+    claim = a_claim("in_inspection", brand="Kaabo", deadlines=(deadline,))
+    assert claim.operator_actions(due) == ["decide", "announce_repair_delay"]
+    assert claim.operator_actions(due + timedelta(days=1)) == ["decide"]

@@ -102,50 +102,28 @@ def test_a_customer_cannot_download_through_the_operator_page(
     assert apis.requests == []
 
 
-def test_the_operator_page_offers_only_what_the_claims_state_allows(
+def test_the_operator_page_offers_the_forms_of_the_commands_the_claims_service_allows(
     client: TestClient, apis: FakeApis
 ) -> None:
+    """The claims service says which commands the claim's state allows (its aggregate owns
+    those rules, tested in tests/unit/claims); the page offers exactly their forms."""
     as_operator(client)
     cases = [
-        # A quote waiting for the customer: nothing to ship or refund yet.
-        (
-            {"decision": paid_quote(), "next_statuses": ["shipped_back", "closed"]},
-            set(),
-        ),
-        # A replacement: its serial first, then shipping back.
-        (
-            {
-                "decision": paid_quote(decision="replacement", offer=None, valid_until=None),
-                "next_statuses": ["in_repair", "shipped_back"],
-            },
-            {"replacement-form"},
-        ),
-        # An accepted quote: the repair is done, the product goes back.
-        (
-            {
-                "status": "in_repair",
-                "decision": paid_quote(customer_response="accepted"),
-                "next_statuses": ["shipped_back"],
-            },
-            {"ship-back-form"},
-        ),
-        # A return whose deductions the customer accepted: the refund, the goods stay.
-        (
-            {
-                "claim_type": "return",
-                "decision": paid_quote(
-                    decision="refund", offer="return_deductions", customer_response="accepted"
-                ),
-                "next_statuses": ["shipped_back", "refunded"],
-            },
-            {"refund-form"},
-        ),
+        ([], set()),
+        (["record_replacement"], {"replacement-form"}),
+        (["ship_back"], {"ship-back-form"}),
+        (["record_refund"], {"refund-form"}),
+        (["ship_back", "record_refund"], {"ship-back-form", "refund-form"}),
     ]
-    for overrides, forms in cases:
-        apis.on("GET", CLAIMS, OPERATOR_CLAIM, reply(200, operator_claim_answer(**overrides)))
+    for allowed, forms in cases:
+        answer = operator_claim_answer(
+            decision=paid_quote(decision="refund", offer=None, valid_until=None),
+            operator_actions=allowed,
+        )
+        apis.on("GET", CLAIMS, OPERATOR_CLAIM, reply(200, answer))
         page = client.get(f"/operator/claims/{CLAIM_ID}").text
         actions = form_ids(page) & {"replacement-form", "ship-back-form", "refund-form"}
-        assert actions == forms, overrides
+        assert actions == forms, allowed
     waiting = operator_claim_answer(decision=paid_quote(), next_statuses=["shipped_back"])
     apis.on("GET", CLAIMS, OPERATOR_CLAIM, reply(200, waiting))
     assert 'id="waiting-for-answer"' in client.get(f"/operator/claims/{CLAIM_ID}").text
@@ -158,6 +136,7 @@ def test_shipping_back_sends_the_carrier_and_number_and_shows_a_refusal_at_its_f
         status="in_repair",
         decision=paid_quote(customer_response="accepted"),
         next_statuses=["shipped_back"],
+        operator_actions=["ship_back"],
     )
     apis.on("GET", CLAIMS, OPERATOR_CLAIM, reply(200, claim))
     ship_back = f"{OPERATOR_CLAIM}/ship-back"
@@ -190,6 +169,7 @@ def test_a_refund_without_amount_or_with_a_bad_iban_is_refused_at_its_field(
         claim_type="return",
         decision=paid_quote(decision="refund", offer=None, valid_until=None),
         next_statuses=["refunded"],
+        operator_actions=["record_refund"],
         deadline_standings=[
             {
                 "kind": "return_refund",
@@ -237,7 +217,10 @@ def test_a_quote_on_a_covered_claim_is_refused_at_the_decision_and_the_quote_is_
     client: TestClient, apis: FakeApis
 ) -> None:
     apis.on(
-        "GET", CLAIMS, OPERATOR_CLAIM, reply(200, operator_claim_answer(status="in_inspection"))
+        "GET",
+        CLAIMS,
+        OPERATOR_CLAIM,
+        reply(200, operator_claim_answer(status="in_inspection", operator_actions=["decide"])),
     )
     decision = f"{OPERATOR_CLAIM}/decision"
     covered = "Produkt jest objęty gwarancją: naprawa jest bezpłatna."

@@ -226,6 +226,7 @@ def operator_claim(assessment: dict[str, Any] | None) -> dict[str, Any]:
         created_at="2026-05-04T10:00:00Z",
         assessment=assessment,
         next_statuses=["decided"],
+        operator_actions=["decide"],
     )
 
 
