@@ -298,6 +298,32 @@ def draft_for(event: Event) -> EmailDraft | None:
     return None
 
 
+def staff_draft_for(event: Event, service_desk: str, panel_url: str) -> EmailDraft | None:
+    """The service centre's own email about an event, when the next step is the operators':
+    a customer answered an offer. In Polish, linking the operators' claim page."""
+    if not isinstance(event, ClaimOfferAnswered) or not service_desk:
+        return None
+    data = event.data
+    answer = f"{data.offer}:{'yes' if data.accepted else 'no'}"
+    return EmailDraft(
+        "staff_offer_answered",
+        service_desk,
+        "pl",
+        {
+            **_claim_facts(data.rma_number, wording.STAFF_NEXT_STEPS[answer]),
+            "product_name": _product_label(data.product),
+            "customer_email": data.email,
+            "offer_text": word(wording.OFFERS, "pl", data.offer),
+            "accepted": data.accepted,
+            "amount": data.amount,
+            "answered_at": data.answered_at,
+            "claim_page": f"{panel_url.rstrip('/')}/operator/claims/{data.claim_id}",
+        },
+        claim_id=data.claim_id,
+        rma_number=data.rma_number,
+    )
+
+
 def _claim_draft(template: str, data: ClaimFacts, next_step: str, **facts: Any) -> EmailDraft:
     return EmailDraft(
         template,

@@ -112,6 +112,24 @@ async def record_email(ctx: NotificationsContext, conn: Conn, event: Event) -> N
     if draft.account_id is not None:
         customer_name = await repository.customer_name(conn, draft.account_id)
     secrets = {name: unseal(ctx.seal_private_key, sealed) for name, sealed in draft.sealed.items()}
+    await _store_email(ctx, conn, event, draft, "email", customer_name, secrets)
+    settings = ctx.settings
+    staff = domain.staff_draft_for(event, settings.service_desk_email, settings.public_base_url)
+    if staff is not None:
+        await _store_email(ctx, conn, event, staff, "staff-email")
+
+
+async def _store_email(
+    ctx: NotificationsContext,
+    conn: Conn,
+    event: Event,
+    draft: domain.EmailDraft,
+    copy: str,
+    customer_name: str | None = None,
+    secrets: dict[str, str] | None = None,
+) -> None:
+    """One email of `event`, queued for the sender. `copy` tells the event's emails apart: each
+    has its own id and Message-ID, both derived from the event, so a redelivery repeats none."""
     email = compose(
         ctx.renderer,
         draft,
@@ -119,12 +137,15 @@ async def record_email(ctx: NotificationsContext, conn: Conn, event: Event) -> N
         secrets=secrets,
         panel_url=ctx.settings.public_base_url,
     )
+    message_id = ctx.message_id(event)
+    if copy != "email":
+        message_id = message_id.replace("@", f".{copy}@", 1)
     await repository.insert_email(
         conn,
-        email_id=uuid5(event.event_id, "email"),
+        email_id=uuid5(event.event_id, copy),
         event_id=event.event_id,
         event_type=event.type,
-        message_id=ctx.message_id(event),
+        message_id=message_id,
         recipient=draft.recipient,
         subject=email.rendered.subject,
         text_body=email.rendered.text,

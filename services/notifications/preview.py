@@ -381,15 +381,28 @@ def samples(language: Language) -> list[tuple[str, Event]]:
     return named
 
 
+def _drafts(language: Language) -> list[tuple[str, domain.EmailDraft]]:
+    """The customers' emails of the samples, and the service centre's own (in Polish)."""
+    drafts: list[tuple[str, domain.EmailDraft]] = []
+    for stem, event in samples(language):
+        draft = domain.draft_for(event)
+        assert draft is not None, stem
+        drafts.append((stem, draft))
+        staff = domain.staff_draft_for(
+            event, "serwis@innpro.example", "https://panel.innpro.example"
+        )
+        if staff is not None and staff.language == language:
+            drafts.append((staff.template, staff))
+    return drafts
+
+
 def write_previews(out_dir: Path) -> list[Path]:
     renderer = TemplateRenderer()
     written: list[Path] = []
     for language in get_args(Language):
         folder = out_dir / language
         folder.mkdir(parents=True, exist_ok=True)
-        for stem, event in samples(language):
-            draft = domain.draft_for(event)
-            assert draft is not None, stem
+        for stem, draft in _drafts(language):
             links = {
                 name: f"https://panel.innpro.example/{name}?token=PREVIEW" for name in draft.sealed
             }

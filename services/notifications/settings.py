@@ -16,6 +16,9 @@ class NotificationsSettings(ServiceSettings):
     smtp_starttls: bool = False
     mail_from: str = "Serwis INNPRO <serwis@innpro.example>"
     message_id_domain: str = "rma.innpro.example"
+    # The service centre's inbox: told when a customer answers an offer (a paid-repair quote,
+    # deductions, a price reduction), since the next step is the operators'. Empty: not told.
+    service_desk_email: str = "serwis@innpro.example"
     # The web panel, whose claim page the claim emails link to (answer a quote, follow a parcel).
     public_base_url: str = "http://127.0.0.1:8000"
     seal_private_key_file: Path = Path(".run/dev/keys/seal_private.pem")

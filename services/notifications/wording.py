@@ -262,6 +262,16 @@ OFFER_NEXT_STEPS: Final = {
     },
 }
 
+# The service centre's next step once the customer answered an offer (its email is Polish).
+STAFF_NEXT_STEPS: Final = {
+    "price_reduction:yes": "zapisz zwrot kwoty obniżki i odeślij produkt.",
+    "price_reduction:no": "rozpatrz zgłoszenie ponownie i zaproponuj klientowi inne rozwiązanie.",
+    "paid_repair_quote:yes": "napraw produkt i odeślij go klientowi.",
+    "paid_repair_quote:no": "odeślij produkt bez naprawy i zapisz numer przesyłki.",
+    "return_deductions:yes": "zapisz zwrot pomniejszonej kwoty (14 dni od przyjęcia zwrotu).",
+    "return_deductions:no": "odeślij towar klientowi i zapisz numer przesyłki.",
+}
+
 REFUND_METHODS: Final = {
     "pl": {
         "bank_transfer": "przelew na rachunek",

@@ -217,7 +217,10 @@ async def test_each_claim_event_sends_exactly_one_email(
     listing = response.json()
     assert {row["claim_id"] for row in listing} == {str(claim_id)}
     # A running warranty service may have assessed the claim meanwhile: its email is listed too.
-    [listed] = [row for row in listing if row["event_type"] == event.type]
+    # (An answered offer also tells the service centre: its email goes to another address.)
+    [listed] = [
+        row for row in listing if row["event_type"] == event.type and row["recipient"] == address
+    ]
     assert (listed["recipient"], listed["subject"]) == (address, subject)
     assert (listed["status"], listed["attempts"], listed["rma_number"]) == ("sent", 1, RMA)
     assert [row["created_at"] for row in listing] == sorted(
@@ -227,6 +230,33 @@ async def test_each_claim_event_sends_exactly_one_email(
         "/api/emails", headers=bearer(notifications.stack, "customer")
     )
     assert forbidden.status_code == 403
+
+
+async def test_an_answered_quote_tells_the_customer_and_the_service_centre_once_each(
+    notifications: Notifications, mailbox: Mailbox
+) -> None:
+    address, claim_id = recipient(), uuid.uuid4()
+    [answered] = [e for e in preview.after_decision("pl") if e.type == "ClaimOfferAnswered"]
+    event = for_customer(answered, address, claim_id=claim_id)
+    for _ in range(2):  # redelivered: still one email each
+        await send(notifications.stack, event)
+    [customer] = await emails_for(mailbox, address, event)
+    assert customer["subject"] == f"Zgłoszenie {RMA}: oferta płatnej naprawy – przyjęta"
+    desk = "serwis@innpro.example"
+    staff_id = f"<{event.event_id}.staff-email@rma.innpro.example>"
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 60
+    while not (found := [m for m in await mailbox.messages(desk) if m["message_id"] == staff_id]):
+        assert loop.time() < deadline, "the service centre got no email"
+        await asyncio.sleep(0.3)
+    staff = await mailbox.message(str(found[0]["id"]))
+    assert staff["subject"] == f"Odpowiedź klienta, {RMA}: oferta płatnej naprawy – przyjęta"
+    assert address in staff["text"] and "napraw produkt i odeślij go klientowi" in staff["text"]
+    assert f"/operator/claims/{claim_id}" in staff["text"]
+    await asyncio.sleep(3.0)  # time for a duplicate to arrive
+    copies = [m for m in await mailbox.messages(desk) if m["message_id"] == staff_id]
+    assert len(copies) == 1
+    assert await settled_count(mailbox, address, event) == 1
 
 
 async def test_redelivered_event_sends_one_email(

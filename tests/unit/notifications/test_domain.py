@@ -239,3 +239,22 @@ def test_an_event_older_than_the_limit_is_too_old_to_email() -> None:
     assert not domain.too_old_to_email(now - timedelta(days=7), now, week)
     assert domain.too_old_to_email(now - timedelta(days=7, seconds=1), now, week)
     assert not domain.too_old_to_email(now - timedelta(minutes=5), now, week)
+
+
+def test_only_an_answered_offer_tells_the_service_centre_in_polish() -> None:
+    events = preview.after_decision("en")
+    [answered] = [e for e in events if e.type == "ClaimOfferAnswered"]
+    staff = domain.staff_draft_for(answered, "serwis@innpro.example", "https://panel.example/")
+    assert staff is not None
+    assert (staff.recipient, staff.language, staff.template) == (
+        "serwis@innpro.example",
+        "pl",
+        "staff_offer_answered",
+    )
+    assert staff.context["claim_page"] == (
+        f"https://panel.example/operator/claims/{answered.data.claim_id}"
+    )
+    assert staff.context["next_step"].startswith("napraw produkt")
+    assert domain.staff_draft_for(answered, "", "https://panel.example") is None
+    others = [e for e in events if e.type != "ClaimOfferAnswered"]
+    assert all(domain.staff_draft_for(e, "serwis@innpro.example", "x") is None for e in others)
