@@ -17,7 +17,9 @@ import jwt
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from shared.consumer import handle_once
 from shared.db import Conn
+from shared.events import AccountCredentialsChanged
 
 Role = Literal["customer", "operator", "scanner"]
 ISSUER = "rma-accounts"
@@ -93,6 +95,20 @@ async def record_credentials_change(conn: Conn, account_id: UUID, changed_at: da
            SET not_before = greatest(token_not_before.not_before, EXCLUDED.not_before)""",
         account_id,
         changed_at,
+    )
+
+
+async def handle_credentials_change(
+    pool: asyncpg.Pool, consumer: str, event: AccountCredentialsChanged
+) -> None:
+    """Every consuming service's handler of AccountCredentialsChanged: the "not before" of the
+    account's tokens, recorded once per event (the inbox)."""
+    data = event.data
+    await handle_once(
+        pool,
+        consumer,
+        event,
+        lambda conn: record_credentials_change(conn, data.account_id, data.changed_at),
     )
 
 

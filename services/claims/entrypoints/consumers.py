@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from services.claims import handlers
 from shared import topics
-from shared.auth import record_credentials_change
+from shared.auth import handle_credentials_change
 from shared.consumer import handle_once
 from shared.events import (
     AccountContactChanged,
@@ -52,13 +52,7 @@ def register_consumers(runtime: ServiceRuntime) -> None:
                 runtime.db, runtime.name, event, lambda conn: handlers.record_contact(conn, event)
             )
         elif isinstance(event, AccountCredentialsChanged):
-            data = event.data
-            await handle_once(
-                runtime.db,
-                runtime.name,
-                event,
-                lambda conn: record_credentials_change(conn, data.account_id, data.changed_at),
-            )
+            await handle_credentials_change(runtime.db, runtime.name, event)
 
     @runtime.subscriber(
         topics.WARRANTY,

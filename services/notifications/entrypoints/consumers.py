@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from services.notifications import handlers
 from shared import topics
-from shared.auth import record_credentials_change
+from shared.auth import handle_credentials_change
 from shared.consumer import handle_once
 from shared.events import AccountCredentialsChanged, AccountsEvent, ClaimsEvent, WarrantyEvent
 from shared.runtime import ServiceRuntime
@@ -14,13 +14,7 @@ def register_consumers(runtime: ServiceRuntime, ctx: handlers.NotificationsConte
     @runtime.subscriber(topics.ACCOUNTS, description="Activation and account emails")
     async def on_account_event(event: AccountsEvent) -> None:
         if isinstance(event, AccountCredentialsChanged):
-            data = event.data
-            await handle_once(
-                runtime.db,
-                runtime.name,
-                event,
-                lambda conn: record_credentials_change(conn, data.account_id, data.changed_at),
-            )
+            await handle_credentials_change(runtime.db, runtime.name, event)
             return
         await handle_once(
             runtime.db, runtime.name, event, lambda conn: handlers.record_email(ctx, conn, event)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from services.warranty import handlers
 from shared import topics
-from shared.auth import record_credentials_change
+from shared.auth import handle_credentials_change
 from shared.consumer import handle_once
 from shared.events import (
     AccountCredentialsChanged,
@@ -44,13 +44,7 @@ def register_consumers(runtime: ServiceRuntime) -> None:
                 lambda conn: handlers.record_document_owner(conn, event),
             )
         elif isinstance(event, AccountCredentialsChanged):
-            data = event.data
-            await handle_once(
-                runtime.db,
-                runtime.name,
-                event,
-                lambda conn: record_credentials_change(conn, data.account_id, data.changed_at),
-            )
+            await handle_credentials_change(runtime.db, runtime.name, event)
 
     @runtime.subscriber(
         topics.CLAIMS,
