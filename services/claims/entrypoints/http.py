@@ -74,6 +74,12 @@ def download(stored: Any) -> Response:
     )
 
 
+# A command the claim's state does not allow now (see next_statuses and operator_actions).
+STATE_REFUSAL: dict[int | str, dict[str, Any]] = {
+    409: {"description": "Not allowed in the claim's state now (see next_statuses)"}
+}
+
+
 @router.post(
     "/api/claims",
     status_code=status.HTTP_201_CREATED,
@@ -262,7 +268,10 @@ async def serial_check(serial_number: str, _customer: Customer, ctx: Context) ->
 
 
 @router.post(
-    "/api/claims/{claim_id}/cancel", tags=["claims"], summary="Cancel an own claim before receipt"
+    "/api/claims/{claim_id}/cancel",
+    tags=["claims"],
+    summary="Cancel an own claim before receipt",
+    responses=STATE_REFUSAL,
 )
 async def cancel(
     claim_id: UUID, customer: Customer, ctx: Context, correlation: CorrelationId
@@ -281,6 +290,7 @@ class CustomerAnswer(BaseModel):
     "/api/claims/{claim_id}/answer",
     tags=["claims"],
     summary="Send the information the service asked for",
+    responses=STATE_REFUSAL,
 )
 async def answer(
     claim_id: UUID,
@@ -304,6 +314,7 @@ async def answer(
     tags=["claims"],
     summary="Send the information asked for with photos or documents (PDF, JPEG, PNG)",
     responses={
+        **STATE_REFUSAL,
         413: {"description": "A file is larger than 10 MB"},
         415: {"description": "A file is not a PDF, JPEG or PNG (checked by content)"},
     },
@@ -356,6 +367,7 @@ async def _answer_offer(
     "/api/claims/{claim_id}/price-reduction",
     tags=["claims"],
     summary="Accept or refuse an offered price reduction",
+    responses=STATE_REFUSAL,
 )
 async def price_reduction(
     claim_id: UUID, body: OfferAnswer, customer: Customer, ctx: Context, correlation: CorrelationId
@@ -367,6 +379,7 @@ async def price_reduction(
     "/api/claims/{claim_id}/quote",
     tags=["claims"],
     summary="Accept (repair follows) or refuse (shipped back unrepaired) a paid-repair quote",
+    responses=STATE_REFUSAL,
 )
 async def quote(
     claim_id: UUID, body: OfferAnswer, customer: Customer, ctx: Context, correlation: CorrelationId
@@ -380,6 +393,7 @@ async def quote(
     "/api/claims/{claim_id}/deductions",
     tags=["claims"],
     summary="A return's deductions: accept the reduced refund, or refuse and take the goods back",
+    responses=STATE_REFUSAL,
 )
 async def deductions(
     claim_id: UUID, body: OfferAnswer, customer: Customer, ctx: Context, correlation: CorrelationId

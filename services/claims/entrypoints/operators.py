@@ -14,7 +14,13 @@ from pydantic import BaseModel, Field
 from services.claims import handlers
 from services.claims.domain import decisions
 from services.claims.domain.claim import Act, Claim, DecisionInput
-from services.claims.entrypoints.http import Context, Operator, actor_of, download
+from services.claims.entrypoints.http import (
+    STATE_REFUSAL,
+    Context,
+    Operator,
+    actor_of,
+    download,
+)
 from services.claims.entrypoints.views import (
     AttachmentPublic,
     CustomerPublic,
@@ -59,6 +65,7 @@ class ParcelAttach(BaseModel):
 @router.post(
     "/api/operator/parcels/{parcel_id}/attach",
     summary="Identify an unidentified parcel as a claim's",
+    responses=STATE_REFUSAL,
 )
 async def attach(
     parcel_id: UUID,
@@ -76,6 +83,7 @@ async def attach(
 @router.post(
     "/api/operator/parcels/{parcel_id}/resolve",
     summary="A parcel for a cancelled or closed claim has been dealt with",
+    responses=STATE_REFUSAL,
 )
 async def resolve(parcel_id: UUID, operator: Operator, ctx: Context) -> dict[str, str]:
     await handlers.resolve_attention_parcel(ctx, parcel_id, actor_of(operator))
@@ -276,6 +284,7 @@ class DecisionCreate(BaseModel):
 @router.post(
     "/api/operator/claims/{claim_id}/decision",
     summary="Decide: repair, replacement, refund, price reduction, paid repair, exchange, reject",
+    responses=STATE_REFUSAL,
 )
 async def decision(
     claim_id: UUID,
@@ -310,6 +319,7 @@ class ReplacementCreate(BaseModel):
 @router.post(
     "/api/operator/claims/{claim_id}/replacement",
     summary="Record the replacement unit's serial number (and EAN if another model)",
+    responses=STATE_REFUSAL,
 )
 async def replacement(
     claim_id: UUID,
@@ -336,6 +346,7 @@ class ShipBack(BaseModel):
 @router.post(
     "/api/operator/claims/{claim_id}/ship-back",
     summary="Ship the product back: carrier and outbound tracking number (inbound one is kept)",
+    responses=STATE_REFUSAL,
 )
 async def ship_back(
     claim_id: UUID,
@@ -363,6 +374,7 @@ class RefundCreate(BaseModel):
 @router.post(
     "/api/operator/claims/{claim_id}/refund",
     summary="Record the refund: amount and method (IBAN checked); due 14 days from receipt",
+    responses=STATE_REFUSAL,
 )
 async def refund(
     claim_id: UUID,
@@ -390,6 +402,7 @@ class RepairDelay(BaseModel):
 @router.post(
     "/api/operator/claims/{claim_id}/repair-delay",
     summary="Tell the customer, before the 30 days pass, why a scooter repair takes longer",
+    responses=STATE_REFUSAL,
 )
 async def repair_delay(
     claim_id: UUID,
