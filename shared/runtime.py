@@ -110,7 +110,9 @@ class ServiceRuntime:
         self.metrics = ServiceMetrics(self.name)
         self.tracer_provider = tracer_provider(self.name, self.settings.otlp_endpoint)
         self.broker = KafkaBroker(
-            self.settings.kafka_bootstrap_servers,
+            # A list: FastStream puts a string into a list of one, so "a:9092,b:9092" would be
+            # one unknown host instead of aiokafka's comma-separated servers.
+            [server.strip() for server in self.settings.kafka_bootstrap_servers.split(",")],
             security=broker_security(self.settings),
             client_id=self.name,
             enable_idempotence=True,
