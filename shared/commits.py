@@ -79,6 +79,8 @@ class ConsumerCommits:
     def _batch_over(
         self, consumer: AIOKafkaConsumer, pending: _Pending, tp: TopicPartition, offset: int
     ) -> bool:
+        if tp not in consumer.assignment():
+            return True  # given to another member meanwhile: commit the rest now
         fetched_up_to = consumer.highwater(tp)
         caught_up = fetched_up_to is None or offset + 1 >= fetched_up_to
         return (
@@ -102,13 +104,13 @@ class ConsumerCommits:
         for (tp, offset, _), outcome in zip(pending.deliveries, landed, strict=True):
             if isinstance(outcome, BaseException) and offset < offsets[tp]:
                 offsets[tp] = offset
+        # A partition given to another member meanwhile is read and committed by it.
+        owned = consumer.assignment()
+        offsets = {tp: offset for tp, offset in offsets.items() if tp in owned}
         for tp, offset in offsets.items():
             if offset < pending.next_offsets[tp]:
                 log.warning("dead letter not written: read again", partition=tp.partition)
                 consumer.seek(tp, offset)
-        # A partition given to another member meanwhile is committed by it.
-        owned = consumer.assignment()
-        offsets = {tp: offset for tp, offset in offsets.items() if tp in owned}
         if not offsets:
             return
         try:
@@ -126,8 +128,9 @@ class ConsumerCommits:
         """The message at `offset` must be read again (an outage): commit what came before
         it, then move the consumer back to it."""
         await self.commit(consumer)
-        if isinstance(consumer, AIOKafkaConsumer):
-            consumer.seek(TopicPartition(topic, partition), offset)
+        tp = TopicPartition(topic, partition)
+        if isinstance(consumer, AIOKafkaConsumer) and tp in consumer.assignment():
+            consumer.seek(tp, offset)
 
     async def commit_all(self) -> None:
         """Commit every consumer's finished messages (the service is stopping)."""
