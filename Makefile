@@ -51,6 +51,8 @@ e2e: venv
 
 # Not part of `make test`: the servers of the test slot (RMA_TEST_SLOT), on 127.0.0.1 only.
 chaos: venv
+	RMA_TEST_KAFKA_NODES=$(or $(KAFKA_NODES),1) \
+	RMA_TEST_STATE_DIR=$(CURDIR)/.run/chaos/servers-$(or $(KAFKA_NODES),1) \
 	$(BIN)/python -m tools.chaos
 # Its own servers on slot 8's ports (as RMA_TEST_SLOT=8), never those of make run or make test.
 bench: venv

@@ -2,15 +2,17 @@
 
 FastStream's Kafka default commits before handling, and a nack seeks back to the same offset,
 so a message that always fails would block its partition forever. Every subscriber here:
-- commits only after the handler's transaction committed (`AckPolicy.NACK_ON_ERROR`);
+- commits only after the handler's transaction committed and the dead letters landed, once per
+  batch (`AckPolicy.MANUAL`: the middleware below commits through shared/commits.py);
 - records the handled `event_id` in the inbox in the same transaction as its effect, so a
   redelivery changes nothing;
 - dead-letters at once a message that can never succeed (it does not decode, fails validation,
-  or has an unknown type or version), so a flood of bad messages does not hold up good ones;
+  or has an unknown type or version), its dead letter in flight with the batch's others, so a
+  flood of bad messages does not hold up good ones;
 - retries any other failing message a bounded number of times, then dead-letters it and moves
   on. Only an outage (database or broker away) is retried without bound, since dead-lettering
-  every message during an outage would lose their order; it is logged once when it starts and
-  once when it ends.
+  every message during an outage would lose their order: what came before it is committed and
+  the consumer reads it again. The outage is logged once when it starts and once when it ends.
 
 A dead letter never fails for size: the error headers are cut short, and the dead-letter topic
 and the producer take messages twice the broker's default limit, so the copy of any message the
@@ -37,6 +39,7 @@ from faststream.kafka import KafkaBroker
 from faststream.message import StreamMessage
 
 from shared import topics
+from shared.commits import ConsumerCommits
 from shared.db import Conn
 from shared.events import Event
 from shared.logging import get_logger
@@ -74,6 +77,21 @@ NEVER_SUCCEED: tuple[type[Exception], ...] = (
     UnicodeDecodeError,
     UnprocessableMessage,
 )
+# The message itself is the fault, and the error says how: a traceback through the decoder
+# would only cost time, a flood of them a lot of it.
+UNDECODABLE: tuple[type[Exception], ...] = (
+    pydantic.ValidationError,
+    json.JSONDecodeError,
+    UnicodeDecodeError,
+)
+_TRACEBACK_FRAMES = 8
+
+
+def _traceback(error: Exception) -> str:
+    if isinstance(error, UNDECODABLE):
+        return ""
+    text = "".join(traceback.format_exception(error, limit=-_TRACEBACK_FRAMES))
+    return text[-_TRACEBACK_CHARS:]
 
 
 async def handle_once(
@@ -109,11 +127,13 @@ def dead_letter_middleware(
     broker_ref: Callable[[], KafkaBroker],
     *,
     consumer_group: str,
+    commits: ConsumerCommits,
     max_attempts: int = 3,
     first_backoff: float = 0.2,
     on_dead_letter: Callable[[str], None] = lambda _source_topic: None,
 ) -> Callable[..., BaseMiddleware]:
-    """Middleware factory for a service's subscribers (see the module docstring)."""
+    """Middleware factory for a service's subscribers (see the module docstring); their offsets
+    are committed by `commits`, once per batch (shared/commits.py)."""
     # FastStream makes a middleware per message: the outage outlives them all.
     outage = OutageLog(f"{consumer_group} consumer dependencies (database or broker)")
 
@@ -138,19 +158,24 @@ def dead_letter_middleware(
             self, call_next: Callable[[Any], Awaitable[Any]], msg: StreamMessage[Any]
         ) -> Any:
             started = time.perf_counter()
+            record = msg.raw_message
+            where = (getattr(msg, "consumer", None), record.topic, record.partition, record.offset)
             for attempt in range(1, max_attempts + 1):
                 try:
                     result = await call_next(msg)
                 except TRANSIENT_ERRORS as error:
-                    # Not the message's fault: back off and let the broker redeliver it.
+                    # Not the message's fault: back off and read it again.
                     outage.failed(error)
+                    await commits.rewind(*where)
                     await asyncio.sleep(min(first_backoff * 2**outage.failures, 2.0))
-                    raise
+                    return None
                 except NEVER_SUCCEED as error:
-                    return await self._give_up(msg, error, attempt)
+                    await commits.finished(*where, self._give_up(msg, error, attempt))
+                    return None
                 except Exception as error:
                     if attempt == max_attempts:
-                        return await self._give_up(msg, error, attempt)
+                        await commits.finished(*where, self._give_up(msg, error, attempt))
+                        return None
                     log.warning("handler failed", attempt=attempt, error=repr(error))
                     await asyncio.sleep(first_backoff * 2 ** (attempt - 1))
                     continue
@@ -160,16 +185,21 @@ def dead_letter_middleware(
                     attempt=attempt,
                     duration_ms=round((time.perf_counter() - started) * 1000, 1),
                 )
+                await commits.finished(*where)
                 return result
             return None
 
-        async def _give_up(self, msg: StreamMessage[Any], error: Exception, attempts: int) -> None:
+        def _give_up(
+            self, msg: StreamMessage[Any], error: Exception, attempts: int
+        ) -> asyncio.Task[None] | None:
+            """Start the message's dead letter; the batch's commit awaits it."""
             outage.recovered()
             if getattr(msg.raw_message, "topic", None) == topics.DEAD_LETTER:
                 # Never feed the dead-letter topic to itself.
                 log.error("dead letter not handled", error=repr(error))
-                return
-            await self._dead_letter(msg, error, attempts)
+                return None
+            log.error("event dead-lettered", error=repr(error), attempts=attempts)
+            return asyncio.create_task(self._dead_letter(msg, error, attempts))
 
         async def _dead_letter(
             self, msg: StreamMessage[Any], error: Exception, attempts: int
@@ -178,9 +208,7 @@ def dead_letter_middleware(
             headers = {key: _header(msg, key) or "" for key in msg.headers}
             headers.update(
                 dead_letter_error=f"{type(error).__name__}: {error}"[:_ERROR_CHARS],
-                dead_letter_traceback="".join(traceback.format_exception(error))[
-                    -_TRACEBACK_CHARS:
-                ],
+                dead_letter_traceback=_traceback(error),
                 dead_letter_consumer=consumer_group,
                 dead_letter_source_topic=str(getattr(record, "topic", "")),
                 dead_letter_source_partition=str(getattr(record, "partition", "")),
@@ -198,6 +226,5 @@ def dead_letter_middleware(
                 headers["dead_letter_body_omitted"] = str(len(msg.body))
                 await broker_ref().publish(b"", topic=topics.DEAD_LETTER, key=key, headers=headers)
             on_dead_letter(headers["dead_letter_source_topic"])
-            log.error("event dead-lettered", error=repr(error), attempts=attempts)
 
     return DeadLetterMiddleware

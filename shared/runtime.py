@@ -30,6 +30,7 @@ from faststream.specification.asyncapi.site import get_asyncapi_html
 from opentelemetry.sdk.trace import TracerProvider
 
 from shared import deadletters, deadletters_http, topics
+from shared.commits import ConsumerCommits
 from shared.consumer import DEAD_LETTER_MAX_BYTES, dead_letter_middleware
 from shared.db import close_pool, create_pool, ensure_database, migrate
 from shared.http import install_http_guards
@@ -43,6 +44,7 @@ from shared.settings import ServiceSettings
 from shared.tracing import instrument_http_app, tracer_provider
 
 log = get_logger(__name__)
+DEAD_LETTER_BATCH_BYTES = 512 * 1024
 Handler = TypeVar("Handler", bound=Callable[..., Awaitable[None]])
 
 
@@ -102,18 +104,24 @@ class ServiceRuntime:
     on_started: list[Callable[[ServiceRuntime], Awaitable[None]]] = field(default_factory=list)
     on_stopping: list[Callable[[ServiceRuntime], Awaitable[None]]] = field(default_factory=list)
     repeated_lines: RepeatedLineFilter = field(default_factory=RepeatedLineFilter, init=False)
+    commits: ConsumerCommits = field(default_factory=ConsumerCommits, init=False)
 
     def __post_init__(self) -> None:
         self.metrics = ServiceMetrics(self.name)
         self.tracer_provider = tracer_provider(self.name, self.settings.otlp_endpoint)
         self.broker = KafkaBroker(
-            self.settings.kafka_bootstrap_servers,
+            # A list: FastStream puts a string into a list of one, so "a:9092,b:9092" would be
+            # one unknown host instead of aiokafka's comma-separated servers.
+            [server.strip() for server in self.settings.kafka_bootstrap_servers.split(",")],
             security=broker_security(self.settings),
             client_id=self.name,
             enable_idempotence=True,
             acks="all",
             # This producer only writes dead letters: copies of messages plus their error.
             max_request_size=DEAD_LETTER_MAX_BYTES,
+            # A flood of them goes out in flight together: in a few large produce requests
+            # rather than one per 16 KiB (aiokafka's default batch).
+            max_batch_size=DEAD_LETTER_BATCH_BYTES,
             logger=get_logger(f"faststream.{self.name}"),
             # FastStream's own "Received"/"Processed" lines: the middleware's "event handled"
             # (with event_id and correlation_id) is the one line per event.
@@ -124,6 +132,7 @@ class ServiceRuntime:
                 dead_letter_middleware(
                     lambda: self.broker,
                     consumer_group=self.settings.consumer_group or self.name,
+                    commits=self.commits,
                     max_attempts=self.settings.consumer_max_attempts,
                     on_dead_letter=self.metrics.count_dead_letter,
                 ),
@@ -139,11 +148,12 @@ class ServiceRuntime:
         return self.pool
 
     def subscriber(self, topic: str, *, description: str) -> Callable[[Handler], Handler]:
-        """A consumer of `topic` in this service's group, committing only after its effect."""
+        """A consumer of `topic` in this service's group, committing only after its effect
+        (the dead-letter middleware commits, once per batch: shared/commits.py)."""
         decorator: Callable[[Handler], Handler] = self.broker.subscriber(  # type: ignore[assignment]
             topic,
             group_id=self.settings.consumer_group or self.name,
-            ack_policy=AckPolicy.NACK_ON_ERROR,
+            ack_policy=AckPolicy.MANUAL,
             auto_offset_reset="earliest",
             description=description,
         )
@@ -188,6 +198,8 @@ class ServiceRuntime:
             for hook in self.on_stopping:
                 with contextlib.suppress(Exception):
                     await hook(self)
+            with contextlib.suppress(Exception):
+                await self.commits.commit_all()
             await self.broker.stop()
             if self.relay is not None:
                 await self.relay.stop()

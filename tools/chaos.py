@@ -1,13 +1,18 @@
 """`make chaos`: faults one at a time under a steady load of real claims, then exact counts.
 
     python -m tools.chaos [--short] [--rate 1.0] [--out .run/chaos]
+    make chaos [KAFKA_NODES=3]     (RMA_TEST_SLOT=N: the test ports of slot N)
 
 It starts the servers as `make test` does (Kafka, PostgreSQL and Mailpit on the test ports
-of RMA_TEST_SLOT, all on 127.0.0.1) and the four services as processes, files claims through
+of RMA_TEST_SLOT, all on 127.0.0.1; `make chaos` keeps their state in .run/chaos/servers-N,
+N the Kafka nodes: one, or a cluster of RMA_TEST_KAFKA_NODES=3 whose topics the services
+create with replication 3 and min.insync.replicas 2) and the four services as processes, files
+claims through
 `POST /api/claims` at a steady rate (each with an Idempotency-Key, retried with the same key
 until acknowledged) and, one phase at a time:
 - kills each service with kill -9 and starts it again;
-- kills the broker with kill -9 and starts it again;
+- kills the broker with kill -9 and starts it again; of three nodes, kills one and leaves it
+  down for a minute while the claims go on;
 - stops PostgreSQL for 20 s;
 - makes the SMTP server refuse the next 200 messages (451);
 - kills notifications in the moment the SMTP server has accepted a message (an SMTP relay
@@ -38,11 +43,13 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from tests.support.stack import KAFKA_NODES
 from tools.chaos_parts import Lane, Load, Pipeline, Report, Watcher, make_lanes
 
 DEADLINE_SECONDS = 14 * 60
 DRAIN_SECONDS = 240.0
 READY_SECONDS = 90.0
+ONE_NODE_DOWN_SECONDS = 60.0
 
 
 @dataclass
@@ -102,6 +109,16 @@ def phases(pipeline: Pipeline, short: bool) -> list[Phase]:
     async def broker(_lanes: list[Lane]) -> None:
         await pipeline.kill_broker()
 
+    async def one_node(_lanes: list[Lane]) -> None:
+        # The claims go on meanwhile: the producers' acks=all writes need two of three.
+        await pipeline.kill_broker(node=1, down_for=ONE_NODE_DOWN_SECONDS)
+
+    broker_phase = (
+        Phase(f"kill -9 one of {KAFKA_NODES} Kafka nodes, down 60 s", one_node)
+        if KAFKA_NODES >= 3
+        else Phase("kill -9 Kafka, restart", broker)
+    )
+
     async def database(_lanes: list[Lane]) -> None:
         await pipeline.stop_database(seconds=20)
 
@@ -112,10 +129,10 @@ def phases(pipeline: Pipeline, short: bool) -> list[Phase]:
         await pipeline.kill_after_acceptance("notifications", lanes[0].email)
 
     if short:
-        return [kill("claims"), Phase("kill -9 Kafka, restart", broker)]
+        return [kill("claims"), broker_phase]
     return [
         *(kill(service) for service in ("accounts", "claims", "warranty", "notifications")),
-        Phase("kill -9 Kafka, restart", broker),
+        broker_phase,
         Phase("PostgreSQL stopped 20 s", database),
         Phase("SMTP refuses 200 messages (451)", refusals),
         Phase("kill -9 notifications after SMTP acceptance", after_acceptance, repeats_allowed=1),

@@ -94,7 +94,7 @@ async def test_a_thousand_bad_messages_do_not_hold_up_a_claims_email(
             await asyncio.sleep(0.5)
     waited = (datetime.fromisoformat(claim_emails[0]["received_at"]) - filed).total_seconds()
     # How long it took is a figure, not a verdict (timing belongs to `make bench`): printed for
-    # the record; the 5 s of issue 14 item 7 needs consumers that handle partitions at once.
+    # the record, against the 5 s of issue 14 item 7 (the README's Reliability section).
     print(f"a claim's email behind 1,000 bad messages came {waited:.1f} s after it was filed")
     mine = [
         r

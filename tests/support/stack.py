@@ -22,7 +22,10 @@ from pathlib import Path
 from shared.kafka import KafkaConnectionSettings
 
 REPO = Path(__file__).resolve().parents[2]
-STATE_DIR = REPO / ".run" / "test"
+# RMA_TEST_STATE_DIR: where the servers keep their state (`make chaos` keeps its own, per
+# cluster layout); RMA_TEST_KAFKA_NODES: 1, or 3 for a cluster (make chaos KAFKA_NODES=3).
+STATE_DIR = Path(os.environ.get("RMA_TEST_STATE_DIR") or REPO / ".run" / "test")
+KAFKA_NODES = int(os.environ.get("RMA_TEST_KAFKA_NODES") or "1")
 
 # RMA_TEST_SLOT=N (0-9) moves every test port by 100 * N and names its own PostgreSQL cluster, so
 # several checkouts on one machine can run their suites at once without sharing a server.
@@ -69,7 +72,7 @@ def _script_env() -> dict[str, str]:
         "RMA_STATE_DIR": str(STATE_DIR),
         "PG_CLUSTER": PG_CLUSTER,
         "RMA_DATABASES": "",
-        "KAFKA_NODES": "1",
+        "KAFKA_NODES": str(KAFKA_NODES),
     }
 
 

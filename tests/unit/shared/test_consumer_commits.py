@@ -1,0 +1,138 @@
+"""Offsets committed once per batch, after the batch's dead letters landed (shared/commits.py).
+
+The consumer is a fake that subclasses aiokafka's and records what it is told; the same
+mechanism against the real Kafka is in tests/poison and tests/integration/test_outbox_inbox.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError
+
+from shared.commits import ConsumerCommits
+
+TOPIC = "unit.claims"
+P0, P1 = TopicPartition(TOPIC, 0), TopicPartition(TOPIC, 1)
+
+
+class RecordingConsumer(AIOKafkaConsumer):
+    """What was fetched of each partition (its high watermark), what was committed and where
+    the consumer was moved back to."""
+
+    def __init__(self, fetched_up_to: dict[TopicPartition, int]) -> None:
+        super().__init__(bootstrap_servers="127.0.0.1:1")
+        self._closed = True  # never started: nothing to close
+        self.fetched_up_to = fetched_up_to
+        self.commits: list[dict[TopicPartition, int]] = []
+        self.seeks: list[tuple[TopicPartition, int]] = []
+        self.commit_failures: list[Exception] = []
+
+    def highwater(self, partition: TopicPartition) -> int | None:
+        return self.fetched_up_to.get(partition)
+
+    def assignment(self) -> set[TopicPartition]:
+        return set(self.fetched_up_to)
+
+    async def commit(self, offsets: Any = None) -> None:
+        if self.commit_failures:
+            raise self.commit_failures.pop(0)
+        self.commits.append(dict(offsets))
+
+    def seek(self, partition: TopicPartition, offset: int) -> None:
+        self.seeks.append((partition, offset))
+
+
+def landed() -> asyncio.Future[None]:
+    future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    future.set_result(None)
+    return future
+
+
+async def test_a_batch_is_committed_once_when_the_consumer_caught_up_with_it() -> None:
+    consumer = RecordingConsumer({P0: 300})
+    commits = ConsumerCommits(max_age=60)
+    for offset in range(300):
+        await commits.finished(consumer, TOPIC, 0, offset, landed() if offset % 2 else None)
+    assert consumer.commits == [{P0: 300}]
+
+
+async def test_a_long_batch_is_committed_every_max_pending_messages() -> None:
+    consumer = RecordingConsumer({P0: 10_000})
+    commits = ConsumerCommits(max_pending=100, max_age=60)
+    for offset in range(250):
+        await commits.finished(consumer, TOPIC, 0, offset)
+    assert consumer.commits == [{P0: 100}, {P0: 200}]
+
+
+async def test_the_commit_waits_for_every_dead_letter_in_flight() -> None:
+    consumer = RecordingConsumer({P0: 2})
+    commits = ConsumerCommits(max_age=60)
+    delivery: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    await commits.finished(consumer, TOPIC, 0, 0, delivery)
+    committing = asyncio.create_task(commits.finished(consumer, TOPIC, 0, 1))
+    await asyncio.sleep(0.05)
+    assert consumer.commits == []  # the dead letter is not durable yet
+    delivery.set_result(None)
+    await committing
+    assert consumer.commits == [{P0: 2}]
+
+
+async def test_a_dead_letter_that_did_not_land_is_read_again_and_not_committed_past() -> None:
+    consumer = RecordingConsumer({P0: 5, P1: 3})
+    commits = ConsumerCommits(max_age=60)
+    lost: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    lost.set_exception(KafkaTimeoutError())
+    await commits.finished(consumer, TOPIC, 1, 0)
+    await commits.finished(consumer, TOPIC, 0, 0)
+    await commits.finished(consumer, TOPIC, 0, 1, lost)
+    await commits.finished(consumer, TOPIC, 0, 2, landed())
+    await commits.finished(consumer, TOPIC, 0, 3)
+    await commits.commit(consumer)
+    assert consumer.commits == [{P0: 1, P1: 1}]
+    assert consumer.seeks == [(P0, 1)]
+
+
+async def test_offsets_whose_commit_failed_go_with_the_next_commit() -> None:
+    consumer = RecordingConsumer({P0: 3})
+    consumer.commit_failures.append(KafkaConnectionError("broker away"))
+    commits = ConsumerCommits(max_age=60)
+    await commits.finished(consumer, TOPIC, 0, 0)
+    await commits.commit(consumer)  # fails: the broker is away
+    assert consumer.commits == []
+    await commits.finished(consumer, TOPIC, 0, 1)
+    await commits.finished(consumer, TOPIC, 0, 2)
+    assert consumer.commits == [{P0: 3}]
+
+
+async def test_a_partition_given_to_another_consumer_is_not_committed() -> None:
+    consumer = RecordingConsumer({P0: 1})
+    commits = ConsumerCommits(max_age=60)
+    await commits.finished(consumer, TOPIC, 1, 0)  # P1 was revoked meanwhile
+    await commits.finished(consumer, TOPIC, 0, 0)
+    assert consumer.commits == [{P0: 1}]
+
+
+async def test_an_outage_commits_what_came_before_and_moves_back_to_the_message() -> None:
+    consumer = RecordingConsumer({P0: 10})
+    commits = ConsumerCommits(max_age=60)
+    for offset in range(4):
+        await commits.finished(consumer, TOPIC, 0, offset)
+    await commits.rewind(consumer, TOPIC, 0, 4)
+    assert consumer.commits == [{P0: 4}]
+    assert consumer.seeks == [(P0, 4)]
+
+
+@pytest.mark.parametrize("with_dead_letter", [False, True])
+async def test_the_in_memory_test_broker_has_nothing_to_commit(with_dead_letter: bool) -> None:
+    sent: list[str] = []
+
+    async def dead_letter() -> None:
+        sent.append("dead letter")
+
+    delivery = asyncio.ensure_future(dead_letter()) if with_dead_letter else None
+    await ConsumerCommits().finished(object(), TOPIC, 0, 0, delivery)
+    assert sent == (["dead letter"] if with_dead_letter else [])
