@@ -95,6 +95,30 @@ def too_old_to_email(occurred_at: datetime, now: datetime, max_age: timedelta) -
 def draft_for(event: Event) -> EmailDraft | None:
     """The email an event asks for, or None for events customers are not told about."""
     match event:
+        case (
+            AccountRegistered()
+            | AccountActivationLinkIssued()
+            | AccountActivated()
+            | DocumentLinked()
+            | PasswordResetRequested()
+            | EmailChangeRequested()
+            | AccountEmailChanged()
+        ):
+            return _account_draft(event)
+        case ClaimCreated() | WarrantyAssessed() | ParcelReceived():
+            return _intake_draft(event)
+        case ClaimStatusChanged() | ClaimDecided():
+            return _progress_draft(event)
+        case (
+            ClaimOfferAnswered() | ClaimReplacementIssued() | ClaimRefunded() | ClaimRepairDelayed()
+        ):
+            return _after_decision_draft(event)
+    return None
+
+
+def _account_draft(event: Event) -> EmailDraft | None:
+    """The emails of an account: activation, its links, documents, e-mail change."""
+    match event:
         case AccountRegistered(data=data):
             return EmailDraft(
                 "account_registered",
@@ -156,6 +180,12 @@ def draft_for(event: Event) -> EmailDraft | None:
                 {"full_name": data.full_name, "old_email": data.old_email, "new_email": data.email},
                 account_id=data.account_id,
             )
+    return None
+
+
+def _intake_draft(event: Event) -> EmailDraft | None:
+    """The emails of a new claim: filed (with the label), its verdict, its parcel."""
+    match event:
         case ClaimCreated(data=data):
             return EmailDraft(
                 "claim_created",
@@ -230,6 +260,12 @@ def draft_for(event: Event) -> EmailDraft | None:
                 claim_id=data.claim_id,
                 rma_number=data.rma_number,
             )
+    return None
+
+
+def _progress_draft(event: Event) -> EmailDraft | None:
+    """The emails of a claim moving on: a status change, the decision."""
+    match event:
         case ClaimStatusChanged(data=data) if data.to_status in STATUSES_TOLD_BY_THEIR_OWN_EVENT:
             return None  # one email per change: the dedicated event's, which tells more
         case ClaimStatusChanged(data=data) if (
@@ -291,10 +327,6 @@ def draft_for(event: Event) -> EmailDraft | None:
                 claim_id=data.claim_id,
                 rma_number=data.rma_number,
             )
-        case (
-            ClaimOfferAnswered() | ClaimReplacementIssued() | ClaimRefunded() | ClaimRepairDelayed()
-        ):
-            return _after_decision_draft(event)
     return None
 
 
