@@ -123,6 +123,25 @@ def _header(message: StreamMessage[Any], name: str) -> str | None:
     return str(value) if value is not None else None
 
 
+def dead_letter_headers(
+    msg: StreamMessage[Any], error: Exception, attempts: int, consumer_group: str
+) -> dict[str, str]:
+    """The original headers, and what went wrong, where and when (error text cut short)."""
+    record = msg.raw_message
+    headers = {key: _header(msg, key) or "" for key in msg.headers}
+    headers.update(
+        dead_letter_error=f"{type(error).__name__}: {error}"[:_ERROR_CHARS],
+        dead_letter_traceback=_traceback(error),
+        dead_letter_consumer=consumer_group,
+        dead_letter_source_topic=str(getattr(record, "topic", "")),
+        dead_letter_source_partition=str(getattr(record, "partition", "")),
+        dead_letter_source_offset=str(getattr(record, "offset", "")),
+        dead_letter_attempts=str(attempts),
+        dead_letter_at=datetime.now(UTC).isoformat(),
+    )
+    return headers
+
+
 def dead_letter_middleware(
     broker_ref: Callable[[], KafkaBroker],
     *,
@@ -141,18 +160,13 @@ def dead_letter_middleware(
         async def consume_scope(
             self, call_next: Callable[[Any], Awaitable[Any]], msg: StreamMessage[Any]
         ) -> Any:
-            structlog.contextvars.bind_contextvars(
+            with structlog.contextvars.bound_contextvars(
                 event_id=_header(msg, "event_id"),
                 correlation_id=_header(msg, "correlation_id"),
                 event_type=_header(msg, "event_type"),
                 consumer=consumer_group,
-            )
-            try:
+            ):
                 return await self._handle(call_next, msg)
-            finally:
-                structlog.contextvars.unbind_contextvars(
-                    "event_id", "correlation_id", "event_type", "consumer"
-                )
 
         async def _handle(
             self, call_next: Callable[[Any], Awaitable[Any]], msg: StreamMessage[Any]
@@ -204,19 +218,8 @@ def dead_letter_middleware(
         async def _dead_letter(
             self, msg: StreamMessage[Any], error: Exception, attempts: int
         ) -> None:
-            record = msg.raw_message
-            headers = {key: _header(msg, key) or "" for key in msg.headers}
-            headers.update(
-                dead_letter_error=f"{type(error).__name__}: {error}"[:_ERROR_CHARS],
-                dead_letter_traceback=_traceback(error),
-                dead_letter_consumer=consumer_group,
-                dead_letter_source_topic=str(getattr(record, "topic", "")),
-                dead_letter_source_partition=str(getattr(record, "partition", "")),
-                dead_letter_source_offset=str(getattr(record, "offset", "")),
-                dead_letter_attempts=str(attempts),
-                dead_letter_at=datetime.now(UTC).isoformat(),
-            )
-            key = getattr(record, "key", None)
+            headers = dead_letter_headers(msg, error, attempts, consumer_group)
+            key = getattr(msg.raw_message, "key", None)
             try:
                 await broker_ref().publish(
                     msg.body, topic=topics.DEAD_LETTER, key=key, headers=headers
