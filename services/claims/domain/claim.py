@@ -62,6 +62,8 @@ EventT = TypeVar("EventT", bound=Event)
 CustomerResponse = Literal["accepted", "refused"]
 
 
+# The claim is decided and the decision is being carried out: replacement, shipment, refund.
+AFTER_DECISION: frozenset[ClaimStatus] = frozenset({"decided", "in_repair"})
 # The operator's commands that have a form of their own (status moves are `next_statuses`).
 OperatorAction = Literal[
     "decide", "record_replacement", "ship_back", "record_refund", "announce_repair_delay"
@@ -364,7 +366,7 @@ class Claim:
         )
 
     def _decided(self) -> Decision:
-        if self.decision is None or self.status not in ("decided", "in_repair"):
+        if self.decision is None or self.status not in AFTER_DECISION:
             raise _refuse(
                 "not_decided",
                 "Zgłoszenie nie ma jeszcze decyzji.",
@@ -879,7 +881,7 @@ class Claim:
         if "decided" in self.next_statuses("operator"):
             actions.append("decide")
         decision = self.decision
-        if decision is not None and self.status in ("decided", "in_repair"):
+        if decision is not None and self.status in AFTER_DECISION:
             if self._why_no_replacement(decision) is None:
                 actions.append("record_replacement")
             shippable = self._why_not_shippable(decision) is None
