@@ -16,7 +16,6 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 import asyncpg
@@ -25,15 +24,13 @@ import httpx
 from shared import topics
 from shared.auth import Principal, issue_token
 from shared.events import (
-    Buyer,
     DocumentLinked,
     DocumentLinkedData,
-    SaleLine,
     SaleRecorded,
-    SaleRecordedData,
 )
 from tests.support.kafka import TopicProbe, publish
 from tests.support.mailbox import Mailbox
+from tests.support.sales import dji_drone_sale
 from tests.support.services import RunningServices
 from tests.support.smtp_relay import SmtpRelay
 from tests.support.stack import (
@@ -223,27 +220,7 @@ async def make_lanes(pipeline: Pipeline, count: int) -> list[Lane]:
 
 def _sale(lane: Lane) -> SaleRecorded:
     sold_on = date.today() - timedelta(days=60)
-    line = SaleLine(
-        line_no=1,
-        ean="6941565967251",
-        sku="DJI-MINI4PRO",
-        name="DJI Mini 4 Pro",
-        brand="DJI",
-        category="drone",
-        quantity=1,
-        unit_price=Decimal("4299.00"),
-        serial_numbers=(),
-    )
-    data = SaleRecordedData(
-        document_type="PA",
-        document_number=lane.document_number,
-        issued_on=sold_on,
-        delivered_on=sold_on,
-        buyer=Buyer(type="consumer", name="Klient Chaos"),
-        total=Decimal("4299.00"),
-        lines=(line,),
-    )
-    return SaleRecorded(producer="erp", key=f"PA/{lane.document_number}", data=data)
+    return dji_drone_sale(lane.document_number, sold_on, buyer="Klient Chaos", delivered_on=sold_on)
 
 
 def _linked(lane: Lane) -> DocumentLinked:

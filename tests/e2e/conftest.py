@@ -3,17 +3,21 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import asyncpg
-import httpx
 import pytest
 from playwright.async_api import Browser, async_playwright
 
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, WEB_URL, Screens
-from tests.support.services import SERVICE_PORTS, WEB_PORT, RunningServices
+from tests.support.services import (
+    SERVICE_PORTS,
+    WEB_PORT,
+    RunningServices,
+    stop_process,
+    wait_until_healthy,
+)
 from tests.support.stack import REPO, STATE_DIR, Stack
 
 
@@ -79,26 +83,10 @@ def web(services: RunningServices, stack: Stack) -> Iterator[str]:
             stderr=subprocess.STDOUT,
         )
     try:
-        deadline = time.monotonic() + 240
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"web exited with {process.returncode}:\n{log_path.read_text()}")
-            try:
-                if httpx.get(f"{WEB_URL}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"web not healthy after 240s:\n{log_path.read_text()}")
-            time.sleep(0.3)
+        wait_until_healthy(process, WEB_URL, "web", log_path.read_text)
         yield WEB_URL
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
 
 
 @pytest.fixture(scope="module")

@@ -35,11 +35,11 @@ from tests.support.browser import (
     activated_customer,
     email_about,
     log_in,
-    sale,
     until,
 )
 from tests.support.kafka import publish
 from tests.support.mailbox import Mailbox
+from tests.support.sales import sale
 from tests.support.services import RunningServices
 from tests.support.stack import Stack
 

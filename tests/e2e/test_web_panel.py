@@ -38,17 +38,16 @@ from tests.support.browser import (
     Screens,
     cross_site_post,
     email_about,
-    gtin13,
     keep_return_address,
     link_to,
     link_token,
     log_in,
     register_over_api,
-    sale,
     until,
 )
 from tests.support.kafka import publish
 from tests.support.mailbox import Mailbox
+from tests.support.sales import drone_line, gtin13, sale
 from tests.support.services import RunningServices
 from tests.support.stack import STATE_DIR, Stack
 
@@ -299,17 +298,7 @@ async def test_customer_claim_operator_decision_in_the_browser(
         stack.kafka_bootstrap,
         sale(
             first_number,
-            SaleLine(
-                line_no=1,
-                ean="6941565967251",
-                sku="DJI-MINI4PRO",
-                name="DJI Mini 4 Pro",
-                brand="DJI",
-                category="drone",
-                quantity=1,
-                unit_price=Decimal("4299.00"),
-                serial_numbers=(drone_serial,),
-            ),
+            drone_line(1, (drone_serial,)),
             sold_on=sold_on,
         ),
     )

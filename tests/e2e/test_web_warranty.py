@@ -22,14 +22,13 @@ from tests.support.browser import (
     PHONE,
     Screens,
     email_about,
-    gtin13,
     link_token,
     register_over_api,
-    sale,
     until,
 )
 from tests.support.kafka import publish
 from tests.support.mailbox import Mailbox
+from tests.support.sales import gtin13, sale
 from tests.support.services import RunningServices
 from tests.support.stack import Stack
 

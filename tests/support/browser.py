@@ -1,4 +1,4 @@
-"""What the browser tests share: the panel's address, Chromium's flags, sales to feed, waiting
+"""What the browser tests share: the panel's address, Chromium's flags, waiting
 for the eventually consistent system, the mailbox's messages, emailed links, screenshots."""
 
 from __future__ import annotations
@@ -7,15 +7,12 @@ import asyncio
 import re
 import time
 from collections.abc import Awaitable, Callable
-from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import httpx
 from playwright.async_api import BrowserContext, Page, Route, ViewportSize
 
-from shared.events import Buyer, SaleLine, SaleRecorded, SaleRecordedData
 from tests.support.mailbox import Mailbox
 from tests.support.services import WEB_PORT, RunningServices
 from tests.support.stack import STATE_DIR
@@ -36,27 +33,6 @@ PASSWORD = "Tajne-Haslo-123"
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 PHONE = ViewportSize(width=390, height=844)
 DESKTOP = ViewportSize(width=1280, height=900)
-
-
-def gtin13(first12: str) -> str:
-    """Append the GTIN-13 check digit."""
-    total = sum(int(digit) * (3 if i % 2 else 1) for i, digit in enumerate(first12))
-    return first12 + str((10 - total % 10) % 10)
-
-
-def sale(number: str, *lines: SaleLine, sold_on: date) -> SaleRecorded:
-    return SaleRecorded(
-        producer="erp",
-        key=f"PA/{number}",
-        data=SaleRecordedData(
-            document_type="PA",
-            document_number=number,
-            issued_on=sold_on,
-            buyer=Buyer(type="consumer", name="Jan Kowalski"),
-            total=sum((line.unit_price * line.quantity for line in lines), Decimal(0)),
-            lines=lines,
-        ),
-    )
 
 
 async def until(

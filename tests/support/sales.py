@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from stdnum import ean
+
 from shared.events import (
     AccountContactChanged,
     AccountContactChangedData,
@@ -24,13 +26,35 @@ from tests.support.kafka import publish
 DRONE_PRICE = Decimal("4299.00")
 
 
-def dji_drone_sale(
-    number: str, sold_on: date, serials: tuple[str, ...] = (), buyer: str = "Jan Kowalski"
+def gtin13(first12: str) -> str:
+    """`first12` with its GTIN-13 check digit appended."""
+    return first12 + ean.calc_check_digit(first12)
+
+
+def sale(
+    number: str,
+    *lines: SaleLine,
+    sold_on: date,
+    buyer: str = "Jan Kowalski",
+    delivered_on: date | None = None,
 ) -> SaleRecorded:
-    """A receipt (PA) for one DJI Mini 4 Pro. With no serials listed the claims API takes any
-    serial on a claim for it."""
-    line = SaleLine(
-        line_no=1,
+    """A consumer's receipt (PA) for `lines`, its total their sum."""
+    data = SaleRecordedData(
+        document_type="PA",
+        document_number=number,
+        issued_on=sold_on,
+        delivered_on=delivered_on,
+        buyer=Buyer(type="consumer", name=buyer),
+        total=sum((line.unit_price * line.quantity for line in lines), Decimal(0)),
+        lines=lines,
+    )
+    return SaleRecorded(producer="erp", key=f"PA/{number}", data=data)
+
+
+def drone_line(line_no: int = 1, serials: tuple[str, ...] = ()) -> SaleLine:
+    """One DJI Mini 4 Pro. With no serials listed the claims API takes any serial for it."""
+    return SaleLine(
+        line_no=line_no,
         ean="6941565967251",
         sku="DJI-MINI4PRO",
         name="DJI Mini 4 Pro",
@@ -40,15 +64,19 @@ def dji_drone_sale(
         unit_price=DRONE_PRICE,
         serial_numbers=serials,
     )
-    data = SaleRecordedData(
-        document_type="PA",
-        document_number=number,
-        issued_on=sold_on,
-        buyer=Buyer(type="consumer", name=buyer),
-        total=DRONE_PRICE,
-        lines=(line,),
+
+
+def dji_drone_sale(
+    number: str,
+    sold_on: date,
+    serials: tuple[str, ...] = (),
+    buyer: str = "Jan Kowalski",
+    delivered_on: date | None = None,
+) -> SaleRecorded:
+    """A receipt (PA) for one DJI Mini 4 Pro."""
+    return sale(
+        number, drone_line(1, serials), sold_on=sold_on, buyer=buyer, delivered_on=delivered_on
     )
-    return SaleRecorded(producer="erp", key=f"PA/{number}", data=data)
 
 
 @dataclass(frozen=True)

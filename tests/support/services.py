@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +20,37 @@ SERVICE_PORTS = {
     service: 18001 + PORT_OFFSET + index
     for index, service in enumerate(("accounts", "claims", "warranty", "notifications"))
 }
+
+
+def wait_until_healthy(
+    process: subprocess.Popen[bytes],
+    url: str,
+    name: str,
+    log_tail: Callable[[], str],
+    timeout: float = 240.0,
+) -> None:
+    """Until `url`/health answers 200; fails with the log's tail if the process exits first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited with {process.returncode}:\n{log_tail()}")
+        try:
+            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"{name} not healthy after {timeout}s:\n{log_tail()}")
+
+
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, and SIGKILL if it has not ended within 20 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 @dataclass
@@ -83,31 +115,14 @@ class RunningServices:
 
     # Generous: on a loaded machine (CI shares its cores) a service can take minutes to start.
     def wait_healthy(self, service: str, timeout: float = 240.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            process = self.processes[service]
-            if process.poll() is not None:
-                raise RuntimeError(
-                    f"{service} exited with {process.returncode}:\n{self.tail(service)}"
-                )
-            try:
-                if httpx.get(f"{self.url(service)}/health", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.3)
-        raise RuntimeError(f"{service} not healthy after {timeout}s:\n{self.tail(service)}")
+        wait_until_healthy(
+            self.processes[service], self.url(service), service, lambda: self.tail(service), timeout
+        )
 
     def stop(self, service: str) -> None:
         process = self.processes.pop(service, None)
-        if process is None:
-            return
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        if process is not None:
+            stop_process(process)
 
     def kill(self, service: str) -> None:
         """kill -9: no shutdown, no cleanup, as a crash or the OOM killer would end it."""
