@@ -35,9 +35,20 @@ async def _init_connection(conn: Conn) -> None:
         )
 
 
+async def _no_session_reset(_conn: Conn) -> None:
+    """A released connection keeps its session: nothing here leaves session state behind (the
+    listeners and the migration lock are undone by their owners), so asyncpg's reset query
+    (unlock all, CLOSE ALL, UNLISTEN *, RESET ALL) would be a round trip per release for nothing.
+    asyncpg still rolls back a transaction left open and forgets the listeners' callbacks."""
+
+
 async def create_pool(database_url: str, max_size: int = 10) -> asyncpg.Pool:
     pool = await asyncpg.create_pool(
-        database_url, min_size=1, max_size=max_size, init=_init_connection
+        database_url,
+        min_size=1,
+        max_size=max_size,
+        init=_init_connection,
+        reset=_no_session_reset,
     )
     assert pool is not None
     return pool

@@ -135,9 +135,13 @@ class ServiceMetrics:
     async def _refresh_lag(self, broker: KafkaBroker) -> None:
         lags: dict[tuple[str, int], int] = {}
         for subscriber in broker.subscribers:
-            consumer = getattr(subscriber, "consumer", None)
-            if isinstance(consumer, AIOKafkaConsumer):
-                lags.update(await partition_lags(consumer, consumer.assignment()))
+            # A subscriber with partition workers has a consumer per worker, in one group.
+            consumers = getattr(subscriber, "consumer_subgroup", None) or [
+                getattr(subscriber, "consumer", None)
+            ]
+            for consumer in consumers:
+                if isinstance(consumer, AIOKafkaConsumer):
+                    lags.update(await partition_lags(consumer, consumer.assignment()))
         self.consumer_lag.clear()
         for (topic, partition), lag in lags.items():
             self.consumer_lag.labels(topic=topic, partition=str(partition)).set(lag)

@@ -154,6 +154,8 @@ class ServiceRuntime:
             topic,
             group_id=self.settings.consumer_group or self.name,
             ack_policy=AckPolicy.MANUAL,
+            # One consumer per worker, each with partitions of its own (see the setting).
+            max_workers=self.settings.consumer_partition_workers,
             auto_offset_reset="earliest",
             description=description,
         )

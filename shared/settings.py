@@ -32,6 +32,11 @@ class ServiceSettings(KafkaConnectionSettings):
     consumer_max_attempts: int = 3
     # Kafka consumer group; the service's name unless a separate copy must read on its own.
     consumer_group: str | None = None
+    # Kafka consumers per subscriber in this process, in one group: each is given whole
+    # partitions and handles its messages one by one, so the order per partition (per aggregate)
+    # holds while up to this many partitions are handled at once. More than the topic's
+    # partitions only leaves consumers idle.
+    consumer_partition_workers: int = Field(default=3, ge=1)
     database_pool_size: int = 10
     # Topics this service creates when they are missing. One broker takes replication 1; a
     # three-node cluster takes 3 with min.insync.replicas 2, so acks=all survives one node down.
