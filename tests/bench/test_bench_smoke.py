@@ -42,6 +42,7 @@ def test_smoke_run_reports_every_figure(stack: Stack, tmp_path: Path) -> None:
     fixed = figures["phases"][0]
     assert fixed["created"] == fixed["offered"] > 0
     assert fixed["completed_end_to_end"] == fixed["created"]
+    assert 0 <= fixed["completed_by_end_plus_2s"] <= fixed["completed_end_to_end"]
     for stage in STAGES:
         for figure in ("per_second", "p50_ms", "p95_ms", "p99_ms"):
             assert fixed["stages"][stage][figure] is not None, (stage, figure)
