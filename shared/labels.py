@@ -25,15 +25,19 @@ _BAR_HEIGHT = 22 * mm
 _DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
 
 
-def _fonts() -> tuple[str, str]:
-    """Regular and bold font names, registering DejaVu once when it is installed."""
-    regular, bold = _DEJAVU / "DejaVuSans.ttf", _DEJAVU / "DejaVuSans-Bold.ttf"
-    if not (regular.exists() and bold.exists()):
-        return "Helvetica", "Helvetica-Bold"
-    if "DejaVuSans" not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont("DejaVuSans", str(regular)))
+def _font() -> str:
+    """The label's one font, DejaVu Sans Bold registered once when the system has it.
+
+    One font, not a regular and a bold: each embedded DejaVu subset is ~18 KB, and every new
+    claim's email carries the label (rendering, storing, encoding and sending it all scale with
+    its bytes). The captions stay told apart by their size.
+    """
+    bold = _DEJAVU / "DejaVuSans-Bold.ttf"
+    if not bold.exists():
+        return "Helvetica-Bold"
+    if "DejaVuSans-Bold" not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(TTFont("DejaVuSans-Bold", str(bold)))
-    return "DejaVuSans", "DejaVuSans-Bold"
+    return "DejaVuSans-Bold"
 
 
 def _printable(text: str, font: str) -> str:
@@ -65,7 +69,7 @@ def _fitted_size(text: str, font: str, largest: float, width: float) -> float:
 
 def render_label(rma_number: str, customer_name: str | None = None) -> bytes:
     """An A6 PDF label for the parcel: recipient, sender if known, RMA number and its barcode."""
-    regular, bold = _fonts()
+    font = _font()
     buffer = io.BytesIO()
     page_width, page_height = A6
     usable = page_width - 2 * _MARGIN
@@ -74,7 +78,7 @@ def render_label(rma_number: str, customer_name: str | None = None) -> bytes:
     canvas.setTitle(f"Etykieta {rma_number}")
     y = page_height - _MARGIN
 
-    def line(text: str, font: str, largest: float, gap: float = 1.3) -> None:
+    def line(text: str, largest: float, gap: float = 1.3) -> None:
         """One line at `largest` points, smaller if the text would not fit the page's width."""
         nonlocal y
         text = _printable(text, font)
@@ -83,26 +87,21 @@ def render_label(rma_number: str, customer_name: str | None = None) -> bytes:
         canvas.setFont(font, size)
         canvas.drawString(_MARGIN, y, text)
 
-    line("Odbiorca / Recipient", regular, 8)
+    line("Odbiorca / Recipient", 8)
     for part in SERVICE_ADDRESS.split(", "):
-        line(part, bold, 13)
+        line(part, 13)
     if customer_name:
         y -= 4 * mm
-        line("Nadawca / Sender", regular, 8)
-        line(customer_name, bold, 11)
+        line("Nadawca / Sender", 8)
+        line(customer_name, 11)
     y -= 6 * mm
-    line("Numer RMA / RMA number", regular, 8)
-    line(rma_number, bold, 26, gap=1.1)
+    line("Numer RMA / RMA number", 8)
+    line(rma_number, 26, gap=1.1)
     bars = barcode(rma_number, usable)
     y -= 4 * mm + bars.height
     bars.drawOn(canvas, _MARGIN + (usable - bars.width) / 2, y)
-    line(
-        "Naklej na paczkę. Paczka bez numeru RMA wydłuża obsługę.",
-        regular,
-        7,
-        gap=2.2,
-    )
-    line("Stick it on the parcel. Parcels without an RMA number take longer.", regular, 7)
+    line("Naklej na paczkę. Paczka bez numeru RMA wydłuża obsługę.", 7, gap=2.2)
+    line("Stick it on the parcel. Parcels without an RMA number take longer.", 7)
     canvas.showPage()
     canvas.save()
     return buffer.getvalue()
