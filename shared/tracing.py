@@ -97,8 +97,16 @@ def _instrument_process(provider: TracerProvider) -> None:
 
 
 def instrument_http_app(app: FastAPI, provider: TracerProvider) -> None:
-    """A server span for every request, child of the caller's `traceparent` if it sent one."""
-    FastAPIInstrumentor.instrument_app(app, tracer_provider=provider, excluded_urls=_UNTRACED_URLS)
+    """A server span for every request, child of the caller's `traceparent` if it sent one.
+
+    Without a span per ASGI message sent and received: an upload arrives in many chunks, and
+    each would be a span of its own (the server span still has the status and the timing)."""
+    FastAPIInstrumentor.instrument_app(
+        app,
+        tracer_provider=provider,
+        excluded_urls=_UNTRACED_URLS,
+        exclude_spans=["receive", "send"],
+    )
 
 
 def trace_web_panel(app: FastAPI, otlp_endpoint: str | None) -> None:

@@ -52,6 +52,8 @@ class TemplateRenderer:
             autoescape=autoescape,
             undefined=StrictUndefined,
             keep_trailing_newline=True,
+            # The templates ship with the code: no stat of the file before every render.
+            auto_reload=False,
         )
         environment.filters.update(datetime_pl=_datetime_pl, date_pl=_date_pl, money_pl=_money_pl)
         return environment
