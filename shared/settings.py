@@ -37,7 +37,9 @@ class ServiceSettings(KafkaConnectionSettings):
     # holds while up to this many partitions are handled at once. More than the topic's
     # partitions only leaves consumers idle.
     consumer_partition_workers: int = Field(default=3, ge=1)
-    database_pool_size: int = 10
+    # Enough for every partition worker of every subscriber at once, the two listening
+    # connections (outbox relay, mail sender) and the HTTP requests beside them.
+    database_pool_size: int = Field(default=20, ge=2)
     # Topics this service creates when they are missing. One broker takes replication 1; a
     # three-node cluster takes 3 with min.insync.replicas 2, so acks=all survives one node down.
     topic_partitions: int = Field(default=3, ge=1)
