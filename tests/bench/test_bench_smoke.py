@@ -51,6 +51,9 @@ def test_smoke_run_reports_every_figure(stack: Stack, tmp_path: Path) -> None:
     assert any(name.startswith("http") for name in names)
 
     assert figures["backlog"]["assessed"] > 0 and figures["backlog"]["emails"] > 0
+    # Each hop alone (the others stopped) drained the whole backlog; claims caught up after.
+    alone = figures["backlog_hops_alone"]
+    assert alone["assessed"] == alone["events"] and alone["emails"] == 2 * alone["events"]
     baselines = {b["name"]: b for b in figures["baselines"]}
     assert set(baselines) >= {
         "kafka_pg_per_message",

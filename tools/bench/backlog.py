@@ -18,15 +18,22 @@ from tools.bench.observe import ClaimEvents, emails_accepted
 
 
 def _copies(sample: dict[str, Any], count: int) -> list[dict[str, Any]]:
+    """`count` new claims like `sample`, each for a unit of its own, as the filed claims are: one
+    unit's thousands of earlier claims would make each copy's passport longer than the last."""
     copies = []
     for _ in range(count):
         claim_id = str(uuid.uuid4())
+        serial = sample["data"].get("serial_number")
         copies.append(
             {
                 **sample,
                 "event_id": str(uuid.uuid4()),
                 "key": claim_id,
-                "data": {**sample["data"], "claim_id": claim_id},
+                "data": {
+                    **sample["data"],
+                    "claim_id": claim_id,
+                    "serial_number": serial and f"{serial}B{claim_id[:8].upper()}",
+                },
             }
         )
     return copies
@@ -70,3 +77,13 @@ async def drain_backlog(
         if len(sent) >= 2 * len(claim_ids) or time.monotonic() > deadline:
             return assessed, sent
         await asyncio.sleep(1.0)
+
+
+async def drain_assessed(claim_ids: list[str], events: ClaimEvents, timeout: float) -> list[float]:
+    """When each claim was assessed (WarrantyAssessed on the topic), waiting up to `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        assessed = [events.assessed[c] for c in claim_ids if c in events.assessed]
+        if len(assessed) >= len(claim_ids) or time.monotonic() > deadline:
+            return assessed
+        await asyncio.sleep(0.5)

@@ -13,7 +13,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from shared import topics
 from shared.runtime import ensure_topics
+from tests.support.kafka import caught_up
 from tools.bench import backlog, baselines, report
 from tools.bench.customers import receipt_pdf, sign_up
 from tools.bench.load import ClaimFiler, FiledClaim, at_rate, in_flight
@@ -66,6 +68,7 @@ class Run:
     recorder: EventRecorder
     sampler: ProcessSampler
     filer: ClaimFiler
+    fleet: ServiceFleet
     phases: list[dict[str, Any]] = field(default_factory=list)
     filed: list[FiledClaim] = field(default_factory=list)
 
@@ -143,16 +146,49 @@ async def _backlog_phase(run: Run) -> dict[str, Any]:
         claim_ids, events, run.servers.mailbox_url, timeout=max(120.0, a.backlog / 2)
     )
 
-    def rate(instants: list[float]) -> float:
-        return round(len(instants) / (max(instants) - start), 1) if instants else 0.0
-
     return {
         "events": a.backlog,
         "assessed": len(assessed),
         "emails": len(emails),
-        "warranty_per_second": rate(assessed),
-        "notifications_emails_per_second": rate(emails),
+        "warranty_per_second": _rate_since(start, assessed),
+        "notifications_emails_per_second": _rate_since(start, emails),
         "cpu_seconds_per_claim": report.cpu_per_claim(cpu, run.sampler.sample().cpu, a.backlog),
+    }
+
+
+def _rate_since(start: float, instants: list[float]) -> float:
+    return round(len(instants) / (max(instants) - start), 1) if instants else 0.0
+
+
+async def _hops_alone(run: Run) -> dict[str, Any]:
+    """Each consumer hop on a backlog with the other consumers stopped, as its baseline runs:
+    warranty alone, then notifications alone on the two emails of each claim (claims, which
+    also reads the verdicts, stopped throughout and caught up after)."""
+    a, events, fleet = run.arguments, run.recorder.events, run.fleet
+    assert events.sample_created is not None
+    with fleet.paused("claims"):
+        with fleet.paused("notifications"):
+            cpu, start = run.sampler.sample().cpu, time.time()
+            claim_ids = await backlog.publish_backlog(
+                run.servers.kafka_bootstrap, events.sample_created, a.backlog
+            )
+            assessed = await backlog.drain_assessed(claim_ids, events, max(120.0, a.backlog / 2))
+            warranty_cpu = report.cpu_per_claim(cpu, run.sampler.sample().cpu, a.backlog)
+        with fleet.paused("warranty"):
+            cpu, resumed = run.sampler.sample().cpu, time.time()
+            _, emails = await backlog.drain_backlog(
+                claim_ids, events, run.servers.mailbox_url, timeout=max(120.0, a.backlog)
+            )
+            notifications_cpu = report.cpu_per_claim(cpu, run.sampler.sample().cpu, a.backlog)
+    await caught_up(run.servers.kafka_bootstrap, fleet.group("claims"), [topics.WARRANTY], 600.0)
+    return {
+        "events": a.backlog,
+        "assessed": len(assessed),
+        "emails": len(emails),
+        "warranty_per_second": _rate_since(start, assessed),
+        "notifications_emails_per_second": _rate_since(resumed, emails),
+        "warranty_cpu_seconds_per_claim": warranty_cpu,
+        "notifications_cpu_seconds_per_claim": notifications_cpu,
     }
 
 
@@ -175,24 +211,22 @@ async def _baselines(run: Run) -> list[baselines.Baseline]:
     return found
 
 
-def _hops(capacity: dict[str, Any], bases: list[baselines.Baseline]) -> list[dict[str, Any]]:
+# The baselines each hop is held to (tools/bench/baselines.py).
+PER_MESSAGE, PER_EMAIL = "kafka_pg_per_message", "smtp_connection_per_email"
+POOLED = "smtp_pool_of_4"
+
+
+def _hops(
+    together: dict[str, Any], alone: dict[str, Any], bases: list[baselines.Baseline]
+) -> list[dict[str, Any]]:
     by_name = {b.name: b.per_second for b in bases}
+    warranty, emails = "warranty_per_second", "notifications_emails_per_second"
     pairs = (
-        (
-            "ClaimCreated -> WarrantyAssessed (warranty)",
-            capacity["warranty_per_second"],
-            "kafka_pg_per_message",
-        ),
-        (
-            "event -> email accepted (notifications)",
-            capacity["notifications_emails_per_second"],
-            "smtp_connection_per_email",
-        ),
-        (
-            "event -> email accepted vs pooled SMTP",
-            capacity["notifications_emails_per_second"],
-            "smtp_pool_of_4",
-        ),
+        ("ClaimCreated -> WarrantyAssessed (warranty alone)", alone[warranty], PER_MESSAGE),
+        ("ClaimCreated -> WarrantyAssessed (with notifications)", together[warranty], PER_MESSAGE),
+        ("event -> email accepted (notifications alone)", alone[emails], PER_EMAIL),
+        ("event -> email accepted (notifications alone) vs pooled SMTP", alone[emails], POOLED),
+        ("event -> email accepted (with warranty)", together[emails], PER_EMAIL),
     )
     return [
         {
@@ -232,6 +266,7 @@ async def _measure(run: Run, started_at: str) -> dict[str, Any]:
     sustained = await _fixed_and_search(run)
     await _http_phase(run)
     capacity = await _backlog_phase(run)
+    alone = await _hops_alone(run)
     bases = await _baselines(run)
     figures: dict[str, Any] = {
         "started_at": started_at,
@@ -242,6 +277,7 @@ async def _measure(run: Run, started_at: str) -> dict[str, Any]:
         "phases": run.phases,
         "highest_sustained_rate": sustained,
         "backlog": capacity,
+        "backlog_hops_alone": alone,
         "baselines": [
             {
                 "name": b.name,
@@ -251,7 +287,7 @@ async def _measure(run: Run, started_at: str) -> dict[str, Any]:
             }
             for b in bases
         ],
-        "hops": _hops(capacity, bases),
+        "hops": _hops(capacity, alone, bases),
         "peak_rss_mb": {
             name: round(rss / 2**20, 1) for name, rss in run.sampler.peak_rss().items()
         },
@@ -290,7 +326,7 @@ async def bench(a: argparse.Namespace) -> dict[str, Any]:
             servers.smtp_port,
         )
         await sampler.start()
-        run = Run(a, servers, recorder, sampler, filer)
+        run = Run(a, servers, recorder, sampler, filer, fleet)
         try:
             return await _measure(run, started_at)
         finally:

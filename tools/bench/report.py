@@ -167,7 +167,7 @@ def table(report: dict[str, Any]) -> str:
     lines.append("\nhop capacity (backlog on the topic) against its raw baseline, same run:")
     for hop in report["hops"]:
         lines.append(
-            f"  {hop['hop']:40} {hop['per_second']:>7}/s  baseline {hop['baseline']} "
+            f"  {hop['hop']:62} {hop['per_second']:>7}/s  baseline {hop['baseline']} "
             f"{hop['baseline_per_second']:>7}/s  ratio {hop['ratio']}"
         )
     lines.append("\nbaselines:")

@@ -12,11 +12,14 @@ wrote under <state>/kafka/credentials.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -276,6 +279,24 @@ class ServiceFleet:
                 pass
             time.sleep(0.3)
         raise BenchError(f"{name} not healthy after {timeout:.0f} s; see {self.log_dir}")
+
+    @contextlib.contextmanager
+    def paused(self, *services: str) -> Iterator[None]:
+        """Every instance of `services` stopped (SIGSTOP) meanwhile, so that another hop is
+        measured alone, as its baseline is; continued after, whatever happens. Their consumers
+        only fall behind (and may rejoin their group): nothing is lost."""
+        stopped = [
+            process
+            for name, process in self.processes.items()
+            if name.split("#")[0] in services and process.poll() is None
+        ]
+        for process in stopped:
+            os.kill(process.pid, signal.SIGSTOP)
+        try:
+            yield
+        finally:
+            for process in stopped:
+                os.kill(process.pid, signal.SIGCONT)
 
     def stop(self) -> None:
         for process in self.processes.values():
