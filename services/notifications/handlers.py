@@ -7,7 +7,7 @@ import base64
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
+from email.message import Message
 from typing import Any, Protocol
 from uuid import uuid5
 
@@ -35,7 +35,7 @@ log = get_logger(__name__)
 
 
 class Mailer(Protocol):
-    async def send(self, message: EmailMessage) -> None: ...
+    async def send(self, message: Message) -> None: ...
 
 
 @dataclass

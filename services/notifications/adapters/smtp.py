@@ -8,44 +8,73 @@ import base64
 import contextlib
 import time
 from collections.abc import AsyncIterator
-from email import policy
-from email.message import EmailMessage
-from email.utils import formatdate, parseaddr
+from email import encoders, policy
+from email.charset import Charset
+from email.header import Header
+from email.message import Message
+from email.mime.base import MIMEBase
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import formataddr, formatdate, parseaddr
 from typing import Any
 
 import aiosmtplib
 
 from services.notifications.settings import NotificationsSettings
 
+# The standard library's compat32 API (email.mime): the modern EmailMessage parses every header
+# it is given into objects and folds it again on output, a quarter of this service's CPU per
+# email when profiled. The bodies go as 8-bit UTF-8, as before; the subject as RFC 2047 encoded
+# words, which keep the spaces where a long subject is split (the modern folder lost them).
+_UTF8 = Charset("utf-8")
+# None: "no encoding" (the email.charset docs), so the text goes as 8bit, not base64.
+_UTF8.body_encoding = None  # type: ignore[assignment]
 
-def build_message(settings: NotificationsSettings, email: Any) -> EmailMessage:
-    message = EmailMessage()
-    message["From"] = settings.mail_from
+
+def _text(body: str, subtype: str) -> MIMEText:
+    # MIMEText takes a Charset too (it sets the payload with it); typeshed says str.
+    return MIMEText(body, subtype, _UTF8)  # type: ignore[arg-type]
+
+
+def _attachment(attachment: dict[str, str]) -> MIMEBase:
+    maintype, subtype = attachment["content_type"].split("/", 1)
+    part = MIMEBase(maintype, subtype)
+    part.set_payload(base64.b64decode(attachment["content_base64"]))
+    encoders.encode_base64(part)
+    filename = attachment["filename"]
+    part.add_header(
+        "Content-Disposition",
+        "attachment",
+        filename=filename if filename.isascii() else ("utf-8", "", filename),
+    )
+    return part
+
+
+def build_message(settings: NotificationsSettings, email: Any) -> Message:
+    body = MIMEMultipart("alternative")
+    body.attach(_text(email["text_body"], "plain"))
+    body.attach(_text(email["html_body"], "html"))
+    message: MIMEMultipart = body
+    if email["attachments"]:
+        message = MIMEMultipart("mixed")
+        message.attach(body)
+        for attachment in email["attachments"]:
+            message.attach(_attachment(attachment))
+    message["From"] = formataddr(parseaddr(settings.mail_from), charset="utf-8")
     message["To"] = email["recipient"]
-    message["Subject"] = email["subject"]
+    # A Header, not its text: the generator folds it knowing the field's name (typeshed: str).
+    message["Subject"] = Header(email["subject"], "utf-8")  # type: ignore[assignment]
     message["Message-ID"] = email["message_id"]
     message["Date"] = formatdate(localtime=False)
     if email["rma_number"]:
         message["X-RMA-Number"] = email["rma_number"]
-    message.set_content(email["text_body"])
-    message.add_alternative(email["html_body"], subtype="html")
-    for attachment in email["attachments"]:
-        maintype, subtype = attachment["content_type"].split("/", 1)
-        message.add_attachment(
-            base64.b64decode(attachment["content_base64"]),
-            maintype=maintype,
-            subtype=subtype,
-            filename=attachment["filename"],
-        )
     return message
 
 
-# CPython's header folding can drop the space where it splits a non-ASCII subject into two
-# encoded words ("objęty gwarancją" arrives as "objętygwarancją"); unfolded headers keep it.
-_WIRE_POLICY = policy.SMTP.clone(max_line_length=None)
+_WIRE_POLICY = policy.compat32.clone(linesep="\r\n")
 
 
-def to_wire(message: EmailMessage) -> bytes:
+def to_wire(message: Message) -> bytes:
     return message.as_bytes(policy=_WIRE_POLICY)
 
 
@@ -79,7 +108,7 @@ class SmtpMailer:
         self._idle: list[tuple[aiosmtplib.SMTP, float]] = []
         self._slots = asyncio.Semaphore(connections or settings.smtp_connections)
 
-    async def send(self, message: EmailMessage) -> None:
+    async def send(self, message: Message) -> None:
         settings = self._settings
         async with self._session() as smtp:
             await smtp.sendmail(

@@ -41,6 +41,8 @@ def received(subject: str) -> EmailMessage:
         # email.policy.SMTP folds both between two encoded words and loses the space there.
         "Zgłoszenie RMA/947453/SR/2026: produkt objęty gwarancją",
         "Zgłoszenie RMA/123/SR/2026: produkt nieobjęty gwarancją",
+        # Long enough to be split into several encoded words, each keeping its spaces.
+        "Zgłoszenie RMA/947453/SR/2026: naprawa zakończona, paczka z produktem wraca do Ciebie",
     ],
 )
 def test_polish_subjects_arrive_unchanged(subject: str) -> None:
