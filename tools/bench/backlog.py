@@ -17,7 +17,7 @@ from shared.outbox import kafka_headers
 from tools.bench.observe import ClaimEvents, emails_accepted
 
 
-def _copies(sample: dict[str, Any], count: int) -> list[dict[str, Any]]:
+def backlog_claims(sample: dict[str, Any], count: int) -> list[dict[str, Any]]:
     """`count` new claims like `sample`, each for a unit of its own, as the filed claims are: one
     unit's thousands of earlier claims would make each copy's passport longer than the last."""
     copies = []
@@ -47,7 +47,7 @@ async def publish_backlog(bootstrap: str, sample: dict[str, Any], count: int) ->
     claim_ids = []
     try:
         deliveries = []
-        for event in _copies(sample, count):
+        for event in backlog_claims(sample, count):
             claim_ids.append(event["data"]["claim_id"])
             deliveries.append(
                 await producer.send(

@@ -1,7 +1,8 @@
-"""The bench's arithmetic: stages of one claim, percentiles and rates."""
+"""The bench's arithmetic: stages of one claim, percentiles and rates; its backlog's claims."""
 
 from __future__ import annotations
 
+from tools.bench.backlog import backlog_claims
 from tools.bench.load import FiledClaim
 from tools.bench.observe import ClaimEvents
 from tools.bench.report import journeys, percentile, phase_figures
@@ -45,3 +46,38 @@ def test_a_claim_without_its_second_email_is_not_complete() -> None:
     assert figures["stages"]["end_to_end"]["count"] == 0
     assert figures["stages"]["end_to_end"]["p99_ms"] is None
     assert figures["stages"]["event_to_email"]["count"] == 1
+
+
+def test_a_claim_counts_as_kept_up_only_with_both_emails_by_2_s_after_the_phase() -> None:
+    on_time = FiledClaim("search", 100.0, 100.1, 201, "on-time")
+    late = FiledClaim("search", 100.5, 100.6, 201, "late")
+    events = ClaimEvents(
+        created={"on-time": 100.2, "late": 100.7}, assessed={"on-time": 100.3, "late": 100.8}
+    )
+    emails = {
+        "on-time": {"ClaimCreated": 101.0, "WarrantyAssessed": 102.9},
+        "late": {"ClaimCreated": 101.0, "WarrantyAssessed": 103.1},  # drained after the step
+    }
+    found = journeys([on_time, late], events, emails)
+
+    figures = phase_figures("search", [on_time, late], found, 100.0, 101.0)
+
+    assert figures["completed_end_to_end"] == 2
+    assert figures["completed_by_end_plus_2s"] == 1
+
+
+def test_backlog_claims_are_each_for_a_unit_of_its_own() -> None:
+    sample = {
+        "event_id": "e0",
+        "key": "c0",
+        "type": "ClaimCreated",
+        "data": {"claim_id": "c0", "serial_number": "1581F5FHD", "rma_number": "RMA/1/SR/2026"},
+    }
+    copies = backlog_claims(sample, 50)
+
+    assert len({copy["data"]["serial_number"] for copy in copies}) == 50
+    assert all(copy["data"]["serial_number"].startswith("1581F5FHD") for copy in copies)
+    assert len({copy["event_id"] for copy in copies}) == 50
+    assert all(copy["key"] == copy["data"]["claim_id"] for copy in copies)
+    no_serial = {**sample, "data": {**sample["data"], "serial_number": None}}
+    assert all(copy["data"]["serial_number"] is None for copy in backlog_claims(no_serial, 3))
