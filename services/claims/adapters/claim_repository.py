@@ -64,14 +64,18 @@ class ClaimRepository:
         return await self._load(row)
 
     async def add(self, claim: Claim) -> None:
+        """A new claim: one INSERT with every column `save` writes (`updated_at` the database's
+        time of the write, as `save` sets it), then its new parts; an UPDATE of the row just
+        inserted would be one more statement and dead row per claim."""
         await self.conn.execute(
             """INSERT INTO claims (claim_id, rma_number, account_id, email, language, buyer_type,
                    claim_type, status, document_type, document_number, line_no, product,
                    serial_number, problem_description, problem_code, tracking_number,
                    package_contents, customer_reference, unit_price, return_address,
-                   created_at, updated_at)
+                   created_at, updated_at, received_at, pauses, outbound, replacement, refund,
+                   intake, serial_mismatch)
                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
-                       $17, $18, $19, $20, $21, $21)""",
+                       $17, $18, $19, $20, $21, now(), $22, $23, $24, $25, $26, $27, $28)""",
             claim.claim_id,
             claim.rma_number,
             claim.account_id,
@@ -93,8 +97,9 @@ class ClaimRepository:
             claim.unit_price,
             _address_json(claim.return_address),
             claim.created_at,
+            *self._state(claim),
         )
-        await self.save(claim)
+        await self._save_parts(claim)
 
     async def save(self, claim: Claim) -> None:
         await self.conn.execute(
@@ -104,6 +109,15 @@ class ClaimRepository:
                WHERE claim_id = $1""",
             claim.claim_id,
             claim.status,
+            *self._state(claim),
+        )
+        await self._save_parts(claim)
+
+    @staticmethod
+    def _state(claim: Claim) -> tuple[Any, ...]:
+        """What changes in a claim's row over its life, after its status, in the order of the
+        columns that `add` and `save` name."""
+        return (
             claim.received_at,
             [_pause_json(p) for p in claim.pauses],
             _shipment_json(claim.outbound),
@@ -112,6 +126,8 @@ class ClaimRepository:
             _intake_json(claim.intake),
             claim.serial_mismatch,
         )
+
+    async def _save_parts(self, claim: Claim) -> None:
         if claim.decision_changed and claim.decision is not None:
             await self._save_decision(claim.claim_id, claim.decision)
         await self._insert_new_parts(claim)
