@@ -6,6 +6,7 @@ the unidentified-parcels queue.
 
 from __future__ import annotations
 
+import functools
 import io
 import unicodedata
 from pathlib import Path
@@ -25,8 +26,10 @@ _BAR_HEIGHT = 22 * mm
 _DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
 
 
+@functools.cache
 def _font() -> str:
-    """The label's one font, DejaVu Sans Bold registered once when the system has it.
+    """The label's one font, DejaVu Sans Bold registered once when the system has it (looked up
+    once per process, not with a stat of the file for every label).
 
     One font, not a regular and a bold: each embedded DejaVu subset is ~18 KB, and every new
     claim's email carries the label (rendering, storing, encoding and sending it all scale with

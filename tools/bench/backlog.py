@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 import uuid
 from typing import Any
 
@@ -14,7 +13,7 @@ from aiokafka import AIOKafkaProducer
 from shared import topics
 from shared.kafka import client_options
 from shared.outbox import kafka_headers
-from tools.bench.observe import ClaimEvents, emails_accepted
+from tools.bench.observe import ClaimEvents, emails_accepted, poll_until
 
 
 def backlog_claims(sample: dict[str, Any], count: int) -> list[dict[str, Any]]:
@@ -69,21 +68,24 @@ async def drain_backlog(
     claim_ids: list[str], events: ClaimEvents, mailbox_url: str, timeout: float
 ) -> tuple[list[float], list[float]]:
     """When each claim was assessed and each of its emails accepted, waiting up to `timeout`."""
-    deadline = time.monotonic() + timeout
-    while True:
+
+    async def look() -> tuple[list[float], list[float]]:
         emails = await emails_accepted(mailbox_url, events)
-        sent = [at for c in claim_ids for at in emails.get(c, {}).values()]
-        assessed = [events.assessed[c] for c in claim_ids if c in events.assessed]
-        if len(sent) >= 2 * len(claim_ids) or time.monotonic() > deadline:
-            return assessed, sent
-        await asyncio.sleep(1.0)
+        return _assessed(claim_ids, events), [
+            at for c in claim_ids for at in emails.get(c, {}).values()
+        ]
+
+    return await poll_until(look, lambda found: len(found[1]) >= 2 * len(claim_ids), timeout)
 
 
 async def drain_assessed(claim_ids: list[str], events: ClaimEvents, timeout: float) -> list[float]:
     """When each claim was assessed (WarrantyAssessed on the topic), waiting up to `timeout`."""
-    deadline = time.monotonic() + timeout
-    while True:
-        assessed = [events.assessed[c] for c in claim_ids if c in events.assessed]
-        if len(assessed) >= len(claim_ids) or time.monotonic() > deadline:
-            return assessed
-        await asyncio.sleep(0.5)
+
+    async def look() -> list[float]:
+        return _assessed(claim_ids, events)
+
+    return await poll_until(look, lambda found: len(found) >= len(claim_ids), timeout, 0.5)
+
+
+def _assessed(claim_ids: list[str], events: ClaimEvents) -> list[float]:
+    return [events.assessed[c] for c in claim_ids if c in events.assessed]

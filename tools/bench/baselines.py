@@ -31,6 +31,12 @@ from shared.runtime import ensure_topics
 from tools.bench import mailpit
 from tools.bench.servers import stop_consumer
 
+# The baselines' names, as the report and the hops' ratios name them.
+PER_MESSAGE, BATCHED = "kafka_pg_per_message", "kafka_pg_batched"
+PER_EMAIL, ONE_CONNECTION = "smtp_connection_per_email", "smtp_one_connection"
+SMTP_POOL = 4
+POOLED = f"smtp_pool_of_{SMTP_POOL}"
+
 
 @dataclass(frozen=True)
 class Baseline:
@@ -139,8 +145,8 @@ async def kafka_to_postgres(
     try:
         await migrate(pool, "services.warranty.migrations")
         for name, drain in (
-            ("kafka_pg_per_message", _per_message),
-            ("kafka_pg_batched", _per_batch),
+            (PER_MESSAGE, _per_message),
+            (BATCHED, _per_batch),
         ):
             topic = f"bench.baseline.{run}.{name}"
             await ensure_topics(bootstrap, [topic], partitions=partitions)
@@ -177,7 +183,7 @@ async def delivered_emails(mailbox_url: str, message_ids: list[str]) -> list[tup
 
 
 async def smtp(
-    port: int, emails: list[tuple[str, bytes]], *, seconds: float, pool_size: int = 4
+    port: int, emails: list[tuple[str, bytes]], *, seconds: float, pool_size: int = SMTP_POOL
 ) -> list[Baseline]:
     """The same emails three ways; each bounded by `seconds` as well as by their number."""
     sender = "serwis@innpro.example"
@@ -214,8 +220,8 @@ async def smtp(
 
     results = []
     for name, run in (
-        ("smtp_connection_per_email", fresh_connection_each),
-        ("smtp_one_connection", lambda deadline: one_connection(emails, deadline)),
+        (PER_EMAIL, fresh_connection_each),
+        (ONE_CONNECTION, lambda deadline: one_connection(emails, deadline)),
         (f"smtp_pool_of_{pool_size}", pooled),
     ):
         started = time.monotonic()

@@ -19,7 +19,7 @@ from tests.support.kafka import caught_up
 from tools.bench import backlog, baselines, report
 from tools.bench.customers import receipt_pdf, sign_up
 from tools.bench.load import ClaimFiler, FiledClaim, at_rate, in_flight
-from tools.bench.observe import EventRecorder, ProcessSampler, emails_accepted
+from tools.bench.observe import EventRecorder, ProcessSampler, emails_accepted, poll_until
 from tools.bench.servers import (
     REPO,
     SERVICES,
@@ -78,12 +78,9 @@ class Run:
 
     async def settle(self, filed: list[FiledClaim], timeout: float) -> list[report.ClaimJourney]:
         """Wait (bounded) until every created claim of `filed` has both its emails."""
-        deadline = time.monotonic() + timeout
-        while True:
-            found = await self.journeys(filed)
-            if all(j.completed for j in found) or time.monotonic() > deadline:
-                return found
-            await asyncio.sleep(1.0)
+        return await poll_until(
+            lambda: self.journeys(filed), lambda found: all(j.completed for j in found), timeout
+        )
 
     async def phase(
         self, name: str, filed: list[FiledClaim], start: float, cpu: dict[str, float], settle: float
@@ -211,22 +208,29 @@ async def _baselines(run: Run) -> list[baselines.Baseline]:
     return found
 
 
-# The baselines each hop is held to (tools/bench/baselines.py).
-PER_MESSAGE, PER_EMAIL = "kafka_pg_per_message", "smtp_connection_per_email"
-POOLED = "smtp_pool_of_4"
-
-
 def _hops(
     together: dict[str, Any], alone: dict[str, Any], bases: list[baselines.Baseline]
 ) -> list[dict[str, Any]]:
     by_name = {b.name: b.per_second for b in bases}
     warranty, emails = "warranty_per_second", "notifications_emails_per_second"
     pairs = (
-        ("ClaimCreated -> WarrantyAssessed (warranty alone)", alone[warranty], PER_MESSAGE),
-        ("ClaimCreated -> WarrantyAssessed (with notifications)", together[warranty], PER_MESSAGE),
-        ("event -> email accepted (notifications alone)", alone[emails], PER_EMAIL),
-        ("event -> email accepted (notifications alone) vs pooled SMTP", alone[emails], POOLED),
-        ("event -> email accepted (with warranty)", together[emails], PER_EMAIL),
+        (
+            "ClaimCreated -> WarrantyAssessed (warranty alone)",
+            alone[warranty],
+            baselines.PER_MESSAGE,
+        ),
+        (
+            "ClaimCreated -> WarrantyAssessed (with notifications)",
+            together[warranty],
+            baselines.PER_MESSAGE,
+        ),
+        ("event -> email accepted (notifications alone)", alone[emails], baselines.PER_EMAIL),
+        (
+            "event -> email accepted (notifications alone) vs pooled SMTP",
+            alone[emails],
+            baselines.POOLED,
+        ),
+        ("event -> email accepted (with warranty)", together[emails], baselines.PER_EMAIL),
     )
     return [
         {

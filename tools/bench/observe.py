@@ -10,9 +10,10 @@ import json
 import os
 import re
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import psutil
 from aiokafka import AIOKafkaConsumer
@@ -21,6 +22,24 @@ from shared import topics
 from shared.kafka import client_options
 from tools.bench import mailpit
 from tools.bench.servers import assign_whole_topics, stop_consumer
+
+Found = TypeVar("Found")
+
+
+async def poll_until(
+    look: Callable[[], Awaitable[Found]],
+    done: Callable[[Found], bool],
+    timeout: float,
+    interval: float = 1.0,
+) -> Found:
+    """What `look` finds once `done` says it is complete, or when `timeout` runs out."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = await look()
+        if done(found) or time.monotonic() > deadline:
+            return found
+        await asyncio.sleep(interval)
+
 
 _MESSAGE_ID = re.compile(r"<([0-9a-f-]{36})@")
 
