@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -19,12 +18,12 @@ from services.notifications import domain
 from services.notifications.adapters import repository
 from services.notifications.adapters.smtp import build_message, is_permanent
 from services.notifications.adapters.templates import RenderedEmail, TemplateRenderer
+from services.notifications.attachments import parcel_label
 from services.notifications.retries import RetryPolicy
 from services.notifications.settings import NotificationsSettings
 from shared.consumer import TRANSIENT_ERRORS
 from shared.db import Conn
 from shared.events import Event
-from shared.labels import render_label
 from shared.logging import get_logger
 from shared.outage import OutageLog
 from shared.sealing import unseal
@@ -53,12 +52,8 @@ class NotificationsContext:
 @dataclass(frozen=True)
 class ComposedEmail:
     rendered: RenderedEmail
-    # As stored in emails.attachments: [{filename, content_type, content_base64}].
-    attachments: list[dict[str, str]]
-
-
-def _label_filename(rma_number: str) -> str:
-    return f"etykieta-{rma_number.replace('/', '-')}.pdf"
+    # As stored in emails.attachments (services/notifications/attachments.py).
+    attachments: list[dict[str, Any]]
 
 
 def compose(
@@ -83,14 +78,7 @@ def compose(
     }
     attachments = []
     if draft.label and draft.rma_number:
-        pdf = render_label(draft.rma_number, customer_name)
-        attachments.append(
-            {
-                "filename": _label_filename(draft.rma_number),
-                "content_type": "application/pdf",
-                "content_base64": base64.b64encode(pdf).decode("ascii"),
-            }
-        )
+        attachments.append(parcel_label(draft.rma_number, customer_name))
     return ComposedEmail(renderer.render(draft.template, draft.language, context), attachments)
 
 

@@ -9,7 +9,6 @@ no key is needed.
 
 from __future__ import annotations
 
-import base64
 import sys
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -17,7 +16,7 @@ from pathlib import Path
 from typing import get_args
 from uuid import UUID
 
-from services.notifications import domain, handlers
+from services.notifications import attachments, domain, handlers
 from services.notifications.adapters.templates import TemplateRenderer
 from shared.events import (
     AccountActivated,
@@ -419,7 +418,7 @@ def write_previews(out_dir: Path) -> list[Path]:
                 f"{stem}.txt": f"Subject: {subject}\n\n{text}".encode(),
             }
             for attachment in email.attachments:
-                files[attachment["filename"]] = base64.b64decode(attachment["content_base64"])
+                files[attachment["filename"]] = attachments.content(attachment)
             for name, content in files.items():
                 (folder / name).write_bytes(content)
                 written.append(folder / name)

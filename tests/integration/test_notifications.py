@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -446,6 +447,13 @@ async def test_new_claim_email_carries_the_label_with_the_customers_name(
     text = PdfReader(io.BytesIO(label)).pages[0].extract_text()
     assert rma_number in text
     assert "Zofia Wójcik" in text or "Zofia Wojcik" in text  # without DejaVu: no diacritics
+    # The table keeps what the label is drawn from, not its PDF.
+    [stored] = await notifications.fetch(
+        "SELECT attachments FROM emails WHERE event_id = $1", created.event_id
+    )
+    [kept] = json.loads(stored["attachments"])
+    assert kept["label"] == {"rma_number": rma_number, "customer_name": "Zofia Wójcik"}
+    assert "content_base64" not in kept
 
 
 async def test_failed_count_for_the_dashboard(notifications: Notifications) -> None:

@@ -25,12 +25,16 @@ EMAILS_PENDING_AND_FAILED = DatabaseGauge(
 
 
 async def insert_email(conn: Conn, **email: Any) -> None:
+    # One round trip: the sender is woken at commit, and only when the email is new.
     await conn.execute(
-        """INSERT INTO emails (email_id, event_id, event_type, message_id, recipient, subject,
-                               text_body, html_body, attachments, account_id, claim_id, rma_number,
-                               trace_context)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-           ON CONFLICT (message_id) DO NOTHING""",
+        """WITH recorded AS (
+               INSERT INTO emails (email_id, event_id, event_type, message_id, recipient, subject,
+                                   text_body, html_body, attachments, account_id, claim_id,
+                                   rma_number, trace_context)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+               ON CONFLICT (message_id) DO NOTHING
+               RETURNING email_id)
+           SELECT pg_notify('emails', '') FROM recorded""",
         email["email_id"],
         email["event_id"],
         email["event_type"],
@@ -45,7 +49,6 @@ async def insert_email(conn: Conn, **email: Any) -> None:
         email.get("rma_number"),
         current_trace_context(),
     )
-    await conn.execute("SELECT pg_notify('emails', '')")
 
 
 async def claim_due_emails(

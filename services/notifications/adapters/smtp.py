@@ -4,7 +4,6 @@ long-lived connections, and telling a temporary refusal from a permanent one."""
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import time
 from collections.abc import AsyncIterator
@@ -20,6 +19,7 @@ from typing import Any
 
 import aiosmtplib
 
+from services.notifications import attachments
 from services.notifications.settings import NotificationsSettings
 
 # The standard library's compat32 API (email.mime): the modern EmailMessage parses every header
@@ -36,10 +36,10 @@ def _text(body: str, subtype: str) -> MIMEText:
     return MIMEText(body, subtype, _UTF8)  # type: ignore[arg-type]
 
 
-def _attachment(attachment: dict[str, str]) -> MIMEBase:
+def _attachment(attachment: dict[str, Any]) -> MIMEBase:
     maintype, subtype = attachment["content_type"].split("/", 1)
     part = MIMEBase(maintype, subtype)
-    part.set_payload(base64.b64decode(attachment["content_base64"]))
+    part.set_payload(attachments.content(attachment))
     encoders.encode_base64(part)
     filename = attachment["filename"]
     part.add_header(

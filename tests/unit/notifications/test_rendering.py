@@ -3,14 +3,13 @@ RMA number and the next step, and escapes customer-typed text in HTML only."""
 
 from __future__ import annotations
 
-import base64
 import io
 from typing import get_args
 
 import pytest
 from pypdf import PdfReader
 
-from services.notifications import domain, handlers, preview
+from services.notifications import attachments, domain, handlers, preview
 from services.notifications.adapters.templates import TemplateRenderer
 from shared.events import ClaimCreated, Event, Language
 
@@ -62,8 +61,11 @@ def test_claim_created_tells_where_to_send_the_parcel(
     [label] = email.attachments
     assert label["filename"] == "etykieta-RMA-1024-SR-2026.pdf"
     assert label["content_type"] == "application/pdf"
-    pdf_text = PdfReader(io.BytesIO(base64.b64decode(label["content_base64"]))).pages[0]
-    assert "Anna Nowak" in pdf_text.extract_text()
+    # Kept as what it is drawn from, not as its PDF: drawn when the email is sent.
+    assert "content_base64" not in label
+    pdf_text = PdfReader(io.BytesIO(attachments.content(label))).pages[0].extract_text()
+    assert "Anna Nowak" in pdf_text
+    assert preview.RMA_NUMBER in pdf_text
 
 
 def test_only_the_new_claim_carries_a_label(renderer: TemplateRenderer) -> None:

@@ -1,0 +1,34 @@
+"""An email's attachments as the emails table keeps them, and their bytes when the email goes out.
+
+The parcel label is kept as what it is drawn from (the RMA number and the sender's name), not as
+its PDF: the label's base64 in JSONB was the largest value every new claim wrote, read back and
+decoded again to send it, and the label draws the same bytes from the same facts
+(shared/labels.py renders invariantly). It is drawn when the email is sent, outside the
+consumer's transaction. Rows written before keep their bytes in `content_base64`, and still send.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping
+from typing import Any
+
+from shared.labels import render_label
+
+PDF = "application/pdf"
+
+
+def parcel_label(rma_number: str, customer_name: str | None) -> dict[str, Any]:
+    """The label attachment of a new claim's email, as stored in emails.attachments."""
+    return {
+        "filename": f"etykieta-{rma_number.replace('/', '-')}.pdf",
+        "content_type": PDF,
+        "label": {"rma_number": rma_number, "customer_name": customer_name},
+    }
+
+
+def content(attachment: Mapping[str, Any]) -> bytes:
+    """The attachment's bytes: the label drawn from its facts, or the bytes a row kept."""
+    if (label := attachment.get("label")) is not None:
+        return render_label(label["rma_number"], label["customer_name"])
+    return base64.b64decode(attachment["content_base64"])
