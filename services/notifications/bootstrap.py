@@ -11,6 +11,7 @@ from services.notifications.adapters.templates import TemplateRenderer
 from services.notifications.entrypoints import consumers, http
 from services.notifications.settings import NotificationsSettings
 from shared.errors import install_error_handlers
+from shared.labels import prepare_label_font
 from shared.runtime import ServiceRuntime, create_app
 
 
@@ -47,6 +48,7 @@ def build_app(settings: NotificationsSettings | None = None) -> FastAPI:
         app.state.notifications_pool = rt.db
 
     runtime.on_started.append(attach_pool)
+    runtime.on_started.append(prepare_label_font)
     runtime.on_started.append(start_sender)
     runtime.on_stopping.append(stop_sender)
     app.include_router(http.router)

@@ -7,10 +7,12 @@ import io
 
 import pytest
 from barcode.charsets import code128 as symbols
+from fontTools.ttLib import TTFont as FontToolsFont
 from pypdf import PdfReader
 from reportlab.graphics.barcode.code128 import Code128
+from reportlab.pdfbase import pdfmetrics
 
-from shared.labels import barcode, render_label
+from shared.labels import barcode, label_font, render_label
 
 
 def bars_as_modules(bars: Code128) -> str:
@@ -75,3 +77,41 @@ def test_label_without_a_known_name_has_no_sender_and_is_reproducible() -> None:
     pdf = render_label("RMA/9/SR/2026")
     assert "Nadawca" not in PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
     assert render_label("RMA/9/SR/2026") == pdf
+
+
+def embedded_font(pdf: bytes) -> FontToolsFont:
+    reader = PdfReader(io.BytesIO(pdf))
+    fonts = [font.get_object() for font in reader.pages[0]["/Resources"]["/Font"].values()]
+    [embedded] = [
+        font["/FontDescriptor"].get_object()["/FontFile2"].get_object()
+        for font in fonts
+        if "/FontDescriptor" in font
+    ]
+    return FontToolsFont(io.BytesIO(embedded.get_data()))
+
+
+def instruction_bytes(font: FontToolsFont) -> int:
+    glyf = font["glyf"]
+    total = 0
+    for name in font.getGlyphOrder():
+        glyph = glyf[name]
+        glyph.expand(glyf)
+        program = getattr(glyph, "program", None)
+        total += len(program.getBytecode()) if program is not None else 0
+    return total
+
+
+def test_label_embeds_its_font_without_hinting_and_with_any_script_of_a_name() -> None:
+    assert label_font() == "DejaVuSans-Bold", (
+        "the label needs DejaVu: apt install fonts-dejavu-core"
+    )
+    name = "Ștefan Łukasz Ирина"  # Latin Extended-B, Polish, Cyrillic
+    pdf = render_label("RMA/1024/SR/2026", name)
+    font = embedded_font(pdf)
+    # Hinting fits outlines to a screen's pixels: a printed label would only pay for its bytes.
+    assert not {"fpgm", "prep", "cvt "} & set(font.keys())
+    assert instruction_bytes(font) == 0
+    # Every glyph of the system's font is kept for the names customers give.
+    glyphs = pdfmetrics.getFont(label_font()).face.charToGlyph
+    assert all(glyphs.get(ord(letter)) for letter in name if not letter.isspace())
+    assert name in PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
