@@ -9,17 +9,21 @@ from __future__ import annotations
 import asyncio
 import functools
 import io
+import subprocess
+import sys
 import unicodedata
 from pathlib import Path
 
-from fontTools import subset
-from fontTools.ttLib import TTFont as FontToolsFont
 from reportlab.graphics.barcode.code128 import Code128
 from reportlab.lib.pagesizes import A6
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
+
+from shared.logging import get_logger
+
+log = get_logger(__name__)
 
 # Seed 000: where customers send their parcels.
 SERVICE_ADDRESS = "Serwis INNPRO, Rudzka 65C, 44-200 Rybnik, POLAND"
@@ -31,18 +35,18 @@ _DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
 
 @functools.cache
 def label_font() -> str:
-    """The label's one font, DejaVu Sans Bold prepared and registered once per process when the
-    system has it (half a second: services warm it at start, off the event loop).
+    """The label's one font, DejaVu Sans Bold registered once per process when the system has it
+    (prepared in half a second: services do it at start, off the event loop).
 
-    One font, not a regular and a bold, and without its TrueType hinting: every new claim's
-    email carries the label, and rendering, encoding and sending it all scale with its bytes.
-    The captions stay told apart by their size.
+    One font, not a regular and a bold, and without its TrueType hinting (shared/fonts.py): every
+    new claim's email carries the label, and rendering, encoding and sending it all scale with its
+    bytes. The captions stay told apart by their size.
     """
     bold = _DEJAVU / "DejaVuSans-Bold.ttf"
     if not bold.exists():
         return "Helvetica-Bold"
     if "DejaVuSans-Bold" not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont("DejaVuSans-Bold", _unhinted(bold)))
+        pdfmetrics.registerFont(TTFont("DejaVuSans-Bold", prepared_font(bold)))
     return "DejaVuSans-Bold"
 
 
@@ -51,27 +55,20 @@ async def prepare_label_font(_runtime: object = None) -> None:
     await asyncio.to_thread(label_font)
 
 
-def _unhinted(path: Path) -> io.BytesIO:
-    """The font with every glyph it has, less what a PDF viewer or printer does not use: the
-    hinting (instructions fitting outlines to a screen's pixels) and the layout tables (reportlab
-    does no shaping). Its subset in a label is ~9 KB instead of ~19, and quicker to make."""
-    font = FontToolsFont(path)
-    options = subset.Options(
-        hinting=False,
-        layout_features=[],
-        notdef_outline=True,
-        name_IDs=["*"],
-        name_languages=["*"],
-        # FontForge's timestamp table, which the subsetter only warns about and drops.
-        drop_tables=[*subset.Options().drop_tables, "FFTM"],
-    )
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(unicodes=font.getBestCmap())
-    subsetter.subset(font)
-    prepared = io.BytesIO()
-    font.save(prepared)
-    prepared.seek(0)
-    return prepared
+def prepared_font(path: Path) -> io.BytesIO | str:
+    """The font without hinting, made by a child process; the font as it is should that fail
+    (the labels stay right, only larger)."""
+    try:
+        made = subprocess.run(
+            [sys.executable, "-m", "shared.fonts", str(path)],
+            capture_output=True,
+            check=True,
+            timeout=60,
+        )
+    except (OSError, subprocess.SubprocessError) as error:
+        log.warning("label font not prepared: embedded as it is", font=str(path), error=repr(error))
+        return str(path)
+    return io.BytesIO(made.stdout)
 
 
 def _printable(text: str, font: str) -> str:

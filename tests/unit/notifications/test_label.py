@@ -4,6 +4,7 @@ to the RMA number (decoded here with python-barcode's symbol table, not reportla
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 from barcode.charsets import code128 as symbols
@@ -12,7 +13,7 @@ from pypdf import PdfReader
 from reportlab.graphics.barcode.code128 import Code128
 from reportlab.pdfbase import pdfmetrics
 
-from shared.labels import barcode, label_font, render_label
+from shared.labels import barcode, label_font, prepared_font, render_label
 
 
 def bars_as_modules(bars: Code128) -> str:
@@ -115,3 +116,9 @@ def test_label_embeds_its_font_without_hinting_and_with_any_script_of_a_name() -
     glyphs = pdfmetrics.getFont(label_font()).face.charToGlyph
     assert all(glyphs.get(ord(letter)) for letter in name if not letter.isspace())
     assert name in PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+
+
+def test_a_font_that_cannot_be_prepared_is_embedded_as_it_is(tmp_path: Path) -> None:
+    not_a_font = tmp_path / "broken.ttf"
+    not_a_font.write_bytes(b"not a font")
+    assert prepared_font(not_a_font) == str(not_a_font)
