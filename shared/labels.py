@@ -66,7 +66,13 @@ def prepared_font(path: Path) -> io.BytesIO | str:
             timeout=60,
         )
     except (OSError, subprocess.SubprocessError) as error:
-        log.warning("label font not prepared: embedded as it is", font=str(path), error=repr(error))
+        stderr = getattr(error, "stderr", None) or b""
+        log.warning(
+            "label font not prepared: embedded as it is",
+            font=str(path),
+            error=repr(error),
+            stderr=stderr[-500:].decode(errors="replace"),
+        )
         return str(path)
     return io.BytesIO(made.stdout)
 
