@@ -135,10 +135,11 @@ async def kafka_to_postgres(
     count: int,
     partitions: int,
     seconds: float,
+    database_query: str = "",
 ) -> list[Baseline]:
     """Both consumer shapes, each draining its own backlog of `count` messages."""
     run = uuid.uuid4().hex[:8]
-    database = f"{postgres_url}/rma_bench_{run}_baseline"
+    database = f"{postgres_url}/rma_bench_{run}_baseline{database_query}"
     await ensure_database(database)
     pool = await create_pool(database, max_size=2)
     results = []

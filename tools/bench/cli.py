@@ -49,6 +49,12 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--partitions", type=int, default=3, help="of topics the run creates")
     parser.add_argument("--keep-servers", action="store_true", help="leave Kafka etc. running")
     parser.add_argument(
+        "--database-sslmode",
+        choices=("prefer", "disable"),
+        default="prefer",
+        help="asyncpg's sslmode for the services and the baseline (prefer: TLS when offered)",
+    )
+    parser.add_argument(
         "--smoke", action="store_true", help="a ~20-second run that only shows the tool works"
     )
     arguments = parser.parse_args(argv)
@@ -199,6 +205,7 @@ async def _baselines(run: Run) -> list[baselines.Baseline]:
         count=a.baseline_count,
         partitions=a.partitions,
         seconds=30.0,
+        database_query=f"?sslmode={a.database_sslmode}",
     )
     message_ids = [
         f"<{event_id}@rma.innpro.example>" for event_id in list(events.by_event)[: a.baseline_count]
@@ -310,7 +317,11 @@ async def bench(a: argparse.Namespace) -> dict[str, Any]:
     servers = slot_servers.up()
     servers.use_kafka_admin()
     fleet = ServiceFleet(
-        servers, base_port=18051 + 100 * a.slot, instances=a.instances, partitions=a.partitions
+        servers,
+        base_port=18051 + 100 * a.slot,
+        instances=a.instances,
+        partitions=a.partitions,
+        database_query=f"?sslmode={a.database_sslmode}",
     )
     try:
         await ensure_topics(servers.kafka_bootstrap, partitions=a.partitions)

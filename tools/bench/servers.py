@@ -198,6 +198,7 @@ class ServiceFleet:
     base_port: int
     instances: int = 1
     partitions: int = 3
+    database_query: str = ""  # after each database's name, e.g. ?sslmode=disable
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     log_dir: Path | None = None
@@ -206,7 +207,7 @@ class ServiceFleet:
         return f"{service}-bench-{self.run_id}"
 
     def database_url(self, service: str) -> str:
-        return f"{self.servers.postgres_url}/rma_bench_{self.run_id}_{service}"
+        return f"{self.servers.postgres_url}/rma_bench_{self.run_id}_{service}{self.database_query}"
 
     def names(self) -> list[str]:
         """Process names: `claims`, or `claims#2` for a second instance."""
