@@ -192,21 +192,34 @@ class MailSender(NotifiedWorker):
         await self.send_due()
 
     async def send_due(self) -> int:
-        """Send everything due now, `smtp_connections` at a time; returns how many were sent."""
-        sent = 0
-        while batch := await self._claim_due():
-            outcomes = await asyncio.gather(*(self._deliver(email) for email in batch))
-            sent += sum(outcomes)
-        return sent
+        """Send everything due now, `smtp_connections` at once; returns how many were sent.
 
-    async def _claim_due(self) -> list[asyncpg.Record]:
+        A window, not batches: more due emails are taken as soon as half the sends have ended,
+        so a slow conversation (or a label being drawn) does not hold up the next ones."""
+        slots = self._ctx.settings.smtp_connections
+        sending: set[asyncio.Task[int]] = set()
+        sent = 0
+        try:
+            while True:
+                if len(sending) <= slots // 2:
+                    for email in await self._claim_due(slots - len(sending)):
+                        sending.add(asyncio.create_task(self._deliver(email)))
+                if not sending:
+                    return sent
+                done, sending = await asyncio.wait(sending, return_when=asyncio.FIRST_COMPLETED)
+                sent += sum(task.result() for task in done)
+        finally:
+            # Stopping (or a failure): the sends under way end with the loop, as they did
+            # with it; an email the server accepted is still marked (`_marks`).
+            for task in sending:
+                task.cancel()
+            await asyncio.gather(*sending, return_exceptions=True)
+
+    async def _claim_due(self, limit: int) -> list[asyncpg.Record]:
         settings, now = self._ctx.settings, self._ctx.clock()
         async with self._pool.acquire() as conn:
             return await repository.claim_due_emails(
-                conn,
-                now,
-                now + timedelta(seconds=settings.smtp_claim_seconds),
-                limit=settings.smtp_connections,
+                conn, now, now + timedelta(seconds=settings.smtp_claim_seconds), limit=limit
             )
 
     async def _deliver(self, email: asyncpg.Record) -> int:
