@@ -31,6 +31,16 @@ require_command() {
   command -v "$1" >/dev/null || die "'$1' is still missing after installing $2"
 }
 
+# require_file PATH DEBIAN_PACKAGE: install the package when the file is missing.
+require_file() {
+  [[ -e $1 ]] && return 0
+  apt_install "$2"
+  [[ -e $1 ]] || die "'$1' is still missing after installing $2"
+}
+
+# The parcel label's font (shared/labels.py): without it, Polish letters lose their diacritics.
+LABEL_FONT=/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf
+
 apt_install() {
   command -v apt-get >/dev/null || die "$* is missing and this is not a Debian system; install it"
   ((EUID == 0)) || die "$* is missing; install it (apt-get install $*) or run as root"

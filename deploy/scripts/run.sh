@@ -84,6 +84,7 @@ feed_demo_data() {
 
 up() {
   require_venv
+  require_file "$LABEL_FONT" fonts-dejavu-core
   cd "$REPO_ROOT"
   "$PYTHON" -m shared.keys "$KEYS"
   bash "$SCRIPTS/kafka.sh" up

@@ -15,6 +15,7 @@ export KAFKA_PORT=$((19092 + offset)) KAFKA_CONTROLLER_PORT=$((19093 + offset)) 
 export PG_PORT=$((15433 + offset)) PG_CLUSTER=rmatest${slot#0} RMA_DATABASES=""
 export SMTP_PORT=$((11025 + offset)) MAILBOX_HTTP_PORT=$((18025 + offset))
 require_venv
+require_file "$LABEL_FONT" fonts-dejavu-core
 
 # `test.sh stop` stops the servers of this slot that RMA_KEEP_TEST_STACK=1 left running.
 if [[ ${1:-} == stop ]]; then
