@@ -36,7 +36,7 @@ _DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
 @functools.cache
 def label_font() -> str:
     """The label's one font, DejaVu Sans Bold registered once per process when the system has it
-    (prepared in half a second: services do it at start, off the event loop).
+    (prepared in under a second: services do it at start, off the event loop).
 
     One font, not a regular and a bold, and without its TrueType hinting (shared/fonts.py): every
     new claim's email carries the label, and rendering, encoding and sending it all scale with its

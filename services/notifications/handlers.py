@@ -209,8 +209,8 @@ class MailSender(NotifiedWorker):
                 done, sending = await asyncio.wait(sending, return_when=asyncio.FIRST_COMPLETED)
                 sent += sum(task.result() for task in done)
         finally:
-            # Stopping (or a failure): the sends under way end with the loop, as they did
-            # with it; an email the server accepted is still marked (`_marks`).
+            # Stopping (or a failure) cancels the sends under way, as cancelling the batch's
+            # gather did before; an email the server accepted is still marked (`_marks`).
             for task in sending:
                 task.cancel()
             await asyncio.gather(*sending, return_exceptions=True)

@@ -55,7 +55,7 @@ def test_polish_subjects_arrive_unchanged(subject: str) -> None:
     assert str(received(subject)["Subject"]) == subject
 
 
-def test_label_travels_as_a_pdf_attachment() -> None:
+def test_a_label_kept_as_bytes_travels_as_a_pdf_attachment() -> None:
     message = received("Zgłoszenie RMA/947453/SR/2026 przyjęte")
     [attachment] = list(message.iter_attachments())
     assert isinstance(attachment, EmailMessage)
