@@ -7,7 +7,7 @@ in a parcel label is then ~9 KB instead of ~19, and quicker to make.
 
 A process of its own, because fontTools (12 MB once imported) and the tables it builds for a
 whole font would stay in a service for good: its peak RSS was 26 MB higher (shared/labels.py
-runs this once per process).
+runs this once per machine and keeps what it wrote).
 """
 
 from __future__ import annotations

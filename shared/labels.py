@@ -7,8 +7,11 @@ the unidentified-parcels queue.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
+import importlib.metadata
 import io
+import os
 import subprocess
 import sys
 import unicodedata
@@ -36,7 +39,8 @@ _DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
 @functools.cache
 def label_font() -> str:
     """The label's one font, DejaVu Sans Bold registered once per process when the system has it
-    (prepared in under a second: services do it at start, off the event loop).
+    (prepared once per machine, in under a second; notifications does it at start, off the
+    event loop).
 
     One font, not a regular and a bold, and without its TrueType hinting (shared/fonts.py): every
     new claim's email carries the label, and rendering, encoding and sending it all scale with its
@@ -56,8 +60,11 @@ async def prepare_label_font(_runtime: object = None) -> None:
 
 
 def prepared_font(path: Path) -> io.BytesIO | str:
-    """The font without hinting, made by a child process; the font as it is should that fail
-    (the labels stay right, only larger)."""
+    """The font without hinting: as cached, or made by a child process and cached; the font as
+    it is should that fail (the labels stay right, only larger)."""
+    cached = _cached_font(path)
+    if cached.exists():
+        return str(cached)
     try:
         made = subprocess.run(
             [sys.executable, "-m", "shared.fonts", str(path)],
@@ -74,7 +81,23 @@ def prepared_font(path: Path) -> io.BytesIO | str:
             stderr=stderr[-500:].decode(errors="replace"),
         )
         return str(path)
+    with contextlib.suppress(OSError):  # no cache where none can be written: made again
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_suffix(f".{os.getpid()}.partial")
+        partial.write_bytes(made.stdout)
+        partial.replace(cached)  # whole or not at all, for the other services reading it
     return io.BytesIO(made.stdout)
+
+
+def _cached_font(path: Path) -> Path:
+    """Where the prepared font is kept, as the deploy scripts keep Kafka's jars: named after the
+    system's font file as it is and the fontTools that prepared it, so a change of either makes
+    it anew."""
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    source = path.stat()
+    made_by = importlib.metadata.version("fonttools")
+    name = f"{path.stem}-{source.st_size}-{source.st_mtime_ns}-fonttools-{made_by}.ttf"
+    return cache / "rma-platform" / "fonts" / name
 
 
 def _printable(text: str, font: str) -> str:

@@ -11,7 +11,6 @@ from services.claims.settings import ClaimsSettings
 from shared import topics
 from shared.errors import install_error_handlers
 from shared.events import ClaimsEvent
-from shared.labels import prepare_label_font
 from shared.runtime import ServiceRuntime, create_app
 
 
@@ -39,8 +38,6 @@ def build_app(settings: ClaimsSettings | None = None) -> FastAPI:
         app.state.claims = handlers.ClaimsContext(pool=rt.db)
 
     runtime.on_started.append(attach_context)
-    # The customer's label download (GET /api/claims/{id}/label).
-    runtime.on_started.append(prepare_label_font)
     app.include_router(http.router)
     # Before the operators' router, whose /api/operator/claims/{claim_id} would take the path.
     app.include_router(statistics.router)

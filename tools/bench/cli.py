@@ -205,7 +205,7 @@ async def _baselines(run: Run) -> list[baselines.Baseline]:
         count=a.baseline_count,
         partitions=a.partitions,
         seconds=30.0,
-        database_query=f"?sslmode={a.database_sslmode}",
+        database_query=run.fleet.database_query,
     )
     message_ids = [
         f"<{event_id}@rma.innpro.example>" for event_id in list(events.by_event)[: a.baseline_count]

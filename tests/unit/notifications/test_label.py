@@ -122,3 +122,16 @@ def test_a_font_that_cannot_be_prepared_is_embedded_as_it_is(tmp_path: Path) -> 
     not_a_font = tmp_path / "broken.ttf"
     not_a_font.write_bytes(b"not a font")
     assert prepared_font(not_a_font) == str(not_a_font)
+
+
+def test_the_prepared_font_is_made_once_and_then_read_from_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    system_font = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
+    assert system_font.exists(), "the label needs DejaVu: apt install fonts-dejavu-core"
+    made = prepared_font(system_font)
+    assert not isinstance(made, str)
+    [cached] = (tmp_path / "rma-platform" / "fonts").iterdir()
+    assert prepared_font(system_font) == str(cached)
+    assert cached.read_bytes() == made.getvalue()
