@@ -8,8 +8,10 @@ The trace context (W3C `traceparent`) travels
 - from the handler that records an e-mail into its row, so the SMTP send joins the trace too.
 
 Each service has its own tracer provider (the tests run several services in one process).
-Spans are exported over OTLP/HTTP when `RMA_OTLP_ENDPOINT` is set and nowhere otherwise; they
-are made either way, so that logs carry the trace id.
+Spans are exported over OTLP/HTTP when `RMA_OTLP_ENDPOINT` is set and nowhere otherwise. The
+request and message spans are made either way, so that logs carry the trace id; a span per
+database query only when it is exported: no log line is written inside one, and making them cost
+the consumers a fifth of their CPU (issue 15).
 """
 
 from __future__ import annotations
@@ -83,16 +85,27 @@ def tracer_provider(service: str, otlp_endpoint: str | None) -> TracerProvider:
 
         exporter = OTLPSpanExporter(endpoint=f"{otlp_endpoint.rstrip('/')}/v1/traces")
         provider.add_span_processor(BatchSpanProcessor(exporter))
-    _instrument_process(provider)
+        _instrument_queries(provider)
+    _set_process_provider(provider)
     return provider
 
 
-def _instrument_process(provider: TracerProvider) -> None:
-    """asyncpg is instrumented once for the whole process, with the first service's provider:
-    outside the tests a process runs one service."""
+_process_provider_set = False
+
+
+def _set_process_provider(provider: TracerProvider) -> None:
+    """The first service's provider is the process's: outside the tests a process runs one
+    service (OpenTelemetry refuses, with a warning, to set it twice)."""
+    global _process_provider_set
+    if not _process_provider_set:
+        trace.set_tracer_provider(provider)
+        _process_provider_set = True
+
+
+def _instrument_queries(provider: TracerProvider) -> None:
+    """asyncpg is instrumented once for the whole process, with the first exporting provider."""
     instrumentor = AsyncPGInstrumentor()  # type: ignore[no-untyped-call]
     if not instrumentor.is_instrumented_by_opentelemetry:
-        trace.set_tracer_provider(provider)
         instrumentor.instrument(tracer_provider=provider)
 
 

@@ -4,6 +4,8 @@ context continues its trace; log lines carry the trace id beside correlation_id.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -70,6 +72,28 @@ def test_spans_are_exported_over_otlp_to_the_configured_endpoint(collector: Coll
 def test_without_an_endpoint_nothing_is_exported() -> None:
     provider = tracer_provider("claims", None)
     assert provider._active_span_processor._span_processors == ()
+
+
+_QUERIES_TRACED = """
+import sys
+from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
+from shared.tracing import tracer_provider
+tracer_provider("claims", sys.argv[1] or None)
+print(AsyncPGInstrumentor().is_instrumented_by_opentelemetry)
+"""
+
+
+@pytest.mark.parametrize(("endpoint", "traced"), [("", "False"), ("http://127.0.0.1:9/", "True")])
+def test_queries_get_spans_only_where_they_are_exported(endpoint: str, traced: str) -> None:
+    # asyncpg's instrumentation is process-wide: a fresh process shows what one service does.
+    run = subprocess.run(
+        [sys.executable, "-c", _QUERIES_TRACED, endpoint],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    assert run.stdout.strip() == traced
 
 
 def test_a_stored_context_continues_its_trace() -> None:
