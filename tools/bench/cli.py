@@ -115,12 +115,7 @@ async def _fixed_and_search(run: Run) -> float | None:
         cpu, start = run.sampler.sample().cpu, time.time()
         filed = await at_rate(run.filer, "search", rate, a.step_seconds)
         step = await run.phase(f"search {rate:.0f}/s", filed, start, cpu, settle=10.0)
-        kept_up = (
-            step["refused_or_failed"] == 0
-            # The backlog flat: both emails out within seconds of the step, not drained later.
-            and step["completed_by_end_plus_2s"] >= 0.95 * step["offered"]
-        )
-        if not kept_up:
+        if not report.kept_up(step, a.step_seconds):
             break
         sustained = rate
     return sustained

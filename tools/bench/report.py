@@ -137,6 +137,18 @@ def phase_figures(
     }
 
 
+def kept_up(step: dict[str, Any], planned_seconds: float) -> bool:
+    """A step of the search is sustained when every claim was created, the last answered by
+    2 s after the step's planned end (a client kept waiting for answers offers less than its
+    rate: the step then runs long, and its emails keep up with a lower rate than the one
+    named), and 95 % of the claims have both emails by 2 s after the step."""
+    return bool(
+        step["refused_or_failed"] == 0
+        and step["seconds"] <= planned_seconds + KEPT_UP_WITHIN_SECONDS
+        and step["completed_by_end_plus_2s"] >= 0.95 * step["offered"]
+    )
+
+
 def cpu_per_claim(
     before: dict[str, float], after: dict[str, float], claims: int
 ) -> dict[str, float | None]:

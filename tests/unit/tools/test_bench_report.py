@@ -5,7 +5,7 @@ from __future__ import annotations
 from tools.bench.backlog import backlog_claims
 from tools.bench.load import FiledClaim
 from tools.bench.observe import ClaimEvents
-from tools.bench.report import journeys, percentile, phase_figures
+from tools.bench.report import journeys, kept_up, percentile, phase_figures
 
 
 def test_percentile_is_the_nearest_rank() -> None:
@@ -64,6 +64,15 @@ def test_a_claim_counts_as_kept_up_only_with_both_emails_by_2_s_after_the_phase(
 
     assert figures["completed_end_to_end"] == 2
     assert figures["completed_by_end_plus_2s"] == 1
+
+
+def test_a_step_is_sustained_only_when_its_load_was_offered_and_its_emails_kept_up() -> None:
+    step = {"offered": 100, "refused_or_failed": 0, "completed_by_end_plus_2s": 95}
+    assert kept_up({**step, "seconds": 16.9}, planned_seconds=15.0)
+    # The answers came so slowly that the 15 s of load took 29 s to offer.
+    assert not kept_up({**step, "seconds": 29.3}, planned_seconds=15.0)
+    assert not kept_up({**step, "seconds": 15.0, "completed_by_end_plus_2s": 94}, 15.0)
+    assert not kept_up({**step, "seconds": 15.0, "refused_or_failed": 1}, 15.0)
 
 
 def test_backlog_claims_are_each_for_a_unit_of_its_own() -> None:
