@@ -13,6 +13,7 @@ import pytest
 
 from tests.support.mailbox import Mailbox
 from tests.support.stack import Stack
+from tools.bench import mailpit
 
 pytestmark = pytest.mark.integration
 
@@ -105,3 +106,38 @@ async def test_the_web_ui_is_served_with_its_scripts_and_styles(stack: Stack) ->
     # The bundled Vue application and Bootstrap, not an empty file or an error page.
     assert len(script.content) > 100_000 and b"createApp" in script.content
     assert len(styles.content) > 50_000 and b".btn" in styles.content
+
+
+async def test_the_bench_reads_new_mail_only_and_misses_none(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(mailpit, "PAGE", 2)  # a read of several pages
+    pages: list[int] = []
+    get = httpx.AsyncClient.get
+
+    async def counted(client: httpx.AsyncClient, url: str, **kwargs: object) -> httpx.Response:
+        pages.append(1)
+        return await get(client, url, **kwargs)
+
+    monkeypatch.setattr(httpx.AsyncClient, "get", counted)
+    reader = mailpit.MailboxReader(stack.mailbox_url)
+    first, then = [recipient() for _ in range(3)], [recipient() for _ in range(3)]
+    for to in first:
+        await send(stack, letter(to))
+    before = await reader.everything()
+    for to in then:
+        await send(stack, letter(to))
+    pages.clear()
+    after = await reader.everything()
+    new_mail_pages = len(pages)
+    whole = await mailpit.everything(stack.mailbox_url)
+
+    def to_whom(listing: list[dict[str, object]], whom: list[str]) -> list[object]:
+        return [entry["rcpt_tos"] for entry in listing if entry["rcpt_tos"] in [[w] for w in whom]]
+
+    assert to_whom(before, first) == [[to] for to in first]
+    assert to_whom(after, first + then) == [[to] for to in first + then]  # oldest first, once
+    assert {entry["id"] for entry in whole} <= {entry["id"] for entry in after}
+    assert len({entry["id"] for entry in after}) == len(after)
+    # Three new messages in pages of two, the second page reaching known mail: not the rest.
+    assert new_mail_pages == 2

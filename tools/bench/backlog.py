@@ -13,6 +13,7 @@ from aiokafka import AIOKafkaProducer
 from shared import topics
 from shared.kafka import client_options
 from shared.outbox import kafka_headers
+from tools.bench.mailpit import MailboxReader
 from tools.bench.observe import ClaimEvents, emails_accepted, poll_until
 
 
@@ -65,12 +66,12 @@ async def publish_backlog(bootstrap: str, sample: dict[str, Any], count: int) ->
 
 
 async def drain_backlog(
-    claim_ids: list[str], events: ClaimEvents, mailbox_url: str, timeout: float
+    claim_ids: list[str], events: ClaimEvents, mailbox: MailboxReader, timeout: float
 ) -> tuple[list[float], list[float]]:
     """When each claim was assessed and each of its emails accepted, waiting up to `timeout`."""
 
     async def look() -> tuple[list[float], list[float]]:
-        emails = await emails_accepted(mailbox_url, events)
+        emails = await emails_accepted(mailbox, events)
         return _assessed(claim_ids, events), [
             at for c in claim_ids for at in emails.get(c, {}).values()
         ]

@@ -19,6 +19,7 @@ from tests.support.kafka import caught_up
 from tools.bench import backlog, baselines, report
 from tools.bench.customers import receipt_pdf, sign_up
 from tools.bench.load import ClaimFiler, FiledClaim, at_rate, in_flight
+from tools.bench.mailpit import MailboxReader
 from tools.bench.observe import EventRecorder, ProcessSampler, emails_accepted, poll_until
 from tools.bench.servers import (
     REPO,
@@ -75,11 +76,12 @@ class Run:
     sampler: ProcessSampler
     filer: ClaimFiler
     fleet: ServiceFleet
+    mailbox: MailboxReader
     phases: list[dict[str, Any]] = field(default_factory=list)
     filed: list[FiledClaim] = field(default_factory=list)
 
     async def journeys(self, filed: list[FiledClaim]) -> list[report.ClaimJourney]:
-        emails = await emails_accepted(self.servers.mailbox_url, self.recorder.events)
+        emails = await emails_accepted(self.mailbox, self.recorder.events)
         return report.journeys(filed, self.recorder.events, emails)
 
     async def settle(self, filed: list[FiledClaim], timeout: float) -> list[report.ClaimJourney]:
@@ -141,7 +143,7 @@ async def _backlog_phase(run: Run) -> dict[str, Any]:
         run.servers.kafka_bootstrap, events.sample_created, a.backlog
     )
     assessed, emails = await backlog.drain_backlog(
-        claim_ids, events, run.servers.mailbox_url, timeout=max(120.0, a.backlog / 2)
+        claim_ids, events, run.mailbox, timeout=max(120.0, a.backlog / 2)
     )
 
     return {
@@ -175,7 +177,7 @@ async def _hops_alone(run: Run) -> dict[str, Any]:
         with fleet.paused("warranty"):
             cpu, resumed = run.sampler.sample().cpu, time.time()
             _, emails = await backlog.drain_backlog(
-                claim_ids, events, run.servers.mailbox_url, timeout=max(120.0, a.backlog)
+                claim_ids, events, run.mailbox, timeout=max(120.0, a.backlog)
             )
             notifications_cpu = report.cpu_per_claim(cpu, run.sampler.sample().cpu, a.backlog)
     await caught_up(run.servers.kafka_bootstrap, fleet.group("claims"), [topics.WARRANTY], 600.0)
@@ -336,7 +338,7 @@ async def bench(a: argparse.Namespace) -> dict[str, Any]:
             servers.smtp_port,
         )
         await sampler.start()
-        run = Run(a, servers, recorder, sampler, filer, fleet)
+        run = Run(a, servers, recorder, sampler, filer, fleet, MailboxReader(servers.mailbox_url))
         try:
             return await _measure(run, started_at)
         finally:

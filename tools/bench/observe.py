@@ -98,10 +98,12 @@ class EventRecorder:
         await stop_consumer(self._consumer)
 
 
-async def emails_accepted(mailbox_url: str, events: ClaimEvents) -> dict[str, dict[str, float]]:
+async def emails_accepted(
+    mailbox: mailpit.MailboxReader, events: ClaimEvents
+) -> dict[str, dict[str, float]]:
     """claim id -> {event type: when the SMTP server accepted its email}, from the mailbox."""
     accepted: dict[str, dict[str, float]] = {}
-    for entry in await mailpit.everything(mailbox_url):
+    for entry in await mailbox.everything():
         found = _MESSAGE_ID.search(entry.get("message_id") or "")
         if found is None or (owner := events.by_event.get(found.group(1))) is None:
             continue
