@@ -11,7 +11,7 @@ Each service has its own tracer provider (the tests run several services in one 
 Spans are exported over OTLP/HTTP when `RMA_OTLP_ENDPOINT` is set and nowhere otherwise. The
 request and message spans are made either way, so that logs carry the trace id; a span per
 database query only when it is exported: no log line is written inside one, and making them cost
-the consumers a fifth of their CPU (issue 15).
+a consumer up to a fifth of its CPU (issue 15).
 """
 
 from __future__ import annotations
