@@ -18,20 +18,7 @@ PAGE = 1000
 
 async def everything(mailbox_url: str) -> list[dict[str, Any]]:
     """Every message in the mailbox, oldest first."""
-    found: list[dict[str, Any]] = []
-    async with httpx.AsyncClient(base_url=mailbox_url, timeout=60) as mailbox:
-        while True:
-            response = await mailbox.get(
-                f"{API}/messages", params={"start": len(found), "limit": PAGE}
-            )
-            response.raise_for_status()
-            page = response.json()
-            found.extend(page["messages"])
-            if not page["messages"] or len(found) >= page["messages_count"]:
-                break
-    # Newest first: mail that arrives between two pages shows some messages twice.
-    listing = list({entry["id"]: entry for entry in map(_entry, found)}.values())
-    return sorted(listing, key=lambda entry: (entry["received_at"], entry["id"]))
+    return await MailboxReader(mailbox_url).everything()
 
 
 class MailboxReader:
@@ -58,8 +45,8 @@ class MailboxReader:
                 messages = response.json()["messages"]
                 # Mail arriving between two pages shifts the next page: some come twice.
                 fresh.update((m["ID"], _entry(m)) for m in messages if m["ID"] not in self._known)
-                if not messages or any(m["ID"] in self._known for m in messages):
-                    break
+                if len(messages) < PAGE or any(m["ID"] in self._known for m in messages):
+                    break  # the oldest mail reached, or mail already read
                 start += len(messages)
         self._known.update(fresh)
         return sorted(self._known.values(), key=lambda entry: (entry["received_at"], entry["id"]))
