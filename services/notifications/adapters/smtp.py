@@ -7,13 +7,14 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator
-from email import encoders, policy
+from email import encoders
 from email.charset import Charset
 from email.header import Header
 from email.message import Message
 from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
+from email.policy import Compat32
 from email.utils import formataddr, formatdate, parseaddr
 from typing import Any
 
@@ -71,11 +72,32 @@ def build_message(settings: NotificationsSettings, email: Any) -> Message:
     return message
 
 
-_WIRE_POLICY = policy.compat32.clone(linesep="\r\n")
+class WirePolicy(Compat32):
+    """compat32 with a short way for the headers that need no folding or encoding.
+
+    compat32 runs every header, however short and plain, through a `Header` and its folding
+    algorithm: a third of the time to put an email on the wire when measured (about 20 headers
+    an email, most of them a MIME type or an id). A printable ASCII value that fits on its line
+    comes out of that algorithm unchanged, so it is written as it is; any other value (encoded
+    words, long parameters, line breaks) goes the whole way, as before.
+    """
+
+    def fold_binary(self, name: str, value: Any) -> bytes:
+        if (
+            isinstance(value, str)
+            and value.isascii()
+            and value.isprintable()
+            and len(name) + 2 + len(value) <= (self.max_line_length or 78)
+        ):
+            return f"{name}: {value}{self.linesep}".encode("ascii")
+        return super().fold_binary(name, value)
+
+
+WIRE_POLICY = WirePolicy(linesep="\r\n")
 
 
 def to_wire(message: Message) -> bytes:
-    return message.as_bytes(policy=_WIRE_POLICY)
+    return message.as_bytes(policy=WIRE_POLICY)
 
 
 class PermanentSmtpError(Exception):

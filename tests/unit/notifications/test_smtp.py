@@ -5,15 +5,18 @@ from __future__ import annotations
 import base64
 import io
 from email import policy
+from email.errors import HeaderParseError
 from email.message import EmailMessage
 from email.parser import BytesParser
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from services.notifications import attachments
-from services.notifications.adapters.smtp import build_message, to_wire
+from services.notifications.adapters.smtp import WIRE_POLICY, build_message, to_wire
 from services.notifications.settings import NotificationsSettings
 from shared.labels import render_label
 
@@ -76,3 +79,51 @@ def test_label_is_drawn_when_the_email_goes_out() -> None:
     text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
     assert "RMA/947453/SR/2026" in text
     assert "Zofia Wójcik" in text or "Zofia Wojcik" in text  # without DejaVu: no diacritics
+
+
+_COMPAT32_ON_THE_WIRE = policy.compat32.clone(linesep="\r\n")
+_WORD_CHARACTERS = st.characters(min_codepoint=33, max_codepoint=126) | st.sampled_from("ąęłśź")
+_HEADER_CHARACTERS = _WORD_CHARACTERS | st.characters(min_codepoint=9, max_codepoint=32)
+_HEADER_NAMES = ["Subject", "To", "Content-Type", "Content-Disposition", "X-RMA-Number"]
+
+
+@settings(max_examples=2000)
+@given(
+    name=st.sampled_from(_HEADER_NAMES),
+    # Mostly ASCII, with tabs, line breaks and the odd Polish letter; words enough to be folded.
+    value=st.one_of(
+        st.text(alphabet=_HEADER_CHARACTERS, max_size=120),
+        st.lists(st.text(alphabet=_WORD_CHARACTERS, min_size=1, max_size=12), max_size=16).map(
+            " ".join
+        ),
+    ),
+)
+def test_a_header_is_written_as_compat32_writes_it(name: str, value: str) -> None:
+    assert _folded(WIRE_POLICY, name, value) == _folded(_COMPAT32_ON_THE_WIRE, name, value)
+
+
+def _folded(wire_policy: policy.Compat32, name: str, value: str) -> bytes | str:
+    """The header's bytes, or the error that refused it (a value with a header inside)."""
+    try:
+        return wire_policy.fold_binary(name, value)
+    except HeaderParseError as error:
+        return repr(error)
+
+
+def test_a_whole_email_is_written_as_compat32_writes_it() -> None:
+    email = {
+        "recipient": "klient@example.com",
+        "subject": "Zgłoszenie RMA/947453/SR/2026: naprawa zakończona, paczka wraca do Ciebie",
+        "message_id": "<1@rma.innpro.example>",
+        "rma_number": "RMA/947453/SR/2026",
+        "text_body": "Następny krok: ...\n",
+        "html_body": "<p>Następny krok: ...</p>\n",
+        "attachments": [
+            LEGACY_LABEL,
+            {**LEGACY_LABEL, "filename": "etykieta-zażółć-" + "bardzo-długa-nazwa-" * 4 + ".pdf"},
+        ],
+    }
+    message = build_message(NotificationsSettings(), email)
+    wire = to_wire(message)
+    assert wire == message.as_bytes(policy=_COMPAT32_ON_THE_WIRE)
+    assert b"Content-Transfer-Encoding: base64\r\n" in wire
