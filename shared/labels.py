@@ -134,7 +134,9 @@ def render_label(rma_number: str, customer_name: str | None = None) -> bytes:
     page_width, page_height = A6
     usable = page_width - 2 * _MARGIN
     # invariant: no creation date or random id, so one RMA number always gives the same bytes.
-    canvas = Canvas(buffer, pagesize=A6, invariant=True)
+    # Started in the label's font: the default one (Helvetica) would be written into every
+    # label, unused.
+    canvas = Canvas(buffer, pagesize=A6, invariant=True, initialFontName=font)
     canvas.setTitle(f"Etykieta {rma_number}")
     y = page_height - _MARGIN
 

@@ -135,3 +135,9 @@ def test_the_prepared_font_is_made_once_and_then_read_from_the_cache(
     [cached] = (tmp_path / "rma-platform" / "fonts").iterdir()
     assert prepared_font(system_font) == str(cached)
     assert cached.read_bytes() == made.getvalue()
+
+
+def test_the_label_carries_no_font_it_does_not_use() -> None:
+    reader = PdfReader(io.BytesIO(render_label("RMA/1024/SR/2026", "Zofia Wójcik")))
+    fonts = [font.get_object() for font in reader.pages[0]["/Resources"]["/Font"].values()]
+    assert [str(font["/BaseFont"]).split("+")[-1] for font in fonts] == [label_font()]
