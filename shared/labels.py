@@ -44,13 +44,17 @@ def label_font() -> str:
 
     One font, not a regular and a bold, and without its TrueType hinting (shared/fonts.py): every
     new claim's email carries the label, and rendering, encoding and sending it all scale with its
-    bytes. The captions stay told apart by their size.
+    bytes. The captions stay told apart by their size. Each label embeds only the letters it
+    shows (`asciiReadable=False`): ReportLab would otherwise put all of ASCII in every label's
+    font as well, for a content stream a person can read (19 KB of font instead of 15, and an
+    eighth more time to draw).
     """
     bold = _DEJAVU / "DejaVuSans-Bold.ttf"
     if not bold.exists():
         return "Helvetica-Bold"
     if "DejaVuSans-Bold" not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont("DejaVuSans-Bold", prepared_font(bold)))
+        font = TTFont("DejaVuSans-Bold", prepared_font(bold), asciiReadable=False)
+        pdfmetrics.registerFont(font)
     return "DejaVuSans-Bold"
 
 
