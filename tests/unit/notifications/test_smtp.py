@@ -127,3 +127,26 @@ def test_a_whole_email_is_written_as_compat32_writes_it() -> None:
     wire = to_wire(message)
     assert wire == message.as_bytes(policy=_COMPAT32_ON_THE_WIRE)
     assert b"Content-Transfer-Encoding: base64\r\n" in wire
+
+
+def test_each_part_of_each_email_has_a_boundary_of_its_own() -> None:
+    email = {
+        "recipient": "klient@example.com",
+        "subject": "Zgłoszenie RMA/947453/SR/2026 przyjęte",
+        "message_id": "<1@rma.innpro.example>",
+        "rma_number": "RMA/947453/SR/2026",
+        "text_body": "Następny krok: ...\n",
+        "html_body": "<p>Następny krok: ...</p>\n",
+        "attachments": [LEGACY_LABEL],
+    }
+    boundaries = []
+    for _ in range(2):
+        parsed = BytesParser(policy=policy.default).parsebytes(
+            to_wire(build_message(NotificationsSettings(), email))
+        )
+        boundaries += [part.get_boundary() for part in parsed.walk() if part.is_multipart()]
+        plain = parsed.get_body(("plain",))
+        assert isinstance(plain, EmailMessage)
+        assert plain.get_content().splitlines() == ["Następny krok: ..."]
+        assert [a.get_filename() for a in parsed.iter_attachments()] == [LEGACY_LABEL["filename"]]
+    assert len(set(boundaries)) == len(boundaries) == 4
