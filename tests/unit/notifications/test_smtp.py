@@ -28,17 +28,21 @@ LEGACY_LABEL = {
 }
 
 
-def received(subject: str, label: dict[str, Any] = LEGACY_LABEL) -> EmailMessage:
-    email = {
+def stored_email(subject: str, *attachments: dict[str, Any]) -> dict[str, Any]:
+    """An emails row as the sender reads it."""
+    return {
         "recipient": "klient@example.com",
         "subject": subject,
         "message_id": "<1@rma.innpro.example>",
         "rma_number": "RMA/947453/SR/2026",
         "text_body": "Następny krok: ...\n",
         "html_body": "<p>Następny krok: ...</p>\n",
-        "attachments": [label],
+        "attachments": list(attachments),
     }
-    wire = to_wire(build_message(NotificationsSettings(), email))
+
+
+def received(subject: str, label: dict[str, Any] = LEGACY_LABEL) -> EmailMessage:
+    wire = to_wire(build_message(NotificationsSettings(), stored_email(subject, label)))
     message = BytesParser(policy=policy.default).parsebytes(wire)
     assert isinstance(message, EmailMessage)
     return message
@@ -111,18 +115,11 @@ def _folded(wire_policy: policy.Compat32, name: str, value: str) -> bytes | str:
 
 
 def test_a_whole_email_is_written_as_compat32_writes_it() -> None:
-    email = {
-        "recipient": "klient@example.com",
-        "subject": "Zgłoszenie RMA/947453/SR/2026: naprawa zakończona, paczka wraca do Ciebie",
-        "message_id": "<1@rma.innpro.example>",
-        "rma_number": "RMA/947453/SR/2026",
-        "text_body": "Następny krok: ...\n",
-        "html_body": "<p>Następny krok: ...</p>\n",
-        "attachments": [
-            LEGACY_LABEL,
-            {**LEGACY_LABEL, "filename": "etykieta-zażółć-" + "bardzo-długa-nazwa-" * 4 + ".pdf"},
-        ],
-    }
+    email = stored_email(
+        "Zgłoszenie RMA/947453/SR/2026: naprawa zakończona, paczka wraca do Ciebie",
+        LEGACY_LABEL,
+        {**LEGACY_LABEL, "filename": "etykieta-zażółć-" + "bardzo-długa-nazwa-" * 4 + ".pdf"},
+    )
     message = build_message(NotificationsSettings(), email)
     wire = to_wire(message)
     assert wire == message.as_bytes(policy=_COMPAT32_ON_THE_WIRE)
@@ -130,15 +127,7 @@ def test_a_whole_email_is_written_as_compat32_writes_it() -> None:
 
 
 def test_each_part_of_each_email_has_a_boundary_of_its_own() -> None:
-    email = {
-        "recipient": "klient@example.com",
-        "subject": "Zgłoszenie RMA/947453/SR/2026 przyjęte",
-        "message_id": "<1@rma.innpro.example>",
-        "rma_number": "RMA/947453/SR/2026",
-        "text_body": "Następny krok: ...\n",
-        "html_body": "<p>Następny krok: ...</p>\n",
-        "attachments": [LEGACY_LABEL],
-    }
+    email = stored_email("Zgłoszenie RMA/947453/SR/2026 przyjęte", LEGACY_LABEL)
     boundaries = []
     for _ in range(2):
         parsed = BytesParser(policy=policy.default).parsebytes(
