@@ -146,6 +146,6 @@ def test_the_label_carries_no_font_it_does_not_use() -> None:
 def test_the_label_embeds_only_the_letters_it_shows() -> None:
     pdf = render_label("RMA/1024/SR/2026", "Zofia Wójcik")
     letters_shown = set(PdfReader(io.BytesIO(pdf)).pages[0].extract_text()) - {"\n"}
-    assert len(letters_shown) == 50
+    assert set("RMA/1024 Zofia Wójcik") <= letters_shown
     # A few more for the font's own needs (.notdef and the like), not all of ASCII besides.
     assert len(embedded_font(pdf).getGlyphOrder()) < len(letters_shown) + 10
