@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+from collections.abc import Iterable
+from datetime import datetime
 from email import policy
 from email.parser import BytesHeaderParser
 from typing import Any
@@ -53,7 +55,7 @@ class Mailbox:
         # Mailpit's search matches a substring in any address field, the sender's included.
         listing = [_entry(m) for m in found]
         mine = [entry for entry in listing if wanted in (r.lower() for r in entry["rcpt_tos"])]
-        return sorted(mine, key=lambda entry: (entry["received_at"], entry["id"]))
+        return oldest_first(mine)
 
     async def message(self, message_id: str) -> dict[str, Any]:
         async with self._client() as client:
@@ -174,6 +176,16 @@ class Mailbox:
 
 def _addresses(people: list[dict[str, str]] | None) -> list[str]:
     return [person["Address"] for person in people or [] if person.get("Address")]
+
+
+def oldest_first(entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """By the time Mailpit received each, read as a time: its text drops trailing zeros
+    (`...22.6Z` is 22.600 s), so the texts themselves would put 22.646 before 22.6."""
+    return sorted(entries, key=lambda entry: (_received(entry), entry["id"]))
+
+
+def _received(entry: dict[str, Any]) -> datetime:
+    return datetime.fromisoformat(entry["received_at"])
 
 
 def _entry(message: dict[str, Any], created: str | None = None) -> dict[str, Any]:

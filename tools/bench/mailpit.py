@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from tests.support.mailbox import API, _entry
+from tests.support.mailbox import API, _entry, oldest_first
 
 PAGE = 1000
 
@@ -49,7 +49,7 @@ class MailboxReader:
                     break  # the oldest mail reached, or mail already read
                 start += len(messages)
         self._known.update(fresh)
-        return sorted(self._known.values(), key=lambda entry: (entry["received_at"], entry["id"]))
+        return oldest_first(self._known.values())
 
 
 async def raw(mailbox: httpx.AsyncClient, message_id: str) -> bytes:
