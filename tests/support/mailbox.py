@@ -179,13 +179,13 @@ def _addresses(people: list[dict[str, str]] | None) -> list[str]:
 
 
 def oldest_first(entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(entries, key=received_order)
+
+
+def received_order(entry: dict[str, Any]) -> tuple[datetime, str]:
     """By the time Mailpit received each, read as a time: its text drops trailing zeros
     (`...22.6Z` is 22.600 s), so the texts themselves would put 22.646 before 22.6."""
-    return sorted(entries, key=lambda entry: (_received(entry), entry["id"]))
-
-
-def _received(entry: dict[str, Any]) -> datetime:
-    return datetime.fromisoformat(entry["received_at"])
+    return datetime.fromisoformat(entry["received_at"]), entry["id"]
 
 
 def _entry(message: dict[str, Any], created: str | None = None) -> dict[str, Any]:

@@ -7,11 +7,12 @@ mailbox at once, as listing entries of the same shape (`id`, `received_at`, `mai
 
 from __future__ import annotations
 
+import bisect
 from typing import Any
 
 import httpx
 
-from tests.support.mailbox import API, _entry, oldest_first
+from tests.support.mailbox import API, _entry, received_order
 
 PAGE = 1000
 
@@ -32,6 +33,8 @@ class MailboxReader:
     def __init__(self, mailbox_url: str) -> None:
         self._url = mailbox_url
         self._known: dict[str, dict[str, Any]] = {}
+        # What is known, kept oldest first: a read puts only its new mail in place.
+        self._oldest_first: list[dict[str, Any]] = []
 
     async def everything(self) -> list[dict[str, Any]]:
         fresh: dict[str, dict[str, Any]] = {}
@@ -49,7 +52,9 @@ class MailboxReader:
                     break  # the oldest mail reached, or mail already read
                 start += len(messages)
         self._known.update(fresh)
-        return oldest_first(self._known.values())
+        for entry in fresh.values():
+            bisect.insort(self._oldest_first, entry, key=received_order)
+        return list(self._oldest_first)
 
 
 async def raw(mailbox: httpx.AsyncClient, message_id: str) -> bytes:

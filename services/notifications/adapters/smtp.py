@@ -85,9 +85,9 @@ class WirePolicy(Compat32):
 
     compat32 runs every header, however short and plain, through a `Header` and its folding
     algorithm: a quarter to a third of the time to put an email on the wire when measured (about
-    20 headers an email, most of them a MIME type or an id). A printable ASCII value that fits on its line
-    comes out of that algorithm unchanged, so it is written as it is; any other value (encoded
-    words, long parameters, line breaks) goes the whole way, as before.
+    20 headers an email, most of them a MIME type or an id). A printable ASCII value that fits
+    on its line comes out of that algorithm unchanged, so it is written as it is; any other
+    value (encoded words, long parameters, line breaks) goes the whole way, as before.
     """
 
     def fold_binary(self, name: str, value: Any) -> bytes:
