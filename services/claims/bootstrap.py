@@ -2,16 +2,36 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
+import asyncpg
 from fastapi import FastAPI
 
 from services.claims import handlers
 from services.claims.adapters import repository
+from services.claims.adapters.memory import MemoryDatabase
+from services.claims.adapters.postgres import PostgresUnitOfWork
 from services.claims.entrypoints import consumers, http, operators, statistics
 from services.claims.settings import ClaimsSettings
 from shared import topics
 from shared.errors import install_error_handlers
 from shared.events import ClaimsEvent
 from shared.runtime import ServiceRuntime, create_app
+
+
+def postgres_context(pool: asyncpg.Pool) -> handlers.ClaimsContext:
+    """The service's handlers on PostgreSQL, as it runs."""
+    return handlers.ClaimsContext(uow=lambda: PostgresUnitOfWork(pool))
+
+
+def memory_context(
+    database: MemoryDatabase, clock: Callable[[], datetime] | None = None
+) -> handlers.ClaimsContext:
+    """The same handlers on the in-memory store, for tests of the service layer; the store
+    stamps its rows with the same clock."""
+    database.clock = clock or database.clock
+    return handlers.ClaimsContext(uow=database.unit_of_work, clock=database.clock)
 
 
 def build_app(settings: ClaimsSettings | None = None) -> FastAPI:
@@ -35,7 +55,7 @@ def build_app(settings: ClaimsSettings | None = None) -> FastAPI:
     app.state.token_public_key = settings.token_public_key_file.read_bytes()
 
     async def attach_context(rt: ServiceRuntime) -> None:
-        app.state.claims = handlers.ClaimsContext(pool=rt.db)
+        app.state.claims = postgres_context(rt.db)
 
     runtime.on_started.append(attach_context)
     app.include_router(http.router)

@@ -6,12 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from uuid import UUID, uuid4
 
-import asyncpg
-
-from services.claims.adapters import repository, statistics
-from services.claims.adapters.claim_repository import ClaimRepository, deadline_facts_of
 from services.claims.domain import eligibility, form, intake
 from services.claims.domain.claim import (
     Act,
@@ -22,12 +19,23 @@ from services.claims.domain.claim import (
 )
 from services.claims.domain.deadlines import DeadlineStanding
 from services.claims.domain.statistics import DeadlinesOfWeek, deadlines_kept_per_week
-from shared.db import Conn
+from services.claims.unit_of_work import (
+    AttachmentFile,
+    AttachmentInfo,
+    ClaimListing,
+    ClaimsUnitOfWork,
+    CustomerContact,
+    DailyCount,
+    DecisionTime,
+    OwnedDocument,
+    SalesDocument,
+    StoredParcel,
+    UnitOfWorkFactory,
+)
 from shared.errors import BusinessRuleError, Message
 from shared.events import (
     AccountContactChanged,
     AccountEmailChanged,
-    BuyerType,
     ClaimCreated,
     ClaimedProduct,
     ClaimType,
@@ -38,12 +46,10 @@ from shared.events import (
     ParcelReceivedData,
     PostalAddress,
     ProductCatalogued,
-    SaleLine,
     SaleRecorded,
     WarrantyAssessed,
 )
 from shared.logging import get_logger
-from shared.outbox import add_to_outbox
 
 log = get_logger(__name__)
 PRODUCER = "claims"
@@ -76,7 +82,9 @@ RETURN_ADDRESS_REQUIRED = BusinessRuleError(
 
 @dataclass
 class ClaimsContext:
-    pool: asyncpg.Pool
+    """What every handler needs: a fresh unit of work per call, and the time."""
+
+    uow: UnitOfWorkFactory
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
 
@@ -109,33 +117,39 @@ def checked_attachment(attachment: Attachment, purpose: str) -> NewAttachment:
     )
 
 
-# --- projections --------------------------------------------------------------------------
+# --- projections of other services' events (the consumer's unit of work holds its inbox) ---
 
 
-async def record_sale(conn: Conn, event: SaleRecorded) -> None:
-    await repository.upsert_sales_document(conn, event.data)
+async def record_sale(uow: ClaimsUnitOfWork, event: SaleRecorded) -> None:
+    await uow.sales.record_sale(event.data)
+    await uow.commit()
 
 
-async def record_document_owner(conn: Conn, event: DocumentLinked) -> None:
-    await repository.upsert_document_owner(conn, event.data)
+async def record_document_owner(uow: ClaimsUnitOfWork, event: DocumentLinked) -> None:
+    await uow.sales.record_owner(event.data)
+    await uow.commit()
 
 
-async def record_email_change(conn: Conn, event: AccountEmailChanged) -> None:
-    await repository.change_account_email(conn, event.data.account_id, event.data.email)
+async def record_email_change(uow: ClaimsUnitOfWork, event: AccountEmailChanged) -> None:
+    """Status emails of open and future claims go to the account's new address."""
+    await uow.sales.change_owner_email(event.data.account_id, event.data.email)
+    await uow.claims.change_email(event.data.account_id, event.data.email)
+    await uow.commit()
 
 
-async def record_contact(conn: Conn, event: AccountContactChanged) -> None:
-    await repository.upsert_customer_contact(conn, event.data)
+async def record_contact(uow: ClaimsUnitOfWork, event: AccountContactChanged) -> None:
+    await uow.sales.record_contact(event.data)
+    await uow.commit()
 
 
-async def record_product(conn: Conn, event: ProductCatalogued) -> None:
-    await repository.upsert_product_problems(conn, event.data.ean, list(event.data.problems))
+async def record_product(uow: ClaimsUnitOfWork, event: ProductCatalogued) -> None:
+    await uow.sales.record_problems(event.data.ean, list(event.data.problems))
+    await uow.commit()
 
 
-async def record_assessment(conn: Conn, event: WarrantyAssessed) -> None:
-    data = event.data.model_dump(mode="json")
-    await repository.store_assessment(conn, event.data.claim_id, data)
-    await repository.store_deadlines(conn, event.data.claim_id, data["deadlines"])
+async def record_assessment(uow: ClaimsUnitOfWork, event: WarrantyAssessed) -> None:
+    await uow.claims.store_assessment(event.data.claim_id, event.data.model_dump(mode="json"))
+    await uow.commit()
 
 
 # --- commands on one claim --------------------------------------------------------------------
@@ -145,10 +159,12 @@ def _act(ctx: ClaimsContext, actor: Actor, correlation_id: UUID) -> Act:
     return Act(actor.role, actor.label, ctx.clock(), correlation_id)
 
 
-async def _save(conn: Conn, repo: ClaimRepository, claim: Claim, events: list[Event]) -> None:
-    await repo.save(claim)
+async def _save(uow: ClaimsUnitOfWork, claim: Claim, events: list[Event]) -> None:
+    """The claim and its events, committed together."""
+    await uow.claims.save(claim)
+    await uow.publish(*events)
+    await uow.commit()
     for event in events:
-        await add_to_outbox(conn, event)
         log.info(
             "claim event",
             claim_id=str(claim.claim_id),
@@ -170,13 +186,12 @@ async def run_command(
 ) -> list[Event]:
     """Load the claim (locked), call one of its methods, save it and its events together.
     A customer reaches only their own claims: another's is "not found"."""
-    async with ctx.pool.acquire() as conn, conn.transaction():
-        repo = ClaimRepository(conn)
-        claim = await repo.get(claim_id, lock=True)
+    async with ctx.uow() as uow:
+        claim = await uow.claims.get(claim_id, lock=True)
         if claim is None or (actor.role == "customer" and claim.account_id != actor.subject):
             raise CLAIM_NOT_FOUND
         events = command(claim, _act(ctx, actor, correlation_id))
-        await _save(conn, repo, claim, events)
+        await _save(uow, claim, events)
     return events
 
 
@@ -202,24 +217,14 @@ class NewClaim:
 
 
 async def _owned_line(
-    conn: Conn, account_id: UUID, document_type: str, document_number: str, line_no: int
-) -> tuple[asyncpg.Record, form.ClaimedLine]:
+    uow: ClaimsUnitOfWork, account_id: UUID, document_type: str, document_number: str, line_no: int
+) -> tuple[OwnedDocument, form.ClaimedLine]:
     """The document linked to the account and its line; refused when either is not there."""
-    document = await repository.find_owned_document(
-        conn, account_id, document_type, document_number.upper()
-    )
-    if document is None:
+    owned = await uow.sales.owned_document(account_id, document_type, document_number.upper())
+    line = owned.line(line_no) if owned is not None else None
+    if owned is None or line is None:
         raise PRODUCT_NOT_CLAIMABLE
-    lines = {int(line["line_no"]): line for line in document["lines"]}
-    if line_no not in lines:
-        raise PRODUCT_NOT_CLAIMABLE
-    return document, form.ClaimedLine.from_sale_line(SaleLine.model_validate(lines[line_no]))
-
-
-def _buyer_type(document: asyncpg.Record) -> BuyerType:
-    """From the purchase document (the ERP's buyer), not from what the account declares."""
-    buyer: BuyerType = document["buyer_type"]
-    return buyer
+    return owned, form.ClaimedLine.from_sale_line(line)
 
 
 @dataclass(frozen=True)
@@ -234,28 +239,27 @@ class ClaimOptions:
 async def claim_options(
     ctx: ClaimsContext, account_id: UUID, document_type: str, document_number: str, line_no: int
 ) -> ClaimOptions:
-    async with ctx.pool.acquire() as conn:
-        document, line = await _owned_line(
-            conn, account_id, document_type, document_number, line_no
-        )
-        problems = await repository.product_problems(conn, line.ean)
+    async with ctx.uow() as uow:
+        owned, line = await _owned_line(uow, account_id, document_type, document_number, line_no)
+        problems = await uow.sales.problems(line.ean)
+    # The buyer is the purchase document's (the ERP's), not what the account declares.
     verdicts = eligibility.claim_type_options(
-        _buyer_type(document),
+        owned.document.buyer_type,
         line.brand,
         line.category,
-        document["delivered_on"] or document["issued_on"],
+        owned.document.handed_over_on,
         ctx.clock().date(),
     )
     return ClaimOptions(verdicts, problems)
 
 
-async def _return_address(conn: Conn, command: NewClaim) -> PostalAddress:
+async def _return_address(uow: ClaimsUnitOfWork, command: NewClaim) -> PostalAddress:
     if command.return_address is not None:
         return command.return_address
-    contact = await repository.customer_contact(conn, command.account_id)
-    if contact is None or contact["address"] is None:
+    contact = await uow.sales.contact(command.account_id)
+    if contact is None or contact.address is None:
         raise RETURN_ADDRESS_REQUIRED
-    return PostalAddress.model_validate(contact["address"])
+    return contact.address
 
 
 def _second_open_claim(rma_number: str) -> BusinessRuleError:
@@ -275,47 +279,44 @@ def _second_open_claim(rma_number: str) -> BusinessRuleError:
 async def create_claim(ctx: ClaimsContext, command: NewClaim, correlation_id: UUID) -> ClaimCreated:
     sales_document = checked_attachment(command.attachment, "sales_document")
     act = Act("customer", f"customer:{command.account_id}", ctx.clock(), correlation_id)
-    async with ctx.pool.acquire() as conn, conn.transaction():
-        document, line = await _owned_line(
-            conn,
+    async with ctx.uow() as uow:
+        owned, line = await _owned_line(
+            uow,
             command.account_id,
             command.document_type,
             command.document_number,
             command.line_no,
         )
+        document = owned.document
         verdict = eligibility.check_claim_type_allowed(
             eligibility.ClaimTypeFacts(
                 command.claim_type,
-                _buyer_type(document),
+                document.buyer_type,
                 line.brand,
                 line.category,
-                document["delivered_on"] or document["issued_on"],
+                document.handed_over_on,
                 act.at.date(),
             )
         )
         serial = form.check_serial_number(line, command.serial_number)
-        if serial is not None and (
-            open_rma := await repository.open_claim_for_serial(conn, serial)
-        ):
+        if serial is not None and (open_rma := await uow.claims.open_claim_for_serial(serial)):
             raise _second_open_claim(open_rma)
-        problem = form.check_problem(
-            await repository.product_problems(conn, line.ean), command.problem_code
-        )
-        return_address = await _return_address(conn, command)
-        sequence = await repository.next_rma_sequence(conn, act.at.year)
+        problem = form.check_problem(await uow.sales.problems(line.ean), command.problem_code)
+        return_address = await _return_address(uow, command)
+        sequence = await uow.claims.next_rma_sequence(act.at.year)
         claim, events = Claim.file(
             Filing(
                 claim_id=uuid4(),
                 rma_number=form.format_rma_number(sequence, act.at.year),
                 account_id=command.account_id,
-                email=document["email"],
-                language=document["language"],
-                buyer_type=_buyer_type(document),
+                email=owned.email,
+                language=owned.language,
+                buyer_type=document.buyer_type,
                 verdict=verdict,
                 document_type=command.document_type,
-                document_number=document["document_number"],
-                sold_on=document["issued_on"],
-                delivered_on=document["delivered_on"],
+                document_number=document.document_number,
+                sold_on=document.issued_on,
+                delivered_on=document.delivered_on,
                 line_no=command.line_no,
                 product=ClaimedProduct(
                     ean=line.ean,
@@ -335,15 +336,14 @@ async def create_claim(ctx: ClaimsContext, command: NewClaim, correlation_id: UU
                 return_address=return_address,
                 sales_document=sales_document,
                 unit_details=form.check_unit_details(
-                    command.unit_details, document["issued_on"], act.at.date()
+                    command.unit_details, document.issued_on, act.at.date()
                 ),
             ),
             act,
         )
-        repo = ClaimRepository(conn)
-        await repo.add(claim)
-        for event in events:
-            await add_to_outbox(conn, event)
+        await uow.claims.add(claim)
+        await uow.publish(*events)
+        await uow.commit()
     log.info("claim created", claim_id=str(claim.claim_id), rma_number=claim.rma_number)
     created = events[0]
     assert isinstance(created, ClaimCreated)
@@ -393,20 +393,20 @@ class LabelMatch:
     """What a label leads to: a parcel received before with its tracking number, and the claim
     (of that parcel, by the RMA number, or by the tracking number the claim expects)."""
 
-    known_parcel: asyncpg.Record | None
+    known_parcel: StoredParcel | None
     claim: Claim | None
 
 
-async def _match_label(conn: Conn, repo: ClaimRepository, label: intake.Label) -> LabelMatch:
+async def _match_label(uow: ClaimsUnitOfWork, label: intake.Label) -> LabelMatch:
     tracking = label.tracking_number
-    if tracking is not None and (known := await repository.find_parcel_by_tracking(conn, tracking)):
-        claim = await repo.get(known["claim_id"]) if known["claim_id"] else None
+    if tracking is not None and (known := await uow.parcels.by_tracking(tracking)):
+        claim = await uow.claims.get(known.claim_id) if known.claim_id else None
         return LabelMatch(known, claim)
-    claim = await repo.by_rma_number(label.rma_number) if label.rma_number else None
+    claim = await uow.claims.by_rma_number(label.rma_number) if label.rma_number else None
     if claim is None and tracking is not None:
-        claim = await repo.by_inbound_tracking(tracking) or await repo.by_outbound_tracking(
+        claim = await uow.claims.by_inbound_tracking(
             tracking
-        )
+        ) or await uow.claims.by_outbound_tracking(tracking)
     return LabelMatch(None, claim)
 
 
@@ -418,20 +418,19 @@ async def receive_parcel(
     check: intake.IntakeCheck | None = None,
 ) -> ScanResult:
     act = _act(ctx, actor, correlation_id)
-    async with ctx.pool.acquire() as conn, conn.transaction():
-        repo = ClaimRepository(conn)
-        match = await _match_label(conn, repo, label)
+    async with ctx.uow() as uow:
+        match = await _match_label(uow, label)
         if (known := match.known_parcel) is not None:
-            return ScanResult(known["parcel_id"], known["claim_id"], known["rma_number"], True)
+            return ScanResult(known.parcel_id, known.claim_id, known.rma_number, True)
         claim = match.claim
         parcel = ParcelRecord(uuid4(), label.tracking_number, actor.label, act.at)
         if claim is None:
-            await _queue_unidentified(conn, parcel, label.rma_number, act)
+            await _queue_unidentified(uow, parcel, label.rma_number, act)
             return ScanResult(parcel.parcel_id, None, label.rma_number, False)
-        if await repository.open_attention_parcel(conn, claim.claim_id):
+        if await uow.parcels.attention_open_for(claim.claim_id):
             return ScanResult(parcel.parcel_id, claim.claim_id, claim.rma_number, True)
         events = claim.receive_parcel(act, parcel, check=check)
-        await _save(conn, repo, claim, events)
+        await _save(uow, claim, events)
     received = next((e.data for e in events if isinstance(e, ParcelReceived)), None)
     return ScanResult(
         parcel.parcel_id,
@@ -456,26 +455,24 @@ class LabelLookup:
 
 async def look_up_label(ctx: ClaimsContext, code: str) -> LabelLookup:
     label = intake.read_label(code)
-    async with ctx.pool.acquire() as conn, conn.transaction():
-        match = await _match_label(conn, ClaimRepository(conn), label)
+    async with ctx.uow() as uow:
+        match = await _match_label(uow, label)
         claim = match.claim
         if match.known_parcel is not None:
-            received_at: datetime = match.known_parcel["received_at"]
-            return LabelLookup(label, "parcel_known", claim, received_at)
+            return LabelLookup(label, "parcel_known", claim, match.known_parcel.received_at)
         if claim is None:
             return LabelLookup(label, "unknown", None)
-        if await repository.open_attention_parcel(conn, claim.claim_id):
+        if await uow.parcels.attention_open_for(claim.claim_id):
             return LabelLookup(label, "already_queued", claim)
     return LabelLookup(label, claim.scan_outlook(), claim)
 
 
-async def _queue_unidentified(conn: Conn, parcel: ParcelRecord, rma: str | None, act: Act) -> None:
+async def _queue_unidentified(
+    uow: ClaimsUnitOfWork, parcel: ParcelRecord, rma: str | None, act: Act
+) -> None:
     """A parcel that matches no claim waits in the unidentified queue (announced, no email)."""
-    await repository.insert_unidentified_parcel(
-        conn, parcel.parcel_id, rma, parcel.tracking_number, parcel.scanned_by, parcel.received_at
-    )
-    await add_to_outbox(
-        conn,
+    await uow.parcels.add_unidentified(parcel, rma)
+    await uow.publish(
         ParcelReceived(
             producer=PRODUCER,
             key=str(parcel.parcel_id),
@@ -489,6 +486,18 @@ async def _queue_unidentified(conn: Conn, parcel: ParcelRecord, rma: str | None,
             ),
         ),
     )
+    await uow.commit()
+
+
+PARCEL_NOT_UNIDENTIFIED = BusinessRuleError(
+    "parcel_not_unidentified",
+    Message(
+        "Tej przesyłki nie ma w kolejce niezidentyfikowanych.",
+        "This parcel is not in the unidentified queue.",
+    ),
+    field="parcel_id",
+    status_code=404,
+)
 
 
 async def attach_parcel(
@@ -496,40 +505,32 @@ async def attach_parcel(
 ) -> UUID:
     """An operator identifies a parcel from the unidentified queue as a claim's."""
     act = _act(ctx, actor, correlation_id)
-    async with ctx.pool.acquire() as conn, conn.transaction():
-        stored = await repository.lock_unidentified_parcel(conn, parcel_id)
+    async with ctx.uow() as uow:
+        stored = await uow.parcels.unidentified(parcel_id)
         if stored is None:
-            raise BusinessRuleError(
-                "parcel_not_unidentified",
-                Message(
-                    "Tej przesyłki nie ma w kolejce niezidentyfikowanych.",
-                    "This parcel is not in the unidentified queue.",
-                ),
-                field="parcel_id",
-                status_code=404,
-            )
-        repo = ClaimRepository(conn)
-        claim = await repo.by_rma_number(rma_number.strip())
+            raise PARCEL_NOT_UNIDENTIFIED
+        claim = await uow.claims.by_rma_number(rma_number.strip())
         if claim is None:
             raise CLAIM_NOT_FOUND
-        await repository.resolve_parcel(conn, parcel_id, claim.claim_id, actor.label)
+        await uow.parcels.assign(parcel_id, claim.claim_id, actor.label)
         parcel = ParcelRecord(
-            parcel_id, stored["tracking_number"], stored["scanned_by"], stored["received_at"]
+            parcel_id, stored.tracking_number, stored.scanned_by, stored.received_at
         )
         events = claim.receive_parcel(act, parcel, known=True)
-        await _save(conn, repo, claim, events)
+        await _save(uow, claim, events)
     return claim.claim_id
 
 
 async def resolve_attention_parcel(ctx: ClaimsContext, parcel_id: UUID, actor: Actor) -> None:
-    async with ctx.pool.acquire() as conn:
-        if not await repository.resolve_attention_parcel(conn, parcel_id, actor.label):
+    async with ctx.uow() as uow:
+        if not await uow.parcels.resolve_attention(parcel_id, actor.label):
             raise BusinessRuleError(
                 "parcel_not_waiting",
                 Message("Ta przesyłka nie czeka na operatora.", "This parcel is not waiting."),
                 field="parcel_id",
                 status_code=404,
             )
+        await uow.commit()
 
 
 # --- queries ----------------------------------------------------------------------------------
@@ -537,113 +538,126 @@ async def resolve_attention_parcel(ctx: ClaimsContext, parcel_id: UUID, actor: A
 
 async def load_claim(ctx: ClaimsContext, claim_id: UUID, account_id: UUID | None) -> Claim:
     """A claim to show; with `account_id`, only that customer's own."""
-    async with ctx.pool.acquire() as conn:
-        claim = await ClaimRepository(conn).get(claim_id)
+    async with ctx.uow() as uow:
+        return await _visible_claim(uow, claim_id, account_id)
+
+
+async def _visible_claim(uow: ClaimsUnitOfWork, claim_id: UUID, account_id: UUID | None) -> Claim:
+    claim = await uow.claims.get(claim_id)
     if claim is None or (account_id is not None and claim.account_id != account_id):
         raise CLAIM_NOT_FOUND
     return claim
 
 
-async def assessment(ctx: ClaimsContext, claim_id: UUID) -> dict[str, object] | None:
-    """The warranty service's last verdict on the claim, as it published it."""
-    async with ctx.pool.acquire() as conn:
-        return await repository.assessment(conn, claim_id)
+@dataclass(frozen=True)
+class ClaimView:
+    """A claim to show, with the warranty service's last verdict on it, as it published it."""
+
+    claim: Claim
+    assessment: dict[str, Any] | None
+
+
+async def claim_view(ctx: ClaimsContext, claim_id: UUID, account_id: UUID | None) -> ClaimView:
+    async with ctx.uow() as uow:
+        claim = await _visible_claim(uow, claim_id, account_id)
+        return ClaimView(claim, await uow.claims.assessment(claim_id))
 
 
 @dataclass(frozen=True)
-class OperatorExtras:
+class OperatorClaimView(ClaimView):
     """What the operator's claim view shows beside the claim: the customer and the document."""
 
-    contact: asyncpg.Record | None
-    document: asyncpg.Record | None
-    attachments: list[asyncpg.Record]
+    contact: CustomerContact | None
+    document: SalesDocument | None
+    attachments: list[AttachmentInfo]
 
 
-async def operator_extras(ctx: ClaimsContext, claim: Claim) -> OperatorExtras:
-    async with ctx.pool.acquire() as conn:
-        return OperatorExtras(
-            await repository.customer_contact(conn, claim.account_id),
-            await repository.sales_document(conn, claim.document_type, claim.document_number),
-            await repository.attachments(conn, claim.claim_id),
+async def operator_claim_view(ctx: ClaimsContext, claim_id: UUID) -> OperatorClaimView:
+    async with ctx.uow() as uow:
+        claim = await _visible_claim(uow, claim_id, None)
+        return OperatorClaimView(
+            claim,
+            await uow.claims.assessment(claim_id),
+            await uow.sales.contact(claim.account_id),
+            await uow.sales.document(claim.document_type, claim.document_number),
+            await uow.claims.attachments(claim_id),
         )
 
 
-async def attachment_list(ctx: ClaimsContext, claim_id: UUID) -> list[asyncpg.Record]:
-    async with ctx.pool.acquire() as conn:
-        return await repository.attachments(conn, claim_id)
+ATTACHMENT_NOT_FOUND = BusinessRuleError(
+    "attachment_not_found",
+    Message("Nie znaleziono załącznika.", "Attachment not found."),
+    field="attachment_id",
+    status_code=404,
+)
 
 
 async def attachment_file(
     ctx: ClaimsContext, claim_id: UUID, attachment_id: UUID, account_id: UUID | None
-) -> asyncpg.Record:
-    claim = await load_claim(ctx, claim_id, account_id)
-    async with ctx.pool.acquire() as conn:
-        stored = await repository.attachment_content(conn, claim.claim_id, attachment_id)
+) -> AttachmentFile:
+    async with ctx.uow() as uow:
+        claim = await _visible_claim(uow, claim_id, account_id)
+        stored = await uow.claims.attachment_file(claim.claim_id, attachment_id)
     if stored is None:
-        raise BusinessRuleError(
-            "attachment_not_found",
-            Message("Nie znaleziono załącznika.", "Attachment not found."),
-            field="attachment_id",
-            status_code=404,
-        )
+        raise ATTACHMENT_NOT_FOUND
     return stored
 
 
-# Lists read the claims table as it stands (a read model): one query, no aggregate per row.
+# Lists read the claims as they stand (a read model): one query, no aggregate per row.
 
 
-async def search_claims(ctx: ClaimsContext, account_id: UUID, query: str) -> list[asyncpg.Record]:
-    async with ctx.pool.acquire() as conn:
-        return await repository.search_claims(conn, account_id, query)
+async def search_claims(ctx: ClaimsContext, account_id: UUID, query: str) -> list[ClaimListing]:
+    async with ctx.uow() as uow:
+        return await uow.listings.search(account_id, query)
 
 
 @dataclass(frozen=True)
 class ListedClaim:
     """A claim of the operators' list, with its deadlines as the claims domain judges them."""
 
-    row: asyncpg.Record
+    listing: ClaimListing
     deadline_standings: list[DeadlineStanding]
 
 
 async def claims_by_status(
     ctx: ClaimsContext, statuses: list[str] | None, limit: int, oldest_first: bool
 ) -> list[ListedClaim]:
-    async with ctx.pool.acquire() as conn:
-        rows = await repository.claims_by_status(conn, statuses, limit, oldest_first)
+    async with ctx.uow() as uow:
+        found = await uow.listings.by_status(statuses, limit, oldest_first)
     today = ctx.clock().date()
-    return [ListedClaim(row, deadline_facts_of(row).standings(today)) for row in rows]
+    return [ListedClaim(listing, listing.deadline_facts.standings(today)) for listing in found]
 
 
 async def count_claims_by_status(ctx: ClaimsContext) -> dict[str, int]:
-    async with ctx.pool.acquire() as conn:
-        return await repository.count_claims_by_status(conn)
+    async with ctx.uow() as uow:
+        return await uow.listings.count_by_status()
 
 
-async def parcels_for_operators(ctx: ClaimsContext) -> list[asyncpg.Record]:
-    async with ctx.pool.acquire() as conn:
-        return await repository.unidentified_parcels(conn)
+async def parcels_for_operators(ctx: ClaimsContext) -> list[StoredParcel]:
+    async with ctx.uow() as uow:
+        return await uow.parcels.needing_operator()
 
 
 async def serial_known(ctx: ClaimsContext, serial: str) -> bool:
-    async with ctx.pool.acquire() as conn:
-        return await repository.serial_known(conn, serial)
+    async with ctx.uow() as uow:
+        return await uow.sales.serial_sold(serial)
 
 
 @dataclass(frozen=True)
 class ClaimStatistics:
     since: date
     until: date
-    daily: list[statistics.DailyCount]
+    daily: list[DailyCount]
     deadlines: list[DeadlinesOfWeek]
-    decision_times: list[statistics.DecisionTime]
+    decision_times: list[DecisionTime]
 
 
 async def claim_statistics(ctx: ClaimsContext, days: int) -> ClaimStatistics:
     """The operators' figures of the last `days` days, today included."""
     today = ctx.clock().date()
     since = today - timedelta(days=days - 1)
-    async with ctx.pool.acquire() as conn:
-        daily = await statistics.daily_counts(conn, since, today)
-        times = await statistics.decision_times(conn, since, today)
-        facts = await statistics.deadline_facts(conn, since)
+    async with ctx.uow() as uow:
+        daily = await uow.listings.daily_counts(since, today)
+        times = await uow.listings.decision_times(since, today)
+        facts = await uow.listings.deadline_facts(since)
     return ClaimStatistics(since, today, daily, deadlines_kept_per_week(facts, since, today), times)

@@ -12,7 +12,7 @@ from uuid import uuid4
 import asyncpg
 import pytest
 
-from services.claims.adapters.claim_repository import ClaimRepository
+from services.claims.adapters.claim_repository import PostgresClaimRepository
 from services.claims.domain import decisions
 from services.claims.domain.claim import (
     Act,
@@ -45,11 +45,11 @@ def act(role: str = "operator", days: int = 0) -> Act:
 async def test_a_claim_saved_through_its_life_loads_back_the_same(pool: asyncpg.Pool) -> None:
     claim = new_claim(NOW)
     async with pool.acquire() as conn, conn.transaction():
-        await ClaimRepository(conn).add(claim)
+        await PostgresClaimRepository(conn).add(claim)
 
     async def step(command: object) -> Claim:
         async with pool.acquire() as conn, conn.transaction():
-            repo = ClaimRepository(conn)
+            repo = PostgresClaimRepository(conn)
             loaded = await repo.get(claim.claim_id, lock=True)
             assert loaded is not None
             command(loaded)  # type: ignore[operator]
@@ -70,7 +70,7 @@ async def test_a_claim_saved_through_its_life_loads_back_the_same(pool: asyncpg.
     expected = await step(lambda c: c.record_refund(act(days=6), Decimal("900.00"), payment))
 
     async with pool.acquire() as conn:
-        loaded = await ClaimRepository(conn).get(claim.claim_id)
+        loaded = await PostgresClaimRepository(conn).get(claim.claim_id)
         files = await conn.fetch(
             "SELECT purpose, content FROM claim_attachments WHERE claim_id = $1 ORDER BY purpose",
             claim.claim_id,
@@ -102,7 +102,7 @@ async def test_a_claim_saved_through_its_life_loads_back_the_same(pool: asyncpg.
 async def test_shipment_replacement_and_deadlines_round_trip(pool: asyncpg.Pool) -> None:
     claim = replace(new_claim(NOW), claim_type="warranty")
     async with pool.acquire() as conn, conn.transaction():
-        repo = ClaimRepository(conn)
+        repo = PostgresClaimRepository(conn)
         await repo.add(claim)
         await conn.execute(
             "UPDATE claims SET deadlines = $2, assessment = $3 WHERE claim_id = $1",
@@ -111,7 +111,7 @@ async def test_shipment_replacement_and_deadlines_round_trip(pool: asyncpg.Pool)
             {"covered": True},
         )
     async with pool.acquire() as conn, conn.transaction():
-        repo = ClaimRepository(conn)
+        repo = PostgresClaimRepository(conn)
         loaded = await repo.get(claim.claim_id, lock=True)
         assert loaded is not None
         assert loaded.covered is True
@@ -125,8 +125,8 @@ async def test_shipment_replacement_and_deadlines_round_trip(pool: asyncpg.Pool)
         loaded.ship_back(act(), "DPD", "D 1")
         await repo.save(loaded)
     async with pool.acquire() as conn:
-        again = await ClaimRepository(conn).get(claim.claim_id)
-        by_rma = await ClaimRepository(conn).by_rma_number(claim.rma_number.lower())
+        again = await PostgresClaimRepository(conn).get(claim.claim_id)
+        by_rma = await PostgresClaimRepository(conn).by_rma_number(claim.rma_number.lower())
     assert again is not None and by_rma is not None and by_rma.claim_id == claim.claim_id
     assert again.replacement == loaded.replacement
     assert again.outbound == loaded.outbound and again.outbound is not None

@@ -8,6 +8,7 @@ row. The expected figures are worked out by hand below, today being Monday 2026-
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from uuid import uuid4
 
@@ -15,10 +16,11 @@ import asyncpg
 import pytest
 
 from services.claims import handlers
-from services.claims.adapters.claim_repository import ClaimRepository
-from services.claims.adapters.statistics import DailyCount, DecisionTime
+from services.claims.adapters.claim_repository import PostgresClaimRepository
+from services.claims.bootstrap import postgres_context
 from services.claims.domain.claim import Act, Claim, DecisionInput, ParcelRecord
 from services.claims.domain.statistics import DeadlinesOfWeek
+from services.claims.unit_of_work import DailyCount, DecisionTime
 from shared.db import create_pool, migrate
 from shared.events import ClaimType
 from tests.support.claims import new_claim
@@ -83,7 +85,7 @@ async def save_claim(
         for kind, offset in deadlines.items()
     ]
     async with pool.acquire() as conn, conn.transaction():
-        await ClaimRepository(conn).add(claim)
+        await PostgresClaimRepository(conn).add(claim)
         await conn.execute(
             "UPDATE claims SET deadlines = $2 WHERE claim_id = $1", claim.claim_id, due
         )
@@ -141,7 +143,7 @@ async def test_figures_of_the_last_90_days_as_worked_out_by_hand(pool: asyncpg.P
         {"scooter_repair": -60},
     )  # fmt: skip
 
-    ctx = handlers.ClaimsContext(pool=pool, clock=lambda: at(0, 12))
+    ctx = replace(postgres_context(pool), clock=lambda: at(0, 12))
     figures = await handlers.claim_statistics(ctx, 90)
 
     assert (figures.since, figures.until) == (date(2025, 12, 3), TODAY)

@@ -10,6 +10,7 @@ from uuid import UUID
 
 import asyncpg
 
+from services.claims.adapters import repository
 from services.claims.domain.claim import (
     Claim,
     Decision,
@@ -21,14 +22,16 @@ from services.claims.domain.claim import (
 from services.claims.domain.deadlines import ClaimDeadlineFacts, Pause
 from services.claims.domain.decisions import DeductionLine
 from services.claims.domain.intake import Intake
+from services.claims.unit_of_work import AttachmentFile, AttachmentInfo
 from shared.db import Conn
 from shared.events import ClaimedProduct, Deadline, PostalAddress
 
 _SELECT = "SELECT * FROM claims"
 
 
-class ClaimRepository:
-    """The only way handlers reach a claim; `lock` reads it FOR UPDATE within the transaction."""
+class PostgresClaimRepository:
+    """Claims in PostgreSQL (see `unit_of_work.ClaimRepository`); `lock` reads a claim FOR UPDATE
+    within the transaction."""
 
     def __init__(self, conn: Conn) -> None:
         self.conn = conn
@@ -62,6 +65,34 @@ class ClaimRepository:
             tracking_number,
         )
         return await self._load(row)
+
+    async def next_rma_sequence(self, year: int) -> int:
+        return await repository.next_rma_sequence(self.conn, year)
+
+    async def open_claim_for_serial(self, serial_number: str) -> str | None:
+        return await repository.open_claim_for_serial(self.conn, serial_number)
+
+    async def store_assessment(self, claim_id: UUID, assessment: dict[str, Any]) -> None:
+        await repository.store_assessment(self.conn, claim_id, assessment)
+        await repository.store_deadlines(self.conn, claim_id, assessment.get("deadlines") or [])
+
+    async def assessment(self, claim_id: UUID) -> dict[str, Any] | None:
+        return await repository.assessment(self.conn, claim_id)
+
+    async def change_email(self, account_id: UUID, email: str) -> None:
+        await self.conn.execute(
+            "UPDATE claims SET email = $2 WHERE account_id = $1", account_id, email
+        )
+
+    async def attachments(self, claim_id: UUID) -> list[AttachmentInfo]:
+        rows = await repository.attachments(self.conn, claim_id)
+        return [AttachmentInfo(**dict(row)) for row in rows]
+
+    async def attachment_file(self, claim_id: UUID, attachment_id: UUID) -> AttachmentFile | None:
+        row = await repository.attachment_content(self.conn, claim_id, attachment_id)
+        if row is None:
+            return None
+        return AttachmentFile(row["filename"], row["content_type"], bytes(row["content"]))
 
     async def add(self, claim: Claim) -> None:
         """A new claim: one INSERT with every column `save` writes (`updated_at` the database's

@@ -99,19 +99,11 @@ async def store_assessment(conn: Conn, claim_id: UUID, assessment: Any) -> None:
     )
 
 
-async def assessment(conn: Conn, claim_id: UUID) -> dict[str, object] | None:
-    found: dict[str, object] | None = await conn.fetchval(
+async def assessment(conn: Conn, claim_id: UUID) -> dict[str, Any] | None:
+    found: dict[str, Any] | None = await conn.fetchval(
         "SELECT assessment FROM claims WHERE claim_id = $1", claim_id
     )
     return found
-
-
-async def change_account_email(conn: Conn, account_id: UUID, email: str) -> None:
-    """Status emails of open and future claims go to the account's new address."""
-    await conn.execute(
-        "UPDATE document_owners SET email = $2 WHERE account_id = $1", account_id, email
-    )
-    await conn.execute("UPDATE claims SET email = $2 WHERE account_id = $1", account_id, email)
 
 
 async def find_parcel_by_tracking(conn: Conn, tracking_number: str) -> asyncpg.Record | None:
@@ -251,13 +243,20 @@ async def open_claim_for_serial(conn: Conn, serial_number: str) -> str | None:
     return rma
 
 
+# A claim as lists show it, with what its deadlines are judged by (see `deadline_facts_of`).
+_LISTING = """SELECT claims.*, decisions.decided_at,
+                     (claims.outbound ->> 'shipped_at')::timestamptz AS shipped_at,
+                     (claims.refund ->> 'refunded_at')::timestamptz AS refunded_at
+              FROM claims LEFT JOIN decisions USING (claim_id)"""
+
+
 async def search_claims(conn: Conn, account_id: UUID, query: str) -> list[asyncpg.Record]:
     pattern = query.strip().upper()
     return await conn.fetch(
-        """SELECT * FROM claims WHERE account_id = $1 AND (
-               $2 = '' OR upper(rma_number) = $2 OR upper(serial_number) = $2
-               OR upper(customer_reference) = $2)
-           ORDER BY created_at DESC LIMIT 200""",
+        f"""{_LISTING} WHERE claims.account_id = $1 AND (
+               $2 = '' OR upper(claims.rma_number) = $2 OR upper(claims.serial_number) = $2
+               OR upper(claims.customer_reference) = $2)
+            ORDER BY claims.created_at DESC LIMIT 200""",
         account_id,
         pattern,
     )
@@ -268,13 +267,8 @@ async def claims_by_status(
 ) -> list[asyncpg.Record]:
     """Claims in any of `statuses` (in any status when None), newest or oldest first."""
     order = "ASC" if oldest_first else "DESC"
-    # With what the deadlines are judged by (see `deadline_facts`).
     return await conn.fetch(
-        f"""SELECT claims.*, decisions.decided_at,
-                   (claims.outbound ->> 'shipped_at')::timestamptz AS shipped_at,
-                   (claims.refund ->> 'refunded_at')::timestamptz AS refunded_at
-            FROM claims LEFT JOIN decisions USING (claim_id)
-            WHERE $1::text[] IS NULL OR claims.status = ANY($1::text[])
+        f"""{_LISTING} WHERE $1::text[] IS NULL OR claims.status = ANY($1::text[])
             ORDER BY claims.created_at {order} LIMIT $2""",
         statuses,
         limit,

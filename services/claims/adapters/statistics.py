@@ -6,28 +6,12 @@ Days are calendar days in UTC, as the claim's own dates (`decided_on`, `finished
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from services.claims.adapters.claim_repository import deadline_facts_of
 from services.claims.domain.deadlines import ClaimDeadlineFacts
+from services.claims.unit_of_work import DailyCount, DecisionTime
 from shared.db import Conn
-
-
-@dataclass(frozen=True)
-class DailyCount:
-    day: date
-    claim_type: str
-    status: str  # a filed claim's status now; an ended one's final status
-    filed: int
-    closed: int  # reached `closed` or `cancelled` on that day
-
-
-@dataclass(frozen=True)
-class DecisionTime:
-    claim_type: str | None  # None: every type together
-    decided: int
-    median_days: float
 
 
 def _start_of(day: date) -> datetime:

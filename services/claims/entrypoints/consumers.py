@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
 from services.claims import handlers
+from services.claims.adapters.postgres import PostgresUnitOfWork
+from services.claims.unit_of_work import ClaimsUnitOfWork
 from shared import topics
 from shared.auth import handle_credentials_change
 from shared.consumer import handle_once
+from shared.db import Conn
 from shared.events import (
     AccountContactChanged,
     AccountCredentialsChanged,
     AccountEmailChanged,
     AccountsEvent,
     DocumentLinked,
+    Event,
     ProductCatalogued,
     SaleRecorded,
     WarrantyAssessed,
@@ -19,13 +26,25 @@ from shared.events import (
 )
 from shared.runtime import ServiceRuntime
 
+EventT = TypeVar("EventT", bound=Event)
+
+
+def projection(
+    handler: Callable[[ClaimsUnitOfWork, EventT], Awaitable[None]], event: EventT
+) -> Callable[[Conn], Awaitable[None]]:
+    """The handler's effect inside the consumer's transaction, the one that holds its inbox row."""
+
+    async def effect(conn: Conn) -> None:
+        async with PostgresUnitOfWork(conn) as uow:
+            await handler(uow, event)
+
+    return effect
+
 
 def register_consumers(runtime: ServiceRuntime) -> None:
     @runtime.subscriber(topics.SALES, description="Sales ledger: which products a document holds")
     async def on_sale_recorded(event: SaleRecorded) -> None:
-        await handle_once(
-            runtime.db, runtime.name, event, lambda conn: handlers.record_sale(conn, event)
-        )
+        await handle_once(runtime.db, runtime.name, event, projection(handlers.record_sale, event))
 
     @runtime.subscriber(
         topics.ACCOUNTS,
@@ -38,18 +57,18 @@ def register_consumers(runtime: ServiceRuntime) -> None:
                 runtime.db,
                 runtime.name,
                 event,
-                lambda conn: handlers.record_document_owner(conn, event),
+                projection(handlers.record_document_owner, event),
             )
         elif isinstance(event, AccountEmailChanged):
             await handle_once(
                 runtime.db,
                 runtime.name,
                 event,
-                lambda conn: handlers.record_email_change(conn, event),
+                projection(handlers.record_email_change, event),
             )
         elif isinstance(event, AccountContactChanged):
             await handle_once(
-                runtime.db, runtime.name, event, lambda conn: handlers.record_contact(conn, event)
+                runtime.db, runtime.name, event, projection(handlers.record_contact, event)
             )
         elif isinstance(event, AccountCredentialsChanged):
             await handle_credentials_change(runtime.db, runtime.name, event)
@@ -64,9 +83,9 @@ def register_consumers(runtime: ServiceRuntime) -> None:
                 runtime.db,
                 runtime.name,
                 event,
-                lambda conn: handlers.record_assessment(conn, event),
+                projection(handlers.record_assessment, event),
             )
         elif isinstance(event, ProductCatalogued):
             await handle_once(
-                runtime.db, runtime.name, event, lambda conn: handlers.record_product(conn, event)
+                runtime.db, runtime.name, event, projection(handlers.record_product, event)
             )

@@ -21,6 +21,7 @@ from services.claims.entrypoints.views import (
     label_lookup_public,
     summary_fields,
 )
+from services.claims.unit_of_work import AttachmentFile
 from shared.addresses import postal_address
 from shared.auth import Principal, require_role
 from shared.errors import preferred_language
@@ -65,11 +66,11 @@ async def read_upload(upload: UploadFile) -> handlers.Attachment:
     return handlers.Attachment(upload.filename or "plik", content)
 
 
-def download(stored: Any) -> Response:
-    filename = str(stored["filename"]).replace('"', "")
+def download(stored: AttachmentFile) -> Response:
+    filename = stored.filename.replace('"', "")
     return Response(
-        bytes(stored["content"]),
-        media_type=stored["content_type"],
+        stored.content,
+        media_type=stored.content_type,
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
@@ -182,8 +183,8 @@ async def list_claims(customer: Customer, ctx: Context, q: str = "") -> list[Cla
     "/api/claims/{claim_id}", response_model=ClaimPublic, tags=["claims"], summary="One own claim"
 )
 async def get_claim(claim_id: UUID, customer: Customer, ctx: Context) -> ClaimPublic:
-    claim = await handlers.load_claim(ctx, claim_id, customer.subject)
-    return customer_view(ctx, claim, await handlers.assessment(ctx, claim_id))
+    view = await handlers.claim_view(ctx, claim_id, customer.subject)
+    return customer_view(ctx, view.claim, view.assessment)
 
 
 @router.get(

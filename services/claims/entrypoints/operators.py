@@ -3,6 +3,7 @@ receipt (inspection, questions, decision, replacement, shipping back, refund, de
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -35,7 +36,7 @@ from services.claims.entrypoints.views import (
 from services.claims.handlers import ClaimCommand
 from shared.claims_vocabulary import CLAIM_STATUSES, STATUS_NAMES_PL
 from shared.errors import BusinessRuleError, Message
-from shared.events import DecisionKind, Event, PostalAddress, RefundMethod
+from shared.events import DecisionKind, Event, RefundMethod
 from shared.http import CorrelationId
 
 router = APIRouter(tags=["operators"])
@@ -55,7 +56,7 @@ async def _run(
 async def unidentified(_operator: Operator, ctx: Context) -> list[dict[str, Any]]:
     """Parcels that matched no claim, and parcels for a cancelled or closed claim (`attention`
     says why): nothing a scanner received is lost."""
-    return [dict(parcel) for parcel in await handlers.parcels_for_operators(ctx)]
+    return [asdict(parcel) for parcel in await handlers.parcels_for_operators(ctx)]
 
 
 class ParcelAttach(BaseModel):
@@ -128,7 +129,7 @@ async def operator_claims(
     given_apart = frozenset({"deadline_standings"})
     return [
         OperatorClaimSummary(
-            **summary_fields(claim.row, OperatorClaimSummary, without=given_apart),
+            **summary_fields(claim.listing, OperatorClaimSummary, without=given_apart),
             deadline_standings=[standing_public(s) for s in claim.deadline_standings],
         )
         for claim in listed
@@ -146,40 +147,35 @@ async def operator_claim_counts(_operator: Operator, ctx: Context) -> dict[str, 
 
 
 def _operator_view(
-    ctx: handlers.ClaimsContext,
-    claim: Claim,
-    assessment: Any,
-    extras: handlers.OperatorExtras,
+    ctx: handlers.ClaimsContext, view: handlers.OperatorClaimView
 ) -> OperatorClaimPublic:
-    contact, document = extras.contact, extras.document
+    claim, contact, document = view.claim, view.contact, view.document
     today = ctx.clock().date()
     return OperatorClaimPublic(
-        **claim_public(claim, assessment, "operator", today),
+        **claim_public(claim, view.assessment, "operator", today),
         operator_actions=claim.operator_actions(today),
         customer=CustomerPublic(
-            full_name=contact["full_name"] if contact else None,
+            full_name=contact.full_name if contact else None,
             email=claim.email,
-            phone=contact["phone"] if contact else None,
-            address=PostalAddress.model_validate(contact["address"])
-            if contact and contact["address"]
-            else None,
+            phone=contact.phone if contact else None,
+            address=contact.address if contact else None,
         ),
         document=DocumentPublic(
             document_type=claim.document_type,
             document_number=claim.document_number,
-            issued_on=document["issued_on"] if document else None,
-            buyer_type=document["buyer_type"] if document else None,
-            buyer_name=document["buyer_name"] if document else None,
-            total=document["total"] if document else None,
+            issued_on=document.issued_on if document else None,
+            buyer_type=document.buyer_type if document else None,
+            buyer_name=document.buyer_name if document else None,
+            total=document.total if document else None,
             unit_price=claim.unit_price,
         ),
         attachments=[
             AttachmentPublic(
-                **dict(a),
+                **vars(a),
                 download_path=f"/api/operator/claims/{claim.claim_id}/attachments/"
-                f"{a['attachment_id']}",
+                f"{a.attachment_id}",
             )
-            for a in extras.attachments
+            for a in view.attachments
         ],
         serial_mismatch=claim.serial_mismatch,
         intake=intake_public(claim.intake),
@@ -192,9 +188,7 @@ def _operator_view(
     summary="Any claim with the customer, the purchase document, files, deadlines and next steps",
 )
 async def operator_claim(claim_id: UUID, _operator: Operator, ctx: Context) -> OperatorClaimPublic:
-    claim = await handlers.load_claim(ctx, claim_id, None)
-    extras = await handlers.operator_extras(ctx, claim)
-    return _operator_view(ctx, claim, await handlers.assessment(ctx, claim_id), extras)
+    return _operator_view(ctx, await handlers.operator_claim_view(ctx, claim_id))
 
 
 @router.get(

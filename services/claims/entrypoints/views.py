@@ -7,13 +7,13 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-import asyncpg
 from pydantic import BaseModel, Field
 
 from services.claims.domain.claim import Claim, OperatorAction
 from services.claims.domain.deadlines import DeadlineStanding
 from services.claims.domain.intake import Intake
 from services.claims.handlers import LabelLookup
+from services.claims.unit_of_work import ClaimListing
 from shared.claims_vocabulary import DEADLINE_STATE_NAMES_PL, STATUS_NAMES_PL
 from shared.events import ClaimStatus, PostalAddress
 
@@ -65,14 +65,16 @@ class OperatorClaimSummary(ClaimSummary):
 
 
 def summary_fields(
-    claim: asyncpg.Record, model: type[ClaimSummary], without: frozenset[str] = frozenset()
+    claim: ClaimListing, model: type[ClaimSummary], without: frozenset[str] = frozenset()
 ) -> dict[str, Any]:
-    """The model's fields taken from the claim's row, but for `without` (given apart)."""
-    skipped = without | {"status_name"}
-    return {
-        **{key: claim[key] for key in model.model_fields if key not in skipped},
-        "status_name": STATUS_NAMES_PL[claim["status"]],
+    """The model's fields taken from the listed claim, but for `without` (given apart)."""
+    values: dict[str, Any] = {
+        **vars(claim),
+        "product": claim.product.model_dump(mode="json"),
+        "deadlines": [deadline.model_dump(mode="json") for deadline in claim.deadlines],
+        "status_name": STATUS_NAMES_PL[claim.status],
     }
+    return {key: values[key] for key in model.model_fields if key not in without}
 
 
 class ShipmentPublic(BaseModel):

@@ -1,0 +1,263 @@
+"""The claims unit of work on PostgreSQL: one connection and one transaction per unit of work,
+the outbox written in that transaction."""
+
+from __future__ import annotations
+
+from datetime import date
+from types import TracebackType
+from typing import Self
+from uuid import UUID
+
+import asyncpg
+from asyncpg.transaction import Transaction
+
+from services.claims.adapters import repository, statistics
+from services.claims.adapters.claim_repository import PostgresClaimRepository, deadline_facts_of
+from services.claims.domain.claim import ParcelRecord
+from services.claims.domain.deadlines import ClaimDeadlineFacts
+from services.claims.unit_of_work import (
+    ClaimListing,
+    CustomerContact,
+    DailyCount,
+    DecisionTime,
+    OwnedDocument,
+    SalesDocument,
+    StoredParcel,
+)
+from shared.db import Conn
+from shared.events import (
+    AccountContactChangedData,
+    ClaimedProduct,
+    Deadline,
+    DocumentLinkedData,
+    Event,
+    PostalAddress,
+    SaleLine,
+    SaleRecordedData,
+)
+from shared.outbox import add_to_outbox
+
+
+class PostgresUnitOfWork:
+    """From a pool: a connection of its own and a transaction. From a connection already in a
+    transaction (a consumer's, with its inbox row): that transaction, which decides alone (commit
+    and rollback leave it to its owner, and an exception rolls back the whole of it)."""
+
+    def __init__(self, source: asyncpg.Pool | Conn) -> None:
+        self._source = source
+        self._pool = source if isinstance(source, asyncpg.Pool) else None
+        self._conn: Conn | None = None
+        self._transaction: Transaction | None = None
+
+    async def __aenter__(self) -> Self:
+        if self._pool is not None:
+            self._conn = await self._pool.acquire()
+        else:
+            self._conn = self._source  # type: ignore[assignment]
+        conn = self._conn
+        assert conn is not None
+        if self._pool is not None:
+            try:
+                self._transaction = conn.transaction()
+                await self._transaction.start()
+            except BaseException:
+                await self._release()
+                raise
+        self.claims = PostgresClaimRepository(conn)
+        self.parcels = PostgresParcels(conn)
+        self.sales = PostgresSalesLedger(conn)
+        self.listings = PostgresListings(conn)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        try:
+            await self.rollback()
+        finally:
+            await self._release()
+
+    async def _release(self) -> None:
+        if self._pool is not None and self._conn is not None:
+            await self._pool.release(self._conn)  # type: ignore[arg-type]
+        self._conn = None
+
+    @property
+    def conn(self) -> Conn:
+        assert self._conn is not None, "the unit of work is not open"
+        return self._conn
+
+    async def publish(self, *events: Event) -> None:
+        await add_to_outbox(self.conn, *events)
+
+    async def commit(self) -> None:
+        if self._transaction is not None:
+            await self._transaction.commit()
+            self._transaction = None
+
+    async def rollback(self) -> None:
+        if self._transaction is not None:
+            transaction, self._transaction = self._transaction, None
+            await transaction.rollback()
+
+
+def _parcel(row: asyncpg.Record) -> StoredParcel:
+    return StoredParcel(
+        parcel_id=row["parcel_id"],
+        claim_id=row["claim_id"],
+        rma_number=row["rma_number"],
+        tracking_number=row["tracking_number"],
+        scanned_by=row["scanned_by"],
+        received_at=row["received_at"],
+        attention=row["attention"],
+    )
+
+
+class PostgresParcels:
+    def __init__(self, conn: Conn) -> None:
+        self.conn = conn
+
+    async def by_tracking(self, tracking_number: str) -> StoredParcel | None:
+        row = await repository.find_parcel_by_tracking(self.conn, tracking_number)
+        return _parcel(row) if row else None
+
+    async def add_unidentified(self, parcel: ParcelRecord, rma_number: str | None) -> None:
+        await repository.insert_unidentified_parcel(
+            self.conn,
+            parcel.parcel_id,
+            rma_number,
+            parcel.tracking_number,
+            parcel.scanned_by,
+            parcel.received_at,
+        )
+
+    async def unidentified(self, parcel_id: UUID) -> StoredParcel | None:
+        row = await repository.lock_unidentified_parcel(self.conn, parcel_id)
+        return _parcel(row) if row else None
+
+    async def assign(self, parcel_id: UUID, claim_id: UUID, operator: str) -> None:
+        await repository.resolve_parcel(self.conn, parcel_id, claim_id, operator)
+
+    async def needing_operator(self) -> list[StoredParcel]:
+        return [_parcel(row) for row in await repository.unidentified_parcels(self.conn)]
+
+    async def resolve_attention(self, parcel_id: UUID, operator: str) -> bool:
+        return await repository.resolve_attention_parcel(self.conn, parcel_id, operator)
+
+    async def attention_open_for(self, claim_id: UUID) -> bool:
+        return await repository.open_attention_parcel(self.conn, claim_id)
+
+
+def _sales_document(row: asyncpg.Record) -> SalesDocument:
+    return SalesDocument(
+        document_type=row["document_type"],
+        document_number=row["document_number"],
+        issued_on=row["issued_on"],
+        delivered_on=row["delivered_on"],
+        buyer_type=row["buyer_type"],
+        total=row["total"],
+        buyer_name=row["buyer_name"],
+        lines=tuple(SaleLine.model_validate(line) for line in row["lines"]),
+    )
+
+
+class PostgresSalesLedger:
+    def __init__(self, conn: Conn) -> None:
+        self.conn = conn
+
+    async def record_sale(self, sale: SaleRecordedData) -> None:
+        await repository.upsert_sales_document(self.conn, sale)
+
+    async def record_owner(self, link: DocumentLinkedData) -> None:
+        await repository.upsert_document_owner(self.conn, link)
+
+    async def change_owner_email(self, account_id: UUID, email: str) -> None:
+        await self.conn.execute(
+            "UPDATE document_owners SET email = $2 WHERE account_id = $1", account_id, email
+        )
+
+    async def record_contact(self, contact: AccountContactChangedData) -> None:
+        await repository.upsert_customer_contact(self.conn, contact)
+
+    async def record_problems(self, ean: str, problems: list[str]) -> None:
+        await repository.upsert_product_problems(self.conn, ean, problems)
+
+    async def owned_document(
+        self, account_id: UUID, document_type: str, document_number: str
+    ) -> OwnedDocument | None:
+        row = await repository.find_owned_document(
+            self.conn, account_id, document_type, document_number
+        )
+        if row is None:
+            return None
+        return OwnedDocument(_sales_document(row), account_id, row["email"], row["language"])
+
+    async def document(self, document_type: str, document_number: str) -> SalesDocument | None:
+        row = await self.conn.fetchrow(
+            "SELECT * FROM sales_documents WHERE document_type = $1 AND document_number = $2",
+            document_type,
+            document_number,
+        )
+        return _sales_document(row) if row else None
+
+    async def contact(self, account_id: UUID) -> CustomerContact | None:
+        row = await repository.customer_contact(self.conn, account_id)
+        if row is None:
+            return None
+        address = PostalAddress.model_validate(row["address"]) if row["address"] else None
+        return CustomerContact(
+            row["account_id"], row["full_name"], row["email"], row["phone"], address
+        )
+
+    async def problems(self, ean: str) -> list[str]:
+        return await repository.product_problems(self.conn, ean)
+
+    async def serial_sold(self, serial_number: str) -> bool:
+        return await repository.serial_known(self.conn, serial_number)
+
+
+def _listing(row: asyncpg.Record) -> ClaimListing:
+    """A claim row with `decided_at`, `shipped_at` and `refunded_at` beside its columns."""
+    return ClaimListing(
+        claim_id=row["claim_id"],
+        rma_number=row["rma_number"],
+        status=row["status"],
+        claim_type=row["claim_type"],
+        product=ClaimedProduct.model_validate(row["product"]),
+        serial_number=row["serial_number"],
+        customer_reference=row["customer_reference"],
+        created_at=row["created_at"],
+        deadlines=tuple(Deadline.model_validate(d) for d in row["deadlines"] or ()),
+        serial_mismatch=bool(row["serial_mismatch"]),
+        deadline_facts=deadline_facts_of(row),
+    )
+
+
+class PostgresListings:
+    def __init__(self, conn: Conn) -> None:
+        self.conn = conn
+
+    async def search(self, account_id: UUID, query: str) -> list[ClaimListing]:
+        rows = await repository.search_claims(self.conn, account_id, query)
+        return [_listing(row) for row in rows]
+
+    async def by_status(
+        self, statuses: list[str] | None, limit: int, oldest_first: bool
+    ) -> list[ClaimListing]:
+        rows = await repository.claims_by_status(self.conn, statuses, limit, oldest_first)
+        return [_listing(row) for row in rows]
+
+    async def count_by_status(self) -> dict[str, int]:
+        return await repository.count_claims_by_status(self.conn)
+
+    async def daily_counts(self, since: date, until: date) -> list[DailyCount]:
+        return await statistics.daily_counts(self.conn, since, until)
+
+    async def decision_times(self, since: date, until: date) -> list[DecisionTime]:
+        return await statistics.decision_times(self.conn, since, until)
+
+    async def deadline_facts(self, since: date) -> list[ClaimDeadlineFacts]:
+        return await statistics.deadline_facts(self.conn, since)

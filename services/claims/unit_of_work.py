@@ -1,0 +1,244 @@
+"""The claims service's port to its storage: one unit of work per command or query.
+
+A handler opens a unit of work, loads what it needs through its repositories, calls one method of
+the Claim, saves it, hands the events to the outbox and commits: the claim, its parts and its
+events are written together or not at all. Leaving the block without `commit` rolls back.
+
+Two implementations keep these promises: `adapters.postgres` (asyncpg, in production) and
+`adapters.memory` (dicts, for tests of the service layer in milliseconds). One contract test class
+(tests/support/claims_contract.py) runs against both, so the fake cannot drift. `bootstrap.py`
+is the only place that chooses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from types import TracebackType
+from typing import Any, Protocol, Self
+from uuid import UUID
+
+from services.claims.domain.claim import Claim, ParcelRecord
+from services.claims.domain.deadlines import ClaimDeadlineFacts
+from shared.events import (
+    AccountContactChangedData,
+    BuyerType,
+    ClaimedProduct,
+    ClaimStatus,
+    Deadline,
+    DocumentLinkedData,
+    Event,
+    Language,
+    PostalAddress,
+    SaleLine,
+    SaleRecordedData,
+)
+
+# --- what the repositories hand out (plain values, never database rows) -----------------------
+
+
+@dataclass(frozen=True)
+class SalesDocument:
+    """A purchase document as the sales ledger published it."""
+
+    document_type: str
+    document_number: str
+    issued_on: date
+    delivered_on: date | None
+    buyer_type: BuyerType
+    total: Decimal | None  # documents recorded before totals were kept have none
+    buyer_name: str | None
+    lines: tuple[SaleLine, ...]
+
+    @property
+    def handed_over_on(self) -> date:
+        """The day the buyer got the goods: delivery when known, the sale otherwise."""
+        return self.delivered_on or self.issued_on
+
+
+@dataclass(frozen=True)
+class OwnedDocument:
+    """A sales document linked to a customer's account, with whom to tell about its claims."""
+
+    document: SalesDocument
+    account_id: UUID
+    email: str
+    language: Language
+
+    def line(self, line_no: int) -> SaleLine | None:
+        return next((line for line in self.document.lines if line.line_no == line_no), None)
+
+
+@dataclass(frozen=True)
+class CustomerContact:
+    account_id: UUID
+    full_name: str | None
+    email: str
+    phone: str | None
+    address: PostalAddress | None
+
+
+@dataclass(frozen=True)
+class StoredParcel:
+    """A parcel the warehouse received: with its claim, or unidentified (claim_id None)."""
+
+    parcel_id: UUID
+    claim_id: UUID | None
+    rma_number: str | None
+    tracking_number: str | None
+    scanned_by: str
+    received_at: datetime
+    attention: str | None = None
+
+
+@dataclass(frozen=True)
+class AttachmentInfo:
+    attachment_id: UUID
+    purpose: str
+    filename: str
+    content_type: str
+    size_bytes: int
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class AttachmentFile:
+    filename: str
+    content_type: str
+    content: bytes
+
+
+@dataclass(frozen=True)
+class ClaimListing:
+    """A claim as lists show it: its columns, without loading the aggregate."""
+
+    claim_id: UUID
+    rma_number: str
+    status: ClaimStatus
+    claim_type: str
+    product: ClaimedProduct
+    serial_number: str | None
+    customer_reference: str | None
+    created_at: datetime
+    deadlines: tuple[Deadline, ...]
+    serial_mismatch: bool
+    deadline_facts: ClaimDeadlineFacts
+
+
+@dataclass(frozen=True)
+class DailyCount:
+    day: date
+    claim_type: str
+    status: str  # a filed claim's status now; an ended one's final status
+    filed: int
+    closed: int  # reached `closed` or `cancelled` on that day
+
+
+@dataclass(frozen=True)
+class DecisionTime:
+    claim_type: str | None  # None: every type together
+    decided: int
+    median_days: float
+
+
+# --- the repositories ----------------------------------------------------------------------
+
+
+class ClaimRepository(Protocol):
+    """The Claim aggregate. Every `by_*` reads the claim for update (locked until the unit of
+    work ends), as does `get` with `lock`."""
+
+    async def get(self, claim_id: UUID, *, lock: bool = False) -> Claim | None: ...
+    async def by_rma_number(self, rma_number: str) -> Claim | None: ...
+    async def by_inbound_tracking(self, tracking_number: str) -> Claim | None: ...
+    async def by_outbound_tracking(self, tracking_number: str) -> Claim | None: ...
+    async def add(self, claim: Claim) -> None: ...
+    async def save(self, claim: Claim) -> None: ...
+    async def next_rma_sequence(self, year: int) -> int: ...
+
+    async def open_claim_for_serial(self, serial_number: str) -> str | None:
+        """The RMA number of an open claim for the serial; serialises filings per serial."""
+        ...
+
+    async def store_assessment(self, claim_id: UUID, assessment: dict[str, Any]) -> None: ...
+    async def assessment(self, claim_id: UUID) -> dict[str, Any] | None: ...
+    async def change_email(self, account_id: UUID, email: str) -> None: ...
+    async def attachments(self, claim_id: UUID) -> list[AttachmentInfo]: ...
+    async def attachment_file(
+        self, claim_id: UUID, attachment_id: UUID
+    ) -> AttachmentFile | None: ...
+
+
+class ParcelRepository(Protocol):
+    async def by_tracking(self, tracking_number: str) -> StoredParcel | None: ...
+    async def add_unidentified(self, parcel: ParcelRecord, rma_number: str | None) -> None: ...
+    async def unidentified(self, parcel_id: UUID) -> StoredParcel | None:
+        """An unidentified parcel, locked until the unit of work ends."""
+        ...
+
+    async def assign(self, parcel_id: UUID, claim_id: UUID, operator: str) -> None: ...
+    async def needing_operator(self) -> list[StoredParcel]: ...
+    async def resolve_attention(self, parcel_id: UUID, operator: str) -> bool: ...
+    async def attention_open_for(self, claim_id: UUID) -> bool: ...
+
+
+class SalesLedger(Protocol):
+    """What claims keeps of other services' facts: sales, document owners, contacts, problems."""
+
+    async def record_sale(self, sale: SaleRecordedData) -> None: ...
+    async def record_owner(self, link: DocumentLinkedData) -> None: ...
+    async def change_owner_email(self, account_id: UUID, email: str) -> None: ...
+    async def record_contact(self, contact: AccountContactChangedData) -> None: ...
+    async def record_problems(self, ean: str, problems: list[str]) -> None: ...
+    async def owned_document(
+        self, account_id: UUID, document_type: str, document_number: str
+    ) -> OwnedDocument | None: ...
+    async def document(self, document_type: str, document_number: str) -> SalesDocument | None: ...
+    async def contact(self, account_id: UUID) -> CustomerContact | None: ...
+    async def problems(self, ean: str) -> list[str]: ...
+    async def serial_sold(self, serial_number: str) -> bool: ...
+
+
+class ClaimListings(Protocol):
+    """The read side: lists and figures straight from the stored claims."""
+
+    async def search(self, account_id: UUID, query: str) -> list[ClaimListing]: ...
+    async def by_status(
+        self, statuses: list[str] | None, limit: int, oldest_first: bool
+    ) -> list[ClaimListing]: ...
+    async def count_by_status(self) -> dict[str, int]: ...
+    async def daily_counts(self, since: date, until: date) -> list[DailyCount]: ...
+    async def decision_times(self, since: date, until: date) -> list[DecisionTime]: ...
+    async def deadline_facts(self, since: date) -> list[ClaimDeadlineFacts]: ...
+
+
+class ClaimsUnitOfWork(Protocol):
+    # Open once the unit of work is entered.
+    @property
+    def claims(self) -> ClaimRepository: ...
+    @property
+    def parcels(self) -> ParcelRepository: ...
+    @property
+    def sales(self) -> SalesLedger: ...
+    @property
+    def listings(self) -> ClaimListings: ...
+
+    async def __aenter__(self) -> Self: ...
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None: ...
+
+    async def publish(self, *events: Event) -> None:
+        """Into the outbox, published only if the unit of work commits."""
+        ...
+
+    async def commit(self) -> None: ...
+    async def rollback(self) -> None: ...
+
+
+UnitOfWorkFactory = Callable[[], ClaimsUnitOfWork]
