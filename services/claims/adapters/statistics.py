@@ -63,6 +63,8 @@ async def decision_times(conn: Conn, since: date, until: date) -> list[DecisionT
            FROM steps
            WHERE received_at IS NOT NULL AND decided_at >= $1 AND decided_at < $2
            GROUP BY GROUPING SETS ((), (claim_type))
+           -- The grand total of no claims at all is a row too, without a median.
+           HAVING count(*) > 0
            ORDER BY claim_type NULLS FIRST""",
         _start_of(since),
         _start_of(until + timedelta(days=1)),

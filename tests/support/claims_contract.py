@@ -1,0 +1,448 @@
+"""What every claims unit of work promises, as one test class: tests/unit runs it on the
+in-memory store, tests/integration on PostgreSQL, so the fake the service-layer tests rely on
+cannot drift from the database.
+
+A subclass gives a `store` fixture: a fresh, empty store with `uow()` and `published_ids()`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any, Protocol
+from uuid import UUID, uuid4
+
+from services.claims.domain import decisions
+from services.claims.domain.claim import Act, Claim, DecisionInput, NewAttachment, ParcelRecord
+from services.claims.domain.statistics import DeadlinesOfWeek, deadlines_kept_per_week
+from services.claims.unit_of_work import ClaimsUnitOfWork, DailyCount, DecisionTime
+from shared.events import (
+    AccountContactChangedData,
+    Buyer,
+    ClaimStatusChanged,
+    ClaimStatusChangedData,
+    ClaimType,
+    Deadline,
+    DocumentLinkedData,
+    PostalAddress,
+    SaleRecordedData,
+)
+from tests.support.claims import new_claim
+from tests.support.claims_service import sale_lines
+
+TODAY = date(2026, 3, 2)  # a Monday
+NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
+
+
+class Store(Protocol):
+    def uow(self) -> ClaimsUnitOfWork: ...
+    async def published_ids(self) -> list[UUID]: ...
+
+
+def day(offset: int) -> date:
+    return TODAY + timedelta(days=offset)
+
+
+def at(offset: int, hour: int = 9) -> datetime:
+    return datetime.combine(day(offset), time(hour), UTC)
+
+
+def act(offset: int = 0, hour: int = 9, role: str = "operator") -> Act:
+    return Act(role, f"{role}:test", at(offset, hour), uuid4())
+
+
+Step = Callable[[Claim], object]
+
+
+def received(offset: int, hour: int = 9) -> Step:
+    def step(claim: Claim) -> None:
+        when = act(offset, hour, "scanner")
+        claim.receive_parcel(when, ParcelRecord(uuid4(), None, "magazyn-1", when.at))
+        claim.start_inspection(act(offset, hour))
+
+    return step
+
+
+def decided(offset: int, hour: int = 9, kind: str = "repair") -> Step:
+    return lambda claim: claim.decide(act(offset, hour), DecisionInput(kind, "Po diagnozie."))  # type: ignore[arg-type]
+
+
+def repaired(started: int, shipped: int) -> Step:
+    def step(claim: Claim) -> None:
+        claim.start_repair(act(started))
+        claim.ship_back(act(shipped), "InPost", f"OUT{uuid4().hex[:8]}")
+
+    return step
+
+
+def closed(offset: int) -> Step:
+    return lambda claim: claim.close(act(offset))
+
+
+def assessment(deadlines: dict[str, int], covered: bool = True) -> dict[str, Any]:
+    due = [
+        {"kind": kind, "due_on": day(offset).isoformat(), "description": kind}
+        for kind, offset in deadlines.items()
+    ]
+    return {"covered": covered, "deadlines": due}
+
+
+class ClaimsStoreContract:
+    async def add(
+        self, store: Store, claim: Claim, deadlines: dict[str, int] | None = None
+    ) -> None:
+        async with store.uow() as uow:
+            await uow.claims.add(claim)
+            if deadlines is not None:
+                await uow.claims.store_assessment(claim.claim_id, assessment(deadlines))
+            await uow.commit()
+
+    async def change(self, store: Store, claim_id: UUID, command: Step) -> Claim:
+        async with store.uow() as uow:
+            loaded = await uow.claims.get(claim_id, lock=True)
+            assert loaded is not None
+            command(loaded)
+            await uow.claims.save(loaded)
+            await uow.commit()
+        return loaded
+
+    async def load(self, store: Store, claim_id: UUID) -> Claim:
+        async with store.uow() as uow:
+            loaded = await uow.claims.get(claim_id)
+        assert loaded is not None
+        return loaded
+
+    # --- the aggregate -----------------------------------------------------------------------
+
+    async def test_a_claim_saved_through_its_life_loads_back_the_same(self, store: Store) -> None:
+        claim = new_claim(NOW)
+        await self.add(store, claim)
+        parcel = ParcelRecord(uuid4(), "T1", "s", NOW)
+        await self.change(
+            store, claim.claim_id, lambda c: c.receive_parcel(act(role="scanner"), parcel)
+        )
+        await self.change(store, claim.claim_id, lambda c: c.start_inspection(act()))
+        await self.change(store, claim.claim_id, lambda c: c.ask_customer(act(1), "Zdjęcie?"))
+        photo = NewAttachment(uuid4(), "answer", "foto.jpg", "image/jpeg", b"\xff\xd8\xff")
+        await self.change(
+            store, claim.claim_id, lambda c: c.answer(act(3, role="customer"), "Proszę.", (photo,))
+        )
+        decision = DecisionInput("refund", "Zwrot.", deduction_percents={"packaging": 10})
+        await self.change(store, claim.claim_id, lambda c: c.decide(act(4), decision))
+        await self.change(
+            store,
+            claim.claim_id,
+            lambda c: c.answer_offer(act(5, role="customer"), "return_deductions", True),
+        )
+        payment = decisions.refund_payment("bank_transfer", "PL61109010140000071219812874")
+        expected = await self.change(
+            store, claim.claim_id, lambda c: c.record_refund(act(6), Decimal("900.00"), payment)
+        )
+
+        loaded = await self.load(store, claim.claim_id)
+        assert loaded.status == "refunded" and loaded.received_at == NOW
+        assert loaded.pauses == expected.pauses and loaded.pauses[0].ended_at == at(3)
+        assert loaded.decision == expected.decision
+        assert loaded.decision is not None and loaded.decision.customer_response == "accepted"
+        assert loaded.decision.deductions[0].amount == Decimal("100.00")
+        assert loaded.refund == expected.refund
+        assert loaded.return_address == claim.return_address
+        assert [e.status for e in loaded.timeline] == [
+            "submitted", "received", "in_inspection", "awaiting_customer", "in_inspection",
+            "decided", "decided", "refunded",
+        ]  # fmt: skip
+        assert all(e.entry_id is not None for e in loaded.timeline)
+        assert (loaded.new_attachments, loaded.new_parcels) == ([], [])
+        async with store.uow() as uow:
+            files = await uow.claims.attachments(claim.claim_id)
+            contents = [
+                await uow.claims.attachment_file(claim.claim_id, f.attachment_id) for f in files
+            ]
+            assert await uow.parcels.by_tracking("t1") is not None
+        assert sorted((f.purpose, f.size_bytes) for f in files) == [
+            ("answer", 3),
+            ("sales_document", 6),
+        ]
+        assert sorted(c.content for c in contents if c) == [b"%PDF-1", b"\xff\xd8\xff"]
+
+    async def test_shipment_replacement_and_the_assessment_round_trip(self, store: Store) -> None:
+        claim = replace(new_claim(NOW), claim_type="warranty")
+        await self.add(store, claim, {"dji_repair": 60})
+        loaded = await self.load(store, claim.claim_id)
+        assert loaded.covered is True
+        assert loaded.deadlines == (
+            Deadline(kind="dji_repair", due_on=day(60), description="dji_repair"),
+        )
+
+        def steps(c: Claim) -> None:
+            c.receive_parcel(act(role="scanner"), ParcelRecord(uuid4(), None, "s", NOW))
+            c.start_inspection(act())
+            c.decide(act(), DecisionInput(kind="replacement", justification="Wymiana."))
+            c.record_replacement(act(), "NEW-0001", None)
+            c.ship_back(act(), "DPD", "D 1")
+
+        changed = await self.change(store, claim.claim_id, steps)
+        again = await self.load(store, claim.claim_id)
+        assert again.replacement == changed.replacement
+        assert again.outbound == changed.outbound and again.outbound is not None
+        assert (again.outbound.carrier, again.outbound.tracking_number) == ("DPD", "D1")
+        async with store.uow() as uow:
+            by_rma = await uow.claims.by_rma_number(claim.rma_number.lower())
+            by_outbound = await uow.claims.by_outbound_tracking("d1")
+            by_inbound = await uow.claims.by_inbound_tracking("inpost1")
+            stored = await uow.claims.assessment(claim.claim_id)
+        assert by_rma is not None and by_rma.claim_id == claim.claim_id
+        assert by_outbound is not None and by_outbound.claim_id == claim.claim_id
+        assert by_inbound is None  # no longer waiting for the customer's parcel
+        assert stored is not None and stored["covered"] is True
+
+    async def test_what_is_not_committed_is_neither_kept_nor_published(self, store: Store) -> None:
+        claim = new_claim(NOW)
+        event = ClaimStatusChanged(
+            producer="claims",
+            key=str(claim.claim_id),
+            data=ClaimStatusChangedData(
+                claim_id=claim.claim_id,
+                rma_number=claim.rma_number,
+                account_id=claim.account_id,
+                email=claim.email,
+                claim_type=claim.claim_type,
+                product=claim.product,
+                from_status="submitted",
+                to_status="cancelled",
+                changed_at=NOW,
+                actor="customer:test",
+            ),
+        )
+        async with store.uow() as uow:
+            await uow.claims.add(claim)
+            await uow.publish(event)
+            assert await uow.claims.next_rma_sequence(2026) == 1
+        async with store.uow() as uow:
+            assert await uow.claims.get(claim.claim_id) is None
+            assert await uow.claims.next_rma_sequence(2026) == 1
+            await uow.publish(event)
+            await uow.claims.add(claim)
+            await uow.commit()
+        assert await store.published_ids() == [event.event_id]
+        async with store.uow() as uow:
+            assert await uow.claims.next_rma_sequence(2026) == 2
+            assert await uow.claims.next_rma_sequence(2027) == 1
+
+    async def test_an_open_claim_per_serial_and_emails_of_an_account(self, store: Store) -> None:
+        claim, other = new_claim(NOW), new_claim(NOW + timedelta(hours=1))
+        await self.add(store, claim)
+        await self.add(store, other)
+        async with store.uow() as uow:
+            assert await uow.claims.open_claim_for_serial("1581f000001") == claim.rma_number
+            await uow.claims.change_email(claim.account_id, "nowy@example.com")
+            await uow.commit()
+        await self.change(store, claim.claim_id, lambda c: c.cancel(act(role="customer")))
+        async with store.uow() as uow:
+            assert await uow.claims.open_claim_for_serial("1581F000001") == other.rma_number
+        assert (await self.load(store, claim.claim_id)).email == "nowy@example.com"
+        assert (await self.load(store, other.claim_id)).email == "jan@example.com"
+
+    # --- parcels and the sales ledger ---------------------------------------------------------
+
+    async def test_parcels_unidentified_attached_and_waiting(self, store: Store) -> None:
+        claim = new_claim(NOW)
+        await self.add(store, claim)
+        loose = ParcelRecord(uuid4(), "LOOSE1", "magazyn-1", NOW)
+        async with store.uow() as uow:
+            await uow.parcels.add_unidentified(loose, None)
+            await uow.commit()
+        await self.change(store, claim.claim_id, lambda c: c.cancel(act(role="customer")))
+        late = ParcelRecord(uuid4(), "LATE1", "magazyn-1", NOW + timedelta(hours=1))
+        await self.change(store, claim.claim_id, lambda c: c.receive_parcel(act(), late))
+        async with store.uow() as uow:
+            waiting = await uow.parcels.needing_operator()
+            assert [p.parcel_id for p in waiting] == [loose.parcel_id, late.parcel_id]
+            assert waiting[1].attention and waiting[1].claim_id == claim.claim_id
+            assert await uow.parcels.attention_open_for(claim.claim_id)
+            found = await uow.parcels.by_tracking("loose1")
+            assert found is not None and found.claim_id is None
+            assert await uow.parcels.unidentified(late.parcel_id) is None
+            assert await uow.parcels.unidentified(loose.parcel_id) == found
+            await uow.parcels.assign(loose.parcel_id, claim.claim_id, "operator:anna")
+            assert await uow.parcels.resolve_attention(late.parcel_id, "operator:anna")
+            assert not await uow.parcels.resolve_attention(late.parcel_id, "operator:anna")
+            await uow.commit()
+        async with store.uow() as uow:
+            assert await uow.parcels.needing_operator() == []
+            assert not await uow.parcels.attention_open_for(claim.claim_id)
+            assigned = await uow.parcels.by_tracking("LOOSE1")
+            assert assigned is not None and assigned.claim_id == claim.claim_id
+
+    async def test_the_sales_ledger(self, store: Store) -> None:
+        account_id, number = uuid4(), "2026/abc"
+        sale = SaleRecordedData(
+            document_type="FS",
+            document_number=number,
+            issued_on=day(-10),
+            delivered_on=None,
+            buyer=Buyer(type="business", name="Firma sp. z o.o."),
+            total=Decimal("4499.00"),
+            lines=sale_lines("1581FSERIAL1"),
+        )
+        address = PostalAddress(
+            recipient="Jan", street="Zielona 5", postal_code="44-200", city="Rybnik"
+        )
+        async with store.uow() as uow:
+            await uow.sales.record_sale(sale)
+            await uow.sales.record_owner(
+                DocumentLinkedData(
+                    account_id=account_id,
+                    account_type="company",
+                    email="firma@example.com",
+                    document_type="FS",
+                    document_number="2026/ABC",
+                )
+            )
+            await uow.sales.record_contact(
+                AccountContactChangedData(
+                    account_id=account_id, full_name="Jan", email="firma@example.com",
+                    address=address,
+                )
+            )  # fmt: skip
+            await uow.sales.record_problems("5901234123457", ["Nie startuje"])
+            await uow.sales.record_problems("5901234123457", ["Nie startuje", "Gimbal"])
+            await uow.sales.change_owner_email(account_id, "nowy@example.com")
+            await uow.commit()
+        async with store.uow() as uow:
+            owned = await uow.sales.owned_document(account_id, "FS", "2026/ABC")
+            assert await uow.sales.owned_document(uuid4(), "FS", "2026/ABC") is None
+            document = await uow.sales.document("FS", "2026/ABC")
+            contact = await uow.sales.contact(account_id)
+            assert await uow.sales.problems("5901234123457") == ["Nie startuje", "Gimbal"]
+            assert await uow.sales.problems("0000000000000") == []
+            assert await uow.sales.serial_sold("1581FSERIAL1")
+            assert not await uow.sales.serial_sold("1581FSERIAL2")
+        assert owned is not None and owned.document == document
+        assert (owned.email, owned.language) == ("nowy@example.com", "pl")
+        assert document is not None and document.document_number == "2026/ABC"
+        assert (document.buyer_type, document.buyer_name, document.total) == (
+            "business",
+            "Firma sp. z o.o.",
+            Decimal("4499.00"),
+        )
+        assert document.handed_over_on == day(-10) and owned.line(2) is not None
+        assert contact is not None and contact.address == address
+
+    # --- the read side ------------------------------------------------------------------------
+
+    async def test_listings_search_statuses_and_counts(self, store: Store) -> None:
+        first, second = new_claim(at(-2)), new_claim(at(-1))
+        second = replace(second, account_id=first.account_id, customer_reference="INNY")
+        await self.add(store, first, {"complaint_answer": 10})
+        await self.add(store, second)
+        await self.change(store, second.claim_id, lambda c: c.cancel(act(role="customer")))
+        async with store.uow() as uow:
+            found = await uow.listings.search(first.account_id, "moje-1")
+            every = await uow.listings.search(first.account_id, "")
+            newest = await uow.listings.by_status(None, 10, False)
+            oldest = await uow.listings.by_status(["submitted", "cancelled"], 1, True)
+            counts = await uow.listings.count_by_status()
+        assert [c.claim_id for c in found] == [first.claim_id]
+        assert [c.claim_id for c in every] == [second.claim_id, first.claim_id]
+        assert [c.claim_id for c in newest] == [second.claim_id, first.claim_id]
+        [listed] = oldest
+        assert listed.claim_id == first.claim_id and listed.product == first.product
+        assert listed.deadlines[0].due_on == day(10) and not listed.serial_mismatch
+        assert [s.state for s in listed.deadline_facts.standings(TODAY)] == ["running"]
+        assert counts == {"submitted": 1, "cancelled": 1}
+
+    async def test_statistics_of_an_empty_store(self, store: Store) -> None:
+        async with store.uow() as uow:
+            assert await uow.listings.daily_counts(day(-89), TODAY) == []
+            assert await uow.listings.deadline_facts(day(-89)) == []
+            assert await uow.listings.decision_times(day(-89), TODAY) == []
+
+    async def test_statistics_of_the_last_90_days_as_worked_out_by_hand(self, store: Store) -> None:
+        await self._ninety_days(store)
+        since = day(-89)
+        async with store.uow() as uow:
+            daily = await uow.listings.daily_counts(since, TODAY)
+            times = await uow.listings.decision_times(since, TODAY)
+            facts = await uow.listings.deadline_facts(since)
+            week_times = await uow.listings.decision_times(day(-6), TODAY)
+        assert daily == [
+            DailyCount(day(-50), "warranty", "in_repair", filed=1, closed=0),  # H
+            DailyCount(day(-30), "non_conformity", "closed", filed=1, closed=0),  # C
+            DailyCount(day(-20), "non_conformity", "decided", filed=1, closed=0),  # B
+            DailyCount(day(-15), "non_conformity", "closed", filed=0, closed=1),  # C
+            DailyCount(day(-10), "dji", "closed", filed=1, closed=0),  # A
+            DailyCount(day(-5), "return", "decided", filed=1, closed=0),  # D
+            DailyCount(day(-3), "dji", "in_inspection", filed=1, closed=0),  # G
+            DailyCount(day(-2), "dji", "closed", filed=0, closed=1),  # A
+            DailyCount(day(-2), "warranty", "cancelled", filed=1, closed=0),  # E
+            DailyCount(day(-1), "warranty", "cancelled", filed=0, closed=1),  # E
+        ]
+        # Medians of the days from receipt to decision: A 2, B 4, C 10.5, D 1.5, H 5 -> 4;
+        # non-conformity (B, C): (4 + 10.5) / 2.
+        assert times == [
+            DecisionTime(None, decided=5, median_days=4.0),
+            DecisionTime("dji", decided=1, median_days=2.0),
+            DecisionTime("non_conformity", decided=2, median_days=7.25),
+            DecisionTime("return", decided=1, median_days=1.5),
+            DecisionTime("warranty", decided=1, median_days=5.0),
+        ]
+        assert deadlines_kept_per_week(facts, since, TODAY) == [
+            DeadlinesOfWeek(day(-21), "complaint_answer", kept=1, missed=0, deemed_accepted=1),
+            DeadlinesOfWeek(day(-14), "scooter_repair", kept=0, missed=1, deemed_accepted=0),
+            DeadlinesOfWeek(day(-7), "dji_repair", kept=1, missed=0, deemed_accepted=0),
+            DeadlinesOfWeek(day(0), "return_refund", kept=0, missed=1, deemed_accepted=0),
+        ]
+        assert week_times[0] == DecisionTime(None, decided=2, median_days=1.75)
+
+    async def _ninety_days(self, store: Store) -> None:
+        """Claims A to H of the figures worked out by hand, today being Monday 2026-03-02."""
+
+        async def save(
+            claim_type: ClaimType, filed: int, steps: list[Step], deadlines: dict[str, int]
+        ) -> None:
+            claim = new_claim(at(filed), claim_type)
+            for step in steps:
+                step(claim)
+            await self.add(store, claim, deadlines)
+
+        # A: DJI, received -8, decided -6 (2 days), shipped back -4 (its repair deadline, due in
+        # 50 days, kept on Thursday 02-26), closed -2.
+        await save(
+            "dji",
+            -10,
+            [received(-8), decided(-6), repaired(-5, -4), closed(-2)],
+            {"dji_repair": 50},
+        )
+        # B: received -18, decided -14 (4 days), two days after its 14-day answer was due
+        # (-16): deemed accepted the day after, Sunday 02-15.
+        await save("non_conformity", -20, [received(-18), decided(-14)], {"complaint_answer": -16})
+        # C: received -28 09:00, decided -18 21:00 (10.5 days) before its answer was due
+        # (-14): kept on Thursday 02-12; shipped back -16, closed -15.
+        await save(
+            "non_conformity", -30, [received(-28), decided(-18, 21), repaired(-17, -16), closed(-15)],
+            {"complaint_answer": -14},
+        )  # fmt: skip
+        # D: a return received -4 09:00, decided -3 21:00 (1.5 days); its refund, due
+        # yesterday, not made: missed today.
+        await save("return", -5, [received(-4), decided(-3, 21, "refund")], {"return_refund": -1})
+        # E: cancelled by the customer the day after filing; no deadline of it counts.
+        await save(
+            "warranty", -2, [lambda claim: claim.cancel(act(-1, role="customer"))],
+            {"complaint_answer": 12},
+        )  # fmt: skip
+        # G: DJI received -2, in inspection, its repair deadline running: nothing final.
+        await save("dji", -3, [received(-2)], {"dji_repair": 30})
+        # H: received -45, decided -40 (5 days), in repair past its 30 days (due -10, Friday
+        # 02-20): missed on Saturday 02-21.
+        await save(
+            "warranty", -50, [received(-45), decided(-40), lambda c: c.start_repair(act(-39))],
+            {"scooter_repair": -10},
+        )  # fmt: skip
+        # F: everything 95 to 100 days ago, before the 90 days (from 2025-12-03): not counted.
+        await save(
+            "warranty", -100, [received(-99), decided(-97), repaired(-97, -96), closed(-95)],
+            {"scooter_repair": -60},
+        )  # fmt: skip

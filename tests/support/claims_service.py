@@ -1,0 +1,211 @@
+"""The claims service layer on its in-memory unit of work: a desk that records other services'
+facts through the projection handlers and files claims through `handlers`, with a clock the
+test moves. Nothing here touches a server."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from uuid import UUID, uuid4
+
+from services.claims import handlers
+from services.claims.adapters.memory import MemoryDatabase
+from services.claims.bootstrap import memory_context
+from services.claims.domain.claim import Claim
+from shared.events import (
+    AccountContactChanged,
+    AccountContactChangedData,
+    Buyer,
+    ClaimCreated,
+    DocumentLinked,
+    DocumentLinkedData,
+    Event,
+    PostalAddress,
+    ProductCatalogued,
+    ProductCataloguedData,
+    SaleLine,
+    SaleRecorded,
+    SaleRecordedData,
+)
+
+# Monday 2 March 2026, 9:00 UTC.
+MONDAY = datetime(2026, 3, 2, 9, tzinfo=UTC)
+PDF = handlers.Attachment("paragon.pdf", b"%PDF-1.4\n% a receipt\n")
+ADDRESS = PostalAddress(
+    recipient="Jan Kowalski", street="ul. Zielona 5", postal_code="44-200", city="Rybnik"
+)
+DRONE_EAN, BAND_EAN = "5901234123457", "5901234123464"
+
+
+@dataclass
+class Clock:
+    now: datetime = MONDAY
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+def sale_lines(serial: str) -> tuple[SaleLine, ...]:
+    return (
+        SaleLine(
+            line_no=1,
+            ean=DRONE_EAN,
+            sku="DJI-MINI4PRO",
+            name="DJI Mini 4 Pro",
+            brand="DJI",
+            category="drone",
+            quantity=1,
+            unit_price=Decimal("4299.00"),
+            serial_numbers=(serial,),
+        ),
+        SaleLine(
+            line_no=2,
+            ean=BAND_EAN,
+            sku="XIAOMI-BAND9",
+            name="Xiaomi Smart Band 9",
+            brand="Xiaomi",
+            category="other",
+            quantity=1,
+            unit_price=Decimal("200.00"),
+        ),
+    )
+
+
+@dataclass
+class Customer:
+    desk: Desk
+    account_id: UUID
+    document_number: str
+    serial: str
+
+    def claim_form(self, **changes: Any) -> handlers.NewClaim:
+        form: dict[str, Any] = {
+            "account_id": self.account_id,
+            "document_type": "PA",
+            "document_number": self.document_number,
+            "line_no": 1,
+            "claim_type": "warranty",
+            "problem_description": "Dron nie łączy się z aparaturą.",
+            "package_contents": "Dron, aparatura",
+            "attachment": PDF,
+            "serial_number": self.serial,
+            "return_address": ADDRESS,
+            **changes,
+        }
+        return handlers.NewClaim(**form)
+
+    async def file(self, **changes: Any) -> ClaimCreated:
+        return await handlers.create_claim(self.desk.ctx, self.claim_form(**changes), uuid4())
+
+    @property
+    def actor(self) -> handlers.Actor:
+        return handlers.Actor("customer", self.account_id)
+
+
+@dataclass
+class Desk:
+    clock: Clock = field(default_factory=Clock)
+    database: MemoryDatabase = field(default_factory=MemoryDatabase)
+
+    def __post_init__(self) -> None:
+        self.ctx = memory_context(self.database, self.clock)
+
+    operator = handlers.Actor("operator", uuid4(), "anna@serwis.example")
+    scanner = handlers.Actor("scanner", uuid4(), "magazyn-1")
+
+    async def project(self, handler: Any, event: Event) -> None:
+        async with self.ctx.uow() as uow:
+            await handler(uow, event)
+
+    async def customer(
+        self,
+        *,
+        account_type: str = "private",
+        sold_days_ago: int = 60,
+        contact_address: PostalAddress | None = None,
+    ) -> Customer:
+        account_id, number = uuid4(), f"2026/{uuid4().hex[:8].upper()}"
+        serial = f"1581F{number[-8:]}"
+        sold_on: date = self.clock().date() - timedelta(days=sold_days_ago)
+        buyer = Buyer(type="consumer" if account_type == "private" else "business")
+        await self.project(
+            handlers.record_sale,
+            SaleRecorded(
+                producer="erp",
+                key=f"PA/{number}",
+                data=SaleRecordedData(
+                    document_type="PA",
+                    document_number=number,
+                    issued_on=sold_on,
+                    delivered_on=sold_on,
+                    buyer=buyer,
+                    total=Decimal("4499.00"),
+                    lines=sale_lines(serial),
+                ),
+            ),
+        )
+        await self.project(
+            handlers.record_document_owner,
+            DocumentLinked(
+                producer="accounts",
+                key=str(account_id),
+                data=DocumentLinkedData(
+                    account_id=account_id,
+                    account_type=account_type,  # type: ignore[arg-type]
+                    email=f"k.{account_id.hex[:8]}@example.com",
+                    document_type="PA",
+                    document_number=number,
+                ),
+            ),
+        )
+        if contact_address is not None:
+            await self.project(
+                handlers.record_contact,
+                AccountContactChanged(
+                    producer="accounts",
+                    key=str(account_id),
+                    data=AccountContactChangedData(
+                        account_id=account_id,
+                        full_name="Jan Kowalski",
+                        email=f"k.{account_id.hex[:8]}@example.com",
+                        phone="+48 600 100 200",
+                        address=contact_address,
+                    ),
+                ),
+            )
+        return Customer(self, account_id, number, serial)
+
+    async def catalogue_problems(self, ean: str, problems: list[str]) -> None:
+        await self.project(
+            handlers.record_product,
+            ProductCatalogued(
+                producer="warranty",
+                key=ean,
+                data=ProductCataloguedData(
+                    ean=ean,
+                    sku="DJI-MINI4PRO",
+                    name="DJI Mini 4 Pro",
+                    brand="DJI",
+                    category="drone",
+                    problems=tuple(problems),
+                ),
+            ),
+        )
+
+    async def claim(self, claim_id: UUID) -> Claim:
+        return await handlers.load_claim(self.ctx, claim_id, None)
+
+    async def run(self, claim_id: UUID, actor: handlers.Actor, command: Any) -> list[Event]:
+        return await handlers.run_command(self.ctx, claim_id, actor, uuid4(), command)
+
+    @property
+    def published(self) -> list[Event]:
+        return self.database.published
+
+    def published_types(self) -> list[str]:
+        return [event.type for event in self.published]

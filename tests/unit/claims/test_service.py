@@ -1,0 +1,449 @@
+"""Every command of the claims service through its handlers, on the in-memory unit of work: the
+happy path saves the claim and publishes its events together; a refusal changes nothing. The
+PostgreSQL side of the same promises is in tests/integration (the contract tests, the SQL and
+the wiring)."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import replace
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+from uuid import uuid4
+
+import pytest
+
+from services.claims import handlers
+from services.claims.domain import decisions
+from services.claims.domain.claim import DecisionInput
+from services.claims.domain.form import UnitDetails
+from services.claims.domain.intake import IntakeCheck, Label, read_label
+from shared.errors import BusinessRuleError
+from shared.events import (
+    AccountEmailChanged,
+    AccountEmailChangedData,
+    ClaimCreated,
+    ClaimStatusChanged,
+    Deadline,
+    ParcelReceived,
+    WarrantyAssessed,
+    WarrantyAssessedData,
+)
+from tests.support.claims_service import ADDRESS, DRONE_EAN, Customer, Desk
+
+
+@pytest.fixture
+def desk() -> Desk:
+    return Desk()
+
+
+async def refused(desk: Desk, code: str, call: Any) -> BusinessRuleError:
+    """`call` is refused with `code`, and the store is as it was (nothing saved, nothing
+    published)."""
+    before = copy.deepcopy(desk.database.state)
+    with pytest.raises(BusinessRuleError) as refusal:
+        await call
+    assert refusal.value.code == code
+    assert desk.database.state == before
+    return refusal.value
+
+
+# --- filing -------------------------------------------------------------------------------
+
+
+async def test_a_filed_claim_gets_the_next_rma_number_and_one_claim_created(desk: Desk) -> None:
+    customer = await desk.customer()
+    first = await customer.file(customer_reference=" moje-1 ", tracking_number=" inpost123 ")
+    second = await customer.file(line_no=2, serial_number=None)
+    assert [first.data.rma_number, second.data.rma_number] == ["RMA/1/SR/2026", "RMA/2/SR/2026"]
+    assert [type(e) for e in desk.published] == [ClaimCreated, ClaimCreated]
+    claim = await desk.claim(first.data.claim_id)
+    assert (claim.status, claim.customer_reference, claim.tracking_number) == (
+        "submitted",
+        "moje-1",
+        "INPOST123",
+    )
+    assert claim.email == f"k.{customer.account_id.hex[:8]}@example.com"
+    assert [e.status for e in claim.timeline] == ["submitted"]
+    assert first.data.product.brand == "DJI" and first.data.serial_number == customer.serial
+    view = await handlers.operator_claim_view(desk.ctx, claim.claim_id)
+    [sales_document] = view.attachments
+    assert (sales_document.purpose, sales_document.content_type) == (
+        "sales_document",
+        "application/pdf",
+    )
+    assert view.document is not None and view.document.total == Decimal("4499.00")
+
+
+REFUSED_FORMS: list[tuple[str, dict[str, Any]]] = [
+    ("product_not_on_linked_document", {"document_number": "2026/NOTMINE"}),
+    ("product_not_on_linked_document", {"line_no": 3}),
+    ("serial_number_required", {"serial_number": None}),
+    ("serial_number_unknown", {"serial_number": "1581FOTHER"}),
+    ("claim_type_dji_only", {"line_no": 2, "claim_type": "dji", "serial_number": None}),
+    ("activation_in_future", {"unit_details": UnitDetails(activated_on=date(2026, 3, 3))}),
+    ("attachment_type_invalid", {"attachment": handlers.Attachment("a.pdf", b"just text")}),
+    (
+        "attachment_too_large",
+        {"attachment": handlers.Attachment("a.pdf", b"%PDF-" + b"0" * (10 << 20))},
+    ),
+]
+
+
+@pytest.mark.parametrize(("code", "changes"), REFUSED_FORMS, ids=[c for c, _ in REFUSED_FORMS])
+async def test_a_refused_claim_form_changes_nothing(
+    desk: Desk, code: str, changes: dict[str, Any]
+) -> None:
+    customer = await desk.customer()
+    await refused(desk, code, customer.file(**changes))
+
+
+async def test_business_buyers_and_the_return_window(desk: Desk) -> None:
+    company = await desk.customer(account_type="company")
+    await refused(desk, "claim_type_consumers_only", company.file(claim_type="non_conformity"))
+    late = await desk.customer(sold_days_ago=31)
+    await refused(desk, "return_window_passed", late.file(claim_type="return"))
+    in_time = await desk.customer(sold_days_ago=30)
+    assert (await in_time.file(claim_type="return")).data.claim_type == "return"
+
+
+async def test_a_product_with_a_problem_list_needs_one_of_its_problems(desk: Desk) -> None:
+    customer = await desk.customer()
+    await desk.catalogue_problems(DRONE_EAN, ["Nie startuje", "Gimbal"])
+    await refused(desk, "problem_required", customer.file())
+    await refused(desk, "problem_required", customer.file(problem_code="Inny"))
+    created = await customer.file(problem_code="Gimbal")
+    assert created.data.problem_code == "Gimbal"
+    options = await handlers.claim_options(
+        desk.ctx, customer.account_id, "PA", customer.document_number.lower(), 1
+    )
+    assert options.problems == ["Nie startuje", "Gimbal"]
+    assert {v.claim_type for v in options.claim_types} >= {"warranty", "dji", "return"}
+
+
+async def test_claim_options_refuse_a_document_not_linked(desk: Desk) -> None:
+    customer = await desk.customer()
+    stranger = await desk.customer()
+    await refused(
+        desk,
+        "product_not_on_linked_document",
+        handlers.claim_options(desk.ctx, stranger.account_id, "PA", customer.document_number, 1),
+    )
+
+
+async def test_the_return_address_comes_from_the_form_or_the_account(desk: Desk) -> None:
+    without = await desk.customer()
+    await refused(desk, "return_address_required", without.file(return_address=None))
+    home = ADDRESS.model_copy(update={"street": "ul. Domowa 1"})
+    with_contact = await desk.customer(contact_address=home)
+    created = await with_contact.file(return_address=None)
+    assert created.data.return_address == home
+    other = ADDRESS.model_copy(update={"street": "ul. Inna 2"})
+    assert (
+        await with_contact.file(line_no=2, serial_number=None, return_address=other)
+    ).data.return_address == other
+
+
+async def test_one_open_claim_per_serial_until_it_ends(desk: Desk) -> None:
+    customer = await desk.customer()
+    first = await customer.file()
+    refusal = await refused(
+        desk, "open_claim_for_serial", customer.file(serial_number=customer.serial.lower())
+    )
+    assert refusal.extra == {"rma_number": first.data.rma_number}
+    await desk.run(first.data.claim_id, customer.actor, lambda c, a: c.cancel(a))
+    assert (await customer.file()).data.rma_number == "RMA/2/SR/2026"
+
+
+async def test_the_serial_check_knows_sold_serials_only(desk: Desk) -> None:
+    customer = await desk.customer()
+    assert await handlers.serial_known(desk.ctx, customer.serial)
+    assert not await handlers.serial_known(desk.ctx, "1581FNOTSOLD")
+
+
+# --- commands on one claim ------------------------------------------------------------------
+
+
+async def test_the_customer_cancels_their_own_claim_only(desk: Desk) -> None:
+    customer = await desk.customer()
+    claim_id = (await customer.file()).data.claim_id
+    stranger = handlers.Actor("customer", uuid4())
+    await refused(desk, "claim_not_found", desk.run(claim_id, stranger, lambda c, a: c.cancel(a)))
+    [changed] = await desk.run(claim_id, customer.actor, lambda c, a: c.cancel(a))
+    assert isinstance(changed, ClaimStatusChanged) and changed.data.to_status == "cancelled"
+    assert (await desk.claim(claim_id)).status == "cancelled"
+    assert desk.published[-1] == changed
+
+
+async def test_no_cancel_once_the_service_holds_the_product(desk: Desk) -> None:
+    customer = await desk.customer()
+    created = await customer.file()
+    await handlers.receive_parcel(
+        desk.ctx, desk.scanner, read_label(created.data.rma_number), uuid4()
+    )
+    await refused(
+        desk,
+        "cancel_product_at_service",
+        desk.run(created.data.claim_id, customer.actor, lambda c, a: c.cancel(a)),
+    )
+
+
+async def test_an_illegal_transition_is_refused_and_changes_nothing(desk: Desk) -> None:
+    customer = await desk.customer()
+    claim_id = (await customer.file()).data.claim_id
+    with pytest.raises(BusinessRuleError):
+        await desk.run(claim_id, desk.operator, lambda c, a: c.start_repair(a))
+    assert (await desk.claim(claim_id)).status == "submitted"
+    assert desk.published_types() == ["ClaimCreated"]
+
+
+async def test_a_repair_from_receipt_to_closing(desk: Desk) -> None:
+    customer = await desk.customer()
+    claim_id = (await customer.file()).data.claim_id
+    rma = (await desk.claim(claim_id)).rma_number
+    await handlers.receive_parcel(desk.ctx, desk.scanner, read_label(rma), uuid4())
+    desk.clock.advance(days=1)
+    op = desk.operator
+    await desk.run(claim_id, op, lambda c, a: c.start_inspection(a))
+    await desk.run(claim_id, op, lambda c, a: c.ask_customer(a, "Prosimy o zdjęcie."))
+    answer = handlers.checked_attachment(
+        handlers.Attachment("foto.png", b"\x89PNG\r\n\x1a\nx"), "answer"
+    )
+    await desk.run(
+        claim_id, customer.actor, lambda c, a: c.answer(a, "Zdjęcie w załączniku", (answer,))
+    )
+    await desk.run(
+        claim_id, op, lambda c, a: c.decide(a, DecisionInput("repair", "Wymiana gimbala."))
+    )
+    await desk.run(claim_id, op, lambda c, a: c.start_repair(a))
+    await desk.run(claim_id, op, lambda c, a: c.ship_back(a, "DPD", "DPD123"))
+    await desk.run(claim_id, op, lambda c, a: c.close(a))
+    claim = await desk.claim(claim_id)
+    assert claim.status == "closed"
+    assert claim.outbound is not None and claim.outbound.tracking_number == "DPD123"
+    assert [p.ended_at for p in claim.pauses] == [desk.clock.now]
+    assert [e.status for e in claim.timeline] == [
+        "submitted", "received", "in_inspection", "awaiting_customer", "in_inspection",
+        "decided", "in_repair", "shipped_back", "closed",
+    ]  # fmt: skip
+    assert desk.published_types() == [
+        "ClaimCreated", "ParcelReceived", "ClaimStatusChanged", "ClaimStatusChanged",
+        "ClaimStatusChanged", "ClaimStatusChanged", "ClaimStatusChanged", "ClaimDecided",
+        "ClaimStatusChanged", "ClaimStatusChanged", "ClaimStatusChanged",
+    ]  # fmt: skip
+    files = {
+        a.purpose for a in (await handlers.operator_claim_view(desk.ctx, claim_id)).attachments
+    }
+    assert files == {"sales_document", "answer"}
+
+
+async def test_a_return_refunded_with_its_deductions(desk: Desk) -> None:
+    customer = await desk.customer(sold_days_ago=10)
+    claim_id = (await customer.file(claim_type="return")).data.claim_id
+    rma = (await desk.claim(claim_id)).rma_number
+    await handlers.receive_parcel(desk.ctx, desk.scanner, read_label(rma), uuid4())
+    op = desk.operator
+    await desk.run(claim_id, op, lambda c, a: c.start_inspection(a))
+    await desk.run(
+        claim_id, op, lambda c, a: c.decide(a, DecisionInput("refund", "Zwrot w terminie."))
+    )
+    payment = decisions.refund_payment("original_payment", None)
+    await refused(
+        desk,
+        "amount_required",
+        desk.run(claim_id, op, lambda c, a: c.record_refund(a, None, payment)),
+    )
+    await desk.run(claim_id, op, lambda c, a: c.record_refund(a, Decimal("4299.00"), payment))
+    claim = await desk.claim(claim_id)
+    assert claim.status == "refunded" and claim.refund is not None
+    assert claim.refund.amount == Decimal("4299.00")
+    assert desk.published_types()[-2:] == ["ClaimRefunded", "ClaimStatusChanged"]
+
+
+# --- parcels ----------------------------------------------------------------------------------
+
+
+async def test_a_parcel_by_rma_number_then_the_same_parcel_again(desk: Desk) -> None:
+    customer = await desk.customer()
+    created = await customer.file(tracking_number="INPOST1")
+    label = read_label(created.data.rma_number.lower())
+    first = await handlers.receive_parcel(
+        desk.ctx, desk.scanner, label, uuid4(), IntakeCheck(serial_read="1581FOTHER")
+    )
+    assert (first.claim_id, first.duplicate, first.serial_mismatch) == (
+        created.data.claim_id,
+        False,
+        True,
+    )
+    again = await handlers.receive_parcel(desk.ctx, desk.scanner, label, uuid4())
+    assert (again.claim_id, again.duplicate) == (created.data.claim_id, True)
+    assert desk.published_types() == ["ClaimCreated", "ParcelReceived", "ClaimStatusChanged"]
+    claim = await desk.claim(created.data.claim_id)
+    assert claim.serial_mismatch and claim.received_at == desk.clock.now
+
+
+async def test_a_parcel_by_the_tracking_number_the_customer_announced(desk: Desk) -> None:
+    customer = await desk.customer()
+    created = await customer.file(tracking_number="inpost77")
+    lookup = await handlers.look_up_label(desk.ctx, "INPOST 77")
+    assert (lookup.outlook, lookup.claim and lookup.claim.claim_id) == (
+        "receive",
+        created.data.claim_id,
+    )
+    result = await handlers.receive_parcel(desk.ctx, desk.scanner, Label(None, "INPOST77"), uuid4())
+    assert result.claim_id == created.data.claim_id
+    known = await handlers.look_up_label(desk.ctx, "inpost77")
+    assert (known.outlook, known.parcel_received_at) == ("parcel_known", desk.clock.now)
+    by_rma = await handlers.look_up_label(desk.ctx, created.data.rma_number)
+    assert by_rma.outlook == "already_received"
+
+
+async def test_an_unknown_parcel_waits_until_an_operator_attaches_it(desk: Desk) -> None:
+    customer = await desk.customer()
+    created = await customer.file()
+    assert (await handlers.look_up_label(desk.ctx, "NOBODY1")).outlook == "unknown"
+    result = await handlers.receive_parcel(desk.ctx, desk.scanner, Label(None, "NOBODY1"), uuid4())
+    assert (result.claim_id, result.duplicate) == (None, False)
+    [waiting] = await handlers.parcels_for_operators(desk.ctx)
+    assert (waiting.parcel_id, waiting.tracking_number) == (result.parcel_id, "NOBODY1")
+    assert (
+        isinstance(desk.published[-1], ParcelReceived) and desk.published[-1].data.claim_id is None
+    )
+    await refused(
+        desk,
+        "claim_not_found",
+        handlers.attach_parcel(
+            desk.ctx, result.parcel_id, "RMA/99/SR/2026", desk.operator, uuid4()
+        ),
+    )
+    attached = await handlers.attach_parcel(
+        desk.ctx, result.parcel_id, f" {created.data.rma_number} ", desk.operator, uuid4()
+    )
+    assert attached == created.data.claim_id
+    assert (await desk.claim(attached)).status == "received"
+    assert await handlers.parcels_for_operators(desk.ctx) == []
+    await refused(
+        desk,
+        "parcel_not_unidentified",
+        handlers.attach_parcel(
+            desk.ctx, result.parcel_id, created.data.rma_number, desk.operator, uuid4()
+        ),
+    )
+
+
+async def test_a_parcel_for_a_cancelled_claim_waits_for_an_operator(desk: Desk) -> None:
+    customer = await desk.customer()
+    created = await customer.file()
+    await desk.run(created.data.claim_id, customer.actor, lambda c, a: c.cancel(a))
+    label = read_label(created.data.rma_number)
+    assert (await handlers.look_up_label(desk.ctx, created.data.rma_number)).outlook == "ended"
+    result = await handlers.receive_parcel(desk.ctx, desk.scanner, label, uuid4())
+    assert result.attention is not None and "cancelled" in result.attention
+    assert (
+        await handlers.look_up_label(desk.ctx, created.data.rma_number)
+    ).outlook == "already_queued"
+    again = await handlers.receive_parcel(desk.ctx, desk.scanner, label, uuid4())
+    assert again.duplicate
+    [waiting] = await handlers.parcels_for_operators(desk.ctx)
+    assert waiting.claim_id == created.data.claim_id and waiting.attention == result.attention
+    await handlers.resolve_attention_parcel(desk.ctx, waiting.parcel_id, desk.operator)
+    assert await handlers.parcels_for_operators(desk.ctx) == []
+    await refused(
+        desk,
+        "parcel_not_waiting",
+        handlers.resolve_attention_parcel(desk.ctx, waiting.parcel_id, desk.operator),
+    )
+
+
+# --- queries ----------------------------------------------------------------------------------
+
+
+async def test_a_claim_and_its_files_are_shown_to_their_owner_only(desk: Desk) -> None:
+    customer = await desk.customer()
+    claim_id = (await customer.file()).data.claim_id
+    view = await handlers.claim_view(desk.ctx, claim_id, customer.account_id)
+    assert view.claim.claim_id == claim_id and view.assessment is None
+    await refused(desk, "claim_not_found", handlers.claim_view(desk.ctx, claim_id, uuid4()))
+    [info] = (await handlers.operator_claim_view(desk.ctx, claim_id)).attachments
+    stored = await handlers.attachment_file(
+        desk.ctx, claim_id, info.attachment_id, customer.account_id
+    )
+    assert (stored.filename, stored.content) == ("paragon.pdf", b"%PDF-1.4\n% a receipt\n")
+    await refused(
+        desk,
+        "claim_not_found",
+        handlers.attachment_file(desk.ctx, claim_id, info.attachment_id, uuid4()),
+    )
+    await refused(
+        desk, "attachment_not_found", handlers.attachment_file(desk.ctx, claim_id, uuid4(), None)
+    )
+
+
+async def test_own_claims_are_found_by_rma_serial_or_own_reference(desk: Desk) -> None:
+    customer = await desk.customer()
+    created = await customer.file(customer_reference="MOJE-1")
+    other = await desk.customer()
+    await other.file(customer_reference="MOJE-1")
+    for query in ("", created.data.rma_number.lower(), customer.serial.lower(), " moje-1 "):
+        found = await handlers.search_claims(desk.ctx, customer.account_id, query)
+        assert [c.claim_id for c in found] == [created.data.claim_id], query
+    assert await handlers.search_claims(desk.ctx, customer.account_id, "NIC") == []
+
+
+async def test_the_operators_list_counts_and_deadlines(desk: Desk) -> None:
+    customer = await desk.customer()
+    first = await customer.file()
+    desk.clock.advance(hours=1)
+    second = await customer.file(line_no=2, serial_number=None)
+    await desk.run(second.data.claim_id, customer.actor, lambda c, a: c.cancel(a))
+    due = desk.clock.now.date() + timedelta(days=14)
+    await desk.project(
+        handlers.record_assessment,
+        WarrantyAssessed(
+            producer="warranty",
+            key=str(first.data.claim_id),
+            data=WarrantyAssessedData(
+                claim_id=first.data.claim_id,
+                rma_number=first.data.rma_number,
+                account_id=customer.account_id,
+                email="k@example.com",
+                covered=True,
+                warranty_until=date(2028, 1, 1),
+                rule="dji",
+                reason="Gwarancja DJI",
+                claim_type_allowed=True,
+                claim_type_reason="",
+                deadlines=(Deadline(kind="complaint_answer", due_on=due, description="14 dni"),),
+            ),
+        ),
+    )
+    newest = await handlers.claims_by_status(desk.ctx, None, 10, oldest_first=False)
+    assert [c.listing.claim_id for c in newest] == [second.data.claim_id, first.data.claim_id]
+    [submitted] = await handlers.claims_by_status(desk.ctx, ["submitted"], 10, oldest_first=True)
+    assert submitted.listing.deadlines[0].due_on == due
+    assert [s.state for s in submitted.deadline_standings] == ["running"]
+    assert await handlers.count_claims_by_status(desk.ctx) == {"submitted": 1, "cancelled": 1}
+    claim = await desk.claim(first.data.claim_id)
+    assert claim.covered is True and claim.deadlines[0].due_on == due
+
+
+async def test_a_changed_account_email_reaches_its_claims(desk: Desk) -> None:
+    customer = await desk.customer()
+    created = await customer.file()
+    await desk.project(
+        handlers.record_email_change,
+        AccountEmailChanged(
+            producer="accounts",
+            key=str(customer.account_id),
+            data=AccountEmailChangedData(
+                account_id=customer.account_id,
+                full_name="Jan Kowalski",
+                old_email=f"k.{customer.account_id.hex[:8]}@example.com",
+                email="nowy@example.com",
+            ),
+        ),
+    )
+    assert (await desk.claim(created.data.claim_id)).email == "nowy@example.com"
+    later = await customer.file(line_no=2, serial_number=None)
+    assert later.data.email == "nowy@example.com"
