@@ -422,7 +422,8 @@ class ClaimsStoreContract:
         # C: received -28 09:00, decided -18 21:00 (10.5 days) before its answer was due
         # (-14): kept on Thursday 02-12; shipped back -16, closed -15.
         await save(
-            "non_conformity", -30, [received(-28), decided(-18, 21), repaired(-17, -16), closed(-15)],
+            "non_conformity", -30,
+            [received(-28), decided(-18, 21), repaired(-17, -16), closed(-15)],
             {"complaint_answer": -14},
         )  # fmt: skip
         # D: a return received -4 09:00, decided -3 21:00 (1.5 days); its refund, due

@@ -6,7 +6,6 @@ the wiring)."""
 from __future__ import annotations
 
 import copy
-from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -30,7 +29,7 @@ from shared.events import (
     WarrantyAssessed,
     WarrantyAssessedData,
 )
-from tests.support.claims_service import ADDRESS, DRONE_EAN, Customer, Desk
+from tests.support.claims_service import ADDRESS, DRONE_EAN, Desk
 
 
 @pytest.fixture
