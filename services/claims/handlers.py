@@ -32,6 +32,7 @@ from services.claims.unit_of_work import (
     StoredParcel,
     UnitOfWorkFactory,
 )
+from shared.calendar import polish_date
 from shared.errors import BusinessRuleError, Message
 from shared.events import (
     AccountContactChanged,
@@ -86,6 +87,10 @@ class ClaimsContext:
 
     uow: UnitOfWorkFactory
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+    def today(self) -> date:
+        """Today in Poland."""
+        return polish_date(self.clock())
 
 
 @dataclass(frozen=True)
@@ -248,7 +253,7 @@ async def claim_options(
         line.brand,
         line.category,
         owned.document.handed_over_on,
-        ctx.clock().date(),
+        ctx.today(),
     )
     return ClaimOptions(verdicts, problems)
 
@@ -295,7 +300,7 @@ async def create_claim(ctx: ClaimsContext, command: NewClaim, correlation_id: UU
                 line.brand,
                 line.category,
                 document.handed_over_on,
-                act.at.date(),
+                act.day,
             )
         )
         serial = form.check_serial_number(line, command.serial_number)
@@ -303,11 +308,11 @@ async def create_claim(ctx: ClaimsContext, command: NewClaim, correlation_id: UU
             raise _second_open_claim(open_rma)
         problem = form.check_problem(await uow.sales.problems(line.ean), command.problem_code)
         return_address = await _return_address(uow, command)
-        sequence = await uow.claims.next_rma_sequence(act.at.year)
+        sequence = await uow.claims.next_rma_sequence(act.day.year)
         claim, events = Claim.file(
             Filing(
                 claim_id=uuid4(),
-                rma_number=form.format_rma_number(sequence, act.at.year),
+                rma_number=form.format_rma_number(sequence, act.day.year),
                 account_id=command.account_id,
                 email=owned.email,
                 language=owned.language,
@@ -336,7 +341,7 @@ async def create_claim(ctx: ClaimsContext, command: NewClaim, correlation_id: UU
                 return_address=return_address,
                 sales_document=sales_document,
                 unit_details=form.check_unit_details(
-                    command.unit_details, document.issued_on, act.at.date()
+                    command.unit_details, document.issued_on, act.day
                 ),
             ),
             act,
@@ -624,7 +629,7 @@ async def claims_by_status(
 ) -> list[ListedClaim]:
     async with ctx.uow() as uow:
         found = await uow.listings.by_status(statuses, limit, oldest_first)
-    today = ctx.clock().date()
+    today = ctx.today()
     return [ListedClaim(listing, listing.deadline_facts.standings(today)) for listing in found]
 
 
@@ -654,7 +659,7 @@ class ClaimStatistics:
 
 async def claim_statistics(ctx: ClaimsContext, days: int) -> ClaimStatistics:
     """The operators' figures of the last `days` days, today included."""
-    today = ctx.clock().date()
+    today = ctx.today()
     since = today - timedelta(days=days - 1)
     async with ctx.uow() as uow:
         daily = await uow.listings.daily_counts(since, today)

@@ -32,6 +32,7 @@ from services.warranty.domain.passport import (
 from services.warranty.domain.products import ProductCategory, is_scooter_product
 from services.warranty.domain.registration import RegistrationStanding, registration_standing
 from services.warranty.domain.rules import ServiceCase
+from shared.calendar import polish_date
 from shared.db import Conn
 from shared.errors import BusinessRuleError, Message
 from shared.events import (
@@ -62,7 +63,7 @@ CLAIM_TYPE_ALLOWED_BY_CLAIMS = "Rodzaj zgłoszenia dopuszczony przy jego złoże
 @dataclass
 class WarrantyContext:
     pool: asyncpg.Pool
-    today: Callable[[], date] = lambda: datetime.now(UTC).date()
+    today: Callable[[], date] = lambda: polish_date(datetime.now(UTC))
 
 
 async def record_sale(conn: Conn, event: SaleRecorded) -> None:
@@ -190,7 +191,7 @@ def _repeated_defect_data(flag: RepeatedDefectFlag | None) -> RepeatedDefect | N
 async def assess_claim(conn: Conn, event: ClaimCreated) -> None:
     claim = event.data
     # Judged on the day the claim was filed, whenever the event is handled.
-    claimed_on = event.occurred_at.date()
+    claimed_on = polish_date(event.occurred_at)
     serial = repository.unit_serial(claim.serial_number)
     unit = await unit_facts(conn, claim.product.ean, serial)
     verdict = assess(purchase_for_claim(claim, unit), claimed_on)
@@ -268,7 +269,7 @@ async def _reassess_deadlines(conn: Conn, event: ClaimStatusChanged) -> None:
         claim["product"]["brand"],
         claim["buyer_type"],
         date.fromisoformat(claim["claimed_on"]),
-        received_on=event.data.changed_at.date(),
+        received_on=polish_date(event.data.changed_at),
     )
     data = WarrantyAssessedData.model_validate(
         {
@@ -301,7 +302,7 @@ _REPAIR_ENDS = frozenset({"shipped_back", "refunded", "closed", "cancelled"})
 
 async def record_status_change(conn: Conn, event: ClaimStatusChanged) -> None:
     change = event.data
-    changed_on = change.changed_at.date()
+    changed_on = polish_date(change.changed_at)
     await repository.set_unit_claim_status(conn, change.claim_id, change.to_status, changed_on)
     if change.to_status in ("shipped_back", "received"):
         # A replacement unit is handed back when it is shipped; a refused parcel that came
@@ -328,7 +329,7 @@ async def record_decision(conn: Conn, event: ClaimDecided) -> None:
         conn,
         decided.claim_id,
         decided.decision,
-        decided.decided_at.date(),
+        polish_date(decided.decided_at),
         decided.substantial_repair,
         decided.replaced_part,
     )
@@ -338,7 +339,7 @@ async def record_replacement(conn: Conn, event: ClaimReplacementIssued) -> None:
     """The new unit carries the warranty on (art. 581 §1); the old one's time at the service is
     over. The new unit's period runs from its hand-back: the claim's shipping back."""
     replaced = event.data
-    issued_on = replaced.issued_at.date()
+    issued_on = polish_date(replaced.issued_at)
     await repository.record_replacement(
         conn,
         {

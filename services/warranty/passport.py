@@ -13,6 +13,7 @@ from services.warranty.domain.ean import validate_gtin13
 from services.warranty.domain.engine import ProductPurchase, WarrantyVerdict, assess
 from services.warranty.domain.products import ProductCategory
 from shared.auth import Principal
+from shared.calendar import polish_date
 from shared.db import Conn
 from shared.errors import BusinessRuleError, Message
 from shared.events import ClaimCreatedData
@@ -83,7 +84,7 @@ def _claim(row: asyncpg.Record) -> dict[str, Any]:
         "rma_number": row["rma_number"],
         "claim_type": row["claim_type"],
         "problem": row["problem"],
-        "claimed_on": row["claimed_at"].date(),
+        "claimed_on": polish_date(row["claimed_at"]),
         "status": row["status"],
         "status_changed_on": row["status_changed_on"],
         "decision": row["decision"],

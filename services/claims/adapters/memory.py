@@ -14,7 +14,7 @@ import statistics
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from types import TracebackType
 from typing import Any, Self
 from uuid import UUID
@@ -32,6 +32,7 @@ from services.claims.unit_of_work import (
     SalesDocument,
     StoredParcel,
 )
+from shared.calendar import polish_date, start_of_polish_day
 from shared.events import (
     AccountContactChangedData,
     Deadline,
@@ -368,12 +369,7 @@ class MemorySalesLedger:
         )
 
 
-def _start_of(day: date) -> datetime:
-    return datetime.combine(day, time(), UTC)
-
-
-def _day(at: datetime) -> date:
-    return at.astimezone(UTC).date()
+_start_of, _day = start_of_polish_day, polish_date
 
 
 class MemoryListings:

@@ -1,21 +1,20 @@
 """SQL of the operators' statistics: claims filed and ended per day, days from receipt to
 decision, and the facts each claim's deadlines are judged by.
 
-Days are calendar days in UTC, as the claim's own dates (`decided_on`, `finished_on`) are.
+Days are Polish calendar days (Europe/Warsaw), as the claim's own dates are.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from services.claims.adapters.claim_repository import deadline_facts_of
 from services.claims.domain.deadlines import ClaimDeadlineFacts
 from services.claims.unit_of_work import DailyCount, DecisionTime
+from shared.calendar import start_of_polish_day
 from shared.db import Conn
 
-
-def _start_of(day: date) -> datetime:
-    return datetime.combine(day, time(), UTC)
+_start_of = start_of_polish_day
 
 
 async def daily_counts(conn: Conn, since: date, until: date) -> list[DailyCount]:
@@ -23,12 +22,12 @@ async def daily_counts(conn: Conn, since: date, until: date) -> list[DailyCount]
     their final status), from the claims and their status history (the timeline)."""
     rows = await conn.fetch(
         """WITH filed AS (
-               SELECT (created_at AT TIME ZONE 'UTC')::date AS day, claim_type, status,
+               SELECT (created_at AT TIME ZONE 'Europe/Warsaw')::date AS day, claim_type, status,
                       count(*) AS filed, 0 AS closed
                FROM claims WHERE created_at >= $1 AND created_at < $2
                GROUP BY 1, 2, 3),
            ended AS (
-               SELECT (ended_at AT TIME ZONE 'UTC')::date AS day, claim_type, status,
+               SELECT (ended_at AT TIME ZONE 'Europe/Warsaw')::date AS day, claim_type, status,
                       0 AS filed, count(*) AS closed
                FROM (SELECT claims.claim_type, timeline.status, min(timeline.at) AS ended_at
                      FROM claim_timeline AS timeline JOIN claims USING (claim_id)

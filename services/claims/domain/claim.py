@@ -24,6 +24,7 @@ from services.claims.domain.intake import (
     check_parcel,
     declared_items,
 )
+from shared.calendar import polish_date
 from shared.errors import BusinessRuleError, Message
 from shared.events import (
     BuyerType,
@@ -78,6 +79,11 @@ class Act:
     label: str  # what records show: "operator:ola@innpro.example"
     at: datetime
     correlation_id: UUID
+
+    @property
+    def day(self) -> date:
+        """The day in Poland: what the law's and the policies' days are counted in."""
+        return polish_date(self.at)
 
 
 @dataclass(frozen=True)
@@ -525,7 +531,7 @@ class Claim:
         note = message.strip()
         if attachments:
             note += f" (załączniki: {', '.join(a.filename for a in attachments)})"
-        for deadline in self.deadline_standings(act.at.date()):
+        for deadline in self.deadline_standings(act.day):
             if deadline.paused_working_days and deadline.moved_to is not None:
                 note += (
                     f" Termin naprawy przesunięty o {deadline.paused_working_days} dni robocze "
@@ -554,7 +560,7 @@ class Claim:
         elif command.kind == "paid_repair":
             self._check_quote_allowed()
             amount = decisions.require_amount(amount)
-            decisions.check_quote_validity(command.valid_until, act.at.date())
+            decisions.check_quote_validity(command.valid_until, act.day)
         elif command.kind == "exchange" and not (command.exchange_product or "").strip():
             raise _refuse(
                 "exchange_product_required",
@@ -632,7 +638,7 @@ class Claim:
                 "This claim has no offer awaiting your answer.",
                 "accept",
             )
-        if accept and decision.valid_until is not None and act.at.date() > decision.valid_until:
+        if accept and decision.valid_until is not None and act.day > decision.valid_until:
             raise _refuse(
                 "quote_expired",
                 f"Oferta naprawy była ważna do {decision.valid_until.isoformat()}.",
@@ -792,7 +798,7 @@ class Claim:
                 "account_number_ending": payment.account_number_ending,
                 "refunded_at": act.at,
                 "due_on": due_on,
-                "in_time": None if due_on is None else act.at.date() <= due_on,
+                "in_time": None if due_on is None else act.day <= due_on,
             },
         )
         note = f"Zwrot {money} zł ({payment.method})."
@@ -828,7 +834,7 @@ class Claim:
 
     def announce_repair_delay(self, act: Act, reason: str, expected_on: date | None) -> list[Event]:
         """Seed 001 (scooters §8): the customer is told before the 30 days pass, with the reason."""
-        if (refusal := self._why_no_repair_delay(act.at.date())) is not None:
+        if (refusal := self._why_no_repair_delay(act.day)) is not None:
             raise refusal
         due_on = next(d.due_on for d in self.deadlines if d.kind == "scooter_repair")
         if len(reason.strip()) < 10:

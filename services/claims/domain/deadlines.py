@@ -16,6 +16,7 @@ from typing import Literal
 
 import holidays
 
+from shared.calendar import polish_date
 from shared.events import Deadline
 
 DeadlineState = Literal[
@@ -58,8 +59,8 @@ def paused_working_days(pauses: list[Pause], today: date) -> int:
     the answer is (the service could not work on it before the answer came)."""
     waited: set[date] = set()
     for pause in pauses:
-        end = pause.ended_at.date() if pause.ended_at else today
-        day = pause.started_at.date()
+        end = polish_date(pause.ended_at) if pause.ended_at else today
+        day = polish_date(pause.started_at)
         while day < end:
             day += timedelta(days=1)
             if is_working_day(day):
@@ -101,8 +102,8 @@ def claim_progress(
     return ClaimProgress(
         cancelled=status == "cancelled",
         waiting_for_customer=status == "awaiting_customer",
-        decided_on=decided_at.date() if decided_at else None,
-        finished_on=finished.date() if finished else None,
+        decided_on=polish_date(decided_at) if decided_at else None,
+        finished_on=polish_date(finished) if finished else None,
     )
 
 

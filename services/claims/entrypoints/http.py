@@ -57,7 +57,7 @@ class ClaimCreatedPublic(BaseModel):
 
 
 def customer_view(ctx: handlers.ClaimsContext, claim: Claim, assessment: Any) -> ClaimPublic:
-    return ClaimPublic(**claim_public(claim, assessment, "customer", ctx.clock().date()))
+    return ClaimPublic(**claim_public(claim, assessment, "customer", ctx.today()))
 
 
 async def read_upload(upload: UploadFile) -> handlers.Attachment:

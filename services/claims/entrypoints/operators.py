@@ -150,7 +150,7 @@ def _operator_view(
     ctx: handlers.ClaimsContext, view: handlers.OperatorClaimView
 ) -> OperatorClaimPublic:
     claim, contact, document = view.claim, view.contact, view.document
-    today = ctx.clock().date()
+    today = ctx.today()
     return OperatorClaimPublic(
         **claim_public(claim, view.assessment, "operator", today),
         operator_actions=claim.operator_actions(today),

@@ -56,11 +56,10 @@ async def claim_statistics(
     ctx: Context,
     days: Annotated[int, Query(ge=1, le=366, description="The last days, today included")] = 90,
 ) -> ClaimStatisticsPublic:
-    """Per day (UTC), claim type and status: claims filed and claims ended (closed or
-    cancelled). Per week and deadline kind: deadlines kept, missed and deemed accepted, as the
-    claims domain judges them, in the week each became final. The median days from a claim's
-    first receipt to its first decision, for all claims first decided in the period and per
-    type."""
+    """Per Polish day (Europe/Warsaw), claim type and status: claims filed and claims ended (closed
+    or cancelled). Per week and deadline kind: deadlines kept, missed and deemed accepted, as the
+    claims domain judges them, in the week each became final. The median days from a claim's first
+    receipt to its first decision, for all claims first decided in the period and per type."""
     figures = await handlers.claim_statistics(ctx, days)
     return ClaimStatisticsPublic(
         since=figures.since,

@@ -6,7 +6,7 @@ the wiring)."""
 from __future__ import annotations
 
 import copy
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import uuid4
@@ -446,3 +446,46 @@ async def test_a_changed_account_email_reaches_its_claims(desk: Desk) -> None:
     assert (await desk.claim(created.data.claim_id)).email == "nowy@example.com"
     later = await customer.file(line_no=2, serial_number=None)
     assert later.data.email == "nowy@example.com"
+
+
+# --- Polish dates (issue 24, item 7) ------------------------------------------------------------
+
+
+async def test_the_rma_number_takes_the_polish_year(desk: Desk) -> None:
+    customer = await desk.customer()
+    # 23:30 UTC on New Year's Eve is 00:30 on 1 January in Rybnik.
+    desk.clock.now = datetime(2026, 12, 31, 23, 30, tzinfo=UTC)
+    created = await customer.file()
+    assert created.data.rma_number == "RMA/1/SR/2027"
+
+
+async def test_the_return_window_ends_on_the_polish_day(desk: Desk) -> None:
+    desk.clock.now = datetime(2026, 3, 31, 21, 30, tzinfo=UTC)  # 23:30 in Poland (CEST)
+    on_the_30th_day = await desk.customer(sold_days_ago=30)
+    assert (await on_the_30th_day.file(claim_type="return")).data.claim_type == "return"
+    desk.clock.now = datetime(2026, 3, 31, 22, 30, tzinfo=UTC)  # 00:30 on 1 April in Poland
+    await refused(
+        desk,
+        "return_window_passed",
+        on_the_30th_day.file(line_no=2, claim_type="return", serial_number=None),
+    )
+
+
+async def test_a_quote_expires_at_the_end_of_its_polish_day(desk: Desk) -> None:
+    customer = await desk.customer()
+    claim_id = (await customer.file(claim_type="warranty")).data.claim_id
+    rma = (await desk.claim(claim_id)).rma_number
+    await handlers.receive_parcel(desk.ctx, desk.scanner, read_label(rma), uuid4())
+    await desk.run(claim_id, desk.operator, lambda c, a: c.start_inspection(a))
+    quote = DecisionInput(
+        "paid_repair",
+        "Uszkodzenie mechaniczne.",
+        amount=Decimal("300"),
+        valid_until=date(2026, 3, 10),
+    )
+    await desk.run(claim_id, desk.operator, lambda c, a: c.decide(a, quote))
+    desk.clock.now = datetime(2026, 3, 10, 23, 30, tzinfo=UTC)  # 00:30 on the 11th in Poland
+    accept = desk.run(
+        claim_id, customer.actor, lambda c, a: c.answer_offer(a, "paid_repair_quote", True)
+    )
+    await refused(desk, "quote_expired", accept)
