@@ -306,7 +306,9 @@ async def create_claim(ctx: ClaimsContext, command: NewClaim, correlation_id: UU
         serial = form.check_serial_number(line, command.serial_number)
         if serial is not None and (open_rma := await uow.claims.open_claim_for_serial(serial)):
             raise _second_open_claim(open_rma)
-        problem = form.check_problem(await uow.sales.problems(line.ean), command.problem_code)
+        problem = form.check_problem(
+            await uow.sales.problems(line.ean), command.problem_code, command.claim_type
+        )
         return_address = await _return_address(uow, command)
         sequence = await uow.claims.next_rma_sequence(act.day.year)
         claim, events = Claim.file(
@@ -333,7 +335,9 @@ async def create_claim(ctx: ClaimsContext, command: NewClaim, correlation_id: UU
                 ),
                 unit_price=line.unit_price,
                 serial_number=serial,
-                problem_description=command.problem_description.strip(),
+                problem_description=form.check_problem_description(
+                    command.problem_description, command.claim_type
+                ),
                 problem_code=problem,
                 tracking_number=(command.tracking_number or "").strip().upper() or None,
                 package_contents=command.package_contents.strip(),

@@ -732,6 +732,12 @@ async def test_products_with_a_problem_list_need_one_of_its_problems(claims: Cla
     assert error_code(await customer.file(problem_code="Nie działa")) == "problem_required"
     chosen = await customer.file(problem_code=problems[1])
     assert chosen.status_code == 201, chosen.text
+    # A withdrawal needs no reason: no description, no problem from the list (issue 24).
+    buyer = await claims.customer_with_document(ean=ean, sold_days_ago=5)
+    withdrawal = await buyer.file(claim_type="return", problem_description=None)
+    assert withdrawal.status_code == 201, withdrawal.text
+    complaint = await buyer.file(line_no="2", serial_number=None, problem_description="krótko")
+    assert (complaint.status_code, error_code(complaint)) == (422, "problem_description_required")
 
 
 async def test_claim_options_say_which_types_a_product_allows_and_its_problems(

@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 from shared.errors import BusinessRuleError, Message
-from shared.events import SaleLine
+from shared.events import ClaimType, SaleLine
 
 # Brands whose products cannot be claimed without a serial number (seed 000: "wybrane marki").
 SERIAL_REQUIRED_BRANDS = frozenset({"dji", "dualtron", "kaabo", "nami"})
@@ -113,9 +113,19 @@ def attachment_type(content: bytes) -> str:
     )
 
 
-def check_problem(problems: list[str], problem_code: str | None) -> str | None:
-    """Some products need a problem chosen from their list (seed 000: "dodatkowe pole")."""
+# A withdrawal needs no reason (consumer rights act art. 27): a return is filed without a
+# problem, whatever the product's problem list; every complaint describes its defect.
+MIN_PROBLEM_DESCRIPTION = 10
+
+
+def check_problem(
+    problems: list[str], problem_code: str | None, claim_type: ClaimType
+) -> str | None:
+    """Some products need a problem chosen from their list (seed 000: "dodatkowe pole"), unless
+    the claim is a withdrawal."""
     chosen = (problem_code or "").strip() or None
+    if claim_type == "return":
+        return chosen if chosen in problems else None
     if problems and chosen not in problems:
         raise BusinessRuleError(
             "problem_required",
@@ -126,6 +136,23 @@ def check_problem(problems: list[str], problem_code: str | None) -> str | None:
             field="problem_code",
         )
     return chosen
+
+
+def check_problem_description(description: str, claim_type: ClaimType) -> str:
+    """A complaint describes its defect in at least 10 characters; a withdrawal may say nothing."""
+    text = description.strip()
+    if claim_type != "return" and len(text) < MIN_PROBLEM_DESCRIPTION:
+        raise BusinessRuleError(
+            "problem_description_required",
+            Message(
+                f"Opisz problem (co najmniej {MIN_PROBLEM_DESCRIPTION} znaków): to skraca "
+                "rozpatrzenie reklamacji. Przy zwrocie towaru opis nie jest potrzebny.",
+                f"Describe the problem (at least {MIN_PROBLEM_DESCRIPTION} characters). A "
+                "return needs no description.",
+            ),
+            field="problem_description",
+        )
+    return text
 
 
 @dataclass(frozen=True)

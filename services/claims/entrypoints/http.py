@@ -101,9 +101,11 @@ async def file_claim(
     document_number: Annotated[str, Form(min_length=1, max_length=40)],
     line_no: Annotated[int, Form(ge=1, description="Line of the document with the product")],
     claim_type: Annotated[ClaimType, Form()],
-    problem_description: Annotated[str, Form(min_length=10, max_length=5000)],
     package_contents: Annotated[str, Form(min_length=2, max_length=1000)],
     attachment: Annotated[UploadFile, File(description="Sales document: PDF, JPEG or PNG")],
+    problem_description: Annotated[
+        str, Form(max_length=5000, description="At least 10 characters; a return needs none")
+    ] = "",
     serial_number: Annotated[str | None, Form(max_length=60)] = None,
     problem_code: Annotated[str | None, Form(max_length=200)] = None,
     tracking_number: Annotated[str | None, Form(max_length=60)] = None,

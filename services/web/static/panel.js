@@ -68,7 +68,8 @@
     while (problem.options.length > 1) problem.remove(1);
     problems.forEach(function (text) { problem.add(new Option(text, text)); });
     problemField.hidden = problems.length === 0;
-    problem.required = problems.length > 0;
+    // A return (withdrawal) needs no problem: the claims service checks it for complaints.
+    problem.required = false;
 
     var chosen = claimType.value;
     while (claimType.options.length > 1) claimType.remove(1);

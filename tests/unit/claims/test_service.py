@@ -489,3 +489,24 @@ async def test_a_quote_expires_at_the_end_of_its_polish_day(desk: Desk) -> None:
         claim_id, customer.actor, lambda c, a: c.answer_offer(a, "paid_repair_quote", True)
     )
     await refused(desk, "quote_expired", accept)
+
+
+# --- withdrawal needs no reason (issue 24, item 1) -----------------------------------------------
+
+
+async def test_a_return_needs_no_description_nor_a_problem_from_the_list(desk: Desk) -> None:
+    customer = await desk.customer(sold_days_ago=5)
+    await desk.catalogue_problems(DRONE_EAN, ["Nie startuje", "Gimbal"])
+    created = await customer.file(claim_type="return", problem_description="  ")
+    assert (created.data.problem_description, created.data.problem_code) == ("", None)
+    assert (await desk.claim(created.data.claim_id)).status == "submitted"
+
+
+@pytest.mark.parametrize("claim_type", ["warranty", "non_conformity", "dji"])
+async def test_a_complaint_describes_its_defect(desk: Desk, claim_type: str) -> None:
+    customer = await desk.customer(sold_days_ago=5)
+    await refused(
+        desk,
+        "problem_description_required",
+        customer.file(claim_type=claim_type, problem_description=" za krótko "[:9]),
+    )
