@@ -65,30 +65,104 @@ DECISION_NAMES_EN: Final[dict[str, str]] = {
     "exchange": "Exchange for another product (price difference settled)",
 }
 
-# Seed 002: the codified reasons a return or a complaint may be refused for.
-RETURN_REJECTION_REASONS: Final[dict[str, str]] = {
-    "return_deadline_passed": "Przekroczenie terminu odstąpienia od umowy (30 dni od odbioru).",
-    "custom_made": "Produkt wykonany na zamówienie lub spersonalizowany (art. 38 pkt 3 u.p.k.).",
-    "intensively_used": "Produkt intensywnie używany ponad zwykłe testowanie.",
-    "incomplete": "Niekompletny produkt (brak akcesoriów, instrukcji, opakowania).",
-    "hygiene_unpacked": "Rozpakowany produkt higieniczny.",
-    "no_prior_notice": "Towar zwrócony bez wcześniejszego zgłoszenia (bez numeru RMA).",
-    "not_from_seller": "Produkt nie pochodzi od sprzedawcy.",
-    "promotional_no_return": "Towar promocyjny wyłączony ze zwrotu.",
-    "digital_content_delivered": "Treść cyfrowa już dostarczona.",
+# Seed 002: the codified reasons a return or a complaint may be refused for, in Polish and
+# English: the one catalogue the claims domain checks against and the emails and pages show.
+_RETURN_REASONS: Final[dict[str, tuple[str, str]]] = {
+    "return_deadline_passed": (
+        "Przekroczenie terminu odstąpienia od umowy (30 dni od odbioru).",
+        "The withdrawal period (30 days from receipt) has passed.",
+    ),
+    "custom_made": (
+        "Produkt wykonany na zamówienie lub spersonalizowany (art. 38 pkt 3 u.p.k.).",
+        "The product was made to order or personalised.",
+    ),
+    "intensively_used": (
+        "Produkt intensywnie używany ponad zwykłe testowanie.",
+        "The product was used beyond ordinary testing.",
+    ),
+    "incomplete": (
+        "Niekompletny produkt (brak akcesoriów, instrukcji, opakowania).",
+        "The product is incomplete (accessories, manual or packaging missing).",
+    ),
+    "hygiene_unpacked": (
+        "Rozpakowany produkt higieniczny.",
+        "An unpacked hygiene product.",
+    ),
+    "media_unsealed": (
+        "Odpieczętowany nośnik danych lub oprogramowanie (art. 38 pkt 9 u.p.k.).",
+        "Unsealed data carriers or software.",
+    ),
+    "activated_or_registered": (
+        "Urządzenie aktywowane lub zarejestrowane: korzystanie wykroczyło poza sprawdzenie "
+        "charakteru, cech i funkcjonowania rzeczy (art. 34 ust. 4 u.p.k.).",
+        "The device was activated or registered: its use went beyond checking its nature, "
+        "characteristics and functioning.",
+    ),
+    "no_prior_notice": (
+        "Towar zwrócony bez wcześniejszego zgłoszenia (bez numeru RMA).",
+        "The goods were returned without notice (no RMA number).",
+    ),
+    "not_from_seller": (
+        "Produkt nie pochodzi od sprzedawcy.",
+        "The product was not sold by us.",
+    ),
+    "promotional_no_return": (
+        "Towar promocyjny wyłączony ze zwrotu.",
+        "Promotional goods excluded from returns.",
+    ),
+    "digital_content_delivered": (
+        "Treść cyfrowa już dostarczona.",
+        "Digital content already delivered.",
+    ),
 }
+_COMPLAINT_REASONS: Final[dict[str, tuple[str, str]]] = {
+    "mechanical_damage": (
+        "Uszkodzenie mechaniczne spowodowane przez użytkownika.",
+        "Mechanical damage caused by the user.",
+    ),
+    "normal_wear": ("Normalne zużycie.", "Normal wear and tear."),
+    "misuse": (
+        "Nieprawidłowe użytkowanie lub niezastosowanie się do instrukcji.",
+        "Incorrect use or instructions not followed.",
+    ),
+    "unauthorised_intervention": (
+        "Nieuprawnione interwencje (naprawy, modyfikacje, plomby).",
+        "Unauthorised intervention (repairs, modifications, seals).",
+    ),
+    "no_defect_found": (
+        "Niewykazana wada: produkt działa zgodnie ze specyfikacją.",
+        "No defect found: the product works to its specification.",
+    ),
+    "force_majeure": ("Wada spowodowana siłą wyższą.", "A defect caused by force majeure."),
+    "subjective_reasons": (
+        "Przyczyny subiektywne niespełniające definicji wady.",
+        "Subjective reasons that are not a defect.",
+    ),
+    "agreed_properties": (
+        "Właściwości wyraźnie uzgodnione z klientem.",
+        "Properties expressly agreed with the customer.",
+    ),
+    "defect_known_at_receipt": (
+        "Wada istniała przy odbiorze i nie została zgłoszona.",
+        "The defect existed at receipt and was not reported.",
+    ),
+    "warranty_expired": (
+        "Reklamacja po upływie okresu gwarancji.",
+        "The claim was made after the warranty period.",
+    ),
+    "incompatibility": (
+        "Niekompatybilność z wyposażeniem klienta.",
+        "Incompatibility with the customer's equipment.",
+    ),
+}
+RETURN_REJECTION_REASONS: Final[dict[str, str]] = {k: v[0] for k, v in _RETURN_REASONS.items()}
 COMPLAINT_REJECTION_REASONS: Final[dict[str, str]] = {
-    "mechanical_damage": "Uszkodzenie mechaniczne spowodowane przez użytkownika.",
-    "normal_wear": "Normalne zużycie.",
-    "misuse": "Nieprawidłowe użytkowanie lub niezastosowanie się do instrukcji.",
-    "unauthorised_intervention": "Nieuprawnione interwencje (naprawy, modyfikacje, plomby).",
-    "no_defect_found": "Niewykazana wada: produkt działa zgodnie ze specyfikacją.",
-    "force_majeure": "Wada spowodowana siłą wyższą.",
-    "subjective_reasons": "Przyczyny subiektywne niespełniające definicji wady.",
-    "agreed_properties": "Właściwości wyraźnie uzgodnione z klientem.",
-    "defect_known_at_receipt": "Wada istniała przy odbiorze i nie została zgłoszona.",
-    "warranty_expired": "Reklamacja po upływie okresu gwarancji.",
-    "incompatibility": "Niekompatybilność z wyposażeniem klienta.",
+    k: v[0] for k, v in _COMPLAINT_REASONS.items()
+}
+# Every reason by language, for the emails.
+REJECTION_REASON_NAMES: Final[dict[str, dict[str, str]]] = {
+    language: {k: v[index] for k, v in {**_RETURN_REASONS, **_COMPLAINT_REASONS}.items()}
+    for index, language in enumerate(("pl", "en"))
 }
 
 # Deductions from a return's refund (seed 002, art. 36 u.p.k.): (lowest %, highest %, name).

@@ -47,6 +47,7 @@ from shared.events import (
     ParcelReceivedData,
     PostalAddress,
     ProductCatalogued,
+    ProductRegistered,
     SaleRecorded,
     WarrantyAssessed,
 )
@@ -147,6 +148,11 @@ async def record_contact(uow: ClaimsUnitOfWork, event: AccountContactChanged) ->
     await uow.commit()
 
 
+async def record_registration(uow: ClaimsUnitOfWork, event: ProductRegistered) -> None:
+    await uow.sales.record_registration(event.data.serial_number, event.data.registered_on)
+    await uow.commit()
+
+
 async def record_product(uow: ClaimsUnitOfWork, event: ProductCatalogued) -> None:
     await uow.sales.record_problems(event.data.ean, list(event.data.problems))
     await uow.commit()
@@ -219,6 +225,7 @@ class NewClaim:
     customer_reference: str | None = None
     return_address: PostalAddress | None = None  # another address than the account's
     unit_details: form.UnitDetails = field(default_factory=form.UnitDetails)
+    seal_intact: bool | None = None  # sealed goods: the customer's word on the seal
 
 
 async def _owned_line(
@@ -234,11 +241,18 @@ async def _owned_line(
 
 @dataclass(frozen=True)
 class ClaimOptions:
-    """What the claim form offers for one product: each claim type with its verdict, and the
-    problems to choose from (empty: a free description will do)."""
+    """What the claim form offers for one product: each claim type with its verdict, the
+    problems to choose from (empty: a free description will do), and whether a return asks
+    about the seal (data carriers, software and hygiene goods)."""
 
     claim_types: list[eligibility.ClaimTypeVerdict]
     problems: list[str]
+    asks_seal: bool
+
+
+async def _registered_on(uow: ClaimsUnitOfWork, serials: tuple[str, ...]) -> date | None:
+    """When the unit was registered with the distributor, if one unit is meant."""
+    return await uow.sales.registered_on(serials[0]) if len(serials) == 1 else None
 
 
 async def claim_options(
@@ -247,15 +261,21 @@ async def claim_options(
     async with ctx.uow() as uow:
         owned, line = await _owned_line(uow, account_id, document_type, document_number, line_no)
         problems = await uow.sales.problems(line.ean)
+        registered_on = await _registered_on(uow, line.serial_numbers)
     # The buyer is the purchase document's (the ERP's), not what the account declares.
     verdicts = eligibility.claim_type_options(
-        owned.document.buyer_type,
-        line.brand,
-        line.category,
-        owned.document.handed_over_on,
-        ctx.today(),
+        eligibility.ClaimTypeFacts(
+            "warranty",
+            owned.document.buyer_type,
+            line.brand,
+            line.category,
+            owned.document.handed_over_on,
+            ctx.today(),
+            activated_on=line.activated_on,
+            registered_on=registered_on,
+        )
     )
-    return ClaimOptions(verdicts, problems)
+    return ClaimOptions(verdicts, problems, eligibility.sealed_goods(line.category))
 
 
 async def _return_address(uow: ClaimsUnitOfWork, command: NewClaim) -> PostalAddress:
@@ -293,6 +313,7 @@ async def create_claim(ctx: ClaimsContext, command: NewClaim, correlation_id: UU
             command.line_no,
         )
         document = owned.document
+        serial = form.check_serial_number(line, command.serial_number)
         verdict = eligibility.check_claim_type_allowed(
             eligibility.ClaimTypeFacts(
                 command.claim_type,
@@ -301,9 +322,12 @@ async def create_claim(ctx: ClaimsContext, command: NewClaim, correlation_id: UU
                 line.category,
                 document.handed_over_on,
                 act.day,
+                activated_on=command.unit_details.activated_on or line.activated_on,
+                registered_on=await uow.sales.registered_on(serial) if serial else None,
+                seal_intact=command.seal_intact,
             )
         )
-        serial = form.check_serial_number(line, command.serial_number)
+        form.check_seal_declared(line.category, command.claim_type, command.seal_intact)
         if serial is not None and (open_rma := await uow.claims.open_claim_for_serial(serial)):
             raise _second_open_claim(open_rma)
         problem = form.check_problem(

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from shared.claims_vocabulary import REJECTION_REASON_NAMES
+
 CLAIM_TYPES: Final = {
     "pl": {
         "warranty": "reklamacja z gwarancji",
@@ -154,53 +156,8 @@ DECISION_NEXT_STEPS: Final = {
     },
 }
 
-# The codified rejection reasons of the returns and complaints policy (seed 002).
-REJECTION_REASONS: Final = {
-    "pl": {
-        "return_deadline_passed": "przekroczenie terminu odstąpienia od umowy (30 dni od odbioru)",
-        "custom_made": "produkt wykonany na zamówienie lub spersonalizowany",
-        "intensively_used": "produkt intensywnie używany ponad zwykłe testowanie",
-        "incomplete": "niekompletny produkt (brak akcesoriów, instrukcji, opakowania)",
-        "hygiene_unpacked": "rozpakowany produkt higieniczny",
-        "no_prior_notice": "towar zwrócony bez wcześniejszego zgłoszenia (bez numeru RMA)",
-        "not_from_seller": "produkt nie pochodzi od sprzedawcy",
-        "promotional_no_return": "towar promocyjny wyłączony ze zwrotu",
-        "digital_content_delivered": "treść cyfrowa już dostarczona",
-        "mechanical_damage": "uszkodzenie mechaniczne spowodowane przez użytkownika",
-        "normal_wear": "normalne zużycie",
-        "misuse": "nieprawidłowe użytkowanie lub niezastosowanie się do instrukcji",
-        "unauthorised_intervention": "nieuprawnione interwencje (naprawy, modyfikacje, plomby)",
-        "no_defect_found": "niewykazana wada: produkt działa zgodnie ze specyfikacją",
-        "force_majeure": "wada spowodowana siłą wyższą",
-        "subjective_reasons": "przyczyny subiektywne niespełniające definicji wady",
-        "agreed_properties": "właściwości wyraźnie uzgodnione z klientem",
-        "defect_known_at_receipt": "wada istniała przy odbiorze i nie została zgłoszona",
-        "warranty_expired": "reklamacja po upływie okresu gwarancji",
-        "incompatibility": "niekompatybilność z wyposażeniem klienta",
-    },
-    "en": {
-        "return_deadline_passed": "the withdrawal period (30 days from receipt) has passed",
-        "custom_made": "the product was made to order or personalised",
-        "intensively_used": "the product was used beyond ordinary testing",
-        "incomplete": "the product is incomplete (accessories, manual or packaging missing)",
-        "hygiene_unpacked": "an unpacked hygiene product",
-        "no_prior_notice": "the goods were returned without notice (no RMA number)",
-        "not_from_seller": "the product was not sold by us",
-        "promotional_no_return": "promotional goods excluded from returns",
-        "digital_content_delivered": "digital content already delivered",
-        "mechanical_damage": "mechanical damage caused by the user",
-        "normal_wear": "normal wear and tear",
-        "misuse": "incorrect use or instructions not followed",
-        "unauthorised_intervention": "unauthorised intervention (repairs, modifications, seals)",
-        "no_defect_found": "no defect found: the product works to its specification",
-        "force_majeure": "a defect caused by force majeure",
-        "subjective_reasons": "subjective reasons that are not a defect",
-        "agreed_properties": "properties expressly agreed with the customer",
-        "defect_known_at_receipt": "the defect existed at receipt and was not reported",
-        "warranty_expired": "the claim was made after the warranty period",
-        "incompatibility": "incompatibility with the customer's equipment",
-    },
-}
+# The codified rejection reasons of the returns and complaints policy: claims' catalogue.
+REJECTION_REASONS: Final = REJECTION_REASON_NAMES
 
 DEADLINE_KINDS: Final = {
     "pl": {

@@ -32,6 +32,8 @@ from shared.events import (
     Event,
     ProductCatalogued,
     ProductCataloguedData,
+    ProductRegistered,
+    ProductRegisteredData,
     SaleLine,
     SaleRecorded,
     SaleRecordedData,
@@ -812,3 +814,35 @@ async def test_claim_options_say_which_types_a_product_allows_and_its_problems(
         headers=consumer.headers,
     )
     assert bad_type.status_code == 422
+
+
+async def test_a_registered_unit_cannot_be_returned(claims: Claims) -> None:
+    """Issue 24, item 3: the warranty service's registration reaches claims as an event."""
+    customer = await claims.customer_with_document(sold_days_ago=5)
+    await claims.send(
+        ProductRegistered(
+            producer="warranty",
+            key=customer.serial,
+            data=ProductRegisteredData(
+                registration_id=uuid.uuid4(),
+                account_id=customer.account_id,
+                ean="5901234123457",
+                serial_number=customer.serial,
+                purchased_on=date.today() - timedelta(days=5),
+                registered_on=date.today() - timedelta(days=4),
+            ),
+        )
+    )
+    options = {"document_type": "PA", "document_number": customer.document_number, "line_no": 1}
+    for _ in range(50):  # until the registration reaches the claims service
+        listed = await claims.client.get(
+            "/api/claim-options", params=options, headers=customer.headers
+        )
+        verdicts = {o["claim_type"]: o for o in listed.json()["claim_types"]}
+        if not verdicts["return"]["allowed"]:
+            break
+        await asyncio.sleep(0.2)
+    assert "zarejestrowane" in verdicts["return"]["reason"]
+    refused = await customer.file(claim_type="return")
+    assert (refused.status_code, error_code(refused)) == (422, "return_activated_unit")
+    assert (await customer.file(claim_type="warranty")).status_code == 201

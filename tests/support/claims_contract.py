@@ -310,6 +310,8 @@ class ClaimsStoreContract:
             await uow.sales.record_problems("5901234123457", ["Nie startuje"])
             await uow.sales.record_problems("5901234123457", ["Nie startuje", "Gimbal"])
             await uow.sales.change_owner_email(account_id, "nowy@example.com")
+            await uow.sales.record_registration("1581fserial1", day(-3))
+            await uow.sales.record_registration("1581FSERIAL1", day(-1))
             await uow.commit()
         async with store.uow() as uow:
             owned = await uow.sales.owned_document(account_id, "FS", "2026/ABC")
@@ -320,6 +322,8 @@ class ClaimsStoreContract:
             assert await uow.sales.problems("0000000000000") == []
             assert await uow.sales.serial_sold("1581FSERIAL1")
             assert not await uow.sales.serial_sold("1581FSERIAL2")
+            assert await uow.sales.registered_on("1581fSerial1") == day(-3)
+            assert await uow.sales.registered_on("1581FSERIAL2") is None
         assert owned is not None and owned.document == document
         assert (owned.email, owned.language) == ("nowy@example.com", "pl")
         assert document is not None and document.document_number == "2026/ABC"

@@ -68,6 +68,7 @@ class MemoryState:
     owners: dict[tuple[str, str], _Owner] = field(default_factory=dict)
     contacts: dict[UUID, CustomerContact] = field(default_factory=dict)
     problems: dict[str, list[str]] = field(default_factory=dict)
+    registrations: dict[str, date] = field(default_factory=dict)
     sequences: dict[int, int] = field(default_factory=dict)
     outbox: list[Event] = field(default_factory=list)
     timeline_ids: int = 0
@@ -360,6 +361,13 @@ class MemorySalesLedger:
 
     async def problems(self, ean: str) -> list[str]:
         return list(self.state.problems.get(ean, []))
+
+    async def record_registration(self, serial_number: str, registered_on: date) -> None:
+        known = self.state.registrations.get(serial_number.upper(), registered_on)
+        self.state.registrations[serial_number.upper()] = min(known, registered_on)
+
+    async def registered_on(self, serial_number: str) -> date | None:
+        return self.state.registrations.get(serial_number.upper())
 
     async def serial_sold(self, serial_number: str) -> bool:
         return any(

@@ -218,6 +218,22 @@ class PostgresSalesLedger:
     async def serial_sold(self, serial_number: str) -> bool:
         return await repository.serial_known(self.conn, serial_number)
 
+    async def record_registration(self, serial_number: str, registered_on: date) -> None:
+        await self.conn.execute(
+            """INSERT INTO registered_units (serial_number, registered_on) VALUES ($1, $2)
+               ON CONFLICT (serial_number) DO UPDATE
+               SET registered_on = least(registered_units.registered_on, EXCLUDED.registered_on)""",
+            serial_number.upper(),
+            registered_on,
+        )
+
+    async def registered_on(self, serial_number: str) -> date | None:
+        found: date | None = await self.conn.fetchval(
+            "SELECT registered_on FROM registered_units WHERE serial_number = upper($1)",
+            serial_number,
+        )
+        return found
+
 
 def _listing(row: asyncpg.Record) -> ClaimListing:
     """A claim row with `decided_at`, `shipped_at` and `refunded_at` beside its columns."""

@@ -7,7 +7,7 @@ warranty service does not decide this again: a ClaimCreated carries the rule tha
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import get_args
 
@@ -22,10 +22,26 @@ RETURN_WINDOW_DAYS = 30
 RETURN_EXCLUDED_CATEGORIES: dict[str, str] = {
     "custom_made": "produkty wykonane na zamówienie lub spersonalizowane",
     "perishable": "towary szybko psujące się",
-    "software": "rozpakowane nośniki danych i oprogramowanie",
     "digital_content": "treści cyfrowe dostarczone elektronicznie",
-    "hygiene": "produkty higieniczne i bielizna",
 }
+# Excluded only once opened (art. 38 pkt 5 and 9): data carriers and software once unsealed,
+# hygiene goods once unpacked. The customer says whether the seal is intact; the warehouse
+# confirms it at intake. Each with the rejection reason an opened one gets.
+SEALED_CATEGORIES: dict[str, tuple[str, str]] = {
+    "software": ("nośniki danych i oprogramowanie w zapieczętowanym opakowaniu", "media_unsealed"),
+    "hygiene": ("produkty higieniczne i bielizna w zapieczętowanym opakowaniu", "hygiene_unpacked"),
+}
+
+
+def sealed_goods(category: str) -> bool:
+    """A return of this category needs its seal intact: the claim form asks about it."""
+    return category.strip().lower() in SEALED_CATEGORIES
+
+
+def opened_seal_reason(category: str) -> str | None:
+    """The rejection reason of a return of this category whose seal is found opened."""
+    sealed = SEALED_CATEGORIES.get(category.strip().lower())
+    return sealed[1] if sealed else None
 
 
 @dataclass(frozen=True)
@@ -38,6 +54,9 @@ class ClaimTypeFacts:
     category: str
     received_goods_on: date
     claimed_on: date
+    activated_on: date | None = None  # a DJI unit activated (the customer's word or the ERP's)
+    registered_on: date | None = None  # a scooter registered with the distributor
+    seal_intact: bool | None = None  # sealed goods: what the customer says (None: not said)
 
     @property
     def is_dji(self) -> bool:
@@ -61,13 +80,25 @@ def _dji_only(facts: ClaimTypeFacts) -> Message | None:
     )
 
 
-def _consumers_only(facts: ClaimTypeFacts) -> Message | None:
+def _complaints_of_consumers_only(facts: ClaimTypeFacts) -> Message | None:
     if facts.buyer_type == "consumer":
         return None
     return Message(
-        "Reklamacja z tytułu niezgodności towaru z umową i zwrot przysługują tylko "
-        "konsumentom (art. 558 § 1 Kodeksu cywilnego). Wybierz zgłoszenie gwarancyjne.",
-        "Non-conformity claims and returns are for consumers only. Choose warranty.",
+        "Reklamacja z tytułu niezgodności towaru z umową przysługuje tylko konsumentom "
+        "(ustawa o prawach konsumenta); między przedsiębiorcami sklep wyłącza rękojmię "
+        "(art. 558 § 1 Kodeksu cywilnego). Wybierz zgłoszenie gwarancyjne.",
+        "Non-conformity claims are for consumers only. Choose warranty.",
+    )
+
+
+def _returns_of_consumers_only(facts: ClaimTypeFacts) -> Message | None:
+    if facts.buyer_type == "consumer":
+        return None
+    return Message(
+        "Zwrot towaru (odstąpienie od umowy w 30 dni) przysługuje według polityki zwrotów "
+        "sklepu tylko konsumentom. Jeśli produkt jest wadliwy, wybierz zgłoszenie gwarancyjne.",
+        "Under the shop's returns policy, returns are for consumers only. Choose warranty for "
+        "a defective product.",
     )
 
 
@@ -79,6 +110,37 @@ def _returnable_category(facts: ClaimTypeFacts) -> Message | None:
         f"Zwrot (odstąpienie od umowy) nie przysługuje dla tej kategorii: {excluded}. "
         "Możesz złożyć reklamację.",
         "Withdrawal does not apply to this category. You can file a complaint.",
+    )
+
+
+def _seal_intact(facts: ClaimTypeFacts) -> Message | None:
+    sealed = SEALED_CATEGORIES.get(facts.category.strip().lower())
+    if sealed is None or facts.seal_intact is not False:
+        return None
+    return Message(
+        f"Zwrot nie przysługuje: {sealed[0]} po otwarciu opakowania nie podlegają zwrotowi. "
+        "Możesz złożyć reklamację, jeśli produkt jest wadliwy.",
+        "Withdrawal does not apply once the seal is opened. You can file a complaint.",
+    )
+
+
+def _not_activated(facts: ClaimTypeFacts) -> Message | None:
+    if facts.activated_on is not None:
+        what_pl, what_en = (
+            f"urządzenie zostało aktywowane {facts.activated_on:%d.%m.%Y}",
+            "activated",
+        )
+    elif facts.registered_on is not None:
+        what_pl = f"urządzenie zostało zarejestrowane {facts.registered_on:%d.%m.%Y}"
+        what_en = "registered"
+    else:
+        return None
+    return Message(
+        f"Zwrot nie przysługuje: {what_pl}, a to wykracza poza sprawdzenie charakteru, cech i "
+        "funkcjonowania rzeczy (art. 34 ust. 4 ustawy o prawach konsumenta). Możesz złożyć "
+        "reklamację, jeśli produkt jest wadliwy.",
+        f"Withdrawal does not apply: the device was {what_en}, which goes beyond checking it. "
+        "You can file a complaint.",
     )
 
 
@@ -103,14 +165,26 @@ CLAIM_TYPE_RULES: tuple[ClaimTypeRule, ...] = (
     ClaimTypeRule(
         "consumers-only",
         "claim_type_consumers_only",
-        frozenset({"non_conformity", "return"}),
-        _consumers_only,
+        frozenset({"non_conformity"}),
+        _complaints_of_consumers_only,
+    ),
+    ClaimTypeRule(
+        "returns-consumers-only",
+        "claim_type_consumers_only",
+        frozenset({"return"}),
+        _returns_of_consumers_only,
     ),
     ClaimTypeRule(
         "return-excluded-categories",
         "return_excluded_category",
         frozenset({"return"}),
         _returnable_category,
+    ),
+    ClaimTypeRule(
+        "return-sealed-goods-intact", "return_seal_opened", frozenset({"return"}), _seal_intact
+    ),
+    ClaimTypeRule(
+        "return-not-activated", "return_activated_unit", frozenset({"return"}), _not_activated
     ),
     ClaimTypeRule(
         "return-within-30-days",
@@ -158,13 +232,10 @@ def check_claim_type_allowed(facts: ClaimTypeFacts) -> ClaimTypeVerdict:
     return verdict
 
 
-def claim_type_options(
-    buyer_type: BuyerType, brand: str, category: str, received_goods_on: date, today: date
-) -> list[ClaimTypeVerdict]:
-    """Every claim type with its verdict for this product (what the claim form offers)."""
+def claim_type_options(facts: ClaimTypeFacts) -> list[ClaimTypeVerdict]:
+    """Every claim type with its verdict for this product (what the claim form offers), from
+    the facts known before the form is sent (`facts.claim_type` is ignored)."""
     return [
-        claim_type_verdict(
-            ClaimTypeFacts(claim_type, buyer_type, brand, category, received_goods_on, today)
-        )
+        claim_type_verdict(replace(facts, claim_type=claim_type))
         for claim_type in get_args(ClaimType)
     ]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from services.claims.domain.eligibility import sealed_goods
 from shared.errors import BusinessRuleError, Message
 from shared.events import ClaimType, SaleLine
 
@@ -29,6 +30,7 @@ class ClaimedLine:
     outlet: bool
     serial_numbers: tuple[str, ...]
     unit_price: Decimal
+    activated_on: date | None = None  # an outlet unit's activation, when the ERP knows it
 
     @classmethod
     def from_sale_line(cls, line: SaleLine) -> ClaimedLine:
@@ -42,6 +44,7 @@ class ClaimedLine:
             outlet=line.outlet,
             serial_numbers=line.serial_numbers,
             unit_price=line.unit_price,
+            activated_on=line.activated_on,
         )
 
     @property
@@ -185,3 +188,19 @@ def check_unit_details(details: UnitDetails, sold_on: date, today: date) -> Unit
         )
     name = (details.installing_service_name or "").strip() or None
     return UnitDetails(details.installed_by_authorised_service, name, activated_on)
+
+
+def check_seal_declared(category: str, claim_type: ClaimType, seal_intact: bool | None) -> None:
+    """A return of sealed goods says whether the seal is intact (an opened one is refused by the
+    claim type's rules; the warehouse confirms it at intake)."""
+    if claim_type == "return" and seal_intact is None and sealed_goods(category):
+        raise BusinessRuleError(
+            "seal_state_required",
+            Message(
+                "Napisz, czy opakowanie (plomba) produktu jest nienaruszone: zwrot nośników "
+                "danych, oprogramowania i produktów higienicznych przysługuje tylko w "
+                "nienaruszonym opakowaniu.",
+                "Say whether the seal is intact: sealed goods are returned unopened only.",
+            ),
+            field="seal_intact",
+        )

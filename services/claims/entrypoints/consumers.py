@@ -20,6 +20,7 @@ from shared.events import (
     DocumentLinked,
     Event,
     ProductCatalogued,
+    ProductRegistered,
     SaleRecorded,
     WarrantyAssessed,
     WarrantyEvent,
@@ -75,7 +76,8 @@ def register_consumers(runtime: ServiceRuntime) -> None:
 
     @runtime.subscriber(
         topics.WARRANTY,
-        description="Warranty verdicts and deadlines per claim; products' problem lists",
+        description="Warranty verdicts and deadlines per claim; products' problem lists; "
+        "registered units (which cannot be returned)",
     )
     async def on_warranty_event(event: WarrantyEvent) -> None:
         if isinstance(event, WarrantyAssessed):
@@ -88,4 +90,8 @@ def register_consumers(runtime: ServiceRuntime) -> None:
         elif isinstance(event, ProductCatalogued):
             await handle_once(
                 runtime.db, runtime.name, event, projection(handlers.record_product, event)
+            )
+        elif isinstance(event, ProductRegistered):
+            await handle_once(
+                runtime.db, runtime.name, event, projection(handlers.record_registration, event)
             )

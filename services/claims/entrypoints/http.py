@@ -123,6 +123,10 @@ async def file_claim(
     activated_on: Annotated[
         date | None, Form(description="DJI outlet products: the day the product was activated")
     ] = None,
+    seal_intact: Annotated[
+        bool | None,
+        Form(description="A return of sealed goods (see asks_seal): is the seal intact?"),
+    ] = None,
 ) -> ClaimCreatedPublic:
     given = (return_recipient, return_street, return_postal_code, return_city)
     # Another address than the account's for this claim; without one, the account's applies.
@@ -156,6 +160,7 @@ async def file_claim(
             unit_details=form.UnitDetails(
                 installed_by_authorised_service, installing_service_name, activated_on
             ),
+            seal_intact=seal_intact,
         ),
         correlation,
     )
@@ -210,6 +215,11 @@ class ClaimTypeOption(BaseModel):
 class ClaimOptions(BaseModel):
     claim_types: list[ClaimTypeOption]
     problems: list[str] = Field(description="Choose one of these as problem_code, when not empty")
+    asks_seal: bool = Field(
+        default=False,
+        description="A return needs seal_intact: data carriers, software and hygiene goods are "
+        "returned unopened only",
+    )
 
 
 @router.get(
@@ -240,6 +250,7 @@ async def claim_options(
             for verdict in options.claim_types
         ],
         problems=options.problems,
+        asks_seal=options.asks_seal,
     )
 
 

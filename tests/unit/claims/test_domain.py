@@ -23,16 +23,55 @@ def facts(
     category: str = "drone",
     received: date = date(2026, 1, 1),
     today: date = date(2026, 1, 10),
+    **more: object,
 ) -> eligibility.ClaimTypeFacts:
-    return eligibility.ClaimTypeFacts(claim_type, buyer, brand, category, received, today)  # type: ignore[arg-type]
+    return eligibility.ClaimTypeFacts(claim_type, buyer, brand, category, received, today, **more)  # type: ignore[arg-type]
 
 
 def test_excluded_categories_cannot_be_returned_but_electronics_can() -> None:
     with pytest.raises(BusinessRuleError) as error:
-        eligibility.check_claim_type_allowed(facts("return", category="Software"))
+        eligibility.check_claim_type_allowed(facts("return", category="Custom_Made"))
     assert error.value.code == "return_excluded_category"
-    assert "oprogramowanie" in error.value.message.pl
+    assert "na zamówienie" in error.value.message.pl
     assert eligibility.check_claim_type_allowed(facts("return")).allowed
+
+
+@pytest.mark.parametrize("category", ["software", "Hygiene"])
+def test_sealed_goods_are_returned_while_their_seal_is_intact(category: str) -> None:
+    """Issue 24, item 2: data carriers, software and hygiene goods are excluded once opened,
+    not as a category."""
+    assert eligibility.check_claim_type_allowed(
+        facts("return", category=category, seal_intact=True)
+    )
+    with pytest.raises(BusinessRuleError) as error:
+        eligibility.check_claim_type_allowed(facts("return", category=category, seal_intact=False))
+    assert error.value.code == "return_seal_opened"
+    assert "reklamację" in error.value.message.pl
+    # The form asks first: unknown is allowed in the options, refused when filed without it.
+    assert eligibility.claim_type_verdict(facts("return", category=category)).allowed
+    with pytest.raises(BusinessRuleError) as asked:
+        form.check_seal_declared(category, "return", None)
+    assert asked.value.code == "seal_state_required"
+    form.check_seal_declared(category, "warranty", None)
+    form.check_seal_declared("drone", "return", None)
+    assert eligibility.opened_seal_reason(category) in ("media_unsealed", "hygiene_unpacked")
+
+
+def test_an_activated_or_registered_unit_cannot_be_returned() -> None:
+    """Issue 24, item 3."""
+    for unit in ({"activated_on": date(2026, 1, 3)}, {"registered_on": date(2026, 1, 4)}):
+        verdict = eligibility.claim_type_verdict(facts("return", **unit))
+        assert (verdict.allowed, verdict.rule) == (False, "return-not-activated")
+        assert verdict.refusal is not None and verdict.refusal.code == "return_activated_unit"
+        assert "art. 34" in verdict.reason
+        assert eligibility.claim_type_verdict(facts("warranty", **unit)).allowed
+
+
+def test_a_business_buyers_return_is_refused_by_the_policy_not_the_civil_code() -> None:
+    """Issue 24, item 9: art. 558 § 1 KC concerns rękojmia, not the shop's returns."""
+    returned = eligibility.claim_type_verdict(facts("return", buyer="business"))
+    assert (returned.allowed, returned.rule) == (False, "returns-consumers-only")
+    assert "polityki zwrotów" in returned.reason and "558" not in returned.reason
 
 
 def test_return_window_counts_30_days_without_the_first() -> None:
@@ -63,7 +102,21 @@ def _allowed(verdicts: list[eligibility.ClaimTypeVerdict]) -> set[str]:
 def test_claim_type_options_follow_brand_buyer_category_and_return_window() -> None:
     today = date(2026, 3, 31)
     recent, old = date(2026, 3, 20), date(2026, 1, 2)
-    options = eligibility.claim_type_options
+
+    def options(
+        buyer: BuyerType, brand: str, category: str, received: date, today: date
+    ) -> list[eligibility.ClaimTypeVerdict]:
+        return eligibility.claim_type_options(
+            facts(
+                "warranty",
+                buyer=buyer,
+                brand=brand,
+                category=category,
+                received=received,
+                today=today,
+            )
+        )
+
     assert _allowed(options("consumer", "DJI", "drone", recent, today)) == {
         "warranty", "non_conformity", "return", "dji",
     }  # fmt: skip
@@ -75,13 +128,14 @@ def test_claim_type_options_follow_brand_buyer_category_and_return_window() -> N
     assert scooter["return"].refusal is not None
     assert scooter["return"].refusal.code == "return_window_passed"
     assert _allowed(options("business", "DJI", "drone", recent, today)) == {"warranty", "dji"}
-    software = options("consumer", "Microsoft", "software", recent, today)
-    assert _allowed(software) == {"warranty", "non_conformity"}
+    custom = options("consumer", "Meble", "custom_made", recent, today)
+    assert _allowed(custom) == {"warranty", "non_conformity"}
 
 
 def test_the_claim_check_refuses_what_the_options_refuse() -> None:
     today, received = date(2026, 3, 31), date(2026, 1, 2)
-    for verdict in eligibility.claim_type_options("consumer", "Kaabo", "scooter", received, today):
+    known = facts("warranty", brand="Kaabo", category="scooter", received=received, today=today)
+    for verdict in eligibility.claim_type_options(known):
         checked = facts(
             verdict.claim_type, brand="Kaabo", category="scooter", received=received, today=today
         )

@@ -26,6 +26,8 @@ from shared.events import (
     ClaimStatusChanged,
     Deadline,
     ParcelReceived,
+    ProductRegistered,
+    ProductRegisteredData,
     WarrantyAssessed,
     WarrantyAssessedData,
 )
@@ -509,4 +511,42 @@ async def test_a_complaint_describes_its_defect(desk: Desk, claim_type: str) -> 
         desk,
         "problem_description_required",
         customer.file(claim_type=claim_type, problem_description=" za krótko "[:9]),
+    )
+
+
+# --- activated, registered and sealed goods (issue 24, items 2 and 3) --------------------------
+
+
+async def test_a_registered_unit_is_refused_a_return_with_the_reason(desk: Desk) -> None:
+    customer = await desk.customer(sold_days_ago=5)
+    await desk.project(
+        handlers.record_registration,
+        ProductRegistered(
+            producer="warranty",
+            key=customer.serial,
+            data=ProductRegisteredData(
+                registration_id=uuid4(),
+                account_id=customer.account_id,
+                ean=DRONE_EAN,
+                serial_number=customer.serial.lower(),
+                purchased_on=date(2026, 2, 25),
+                registered_on=date(2026, 2, 27),
+            ),
+        ),
+    )
+    options = await handlers.claim_options(
+        desk.ctx, customer.account_id, "PA", customer.document_number, 1
+    )
+    [return_option] = [v for v in options.claim_types if v.claim_type == "return"]
+    assert return_option.refusal is not None and "27.02.2026" in return_option.reason
+    refusal = await refused(desk, "return_activated_unit", customer.file(claim_type="return"))
+    assert "zarejestrowane" in refusal.message.pl
+    assert (await customer.file(claim_type="warranty")).data.claim_type == "warranty"
+
+
+async def test_an_activated_unit_is_refused_a_return(desk: Desk) -> None:
+    customer = await desk.customer(sold_days_ago=5)
+    activated = UnitDetails(activated_on=desk.clock.now.date() - timedelta(days=2))
+    await refused(
+        desk, "return_activated_unit", customer.file(claim_type="return", unit_details=activated)
     )

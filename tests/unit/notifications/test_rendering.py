@@ -111,7 +111,9 @@ def test_decision_shows_amounts_deductions_and_rejection_reason(
     assert "Kwota zwrotu: 3\xa0299,00\xa0zł" in refund  # Babel's Polish format
     assert "Uszkodzone opakowanie (10%): 330,00\xa0zł" in refund
     rejected = compose(renderer, preview.decided("pl", "rejection")).rendered.text
-    assert "Przyczyna odrzucenia: uszkodzenie mechaniczne spowodowane przez użytkownika" in rejected
+    assert (
+        "Przyczyna odrzucenia: Uszkodzenie mechaniczne spowodowane przez użytkownika." in rejected
+    )
     assert "Uzasadnienie: Diagnoza wykazała pęknięcie" in rejected
     assert "Kwota" not in rejected
 
