@@ -231,6 +231,7 @@ class ClaimTypeOption(Answer):
 class ClaimOptions(Answer):
     claim_types: list[ClaimTypeOption]
     problems: list[str] = Field(default_factory=list)
+    asks_seal: bool = False
 
 
 class SerialCheck(Answer):

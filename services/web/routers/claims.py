@@ -34,6 +34,7 @@ CLAIM_FIELDS = (
     "package_contents",
     "attachment",
     "customer_reference",
+    "seal_intact",
 )
 # Another return address than the account's, for this claim only.
 RETURN_FIELDS = (
@@ -62,7 +63,11 @@ def claim_context(claim: Claim) -> dict[str, Any]:
 async def options_of(apis: Apis, caller: Caller, product: ProductRef | None) -> dict[str, Any]:
     """The chosen product's claim types (allowed or not, and why) and problem list. Without
     a product, or when the claims service cannot say, every type is offered: saving checks."""
-    unknown: dict[str, Any] = {"claim_types": views.claim_type_choices(None), "problems": []}
+    unknown: dict[str, Any] = {
+        "claim_types": views.claim_type_choices(None),
+        "problems": [],
+        "asks_seal": False,
+    }
     if product is None:
         return unknown
     try:
@@ -74,6 +79,7 @@ async def options_of(apis: Apis, caller: Caller, product: ProductRef | None) -> 
     return {
         "claim_types": views.claim_type_choices(options.claim_types),
         "problems": options.problems,
+        "asks_seal": options.asks_seal,
     }
 
 
@@ -212,7 +218,9 @@ async def claim_options(request: Request, apis: ApisDep, product: str = "") -> J
         {**vars(choice), "name": i18n.translate(choice.name, language)}
         for choice in options["claim_types"]
     ]
-    return JSONResponse({"claim_types": choices, "problems": options["problems"]})
+    return JSONResponse(
+        {"claim_types": choices, "problems": options["problems"], "asks_seal": options["asks_seal"]}
+    )
 
 
 @router.get("/claims/{claim_id:uuid}", response_class=HTMLResponse)

@@ -70,6 +70,8 @@
     problemField.hidden = problems.length === 0;
     // A return (withdrawal) needs no problem: the claims service checks it for complaints.
     problem.required = false;
+    var sealField = document.getElementById("seal-field");
+    if (sealField) sealField.hidden = !options.asks_seal;
 
     var chosen = claimType.value;
     while (claimType.options.length > 1) claimType.remove(1);

@@ -212,6 +212,7 @@ def test_the_claim_form_offers_only_the_claim_types_the_product_allows(
         ],
         "problems": [],
     }
+    options_answer = options
     not_linked = {"detail": "Ten produkt nie znajduje się na dokumencie powiązanym z kontem."}
     apis.on(
         "GET",
@@ -219,7 +220,7 @@ def test_the_claim_form_offers_only_the_claim_types_the_product_allows(
         "/api/claim-options",
         # As the claims API: options only for a product of the customer's linked documents.
         lambda request: (
-            httpx.Response(200, json=options)
+            httpx.Response(200, json=options_answer)
             if request.url.params.get("document_number") == "2025/7"
             else httpx.Response(422, json=not_linked)
         ),
@@ -240,7 +241,13 @@ def test_the_claim_form_offers_only_the_claim_types_the_product_allows(
 
     options = client.get("/claims/options", params={"product": "FS|2025/7|2"}).json()
     assert [c["value"] for c in options["claim_types"] if c["allowed"]] == ["warranty"]
-    assert options["problems"] == []
+    assert options["problems"] == [] and options["asks_seal"] is False
+    assert 'id="seal-field" hidden' in page.text
+    # Sealed goods: the claims service asks about the seal, the form shows the question.
+    options_answer["asks_seal"] = True
+    sealed = client.get("/claims/new")
+    assert 'id="seal-field" hidden' not in sealed.text and 'name="seal_intact"' in sealed.text
+    assert client.get("/claims/options", params={"product": "FS|2025/7|2"}).json()["asks_seal"]
     unknown = client.get("/claims/options", params={"product": "PA|nie-moj|1"}).json()
     assert len(unknown["claim_types"]) == 4  # no product chosen: every type, saving checks
 
