@@ -73,6 +73,16 @@ def sale_lines(serial: str) -> tuple[SaleLine, ...]:
             quantity=1,
             unit_price=Decimal("200.00"),
         ),
+        SaleLine(
+            line_no=3,
+            ean="5901234123471",
+            sku="MS-OFFICE-2024",
+            name="Microsoft Office 2024 (pudełko)",
+            brand="Microsoft",
+            category="software",
+            quantity=1,
+            unit_price=Decimal("600.00"),
+        ),
     )
 
 

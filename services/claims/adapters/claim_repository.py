@@ -396,6 +396,7 @@ def _intake_json(intake: Intake | None) -> dict[str, Any] | None:
         "missing_items": list(intake.missing_items),
         "serial_read": intake.serial_read,
         "serial_expected": intake.serial_expected,
+        "seal_intact": intake.seal_intact,
     }
 
 
@@ -410,6 +411,7 @@ def _intake(data: dict[str, Any] | None) -> Intake | None:
         missing_items=tuple(data["missing_items"]),
         serial_read=data.get("serial_read"),
         serial_expected=data.get("serial_expected"),
+        seal_intact=data.get("seal_intact"),
     )
 
 

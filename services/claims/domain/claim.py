@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Literal, TypeVar
 from uuid import UUID
 
-from services.claims.domain import decisions, lifecycle
+from services.claims.domain import decisions, eligibility, lifecycle
 from services.claims.domain.deadlines import ClaimDeadlineFacts, DeadlineStanding, Pause
 from services.claims.domain.decisions import DeductionLine, RefundPayment
 from services.claims.domain.eligibility import ClaimTypeVerdict
@@ -543,6 +543,7 @@ class Claim:
 
     def decide(self, act: Act, command: DecisionInput) -> list[Event]:
         lifecycle.check_transition(self.status, "decided", act.role)
+        self._check_opened_seal(command)
         amount = command.amount
         deductions: list[DeductionLine] = []
         if command.kind == "rejection":
@@ -587,6 +588,37 @@ class Claim:
         self.decision_changed = True
         changed = self._move(act, "decided")
         return [changed, self._decided_event(act, self.decision)]
+
+    @property
+    def asks_seal(self) -> bool:
+        """A return of sealed goods: the warehouse checks the seal at intake."""
+        return self.claim_type == "return" and eligibility.sealed_goods(self.product.category)
+
+    @property
+    def opened_seal_reason(self) -> str | None:
+        """A return of sealed goods whose seal the warehouse found opened: the rejection reason
+        it gets (the goods go back to the customer)."""
+        if (
+            self.claim_type != "return"
+            or self.intake is None
+            or self.intake.seal_intact is not False
+        ):
+            return None
+        return eligibility.opened_seal_reason(self.product.category)
+
+    def _check_opened_seal(self, command: DecisionInput) -> None:
+        reason = self.opened_seal_reason
+        if reason is None or (command.kind == "rejection" and command.rejection_reason == reason):
+            return
+        raise _refuse(
+            "return_seal_opened",
+            "Magazyn stwierdził otwarte opakowanie (plombę): zwrot nie przysługuje. Odrzuć "
+            f"zwrot z przyczyną „{reason}” i odeślij produkt klientowi.",
+            f"The warehouse found the seal opened: reject the return with reason '{reason}' "
+            "and ship the product back.",
+            "decision",
+            422,
+        )
 
     def _check_quote_allowed(self) -> None:
         if self.covered:

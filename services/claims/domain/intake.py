@@ -79,6 +79,7 @@ class IntakeCheck:
 
     ticked: tuple[str, ...] | None = None
     serial_read: str | None = None
+    seal_intact: bool | None = None  # sealed goods: the packaging's seal as found
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,7 @@ class Intake:
     missing_items: tuple[str, ...]
     serial_read: str | None
     serial_expected: str | None
+    seal_intact: bool | None = None
 
     @property
     def serial_mismatch(self) -> bool:
@@ -111,6 +113,8 @@ class Intake:
                 f"numeru w zgłoszeniu ({self.serial_expected}): sprawdź, zanim zaczniesz "
                 "diagnozę."
             )
+        if self.seal_intact is False:
+            notes.append("Opakowanie (plomba) produktu otwarte.")
         if self.missing_items:
             notes.append(f"Brak w przesyłce: {', '.join(self.missing_items)}.")
         elif self.contents_checked:
@@ -142,4 +146,5 @@ def check_parcel(
         missing_items=missing,
         serial_read=normalised_serial(check.serial_read),
         serial_expected=normalised_serial(serial_expected),
+        seal_intact=check.seal_intact,
     )

@@ -439,6 +439,11 @@ class ParcelScan(BaseModel):
         description="The serial number read from the device; one that is not the claim's flags "
         "the claim for the operators",
     )
+    seal_intact: bool | None = Field(
+        default=None,
+        description="Sealed goods (data carriers, software, hygiene): the seal as found; an "
+        "opened one excludes a return",
+    )
 
 
 class ParcelScanned(BaseModel):
@@ -468,12 +473,14 @@ async def scan_parcel(
     body: ParcelScan, scanner: Scanner, ctx: Context, correlation: CorrelationId
 ) -> ParcelScanned:
     label = handlers.read_parcel_label(body.code, body.rma_number, body.tracking_number)
+    found = (body.contents_checked, body.serial_number_read, body.seal_intact)
     check = (
         IntakeCheck(
             tuple(body.contents_checked) if body.contents_checked is not None else None,
             body.serial_number_read,
+            body.seal_intact,
         )
-        if body.contents_checked is not None or body.serial_number_read is not None
+        if any(fact is not None for fact in found)
         else None
     )
     result = await handlers.receive_parcel(ctx, actor_of(scanner), label, correlation, check)

@@ -167,6 +167,9 @@ class IntakePublic(BaseModel):
     serial_number_read: str | None
     serial_number_expected: str | None
     serial_mismatch: bool
+    seal_intact: bool | None = Field(
+        default=None, description="Sealed goods: the seal as found (None: not checked)"
+    )
 
 
 def intake_public(intake: Intake | None) -> IntakePublic | None:
@@ -181,6 +184,7 @@ def intake_public(intake: Intake | None) -> IntakePublic | None:
         serial_number_read=intake.serial_read,
         serial_number_expected=intake.serial_expected,
         serial_mismatch=intake.serial_mismatch,
+        seal_intact=intake.seal_intact,
     )
 
 
@@ -211,6 +215,9 @@ class ScannerClaimPublic(BaseModel):
     declared_items: list[str] = Field(description="The package contents as a checklist")
     tracking_number: str | None = Field(description="The customer's inbound parcel")
     received_at: datetime | None
+    asks_seal: bool = Field(
+        default=False, description="A return of sealed goods: report the seal as found"
+    )
 
 
 class LabelLookupPublic(BaseModel):
@@ -246,6 +253,7 @@ def label_lookup_public(lookup: LabelLookup) -> LabelLookupPublic:
             declared_items=list(claim.declared_items),
             tracking_number=claim.tracking_number,
             received_at=claim.received_at,
+            asks_seal=claim.asks_seal,
         ),
         parcel_received_at=lookup.parcel_received_at,
     )

@@ -261,6 +261,7 @@ class ScannedClaim(Answer):
     product: ClaimedProduct
     serial_number: str | None = None
     declared_items: list[str] = Field(default_factory=list)
+    asks_seal: bool = False
     tracking_number: str | None = None
     received_at: datetime | None = None
 
@@ -393,6 +394,7 @@ class ClaimsApi(HttpApi):
         contents_checked: list[str] | None,
         serial_number_read: str | None,
         idempotency_key: str | None,
+        seal_intact: bool | None = None,
     ) -> ParcelReceipt:
         return await self._call(
             ParcelReceipt,
@@ -403,6 +405,7 @@ class ClaimsApi(HttpApi):
                 "code": code,
                 "contents_checked": contents_checked,
                 "serial_number_read": serial_number_read,
+                "seal_intact": seal_intact,
             },
             idempotency_key=idempotency_key,
         )

@@ -19,7 +19,7 @@ from services.web.security import IDEMPOTENCY_FIELD, idempotency_key
 
 router = APIRouter()
 
-RECEIPT_FIELDS = ("code", "serial_number")
+RECEIPT_FIELDS = ("code", "serial_number", "seal_intact")
 # The claims API's names of the page's fields.
 RECEIPT_ALIASES = {"serial_number_read": "serial_number", "rma_number": "code"}
 # The outlooks whose parcel the page lets the staff receive (the others were received already).
@@ -99,6 +99,7 @@ async def confirm_receipt(request: Request, apis: ApisDep, caller: Scanner) -> R
             contents_checked,
             values.get("serial_number") or None,
             idempotency_key(form.get(IDEMPOTENCY_FIELD)),
+            {"true": True, "false": False}.get(values.get("seal_intact", "")),
         )
         return _page(request, receipt=receipt)
     lookup = await _look_up(apis, caller, values.get("code", ""), FormErrors())

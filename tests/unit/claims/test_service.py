@@ -79,7 +79,7 @@ async def test_a_filed_claim_gets_the_next_rma_number_and_one_claim_created(desk
 
 REFUSED_FORMS: list[tuple[str, dict[str, Any]]] = [
     ("product_not_on_linked_document", {"document_number": "2026/NOTMINE"}),
-    ("product_not_on_linked_document", {"line_no": 3}),
+    ("product_not_on_linked_document", {"line_no": 4}),
     ("serial_number_required", {"serial_number": None}),
     ("serial_number_unknown", {"serial_number": "1581FOTHER"}),
     ("claim_type_dji_only", {"line_no": 2, "claim_type": "dji", "serial_number": None}),
@@ -550,3 +550,41 @@ async def test_an_activated_unit_is_refused_a_return(desk: Desk) -> None:
     await refused(
         desk, "return_activated_unit", customer.file(claim_type="return", unit_details=activated)
     )
+
+
+async def test_a_sealed_return_is_filed_with_its_seal_and_refused_once_found_opened(
+    desk: Desk,
+) -> None:
+    customer = await desk.customer(sold_days_ago=5)
+    software = {"line_no": 3, "serial_number": None, "claim_type": "return"}
+    options = await handlers.claim_options(
+        desk.ctx, customer.account_id, "PA", customer.document_number, 3
+    )
+    assert options.asks_seal and {v.claim_type for v in options.claim_types if v.allowed} >= {
+        "return"
+    }
+    await refused(desk, "seal_state_required", customer.file(**software))
+    await refused(desk, "return_seal_opened", customer.file(**software, seal_intact=False))
+    created = await customer.file(**software, seal_intact=True)
+    label = read_label(created.data.rma_number)
+    await handlers.receive_parcel(
+        desk.ctx, desk.scanner, label, uuid4(), IntakeCheck(seal_intact=False)
+    )
+    claim_id = created.data.claim_id
+    claim = await desk.claim(claim_id)
+    assert claim.opened_seal_reason == "media_unsealed"
+    assert "Opakowanie (plomba) produktu otwarte." in [e.note for e in claim.timeline]
+    op = desk.operator
+    await desk.run(claim_id, op, lambda c, a: c.start_inspection(a))
+    refund = DecisionInput("refund", "Zwrot w terminie.")
+    await refused(
+        desk, "return_seal_opened", desk.run(claim_id, op, lambda c, a: c.decide(a, refund))
+    )
+    rejection = DecisionInput(
+        "rejection",
+        "Folia i plomba pudełka zerwane przed odesłaniem.",
+        rejection_reason="media_unsealed",
+    )
+    await desk.run(claim_id, op, lambda c, a: c.decide(a, rejection))
+    await desk.run(claim_id, op, lambda c, a: c.ship_back(a, "DPD", "DPD9"))
+    assert (await desk.claim(claim_id)).status == "shipped_back"

@@ -81,6 +81,27 @@ def test_a_scanned_label_shows_the_claim_its_checklist_and_the_serial_field(
     assert page.text.count('name="item"') == 2 and 'value="aparatura"' in page.text
     assert 'id="serial_number"' in page.text and 'name="idempotency_key"' in page.text
     assert 'name="csrf_token"' in page.text
+    assert 'id="seal-check"' not in page.text
+
+
+def test_a_sealed_return_asks_the_warehouse_for_the_seal(
+    client: TestClient, apis: FakeApis
+) -> None:
+    sealed = {**scanned_claim(), "claim_type": "return", "asks_seal": True}
+    apis.on("GET", CLAIMS, "/api/scanner/lookup", reply(200, lookup(claim=sealed)))
+    client.cookies.set("rma_scanner", "jwt-s")
+    page = client.get("/scanner", params={"code": RMA})
+    assert 'id="seal-check"' in page.text and 'name="seal_intact"' in page.text
+    receipt = {
+        "parcel_id": "0c7c1c55-9d9f-4a77-8f3a-3cb7b0a1b0c1",
+        "claim_id": "6f1c1f0e-5c4b-4b8e-9d6e-0a4a2d0c1b11",
+        "rma_number": RMA,
+        "duplicate": False,
+        "identified": True,
+    }
+    apis.on("POST", CLAIMS, "/api/parcels", reply(200, receipt))
+    client.post("/scanner/receipts", data={"code": RMA, "seal_intact": "false"})
+    assert json.loads(apis.requests[-1].content)["seal_intact"] is False
 
 
 def test_the_receipt_sends_the_ticked_items_and_the_serial_and_shows_the_flag(
@@ -114,6 +135,7 @@ def test_the_receipt_sends_the_ticked_items_and_the_serial_and_shows_the_flag(
         "code": RMA,
         "contents_checked": ["Dron"],
         "serial_number_read": "OBCY-1",
+        "seal_intact": None,
     }
     assert sent.headers["idempotency-key"] == "3f1c2b9e-1d3a-4c55-9a0e-7e2b1c3d4f5a"
     assert 'id="receipt-mismatch"' in page.text and "aparatura" in page.text
