@@ -174,6 +174,18 @@ DEDUCTION_RANGES: Final[dict[str, tuple[int, int, str]]] = {
 }
 MISSING_ACCESSORY_FEE_PERCENT: Final = 15
 
+# Price reductions (seed 002): a share of the price paid, in its range; a missing non-critical
+# accessory at its value. Never more than the price paid. (lowest %, highest %, name); a kind
+# without a range is an amount of its own.
+PRICE_REDUCTION_RANGES: Final[dict[str, tuple[int, int, str]]] = {
+    "cosmetic_defect": (5, 20, "Wada kosmetyczna"),
+    "defect_kept": (10, 40, "Zatrzymanie produktu z wadą"),
+}
+PRICE_REDUCTION_KINDS: Final[dict[str, str]] = {
+    **{kind: name for kind, (_, _, name) in PRICE_REDUCTION_RANGES.items()},
+    "missing_accessory": "Brak niekrytycznego akcesorium (jego wartość)",
+}
+
 REFUND_METHOD_NAMES_PL: Final[dict[str, str]] = {
     "bank_transfer": "przelew na rachunek bankowy",
     "original_payment": "zwrot tą samą metodą płatności",

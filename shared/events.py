@@ -413,6 +413,10 @@ class ClaimDecidedData(Contract):
     )
     valid_until: date | None = Field(default=None, description="Until when a quote stands")
     exchange_product: str | None = Field(default=None, description="What the goods become")
+    reduction_kind: str | None = Field(
+        default=None,
+        description="Price reductions: cosmetic_defect | defect_kept | missing_accessory",
+    )
 
 
 class ClaimDecided(Event):
@@ -578,6 +582,10 @@ class ClaimRefundedData(ClaimFacts):
     refunded_at: AwareDatetime
     due_on: date | None = Field(default=None, description="14 days from receipt (seed 002)")
     in_time: bool | None = None
+    decided_amount: Decimal | None = Field(
+        default=None, description="What the decision said; differs from amount only with a reason"
+    )
+    difference_reason: str | None = None
 
 
 class ClaimRefunded(Event):

@@ -301,6 +301,20 @@ def _second_open_claim(rma_number: str) -> BusinessRuleError:
     )
 
 
+def _defect_settled(rma_number: str) -> BusinessRuleError:
+    return BusinessRuleError(
+        "defect_settled_by_price_reduction",
+        Message(
+            f"Ta wada tego egzemplarza została rozliczona obniżeniem ceny w zgłoszeniu "
+            f"{rma_number}: nie można jej reklamować ponownie.",
+            f"This unit's defect was settled by a price reduction in {rma_number}.",
+        ),
+        field="problem_code",
+        status_code=409,
+        extra={"rma_number": rma_number},
+    )
+
+
 async def create_claim(ctx: ClaimsContext, command: NewClaim, correlation_id: UUID) -> ClaimCreated:
     sales_document = checked_attachment(command.attachment, "sales_document")
     act = Act("customer", f"customer:{command.account_id}", ctx.clock(), correlation_id)
@@ -333,6 +347,10 @@ async def create_claim(ctx: ClaimsContext, command: NewClaim, correlation_id: UU
         problem = form.check_problem(
             await uow.sales.problems(line.ean), command.problem_code, command.claim_type
         )
+        if serial is not None and problem is not None:
+            settled = await uow.claims.settled_defect(serial, problem)
+            if settled is not None:
+                raise _defect_settled(settled)
         return_address = await _return_address(uow, command)
         sequence = await uow.claims.next_rma_sequence(act.day.year)
         claim, events = Claim.file(

@@ -15,6 +15,7 @@ from shared.claims_vocabulary import (
     COMPLAINT_REJECTION_REASONS,
     DEADLINE_STATE_NAMES_PL,
     DEDUCTION_RANGES,
+    PRICE_REDUCTION_KINDS,
     RETURN_REJECTION_REASONS,
     STATUS_NAMES_PL,
 )
@@ -46,6 +47,8 @@ DECISIONS = {
 }
 REJECTION_REASONS: dict[str, str] = {**COMPLAINT_REJECTION_REASONS, **RETURN_REJECTION_REASONS}
 # kind: (lowest %, highest %, name)
+# A price reduction's kinds of the policy, each with its range (the claims service checks it).
+PRICE_REDUCTIONS: dict[str, str] = dict(PRICE_REDUCTION_KINDS)
 DEDUCTIONS: dict[str, tuple[int, int, str]] = {
     kind: (low, high, name) for kind, (low, high, name) in DEDUCTION_RANGES.items()
 }

@@ -618,6 +618,7 @@ async def test_customer_claim_operator_decision_in_the_browser(
 
     # A price reduction needs an amount: the message sits next to the field, input kept.
     await desk.select_option("#decision", "price_reduction")
+    await desk.select_option("#reduction_kind", "cosmetic_defect")
     await desk.fill("#justification", "Rysa na obudowie kamery; działanie poprawne.")
     await desk.click("#decision-form button[type=submit]")
     await expect(desk.locator("#amount-error")).to_contain_text(wording.enter_amount)

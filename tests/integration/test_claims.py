@@ -542,9 +542,27 @@ async def test_price_reduction_accepted_or_refused(claims: Claims) -> None:
         customer, claim = await received_claim(claims)
         claim_id = claim["claim_id"]
         await operator_moves(claims, claim_id, status="in_inspection")
+        # Issue 24, item 8: a cosmetic defect is 5-20 % of the price paid (4,299.00).
+        beyond = await claims.client.post(
+            f"/api/operator/claims/{claim_id}/decision",
+            json={
+                "decision": "price_reduction",
+                "reduction_kind": "cosmetic_defect",
+                "amount": "900.00",
+                "justification": "Rysa.",
+            },
+            headers=claims.bearer("operator"),
+        )
+        assert (beyond.status_code, error_code(beyond)) == (422, "price_reduction_out_of_range")
+        assert "859.80" in beyond.json()["detail"]
         offer = await claims.client.post(
             f"/api/operator/claims/{claim_id}/decision",
-            json={"decision": "price_reduction", "amount": "400.00", "justification": "Rysa."},
+            json={
+                "decision": "price_reduction",
+                "reduction_kind": "cosmetic_defect",
+                "amount": "400.00",
+                "justification": "Rysa.",
+            },
             headers=claims.bearer("operator"),
         )
         assert offer.status_code == 200
@@ -566,6 +584,16 @@ async def test_price_reduction_accepted_or_refused(claims: Claims) -> None:
         if accept:
             assert shown["status"] == "decided"
             assert shown["decision"]["customer_response"] == "accepted"
+            refund = {"amount": "380.00", "method": "original_payment"}
+            path = f"/api/operator/claims/{claim_id}/refund"
+            differs = await claims.client.post(path, json=refund, headers=claims.bearer("operator"))
+            assert (differs.status_code, error_code(differs)) == (
+                422,
+                "refund_differs_from_decision",
+            )
+            refund["difference_reason"] = "Część obniżki wypłacona wcześniej bonem."
+            paid = await claims.client.post(path, json=refund, headers=claims.bearer("operator"))
+            assert paid.status_code == 200 and paid.json()["decided_amount"] == "400.00"
         else:
             assert shown["status"] == "in_inspection"
 

@@ -245,6 +245,32 @@ class ClaimsStoreContract:
         assert (await self.load(store, claim.claim_id)).email == "nowy@example.com"
         assert (await self.load(store, other.claim_id)).email == "jan@example.com"
 
+    async def test_a_defect_settled_by_an_accepted_price_reduction(self, store: Store) -> None:
+        claim = replace(new_claim(NOW), claim_type="warranty", problem_code="Rysa")
+
+        def settle(c: Claim) -> None:
+            c.receive_parcel(act(role="scanner"), ParcelRecord(uuid4(), None, "s", NOW))
+            c.start_inspection(act())
+            reduce = DecisionInput(
+                "price_reduction", "Rysa.", amount=Decimal("100"), reduction_kind="cosmetic_defect"
+            )
+            c.decide(act(), reduce)
+
+        await self.add(store, claim)
+        await self.change(store, claim.claim_id, settle)
+        async with store.uow() as uow:
+            assert await uow.claims.settled_defect("1581f000001", "Rysa") is None  # not accepted
+        await self.change(
+            store,
+            claim.claim_id,
+            lambda c: c.answer_offer(act(role="customer"), "price_reduction", True),
+        )
+        async with store.uow() as uow:
+            assert await uow.claims.settled_defect("1581f000001", "Rysa") == claim.rma_number
+            assert await uow.claims.settled_defect("1581F000001", "Gimbal") is None
+        loaded = await self.load(store, claim.claim_id)
+        assert loaded.decision is not None and loaded.decision.reduction_kind == "cosmetic_defect"
+
     # --- parcels and the sales ledger ---------------------------------------------------------
 
     async def test_parcels_unidentified_attached_and_waiting(self, store: Store) -> None:

@@ -83,6 +83,16 @@ def sale_lines(serial: str) -> tuple[SaleLine, ...]:
             quantity=1,
             unit_price=Decimal("600.00"),
         ),
+        SaleLine(
+            line_no=4,
+            ean="5901234123488",
+            sku="GRAWER-ETUI",
+            name="Etui z grawerem na zamówienie",
+            brand="INNPRO",
+            category="custom_made",
+            quantity=1,
+            unit_price=Decimal("150.00"),
+        ),
     )
 
 

@@ -72,6 +72,18 @@ class PostgresClaimRepository:
     async def open_claim_for_serial(self, serial_number: str) -> str | None:
         return await repository.open_claim_for_serial(self.conn, serial_number)
 
+    async def settled_defect(self, serial_number: str, problem_code: str) -> str | None:
+        rma: str | None = await self.conn.fetchval(
+            """SELECT claims.rma_number FROM claims JOIN decisions USING (claim_id)
+               WHERE upper(claims.serial_number) = upper($1) AND claims.problem_code = $2
+                 AND decisions.decision = 'price_reduction'
+                 AND decisions.customer_response = 'accepted'
+               ORDER BY claims.created_at LIMIT 1""",
+            serial_number,
+            problem_code,
+        )
+        return rma
+
     async def store_assessment(self, claim_id: UUID, assessment: dict[str, Any]) -> None:
         await repository.store_assessment(self.conn, claim_id, assessment)
         await repository.store_deadlines(self.conn, claim_id, assessment.get("deadlines") or [])
@@ -212,8 +224,8 @@ class PostgresClaimRepository:
         await self.conn.execute(
             """INSERT INTO decisions (claim_id, decision, amount, rejection_reason, justification,
                    deductions, customer_response, decided_by, decided_at, valid_until,
-                   exchange_product, substantial_repair, replaced_part)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                   exchange_product, substantial_repair, replaced_part, reduction_kind)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
                ON CONFLICT (claim_id) DO UPDATE SET
                    decision = EXCLUDED.decision, amount = EXCLUDED.amount,
                    rejection_reason = EXCLUDED.rejection_reason,
@@ -223,7 +235,8 @@ class PostgresClaimRepository:
                    valid_until = EXCLUDED.valid_until,
                    exchange_product = EXCLUDED.exchange_product,
                    substantial_repair = EXCLUDED.substantial_repair,
-                   replaced_part = EXCLUDED.replaced_part""",
+                   replaced_part = EXCLUDED.replaced_part,
+                   reduction_kind = EXCLUDED.reduction_kind""",
             claim_id,
             decision.kind,
             decision.amount,
@@ -244,6 +257,7 @@ class PostgresClaimRepository:
             decision.exchange_product,
             decision.substantial_repair,
             decision.replaced_part,
+            decision.reduction_kind,
         )
 
     async def _load(self, row: asyncpg.Record | None) -> Claim | None:
@@ -371,6 +385,7 @@ def _refund_json(refund: Refund | None) -> dict[str, str | None] | None:
         "method": refund.method,
         "account_number_ending": refund.account_number_ending,
         "refunded_at": refund.refunded_at.isoformat(),
+        "difference_reason": refund.difference_reason,
     }
 
 
@@ -382,6 +397,7 @@ def _refund(data: dict[str, str] | None) -> Refund | None:
         data["method"],
         data.get("account_number_ending"),
         datetime.fromisoformat(data["refunded_at"]),
+        data.get("difference_reason"),
     )
 
 
@@ -437,4 +453,5 @@ def _decision(row: asyncpg.Record) -> Decision:
         customer_response=row["customer_response"],
         substantial_repair=row["substantial_repair"],
         replaced_part=row["replaced_part"],
+        reduction_kind=row["reduction_kind"],
     )

@@ -223,6 +223,21 @@ class MemoryClaims:
         )
         return found[0].rma_number if found else None
 
+    async def settled_defect(self, serial_number: str, problem_code: str) -> str | None:
+        settled = sorted(
+            (
+                c
+                for c in self.state.claims.values()
+                if _same(c.serial_number, serial_number)
+                and c.problem_code == problem_code
+                and c.decision is not None
+                and c.decision.kind == "price_reduction"
+                and c.decision.customer_response == "accepted"
+            ),
+            key=lambda c: c.created_at,
+        )
+        return settled[0].rma_number if settled else None
+
     async def store_assessment(self, claim_id: UUID, assessment: dict[str, Any]) -> None:
         claim = self.state.claims.get(claim_id)
         if claim is None:

@@ -110,6 +110,7 @@ class Decision:
     # Repairs: what warranty needs for Civil Code art. 581 § 1 (a new period or an extension).
     substantial_repair: bool | None = None
     replaced_part: str | None = None
+    reduction_kind: str | None = None  # price reductions: the policy's kind
 
     @property
     def offer(self) -> OfferKind | None:
@@ -135,6 +136,7 @@ class DecisionInput:
     exchange_product: str | None = None
     substantial_repair: bool | None = None
     replaced_part: str | None = None
+    reduction_kind: str | None = None  # price reductions: cosmetic_defect, defect_kept, ...
 
 
 @dataclass(frozen=True)
@@ -157,6 +159,7 @@ class Refund:
     method: str
     account_number_ending: str | None
     refunded_at: datetime
+    difference_reason: str | None = None  # why it is not the decided amount
 
 
 @dataclass(frozen=True)
@@ -544,6 +547,7 @@ class Claim:
     def decide(self, act: Act, command: DecisionInput) -> list[Event]:
         lifecycle.check_transition(self.status, "decided", act.role)
         self._check_opened_seal(command)
+        self._check_made_to_order(command)
         amount = command.amount
         deductions: list[DeductionLine] = []
         if command.kind == "rejection":
@@ -557,7 +561,9 @@ class Claim:
                 command.missing_accessories_value,
             )
         elif command.kind == "price_reduction":
-            amount = decisions.require_amount(amount)
+            amount = decisions.check_price_reduction(
+                command.reduction_kind, amount, self.unit_price
+            )
         elif command.kind == "paid_repair":
             self._check_quote_allowed()
             amount = decisions.require_amount(amount)
@@ -584,6 +590,7 @@ class Claim:
             replaced_part=(
                 (command.replaced_part or "").strip() or None if command.kind == "repair" else None
             ),
+            reduction_kind=command.reduction_kind if command.kind == "price_reduction" else None,
         )
         self.decision_changed = True
         changed = self._move(act, "decided")
@@ -620,6 +627,18 @@ class Claim:
             422,
         )
 
+    def _check_made_to_order(self, command: DecisionInput) -> None:
+        """Made-to-order goods are repaired or replaced, never refunded their production cost."""
+        if command.kind == "refund" and self.product.category.strip().lower() == "custom_made":
+            raise _refuse(
+                "custom_made_no_refund",
+                "Produkt wykonany na zamówienie: przysługuje naprawa albo wymiana, nie zwrot "
+                "kosztów jego wykonania.",
+                "Made-to-order goods are repaired or replaced, never refunded.",
+                "decision",
+                422,
+            )
+
     def _check_quote_allowed(self) -> None:
         if self.covered:
             raise _refuse(
@@ -651,6 +670,7 @@ class Claim:
                 "exchange_product": decision.exchange_product,
                 "substantial_repair": decision.substantial_repair,
                 "replaced_part": decision.replaced_part,
+                "reduction_kind": decision.reduction_kind,
             },
         )
 
@@ -812,13 +832,20 @@ class Claim:
         return None
 
     def record_refund(
-        self, act: Act, amount: Decimal | None, payment: RefundPayment
+        self,
+        act: Act,
+        amount: Decimal | None,
+        payment: RefundPayment,
+        difference_reason: str | None = None,
     ) -> list[Event]:
         decision = self._decided()
         money = decisions.require_amount(amount)
         if (refusal := self._why_no_refund(decision)) is not None:
             raise refusal
-        self.refund = Refund(money, payment.method, payment.account_number_ending, act.at)
+        reason = decisions.check_refund_amount(money, decision.amount, difference_reason)
+        self.refund = Refund(
+            money, payment.method, payment.account_number_ending, act.at, difference_reason=reason
+        )
         due_on = next((d.due_on for d in self.deadlines if d.kind == "return_refund"), None)
         refunded = self._announce(
             ClaimRefunded,
@@ -831,9 +858,13 @@ class Claim:
                 "refunded_at": act.at,
                 "due_on": due_on,
                 "in_time": None if due_on is None else act.day <= due_on,
+                "decided_amount": decision.amount,
+                "difference_reason": reason,
             },
         )
-        note = f"Zwrot {money} zł ({payment.method})."
+        note = f"Zwrot {money} zł ({payment.method})." + (
+            f" Różnica względem decyzji ({decision.amount} zł): {reason}" if reason else ""
+        )
         if decision.kind == "refund":
             return [refunded, self._move(act, "refunded", note=note)]
         self._note(act, note)  # the product itself still goes back

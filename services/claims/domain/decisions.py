@@ -15,6 +15,8 @@ from shared.claims_vocabulary import (
     COMPLAINT_REJECTION_REASONS,
     DEDUCTION_RANGES,
     MISSING_ACCESSORY_FEE_PERCENT,
+    PRICE_REDUCTION_KINDS,
+    PRICE_REDUCTION_RANGES,
     RETURN_REJECTION_REASONS,
 )
 from shared.errors import BusinessRuleError, Message
@@ -102,6 +104,72 @@ def require_amount(amount: Decimal | None, field: str = "amount") -> Decimal:
             field=field,
         )
     return amount.quantize(CENTS)
+
+
+def check_price_reduction(
+    kind: str | None, amount: Decimal | None, price: Decimal | None
+) -> Decimal:
+    """A price reduction of its kind's range of the price paid (seed 002), never above it."""
+    money = require_amount(amount)
+    if kind not in PRICE_REDUCTION_KINDS:
+        names = ", ".join(f"{code} ({name})" for code, name in PRICE_REDUCTION_KINDS.items())
+        raise BusinessRuleError(
+            "price_reduction_kind_required",
+            Message(f"Wybierz rodzaj obniżki: {names}.", f"Choose the reduction's kind: {names}."),
+            field="reduction_kind",
+        )
+    if price is None or price <= 0:
+        raise BusinessRuleError(
+            "price_unknown",
+            Message(
+                "Cena zakupu nie jest znana: obniżki nie można policzyć od ceny.",
+                "The price paid is not known: the reduction cannot be checked against it.",
+            ),
+            field="amount",
+        )
+    if money > price:
+        raise BusinessRuleError(
+            "price_reduction_above_price",
+            Message(
+                f"Obniżka ({money} zł) nie może przekroczyć ceny zapłaconej ({price} zł).",
+                f"The reduction ({money}) cannot exceed the price paid ({price}).",
+            ),
+            field="amount",
+        )
+    if kind in PRICE_REDUCTION_RANGES:
+        low, high, name = PRICE_REDUCTION_RANGES[kind]
+        lowest, highest = (price * low / 100).quantize(CENTS), (price * high / 100).quantize(CENTS)
+        if not lowest <= money <= highest:
+            raise BusinessRuleError(
+                "price_reduction_out_of_range",
+                Message(
+                    f"Obniżka „{name}” wynosi od {low} do {high}% ceny: od {lowest} do "
+                    f"{highest} zł.",
+                    f"A '{kind}' reduction is {low}-{high}% of the price: {lowest} to {highest}.",
+                ),
+                field="amount",
+            )
+    return money
+
+
+def check_refund_amount(
+    paid: Decimal, decided: Decimal | None, difference_reason: str | None
+) -> str | None:
+    """A refund pays what was decided, or says why not (at least 10 characters)."""
+    reason = (difference_reason or "").strip() or None
+    if decided is None or paid == decided:
+        return None
+    if reason is None or len(reason) < 10:
+        raise BusinessRuleError(
+            "refund_differs_from_decision",
+            Message(
+                f"Kwota zwrotu ({paid} zł) różni się od decyzji ({decided} zł): podaj przyczynę "
+                "różnicy (co najmniej 10 znaków).",
+                f"The refund ({paid}) differs from the decision ({decided}): give the reason.",
+            ),
+            field="difference_reason",
+        )
+    return reason
 
 
 def check_quote_validity(valid_until: date | None, today: date) -> date:

@@ -273,6 +273,12 @@ class DecisionCreate(BaseModel):
     replaced_part: str | None = Field(
         default=None, max_length=200, description="Repair: the part replaced (its own period anew)"
     )
+    reduction_kind: str | None = Field(
+        default=None,
+        max_length=40,
+        description="Price reduction: cosmetic_defect (5-20 %), defect_kept (10-40 %) or "
+        "missing_accessory (its value)",
+    )
 
 
 @router.post(
@@ -298,6 +304,7 @@ async def decision(
         exchange_product=body.exchange_product,
         substantial_repair=body.substantial_repair,
         replaced_part=body.replaced_part,
+        reduction_kind=body.reduction_kind,
     )
     events = await _run(
         ctx, claim_id, operator, correlation, lambda claim, act: claim.decide(act, command)
@@ -363,6 +370,9 @@ class RefundCreate(BaseModel):
     amount: Decimal | None = Field(default=None, max_digits=12, decimal_places=2)
     method: RefundMethod
     iban: str | None = Field(default=None, max_length=42, description="For bank transfers")
+    difference_reason: str | None = Field(
+        default=None, max_length=1000, description="Why the amount is not the decided one"
+    )
 
 
 @router.post(
@@ -383,7 +393,7 @@ async def refund(
         claim_id,
         operator,
         correlation,
-        lambda claim, act: claim.record_refund(act, body.amount, payment),
+        lambda claim, act: claim.record_refund(act, body.amount, payment, body.difference_reason),
     )
     return events[0].data.model_dump(mode="json")
 

@@ -38,6 +38,7 @@ DECISION_FIELDS = (
     "decision",
     "justification",
     "amount",
+    "reduction_kind",
     "rejection_reason",
     "deductions",
     "missing_accessories_value",
@@ -48,7 +49,7 @@ DECISION_FIELDS = (
 COMMAND_FIELDS: dict[str, tuple[str, ...]] = {
     "replacement": ("serial_number", "ean"),
     "ship-back": ("carrier", "tracking_number"),
-    "refund": ("amount", "method", "iban"),
+    "refund": ("amount", "method", "iban", "difference_reason"),
     "repair-delay": ("reason", "expected_on"),
 }
 COMMAND_DONE = {
@@ -350,8 +351,8 @@ def decision_body(values: dict[str, str], errors: FormErrors) -> dict[str, Any]:
         else:
             if amount is not None:
                 body[name] = str(amount)
-    # A paid-repair quote's last day; the exchange's other product.
-    for name in ("valid_until", "exchange_product"):
+    # A paid-repair quote's last day; the exchange's other product; a reduction's kind.
+    for name in ("valid_until", "exchange_product", "reduction_kind"):
         if values.get(name):
             body[name] = values[name]
     deductions: dict[str, int] = {}

@@ -9,7 +9,7 @@ import copy
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 
@@ -23,6 +23,8 @@ from shared.events import (
     AccountEmailChanged,
     AccountEmailChangedData,
     ClaimCreated,
+    ClaimDecided,
+    ClaimRefunded,
     ClaimStatusChanged,
     Deadline,
     ParcelReceived,
@@ -31,7 +33,7 @@ from shared.events import (
     WarrantyAssessed,
     WarrantyAssessedData,
 )
-from tests.support.claims_service import ADDRESS, DRONE_EAN, Desk
+from tests.support.claims_service import ADDRESS, DRONE_EAN, Customer, Desk
 
 
 @pytest.fixture
@@ -79,7 +81,7 @@ async def test_a_filed_claim_gets_the_next_rma_number_and_one_claim_created(desk
 
 REFUSED_FORMS: list[tuple[str, dict[str, Any]]] = [
     ("product_not_on_linked_document", {"document_number": "2026/NOTMINE"}),
-    ("product_not_on_linked_document", {"line_no": 4}),
+    ("product_not_on_linked_document", {"line_no": 5}),
     ("serial_number_required", {"serial_number": None}),
     ("serial_number_unknown", {"serial_number": "1581FOTHER"}),
     ("claim_type_dji_only", {"line_no": 2, "claim_type": "dji", "serial_number": None}),
@@ -588,3 +590,125 @@ async def test_a_sealed_return_is_filed_with_its_seal_and_refused_once_found_ope
     await desk.run(claim_id, op, lambda c, a: c.decide(a, rejection))
     await desk.run(claim_id, op, lambda c, a: c.ship_back(a, "DPD", "DPD9"))
     assert (await desk.claim(claim_id)).status == "shipped_back"
+
+
+# --- money within the policy (issue 24, item 8) -------------------------------------------------
+
+
+async def inspected(desk: Desk, customer: Customer, **form: Any) -> UUID:
+    """A claim of the customer's, received and in inspection."""
+    created = await customer.file(**form)
+    label = read_label(created.data.rma_number)
+    await handlers.receive_parcel(desk.ctx, desk.scanner, label, uuid4())
+    await desk.run(created.data.claim_id, desk.operator, lambda c, a: c.start_inspection(a))
+    return created.data.claim_id
+
+
+def reduction(kind: str | None, amount: str) -> DecisionInput:
+    return DecisionInput(
+        "price_reduction", "Rysa na obudowie.", amount=Decimal(amount), reduction_kind=kind
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "amount", "code"),
+    [
+        (None, "300.00", "price_reduction_kind_required"),
+        ("cosmetic_defect", "200.00", "price_reduction_out_of_range"),  # 4.7 % of 4299
+        ("cosmetic_defect", "900.00", "price_reduction_out_of_range"),  # 20.9 %
+        ("defect_kept", "1800.00", "price_reduction_out_of_range"),  # 41.9 %
+        ("missing_accessory", "4299.01", "price_reduction_above_price"),
+    ],
+)
+async def test_a_price_reduction_outside_the_policy_is_refused(
+    desk: Desk, kind: str | None, amount: str, code: str
+) -> None:
+    claim_id = await inspected(desk, await desk.customer())
+    op = desk.operator
+    await refused(
+        desk, code, desk.run(claim_id, op, lambda c, a: c.decide(a, reduction(kind, amount)))
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "amount"),
+    [("cosmetic_defect", "214.95"), ("cosmetic_defect", "859.80"), ("defect_kept", "1719.60"),
+     ("missing_accessory", "89.00")],
+)  # fmt: skip
+async def test_a_price_reduction_within_its_range_is_decided(
+    desk: Desk, kind: str, amount: str
+) -> None:
+    claim_id = await inspected(desk, await desk.customer())
+    events = await desk.run(
+        claim_id, desk.operator, lambda c, a: c.decide(a, reduction(kind, amount))
+    )
+    decided = events[-1]
+    assert isinstance(decided, ClaimDecided)
+    assert (decided.data.reduction_kind, decided.data.amount) == (kind, Decimal(amount))
+    claim = await desk.claim(claim_id)
+    assert claim.decision is not None and claim.decision.reduction_kind == kind
+
+
+async def test_a_refund_pays_the_decided_amount_or_says_why_not(desk: Desk) -> None:
+    customer = await desk.customer(sold_days_ago=5)
+    claim_id = await inspected(desk, customer, claim_type="return")
+    op = desk.operator
+    deducted = DecisionInput("refund", "Zwrot po potrąceniu.", deduction_percents={"packaging": 10})
+    await desk.run(claim_id, op, lambda c, a: c.decide(a, deducted))
+    await desk.run(
+        claim_id, customer.actor, lambda c, a: c.answer_offer(a, "return_deductions", True)
+    )
+    assert (await desk.claim(claim_id)).decision.amount == Decimal("3869.10")  # type: ignore[union-attr]
+    payment = decisions.refund_payment("original_payment", None)
+    short = desk.run(claim_id, op, lambda c, a: c.record_refund(a, Decimal("3800.00"), payment))
+    await refused(desk, "refund_differs_from_decision", short)
+    events = await desk.run(
+        claim_id,
+        op,
+        lambda c, a: c.record_refund(
+            a, Decimal("3800.00"), payment, "Potrącony koszt brakującej ładowarki 69,10 zł."
+        ),
+    )
+    refunded = events[0]
+    assert isinstance(refunded, ClaimRefunded)
+    assert refunded.data.decided_amount == Decimal("3869.10")
+    assert refunded.data.difference_reason == "Potrącony koszt brakującej ładowarki 69,10 zł."
+    claim = await desk.claim(claim_id)
+    assert claim.refund is not None and claim.refund.difference_reason is not None
+
+
+async def test_an_accepted_reduction_settles_that_defect_of_that_unit(desk: Desk) -> None:
+    customer = await desk.customer()
+    await desk.catalogue_problems(DRONE_EAN, ["Rysa na obudowie", "Gimbal"])
+    claim_id = await inspected(desk, customer, problem_code="Rysa na obudowie")
+    op = desk.operator
+    await desk.run(claim_id, op, lambda c, a: c.decide(a, reduction("cosmetic_defect", "300.00")))
+    await desk.run(
+        claim_id, customer.actor, lambda c, a: c.answer_offer(a, "price_reduction", True)
+    )
+    payment = decisions.refund_payment("original_payment", None)
+    await desk.run(claim_id, op, lambda c, a: c.record_refund(a, Decimal("300.00"), payment))
+    await desk.run(claim_id, op, lambda c, a: c.ship_back(a, "DPD", "DPD1"))
+    await desk.run(claim_id, op, lambda c, a: c.close(a))
+    rma = (await desk.claim(claim_id)).rma_number
+    again = await refused(
+        desk, "defect_settled_by_price_reduction", customer.file(problem_code="Rysa na obudowie")
+    )
+    assert again.extra == {"rma_number": rma}
+    assert (await customer.file(problem_code="Gimbal")).data.problem_code == "Gimbal"
+
+
+async def test_made_to_order_goods_are_repaired_or_replaced_never_refunded(desk: Desk) -> None:
+    customer = await desk.customer()
+    claim_id = await inspected(desk, customer, line_no=4, serial_number=None)
+    refund = DecisionInput("refund", "Zwrot kosztów wykonania.")
+    await refused(
+        desk,
+        "custom_made_no_refund",
+        desk.run(claim_id, desk.operator, lambda c, a: c.decide(a, refund)),
+    )
+    await desk.run(
+        claim_id,
+        desk.operator,
+        lambda c, a: c.decide(a, DecisionInput("repair", "Poprawa graweru.")),
+    )
