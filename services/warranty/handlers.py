@@ -31,6 +31,7 @@ from services.warranty.domain.passport import (
 )
 from services.warranty.domain.products import ProductCategory, is_scooter_product
 from services.warranty.domain.registration import RegistrationStanding, registration_standing
+from services.warranty.domain.remedies import remedy_rule
 from services.warranty.domain.rules import ServiceCase
 from shared.db import Conn
 from shared.errors import BusinessRuleError, Message
@@ -194,7 +195,8 @@ async def assess_claim(conn: Conn, event: ClaimCreated) -> None:
     serial = repository.unit_serial(claim.serial_number)
     unit = await unit_facts(conn, claim.product.ean, serial)
     verdict = assess(purchase_for_claim(claim, unit), claimed_on)
-    flag = repeated_defect(unit.earlier_claims, problem_of(claim)) if serial else None
+    remedy = remedy_rule(claim.claim_type, claim.buyer_type, claim.product.brand)
+    flag = repeated_defect(unit.earlier_claims, problem_of(claim), remedy) if serial else None
     flag_data = _repeated_defect_data(flag)
     deadlines = claim_deadlines(
         claim.claim_type, claim.product.brand, claim.buyer_type, claimed_on, received_on=None

@@ -267,7 +267,12 @@ class PassportRepeatedDefect(BaseModel):
     same_problem_count: int
     problem: str
     message: str
-    suggested_decisions: list[str]
+    suggested_decisions: list[str] = Field(
+        description="The remedies the claim's type and buyer give; the decision form starts at "
+        "the first"
+    )
+    remedy_rule: str | None = Field(default=None, description="The rule that chose them")
+    remedy_reason: str | None = Field(default=None, description="Why these, Polish")
 
 
 class PassportClaim(BaseModel):
