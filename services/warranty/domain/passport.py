@@ -12,13 +12,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from services.warranty.domain.engine import ServiceRecord
+from services.warranty.domain.products import problem_key
 from services.warranty.domain.remedies import Remedy, RemedyRule
 from services.warranty.domain.rules import ServiceCase
-
-
-def problem_key(problem: str) -> str:
-    """Two claims name the same problem when their texts differ only in case and spacing."""
-    return " ".join(problem.split()).casefold()
 
 
 @dataclass(frozen=True)
