@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from services.warranty.admin import read_catalogue
-from services.warranty.domain.engine import ProductPurchase, assess
+from services.warranty.domain.engine import ProductPurchase, WarrantyVerdict, assess
 from services.warranty.domain.products import BuyerType, wear_part_of
 from services.warranty.domain.products import ProductCategory as C
 
@@ -35,16 +35,17 @@ def kit(**more: Any) -> ProductPurchase:
     return replace(purchase, **more)
 
 
+def covered_until(purchase: ProductPurchase, rule: str, last_day: date) -> WarrantyVerdict:
+    """The verdict on `last_day`: by `rule`, covered then and not a day later."""
+    verdict = assess(purchase, last_day)
+    assert (verdict.rule, verdict.ends_on, verdict.covered) == (rule, last_day, True)
+    assert assess(purchase, last_day + DAY).covered is False
+    return verdict
+
+
 @pytest.mark.parametrize("part", [C.BATTERY, C.PROPELLER, C.CABLE, C.HOUSING])
 def test_a_dji_kits_wear_part_is_judged_at_12_months(part: C) -> None:
-    claimed = kit(claimed_wear_part=part)
-    verdict = assess(claimed, D(2026, 1, 10))
-    assert (verdict.rule, verdict.ends_on, verdict.covered) == (
-        "dji-consumable",
-        D(2026, 1, 10),
-        True,
-    )
-    assert assess(claimed, D(2026, 1, 11)).covered is False
+    verdict = covered_until(kit(claimed_wear_part=part), "dji-consumable", D(2026, 1, 10))
     # The drone itself (its motor, say) still has its 24 months on that day.
     assert assess(kit(), D(2026, 1, 11)).ends_on == D(2027, 1, 10)
     assert verdict.reason.startswith("Zgłoszony problem dotyczy części podlegającej zużyciu (")
@@ -63,14 +64,8 @@ def test_a_scooters_battery_is_judged_at_6_months_whoever_bought_it() -> None:
             claim_type="warranty",
             claimed_wear_part=C.SCOOTER_BATTERY,
         )
-        verdict = assess(scooter, D(2026, 2, 28))
         # 2025-08-31 + 6 months = 2026-02-28 (art. 112).
-        assert (verdict.rule, verdict.ends_on, verdict.covered) == (
-            "scooter-battery",
-            D(2026, 2, 28),
-            True,
-        )
-        assert assess(scooter, D(2026, 3, 1)).covered is False
+        verdict = covered_until(scooter, "scooter-battery", D(2026, 2, 28))
         assert "(bateria hulajnogi)" in verdict.reason
 
 

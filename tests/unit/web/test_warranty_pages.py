@@ -232,17 +232,22 @@ def operator_claim(assessment: dict[str, Any] | None) -> dict[str, Any]:
     )
 
 
-def test_the_operator_sees_the_passport_and_the_suggested_decision(
-    client: TestClient, apis: FakeApis
-) -> None:
-    assessment = {"covered": True, "reason": "Objęty.", "repeated_defect": FLAG}
+def flagged_claim_page(client: TestClient, apis: FakeApis, flag: dict[str, Any]) -> tuple[str, str]:
+    """The operator's page of a claim whose assessment carries `flag`, and its flag's note."""
+    assessment = {"covered": True, "reason": "Objęty.", "repeated_defect": flag}
     apis.on(
         "GET", CLAIMS, f"/api/operator/claims/{CLAIM_ID}", reply(200, operator_claim(assessment))
     )
     apis.on("GET", WARRANTY, f"/api/passport/{EAN}/KB-1", reply(200, PASSPORT))
     client.cookies.set("rma_operator", "jwt")
     page = client.get(f"/operator/claims/{CLAIM_ID}").text
-    note = page.split('id="repeated-defect"')[1].split("</section>")[0]
+    return page, page.split('id="repeated-defect"')[1].split("</section>")[0]
+
+
+def test_the_operator_sees_the_passport_and_the_suggested_decision(
+    client: TestClient, apis: FakeApis
+) -> None:
+    page, note = flagged_claim_page(client, apis, FLAG)
     assert (
         "2. reklamacja tego egzemplarza, 2. z problemem „Silnik nie działa” mimo naprawy." in note
     )
@@ -259,14 +264,7 @@ def test_the_decision_form_starts_at_what_the_warranty_service_suggested(
     the service's suggestion and reason, and says nothing of its own about the remedies."""
     reason = "Gwarancja DJI: ponowna naprawa. Wymiana tylko z pisemnym oświadczeniem DJI."
     flag = {**FLAG, "suggested_decisions": ["repair"], "remedy_reason": reason}
-    assessment = {"covered": True, "reason": "Objęty.", "repeated_defect": flag}
-    apis.on(
-        "GET", CLAIMS, f"/api/operator/claims/{CLAIM_ID}", reply(200, operator_claim(assessment))
-    )
-    apis.on("GET", WARRANTY, f"/api/passport/{EAN}/KB-1", reply(200, PASSPORT))
-    client.cookies.set("rma_operator", "jwt")
-    page = client.get(f"/operator/claims/{CLAIM_ID}").text
-    note = page.split('id="repeated-defect"')[1].split("</section>")[0]
+    page, note = flagged_claim_page(client, apis, flag)
     assert "Sugerowana decyzja: <strong>Naprawa</strong>." in note and reason in note
     assert "wymiany na nowy albo zwrotu pieniędzy" not in page
     assert re.search(r'<option value="repair"\s+selected', page)
