@@ -6,9 +6,10 @@ this buyer, as data, in order of precedence (the first matching row decides).
   remedies are suggested for this claim type and this buyer only.
 - DJI's warranty (seed 001 DJI terms): DJI repairs; a unit is replaced only on the manufacturer's
   written statement that a repair is impossible, attached to the claim. So repair is suggested.
-- Any other warranty (Civil Code art. 577 § 1): the guarantor removes the defect or delivers a
-  unit free of defects; after a failed repair, a new unit first. No price reduction or refund: a
-  warranty gives none, and a business buyer has no consumer remedies.
+- Any other warranty whose terms say nothing else (Civil Code art. 577 § 3): the guarantor
+  removes the defect or delivers a unit free of defects; after a failed repair, a new unit
+  first. That replacement is the guarantee's, for any buyer; no price reduction or refund, which
+  only consumer law gives (a business buyer has no consumer remedies).
 - A return (withdrawal) does not depend on a defect: there is nothing to choose.
 """
 
@@ -46,8 +47,8 @@ REMEDY_RULES: tuple[RemedyRule, ...] = (
         "consumer-non-conformity",
         ("replacement", "price_reduction", "refund"),
         "Niezgodność towaru z umową mimo naprawy: konsument może żądać wymiany na nowy, "
-        "obniżenia ceny albo odstąpić od umowy i otrzymać zwrot pieniędzy (art. 43e ustawy o "
-        "prawach konsumenta).",
+        "obniżenia ceny albo odstąpić od umowy i otrzymać zwrot pieniędzy (ustawa o "
+        "prawach konsumenta, art. 43d i 43e).",
         claim_types=frozenset({"non_conformity"}),
         buyer="consumer",
     ),
@@ -58,11 +59,11 @@ REMEDY_RULES: tuple[RemedyRule, ...] = (
         "oświadczeniem DJI, że naprawa jest niemożliwa, dołączonym do zgłoszenia.",
         brands=frozenset({DJI}),
     ),
-    # The catch-all: the engine relies on the table ending with a row without conditions.
+    # The catch-all: remedy_rule relies on the table ending with a row without conditions.
     RemedyRule(
         "warranty-repair-or-replacement",
         ("replacement", "repair"),
-        "Gwarancja: gwarant usuwa wadę albo dostarcza rzecz wolną od wad (art. 577 § 1 Kodeksu "
+        "Gwarancja: gwarant usuwa wadę albo dostarcza rzecz wolną od wad (art. 577 § 3 Kodeksu "
         "cywilnego); po nieudanej naprawie wymiana na nowy. Obniżenie ceny i zwrot pieniędzy "
         "przysługują tylko konsumentowi z tytułu niezgodności towaru z umową.",
     ),
