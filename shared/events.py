@@ -442,7 +442,14 @@ class RepeatedDefect(Contract):
     problem: str
     message: str = Field(description="One line in Polish for the operator")
     suggested_decisions: tuple[DecisionKind, ...] = Field(
-        description="What the buyer may demand after a failed repair"
+        description="The remedies the claim's type and buyer give after a failed repair; the "
+        "decision form starts at the first (none for a return)"
+    )
+    remedy_rule: str | None = Field(
+        default=None, description="The warranty service's remedy rule that chose them"
+    )
+    remedy_reason: str | None = Field(
+        default=None, description="Why these remedies, one line in Polish for the operator"
     )
 
 

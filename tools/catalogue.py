@@ -41,6 +41,10 @@ DRONE_PROBLEMS = (
     "Silnik nie startuje lub pracuje nierówno",
     "Brak obrazu z kamery w aplikacji",
     "Nie można zaktualizować oprogramowania",
+    "Akumulator nie ładuje się lub szybko się rozładowuje",
+    "Uszkodzone śmigło",
+    "Uszkodzony kabel lub złącze",
+    "Pęknięta obudowa",
     "Inny problem (opisany w zgłoszeniu)",
 )
 CAMERA_PROBLEMS = (
@@ -66,6 +70,7 @@ SCOOTER_PROBLEMS = (
     "Znacznie zmniejszony zasięg",
     "Luz na mechanizmie składania",
     "Silnik nie działa lub szarpie",
+    "Akumulator nie trzyma ładowania",
     "Inny problem (opisany w zgłoszeniu)",
 )
 SCOOTER_BATTERY_PROBLEMS = (
@@ -75,6 +80,17 @@ SCOOTER_BATTERY_PROBLEMS = (
     "Uszkodzona obudowa lub złącze",
     "Inny problem (opisany w zgłoszeniu)",
 )
+
+# The problems that concern a wear part of a kit or a scooter, and which part (the warranty
+# service judges them at the part's own period: DJI 12 months, a scooter's battery 6).
+DRONE_PROBLEM_PARTS = {
+    "Akumulator nie ładuje się lub szybko się rozładowuje": "battery",
+    "Uszkodzone śmigło": "propeller",
+    "Uszkodzony kabel lub złącze": "cable",
+    "Pęknięta obudowa": "housing",
+}
+SCOOTER_PROBLEM_PARTS = {"Akumulator nie trzyma ładowania": "scooter_battery"}
+PROBLEM_PARTS = {"drone": DRONE_PROBLEM_PARTS, "scooter": SCOOTER_PROBLEM_PARTS}
 
 # The categories whose claims make the customer pick a problem from a list.
 PROBLEMS = {
@@ -139,6 +155,7 @@ class Product:
             "outlet": self.outlet,
             "problems": list(self.problems),
             "serial_required": self.serial_required,
+            "problem_parts": PROBLEM_PARTS.get(self.category, {}),
         }
 
 

@@ -1,7 +1,8 @@
 """Admin command of warranty: `python -m services.warranty.admin import-catalogue FILE.json`.
 
 The file is a list of catalogue entries (ean, sku, name, brand, category, outlet, problems,
-serial_required), as tools.demo_data writes it.
+serial_required, problem_parts: the problems that concern a wear part), as tools.demo_data
+writes it.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ from shared.db import create_pool, ensure_database, migrate
 def read_catalogue(path: Path) -> list[dict[str, Any]]:
     try:
         entries = TypeAdapter(list[CatalogueEntry]).validate_json(path.read_bytes())
+        for entry in entries:
+            if refusal := entry.unlisted_problem_parts():
+                raise SystemExit(f"admin: {path} is not a valid catalogue: {refusal.message.pl}")
         return [{**e.model_dump(), "ean": validate_gtin13(e.ean)} for e in entries]
     except (ValidationError, InvalidEan) as error:
         raise SystemExit(f"admin: {path} is not a valid catalogue: {error}") from None

@@ -29,8 +29,13 @@ from services.warranty.domain.passport import (
     repeated_defect,
     service_records,
 )
-from services.warranty.domain.products import ProductCategory, is_scooter_product
+from services.warranty.domain.products import (
+    ProductCategory,
+    is_scooter_product,
+    wear_part_of,
+)
 from services.warranty.domain.registration import RegistrationStanding, registration_standing
+from services.warranty.domain.remedies import remedy_rule
 from services.warranty.domain.rules import ServiceCase
 from shared.calendar import polish_date
 from shared.db import Conn
@@ -120,8 +125,11 @@ def problem_of(claim: ClaimCreatedData) -> str:
     return claim.problem_code or claim.problem_description
 
 
-def purchase_for_claim(claim: ClaimCreatedData, unit: UnitFacts) -> ProductPurchase:
-    """Everything the rules need about the claimed product: the claim's facts and the unit's."""
+def purchase_for_claim(
+    claim: ClaimCreatedData, unit: UnitFacts, wear_part: ProductCategory | None = None
+) -> ProductPurchase:
+    """Everything the rules need about the claimed product: the claim's facts and the unit's,
+    and the wear part its problem concerns (by the product's problem list)."""
     return ProductPurchase(
         brand=claim.product.brand,
         category=ProductCategory.parse(claim.product.category),
@@ -137,7 +145,14 @@ def purchase_for_claim(claim: ClaimCreatedData, unit: UnitFacts) -> ProductPurch
         service_history=unit.service_history,
         claimed_part=part_claimed_again(unit.earlier_claims, problem_of(claim)),
         claim_type=claim.claim_type,
+        claimed_wear_part=wear_part,
     )
+
+
+async def claimed_wear_part(conn: Conn, claim: ClaimCreatedData) -> ProductCategory | None:
+    """The wear part the problem chosen from the product's list concerns, if any."""
+    product = await repository.get_product(conn, claim.product.ean)
+    return wear_part_of(product["problem_parts"] if product else {}, claim.problem_code)
 
 
 def service_case(repair: asyncpg.Record) -> ServiceCase:
@@ -194,8 +209,10 @@ async def assess_claim(conn: Conn, event: ClaimCreated) -> None:
     claimed_on = polish_date(event.occurred_at)
     serial = repository.unit_serial(claim.serial_number)
     unit = await unit_facts(conn, claim.product.ean, serial)
-    verdict = assess(purchase_for_claim(claim, unit), claimed_on)
-    flag = repeated_defect(unit.earlier_claims, problem_of(claim)) if serial else None
+    wear_part = await claimed_wear_part(conn, claim)
+    verdict = assess(purchase_for_claim(claim, unit, wear_part), claimed_on)
+    remedy = remedy_rule(claim.claim_type, claim.buyer_type, claim.product.brand)
+    flag = repeated_defect(unit.earlier_claims, problem_of(claim), remedy) if serial else None
     flag_data = _repeated_defect_data(flag)
     deadlines = claim_deadlines(
         claim.claim_type, claim.product.brand, claim.buyer_type, claimed_on, received_on=None

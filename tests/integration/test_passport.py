@@ -167,12 +167,14 @@ async def test_a_scooter_passport_from_sale_to_replacement(
         ),
     )
 
-    # The same problem again after the repair: flagged, replacement or refund suggested.
+    # The same problem again after the repair: flagged; a warranty (not a consumer's
+    # non-conformity claim) suggests a new unit or another repair, never a refund.
     second = filed(3, "KB-100")
     second_verdict = await assessed(stack, second)
     flag = second_verdict["repeated_defect"]
     assert (flag["claim_count"], flag["same_problem_count"], flag["problem"]) == (2, 2, PROBLEM)
-    assert flag["suggested_decisions"] == ["replacement", "refund"]
+    assert flag["suggested_decisions"] == ["replacement", "repair"]
+    assert flag["remedy_rule"] == "warranty-repair-or-replacement"
     assert flag["message"].startswith(f"2. reklamacja tego egzemplarza, 2. z problemem „{PROBLEM}”")
     # Seed 001 scooters: 24 months from the purchase, extended by the 14 days in repair.
     extended = bought + relativedelta(months=24) + timedelta(days=14)
@@ -350,3 +352,58 @@ async def test_a_scooter_passport_from_sale_to_replacement(
     assert all(u["purchased_on"] == bought.isoformat() for u in units if u["ean"] == ean)
     strangers = await warranty.get("/api/me/units", headers=bearer(stack, "customer", stranger))
     assert strangers.status_code == 200 and strangers.json() == []
+
+
+async def test_the_suggested_remedy_follows_the_claim_type_and_the_buyer(
+    warranty: httpx.AsyncClient, stack: Stack
+) -> None:
+    """Issue 24 item 6: after a repeated defect a DJI warranty claim suggests a repair (a new
+    unit only on DJI's written statement), a consumer's non-conformity claim the consumer-law
+    remedies, and a business buyer none of them; the passport answers with the same."""
+    ean, serial = random_ean(), "1581F5BKD25000001"
+    bought = TODAY - timedelta(days=90)
+    problem = "Błąd IMU lub kompasu"
+
+    def filed(days: int, **more: Any) -> ClaimCreated:
+        created = claim(ean, "DJI", "drone", bought, serial_number=serial, problem_code=problem)
+        data = created.data.model_copy(update=more)
+        return created.model_copy(update={"occurred_at": days_ago(days), "data": data})
+
+    first = filed(30)
+    assert (await assessed(stack, first))["repeated_defect"] is None
+    await send(stack, status(first, "received", days_ago(28)))
+    await send(stack, decided(first, "repair", days_ago(20)))
+    await send(stack, status(first, "shipped_back", days_ago(15)))
+    as_operator = bearer(stack, "operator")
+    await eventually(
+        lambda: warranty.get(f"/api/passport/{ean}/{serial}", headers=as_operator),
+        lambda r: (
+            r.status_code == 200
+            and r.json()["repairs"][0:1] != []
+            and r.json()["repairs"][0]["handed_back_on"] is not None
+        ),
+    )
+
+    dji = (await assessed(stack, filed(3)))["repeated_defect"]
+    assert (dji["remedy_rule"], dji["suggested_decisions"]) == ("dji-repair", ["repair"])
+    assert "pisemnym oświadczeniem DJI, że naprawa jest niemożliwa" in dji["remedy_reason"]
+    assert dji["message"].endswith(dji["remedy_reason"])
+
+    consumer = (await assessed(stack, filed(2, claim_type="non_conformity")))["repeated_defect"]
+    assert consumer["remedy_rule"] == "consumer-non-conformity"
+    assert consumer["suggested_decisions"] == ["replacement", "price_reduction", "refund"]
+
+    business = filed(1, claim_type="non_conformity", buyer_type="business")
+    company = (await assessed(stack, business))["repeated_defect"]
+    assert (company["remedy_rule"], company["suggested_decisions"]) == ("dji-repair", ["repair"])
+
+    # The passport's API answers with the flag each claim got, the latest on top.
+    found = (
+        await eventually(
+            lambda: warranty.get(f"/api/passport/{ean}/{serial}", headers=as_operator),
+            lambda r: len(r.json()["claims"]) == 4,
+        )
+    ).json()
+    flags = [c["repeated_defect"] for c in found["claims"]]
+    assert flags == [None, dji, consumer, company]
+    assert found["repeated_defect"] == company

@@ -329,6 +329,61 @@ async def test_catalogue_import_by_operators_only(
     assert product["problems"] == ["Dron nie łączy się z aparaturą"]
 
 
+async def test_a_wear_part_of_a_kit_is_judged_at_its_own_period(
+    warranty: httpx.AsyncClient, stack: Stack
+) -> None:
+    """Issue 24 item 5: the catalogue's problem list says which problems concern a wear part; a
+    claim naming one is judged at the part's period (DJI: 12 months), not the kit's 24."""
+    ean, battery, motor = random_ean(), "Akumulator szybko się rozładowuje", "Silnik nie startuje"
+    entry = {
+        "ean": ean,
+        "sku": "DJI-KIT",
+        "name": "DJI Mini Fly More Combo",
+        "brand": "DJI",
+        "category": "drone",
+        "problems": [motor, battery],
+        "problem_parts": {battery: "battery"},
+    }
+    operator = bearer(stack, "operator")
+    wrong = await warranty.post(
+        "/api/admin/catalogue",
+        json=[{**entry, "problem_parts": {"Nie ma na liście": "battery"}}],
+        headers=operator,
+    )
+    assert wrong.status_code == 422 and "„Nie ma na liście”" in wrong.json()["detail"]
+    assert wrong.json()["errors"][0]["field"] == "problem_parts"
+    assert (await warranty.get(f"/api/products/{ean}")).status_code == 404  # nothing imported
+    not_a_wear_part = await warranty.post(
+        "/api/admin/catalogue",
+        json=[{**entry, "problem_parts": {motor: "drone"}}],
+        headers=operator,
+    )
+    assert not_a_wear_part.status_code == 422
+    done = await warranty.post("/api/admin/catalogue", json=[entry], headers=operator)
+    assert done.json() == {"imported": 1}
+    product = (await warranty.get(f"/api/products/{ean}")).json()
+    assert product["problem_parts"] == {battery: "battery"}
+
+    sold_on = date.today() - relativedelta(months=13)
+    verdicts = {}
+    async with TopicProbe(stack.kafka_bootstrap, topics.WARRANTY) as probe:
+        claims = {
+            problem: claim(ean, "DJI", "drone", sold_on, problem_code=problem, serial_number=None)
+            for problem in (battery, motor)
+        }
+        for created in claims.values():
+            await send(stack, created)
+        for problem, created in claims.items():
+            [assessed] = await probe.wait_for(
+                lambda body, _, c=created: body["data"].get("claim_id") == str(c.data.claim_id)
+            )
+            verdicts[problem] = assessed["data"]
+    assert (verdicts[battery]["rule"], verdicts[battery]["covered"]) == ("dji-consumable", False)
+    assert verdicts[battery]["warranty_until"] == (sold_on + relativedelta(months=12)).isoformat()
+    assert "(akumulator)" in verdicts[battery]["reason"]
+    assert (verdicts[motor]["rule"], verdicts[motor]["covered"]) == ("dji-standard", True)
+
+
 async def test_receipt_sets_the_repair_deadline(warranty: httpx.AsyncClient, stack: Stack) -> None:
     created = claim(random_ean(), "DJI", "drone", date(2025, 10, 1))
     received_at = datetime(2025, 12, 1, 10, 0, tzinfo=UTC)

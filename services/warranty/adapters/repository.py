@@ -48,14 +48,17 @@ async def save_assessment(
 
 
 async def import_product(conn: Conn, product: dict[str, Any]) -> None:
-    """The admin import: names, categories and problem lists; sale dates stay the ledger's."""
+    """The admin import: names, categories, problem lists and the wear parts their problems
+    concern; sale dates stay the ledger's."""
     await conn.execute(
-        """INSERT INTO products (ean, sku, name, brand, category, outlet, problems, serial_required)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+        """INSERT INTO products (ean, sku, name, brand, category, outlet, problems, serial_required,
+                                 problem_parts)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
            ON CONFLICT (ean) DO UPDATE SET
                sku = EXCLUDED.sku, name = EXCLUDED.name, brand = EXCLUDED.brand,
                category = EXCLUDED.category, outlet = EXCLUDED.outlet,
-               problems = EXCLUDED.problems, serial_required = EXCLUDED.serial_required""",
+               problems = EXCLUDED.problems, serial_required = EXCLUDED.serial_required,
+               problem_parts = EXCLUDED.problem_parts""",
         product["ean"],
         product["sku"],
         product["name"],
@@ -64,6 +67,7 @@ async def import_product(conn: Conn, product: dict[str, Any]) -> None:
         product["outlet"],
         product["problems"],
         product["serial_required"],
+        product.get("problem_parts") or {},
     )
 
 

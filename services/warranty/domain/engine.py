@@ -9,6 +9,7 @@ from typing import Literal
 
 from services.warranty.domain.periods import last_day_of_period
 from services.warranty.domain.products import (
+    WEAR_PART_NAMES,
     BuyerType,
     ClaimType,
     ProductCategory,
@@ -71,6 +72,14 @@ class ProductPurchase:
     service_history: tuple[ServiceRecord, ...] = ()
     claimed_part: str | None = None  # the claim concerns this (earlier replaced) part
     claim_type: ClaimType | None = None  # when judged for a claim of this type
+    # The wear part (a battery, propeller...) the claim's problem concerns, by the product's
+    # problem list: judged at that part's period even when it came in a kit or a scooter.
+    claimed_wear_part: ProductCategory | None = None
+
+    @property
+    def judged_category(self) -> ProductCategory:
+        """What the rules judge: the claimed wear part, or else the product as sold."""
+        return self.claimed_wear_part or self.category
 
 
 @dataclass(frozen=True)
@@ -98,7 +107,7 @@ def _registered_in_time(rule: WarrantyRule, purchase: ProductPurchase) -> bool:
 def matches(rule: WarrantyRule, purchase: ProductPurchase) -> bool:
     return (
         (rule.brands is None or normalise_brand(purchase.brand) in rule.brands)
-        and (rule.categories is None or purchase.category in rule.categories)
+        and (rule.categories is None or purchase.judged_category in rule.categories)
         and (rule.buyer is None or purchase.buyer == rule.buyer)
         and (rule.claim_types is None or purchase.claim_type in rule.claim_types)
         and (rule.outlet is None or purchase.outlet == rule.outlet)
@@ -254,6 +263,19 @@ def _installer_note(rule: WarrantyRule, purchase: ProductPurchase) -> str | None
     return None
 
 
+def _wear_part_note(rule: WarrantyRule, purchase: ProductPurchase) -> str | None:
+    """Said when a part's own row judged a claim for a product sold as a kit or a scooter."""
+    part = purchase.claimed_wear_part
+    if part is None or part == purchase.category or rule.categories is None:
+        return None
+    if part not in rule.categories:
+        return None
+    return (
+        f"Zgłoszony problem dotyczy części podlegającej zużyciu ({WEAR_PART_NAMES[part]}): "
+        "ma ona własny okres gwarancji także wtedy, gdy była częścią zestawu lub pojazdu."
+    )
+
+
 def assess(
     purchase: ProductPurchase, on: date, rules: Sequence[WarrantyRule] = RULES
 ) -> WarrantyVerdict:
@@ -278,7 +300,12 @@ def assess(
     if period.restarted_by is not None:
         parts = notes  # the unit's period began anew: the sale no longer matters
     else:
-        parts = [rule.reason.format(**values, until=ends_on.isoformat()), *notes, note or ""]
+        parts = [
+            _wear_part_note(rule, purchase) or "",
+            rule.reason.format(**values, until=ends_on.isoformat()),
+            *notes,
+            note or "",
+        ]
     return WarrantyVerdict(
         rule=rule.rule_id,
         starts_on=period.starts_on,

@@ -1,8 +1,8 @@
 """A unit's history (its passport) as the rules read it: which claims came before, which of them
 were repaired, and whether the same problem is back after a repair.
 
-Consumer law lets a buyer whose product was repaired and fails again in the same way demand a
-replacement or a refund instead of another repair, so such a claim is flagged for the operator.
+A product repaired that fails again in the same way is flagged for the operator, with the
+remedies the claim's legal ground gives its buyer (domain.remedies decides which).
 """
 
 from __future__ import annotations
@@ -12,15 +12,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from services.warranty.domain.engine import ServiceRecord
+from services.warranty.domain.products import problem_key
+from services.warranty.domain.remedies import Remedy, RemedyRule
 from services.warranty.domain.rules import ServiceCase
-
-# What the buyer may demand when a repair did not remove the defect.
-AFTER_FAILED_REPAIR = ("replacement", "refund")
-
-
-def problem_key(problem: str) -> str:
-    """Two claims name the same problem when their texts differ only in case and spacing."""
-    return " ".join(problem.split()).casefold()
 
 
 @dataclass(frozen=True)
@@ -38,11 +32,16 @@ class RepeatedDefectFlag:
     same_problem_count: int  # claims for this problem, the new one included
     problem: str
     message: str  # one line, Polish, for the operator
-    suggested_decisions: tuple[str, ...] = AFTER_FAILED_REPAIR
+    suggested_decisions: tuple[Remedy, ...]  # the decision form starts at the first
+    remedy_rule: str  # the row of domain.remedies that chose them
+    remedy_reason: str  # why these, Polish
 
 
-def repeated_defect(earlier: Sequence[PastClaim], problem: str) -> RepeatedDefectFlag | None:
-    """The flag for a new claim naming `problem`, or None when it is not back after a repair."""
+def repeated_defect(
+    earlier: Sequence[PastClaim], problem: str, remedy: RemedyRule
+) -> RepeatedDefectFlag | None:
+    """The flag for a new claim naming `problem`, or None when it is not back after a repair;
+    `remedy` is the row for the claim's type and buyer."""
     same = [claim for claim in earlier if problem_key(claim.problem) == problem_key(problem)]
     if not any(claim.repaired for claim in same):
         return None
@@ -53,9 +52,11 @@ def repeated_defect(earlier: Sequence[PastClaim], problem: str) -> RepeatedDefec
         problem=problem,
         message=(
             f"{claim_count}. reklamacja tego egzemplarza, {same_count}. z problemem "
-            f"„{problem}” mimo naprawy: kupujący może żądać wymiany na nowy albo zwrotu "
-            "pieniędzy."
+            f"„{problem}” mimo naprawy. {remedy.reason}"
         ),
+        suggested_decisions=remedy.decisions,
+        remedy_rule=remedy.rule_id,
+        remedy_reason=remedy.reason,
     )
 
 

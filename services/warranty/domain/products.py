@@ -7,6 +7,7 @@ that a rule can name them and a typo cannot silently fall through to the statuto
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import Literal
 
@@ -73,3 +74,35 @@ def is_dji(brand: str) -> bool:
 def is_scooter_product(brand: str) -> bool:
     """Whether the brand is one of the scooter brands of seed 001 (any of its categories)."""
     return normalise_brand(brand) in SCOOTER_BRANDS
+
+
+# The wear parts that keep their own warranty period inside a kit or a scooter (seed 001: DJI's
+# batteries, cables, housings and propellers; a scooter's battery). A catalogue entry's problem
+# list says which of its problems concern one of them (CatalogueEntry.problem_parts), so that a
+# claim naming such a problem is judged at the part's period, not the whole product's.
+WearPart = Literal["battery", "cable", "housing", "propeller", "scooter_battery"]
+WEAR_PART_NAMES: dict[ProductCategory, str] = {
+    ProductCategory.BATTERY: "akumulator",
+    ProductCategory.CABLE: "kabel",
+    ProductCategory.HOUSING: "obudowa",
+    ProductCategory.PROPELLER: "śmigło",
+    ProductCategory.SCOOTER_BATTERY: "bateria hulajnogi",
+}
+
+
+def problem_key(problem: str) -> str:
+    """Two problems are the same when their texts differ only in case and spacing."""
+    return " ".join(problem.split()).casefold()
+
+
+def wear_part_of(problem_parts: Mapping[str, str], problem: str | None) -> ProductCategory | None:
+    """The wear part the claimed problem concerns, by the product's problem list; None when the
+    problem concerns the product as a whole (or was not chosen from the list)."""
+    if not problem:
+        return None
+    wanted = problem_key(problem)
+    for listed, part in problem_parts.items():
+        if problem_key(listed) == wanted:
+            category = ProductCategory.parse(part)
+            return category if category in WEAR_PART_NAMES else None
+    return None

@@ -205,6 +205,21 @@ RULES: tuple[WarrantyRule, ...] = (
         registration_window=SCOOTER_REGISTRATION_WINDOW,
         after_service="brand_repair_extension",
     ),
+    # A business buyer of a brand without its own terms here: the statutory 24 months are a
+    # consumer's right (consumer rights act), not a business's, and the Civil Code's rękojmia
+    # between businesses is the shop's terms' to give or exclude (art. 558 § 1 KC). So the
+    # verdict says plainly that there is no warranty, and where the complaint goes instead.
+    WarrantyRule(
+        "business-no-manufacturer-warranty",
+        NO_PERIOD,
+        "sale",
+        "Producent tej marki nie udziela gwarancji na ten produkt, a uprawnienia konsumenta "
+        "(24 miesiące odpowiedzialności sprzedawcy z ustawy o prawach konsumenta) nie "
+        "przysługują kupującemu niebędącemu konsumentem: produkt nie jest objęty gwarancją. "
+        "Reklamację firmy rozpatrujemy według regulaminu sklepu.",
+        buyer="business",
+        after_service="none",
+    ),
     # The catch-all: the engine relies on the table ending with a row without conditions.
     WarrantyRule(
         "statutory",

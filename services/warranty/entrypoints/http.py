@@ -14,7 +14,7 @@ from services.warranty import handlers
 from services.warranty import passport as unit_passport
 from services.warranty.adapters import repository
 from services.warranty.domain.ean import InvalidEan, validate_gtin13
-from services.warranty.domain.products import ProductCategory
+from services.warranty.domain.products import ProductCategory, WearPart
 from shared.auth import Principal, require_role
 from shared.errors import BusinessRuleError, Message
 from shared.http import CorrelationId
@@ -84,6 +84,9 @@ class ProductPublic(BaseModel):
     outlet: bool
     serial_required: bool | None
     problems: list[str] = Field(description="Problems to choose from when filing a claim")
+    problem_parts: dict[str, str] = Field(
+        description="The problems that concern a wear part, and which (judged at its period)"
+    )
 
 
 class CatalogueEntry(BaseModel):
@@ -95,6 +98,30 @@ class CatalogueEntry(BaseModel):
     outlet: bool = False
     problems: list[str] = Field(default_factory=list, max_length=50)
     serial_required: bool | None = None
+    problem_parts: dict[str, WearPart] = Field(
+        default_factory=dict,
+        max_length=50,
+        description="Problems of the list that concern a wear part: battery, cable, housing, "
+        "propeller or scooter_battery (a claim naming one is judged at the part's period)",
+        examples=[{"Akumulator nie ładuje się lub szybko się rozładowuje": "battery"}],
+    )
+
+    def unlisted_problem_parts(self) -> BusinessRuleError | None:
+        """A wear part may be named only for a problem of the entry's own list."""
+        unlisted = sorted(set(self.problem_parts) - set(self.problems))
+        if not unlisted:
+            return None
+        names = ", ".join(f"„{problem}”" for problem in unlisted)
+        return BusinessRuleError(
+            "problem_parts_unlisted",
+            Message(
+                f"Część można wskazać tylko dla problemu z listy produktu {self.ean}; "
+                f"nie ma na niej: {names}.",
+                f"A part can only be named for a problem on the list of product {self.ean}; "
+                f"not listed: {names}.",
+            ),
+            field="problem_parts",
+        )
 
 
 class RegistrationCreate(BaseModel):
@@ -154,6 +181,9 @@ async def product(ean: str, ctx: Context) -> ProductPublic:
 async def import_catalogue(
     entries: list[CatalogueEntry], _operator: Operator, ctx: Context
 ) -> dict[str, int]:
+    for entry in entries:
+        if refusal := entry.unlisted_problem_parts():
+            raise refusal
     products = [{**entry.model_dump(), "ean": _ean(entry.ean)} for entry in entries]
     return {"imported": await handlers.import_catalogue(ctx.pool, products)}
 
@@ -267,7 +297,12 @@ class PassportRepeatedDefect(BaseModel):
     same_problem_count: int
     problem: str
     message: str
-    suggested_decisions: list[str]
+    suggested_decisions: list[str] = Field(
+        description="The remedies the claim's type and buyer give; the decision form starts at "
+        "the first"
+    )
+    remedy_rule: str | None = Field(default=None, description="The rule that chose them")
+    remedy_reason: str | None = Field(default=None, description="Why these, Polish")
 
 
 class PassportClaim(BaseModel):

@@ -84,6 +84,7 @@ class RepeatedDefect(Answer):
     problem: str
     message: str
     suggested_decisions: list[str] = Field(default_factory=list)
+    remedy_reason: str | None = None
 
 
 class PassportClaim(Answer):

@@ -279,7 +279,7 @@ async def unit_passport(apis: Apis, caller: Caller, claim: Claim) -> Passport | 
 
 def suggested_decision(claim: Claim) -> dict[str, str]:
     """The same problem back after a repair: the decision form starts at the first remedy the
-    warranty service suggests (replacement or refund)."""
+    warranty service suggests (by the claim type and the buyer)."""
     flag = (claim.assessment or {}).get("repeated_defect") or {}
     suggested = flag.get("suggested_decisions") or []
     return {"decision": str(suggested[0])} if suggested else {}

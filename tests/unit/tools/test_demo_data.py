@@ -181,7 +181,11 @@ def test_the_command_writes_three_files_the_feed_accepts(
         "outlet",
         "problems",
         "serial_required",
+        "problem_parts",
     }
+    drone = next(p for p in products if p["category"] == "drone")
+    assert drone["problem_parts"]["Uszkodzone śmigło"] == "propeller"
+    assert set(drone["problem_parts"]) <= set(drone["problems"])
     for name in ("sales.json", "sales.csv"):
         events, bad = erp_feed.read_export(tmp_path / "demo" / name)
         assert (len(events), bad) == (43, [])

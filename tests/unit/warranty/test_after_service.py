@@ -19,10 +19,12 @@ from services.warranty.domain.passport import (
     service_records,
 )
 from services.warranty.domain.products import ProductCategory as C
+from services.warranty.domain.remedies import remedy_rule
 from services.warranty.domain.rules import AFTER_SERVICE_RULES
 
 D = date
 DAY = timedelta(days=1)
+DJI_WARRANTY = remedy_rule("warranty", "consumer", "DJI")
 
 
 def dji_drone(sold_on: date, **more: Any) -> ProductPurchase:
@@ -304,20 +306,24 @@ def test_the_same_problem_after_a_repair_is_flagged_with_its_counts() -> None:
         PastClaim("Bateria nie ładuje się", repaired=False),
         PastClaim("Gimbal nie stabilizuje obrazu", repaired=True),
     ]
-    flag = repeated_defect(earlier, "gimbal nie  stabilizuje obrazu")
+    flag = repeated_defect(earlier, "gimbal nie  stabilizuje obrazu", DJI_WARRANTY)
     assert flag is not None
     assert (flag.claim_count, flag.same_problem_count) == (3, 2)
     assert flag.message == (
         "3. reklamacja tego egzemplarza, 2. z problemem „gimbal nie  stabilizuje obrazu” mimo "
-        "naprawy: kupujący może żądać wymiany na nowy albo zwrotu pieniędzy."
+        f"naprawy. {DJI_WARRANTY.reason}"
     )
-    assert flag.suggested_decisions == ("replacement", "refund")
+    assert (flag.suggested_decisions, flag.remedy_rule) == (("repair",), "dji-repair")
+    assert flag.remedy_reason == DJI_WARRANTY.reason
 
 
 def test_no_flag_without_an_earlier_repair_of_the_same_problem() -> None:
-    assert repeated_defect([], "Nie włącza się") is None
-    assert repeated_defect([PastClaim("Nie włącza się", repaired=False)], "Nie włącza się") is None
-    assert repeated_defect([PastClaim("Pęknięta rama", repaired=True)], "Nie włącza się") is None
+    def flag(earlier: list[PastClaim]) -> object:
+        return repeated_defect(earlier, "Nie włącza się", DJI_WARRANTY)
+
+    assert flag([]) is None
+    assert flag([PastClaim("Nie włącza się", repaired=False)]) is None
+    assert flag([PastClaim("Pęknięta rama", repaired=True)]) is None
 
 
 def test_a_claim_for_a_problem_whose_part_was_replaced_concerns_that_part() -> None:

@@ -214,7 +214,7 @@ ROWS: list[tuple[str, ProductPurchase, str, date, date]] = [
     ),
     (
         "an accessory of a scooter brand is not under the scooter terms",
-        bought("Kaabo", C.ACCESSORY, D(2025, 5, 5), buyer="business"),
+        bought("Kaabo", C.ACCESSORY, D(2025, 5, 5)),
         "statutory",
         D(2025, 5, 5),
         D(2027, 5, 5),
@@ -263,7 +263,10 @@ def test_rule_first_and_last_covered_day(
 
 
 def test_every_row_of_the_table_is_exercised() -> None:
-    exercised = {row[2] for row in ROWS} | {"scooter-service-part-unauthorised"}
+    exercised = {row[2] for row in ROWS} | {
+        "scooter-service-part-unauthorised",
+        "business-no-manufacturer-warranty",
+    }
     assert exercised == {rule.rule_id for rule in RULES}
 
 
@@ -281,6 +284,7 @@ def test_the_table_has_the_rule_ids_of_the_brief_and_ends_with_a_catch_all() -> 
         "scooter-2020-03-01-to-2021-02-28",
         "scooter-registered",
         "scooter-unregistered",
+        "business-no-manufacturer-warranty",
         "statutory",
     ]
     catch_all = RULES[-1]
@@ -332,6 +336,38 @@ def test_service_part_not_installed_by_an_authorised_service_has_no_warranty(
         reason="Części serwisowe zamontowane poza autoryzowanym serwisem gwarancyjnym nie są "
         "objęte gwarancją.",
     )
+
+
+@pytest.mark.parametrize(
+    "purchase",
+    [
+        bought("Kaabo", C.ACCESSORY, D(2025, 5, 5), buyer="business"),
+        bought("Xiaomi", C.OTHER, D(2025, 5, 5), buyer="business", claim_type="warranty"),
+        bought("Segway", C.SCOOTER, D(2025, 5, 5), buyer="business", claim_type="non_conformity"),
+    ],
+    ids=["scooter brand's accessory", "other brand", "other brand, non-conformity"],
+)
+def test_a_business_buyer_is_not_told_of_a_statutory_warranty_it_does_not_have(
+    purchase: ProductPurchase,
+) -> None:
+    """Issue 24 item 9: the consumer's statutory 24 months are no business buyer's right; a
+    brand without its own terms gives a business no warranty, and the verdict says so."""
+    verdict = assess(purchase, D(2025, 5, 6))
+    assert (verdict.rule, verdict.ends_on, verdict.covered) == (
+        "business-no-manufacturer-warranty",
+        None,
+        False,
+    )
+    assert "ustawow" not in verdict.reason.lower()
+    assert verdict.reason == (
+        "Producent tej marki nie udziela gwarancji na ten produkt, a uprawnienia konsumenta "
+        "(24 miesiące odpowiedzialności sprzedawcy z ustawy o prawach konsumenta) nie "
+        "przysługują kupującemu niebędącemu konsumentem: produkt nie jest objęty gwarancją. "
+        "Reklamację firmy rozpatrujemy według regulaminu sklepu."
+    )
+    # A consumer's purchase of the same product keeps its statutory 24 months.
+    consumer = assess(replace(purchase, buyer="consumer"), D(2025, 5, 6))
+    assert consumer.rule in {"statutory", "statutory-non-conformity"} and consumer.covered
 
 
 def test_registration_before_the_purchase_date_is_not_a_registration_in_time() -> None:

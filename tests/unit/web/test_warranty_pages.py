@@ -26,7 +26,9 @@ FLAG = {
     "same_problem_count": 2,
     "problem": "Silnik nie działa",
     "message": "2. reklamacja tego egzemplarza, 2. z problemem „Silnik nie działa” mimo naprawy",
-    "suggested_decisions": ["replacement", "refund"],
+    "suggested_decisions": ["replacement", "repair"],
+    "remedy_rule": "warranty-repair-or-replacement",
+    "remedy_reason": "Gwarancja: gwarant usuwa wadę albo dostarcza rzecz wolną od wad.",
 }
 
 
@@ -230,23 +232,43 @@ def operator_claim(assessment: dict[str, Any] | None) -> dict[str, Any]:
     )
 
 
-def test_the_operator_sees_the_passport_and_the_suggested_decision(
-    client: TestClient, apis: FakeApis
-) -> None:
-    assessment = {"covered": True, "reason": "Objęty.", "repeated_defect": FLAG}
+def flagged_claim_page(client: TestClient, apis: FakeApis, flag: dict[str, Any]) -> tuple[str, str]:
+    """The operator's page of a claim whose assessment carries `flag`, and its flag's note."""
+    assessment = {"covered": True, "reason": "Objęty.", "repeated_defect": flag}
     apis.on(
         "GET", CLAIMS, f"/api/operator/claims/{CLAIM_ID}", reply(200, operator_claim(assessment))
     )
     apis.on("GET", WARRANTY, f"/api/passport/{EAN}/KB-1", reply(200, PASSPORT))
     client.cookies.set("rma_operator", "jwt")
     page = client.get(f"/operator/claims/{CLAIM_ID}").text
-    note = page.split('id="repeated-defect"')[1].split("</section>")[0]
+    return page, page.split('id="repeated-defect"')[1].split("</section>")[0]
+
+
+def test_the_operator_sees_the_passport_and_the_suggested_decision(
+    client: TestClient, apis: FakeApis
+) -> None:
+    page, note = flagged_claim_page(client, apis, FLAG)
     assert (
         "2. reklamacja tego egzemplarza, 2. z problemem „Silnik nie działa” mimo naprawy." in note
     )
-    assert "<strong>Wymiana na nowy</strong> albo <strong>Zwrot pieniędzy</strong>" in note
+    assert "<strong>Wymiana na nowy</strong> albo <strong>Naprawa</strong>" in note
+    assert "Gwarancja: gwarant usuwa wadę albo dostarcza rzecz wolną od wad." in note
     assert re.search(r'<option value="replacement"\s+selected', page)
     assert 'id="passport"' in page and "RMA/8/SR/2026" in page
+
+
+def test_the_decision_form_starts_at_what_the_warranty_service_suggested(
+    client: TestClient, apis: FakeApis
+) -> None:
+    """Issue 24 item 6: a DJI warranty claim's repeated defect suggests a repair; the page shows
+    the service's suggestion and reason, and says nothing of its own about the remedies."""
+    reason = "Gwarancja DJI: ponowna naprawa. Wymiana tylko z pisemnym oświadczeniem DJI."
+    flag = {**FLAG, "suggested_decisions": ["repair"], "remedy_reason": reason}
+    page, note = flagged_claim_page(client, apis, flag)
+    assert "Sugerowana decyzja: <strong>Naprawa</strong>." in note and reason in note
+    assert "wymiany na nowy albo zwrotu pieniędzy" not in page
+    assert re.search(r'<option value="repair"\s+selected', page)
+    assert not re.search(r'<option value="(replacement|refund)"\s+selected', page)
 
 
 def test_the_operator_claim_page_shows_without_a_passport(
