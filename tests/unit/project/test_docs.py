@@ -89,7 +89,7 @@ def test_the_readme_is_at_most_350_lines() -> None:
     assert lines <= README_MAX_LINES, f"README.md has {lines} lines; move detail to docs/"
 
 
-@pytest.mark.parametrize("document", DOCUMENTS, ids=lambda path: path.name)
+@pytest.mark.parametrize("document", DOCUMENTS, ids=lambda path: str(path.relative_to(REPO)))
 def test_every_relative_link_lands_on_a_file_and_heading(document: Path) -> None:
     assert broken_links(document) == []
 
