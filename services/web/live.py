@@ -160,7 +160,8 @@ class KafkaFeed:
             try:
                 await broker.start()
             except asyncio.CancelledError:
-                await broker.stop()
+                with contextlib.suppress(Exception):
+                    await broker.stop()
                 raise
             except Exception as error:
                 log.warning("live_feed_failed", error=str(error), retry_in=delay)
