@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
+import re
+from collections import defaultdict
 from importlib import resources
 from importlib.resources.abc import Traversable
 from typing import Any, TypeAlias
@@ -91,23 +94,77 @@ async def ensure_database(database_url: str) -> None:
         await conn.close()
 
 
-def _migration_files(*packages: str) -> list[tuple[str, Traversable]]:
-    found: list[tuple[str, Traversable]] = []
-    for package in packages:
-        folder = resources.files(package)
-        sql = sorted(
-            (entry for entry in folder.iterdir() if entry.name.endswith(".sql")),
-            key=lambda entry: entry.name,
+class MigrationError(RuntimeError):
+    """A migrations package the runner cannot apply safely (a number used twice, a file not
+    named `NNNN_words.sql`, a RENAMED entry that does not match the files): refused at start-up,
+    before anything is applied."""
+
+
+# `0003_delivery_retries.sql`: the number orders the files of one package.
+_MIGRATION_NAME = re.compile(r"(?P<number>\d{4})_[a-z0-9_]+\.sql")
+
+
+def migration_files(package: str) -> list[Traversable]:
+    """The package's migrations in order; each number once, so the order never rests on the
+    rest of the name."""
+    entries = sorted(
+        (entry for entry in resources.files(package).iterdir() if entry.name.endswith(".sql")),
+        key=lambda entry: entry.name,
+    )
+    by_number: dict[str, list[str]] = defaultdict(list)
+    for entry in entries:
+        match = _MIGRATION_NAME.fullmatch(entry.name)
+        if match is None:
+            raise MigrationError(f"{package}: {entry.name} is not named NNNN_words.sql")
+        by_number[match["number"]].append(entry.name)
+    if clashes := [names for names in by_number.values() if len(names) > 1]:
+        raise MigrationError(f"{package}: one number for several migrations: {clashes}")
+    return entries
+
+
+def renamed_migrations(package: str) -> dict[str, str]:
+    """Old file name -> current one, from the package's `RENAMED`: a database migrated before a
+    rename recorded the old name, and must not run the file again under the new one."""
+    renamed: dict[str, str] = dict(getattr(importlib.import_module(package), "RENAMED", {}))
+    present = {entry.name for entry in resources.files(package).iterdir()}
+    if missing := sorted(new for new in renamed.values() if new not in present):
+        raise MigrationError(f"{package}: RENAMED names files that do not exist: {missing}")
+    if still_there := sorted(old for old in renamed if old in present):
+        raise MigrationError(
+            f"{package}: RENAMED gives new names to files still there: {still_there}"
         )
-        found.extend((f"{package}:{entry.name}", entry) for entry in sql)
-    return found
+    return renamed
+
+
+def _migration_files(*packages: str) -> list[tuple[str, Traversable]]:
+    return [
+        (f"{package}:{entry.name}", entry)
+        for package in packages
+        for entry in migration_files(package)
+    ]
+
+
+async def _record_renames(conn: Conn, packages: tuple[str, ...]) -> None:
+    """Bring the bookkeeping of a database migrated before a rename up to the new names."""
+    async with conn.transaction():
+        for package in packages:
+            for old, new in renamed_migrations(package).items():
+                status = await conn.execute(
+                    "UPDATE schema_migrations SET name = $2 WHERE name = $1",
+                    f"{package}:{old}",
+                    f"{package}:{new}",
+                )
+                if status != "UPDATE 0":
+                    log.info("migration record renamed", old=f"{package}:{old}", new=new)
 
 
 async def migrate(pool: asyncpg.Pool, *packages: str) -> list[str]:
     """Apply the `*.sql` files of each package (shared first, then the service's) not yet applied.
 
     An advisory lock serialises instances starting together; each file runs in its own
-    transaction together with its bookkeeping row, so a failed file leaves no trace.
+    transaction together with its bookkeeping row, so a failed file leaves no trace. Files
+    are recorded by package and name; a package's `RENAMED` (old name -> new) carries a
+    database that recorded a file under its old name over to the new one, so nothing runs twice.
     """
     applied_now: list[str] = []
     async with pool.acquire() as conn:
@@ -118,8 +175,11 @@ async def migrate(pool: asyncpg.Pool, *packages: str) -> list[str]:
                        name text PRIMARY KEY,
                        applied_at timestamptz NOT NULL DEFAULT now())"""
             )
+            every_package = tuple(dict.fromkeys(("shared.migrations", *packages)))
+            files = _migration_files(*every_package)
+            await _record_renames(conn, every_package)
             done = {row["name"] for row in await conn.fetch("SELECT name FROM schema_migrations")}
-            for name, entry in _migration_files(*dict.fromkeys(("shared.migrations", *packages))):
+            for name, entry in files:
                 if name in done:
                     continue
                 async with conn.transaction():

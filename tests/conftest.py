@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator, Iterator
 import asyncpg
 import pytest
 
-from tests.support.mailbox import Mailbox
-from tests.support.stack import (
+from tools.support.mailbox import Mailbox
+from tools.support.stack import (
     ContainerStack,
     Stack,
     docker_engine_answers,

@@ -43,8 +43,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tests.support.stack import KAFKA_NODES
 from tools.chaos_parts import Lane, Load, Pipeline, Report, Watcher, make_lanes
+from tools.support.stack import KAFKA_NODES
 
 DEADLINE_SECONDS = 14 * 60
 DRAIN_SECONDS = 240.0

@@ -1,7 +1,7 @@
 """The pieces of `make chaos` (tools/chaos.py): the running pipeline and its faults, the claim
 load, the watcher that counts what arrived, and the report.
 
-The servers and service processes are the test suite's own (tests/support), so that the chaos
+The servers and service processes are the test suite's own (tools/support), so that the chaos
 run starts everything exactly as `make test` does, on the same 127.0.0.1 test ports.
 """
 
@@ -28,16 +28,16 @@ from shared.events import (
     DocumentLinkedData,
     SaleRecorded,
 )
-from tests.support.kafka import TopicProbe, publish
-from tests.support.mailbox import Mailbox
-from tests.support.sales import dji_drone_sale
-from tests.support.services import RunningServices
-from tests.support.smtp_relay import SmtpRelay
-from tests.support.stack import (
+from tools.support.kafka import TopicProbe, publish
+from tools.support.mailbox import Mailbox
+from tools.support.sales import dji_drone_sale
+from tools.support.services import RunningServices
+from tools.support.smtp_relay import SmtpRelay
+from tools.support.stack import (
     KAFKA_NODES,
     STATE_DIR,
     Stack,
-    _run_script,
+    run_script,
     start_local_stack,
     start_postgres,
     stop_postgres,
@@ -106,7 +106,7 @@ class Pipeline:
         if self.relay is not None:
             await self.relay.stop()
         for server in reversed(self.started_servers):
-            await asyncio.to_thread(_run_script, f"{server}.sh", "down")
+            await asyncio.to_thread(run_script, f"{server}.sh", "down")
 
     def kill(self, service: str) -> None:
         self.services.kill(service)
@@ -130,7 +130,7 @@ class Pipeline:
         for pid in pids:
             await asyncio.to_thread(_wait_gone, pid)
         await asyncio.sleep(down_for)
-        await asyncio.to_thread(_run_script, "kafka.sh", "up")
+        await asyncio.to_thread(run_script, "kafka.sh", "up")
 
     async def stop_database(self, seconds: float) -> None:
         await asyncio.to_thread(stop_postgres)
@@ -164,7 +164,7 @@ class Pipeline:
 
 def _answers(server: str) -> bool:
     try:
-        _run_script(f"{server}.sh", "status")
+        run_script(f"{server}.sh", "status")
     except RuntimeError:
         return False
     return True

@@ -1,4 +1,4 @@
-"""Live updates of the operators' dashboard: a Kafka consumer feeding Server-Sent Events.
+"""Live updates of the operators' dashboard: a FastStream subscriber feeding Server-Sent Events.
 
 Each web process reads `rma.claims.v1` and `rma.warranty.v1` in its own consumer group from the
 latest offset (it only needs to know that something changed from now on) and hands a short
@@ -11,14 +11,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 from uuid import uuid4
 
-from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener
+from aiokafka import ConsumerRebalanceListener
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
 
 from shared import topics
-from shared.kafka import KafkaConnectionSettings, client_options
+from shared.kafka import KafkaConnectionSettings, broker_security
 from shared.logging import get_logger
 
 log = get_logger(__name__)
@@ -86,56 +90,86 @@ class _Assigned(ConsumerRebalanceListener):  # type: ignore[misc]
             self._hub.ready.set()
 
 
+Sleep = Callable[[float], Awaitable[None]]
+
+
 class KafkaFeed:
-    """Consumes the live topics in the background, reconnecting after errors."""
+    """Consumes the live topics in the background through a FastStream broker that only reads
+    (the web user may not write or create topics). Until Kafka first answers, it tries again
+    with a growing pause; once started, FastStream's consumer rides out broker restarts."""
 
     def __init__(
         self,
         bootstrap_servers: str,
         hub: LiveHub,
         connection: KafkaConnectionSettings | None = None,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
-        self._bootstrap = bootstrap_servers
+        self._bootstrap = [server.strip() for server in bootstrap_servers.split(",")]
         self._connection = connection
         self._hub = hub
+        self._sleep = sleep
         self.group_id = f"rma-web-{uuid4().hex[:12]}"
+        self._broker: KafkaBroker | None = None
         self._task: asyncio.Task[None] | None = None
 
+    def _new_broker(self) -> KafkaBroker:
+        broker = KafkaBroker(
+            self._bootstrap,
+            security=broker_security(self._connection),
+            client_id="rma-web",
+            consumer_only=True,
+            allow_auto_create_topics=False,
+            logger=get_logger("faststream.web"),
+            # FastStream's "Received"/"Processed" lines for every event: not worth a line here.
+            log_level=logging.DEBUG,
+        )
+        hub = self._hub
+
+        @broker.subscriber(
+            *LIVE_TOPICS,
+            group_id=self.group_id,
+            auto_offset_reset="latest",
+            ack_policy=AckPolicy.ACK_FIRST,
+            listener=_Assigned(hub),
+        )
+        async def on_event(message: KafkaMessage) -> None:
+            summary = summarize(message.body)
+            if summary is not None:
+                hub.publish(summary)
+
+        return broker
+
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="kafka-feed")
+        self._task = asyncio.create_task(self._start(), name="kafka-feed")
 
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        if self._broker is not None:
+            await self._broker.stop()
+            self._broker = None
+        self._hub.ready.clear()
 
-    async def _run(self) -> None:
+    async def _start(self) -> None:
         delay = 1.0
         while True:
-            consumer = AIOKafkaConsumer(
-                **client_options(self._bootstrap, self._connection),
-                group_id=self.group_id,
-                client_id="rma-web",
-                auto_offset_reset="latest",
-                enable_auto_commit=True,
-            )
+            broker = self._new_broker()
             try:
-                consumer.subscribe(list(LIVE_TOPICS), listener=_Assigned(self._hub))
-                await consumer.start()
-                log.info("live_feed_started", group_id=self.group_id, topics=list(LIVE_TOPICS))
-                delay = 1.0
-                async for record in consumer:
-                    summary = summarize(record.value)
-                    if summary is not None:
-                        self._hub.publish(summary)
+                await broker.start()
             except asyncio.CancelledError:
+                with contextlib.suppress(Exception):
+                    await broker.stop()
                 raise
             except Exception as error:
                 log.warning("live_feed_failed", error=str(error), retry_in=delay)
-                self._hub.ready.clear()
-            finally:
                 with contextlib.suppress(Exception):
-                    await consumer.stop()
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 30.0)
+                    await broker.stop()
+                await self._sleep(delay)
+                delay = min(delay * 2, 30.0)
+            else:
+                self._broker = broker
+                log.info("live_feed_started", group_id=self.group_id, topics=list(LIVE_TOPICS))
+                return

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from tests.support.stack import REPO, STATE_DIR, TEST_SLOT, Stack, docker_engine_answers
 from tools.bench.report import STAGES
+from tools.support.stack import REPO, STATE_DIR, TEST_SLOT, Stack, docker_engine_answers
 
 pytestmark = pytest.mark.e2e
 

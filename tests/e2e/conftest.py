@@ -11,14 +11,14 @@ import pytest
 from playwright.async_api import Browser, async_playwright
 
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, WEB_URL, Screens
-from tests.support.services import (
+from tools.support.services import (
     SERVICE_PORTS,
     WEB_PORT,
     RunningServices,
     stop_process,
     wait_until_healthy,
 )
-from tests.support.stack import REPO, STATE_DIR, Stack
+from tools.support.stack import REPO, STATE_DIR, Stack
 
 
 @pytest.fixture(scope="session")

@@ -20,8 +20,8 @@ from playwright.async_api import Browser, expect
 from tests.e2e.test_security import bearer
 from tests.support.browser import WEB_URL, until
 from tests.support.claims import file_drone_claim
-from tests.support.services import RunningServices
-from tests.support.stack import STATE_DIR, Stack
+from tools.support.services import RunningServices
+from tools.support.stack import STATE_DIR, Stack
 
 pytestmark = pytest.mark.e2e
 

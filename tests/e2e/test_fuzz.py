@@ -14,8 +14,8 @@ import pytest
 
 from shared.auth import Role
 from tests.e2e.test_security import bearer
-from tests.support.services import SERVICE_PORTS, RunningServices
-from tests.support.stack import Stack
+from tools.support.services import SERVICE_PORTS, RunningServices
+from tools.support.stack import Stack
 
 pytestmark = pytest.mark.e2e
 

@@ -15,10 +15,10 @@ import pytest
 
 from shared import topics
 from tests.support.claims import file_drone_claim
-from tests.support.kafka import TopicProbe
 from tests.support.metrics import Scrape, metric_names_in, scrape, without_grafana_variables
-from tests.support.services import SERVICE_PORTS, RunningServices
-from tests.support.stack import REPO, Stack
+from tools.support.kafka import TopicProbe
+from tools.support.services import SERVICE_PORTS, RunningServices
+from tools.support.stack import REPO, Stack
 
 pytestmark = pytest.mark.e2e
 

@@ -18,13 +18,13 @@ import pytest
 
 from services.notifications import preview
 from shared.outbox import kafka_headers
-from tests.support.kafka import produce
-from tests.support.mailbox import Mailbox
-from tests.support.services import RunningServices
-from tests.support.smtp_relay import SmtpRelay
-from tests.support.stack import Stack
 from tools.chaos import run_chaos
 from tools.chaos_parts import Pipeline, Report
+from tools.support.kafka import produce
+from tools.support.mailbox import Mailbox
+from tools.support.services import RunningServices
+from tools.support.smtp_relay import SmtpRelay
+from tools.support.stack import Stack
 
 pytestmark = pytest.mark.e2e
 

@@ -19,8 +19,8 @@ from services.accounts.admin import create_operator, create_scanner
 from services.accounts.settings import AccountsSettings
 from tests.support.browser import DESKTOP, PHONE, Screens
 from tests.support.claims import file_drone_claim
-from tests.support.services import RunningServices
-from tests.support.stack import Stack
+from tools.support.services import RunningServices
+from tools.support.stack import Stack
 
 pytestmark = pytest.mark.e2e
 

@@ -16,10 +16,10 @@ from shared import topics
 from shared.auth import Principal, Role, issue_token
 from shared.sealing import unseal
 from tests.e2e.test_walking_skeleton import eventually
-from tests.support.kafka import TopicProbe, publish
-from tests.support.sales import dji_drone_sale
-from tests.support.services import RunningServices
-from tests.support.stack import Stack
+from tools.support.kafka import TopicProbe, publish
+from tools.support.sales import dji_drone_sale
+from tools.support.services import RunningServices
+from tools.support.stack import Stack
 
 pytestmark = pytest.mark.e2e
 MB = 1024 * 1024

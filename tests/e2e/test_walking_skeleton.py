@@ -18,11 +18,11 @@ import httpx
 import pytest
 
 from shared import topics
-from tests.support.kafka import TopicProbe, publish
-from tests.support.mailbox import Mailbox
-from tests.support.sales import dji_drone_sale
-from tests.support.services import RunningServices
-from tests.support.stack import Stack
+from tools.support.kafka import TopicProbe, publish
+from tools.support.mailbox import Mailbox
+from tools.support.sales import dji_drone_sale
+from tools.support.services import RunningServices
+from tools.support.stack import Stack
 
 pytestmark = pytest.mark.e2e
 

@@ -37,11 +37,11 @@ from tests.support.browser import (
     log_in,
     until,
 )
-from tests.support.kafka import publish
-from tests.support.mailbox import Mailbox
-from tests.support.sales import sale
-from tests.support.services import RunningServices
-from tests.support.stack import Stack
+from tools.support.kafka import publish
+from tools.support.mailbox import Mailbox
+from tools.support.sales import sale
+from tools.support.services import RunningServices
+from tools.support.stack import Stack
 
 pytestmark = pytest.mark.e2e
 # Kept apart from test_web_panel.py's screenshots.

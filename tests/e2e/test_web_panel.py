@@ -45,11 +45,11 @@ from tests.support.browser import (
     register_over_api,
     until,
 )
-from tests.support.kafka import publish
-from tests.support.mailbox import Mailbox
-from tests.support.sales import drone_line, gtin13, sale
-from tests.support.services import RunningServices
-from tests.support.stack import STATE_DIR, Stack
+from tools.support.kafka import publish
+from tools.support.mailbox import Mailbox
+from tools.support.sales import drone_line, gtin13, sale
+from tools.support.services import RunningServices
+from tools.support.stack import STATE_DIR, Stack
 
 pytestmark = pytest.mark.e2e
 

@@ -26,8 +26,8 @@ from shared.events import Buyer, SaleLine, SaleRecorded, SaleRecordedData
 from shared.keys import ensure_dev_keys
 from shared.sealing import unseal
 from tests.support.inprocess import running_app
-from tests.support.kafka import TopicProbe, publish
-from tests.support.stack import Stack
+from tools.support.kafka import TopicProbe, publish
+from tools.support.stack import Stack
 
 pytestmark = pytest.mark.integration
 

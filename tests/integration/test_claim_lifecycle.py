@@ -33,9 +33,9 @@ from shared.events import (
 )
 from tests.integration.test_claims import PDF, RETURN_ADDRESS, Claims, Customer, error_code
 from tests.support.inprocess import running_app
-from tests.support.kafka import TopicProbe
-from tests.support.mailbox import Mailbox
-from tests.support.stack import Stack
+from tools.support.kafka import TopicProbe
+from tools.support.mailbox import Mailbox
+from tools.support.stack import Stack
 
 pytestmark = pytest.mark.integration
 

@@ -9,7 +9,7 @@ import asyncpg
 import pytest
 
 from shared.db import ensure_database
-from tests.support.stack import Stack
+from tools.support.stack import Stack
 
 pytestmark = pytest.mark.integration
 

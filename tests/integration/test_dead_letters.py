@@ -28,8 +28,8 @@ from shared.runtime import ServiceRuntime, create_app, ensure_topics
 from shared.settings import ServiceSettings
 from tests.integration.test_outbox_inbox import Recorder, sale, send, wait_until
 from tests.support.inprocess import running_app
-from tests.support.kafka import TopicProbe, produce
-from tests.support.stack import Stack
+from tools.support.kafka import TopicProbe, produce
+from tools.support.stack import Stack
 
 pytestmark = pytest.mark.integration
 

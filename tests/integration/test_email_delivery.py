@@ -28,10 +28,10 @@ from shared.auth import Principal, issue_token
 from shared.events import Event
 from shared.outbox import kafka_headers
 from tests.support.inprocess import running_app
-from tests.support.kafka import produce
-from tests.support.mailbox import Mailbox
-from tests.support.smtp_relay import SmtpRelay
-from tests.support.stack import Stack, start_postgres, stop_postgres
+from tools.support.kafka import produce
+from tools.support.mailbox import Mailbox
+from tools.support.smtp_relay import SmtpRelay
+from tools.support.stack import Stack, start_postgres, stop_postgres
 
 pytestmark = pytest.mark.integration
 

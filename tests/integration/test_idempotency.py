@@ -13,8 +13,8 @@ import pytest
 
 from shared import topics
 from tests.integration.test_claims import PDF, RETURN_ADDRESS, Claims, Customer, claims
-from tests.support.kafka import TopicProbe
-from tests.support.stack import Stack
+from tools.support.kafka import TopicProbe
+from tools.support.stack import Stack
 
 pytestmark = pytest.mark.integration
 __all__ = ["claims"]  # the module fixture, shared with the claims tests

@@ -25,7 +25,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from shared.kafka import KafkaConnectionSettings, client_options
 from shared.outbox import new_producer
 from shared.runtime import ensure_topics
-from tests.support.stack import PORT_OFFSET, REPO, STATE_DIR, kafka_passwords
+from tools.support.stack import PORT_OFFSET, REPO, STATE_DIR, kafka_passwords
 
 pytestmark = pytest.mark.integration
 

@@ -22,9 +22,9 @@ from shared import topics
 from shared.events import SaleRecordedData
 from shared.kafka import KafkaConnectionSettings, client_options
 from shared.runtime import ensure_topics
-from tests.support.kafka import TopicProbe
-from tests.support.stack import Stack
 from tools import demo_data, erp_feed
+from tools.support.kafka import TopicProbe
+from tools.support.stack import Stack
 
 pytestmark = pytest.mark.integration
 

@@ -17,7 +17,7 @@ from services.accounts.bootstrap import build_app
 from services.accounts.settings import AccountsSettings
 from tests.integration.test_accounts import PASSWORD, Accounts, active_customer, email
 from tests.support.inprocess import running_app
-from tests.support.stack import Stack
+from tools.support.stack import Stack
 
 pytestmark = pytest.mark.integration
 

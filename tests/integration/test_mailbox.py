@@ -11,9 +11,9 @@ import aiosmtplib
 import httpx
 import pytest
 
-from tests.support.mailbox import Mailbox
-from tests.support.stack import Stack
 from tools.bench import mailpit
+from tools.support.mailbox import Mailbox
+from tools.support.stack import Stack
 
 pytestmark = pytest.mark.integration
 

@@ -30,9 +30,9 @@ from shared.auth import Principal, issue_token
 from shared.events import AccountActivated, AccountActivatedData, Event
 from shared.outbox import kafka_headers
 from tests.support.inprocess import running_app
-from tests.support.kafka import TopicProbe, produce
-from tests.support.mailbox import Mailbox
-from tests.support.stack import Stack
+from tools.support.kafka import TopicProbe, produce
+from tools.support.mailbox import Mailbox
+from tools.support.stack import Stack
 
 pytestmark = pytest.mark.integration
 

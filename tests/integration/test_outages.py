@@ -22,8 +22,8 @@ from shared.runtime import ServiceRuntime, create_app, ensure_topics
 from shared.settings import ServiceSettings
 from tests.integration.test_outbox_inbox import sale
 from tests.support.inprocess import running_app
-from tests.support.kafka import TopicProbe
-from tests.support.stack import Stack, restart_postgres, start_postgres, stop_postgres
+from tools.support.kafka import TopicProbe
+from tools.support.stack import Stack, restart_postgres, start_postgres, stop_postgres
 
 pytestmark = pytest.mark.integration
 

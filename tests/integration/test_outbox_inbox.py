@@ -26,9 +26,9 @@ from shared.outbox import OutboxRelay, add_to_outbox, kafka_headers, new_produce
 from shared.runtime import ServiceRuntime, ensure_topics
 from shared.settings import ServiceSettings
 from shared.worker import NotifiedWorker
-from tests.support.kafka import TopicProbe, produce
 from tests.support.metrics import parse
-from tests.support.stack import Stack
+from tools.support.kafka import TopicProbe, produce
+from tools.support.stack import Stack
 
 pytestmark = pytest.mark.integration
 

@@ -17,8 +17,8 @@ import pytest
 
 from shared import topics
 from tests.integration.test_claims import Claims, claims, error_code  # noqa: F401
-from tests.support.kafka import TopicProbe
-from tests.support.stack import Stack
+from tools.support.kafka import TopicProbe
+from tools.support.stack import Stack
 
 pytestmark = pytest.mark.integration
 

@@ -35,8 +35,8 @@ from tests.integration.test_warranty import (
     send,
     warranty,
 )
-from tests.support.kafka import TopicProbe
-from tests.support.stack import Stack
+from tools.support.kafka import TopicProbe
+from tools.support.stack import Stack
 
 pytestmark = pytest.mark.integration
 __all__ = ["warranty"]  # the module's service, shared with test_warranty

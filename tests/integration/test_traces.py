@@ -39,10 +39,10 @@ from shared import topics
 from shared.auth import Principal, issue_token
 from tests.conftest import create_database, drop_database
 from tests.support.inprocess import running_app, serving_app
-from tests.support.kafka import TopicProbe, caught_up
 from tests.support.metrics import scrape
-from tests.support.sales import sold_drone
-from tests.support.stack import Stack
+from tools.support.kafka import TopicProbe, caught_up
+from tools.support.sales import sold_drone
+from tools.support.stack import Stack
 
 pytestmark = pytest.mark.integration
 

@@ -33,8 +33,8 @@ from shared.events import (
     SaleRecordedData,
 )
 from tests.support.inprocess import running_app
-from tests.support.kafka import TopicProbe, publish
-from tests.support.stack import Stack
+from tools.support.kafka import TopicProbe, publish
+from tools.support.stack import Stack
 
 pytestmark = pytest.mark.integration
 

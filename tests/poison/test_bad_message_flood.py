@@ -21,9 +21,9 @@ from services.notifications.bootstrap import build_app
 from services.notifications.settings import NotificationsSettings
 from shared import topics
 from tests.support.inprocess import running_app
-from tests.support.kafka import TopicProbe, produce_many, publish
-from tests.support.mailbox import Mailbox
-from tests.support.stack import Stack
+from tools.support.kafka import TopicProbe, produce_many, publish
+from tools.support.mailbox import Mailbox
+from tools.support.stack import Stack
 
 pytestmark = pytest.mark.integration
 
@@ -94,7 +94,7 @@ async def test_a_thousand_bad_messages_do_not_hold_up_a_claims_email(
             await asyncio.sleep(0.5)
     waited = (datetime.fromisoformat(claim_emails[0]["received_at"]) - filed).total_seconds()
     # How long it took is a figure, not a verdict (timing belongs to `make bench`): printed for
-    # the record, against the 5 s of issue 14 item 7 (the README's Reliability section).
+    # the record, against the 5 s of issue 14 item 7 (docs/reliability.md).
     print(f"a claim's email behind 1,000 bad messages came {waited:.1f} s after it was filed")
     mine = [
         r

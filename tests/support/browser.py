@@ -13,9 +13,9 @@ from typing import Any
 import httpx
 from playwright.async_api import BrowserContext, Page, Route, ViewportSize
 
-from tests.support.mailbox import Mailbox
-from tests.support.services import WEB_PORT, RunningServices
-from tests.support.stack import STATE_DIR
+from tools.support.mailbox import Mailbox
+from tools.support.services import WEB_PORT, RunningServices
+from tools.support.stack import STATE_DIR
 
 WEB_URL = f"http://127.0.0.1:{WEB_PORT}"
 CHROMIUM = Path("/usr/bin/chromium")

@@ -14,9 +14,9 @@ import httpx
 from services.claims.domain.claim import Claim, NewAttachment, TimelineEntry
 from shared.auth import Principal, issue_token
 from shared.events import ClaimedProduct, ClaimType, PostalAddress
-from tests.support.sales import sold_drone
-from tests.support.services import RunningServices
-from tests.support.stack import Stack
+from tools.support.sales import sold_drone
+from tools.support.services import RunningServices
+from tools.support.stack import Stack
 
 
 def new_claim(filed_at: datetime, claim_type: ClaimType = "return") -> Claim:

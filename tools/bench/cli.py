@@ -15,7 +15,6 @@ from typing import Any
 
 from shared import topics
 from shared.runtime import ensure_topics
-from tests.support.kafka import caught_up
 from tools.bench import backlog, baselines, report
 from tools.bench.customers import receipt_pdf, sign_up
 from tools.bench.load import ClaimFiler, FiledClaim, at_rate, in_flight
@@ -30,6 +29,7 @@ from tools.bench.servers import (
     SlotServers,
     position_groups_at_end,
 )
+from tools.support.kafka import caught_up
 
 
 def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:

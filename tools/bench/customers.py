@@ -17,9 +17,9 @@ from reportlab.pdfgen.canvas import Canvas
 from shared.events import Event
 from shared.kafka import client_options
 from shared.outbox import kafka_headers
-from tests.support.mailbox import Mailbox
-from tests.support.sales import dji_drone_sale
 from tools.bench.servers import BenchError
+from tools.support.mailbox import Mailbox
+from tools.support.sales import dji_drone_sale
 
 PASSWORD = "Bench-Haslo-123"
 _LINK = re.compile(r"https?://\S+/activate\?token=([\w\-]+)")

@@ -1,6 +1,6 @@
 """The bench's reads of its slot's Mailpit (the SMTP server that keeps every message).
 
-Per recipient, `tests.support.mailbox.Mailbox` reads it as the tests do; here the whole
+Per recipient, `tools.support.mailbox.Mailbox` reads it as the tests do; here the whole
 mailbox at once, as listing entries of the same shape (`id`, `received_at`, `mail_from`,
 `rcpt_tos`, `subject`, `message_id` with its angle brackets), oldest first.
 """
@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from tests.support.mailbox import API, _entry, received_order
+from tools.support.mailbox import API, listing_entry, received_order
 
 PAGE = 1000
 
@@ -47,7 +47,9 @@ class MailboxReader:
                 response.raise_for_status()
                 messages = response.json()["messages"]
                 # Mail arriving between two pages shifts the next page: some come twice.
-                fresh.update((m["ID"], _entry(m)) for m in messages if m["ID"] not in self._known)
+                fresh.update(
+                    (m["ID"], listing_entry(m)) for m in messages if m["ID"] not in self._known
+                )
                 if len(messages) < PAGE or any(m["ID"] in self._known for m in messages):
                     break  # the oldest mail reached, or mail already read
                 start += len(messages)

@@ -29,8 +29,8 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from shared import topics
 from shared.kafka import client_options
 from shared.keys import ensure_dev_keys
-from tests.support.stack import kafka_passwords
 from tools.bench import mailpit
+from tools.support.stack import kafka_passwords
 
 REPO = Path(__file__).resolve().parents[2]
 SERVICES = ("accounts", "claims", "warranty", "notifications")

@@ -12,7 +12,7 @@ from services.claims.domain import decisions, eligibility, form, lifecycle
 from shared.errors import BusinessRuleError
 from shared.events import BuyerType
 
-README = Path(__file__).parents[3] / "README.md"
+CLAIMS_DOC = Path(__file__).parents[3] / "docs" / "claims.md"
 
 
 def facts(
@@ -212,10 +212,10 @@ def test_transitions_follow_the_lifecycle() -> None:
     ]
 
 
-def test_the_readme_lifecycle_table_is_the_transition_table() -> None:
-    """The README shows the aggregate's own table: regenerate it with
+def test_the_documented_lifecycle_table_is_the_transition_table() -> None:
+    """docs/claims.md shows the aggregate's own table: regenerate it with
     `python -m services.claims.domain.lifecycle` when the lifecycle changes."""
-    assert lifecycle.lifecycle_table() in README.read_text(encoding="utf-8")
+    assert lifecycle.lifecycle_table() in CLAIMS_DOC.read_text(encoding="utf-8")
 
 
 def test_an_activation_date_is_neither_before_the_sale_nor_ahead() -> None:

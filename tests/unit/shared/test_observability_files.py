@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from tests.support.metrics import metric_names_in, parse, without_grafana_variables
-from tests.support.stack import REPO
+from tools.support.stack import REPO
 
 SERVICES = ("web", "accounts", "claims", "warranty", "notifications")
 COMPOSE = yaml.safe_load((REPO / "docker-compose.yml").read_text(encoding="utf-8"))

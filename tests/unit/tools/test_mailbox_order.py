@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.support.mailbox import oldest_first
+from tools.support.mailbox import oldest_first
 
 
 def entry(message_id: str, received_at: str) -> dict[str, str]:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.support.stack import PORT_OFFSET, REPO, STATE_DIR, Stack
+from tools.support.stack import PORT_OFFSET, REPO, STATE_DIR, Stack
 
 WEB_PORT = 18000 + PORT_OFFSET
 SERVICE_PORTS = {

@@ -21,7 +21,7 @@ from shared.events import (
     SaleRecorded,
     SaleRecordedData,
 )
-from tests.support.kafka import publish
+from tools.support.kafka import publish
 
 DRONE_PRICE = Decimal("4299.00")
 

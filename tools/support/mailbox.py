@@ -53,7 +53,7 @@ class Mailbox:
                 if not page["messages"] or len(found) >= page["messages_count"]:
                     break
         # Mailpit's search matches a substring in any address field, the sender's included.
-        listing = [_entry(m) for m in found]
+        listing = [listing_entry(m) for m in found]
         mine = [entry for entry in listing if wanted in (r.lower() for r in entry["rcpt_tos"])]
         return oldest_first(mine)
 
@@ -69,7 +69,7 @@ class Mailbox:
         headers = BytesHeaderParser(policy=policy.default).parsebytes(raw.content)
         parts = [*body["Attachments"], *body["Inline"]]
         return {
-            **_entry(body, created=body.get("Date")),
+            **listing_entry(body, created=body.get("Date")),
             "headers": {
                 name: values[0] if len(values) == 1 else values
                 for name in dict.fromkeys(headers.keys())
@@ -188,7 +188,9 @@ def received_order(entry: dict[str, Any]) -> tuple[datetime, str]:
     return datetime.fromisoformat(entry["received_at"]), entry["id"]
 
 
-def _entry(message: dict[str, Any], created: str | None = None) -> dict[str, Any]:
+def listing_entry(message: dict[str, Any], created: str | None = None) -> dict[str, Any]:
+    """One message of Mailpit's listing (or its full message) as the tests and the bench read
+    it; `created` overrides the listing's received time."""
     sender = message.get("From") or {}
     return {
         "id": message["ID"],

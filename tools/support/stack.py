@@ -76,7 +76,9 @@ def _script_env() -> dict[str, str]:
     }
 
 
-def _run_script(name: str, *args: str) -> str:
+def run_script(name: str, *args: str) -> str:
+    """One deploy script (`kafka.sh up`, `postgres.sh down`...) on this slot's servers; its
+    output, or StackError with the script's own message."""
     script = REPO / "deploy" / "scripts" / name
     result = subprocess.run(
         ["bash", str(script), *args],
@@ -156,15 +158,15 @@ def external_stack() -> Stack | None:
 
 def start_kafka() -> str:
     """The test cluster's bootstrap servers, once it answers (started if it was not)."""
-    _run_script("kafka.sh", "up")
-    return _run_script("kafka.sh", "bootstrap").splitlines()[-1]
+    run_script("kafka.sh", "up")
+    return run_script("kafka.sh", "bootstrap").splitlines()[-1]
 
 
 def start_local_stack() -> Stack:
     kafka_bootstrap = start_kafka()
-    _run_script("postgres.sh", "up")
-    postgres_url = _run_script("postgres.sh", "url").splitlines()[-1]
-    _run_script("mailpit.sh", "up")
+    run_script("postgres.sh", "up")
+    postgres_url = run_script("postgres.sh", "url").splitlines()[-1]
+    run_script("mailpit.sh", "up")
     return _as_admin(
         Stack(
             kafka_bootstrap=kafka_bootstrap,
@@ -193,7 +195,7 @@ class ContainerStack:
     def start(self) -> Stack:
         kafka_bootstrap = start_kafka()
         self._postgres.start()
-        _run_script("mailpit.sh", "up")
+        run_script("mailpit.sh", "up")
         host = self._postgres.get_container_host_ip()
         port = self._postgres.get_exposed_port(5432)
         return _as_admin(
@@ -220,12 +222,12 @@ def _local_servers_only(what: str) -> None:
 def stop_postgres() -> None:
     """Stop this slot's PostgreSQL cluster (fast shutdown: sessions end), as an outage would."""
     _local_servers_only("stopping PostgreSQL")
-    _run_script("postgres.sh", "down")
+    run_script("postgres.sh", "down")
 
 
 def start_postgres() -> None:
     _local_servers_only("starting PostgreSQL")
-    _run_script("postgres.sh", "up")
+    run_script("postgres.sh", "up")
 
 
 def restart_postgres() -> None:
