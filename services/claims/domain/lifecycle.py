@@ -1,8 +1,8 @@
 """The claim lifecycle as data: every allowed move, who may make it, the command of the Claim
 aggregate that makes it, the events it publishes and the email the customer gets.
 
-The README's lifecycle table is generated from TRANSITIONS (`python -m services.claims.domain.
-lifecycle`), and a unit test fails when the two differ.
+The lifecycle table of docs/claims.md is generated from TRANSITIONS (`python -m
+services.claims.domain.lifecycle`), and a unit test fails when the two differ.
 """
 
 from __future__ import annotations
@@ -123,7 +123,7 @@ def check_transition(current: ClaimStatus, target: ClaimStatus, role: Role) -> N
 
 
 def lifecycle_table() -> str:
-    """The README's lifecycle table (Markdown), from TRANSITIONS."""
+    """The lifecycle table of docs/claims.md (Markdown), from TRANSITIONS."""
     rows = [
         "| from | to | who | command | events | email | when |",
         "| --- | --- | --- | --- | --- | --- | --- |",
