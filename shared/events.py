@@ -608,6 +608,60 @@ class ClaimRepairDelayedData(ClaimFacts):
     announced_at: AwareDatetime
 
 
+class ClaimDeemedAcceptedData(ClaimFacts):
+    due_on: date = Field(description="The 14-day answer deadline that passed unanswered")
+    deemed_on: date = Field(description="The Polish day the claim became accepted by law")
+
+
+class ClaimDeemedAccepted(Event):
+    """A consumer's complaint not answered within 14 days is accepted by law (consumer rights act
+    art. 7a): the operator can no longer reject it."""
+
+    topic: ClassVar[str] = topics.CLAIMS
+    type: Literal["ClaimDeemedAccepted"] = "ClaimDeemedAccepted"
+    data: ClaimDeemedAcceptedData
+
+
+class ClaimOfferExpiredData(ClaimFacts):
+    offer: OfferKind
+    answer_by: date = Field(description="The last day the customer could answer")
+    expired_on: date
+    outcome: str = Field(
+        description="What follows: goods_back (the product goes back unrepaired, or the "
+        "returned goods come back instead of a refund) | reinspection (another remedy is due)"
+    )
+
+
+class ClaimOfferExpired(Event):
+    """An offer (paid quote, deductions, price reduction) left unanswered past its term."""
+
+    topic: ClassVar[str] = topics.CLAIMS
+    type: Literal["ClaimOfferExpired"] = "ClaimOfferExpired"
+    data: ClaimOfferExpiredData
+
+
+class AtRiskClaim(Contract):
+    claim_id: UUID
+    rma_number: str
+    status: ClaimStatus
+    deadline: str = Field(description="The deadline's kind")
+    due_on: date
+    working_days_left: int
+
+
+class DeadlinesAtRiskData(Contract):
+    day: date = Field(description="The Polish day of this list (one list a day)")
+    claims: tuple[AtRiskClaim, ...]
+
+
+class DeadlinesAtRisk(Event):
+    """Once a day: the claims with a deadline 3 working days away or less, for the service desk."""
+
+    topic: ClassVar[str] = topics.CLAIMS
+    type: Literal["DeadlinesAtRisk"] = "DeadlinesAtRisk"
+    data: DeadlinesAtRiskData
+
+
 class ClaimRepairDelayed(Event):
     """A scooter repair cannot be finished within 30 days: the customer is told before the
     deadline, with the reason (seed 001, scooters §8)."""
@@ -672,7 +726,10 @@ ClaimsEvent = Annotated[
     | ClaimOfferAnswered
     | ClaimReplacementIssued
     | ClaimRefunded
-    | ClaimRepairDelayed,
+    | ClaimRepairDelayed
+    | ClaimDeemedAccepted
+    | ClaimOfferExpired
+    | DeadlinesAtRisk,
     Field(discriminator="type"),
 ]
 WarrantyEvent = Annotated[
@@ -701,6 +758,9 @@ EVENT_TYPES: dict[str, type[Event]] = {
         ClaimReplacementIssued,
         ClaimRefunded,
         ClaimRepairDelayed,
+        ClaimDeemedAccepted,
+        ClaimOfferExpired,
+        DeadlinesAtRisk,
         AccountContactChanged,
         AccountCredentialsChanged,
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Callable
 from datetime import datetime
 
@@ -13,6 +15,7 @@ from services.claims.adapters import repository
 from services.claims.adapters.memory import MemoryDatabase
 from services.claims.adapters.postgres import PostgresUnitOfWork
 from services.claims.entrypoints import consumers, http, operators, statistics
+from services.claims.entrypoints.scheduler import DeadlineScheduler
 from services.claims.settings import ClaimsSettings
 from shared import topics
 from shared.errors import install_error_handlers
@@ -44,7 +47,8 @@ def build_app(settings: ClaimsSettings | None = None) -> FastAPI:
         ClaimsEvent,
         description=(
             "ClaimCreated, ParcelReceived, ClaimStatusChanged, ClaimDecided, ClaimOfferAnswered, "
-            "ClaimReplacementIssued, ClaimRefunded, ClaimRepairDelayed; key: claim id"
+            "ClaimReplacementIssued, ClaimRefunded, ClaimRepairDelayed, ClaimDeemedAccepted, "
+            "ClaimOfferExpired; key: claim id. DeadlinesAtRisk; key: the day"
         ),
     )
     app = create_app(
@@ -56,8 +60,20 @@ def build_app(settings: ClaimsSettings | None = None) -> FastAPI:
 
     async def attach_context(rt: ServiceRuntime) -> None:
         app.state.claims = postgres_context(rt.db)
+        if settings.deadline_scan_seconds > 0:
+            scheduler = DeadlineScheduler(app.state.claims, rt.db, settings.deadline_scan_seconds)
+            app.state.deadline_scheduler = scheduler
+            app.state.deadline_task = asyncio.create_task(scheduler.run(), name="deadlines")
+
+    async def stop_scheduler(_rt: ServiceRuntime) -> None:
+        task: asyncio.Task[None] | None = getattr(app.state, "deadline_task", None)
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
     runtime.on_started.append(attach_context)
+    runtime.on_stopping.append(stop_scheduler)
     app.include_router(http.router)
     # Before the operators' router, whose /api/operator/claims/{claim_id} would take the path.
     app.include_router(statistics.router)

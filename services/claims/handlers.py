@@ -37,9 +37,12 @@ from shared.errors import BusinessRuleError, Message
 from shared.events import (
     AccountContactChanged,
     AccountEmailChanged,
+    AtRiskClaim,
     ClaimCreated,
     ClaimedProduct,
     ClaimType,
+    DeadlinesAtRisk,
+    DeadlinesAtRiskData,
     DocumentLinked,
     DocumentType,
     Event,
@@ -204,6 +207,86 @@ async def run_command(
         events = command(claim, _act(ctx, actor, correlation_id))
         await _save(uow, claim, events)
     return events
+
+
+# --- deadlines that act by themselves ---------------------------------------------------------
+
+# The scheduler's actor in records and events: no person clicked.
+SCHEDULER = Actor("system", UUID(int=0), "terminy")
+# Claims whose deadlines or offers may still act.
+ACTIVE_STATUSES = [
+    "submitted",
+    "received",
+    "in_inspection",
+    "awaiting_customer",
+    "decided",
+    "in_repair",
+]
+MAX_ACTIVE_CLAIMS = 100_000
+
+
+@dataclass(frozen=True)
+class DeadlineRun:
+    """What one run of the deadline rules did."""
+
+    events: list[Event]
+    at_risk: list[AtRiskClaim]
+    digest_sent: bool
+
+
+async def _apply_deadlines(ctx: ClaimsContext, claim_id: UUID) -> list[Event]:
+    """One claim's deadline rules, saved only when they did something."""
+    async with ctx.uow() as uow:
+        claim = await uow.claims.get(claim_id, lock=True)
+        if claim is None:
+            return []
+        events = claim.apply_deadlines(_act(ctx, SCHEDULER, uuid4()))
+        if events:
+            await _save(uow, claim, events)
+    return events
+
+
+def _at_risk(listing: ClaimListing, today: date) -> list[AtRiskClaim]:
+    return [
+        AtRiskClaim(
+            claim_id=listing.claim_id,
+            rma_number=listing.rma_number,
+            status=listing.status,
+            deadline=standing.kind,
+            due_on=standing.moved_to,
+            working_days_left=standing.working_days_left(today),
+        )
+        for standing in listing.deadline_facts.standings(today)
+        if standing.at_risk(today) and standing.moved_to is not None
+    ]
+
+
+async def run_deadlines(ctx: ClaimsContext) -> DeadlineRun:
+    """Every deadline rule of every active claim, as of now; then, once a day, the service
+    desk's list of the claims whose deadline is 3 working days away or less. Safe to run twice
+    at once: each claim is locked while its rules run, and the day's list is sent once."""
+    async with ctx.uow() as uow:
+        active = await uow.listings.by_status(ACTIVE_STATUSES, MAX_ACTIVE_CLAIMS, True)
+    events: list[Event] = []
+    for listing in active:
+        events += await _apply_deadlines(ctx, listing.claim_id)
+    today = ctx.today()
+    async with ctx.uow() as uow:
+        still_active = await uow.listings.by_status(ACTIVE_STATUSES, MAX_ACTIVE_CLAIMS, True)
+        at_risk = [claim for listing in still_active for claim in _at_risk(listing, today)]
+        sent = bool(at_risk) and await uow.claims.first_digest_of(today)
+        if sent:
+            digest = DeadlinesAtRisk(
+                producer=PRODUCER,
+                key=today.isoformat(),
+                data=DeadlinesAtRiskData(day=today, claims=tuple(at_risk)),
+            )
+            await uow.publish(digest)
+            await uow.commit()
+            events.append(digest)
+    if events:
+        log.info("deadline rules acted", events=len(events), at_risk=len(at_risk))
+    return DeadlineRun(events, at_risk, sent)
 
 
 # --- filing ---------------------------------------------------------------------------------

@@ -16,14 +16,17 @@ from shared.events import (
     AccountRegistered,
     ClaimCreated,
     ClaimDecided,
+    ClaimDeemedAccepted,
     ClaimedProduct,
     ClaimFacts,
     ClaimOfferAnswered,
+    ClaimOfferExpired,
     ClaimRefunded,
     ClaimRepairDelayed,
     ClaimReplacementIssued,
     ClaimStatus,
     ClaimStatusChanged,
+    DeadlinesAtRisk,
     DocumentLinked,
     EmailChangeRequested,
     Event,
@@ -113,6 +116,8 @@ def draft_for(event: Event) -> EmailDraft | None:
             ClaimOfferAnswered() | ClaimReplacementIssued() | ClaimRefunded() | ClaimRepairDelayed()
         ):
             return _after_decision_draft(event)
+        case ClaimDeemedAccepted() | ClaimOfferExpired():
+            return _deadline_draft(event)
     return None
 
 
@@ -332,7 +337,10 @@ def _progress_draft(event: Event) -> EmailDraft | None:
 
 def staff_draft_for(event: Event, service_desk: str, panel_url: str) -> EmailDraft | None:
     """The service centre's own email about an event, when the next step is the operators':
-    a customer answered an offer. In Polish, linking the operators' claim page."""
+    a customer answered an offer, or the day's claims at risk of a deadline. In Polish, linking
+    the operators' claim pages."""
+    if isinstance(event, DeadlinesAtRisk) and service_desk:
+        return _at_risk_draft(event, service_desk, panel_url)
     if not isinstance(event, ClaimOfferAnswered) or not service_desk:
         return None
     data = event.data
@@ -356,6 +364,21 @@ def staff_draft_for(event: Event, service_desk: str, panel_url: str) -> EmailDra
     )
 
 
+def _at_risk_draft(event: DeadlinesAtRisk, service_desk: str, panel_url: str) -> EmailDraft:
+    base = panel_url.rstrip("/")
+    claims = [
+        {
+            **claim.model_dump(),
+            "deadline_text": word(wording.DEADLINE_KINDS, "pl", claim.deadline),
+            "claim_page": f"{base}/operator/claims/{claim.claim_id}",
+        }
+        for claim in event.data.claims
+    ]
+    return EmailDraft(
+        "deadlines_at_risk", service_desk, "pl", {"day": event.data.day, "claims": claims}
+    )
+
+
 def _claim_draft(template: str, data: ClaimFacts, next_step: str, **facts: Any) -> EmailDraft:
     return EmailDraft(
         template,
@@ -370,6 +393,28 @@ def _claim_draft(template: str, data: ClaimFacts, next_step: str, **facts: Any) 
         claim_id=data.claim_id,
         rma_number=data.rma_number,
     )
+
+
+def _deadline_draft(event: Event) -> EmailDraft | None:
+    """The emails of deadlines that acted by themselves, and the service desk's daily list."""
+    match event:
+        case ClaimDeemedAccepted(data=data):
+            return _claim_draft(
+                "claim_deemed_accepted",
+                data,
+                wording.DEEMED_ACCEPTED_NEXT_STEPS[data.language],
+                due_on=data.due_on,
+                deemed_on=data.deemed_on,
+            )
+        case ClaimOfferExpired(data=data):
+            return _claim_draft(
+                "claim_offer_expired",
+                data,
+                wording.OFFER_EXPIRED_NEXT_STEPS[data.language][data.outcome],
+                offer_text=word(wording.OFFERS, data.language, data.offer),
+                answer_by=data.answer_by,
+            )
+    return None
 
 
 def _after_decision_draft(event: Event) -> EmailDraft | None:

@@ -86,7 +86,9 @@ async def record_email(ctx: NotificationsContext, conn: Conn, event: Event) -> N
     if (named := domain.named_account(event)) is not None:
         await repository.remember_customer(conn, *named)
     draft = domain.draft_for(event)
-    if draft is None:
+    settings = ctx.settings
+    staff = domain.staff_draft_for(event, settings.service_desk_email, settings.public_base_url)
+    if draft is None and staff is None:
         return
     max_age = timedelta(days=ctx.settings.email_max_event_age_days)
     if domain.too_old_to_email(event.occurred_at, ctx.clock(), max_age):
@@ -96,13 +98,13 @@ async def record_email(ctx: NotificationsContext, conn: Conn, event: Event) -> N
             occurred_at=event.occurred_at.isoformat(),
         )
         return
-    customer_name = None
-    if draft.account_id is not None:
-        customer_name = await repository.customer_name(conn, draft.account_id)
-    secrets = {name: unseal(ctx.seal_private_key, sealed) for name, sealed in draft.sealed.items()}
-    await _store_email(ctx, conn, event, draft, "email", customer_name, secrets)
-    settings = ctx.settings
-    staff = domain.staff_draft_for(event, settings.service_desk_email, settings.public_base_url)
+    if draft is not None:
+        customer_name = None
+        if draft.account_id is not None:
+            customer_name = await repository.customer_name(conn, draft.account_id)
+        sealed = draft.sealed.items()
+        secrets = {name: unseal(ctx.seal_private_key, text) for name, text in sealed}
+        await _store_email(ctx, conn, event, draft, "email", customer_name, secrets)
     if staff is not None:
         await _store_email(ctx, conn, event, staff, "staff-email")
 

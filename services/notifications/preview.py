@@ -27,13 +27,18 @@ from shared.events import (
     AccountEmailChangedData,
     AccountRegistered,
     AccountRegisteredData,
+    AtRiskClaim,
     ClaimCreated,
     ClaimCreatedData,
     ClaimDecided,
     ClaimDecidedData,
+    ClaimDeemedAccepted,
+    ClaimDeemedAcceptedData,
     ClaimedProduct,
     ClaimOfferAnswered,
     ClaimOfferAnsweredData,
+    ClaimOfferExpired,
+    ClaimOfferExpiredData,
     ClaimRefunded,
     ClaimRefundedData,
     ClaimRepairDelayed,
@@ -44,6 +49,8 @@ from shared.events import (
     ClaimStatusChanged,
     ClaimStatusChangedData,
     Deadline,
+    DeadlinesAtRisk,
+    DeadlinesAtRiskData,
     DecisionKind,
     Deduction,
     DocumentLinked,
@@ -353,6 +360,57 @@ def after_decision(language: Language) -> list[Event]:
     ]
 
 
+def deadlines_acted(language: Language) -> list[Event]:
+    """The events of deadlines that acted by themselves."""
+    key = str(CLAIM_ID)
+    return [
+        ClaimDeemedAccepted(
+            producer="claims",
+            key=key,
+            data=ClaimDeemedAcceptedData.model_validate(
+                {
+                    **_facts(language, "non_conformity"),
+                    "due_on": NOW.date() - timedelta(days=1),
+                    "deemed_on": NOW.date(),
+                }
+            ),
+        ),
+        ClaimOfferExpired(
+            producer="claims",
+            key=key,
+            data=ClaimOfferExpiredData.model_validate(
+                {
+                    **_facts(language, "warranty"),
+                    "offer": "paid_repair_quote",
+                    "answer_by": NOW.date() - timedelta(days=1),
+                    "expired_on": NOW.date(),
+                    "outcome": "goods_back",
+                }
+            ),
+        ),
+    ]
+
+
+def deadlines_at_risk() -> DeadlinesAtRisk:
+    return DeadlinesAtRisk(
+        producer="claims",
+        key=NOW.date().isoformat(),
+        data=DeadlinesAtRiskData(
+            day=NOW.date(),
+            claims=(
+                AtRiskClaim(
+                    claim_id=CLAIM_ID,
+                    rma_number="RMA/1024/SR/2026",
+                    status="in_repair",
+                    deadline="scooter_repair",
+                    due_on=NOW.date() + timedelta(days=3),
+                    working_days_left=2,
+                ),
+            ),
+        ),
+    )
+
+
 def samples(language: Language) -> list[tuple[str, Event]]:
     """(file name stem, event): one per event type, then one per emailed status and per decision."""
     named: list[tuple[str, Event]] = []
@@ -364,6 +422,7 @@ def samples(language: Language) -> list[tuple[str, Event]]:
         status_changed(language, "awaiting_customer"),
         decided(language, "refund"),
         *after_decision(language),
+        *deadlines_acted(language),
     ):
         draft = domain.draft_for(event)
         assert draft is not None, event.type
@@ -392,6 +451,11 @@ def _drafts(language: Language) -> list[tuple[str, domain.EmailDraft]]:
         )
         if staff is not None and staff.language == language:
             drafts.append((staff.template, staff))
+    at_risk = domain.staff_draft_for(
+        deadlines_at_risk(), "serwis@innpro.example", "https://panel.innpro.example"
+    )
+    if at_risk is not None and at_risk.language == language:
+        drafts.append((at_risk.template, at_risk))
     return drafts
 
 

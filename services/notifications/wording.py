@@ -254,6 +254,24 @@ DELAY_NEXT_STEPS: Final = {
 }
 
 
+DEEMED_ACCEPTED_NEXT_STEPS: Final = {
+    "pl": "nic nie musisz robić: serwis wybierze naprawę, wymianę, obniżenie ceny albo zwrot "
+    "pieniędzy i napisze do Ciebie, co dalej; odrzucenie reklamacji nie jest już możliwe.",
+    "en": "nothing to do: the service will choose a repair, a replacement, a price reduction or "
+    "a refund and tell you what follows; the complaint can no longer be rejected.",
+}
+OFFER_EXPIRED_NEXT_STEPS: Final = {
+    "pl": {
+        "goods_back": "odeślemy Ci produkt; numer przesyłki podamy w kolejnej wiadomości.",
+        "reinspection": "serwis zaproponuje inne rozwiązanie reklamacji i napisze do Ciebie.",
+    },
+    "en": {
+        "goods_back": "we will send the product back to you; the tracking number follows.",
+        "reinspection": "the service will propose another remedy and write to you.",
+    },
+}
+
+
 def word(table: dict[str, dict[str, str]], language: str, code: str) -> str:
     """The customer's words for `code`, or the code itself if this service does not know it yet."""
     return table[language].get(code, code)

@@ -84,6 +84,13 @@ class PostgresClaimRepository:
         )
         return rma
 
+    async def first_digest_of(self, day: date) -> bool:
+        first = await self.conn.fetchval(
+            "INSERT INTO deadline_digests (day) VALUES ($1) ON CONFLICT DO NOTHING RETURNING true",
+            day,
+        )
+        return bool(first)
+
     async def store_assessment(self, claim_id: UUID, assessment: dict[str, Any]) -> None:
         await repository.store_assessment(self.conn, claim_id, assessment)
         await repository.store_deadlines(self.conn, claim_id, assessment.get("deadlines") or [])
@@ -116,9 +123,10 @@ class PostgresClaimRepository:
                    serial_number, problem_description, problem_code, tracking_number,
                    package_contents, customer_reference, unit_price, return_address,
                    created_at, updated_at, received_at, pauses, outbound, replacement, refund,
-                   intake, serial_mismatch)
+                   intake, serial_mismatch, deemed_accepted_on, repair_delay_announced_on)
                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
-                       $17, $18, $19, $20, $21, now(), $22, $23, $24, $25, $26, $27, $28)""",
+                       $17, $18, $19, $20, $21, now(), $22, $23, $24, $25, $26, $27, $28, $29,
+                       $30)""",
             claim.claim_id,
             claim.rma_number,
             claim.account_id,
@@ -148,7 +156,7 @@ class PostgresClaimRepository:
         await self.conn.execute(
             """UPDATE claims SET status = $2, received_at = $3, pauses = $4, outbound = $5,
                    replacement = $6, refund = $7, intake = $8, serial_mismatch = $9,
-                   updated_at = now()
+                   deemed_accepted_on = $10, repair_delay_announced_on = $11, updated_at = now()
                WHERE claim_id = $1""",
             claim.claim_id,
             claim.status,
@@ -168,6 +176,8 @@ class PostgresClaimRepository:
             _refund_json(claim.refund),
             _intake_json(claim.intake),
             claim.serial_mismatch,
+            claim.deemed_accepted_on,
+            claim.repair_delay_announced_on,
         )
 
     async def _save_parts(self, claim: Claim) -> None:
@@ -306,6 +316,8 @@ class PostgresClaimRepository:
             replacement=_replacement(row["replacement"]),
             refund=_refund(row["refund"]),
             intake=_intake(row["intake"]),
+            deemed_accepted_on=row["deemed_accepted_on"],
+            repair_delay_announced_on=row["repair_delay_announced_on"],
             timeline=[
                 TimelineEntry(e["status"], e["actor"], e["note"], e["at"], e["id"]) for e in entries
             ],

@@ -69,6 +69,7 @@ class MemoryState:
     contacts: dict[UUID, CustomerContact] = field(default_factory=dict)
     problems: dict[str, list[str]] = field(default_factory=dict)
     registrations: dict[str, date] = field(default_factory=dict)
+    digests: set[date] = field(default_factory=set)
     sequences: dict[int, int] = field(default_factory=dict)
     outbox: list[Event] = field(default_factory=list)
     timeline_ids: int = 0
@@ -237,6 +238,11 @@ class MemoryClaims:
             key=lambda c: c.created_at,
         )
         return settled[0].rma_number if settled else None
+
+    async def first_digest_of(self, day: date) -> bool:
+        first = day not in self.state.digests
+        self.state.digests.add(day)
+        return first
 
     async def store_assessment(self, claim_id: UUID, assessment: dict[str, Any]) -> None:
         claim = self.state.claims.get(claim_id)

@@ -7,7 +7,7 @@ the events in one transaction. Rules that concern one command sit beside it as n
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Literal, TypeVar
 from uuid import UUID
@@ -32,9 +32,13 @@ from shared.events import (
     ClaimCreatedData,
     ClaimDecided,
     ClaimDecidedData,
+    ClaimDeemedAccepted,
+    ClaimDeemedAcceptedData,
     ClaimedProduct,
     ClaimOfferAnswered,
     ClaimOfferAnsweredData,
+    ClaimOfferExpired,
+    ClaimOfferExpiredData,
     ClaimRefunded,
     ClaimRefundedData,
     ClaimRepairDelayed,
@@ -60,7 +64,16 @@ from shared.events import (
 
 PRODUCER = "claims"
 EventT = TypeVar("EventT", bound=Event)
-CustomerResponse = Literal["accepted", "refused"]
+# "expired": the offer's term passed unanswered (the scheduler's act), which counts as refused.
+CustomerResponse = Literal["accepted", "refused", "expired"]
+# An offer without a date of its own (deductions, a price reduction) awaits its answer this long.
+OFFER_ANSWER_DAYS = 14
+# The scooter delay email goes out by itself this many days before the repair deadline.
+DELAY_NOTICE_DAYS = 2
+AUTOMATIC_DELAY_REASON = (
+    "Naprawa wymaga więcej czasu, niż pozwala termin 30 dni (oczekiwanie na części lub "
+    "dodatkowe testy). Poinformujemy Cię, gdy produkt wyruszy w drogę powrotną."
+)
 
 
 # The claim is decided and the decision is being carried out: replacement, shipment, refund.
@@ -122,6 +135,14 @@ class Decision:
         if self.kind == "refund" and self.deductions:
             return "return_deductions"
         return None
+
+    @property
+    def answer_by(self) -> date | None:
+        """The last Polish day the customer may answer the offer: a quote's own date, else
+        OFFER_ANSWER_DAYS after the decision."""
+        if self.offer is None:
+            return None
+        return self.valid_until or polish_date(self.decided_at) + timedelta(days=OFFER_ANSWER_DAYS)
 
 
 @dataclass(frozen=True)
@@ -246,6 +267,8 @@ class Claim:
     replacement: Replacement | None = None
     refund: Refund | None = None
     intake: Intake | None = None  # the warehouse's check of the latest parcel
+    deemed_accepted_on: date | None = None  # a consumer complaint accepted by law (art. 7a)
+    repair_delay_announced_on: date | None = None
     timeline: list[TimelineEntry] = field(default_factory=list)
     new_attachments: list[NewAttachment] = field(default_factory=list)
     new_parcels: list[ParcelRecord] = field(default_factory=list)
@@ -548,6 +571,7 @@ class Claim:
         lifecycle.check_transition(self.status, "decided", act.role)
         self._check_opened_seal(command)
         self._check_made_to_order(command)
+        self._check_not_deemed_accepted(command)
         amount = command.amount
         deductions: list[DeductionLine] = []
         if command.kind == "rejection":
@@ -625,6 +649,19 @@ class Claim:
             "and ship the product back.",
             "decision",
             422,
+        )
+
+    def _check_not_deemed_accepted(self, command: DecisionInput) -> None:
+        """A complaint accepted by law is not rejected, nor repaired for a fee."""
+        if self.deemed_accepted_on is None or command.kind not in ("rejection", "paid_repair"):
+            return
+        raise _refuse(
+            "complaint_deemed_accepted",
+            f"Reklamacja została uznana za zasadną z mocy prawa {self.deemed_accepted_on:%d.%m.%Y} "
+            "(brak odpowiedzi w 14 dni, art. 7a ustawy o prawach konsumenta): wybierz naprawę, "
+            "wymianę, obniżenie ceny albo zwrot pieniędzy.",
+            "The complaint was accepted by law (no answer within 14 days): choose a remedy.",
+            "decision",
         )
 
     def _check_made_to_order(self, command: DecisionInput) -> None:
@@ -821,7 +858,10 @@ class Claim:
                 "Record the replacement unit's serial number first.",
                 "serial_number",
             )
-        keeps_goods = decision.kind == "refund" and decision.customer_response != "refused"
+        keeps_goods = decision.kind == "refund" and decision.customer_response not in (
+            "refused",
+            "expired",
+        )
         if keeps_goods:
             return _refuse(
                 "nothing_to_ship",
@@ -909,6 +949,7 @@ class Claim:
                 422,
             )
         self._note(act, f"Opóźnienie naprawy: {reason.strip()}")
+        self.repair_delay_announced_on = act.day
         return [
             self._announce(
                 ClaimRepairDelayed,
@@ -940,6 +981,76 @@ class Claim:
                 "reason",
             )
         return None
+
+    # --- deadlines that act by themselves ----------------------------------------------------
+
+    def apply_deadlines(self, act: Act) -> list[Event]:
+        """What the deadlines do by themselves on `act.day` (the scheduler's act, role
+        "system"): a consumer's complaint unanswered past its 14 days is accepted by law; an
+        offer unanswered past its term expires; a scooter repair 2 days from its deadline tells
+        the customer. Each happens once: a second run the same day finds nothing to do."""
+        return [*self._deem_accepted(act), *self._expire_offer(act), *self._delay_notice(act)]
+
+    def _deem_accepted(self, act: Act) -> list[Event]:
+        due_on = next(
+            (d.due_on for d in self.deadlines if d.kind == "complaint_answer" and d.due_on), None
+        )
+        waiting = self.decision is None and self.status not in lifecycle.ENDED_STATUSES
+        if (
+            due_on is None
+            or self.buyer_type != "consumer"
+            or self.deemed_accepted_on is not None
+            or not waiting
+            or act.day <= due_on
+        ):
+            return []
+        self.deemed_accepted_on = act.day
+        self._note(
+            act,
+            f"Reklamacja uznana za zasadną z mocy prawa: brak odpowiedzi do {due_on:%d.%m.%Y} "
+            "(art. 7a ustawy o prawach konsumenta). Odrzucenie nie jest już możliwe.",
+        )
+        fields: dict[str, object] = {"due_on": due_on, "deemed_on": act.day}
+        return [self._announce(ClaimDeemedAccepted, ClaimDeemedAcceptedData, act, fields)]
+
+    def _expire_offer(self, act: Act) -> list[Event]:
+        decision = self.decision
+        if self.status != "decided" or decision is None or decision.customer_response is not None:
+            return []
+        offer, answer_by = decision.offer, decision.answer_by
+        if offer is None or answer_by is None or act.day <= answer_by:
+            return []
+        self.decision = _with_response(decision, "expired")
+        reinspection = offer == "price_reduction"
+        expired = self._announce(
+            ClaimOfferExpired,
+            ClaimOfferExpiredData,
+            act,
+            {
+                "offer": offer,
+                "answer_by": answer_by,
+                "expired_on": act.day,
+                "outcome": "reinspection" if reinspection else "goods_back",
+            },
+        )
+        note = OFFER_EXPIRY_NOTES[offer].format(answer_by=f"{answer_by:%d.%m.%Y}")
+        if reinspection:
+            return [expired, self._move(act, "in_inspection", note=note)]
+        self._note(act, note)
+        return [expired]
+
+    def _delay_notice(self, act: Act) -> list[Event]:
+        due_on = next(
+            (d.due_on for d in self.deadlines if d.kind == "scooter_repair" and d.due_on), None
+        )
+        if (
+            due_on is None
+            or self.status != "in_repair"
+            or self.repair_delay_announced_on is not None
+            or not 0 <= (due_on - act.day).days <= DELAY_NOTICE_DAYS
+        ):
+            return []
+        return self.announce_repair_delay(act, AUTOMATIC_DELAY_REASON, None)
 
     # --- what the claim shows -----------------------------------------------------------------
 
@@ -977,6 +1088,14 @@ class Claim:
         return facts.standings(today)
 
 
+OFFER_EXPIRY_NOTES: dict[OfferKind, str] = {
+    "paid_repair_quote": "Oferta płatnej naprawy wygasła bez odpowiedzi ({answer_by}): odsyłamy "
+    "produkt bez naprawy.",
+    "return_deductions": "Potrącenia nie zostały przyjęte do {answer_by}: odsyłamy towar zamiast "
+    "zwrotu pieniędzy.",
+    "price_reduction": "Obniżka ceny nie została przyjęta do {answer_by}: należy się inne "
+    "rozwiązanie reklamacji.",
+}
 OFFER_ANSWER_NOTES: dict[tuple[OfferKind, bool], str] = {
     ("price_reduction", True): "Klient przyjął obniżkę ceny.",
     ("price_reduction", False): "Klient odrzucił obniżkę ceny.",

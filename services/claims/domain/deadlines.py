@@ -68,6 +68,20 @@ def paused_working_days(pauses: list[Pause], today: date) -> int:
     return len(waited)
 
 
+def working_days_until(today: date, due: date) -> int:
+    """Working days from tomorrow to `due`, both counted: 0 when `due` is today or past."""
+    days, day = 0, today
+    while day < due:
+        day += timedelta(days=1)
+        if is_working_day(day):
+            days += 1
+    return days
+
+
+# The service desk hears of a deadline this many working days before it (issue 24).
+AT_RISK_WORKING_DAYS = 3
+
+
 @dataclass(frozen=True)
 class DeadlineStanding:
     kind: str
@@ -78,6 +92,16 @@ class DeadlineStanding:
     state: DeadlineState
     # Past its day with the work still undone: a repair not finished, a complaint unanswered.
     overdue: bool = False
+
+    def working_days_left(self, today: date) -> int | None:
+        """While it runs: the working days left to its (moved) day; None otherwise."""
+        if self.state != "running" or self.moved_to is None or self.moved_to < today:
+            return None
+        return working_days_until(today, self.moved_to)
+
+    def at_risk(self, today: date) -> bool:
+        left = self.working_days_left(today)
+        return left is not None and left <= AT_RISK_WORKING_DAYS
 
 
 @dataclass(frozen=True)

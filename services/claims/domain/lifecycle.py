@@ -13,7 +13,7 @@ from shared.claims_vocabulary import STATUS_NAMES_PL
 from shared.errors import BusinessRuleError, Message
 from shared.events import ClaimStatus
 
-Role = str  # customer | operator | scanner
+Role = str  # customer | operator | scanner | system (the deadline scheduler)
 
 INITIAL_STATUS: ClaimStatus = "submitted"
 # A claim in one of these is over: a new claim for the same serial number may be filed.
@@ -65,6 +65,9 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t("decided", "in_inspection", "customer", "answer_offer",
        "ClaimOfferAnswered ClaimStatusChanged", "claim_offer_answered",
        "a price reduction refused: another remedy is due"),
+    _t("decided", "in_inspection", "system", "apply_deadlines",
+       "ClaimOfferExpired ClaimStatusChanged", "claim_offer_expired",
+       "a price reduction left unanswered: another remedy is due"),
     _t("decided", "in_repair", "customer", "answer_offer",
        "ClaimOfferAnswered ClaimStatusChanged", "claim_offer_answered", "a paid quote accepted"),
     _t("decided", "in_repair", "operator", "start_repair",

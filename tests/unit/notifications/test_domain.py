@@ -44,6 +44,8 @@ TEMPLATES = {
     "ClaimReplacementIssued": "claim_replacement_issued",
     "ClaimRefunded": "claim_refunded",
     "ClaimRepairDelayed": "claim_repair_delayed",
+    "ClaimDeemedAccepted": "claim_deemed_accepted",
+    "ClaimOfferExpired": "claim_offer_expired",
 }
 CLAIM_EVENTS = {
     "ClaimCreated",
@@ -55,6 +57,8 @@ CLAIM_EVENTS = {
     "ClaimReplacementIssued",
     "ClaimRefunded",
     "ClaimRepairDelayed",
+    "ClaimDeemedAccepted",
+    "ClaimOfferExpired",
 }
 
 

@@ -96,6 +96,9 @@ def test_every_event_of_the_design_has_a_contract() -> None:
         "ClaimReplacementIssued",
         "ClaimRefunded",
         "ClaimRepairDelayed",
+        "ClaimDeemedAccepted",
+        "ClaimOfferExpired",
+        "DeadlinesAtRisk",
         "AccountContactChanged",
         "AccountCredentialsChanged",
     }
