@@ -126,14 +126,24 @@ class Customer:
     def actor(self) -> handlers.Actor:
         return handlers.Actor("customer", self.account_id)
 
+    @property
+    def email(self) -> str:
+        """The address the account linked its document with (claims' emails go there)."""
+        return f"k.{self.account_id.hex[:8]}@example.com"
+
 
 @dataclass
 class Desk:
+    """The service layer on the in-memory store; with `ctx`, on whatever store it holds (the
+    integration tests give PostgreSQL's)."""
+
     clock: Clock = field(default_factory=Clock)
     database: MemoryDatabase = field(default_factory=MemoryDatabase)
+    ctx: handlers.ClaimsContext | None = None
 
     def __post_init__(self) -> None:
-        self.ctx = memory_context(self.database, self.clock)
+        if self.ctx is None:
+            self.ctx = memory_context(self.database, self.clock)
 
     operator = handlers.Actor("operator", uuid4(), "anna@serwis.example")
     scanner = handlers.Actor("scanner", uuid4(), "magazyn-1")

@@ -35,6 +35,9 @@ class PostgresClaimRepository:
 
     def __init__(self, conn: Conn) -> None:
         self.conn = conn
+        # The decision of each claim as loaded (or last saved): a save writes it only when the
+        # claim's differs. The aggregate keeps no flags of what changed.
+        self._stored_decisions: dict[UUID, Decision | None] = {}
 
     async def get(self, claim_id: UUID, *, lock: bool = False) -> Claim | None:
         suffix = " FOR UPDATE" if lock else ""
@@ -181,8 +184,10 @@ class PostgresClaimRepository:
         )
 
     async def _save_parts(self, claim: Claim) -> None:
-        if claim.decision_changed and claim.decision is not None:
+        stored = self._stored_decisions.get(claim.claim_id)
+        if claim.decision is not None and claim.decision != stored:
             await self._save_decision(claim.claim_id, claim.decision)
+        self._stored_decisions[claim.claim_id] = claim.decision
         await self._insert_new_parts(claim)
 
     async def _insert_new_parts(self, claim: Claim) -> None:
@@ -281,6 +286,7 @@ class PostgresClaimRepository:
             claim_id,
         )
         assessment: dict[str, Any] | None = row["assessment"]
+        self._stored_decisions[claim_id] = _decision(decision) if decision else None
         return Claim(
             claim_id=claim_id,
             rma_number=row["rma_number"],
@@ -310,7 +316,7 @@ class PostgresClaimRepository:
             received_at=row["received_at"],
             covered=assessment.get("covered") if assessment else None,
             deadlines=tuple(Deadline.model_validate(d) for d in row["deadlines"] or ()),
-            decision=_decision(decision) if decision else None,
+            decision=self._stored_decisions[claim_id],
             pauses=[pause_from_json(p) for p in row["pauses"] or ()],
             outbound=_shipment(row["outbound"]),
             replacement=_replacement(row["replacement"]),

@@ -204,7 +204,7 @@ class MemoryClaims:
                     parcel.attention,
                 )
             )
-        stored.new_attachments, stored.new_parcels, stored.decision_changed = [], [], False
+        stored.new_attachments, stored.new_parcels = [], []
         stored.covered = None  # read from the assessment, as PostgreSQL does
         self.state.claims[claim.claim_id] = stored
         self.state.updated_at[claim.claim_id] = now

@@ -272,7 +272,6 @@ class Claim:
     timeline: list[TimelineEntry] = field(default_factory=list)
     new_attachments: list[NewAttachment] = field(default_factory=list)
     new_parcels: list[ParcelRecord] = field(default_factory=list)
-    decision_changed: bool = False
 
     # --- filing -----------------------------------------------------------------------------
 
@@ -616,7 +615,6 @@ class Claim:
             ),
             reduction_kind=command.reduction_kind if command.kind == "price_reduction" else None,
         )
-        self.decision_changed = True
         changed = self._move(act, "decided")
         return [changed, self._decided_event(act, self.decision)]
 
@@ -736,7 +734,6 @@ class Claim:
             )
         response: CustomerResponse = "accepted" if accept else "refused"
         self.decision = _with_response(decision, response)
-        self.decision_changed = True
         answered = self._announce(
             ClaimOfferAnswered,
             ClaimOfferAnsweredData,
