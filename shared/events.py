@@ -417,6 +417,11 @@ class ClaimDecidedData(Contract):
         default=None,
         description="Price reductions: cosmetic_defect | defect_kept | missing_accessory",
     )
+    consumer_complaint: bool = Field(
+        default=False,
+        description="A consumer's complaint (not a return): a rejection names the consumer's "
+        "right to an expert opinion and the out-of-court routes",
+    )
 
 
 class ClaimDecided(Event):

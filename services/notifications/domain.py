@@ -209,6 +209,7 @@ def _intake_draft(event: Event) -> EmailDraft | None:
                     "package_contents": data.package_contents,
                     "tracking_number": data.tracking_number,
                     "customer_reference": data.customer_reference,
+                    "packing": wording.PACKING[data.language],
                 },
                 account_id=data.account_id,
                 claim_id=data.claim_id,
@@ -318,6 +319,11 @@ def _progress_draft(event: Event) -> EmailDraft | None:
                         else None
                     ),
                     "justification": data.justification,
+                    "consumer_rights": (
+                        wording.CONSUMER_RIGHTS[data.language]
+                        if data.decision == "rejection" and data.consumer_complaint
+                        else None
+                    ),
                     "amount": data.amount,
                     "amount_label": word(wording.AMOUNT_LABELS, data.language, data.decision),
                     "deductions": [

@@ -268,6 +268,7 @@ def decided(language: Language, decision: DecisionKind) -> ClaimDecided:
             product=PRODUCT,
             decision=decision,
             rejection_reason="mechanical_damage" if decision == "rejection" else None,
+            consumer_complaint=decision != "refund",
             justification="Diagnoza wykazała pęknięcie ramienia gimbala po uderzeniu.",
             amount=amounts.get(decision),
             deductions=(

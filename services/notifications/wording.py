@@ -156,6 +156,34 @@ DECISION_NEXT_STEPS: Final = {
     },
 }
 
+# A consumer's refused complaint: the rights the consumer still has (issue 24).
+CONSUMER_RIGHTS: Final = {
+    "pl": (
+        "Jeśli nie zgadzasz się z decyzją, możesz zlecić ekspertyzę niezależnemu rzeczoznawcy "
+        "i skorzystać z pozasądowych sposobów rozpatrywania reklamacji: bezpłatnej pomocy "
+        "miejskiego lub powiatowego rzecznika konsumentów, mediacji wojewódzkiego inspektoratu "
+        "Inspekcji Handlowej albo podmiotów z rejestru Prezesa UOKiK "
+        "(https://uokik.gov.pl/pozasadowe-rozwiazywanie-sporow-konsumenckich)."
+    ),
+    "en": (
+        "If you disagree with the decision, you may have the product examined by an independent "
+        "expert and use the out-of-court routes: the free help of your municipal or district "
+        "consumer ombudsman, mediation by the regional Trade Inspection, or the bodies listed by "
+        "the President of UOKiK (https://uokik.gov.pl/pozasadowe-rozwiazywanie-sporow-konsumenckich)."
+    ),
+}
+# A new claim: how the parcel travels (the terms: at the sender's risk until it arrives).
+PACKING: Final = {
+    "pl": (
+        "Zapakuj produkt starannie, najlepiej w oryginalne opakowanie, i zabezpiecz go przed "
+        "uszkodzeniem: przesyłka podróżuje na Twoje ryzyko, dopóki do nas nie dotrze."
+    ),
+    "en": (
+        "Pack the product carefully, preferably in its original packaging, and protect it from "
+        "damage: the parcel travels at your risk until it reaches us."
+    ),
+}
+
 # The codified rejection reasons of the returns and complaints policy: claims' catalogue.
 REJECTION_REASONS: Final = REJECTION_REASON_NAMES
 

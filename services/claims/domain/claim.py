@@ -619,6 +619,11 @@ class Claim:
         return [changed, self._decided_event(act, self.decision)]
 
     @property
+    def is_consumer_complaint(self) -> bool:
+        """A consumer's complaint (warranty, non-conformity, DJI), not a withdrawal."""
+        return self.buyer_type == "consumer" and self.claim_type != "return"
+
+    @property
     def asks_seal(self) -> bool:
         """A return of sealed goods: the warehouse checks the seal at intake."""
         return self.claim_type == "return" and eligibility.sealed_goods(self.product.category)
@@ -706,6 +711,7 @@ class Claim:
                 "substantial_repair": decision.substantial_repair,
                 "replaced_part": decision.replaced_part,
                 "reduction_kind": decision.reduction_kind,
+                "consumer_complaint": self.is_consumer_complaint,
             },
         )
 

@@ -712,3 +712,21 @@ async def test_made_to_order_goods_are_repaired_or_replaced_never_refunded(desk:
         desk.operator,
         lambda c, a: c.decide(a, DecisionInput("repair", "Poprawa graweru.")),
     )
+
+
+async def test_a_decision_tells_whether_it_answers_a_consumers_complaint(desk: Desk) -> None:
+    """The rejection email names the consumer's rights only for a consumer's complaint."""
+    consumer = await desk.customer(sold_days_ago=5)
+    company = await desk.customer(account_type="company")
+    cases = [(consumer, {}, True), (consumer, {"claim_type": "return", "line_no": 2}, False),
+             (company, {}, False)]  # fmt: skip
+    for customer, form, expected in cases:
+        claim_id = await inspected(desk, customer, **{"serial_number": None, "line_no": 2, **form})
+        rejection = DecisionInput(
+            "rejection",
+            "Ślady zalania wewnątrz obudowy opaski.",
+            rejection_reason="misuse" if form.get("claim_type") != "return" else "intensively_used",
+        )
+        events = await desk.run(claim_id, desk.operator, lambda c, a, r=rejection: c.decide(a, r))
+        assert isinstance(events[-1], ClaimDecided)
+        assert events[-1].data.consumer_complaint is expected

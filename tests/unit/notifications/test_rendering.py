@@ -118,6 +118,33 @@ def test_decision_shows_amounts_deductions_and_rejection_reason(
     assert "Kwota" not in rejected
 
 
+@pytest.mark.parametrize("language", ["pl", "en"])
+def test_a_refused_consumer_complaint_names_the_expert_and_the_out_of_court_routes(
+    renderer: TemplateRenderer, language: Language
+) -> None:
+    """Issue 24: only a consumer's complaint (not a return, not a business's) is told so."""
+    rejected = preview.decided(language, "rejection")
+    email = compose(renderer, rejected).rendered
+    for part in (email.text, email.html):
+        assert "UOKiK" in part and "uokik.gov.pl" in part
+    word = {"pl": "rzeczoznawcy", "en": "independent expert"}[language]
+    assert word in email.text
+    business = rejected.model_copy(
+        update={"data": rejected.data.model_copy(update={"consumer_complaint": False})}
+    )
+    assert "UOKiK" not in compose(renderer, business).rendered.text
+    assert "UOKiK" not in compose(renderer, preview.decided(language, "repair")).rendered.text
+
+
+@pytest.mark.parametrize("language", ["pl", "en"])
+def test_a_new_claims_email_says_how_to_pack_and_whose_risk_the_parcel_is(
+    renderer: TemplateRenderer, language: Language
+) -> None:
+    email = compose(renderer, preview.claim_created(language)).rendered
+    risk = {"pl": "na Twoje ryzyko", "en": "at your risk"}[language]
+    assert risk in email.text and risk in email.html
+
+
 def test_warranty_verdict_shows_end_date_reason_and_deadlines(
     renderer: TemplateRenderer,
 ) -> None:
