@@ -434,7 +434,10 @@ class ClaimDecided(Event):
 
 
 class Deadline(Contract):
-    kind: str = Field(description="complaint_answer | dji_repair | scooter_repair | return_refund")
+    kind: str = Field(
+        description="complaint_answer | business_assessment | dji_repair | scooter_repair | "
+        "return_refund"
+    )
     due_on: date | None = Field(default=None, description="None until its start event happened")
     description: str
 

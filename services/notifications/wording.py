@@ -190,12 +190,14 @@ REJECTION_REASONS: Final = REJECTION_REASON_NAMES
 DEADLINE_KINDS: Final = {
     "pl": {
         "complaint_answer": "odpowiedź na reklamację",
+        "business_assessment": "rozpatrzenie reklamacji (30 dni)",
         "dji_repair": "naprawa DJI (60 dni roboczych)",
         "scooter_repair": "naprawa hulajnogi (30 dni)",
         "return_refund": "zwrot pieniędzy za zwrócony towar",
     },
     "en": {
         "complaint_answer": "answer to your complaint",
+        "business_assessment": "assessment of your complaint (30 days)",
         "dji_repair": "DJI repair (60 working days)",
         "scooter_repair": "scooter repair (30 days)",
         "return_refund": "refund for the returned goods",

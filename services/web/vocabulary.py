@@ -54,6 +54,7 @@ DEDUCTIONS: dict[str, tuple[int, int, str]] = {
 }
 DEADLINE_KINDS = {
     "complaint_answer": N_("Odpowiedź na reklamację (14 dni)"),
+    "business_assessment": N_("Rozpatrzenie reklamacji firmy (30 dni)"),
     "dji_repair": N_("Naprawa DJI (60 dni roboczych)"),
     "scooter_repair": N_("Naprawa hulajnogi (30 dni)"),
     "return_refund": N_("Zwrot pieniędzy (14 dni)"),

@@ -26,6 +26,8 @@ DeadlineState = Literal[
 
 # Deadlines that stop while the service waits for the customer.
 PAUSED_BY_CUSTOMER = frozenset({"dji_repair"})
+# Deadlines the decision keeps (the others, shipping back or refunding).
+ANSWERED_BY_THE_DECISION = frozenset({"complaint_answer", "business_assessment"})
 
 
 @dataclass(frozen=True)
@@ -142,7 +144,7 @@ def standing(
     waited = paused_working_days(pauses, today) if kind in PAUSED_BY_CUSTOMER else 0
     moved = add_working_days(due_on, waited) if due_on is not None and waited else due_on
     state = _state(kind, moved, progress, today)
-    done = progress.decided_on if kind == "complaint_answer" else progress.finished_on
+    done = progress.decided_on if kind in ANSWERED_BY_THE_DECISION else progress.finished_on
     overdue = state in ("missed", "deemed_accepted") and done is None
     return DeadlineStanding(kind, description, due_on, moved, waited, state, overdue)
 
@@ -152,11 +154,15 @@ def _state(kind: str, due: date | None, progress: ClaimProgress, today: date) ->
         return "no_longer_applies"
     if due is None:
         return "waiting_for_receipt"
-    if kind == "complaint_answer":
+    if kind in ANSWERED_BY_THE_DECISION:
         answered = progress.decided_on
         if answered is not None and answered <= due:
             return "kept"
-        return "deemed_accepted" if answered is not None or today > due else "running"
+        late = answered is not None or today > due
+        # Only a consumer's complaint is accepted by law when late; a business's is missed.
+        if late:
+            return "deemed_accepted" if kind == "complaint_answer" else "missed"
+        return "running"
     if progress.finished_on is not None:
         return "kept" if progress.finished_on <= due else "missed"
     if kind in PAUSED_BY_CUSTOMER and progress.waiting_for_customer:
@@ -191,7 +197,9 @@ def settled_on(deadline: DeadlineStanding, progress: ClaimProgress) -> date | No
     """The day a deadline's standing became final: the day it was kept, or the day after it ran
     out for one missed or deemed accepted; None while it runs or when it no longer applies."""
     if deadline.state == "kept":
-        return progress.decided_on if deadline.kind == "complaint_answer" else progress.finished_on
+        if deadline.kind in ANSWERED_BY_THE_DECISION:
+            return progress.decided_on
+        return progress.finished_on
     if deadline.state in ("missed", "deemed_accepted") and deadline.moved_to is not None:
         return deadline.moved_to + timedelta(days=1)
     return None

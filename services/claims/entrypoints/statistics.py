@@ -24,7 +24,10 @@ class DailyCountPublic(BaseModel):
 
 class DeadlinesOfWeekPublic(BaseModel):
     week: date = Field(description="The Monday of the week the deadlines were settled in")
-    kind: str = Field(description="complaint_answer | dji_repair | scooter_repair | return_refund")
+    kind: str = Field(
+        description="complaint_answer | business_assessment | dji_repair | scooter_repair | "
+        "return_refund"
+    )
     kept: int
     missed: int
     deemed_accepted: int = Field(description="Consumer complaints not answered in 14 days")

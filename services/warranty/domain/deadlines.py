@@ -5,6 +5,8 @@
 - dji_repair: DJI warranty repairs within 60 working days of receipt at the service (seed 001 §7).
 - scooter_repair: Dualtron/Kaabo/Nami warranty repairs within 30 days of acceptance (seed 001 §8).
 - return_refund: a return is refunded within 14 days of receiving the goods back (seed 002).
+- business_assessment: a business buyer's complaint is assessed within the shop's 30 days; no
+  statutory fiction follows when it is not (that is the consumer's art. 7a only).
 
 Repair and refund deadlines run from the parcel's arrival; until then their due date is None.
 """
@@ -18,9 +20,12 @@ from typing import Literal
 from services.warranty.domain.periods import Period, add_working_days, last_day_of_period
 from services.warranty.domain.products import BuyerType, ClaimType, is_dji, is_scooter_product
 
-DeadlineKind = Literal["complaint_answer", "dji_repair", "scooter_repair", "return_refund"]
+DeadlineKind = Literal[
+    "complaint_answer", "business_assessment", "dji_repair", "scooter_repair", "return_refund"
+]
 
 COMPLAINT_ANSWER = Period.of_days(14)
+BUSINESS_ASSESSMENT = Period.of_days(30)
 DJI_REPAIR_WORKING_DAYS = 60
 SCOOTER_REPAIR = Period.of_days(30)
 RETURN_REFUND = Period.of_days(14)
@@ -54,6 +59,15 @@ def claim_deadlines(
             )
         ]
     deadlines: list[ClaimDeadline] = []
+    if buyer != "consumer":
+        deadlines.append(
+            ClaimDeadline(
+                "business_assessment",
+                last_day_of_period(claimed_on, BUSINESS_ASSESSMENT),
+                "Rozpatrzenie reklamacji firmy w ciągu 30 dni (regulamin sklepu); brak "
+                "odpowiedzi nie oznacza uznania reklamacji.",
+            )
+        )
     if buyer == "consumer":
         deadlines.append(
             ClaimDeadline(

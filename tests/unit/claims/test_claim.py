@@ -153,6 +153,19 @@ def test_a_consumer_complaint_not_answered_in_14_days_is_deemed_accepted() -> No
     assert in_time.deadline_standings(due + timedelta(days=30))[0].state == "kept"
 
 
+def test_a_business_complaint_past_its_30_days_is_missed_never_accepted_by_law() -> None:
+    """Issue 24: the statutory fiction is the consumer's; a business's term is the shop's."""
+    due = MONDAY.date() + timedelta(days=30)
+    deadline = Deadline(kind="business_assessment", due_on=due, description="30 dni")
+    claim = a_claim("in_inspection", buyer_type="business", deadlines=(deadline,))
+    late = claim.deadline_standings(due + timedelta(days=1))[0]
+    assert (late.state, late.overdue) == ("missed", True)
+    assert claim.apply_deadlines(act(at=MONDAY + timedelta(days=40))) == []
+    assert claim.deemed_accepted_on is None
+    claim.decide(act(at=MONDAY + timedelta(days=2)), DecisionInput("repair", "Naprawa."))
+    assert claim.deadline_standings(due + timedelta(days=5))[0].state == "kept"
+
+
 def test_a_quote_on_a_covered_claim_is_refused_and_changes_nothing() -> None:
     claim = a_claim("in_inspection", covered=True)
     command = DecisionInput(

@@ -213,7 +213,13 @@ def test_wording_tables_cover_every_code_in_both_languages() -> None:
         "CLAIM_TYPES": {"warranty", "non_conformity", "return", "dji"},
         # The claims service's codified reasons (seed 002) must all have customer wording.
         "REJECTION_REASONS": set(RETURN_REJECTION_REASONS) | set(COMPLAINT_REJECTION_REASONS),
-        "DEADLINE_KINDS": {"complaint_answer", "dji_repair", "scooter_repair", "return_refund"},
+        "DEADLINE_KINDS": {
+            "complaint_answer",
+            "business_assessment",
+            "dji_repair",
+            "scooter_repair",
+            "return_refund",
+        },
     }
     for name, expected in codes.items():
         table = getattr(wording, name)

@@ -23,7 +23,8 @@ def test_consumer_dji_claim_across_christmas() -> None:
 
 def test_dji_warranty_repair_across_easter() -> None:
     assert due("warranty", "DJI", "business", D(2026, 3, 10), D(2026, 3, 16)) == {
-        "dji_repair": D(2026, 6, 11)
+        "business_assessment": D(2026, 4, 9),
+        "dji_repair": D(2026, 6, 11),
     }
 
 
@@ -47,7 +48,8 @@ def test_scooter_repair_30_days_from_acceptance() -> None:
         "scooter_repair": D(2025, 7, 5),
     }
     assert due("warranty", "Dualtron", "business", D(2025, 6, 1), D(2025, 6, 5)) == {
-        "scooter_repair": D(2025, 7, 5)
+        "business_assessment": D(2025, 7, 1),
+        "scooter_repair": D(2025, 7, 5),
     }
 
 
@@ -73,3 +75,11 @@ def test_descriptions_are_polish_one_liners() -> None:
         assert deadline.description and "\n" not in deadline.description
     [answer, _] = claim_deadlines("dji", "DJI", "consumer", D(2025, 6, 1), D(2025, 6, 2))
     assert "art. 7a" in answer.description
+
+
+def test_a_business_complaint_is_assessed_within_the_shops_30_days_not_14() -> None:
+    """Issue 24: no statutory 14-day answer (art. 7a is the consumer's) for a business buyer."""
+    assert due("warranty", "Xiaomi", "business", D(2026, 3, 2), None) == {
+        "business_assessment": D(2026, 4, 1)
+    }
+    assert due("return", "Xiaomi", "business", D(2026, 3, 2), None) == {"return_refund": None}
