@@ -323,6 +323,14 @@ async def test_another_customers_claim_is_not_found(claims: Claims) -> None:
     assert claim["rma_number"] in "".join(
         page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages
     )
+    paper = f"/api/claims/{claim['claim_id']}/form"
+    assert (await claims.client.get(paper, headers=stranger)).status_code == 404
+    form = await claims.client.get(paper, headers=owner.headers)
+    assert form.headers["content-type"] == "application/pdf"
+    assert "reklamacja-RMA-" in form.headers["content-disposition"]
+    assert "Formularz reklamacyjny" in "".join(
+        page.extract_text() for page in PdfReader(io.BytesIO(form.content)).pages
+    )
     scanner = claims.bearer("scanner")
     assert (await claims.client.get("/api/claims", headers=scanner)).status_code == 403
 

@@ -10,6 +10,8 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, Up
 from pydantic import BaseModel, Field
 
 from services.claims import handlers
+from services.claims.adapters import customer_forms
+from services.claims.adapters.customer_forms import render_customer_form
 from services.claims.domain import form
 from services.claims.domain.claim import Claim
 from services.claims.domain.intake import IntakeCheck
@@ -527,5 +529,24 @@ async def label(claim_id: UUID, customer: Customer, ctx: Context) -> Response:
             "Content-Disposition": (
                 f'attachment; filename="etykieta-{rma_number.replace("/", "-")}.pdf"'
             )
+        },
+    )
+
+
+@router.get(
+    "/api/claims/{claim_id}/form",
+    tags=["claims"],
+    summary="The claim's own paper, filled in (PDF): the statement of withdrawal for a return, "
+    "the complaint form otherwise",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}, 404: {"description": "Not own"}},
+)
+async def customer_form(claim_id: UUID, customer: Customer, ctx: Context) -> Response:
+    claim = await handlers.load_claim(ctx, claim_id, customer.subject)
+    return Response(
+        render_customer_form(claim),
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{customer_forms.file_name(claim)}"'
         },
     )

@@ -317,6 +317,12 @@ class ClaimsApi(HttpApi):
         response = await self._send("GET", f"/api/claims/{claim_id}/label", caller)
         return response.content, response.headers.get("content-disposition", "attachment")
 
+    async def customer_form(self, caller: Caller, claim_id: UUID) -> tuple[bytes, str]:
+        """The claim's statement of withdrawal or complaint form (PDF) and its
+        Content-Disposition."""
+        response = await self._send("GET", f"/api/claims/{claim_id}/form", caller)
+        return response.content, response.headers.get("content-disposition", "attachment")
+
     async def options(self, caller: Caller, product: ProductRef) -> ClaimOptions:
         return await self._call(
             ClaimOptions,

@@ -238,6 +238,14 @@ async def claim_label(apis: ApisDep, caller: Customer, claim_id: UUID) -> Respon
     )
 
 
+@router.get("/claims/{claim_id:uuid}/form")
+async def claim_customer_form(apis: ApisDep, caller: Customer, claim_id: UUID) -> Response:
+    content, disposition = await apis.claims.customer_form(caller, claim_id)
+    return Response(
+        content, media_type="application/pdf", headers={"Content-Disposition": disposition}
+    )
+
+
 async def _claim_refused(
     request: Request,
     apis: Apis,

@@ -6,14 +6,17 @@ the wiring)."""
 from __future__ import annotations
 
 import copy
+import io
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
+from pypdf import PdfReader
 
 from services.claims import handlers
+from services.claims.adapters import customer_forms
 from services.claims.domain import decisions
 from services.claims.domain.claim import DecisionInput
 from services.claims.domain.form import UnitDetails
@@ -730,3 +733,22 @@ async def test_a_decision_tells_whether_it_answers_a_consumers_complaint(desk: D
         events = await desk.run(claim_id, desk.operator, lambda c, a, r=rejection: c.decide(a, r))
         assert isinstance(events[-1], ClaimDecided)
         assert events[-1].data.consumer_complaint is expected
+
+
+@pytest.mark.parametrize(
+    ("claim_type", "title", "law"),
+    [("return", "Oświadczenie o odstąpieniu od umowy", "art. 27"),
+     ("warranty", "Formularz reklamacyjny", "art. 7a")],
+)  # fmt: skip
+async def test_the_customers_paper_is_filled_in_from_the_claim(
+    desk: Desk, claim_type: str, title: str, law: str
+) -> None:
+    """Issue 24: a withdrawal statement for a return, a complaint form otherwise, as PDFs."""
+    customer = await desk.customer(sold_days_ago=5)
+    created = await customer.file(claim_type=claim_type)
+    claim = await desk.claim(created.data.claim_id)
+    pdf = PdfReader(io.BytesIO(customer_forms.render_customer_form(claim)))
+    text = " ".join((page.extract_text() or "") for page in pdf.pages)
+    for expected in (title, claim.rma_number, customer.serial, "Rudzka 65C", law, "Zielona 5"):
+        assert expected in " ".join(text.split()), expected
+    assert customer_forms.file_name(claim).endswith(claim.rma_number.replace("/", "-") + ".pdf")
