@@ -1,12 +1,16 @@
 """What every service's HTTP layer shares beyond errors and tokens: the correlation id, the
-client's address behind trusted proxies, the cap on request bodies and the refusal of NUL."""
+client's address behind trusted proxies, the cap on request bodies, the refusal of NUL and the
+Content-Disposition of a download."""
 
 from __future__ import annotations
 
 import contextlib
 import json
+import re
+import unicodedata
 from collections.abc import Iterator
 from typing import Annotated, Any
+from urllib.parse import quote
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from fastapi import Depends, FastAPI, Header, Request
@@ -46,6 +50,34 @@ def client_address(request: Request) -> str:
     """The client's address: the peer's, or the one a trusted proxy forwarded (see
     `install_http_guards`); never what an untrusted caller claims in X-Forwarded-For."""
     return request.client.host if request.client else "unknown"
+
+
+# Letters NFKD does not take apart into an ASCII letter and a mark.
+_ASCII_OF = str.maketrans({"ł": "l", "Ł": "L", "ß": "ss", "Æ": "AE", "æ": "ae", "Ø": "O", "ø": "o"})
+# What may stand in a quoted filename without a reader mistaking it: no quote, backslash or
+# control character.
+_NOT_PLAIN = re.compile(r'[^\x20-\x7e]|["\\]')
+# RFC 5987's attr-char beyond letters, digits and "_.-~" (which `quote` always keeps).
+_ATTR_CHAR_MARKS = "!#$&+^`|"
+
+
+def attachment_disposition(filename: str, fallback: str = "plik") -> str:
+    """The Content-Disposition of a download named `filename` (RFC 6266): an ASCII `filename`
+    for old readers and, when the name is not plain ASCII, `filename*=UTF-8''...` (RFC 5987)
+    with the name as it is. Only the name's last part counts (never a path). The header stays
+    ASCII: Starlette writes headers as Latin-1 and fails on any other letter (a 500 before)."""
+    name = "".join(
+        char for char in re.split(r"[/\\]", filename)[-1] if unicodedata.category(char)[0] != "C"
+    ).strip()  # no control or bidi-format characters: they could disguise the name
+    if name in ("", ".", ".."):
+        name = fallback
+    plain = unicodedata.normalize("NFKD", name.translate(_ASCII_OF))
+    plain = "".join(char for char in plain if not unicodedata.combining(char))
+    plain = _NOT_PLAIN.sub("_", plain).strip() or fallback
+    if plain == name:
+        return f'attachment; filename="{plain}"'
+    encoded = quote(name, safe=_ATTR_CHAR_MARKS)
+    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{encoded}"
 
 
 # The largest body of a form with a file: a claim's sales document (at most 10 MB) and fields.

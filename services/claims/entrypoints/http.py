@@ -25,7 +25,7 @@ from shared.addresses import postal_address
 from shared.auth import Principal, require_role
 from shared.errors import preferred_language
 from shared.events import ClaimType, OfferKind, PostalAddress
-from shared.http import CorrelationId
+from shared.http import CorrelationId, attachment_disposition
 from shared.labels import render_label
 
 router = APIRouter()
@@ -66,11 +66,10 @@ async def read_upload(upload: UploadFile) -> handlers.Attachment:
 
 
 def download(stored: Any) -> Response:
-    filename = str(stored["filename"]).replace('"', "")
     return Response(
         bytes(stored["content"]),
         media_type=stored["content_type"],
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        headers={"Content-Disposition": attachment_disposition(str(stored["filename"]))},
     )
 
 
