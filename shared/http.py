@@ -161,42 +161,64 @@ class BodySizeLimit:
 
 
 NUL = "\x00"
+# Lone UTF-16 surrogates ("\ud800" in JSON): no UTF-8 can carry them, so neither can PostgreSQL.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+FORM_MEDIA_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 
 
-def _nul_locations(value: Any, location: tuple[str | int, ...]) -> Iterator[tuple[str | int, ...]]:
+def unstorable_text(text: str) -> str | None:
+    """Why PostgreSQL cannot store this text (the error's code), or None when it can."""
+    if NUL in text:
+        return "nul_character"
+    if _SURROGATE.search(text):
+        return "surrogate_character"
+    return None
+
+
+Location = tuple[str | int, ...]
+
+
+def _unstorable_locations(value: Any, location: Location) -> Iterator[tuple[Location, str]]:
     if isinstance(value, str):
-        if NUL in value:
-            yield location
+        if kind := unstorable_text(value):
+            yield location, kind
     elif isinstance(value, dict):
         for key, item in value.items():
-            yield from _nul_locations(key, location)
-            yield from _nul_locations(item, (*location, str(key)))
+            yield from _unstorable_locations(key, location)
+            yield from _unstorable_locations(item, (*location, str(key)))
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from _nul_locations(item, (*location, index))
+            yield from _unstorable_locations(item, (*location, index))
+
+
+def media_type(request: Request) -> str:
+    """The request's media type without its parameters, in lower case: media types are
+    case-insensitive (RFC 9110), and `Application/JSON` once slipped past this guard."""
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
 async def refuse_nul_characters(request: Request) -> None:
     """Every text a request carries (path, query, JSON body, form fields, file names) without
-    the NUL character, which PostgreSQL cannot store: 422 naming the field otherwise."""
-    found: list[tuple[str | int, ...]] = []
-    found += _nul_locations(dict(request.path_params), ("path",))
+    the NUL character or a lone surrogate, which PostgreSQL cannot store: 422 naming the field
+    otherwise. A body that is not a form is read as JSON whatever it is labelled, as FastAPI
+    reads a body without a Content-Type as JSON."""
+    found: list[tuple[Location, str]] = []
+    found += _unstorable_locations(dict(request.path_params), ("path",))
     for name, value in request.query_params.multi_items():
-        if NUL in name + value:
-            found.append(("query", name))
-    content_type = request.headers.get("content-type", "")
-    if content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
+        if kind := unstorable_text(name + value):
+            found.append((("query", name), kind))
+    if media_type(request) in FORM_MEDIA_TYPES:
         for name, item in (await request.form()).multi_items():
             text = (item.filename or "") if isinstance(item, UploadFile) else item
-            if NUL in name + text:
-                found.append(("body", name))
-    elif "json" in content_type:
-        # Malformed JSON has its own answer.
+            if kind := unstorable_text(name + text):
+                found.append((("body", name), kind))
+    elif body := await request.body():
+        # Malformed JSON has its own answer, and a file body is no JSON.
         with contextlib.suppress(ValueError):
-            found += _nul_locations(json.loads(await request.body()), ("body",))
+            found += _unstorable_locations(json.loads(body), ("body",))
     if found:
         raise RequestValidationError(
-            [{"type": "nul_character", "loc": location, "msg": ""} for location in found]
+            [{"type": kind, "loc": location, "msg": ""} for location, kind in found]
         )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import re
 import uuid
 from collections import Counter
@@ -359,6 +360,40 @@ async def test_a_file_named_in_polish_downloads_to_its_owner_and_an_operator(
         downloaded = await claims.client.get(path, headers=headers)
         assert (downloaded.status_code, downloaded.content) == (200, content), path
         assert download_names(downloaded.headers["content-disposition"]) == (plain, named)
+
+
+@pytest.mark.parametrize("media_type", ["Application/JSON", "APPLICATION/JSON; charset=utf-8"])
+async def test_a_nul_in_json_labelled_in_capitals_is_a_422(claims: Claims, media_type: str) -> None:
+    """Media types are case-insensitive: the NUL guard once read only lower case, and the
+    database's refusal of the NUL was a 500."""
+    parcel = await claims.client.post(
+        "/api/parcels",
+        content=json.dumps({"rma_number": "RMA/1/SR/2026\x00"}),
+        headers={**claims.bearer("scanner"), "Content-Type": media_type},
+    )
+    assert parcel.status_code == 422, parcel.text
+    assert [(e["field"], e["code"]) for e in parcel.json()["errors"]] == [
+        ("rma_number", "nul_character")
+    ]
+
+
+async def test_a_nul_in_a_form_labelled_in_capitals_is_a_422(claims: Claims) -> None:
+    customer = await claims.customer_with_document()
+    body = (
+        b'--x\r\nContent-Disposition: form-data; name="problem_description"\r\n\r\n'
+        b"Nie dziala\x00 gimbal.\r\n--x--\r\n"
+    )
+    filed = await claims.client.post(
+        "/api/claims",
+        content=body,
+        headers={**customer.headers, "Content-Type": "Multipart/Form-Data; boundary=x"},
+    )
+    assert filed.status_code == 422, filed.text
+    assert ("problem_description", "nul_character") in [
+        (e["field"], e["code"]) for e in filed.json()["errors"]
+    ]
+    mine = await claims.client.get("/api/claims", headers=customer.headers)
+    assert mine.json() == []
 
 
 async def test_scanner_receipt_duplicate_scan_and_unidentified_parcel(

@@ -3,14 +3,21 @@ the Content-Disposition of downloads."""
 
 from __future__ import annotations
 
+import json
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 import httpx
 import pytest
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Form, Request, Response
+from pydantic import BaseModel
 
-from shared.errors import document_errors
-from shared.http import BodySizeLimit, attachment_disposition, correlation_id
+from shared.errors import document_errors, install_error_handlers
+from shared.http import (
+    BodySizeLimit,
+    attachment_disposition,
+    correlation_id,
+    refuse_nul_characters,
+)
 from tests.support.downloads import download_names
 
 
@@ -118,3 +125,78 @@ async def test_a_response_carries_a_polish_file_name() -> None:
         answer = await client.get("/file")
     assert answer.status_code == 200
     assert download_names(answer.headers["content-disposition"])[1] == "żółć.pdf"
+
+
+class _Note(BaseModel):
+    note: str
+
+
+def _guarded_app(stored: list[str]) -> FastAPI:
+    app = FastAPI(dependencies=[Depends(refuse_nul_characters)])
+
+    @app.post("/json")
+    async def as_json(body: _Note) -> dict[str, bool]:
+        stored.append(body.note)
+        return {"stored": True}
+
+    @app.post("/form")
+    async def as_form(note: str = Form()) -> dict[str, bool]:
+        stored.append(note)
+        return {"stored": True}
+
+    install_error_handlers(app)
+    return app
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "application/json",
+        "Application/JSON",
+        "APPLICATION/JSON; charset=UTF-8",
+        " application/json ;charset=utf-8",
+        None,  # FastAPI reads a body without a Content-Type as JSON
+    ],
+)
+@pytest.mark.parametrize(
+    ("text", "code"), [("Dron\x00", "nul_character"), ("Dron\ud800", "surrogate_character")]
+)
+async def test_unstorable_text_in_json_is_refused_whatever_the_letter_case_of_its_type(
+    content_type: str | None, text: str, code: str
+) -> None:
+    stored: list[str] = []
+    headers = {"content-type": content_type} if content_type else {}
+    body = json.dumps({"note": text}).encode()  # \u0000 and \ud800, as JSON writes them
+    transport = httpx.ASGITransport(app=_guarded_app(stored))
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        answer = await client.post("/json", content=body, headers=headers)
+    assert answer.status_code == 422, answer.text
+    assert [(e["field"], e["code"]) for e in answer.json()["errors"]] == [("note", code)]
+    assert answer.json()["errors"][0]["message"].startswith("Pole zawiera")
+    assert stored == []
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "multipart/form-data",
+        "Multipart/Form-Data",
+        "MULTIPART/FORM-DATA",
+        "Application/X-WWW-Form-Urlencoded",
+    ],
+)
+async def test_a_nul_in_a_form_is_refused_whatever_the_letter_case_of_its_type(
+    content_type: str,
+) -> None:
+    stored: list[str] = []
+    if content_type.lower().startswith("multipart"):
+        body = b'--b\r\nContent-Disposition: form-data; name="note"\r\n\r\nDron\x00\r\n--b--\r\n'
+        content_type += "; boundary=b"
+    else:
+        body = b"note=Dron%00"
+    transport = httpx.ASGITransport(app=_guarded_app(stored))
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        answer = await client.post("/form", content=body, headers={"content-type": content_type})
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["errors"][0]["code"] == "nul_character"
+    assert stored == []
