@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 
 from stdnum.eu import vat
 from stdnum.pl import nip
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from shared.errors import BusinessRuleError, Message
 
@@ -258,3 +260,42 @@ SCANNER_KEY_INVALID = BusinessRuleError(
     field="api_key",
     status_code=401,
 )
+
+
+# --- new passwords -----------------------------------------------------------------------------
+
+# The most common passwords, most common first: zxcvbn's list, from leaked password sets.
+COMMON_PASSWORDS_COUNTED = 10_000
+
+
+@functools.cache
+def _common_passwords() -> frozenset[str]:
+    return frozenset(FREQUENCY_LISTS["passwords"][:COMMON_PASSWORDS_COUNTED])
+
+
+def check_new_password(password: str, email: str | None, field: str = "password") -> None:
+    """A new password may not be one of the 10,000 most common, contain the account's own
+    email, nor be its part before @: a guesser tries those first. Letter case makes no
+    difference."""
+    folded = password.casefold()
+    if folded in _common_passwords():
+        raise BusinessRuleError(
+            "password_too_common",
+            Message(
+                "To hasło jest jednym z najczęściej używanych i łatwo je odgadnąć. Wybierz inne.",
+                "This password is one of the most common and easy to guess. Choose another.",
+            ),
+            field=field,
+        )
+    if email:
+        address = email.strip().casefold()
+        local_part = address.split("@")[0]
+        if address in folded or folded == local_part:
+            raise BusinessRuleError(
+                "password_contains_email",
+                Message(
+                    "Hasło nie może zawierać adresu e-mail konta. Wybierz inne.",
+                    "The password may not contain the account's email address. Choose another.",
+                ),
+                field=field,
+            )

@@ -149,8 +149,9 @@ async def register(ctx: AccountsContext, command: Registration, correlation_id: 
         vat_country, tax_id = domain.normalise_tax_id(
             command.vat_country or "PL", command.tax_id or ""
         )
-    password_hash = ctx.password_hasher.hash(command.password)
     email = command.email.strip()
+    domain.check_new_password(command.password, email)
+    password_hash = ctx.password_hasher.hash(command.password)
     full_name = command.full_name.strip()
 
     async with ctx.pool.acquire() as conn, conn.transaction():
@@ -449,7 +450,7 @@ async def _credentials_changed(
     ctx: AccountsContext,
     conn: Conn,
     account_id: UUID,
-    change: Literal["password_reset", "password_change", "email_change"],
+    change: Literal["password_reset", "password_change", "email_change", "logout"],
     correlation_id: UUID,
 ) -> None:
     """Tokens issued until now stop working: here at once, elsewhere when the event arrives."""
@@ -468,17 +469,27 @@ async def _credentials_changed(
     )
 
 
+async def logout(ctx: AccountsContext, subject: UUID, correlation_id: UUID) -> None:
+    """The caller's tokens, this one and every other issued until now, stop working."""
+    async with ctx.pool.acquire() as conn, conn.transaction():
+        await _credentials_changed(ctx, conn, subject, "logout", correlation_id)
+    log.info("logged out", account_id=str(subject))
+
+
 async def reset_password(
     ctx: AccountsContext, token: str, new_password: str, correlation_id: UUID
 ) -> None:
+    domain.check_new_password(new_password, None, "new_password")
     password_hash = ctx.password_hasher.hash(new_password)
     async with ctx.pool.acquire() as conn, conn.transaction():
         spent = await repository.use_secret(conn, hash_secret(token), "password_reset", ctx.clock())
         if spent is None:
             raise domain.PASSWORD_RESET_LINK_INVALID
-        await repository.set_password(conn, spent["account_id"], password_hash)
         account = await repository.get_account(conn, spent["account_id"])
         assert account is not None
+        # Refused here, the link stays unused: the transaction rolls back.
+        domain.check_new_password(new_password, account["email"], "new_password")
+        await repository.set_password(conn, spent["account_id"], password_hash)
         # The owner proved the mailbox: their own earlier failures no longer slow them down.
         await repository.clear_login_failures(conn, _account_subject(account["email"]))
         await _credentials_changed(ctx, conn, spent["account_id"], "password_reset", correlation_id)
@@ -557,6 +568,7 @@ async def change_password(
     new_password: str,
     correlation_id: UUID,
 ) -> None:
+    domain.check_new_password(new_password, None, "new_password")
     password_hash = ctx.password_hasher.hash(new_password)
     async with ctx.pool.acquire() as conn, conn.transaction():
         account = await repository.get_account(conn, account_id)
@@ -564,6 +576,7 @@ async def change_password(
             ctx.password_hasher, account["password_hash"], current_password
         ):
             raise domain.WRONG_PASSWORD
+        domain.check_new_password(new_password, account["email"], "new_password")
         await repository.set_password(conn, account_id, password_hash)
         await _credentials_changed(ctx, conn, account_id, "password_change", correlation_id)
     log.info("password changed", account_id=str(account_id))

@@ -646,6 +646,93 @@ async def test_openapi_documents_every_endpoint_with_examples(accounts: Accounts
     assert registration["document_total"]["examples"] == ["4 299,00"]
 
 
+def refusal(response: httpx.Response) -> tuple[int, str, str | None]:
+    error = response.json()["errors"][0]
+    return response.status_code, error["code"], error["field"]
+
+
+async def test_common_passwords_and_the_own_email_are_refused_everywhere_a_password_is_set(
+    accounts: Accounts, stack: Stack
+) -> None:
+    number = await accounts.sale()
+    address = email()
+    for common in ("12345678", "password", "PASSWORD", "qwertyuiop", "iloveyou"):
+        refused = await accounts.register(number, address, password=common)
+        assert refusal(refused) == (422, "password_too_common", "password"), common
+        assert "najczęściej używanych" in refused.json()["detail"]
+    for own in (address, address.upper(), f"x{address}1", address.split("@")[0]):
+        refused = await accounts.register(number, address, password=own)
+        assert refusal(refused) == (422, "password_contains_email", "password"), own
+    # Nothing was stored: the document is still free and the email unknown.
+    assert await accounts.sql("SELECT count(*) FROM accounts WHERE email = $1", address) == 0
+    assert (await accounts.register(number, address)).status_code == 202
+
+    address, bearer = await active_customer(accounts, stack)
+    for new_password, code in (
+        ("password1", "password_too_common"),
+        (address, "password_contains_email"),
+    ):
+        changed = await accounts.client.post(
+            "/api/me/password",
+            json={"current_password": PASSWORD, "new_password": new_password},
+            headers=bearer,
+        )
+        assert refusal(changed) == (422, code, "new_password")
+    async with TopicProbe(stack.kafka_bootstrap, topics.ACCOUNTS) as probe:
+        await accounts.client.post("/api/auth/password-reset", json={"email": address})
+        [reset] = await probe.wait_for(of_account("PasswordResetRequested", address))
+    token = token_of(
+        unseal(
+            (stack.keys_dir / "seal_private.pem").read_bytes(), reset["data"]["reset_link_sealed"]
+        )
+    )
+    for new_password, code in (
+        ("12345678", "password_too_common"),
+        (address, "password_contains_email"),
+    ):
+        confirmed = await accounts.client.post(
+            "/api/auth/password-reset/confirm", json={"token": token, "new_password": new_password}
+        )
+        assert refusal(confirmed) == (422, code, "new_password")
+    # A refused password leaves the link unused and the old password working.
+    confirmed = await accounts.client.post(
+        "/api/auth/password-reset/confirm", json={"token": token, "new_password": "Nowe-Haslo-456"}
+    )
+    assert confirmed.status_code == 200, confirmed.text
+
+
+async def test_logout_revokes_the_token_in_every_service(accounts: Accounts, stack: Stack) -> None:
+    address, bearer = await active_customer(accounts, stack)
+    other_session = await accounts.client.post(
+        "/api/auth/login", json={"email": address, "password": PASSWORD}
+    )
+    other = {"Authorization": f"Bearer {other_session.json()['access_token']}"}
+    assert (await accounts.client.get("/api/me", headers=bearer)).status_code == 200
+    async with TopicProbe(stack.kafka_bootstrap, topics.ACCOUNTS) as probe:
+        logged_out = await accounts.client.post("/api/auth/logout", headers=bearer)
+        assert logged_out.status_code == 204, logged_out.text
+        account_id = str(
+            verify_token(
+                (stack.keys_dir / "token_public.pem").read_bytes(), bearer["Authorization"][7:]
+            ).subject
+        )
+        [revoked] = await probe.wait_for(
+            lambda body, _: (
+                body["type"] == "AccountCredentialsChanged" and body["key"] == account_id
+            )
+        )
+    # The event tells the other services (their `token_not_before`), as a password change does.
+    assert revoked["data"]["change"] == "logout"
+    for token in (bearer, other):
+        assert (await accounts.client.get("/api/me", headers=token)).status_code == 401
+        assert (await accounts.client.post("/api/auth/logout", headers=token)).status_code == 401
+    login = await accounts.client.post(
+        "/api/auth/login", json={"email": address, "password": PASSWORD}
+    )
+    renewed = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    assert (await accounts.client.get("/api/me", headers=renewed)).status_code == 200
+
+
 async def test_login_attempts_are_rate_limited_per_address(
     accounts: Accounts, stack: Stack
 ) -> None:

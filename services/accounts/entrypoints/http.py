@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from pydantic import BaseModel, EmailStr, Field
 
 from services.accounts import domain, handlers
@@ -29,6 +29,7 @@ def get_context(request: Request) -> handlers.AccountsContext:
 Context = Annotated[handlers.AccountsContext, Depends(get_context)]
 ClientAddress = Annotated[str, Depends(client_address)]
 Customer = Annotated[Principal, Depends(require_role("customer"))]
+AnyRole = Annotated[Principal, Depends(require_role("customer", "operator", "scanner"))]
 
 
 def _say(request: Request, polish: str, english: str) -> str:
@@ -172,6 +173,18 @@ async def register_account(
         "Sprawdź skrzynkę e-mail: wysłaliśmy link aktywacyjny.",
         "Check your mailbox: we sent an activation link.",
     )
+
+
+@router.post(
+    "/api/auth/logout",
+    status_code=204,
+    tags=["auth"],
+    summary="Log out: the caller's token and every other one of its account or device issued "
+    "until now stop working in every service",
+)
+async def logout(principal: AnyRole, ctx: Context, correlation: CorrelationId) -> Response:
+    await handlers.logout(ctx, principal.subject, correlation)
+    return Response(status_code=204)
 
 
 @router.post(
