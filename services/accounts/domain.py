@@ -254,6 +254,44 @@ def too_many_attempts(wait: timedelta) -> BusinessRuleError:
     )
 
 
+@dataclass(frozen=True)
+class Allowance:
+    """At most `count` requests in `window` (a sliding window): a limit on what costs others
+    something, such as an email to someone's mailbox."""
+
+    name: str  # the limit's name in the metrics
+    count: int
+    window: timedelta
+
+    def wait(self, used: int, oldest: datetime | None, now: datetime) -> timedelta:
+        """How long until the next request fits (zero: it fits now)."""
+        if used < self.count or oldest is None:
+            return timedelta(0)
+        return max(timedelta(seconds=1), oldest + self.window - now)
+
+
+# Links by email: a mailbox gets at most 3 an hour, whoever asks and whether or not an account
+# has the address (the answer is the same either way); one client asks for at most 10 an hour.
+EMAILS_PER_RECIPIENT = Allowance("email_per_recipient", 3, timedelta(hours=1))
+EMAILS_PER_CLIENT = Allowance("email_per_client", 10, timedelta(hours=1))
+
+
+def too_many_emails(wait: timedelta, field: str = "email") -> BusinessRuleError:
+    minutes = max(1, math.ceil(wait.total_seconds() / 60))
+    return BusinessRuleError(
+        "too_many_emails",
+        Message(
+            "Wysłaliśmy już kilka wiadomości w tej sprawie. Sprawdź skrzynkę (także folder "
+            f"spam) albo spróbuj ponownie za {minutes} min.",
+            "We have already sent several emails about this. Check the mailbox (the spam "
+            f"folder too) or try again in {minutes} min.",
+        ),
+        field=field,
+        status_code=429,
+        headers={"Retry-After": str(max(1, math.ceil(wait.total_seconds())))},
+    )
+
+
 SCANNER_KEY_INVALID = BusinessRuleError(
     "scanner_key_invalid",
     Message("Nieprawidłowy klucz skanera.", "Invalid scanner key."),

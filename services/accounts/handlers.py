@@ -59,6 +59,8 @@ class AccountsContext:
     seal_public_key: bytes
     password_hasher: PasswordHasher
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    # The metrics' count of requests a rate limit refused, by the limit's name.
+    count_limit_refusal: Callable[[str], None] = lambda _limit: None
 
 
 @dataclass(frozen=True)
@@ -206,9 +208,38 @@ async def register(ctx: AccountsContext, command: Registration, correlation_id: 
     return Accepted(notices)
 
 
-async def resend_activation(ctx: AccountsContext, email: str, correlation_id: UUID) -> None:
+async def _allow_email(
+    ctx: AccountsContext, conn: Conn, recipient: str, client: str, field: str = "email"
+) -> None:
+    """Count an email asked for, to `recipient` by `client`, or refuse it (429) when either
+    has had its allowance: counted before anything is looked up, so that the answer is the
+    same whether or not an account has the address. Refusals are not counted: a flood does not
+    push the window on."""
+    now = ctx.clock()
+    limits = (
+        (f"mail-to:{recipient.strip().lower()}", domain.EMAILS_PER_RECIPIENT),
+        (f"mail-from:{client}", domain.EMAILS_PER_CLIENT),
+    )
+    wait = timedelta(0)
+    for subject, allowance in limits:
+        await repository.lock_login_subject(conn, subject)
+        used, oldest = await repository.recent_attempts(conn, subject, now - allowance.window, now)
+        if (waiting := allowance.wait(used, oldest, now)) > wait:
+            wait, refused_by = waiting, allowance.name
+    if wait > timedelta(0):
+        ctx.count_limit_refusal(refused_by)
+        log.info("email refused by its limit", limit=refused_by)
+        raise domain.too_many_emails(wait, field)
+    for subject, allowance in limits:
+        await repository.record_login_failure(conn, now, now - allowance.window, subject)
+
+
+async def resend_activation(
+    ctx: AccountsContext, email: str, client: str, correlation_id: UUID
+) -> None:
     """A new activation link for an inactive account; silent otherwise (no enumeration)."""
     async with ctx.pool.acquire() as conn, conn.transaction():
+        await _allow_email(ctx, conn, email, f"address:{client}")
         account = await repository.find_account_by_email(conn, email.strip())
         if account is None or account["activated_at"] is not None:
             return
@@ -414,9 +445,12 @@ async def update_contact(
     return event
 
 
-async def request_password_reset(ctx: AccountsContext, email: str, correlation_id: UUID) -> None:
+async def request_password_reset(
+    ctx: AccountsContext, email: str, client: str, correlation_id: UUID
+) -> None:
     """Email a reset link to an existing account; silent otherwise (no enumeration)."""
     async with ctx.pool.acquire() as conn, conn.transaction():
+        await _allow_email(ctx, conn, email, f"address:{client}")
         account = await repository.find_account_by_email(conn, email.strip())
         if account is None:
             return
@@ -505,6 +539,8 @@ async def request_email_change(
             ctx.password_hasher, account["password_hash"], password
         ):
             raise domain.WRONG_PASSWORD
+        # The new address may be a stranger's: its mailbox is limited like any other.
+        await _allow_email(ctx, conn, new_email, f"account:{account_id}", "new_email")
         sealed, expires_at = await _issue_link(
             ctx,
             conn,

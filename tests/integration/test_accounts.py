@@ -4,9 +4,11 @@ login, linked documents and credentials, and the events each fact publishes exac
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import re
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -37,8 +39,11 @@ PASSWORD = "Tajne-Haslo-123"
 class Accounts:
     """The accounts service in this process, and what a test needs around it."""
 
-    def __init__(self, stack: Stack, client: httpx.AsyncClient, database_url: str) -> None:
+    def __init__(
+        self, stack: Stack, client: httpx.AsyncClient, database_url: str, app_state: Any = None
+    ) -> None:
         self.stack = stack
+        self.app_state = app_state
         self.client = client
         self.database_url = database_url
 
@@ -129,8 +134,9 @@ async def accounts(stack: Stack) -> AsyncIterator[Accounts]:
         seal_public_key_file=keys / "seal_public.pem",
         public_base_url="http://panel.test",
     )
-    async with running_app(build_app(settings)) as client:
-        yield Accounts(stack, client, url)
+    app = build_app(settings)
+    async with running_app(app) as client:
+        yield Accounts(stack, client, url, app.state)
     await drop_database(stack, url)
 
 
@@ -731,6 +737,108 @@ async def test_logout_revokes_the_token_in_every_service(accounts: Accounts, sta
     )
     renewed = {"Authorization": f"Bearer {login.json()['access_token']}"}
     assert (await accounts.client.get("/api/me", headers=renewed)).status_code == 200
+
+
+@contextlib.contextmanager
+def clock_at(accounts: Accounts, app_state: Any, when: datetime) -> Iterator[list[datetime]]:
+    """The service's injected clock set to `when` (movable through the yielded list). In the
+    past: what is counted there never counts against the other tests of this module."""
+    context = app_state.accounts
+    now = [when]
+    real = context.clock
+    context.clock = lambda: now[0]
+    try:
+        yield now
+    finally:
+        context.clock = real
+
+
+RESET, RESEND = "/api/auth/password-reset", "/api/accounts/activation/resend"
+
+
+def mentions(value: bytes, event_type: str, address: str) -> bool:
+    return event_type.encode() in value and address.encode() in value
+
+
+async def refusals_in_metrics(accounts: Accounts, limit: str) -> float:
+    metrics = (await accounts.client.get("/metrics")).text
+    found = re.search(rf'rma_rate_limit_refusals_total{{limit="{limit}"}} ([0-9.]+)', metrics)
+    return float(found.group(1)) if found else 0.0
+
+
+async def test_links_by_email_are_limited_per_recipient_alike_for_known_and_unknown_addresses(
+    accounts: Accounts, stack: Stack
+) -> None:
+    known, _ = await active_customer(accounts, stack)
+    unknown = email()
+    refused_before = await refusals_in_metrics(accounts, "email_per_recipient")
+    with clock_at(accounts, accounts.app_state, datetime.now(UTC) - timedelta(days=10)) as now:
+        async with TopicProbe(stack.kafka_bootstrap, topics.ACCOUNTS) as probe:
+            answers = {
+                address: [
+                    await accounts.client.post(path, json={"email": address})
+                    for path in ["/api/auth/password-reset"] * 2
+                    + ["/api/accounts/activation/resend"] * 3
+                ]
+                for address in (known, unknown)
+            }
+            await probe.settle(2.0)
+        for address in (known, unknown):
+            assert [a.status_code for a in answers[address]] == [202, 202, 202, 429, 429], address
+        # The same answers whether an account has the address or not.
+        assert [a.json() for a in answers[known]] == [a.json() for a in answers[unknown]]
+        refused = answers[known][3]
+        assert refused.json()["errors"][0]["code"] == "too_many_emails"
+        assert "Sprawdź skrzynkę" in refused.json()["detail"]
+        assert 3000 < int(refused.headers["Retry-After"]) <= 3600
+        resets = [
+            r
+            for r in probe.records
+            if b"PasswordResetRequested" in r.value and known.encode() in r.value
+        ]
+        assert len(resets) == 2  # the resends found the account active: nothing to send
+        assert await refusals_in_metrics(accounts, "email_per_recipient") == refused_before + 4
+        # An hour later by the service's clock, the mailbox may get a link again.
+        now[0] += timedelta(hours=1, seconds=1)
+        again = await accounts.client.post("/api/auth/password-reset", json={"email": known})
+        assert again.status_code == 202
+
+
+async def test_links_by_email_are_limited_per_client(accounts: Accounts, stack: Stack) -> None:
+    with clock_at(accounts, accounts.app_state, datetime.now(UTC) - timedelta(days=20)):
+        statuses = [
+            (
+                await accounts.client.post("/api/auth/password-reset", json={"email": email()})
+            ).status_code
+            for _ in range(11)
+        ]
+    assert statuses == [202] * 10 + [429]
+
+
+async def test_an_email_change_mails_a_strangers_address_at_most_3_times_an_hour(
+    accounts: Accounts, stack: Stack
+) -> None:
+    _, bearer = await active_customer(accounts, stack)
+    stranger = email()
+    with clock_at(accounts, accounts.app_state, datetime.now(UTC) - timedelta(days=30)):
+        async with TopicProbe(stack.kafka_bootstrap, topics.ACCOUNTS) as probe:
+            answers = [
+                await accounts.client.post(
+                    "/api/me/email",
+                    json={"new_email": stranger, "password": PASSWORD},
+                    headers=bearer,
+                )
+                for _ in range(10)
+            ]
+            await probe.settle(2.0)
+    assert [a.status_code for a in answers] == [202] * 3 + [429] * 7
+    assert answers[3].json()["errors"][0]["field"] == "new_email"
+    mailed = [
+        r
+        for r in probe.records
+        if b"EmailChangeRequested" in r.value and stranger.encode() in r.value
+    ]
+    assert len(mailed) == 3
 
 
 async def test_login_attempts_are_rate_limited_per_address(

@@ -190,6 +190,22 @@ async def recent_login_failures(
     return row["failures"], row["last_failure"]
 
 
+async def recent_attempts(
+    conn: Conn, subject: str, since: datetime, until: datetime
+) -> tuple[int, datetime | None]:
+    """How many attempts of `subject` were counted after `since` up to `until` (the clock's
+    now), and when the oldest was."""
+    row = await conn.fetchrow(
+        """SELECT count(*) AS used, min(failed_at) AS oldest
+           FROM login_failures WHERE subject = $1 AND failed_at > $2 AND failed_at <= $3""",
+        subject,
+        since,
+        until,
+    )
+    assert row is not None
+    return row["used"], row["oldest"]
+
+
 async def lock_login_subject(conn: Conn, subject: str) -> None:
     """Serialise attempts on `subject` until the transaction ends: parallel guesses all count."""
     await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", subject)
@@ -198,6 +214,8 @@ async def lock_login_subject(conn: Conn, subject: str) -> None:
 async def record_login_failure(
     conn: Conn, failed_at: datetime, forget_before: datetime, *subjects: str
 ) -> None:
+    """Counts an attempt of each subject (a failed login, or an email asked for: the table
+    holds every attempt a limit watches, by subject) and forgets those older than needed."""
     await conn.execute(
         "DELETE FROM login_failures WHERE subject = ANY($1) AND failed_at <= $2",
         list(subjects),

@@ -207,11 +207,16 @@ async def activate_account(
     response_model=Notice,
     tags=["accounts"],
     summary="Send a new activation link (the previous one stops working)",
+    responses={429: {"description": "3 emails an hour to one address, 10 an hour from one client"}},
 )
 async def resend_activation(
-    body: EmailRequest, request: Request, ctx: Context, correlation: CorrelationId
+    body: EmailRequest,
+    request: Request,
+    ctx: Context,
+    client: ClientAddress,
+    correlation: CorrelationId,
 ) -> Notice:
-    await handlers.resend_activation(ctx, body.email, correlation)
+    await handlers.resend_activation(ctx, body.email, client, correlation)
     return Notice(
         message=_say(
             request,
@@ -274,11 +279,16 @@ async def scanner_token(body: ScannerTokenRequest, ctx: Context) -> TokenPublic:
     response_model=Notice,
     tags=["auth"],
     summary="Email a password reset link",
+    responses={429: {"description": "3 emails an hour to one address, 10 an hour from one client"}},
 )
 async def request_password_reset(
-    body: EmailRequest, request: Request, ctx: Context, correlation: CorrelationId
+    body: EmailRequest,
+    request: Request,
+    ctx: Context,
+    client: ClientAddress,
+    correlation: CorrelationId,
 ) -> Notice:
-    await handlers.request_password_reset(ctx, body.email, correlation)
+    await handlers.request_password_reset(ctx, body.email, client, correlation)
     return Notice(
         message=_say(
             request,
@@ -422,7 +432,10 @@ async def link_document(
     response_model=Notice,
     tags=["me"],
     summary="Change the email: a confirmation link goes to the new address",
-    responses={403: {"description": "The password is wrong"}},
+    responses={
+        403: {"description": "The password is wrong"},
+        429: {"description": "3 emails an hour to one address, 10 an hour from one account"},
+    },
 )
 async def change_email(
     body: EmailChange,
