@@ -239,19 +239,29 @@ PER_ACCOUNT_AND_ADDRESS = LoginThrottle(5, timedelta(seconds=30), timedelta(minu
 PER_ADDRESS = LoginThrottle(20, timedelta(seconds=30), timedelta(minutes=15))
 
 
-def too_many_attempts(wait: timedelta) -> BusinessRuleError:
+def too_many_attempts(
+    wait: timedelta, field: str = "email", what: tuple[str, str] = ("logowania", "login")
+) -> BusinessRuleError:
+    """429 after too many failed tries of `what` (Polish, English: logins by default)."""
     seconds = max(1, math.ceil(wait.total_seconds()))
     after = f"{seconds} s" if seconds < 60 else f"{math.ceil(seconds / 60)} min"
     return BusinessRuleError(
         "too_many_attempts",
         Message(
-            f"Zbyt wiele nieudanych prób logowania. Spróbuj ponownie za {after}.",
-            f"Too many failed login attempts. Try again in {after}.",
+            f"Zbyt wiele nieudanych prób {what[0]}. Spróbuj ponownie za {after}.",
+            f"Too many failed {what[1]} attempts. Try again in {after}.",
         ),
-        field="email",
+        field=field,
         status_code=429,
         headers={"Retry-After": str(seconds)},
     )
+
+
+# Answers that tell a guesser of a document's total or a scanner's key that the guess was wrong
+# (or, for a linked document, right but of no use): each counts as a failed try.
+WRONG_GUESSES = frozenset({"document_not_found", "document_already_linked", "scanner_key_invalid"})
+DOCUMENT_GUESS = ("dopasowania dokumentu zakupu", "purchase document")
+SCANNER_KEY_GUESS = ("klucza skanera", "scanner key")
 
 
 @dataclass(frozen=True)

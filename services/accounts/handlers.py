@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import secrets
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -19,7 +20,7 @@ from services.accounts.adapters import repository
 from services.accounts.settings import AccountsSettings
 from shared.auth import Principal, Role, issue_token, record_credentials_change
 from shared.db import Conn
-from shared.errors import Message
+from shared.errors import BusinessRuleError, Message
 from shared.events import (
     AccountActivated,
     AccountActivatedData,
@@ -130,6 +131,68 @@ def _document_linked(
     )
 
 
+async def _throttled_for(
+    ctx: AccountsContext, conn: Conn, watched: tuple[tuple[str, domain.LoginThrottle], ...]
+) -> timedelta:
+    """How long the next try must wait: the longest of the watched subjects' waits, by their
+    failures in the last hour of the clock (zero: go ahead)."""
+    now = ctx.clock()
+    wait = timedelta(0)
+    for subject, throttle in watched:
+        failures, last_failure = await repository.recent_login_failures(
+            conn, subject, now - domain.LOGIN_FAILURE_WINDOW, now
+        )
+        wait = max(wait, throttle.wait(failures, last_failure, now))
+    return wait
+
+
+@contextlib.asynccontextmanager
+async def _guessing_throttled(
+    ctx: AccountsContext,
+    limit: str,
+    what: tuple[str, str],
+    field: str,
+    watched: tuple[tuple[str, domain.LoginThrottle], ...],
+) -> AsyncIterator[None]:
+    """Guessing a secret (a document's total, a scanner's key) slowed as logins are: the
+    failed tries of each watched subject (the document from one address, an address, an
+    account) in the last hour delay the next one (429). A wrong guess is counted in its own
+    transaction after the request's has rolled back."""
+    async with ctx.pool.acquire() as conn:
+        wait = await _throttled_for(ctx, conn, watched)
+    if wait > timedelta(0):
+        ctx.count_limit_refusal(limit)
+        raise domain.too_many_attempts(wait, field, what)
+    try:
+        yield
+    except BusinessRuleError as refused:
+        if refused.code in domain.WRONG_GUESSES:
+            failed_at = ctx.clock()
+            async with ctx.pool.acquire() as conn, conn.transaction():
+                await repository.record_login_failure(
+                    conn,
+                    failed_at,
+                    failed_at - domain.LOGIN_FAILURE_WINDOW,
+                    *(subject for subject, _ in watched),
+                )
+        raise
+
+
+def _document_guesses(
+    typed_number: str, address: str, account_id: UUID | None = None
+) -> tuple[tuple[str, domain.LoginThrottle], ...]:
+    """What a wrong document total counts against: the document from this address, the
+    address, and the account linking it (never the document from elsewhere: its owner)."""
+    number = typed_number.strip().upper()
+    watched: tuple[tuple[str, domain.LoginThrottle], ...] = (
+        (f"document:{number}|{address}", domain.PER_ACCOUNT_AND_ADDRESS),
+        (f"document-guesses:{address}", domain.PER_ADDRESS),
+    )
+    if account_id is not None:
+        watched += ((f"document-guesses:account:{account_id}", domain.PER_ADDRESS),)
+    return watched
+
+
 async def _claimable_document(
     conn: Conn, typed_number: str, typed_total: str, tax_id: str | None
 ) -> tuple[asyncpg.Record, domain.DocumentNumber]:
@@ -144,7 +207,18 @@ async def _claimable_document(
     return document, document_number
 
 
-async def register(ctx: AccountsContext, command: Registration, correlation_id: UUID) -> Accepted:
+async def register(
+    ctx: AccountsContext, command: Registration, address: str, correlation_id: UUID
+) -> Accepted:
+    """A new account proving a purchase; wrong guesses of the document slowed down."""
+    watched = _document_guesses(command.document_number, address)
+    async with _guessing_throttled(
+        ctx, "document_guess", domain.DOCUMENT_GUESS, "document_total", watched
+    ):
+        return await _register(ctx, command, correlation_id)
+
+
+async def _register(ctx: AccountsContext, command: Registration, correlation_id: UUID) -> Accepted:
     tax_id = None
     vat_country = None
     if command.account_type == "company":
@@ -309,16 +383,10 @@ def _account_subject(email: str) -> str:
 
 
 async def _guard_attempts(ctx: AccountsContext, conn: Conn, pair: str, by_address: str) -> None:
-    now = ctx.clock()
-    since = now - domain.LOGIN_FAILURE_WINDOW
-    wait = timedelta(0)
-    for subject, throttle in (
-        (pair, domain.PER_ACCOUNT_AND_ADDRESS),
-        (by_address, domain.PER_ADDRESS),
-    ):
-        failures, last_failure = await repository.recent_login_failures(conn, subject, since)
-        wait = max(wait, throttle.wait(failures, last_failure, now))
+    watched = ((pair, domain.PER_ACCOUNT_AND_ADDRESS), (by_address, domain.PER_ADDRESS))
+    wait = await _throttled_for(ctx, conn, watched)
     if wait > timedelta(0):
+        ctx.count_limit_refusal("login")
         raise domain.too_many_attempts(wait)
 
 
@@ -382,15 +450,35 @@ async def operator_login(ctx: AccountsContext, email: str, password: str, addres
     return _token(ctx, operator["operator_id"], "operator", operator["email"])
 
 
-async def scanner_token(ctx: AccountsContext, api_key: str) -> str:
-    async with ctx.pool.acquire() as conn:
-        scanner = await repository.find_scanner_by_key(conn, hash_secret(api_key))
-    if scanner is None:
-        raise domain.SCANNER_KEY_INVALID
+async def scanner_token(ctx: AccountsContext, api_key: str, address: str) -> str:
+    """A scanner device's token for its key; wrong keys from one address are slowed down."""
+    watched = ((f"scanner-key:{address}", domain.PER_ACCOUNT_AND_ADDRESS),)
+    async with _guessing_throttled(
+        ctx, "scanner_key_guess", domain.SCANNER_KEY_GUESS, "api_key", watched
+    ):
+        async with ctx.pool.acquire() as conn:
+            scanner = await repository.find_scanner_by_key(conn, hash_secret(api_key))
+        if scanner is None:
+            raise domain.SCANNER_KEY_INVALID
     return _token(ctx, scanner["scanner_id"], "scanner", None, name=scanner["name"])
 
 
 async def link_document(
+    ctx: AccountsContext,
+    account_id: UUID,
+    typed_number: str,
+    typed_total: str,
+    address: str,
+    correlation_id: UUID,
+) -> Accepted:
+    watched = _document_guesses(typed_number, address, account_id)
+    async with _guessing_throttled(
+        ctx, "document_guess", domain.DOCUMENT_GUESS, "document_total", watched
+    ):
+        return await _link_document(ctx, account_id, typed_number, typed_total, correlation_id)
+
+
+async def _link_document(
     ctx: AccountsContext,
     account_id: UUID,
     typed_number: str,

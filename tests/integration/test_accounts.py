@@ -841,6 +841,75 @@ async def test_an_email_change_mails_a_strangers_address_at_most_3_times_an_hour
     assert len(mailed) == 3
 
 
+def too_many(response: httpx.Response, field: str) -> bool:
+    error = response.json()["errors"][0]
+    return (
+        response.status_code == 429
+        and (error["code"], error["field"]) == ("too_many_attempts", field)
+        and int(response.headers["Retry-After"]) > 0
+        and response.json()["detail"].startswith("Zbyt wiele nieudanych prób")
+    )
+
+
+async def test_guessing_a_documents_total_is_slowed_like_logins(
+    accounts: Accounts, stack: Stack
+) -> None:
+    number = await accounts.sale(total="1234.56")
+    refused_before = await refusals_in_metrics(accounts, "document_guess")
+    with clock_at(accounts, accounts.app_state, datetime.now(UTC) - timedelta(days=40)) as now:
+        guesses = [
+            await accounts.register(number, email(), document_total=f"{total},00")
+            for total in range(1000, 1005)
+        ]
+        assert [refusal(g)[1] for g in guesses] == ["document_not_found"] * 5
+        # The sixth try waits, even with the right total: a guesser learns nothing from it.
+        right = await accounts.register(number, email(), document_total="1234,56")
+        assert too_many(right, "document_total")
+        assert await refusals_in_metrics(accounts, "document_guess") == refused_before + 1
+        now[0] += timedelta(seconds=31)
+        assert (
+            await accounts.register(number, email(), document_total="1234,56")
+        ).status_code == 202
+
+    # Linking documents to an account: the same, per document, address and account.
+    _, bearer = await active_customer(accounts, stack)
+    other = await accounts.sale(total="777.00")
+    with clock_at(accounts, accounts.app_state, datetime.now(UTC) - timedelta(days=50)):
+        links = [
+            await accounts.client.post(
+                "/api/me/documents",
+                json={"document_number": other, "document_total": f"{total},00"},
+                headers=bearer,
+            )
+            for total in range(700, 706)
+        ]
+    assert [g.status_code for g in links] == [422] * 5 + [429]
+    assert too_many(links[-1], "document_total")
+
+
+async def test_guessing_scanner_keys_is_slowed_like_logins(accounts: Accounts) -> None:
+    api_key = await admin.create_scanner(
+        AccountsSettings(database_url=accounts.database_url), f"skaner-{uuid.uuid4().hex[:6]}"
+    )
+    refused_before = await refusals_in_metrics(accounts, "scanner_key_guess")
+    with clock_at(accounts, accounts.app_state, datetime.now(UTC) - timedelta(days=60)) as now:
+        tries = [
+            await accounts.client.post(
+                "/api/auth/scanner-token", json={"api_key": f"scn_{uuid.uuid4().hex}"}
+            )
+            for _ in range(6)
+        ]
+        assert [t.status_code for t in tries] == [401] * 5 + [429]
+        assert too_many(tries[-1], "api_key")
+        assert "klucza skanera" in tries[-1].json()["detail"]
+        waiting = await accounts.client.post("/api/auth/scanner-token", json={"api_key": api_key})
+        assert too_many(waiting, "api_key")
+        assert await refusals_in_metrics(accounts, "scanner_key_guess") == refused_before + 2
+        now[0] += timedelta(seconds=31)
+        token = await accounts.client.post("/api/auth/scanner-token", json={"api_key": api_key})
+        assert token.status_code == 200, token.text
+
+
 async def test_login_attempts_are_rate_limited_per_address(
     accounts: Accounts, stack: Stack
 ) -> None:

@@ -177,14 +177,16 @@ async def linked_documents(conn: Conn, account_id: UUID) -> list[asyncpg.Record]
 
 
 async def recent_login_failures(
-    conn: Conn, subject: str, since: datetime
+    conn: Conn, subject: str, since: datetime, until: datetime
 ) -> tuple[int, datetime | None]:
-    """How many logins of `subject` failed since `since`, and when the last one did."""
+    """How many logins (or guesses) of `subject` failed after `since` up to `until` (the
+    clock's now), and when the last one did."""
     row = await conn.fetchrow(
         """SELECT count(*) AS failures, max(failed_at) AS last_failure
-           FROM login_failures WHERE subject = $1 AND failed_at > $2""",
+           FROM login_failures WHERE subject = $1 AND failed_at > $2 AND failed_at <= $3""",
         subject,
         since,
+        until,
     )
     assert row is not None
     return row["failures"], row["last_failure"]

@@ -161,12 +161,18 @@ def _notice(request: Request, accepted: handlers.Accepted, polish: str, english:
     responses={
         409: {"description": "The document is already linked to another account"},
         422: {"description": "A field is invalid, or no document matches the number and total"},
+        429: {"description": "Too many wrong documents or totals from this address or account"},
     },
 )
 async def register_account(
-    body: RegistrationCreate, request: Request, ctx: Context, correlation: CorrelationId
+    body: RegistrationCreate,
+    request: Request,
+    ctx: Context,
+    address: ClientAddress,
+    correlation: CorrelationId,
 ) -> Notice:
-    accepted = await handlers.register(ctx, handlers.Registration(**body.model_dump()), correlation)
+    registration = handlers.Registration(**body.model_dump())
+    accepted = await handlers.register(ctx, registration, address, correlation)
     return _notice(
         request,
         accepted,
@@ -267,10 +273,15 @@ async def operator_log_in(body: LoginRequest, ctx: Context, address: ClientAddre
     response_model=TokenPublic,
     tags=["auth"],
     summary="Exchange a scanner device's API key for a short-lived token",
-    responses={401: {"description": "Unknown or revoked API key"}},
+    responses={
+        401: {"description": "Unknown or revoked API key"},
+        429: {"description": "Too many wrong keys from this address: wait Retry-After seconds"},
+    },
 )
-async def scanner_token(body: ScannerTokenRequest, ctx: Context) -> TokenPublic:
-    return TokenPublic(access_token=await handlers.scanner_token(ctx, body.api_key))
+async def scanner_token(
+    body: ScannerTokenRequest, ctx: Context, address: ClientAddress
+) -> TokenPublic:
+    return TokenPublic(access_token=await handlers.scanner_token(ctx, body.api_key, address))
 
 
 @router.post(
@@ -406,17 +417,21 @@ async def claimable_products(customer: Customer, ctx: Context) -> list[ProductPu
     response_model=Notice,
     tags=["me"],
     summary="Link another purchase document (number and total)",
-    responses={409: {"description": "The document is linked to another account"}},
+    responses={
+        409: {"description": "The document is linked to another account"},
+        429: {"description": "Too many wrong documents or totals from this address or account"},
+    },
 )
 async def link_document(
     body: DocumentLink,
     request: Request,
     customer: Customer,
     ctx: Context,
+    address: ClientAddress,
     correlation: CorrelationId,
 ) -> Notice:
     accepted = await handlers.link_document(
-        ctx, customer.subject, body.document_number, body.document_total, correlation
+        ctx, customer.subject, body.document_number, body.document_total, address, correlation
     )
     return _notice(
         request,
