@@ -164,6 +164,14 @@ async def import_catalogue(
     response_model=RegistrationPublic,
     tags=["warranty"],
     summary="Register a Dualtron, Kaabo or Nami scooter (within 30 days: 24 months' warranty)",
+    responses={
+        404: {
+            "description": "The unit (EAN and serial number) is on none of the customer's "
+            "linked documents (another's unit gets the same answer)"
+        },
+        409: {"description": "The unit (EAN and serial number) is registered already"},
+        422: {"description": "A field is invalid, or the product (EAN) needs no registration"},
+    },
 )
 async def register_scooter(
     body: RegistrationCreate,
