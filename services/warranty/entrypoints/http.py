@@ -150,12 +150,15 @@ async def product(ean: str, ctx: Context) -> ProductPublic:
     "/api/admin/catalogue",
     tags=["catalogue"],
     summary="Import catalogue entries (names, categories, problem lists); operators only",
+    description="`imported`: the entries given; `changed`: those new or different, the only ones "
+    "announced (ProductCatalogued). Importing the same entries again changes nothing.",
 )
 async def import_catalogue(
     entries: list[CatalogueEntry], _operator: Operator, ctx: Context
 ) -> dict[str, int]:
     products = [{**entry.model_dump(), "ean": _ean(entry.ean)} for entry in entries]
-    return {"imported": await handlers.import_catalogue(ctx.pool, products)}
+    changed = await handlers.import_catalogue(ctx.pool, products)
+    return {"imported": len(products), "changed": changed}
 
 
 @router.post(
