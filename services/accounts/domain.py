@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import re
@@ -257,9 +258,9 @@ def too_many_attempts(
     )
 
 
-# Answers that tell a guesser of a document's total or a scanner's key that the guess was wrong
-# (or, for a linked document, right but of no use): each counts as a failed try.
-WRONG_GUESSES = frozenset({"document_not_found", "document_already_linked", "scanner_key_invalid"})
+# A known document number with a total that does not match: to the client the same answer as
+# an unknown number (DOCUMENT_NOT_FOUND), but a guess of the total, counted as one.
+DOCUMENT_TOTAL_WRONG = dataclasses.replace(DOCUMENT_NOT_FOUND)
 DOCUMENT_GUESS = ("dopasowania dokumentu zakupu", "purchase document")
 SCANNER_KEY_GUESS = ("klucza skanera", "scanner key")
 
@@ -308,6 +309,10 @@ SCANNER_KEY_INVALID = BusinessRuleError(
     field="api_key",
     status_code=401,
 )
+# Refusals that tell a guesser of a document's total or a scanner's key that the guess was wrong
+# (or, for a linked document, right but of no use): each counts as a failed try. A number not
+# (yet) in the ledger is no guess of a total: clients retry until the sale arrives.
+WRONG_GUESSES = (DOCUMENT_TOTAL_WRONG, DOCUMENT_LINKED_ELSEWHERE, SCANNER_KEY_INVALID)
 
 
 # --- new passwords -----------------------------------------------------------------------------

@@ -166,7 +166,7 @@ async def _guessing_throttled(
     try:
         yield
     except BusinessRuleError as refused:
-        if refused.code in domain.WRONG_GUESSES:
+        if any(refused is guess for guess in domain.WRONG_GUESSES):
             failed_at = ctx.clock()
             async with ctx.pool.acquire() as conn, conn.transaction():
                 await repository.record_login_failure(
@@ -200,6 +200,8 @@ async def _claimable_document(
     total = domain.parse_amount(typed_total)
     document = await repository.find_document(conn, document_number.number, total)
     if document is None:
+        if await repository.document_number_known(conn, document_number.number):
+            raise domain.DOCUMENT_TOTAL_WRONG
         raise domain.DOCUMENT_NOT_FOUND
     if document["linked_account_id"] is not None:
         raise domain.DOCUMENT_LINKED_ELSEWHERE

@@ -48,6 +48,14 @@ async def find_document(conn: Conn, number: str, total: Decimal) -> asyncpg.Reco
     )
 
 
+async def document_number_known(conn: Conn, number: str) -> bool:
+    """Whether some receipt or invoice has this number (whatever its total)."""
+    known: bool = await conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM sales_documents WHERE document_number = $1)", number
+    )
+    return known
+
+
 async def find_account_by_email(conn: Conn, email: str) -> asyncpg.Record | None:
     return await conn.fetchrow("SELECT * FROM accounts WHERE lower(email) = lower($1)", email)
 
