@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from typing import Any
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -66,7 +67,16 @@ _FIELD_MESSAGES: dict[str, Message] = {
         "Pole zawiera niedozwolony znak NUL (kod 0). Usuń go i spróbuj ponownie.",
         "The field contains the forbidden NUL character (code 0).",
     ),
+    "surrogate_character": Message(
+        "Pole zawiera nieprawidłowy znak (niesparowany surogat UTF-16). Usuń go i spróbuj "
+        "ponownie.",
+        "The field contains an invalid character (a lone UTF-16 surrogate).",
+    ),
 }
+UNSTORABLE_TEXT = Message(
+    "Tekst zawiera znak, którego nie można zapisać (np. NUL, kod 0). Usuń go i spróbuj ponownie.",
+    "The text contains a character that cannot be stored (such as NUL, code 0).",
+)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -83,6 +93,20 @@ def install_error_handlers(app: FastAPI) -> None:
             },
             status_code=error.status_code,
             headers=error.headers or None,
+        )
+
+    # Text PostgreSQL cannot store that no guard caught (the guards refuse it per field): a
+    # client's mistake, never a 500.
+    @app.exception_handler(asyncpg.CharacterNotInRepertoireError)
+    @app.exception_handler(asyncpg.UntranslatableCharacterError)
+    async def _unstorable_text(request: Request, _error: Exception) -> JSONResponse:
+        text = UNSTORABLE_TEXT.in_language(preferred_language(request))
+        return JSONResponse(
+            {
+                "detail": text,
+                "errors": [{"field": None, "code": "unstorable_character", "message": text}],
+            },
+            status_code=422,
         )
 
     @app.exception_handler(RequestValidationError)

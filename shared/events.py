@@ -697,12 +697,13 @@ class AccountContactChanged(Event):
 
 
 class AccountCredentialsChangedData(Contract):
-    """The password or the login email of an account changed: tokens issued before
-    `changed_at` must be refused by every service that verifies them."""
+    """The password or the login email of an account changed, or its holder logged out:
+    tokens issued before `changed_at` must be refused by every service that verifies them."""
 
     account_id: UUID
     changed_at: AwareDatetime
-    change: Literal["password_reset", "password_change", "email_change"]
+    # logout: the account's holder ended their session; every token issued before goes with it.
+    change: Literal["password_reset", "password_change", "email_change", "logout"]
 
 
 class AccountCredentialsChanged(Event):

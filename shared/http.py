@@ -1,12 +1,16 @@
 """What every service's HTTP layer shares beyond errors and tokens: the correlation id, the
-client's address behind trusted proxies, the cap on request bodies and the refusal of NUL."""
+client's address behind trusted proxies, the cap on request bodies, the refusal of NUL and the
+Content-Disposition of a download."""
 
 from __future__ import annotations
 
 import contextlib
 import json
+import re
+import unicodedata
 from collections.abc import Iterator
 from typing import Annotated, Any
+from urllib.parse import quote
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from fastapi import Depends, FastAPI, Header, Request
@@ -46,6 +50,34 @@ def client_address(request: Request) -> str:
     """The client's address: the peer's, or the one a trusted proxy forwarded (see
     `install_http_guards`); never what an untrusted caller claims in X-Forwarded-For."""
     return request.client.host if request.client else "unknown"
+
+
+# Letters NFKD does not take apart into an ASCII letter and a mark.
+_ASCII_OF = str.maketrans({"ł": "l", "Ł": "L", "ß": "ss", "Æ": "AE", "æ": "ae", "Ø": "O", "ø": "o"})
+# What may stand in a quoted filename without a reader mistaking it: no quote, backslash or
+# control character.
+_NOT_PLAIN = re.compile(r'[^\x20-\x7e]|["\\]')
+# RFC 5987's attr-char beyond letters, digits and "_.-~" (which `quote` always keeps).
+_ATTR_CHAR_MARKS = "!#$&+^`|"
+
+
+def attachment_disposition(filename: str, fallback: str = "plik") -> str:
+    """The Content-Disposition of a download named `filename` (RFC 6266): an ASCII `filename`
+    for old readers and, when the name is not plain ASCII, `filename*=UTF-8''...` (RFC 5987)
+    with the name as it is. Only the name's last part counts (never a path). The header stays
+    ASCII: Starlette writes headers as Latin-1 and fails on any other letter (a 500 before)."""
+    name = "".join(
+        char for char in re.split(r"[/\\]", filename)[-1] if unicodedata.category(char)[0] != "C"
+    ).strip()  # no control or bidi-format characters: they could disguise the name
+    if name in ("", ".", ".."):
+        name = fallback
+    plain = unicodedata.normalize("NFKD", name.translate(_ASCII_OF))
+    plain = "".join(char for char in plain if not unicodedata.combining(char))
+    plain = _NOT_PLAIN.sub("_", plain).strip() or fallback
+    if plain == name:
+        return f'attachment; filename="{plain}"'
+    encoded = quote(name, safe=_ATTR_CHAR_MARKS)
+    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{encoded}"
 
 
 # The largest body of a form with a file: a claim's sales document (at most 10 MB) and fields.
@@ -129,42 +161,64 @@ class BodySizeLimit:
 
 
 NUL = "\x00"
+# Lone UTF-16 surrogates ("\ud800" in JSON): no UTF-8 can carry them, so neither can PostgreSQL.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+FORM_MEDIA_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 
 
-def _nul_locations(value: Any, location: tuple[str | int, ...]) -> Iterator[tuple[str | int, ...]]:
+def unstorable_text(text: str) -> str | None:
+    """Why PostgreSQL cannot store this text (the error's code), or None when it can."""
+    if NUL in text:
+        return "nul_character"
+    if _SURROGATE.search(text):
+        return "surrogate_character"
+    return None
+
+
+Location = tuple[str | int, ...]
+
+
+def _unstorable_locations(value: Any, location: Location) -> Iterator[tuple[Location, str]]:
     if isinstance(value, str):
-        if NUL in value:
-            yield location
+        if kind := unstorable_text(value):
+            yield location, kind
     elif isinstance(value, dict):
         for key, item in value.items():
-            yield from _nul_locations(key, location)
-            yield from _nul_locations(item, (*location, str(key)))
+            yield from _unstorable_locations(key, location)
+            yield from _unstorable_locations(item, (*location, str(key)))
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from _nul_locations(item, (*location, index))
+            yield from _unstorable_locations(item, (*location, index))
+
+
+def media_type(request: Request) -> str:
+    """The request's media type without its parameters, in lower case: media types are
+    case-insensitive (RFC 9110), and `Application/JSON` once slipped past this guard."""
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
 async def refuse_nul_characters(request: Request) -> None:
     """Every text a request carries (path, query, JSON body, form fields, file names) without
-    the NUL character, which PostgreSQL cannot store: 422 naming the field otherwise."""
-    found: list[tuple[str | int, ...]] = []
-    found += _nul_locations(dict(request.path_params), ("path",))
+    the NUL character or a lone surrogate, which PostgreSQL cannot store: 422 naming the field
+    otherwise. A body that is not a form is read as JSON whatever it is labelled, as FastAPI
+    reads a body without a Content-Type as JSON."""
+    found: list[tuple[Location, str]] = []
+    found += _unstorable_locations(dict(request.path_params), ("path",))
     for name, value in request.query_params.multi_items():
-        if NUL in name + value:
-            found.append(("query", name))
-    content_type = request.headers.get("content-type", "")
-    if content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
+        if kind := unstorable_text(name + value):
+            found.append((("query", name), kind))
+    if media_type(request) in FORM_MEDIA_TYPES:
         for name, item in (await request.form()).multi_items():
             text = (item.filename or "") if isinstance(item, UploadFile) else item
-            if NUL in name + text:
-                found.append(("body", name))
-    elif "json" in content_type:
-        # Malformed JSON has its own answer.
+            if kind := unstorable_text(name + text):
+                found.append((("body", name), kind))
+    elif body := await request.body():
+        # Malformed JSON has its own answer, and a file body is no JSON.
         with contextlib.suppress(ValueError):
-            found += _nul_locations(json.loads(await request.body()), ("body",))
+            found += _unstorable_locations(json.loads(body), ("body",))
     if found:
         raise RequestValidationError(
-            [{"type": "nul_character", "loc": location, "msg": ""} for location in found]
+            [{"type": kind, "loc": location, "msg": ""} for location, kind in found]
         )
 
 

@@ -62,6 +62,12 @@ class ServiceMetrics:
             ["source_topic"],
             registry=self.registry,
         )
+        self.limit_refusals = Counter(
+            "rma_rate_limit_refusals",
+            "Requests a rate limit refused (guessing, email flooding), per limit",
+            ["limit"],
+            registry=self.registry,
+        )
         self.outbox_unpublished = Gauge(
             "rma_outbox_unpublished_events",
             "Events committed to the outbox and not yet published to Kafka",
@@ -86,6 +92,9 @@ class ServiceMetrics:
 
     def broker_middleware(self) -> KafkaPrometheusMiddleware:
         return KafkaPrometheusMiddleware(registry=self.registry, app_name=self.service)
+
+    def count_limit_refusal(self, limit: str) -> None:
+        self.limit_refusals.labels(limit=limit).inc()
 
     def count_dead_letter(self, source_topic: str) -> None:
         self.dead_lettered.labels(source_topic=source_topic).inc()

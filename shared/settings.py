@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
@@ -50,6 +51,11 @@ class ServiceSettings(KafkaConnectionSettings):
     # Comma-separated addresses or networks whose X-Forwarded-For names the client (a reverse
     # proxy, the web panel). Unset: the same host outside production, nobody in production.
     trusted_proxies: str | None = None
+    # The web panel's address as this service sees it. A service whose limits count clients by
+    # address (accounts: logins, guesses, emails) refuses to start in production unless it is
+    # set and trusted: otherwise every panel user would count as the panel's one address.
+    web_panel_address: str | None = None
+    counts_clients_by_address: ClassVar[bool] = False
     # Request bodies above this are refused (413) before they are read.
     max_request_bytes: int = Field(default=1024 * 1024, ge=1024)
 
@@ -58,6 +64,33 @@ class ServiceSettings(KafkaConnectionSettings):
         if self.trusted_proxies is not None:
             return self.trusted_proxies
         return "" if self.environment == "production" else "127.0.0.1,::1"
+
+    def trusts(self, address: str) -> bool:
+        """Whether X-Forwarded-For from `address` is believed (RMA_TRUSTED_PROXIES)."""
+        for entry in (part.strip() for part in self.forwarded_allow_ips.split(",")):
+            if entry == "*":
+                return True
+            try:
+                if ipaddress.ip_address(address) in ipaddress.ip_network(entry, strict=False):
+                    return True
+            except ValueError:
+                continue  # a host name or a socket path: never the panel's address
+        return False
+
+    @model_validator(mode="after")
+    def _refuse_an_untrusted_web_panel_in_production(self) -> ServiceSettings:
+        if self.environment == "production" and self.counts_clients_by_address:
+            if not self.web_panel_address:
+                raise ValueError(
+                    "RMA_WEB_PANEL_ADDRESS must be set in production: the web panel forwards "
+                    "its users' addresses, and the limits count clients by address"
+                )
+            if not self.trusts(self.web_panel_address):
+                raise ValueError(
+                    f"the web panel's address {self.web_panel_address} is not in "
+                    "RMA_TRUSTED_PROXIES: every panel user would count as one client"
+                )
+        return self
 
     @model_validator(mode="after")
     def _refuse_development_defaults_in_production(self) -> ServiceSettings:

@@ -19,10 +19,12 @@ from uuid import uuid4
 import asyncpg
 from argon2 import PasswordHasher
 
+from services.accounts import domain
 from services.accounts.adapters import repository
 from services.accounts.handlers import hash_secret
 from services.accounts.settings import AccountsSettings
 from shared.db import create_pool, ensure_database, migrate
+from shared.errors import BusinessRuleError
 
 
 async def _pool(settings: AccountsSettings) -> asyncpg.Pool:
@@ -37,6 +39,10 @@ async def create_operator(
 ) -> None:
     if len(password) < 12:
         raise SystemExit("admin: an operator's password needs at least 12 characters")
+    try:
+        domain.check_new_password(password, email)
+    except BusinessRuleError as weak:
+        raise SystemExit(f"admin: {weak.message.en}") from None
     pool = await _pool(settings)
     try:
         async with pool.acquire() as conn:

@@ -37,6 +37,7 @@ def build_app(settings: AccountsSettings | None = None) -> FastAPI:
             token_private_key=settings.token_private_key_file.read_bytes(),
             seal_public_key=settings.seal_public_key_file.read_bytes(),
             password_hasher=PasswordHasher(),
+            count_limit_refusal=rt.metrics.count_limit_refusal,
         )
 
     runtime.on_started.append(attach_context)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -10,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 
 from stdnum.eu import vat
 from stdnum.pl import nip
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from shared.errors import BusinessRuleError, Message
 
@@ -237,18 +240,66 @@ PER_ACCOUNT_AND_ADDRESS = LoginThrottle(5, timedelta(seconds=30), timedelta(minu
 PER_ADDRESS = LoginThrottle(20, timedelta(seconds=30), timedelta(minutes=15))
 
 
-def too_many_attempts(wait: timedelta) -> BusinessRuleError:
+def too_many_attempts(
+    wait: timedelta, field: str = "email", what: tuple[str, str] = ("logowania", "login")
+) -> BusinessRuleError:
+    """429 after too many failed tries of `what` (Polish, English: logins by default)."""
     seconds = max(1, math.ceil(wait.total_seconds()))
     after = f"{seconds} s" if seconds < 60 else f"{math.ceil(seconds / 60)} min"
     return BusinessRuleError(
         "too_many_attempts",
         Message(
-            f"Zbyt wiele nieudanych prób logowania. Spróbuj ponownie za {after}.",
-            f"Too many failed login attempts. Try again in {after}.",
+            f"Zbyt wiele nieudanych prób {what[0]}. Spróbuj ponownie za {after}.",
+            f"Too many failed {what[1]} attempts. Try again in {after}.",
         ),
-        field="email",
+        field=field,
         status_code=429,
         headers={"Retry-After": str(seconds)},
+    )
+
+
+# A known document number with a total that does not match: to the client the same answer as
+# an unknown number (DOCUMENT_NOT_FOUND), but a guess of the total, counted as one.
+DOCUMENT_TOTAL_WRONG = dataclasses.replace(DOCUMENT_NOT_FOUND)
+DOCUMENT_GUESS = ("dopasowania dokumentu zakupu", "purchase document")
+SCANNER_KEY_GUESS = ("klucza skanera", "scanner key")
+
+
+@dataclass(frozen=True)
+class Allowance:
+    """At most `count` requests in `window` (a sliding window): a limit on what costs others
+    something, such as an email to someone's mailbox."""
+
+    name: str  # the limit's name in the metrics
+    count: int
+    window: timedelta
+
+    def wait(self, used: int, oldest: datetime | None, now: datetime) -> timedelta:
+        """How long until the next request fits (zero: it fits now)."""
+        if used < self.count or oldest is None:
+            return timedelta(0)
+        return max(timedelta(seconds=1), oldest + self.window - now)
+
+
+# Links by email: a mailbox gets at most 3 an hour, whoever asks and whether or not an account
+# has the address (the answer is the same either way); one client asks for at most 10 an hour.
+EMAILS_PER_RECIPIENT = Allowance("email_per_recipient", 3, timedelta(hours=1))
+EMAILS_PER_CLIENT = Allowance("email_per_client", 10, timedelta(hours=1))
+
+
+def too_many_emails(wait: timedelta, field: str = "email") -> BusinessRuleError:
+    minutes = max(1, math.ceil(wait.total_seconds() / 60))
+    return BusinessRuleError(
+        "too_many_emails",
+        Message(
+            "Wysłaliśmy już kilka wiadomości w tej sprawie. Sprawdź skrzynkę (także folder "
+            f"spam) albo spróbuj ponownie za {minutes} min.",
+            "We have already sent several emails about this. Check the mailbox (the spam "
+            f"folder too) or try again in {minutes} min.",
+        ),
+        field=field,
+        status_code=429,
+        headers={"Retry-After": str(max(1, math.ceil(wait.total_seconds())))},
     )
 
 
@@ -258,3 +309,46 @@ SCANNER_KEY_INVALID = BusinessRuleError(
     field="api_key",
     status_code=401,
 )
+# Refusals that tell a guesser of a document's total or a scanner's key that the guess was wrong
+# (or, for a linked document, right but of no use): each counts as a failed try. A number not
+# (yet) in the ledger is no guess of a total: clients retry until the sale arrives.
+WRONG_GUESSES = (DOCUMENT_TOTAL_WRONG, DOCUMENT_LINKED_ELSEWHERE, SCANNER_KEY_INVALID)
+
+
+# --- new passwords -----------------------------------------------------------------------------
+
+# The most common passwords, most common first: zxcvbn's list, from leaked password sets.
+COMMON_PASSWORDS_COUNTED = 10_000
+
+
+@functools.cache
+def _common_passwords() -> frozenset[str]:
+    return frozenset(FREQUENCY_LISTS["passwords"][:COMMON_PASSWORDS_COUNTED])
+
+
+def check_new_password(password: str, email: str | None, field: str = "password") -> None:
+    """A new password may not be one of the 10,000 most common, contain the account's own
+    email, nor be its part before @: a guesser tries those first. Letter case makes no
+    difference."""
+    folded = password.casefold()
+    if folded in _common_passwords():
+        raise BusinessRuleError(
+            "password_too_common",
+            Message(
+                "To hasło jest jednym z najczęściej używanych i łatwo je odgadnąć. Wybierz inne.",
+                "This password is one of the most common and easy to guess. Choose another.",
+            ),
+            field=field,
+        )
+    if email:
+        address = email.strip().casefold()
+        local_part = address.split("@")[0]
+        if address in folded or folded == local_part:
+            raise BusinessRuleError(
+                "password_contains_email",
+                Message(
+                    "Hasło nie może zawierać adresu e-mail konta. Wybierz inne.",
+                    "The password may not contain the account's email address. Choose another.",
+                ),
+                field=field,
+            )

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import secrets
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -19,7 +20,7 @@ from services.accounts.adapters import repository
 from services.accounts.settings import AccountsSettings
 from shared.auth import Principal, Role, issue_token, record_credentials_change
 from shared.db import Conn
-from shared.errors import Message
+from shared.errors import BusinessRuleError, Message
 from shared.events import (
     AccountActivated,
     AccountActivatedData,
@@ -59,6 +60,8 @@ class AccountsContext:
     seal_public_key: bytes
     password_hasher: PasswordHasher
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    # The metrics' count of requests a rate limit refused, by the limit's name.
+    count_limit_refusal: Callable[[str], None] = lambda _limit: None
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,68 @@ def _document_linked(
     )
 
 
+async def _throttled_for(
+    ctx: AccountsContext, conn: Conn, watched: tuple[tuple[str, domain.LoginThrottle], ...]
+) -> timedelta:
+    """How long the next try must wait: the longest of the watched subjects' waits, by their
+    failures in the last hour of the clock (zero: go ahead)."""
+    now = ctx.clock()
+    wait = timedelta(0)
+    for subject, throttle in watched:
+        failures, last_failure = await repository.recent_login_failures(
+            conn, subject, now - domain.LOGIN_FAILURE_WINDOW, now
+        )
+        wait = max(wait, throttle.wait(failures, last_failure, now))
+    return wait
+
+
+@contextlib.asynccontextmanager
+async def _guessing_throttled(
+    ctx: AccountsContext,
+    limit: str,
+    what: tuple[str, str],
+    field: str,
+    watched: tuple[tuple[str, domain.LoginThrottle], ...],
+) -> AsyncIterator[None]:
+    """Guessing a secret (a document's total, a scanner's key) slowed as logins are: the
+    failed tries of each watched subject (the document from one address, an address, an
+    account) in the last hour delay the next one (429). A wrong guess is counted in its own
+    transaction after the request's has rolled back."""
+    async with ctx.pool.acquire() as conn:
+        wait = await _throttled_for(ctx, conn, watched)
+    if wait > timedelta(0):
+        ctx.count_limit_refusal(limit)
+        raise domain.too_many_attempts(wait, field, what)
+    try:
+        yield
+    except BusinessRuleError as refused:
+        if any(refused is guess for guess in domain.WRONG_GUESSES):
+            failed_at = ctx.clock()
+            async with ctx.pool.acquire() as conn, conn.transaction():
+                await repository.record_login_failure(
+                    conn,
+                    failed_at,
+                    failed_at - domain.LOGIN_FAILURE_WINDOW,
+                    *(subject for subject, _ in watched),
+                )
+        raise
+
+
+def _document_guesses(
+    typed_number: str, address: str, account_id: UUID | None = None
+) -> tuple[tuple[str, domain.LoginThrottle], ...]:
+    """What a wrong document total counts against: the document from this address, the
+    address, and the account linking it (never the document from elsewhere: its owner)."""
+    number = typed_number.strip().upper()
+    watched: tuple[tuple[str, domain.LoginThrottle], ...] = (
+        (f"document:{number}|{address}", domain.PER_ACCOUNT_AND_ADDRESS),
+        (f"document-guesses:{address}", domain.PER_ADDRESS),
+    )
+    if account_id is not None:
+        watched += ((f"document-guesses:account:{account_id}", domain.PER_ADDRESS),)
+    return watched
+
+
 async def _claimable_document(
     conn: Conn, typed_number: str, typed_total: str, tax_id: str | None
 ) -> tuple[asyncpg.Record, domain.DocumentNumber]:
@@ -135,6 +200,8 @@ async def _claimable_document(
     total = domain.parse_amount(typed_total)
     document = await repository.find_document(conn, document_number.number, total)
     if document is None:
+        if await repository.document_number_known(conn, document_number.number):
+            raise domain.DOCUMENT_TOTAL_WRONG
         raise domain.DOCUMENT_NOT_FOUND
     if document["linked_account_id"] is not None:
         raise domain.DOCUMENT_LINKED_ELSEWHERE
@@ -142,15 +209,27 @@ async def _claimable_document(
     return document, document_number
 
 
-async def register(ctx: AccountsContext, command: Registration, correlation_id: UUID) -> Accepted:
+async def register(
+    ctx: AccountsContext, command: Registration, address: str, correlation_id: UUID
+) -> Accepted:
+    """A new account proving a purchase; wrong guesses of the document slowed down."""
+    watched = _document_guesses(command.document_number, address)
+    async with _guessing_throttled(
+        ctx, "document_guess", domain.DOCUMENT_GUESS, "document_total", watched
+    ):
+        return await _register(ctx, command, correlation_id)
+
+
+async def _register(ctx: AccountsContext, command: Registration, correlation_id: UUID) -> Accepted:
     tax_id = None
     vat_country = None
     if command.account_type == "company":
         vat_country, tax_id = domain.normalise_tax_id(
             command.vat_country or "PL", command.tax_id or ""
         )
-    password_hash = ctx.password_hasher.hash(command.password)
     email = command.email.strip()
+    domain.check_new_password(command.password, email)
+    password_hash = ctx.password_hasher.hash(command.password)
     full_name = command.full_name.strip()
 
     async with ctx.pool.acquire() as conn, conn.transaction():
@@ -205,9 +284,38 @@ async def register(ctx: AccountsContext, command: Registration, correlation_id: 
     return Accepted(notices)
 
 
-async def resend_activation(ctx: AccountsContext, email: str, correlation_id: UUID) -> None:
+async def _allow_email(
+    ctx: AccountsContext, conn: Conn, recipient: str, client: str, field: str = "email"
+) -> None:
+    """Count an email asked for, to `recipient` by `client`, or refuse it (429) when either
+    has had its allowance: counted before anything is looked up, so that the answer is the
+    same whether or not an account has the address. Refusals are not counted: a flood does not
+    push the window on."""
+    now = ctx.clock()
+    limits = (
+        (f"mail-to:{recipient.strip().lower()}", domain.EMAILS_PER_RECIPIENT),
+        (f"mail-from:{client}", domain.EMAILS_PER_CLIENT),
+    )
+    wait = timedelta(0)
+    for subject, allowance in limits:
+        await repository.lock_login_subject(conn, subject)
+        used, oldest = await repository.recent_attempts(conn, subject, now - allowance.window, now)
+        if (waiting := allowance.wait(used, oldest, now)) > wait:
+            wait, refused_by = waiting, allowance.name
+    if wait > timedelta(0):
+        ctx.count_limit_refusal(refused_by)
+        log.info("email refused by its limit", limit=refused_by)
+        raise domain.too_many_emails(wait, field)
+    for subject, allowance in limits:
+        await repository.record_login_failure(conn, now, now - allowance.window, subject)
+
+
+async def resend_activation(
+    ctx: AccountsContext, email: str, client: str, correlation_id: UUID
+) -> None:
     """A new activation link for an inactive account; silent otherwise (no enumeration)."""
     async with ctx.pool.acquire() as conn, conn.transaction():
+        await _allow_email(ctx, conn, email, f"address:{client}")
         account = await repository.find_account_by_email(conn, email.strip())
         if account is None or account["activated_at"] is not None:
             return
@@ -277,16 +385,10 @@ def _account_subject(email: str) -> str:
 
 
 async def _guard_attempts(ctx: AccountsContext, conn: Conn, pair: str, by_address: str) -> None:
-    now = ctx.clock()
-    since = now - domain.LOGIN_FAILURE_WINDOW
-    wait = timedelta(0)
-    for subject, throttle in (
-        (pair, domain.PER_ACCOUNT_AND_ADDRESS),
-        (by_address, domain.PER_ADDRESS),
-    ):
-        failures, last_failure = await repository.recent_login_failures(conn, subject, since)
-        wait = max(wait, throttle.wait(failures, last_failure, now))
+    watched = ((pair, domain.PER_ACCOUNT_AND_ADDRESS), (by_address, domain.PER_ADDRESS))
+    wait = await _throttled_for(ctx, conn, watched)
     if wait > timedelta(0):
+        ctx.count_limit_refusal("login")
         raise domain.too_many_attempts(wait)
 
 
@@ -350,15 +452,35 @@ async def operator_login(ctx: AccountsContext, email: str, password: str, addres
     return _token(ctx, operator["operator_id"], "operator", operator["email"])
 
 
-async def scanner_token(ctx: AccountsContext, api_key: str) -> str:
-    async with ctx.pool.acquire() as conn:
-        scanner = await repository.find_scanner_by_key(conn, hash_secret(api_key))
-    if scanner is None:
-        raise domain.SCANNER_KEY_INVALID
+async def scanner_token(ctx: AccountsContext, api_key: str, address: str) -> str:
+    """A scanner device's token for its key; wrong keys from one address are slowed down."""
+    watched = ((f"scanner-key:{address}", domain.PER_ACCOUNT_AND_ADDRESS),)
+    async with _guessing_throttled(
+        ctx, "scanner_key_guess", domain.SCANNER_KEY_GUESS, "api_key", watched
+    ):
+        async with ctx.pool.acquire() as conn:
+            scanner = await repository.find_scanner_by_key(conn, hash_secret(api_key))
+        if scanner is None:
+            raise domain.SCANNER_KEY_INVALID
     return _token(ctx, scanner["scanner_id"], "scanner", None, name=scanner["name"])
 
 
 async def link_document(
+    ctx: AccountsContext,
+    account_id: UUID,
+    typed_number: str,
+    typed_total: str,
+    address: str,
+    correlation_id: UUID,
+) -> Accepted:
+    watched = _document_guesses(typed_number, address, account_id)
+    async with _guessing_throttled(
+        ctx, "document_guess", domain.DOCUMENT_GUESS, "document_total", watched
+    ):
+        return await _link_document(ctx, account_id, typed_number, typed_total, correlation_id)
+
+
+async def _link_document(
     ctx: AccountsContext,
     account_id: UUID,
     typed_number: str,
@@ -413,9 +535,12 @@ async def update_contact(
     return event
 
 
-async def request_password_reset(ctx: AccountsContext, email: str, correlation_id: UUID) -> None:
+async def request_password_reset(
+    ctx: AccountsContext, email: str, client: str, correlation_id: UUID
+) -> None:
     """Email a reset link to an existing account; silent otherwise (no enumeration)."""
     async with ctx.pool.acquire() as conn, conn.transaction():
+        await _allow_email(ctx, conn, email, f"address:{client}")
         account = await repository.find_account_by_email(conn, email.strip())
         if account is None:
             return
@@ -449,7 +574,7 @@ async def _credentials_changed(
     ctx: AccountsContext,
     conn: Conn,
     account_id: UUID,
-    change: Literal["password_reset", "password_change", "email_change"],
+    change: Literal["password_reset", "password_change", "email_change", "logout"],
     correlation_id: UUID,
 ) -> None:
     """Tokens issued until now stop working: here at once, elsewhere when the event arrives."""
@@ -468,17 +593,27 @@ async def _credentials_changed(
     )
 
 
+async def logout(ctx: AccountsContext, subject: UUID, correlation_id: UUID) -> None:
+    """The caller's tokens, this one and every other issued until now, stop working."""
+    async with ctx.pool.acquire() as conn, conn.transaction():
+        await _credentials_changed(ctx, conn, subject, "logout", correlation_id)
+    log.info("logged out", account_id=str(subject))
+
+
 async def reset_password(
     ctx: AccountsContext, token: str, new_password: str, correlation_id: UUID
 ) -> None:
+    domain.check_new_password(new_password, None, "new_password")
     password_hash = ctx.password_hasher.hash(new_password)
     async with ctx.pool.acquire() as conn, conn.transaction():
         spent = await repository.use_secret(conn, hash_secret(token), "password_reset", ctx.clock())
         if spent is None:
             raise domain.PASSWORD_RESET_LINK_INVALID
-        await repository.set_password(conn, spent["account_id"], password_hash)
         account = await repository.get_account(conn, spent["account_id"])
         assert account is not None
+        # Refused here, the link stays unused: the transaction rolls back.
+        domain.check_new_password(new_password, account["email"], "new_password")
+        await repository.set_password(conn, spent["account_id"], password_hash)
         # The owner proved the mailbox: their own earlier failures no longer slow them down.
         await repository.clear_login_failures(conn, _account_subject(account["email"]))
         await _credentials_changed(ctx, conn, spent["account_id"], "password_reset", correlation_id)
@@ -494,6 +629,8 @@ async def request_email_change(
             ctx.password_hasher, account["password_hash"], password
         ):
             raise domain.WRONG_PASSWORD
+        # The new address may be a stranger's: its mailbox is limited like any other.
+        await _allow_email(ctx, conn, new_email, f"account:{account_id}", "new_email")
         sealed, expires_at = await _issue_link(
             ctx,
             conn,
@@ -557,6 +694,7 @@ async def change_password(
     new_password: str,
     correlation_id: UUID,
 ) -> None:
+    domain.check_new_password(new_password, None, "new_password")
     password_hash = ctx.password_hasher.hash(new_password)
     async with ctx.pool.acquire() as conn, conn.transaction():
         account = await repository.get_account(conn, account_id)
@@ -564,6 +702,7 @@ async def change_password(
             ctx.password_hasher, account["password_hash"], current_password
         ):
             raise domain.WRONG_PASSWORD
+        domain.check_new_password(new_password, account["email"], "new_password")
         await repository.set_password(conn, account_id, password_hash)
         await _credentials_changed(ctx, conn, account_id, "password_change", correlation_id)
     log.info("password changed", account_id=str(account_id))

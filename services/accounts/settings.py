@@ -2,11 +2,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import ClassVar
 
 from shared.settings import ServiceSettings
 
 
 class AccountsSettings(ServiceSettings):
+    # Logins, guesses and emails are limited per client address (see ServiceSettings).
+    counts_clients_by_address: ClassVar[bool] = True
     http_port: int = 8001
     token_private_key_file: Path = Path(".run/dev/keys/token_private.pem")
     # Where the activation link in the email points (the web panel or this service).

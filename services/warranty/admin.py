@@ -48,8 +48,9 @@ def main(argv: list[str] | None = None) -> None:
     catalogue = commands.add_parser("import-catalogue", help="import a catalogue JSON file")
     catalogue.add_argument("file", type=Path)
     args = parser.parse_args(argv)
-    count = asyncio.run(import_products(WarrantySettings(), read_catalogue(args.file)))
-    print(f"admin: {count} catalogue entries imported")
+    entries = read_catalogue(args.file)
+    changed = asyncio.run(import_products(WarrantySettings(), entries))
+    print(f"admin: {len(entries)} catalogue entries imported, {changed} of them new or changed")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -507,12 +508,41 @@ async def account_units(ctx: WarrantyContext, account_id: UUID) -> list[OwnedUni
     return units
 
 
-async def import_catalogue(pool: asyncpg.Pool, products: list[dict[str, Any]]) -> int:
-    """Store the entries and announce each one, so claims learns the problem lists."""
+# The catalogue import runs beside the consumers' sale upserts: a deadlock PostgreSQL breaks by
+# aborting the import is tried again (each try a new transaction), a few times, with a pause.
+IMPORT_ATTEMPTS = 5
+IMPORT_RETRY_PAUSE_SECONDS = 0.5
+
+
+async def import_catalogue(
+    pool: asyncpg.Pool,
+    products: list[dict[str, Any]],
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> int:
+    """Store the entries and announce each new or changed one, so claims learns the problem
+    lists: in EAN order (the order the sale upserts lock products in), in one transaction,
+    tried again after a deadlock. Run again, it changes and announces nothing. The number of
+    entries that changed."""
+    ordered = sorted(products, key=lambda product: product["ean"])
+    for attempt in range(1, IMPORT_ATTEMPTS + 1):
+        try:
+            return await _import_in_order(pool, ordered)
+        except asyncpg.DeadlockDetectedError:
+            if attempt == IMPORT_ATTEMPTS:
+                raise
+            log.warning("catalogue import deadlocked, trying again", attempt=attempt)
+            await sleep(IMPORT_RETRY_PAUSE_SECONDS * attempt)
+    raise AssertionError("unreachable")
+
+
+async def _import_in_order(pool: asyncpg.Pool, products: list[dict[str, Any]]) -> int:
     correlation_id = uuid4()
+    changed = 0
     async with pool.acquire() as conn, conn.transaction():
         for product in products:
-            await repository.import_product(conn, product)
+            if not await repository.import_product(conn, product):
+                continue
+            changed += 1
             await add_to_outbox(
                 conn,
                 ProductCatalogued(
@@ -522,4 +552,4 @@ async def import_catalogue(pool: asyncpg.Pool, products: list[dict[str, Any]]) -
                     data=ProductCataloguedData.model_validate(product),
                 ),
             )
-    return len(products)
+    return changed

@@ -4,9 +4,11 @@ login, linked documents and credentials, and the events each fact publishes exac
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import re
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -37,8 +39,11 @@ PASSWORD = "Tajne-Haslo-123"
 class Accounts:
     """The accounts service in this process, and what a test needs around it."""
 
-    def __init__(self, stack: Stack, client: httpx.AsyncClient, database_url: str) -> None:
+    def __init__(
+        self, stack: Stack, client: httpx.AsyncClient, database_url: str, app_state: Any = None
+    ) -> None:
         self.stack = stack
+        self.app_state = app_state
         self.client = client
         self.database_url = database_url
 
@@ -129,8 +134,9 @@ async def accounts(stack: Stack) -> AsyncIterator[Accounts]:
         seal_public_key_file=keys / "seal_public.pem",
         public_base_url="http://panel.test",
     )
-    async with running_app(build_app(settings)) as client:
-        yield Accounts(stack, client, url)
+    app = build_app(settings)
+    async with running_app(app) as client:
+        yield Accounts(stack, client, url, app.state)
     await drop_database(stack, url)
 
 
@@ -644,6 +650,271 @@ async def test_openapi_documents_every_endpoint_with_examples(accounts: Accounts
             assert operation.get("summary"), path
     registration = schema["components"]["schemas"]["RegistrationCreate"]["properties"]
     assert registration["document_total"]["examples"] == ["4 299,00"]
+
+
+def refusal(response: httpx.Response) -> tuple[int, str, str | None]:
+    error = response.json()["errors"][0]
+    return response.status_code, error["code"], error["field"]
+
+
+async def test_common_passwords_and_the_own_email_are_refused_everywhere_a_password_is_set(
+    accounts: Accounts, stack: Stack
+) -> None:
+    number = await accounts.sale()
+    address = email()
+    for common in ("12345678", "password", "PASSWORD", "qwertyuiop", "iloveyou"):
+        refused = await accounts.register(number, address, password=common)
+        assert refusal(refused) == (422, "password_too_common", "password"), common
+        assert "najczęściej używanych" in refused.json()["detail"]
+    for own in (address, address.upper(), f"x{address}1", address.split("@")[0]):
+        refused = await accounts.register(number, address, password=own)
+        assert refusal(refused) == (422, "password_contains_email", "password"), own
+    # Nothing was stored: the document is still free and the email unknown.
+    assert await accounts.sql("SELECT count(*) FROM accounts WHERE email = $1", address) == 0
+    assert (await accounts.register(number, address)).status_code == 202
+
+    address, bearer = await active_customer(accounts, stack)
+    for new_password, code in (
+        ("password1", "password_too_common"),
+        (address, "password_contains_email"),
+    ):
+        changed = await accounts.client.post(
+            "/api/me/password",
+            json={"current_password": PASSWORD, "new_password": new_password},
+            headers=bearer,
+        )
+        assert refusal(changed) == (422, code, "new_password")
+    async with TopicProbe(stack.kafka_bootstrap, topics.ACCOUNTS) as probe:
+        await accounts.client.post("/api/auth/password-reset", json={"email": address})
+        [reset] = await probe.wait_for(of_account("PasswordResetRequested", address))
+    token = token_of(
+        unseal(
+            (stack.keys_dir / "seal_private.pem").read_bytes(), reset["data"]["reset_link_sealed"]
+        )
+    )
+    for new_password, code in (
+        ("12345678", "password_too_common"),
+        (address, "password_contains_email"),
+    ):
+        confirmed = await accounts.client.post(
+            "/api/auth/password-reset/confirm", json={"token": token, "new_password": new_password}
+        )
+        assert refusal(confirmed) == (422, code, "new_password")
+    # A refused password leaves the link unused and the old password working.
+    confirmed = await accounts.client.post(
+        "/api/auth/password-reset/confirm", json={"token": token, "new_password": "Nowe-Haslo-456"}
+    )
+    assert confirmed.status_code == 200, confirmed.text
+
+
+async def test_logout_revokes_the_token_in_every_service(accounts: Accounts, stack: Stack) -> None:
+    address, bearer = await active_customer(accounts, stack)
+    other_session = await accounts.client.post(
+        "/api/auth/login", json={"email": address, "password": PASSWORD}
+    )
+    other = {"Authorization": f"Bearer {other_session.json()['access_token']}"}
+    assert (await accounts.client.get("/api/me", headers=bearer)).status_code == 200
+    async with TopicProbe(stack.kafka_bootstrap, topics.ACCOUNTS) as probe:
+        logged_out = await accounts.client.post("/api/auth/logout", headers=bearer)
+        assert logged_out.status_code == 204, logged_out.text
+        account_id = str(
+            verify_token(
+                (stack.keys_dir / "token_public.pem").read_bytes(), bearer["Authorization"][7:]
+            ).subject
+        )
+        [revoked] = await probe.wait_for(
+            lambda body, _: (
+                body["type"] == "AccountCredentialsChanged" and body["key"] == account_id
+            )
+        )
+    # The event tells the other services (their `token_not_before`), as a password change does.
+    assert revoked["data"]["change"] == "logout"
+    for token in (bearer, other):
+        assert (await accounts.client.get("/api/me", headers=token)).status_code == 401
+        assert (await accounts.client.post("/api/auth/logout", headers=token)).status_code == 401
+    login = await accounts.client.post(
+        "/api/auth/login", json={"email": address, "password": PASSWORD}
+    )
+    renewed = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    assert (await accounts.client.get("/api/me", headers=renewed)).status_code == 200
+
+
+@contextlib.contextmanager
+def clock_at(accounts: Accounts, app_state: Any, when: datetime) -> Iterator[list[datetime]]:
+    """The service's injected clock set to `when` (movable through the yielded list). In the
+    past: what is counted there never counts against the other tests of this module."""
+    context = app_state.accounts
+    now = [when]
+    real = context.clock
+    context.clock = lambda: now[0]
+    try:
+        yield now
+    finally:
+        context.clock = real
+
+
+RESET, RESEND = "/api/auth/password-reset", "/api/accounts/activation/resend"
+
+
+def mentions(value: bytes, event_type: str, address: str) -> bool:
+    return event_type.encode() in value and address.encode() in value
+
+
+async def refusals_in_metrics(accounts: Accounts, limit: str) -> float:
+    metrics = (await accounts.client.get("/metrics")).text
+    found = re.search(rf'rma_rate_limit_refusals_total{{limit="{limit}"}} ([0-9.]+)', metrics)
+    return float(found.group(1)) if found else 0.0
+
+
+async def test_links_by_email_are_limited_per_recipient_alike_for_known_and_unknown_addresses(
+    accounts: Accounts, stack: Stack
+) -> None:
+    known, _ = await active_customer(accounts, stack)
+    unknown = email()
+    refused_before = await refusals_in_metrics(accounts, "email_per_recipient")
+    with clock_at(accounts, accounts.app_state, datetime.now(UTC) - timedelta(days=10)) as now:
+        async with TopicProbe(stack.kafka_bootstrap, topics.ACCOUNTS) as probe:
+            answers = {
+                address: [
+                    await accounts.client.post(path, json={"email": address})
+                    for path in ["/api/auth/password-reset"] * 2
+                    + ["/api/accounts/activation/resend"] * 3
+                ]
+                for address in (known, unknown)
+            }
+            await probe.settle(2.0)
+        for address in (known, unknown):
+            assert [a.status_code for a in answers[address]] == [202, 202, 202, 429, 429], address
+        # The same answers whether an account has the address or not.
+        assert [a.json() for a in answers[known]] == [a.json() for a in answers[unknown]]
+        refused = answers[known][3]
+        assert refused.json()["errors"][0]["code"] == "too_many_emails"
+        assert "Sprawdź skrzynkę" in refused.json()["detail"]
+        assert 3000 < int(refused.headers["Retry-After"]) <= 3600
+        resets = [
+            r
+            for r in probe.records
+            if b"PasswordResetRequested" in r.value and known.encode() in r.value
+        ]
+        assert len(resets) == 2  # the resends found the account active: nothing to send
+        assert await refusals_in_metrics(accounts, "email_per_recipient") == refused_before + 4
+        # An hour later by the service's clock, the mailbox may get a link again.
+        now[0] += timedelta(hours=1, seconds=1)
+        again = await accounts.client.post("/api/auth/password-reset", json={"email": known})
+        assert again.status_code == 202
+
+
+async def test_links_by_email_are_limited_per_client(accounts: Accounts, stack: Stack) -> None:
+    with clock_at(accounts, accounts.app_state, datetime.now(UTC) - timedelta(days=20)):
+        statuses = [
+            (
+                await accounts.client.post("/api/auth/password-reset", json={"email": email()})
+            ).status_code
+            for _ in range(11)
+        ]
+    assert statuses == [202] * 10 + [429]
+
+
+async def test_an_email_change_mails_a_strangers_address_at_most_3_times_an_hour(
+    accounts: Accounts, stack: Stack
+) -> None:
+    _, bearer = await active_customer(accounts, stack)
+    stranger = email()
+    with clock_at(accounts, accounts.app_state, datetime.now(UTC) - timedelta(days=30)):
+        async with TopicProbe(stack.kafka_bootstrap, topics.ACCOUNTS) as probe:
+            answers = [
+                await accounts.client.post(
+                    "/api/me/email",
+                    json={"new_email": stranger, "password": PASSWORD},
+                    headers=bearer,
+                )
+                for _ in range(10)
+            ]
+            await probe.settle(2.0)
+    assert [a.status_code for a in answers] == [202] * 3 + [429] * 7
+    assert answers[3].json()["errors"][0]["field"] == "new_email"
+    mailed = [
+        r
+        for r in probe.records
+        if b"EmailChangeRequested" in r.value and stranger.encode() in r.value
+    ]
+    assert len(mailed) == 3
+
+
+def too_many(response: httpx.Response, field: str) -> bool:
+    error = response.json()["errors"][0]
+    return (
+        response.status_code == 429
+        and (error["code"], error["field"]) == ("too_many_attempts", field)
+        and int(response.headers["Retry-After"]) > 0
+        and response.json()["detail"].startswith("Zbyt wiele nieudanych prób")
+    )
+
+
+async def test_guessing_a_documents_total_is_slowed_like_logins(
+    accounts: Accounts, stack: Stack
+) -> None:
+    number = await accounts.sale(total="1234.56")
+    refused_before = await refusals_in_metrics(accounts, "document_guess")
+    with clock_at(accounts, accounts.app_state, datetime.now(UTC) - timedelta(days=40)) as now:
+        guesses = [
+            await accounts.register(number, email(), document_total=f"{total},00")
+            for total in range(1000, 1005)
+        ]
+        assert [refusal(g)[1] for g in guesses] == ["document_not_found"] * 5
+        # A number not in the ledger (yet: clients retry until the sale arrives) is no guess
+        # of a total, and the answer is the same.
+        not_yet = f"2025/NOTYET{uuid.uuid4().hex[:6].upper()}"
+        waiting = [await accounts.register(not_yet, email()) for _ in range(8)]
+        assert [g.status_code for g in waiting] == [422] * 8
+        assert {refusal(g)[1] for g in waiting} == {"document_not_found"}
+        assert waiting[0].json() == guesses[0].json()
+        # The sixth try waits, even with the right total: a guesser learns nothing from it.
+        right = await accounts.register(number, email(), document_total="1234,56")
+        assert too_many(right, "document_total")
+        assert await refusals_in_metrics(accounts, "document_guess") == refused_before + 1
+        now[0] += timedelta(seconds=31)
+        assert (
+            await accounts.register(number, email(), document_total="1234,56")
+        ).status_code == 202
+
+    # Linking documents to an account: the same, per document, address and account.
+    _, bearer = await active_customer(accounts, stack)
+    other = await accounts.sale(total="777.00")
+    with clock_at(accounts, accounts.app_state, datetime.now(UTC) - timedelta(days=50)):
+        links = [
+            await accounts.client.post(
+                "/api/me/documents",
+                json={"document_number": other, "document_total": f"{total},00"},
+                headers=bearer,
+            )
+            for total in range(700, 706)
+        ]
+    assert [g.status_code for g in links] == [422] * 5 + [429]
+    assert too_many(links[-1], "document_total")
+
+
+async def test_guessing_scanner_keys_is_slowed_like_logins(accounts: Accounts) -> None:
+    api_key = await admin.create_scanner(
+        AccountsSettings(database_url=accounts.database_url), f"skaner-{uuid.uuid4().hex[:6]}"
+    )
+    refused_before = await refusals_in_metrics(accounts, "scanner_key_guess")
+    with clock_at(accounts, accounts.app_state, datetime.now(UTC) - timedelta(days=60)) as now:
+        tries = [
+            await accounts.client.post(
+                "/api/auth/scanner-token", json={"api_key": f"scn_{uuid.uuid4().hex}"}
+            )
+            for _ in range(6)
+        ]
+        assert [t.status_code for t in tries] == [401] * 5 + [429]
+        assert too_many(tries[-1], "api_key")
+        assert "klucza skanera" in tries[-1].json()["detail"]
+        waiting = await accounts.client.post("/api/auth/scanner-token", json={"api_key": api_key})
+        assert too_many(waiting, "api_key")
+        assert await refusals_in_metrics(accounts, "scanner_key_guess") == refused_before + 2
+        now[0] += timedelta(seconds=31)
+        token = await accounts.client.post("/api/auth/scanner-token", json={"api_key": api_key})
+        assert token.status_code == 200, token.text
 
 
 async def test_login_attempts_are_rate_limited_per_address(

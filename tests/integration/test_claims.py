@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import re
 import uuid
 from collections import Counter
@@ -40,6 +41,7 @@ from shared.events import (
     WarrantyAssessed,
     WarrantyAssessedData,
 )
+from tests.support.downloads import download_names
 from tests.support.inprocess import running_app
 from tools.support.kafka import TopicProbe, publish
 from tools.support.stack import Stack
@@ -333,6 +335,75 @@ async def test_another_customers_claim_is_not_found(claims: Claims) -> None:
     )
     scanner = claims.bearer("scanner")
     assert (await claims.client.get("/api/claims", headers=scanner)).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("sent", "named", "plain"),
+    [
+        ("faktura-żółć-źdźbło.pdf", "faktura-żółć-źdźbło.pdf", "faktura-zolc-zdzblo.pdf"),
+        ("zdjęcie.jpg", "zdjęcie.jpg", "zdjecie.jpg"),
+        # A browser sends a quote as %22 (HTML5 forms); it is kept as sent.
+        ('paragon "sklep".pdf', "paragon %22sklep%22.pdf", "paragon %22sklep%22.pdf"),
+        ("katalog/../zdjęcie 2.jpg", "zdjęcie 2.jpg", "zdjecie 2.jpg"),
+        ("C:\\Dokumenty\\paragon/ŁÓDŹ.pdf", "ŁÓDŹ.pdf", "LODZ.pdf"),
+    ],
+)
+async def test_a_file_named_in_polish_downloads_to_its_owner_and_an_operator(
+    claims: Claims, sent: str, named: str, plain: str
+) -> None:
+    """RFC 6266: the name in `filename*` (UTF-8), an ASCII `filename` for old readers, never a
+    path; the header was a 500 (UnicodeEncodeError) for Polish letters."""
+    customer = await claims.customer_with_document()
+    content = b"%PDF-1.4\n% " + sent.encode()
+    filed = await customer.file(files={"attachment": (sent, content, "application/pdf")})
+    assert filed.status_code == 201, filed.text
+    claim_id = filed.json()["claim_id"]
+    seen = await claims.client.get(
+        f"/api/operator/claims/{claim_id}", headers=claims.bearer("operator")
+    )
+    [attachment] = seen.json()["attachments"]
+    own = f"/api/claims/{claim_id}/attachments/{attachment['attachment_id']}"
+    for path, headers in (
+        (own, customer.headers),
+        (attachment["download_path"], claims.bearer("operator")),
+    ):
+        downloaded = await claims.client.get(path, headers=headers)
+        assert (downloaded.status_code, downloaded.content) == (200, content), path
+        assert download_names(downloaded.headers["content-disposition"]) == (plain, named)
+
+
+@pytest.mark.parametrize("media_type", ["Application/JSON", "APPLICATION/JSON; charset=utf-8"])
+async def test_a_nul_in_json_labelled_in_capitals_is_a_422(claims: Claims, media_type: str) -> None:
+    """Media types are case-insensitive: the NUL guard once read only lower case, and the
+    database's refusal of the NUL was a 500."""
+    parcel = await claims.client.post(
+        "/api/parcels",
+        content=json.dumps({"rma_number": "RMA/1/SR/2026\x00"}),
+        headers={**claims.bearer("scanner"), "Content-Type": media_type},
+    )
+    assert parcel.status_code == 422, parcel.text
+    assert [(e["field"], e["code"]) for e in parcel.json()["errors"]] == [
+        ("rma_number", "nul_character")
+    ]
+
+
+async def test_a_nul_in_a_form_labelled_in_capitals_is_a_422(claims: Claims) -> None:
+    customer = await claims.customer_with_document()
+    body = (
+        b'--x\r\nContent-Disposition: form-data; name="problem_description"\r\n\r\n'
+        b"Nie dziala\x00 gimbal.\r\n--x--\r\n"
+    )
+    filed = await claims.client.post(
+        "/api/claims",
+        content=body,
+        headers={**customer.headers, "Content-Type": "Multipart/Form-Data; boundary=x"},
+    )
+    assert filed.status_code == 422, filed.text
+    assert ("problem_description", "nul_character") in [
+        (e["field"], e["code"]) for e in filed.json()["errors"]
+    ]
+    mine = await claims.client.get("/api/claims", headers=customer.headers)
+    assert mine.json() == []
 
 
 async def test_scanner_receipt_duplicate_scan_and_unidentified_parcel(

@@ -324,9 +324,13 @@ async def test_catalogue_import_by_operators_only(
     done = await warranty.post(
         "/api/admin/catalogue", json=[entry], headers=bearer(stack, "operator")
     )
-    assert done.json() == {"imported": 1}
+    assert done.json() == {"imported": 1, "changed": 1}
     product = (await warranty.get(f"/api/products/{ean}")).json()
     assert product["problems"] == ["Dron nie łączy się z aparaturą"]
+    again = await warranty.post(
+        "/api/admin/catalogue", json=[entry], headers=bearer(stack, "operator")
+    )
+    assert again.json() == {"imported": 1, "changed": 0}  # the same entries change nothing
 
 
 async def test_a_wear_part_of_a_kit_is_judged_at_its_own_period(

@@ -48,6 +48,14 @@ async def find_document(conn: Conn, number: str, total: Decimal) -> asyncpg.Reco
     )
 
 
+async def document_number_known(conn: Conn, number: str) -> bool:
+    """Whether some receipt or invoice has this number (whatever its total)."""
+    known: bool = await conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM sales_documents WHERE document_number = $1)", number
+    )
+    return known
+
+
 async def find_account_by_email(conn: Conn, email: str) -> asyncpg.Record | None:
     return await conn.fetchrow("SELECT * FROM accounts WHERE lower(email) = lower($1)", email)
 
@@ -177,17 +185,35 @@ async def linked_documents(conn: Conn, account_id: UUID) -> list[asyncpg.Record]
 
 
 async def recent_login_failures(
-    conn: Conn, subject: str, since: datetime
+    conn: Conn, subject: str, since: datetime, until: datetime
 ) -> tuple[int, datetime | None]:
-    """How many logins of `subject` failed since `since`, and when the last one did."""
+    """How many logins (or guesses) of `subject` failed after `since` up to `until` (the
+    clock's now), and when the last one did."""
     row = await conn.fetchrow(
         """SELECT count(*) AS failures, max(failed_at) AS last_failure
-           FROM login_failures WHERE subject = $1 AND failed_at > $2""",
+           FROM login_failures WHERE subject = $1 AND failed_at > $2 AND failed_at <= $3""",
         subject,
         since,
+        until,
     )
     assert row is not None
     return row["failures"], row["last_failure"]
+
+
+async def recent_attempts(
+    conn: Conn, subject: str, since: datetime, until: datetime
+) -> tuple[int, datetime | None]:
+    """How many attempts of `subject` were counted after `since` up to `until` (the clock's
+    now), and when the oldest was."""
+    row = await conn.fetchrow(
+        """SELECT count(*) AS used, min(failed_at) AS oldest
+           FROM login_failures WHERE subject = $1 AND failed_at > $2 AND failed_at <= $3""",
+        subject,
+        since,
+        until,
+    )
+    assert row is not None
+    return row["used"], row["oldest"]
 
 
 async def lock_login_subject(conn: Conn, subject: str) -> None:
@@ -198,6 +224,8 @@ async def lock_login_subject(conn: Conn, subject: str) -> None:
 async def record_login_failure(
     conn: Conn, failed_at: datetime, forget_before: datetime, *subjects: str
 ) -> None:
+    """Counts an attempt of each subject (a failed login, or an email asked for: the table
+    holds every attempt a limit watches, by subject) and forgets those older than needed."""
     await conn.execute(
         "DELETE FROM login_failures WHERE subject = ANY($1) AND failed_at <= $2",
         list(subjects),

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from pydantic import BaseModel, EmailStr, Field
 
 from services.accounts import domain, handlers
@@ -29,6 +29,7 @@ def get_context(request: Request) -> handlers.AccountsContext:
 Context = Annotated[handlers.AccountsContext, Depends(get_context)]
 ClientAddress = Annotated[str, Depends(client_address)]
 Customer = Annotated[Principal, Depends(require_role("customer"))]
+AnyRole = Annotated[Principal, Depends(require_role("customer", "operator", "scanner"))]
 
 
 def _say(request: Request, polish: str, english: str) -> str:
@@ -160,18 +161,36 @@ def _notice(request: Request, accepted: handlers.Accepted, polish: str, english:
     responses={
         409: {"description": "The document is already linked to another account"},
         422: {"description": "A field is invalid, or no document matches the number and total"},
+        429: {"description": "Too many wrong documents or totals from this address or account"},
     },
 )
 async def register_account(
-    body: RegistrationCreate, request: Request, ctx: Context, correlation: CorrelationId
+    body: RegistrationCreate,
+    request: Request,
+    ctx: Context,
+    address: ClientAddress,
+    correlation: CorrelationId,
 ) -> Notice:
-    accepted = await handlers.register(ctx, handlers.Registration(**body.model_dump()), correlation)
+    registration = handlers.Registration(**body.model_dump())
+    accepted = await handlers.register(ctx, registration, address, correlation)
     return _notice(
         request,
         accepted,
         "Sprawdź skrzynkę e-mail: wysłaliśmy link aktywacyjny.",
         "Check your mailbox: we sent an activation link.",
     )
+
+
+@router.post(
+    "/api/auth/logout",
+    status_code=204,
+    tags=["auth"],
+    summary="Log out: the caller's token and every other one of its account or device issued "
+    "until now stop working in every service",
+)
+async def logout(principal: AnyRole, ctx: Context, correlation: CorrelationId) -> Response:
+    await handlers.logout(ctx, principal.subject, correlation)
+    return Response(status_code=204)
 
 
 @router.post(
@@ -194,11 +213,16 @@ async def activate_account(
     response_model=Notice,
     tags=["accounts"],
     summary="Send a new activation link (the previous one stops working)",
+    responses={429: {"description": "3 emails an hour to one address, 10 an hour from one client"}},
 )
 async def resend_activation(
-    body: EmailRequest, request: Request, ctx: Context, correlation: CorrelationId
+    body: EmailRequest,
+    request: Request,
+    ctx: Context,
+    client: ClientAddress,
+    correlation: CorrelationId,
 ) -> Notice:
-    await handlers.resend_activation(ctx, body.email, correlation)
+    await handlers.resend_activation(ctx, body.email, client, correlation)
     return Notice(
         message=_say(
             request,
@@ -249,10 +273,15 @@ async def operator_log_in(body: LoginRequest, ctx: Context, address: ClientAddre
     response_model=TokenPublic,
     tags=["auth"],
     summary="Exchange a scanner device's API key for a short-lived token",
-    responses={401: {"description": "Unknown or revoked API key"}},
+    responses={
+        401: {"description": "Unknown or revoked API key"},
+        429: {"description": "Too many wrong keys from this address: wait Retry-After seconds"},
+    },
 )
-async def scanner_token(body: ScannerTokenRequest, ctx: Context) -> TokenPublic:
-    return TokenPublic(access_token=await handlers.scanner_token(ctx, body.api_key))
+async def scanner_token(
+    body: ScannerTokenRequest, ctx: Context, address: ClientAddress
+) -> TokenPublic:
+    return TokenPublic(access_token=await handlers.scanner_token(ctx, body.api_key, address))
 
 
 @router.post(
@@ -261,11 +290,16 @@ async def scanner_token(body: ScannerTokenRequest, ctx: Context) -> TokenPublic:
     response_model=Notice,
     tags=["auth"],
     summary="Email a password reset link",
+    responses={429: {"description": "3 emails an hour to one address, 10 an hour from one client"}},
 )
 async def request_password_reset(
-    body: EmailRequest, request: Request, ctx: Context, correlation: CorrelationId
+    body: EmailRequest,
+    request: Request,
+    ctx: Context,
+    client: ClientAddress,
+    correlation: CorrelationId,
 ) -> Notice:
-    await handlers.request_password_reset(ctx, body.email, correlation)
+    await handlers.request_password_reset(ctx, body.email, client, correlation)
     return Notice(
         message=_say(
             request,
@@ -383,17 +417,21 @@ async def claimable_products(customer: Customer, ctx: Context) -> list[ProductPu
     response_model=Notice,
     tags=["me"],
     summary="Link another purchase document (number and total)",
-    responses={409: {"description": "The document is linked to another account"}},
+    responses={
+        409: {"description": "The document is linked to another account"},
+        429: {"description": "Too many wrong documents or totals from this address or account"},
+    },
 )
 async def link_document(
     body: DocumentLink,
     request: Request,
     customer: Customer,
     ctx: Context,
+    address: ClientAddress,
     correlation: CorrelationId,
 ) -> Notice:
     accepted = await handlers.link_document(
-        ctx, customer.subject, body.document_number, body.document_total, correlation
+        ctx, customer.subject, body.document_number, body.document_total, address, correlation
     )
     return _notice(
         request,
@@ -409,7 +447,10 @@ async def link_document(
     response_model=Notice,
     tags=["me"],
     summary="Change the email: a confirmation link goes to the new address",
-    responses={403: {"description": "The password is wrong"}},
+    responses={
+        403: {"description": "The password is wrong"},
+        429: {"description": "3 emails an hour to one address, 10 an hour from one account"},
+    },
 )
 async def change_email(
     body: EmailChange,

@@ -47,7 +47,8 @@ async def daily_counts(conn: Conn, since: date, until: date) -> list[DailyCount]
 
 async def decision_times(conn: Conn, since: date, until: date) -> list[DecisionTime]:
     """The median days from a claim's first receipt to its first decision, for the claims first
-    decided in the period: per claim type and for all of them (the first row)."""
+    decided in the period: per claim type and for all of them (the first row). None decided:
+    no rows (the grand total of no rows would be a count of 0 with no median)."""
     rows = await conn.fetch(
         """WITH steps AS (
                SELECT claims.claim_type,

@@ -28,7 +28,7 @@ from shared.addresses import postal_address
 from shared.auth import Principal, require_role
 from shared.errors import preferred_language
 from shared.events import ClaimType, OfferKind, PostalAddress
-from shared.http import CorrelationId
+from shared.http import CorrelationId, attachment_disposition
 from shared.labels import render_label
 
 router = APIRouter()
@@ -68,12 +68,28 @@ async def read_upload(upload: UploadFile) -> handlers.Attachment:
     return handlers.Attachment(upload.filename or "plik", content)
 
 
+# What a download answers: the file as it was uploaded, named in RFC 6266 form.
+DOWNLOAD_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The file, with the type it was uploaded with",
+        "content": {"application/octet-stream": {}},
+        "headers": {
+            "Content-Disposition": {
+                "description": 'attachment; filename="<ASCII name>"; '
+                "filename*=UTF-8''<the name as uploaded, percent-encoded> (RFC 6266)",
+                "schema": {"type": "string"},
+            }
+        },
+    },
+    404: {"description": "No such claim or file (or the claim is another customer's)"},
+}
+
+
 def download(stored: AttachmentFile) -> Response:
-    filename = stored.filename.replace('"', "")
     return Response(
         stored.content,
         media_type=stored.content_type,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        headers={"Content-Disposition": attachment_disposition(stored.filename)},
     )
 
 
@@ -201,6 +217,7 @@ async def get_claim(claim_id: UUID, customer: Customer, ctx: Context) -> ClaimPu
     tags=["claims"],
     summary="Download a file of an own claim (the sales document, the photos of an answer)",
     response_class=Response,
+    responses=DOWNLOAD_RESPONSES,
 )
 async def own_attachment(
     claim_id: UUID, attachment_id: UUID, customer: Customer, ctx: Context

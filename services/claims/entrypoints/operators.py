@@ -16,6 +16,7 @@ from services.claims import handlers
 from services.claims.domain import decisions
 from services.claims.domain.claim import Act, Claim, DecisionInput
 from services.claims.entrypoints.http import (
+    DOWNLOAD_RESPONSES,
     STATE_REFUSAL,
     Context,
     Operator,
@@ -195,6 +196,7 @@ async def operator_claim(claim_id: UUID, _operator: Operator, ctx: Context) -> O
     "/api/operator/claims/{claim_id}/attachments/{attachment_id}",
     summary="Download a file of the claim (the customer's sales document, photos)",
     response_class=Response,
+    responses=DOWNLOAD_RESPONSES,
 )
 async def attachment(
     claim_id: UUID, attachment_id: UUID, _operator: Operator, ctx: Context

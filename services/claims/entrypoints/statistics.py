@@ -45,7 +45,9 @@ class ClaimStatisticsPublic(BaseModel):
     until: date
     daily: list[DailyCountPublic] = Field(description="Only days, types and statuses with claims")
     deadlines: list[DeadlinesOfWeekPublic]
-    decision_times: list[DecisionTimePublic]
+    decision_times: list[DecisionTimePublic] = Field(
+        description="Empty when no claim was first decided in the period"
+    )
 
 
 @router.get(

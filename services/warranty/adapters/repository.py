@@ -22,9 +22,11 @@ async def record_products_sold(conn: Conn, sale: SaleRecordedData) -> None:
                category = EXCLUDED.category, outlet = EXCLUDED.outlet,
                first_sold_on = LEAST(products.first_sold_on, EXCLUDED.first_sold_on),
                last_sold_on = GREATEST(products.last_sold_on, EXCLUDED.last_sold_on)""",
+        # In EAN order, as the catalogue import: two writers that lock products in one order
+        # cannot deadlock on them.
         [
             (line.ean, line.sku, line.name, line.brand, line.category, line.outlet, sale.issued_on)
-            for line in sale.lines
+            for line in sorted(sale.lines, key=lambda line: line.ean)
         ],
     )
 
@@ -47,10 +49,11 @@ async def save_assessment(
     )
 
 
-async def import_product(conn: Conn, product: dict[str, Any]) -> None:
+async def import_product(conn: Conn, product: dict[str, Any]) -> bool:
     """The admin import: names, categories, problem lists and the wear parts their problems
-    concern; sale dates stay the ledger's."""
-    await conn.execute(
+    concern; sale dates stay the ledger's. True when the entry was new or changed anything (an
+    import run again changes nothing)."""
+    changed: bool | None = await conn.fetchval(
         """INSERT INTO products (ean, sku, name, brand, category, outlet, problems, serial_required,
                                  problem_parts)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
@@ -58,7 +61,15 @@ async def import_product(conn: Conn, product: dict[str, Any]) -> None:
                sku = EXCLUDED.sku, name = EXCLUDED.name, brand = EXCLUDED.brand,
                category = EXCLUDED.category, outlet = EXCLUDED.outlet,
                problems = EXCLUDED.problems, serial_required = EXCLUDED.serial_required,
-               problem_parts = EXCLUDED.problem_parts""",
+               problem_parts = EXCLUDED.problem_parts
+           WHERE (products.sku, products.name, products.brand, products.category,
+                  products.outlet, products.problems, products.serial_required,
+                  products.problem_parts)
+                 IS DISTINCT FROM
+                 (EXCLUDED.sku, EXCLUDED.name, EXCLUDED.brand, EXCLUDED.category,
+                  EXCLUDED.outlet, EXCLUDED.problems, EXCLUDED.serial_required,
+                  EXCLUDED.problem_parts)
+           RETURNING true""",
         product["ean"],
         product["sku"],
         product["name"],
@@ -69,6 +80,7 @@ async def import_product(conn: Conn, product: dict[str, Any]) -> None:
         product["serial_required"],
         product.get("problem_parts") or {},
     )
+    return bool(changed)
 
 
 async def insert_registration(conn: Conn, registration: dict[str, Any]) -> bool:

@@ -177,6 +177,8 @@ async def product(ean: str, ctx: Context) -> ProductPublic:
     "/api/admin/catalogue",
     tags=["catalogue"],
     summary="Import catalogue entries (names, categories, problem lists); operators only",
+    description="`imported`: the entries given; `changed`: those new or different, the only ones "
+    "announced (ProductCatalogued). Importing the same entries again changes nothing.",
 )
 async def import_catalogue(
     entries: list[CatalogueEntry], _operator: Operator, ctx: Context
@@ -185,7 +187,8 @@ async def import_catalogue(
         if refusal := entry.unlisted_problem_parts():
             raise refusal
     products = [{**entry.model_dump(), "ean": _ean(entry.ean)} for entry in entries]
-    return {"imported": await handlers.import_catalogue(ctx.pool, products)}
+    changed = await handlers.import_catalogue(ctx.pool, products)
+    return {"imported": len(products), "changed": changed}
 
 
 @router.post(
@@ -194,6 +197,14 @@ async def import_catalogue(
     response_model=RegistrationPublic,
     tags=["warranty"],
     summary="Register a Dualtron, Kaabo or Nami scooter (within 30 days: 24 months' warranty)",
+    responses={
+        404: {
+            "description": "The unit (EAN and serial number) is on none of the customer's "
+            "linked documents (another's unit gets the same answer)"
+        },
+        409: {"description": "The unit (EAN and serial number) is registered already"},
+        422: {"description": "A field is invalid, or the product (EAN) needs no registration"},
+    },
 )
 async def register_scooter(
     body: RegistrationCreate,

@@ -135,6 +135,10 @@ class AccountsApi(HttpApi):
             raise ApiError(refused.status_code, refused.detail, refused.errors) from None
         return answer.access_token
 
+    async def logout(self, caller: Caller) -> None:
+        """The caller's token (and every other of its account or device) revoked everywhere."""
+        await self._send("POST", "/api/auth/logout", caller)
+
     async def request_password_reset(self, caller: Caller, email: str) -> Notice:
         return await self._call(
             Notice, "POST", "/api/auth/password-reset", caller, json={"email": email}

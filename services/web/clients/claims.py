@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from email.message import Message
 from typing import Any, Literal
 from uuid import UUID
 
+import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.web.clients.base import Caller, Files, FileTuple, HttpApi
 from shared.events import PostalAddress
+from shared.http import attachment_disposition
 
 
 class Answer(BaseModel):
@@ -299,6 +302,18 @@ OfferPath = Literal["price-reduction", "quote", "deductions"]
 OperatorCommand = Literal["replacement", "ship-back", "refund", "repair-delay"]
 
 
+def passed_on_disposition(response: httpx.Response) -> str:
+    """The API's Content-Disposition as the panel may pass it on: a header of other letters
+    than ASCII (raw UTF-8 from the API) is written again in RFC 6266 form, as the panel's own
+    response could not carry it (Latin-1 only: a 500 before)."""
+    disposition: str = response.headers.get("content-disposition", "attachment")
+    if disposition.isascii():
+        return disposition
+    parsed = Message()
+    parsed["content-disposition"] = disposition
+    return attachment_disposition(parsed.get_filename() or "plik")
+
+
 class ClaimsApi(HttpApi):
     service = "claims"
 
@@ -315,7 +330,7 @@ class ClaimsApi(HttpApi):
     async def label(self, caller: Caller, claim_id: UUID) -> tuple[bytes, str]:
         """The parcel label PDF and its Content-Disposition."""
         response = await self._send("GET", f"/api/claims/{claim_id}/label", caller)
-        return response.content, response.headers.get("content-disposition", "attachment")
+        return response.content, passed_on_disposition(response)
 
     async def customer_form(self, caller: Caller, claim_id: UUID) -> tuple[bytes, str]:
         """The claim's statement of withdrawal or complaint form (PDF) and its
@@ -465,7 +480,7 @@ class ClaimsApi(HttpApi):
         return Download(
             content=response.content,
             content_type=response.headers.get("content-type", "application/octet-stream"),
-            disposition=response.headers.get("content-disposition", "attachment"),
+            disposition=passed_on_disposition(response),
         )
 
     async def operator_command(

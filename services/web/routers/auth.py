@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+import structlog
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.web import i18n
-from services.web.clients import Caller
+from services.web.clients import Apis, Caller
 from services.web.clients.accounts import Registration
+from services.web.clients.base import ApiError
 from services.web.forms import FormErrors, text_values, without_secrets
 from services.web.i18n import N_
 from services.web.pages import (
@@ -24,6 +26,7 @@ from services.web.pages import (
 from services.web.security import IDEMPOTENCY_FIELD, idempotency_key
 
 router = APIRouter()
+log = structlog.get_logger()
 
 REGISTER_FIELDS = (
     "account_type",
@@ -183,18 +186,31 @@ async def _login(request: Request, apis: ApisDep, caller: Caller, operator: bool
     return response
 
 
-@router.post("/logout")
-async def logout() -> Response:
-    response = RedirectResponse("/login?done=logged_out", status_code=303)
-    response.delete_cookie(CUSTOMER_COOKIE)
+async def end_session(
+    request: Request, apis: Apis, caller: Caller, cookie: str, login_page: str
+) -> Response:
+    """Log out: the token revoked in every service (accounts records it), then the cookie
+    removed. The cookie goes even when accounts cannot be asked: the page must not stay
+    logged in; the token then ends at its expiry, as it did before."""
+    token = request.cookies.get(cookie)
+    if token:
+        try:
+            await apis.accounts.logout(Caller(token, caller.language, caller.client_ip))
+        except ApiError as refused:  # Unauthorized: the token was no longer valid anyway
+            log.info("logout_not_recorded", status=refused.status_code)
+    response = RedirectResponse(f"{login_page}?done=logged_out", status_code=303)
+    response.delete_cookie(cookie)
     return response
+
+
+@router.post("/logout")
+async def logout(request: Request, apis: ApisDep, caller: Visitor) -> Response:
+    return await end_session(request, apis, caller, CUSTOMER_COOKIE, "/login")
 
 
 @router.post("/operator/logout")
-async def operator_logout() -> Response:
-    response = RedirectResponse("/operator/login?done=logged_out", status_code=303)
-    response.delete_cookie(OPERATOR_COOKIE)
-    return response
+async def operator_logout(request: Request, apis: ApisDep, caller: Visitor) -> Response:
+    return await end_session(request, apis, caller, OPERATOR_COOKIE, "/operator/login")
 
 
 @router.get("/password-reset", response_class=HTMLResponse)

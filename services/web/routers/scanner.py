@@ -14,7 +14,7 @@ from services.web.clients import Apis, Caller
 from services.web.clients.claims import LabelLookup
 from services.web.forms import FormErrors, text_values
 from services.web.pages import SCANNER_COOKIE, ApisDep, Scanner, Visitor, render, safe_next
-from services.web.routers.auth import set_cookie
+from services.web.routers.auth import end_session, set_cookie
 from services.web.security import IDEMPOTENCY_FIELD, idempotency_key
 
 router = APIRouter()
@@ -59,10 +59,8 @@ async def scanner_login(request: Request, apis: ApisDep, caller: Visitor) -> Res
 
 
 @router.post("/scanner/logout")
-async def scanner_logout() -> Response:
-    response = RedirectResponse("/scanner/login?done=logged_out", status_code=303)
-    response.delete_cookie(SCANNER_COOKIE)
-    return response
+async def scanner_logout(request: Request, apis: ApisDep, caller: Visitor) -> Response:
+    return await end_session(request, apis, caller, SCANNER_COOKIE, "/scanner/login")
 
 
 async def _look_up(apis: Apis, caller: Caller, code: str, errors: FormErrors) -> LabelLookup | None:

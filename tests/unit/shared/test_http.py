@@ -1,14 +1,24 @@
-"""The HTTP guards every service shares: correlation ids, the body cap and the error document."""
+"""The HTTP guards every service shares: correlation ids, the body cap, the error document and
+the Content-Disposition of downloads."""
 
 from __future__ import annotations
 
+import json
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 import httpx
-from fastapi import FastAPI, Request
+import pytest
+from fastapi import Depends, FastAPI, Form, Request, Response
+from pydantic import BaseModel
 
-from shared.errors import document_errors
-from shared.http import BodySizeLimit, correlation_id
+from shared.errors import document_errors, install_error_handlers
+from shared.http import (
+    BodySizeLimit,
+    attachment_disposition,
+    correlation_id,
+    refuse_nul_characters,
+)
+from tests.support.downloads import download_names
 
 
 async def test_a_correlation_id_that_is_no_uuid_stands_for_the_uuid_derived_from_it() -> None:
@@ -70,3 +80,123 @@ def test_the_document_names_every_error_with_one_body() -> None:
     ref = responses["422"]["content"]["application/json"]["schema"]["$ref"]
     assert ref == "#/components/schemas/ErrorPublic"
     assert "HTTPValidationError" not in documented["components"]["schemas"]
+
+
+@pytest.mark.parametrize(
+    ("stored", "plain", "read_back"),
+    [
+        ("paragon.pdf", "paragon.pdf", "paragon.pdf"),
+        ("faktura-żółć-źdźbło.pdf", "faktura-zolc-zdzblo.pdf", "faktura-żółć-źdźbło.pdf"),
+        ("zdjęcie.jpg", "zdjecie.jpg", "zdjęcie.jpg"),
+        ("ŁÓDŹ Świętokrzyska.PNG", "LODZ Swietokrzyska.PNG", "ŁÓDŹ Świętokrzyska.PNG"),
+        ('umowa "nowa".pdf', "umowa _nowa_.pdf", 'umowa "nowa".pdf'),
+        ("../../etc/passwd", "passwd", "passwd"),
+        ("C:\\Users\\Jan\\Pulpit\\paragon.pdf", "paragon.pdf", "paragon.pdf"),
+        ("katalog/zdjęcie 1.jpg", "zdjecie 1.jpg", "zdjęcie 1.jpg"),
+        ("faktura\r\nSet-Cookie: x=1.pdf", "fakturaSet-Cookie: x=1.pdf", None),
+        ("fdp.\u202eexe", "fdp.exe", "fdp.exe"),
+        ("фото.jpg", "____.jpg", "фото.jpg"),
+        ("..", "plik", "plik"),
+        ("", "plik", "plik"),
+    ],
+)
+def test_a_download_is_named_as_stored_in_any_letters_and_never_as_a_path(
+    stored: str, plain: str, read_back: str | None
+) -> None:
+    disposition = attachment_disposition(stored)
+    assert disposition.isascii() and "\r" not in disposition and "\n" not in disposition
+    assert disposition.startswith("attachment; ")
+    assert download_names(disposition) == (plain, read_back or plain)
+    assert ("filename*=UTF-8''" in disposition) == (plain != (read_back or plain))
+
+
+async def test_a_response_carries_a_polish_file_name() -> None:
+    """Starlette writes headers as Latin-1: the header itself must never need more."""
+    app = FastAPI()
+
+    @app.get("/file")
+    async def file() -> Response:
+        return Response(
+            b"%PDF", headers={"Content-Disposition": attachment_disposition("żółć.pdf")}
+        )
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        answer = await client.get("/file")
+    assert answer.status_code == 200
+    assert download_names(answer.headers["content-disposition"])[1] == "żółć.pdf"
+
+
+class _Note(BaseModel):
+    note: str
+
+
+def _guarded_app(stored: list[str]) -> FastAPI:
+    app = FastAPI(dependencies=[Depends(refuse_nul_characters)])
+
+    @app.post("/json")
+    async def as_json(body: _Note) -> dict[str, bool]:
+        stored.append(body.note)
+        return {"stored": True}
+
+    @app.post("/form")
+    async def as_form(note: str = Form()) -> dict[str, bool]:
+        stored.append(note)
+        return {"stored": True}
+
+    install_error_handlers(app)
+    return app
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "application/json",
+        "Application/JSON",
+        "APPLICATION/JSON; charset=UTF-8",
+        " application/json ;charset=utf-8",
+        None,  # FastAPI reads a body without a Content-Type as JSON
+    ],
+)
+@pytest.mark.parametrize(
+    ("text", "code"), [("Dron\x00", "nul_character"), ("Dron\ud800", "surrogate_character")]
+)
+async def test_unstorable_text_in_json_is_refused_whatever_the_letter_case_of_its_type(
+    content_type: str | None, text: str, code: str
+) -> None:
+    stored: list[str] = []
+    headers = {"content-type": content_type} if content_type else {}
+    body = json.dumps({"note": text}).encode()  # \u0000 and \ud800, as JSON writes them
+    transport = httpx.ASGITransport(app=_guarded_app(stored))
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        answer = await client.post("/json", content=body, headers=headers)
+    assert answer.status_code == 422, answer.text
+    assert [(e["field"], e["code"]) for e in answer.json()["errors"]] == [("note", code)]
+    assert answer.json()["errors"][0]["message"].startswith("Pole zawiera")
+    assert stored == []
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "multipart/form-data",
+        "Multipart/Form-Data",
+        "MULTIPART/FORM-DATA",
+        "Application/X-WWW-Form-Urlencoded",
+    ],
+)
+async def test_a_nul_in_a_form_is_refused_whatever_the_letter_case_of_its_type(
+    content_type: str,
+) -> None:
+    stored: list[str] = []
+    if content_type.lower().startswith("multipart"):
+        body = b'--b\r\nContent-Disposition: form-data; name="note"\r\n\r\nDron\x00\r\n--b--\r\n'
+        content_type += "; boundary=b"
+    else:
+        body = b"note=Dron%00"
+    transport = httpx.ASGITransport(app=_guarded_app(stored))
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        answer = await client.post("/form", content=body, headers={"content-type": content_type})
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["errors"][0]["code"] == "nul_character"
+    assert stored == []

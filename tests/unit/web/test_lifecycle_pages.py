@@ -12,6 +12,8 @@ from datetime import date, timedelta
 import httpx
 from fastapi.testclient import TestClient
 
+from shared.http import attachment_disposition
+from tests.support.downloads import download_names
 from tests.unit.web.fakes import (
     ACCOUNTS,
     ALL_TYPES_ALLOWED,
@@ -90,6 +92,36 @@ def test_the_operator_sees_the_customer_the_document_and_downloads_the_sales_doc
     assert downloaded.headers["content-type"] == "application/pdf"
     assert "paragon.pdf" in downloaded.headers["content-disposition"]
     assert apis.requests[-1].headers["authorization"] == "Bearer jwt-operator"
+
+
+def test_the_operator_downloads_a_file_with_a_polish_name(
+    client: TestClient, apis: FakeApis
+) -> None:
+    """Whether the API names the file in RFC 6266 form (as claims does) or in raw UTF-8 (as it
+    did, had it not failed first), the panel passes on a header it can write, with the name."""
+    link = f"/operator/claims/{CLAIM_ID}/attachments/{ATTACHMENT_ID}"
+    for disposition in (
+        attachment_disposition("faktura-żółć-źdźbło.pdf").encode(),
+        'attachment; filename="faktura-żółć-źdźbło.pdf"'.encode(),
+    ):
+        apis.on(
+            "GET",
+            CLAIMS,
+            f"{OPERATOR_CLAIM}/attachments/{ATTACHMENT_ID}",
+            lambda _request, disposition=disposition: httpx.Response(
+                200,
+                content=b"%PDF-1.4 faktura",
+                headers=[
+                    (b"content-type", b"application/pdf"),
+                    (b"content-disposition", disposition),
+                ],
+            ),
+        )
+        downloaded = as_operator(client).get(link)
+        assert downloaded.status_code == 200, disposition
+        assert downloaded.content == b"%PDF-1.4 faktura"
+        saved_as = download_names(downloaded.headers["content-disposition"])[1]
+        assert saved_as == "faktura-żółć-źdźbło.pdf"
 
 
 def test_a_customer_cannot_download_through_the_operator_page(

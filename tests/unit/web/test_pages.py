@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import httpx
+import pytest
 from fastapi.testclient import TestClient
 
 from services.web import vocabulary
@@ -670,3 +671,26 @@ def test_dashboard_draws_the_counts_and_exports_its_tables_as_csv(
     assert english.text.startswith("RMA number,Status,Type,Product")
     assert len(english.text.splitlines()) == 3
     assert client.get("/operator/export/passwords.csv").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("page", "cookie", "login_page"),
+    [
+        ("/logout", "rma_session", "/login"),
+        ("/operator/logout", "rma_operator", "/operator/login"),
+        ("/scanner/logout", "rma_scanner", "/scanner/login"),
+    ],
+)
+def test_logging_out_revokes_the_token_at_accounts_and_removes_the_cookie(
+    client: TestClient, apis: FakeApis, page: str, cookie: str, login_page: str
+) -> None:
+    for answer in (httpx.Response(204), httpx.Response(401, json={"detail": "Sesja wygasła."})):
+        apis.on("POST", ACCOUNTS, "/api/auth/logout", lambda _request, answer=answer: answer)
+        client.cookies.set(cookie, "jwt-of-the-session")
+        response = client.post(page, follow_redirects=False)
+        assert response.status_code == 303
+        assert response.headers["location"] == f"{login_page}?done=logged_out"
+        assert f'{cookie}=""' in response.headers["set-cookie"]
+        revoked = apis.requests[-1]
+        assert (revoked.method, revoked.url.path) == ("POST", "/api/auth/logout")
+        assert revoked.headers["authorization"] == "Bearer jwt-of-the-session"
