@@ -342,7 +342,11 @@ class Claim:
         self, event: type[EventT], data: type[Contract], act: Act, fields: dict[str, object]
     ) -> EventT:
         """One of this claim's events: keyed by the claim, in the act's correlation, with the
-        claim's facts beside `fields`."""
+        claim's facts beside `fields`. A field the contract does not have is a mistake here (the
+        contract would drop it silently, as consumers must tolerate unknown fields)."""
+        unknown = set(fields) - set(data.model_fields)
+        if unknown:
+            raise TypeError(f"{data.__name__} has no field {', '.join(sorted(unknown))}")
         return event.model_validate(
             {
                 "producer": PRODUCER,

@@ -18,6 +18,7 @@ from shared.events import (
     ClaimOfferAnswered,
     ClaimRefunded,
     ClaimRepairDelayed,
+    ClaimRepairDelayedData,
     ClaimReplacementIssued,
     ClaimStatus,
     ClaimStatusChanged,
@@ -372,3 +373,12 @@ def test_a_scooter_delay_is_offered_while_its_repair_deadline_runs() -> None:
     claim = a_claim("in_inspection", brand="Kaabo", deadlines=(deadline,))
     assert claim.operator_actions(due) == ["decide", "announce_repair_delay"]
     assert claim.operator_actions(due + timedelta(days=1)) == ["decide"]
+
+
+def test_an_event_field_the_contract_lacks_fails_loudly() -> None:
+    """Issue 26: the contracts ignore unknown fields, so a misspelt one would vanish."""
+    claim = a_claim("in_inspection")
+    with pytest.raises(TypeError, match="repair_reson"):
+        claim._announce(
+            ClaimRepairDelayed, ClaimRepairDelayedData, act(), {"repair_reson": "x"}
+        )
