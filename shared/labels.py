@@ -25,11 +25,12 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from shared.logging import get_logger
+from shared.service_centre import SERVICE_CENTRE
 
 log = get_logger(__name__)
 
-# Seed 000: where customers send their parcels.
-SERVICE_ADDRESS = "Serwis INNPRO, Rudzka 65C, 44-200 Rybnik, POLAND"
+# Seed 000: where customers send their parcels (one setting: shared/service_centre.py).
+SERVICE_ADDRESS = SERVICE_CENTRE.one_line
 _MARGIN = 8 * mm
 _BAR_HEIGHT = 22 * mm
 # The standard PDF fonts have no ą, ę, ś, ź, ż: use DejaVu where the system has it.
@@ -154,7 +155,7 @@ def render_label(rma_number: str, customer_name: str | None = None) -> bytes:
         canvas.drawString(_MARGIN, y, text)
 
     line("Odbiorca / Recipient", 8)
-    for part in SERVICE_ADDRESS.split(", "):
+    for part in SERVICE_CENTRE.lines:
         line(part, 13)
     if customer_name:
         y -= 4 * mm

@@ -16,6 +16,7 @@ from services.web import i18n, security, views, vocabulary
 from services.web.clients import Apis, Caller
 from services.web.forms import FormErrors
 from services.web.i18n import N_
+from shared.service_centre import SERVICE_CENTRE
 
 HERE = Path(__file__).parent
 CUSTOMER_COOKIE = "rma_session"
@@ -98,6 +99,7 @@ templates.env.globals.update(
     DEADLINE_KINDS=vocabulary.DEADLINE_KINDS,
     REFUND_METHODS=vocabulary.REFUND_METHODS,
     PRICE_REDUCTIONS=vocabulary.PRICE_REDUCTIONS,
+    SERVICE_CENTRE=SERVICE_CENTRE,
     BUYER_TYPES=vocabulary.BUYER_TYPES,
     OFFER_RESPONSES=vocabulary.OFFER_RESPONSES,
     ATTACHMENT_PURPOSES=vocabulary.ATTACHMENT_PURPOSES,

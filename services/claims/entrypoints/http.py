@@ -30,6 +30,7 @@ from shared.errors import preferred_language
 from shared.events import ClaimType, OfferKind, PostalAddress
 from shared.http import CorrelationId, attachment_disposition
 from shared.labels import render_label
+from shared.service_centre import SERVICE_CENTRE
 
 router = APIRouter()
 
@@ -188,7 +189,7 @@ async def file_claim(
         status="submitted",
         message=(
             f"Zgłoszenie {event.data.rma_number} zostało zapisane. Oznacz przesyłkę tym numerem "
-            "i wyślij ją do: Serwis INNPRO, Rudzka 65C, 44-200 Rybnik."
+            f"i wyślij ją do: {SERVICE_CENTRE.one_line}."
         ),
     )
 

@@ -12,6 +12,8 @@ from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from shared.service_centre import SERVICE_CENTRE
+
 _TIMEZONE = ZoneInfo("Europe/Warsaw")
 
 
@@ -56,6 +58,7 @@ class TemplateRenderer:
             auto_reload=False,
         )
         environment.filters.update(datetime_pl=_datetime_pl, date_pl=_date_pl, money_pl=_money_pl)
+        environment.globals["service_centre"] = SERVICE_CENTRE.one_line
         return environment
 
     @staticmethod

@@ -1,0 +1,31 @@
+"""The service centre's postal address: where customers send their parcels (seed 000).
+
+One setting for every service and page (the label, the claim's message and page, the emails, the
+customer's forms): RMA_SERVICE_CENTRE_NAME, _STREET, _POSTAL_CODE, _CITY and _COUNTRY.
+"""
+
+from __future__ import annotations
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceCentre(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RMA_SERVICE_CENTRE_")
+
+    name: str = "Serwis INNPRO"
+    street: str = "Rudzka 65C"
+    postal_code: str = "44-200"
+    city: str = "Rybnik"
+    country: str = "POLAND"
+
+    @property
+    def lines(self) -> list[str]:
+        """As printed on a parcel: name, street, postal code and city, country."""
+        return [self.name, self.street, f"{self.postal_code} {self.city}", self.country]
+
+    @property
+    def one_line(self) -> str:
+        return ", ".join(self.lines)
+
+
+SERVICE_CENTRE = ServiceCentre()
