@@ -162,11 +162,14 @@ _ANSWERS = {
     "404": "Not found",
     "413": "The request body is larger than this API accepts",
     "422": "A field is invalid: each one is named in `errors`",
+    "503": "The service's database is briefly away: nothing was saved; retry after "
+    "`Retry-After` seconds (with the same Idempotency-Key)",
 }
 
 
 def _errors_of(path: str, operation: dict[str, Any]) -> set[str]:
-    """The 4xx answers every operation of this shape can give, beyond those it declares."""
+    """The 4xx answers every operation of this shape can give, beyond those it declares, and
+    the 503 of the database away (every API operation may meet it)."""
     codes = {code for code in operation.get("responses", {}) if code.startswith("4")}
     if operation.get("parameters") or "requestBody" in operation:
         codes.add("422")
@@ -177,6 +180,8 @@ def _errors_of(path: str, operation: dict[str, Any]) -> set[str]:
         codes |= {"401", "403"}
     if "{" in path:
         codes.add("404")
+    if path.startswith("/api/"):
+        codes.add("503")
     return codes
 
 

@@ -15,10 +15,12 @@ from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from fastapi import Depends, FastAPI, Header, Request
 from fastapi.exceptions import RequestValidationError
-from starlette.datastructures import UploadFile
+from starlette.datastructures import Headers, UploadFile
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from shared import errors
+from shared.outage import DATABASE_AWAY, OutageLog
 from shared.settings import ServiceSettings
 
 
@@ -220,6 +222,64 @@ async def refuse_nul_characters(request: Request) -> None:
         raise RequestValidationError(
             [{"type": kind, "loc": location, "msg": ""} for location, kind in found]
         )
+
+
+DATABASE_AWAY_MESSAGE = errors.Message(
+    "Usługa jest chwilowo niedostępna. Spróbuj ponownie za chwilę: nic nie zostało zapisane.",
+    "The service is briefly unavailable. Try again in a moment: nothing was saved.",
+)
+DATABASE_RETRY_AFTER_SECONDS = 5
+
+
+class DatabaseAway:
+    """A request that met the service's database away is answered 503 with `Retry-After` (a
+    client retries, with its Idempotency-Key), not 500; the outage is logged once when it
+    starts and once when a request gets through again, not once per request."""
+
+    def __init__(self, app: ASGIApp, what: str = "database") -> None:
+        self.app = app
+        self.outage = OutageLog(f"{what} (HTTP requests)")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except DATABASE_AWAY as error:
+            if started:
+                raise
+            self.outage.failed(error)
+            await self._unavailable(scope, send)
+            return
+        self.outage.recovered()
+
+    @staticmethod
+    async def _unavailable(scope: Scope, send: Send) -> None:
+        language = "en" if "en" in Headers(scope=scope).get("accept-language", "")[:2] else "pl"
+        text = DATABASE_AWAY_MESSAGE.in_language(language)
+        body = {
+            "detail": text,
+            "errors": [{"field": None, "code": "service_unavailable", "message": text}],
+        }
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 503,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"retry-after", str(DATABASE_RETRY_AFTER_SECONDS).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": json.dumps(body).encode()})
 
 
 def install_http_guards(app: FastAPI, settings: ServiceSettings) -> None:

@@ -10,9 +10,23 @@ import logging
 import time
 from typing import Any
 
+import asyncpg
+
 from shared.logging import get_logger
 
 log = get_logger(__name__)
+
+
+# The database away (not answering, shutting down, out of connections): no request's fault.
+DATABASE_AWAY: tuple[type[BaseException], ...] = (
+    asyncpg.PostgresConnectionError,
+    # Shutting down, starting up, crashed (SQLSTATE class 57): the server is going or coming.
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.TooManyConnectionsError,
+    asyncpg.InterfaceError,
+    ConnectionError,
+    TimeoutError,
+)
 
 
 class OutageLog:

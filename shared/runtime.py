@@ -33,7 +33,7 @@ from shared import deadletters, deadletters_http, topics
 from shared.commits import ConsumerCommits
 from shared.consumer import DEAD_LETTER_MAX_BYTES, dead_letter_middleware
 from shared.db import close_pool, create_pool, ensure_database, migrate
-from shared.http import install_http_guards
+from shared.http import DatabaseAway, install_http_guards
 from shared.idempotency import IdempotencyMiddleware
 from shared.kafka import KafkaConnectionSettings, broker_security, client_options
 from shared.logging import configure_logging, get_logger
@@ -269,6 +269,8 @@ def create_app(runtime: ServiceRuntime, *, title: str, description: str) -> Fast
     app = FastAPI(title=title, description=description, lifespan=lifespan)
     app.state.runtime = runtime
     app.add_middleware(IdempotencyMiddleware)
+    # Around the key's own queries too: the database away is a 503, not a 500.
+    app.add_middleware(DatabaseAway, what=f"{runtime.name} database")
     instrument_http_app(app, runtime.tracer_provider)
     runtime.metrics.serve(app, lambda: runtime.pool, runtime.broker)
     # Outermost: the body cap and the client's address come before anything reads the body.

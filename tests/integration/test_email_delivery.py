@@ -4,7 +4,8 @@
   once the database is back, and never sent again;
 - temporary refusals (451) for half a minute, with the backoff capped at 5 s so that every email
   is tried again and again (more than 5 times): every email is delivered once afterwards, none
-  failed (the outage of five minutes with the production backoff is make chaos's); a permanent refusal (550) fails the email at once, and an operator's resend delivers it;
+  failed (the outage of five minutes with the production backoff is make chaos's); a permanent
+  refusal (550) fails the email at once, and an operator's resend delivers it;
 - several emails in flight over a bounded pool of SMTP connections.
 
 (A crash right after acceptance is in tests/e2e/test_reliability.py: it needs a real process.)

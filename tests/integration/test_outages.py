@@ -103,6 +103,12 @@ async def test_health_answers_at_once_during_an_outage_and_ready_tells_what_is_m
             assert time.monotonic() - started < 2.0
             assert not_ready.status_code == 503
             assert not_ready.json()["database"] is False and not_ready.json()["kafka"] is True
+            # A creating POST meets the database away at its Idempotency-Key: a 503 to retry,
+            # not a 500 (issue 28).
+            keyed = {"Idempotency-Key": "outage-1", "Content-Type": "application/json"}
+            refused = await client.post("/api/anything", headers=keyed, content=b"{}")
+            assert refused.status_code == 503 and refused.headers["retry-after"] == "5"
+            assert refused.json()["errors"][0]["code"] == "service_unavailable"
         finally:
             await asyncio.to_thread(start_postgres)
         await wait_for_database(database_url)

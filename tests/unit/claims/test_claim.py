@@ -379,6 +379,4 @@ def test_an_event_field_the_contract_lacks_fails_loudly() -> None:
     """Issue 26: the contracts ignore unknown fields, so a misspelt one would vanish."""
     claim = a_claim("in_inspection")
     with pytest.raises(TypeError, match="repair_reson"):
-        claim._announce(
-            ClaimRepairDelayed, ClaimRepairDelayedData, act(), {"repair_reson": "x"}
-        )
+        claim._announce(ClaimRepairDelayed, ClaimRepairDelayedData, act(), {"repair_reson": "x"})

@@ -75,7 +75,7 @@ def test_the_document_names_every_error_with_one_body() -> None:
     }
     documented = document_errors(schema)
     responses = documented["paths"]["/api/things/{thing_id}"]["post"]["responses"]
-    assert sorted(responses) == ["200", "400", "401", "403", "404", "409", "413", "422"]
+    assert sorted(responses) == ["200", "400", "401", "403", "404", "409", "413", "422", "503"]
     assert responses["409"]["description"] == "Taken"
     ref = responses["422"]["content"]["application/json"]["schema"]["$ref"]
     assert ref == "#/components/schemas/ErrorPublic"
@@ -200,3 +200,35 @@ async def test_a_nul_in_a_form_is_refused_whatever_the_letter_case_of_its_type(
     assert answer.status_code == 422, answer.text
     assert answer.json()["errors"][0]["code"] == "nul_character"
     assert stored == []
+
+
+async def test_a_request_that_meets_the_database_away_is_a_503_logged_once() -> None:
+    """Issue 28: PostgreSQL down was a 500 per request and an error line per request."""
+    from structlog.testing import capture_logs
+
+    from shared.http import DatabaseAway
+
+    app = FastAPI()
+    app.add_middleware(DatabaseAway, what="claims database")
+    away = {"now": True}
+
+    @app.post("/api/claims")
+    async def create() -> dict[str, str]:
+        if away["now"]:
+            raise ConnectionRefusedError("connection refused")
+        return {"status": "created"}
+
+    transport = httpx.ASGITransport(app=app)
+    with capture_logs() as logs:
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            answers = [await client.post("/api/claims") for _ in range(3)]
+            english = await client.post("/api/claims", headers={"Accept-Language": "en"})
+            away["now"] = False
+            back = await client.post("/api/claims")
+    assert [a.status_code for a in answers] == [503, 503, 503]
+    assert answers[0].headers["retry-after"] == "5"
+    assert "chwilowo niedostępna" in answers[0].json()["detail"]
+    assert "briefly unavailable" in english.json()["detail"]
+    assert back.status_code == 200
+    said = [(entry["event"], entry.get("failures")) for entry in logs if "outage" in entry["event"]]
+    assert said == [("outage started", None), ("outage ended", 4)]

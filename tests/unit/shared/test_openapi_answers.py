@@ -48,4 +48,5 @@ def test_a_download_documents_the_file_its_name_and_its_404(path: str) -> None:
     assert (
         "filename*=UTF-8''" in (documented["200"]["headers"]["Content-Disposition"]["description"])
     )
-    assert not {code for code in documented if code.startswith("5")}
+    # No undocumented 5xx: only the database away, which every API operation may meet.
+    assert {code for code in documented if code.startswith("5")} <= {"503"}
