@@ -10,6 +10,11 @@ messages or `max_age` seconds, whichever is first. It first awaits every dead le
 together, and commits each partition only up to its first dead letter that did not land; that
 message is read again (the consumer is moved back to it).
 
+In a service that applies effects per batch (shared/inbox.py), the records' handlers only
+collect their effects, and a commit first applies them all in one transaction (`apply_batch`,
+given by the dead-letter middleware); what that could not apply, it says to read again
+(an outage), and a record it gave up on has its dead letter awaited with the others.
+
 So offsets still follow durable effects (the handlers' transactions, acks=all dead letters),
 the order within a partition is kept (messages are still handled one by one), and a crash
 replays at most the batch since the last commit: the inbox makes the events handled twice
@@ -21,14 +26,44 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from shared.inbox import DeferredEffect
 from shared.logging import get_logger
 
 log = get_logger(__name__)
+
+Delivery = tuple[TopicPartition, int, asyncio.Future[Any]]
+
+
+@dataclass
+class RecordEffects:
+    """What one record's handler collected, applied when its batch is committed."""
+
+    partition: TopicPartition
+    offset: int
+    message: Any  # the StreamMessage, for a dead letter
+    effects: list[DeferredEffect]
+
+
+@dataclass
+class BatchOutcome:
+    """A batch's effects applied: the dead letters of records given up on, and per partition
+    the first record whose effects were not applied (an outage): read again from there."""
+
+    dead_letters: list[Delivery] = field(default_factory=list)
+    read_again: dict[TopicPartition, int] = field(default_factory=dict)
+
+
+ApplyBatch = Callable[[list[RecordEffects]], Awaitable[BatchOutcome]]
+
+
+async def _no_batches(records: list[RecordEffects]) -> BatchOutcome:
+    raise RuntimeError(f"{len(records)} records collected effects, and nothing applies them")
 
 
 @dataclass
@@ -36,7 +71,8 @@ class _Pending:
     """What one consumer finished since its last commit."""
 
     next_offsets: dict[TopicPartition, int] = field(default_factory=dict)
-    deliveries: list[tuple[TopicPartition, int, asyncio.Future[Any]]] = field(default_factory=list)
+    deliveries: list[Delivery] = field(default_factory=list)
+    records: list[RecordEffects] = field(default_factory=list)
     messages: int = 0
     since: float = 0.0
 
@@ -50,6 +86,7 @@ class ConsumerCommits:
         self._commit_timeout = commit_timeout
         self._pending: dict[int, _Pending] = {}
         self._consumers: dict[int, AIOKafkaConsumer] = {}
+        self.apply_batch: ApplyBatch = _no_batches
 
     async def finished(
         self,
@@ -58,20 +95,29 @@ class ConsumerCommits:
         partition: int,
         offset: int,
         delivery: asyncio.Future[Any] | None = None,
+        *,
+        message: Any = None,
+        effects: list[DeferredEffect] | None = None,
     ) -> None:
-        """The message at `offset` is handled (or its dead letter is on its way): commit when
-        the batch is over."""
+        """The message at `offset` is handled (or its dead letter is on its way, or its
+        `effects` wait for the batch's transaction): commit when the batch is over."""
+        tp = TopicPartition(topic, partition)
+        record = RecordEffects(tp, offset, message, effects) if effects else None
         if not isinstance(consumer, AIOKafkaConsumer):
-            # FastStream's in-memory test broker: nothing to commit, nothing to batch.
+            # FastStream's in-memory test broker: nothing to commit, a batch of one.
+            outcome = await self.apply_batch([record]) if record is not None else BatchOutcome()
+            for _, _, letter in outcome.dead_letters:
+                await letter
             if delivery is not None:
                 await delivery
             return
         self._consumers[id(consumer)] = consumer
         pending = self._pending.setdefault(id(consumer), _Pending(since=time.monotonic()))
-        tp = TopicPartition(topic, partition)
         pending.next_offsets[tp] = offset + 1
         if delivery is not None:
             pending.deliveries.append((tp, offset, delivery))
+        if record is not None:
+            pending.records.append(record)
         pending.messages += 1
         if self._batch_over(consumer, pending, tp, offset):
             await self.commit(consumer)
@@ -89,30 +135,40 @@ class ConsumerCommits:
             or time.monotonic() - pending.since >= self._max_age
         )
 
-    async def commit(self, consumer: Any) -> None:
-        """Await the dead letters in flight, then commit what is durable; on a broker outage
-        the offsets wait for the next commit."""
+    async def commit(self, consumer: Any) -> dict[TopicPartition, int]:
+        """Apply the batch's effects, await the dead letters in flight, then commit what is
+        durable; on a broker outage the offsets wait for the next commit. Returns where the
+        consumer was moved back to, per partition, for what must be read again."""
         if not isinstance(consumer, AIOKafkaConsumer):
-            return
+            return {}
         pending = self._pending.pop(id(consumer), None)
         if pending is None:
-            return
+            return {}
+        applied = await self.apply_batch(pending.records) if pending.records else BatchOutcome()
+        deliveries = pending.deliveries + applied.dead_letters
         landed = await asyncio.gather(
-            *(delivery for _, _, delivery in pending.deliveries), return_exceptions=True
+            *(delivery for _, _, delivery in deliveries), return_exceptions=True
         )
         offsets = dict(pending.next_offsets)
-        for (tp, offset, _), outcome in zip(pending.deliveries, landed, strict=True):
+        for tp, offset in applied.read_again.items():
+            offsets[tp] = min(offsets[tp], offset)
+        for (tp, offset, _), outcome in zip(deliveries, landed, strict=True):
             if isinstance(outcome, BaseException) and offset < offsets[tp]:
+                log.warning("dead letter not written: read again", partition=tp.partition)
                 offsets[tp] = offset
         # A partition given to another member meanwhile is read and committed by it.
         owned = consumer.assignment()
         offsets = {tp: offset for tp, offset in offsets.items() if tp in owned}
-        for tp, offset in offsets.items():
-            if offset < pending.next_offsets[tp]:
-                log.warning("dead letter not written: read again", partition=tp.partition)
-                consumer.seek(tp, offset)
-        if not offsets:
-            return
+        moved = {tp: o for tp, o in offsets.items() if o < pending.next_offsets[tp]}
+        for tp, offset in moved.items():
+            consumer.seek(tp, offset)
+        if offsets:
+            await self._commit_offsets(consumer, offsets, pending)
+        return moved
+
+    async def _commit_offsets(
+        self, consumer: AIOKafkaConsumer, offsets: dict[TopicPartition, int], pending: _Pending
+    ) -> None:
         try:
             async with asyncio.timeout(self._commit_timeout):
                 await consumer.commit(offsets)
@@ -127,10 +183,11 @@ class ConsumerCommits:
     async def rewind(self, consumer: Any, topic: str, partition: int, offset: int) -> None:
         """The message at `offset` must be read again (an outage): commit what came before
         it, then move the consumer back to it."""
-        await self.commit(consumer)
+        moved = await self.commit(consumer)
         tp = TopicPartition(topic, partition)
         if isinstance(consumer, AIOKafkaConsumer) and tp in consumer.assignment():
-            consumer.seek(tp, offset)
+            # Not past a record before it whose effects were not applied either.
+            consumer.seek(tp, min(offset, moved.get(tp, offset)))
 
     async def commit_all(self) -> None:
         """Commit every consumer's finished messages (the service is stopping)."""

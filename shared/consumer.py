@@ -5,7 +5,9 @@ so a message that always fails would block its partition forever. Every subscrib
 - commits only after the handler's transaction committed and the dead letters landed, once per
   batch (`AckPolicy.MANUAL`: the middleware below commits through shared/commits.py);
 - records the handled `event_id` in the inbox in the same transaction as its effect, so a
-  redelivery changes nothing;
+  redelivery changes nothing; a service may have its records' effects applied per batch, in one
+  transaction with one inbox query, before the batch's commit (shared/inbox.py), and a record
+  whose effect fails there is retried and dead-lettered alone (`EffectBatches`);
 - dead-letters at once a message that can never succeed (it does not decode, fails validation,
   or has an unknown type or version), its dead letter in flight with the batch's others, so a
   flood of bad messages does not hold up good ones;
@@ -38,8 +40,8 @@ from faststream import BaseMiddleware
 from faststream.kafka import KafkaBroker
 from faststream.message import StreamMessage
 
-from shared import topics
-from shared.commits import ConsumerCommits
+from shared import inbox, topics
+from shared.commits import BatchOutcome, ConsumerCommits, RecordEffects
 from shared.db import Conn
 from shared.events import Event
 from shared.logging import get_logger
@@ -100,20 +102,12 @@ async def handle_once(
     event: Event,
     effect: Callable[[Conn], Awaitable[None]],
 ) -> bool:
-    """Run `effect` in one transaction with the inbox row; False if the event was handled before."""
-    async with pool.acquire() as conn, conn.transaction():
-        first_time = await conn.fetchval(
-            """INSERT INTO inbox (consumer, event_id, event_type) VALUES ($1, $2, $3)
-               ON CONFLICT DO NOTHING RETURNING true""",
-            consumer,
-            event.event_id,
-            event.type,
-        )
-        if not first_time:
-            log.info("event already handled", consumer=consumer)
-            return False
-        await effect(conn)
-    return True
+    """Run `effect` in one transaction with the inbox row; False if the event was handled before.
+    In a service that applies effects per batch, the effect waits for its batch's transaction
+    (shared/inbox.py), and this says True: whether the event is new is known then."""
+    if inbox.defer(pool, consumer, event, effect):
+        return True
+    return await inbox.handle_now(pool, consumer, event, effect)
 
 
 def _header(message: StreamMessage[Any], name: str) -> str | None:
@@ -142,6 +136,131 @@ def dead_letter_headers(
     return headers
 
 
+GiveUp = Callable[[StreamMessage[Any], Exception, int], "asyncio.Task[None] | None"]
+
+
+class DeadLetters:
+    """Where a consumer group's messages go when it gives up on them."""
+
+    def __init__(
+        self,
+        broker_ref: Callable[[], KafkaBroker],
+        consumer_group: str,
+        outage: OutageLog,
+        on_dead_letter: Callable[[str], None],
+    ) -> None:
+        self._broker_ref = broker_ref
+        self._consumer_group = consumer_group
+        self._outage = outage
+        self._on_dead_letter = on_dead_letter
+
+    def give_up(
+        self, msg: StreamMessage[Any], error: Exception, attempts: int
+    ) -> asyncio.Task[None] | None:
+        """Start the message's dead letter; the batch's commit awaits it."""
+        self._outage.recovered()
+        if getattr(msg.raw_message, "topic", None) == topics.DEAD_LETTER:
+            # Never feed the dead-letter topic to itself.
+            log.error("dead letter not handled", error=repr(error))
+            return None
+        log.error("event dead-lettered", error=repr(error), attempts=attempts)
+        return asyncio.create_task(self._dead_letter(msg, error, attempts))
+
+    async def _dead_letter(self, msg: StreamMessage[Any], error: Exception, attempts: int) -> None:
+        headers = dead_letter_headers(msg, error, attempts, self._consumer_group)
+        key = getattr(msg.raw_message, "key", None)
+        broker = self._broker_ref()
+        try:
+            await broker.publish(msg.body, topic=topics.DEAD_LETTER, key=key, headers=headers)
+        except MessageSizeTooLargeError:
+            # The headers say where the original lies (topic, partition, offset).
+            headers["dead_letter_body_omitted"] = str(len(msg.body))
+            await broker.publish(b"", topic=topics.DEAD_LETTER, key=key, headers=headers)
+        self._on_dead_letter(headers["dead_letter_source_topic"])
+
+
+class EffectBatches:
+    """Applies the effects a batch's records collected (shared/inbox.py): all in one
+    transaction; when that fails for a record's fault, rolled back and applied record by record
+    with the middleware's retries, so a poison record is dead-lettered alone and the others are
+    still applied, once. An outage leaves the rest of the batch to be read again."""
+
+    def __init__(
+        self, *, give_up: GiveUp, outage: OutageLog, max_attempts: int, first_backoff: float
+    ) -> None:
+        self._give_up = give_up
+        self._outage = outage
+        self._max_attempts = max_attempts
+        self._first_backoff = first_backoff
+
+    async def apply(self, records: list[RecordEffects]) -> BatchOutcome:
+        started = time.perf_counter()
+        try:
+            applied = await inbox.apply_in_one_transaction(
+                [effect for record in records for effect in record.effects]
+            )
+        except TRANSIENT_ERRORS as error:
+            return await self._read_again(records, error)
+        except Exception as error:
+            log.warning(
+                "batch failed: its records one by one", records=len(records), error=repr(error)
+            )
+            return await self._one_by_one(records)
+        self._outage.recovered()
+        log.info(
+            "batch applied",
+            records=len(records),
+            applied=applied,
+            duration_ms=round((time.perf_counter() - started) * 1000, 1),
+        )
+        return BatchOutcome()
+
+    async def _one_by_one(self, records: list[RecordEffects]) -> BatchOutcome:
+        outcome = BatchOutcome()
+        for index, record in enumerate(records):
+            with record.effects[0].scope():
+                try:
+                    letter = await self._apply_record(record)
+                except TRANSIENT_ERRORS as error:
+                    outcome.read_again = (await self._read_again(records[index:], error)).read_again
+                    return outcome
+            if letter is not None:
+                outcome.dead_letters.append((record.partition, record.offset, letter))
+        self._outage.recovered()
+        return outcome
+
+    async def _apply_record(self, record: RecordEffects) -> asyncio.Task[None] | None:
+        """Apply one record's effects, each in its own transaction as `handle_now` does; None
+        once applied, else its dead letter, started."""
+        for attempt in range(1, self._max_attempts + 1):
+            try:
+                for effect in record.effects:
+                    await effect.apply_alone()
+            except TRANSIENT_ERRORS:
+                raise
+            except NEVER_SUCCEED as error:
+                return self._give_up(record.message, error, attempt)
+            except Exception as error:
+                if attempt == self._max_attempts:
+                    return self._give_up(record.message, error, attempt)
+                log.warning("handler failed", attempt=attempt, error=repr(error))
+                await asyncio.sleep(self._first_backoff * 2 ** (attempt - 1))
+                continue
+            return None
+        return None
+
+    async def _read_again(self, records: list[RecordEffects], error: BaseException) -> BatchOutcome:
+        """Not the records' fault: back off; each partition is read again from its first record
+        whose effects were not applied."""
+        self._outage.failed(error)
+        await asyncio.sleep(min(self._first_backoff * 2**self._outage.failures, 2.0))
+        outcome = BatchOutcome()
+        for record in records:
+            tp = record.partition
+            outcome.read_again[tp] = min(outcome.read_again.get(tp, record.offset), record.offset)
+        return outcome
+
+
 def dead_letter_middleware(
     broker_ref: Callable[[], KafkaBroker],
     *,
@@ -150,11 +269,20 @@ def dead_letter_middleware(
     max_attempts: int = 3,
     first_backoff: float = 0.2,
     on_dead_letter: Callable[[str], None] = lambda _source_topic: None,
+    effects_per_batch: Callable[[], bool] = lambda: False,
 ) -> Callable[..., BaseMiddleware]:
     """Middleware factory for a service's subscribers (see the module docstring); their offsets
-    are committed by `commits`, once per batch (shared/commits.py)."""
+    are committed by `commits`, once per batch (shared/commits.py), after the batch's effects
+    when `effects_per_batch()` (shared/inbox.py)."""
     # FastStream makes a middleware per message: the outage outlives them all.
     outage = OutageLog(f"{consumer_group} consumer dependencies (database or broker)")
+    dead_letters = DeadLetters(broker_ref, consumer_group, outage, on_dead_letter)
+    commits.apply_batch = EffectBatches(
+        give_up=dead_letters.give_up,
+        outage=outage,
+        max_attempts=max_attempts,
+        first_backoff=first_backoff,
+    ).apply
 
     class DeadLetterMiddleware(BaseMiddleware):
         async def consume_scope(
@@ -175,8 +303,11 @@ def dead_letter_middleware(
             record = msg.raw_message
             where = (getattr(msg, "consumer", None), record.topic, record.partition, record.offset)
             for attempt in range(1, max_attempts + 1):
+                # The handler's effects, when they wait for the batch's transaction.
+                effects: list[inbox.DeferredEffect] | None = [] if effects_per_batch() else None
                 try:
-                    result = await call_next(msg)
+                    with inbox.collecting(effects):
+                        result = await call_next(msg)
                 except TRANSIENT_ERRORS as error:
                     # Not the message's fault: back off and read it again.
                     outage.failed(error)
@@ -184,50 +315,26 @@ def dead_letter_middleware(
                     await asyncio.sleep(min(first_backoff * 2**outage.failures, 2.0))
                     return None
                 except NEVER_SUCCEED as error:
-                    await commits.finished(*where, self._give_up(msg, error, attempt))
+                    await commits.finished(*where, dead_letters.give_up(msg, error, attempt))
                     return None
                 except Exception as error:
                     if attempt == max_attempts:
-                        await commits.finished(*where, self._give_up(msg, error, attempt))
+                        await commits.finished(*where, dead_letters.give_up(msg, error, attempt))
                         return None
                     log.warning("handler failed", attempt=attempt, error=repr(error))
                     await asyncio.sleep(first_backoff * 2 ** (attempt - 1))
                     continue
-                outage.recovered()
+                if not effects:
+                    outage.recovered()  # else known once the batch's transaction committed
                 log.info(
                     "event handled",
                     attempt=attempt,
                     duration_ms=round((time.perf_counter() - started) * 1000, 1),
+                    # Effects that wait for the batch's transaction (shared/inbox.py).
+                    effects_for_batch=len(effects) if effects else None,
                 )
-                await commits.finished(*where)
+                await commits.finished(*where, message=msg, effects=effects)
                 return result
             return None
-
-        def _give_up(
-            self, msg: StreamMessage[Any], error: Exception, attempts: int
-        ) -> asyncio.Task[None] | None:
-            """Start the message's dead letter; the batch's commit awaits it."""
-            outage.recovered()
-            if getattr(msg.raw_message, "topic", None) == topics.DEAD_LETTER:
-                # Never feed the dead-letter topic to itself.
-                log.error("dead letter not handled", error=repr(error))
-                return None
-            log.error("event dead-lettered", error=repr(error), attempts=attempts)
-            return asyncio.create_task(self._dead_letter(msg, error, attempts))
-
-        async def _dead_letter(
-            self, msg: StreamMessage[Any], error: Exception, attempts: int
-        ) -> None:
-            headers = dead_letter_headers(msg, error, attempts, consumer_group)
-            key = getattr(msg.raw_message, "key", None)
-            try:
-                await broker_ref().publish(
-                    msg.body, topic=topics.DEAD_LETTER, key=key, headers=headers
-                )
-            except MessageSizeTooLargeError:
-                # The headers say where the original lies (topic, partition, offset).
-                headers["dead_letter_body_omitted"] = str(len(msg.body))
-                await broker_ref().publish(b"", topic=topics.DEAD_LETTER, key=key, headers=headers)
-            on_dead_letter(headers["dead_letter_source_topic"])
 
     return DeadLetterMiddleware

@@ -105,6 +105,9 @@ class ServiceRuntime:
     on_stopping: list[Callable[[ServiceRuntime], Awaitable[None]]] = field(default_factory=list)
     repeated_lines: RepeatedLineFilter = field(default_factory=RepeatedLineFilter, init=False)
     commits: ConsumerCommits = field(default_factory=ConsumerCommits, init=False)
+    # Handlers' effects applied per batch, in one transaction with one inbox query, before the
+    # batch's offsets are committed (shared/inbox.py); set by a service's consumers.
+    effects_per_batch: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
         self.metrics = ServiceMetrics(self.name)
@@ -135,6 +138,7 @@ class ServiceRuntime:
                     commits=self.commits,
                     max_attempts=self.settings.consumer_max_attempts,
                     on_dead_letter=self.metrics.count_dead_letter,
+                    effects_per_batch=lambda: self.effects_per_batch,
                 ),
                 # Inside the retries: every failed attempt counts as an error of its subscriber.
                 self.metrics.broker_middleware(),

@@ -1,3 +1,10 @@
+import sys
+
 from tools.bench.cli import main
 
-main()
+if sys.argv[1:2] == ["compare"]:
+    from tools.bench import compare
+
+    compare.main(sys.argv[2:])
+else:
+    main()

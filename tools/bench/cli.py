@@ -15,7 +15,7 @@ from typing import Any
 
 from shared import topics
 from shared.runtime import ensure_topics
-from tools.bench import backlog, baselines, report
+from tools.bench import backlog, baselines, compare, report
 from tools.bench.customers import receipt_pdf, sign_up
 from tools.bench.load import ClaimFiler, FiledClaim, at_rate, in_flight
 from tools.bench.mailpit import MailboxReader
@@ -30,6 +30,10 @@ from tools.bench.servers import (
     position_groups_at_end,
 )
 from tools.support.kafka import caught_up
+
+# A run of the bench kept in the repository: every run prints these of its figures beside it.
+REFERENCE = REPO / "docs" / "bench" / "reference.json"
+REFERENCE_FIGURES = ("cpu_seconds_per_claim", "hops", "highest_sustained_rate")
 
 
 def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
@@ -56,6 +60,12 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
         help="asyncpg's sslmode for the services and the baseline (prefer: TLS when offered)",
     )
     parser.add_argument(
+        "--fast-commit",
+        action="store_true",
+        help="PostgreSQL sessions with synchronous_commit=off (a crash may lose the last "
+        "commits), for comparison; by default on, as on a production server",
+    )
+    parser.add_argument(
         "--smoke", action="store_true", help="a ~20-second run that only shows the tool works"
     )
     arguments = parser.parse_args(argv)
@@ -66,6 +76,14 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     arguments.own_servers = arguments.state_dir is None
     arguments.state_dir = arguments.state_dir or REPO / ".run" / "bench" / f"slot{arguments.slot}"
     return arguments
+
+
+def database_query(a: argparse.Namespace) -> str:
+    """After each database's name, for the services and the baseline alike. asyncpg sends the
+    query's other parameters as the session's settings: synchronous_commit holds whatever the
+    server's default (the dev and test clusters run with off)."""
+    commit = "off" if a.fast_commit else "on"
+    return f"?sslmode={a.database_sslmode}&synchronous_commit={commit}"
 
 
 @dataclass
@@ -224,6 +242,11 @@ def _hops(
             baselines.PER_MESSAGE,
         ),
         (
+            "ClaimCreated -> WarrantyAssessed (warranty alone) vs batched",
+            alone[warranty],
+            baselines.BATCHED,
+        ),
+        (
             "ClaimCreated -> WarrantyAssessed (with notifications)",
             together[warranty],
             baselines.PER_MESSAGE,
@@ -318,7 +341,7 @@ async def bench(a: argparse.Namespace) -> dict[str, Any]:
         base_port=18051 + 100 * a.slot,
         instances=a.instances,
         partitions=a.partitions,
-        database_query=f"?sslmode={a.database_sslmode}",
+        database_query=database_query(a),
     )
     try:
         await ensure_topics(servers.kafka_bootstrap, partitions=a.partitions)
@@ -358,4 +381,8 @@ def main(argv: list[str] | None = None) -> None:
     except BenchError as error:
         raise SystemExit(f"bench: {error}") from None
     print(report.table(figures))
+    if REFERENCE.exists():
+        reference = json.loads(REFERENCE.read_text())
+        print(f"\nagainst the reference run ({REFERENCE.relative_to(REPO)}):")
+        print(compare.render(reference, figures, only=REFERENCE_FIGURES))
     print(f"\n{arguments.out / 'bench.json'}\n{arguments.out / 'bench.png'}")

@@ -159,7 +159,8 @@ def cpu_per_claim(
 
 
 def table(report: dict[str, Any]) -> str:
-    lines = []
+    commit = "off (--fast-commit)" if report["settings"].get("fast_commit") else "on"
+    lines = [f"PostgreSQL synchronous_commit: {commit}"]
     for phase in report["phases"]:
         lines.append(
             f"\n{phase['phase']}: {phase['created']} claims created of {phase['offered']} offered"

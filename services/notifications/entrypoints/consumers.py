@@ -11,6 +11,9 @@ from shared.runtime import ServiceRuntime
 
 
 def register_consumers(runtime: ServiceRuntime, ctx: handlers.NotificationsContext) -> None:
+    # Effects applied per fetched batch, in one transaction (shared/inbox.py).
+    runtime.effects_per_batch = True
+
     @runtime.subscriber(topics.ACCOUNTS, description="Activation and account emails")
     async def on_account_event(event: AccountsEvent) -> None:
         if isinstance(event, AccountCredentialsChanged):

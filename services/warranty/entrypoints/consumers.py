@@ -21,6 +21,9 @@ from shared.runtime import ServiceRuntime
 
 
 def register_consumers(runtime: ServiceRuntime) -> None:
+    # Effects applied per fetched batch, in one transaction (shared/inbox.py).
+    runtime.effects_per_batch = True
+
     @runtime.subscriber(
         topics.SALES, description="Product catalogue, last sale dates and the units sold"
     )

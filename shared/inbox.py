@@ -1,0 +1,137 @@
+"""The inbox: what a consumer handled, recorded in the same transaction as its effect.
+
+Per record (`handle_now`), one transaction inserts the event's inbox row and runs the effect
+only when the row is new, so a redelivery changes nothing.
+
+Per batch (issue 27): in a service whose runtime applies effects per batch
+(`ServiceRuntime.effects_per_batch`), the dead-letter middleware lets each record's handler only
+collect its effects (`collecting`), and the batch's offset commit (shared/commits.py) first
+applies them all in one transaction (`apply_in_one_transaction`): one INSERT of every inbox row
+tells which events are new, and their effects run in the order they were read, so in order per
+key. One fsync and one inbox round trip per batch instead of per record. Each effect runs in
+the trace and log context of its own record (the outbox rows it writes carry that trace).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Awaitable, Callable, Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+import structlog
+from opentelemetry import context as otel_context
+
+from shared.db import Conn
+from shared.events import Event
+from shared.logging import get_logger
+
+log = get_logger(__name__)
+
+Effect = Callable[[Conn], Awaitable[None]]
+
+
+@dataclass
+class DeferredEffect:
+    """One handler's effect, kept for its batch's transaction, with the record's context."""
+
+    pool: asyncpg.Pool
+    consumer: str
+    event: Event
+    effect: Effect
+    trace_context: otel_context.Context = field(default_factory=otel_context.get_current)
+    log_context: dict[str, Any] = field(default_factory=structlog.contextvars.get_contextvars)
+
+    async def apply_alone(self) -> bool:
+        """In a transaction of its own, as `handle_now`; False if handled before."""
+        return await handle_now(self.pool, self.consumer, self.event, self.effect)
+
+    @contextlib.contextmanager
+    def scope(self) -> Iterator[None]:
+        """The record's trace and log fields, as while its handler ran."""
+        token = otel_context.attach(self.trace_context)
+        try:
+            with structlog.contextvars.bound_contextvars(**self.log_context):
+                yield
+        finally:
+            otel_context.detach(token)
+
+
+# The effects of the record being handled, when its service applies them per batch.
+_collected: ContextVar[list[DeferredEffect] | None] = ContextVar("inbox_collected", default=None)
+
+
+@contextlib.contextmanager
+def collecting(into: list[DeferredEffect] | None) -> Iterator[None]:
+    """While the handler runs: `handle_once` puts effects `into` the list (None: runs them)."""
+    token = _collected.set(into)
+    try:
+        yield
+    finally:
+        _collected.reset(token)
+
+
+def defer(pool: asyncpg.Pool, consumer: str, event: Event, effect: Effect) -> bool:
+    """Keep the effect for its batch when one is collecting; False when none is."""
+    into = _collected.get()
+    if into is None:
+        return False
+    into.append(DeferredEffect(pool, consumer, event, effect))
+    return True
+
+
+async def handle_now(pool: asyncpg.Pool, consumer: str, event: Event, effect: Effect) -> bool:
+    """Run `effect` in one transaction with the inbox row; False if the event was handled before."""
+    async with pool.acquire() as conn, conn.transaction():
+        first_time = await conn.fetchval(
+            """INSERT INTO inbox (consumer, event_id, event_type) VALUES ($1, $2, $3)
+               ON CONFLICT DO NOTHING RETURNING true""",
+            consumer,
+            event.event_id,
+            event.type,
+        )
+        if not first_time:
+            log.info("event already handled", consumer=consumer)
+            return False
+        await effect(conn)
+    return True
+
+
+async def apply_in_one_transaction(effects: list[DeferredEffect]) -> int:
+    """Every effect of a batch whose event is new to its consumer, in order, in one transaction
+    with their inbox rows; the number applied. Any failure rolls the whole batch back."""
+    if not effects:
+        return 0
+    pool = effects[0].pool
+    if any(effect.pool is not pool for effect in effects):
+        raise ValueError("a batch's effects must share one database pool")
+    applied = 0
+    async with pool.acquire() as conn, conn.transaction():
+        new = await _record_new_events(conn, effects)
+        for effect in effects:
+            key = (effect.consumer, effect.event.event_id)
+            with effect.scope():
+                if key not in new:  # handled before, or earlier in this very batch
+                    log.info("event already handled", consumer=effect.consumer)
+                    continue
+                new.discard(key)
+                await effect.effect(conn)
+                applied += 1
+    return applied
+
+
+async def _record_new_events(conn: Conn, effects: list[DeferredEffect]) -> set[tuple[str, UUID]]:
+    """Insert the batch's inbox rows in one statement; the (consumer, event) pairs that were new.
+    The same event twice in one batch (a redelivery) is inserted, and so returned, once."""
+    rows = await conn.fetch(
+        """INSERT INTO inbox (consumer, event_id, event_type)
+           SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[])
+           ON CONFLICT DO NOTHING RETURNING consumer, event_id""",
+        [effect.consumer for effect in effects],
+        [effect.event.event_id for effect in effects],
+        [effect.event.type for effect in effects],
+    )
+    return {(row["consumer"], row["event_id"]) for row in rows}
