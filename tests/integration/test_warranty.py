@@ -364,7 +364,7 @@ async def test_a_wear_part_of_a_kit_is_judged_at_its_own_period(
     )
     assert not_a_wear_part.status_code == 422
     done = await warranty.post("/api/admin/catalogue", json=[entry], headers=operator)
-    assert done.json() == {"imported": 1}
+    assert done.json() == {"imported": 1, "changed": 1}
     product = (await warranty.get(f"/api/products/{ean}")).json()
     assert product["problem_parts"] == {battery: "battery"}
 
