@@ -8,6 +8,8 @@ from typing import Any
 
 import httpx
 
+from tests.unit.web.contracts import answer_errors
+
 Handler = Callable[[httpx.Request], httpx.Response]
 CLAIM_ID = "6f1c1f0e-5c4b-4b8e-9d6e-0a4a2d0c1b11"
 ATTACHMENT_ID = "0d3f2b1a-7c6e-4f5d-8a9b-1c2d3e4f5a6b"
@@ -15,11 +17,13 @@ CSRF_TOKEN = "k" * 43
 
 
 class FakeApis:
-    """Routes by `METHOD host:port/path`; records every request."""
+    """Routes by `METHOD host:port/path`; records every request, and every successful JSON
+    answer that the service's own OpenAPI document would not give (`contract_errors`)."""
 
     def __init__(self) -> None:
         self.routes: dict[str, Handler] = {}
         self.requests: list[httpx.Request] = []
+        self.contract_errors: list[str] = []
 
     def on(self, method: str, service_port: int, path: str, handler: Handler) -> None:
         self.routes[f"{method} {service_port}{path}"] = handler
@@ -30,7 +34,17 @@ class FakeApis:
         handler = self.routes.get(key)
         if handler is None:
             return httpx.Response(404, json={"detail": f"no fake for {key}"})
-        return handler(request)
+        response = handler(request)
+        is_json = response.headers.get("content-type", "").startswith("application/json")
+        if 200 <= response.status_code < 300 and is_json and request.url.port is not None:
+            self.contract_errors += answer_errors(
+                request.url.port,
+                request.method,
+                request.url.path,
+                response.status_code,
+                response.json(),
+            )
+        return response
 
 
 ACCOUNTS, CLAIMS, WARRANTY = 8001, 8002, 8003
