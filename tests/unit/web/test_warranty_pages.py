@@ -140,6 +140,25 @@ def test_a_registered_scooter_opens_its_passport(client: TestClient, apis: FakeA
     assert 'id="repeated-defect"' not in page
 
 
+def test_a_registration_that_changes_no_deadline_still_opens_the_passport(
+    client: TestClient, apis: FakeApis
+) -> None:
+    """A business purchase has no registration deadline: the warranty service answers
+    `registration_deadline: null` (its RegistrationPublic), which the panel once refused."""
+    not_needed = registration_answer(
+        registration_deadline=None,
+        registered_in_time=False,
+        message="Hulajnoga została zarejestrowana. Rejestracja nie zmienia okresu gwarancji.",
+    )
+    apis.on("POST", WARRANTY, "/api/registrations", reply(201, not_needed))
+    client.cookies.set("rma_session", "jwt")
+    done = client.post(
+        "/products/register", data={"ean": EAN, "serial_number": "KB-1"}, follow_redirects=False
+    )
+    assert done.status_code == 303
+    assert done.headers["location"] == f"/products/{EAN}/KB-1?done=registered"
+
+
 def test_someone_elses_passport_is_not_found(client: TestClient, apis: FakeApis) -> None:
     apis.on(
         "GET", WARRANTY, f"/api/passport/{EAN}/KB-1", reply(404, {"detail": "Nie znaleźliśmy."})
