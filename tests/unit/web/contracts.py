@@ -78,16 +78,31 @@ def _operations(port: int) -> list[tuple[re.Pattern[str], str, dict[str, Any]]]:
     return found
 
 
-def answer_errors(port: int, method: str, path: str, status: int, body: Any) -> list[str]:
-    """What is wrong with a fake's JSON answer by the service's own document (nothing: [])."""
-    operation = next(
+def _operation(port: int, method: str, path: str) -> dict[str, Any] | None:
+    return next(
         (op for pattern, verb, op in _operations(port) if verb == method and pattern.match(path)),
         None,
     )
-    if operation is None:
+
+
+def route_errors(port: int, method: str, path: str) -> list[str]:
+    """A fake route the service has no operation for ([] if it has)."""
+    if _operation(port, method, path) is None:
         return [f"{method} {path}: the service on {port} has no such operation"]
-    response = operation.get("responses", {}).get(str(status))
-    schema = (response or {}).get("content", {}).get("application/json", {}).get("schema")
+    return []
+
+
+def answer_errors(port: int, method: str, path: str, status: int, body: Any) -> list[str]:
+    """What is wrong with a fake's JSON answer by the service's own document (nothing: [])."""
+    operation = _operation(port, method, path)
+    if operation is None:
+        return route_errors(port, method, path)
+    responses = operation.get("responses", {})
+    if str(status) not in responses:
+        return [
+            f"{method} {path}: the service never answers {status} (it documents {list(responses)})"
+        ]
+    schema = responses[str(status)].get("content", {}).get("application/json", {}).get("schema")
     if schema is None:
         return []  # the document gives this answer no JSON schema to hold it to
     document = {**schema, "components": openapi(port).get("components", {})}

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from tests.unit.web.contracts import answer_errors
+from tests.unit.web.contracts import answer_errors, route_errors
 
 Handler = Callable[[httpx.Request], httpx.Response]
 CLAIM_ID = "6f1c1f0e-5c4b-4b8e-9d6e-0a4a2d0c1b11"
@@ -17,8 +17,9 @@ CSRF_TOKEN = "k" * 43
 
 
 class FakeApis:
-    """Routes by `METHOD host:port/path`; records every request, and every successful JSON
-    answer that the service's own OpenAPI document would not give (`contract_errors`)."""
+    """Routes by `METHOD host:port/path`; records every request, and in `contract_errors`
+    every route the service has no operation for and every successful JSON answer that the
+    service's own OpenAPI document would not give."""
 
     def __init__(self) -> None:
         self.routes: dict[str, Handler] = {}
@@ -26,6 +27,7 @@ class FakeApis:
         self.contract_errors: list[str] = []
 
     def on(self, method: str, service_port: int, path: str, handler: Handler) -> None:
+        self.contract_errors += route_errors(service_port, method, path)
         self.routes[f"{method} {service_port}{path}"] = handler
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
