@@ -404,15 +404,24 @@ def test_event_stream_refuses_without_an_operator_login(client: TestClient) -> N
     assert client.get("/operator/fragment").status_code == 401
 
 
+def drone_claim(**overrides: Any) -> dict[str, Any]:
+    """The customer's claim of a drone that does not fly, sent without a parcel number yet."""
+    return claim_answer(
+        **{
+            "product": {"name": "DJI Mini 4 Pro", "brand": "DJI", "ean": "6941565967251"},
+            "problem_description": "Nie lata.",
+            "package_contents": "Dron",
+            "tracking_number": None,
+            **overrides,
+        }
+    )
+
+
 def test_the_customer_answers_a_request_for_information(client: TestClient, apis: FakeApis) -> None:
-    claim = claim_answer(
+    claim = drone_claim(
         status="awaiting_customer",
         status_name="czeka na klienta",
-        product={"name": "Dron", "brand": "DJI", "ean": "6941565967251"},
         document_number="2025/1",
-        problem_description="Nie lata.",
-        package_contents="Dron",
-        tracking_number=None,
         timeline=[
             {
                 "status": "awaiting_customer",
@@ -584,15 +593,7 @@ def test_the_emailed_confirmation_changes_the_address_on_the_button_only(
 def test_a_claim_is_cancelled_from_its_page_and_a_refusal_is_shown(
     client: TestClient, apis: FakeApis
 ) -> None:
-    claim = claim_answer(
-        status="received",
-        status_name="przyjęte",
-        product={"name": "DJI Mini 4 Pro", "brand": "DJI", "ean": "6941565967251"},
-        document_number="2026/1",
-        problem_description="Nie lata.",
-        tracking_number=None,
-        package_contents="Dron",
-    )
+    claim = drone_claim(status="received", status_name="przyjęte", document_number="2026/1")
     late = "Zgłoszenia nie można już anulować: serwis odebrał przesyłkę."
     apis.on("GET", CLAIMS, f"/api/claims/{CLAIM_ID}", reply(200, claim))
     apis.on(
