@@ -51,7 +51,8 @@ class ProductRegistration(Answer):
     serial_number: str
     purchased_on: date
     registered_on: date
-    registration_deadline: date
+    # None where registering changes nothing (a business purchase): the warranty service's.
+    registration_deadline: date | None = None
     registered_in_time: bool
 
 

@@ -11,7 +11,7 @@ from babel.messages.extract import extract_from_dir
 from fastapi.testclient import TestClient
 
 from services.web import i18n, vocabulary
-from tests.unit.web.fakes import ACCOUNTS, CLAIMS, FakeApis, reply
+from tests.unit.web.fakes import ACCOUNTS, CLAIMS, FakeApis, profile, reply
 
 WEB = Path(i18n.__file__).parent
 
@@ -79,12 +79,8 @@ def test_after_login_the_pages_speak_the_accounts_language(
     client: TestClient, apis: FakeApis
 ) -> None:
     apis.on("POST", ACCOUNTS, "/api/auth/login", reply(200, {"access_token": "jwt"}))
-    apis.on(
-        "GET",
-        ACCOUNTS,
-        "/api/me",
-        reply(200, {"full_name": "John Smith", "language": "en", "documents": []}),
-    )
+    english_account = profile(full_name="John Smith", email="j@example.com", language="en")
+    apis.on("GET", ACCOUNTS, "/api/me", reply(200, english_account))
     apis.on("GET", CLAIMS, "/api/claims", reply(200, []))
     # A Polish browser, an English account.
     polish = {"Accept-Language": "pl-PL"}

@@ -16,15 +16,20 @@ from shared.http import attachment_disposition
 from tests.support.downloads import download_names
 from tests.unit.web.fakes import (
     ACCOUNTS,
-    ALL_TYPES_ALLOWED,
+    ADDRESS,
     ATTACHMENT_ID,
     CLAIM_ID,
     CLAIMS,
     PROFILE,
     FakeApis,
+    account_product,
     claim_answer,
+    claim_created,
+    claim_options,
+    deadline_standing,
     operator_claim_answer,
     paid_quote,
+    profile,
     refusal,
     reply,
 )
@@ -203,15 +208,11 @@ def test_a_refund_without_amount_or_with_a_bad_iban_is_refused_at_its_field(
         next_statuses=["refunded"],
         operator_actions=["record_refund"],
         deadline_standings=[
-            {
-                "kind": "return_refund",
-                "description": "Zwrot pieniędzy w 14 dni od otrzymania zwrotu.",
-                "due_on": (today + timedelta(days=9)).isoformat(),
-                "moved_to": None,
-                "paused_working_days": 0,
-                "state": "running",
-                "state_name": "biegnie",
-            }
+            deadline_standing(
+                kind="return_refund",
+                description="Zwrot pieniędzy w 14 dni od otrzymania zwrotu.",
+                due_on=(today + timedelta(days=9)).isoformat(),
+            )
         ],
     )
     apis.on("GET", CLAIMS, OPERATOR_CLAIM, reply(200, claim))
@@ -323,24 +324,20 @@ def test_the_customer_sees_the_parcel_back_and_deadlines_moved_or_deemed_accepte
     client: TestClient, apis: FakeApis
 ) -> None:
     standings = [
-        {
-            "kind": "dji_repair",
-            "description": "Naprawa DJI w 60 dni roboczych.",
-            "due_on": "2026-03-20",
-            "moved_to": "2026-03-25",
-            "paused_working_days": 3,
-            "state": "kept",
-            "state_name": "dotrzymany",
-        },
-        {
-            "kind": "complaint_answer",
-            "description": "Odpowiedź w 14 dni.",
-            "due_on": "2026-01-15",
-            "moved_to": None,
-            "paused_working_days": 0,
-            "state": "deemed_accepted",
-            "state_name": "reklamacja uznana za uzasadnioną (brak odpowiedzi w 14 dni)",
-        },
+        deadline_standing(
+            kind="dji_repair",
+            description="Naprawa DJI w 60 dni roboczych.",
+            due_on="2026-03-20",
+            moved_to="2026-03-25",
+            paused_working_days=3,
+            state="kept",
+            state_name="dotrzymany",
+        ),
+        deadline_standing(
+            description="Odpowiedź w 14 dni.",
+            state="deemed_accepted",
+            state_name="reklamacja uznana za uzasadnioną (brak odpowiedzi w 14 dni)",
+        ),
     ]
     claim = claim_answer(
         status="shipped_back",
@@ -403,7 +400,7 @@ def test_an_answer_with_photos_goes_to_the_api_with_its_files(
 def test_the_account_keeps_an_address_and_a_bad_postal_code_is_said_at_its_field(
     client: TestClient, apis: FakeApis
 ) -> None:
-    apis.on("GET", ACCOUNTS, "/api/me", reply(200, {**PROFILE, "postal_address": None}))
+    apis.on("GET", ACCOUNTS, "/api/me", reply(200, profile(postal_address=None)))
     bad_code = "Kod pocztowy w Polsce ma postać NN-NNN, np. 44-200."
     apis.on("PUT", ACCOUNTS, "/api/me/contact", refusal(422, "postal_code", bad_code))
     as_customer(client)
@@ -417,7 +414,7 @@ def test_the_account_keeps_an_address_and_a_bad_postal_code_is_said_at_its_field
     page = client.post("/account/contact", data=typed, headers={"Accept-Language": "en"})
     assert "Postal code" in page.text and "NN-NNN" in field_error(page.text, "postal_code")
 
-    apis.on("PUT", ACCOUNTS, "/api/me/contact", reply(200, PROFILE["postal_address"]))
+    apis.on("PUT", ACCOUNTS, "/api/me/contact", reply(200, ADDRESS))
     done = client.post("/account/contact", data={**typed, "postal_code": "44-200"})
     assert done.url.path == "/account" and "Adres i telefon zostały zapisane." in done.text
     request = next(r for r in reversed(apis.requests) if r.url.path == "/api/me/contact")
@@ -434,19 +431,10 @@ def test_the_account_keeps_an_address_and_a_bad_postal_code_is_said_at_its_field
 def test_the_claim_form_sends_another_return_address_only_when_chosen(
     client: TestClient, apis: FakeApis
 ) -> None:
-    product = {
-        "document_type": "PA",
-        "document_number": "2023/1",
-        "line_no": 1,
-        "ean": "5903317221234",
-        "name": "Ładowarka Green Cell 65 W",
-        "brand": "Green Cell",
-    }
-    apis.on("GET", ACCOUNTS, "/api/me/products", reply(200, [product]))
+    apis.on("GET", ACCOUNTS, "/api/me/products", reply(200, [account_product()]))
     apis.on("GET", ACCOUNTS, "/api/me", reply(200, PROFILE))
-    apis.on("GET", CLAIMS, "/api/claim-options", reply(200, {"claim_types": ALL_TYPES_ALLOWED}))
-    created = {"claim_id": CLAIM_ID, "rma_number": "RMA/7/SR/2026"}
-    apis.on("POST", CLAIMS, "/api/claims", reply(201, created))
+    apis.on("GET", CLAIMS, "/api/claim-options", reply(200, claim_options()))
+    apis.on("POST", CLAIMS, "/api/claims", reply(201, claim_created()))
     as_customer(client)
     form = client.get("/claims/new").text
     assert "ul. Zielona 5, 44-200 Rybnik" in form.split('id="account-address"')[1]

@@ -15,11 +15,15 @@ from fastapi.testclient import TestClient
 from services.web import vocabulary
 from tests.unit.web.fakes import (
     ACCOUNTS,
-    ALL_TYPES_ALLOWED,
     CLAIM_ID,
     CLAIMS,
     PROFILE,
     FakeApis,
+    account_product,
+    claim_answer,
+    claim_options,
+    deadline_standing,
+    operator_claim_summary,
     reply,
     serve_dashboard,
 )
@@ -86,12 +90,7 @@ def test_login_keeps_the_token_in_an_httponly_lax_cookie_and_forwards_it(
     client: TestClient, apis: FakeApis
 ) -> None:
     apis.on("POST", ACCOUNTS, "/api/auth/login", reply(200, {"access_token": "jwt-123"}))
-    apis.on(
-        "GET",
-        ACCOUNTS,
-        "/api/me",
-        reply(200, {"full_name": "Jan Kowalski", "documents": []}),
-    )
+    apis.on("GET", ACCOUNTS, "/api/me", reply(200, PROFILE))
     apis.on("GET", CLAIMS, "/api/claims", reply(200, []))
     answer = client.post(
         "/login",
@@ -136,23 +135,23 @@ def test_an_expired_token_sends_the_user_to_login(client: TestClient, apis: Fake
 def test_claim_errors_of_document_fields_show_at_the_product(
     client: TestClient, apis: FakeApis
 ) -> None:
-    product = {
-        "document_type": "PA",
-        "document_number": "2025/1",
-        "line_no": 1,
-        "ean": "6941565967251",
-        "name": "DJI Mini 4 Pro",
-        "brand": "DJI",
-        "serial_numbers": ["SN1"],
-        "issued_on": "2025-01-01",
-    }
+    product = account_product(
+        document_number="2025/1",
+        issued_on="2025-01-01",
+        ean="6941565967251",
+        sku="DJI-MINI4",
+        name="DJI Mini 4 Pro",
+        brand="DJI",
+        category="Drony",
+        serial_numbers=["SN1"],
+    )
     apis.on("GET", ACCOUNTS, "/api/me/products", reply(200, [product]))
     apis.on("GET", ACCOUNTS, "/api/me", reply(200, PROFILE))
     apis.on(
         "GET",
         CLAIMS,
         "/api/claim-options",
-        reply(200, {"claim_types": ALL_TYPES_ALLOWED, "problems": ["Nie lata"]}),
+        reply(200, claim_options(problems=["Nie lata"])),
     )
     apis.on(
         "POST",
@@ -193,27 +192,26 @@ def test_claim_errors_of_document_fields_show_at_the_product(
 def test_the_claim_form_offers_only_the_claim_types_the_product_allows(
     client: TestClient, apis: FakeApis
 ) -> None:
-    product = {
-        "document_type": "FS",
-        "document_number": "2025/7",
-        "line_no": 2,
-        "ean": "5901234123464",
-        "name": "Hulajnoga Kaabo Mantis",
-        "brand": "Kaabo",
-        "serial_numbers": [],
-        "issued_on": "2025-01-01",
-    }
+    product = account_product(
+        document_type="FS",
+        document_number="2025/7",
+        issued_on="2025-01-01",
+        line_no=2,
+        ean="5901234123464",
+        sku="KAABO-MANTIS",
+        name="Hulajnoga Kaabo Mantis",
+        brand="Kaabo",
+        category="Hulajnogi",
+    )
     apis.on("GET", ACCOUNTS, "/api/me/products", reply(200, [product]))
     apis.on("GET", ACCOUNTS, "/api/me", reply(200, PROFILE))
     refused = "Zgłoszenia typu DJI służą wyłącznie do produktów marki DJI."
-    options = {
-        "claim_types": [
+    options_answer = claim_options(
+        claim_types=[
             {"claim_type": "warranty", "allowed": True, "reason": None},
             {"claim_type": "dji", "allowed": False, "reason": refused},
-        ],
-        "problems": [],
-    }
-    options_answer = options
+        ]
+    )
     not_linked = {"detail": "Ten produkt nie znajduje się na dokumencie powiązanym z kontem."}
     apis.on(
         "GET",
@@ -256,16 +254,15 @@ def test_the_claim_form_offers_only_the_claim_types_the_product_allows(
 def test_the_serial_check_without_javascript_keeps_the_form(
     client: TestClient, apis: FakeApis
 ) -> None:
-    product = {
-        "document_type": "PA",
-        "document_number": "2025/1",
-        "line_no": 1,
-        "ean": "5901234123457",
-        "name": "Słuchawki",
-        "brand": "Inna",
-        "serial_numbers": [],
-        "issued_on": "2025-01-01",
-    }
+    product = account_product(
+        document_number="2025/1",
+        issued_on="2025-01-01",
+        ean="5901234123457",
+        sku="SLUCHAWKI-1",
+        name="Słuchawki",
+        brand="Inna",
+        category="Audio",
+    )
     apis.on("GET", ACCOUNTS, "/api/me/products", reply(200, [product]))
     apis.on("GET", ACCOUNTS, "/api/me", reply(200, PROFILE))
     apis.on("GET", CLAIMS, "/api/claim-options", reply(503, {"detail": "Chwilowo niedostępne."}))
@@ -288,25 +285,19 @@ def listed_claim(number: str, status: str, due: date | None) -> dict[str, Any]:
     ended = status in vocabulary.ENDED_STATUSES
     late = due is not None and due < date.today()
     state = "kept" if ended else ("deemed_accepted" if late else "running")
-    standing = {
-        "kind": "complaint_answer",
-        "due_on": due.isoformat() if due else None,
-        "state": state if due else "waiting_for_receipt",
-        "overdue": late and not ended,
-    }
-    return {
-        "claim_id": f"00000000-0000-4000-8000-{int(number):012d}",
-        "rma_number": f"RMA/{number}/SR/2026",
-        "status": status,
-        "status_name": status,
-        "claim_type": "warranty",
-        "product": {"name": "Produkt " + number},
-        "serial_number": None,
-        "customer_reference": None,
-        "created_at": "2026-01-01T10:00:00Z",
-        "deadlines": [{"kind": "complaint_answer", "due_on": due.isoformat() if due else None}],
-        "deadline_standings": [standing],
-    }
+    due_on = due.isoformat() if due else None
+    standing = deadline_standing(
+        due_on=due_on, state=state if due else "waiting_for_receipt", overdue=late and not ended
+    )
+    return operator_claim_summary(
+        claim_id=f"00000000-0000-4000-8000-{int(number):012d}",
+        rma_number=f"RMA/{number}/SR/2026",
+        status=status,
+        status_name=status,
+        product={"name": "Produkt " + number},
+        deadlines=[{"kind": "complaint_answer", "due_on": due_on}],
+        deadline_standings=[standing],
+    )
 
 
 def shown_counts(html: str) -> dict[str, str]:
@@ -413,22 +404,25 @@ def test_event_stream_refuses_without_an_operator_login(client: TestClient) -> N
     assert client.get("/operator/fragment").status_code == 401
 
 
+def drone_claim(**overrides: Any) -> dict[str, Any]:
+    """The customer's claim of a drone that does not fly, sent without a parcel number yet."""
+    return claim_answer(
+        **{
+            "product": {"name": "DJI Mini 4 Pro", "brand": "DJI", "ean": "6941565967251"},
+            "problem_description": "Nie lata.",
+            "package_contents": "Dron",
+            "tracking_number": None,
+            **overrides,
+        }
+    )
+
+
 def test_the_customer_answers_a_request_for_information(client: TestClient, apis: FakeApis) -> None:
-    claim = {
-        "claim_id": CLAIM_ID,
-        "rma_number": "RMA/7/SR/2026",
-        "status": "awaiting_customer",
-        "claim_type": "warranty",
-        "product": {"name": "Dron", "brand": "DJI", "ean": "6941565967251"},
-        "document_type": "PA",
-        "document_number": "2025/1",
-        "problem_description": "Nie lata.",
-        "package_contents": "Dron",
-        "created_at": "2026-01-01T10:00:00Z",
-        "deadlines": [],
-        "decision": None,
-        "assessment": None,
-        "timeline": [
+    claim = drone_claim(
+        status="awaiting_customer",
+        status_name="czeka na klienta",
+        document_number="2025/1",
+        timeline=[
             {
                 "status": "awaiting_customer",
                 "actor": "operator",
@@ -436,7 +430,7 @@ def test_the_customer_answers_a_request_for_information(client: TestClient, apis
                 "at": "2026-01-02T10:00:00Z",
             }
         ],
-    }
+    )
     apis.on("GET", CLAIMS, f"/api/claims/{CLAIM_ID}", reply(200, claim))
     apis.on(
         "POST",
@@ -599,27 +593,7 @@ def test_the_emailed_confirmation_changes_the_address_on_the_button_only(
 def test_a_claim_is_cancelled_from_its_page_and_a_refusal_is_shown(
     client: TestClient, apis: FakeApis
 ) -> None:
-    claim: dict[str, Any] = {
-        "claim_id": CLAIM_ID,
-        "rma_number": "RMA/7/SR/2026",
-        "status": "received",
-        "status_name": "przyjęte",
-        "claim_type": "warranty",
-        "product": {"name": "DJI Mini 4 Pro", "brand": "DJI", "ean": "6941565967251"},
-        "serial_number": None,
-        "customer_reference": None,
-        "created_at": "2026-01-01T10:00:00Z",
-        "document_type": "PA",
-        "document_number": "2026/1",
-        "problem_description": "Nie lata.",
-        "problem_code": None,
-        "tracking_number": None,
-        "package_contents": "Dron",
-        "assessment": None,
-        "deadlines": [],
-        "decision": None,
-        "timeline": [],
-    }
+    claim = drone_claim(status="received", status_name="przyjęte", document_number="2026/1")
     late = "Zgłoszenia nie można już anulować: serwis odebrał przesyłkę."
     apis.on("GET", CLAIMS, f"/api/claims/{CLAIM_ID}", reply(200, claim))
     apis.on(

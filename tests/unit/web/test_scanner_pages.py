@@ -4,38 +4,18 @@ receipt with the contents ticked and the serial read, and what the page says for
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.unit.web.fakes import ACCOUNTS, CLAIMS, FakeApis, reply
-
-RMA = "RMA/7/SR/2026"
-
-
-def scanned_claim(**more: Any) -> dict[str, Any]:
-    return {
-        "rma_number": RMA,
-        "status": "submitted",
-        "claim_type": "dji",
-        "product": {"name": "DJI Mini 4 Pro", "brand": "DJI", "ean": "6941565967251"},
-        "serial_number": "1581F000001",
-        "declared_items": ["Dron", "aparatura"],
-        "tracking_number": None,
-        "received_at": None,
-        **more,
-    }
-
-
-def lookup(outlook: str = "receive", claim: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {
-        "code": RMA,
-        "rma_number": RMA,
-        "tracking_number": None,
-        "outlook": outlook,
-        "claim": claim,
-        "parcel_received_at": None,
-    }
+from tests.unit.web.fakes import (
+    ACCOUNTS,
+    CLAIMS,
+    RMA,
+    FakeApis,
+    label_lookup,
+    reply,
+    scanned_claim,
+)
 
 
 def test_the_scanner_logs_in_with_its_api_key_and_a_wrong_key_is_said_at_the_field(
@@ -69,7 +49,7 @@ def test_the_scanner_logs_in_with_its_api_key_and_a_wrong_key_is_said_at_the_fie
 def test_a_scanned_label_shows_the_claim_its_checklist_and_the_serial_field(
     client: TestClient, apis: FakeApis
 ) -> None:
-    apis.on("GET", CLAIMS, "/api/scanner/lookup", reply(200, lookup(claim=scanned_claim())))
+    apis.on("GET", CLAIMS, "/api/scanner/lookup", reply(200, label_lookup(claim=scanned_claim())))
     client.cookies.set("rma_scanner", "jwt-s")
     empty = client.get("/scanner")
     assert 'id="code"' in empty.text and "autofocus" in empty.text.split('id="code"')[1][:300]
@@ -87,8 +67,8 @@ def test_a_scanned_label_shows_the_claim_its_checklist_and_the_serial_field(
 def test_a_sealed_return_asks_the_warehouse_for_the_seal(
     client: TestClient, apis: FakeApis
 ) -> None:
-    sealed = {**scanned_claim(), "claim_type": "return", "asks_seal": True}
-    apis.on("GET", CLAIMS, "/api/scanner/lookup", reply(200, lookup(claim=sealed)))
+    sealed = scanned_claim(claim_type="return", asks_seal=True)
+    apis.on("GET", CLAIMS, "/api/scanner/lookup", reply(200, label_lookup(claim=sealed)))
     client.cookies.set("rma_scanner", "jwt-s")
     page = client.get("/scanner", params={"code": RMA})
     assert 'id="seal-check"' in page.text and 'name="seal_intact"' in page.text
@@ -153,8 +133,12 @@ def test_ended_claims_received_parcels_and_unknown_labels_are_said_plainly(
         "unknown": ("Nieznana etykieta", "Zapisz jako nierozpoznaną"),
     }
     for outlook, (said, button) in cases.items():
-        claim = None if outlook == "unknown" else scanned_claim(status="cancelled")
-        apis.on("GET", CLAIMS, "/api/scanner/lookup", reply(200, lookup(outlook, claim)))
+        claim = (
+            None
+            if outlook == "unknown"
+            else scanned_claim(status="cancelled", status_name="anulowane")
+        )
+        apis.on("GET", CLAIMS, "/api/scanner/lookup", reply(200, label_lookup(outlook, claim)))
         page = client.get("/scanner", params={"code": RMA})
         assert said in page.text, outlook
         if button is None:

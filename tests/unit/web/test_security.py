@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from services.web.app import build_app
 from services.web.settings import WebSettings
-from tests.unit.web.fakes import ACCOUNTS, CLAIM_ID, CLAIMS, FakeApis, reply
+from tests.unit.web.fakes import ACCOUNTS, CLAIM_ID, CLAIMS, PROFILE, FakeApis, reply
 
 TOKEN = "t" * 43
 
@@ -115,9 +115,9 @@ def test_login_forwards_the_browser_address_and_shows_a_429_with_the_wait(
 def test_a_form_that_creates_something_sends_its_one_time_key(
     browser: TestClient, apis: FakeApis
 ) -> None:
-    apis.on("GET", ACCOUNTS, "/api/me", reply(200, {"full_name": "Jan", "documents": []}))
+    apis.on("GET", ACCOUNTS, "/api/me", reply(200, PROFILE))
     apis.on("GET", CLAIMS, "/api/claims", reply(200, []))
-    apis.on("POST", ACCOUNTS, "/api/me/documents", reply(200, {"message": "Powiązano."}))
+    apis.on("POST", ACCOUNTS, "/api/me/documents", reply(201, {"message": "Powiązano."}))
     browser.cookies.set("rma_session", "jwt")
     home = browser.get("/home").text
     key = re.search(r'name="idempotency_key" value="([^"]+)"', home)
@@ -177,13 +177,12 @@ def drops_first(answer: httpx.Response) -> Callable[[httpx.Request], httpx.Respo
 def test_a_request_that_may_be_repeated_is_sent_again_when_the_connection_drops(
     client: TestClient, apis: FakeApis
 ) -> None:
-    sent = httpx.Response(200, json={"message": "Wysłaliśmy link."})
+    sent = httpx.Response(202, json={"message": "Wysłaliśmy link."})
     apis.on("POST", ACCOUNTS, "/api/auth/password-reset", drops_first(sent))
     # A POST without an idempotency key may have been handled: it is not sent again.
     lost = client.post("/password-reset", data={"email": "jan@example.com"})
     assert lost.status_code == 503 and len(apis.requests) == 1
-    profile = httpx.Response(200, json={"full_name": "Jan Kowalski", "documents": []})
-    apis.on("GET", ACCOUNTS, "/api/me", drops_first(profile))
+    apis.on("GET", ACCOUNTS, "/api/me", drops_first(httpx.Response(200, json=PROFILE)))
     apis.on("GET", CLAIMS, "/api/claims", reply(200, []))
     client.cookies.set("rma_session", "jwt")
     assert "Jan Kowalski" in client.get("/home").text

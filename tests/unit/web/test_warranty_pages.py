@@ -17,78 +17,17 @@ from tests.unit.web.fakes import (
     WARRANTY,
     FakeApis,
     operator_claim_answer,
+    owned_unit,
+    passport,
+    registration_answer,
     reply,
 )
-
-EAN = "5901234123457"
-FLAG = {
-    "claim_count": 2,
-    "same_problem_count": 2,
-    "problem": "Silnik nie działa",
-    "message": "2. reklamacja tego egzemplarza, 2. z problemem „Silnik nie działa” mimo naprawy",
-    "suggested_decisions": ["replacement", "repair"],
-    "remedy_rule": "warranty-repair-or-replacement",
-    "remedy_reason": "Gwarancja: gwarant usuwa wadę albo dostarcza rzecz wolną od wad.",
-}
-
-
-def unit(serial: str, state: str, **more: Any) -> dict[str, Any]:
-    return {
-        "ean": EAN,
-        "serial_number": serial,
-        "name": "Kaabo Mantis",
-        "brand": "Kaabo",
-        "document_type": "PA",
-        "document_number": "2026/1",
-        "purchased_on": "2026-03-02",
-        "registration": {"state": state, "deadline": "2026-04-01", "registered_on": None},
-        **more,
-    }
-
-
-PASSPORT: dict[str, Any] = {
-    "ean": EAN,
-    "serial_number": "KB-1",
-    "product": {"name": "Kaabo Mantis", "brand": "Kaabo"},
-    "sale": {
-        "document_type": "PA",
-        "document_number": "2026/1",
-        "issued_on": "2026-03-02",
-        "buyer_type": "consumer",
-        "of_serial_number": "KB-1",
-    },
-    "registration": {"registered_on": "2026-03-20", "purchased_on": "2026-03-02"},
-    "replaces": None,
-    "replaced_by": None,
-    "claims": [
-        {
-            "claim_id": CLAIM_ID,
-            "rma_number": "RMA/9/SR/2026",
-            "claim_type": "warranty",
-            "problem": "Silnik nie działa",
-            "claimed_on": "2026-05-04",
-            "status": "in_inspection",
-            "repeated_defect": FLAG,
-        }
-    ],
-    "repairs": [
-        {
-            "rma_number": "RMA/8/SR/2026",
-            "kind": "repair",
-            "started_on": "2026-04-01",
-            "handed_back_on": "2026-04-15",
-            "days": 14,
-        }
-    ],
-    "verdict": {
-        "rule": "scooter-registered",
-        "warranty_from": "2026-03-02",
-        "counted_from": "sale",
-        "warranty_until": "2028-03-16",
-        "covered": True,
-        "reason": "Gwarancja na hulajnogę zarejestrowaną.",
-    },
-}
+from tests.unit.web.fakes import (
+    REPEATED_DEFECT as FLAG,
+)
+from tests.unit.web.fakes import (
+    SCOOTER_EAN as EAN,
+)
 
 
 def customer_home(apis: FakeApis, units: Any, status: int = 200) -> None:
@@ -104,13 +43,17 @@ def test_the_product_list_shows_the_registration_deadline_and_the_passport(
     customer_home(
         apis,
         [
-            unit("KB-1", "open"),
-            unit(
+            owned_unit("KB-1", "open"),
+            owned_unit(
                 "KB-2",
                 "registered_in_time",
                 registration={**registered, "registered_on": "2026-03-05"},
             ),
-            unit("DJ-3", "not_needed", registration={"state": "not_needed"}),
+            owned_unit(
+                "DJ-3",
+                "not_needed",
+                registration={"state": "not_needed", "deadline": None, "registered_on": None},
+            ),
         ],
     )
     client.cookies.set("rma_session", "jwt")
@@ -179,19 +122,9 @@ def test_a_registered_scooter_opens_its_passport(client: TestClient, apis: FakeA
         "POST",
         WARRANTY,
         "/api/registrations",
-        reply(
-            201,
-            {
-                "ean": EAN,
-                "serial_number": "KB-1",
-                "purchased_on": "2026-03-02",
-                "registered_on": "2026-03-20",
-                "registration_deadline": "2026-04-01",
-                "registered_in_time": True,
-            },
-        ),
+        reply(201, registration_answer()),
     )
-    apis.on("GET", WARRANTY, f"/api/passport/{EAN}/KB-1", reply(200, PASSPORT))
+    apis.on("GET", WARRANTY, f"/api/passport/{EAN}/KB-1", reply(200, passport()))
     client.cookies.set("rma_session", "jwt")
     done = client.post(
         "/products/register", data={"ean": EAN, "serial_number": "kb-1"}, follow_redirects=False
@@ -205,6 +138,25 @@ def test_a_registered_scooter_opens_its_passport(client: TestClient, apis: FakeA
     assert "(dni: 14)" in page
     # The customer's page has no claim of its own: no decision is suggested there.
     assert 'id="repeated-defect"' not in page
+
+
+def test_a_registration_that_changes_no_deadline_still_opens_the_passport(
+    client: TestClient, apis: FakeApis
+) -> None:
+    """A business purchase has no registration deadline: the warranty service answers
+    `registration_deadline: null` (its RegistrationPublic), which the panel once refused."""
+    not_needed = registration_answer(
+        registration_deadline=None,
+        registered_in_time=False,
+        message="Hulajnoga została zarejestrowana. Rejestracja nie zmienia okresu gwarancji.",
+    )
+    apis.on("POST", WARRANTY, "/api/registrations", reply(201, not_needed))
+    client.cookies.set("rma_session", "jwt")
+    done = client.post(
+        "/products/register", data={"ean": EAN, "serial_number": "KB-1"}, follow_redirects=False
+    )
+    assert done.status_code == 303
+    assert done.headers["location"] == f"/products/{EAN}/KB-1?done=registered"
 
 
 def test_someone_elses_passport_is_not_found(client: TestClient, apis: FakeApis) -> None:
@@ -238,7 +190,7 @@ def flagged_claim_page(client: TestClient, apis: FakeApis, flag: dict[str, Any])
     apis.on(
         "GET", CLAIMS, f"/api/operator/claims/{CLAIM_ID}", reply(200, operator_claim(assessment))
     )
-    apis.on("GET", WARRANTY, f"/api/passport/{EAN}/KB-1", reply(200, PASSPORT))
+    apis.on("GET", WARRANTY, f"/api/passport/{EAN}/KB-1", reply(200, passport()))
     client.cookies.set("rma_operator", "jwt")
     page = client.get(f"/operator/claims/{CLAIM_ID}").text
     return page, page.split('id="repeated-defect"')[1].split("</section>")[0]
