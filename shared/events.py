@@ -648,6 +648,33 @@ class ClaimOfferExpired(Event):
     data: ClaimOfferExpiredData
 
 
+class ClaimCollectionReminderData(ClaimFacts):
+    reminder: int = Field(ge=1, le=2, description="The first or the second (last) reminder")
+    collect_by: date = Field(description="After this Polish day the goods are disposed of")
+
+
+class ClaimCollectionReminder(Event):
+    """A rejected return's goods wait to be collected: the customer is told twice before they
+    are marked for disposal (the returns policy)."""
+
+    topic: ClassVar[str] = topics.CLAIMS
+    type: Literal["ClaimCollectionReminder"] = "ClaimCollectionReminder"
+    data: ClaimCollectionReminderData
+
+
+class ClaimMarkedForDisposalData(ClaimFacts):
+    collect_by: date
+    marked_on: date
+
+
+class ClaimMarkedForDisposal(Event):
+    """A rejected return not collected within 30 days of the decision: marked for disposal."""
+
+    topic: ClassVar[str] = topics.CLAIMS
+    type: Literal["ClaimMarkedForDisposal"] = "ClaimMarkedForDisposal"
+    data: ClaimMarkedForDisposalData
+
+
 class AtRiskClaim(Contract):
     claim_id: UUID
     rma_number: str
@@ -738,6 +765,8 @@ ClaimsEvent = Annotated[
     | ClaimRepairDelayed
     | ClaimDeemedAccepted
     | ClaimOfferExpired
+    | ClaimCollectionReminder
+    | ClaimMarkedForDisposal
     | DeadlinesAtRisk,
     Field(discriminator="type"),
 ]
@@ -769,6 +798,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
         ClaimRepairDelayed,
         ClaimDeemedAccepted,
         ClaimOfferExpired,
+        ClaimCollectionReminder,
+        ClaimMarkedForDisposal,
         DeadlinesAtRisk,
         AccountContactChanged,
         AccountCredentialsChanged,

@@ -14,11 +14,13 @@ from shared.events import (
     AccountActivationLinkIssued,
     AccountEmailChanged,
     AccountRegistered,
+    ClaimCollectionReminder,
     ClaimCreated,
     ClaimDecided,
     ClaimDeemedAccepted,
     ClaimedProduct,
     ClaimFacts,
+    ClaimMarkedForDisposal,
     ClaimOfferAnswered,
     ClaimOfferExpired,
     ClaimRefunded,
@@ -116,7 +118,12 @@ def draft_for(event: Event) -> EmailDraft | None:
             ClaimOfferAnswered() | ClaimReplacementIssued() | ClaimRefunded() | ClaimRepairDelayed()
         ):
             return _after_decision_draft(event)
-        case ClaimDeemedAccepted() | ClaimOfferExpired():
+        case (
+            ClaimDeemedAccepted()
+            | ClaimOfferExpired()
+            | ClaimCollectionReminder()
+            | ClaimMarkedForDisposal()
+        ):
             return _deadline_draft(event)
     return None
 
@@ -419,6 +426,21 @@ def _deadline_draft(event: Event) -> EmailDraft | None:
                 wording.OFFER_EXPIRED_NEXT_STEPS[data.language][data.outcome],
                 offer_text=word(wording.OFFERS, data.language, data.offer),
                 answer_by=data.answer_by,
+            )
+        case ClaimCollectionReminder(data=data):
+            return _claim_draft(
+                "claim_collection_reminder",
+                data,
+                wording.COLLECTION_NEXT_STEPS[data.language],
+                reminder=data.reminder,
+                collect_by=data.collect_by,
+            )
+        case ClaimMarkedForDisposal(data=data):
+            return _claim_draft(
+                "claim_marked_for_disposal",
+                data,
+                wording.DISPOSAL_NEXT_STEPS[data.language],
+                collect_by=data.collect_by,
             )
     return None
 

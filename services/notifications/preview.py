@@ -28,6 +28,8 @@ from shared.events import (
     AccountRegistered,
     AccountRegisteredData,
     AtRiskClaim,
+    ClaimCollectionReminder,
+    ClaimCollectionReminderData,
     ClaimCreated,
     ClaimCreatedData,
     ClaimDecided,
@@ -35,6 +37,8 @@ from shared.events import (
     ClaimDeemedAccepted,
     ClaimDeemedAcceptedData,
     ClaimedProduct,
+    ClaimMarkedForDisposal,
+    ClaimMarkedForDisposalData,
     ClaimOfferAnswered,
     ClaimOfferAnsweredData,
     ClaimOfferExpired,
@@ -386,6 +390,28 @@ def deadlines_acted(language: Language) -> list[Event]:
                     "answer_by": NOW.date() - timedelta(days=1),
                     "expired_on": NOW.date(),
                     "outcome": "goods_back",
+                }
+            ),
+        ),
+        ClaimCollectionReminder(
+            producer="claims",
+            key=key,
+            data=ClaimCollectionReminderData.model_validate(
+                {
+                    **_facts(language, "return"),
+                    "reminder": 1,
+                    "collect_by": NOW.date() + timedelta(days=16),
+                }
+            ),
+        ),
+        ClaimMarkedForDisposal(
+            producer="claims",
+            key=key,
+            data=ClaimMarkedForDisposalData.model_validate(
+                {
+                    **_facts(language, "return"),
+                    "collect_by": NOW.date() - timedelta(days=1),
+                    "marked_on": NOW.date(),
                 }
             ),
         ),

@@ -290,6 +290,16 @@ DEEMED_ACCEPTED_NEXT_STEPS: Final = {
     "en": "nothing to do: the service will choose a repair, a replacement, a price reduction or "
     "a refund and tell you what follows; the complaint can no longer be rejected.",
 }
+COLLECTION_NEXT_STEPS: Final = {
+    "pl": "odbierz towar osobiście w serwisie albo odpowiedz na tę wiadomość, podając {rma}, "
+    "aby uzgodnić jego odesłanie.",
+    "en": "collect the goods at the service centre, or reply to this message quoting {rma} to "
+    "arrange their shipment.",
+}
+DISPOSAL_NEXT_STEPS: Final = {
+    "pl": "jeśli to pomyłka, odpowiedz na tę wiadomość, podając {rma}.",
+    "en": "if this is a mistake, reply to this message quoting {rma}.",
+}
 OFFER_EXPIRED_NEXT_STEPS: Final = {
     "pl": {
         "goods_back": "odeślemy Ci produkt; numer przesyłki podamy w kolejnej wiadomości.",

@@ -198,6 +198,26 @@ class ClaimsStoreContract:
         assert by_inbound is None  # no longer waiting for the customer's parcel
         assert stored is not None and stored["covered"] is True
 
+    async def test_what_the_deadline_rules_did_round_trips(self, store: Store) -> None:
+        claim = new_claim(NOW)
+        await self.add(store, claim)
+
+        def acted(c: Claim) -> None:
+            c.deemed_accepted_on, c.repair_delay_announced_on = day(14), day(20)
+            c.collection_reminders, c.marked_for_disposal_on = 2, day(31)
+
+        await self.change(store, claim.claim_id, acted)
+        loaded = await self.load(store, claim.claim_id)
+        assert (loaded.deemed_accepted_on, loaded.repair_delay_announced_on) == (day(14), day(20))
+        assert (loaded.collection_reminders, loaded.marked_for_disposal_on) == (2, day(31))
+        async with store.uow() as uow:
+            assert await uow.claims.first_digest_of(day(1))
+            assert not await uow.claims.first_digest_of(day(1))
+            await uow.commit()
+        async with store.uow() as uow:
+            assert not await uow.claims.first_digest_of(day(1))
+            assert await uow.claims.first_digest_of(day(2))
+
     async def test_what_is_not_committed_is_neither_kept_nor_published(self, store: Store) -> None:
         claim = new_claim(NOW)
         event = ClaimStatusChanged(

@@ -126,10 +126,11 @@ class PostgresClaimRepository:
                    serial_number, problem_description, problem_code, tracking_number,
                    package_contents, customer_reference, unit_price, return_address,
                    created_at, updated_at, received_at, pauses, outbound, replacement, refund,
-                   intake, serial_mismatch, deemed_accepted_on, repair_delay_announced_on)
+                   intake, serial_mismatch, deemed_accepted_on, repair_delay_announced_on,
+                   collection_reminders, marked_for_disposal_on)
                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
                        $17, $18, $19, $20, $21, now(), $22, $23, $24, $25, $26, $27, $28, $29,
-                       $30)""",
+                       $30, $31, $32)""",
             claim.claim_id,
             claim.rma_number,
             claim.account_id,
@@ -159,7 +160,8 @@ class PostgresClaimRepository:
         await self.conn.execute(
             """UPDATE claims SET status = $2, received_at = $3, pauses = $4, outbound = $5,
                    replacement = $6, refund = $7, intake = $8, serial_mismatch = $9,
-                   deemed_accepted_on = $10, repair_delay_announced_on = $11, updated_at = now()
+                   deemed_accepted_on = $10, repair_delay_announced_on = $11,
+                   collection_reminders = $12, marked_for_disposal_on = $13, updated_at = now()
                WHERE claim_id = $1""",
             claim.claim_id,
             claim.status,
@@ -181,6 +183,8 @@ class PostgresClaimRepository:
             claim.serial_mismatch,
             claim.deemed_accepted_on,
             claim.repair_delay_announced_on,
+            claim.collection_reminders,
+            claim.marked_for_disposal_on,
         )
 
     async def _save_parts(self, claim: Claim) -> None:
@@ -324,6 +328,8 @@ class PostgresClaimRepository:
             intake=_intake(row["intake"]),
             deemed_accepted_on=row["deemed_accepted_on"],
             repair_delay_announced_on=row["repair_delay_announced_on"],
+            collection_reminders=row["collection_reminders"],
+            marked_for_disposal_on=row["marked_for_disposal_on"],
             timeline=[
                 TimelineEntry(e["status"], e["actor"], e["note"], e["at"], e["id"]) for e in entries
             ],

@@ -28,6 +28,8 @@ from shared.calendar import polish_date
 from shared.errors import BusinessRuleError, Message
 from shared.events import (
     BuyerType,
+    ClaimCollectionReminder,
+    ClaimCollectionReminderData,
     ClaimCreated,
     ClaimCreatedData,
     ClaimDecided,
@@ -35,6 +37,8 @@ from shared.events import (
     ClaimDeemedAccepted,
     ClaimDeemedAcceptedData,
     ClaimedProduct,
+    ClaimMarkedForDisposal,
+    ClaimMarkedForDisposalData,
     ClaimOfferAnswered,
     ClaimOfferAnsweredData,
     ClaimOfferExpired,
@@ -68,6 +72,10 @@ EventT = TypeVar("EventT", bound=Event)
 CustomerResponse = Literal["accepted", "refused", "expired"]
 # An offer without a date of its own (deductions, a price reduction) awaits its answer this long.
 OFFER_ANSWER_DAYS = 14
+# A rejected return's goods wait this many days after the decision to be collected; the
+# customer is reminded on these days after it (twice), then they are marked for disposal.
+COLLECTION_DAYS = 30
+COLLECTION_REMINDER_DAYS = (14, 25)
 # The scooter delay email goes out by itself this many days before the repair deadline.
 DELAY_NOTICE_DAYS = 2
 AUTOMATIC_DELAY_REASON = (
@@ -269,6 +277,8 @@ class Claim:
     intake: Intake | None = None  # the warehouse's check of the latest parcel
     deemed_accepted_on: date | None = None  # a consumer complaint accepted by law (art. 7a)
     repair_delay_announced_on: date | None = None
+    collection_reminders: int = 0  # a rejected return's goods: reminders sent so far
+    marked_for_disposal_on: date | None = None
     timeline: list[TimelineEntry] = field(default_factory=list)
     new_attachments: list[NewAttachment] = field(default_factory=list)
     new_parcels: list[ParcelRecord] = field(default_factory=list)
@@ -996,7 +1006,12 @@ class Claim:
         "system"): a consumer's complaint unanswered past its 14 days is accepted by law; an
         offer unanswered past its term expires; a scooter repair 2 days from its deadline tells
         the customer. Each happens once: a second run the same day finds nothing to do."""
-        return [*self._deem_accepted(act), *self._expire_offer(act), *self._delay_notice(act)]
+        return [
+            *self._deem_accepted(act),
+            *self._expire_offer(act),
+            *self._delay_notice(act),
+            *self._uncollected_goods(act),
+        ]
 
     def _deem_accepted(self, act: Act) -> list[Event]:
         due_on = next(
@@ -1045,6 +1060,36 @@ class Claim:
             return [expired, self._move(act, "in_inspection", note=note)]
         self._note(act, note)
         return [expired]
+
+    def _uncollected_goods(self, act: Act) -> list[Event]:
+        """A rejected return waits to be collected: two reminders, then marked for disposal."""
+        decision = self.decision
+        waiting = (
+            self.claim_type == "return"
+            and self.status == "decided"
+            and decision is not None
+            and decision.kind == "rejection"
+            and self.marked_for_disposal_on is None
+        )
+        if not waiting or decision is None:
+            return []
+        decided_on = polish_date(decision.decided_at)
+        collect_by = decided_on + timedelta(days=COLLECTION_DAYS)
+        fields: dict[str, object] = {"collect_by": collect_by}
+        if act.day > collect_by and self.collection_reminders == len(COLLECTION_REMINDER_DAYS):
+            self.marked_for_disposal_on = act.day
+            self._note(
+                act, f"Towar nieodebrany do {collect_by:%d.%m.%Y}: przeznaczony do utylizacji."
+            )
+            fields["marked_on"] = act.day
+            return [self._announce(ClaimMarkedForDisposal, ClaimMarkedForDisposalData, act, fields)]
+        due = COLLECTION_REMINDER_DAYS[: self.collection_reminders + 1]
+        if self.collection_reminders >= len(due) or act.day < decided_on + timedelta(days=due[-1]):
+            return []
+        self.collection_reminders += 1
+        self._note(act, f"Przypomnienie o odbiorze towaru ({self.collection_reminders} z 2).")
+        fields["reminder"] = self.collection_reminders
+        return [self._announce(ClaimCollectionReminder, ClaimCollectionReminderData, act, fields)]
 
     def _delay_notice(self, act: Act) -> list[Event]:
         due_on = next(

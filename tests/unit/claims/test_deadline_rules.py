@@ -18,7 +18,9 @@ from services.claims.domain.claim import DecisionInput
 from services.claims.domain.intake import read_label
 from shared.errors import BusinessRuleError
 from shared.events import (
+    ClaimCollectionReminder,
     ClaimDeemedAccepted,
+    ClaimMarkedForDisposal,
     ClaimOfferExpired,
     ClaimRepairDelayed,
     Deadline,
@@ -221,3 +223,41 @@ async def test_the_service_desk_hears_of_claims_at_risk_once_a_day(desk: Desk) -
     [next_day] = of_type(await run_until(desk, date(2026, 3, 4)), DeadlinesAtRisk)
     assert [c.working_days_left for c in next_day.data.claims] == [2]
     assert [type(e).__name__ for e in desk.published].count("DeadlinesAtRisk") == 2
+
+
+async def test_a_rejected_return_not_collected_is_told_twice_then_marked_for_disposal(
+    desk: Desk,
+) -> None:
+    customer = await desk.customer(sold_days_ago=5)
+    rejection = DecisionInput(
+        "rejection",
+        "Produkt intensywnie używany, ślady upadku.",
+        rejection_reason="intensively_used",
+    )
+    claim_id = await decided_offer(desk, customer, rejection, claim_type="return")
+    decided_on = date(2026, 3, 2)
+    reminders = []
+    for day in range(1, 31):
+        events = await run_until(desk, decided_on + timedelta(days=day))
+        reminders += [(day, e.data.reminder) for e in of_type(events, ClaimCollectionReminder)]
+        assert of_type(events, ClaimMarkedForDisposal) == []
+    assert reminders == [(14, 1), (25, 2)]
+    [marked] = of_type(
+        await run_until(desk, decided_on + timedelta(days=31)), ClaimMarkedForDisposal
+    )
+    assert marked.data.collect_by == decided_on + timedelta(days=30)
+    assert await run_until(desk, decided_on + timedelta(days=40)) == []
+    claim = await desk.claim(claim_id)
+    assert (claim.collection_reminders, claim.marked_for_disposal_on) == (2, date(2026, 4, 2))
+
+
+async def test_a_rejected_return_shipped_back_is_not_chased(desk: Desk) -> None:
+    customer = await desk.customer(sold_days_ago=5)
+    rejection = DecisionInput(
+        "rejection",
+        "Produkt intensywnie używany, ślady upadku.",
+        rejection_reason="intensively_used",
+    )
+    claim_id = await decided_offer(desk, customer, rejection, claim_type="return")
+    await desk.run(claim_id, desk.operator, lambda c, a: c.ship_back(a, "DPD", "DPD5"))
+    assert await run_until(desk, date(2026, 4, 20)) == []

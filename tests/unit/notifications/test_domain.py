@@ -46,6 +46,8 @@ TEMPLATES = {
     "ClaimRepairDelayed": "claim_repair_delayed",
     "ClaimDeemedAccepted": "claim_deemed_accepted",
     "ClaimOfferExpired": "claim_offer_expired",
+    "ClaimCollectionReminder": "claim_collection_reminder",
+    "ClaimMarkedForDisposal": "claim_marked_for_disposal",
 }
 CLAIM_EVENTS = {
     "ClaimCreated",
@@ -59,6 +61,8 @@ CLAIM_EVENTS = {
     "ClaimRepairDelayed",
     "ClaimDeemedAccepted",
     "ClaimOfferExpired",
+    "ClaimCollectionReminder",
+    "ClaimMarkedForDisposal",
 }
 
 

@@ -98,6 +98,8 @@ def test_every_event_of_the_design_has_a_contract() -> None:
         "ClaimRepairDelayed",
         "ClaimDeemedAccepted",
         "ClaimOfferExpired",
+        "ClaimCollectionReminder",
+        "ClaimMarkedForDisposal",
         "DeadlinesAtRisk",
         "AccountContactChanged",
         "AccountCredentialsChanged",
