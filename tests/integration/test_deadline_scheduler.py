@@ -9,7 +9,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -29,7 +29,6 @@ from services.notifications.settings import NotificationsSettings
 from shared import topics
 from shared.calendar import polish_date
 from shared.db import create_pool
-from shared.events import Deadline, WarrantyAssessed, WarrantyAssessedData
 from tests.support.claims_service import Clock, Desk
 from tests.support.inprocess import running_app
 from tools.support.kafka import TopicProbe
@@ -82,30 +81,6 @@ async def world(stack: Stack) -> AsyncIterator[World]:
     await drop_database(stack, mail_url)
 
 
-async def assess(desk: Desk, claim_id: uuid.UUID, **due: date) -> None:
-    claim = await desk.claim(claim_id)
-    await desk.project(
-        handlers.record_assessment,
-        WarrantyAssessed(
-            producer="warranty",
-            key=str(claim_id),
-            data=WarrantyAssessedData(
-                claim_id=claim_id,
-                rma_number=claim.rma_number,
-                account_id=claim.account_id,
-                email=claim.email,
-                covered=True,
-                warranty_until=date(2030, 1, 1),
-                rule="test",
-                reason="Gwarancja",
-                claim_type_allowed=True,
-                claim_type_reason="",
-                deadlines=tuple(Deadline(kind=k, due_on=d, description=k) for k, d in due.items()),
-            ),
-        ),
-    )
-
-
 async def outbox_types(pool: asyncpg.Pool) -> list[str]:
     rows = await pool.fetch("SELECT event_type FROM outbox ORDER BY id")
     return [row["event_type"] for row in rows if row["event_type"] in ACTED]
@@ -131,7 +106,7 @@ async def test_two_schedulers_act_on_each_deadline_once_and_each_email_arrives_o
     # Filed 16 days ago: its 14-day answer ran out two days ago.
     complaint = (await customer.file(claim_type="non_conformity")).data.claim_id
     filed_on = polish_date(desk.clock.now)
-    await assess(desk, complaint, complaint_answer=filed_on + timedelta(days=14))
+    await desk.assess(complaint, complaint_answer=filed_on + timedelta(days=14))
     # A quote valid until yesterday.
     quoted = (await customer.file(line_no=2, serial_number=None)).data.claim_id
     rma = (await desk.claim(quoted)).rma_number
@@ -145,7 +120,7 @@ async def test_two_schedulers_act_on_each_deadline_once_and_each_email_arrives_o
     # A complaint answered in time so far, due in two working days: at risk.
     other = await desk.customer(sold_days_ago=5)
     near = (await other.file()).data.claim_id
-    await assess(desk, near, complaint_answer=add_working_days(today, 2))
+    await desk.assess(near, complaint_answer=add_working_days(today, 2))
 
     desk.clock.now = datetime.now(UTC)
     schedulers = [DeadlineScheduler(desk.ctx, world.pool, 60.0) for _ in range(2)]  # type: ignore[arg-type]

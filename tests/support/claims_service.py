@@ -19,6 +19,7 @@ from shared.events import (
     AccountContactChangedData,
     Buyer,
     ClaimCreated,
+    Deadline,
     DocumentLinked,
     DocumentLinkedData,
     Event,
@@ -28,6 +29,8 @@ from shared.events import (
     SaleLine,
     SaleRecorded,
     SaleRecordedData,
+    WarrantyAssessed,
+    WarrantyAssessedData,
 )
 
 # Monday 2 March 2026, 9:00 UTC.
@@ -223,6 +226,34 @@ class Desk:
                     brand="DJI",
                     category="drone",
                     problems=tuple(problems),
+                ),
+            ),
+        )
+
+    async def assess(self, claim_id: UUID, **due: date) -> None:
+        """The warranty service's verdict on the claim: covered, with these deadlines
+        (kind=due day)."""
+        claim = await self.claim(claim_id)
+        await self.project(
+            handlers.record_assessment,
+            WarrantyAssessed(
+                producer="warranty",
+                key=str(claim_id),
+                data=WarrantyAssessedData(
+                    claim_id=claim_id,
+                    rma_number=claim.rma_number,
+                    account_id=claim.account_id,
+                    email=claim.email,
+                    covered=True,
+                    warranty_until=date(2030, 1, 1),
+                    rule="test",
+                    reason="Gwarancja",
+                    claim_type_allowed=True,
+                    claim_type_reason="",
+                    deadlines=tuple(
+                        Deadline(kind=kind, due_on=day, description=kind)
+                        for kind, day in due.items()
+                    ),
                 ),
             ),
         )

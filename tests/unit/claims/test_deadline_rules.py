@@ -23,11 +23,8 @@ from shared.events import (
     ClaimMarkedForDisposal,
     ClaimOfferExpired,
     ClaimRepairDelayed,
-    Deadline,
     DeadlinesAtRisk,
     Event,
-    WarrantyAssessed,
-    WarrantyAssessedData,
 )
 from tests.support.claims_service import Customer, Desk
 
@@ -35,33 +32,6 @@ from tests.support.claims_service import Customer, Desk
 @pytest.fixture
 def desk() -> Desk:
     return Desk()
-
-
-async def assess(desk: Desk, claim_id: UUID, **due: date) -> None:
-    """The warranty service's verdict with these deadlines (kind=due day)."""
-    claim = await desk.claim(claim_id)
-    await desk.project(
-        handlers.record_assessment,
-        WarrantyAssessed(
-            producer="warranty",
-            key=str(claim_id),
-            data=WarrantyAssessedData(
-                claim_id=claim_id,
-                rma_number=claim.rma_number,
-                account_id=claim.account_id,
-                email=claim.email,
-                covered=True,
-                warranty_until=date(2028, 1, 1),
-                rule="test",
-                reason="Gwarancja",
-                claim_type_allowed=True,
-                claim_type_reason="",
-                deadlines=tuple(
-                    Deadline(kind=kind, due_on=day, description=kind) for kind, day in due.items()
-                ),
-            ),
-        ),
-    )
 
 
 async def run_until(desk: Desk, day: date) -> list[Event]:
@@ -82,7 +52,7 @@ async def test_an_unanswered_consumer_complaint_is_accepted_by_law_once(desk: De
     customer = await desk.customer()
     claim_id = await filed(desk, customer, claim_type="non_conformity")
     due = date(2026, 3, 16)
-    await assess(desk, claim_id, complaint_answer=due)
+    await desk.assess(claim_id, complaint_answer=due)
     assert of_type(await run_until(desk, due), ClaimDeemedAccepted) == []  # the last day
     [deemed] = of_type(await run_until(desk, due + timedelta(days=1)), ClaimDeemedAccepted)
     assert (deemed.data.due_on, deemed.data.deemed_on) == (due, date(2026, 3, 17))
@@ -111,8 +81,8 @@ async def test_a_decided_or_business_complaint_is_not_accepted_by_law(desk: Desk
     consumer = await desk.customer()
     answered = await filed(desk, consumer)
     due = date(2026, 3, 16)
-    await assess(desk, business, complaint_answer=due)
-    await assess(desk, answered, complaint_answer=due)
+    await desk.assess(business, complaint_answer=due)
+    await desk.assess(answered, complaint_answer=due)
     claim = await desk.claim(answered)
     await handlers.receive_parcel(desk.ctx, desk.scanner, read_label(claim.rma_number), uuid4())
     await desk.run(answered, desk.operator, lambda c, a: c.start_inspection(a))
@@ -186,7 +156,7 @@ async def test_the_scooter_delay_notice_goes_out_by_itself_once(desk: Desk) -> N
     claim_id = await decided_offer(desk, customer, DecisionInput("repair", "Wymiana sterownika."))
     await desk.run(claim_id, desk.operator, lambda c, a: c.start_repair(a))
     due = date(2026, 3, 20)
-    await assess(desk, claim_id, scooter_repair=due)
+    await desk.assess(claim_id, scooter_repair=due)
     assert of_type(await run_until(desk, date(2026, 3, 17)), ClaimRepairDelayed) == []
     [notice] = of_type(await run_until(desk, date(2026, 3, 18)), ClaimRepairDelayed)
     assert notice.data.due_on == due and len(notice.data.reason) >= 10
@@ -197,7 +167,7 @@ async def test_an_operators_delay_notice_is_not_sent_again(desk: Desk) -> None:
     customer = await desk.customer()
     claim_id = await decided_offer(desk, customer, DecisionInput("repair", "Wymiana sterownika."))
     await desk.run(claim_id, desk.operator, lambda c, a: c.start_repair(a))
-    await assess(desk, claim_id, scooter_repair=date(2026, 3, 20))
+    await desk.assess(claim_id, scooter_repair=date(2026, 3, 20))
     reason = "Czekamy na sterownik od producenta."
     await desk.run(claim_id, desk.operator, lambda c, a: c.announce_repair_delay(a, reason, None))
     assert of_type(await run_until(desk, date(2026, 3, 18)), ClaimRepairDelayed) == []
@@ -209,8 +179,8 @@ async def test_the_service_desk_hears_of_claims_at_risk_once_a_day(desk: Desk) -
         await filed(desk, customer),
         await filed(desk, customer, line_no=2, serial_number=None),
     )
-    await assess(desk, near, complaint_answer=date(2026, 3, 6))  # Friday
-    await assess(desk, far, complaint_answer=date(2026, 3, 16))
+    await desk.assess(near, complaint_answer=date(2026, 3, 6))  # Friday
+    await desk.assess(far, complaint_answer=date(2026, 3, 16))
     # Tuesday 3 March: Wednesday, Thursday, Friday left (3 working days).
     [digest] = of_type(await run_until(desk, date(2026, 3, 3)), DeadlinesAtRisk)
     [claim] = digest.data.claims

@@ -29,12 +29,9 @@ from shared.events import (
     ClaimDecided,
     ClaimRefunded,
     ClaimStatusChanged,
-    Deadline,
     ParcelReceived,
     ProductRegistered,
     ProductRegisteredData,
-    WarrantyAssessed,
-    WarrantyAssessedData,
 )
 from tests.support.claims_service import ADDRESS, DRONE_EAN, Customer, Desk
 
@@ -404,26 +401,7 @@ async def test_the_operators_list_counts_and_deadlines(desk: Desk) -> None:
     second = await customer.file(line_no=2, serial_number=None)
     await desk.run(second.data.claim_id, customer.actor, lambda c, a: c.cancel(a))
     due = desk.clock.now.date() + timedelta(days=14)
-    await desk.project(
-        handlers.record_assessment,
-        WarrantyAssessed(
-            producer="warranty",
-            key=str(first.data.claim_id),
-            data=WarrantyAssessedData(
-                claim_id=first.data.claim_id,
-                rma_number=first.data.rma_number,
-                account_id=customer.account_id,
-                email="k@example.com",
-                covered=True,
-                warranty_until=date(2028, 1, 1),
-                rule="dji",
-                reason="Gwarancja DJI",
-                claim_type_allowed=True,
-                claim_type_reason="",
-                deadlines=(Deadline(kind="complaint_answer", due_on=due, description="14 dni"),),
-            ),
-        ),
-    )
+    await desk.assess(first.data.claim_id, complaint_answer=due)
     newest = await handlers.claims_by_status(desk.ctx, None, 10, oldest_first=False)
     assert [c.listing.claim_id for c in newest] == [second.data.claim_id, first.data.claim_id]
     [submitted] = await handlers.claims_by_status(desk.ctx, ["submitted"], 10, oldest_first=True)
