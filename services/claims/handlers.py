@@ -11,6 +11,7 @@ from uuid import UUID, uuid4
 
 from services.claims.domain import eligibility, form, intake
 from services.claims.domain.claim import (
+    DELAY_NOTICE_DAYS,
     Act,
     Claim,
     Filing,
@@ -246,6 +247,30 @@ async def _apply_deadlines(ctx: ClaimsContext, claim_id: UUID) -> list[Event]:
     return events
 
 
+def _may_act(listing: ClaimListing, today: date) -> bool:
+    """A cheap superset, from the list's columns, of the claims whose deadline rules may act
+    today, so that a run loads (and locks) only those; `Claim.apply_deadlines` decides."""
+    if listing.status == "decided":
+        return True  # an offer awaiting its answer, a rejected return's goods
+    for deadline in listing.deadlines:
+        due = deadline.due_on
+        if due is None:
+            continue
+        if (
+            deadline.kind == "complaint_answer"
+            and listing.deadline_facts.decided_at is None
+            and due < today
+        ):
+            return True
+        if (
+            deadline.kind == "scooter_repair"
+            and listing.status == "in_repair"
+            and (due - today).days <= DELAY_NOTICE_DAYS
+        ):
+            return True
+    return False
+
+
 def _at_risk(listing: ClaimListing, today: date) -> list[AtRiskClaim]:
     return [
         AtRiskClaim(
@@ -265,12 +290,13 @@ async def run_deadlines(ctx: ClaimsContext) -> DeadlineRun:
     """Every deadline rule of every active claim, as of now; then, once a day, the service
     desk's list of the claims whose deadline is 3 working days away or less. Safe to run twice
     at once: each claim is locked while its rules run, and the day's list is sent once."""
+    today = ctx.today()
     async with ctx.uow() as uow:
         active = await uow.listings.by_status(ACTIVE_STATUSES, MAX_ACTIVE_CLAIMS, True)
     events: list[Event] = []
     for listing in active:
-        events += await _apply_deadlines(ctx, listing.claim_id)
-    today = ctx.today()
+        if _may_act(listing, today):
+            events += await _apply_deadlines(ctx, listing.claim_id)
     async with ctx.uow() as uow:
         still_active = await uow.listings.by_status(ACTIVE_STATUSES, MAX_ACTIVE_CLAIMS, True)
         at_risk = [claim for listing in still_active for claim in _at_risk(listing, today)]
