@@ -14,6 +14,15 @@ from shared.events import ClaimStatus
 # The lifecycle in its natural order (DESIGN.md), as the contract lists it.
 CLAIM_STATUSES: Final[tuple[ClaimStatus, ...]] = get_args(ClaimStatus)
 
+# A claim in one of these is over: a new claim for the same serial number may be filed.
+ENDED_STATUSES: Final[frozenset[ClaimStatus]] = frozenset({"closed", "cancelled"})
+# The service still has work on a claim in one of these, and its deadlines run (the dashboard's
+# open claims, the deadline scheduler's); in the others the product or the money is on its way
+# back, or the claim is over.
+ACTIVE_STATUSES: Final[tuple[ClaimStatus, ...]] = (
+    "submitted", "received", "in_inspection", "awaiting_customer", "decided", "in_repair",
+)  # fmt: skip
+
 STATUS_NAMES_PL: Final[dict[str, str]] = {
     "submitted": "zgłoszone (czeka na przesyłkę)",
     "received": "przesyłka przyjęta",

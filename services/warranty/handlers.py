@@ -39,6 +39,7 @@ from services.warranty.domain.registration import RegistrationStanding, registra
 from services.warranty.domain.remedies import remedy_rule
 from services.warranty.domain.rules import ServiceCase
 from shared.calendar import polish_date
+from shared.claims_vocabulary import ACTIVE_STATUSES, CLAIM_STATUSES
 from shared.db import Conn
 from shared.errors import BusinessRuleError, Message
 from shared.events import (
@@ -314,8 +315,8 @@ async def _reassess_deadlines(conn: Conn, event: ClaimStatusChanged) -> None:
 
 
 # A claim's parcel accepted into the service starts a warranty repair; it ends when the product
-# leaves (or the claim ends without it).
-_REPAIR_ENDS = frozenset({"shipped_back", "refunded", "closed", "cancelled"})
+# leaves (or the claim ends without it): when the claim is no longer active (claims' vocabulary).
+_REPAIR_ENDS = frozenset(CLAIM_STATUSES) - frozenset(ACTIVE_STATUSES)
 
 
 async def record_status_change(conn: Conn, event: ClaimStatusChanged) -> None:

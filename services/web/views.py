@@ -222,11 +222,10 @@ def next_deadline(standings: Iterable[DeadlineStanding], today: date) -> Standin
 
 
 def open_offer(claim: Claim) -> str | None:
-    """The offer waiting for the customer's answer (price reduction, quote, deductions)."""
-    decision = claim.decision
-    if claim.status != "decided" or decision is None or decision.customer_response is not None:
-        return None
-    return decision.offer if decision.offer in OFFER_PATHS else None
+    """The offer waiting for the customer's answer (price reduction, quote, deductions), as the
+    claims service says; the panel only shows its answer form."""
+    offer = claim.offer_awaiting_answer
+    return offer if offer in OFFER_PATHS else None
 
 
 # The forms of the operator's claim page, by the claims service's command they send.

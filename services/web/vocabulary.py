@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from services.web.i18n import N_
 from shared.claims_vocabulary import (
+    ACTIVE_STATUSES,
     CLAIM_STATUSES,
     COMPLAINT_REJECTION_REASONS,
     DEADLINE_STATE_NAMES_PL,
@@ -23,12 +24,10 @@ from shared.claims_vocabulary import (
 # The lifecycle in its natural order (DESIGN.md), for the dashboard's groups.
 STATUS_ORDER: tuple[str, ...] = CLAIM_STATUSES
 STATUS_NAMES: dict[str, str] = dict(STATUS_NAMES_PL)
-# Deadlines still run while a claim is in one of these.
-DEADLINE_STATUSES = frozenset(
-    {"submitted", "received", "in_inspection", "awaiting_customer", "decided", "in_repair"}
-)
-OPEN_STATUSES = tuple(s for s in STATUS_ORDER if s in DEADLINE_STATUSES)
-ENDED_STATUSES = tuple(s for s in STATUS_ORDER if s not in DEADLINE_STATUSES)
+# The dashboard's groups, as the claims service's vocabulary says: the service still has work
+# on a claim (its deadlines run), or the claim is settled (on its way back, or over).
+OPEN_STATUSES = tuple(s for s in STATUS_ORDER if s in ACTIVE_STATUSES)
+SETTLED_STATUSES = tuple(s for s in STATUS_ORDER if s not in ACTIVE_STATUSES)
 
 CLAIM_TYPES = {
     "warranty": N_("Gwarancja"),

@@ -33,6 +33,7 @@ from services.claims.unit_of_work import (
     StoredParcel,
 )
 from shared.calendar import polish_date, start_of_polish_day
+from shared.claims_vocabulary import ENDED_STATUSES
 from shared.events import (
     AccountContactChangedData,
     Deadline,
@@ -41,7 +42,7 @@ from shared.events import (
     SaleRecordedData,
 )
 
-ENDED = ("closed", "cancelled")
+ENDED = sorted(ENDED_STATUSES)
 
 
 @dataclass

@@ -8,6 +8,7 @@ from uuid import UUID
 
 import asyncpg
 
+from shared.claims_vocabulary import ENDED_STATUSES
 from shared.db import Conn
 from shared.events import (
     AccountContactChangedData,
@@ -236,9 +237,10 @@ async def open_claim_for_serial(conn: Conn, serial_number: str) -> str | None:
     await conn.execute("SELECT pg_advisory_xact_lock(hashtext(upper($1)))", serial_number)
     rma: str | None = await conn.fetchval(
         """SELECT rma_number FROM claims
-           WHERE upper(serial_number) = upper($1) AND status NOT IN ('closed', 'cancelled')
+           WHERE upper(serial_number) = upper($1) AND status <> ALL($2::text[])
            ORDER BY created_at LIMIT 1""",
         serial_number,
+        sorted(ENDED_STATUSES),
     )
     return rma
 

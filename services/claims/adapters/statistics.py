@@ -12,6 +12,7 @@ from services.claims.adapters.claim_repository import deadline_facts_of
 from services.claims.domain.deadlines import ClaimDeadlineFacts
 from services.claims.unit_of_work import DailyCount, DecisionTime
 from shared.calendar import start_of_polish_day
+from shared.claims_vocabulary import ENDED_STATUSES
 from shared.db import Conn
 
 _start_of = start_of_polish_day
@@ -31,7 +32,7 @@ async def daily_counts(conn: Conn, since: date, until: date) -> list[DailyCount]
                       0 AS filed, count(*) AS closed
                FROM (SELECT claims.claim_type, timeline.status, min(timeline.at) AS ended_at
                      FROM claim_timeline AS timeline JOIN claims USING (claim_id)
-                     WHERE timeline.status IN ('closed', 'cancelled')
+                     WHERE timeline.status = ANY($3::text[])
                      GROUP BY claims.claim_id, claims.claim_type, timeline.status) AS endings
                WHERE ended_at >= $1 AND ended_at < $2
                GROUP BY 1, 2, 3)
@@ -41,6 +42,7 @@ async def daily_counts(conn: Conn, since: date, until: date) -> list[DailyCount]
            ORDER BY day, claim_type, status""",
         _start_of(since),
         _start_of(until + timedelta(days=1)),
+        sorted(ENDED_STATUSES),
     )
     return [DailyCount(**dict(row)) for row in rows]
 

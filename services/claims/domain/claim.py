@@ -633,6 +633,15 @@ class Claim:
         return [changed, self._decided_event(act, self.decision)]
 
     @property
+    def offer_awaiting_answer(self) -> OfferKind | None:
+        """What the customer must accept or refuse now, if anything (the one owner of this
+        rule: the claim page shows the answer form for it)."""
+        decision = self.decision
+        if self.status != "decided" or decision is None or decision.customer_response is not None:
+            return None
+        return decision.offer
+
+    @property
     def is_consumer_complaint(self) -> bool:
         """A consumer's complaint (warranty, non-conformity, DJI), not a withdrawal."""
         return self.buyer_type == "consumer" and self.claim_type != "return"
@@ -733,12 +742,7 @@ class Claim:
         """The customer accepts or refuses what the decision offers: a price reduction, a
         paid-repair quote, or a return's deductions (refusing them: the goods come back)."""
         decision = self.decision
-        if (
-            self.status != "decided"
-            or decision is None
-            or decision.offer != offer
-            or decision.customer_response is not None
-        ):
+        if decision is None or self.offer_awaiting_answer != offer:
             raise _refuse(
                 "no_offer_to_answer",
                 "To zgłoszenie nie ma oferty czekającej na Twoją odpowiedź.",
@@ -1036,11 +1040,11 @@ class Claim:
         return [self._announce(ClaimDeemedAccepted, ClaimDeemedAcceptedData, act, fields)]
 
     def _expire_offer(self, act: Act) -> list[Event]:
-        decision = self.decision
-        if self.status != "decided" or decision is None or decision.customer_response is not None:
+        decision, offer = self.decision, self.offer_awaiting_answer
+        if decision is None or offer is None:
             return []
-        offer, answer_by = decision.offer, decision.answer_by
-        if offer is None or answer_by is None or act.day <= answer_by:
+        answer_by = decision.answer_by
+        if answer_by is None or act.day <= answer_by:
             return []
         self.decision = _with_response(decision, "expired")
         reinspection = offer == "price_reduction"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from shared import claims_vocabulary
 from shared.claims_vocabulary import STATUS_NAMES_PL
 from shared.errors import BusinessRuleError, Message
 from shared.events import ClaimStatus
@@ -17,7 +18,7 @@ Role = str  # customer | operator | scanner | system (the deadline scheduler)
 
 INITIAL_STATUS: ClaimStatus = "submitted"
 # A claim in one of these is over: a new claim for the same serial number may be filed.
-ENDED_STATUSES: frozenset[ClaimStatus] = frozenset({"closed", "cancelled"})
+ENDED_STATUSES = claims_vocabulary.ENDED_STATUSES
 # The service centre holds the product from receipt until it ships it back.
 PRODUCT_AT_SERVICE: frozenset[ClaimStatus] = frozenset(
     {"received", "in_inspection", "awaiting_customer", "decided", "in_repair"}

@@ -126,6 +126,11 @@ class ClaimPublic(ClaimSummary):
     replacement: ReplacementPublic | None
     refund: RefundPublic | None
     next_statuses: list[ClaimStatus] = Field(description="Where the viewer may move the claim")
+    offer_awaiting_answer: str | None = Field(
+        default=None,
+        description="The offer the customer must accept or refuse now: price_reduction | "
+        "paid_repair_quote | return_deductions (the claims service decides; pages show it)",
+    )
     timeline: list[TimelineEntry]
 
 
@@ -318,6 +323,7 @@ def claim_public(
         "replacement": ReplacementPublic(**vars(claim.replacement)) if claim.replacement else None,
         "refund": RefundPublic(**vars(claim.refund)) if claim.refund else None,
         "next_statuses": claim.next_statuses(role),
+        "offer_awaiting_answer": claim.offer_awaiting_answer,
         "timeline": [
             TimelineEntry(status=e.status, actor=e.actor, note=e.note, at=e.at)
             for e in claim.timeline

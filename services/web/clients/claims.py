@@ -129,6 +129,8 @@ class Refund(Answer):
 class Claim(OperatorClaimSummary):
     # The moves the claims service allows from the claim's status (its transition table).
     next_statuses: list[str] = Field(default_factory=list)
+    # What the customer must accept or refuse now, as the claims service decides.
+    offer_awaiting_answer: str | None = None
     document_type: str
     document_number: str
     problem_description: str

@@ -115,7 +115,7 @@ async def dashboard_context(apis: Apis, caller: Caller) -> dict[str, Any]:
             caller, vocabulary.OPEN_STATUSES, OPEN_CLAIMS_SHOWN, oldest_first=True
         ),
         apis.claims.operator_claims(
-            caller, vocabulary.ENDED_STATUSES, ENDED_CLAIMS_SHOWN, oldest_first=False
+            caller, vocabulary.SETTLED_STATUSES, ENDED_CLAIMS_SHOWN, oldest_first=False
         ),
         apis.claims.unidentified_parcels(caller),
         failed_emails(apis, caller),

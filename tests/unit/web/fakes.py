@@ -182,7 +182,12 @@ def claim_answer(**overrides: Any) -> dict[str, Any]:
         next_statuses=[],
         timeline=[],
     )
-    return {**claim, **overrides}
+    answer = {**claim, **overrides}
+    # As the claims service decides it: a decided claim's offer until the customer answers.
+    decision = answer["decision"]
+    waiting = answer["status"] == "decided" and decision and not decision["customer_response"]
+    answer.setdefault("offer_awaiting_answer", decision["offer"] if waiting else None)
+    return answer
 
 
 def operator_claim_answer(**overrides: Any) -> dict[str, Any]:

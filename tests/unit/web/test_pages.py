@@ -282,7 +282,7 @@ def test_the_serial_check_without_javascript_keeps_the_form(
 def listed_claim(number: str, status: str, due: date | None) -> dict[str, Any]:
     """An item of the operator's claim list, with its deadlines and how the claims API judges
     them: an open claim's complaint past its day is unanswered (overdue); an ended one's kept."""
-    ended = status in vocabulary.ENDED_STATUSES
+    ended = status in vocabulary.SETTLED_STATUSES
     late = due is not None and due < date.today()
     state = "kept" if ended else ("deemed_accepted" if late else "running")
     due_on = due.isoformat() if due else None
