@@ -18,7 +18,7 @@ from services.claims.domain.claim import (
     NewAttachment,
     ParcelRecord,
 )
-from services.claims.domain.deadlines import DeadlineStanding
+from services.claims.domain.deadlines import AT_RISK_WORKING_DAYS, DeadlineStanding
 from services.claims.domain.statistics import DeadlinesOfWeek, deadlines_kept_per_week
 from services.claims.unit_of_work import (
     AttachmentFile,
@@ -282,7 +282,9 @@ def _at_risk(listing: ClaimListing, today: date) -> list[AtRiskClaim]:
             working_days_left=standing.working_days_left(today),
         )
         for standing in listing.deadline_facts.standings(today)
-        if standing.at_risk(today) and standing.moved_to is not None
+        if (left := standing.working_days_left(today)) is not None
+        and left <= AT_RISK_WORKING_DAYS
+        and standing.moved_to is not None
     ]
 
 

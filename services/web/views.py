@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -34,7 +34,6 @@ DATE_PATTERNS = {"pl": "dd.MM.yyyy", "en": "d MMM yyyy"}
 SHORT_DATE_PATTERNS = {"pl": "dd.MM", "en": "d MMM"}
 # The locale's own pattern in Polish ("1 234,50 zł"); in English the code apart ("PLN 1,234.50").
 MONEY_PATTERNS: dict[str, str | None] = {"pl": None, "en": "¤\u00a0#,##0.00"}
-AT_RISK_DAYS = 3
 VAT_COUNTRIES = (
     *("PL", "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "EL", "ES", "FI", "FR", "HR"),
     *("HU", "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PT", "RO", "SE", "SI", "SK"),
@@ -151,12 +150,7 @@ def parse_amount(text: str) -> Decimal | None:
     return amount.quantize(Decimal("0.01"))
 
 
-def at_risk_cutoff(today: date) -> date:
-    return today + timedelta(days=AT_RISK_DAYS)
-
-
 # The claims service's deadline states under which the deadline still runs (days are left).
-RUNNING_STATES = frozenset({"running", "waiting_for_receipt", "paused"})
 # The customer's answer to each offer, by the claims API's path.
 OFFER_PATHS = {
     "price_reduction": "price-reduction",
@@ -177,16 +171,12 @@ class StandingRow:
     paused_working_days: int
     state: str
     state_name: str
-    days_left: int | None
+    days_left: int | None  # as the claims service counts them
+    at_risk: bool  # as the claims service judges it
 
     @property
     def overdue(self) -> bool:
         return self.days_left is not None and self.days_left < 0
-
-    @property
-    def at_risk(self) -> bool:
-        """Due within AT_RISK_DAYS, or overdue."""
-        return self.days_left is not None and self.days_left <= AT_RISK_DAYS
 
 
 def standing_rows(standings: Iterable[DeadlineStanding], today: date) -> list[StandingRow]:
@@ -204,16 +194,12 @@ def standing_rows(standings: Iterable[DeadlineStanding], today: date) -> list[St
                 paused_working_days=standing.paused_working_days,
                 state=standing.state,
                 state_name=vocabulary.DEADLINE_STATES.get(standing.state, standing.state_name),
-                days_left=(due - today).days if due and still_counts(standing) else None,
+                days_left=standing.days_left,
+                at_risk=standing.at_risk,
             )
         )
     rows.sort(key=lambda row: (row.due_on is None, row.due_on or today))
     return rows
-
-
-def still_counts(standing: DeadlineStanding) -> bool:
-    """The deadline still runs, or has passed with its work undone: days are left, or late."""
-    return standing.state in RUNNING_STATES or standing.overdue
 
 
 def next_deadline(standings: Iterable[DeadlineStanding], today: date) -> StandingRow | None:

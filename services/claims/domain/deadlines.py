@@ -82,6 +82,8 @@ def working_days_until(today: date, due: date) -> int:
 
 # The service desk hears of a deadline this many working days before it (issue 24).
 AT_RISK_WORKING_DAYS = 3
+# A deadline in one of these still has a day to keep.
+STILL_COUNTING = frozenset({"running", "waiting_for_receipt", "paused"})
 
 
 @dataclass(frozen=True)
@@ -97,13 +99,23 @@ class DeadlineStanding:
 
     def working_days_left(self, today: date) -> int | None:
         """While it runs: the working days left to its (moved) day; None otherwise."""
-        if self.state != "running" or self.moved_to is None or self.moved_to < today:
+        due = self.moved_to or self.due_on
+        if self.state != "running" or due is None or due < today:
             return None
-        return working_days_until(today, self.moved_to)
+        return working_days_until(today, due)
+
+    def days_left(self, today: date) -> int | None:
+        """Calendar days to its (moved) day while it still counts (it runs, waits for the
+        parcel or is paused, or is overdue), negative when late; None when it no longer does."""
+        due = self.moved_to or self.due_on
+        if due is None or not (self.state in STILL_COUNTING or self.overdue):
+            return None
+        return (due - today).days
 
     def at_risk(self, today: date) -> bool:
+        """Overdue, or running with AT_RISK_WORKING_DAYS working days left or fewer."""
         left = self.working_days_left(today)
-        return left is not None and left <= AT_RISK_WORKING_DAYS
+        return self.overdue or (left is not None and left <= AT_RISK_WORKING_DAYS)
 
 
 @dataclass(frozen=True)

@@ -127,11 +127,12 @@ async def operator_claims(
     if status:
         _check_statuses(status)
     listed = await handlers.claims_by_status(ctx, status, limit, oldest_first)
+    today = ctx.today()
     given_apart = frozenset({"deadline_standings"})
     return [
         OperatorClaimSummary(
             **summary_fields(claim.listing, OperatorClaimSummary, without=given_apart),
-            deadline_standings=[standing_public(s) for s in claim.deadline_standings],
+            deadline_standings=[standing_public(s, today) for s in claim.deadline_standings],
         )
         for claim in listed
     ]

@@ -52,6 +52,14 @@ class DeadlineStandingPublic(BaseModel):
         description="Past its day with the work still undone (a repair not finished, a "
         "complaint unanswered)"
     )
+    days_left: int | None = Field(
+        default=None,
+        description="Calendar days to its day while it still counts (negative: late); "
+        "None when it no longer does",
+    )
+    at_risk: bool = Field(
+        default=False, description="Overdue, or 3 working days from its day or fewer"
+    )
 
 
 class OperatorClaimSummary(ClaimSummary):
@@ -264,8 +272,10 @@ def label_lookup_public(lookup: LabelLookup) -> LabelLookupPublic:
     )
 
 
-def standing_public(standing: DeadlineStanding) -> DeadlineStandingPublic:
+def standing_public(standing: DeadlineStanding, today: date) -> DeadlineStandingPublic:
     return DeadlineStandingPublic(
+        days_left=standing.days_left(today),
+        at_risk=standing.at_risk(today),
         kind=standing.kind,
         description=standing.description,
         due_on=standing.due_on,
@@ -299,7 +309,7 @@ def claim_public(
         "package_contents": claim.package_contents,
         "assessment": assessment,
         "deadlines": [d.model_dump(mode="json") for d in claim.deadlines],
-        "deadline_standings": [standing_public(s) for s in claim.deadline_standings(today)],
+        "deadline_standings": [standing_public(s, today) for s in claim.deadline_standings(today)],
         "decision": None
         if decision is None
         else DecisionPublic(

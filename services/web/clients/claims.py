@@ -77,6 +77,10 @@ class DeadlineStanding(Answer):
     state_name: str = ""
     # Past its day with the work still undone (a repair not finished, a complaint unanswered).
     overdue: bool = False
+    # As the claims service counts them: calendar days left while it still counts (negative:
+    # late), and whether it is at risk (overdue, or 3 working days away or fewer).
+    days_left: int | None = None
+    at_risk: bool = False
 
 
 class OperatorClaimSummary(ClaimSummary):

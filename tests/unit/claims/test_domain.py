@@ -231,3 +231,26 @@ def test_an_activation_date_is_neither_before_the_sale_nor_ahead() -> None:
         form.UnitDetails(True, "  Serwis Hulajnóg Rybnik ", date(2026, 3, 10)), sold, today
     )
     assert kept == form.UnitDetails(True, "Serwis Hulajnóg Rybnik", date(2026, 3, 10))
+
+
+def test_days_left_and_risk_of_a_deadline_are_the_claims_domains() -> None:
+    """Issue 26: the web panel shows them; it no longer counts them again."""
+    from services.claims.domain.deadlines import DeadlineStanding
+
+    friday = date(2026, 3, 6)
+
+    def standing(state: str, due: date | None, overdue: bool = False) -> DeadlineStanding:
+        return DeadlineStanding("complaint_answer", "", due, due, 0, state, overdue)  # type: ignore[arg-type]
+
+    # Tuesday: Wednesday, Thursday, Friday left (3 working days): at risk.
+    running = standing("running", friday)
+    assert (running.days_left(date(2026, 3, 3)), running.at_risk(date(2026, 3, 3))) == (3, True)
+    # The Friday before: the following Friday is 5 working days away.
+    week = standing("running", date(2026, 3, 13))
+    assert (week.days_left(friday), week.at_risk(friday)) == (7, False)
+    late = standing("deemed_accepted", friday, overdue=True)
+    assert (late.days_left(date(2026, 3, 8)), late.at_risk(date(2026, 3, 8))) == (-2, True)
+    kept = standing("kept", friday)
+    assert (kept.days_left(friday), kept.at_risk(friday)) == (None, False)
+    waiting = standing("waiting_for_receipt", None)
+    assert (waiting.days_left(friday), waiting.at_risk(friday)) == (None, False)

@@ -4,10 +4,12 @@ and records every request the panel makes."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import httpx
 
+from services.claims.domain.deadlines import DeadlineStanding
 from tests.unit.web.contracts import answer_errors, route_errors
 
 Handler = Callable[[httpx.Request], httpx.Response]
@@ -122,8 +124,9 @@ def claim_created(**overrides: Any) -> dict[str, Any]:
 
 
 def deadline_standing(**overrides: Any) -> dict[str, Any]:
-    """How a claim's deadline stands, as the claims API judges it: running, not overdue."""
-    standing = {
+    """How a claim's deadline stands, as the claims API judges it (running, not overdue unless
+    told): its days left and risk counted today by the claims domain itself."""
+    standing: dict[str, Any] = {
         "kind": "complaint_answer",
         "description": "Odpowiedź na reklamację w 14 dni.",
         "due_on": "2026-01-15",
@@ -132,8 +135,21 @@ def deadline_standing(**overrides: Any) -> dict[str, Any]:
         "state": "running",
         "state_name": "biegnie",
         "overdue": False,
+        **overrides,
     }
-    return {**standing, **overrides}
+    judged = DeadlineStanding(
+        standing["kind"],
+        standing["description"],
+        date.fromisoformat(standing["due_on"]) if standing["due_on"] else None,
+        date.fromisoformat(standing["moved_to"]) if standing["moved_to"] else None,
+        standing["paused_working_days"],
+        standing["state"],
+        standing["overdue"],
+    )
+    today = date.today()
+    standing.setdefault("days_left", judged.days_left(today))
+    standing.setdefault("at_risk", judged.at_risk(today))
+    return standing
 
 
 def claim_summary(**overrides: Any) -> dict[str, Any]:

@@ -82,27 +82,40 @@ def test_an_error_without_a_list_shows_its_detail() -> None:
 
 
 def test_deadlines_soonest_first_and_at_risk_as_the_claims_service_judges_them() -> None:
+    """The panel sorts and shows; the days left and the risk are the claims service's."""
     standings = [
         DeadlineStanding(kind="dji_repair", due_on=None, state="waiting_for_receipt"),
-        DeadlineStanding(kind="complaint_answer", due_on=date(2026, 3, 12), state="running"),
         DeadlineStanding(
-            kind="return_refund", due_on=date(2026, 3, 9), state="missed", overdue=True
+            kind="complaint_answer",
+            due_on=date(2026, 3, 12),
+            state="running",
+            days_left=2,
+            at_risk=True,
+        ),
+        DeadlineStanding(
+            kind="return_refund",
+            due_on=date(2026, 3, 9),
+            state="missed",
+            overdue=True,
+            days_left=-1,
+            at_risk=True,
         ),
     ]
     rows = views.standing_rows(standings, date(2026, 3, 10))
     assert [row.kind for row in rows] == ["return_refund", "complaint_answer", "dji_repair"]
     assert rows[0].overdue and rows[0].at_risk
-    assert rows[1].at_risk and not rows[1].overdue
+    assert rows[1].at_risk and not rows[1].overdue and rows[1].days_left == 2
     assert rows[2].days_left is None and not rows[2].at_risk
     assert i18n.days_left(-1) == "po terminie (1 dn.)"
 
 
 def test_the_dashboard_skips_deadlines_settled_and_shows_the_next_that_counts() -> None:
     standings = [
-        # Answered in time (kept), and one answered late: deemed accepted, but done.
+        # Answered in time (kept), and one answered late: deemed accepted, but done. The claims
+        # service counts no days for them.
         DeadlineStanding(kind="complaint_answer", due_on=date(2026, 3, 1), state="kept"),
         DeadlineStanding(kind="scooter_repair", due_on=date(2026, 3, 2), state="deemed_accepted"),
-        DeadlineStanding(kind="dji_repair", due_on=date(2026, 3, 11), state="paused"),
+        DeadlineStanding(kind="dji_repair", due_on=date(2026, 3, 11), state="paused", days_left=1),
     ]
     shown = views.next_deadline(standings, date(2026, 3, 10))
     assert shown is not None and shown.kind == "dji_repair" and shown.days_left == 1
