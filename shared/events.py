@@ -471,7 +471,11 @@ class WarrantyAssessedData(Contract):
     warranty_until: date | None
     rule: str = Field(description="Id of the rule that decided")
     reason: str = Field(description="One line in Polish")
-    claim_type_allowed: bool
+    claim_type_allowed: bool = Field(
+        default=True,
+        description="Always true: which claim types a buyer may file is the claims service's "
+        "rule (a ClaimCreated was allowed by it); kept for readers of version 1",
+    )
     claim_type_reason: str
     deadlines: tuple[Deadline, ...] = ()
     warranty_from: date | None = Field(

@@ -236,7 +236,6 @@ def _intake_draft(event: Event) -> EmailDraft | None:
                     "covered": data.covered,
                     "warranty_until": data.warranty_until,
                     "reason": data.reason,
-                    "claim_type_allowed": data.claim_type_allowed,
                     "claim_type_reason": data.claim_type_reason,
                     "deadlines": [
                         {
