@@ -35,44 +35,7 @@ STATUS_NAMES_PL: Final[dict[str, str]] = {
     "closed": "zamknięte",
     "cancelled": "anulowane",
 }
-STATUS_NAMES_EN: Final[dict[str, str]] = {
-    "submitted": "submitted (waiting for the parcel)",
-    "received": "parcel received",
-    "in_inspection": "in inspection",
-    "awaiting_customer": "waiting for the customer",
-    "decided": "decided",
-    "in_repair": "in repair",
-    "shipped_back": "shipped back to the customer",
-    "refunded": "refunded",
-    "closed": "closed",
-    "cancelled": "cancelled",
-}
 
-CLAIM_TYPE_NAMES_PL: Final[dict[str, str]] = {
-    "warranty": "Gwarancja",
-    "non_conformity": "Reklamacja – niezgodność towaru z umową (konsumenci)",
-    "return": "Zwrot – odstąpienie od umowy",
-    "dji": "Zgłoszenie DJI (tylko produkty DJI)",
-}
-
-DECISION_NAMES_PL: Final[dict[str, str]] = {
-    "repair": "Naprawa",
-    "replacement": "Wymiana na nowy",
-    "refund": "Zwrot pieniędzy",
-    "price_reduction": "Obniżenie ceny",
-    "paid_repair": "Odpłatna naprawa (poza gwarancją)",
-    "rejection": "Odrzucenie",
-    "exchange": "Wymiana na inny produkt (z rozliczeniem różnicy ceny)",
-}
-DECISION_NAMES_EN: Final[dict[str, str]] = {
-    "repair": "Repair",
-    "replacement": "Replacement with a new unit",
-    "refund": "Refund",
-    "price_reduction": "Price reduction",
-    "paid_repair": "Paid repair (out of warranty)",
-    "rejection": "Rejection",
-    "exchange": "Exchange for another product (price difference settled)",
-}
 
 # Seed 002: the codified reasons a return or a complaint may be refused for, in Polish and
 # English: the one catalogue the claims domain checks against and the emails and pages show.
@@ -195,10 +158,6 @@ PRICE_REDUCTION_KINDS: Final[dict[str, str]] = {
     "missing_accessory": "Brak niekrytycznego akcesorium (jego wartość)",
 }
 
-REFUND_METHOD_NAMES_PL: Final[dict[str, str]] = {
-    "bank_transfer": "przelew na rachunek bankowy",
-    "original_payment": "zwrot tą samą metodą płatności",
-}
 
 # How a deadline of a claim stands, as the claims API publishes it next to each deadline.
 DEADLINE_STATE_NAMES_PL: Final[dict[str, str]] = {
