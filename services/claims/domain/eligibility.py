@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import get_args
 
+from shared.brands import is_dji
 from shared.errors import BusinessRuleError, Message
 from shared.events import BuyerType, ClaimType
 
@@ -60,7 +61,7 @@ class ClaimTypeFacts:
 
     @property
     def is_dji(self) -> bool:
-        return self.brand.strip().lower() == "dji"
+        return is_dji(self.brand)
 
 
 @dataclass(frozen=True)

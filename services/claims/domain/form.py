@@ -8,11 +8,11 @@ from datetime import date
 from decimal import Decimal
 
 from services.claims.domain.eligibility import sealed_goods
+from shared.brands import is_dji, needs_serial_number
 from shared.errors import BusinessRuleError, Message
 from shared.events import ClaimType, SaleLine
 
 # Brands whose products cannot be claimed without a serial number (seed 000: "wybrane marki").
-SERIAL_REQUIRED_BRANDS = frozenset({"dji", "dualtron", "kaabo", "nami"})
 
 
 def format_rma_number(sequence: int, year: int) -> str:
@@ -49,12 +49,12 @@ class ClaimedLine:
 
     @property
     def is_dji(self) -> bool:
-        return self.brand.strip().lower() == "dji"
+        return is_dji(self.brand)
 
 
 def check_serial_number(line: ClaimedLine, serial_number: str | None) -> str | None:
     serial = (serial_number or "").strip().upper() or None
-    if serial is None and line.brand.strip().lower() in SERIAL_REQUIRED_BRANDS:
+    if serial is None and needs_serial_number(line.brand):
         raise BusinessRuleError(
             "serial_number_required",
             Message(

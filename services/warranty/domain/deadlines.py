@@ -18,7 +18,8 @@ from datetime import date
 from typing import Literal
 
 from services.warranty.domain.periods import Period, add_working_days, last_day_of_period
-from services.warranty.domain.products import BuyerType, ClaimType, is_dji, is_scooter_product
+from services.warranty.domain.products import BuyerType, ClaimType, is_scooter_product
+from shared.brands import is_dji
 
 DeadlineKind = Literal[
     "complaint_answer", "business_assessment", "dji_repair", "scooter_repair", "return_refund"

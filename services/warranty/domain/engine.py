@@ -8,13 +8,7 @@ from datetime import date, timedelta
 from typing import Literal
 
 from services.warranty.domain.periods import last_day_of_period
-from services.warranty.domain.products import (
-    WEAR_PART_NAMES,
-    BuyerType,
-    ClaimType,
-    ProductCategory,
-    normalise_brand,
-)
+from services.warranty.domain.products import WEAR_PART_NAMES, BuyerType, ClaimType, ProductCategory
 from services.warranty.domain.rules import (
     AFTER_SERVICE_RULES,
     RULES,
@@ -22,6 +16,7 @@ from services.warranty.domain.rules import (
     ServiceCase,
     WarrantyRule,
 )
+from shared.brands import normalise_brand
 
 # What a verdict's first day is: the sale or delivery date, an outlet product's activation date
 # (from the sales document or from the claim), the hand-back after a replacement or a

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Literal
 
+from shared.brands import is_scooter_brand
+
 
 class ProductCategory(StrEnum):
     """What kind of product a catalogue line is; the value is what travels in events and SQL.
@@ -58,22 +60,10 @@ BuyerType = Literal["consumer", "business"]
 ClaimType = Literal["warranty", "non_conformity", "return", "dji"]
 CLAIM_TYPES: tuple[ClaimType, ...] = ("warranty", "non_conformity", "return", "dji")
 
-DJI = "dji"
-# The scooter brands whose warranty terms seed 001 sets out.
-SCOOTER_BRANDS = frozenset({"dualtron", "kaabo", "nami"})
-
-
-def normalise_brand(brand: str) -> str:
-    return brand.strip().lower()
-
-
-def is_dji(brand: str) -> bool:
-    return normalise_brand(brand) == DJI
-
 
 def is_scooter_product(brand: str) -> bool:
     """Whether the brand is one of the scooter brands of seed 001 (any of its categories)."""
-    return normalise_brand(brand) in SCOOTER_BRANDS
+    return is_scooter_brand(brand)
 
 
 # The wear parts that keep their own warranty period inside a kit or a scooter (seed 001: DJI's

@@ -19,7 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from services.warranty.domain.products import DJI, BuyerType, ClaimType, normalise_brand
+from services.warranty.domain.products import BuyerType, ClaimType
+from shared.brands import DJI, normalise_brand
 
 # The decision kinds a suggestion may name (a subset of shared.events.DecisionKind).
 Remedy = Literal["repair", "replacement", "price_reduction", "refund"]

@@ -15,13 +15,8 @@ from datetime import date
 from typing import Literal
 
 from services.warranty.domain.periods import NO_PERIOD, Period
-from services.warranty.domain.products import (
-    DJI,
-    SCOOTER_BRANDS,
-    BuyerType,
-    ClaimType,
-    ProductCategory,
-)
+from services.warranty.domain.products import BuyerType, ClaimType, ProductCategory
+from shared.brands import DJI, SCOOTER_BRANDS
 
 # What a period is counted from. "sale" is the date on the proof of purchase (the scooter terms
 # call it the purchase date); "delivery" falls back to the sale date when it is not known.
