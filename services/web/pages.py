@@ -35,6 +35,7 @@ DONE_MESSAGES = {
     "answered": N_("Wysłaliśmy Twoją odpowiedź do serwisu."),
     "decided": N_("Decyzja została zapisana i wysłana klientowi."),
     "attached": N_("Przesyłka została przypisana do zgłoszenia."),
+    "statement": N_("Oświadczenie producenta zostało dołączone do zgłoszenia."),
     "cancelled": N_("Zgłoszenie zostało anulowane."),
     "password_changed": N_("Hasło zostało zmienione. Zaloguj się nowym hasłem."),
     "email_changed": N_("Adres e-mail został zmieniony. Od teraz logujesz się nowym adresem."),

@@ -221,6 +221,7 @@ ACTION_FORMS = {
     "ship_back": "ship_back",
     "record_refund": "refund",
     "announce_repair_delay": "repair_delay",
+    "attach_manufacturer_statement": "manufacturer_statement",
 }
 
 

@@ -205,6 +205,19 @@ async def test_replacement_with_a_new_serial_is_its_own_event(
     lifecycle: Lifecycle, stack: Stack
 ) -> None:
     customer, claim = await in_inspection(lifecycle)
+    # A DJI unit is replaced only with DJI's written statement that it cannot be repaired.
+    refused = await lifecycle.act(
+        claim, "decision", decision="replacement", justification="Wymiana."
+    )
+    assert (refused.status_code, error_code(refused)) == (422, "dji_statement_required")
+    statement = await lifecycle.client.post(
+        f"/api/operator/claims/{claim['claim_id']}/manufacturer-statement",
+        files={"statement": ("oswiadczenie-dji.pdf", b"%PDF-1.4\n% DJI\n", "application/pdf")},
+        headers=lifecycle.operator,
+    )
+    assert statement.status_code == 200, statement.text
+    files = {a["purpose"] for a in (await lifecycle.view(claim))["attachments"]}
+    assert "manufacturer_statement" in files
     await lifecycle.act(claim, "decision", decision="replacement", justification="Wymiana.")
     early = await lifecycle.act(claim, "ship-back", carrier="DPD", tracking_number="D1")
     assert (early.status_code, error_code(early)) == (409, "replacement_serial_missing")

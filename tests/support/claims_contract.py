@@ -179,6 +179,7 @@ class ClaimsStoreContract:
         def steps(c: Claim) -> None:
             c.receive_parcel(act(role="scanner"), ParcelRecord(uuid4(), None, "s", NOW))
             c.start_inspection(act())
+            c.manufacturer_statement = uuid4()  # a DJI unit is replaced with DJI's statement
             c.decide(act(), DecisionInput(kind="replacement", justification="Wymiana."))
             c.record_replacement(act(), "NEW-0001", None)
             c.ship_back(act(), "DPD", "D 1")
@@ -186,6 +187,7 @@ class ClaimsStoreContract:
         changed = await self.change(store, claim.claim_id, steps)
         again = await self.load(store, claim.claim_id)
         assert again.replacement == changed.replacement
+        assert again.manufacturer_statement == changed.manufacturer_statement
         assert again.outbound == changed.outbound and again.outbound is not None
         assert (again.outbound.carrier, again.outbound.tracking_number) == ("DPD", "D1")
         async with store.uow() as uow:

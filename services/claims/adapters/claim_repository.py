@@ -127,10 +127,10 @@ class PostgresClaimRepository:
                    package_contents, customer_reference, unit_price, return_address,
                    created_at, updated_at, received_at, pauses, outbound, replacement, refund,
                    intake, serial_mismatch, deemed_accepted_on, repair_delay_announced_on,
-                   collection_reminders, marked_for_disposal_on)
+                   collection_reminders, marked_for_disposal_on, manufacturer_statement)
                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
                        $17, $18, $19, $20, $21, now(), $22, $23, $24, $25, $26, $27, $28, $29,
-                       $30, $31, $32)""",
+                       $30, $31, $32, $33)""",
             claim.claim_id,
             claim.rma_number,
             claim.account_id,
@@ -161,7 +161,8 @@ class PostgresClaimRepository:
             """UPDATE claims SET status = $2, received_at = $3, pauses = $4, outbound = $5,
                    replacement = $6, refund = $7, intake = $8, serial_mismatch = $9,
                    deemed_accepted_on = $10, repair_delay_announced_on = $11,
-                   collection_reminders = $12, marked_for_disposal_on = $13, updated_at = now()
+                   collection_reminders = $12, marked_for_disposal_on = $13,
+                   manufacturer_statement = $14, updated_at = now()
                WHERE claim_id = $1""",
             claim.claim_id,
             claim.status,
@@ -185,6 +186,7 @@ class PostgresClaimRepository:
             claim.repair_delay_announced_on,
             claim.collection_reminders,
             claim.marked_for_disposal_on,
+            claim.manufacturer_statement,
         )
 
     async def _save_parts(self, claim: Claim) -> None:
@@ -330,6 +332,7 @@ class PostgresClaimRepository:
             repair_delay_announced_on=row["repair_delay_announced_on"],
             collection_reminders=row["collection_reminders"],
             marked_for_disposal_on=row["marked_for_disposal_on"],
+            manufacturer_statement=row["manufacturer_statement"],
             timeline=[
                 TimelineEntry(e["status"], e["actor"], e["note"], e["at"], e["id"]) for e in entries
             ],

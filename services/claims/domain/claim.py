@@ -24,6 +24,7 @@ from services.claims.domain.intake import (
     check_parcel,
     declared_items,
 )
+from shared.brands import is_dji
 from shared.calendar import polish_date
 from shared.errors import BusinessRuleError, Message
 from shared.events import (
@@ -88,7 +89,12 @@ AUTOMATIC_DELAY_REASON = (
 AFTER_DECISION: frozenset[ClaimStatus] = frozenset({"decided", "in_repair"})
 # The operator's commands that have a form of their own (status moves are `next_statuses`).
 OperatorAction = Literal[
-    "decide", "record_replacement", "ship_back", "record_refund", "announce_repair_delay"
+    "decide",
+    "record_replacement",
+    "ship_back",
+    "record_refund",
+    "announce_repair_delay",
+    "attach_manufacturer_statement",
 ]
 
 
@@ -277,6 +283,9 @@ class Claim:
     intake: Intake | None = None  # the warehouse's check of the latest parcel
     deemed_accepted_on: date | None = None  # a consumer complaint accepted by law (art. 7a)
     repair_delay_announced_on: date | None = None
+    # DJI's written statement that a repair is impossible (the attachment): a DJI unit is
+    # replaced only with it (DJI terms §13).
+    manufacturer_statement: UUID | None = None
     collection_reminders: int = 0  # a rejected return's goods: reminders sent so far
     marked_for_disposal_on: date | None = None
     timeline: list[TimelineEntry] = field(default_factory=list)
@@ -585,6 +594,7 @@ class Claim:
         self._check_opened_seal(command)
         self._check_made_to_order(command)
         self._check_not_deemed_accepted(command)
+        self._check_dji_replacement(command)
         amount = command.amount
         deductions: list[DeductionLine] = []
         if command.kind == "rejection":
@@ -688,6 +698,43 @@ class Claim:
             "wymianę, obniżenie ceny albo zwrot pieniędzy.",
             "The complaint was accepted by law (no answer within 14 days): choose a remedy.",
             "decision",
+        )
+
+    @property
+    def is_dji(self) -> bool:
+        return is_dji(self.product.brand)
+
+    def _check_dji_replacement(self, command: DecisionInput) -> None:
+        """A DJI unit is replaced only with DJI's written statement that it cannot be repaired."""
+        if command.kind != "replacement" or not self.is_dji or self.manufacturer_statement:
+            return
+        raise _refuse(
+            "dji_statement_required",
+            "Wymiana urządzenia DJI wymaga pisemnego oświadczenia DJI, że naprawa jest "
+            "niemożliwa: dołącz je do zgłoszenia, albo zdecyduj o naprawie.",
+            "A DJI unit is replaced only with DJI's written statement that it cannot be "
+            "repaired: attach it first, or decide a repair.",
+            "decision",
+            422,
+        )
+
+    def attach_manufacturer_statement(self, act: Act, statement: NewAttachment) -> list[Event]:
+        """DJI's written statement (a file) joins the claim; a DJI replacement needs it."""
+        if (refusal := self._why_no_statement()) is not None:
+            raise refusal
+        self.new_attachments.append(statement)
+        self.manufacturer_statement = statement.attachment_id
+        self._note(act, f"Dołączono pisemne oświadczenie producenta: {statement.filename}.")
+        return []
+
+    def _why_no_statement(self) -> BusinessRuleError | None:
+        if self.is_dji and self.status not in lifecycle.ENDED_STATUSES:
+            return None
+        return _refuse(
+            "statement_not_expected",
+            "Oświadczenie producenta dołącza się do otwartego zgłoszenia produktu DJI.",
+            "A manufacturer's statement joins an open claim for a DJI product.",
+            "statement",
         )
 
     def _check_made_to_order(self, command: DecisionInput) -> None:
@@ -1127,6 +1174,8 @@ class Claim:
                 actions.append("record_refund")
         if self._why_no_repair_delay(today) is None:
             actions.append("announce_repair_delay")
+        if self._why_no_statement() is None and self.manufacturer_statement is None:
+            actions.append("attach_manufacturer_statement")
         return actions
 
     def next_statuses(self, role: str) -> list[ClaimStatus]:

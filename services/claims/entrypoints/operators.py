@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, File, Query, Response, UploadFile
 from pydantic import BaseModel, Field
 
 from services.claims import handlers
@@ -22,6 +22,7 @@ from services.claims.entrypoints.http import (
     Operator,
     actor_of,
     download,
+    read_upload,
 )
 from services.claims.entrypoints.views import (
     AttachmentPublic,
@@ -399,6 +400,34 @@ async def refund(
         lambda claim, act: claim.record_refund(act, body.amount, payment, body.difference_reason),
     )
     return events[0].data.model_dump(mode="json")
+
+
+@router.post(
+    "/api/operator/claims/{claim_id}/manufacturer-statement",
+    summary="Attach DJI's written statement that the unit cannot be repaired (a DJI replacement "
+    "needs it)",
+    responses={
+        **STATE_REFUSAL,
+        413: {"description": "The file is larger than 10 MB"},
+        415: {"description": "The file is not a PDF, JPEG or PNG (checked by content)"},
+    },
+)
+async def manufacturer_statement(
+    claim_id: UUID,
+    operator: Operator,
+    ctx: Context,
+    correlation: CorrelationId,
+    statement: Annotated[UploadFile, File(description="The statement: PDF, JPEG or PNG")],
+) -> dict[str, str]:
+    attachment = handlers.checked_attachment(await read_upload(statement), "manufacturer_statement")
+    await _run(
+        ctx,
+        claim_id,
+        operator,
+        correlation,
+        lambda claim, act: claim.attach_manufacturer_statement(act, attachment),
+    )
+    return {"attachment_id": str(attachment.attachment_id)}
 
 
 class RepairDelay(BaseModel):

@@ -407,6 +407,18 @@ class ClaimsApi(HttpApi):
             idempotency_key=idempotency_key,
         )
 
+    async def attach_manufacturer_statement(
+        self, caller: Caller, claim_id: UUID, statement: FileTuple, idempotency_key: str | None
+    ) -> None:
+        """DJI's written statement that the unit cannot be repaired (the API checks the file)."""
+        await self._send(
+            "POST",
+            f"/api/operator/claims/{claim_id}/manufacturer-statement",
+            caller,
+            files=[("statement", statement)],
+            idempotency_key=idempotency_key,
+        )
+
     # --- the warehouse's scanners ---------------------------------------------------------------
 
     async def look_up_label(self, caller: Caller, code: str) -> LabelLookup:

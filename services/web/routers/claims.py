@@ -128,7 +128,7 @@ async def new_claim_page(
     return await claim_form(request, apis, caller, {"product": product}, FormErrors())
 
 
-async def _read_upload(
+async def read_upload(
     upload: object, field: str, errors: FormErrors
 ) -> tuple[str, bytes, str] | None:
     """One chosen file; an oversized one is refused here, before sending."""
@@ -143,7 +143,7 @@ async def _read_upload(
 
 async def _attachment(upload: object, errors: FormErrors) -> dict[str, tuple[str, bytes, str]]:
     """The sales document to send."""
-    chosen = await _read_upload(upload, "attachment", errors)
+    chosen = await read_upload(upload, "attachment", errors)
     return {"attachment": chosen} if chosen else {}
 
 
@@ -288,7 +288,7 @@ async def answer_request(
     values = text_values(form, ("message",))
     errors = FormErrors(("message", "attachments"))
     uploads = form.getlist("attachments")
-    files = [chosen for u in uploads if (chosen := await _read_upload(u, "attachments", errors))]
+    files = [chosen for u in uploads if (chosen := await read_upload(u, "attachments", errors))]
     if len(files) > MAX_ANSWER_FILES:
         errors.add("attachments", N_("Dołącz najwyżej 5 plików."))
     if errors:

@@ -24,7 +24,7 @@ from services.web.forms import FormErrors, text_values
 from services.web.i18n import N_
 from services.web.live import LiveHub
 from services.web.pages import OPERATOR_COOKIE, ApisDep, Operator, operator, render
-from services.web.routers.claims import claim_context
+from services.web.routers.claims import claim_context, read_upload
 from services.web.security import IDEMPOTENCY_FIELD, idempotency_key
 
 router = APIRouter()
@@ -436,6 +436,35 @@ async def operator_attachment(
         stored.content,
         media_type=stored.content_type,
         headers={"Content-Disposition": stored.disposition},
+    )
+
+
+@router.post("/operator/claims/{claim_id:uuid}/manufacturer-statement", response_class=HTMLResponse)
+async def operator_manufacturer_statement(
+    request: Request, apis: ApisDep, caller: Operator, claim_id: UUID
+) -> Response:
+    """Attach DJI's written statement that the unit cannot be repaired."""
+    form = await request.form()
+    errors = FormErrors(("statement",))
+    statement = await read_upload(form.get("statement"), "statement", errors)
+    if statement is None and not errors:
+        errors.add("statement", N_("Wybierz plik z oświadczeniem producenta."))
+    if statement is not None and not errors:
+        with errors.refusals():
+            await apis.claims.attach_manufacturer_statement(
+                caller, claim_id, statement, idempotency_key(form.get(IDEMPOTENCY_FIELD))
+            )
+        if not errors:
+            return RedirectResponse(f"/operator/claims/{claim_id}?done=statement", status_code=303)
+    return await operator_claim_page(
+        request,
+        apis,
+        caller,
+        claim_id,
+        errors.status_code or 422,
+        failed_form="manufacturer-statement",
+        form_values={},
+        form_errors=errors,
     )
 
 

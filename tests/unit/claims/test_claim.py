@@ -10,7 +10,7 @@ from uuid import uuid4
 import pytest
 
 from services.claims.domain import decisions
-from services.claims.domain.claim import Act, Claim, DecisionInput, ParcelRecord
+from services.claims.domain.claim import Act, Claim, DecisionInput, NewAttachment, ParcelRecord
 from shared.errors import BusinessRuleError
 from shared.events import (
     ClaimDecided,
@@ -78,6 +78,8 @@ def parcel(tracking: str | None = None) -> ParcelRecord:
 
 def decided(kind: str, claim_type: ClaimType = "dji", **decision: object) -> Claim:
     claim = a_claim("in_inspection", claim_type)
+    if kind == "replacement":  # a DJI unit is replaced only with DJI's statement
+        claim.manufacturer_statement = uuid4()
     claim.decide(
         act(), DecisionInput(kind=kind, justification="Uzasadnienie decyzji serwisu.", **decision)
     )  # type: ignore[arg-type]
@@ -342,12 +344,14 @@ def test_a_repair_decision_tells_warranty_whether_it_was_substantial_and_which_p
 
 def test_the_operator_is_offered_only_the_commands_the_claim_allows_now() -> None:
     today = MONDAY.date()
-    assert a_claim("in_inspection").operator_actions(today) == ["decide"]
+    # A DJI claim without DJI's statement offers to attach it (a replacement needs it).
+    statement = "attach_manufacturer_statement"
+    assert a_claim("in_inspection").operator_actions(today) == ["decide", statement]
     # A quote waiting for the customer: nothing to ship or refund yet.
     quote = decided("paid_repair", amount=Decimal("300"), valid_until=date(2026, 3, 20))
-    assert quote.operator_actions(today) == []
+    assert quote.operator_actions(today) == [statement]
     quote.answer_offer(act("customer"), "paid_repair_quote", True)
-    assert quote.operator_actions(today) == ["ship_back"]
+    assert quote.operator_actions(today) == ["ship_back", statement]
     # A replacement: its serial first, then shipping back.
     swap = decided("replacement")
     assert swap.operator_actions(today) == ["record_replacement"]
@@ -356,15 +360,15 @@ def test_the_operator_is_offered_only_the_commands_the_claim_allows_now() -> Non
     # A return: the refund once the deductions are accepted (the goods stay), shipping back
     # once they are refused (the goods go back).
     kept = decided("refund", claim_type="return", deduction_percents={"packaging": 10})
-    assert kept.operator_actions(today) == []
+    assert kept.operator_actions(today) == [statement]
     kept.answer_offer(act("customer"), "return_deductions", True)
-    assert kept.operator_actions(today) == ["record_refund"]
+    assert kept.operator_actions(today) == ["record_refund", statement]
     back = decided("refund", claim_type="return", deduction_percents={"packaging": 10})
     back.answer_offer(act("customer"), "return_deductions", False)
-    assert back.operator_actions(today) == ["ship_back"]
+    assert back.operator_actions(today) == ["ship_back", statement]
     # An exchange: the other product goes out and the difference is refunded.
     exchange = decided("exchange", claim_type="return", exchange_product="DJI Mini 4K")
-    assert exchange.operator_actions(today) == ["ship_back", "record_refund"]
+    assert exchange.operator_actions(today) == ["ship_back", "record_refund", statement]
 
 
 def test_a_scooter_delay_is_offered_while_its_repair_deadline_runs() -> None:
@@ -380,3 +384,26 @@ def test_an_event_field_the_contract_lacks_fails_loudly() -> None:
     claim = a_claim("in_inspection")
     with pytest.raises(TypeError, match="repair_reson"):
         claim._announce(ClaimRepairDelayed, ClaimRepairDelayedData, act(), {"repair_reson": "x"})
+
+
+def test_a_dji_unit_is_replaced_only_with_djis_written_statement() -> None:
+    """Issue 24, item 6 (DJI terms §13): the aggregate refuses otherwise, with the reason."""
+    claim = a_claim("in_inspection")
+    replace_it = DecisionInput(kind="replacement", justification="Naprawa niemożliwa.")
+    assert refused(lambda: claim.decide(act(), replace_it)).code == "dji_statement_required"
+    statement = NewAttachment(
+        uuid4(), "manufacturer_statement", "dji.pdf", "application/pdf", b"%PDF"
+    )
+    assert claim.attach_manufacturer_statement(act(), statement) == []
+    assert claim.manufacturer_statement == statement.attachment_id
+    assert "attach_manufacturer_statement" not in claim.operator_actions(MONDAY.date())
+    claim.decide(act(), replace_it)
+    assert claim.decision is not None and claim.decision.kind == "replacement"
+    scooter = a_claim("in_inspection", brand="Kaabo")
+    scooter.decide(act(), replace_it)  # other brands need no statement
+    refusal = refused(
+        lambda: a_claim("in_inspection", brand="Kaabo").attach_manufacturer_statement(
+            act(), statement
+        )
+    )
+    assert refusal.code == "statement_not_expected"

@@ -166,6 +166,41 @@ def test_the_operator_page_offers_the_forms_of_the_commands_the_claims_service_a
     assert 'id="waiting-for-answer"' in client.get(f"/operator/claims/{CLAIM_ID}").text
 
 
+def test_djis_statement_is_attached_from_the_claim_page_when_the_service_asks(
+    client: TestClient, apis: FakeApis
+) -> None:
+    """A DJI replacement needs DJI's written statement: the form shows when the claims service
+    offers the command, and sends the file as the API takes it."""
+    as_operator(client)
+    plain = operator_claim_answer(operator_actions=["decide"])
+    apis.on("GET", CLAIMS, OPERATOR_CLAIM, reply(200, plain))
+    assert "manufacturer-statement-form" not in form_ids(
+        client.get(f"/operator/claims/{CLAIM_ID}").text
+    )
+    asked = operator_claim_answer(operator_actions=["decide", "attach_manufacturer_statement"])
+    apis.on("GET", CLAIMS, OPERATOR_CLAIM, reply(200, asked))
+    assert "manufacturer-statement-form" in form_ids(
+        client.get(f"/operator/claims/{CLAIM_ID}").text
+    )
+    apis.on(
+        "POST",
+        CLAIMS,
+        f"/api/operator/claims/{CLAIM_ID}/manufacturer-statement",
+        reply(200, {"attachment_id": ATTACHMENT_ID}),
+    )
+    done = client.post(
+        f"/operator/claims/{CLAIM_ID}/manufacturer-statement",
+        files={"statement": ("dji.pdf", b"%PDF-1.4 oswiadczenie", "application/pdf")},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303 and done.headers["location"].endswith("done=statement")
+    sent = apis.requests[-1]
+    assert b'name="statement"; filename="dji.pdf"' in sent.content
+    assert b"%PDF-1.4 oswiadczenie" in sent.content
+    empty = client.post(f"/operator/claims/{CLAIM_ID}/manufacturer-statement", data={})
+    assert empty.status_code == 422 and 'id="statement-error"' in empty.text
+
+
 def test_shipping_back_sends_the_carrier_and_number_and_shows_a_refusal_at_its_field(
     client: TestClient, apis: FakeApis
 ) -> None:
