@@ -210,6 +210,27 @@ async def run_command(
     return events
 
 
+async def record_replacement(
+    ctx: ClaimsContext,
+    claim_id: UUID,
+    actor: Actor,
+    correlation_id: UUID,
+    serial_number: str,
+    ean: str | None,
+) -> list[Event]:
+    """The replacement unit, with the sales ledger's word on whether its serial was sold."""
+    async with ctx.uow() as uow:
+        claim = await uow.claims.get(claim_id, lock=True)
+        if claim is None:
+            raise CLAIM_NOT_FOUND
+        sold = await uow.sales.serial_sold("".join(serial_number.split()).upper())
+        events = claim.record_replacement(
+            _act(ctx, actor, correlation_id), serial_number, ean, sold=sold
+        )
+        await _save(uow, claim, events)
+    return events
+
+
 # --- deadlines that act by themselves ---------------------------------------------------------
 
 # The scheduler's actor in records and events: no person clicked.

@@ -221,6 +221,10 @@ async def test_replacement_with_a_new_serial_is_its_own_event(
     await lifecycle.act(claim, "decision", decision="replacement", justification="Wymiana.")
     early = await lifecycle.act(claim, "ship-back", carrier="DPD", tracking_number="D1")
     assert (early.status_code, error_code(early)) == (409, "replacement_serial_missing")
+    # Another customer's unit (on a sale) is not the service's stock (issue 28, finding 7).
+    stranger = await lifecycle.claims.customer_with_document()
+    sold = await lifecycle.act(claim, "replacement", serial_number=stranger.serial.lower())
+    assert (sold.status_code, error_code(sold)) == (409, "replacement_serial_sold")
     bad_ean = await lifecycle.act(claim, "replacement", serial_number="NEW12345", ean="123")
     assert (bad_ean.status_code, bad_ean.json()["errors"][0]["field"]) == (422, "ean")
     async with TopicProbe(stack.kafka_bootstrap, topics.CLAIMS) as probe:

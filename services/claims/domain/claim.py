@@ -837,10 +837,24 @@ class Claim:
             )
         return [self._move(act, "in_repair")]
 
-    def record_replacement(self, act: Act, serial_number: str, ean: str | None) -> list[Event]:
+    def record_replacement(
+        self, act: Act, serial_number: str, ean: str | None, sold: bool = False
+    ) -> list[Event]:
+        """The replacement unit's serial. `sold`: the serial is on a sale to a customer, so it
+        is someone's unit, not one of the service's stock (stock units are those the ERP never
+        sold): refused, or one customer's unit would move into another's claim."""
         if (refusal := self._why_no_replacement(self._decided())) is not None:
             raise refusal
         new_serial = decisions.replacement_serial(serial_number, self.serial_number)
+        if sold:
+            raise _refuse(
+                "replacement_serial_sold",
+                f"Egzemplarz {new_serial} został sprzedany klientowi: wydaj w zamian egzemplarz "
+                "z magazynu serwisu (nigdy niesprzedany). Sprawdź numer.",
+                f"Unit {new_serial} was sold to a customer: replace with a unit of the service's "
+                "stock (never sold). Check the number.",
+                "serial_number",
+            )
         new_ean = decisions.replacement_ean(ean, self.product.ean)
         self.replacement = Replacement(new_serial, new_ean, act.at)
         self._note(act, f"Wydano egzemplarz zastępczy: {new_serial} (EAN {new_ean}).")

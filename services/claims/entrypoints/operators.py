@@ -333,12 +333,8 @@ async def replacement(
     ctx: Context,
     correlation: CorrelationId,
 ) -> dict[str, Any]:
-    events = await _run(
-        ctx,
-        claim_id,
-        operator,
-        correlation,
-        lambda claim, act: claim.record_replacement(act, body.serial_number, body.ean),
+    events = await handlers.record_replacement(
+        ctx, claim_id, actor_of(operator), correlation, body.serial_number, body.ean
     )
     return events[0].data.model_dump(mode="json")
 

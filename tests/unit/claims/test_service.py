@@ -28,6 +28,7 @@ from shared.events import (
     ClaimCreated,
     ClaimDecided,
     ClaimRefunded,
+    ClaimReplacementIssued,
     ClaimStatusChanged,
     ParcelReceived,
     ProductRegistered,
@@ -730,3 +731,21 @@ async def test_the_customers_paper_is_filled_in_from_the_claim(
     for expected in (title, claim.rma_number, customer.serial, "Rudzka 65C", law, "Zielona 5"):
         assert expected in " ".join(text.split()), expected
     assert customer_forms.file_name(claim).endswith(claim.rma_number.replace("/", "-") + ".pdf")
+
+
+async def test_a_replacement_unit_sold_to_another_customer_is_refused(desk: Desk) -> None:
+    """Issue 28: an operator's typo moved B's unit into C's claim; a stock unit is one the ERP
+    never sold."""
+    customer, other = await desk.customer(), await desk.customer()
+    claim_id = await inspected(desk, customer, line_no=2, serial_number=None)
+    decide = DecisionInput("replacement", "Wymiana opaski na nową.")
+    await desk.run(claim_id, desk.operator, lambda c, a: c.decide(a, decide))
+    sold = handlers.record_replacement(
+        desk.ctx, claim_id, desk.operator, uuid4(), f" {other.serial.lower()} ", None
+    )
+    await refused(desk, "replacement_serial_sold", sold)
+    [issued] = await handlers.record_replacement(
+        desk.ctx, claim_id, desk.operator, uuid4(), "BAND-STOCK-7", None
+    )
+    assert isinstance(issued, ClaimReplacementIssued)
+    assert issued.data.new_serial_number == "BAND-STOCK-7"
