@@ -73,7 +73,8 @@ async def read_upload(upload: UploadFile) -> handlers.Attachment:
 DOWNLOAD_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "The file, with the type it was uploaded with",
-        "content": {"application/octet-stream": {}},
+        # What uploads may be (form.attachment_type checks each file by its content).
+        "content": {"application/pdf": {}, "image/jpeg": {}, "image/png": {}},
         "headers": {
             "Content-Disposition": {
                 "description": 'attachment; filename="<ASCII name>"; '
