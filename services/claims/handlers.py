@@ -447,83 +447,106 @@ def _defect_settled(rma_number: str) -> BusinessRuleError:
     )
 
 
+async def _claim_type_verdict(
+    uow: ClaimsUnitOfWork, command: NewClaim, owned: OwnedDocument, line: form.ClaimedLine,
+    serial: str | None, act: Act,
+) -> eligibility.ClaimTypeVerdict:  # fmt: skip
+    """The claim type's verdict from the facts of the document, the unit and the form."""
+    document = owned.document
+    return eligibility.check_claim_type_allowed(
+        eligibility.ClaimTypeFacts(
+            command.claim_type,
+            document.buyer_type,
+            line.brand,
+            line.category,
+            document.handed_over_on,
+            act.day,
+            activated_on=command.unit_details.activated_on or line.activated_on,
+            registered_on=await uow.sales.registered_on(serial) if serial else None,
+            seal_intact=command.seal_intact,
+        )
+    )
+
+
+async def _check_no_open_claim(uow: ClaimsUnitOfWork, serial: str | None) -> None:
+    """One open claim per unit (the serial's lock is held until the unit of work ends)."""
+    if serial is not None and (open_rma := await uow.claims.open_claim_for_serial(serial)):
+        raise _second_open_claim(open_rma)
+
+
+async def _check_defect_open(
+    uow: ClaimsUnitOfWork, serial: str | None, problem: str | None
+) -> None:
+    """A defect settled by an accepted price reduction stays settled."""
+    if serial is None or problem is None:
+        return
+    if settled := await uow.claims.settled_defect(serial, problem):
+        raise _defect_settled(settled)
+
+
+def _filing(
+    command: NewClaim, owned: OwnedDocument, line: form.ClaimedLine, facts: dict[str, Any],
+    act: Act,
+) -> Filing:  # fmt: skip
+    """The claim form as checked: the document's facts, the line's product, the form's words."""
+    document = owned.document
+    return Filing(
+        claim_id=uuid4(),
+        account_id=command.account_id,
+        email=owned.email,
+        language=owned.language,
+        buyer_type=document.buyer_type,
+        document_type=command.document_type,
+        document_number=document.document_number,
+        sold_on=document.issued_on,
+        delivered_on=document.delivered_on,
+        line_no=command.line_no,
+        product=ClaimedProduct(
+            ean=line.ean,
+            sku=line.sku,
+            name=line.name,
+            brand=line.brand,
+            category=line.category,
+            outlet=line.outlet,
+        ),
+        unit_price=line.unit_price,
+        problem_description=form.check_problem_description(
+            command.problem_description, command.claim_type
+        ),
+        tracking_number=(command.tracking_number or "").strip().upper() or None,
+        package_contents=command.package_contents.strip(),
+        customer_reference=(command.customer_reference or "").strip() or None,
+        unit_details=form.check_unit_details(command.unit_details, document.issued_on, act.day),
+        **facts,
+    )
+
+
 async def create_claim(ctx: ClaimsContext, command: NewClaim, correlation_id: UUID) -> ClaimCreated:
     sales_document = checked_attachment(command.attachment, "sales_document")
     act = Act("customer", f"customer:{command.account_id}", ctx.clock(), correlation_id)
     async with ctx.uow() as uow:
         owned, line = await _owned_line(
-            uow,
-            command.account_id,
-            command.document_type,
-            command.document_number,
+            uow, command.account_id, command.document_type, command.document_number,
             command.line_no,
-        )
-        document = owned.document
+        )  # fmt: skip
         serial = form.check_serial_number(line, command.serial_number)
-        verdict = eligibility.check_claim_type_allowed(
-            eligibility.ClaimTypeFacts(
-                command.claim_type,
-                document.buyer_type,
-                line.brand,
-                line.category,
-                document.handed_over_on,
-                act.day,
-                activated_on=command.unit_details.activated_on or line.activated_on,
-                registered_on=await uow.sales.registered_on(serial) if serial else None,
-                seal_intact=command.seal_intact,
-            )
-        )
+        verdict = await _claim_type_verdict(uow, command, owned, line, serial, act)
         form.check_seal_declared(line.category, command.claim_type, command.seal_intact)
-        if serial is not None and (open_rma := await uow.claims.open_claim_for_serial(serial)):
-            raise _second_open_claim(open_rma)
+        await _check_no_open_claim(uow, serial)
         problem = form.check_problem(
             await uow.sales.problems(line.ean), command.problem_code, command.claim_type
         )
-        if serial is not None and problem is not None:
-            settled = await uow.claims.settled_defect(serial, problem)
-            if settled is not None:
-                raise _defect_settled(settled)
-        return_address = await _return_address(uow, command)
+        await _check_defect_open(uow, serial, problem)
+        facts = {
+            "verdict": verdict,
+            "serial_number": serial,
+            "problem_code": problem,
+            "return_address": await _return_address(uow, command),
+            "sales_document": sales_document,
+        }
         sequence = await uow.claims.next_rma_sequence(act.day.year)
-        claim, events = Claim.file(
-            Filing(
-                claim_id=uuid4(),
-                rma_number=form.format_rma_number(sequence, act.day.year),
-                account_id=command.account_id,
-                email=owned.email,
-                language=owned.language,
-                buyer_type=document.buyer_type,
-                verdict=verdict,
-                document_type=command.document_type,
-                document_number=document.document_number,
-                sold_on=document.issued_on,
-                delivered_on=document.delivered_on,
-                line_no=command.line_no,
-                product=ClaimedProduct(
-                    ean=line.ean,
-                    sku=line.sku,
-                    name=line.name,
-                    brand=line.brand,
-                    category=line.category,
-                    outlet=line.outlet,
-                ),
-                unit_price=line.unit_price,
-                serial_number=serial,
-                problem_description=form.check_problem_description(
-                    command.problem_description, command.claim_type
-                ),
-                problem_code=problem,
-                tracking_number=(command.tracking_number or "").strip().upper() or None,
-                package_contents=command.package_contents.strip(),
-                customer_reference=(command.customer_reference or "").strip() or None,
-                return_address=return_address,
-                sales_document=sales_document,
-                unit_details=form.check_unit_details(
-                    command.unit_details, document.issued_on, act.day
-                ),
-            ),
-            act,
-        )
+        facts["rma_number"] = form.format_rma_number(sequence, act.day.year)
+        claim, events = Claim.file(_filing(command, owned, line, facts, act), act)
         await uow.claims.add(claim)
         await uow.publish(*events)
         await uow.commit()
