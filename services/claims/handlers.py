@@ -320,9 +320,10 @@ async def run_deadlines(ctx: ClaimsContext) -> DeadlineRun:
     for listing in active:
         if _may_act(listing, today):
             events += await _apply_deadlines(ctx, listing.claim_id)
+    # From the same list: what the rules did (an acceptance by law of an overdue complaint, an
+    # offer's expiry) changes no running deadline's days.
+    at_risk = [claim for listing in active for claim in _at_risk(listing, today)]
     async with ctx.uow() as uow:
-        still_active = await uow.listings.by_status(ACTIVE_STATUSES, MAX_ACTIVE_CLAIMS, True)
-        at_risk = [claim for listing in still_active for claim in _at_risk(listing, today)]
         sent = bool(at_risk) and await uow.claims.first_digest_of(today)
         if sent:
             digest = DeadlinesAtRisk(

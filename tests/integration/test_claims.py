@@ -25,22 +25,18 @@ from services.claims.settings import ClaimsSettings
 from shared import topics
 from shared.auth import Principal, issue_token
 from shared.events import (
-    Buyer,
     ClaimStatus,
     Deadline,
-    DocumentLinked,
-    DocumentLinkedData,
     Event,
     ProductCatalogued,
     ProductCataloguedData,
     ProductRegistered,
     ProductRegisteredData,
     SaleLine,
-    SaleRecorded,
-    SaleRecordedData,
     WarrantyAssessed,
     WarrantyAssessedData,
 )
+from tests.support.claims_service import customer_events
 from tests.support.downloads import download_names
 from tests.support.inprocess import running_app
 from tools.support.kafka import TopicProbe, publish
@@ -101,34 +97,8 @@ class Claims:
             ),
         )
         sold_on = date.today() - timedelta(days=sold_days_ago)
-        await self.send(
-            SaleRecorded(
-                producer="erp",
-                key=f"PA/{number}",
-                data=SaleRecordedData(
-                    document_type="PA",
-                    document_number=number,
-                    issued_on=sold_on,
-                    delivered_on=sold_on,
-                    buyer=Buyer(type="consumer" if account_type == "private" else "business"),
-                    total=Decimal("4499.00"),
-                    lines=lines,
-                ),
-            )
-        )
-        await self.send(
-            DocumentLinked(
-                producer="accounts",
-                key=str(account_id),
-                data=DocumentLinkedData(
-                    account_id=account_id,
-                    account_type=account_type,  # type: ignore[arg-type]
-                    email=f"k.{account_id.hex[:8]}@example.com",
-                    document_type="PA",
-                    document_number=number,
-                ),
-            )
-        )
+        for event in customer_events(account_id, number, account_type, sold_on, lines):
+            await self.send(event)
         conn = await asyncpg.connect(self.database_url)
         try:
             for _ in range(150):

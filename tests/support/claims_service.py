@@ -99,6 +99,42 @@ def sale_lines(serial: str) -> tuple[SaleLine, ...]:
     )
 
 
+def customer_events(
+    account_id: UUID,
+    number: str,
+    account_type: str,
+    sold_on: date,
+    lines: tuple[SaleLine, ...],
+) -> tuple[SaleRecorded, DocumentLinked]:
+    """A customer's purchase as the ERP records it and the link of its document to the
+    account, with the email claims' emails go to (`k.<account>@example.com`)."""
+    sale = SaleRecorded(
+        producer="erp",
+        key=f"PA/{number}",
+        data=SaleRecordedData(
+            document_type="PA",
+            document_number=number,
+            issued_on=sold_on,
+            delivered_on=sold_on,
+            buyer=Buyer(type="consumer" if account_type == "private" else "business"),
+            total=Decimal("4499.00"),
+            lines=lines,
+        ),
+    )
+    link = DocumentLinked(
+        producer="accounts",
+        key=str(account_id),
+        data=DocumentLinkedData(
+            account_id=account_id,
+            account_type=account_type,  # type: ignore[arg-type]
+            email=f"k.{account_id.hex[:8]}@example.com",
+            document_type="PA",
+            document_number=number,
+        ),
+    )
+    return sale, link
+
+
 @dataclass
 class Customer:
     desk: Desk
@@ -165,37 +201,9 @@ class Desk:
         account_id, number = uuid4(), f"2026/{uuid4().hex[:8].upper()}"
         serial = f"1581F{number[-8:]}"
         sold_on: date = self.clock().date() - timedelta(days=sold_days_ago)
-        buyer = Buyer(type="consumer" if account_type == "private" else "business")
-        await self.project(
-            handlers.record_sale,
-            SaleRecorded(
-                producer="erp",
-                key=f"PA/{number}",
-                data=SaleRecordedData(
-                    document_type="PA",
-                    document_number=number,
-                    issued_on=sold_on,
-                    delivered_on=sold_on,
-                    buyer=buyer,
-                    total=Decimal("4499.00"),
-                    lines=sale_lines(serial),
-                ),
-            ),
-        )
-        await self.project(
-            handlers.record_document_owner,
-            DocumentLinked(
-                producer="accounts",
-                key=str(account_id),
-                data=DocumentLinkedData(
-                    account_id=account_id,
-                    account_type=account_type,  # type: ignore[arg-type]
-                    email=f"k.{account_id.hex[:8]}@example.com",
-                    document_type="PA",
-                    document_number=number,
-                ),
-            ),
-        )
+        sale, link = customer_events(account_id, number, account_type, sold_on, sale_lines(serial))
+        await self.project(handlers.record_sale, sale)
+        await self.project(handlers.record_document_owner, link)
         if contact_address is not None:
             await self.project(
                 handlers.record_contact,
