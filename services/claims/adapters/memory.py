@@ -75,6 +75,27 @@ class MemoryState:
     outbox: list[Event] = field(default_factory=list)
     timeline_ids: int = 0
 
+    def snapshot(self) -> MemoryState:
+        """A copy a unit of work may change without touching this one. Stored values are never
+        changed in place (a change stores a new value), so copying the containers is enough:
+        deep-copying every claim and event for each unit of work grew with the state."""
+        return MemoryState(
+            claims=dict(self.claims),
+            updated_at=dict(self.updated_at),
+            assessments=dict(self.assessments),
+            attachments={key: list(files) for key, files in self.attachments.items()},
+            parcels=dict(self.parcels),
+            sales=dict(self.sales),
+            owners=dict(self.owners),
+            contacts=dict(self.contacts),
+            problems=dict(self.problems),
+            registrations=dict(self.registrations),
+            digests=set(self.digests),
+            sequences=dict(self.sequences),
+            outbox=list(self.outbox),
+            timeline_ids=self.timeline_ids,
+        )
+
 
 class MemoryDatabase:
     """The committed state every unit of work starts from; `clock` stamps what PostgreSQL's
@@ -99,7 +120,7 @@ class MemoryUnitOfWork:
         self._work: MemoryState | None = None
 
     async def __aenter__(self) -> Self:
-        self._work = copy.deepcopy(self.database.state)
+        self._work = self.database.state.snapshot()
         self.claims = MemoryClaims(self._work, self.database.clock)
         self.parcels = MemoryParcels(self._work)
         self.sales = MemorySalesLedger(self._work)
@@ -250,18 +271,22 @@ class MemoryClaims:
         if claim is None:
             return  # as an UPDATE of no row
         self.state.assessments[claim_id] = copy.deepcopy(assessment)
+        claim = copy.deepcopy(claim)
         claim.deadlines = tuple(
             Deadline.model_validate(d) for d in assessment.get("deadlines") or ()
         )
+        self.state.claims[claim_id] = claim
         self.state.updated_at[claim_id] = self.clock()
 
     async def assessment(self, claim_id: UUID) -> dict[str, Any] | None:
         return copy.deepcopy(self.state.assessments.get(claim_id))
 
     async def change_email(self, account_id: UUID, email: str) -> None:
-        for claim in self.state.claims.values():
+        for claim_id, claim in list(self.state.claims.items()):
             if claim.account_id == account_id:
-                claim.email = email
+                changed = copy.copy(claim)
+                changed.email = email
+                self.state.claims[claim_id] = changed
 
     async def attachments(self, claim_id: UUID) -> list[AttachmentInfo]:
         found = [info for info, _ in self.state.attachments.get(claim_id, [])]
@@ -304,7 +329,9 @@ class MemoryParcels:
 
     async def assign(self, parcel_id: UUID, claim_id: UUID, operator: str) -> None:
         parcel = self.state.parcels[parcel_id]
-        parcel.stored = replace(parcel.stored, claim_id=claim_id)
+        self.state.parcels[parcel_id] = replace(
+            parcel, stored=replace(parcel.stored, claim_id=claim_id)
+        )
 
     async def needing_operator(self) -> list[StoredParcel]:
         waiting = [
@@ -318,7 +345,7 @@ class MemoryParcels:
         parcel = self.state.parcels.get(parcel_id)
         if parcel is None or parcel.stored.attention is None or parcel.resolved:
             return False
-        parcel.resolved = True
+        self.state.parcels[parcel_id] = replace(parcel, resolved=True)
         return True
 
     async def attention_open_for(self, claim_id: UUID) -> bool:
@@ -350,9 +377,9 @@ class MemorySalesLedger:
         self.state.owners[key] = _Owner(link.account_id, str(link.email), link.language)
 
     async def change_owner_email(self, account_id: UUID, email: str) -> None:
-        for owner in self.state.owners.values():
+        for key, owner in list(self.state.owners.items()):
             if owner.account_id == account_id:
-                owner.email = email
+                self.state.owners[key] = replace(owner, email=email)
 
     async def record_contact(self, contact: AccountContactChangedData) -> None:
         self.state.contacts[contact.account_id] = CustomerContact(
