@@ -79,7 +79,52 @@ feed_demo_data() {
   RMA_DATABASE_URL="$DATABASE_SERVER/rma_accounts" RMA_ADMIN_PASSWORD="Operator-Demo-2026" \
     "$PYTHON" -m services.accounts.admin create-operator operator@innpro.example "Operator Demo" \
     || info "the demo operator was not created (it may exist already)"
+  seed_demo_claims
   touch "$DEMO/.fed"
+}
+
+# The demo customer (registered, activated and linked through the accounts API, two scooters
+# registered through warranty's) and 40 claims over the last 100 days in every status, filed
+# and moved by the claims service's own handlers on their days. Each step skips what exists.
+seed_demo_claims() {
+  [[ -f $DEMO/demo-day ]] || date +%F >"$DEMO/demo-day"
+  local day; day="$(<"$DEMO/demo-day")"
+  "$PYTHON" -m tools.demo_claims prepare --out "$DEMO" --today "$day" \
+    || die "could not write the demo customer's documents"
+  local kafka_env; mapfile -t kafka_env < <(kafka_user erp-feed)
+  env "${kafka_env[@]}" "$PYTHON" -m tools.erp_feed "$DEMO/customer-sales.json" \
+    --bootstrap "$KAFKA_BOOTSTRAP" || die "could not feed the demo customer's documents"
+  "$PYTHON" -m tools.demo_claims customer --out "$DEMO" --today "$day" \
+    --accounts http://127.0.0.1:8001 --warranty http://127.0.0.1:8003 \
+    --mailbox "http://127.0.0.1:$MAILBOX_HTTP_PORT" || die "could not set up the demo customer"
+  RMA_DATABASE_URL="$DATABASE_SERVER/rma_claims" \
+    "$PYTHON" -m services.claims.admin seed-demo "$DEMO/claims-plan.json" \
+    || die "could not file the demo claims"
+  if [[ ! -s $DEMO/scanner.key ]]; then
+    RMA_DATABASE_URL="$DATABASE_SERVER/rma_accounts" \
+      "$PYTHON" -m services.accounts.admin create-scanner magazyn-demo >"$DEMO/scanner.key.new" \
+      && mv "$DEMO/scanner.key.new" "$DEMO/scanner.key" \
+      || info "the demo scanner was not created (it may exist already)"
+  fi
+}
+
+# What to open first: the three logins and a short tour.
+print_tour() {
+  local scanner_key="(not created: python -m services.accounts.admin create-scanner NAME)"
+  [[ -s $DEMO/scanner.key ]] && scanner_key="$(<"$DEMO/scanner.key")"
+  cat <<TXT
+
+First steps (the demo data: 40 claims of one customer over the last 100 days):
+  1. Operator  http://127.0.0.1:8000/operator   operator@innpro.example / Operator-Demo-2026
+     The dashboard: claims by status, the charts of 90 days, the deadlines at risk and one
+     unidentified parcel. Open the claim in inspection whose 14 days run out, and decide it.
+  2. Customer  http://127.0.0.1:8000/login      klient.demo@innpro.example / Klient-Demo-2026
+     "Moje zgłoszenia": a paid repair quote awaits an answer (DEMO-36); accept or refuse it.
+     "Moje produkty": two scooters registered, the others not; check a support period by EAN.
+  3. Scanner   http://127.0.0.1:8000/scanner    API key: $scanner_key
+     Scan the RMA number of the claim in status "Zgłoszone" (DEMO-39) to receive its parcel.
+  Every email the customer got is in Mailpit: http://127.0.0.1:$MAILBOX_HTTP_PORT
+TXT
 }
 
 up() {
@@ -116,6 +161,7 @@ The RMA platform is running.
   logs               $LOGS
 Stop everything with: make stop
 TXT
+  print_tour
 }
 
 down() {

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -20,9 +19,9 @@ from shared.outbox import kafka_headers
 from tools.bench.servers import BenchError
 from tools.support.mailbox import Mailbox
 from tools.support.sales import dji_drone_sale
+from tools.support.signup import SignUpError, activation_token, retry_post
 
 PASSWORD = "Bench-Haslo-123"
-_LINK = re.compile(r"https?://\S+/activate\?token=([\w\-]+)")
 
 
 @dataclass(frozen=True)
@@ -63,35 +62,12 @@ async def publish(bootstrap: str, events: list[Event]) -> None:
         await producer.stop()
 
 
-async def _retry_post(
-    client: httpx.AsyncClient, path: str, body: dict[str, str], timeout: float = 60.0
-) -> httpx.Response:
-    """POST until the projections have caught up with the sale (the answer is no longer 422)."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        response = await client.post(path, json=body)
-        if response.status_code != 422 or asyncio.get_running_loop().time() > deadline:
-            return response
-        await asyncio.sleep(0.3)
-
-
-async def _activation_token(mailbox: Mailbox, email: str, timeout: float = 60.0) -> str:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while asyncio.get_running_loop().time() < deadline:
-        for entry in await mailbox.messages(email):
-            message = await mailbox.message(entry["id"])
-            if found := _LINK.search(message["text"] or ""):
-                return found.group(1)
-        await asyncio.sleep(0.3)
-    raise BenchError(f"no activation email for {email} within {timeout:.0f} s")
-
-
 async def _customer(
     accounts: httpx.AsyncClient, mailbox: Mailbox, run_id: str, number: int
 ) -> Customer:
     document, serial = f"2025/B{run_id}{number:04d}", f"1581FB{run_id}{number:04d}".upper()
     email = f"klient.{run_id}.{number}@bench.example"
-    registered = await _retry_post(
+    registered = await retry_post(
         accounts,
         "/api/accounts",
         {
@@ -105,7 +81,10 @@ async def _customer(
     )
     if registered.status_code != 202:
         raise BenchError(f"registration refused: {registered.status_code} {registered.text}")
-    token = await _activation_token(mailbox, email)
+    try:
+        token = await activation_token(mailbox, email)
+    except SignUpError as error:
+        raise BenchError(str(error)) from None
     activated = await accounts.post("/api/accounts/activation", json={"token": token})
     if activated.status_code != 200:
         raise BenchError(f"activation refused: {activated.status_code} {activated.text}")
