@@ -16,7 +16,7 @@ help:
 	@echo "make chaos  - faults one at a time under a claim load, then exact counts (< 15 min)"
 	@echo "make bench  - the claim pipeline under load beside raw baselines (.run/bench/); BENCH_ARGS=--help"
 	@echo "make fuzz   - schemathesis against the four APIs"
-	@echo "make lint   - ruff and mypy"
+	@echo "make lint   - ruff, mypy and docker-compose.yml as compose reads it"
 	@echo "make docs   - write the AsyncAPI documents of the services to docs/asyncapi/"
 
 $(STAMP): requirements.lock pyproject.toml
@@ -65,6 +65,7 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy shared services tools
+	bash deploy/scripts/compose-check.sh
 
 format: venv
 	$(BIN)/ruff check --fix .

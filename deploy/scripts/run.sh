@@ -46,6 +46,11 @@ start_service() {
   fi
   port_open 127.0.0.1 "$port" && die "port $port (for $name) is taken by another program"
   local kafka_env; mapfile -t kafka_env < <(kafka_user "$name")
+  # A private key only for the service that signs with it: accounts (tokens), notifications
+  # (the seal of a label); everyone verifies with the public keys.
+  local signing=()
+  [[ $name == accounts ]] && signing=(RMA_TOKEN_PRIVATE_KEY_FILE="$KEYS/token_private.pem")
+  [[ $name == notifications ]] && signing=(RMA_SEAL_PRIVATE_KEY_FILE="$KEYS/seal_private.pem")
   start_background "$pidfile" "$LOGS/$name.log" env \
     RMA_ENVIRONMENT=development \
     "${kafka_env[@]}" \
@@ -54,9 +59,8 @@ start_service() {
     RMA_DATABASE_URL="$DATABASE_SERVER/rma_$name" \
     RMA_HTTP_PORT="$port" \
     RMA_TOKEN_PUBLIC_KEY_FILE="$KEYS/token_public.pem" \
-    RMA_TOKEN_PRIVATE_KEY_FILE="$KEYS/token_private.pem" \
     RMA_SEAL_PUBLIC_KEY_FILE="$KEYS/seal_public.pem" \
-    RMA_SEAL_PRIVATE_KEY_FILE="$KEYS/seal_private.pem" \
+    "${signing[@]}" \
     RMA_PUBLIC_BASE_URL="http://127.0.0.1:8000" \
     RMA_SMTP_HOST=127.0.0.1 RMA_SMTP_PORT="$SMTP_PORT" \
     "$PYTHON" -m "services.$name"
