@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from uuid import uuid4
 
 import asyncpg
 import pytest
@@ -13,11 +12,11 @@ import pytest
 from services.claims import handlers
 from services.claims.adapters.postgres import PostgresUnitOfWork
 from services.claims.bootstrap import postgres_context
-from services.claims.demo import DemoPlan, DemoSeeder
+from services.claims.demo import DemoSeeder
 from shared.calendar import polish_date
 from shared.db import create_pool, migrate
-from shared.events import DocumentLinked, DocumentLinkedData, SaleRecorded, SaleRecordedData
-from tools.demo_claims import STORY, claims_plan, customer_documents
+from tests.support.claims_service import Desk, demo_customer
+from tools.demo_claims import STORY
 
 pytestmark = pytest.mark.integration
 
@@ -30,33 +29,10 @@ async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
     await pool.close()
 
 
-async def _project_documents(ctx: handlers.ClaimsContext, plan_day: datetime) -> DemoPlan:
-    account_id = uuid4()
-    today = polish_date(plan_day)
-    for document in customer_documents(today):
-        sale = SaleRecordedData.model_validate(document)
-        link = DocumentLinkedData(
-            account_id=account_id,
-            account_type="private",
-            email="klient.demo@innpro.example",
-            document_type="PA",
-            document_number=sale.document_number,
-        )
-        async with ctx.uow() as uow:
-            await handlers.record_sale(
-                uow, SaleRecorded(producer="erp", key=f"PA/{sale.document_number}", data=sale)
-            )
-        async with ctx.uow() as uow:
-            await handlers.record_document_owner(
-                uow, DocumentLinked(producer="accounts", key=str(account_id), data=link)
-            )
-    return DemoPlan.model_validate(claims_plan(today, str(account_id)))
-
-
 async def test_demo_claims_give_the_statistics_of_90_days_a_shape(pool: asyncpg.Pool) -> None:
     now = datetime.now(UTC)
     ctx = postgres_context(pool)
-    plan = await _project_documents(ctx, now)
+    plan = await demo_customer(Desk(ctx=ctx), polish_date(now))
     seeder = DemoSeeder(lambda: PostgresUnitOfWork(pool), now=lambda: now)
     report = await seeder.seed(plan)
     assert (report.filed, report.unidentified_parcels) == (len(STORY), 1)

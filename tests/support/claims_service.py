@@ -13,6 +13,7 @@ from uuid import UUID, uuid4
 from services.claims import handlers
 from services.claims.adapters.memory import MemoryDatabase
 from services.claims.bootstrap import memory_context
+from services.claims.demo import DemoPlan
 from services.claims.domain.claim import Claim
 from shared.events import (
     AccountContactChanged,
@@ -32,6 +33,7 @@ from shared.events import (
     WarrantyAssessed,
     WarrantyAssessedData,
 )
+from tools.demo_claims import claims_plan, customer_documents
 
 # Monday 2 March 2026, 9:00 UTC.
 MONDAY = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -278,3 +280,27 @@ class Desk:
 
     def published_types(self) -> list[str]:
         return [event.type for event in self.published]
+
+
+async def demo_customer(desk: Desk, today: date) -> DemoPlan:
+    """`make run`'s demo customer on the desk: its documents sold and linked to a new account,
+    and the plan of its claims (tools/demo_claims.py)."""
+    account_id = uuid4()
+    for document in customer_documents(today):
+        sale = SaleRecordedData.model_validate(document)
+        await desk.project(
+            handlers.record_sale,
+            SaleRecorded(producer="erp", key=f"PA/{sale.document_number}", data=sale),
+        )
+        link = DocumentLinkedData(
+            account_id=account_id,
+            account_type="private",
+            email="klient.demo@innpro.example",
+            document_type="PA",
+            document_number=sale.document_number,
+        )
+        await desk.project(
+            handlers.record_document_owner,
+            DocumentLinked(producer="accounts", key=str(account_id), data=link),
+        )
+    return DemoPlan.model_validate(claims_plan(today, str(account_id)))

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
-from uuid import uuid4
 
 import pytest
 
 from services.claims import handlers
 from services.claims.demo import DemoPlan, DemoSeeder
-from shared.events import DocumentLinked, DocumentLinkedData, SaleRecorded, SaleRecordedData
-from tests.support.claims_service import Desk
-from tools.demo_claims import STORY, claims_plan, customer_documents
+from tests.support.claims_service import Desk, demo_customer
+from tools.demo_claims import STORY
 
 TODAY = date(2026, 12, 5)
 NOW = datetime(2026, 12, 5, 12, tzinfo=UTC)
@@ -33,32 +31,10 @@ OUTCOME_STATUS = {
 }
 
 
-async def _customer_on_desk(desk: Desk) -> DemoPlan:
-    account_id = uuid4()
-    for document in customer_documents(TODAY):
-        sale = SaleRecordedData.model_validate(document)
-        await desk.project(
-            handlers.record_sale,
-            SaleRecorded(producer="erp", key=f"PA/{sale.document_number}", data=sale),
-        )
-        link = DocumentLinkedData(
-            account_id=account_id,
-            account_type="private",
-            email="klient.demo@innpro.example",
-            document_type="PA",
-            document_number=sale.document_number,
-        )
-        await desk.project(
-            handlers.record_document_owner,
-            DocumentLinked(producer="accounts", key=str(account_id), data=link),
-        )
-    return DemoPlan.model_validate(claims_plan(TODAY, str(account_id)))
-
-
 @pytest.fixture
 async def seeded() -> tuple[Desk, DemoPlan, DemoSeeder]:
     desk = Desk()
-    plan = await _customer_on_desk(desk)
+    plan = await demo_customer(desk, TODAY)
     seeder = DemoSeeder(desk.ctx.uow, now=lambda: NOW)
     report = await seeder.seed(plan)
     assert (report.filed, report.skipped, report.unidentified_parcels) == (len(STORY), 0, 1)
@@ -121,7 +97,7 @@ async def test_seeding_again_files_nothing(seeded: tuple[Desk, DemoPlan, DemoSee
 
 async def test_a_plan_whose_outcome_would_come_after_now_is_refused() -> None:
     desk = Desk()
-    plan = await _customer_on_desk(desk)
+    plan = await demo_customer(desk, TODAY)
     late = plan.claims[0].model_copy(update={"filed_at": NOW - timedelta(days=3)})
     seeder = DemoSeeder(desk.ctx.uow, now=lambda: NOW)
     with pytest.raises(ValueError, match="would come after now"):
