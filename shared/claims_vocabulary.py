@@ -127,15 +127,65 @@ _COMPLAINT_REASONS: Final[dict[str, tuple[str, str]]] = {
         "Incompatibility with the customer's equipment.",
     ),
 }
+# The exclusions of the guarantors' own terms (DJI's terms of service, the scooter terms): they
+# limit a guarantee (warranty and DJI claims), never the statute (a non-conformity complaint).
+_GUARANTEE_EXCLUSIONS: Final[dict[str, tuple[str, str]]] = {
+    "weather_exposure": (
+        "Uszkodzenie wskutek warunków atmosferycznych (deszcz, wilgoć, piasek), wyłączonych "
+        "w warunkach gwarancji.",
+        "Damage from the weather (rain, moisture, sand), which the warranty terms exclude.",
+    ),
+    "signal_interference": (
+        "Utrata sygnału lub awaria wskutek zakłóceń radiowych lub magnetycznych.",
+        "Signal loss or a failure caused by radio or magnetic interference.",
+    ),
+    "overweight": (
+        "Przekroczenie dopuszczalnego obciążenia (masy użytkownika lub ładunku).",
+        "The permitted load (the rider's weight or the payload) was exceeded.",
+    ),
+    "low_battery": (
+        "Lot lub jazda przy niskim poziomie akumulatora mimo ostrzeżeń urządzenia.",
+        "Flying or riding on a low battery despite the device's warnings.",
+    ),
+    "third_party_parts": (
+        "Użycie części, akumulatorów lub ładowarek innych producentów.",
+        "Parts, batteries or chargers of other makers were used.",
+    ),
+    "cold_operation": (
+        "Użytkowanie w temperaturze niższej niż dopuszczalna w instrukcji.",
+        "Use at a temperature below the manual's limit.",
+    ),
+    "range_loss": (
+        "Naturalny spadek zasięgu lub pojemności akumulatora wraz z używaniem.",
+        "The natural loss of range or battery capacity with use.",
+    ),
+}
 RETURN_REJECTION_REASONS: Final[dict[str, str]] = {k: v[0] for k, v in _RETURN_REASONS.items()}
 COMPLAINT_REJECTION_REASONS: Final[dict[str, str]] = {
     k: v[0] for k, v in _COMPLAINT_REASONS.items()
 }
+GUARANTEE_REJECTION_REASONS: Final[dict[str, str]] = {
+    **COMPLAINT_REJECTION_REASONS,
+    **{k: v[0] for k, v in _GUARANTEE_EXCLUSIONS.items()},
+}
 # Every reason by language, for the emails.
 REJECTION_REASON_NAMES: Final[dict[str, dict[str, str]]] = {
-    language: {k: v[index] for k, v in {**_RETURN_REASONS, **_COMPLAINT_REASONS}.items()}
+    language: {
+        k: v[index]
+        for k, v in {**_RETURN_REASONS, **_COMPLAINT_REASONS, **_GUARANTEE_EXCLUSIONS}.items()
+    }
     for index, language in enumerate(("pl", "en"))
 }
+
+
+def rejection_reasons(claim_type: str) -> dict[str, str]:
+    """The reasons a claim of this type may be refused for (code: Polish name)."""
+    if claim_type == "return":
+        return RETURN_REJECTION_REASONS
+    if claim_type in ("warranty", "dji"):
+        return GUARANTEE_REJECTION_REASONS
+    return COMPLAINT_REJECTION_REASONS
+
 
 # Deductions from a return's refund (seed 002, art. 36 u.p.k.): (lowest %, highest %, name).
 DEDUCTION_RANGES: Final[dict[str, tuple[int, int, str]]] = {

@@ -17,6 +17,8 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 from fastapi import Request
 
+from shared.claims_vocabulary import REJECTION_REASON_NAMES
+
 LANGUAGES = ("pl", "en")
 DEFAULT = "pl"
 LANGUAGE_COOKIE = "rma_lang"
@@ -61,7 +63,16 @@ def _load(language: str) -> dict[str, str]:
     }
 
 
-TRANSLATIONS: dict[str, dict[str, str]] = {"pl": {}, "en": _load("en")}
+def _vocabulary(language: str) -> dict[str, str]:
+    """The claims vocabulary carries its own words in both languages (shared/claims_vocabulary.py):
+    its Polish names translate without a second copy in the catalogue."""
+    return {
+        polish: REJECTION_REASON_NAMES[language][code]
+        for code, polish in REJECTION_REASON_NAMES["pl"].items()
+    }
+
+
+TRANSLATIONS: dict[str, dict[str, str]] = {"pl": {}, "en": {**_vocabulary("en"), **_load("en")}}
 
 
 def gettext(language: str, text: str) -> str:

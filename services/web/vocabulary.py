@@ -13,11 +13,10 @@ from services.web.i18n import N_
 from shared.claims_vocabulary import (
     ACTIVE_STATUSES,
     CLAIM_STATUSES,
-    COMPLAINT_REJECTION_REASONS,
     DEADLINE_STATE_NAMES_PL,
     DEDUCTION_RANGES,
     PRICE_REDUCTION_KINDS,
-    RETURN_REJECTION_REASONS,
+    REJECTION_REASON_NAMES,
     STATUS_NAMES_PL,
 )
 
@@ -44,7 +43,7 @@ DECISIONS = {
     "rejection": N_("Odrzucenie"),
     "exchange": N_("Wymiana na inny produkt (z rozliczeniem różnicy ceny)"),
 }
-REJECTION_REASONS: dict[str, str] = {**COMPLAINT_REJECTION_REASONS, **RETURN_REJECTION_REASONS}
+REJECTION_REASONS: dict[str, str] = REJECTION_REASON_NAMES["pl"]
 # kind: (lowest %, highest %, name)
 # A price reduction's kinds of the policy, each with its range (the claims service checks it).
 PRICE_REDUCTIONS: dict[str, str] = dict(PRICE_REDUCTION_KINDS)
@@ -95,7 +94,3 @@ def operator_targets(next_statuses: Iterable[str]) -> dict[str, str]:
     (carrier and tracking number; amount and method)."""
     allowed = set(next_statuses)
     return {target: label for target, label in OPERATOR_TARGETS.items() if target in allowed}
-
-
-def rejection_reasons(claim_type: str) -> dict[str, str]:
-    return RETURN_REJECTION_REASONS if claim_type == "return" else COMPLAINT_REJECTION_REASONS

@@ -12,12 +12,11 @@ from stdnum import iban as iban_numbers
 from stdnum.exceptions import ValidationError
 
 from shared.claims_vocabulary import (
-    COMPLAINT_REJECTION_REASONS,
     DEDUCTION_RANGES,
     MISSING_ACCESSORY_FEE_PERCENT,
     PRICE_REDUCTION_KINDS,
     PRICE_REDUCTION_RANGES,
-    RETURN_REJECTION_REASONS,
+    rejection_reasons,
 )
 from shared.errors import BusinessRuleError, Message
 from shared.events import ClaimType, RefundMethod
@@ -69,10 +68,6 @@ def compute_deductions(
         )
     deducted = sum((line.amount for line in lines), Decimal(0))
     return lines, max(price - deducted, Decimal(0))
-
-
-def rejection_reasons(claim_type: ClaimType) -> dict[str, str]:
-    return RETURN_REJECTION_REASONS if claim_type == "return" else COMPLAINT_REJECTION_REASONS
 
 
 def check_rejection_reason(claim_type: ClaimType, reason: str | None, justification: str) -> None:

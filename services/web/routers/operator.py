@@ -26,6 +26,7 @@ from services.web.live import LiveHub
 from services.web.pages import OPERATOR_COOKIE, ApisDep, Operator, operator, render
 from services.web.routers.claims import claim_context, read_upload
 from services.web.security import IDEMPOTENCY_FIELD, idempotency_key
+from shared.claims_vocabulary import rejection_reasons
 
 router = APIRouter()
 
@@ -298,7 +299,7 @@ async def operator_claim_page(
         **claim_context(claim),
         "operator_view": True,
         "targets": vocabulary.operator_targets(claim.next_statuses),
-        "reasons": vocabulary.rejection_reasons(claim.claim_type),
+        "reasons": rejection_reasons(claim.claim_type),
         "deductions": vocabulary.DEDUCTIONS,
         "actions": views.operator_actions(claim),
         "carriers": CARRIERS,

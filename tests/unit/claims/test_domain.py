@@ -9,6 +9,11 @@ from pathlib import Path
 import pytest
 
 from services.claims.domain import decisions, eligibility, form, lifecycle
+from shared.claims_vocabulary import (
+    COMPLAINT_REJECTION_REASONS,
+    GUARANTEE_REJECTION_REASONS,
+    REJECTION_REASON_NAMES,
+)
 from shared.errors import BusinessRuleError
 from shared.events import BuyerType
 
@@ -254,3 +259,29 @@ def test_days_left_and_risk_of_a_deadline_are_the_claims_domains() -> None:
     assert (kept.days_left(friday), kept.at_risk(friday)) == (None, False)
     waiting = standing("waiting_for_receipt", None)
     assert (waiting.days_left(friday), waiting.at_risk(friday)) == (None, False)
+
+
+# --- the guarantors' exclusions (issue 25, item 4) ----------------------------------------------
+
+
+@pytest.mark.parametrize("claim_type", ["warranty", "dji"])
+def test_a_guarantee_may_be_refused_for_an_exclusion_of_its_terms(claim_type: str) -> None:
+    decisions.check_rejection_reason(
+        claim_type, "low_battery", "Lot przy 5 % akumulatora mimo ostrzeżeń aplikacji."
+    )
+
+
+def test_a_statutory_complaint_is_not_refused_for_a_guarantees_exclusion() -> None:
+    with pytest.raises(BusinessRuleError) as refused:
+        decisions.check_rejection_reason(
+            "non_conformity", "weather_exposure", "Ślady wody wewnątrz obudowy urządzenia."
+        )
+    assert refused.value.code == "rejection_reason_unknown"
+
+
+def test_every_exclusion_has_its_words_in_polish_and_english() -> None:
+    exclusions = set(GUARANTEE_REJECTION_REASONS) - set(COMPLAINT_REJECTION_REASONS)
+    assert {"weather_exposure", "signal_interference", "overweight", "low_battery",
+            "third_party_parts", "cold_operation", "range_loss"} == exclusions  # fmt: skip
+    for code in exclusions:
+        assert REJECTION_REASON_NAMES["pl"][code] and REJECTION_REASON_NAMES["en"][code]

@@ -10,7 +10,7 @@ from uuid import uuid4
 import pytest
 
 from services.notifications import domain, preview, wording
-from shared.claims_vocabulary import COMPLAINT_REJECTION_REASONS, RETURN_REJECTION_REASONS
+from shared.claims_vocabulary import GUARANTEE_REJECTION_REASONS, RETURN_REJECTION_REASONS
 from shared.events import (
     Buyer,
     ClaimStatus,
@@ -216,7 +216,7 @@ def test_wording_tables_cover_every_code_in_both_languages() -> None:
         "AMOUNT_LABELS": set(get_args(DecisionKind)),
         "CLAIM_TYPES": {"warranty", "non_conformity", "return", "dji"},
         # The claims service's codified reasons (seed 002) must all have customer wording.
-        "REJECTION_REASONS": set(RETURN_REJECTION_REASONS) | set(COMPLAINT_REJECTION_REASONS),
+        "REJECTION_REASONS": set(RETURN_REJECTION_REASONS) | set(GUARANTEE_REJECTION_REASONS),
         "DEADLINE_KINDS": {
             "complaint_answer",
             "business_assessment",
