@@ -85,8 +85,11 @@ async def list_dead_letters(_operator: Operator, request: Request) -> list[DeadL
 
 @router.get("/count", summary="Dead letters not replayed (dashboard, metrics)")
 async def count_dead_letters(_operator: Operator, request: Request) -> dict[str, int]:
-    groups = await _scope(request).groups()
-    return {"dead_letters": sum(1 for group in groups if not group.replayed)}
+    scope = _scope(request)
+    count = await deadletters.count_dead_letters(
+        scope.bootstrap, scope.topic, scope.consumer, scope.connection
+    )
+    return {"dead_letters": count}
 
 
 @router.get("/{letter_id}", summary="One dead letter with its headers and body (operators)")
