@@ -18,9 +18,10 @@ done
 
 # acl_lines ACTION FILE: each line of an ACL file to kafka-acls with --add or --remove.
 acl_lines() {
+  action=$1
   grep -v '^#' "$2" | while read -r operations resource pattern name principals; do
     [ -n "$operations" ] || continue
-    set -- "$1" --force --resource-pattern-type "$pattern" "--$resource" "$name"
+    set -- "$action" --force --resource-pattern-type "$pattern" "--$resource" "$name"
     for operation in $(echo "$operations" | tr ',' ' '); do set -- "$@" --operation "$operation"; done
     for principal in $principals; do set -- "$@" --allow-principal "User:$principal"; done
     "$BIN/kafka-acls.sh" --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN" "$@"
