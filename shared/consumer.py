@@ -140,17 +140,20 @@ GiveUp = Callable[[StreamMessage[Any], Exception, int], "asyncio.Task[None] | No
 
 
 class DeadLetters:
-    """Where a consumer group's messages go when it gives up on them."""
+    """Where a consumer group's messages go when it gives up on them: its service's own
+    dead-letter topic (`topic`)."""
 
     def __init__(
         self,
         broker_ref: Callable[[], KafkaBroker],
         consumer_group: str,
+        topic: str,
         outage: OutageLog,
         on_dead_letter: Callable[[str], None],
     ) -> None:
         self._broker_ref = broker_ref
         self._consumer_group = consumer_group
+        self._topic = topic
         self._outage = outage
         self._on_dead_letter = on_dead_letter
 
@@ -159,7 +162,7 @@ class DeadLetters:
     ) -> asyncio.Task[None] | None:
         """Start the message's dead letter; the batch's commit awaits it."""
         self._outage.recovered()
-        if getattr(msg.raw_message, "topic", None) == topics.DEAD_LETTER:
+        if topics.is_dead_letter_topic(str(getattr(msg.raw_message, "topic", ""))):
             # Never feed the dead-letter topic to itself.
             log.error("dead letter not handled", error=repr(error))
             return None
@@ -171,11 +174,11 @@ class DeadLetters:
         key = getattr(msg.raw_message, "key", None)
         broker = self._broker_ref()
         try:
-            await broker.publish(msg.body, topic=topics.DEAD_LETTER, key=key, headers=headers)
+            await broker.publish(msg.body, topic=self._topic, key=key, headers=headers)
         except MessageSizeTooLargeError:
             # The headers say where the original lies (topic, partition, offset).
             headers["dead_letter_body_omitted"] = str(len(msg.body))
-            await broker.publish(b"", topic=topics.DEAD_LETTER, key=key, headers=headers)
+            await broker.publish(b"", topic=self._topic, key=key, headers=headers)
         self._on_dead_letter(headers["dead_letter_source_topic"])
 
 
@@ -265,6 +268,7 @@ def dead_letter_middleware(
     broker_ref: Callable[[], KafkaBroker],
     *,
     consumer_group: str,
+    dead_letter_topic: str,
     commits: ConsumerCommits,
     max_attempts: int = 3,
     first_backoff: float = 0.2,
@@ -276,7 +280,9 @@ def dead_letter_middleware(
     when `effects_per_batch()` (shared/inbox.py)."""
     # FastStream makes a middleware per message: the outage outlives them all.
     outage = OutageLog(f"{consumer_group} consumer dependencies (database or broker)")
-    dead_letters = DeadLetters(broker_ref, consumer_group, outage, on_dead_letter)
+    dead_letters = DeadLetters(
+        broker_ref, consumer_group, dead_letter_topic, outage, on_dead_letter
+    )
     commits.apply_batch = EffectBatches(
         give_up=dead_letters.give_up,
         outage=outage,

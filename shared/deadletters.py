@@ -1,11 +1,22 @@
-"""The dead-letter topic read back: list, show and replay what consumers could not handle.
+"""A service's dead-letter topic read back: list, show and replay what its consumers could
+not handle.
 
 A dead letter is the original message (key, headers, body) plus `dead_letter_*` headers that
-say who gave up on it, why, and where it came from (shared/consumer.py). A replay puts the
-original back on its topic with its own key and headers, then writes a marker record on the
-dead-letter topic naming the letter, so the letter counts as replayed and is not replayed by
-`--all` again. A replay interrupted between the two is replayed again later: the consumers'
-inbox makes a second delivery of an event already handled a no-op.
+say who gave up on it, why, and where it came from (shared/consumer.py). Each service writes
+its own topic, `rma.deadletter.<service>.v1`, which only its Kafka user writes (ACLs): so a
+letter there came from that service's consumers, and a "replayed" marker there from its own
+replays. Nothing else in a letter is trusted for rights: a replay puts a letter back only onto a
+topic the service consumes by its own configuration (its subscribers, or topics.CONSUMED_BY for
+the operators' tool), as the Kafka user replaying, whom Kafka lets write only the topics it owns.
+
+A replay puts the original back on its topic with its own key and headers, then writes a marker
+record on the same dead-letter topic naming the letter, so the letter counts as replayed and is
+not replayed by `--all` again. A replay interrupted between the two is replayed again later: the
+consumers' inbox makes a second delivery of an event already handled a no-op.
+
+The shared topic of old, `rma.deadletter.v1`, which every service wrote, is read as any other
+but its markers count for nothing (anyone could have written them), and nothing is replayed
+from it (docs/reliability.md says what an operator does with its letters).
 
 Used by `python -m tools.deadletters`, by every service's operator endpoints and, for the
 metrics, through `count_dead_letters`.
@@ -14,9 +25,10 @@ metrics, through `count_dead_letters`.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Protocol
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 
@@ -100,7 +112,7 @@ class DeadLetterGroup:
 
 
 async def _read_all(
-    bootstrap: str, connection: KafkaConnectionSettings | None = None
+    bootstrap: str, topic: str, connection: KafkaConnectionSettings | None = None
 ) -> list[ConsumerRecord[bytes, bytes]]:
     """Every record on the dead-letter topic up to its end now."""
     consumer = AIOKafkaConsumer(
@@ -110,11 +122,11 @@ async def _read_all(
     )
     await consumer.start()
     try:
-        partitions = consumer.partitions_for_topic(topics.DEAD_LETTER)
+        partitions = consumer.partitions_for_topic(topic)
         if not partitions:
             await consumer._client.force_metadata_update()
-            partitions = consumer.partitions_for_topic(topics.DEAD_LETTER) or set()
-        assigned = [TopicPartition(topics.DEAD_LETTER, p) for p in sorted(partitions)]
+            partitions = consumer.partitions_for_topic(topic) or set()
+        assigned = [TopicPartition(topic, p) for p in sorted(partitions)]
         if not assigned:
             return []
         consumer.assign(assigned)
@@ -130,14 +142,19 @@ async def _read_all(
         await consumer.stop()
 
 
-def _group(records: Iterable[ConsumerRecord[bytes, bytes]]) -> list[DeadLetterGroup]:
+def group_letters(
+    records: Iterable[ConsumerRecord[bytes, bytes]], *, markers_count: bool = True
+) -> list[DeadLetterGroup]:
+    """One group per original message and consumer, oldest first; a group is replayed when a
+    marker names its latest letter and `markers_count` (only on a topic its owner alone writes)."""
     replayed: set[str] = set()
     groups: dict[tuple[str, str, str], DeadLetterGroup] = {}
     for record in records:
         headers = tuple((k, bytes(v)) for k, v in record.headers)
         marker = next((v.decode() for k, v in headers if k == REPLAYED_HEADER), None)
         if marker is not None:
-            replayed.add(marker)
+            if markers_count:
+                replayed.add(marker)
             continue
         letter = DeadLetter(
             record.partition, record.offset, record.key, record.value or b"", headers
@@ -154,21 +171,25 @@ def _group(records: Iterable[ConsumerRecord[bytes, bytes]]) -> list[DeadLetterGr
 
 async def dead_letters(
     bootstrap: str,
+    topic: str,
     consumer: str | None = None,
     connection: KafkaConnectionSettings | None = None,
 ) -> list[DeadLetterGroup]:
-    """The dead letters, one group per original message and consumer, oldest first."""
-    groups = _group(await _read_all(bootstrap, connection))
+    """The dead letters on `topic` (of `consumer` only, when given), one group per original
+    message and consumer, oldest first."""
+    records = await _read_all(bootstrap, topic, connection)
+    groups = group_letters(records, markers_count=topic != topics.SHARED_DEAD_LETTER)
     return [g for g in groups if consumer is None or g.latest.consumer == consumer]
 
 
 async def count_dead_letters(
     bootstrap: str,
+    topic: str,
     consumer: str | None = None,
     connection: KafkaConnectionSettings | None = None,
 ) -> int:
     """Messages dead-lettered and not replayed since (for the metrics)."""
-    letters = await dead_letters(bootstrap, consumer, connection)
+    letters = await dead_letters(bootstrap, topic, consumer, connection)
     return sum(1 for group in letters if not group.replayed)
 
 
@@ -177,16 +198,87 @@ def find(groups: list[DeadLetterGroup], letter_id: str) -> DeadLetterGroup | Non
 
 
 class ReplayError(Exception):
-    pass
+    """A dead letter that cannot be replayed as it is (its body was left out)."""
+
+
+class ReplayRefused(ReplayError):
+    """A dead letter that is not the replaying service's to put back where it says."""
+
+
+def replayable(
+    topic: str, groups: Iterable[DeadLetterGroup], consumed_topics: Collection[str]
+) -> list[DeadLetter]:
+    """The latest letter of each group, once every one of them may be replayed: from a service's
+    own dead-letter topic, onto a topic that service consumes. Raises before anything is sent."""
+    if topic == topics.SHARED_DEAD_LETTER or not topics.is_dead_letter_topic(topic):
+        raise ReplayRefused(
+            f"{topic} is not a service's own dead-letter topic: anyone could write it, so its "
+            "letters are listed and shown, never replayed (see docs/reliability.md)."
+        )
+    letters = [group.latest for group in groups]
+    for letter in letters:
+        if letter.source_topic not in consumed_topics:
+            raise ReplayRefused(
+                f"dead letter {letter.id} names the topic {letter.source_topic!r}, which this "
+                f"service does not consume ({', '.join(sorted(consumed_topics)) or 'none'}); "
+                "it is not replayed."
+            )
+        if letter.header("dead_letter_body_omitted"):
+            partition = letter.header("dead_letter_source_partition")
+            offset = letter.header("dead_letter_source_offset")
+            raise ReplayError(
+                f"dead letter {letter.id} has no body to replay; the original lies at "
+                f"{letter.source_topic} partition {partition} offset {offset}"
+            )
+    return letters
+
+
+class Producer(Protocol):
+    async def send_and_wait(
+        self,
+        topic: str,
+        value: bytes,
+        key: bytes | None = None,
+        headers: list[tuple[str, bytes]] | None = None,
+    ) -> object: ...
+
+
+async def send_replays(
+    producer: Producer,
+    topic: str,
+    letters: Iterable[DeadLetter],
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> list[DeadLetter]:
+    """Each letter's original back on its topic, then its marker on the dead-letter `topic`."""
+    replayed = []
+    for letter in letters:
+        await producer.send_and_wait(
+            letter.source_topic, value=letter.value, key=letter.key, headers=letter.original_headers
+        )
+        await producer.send_and_wait(
+            topic,
+            value=b"",
+            key=letter.key,
+            headers=[
+                (REPLAYED_HEADER, letter.id.encode()),
+                ("dead_letter_replayed_at", clock().isoformat().encode()),
+            ],
+        )
+        replayed.append(letter)
+    return replayed
 
 
 async def replay(
     bootstrap: str,
+    topic: str,
     groups: list[DeadLetterGroup],
+    consumed_topics: Collection[str],
     connection: KafkaConnectionSettings | None = None,
 ) -> list[DeadLetter]:
-    """Put each group's latest letter back on its original topic (key, headers, body), then
-    mark it replayed; returns the letters replayed."""
+    """Put each group's latest letter from the service's own dead-letter `topic` back on its
+    original topic (key, headers, body), which must be one of `consumed_topics`, then mark it
+    replayed; returns the letters replayed. Kafka lets `connection` write only what it owns."""
+    letters = replayable(topic, groups, consumed_topics)
     producer = AIOKafkaProducer(
         **client_options(bootstrap, connection),
         enable_idempotence=True,
@@ -194,33 +286,7 @@ async def replay(
         max_request_size=DEAD_LETTER_MAX_BYTES,
     )
     await producer.start()
-    replayed = []
     try:
-        for group in groups:
-            letter = group.latest
-            if not letter.source_topic or letter.header("dead_letter_body_omitted"):
-                partition = letter.header("dead_letter_source_partition")
-                offset = letter.header("dead_letter_source_offset")
-                raise ReplayError(
-                    f"dead letter {letter.id} has no body to replay; the original lies at "
-                    f"{letter.source_topic} partition {partition} offset {offset}"
-                )
-            await producer.send_and_wait(
-                letter.source_topic,
-                value=letter.value,
-                key=letter.key,
-                headers=letter.original_headers,
-            )
-            await producer.send_and_wait(
-                topics.DEAD_LETTER,
-                value=b"",
-                key=letter.key,
-                headers=[
-                    (REPLAYED_HEADER, letter.id.encode()),
-                    ("dead_letter_replayed_at", datetime.now().astimezone().isoformat().encode()),
-                ],
-            )
-            replayed.append(letter)
+        return await send_replays(producer, topic, letters)
     finally:
         await producer.stop()
-    return replayed

@@ -1,4 +1,6 @@
-"""Every service's operator endpoints for the dead letters of its own consumer group."""
+"""Every service's operator endpoints for the dead letters of its own consumer group, read from
+its own dead-letter topic as its own Kafka user; a replay goes only onto a topic its
+subscribers read, and Kafka lets it write only the topics it owns."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from aiokafka.errors import TopicAuthorizationFailedError
 from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, Field
 
-from shared import deadletters
+from shared import deadletters, topics
 from shared.auth import Principal, require_role
 from shared.kafka import KafkaConnectionSettings
 
@@ -18,7 +20,10 @@ Operator = Annotated[Principal, Depends(require_role("operator"))]
 
 
 class DeadLetterSummary(BaseModel):
-    id: str = Field(description="partition:offset of its latest copy on rma.deadletter.v1")
+    id: str = Field(
+        description="partition:offset of its latest copy on the service's own dead-letter "
+        "topic, rma.deadletter.<service>.v1"
+    )
     topic: str = Field(examples=["rma.claims.v1"])
     key: str | None
     consumer: str
@@ -45,29 +50,45 @@ class Scope:
     """The dead letters of this service's consumer group, read as its own Kafka user."""
 
     bootstrap: str
+    service: str
     consumer: str
+    consumed_topics: tuple[str, ...]
     connection: KafkaConnectionSettings
+
+    @property
+    def topic(self) -> str:
+        return topics.dead_letters(self.service)
+
+    async def groups(self) -> list[deadletters.DeadLetterGroup]:
+        return await deadletters.dead_letters(
+            self.bootstrap, self.topic, self.consumer, self.connection
+        )
 
 
 def _scope(request: Request) -> Scope:
     runtime: Any = request.app.state.runtime
     settings = runtime.settings
     return Scope(
-        settings.kafka_bootstrap_servers, settings.consumer_group or runtime.name, settings
+        settings.kafka_bootstrap_servers,
+        runtime.name,
+        settings.consumer_group or runtime.name,
+        tuple(runtime.consumed_topics),
+        settings,
     )
 
 
 @router.get("", summary="This service's dead letters, oldest first (operators)")
 async def list_dead_letters(_operator: Operator, request: Request) -> list[DeadLetterSummary]:
-    scope = _scope(request)
-    groups = await deadletters.dead_letters(scope.bootstrap, scope.consumer, scope.connection)
+    groups = await _scope(request).groups()
     return [DeadLetterSummary.model_validate(group.summary()) for group in groups]
 
 
 @router.get("/count", summary="Dead letters not replayed (dashboard, metrics)")
 async def count_dead_letters(_operator: Operator, request: Request) -> dict[str, int]:
     scope = _scope(request)
-    count = await deadletters.count_dead_letters(scope.bootstrap, scope.consumer, scope.connection)
+    count = await deadletters.count_dead_letters(
+        scope.bootstrap, scope.topic, scope.consumer, scope.connection
+    )
     return {"dead_letters": count}
 
 
@@ -92,7 +113,10 @@ async def show_dead_letter(
     description="With its original key and headers; the consumers' inbox drops it where it "
     "was handled already. 409 when it was replayed before.",
     responses={
-        403: {"description": "Not an operator, or the service's Kafka user may not write there"},
+        403: {
+            "description": "Not an operator, a topic this service does not consume, or one its "
+            "Kafka user may not write (only a topic's owner may)"
+        },
         409: {"description": "Replayed before, or its body was left out (too large)"},
     },
 )
@@ -107,20 +131,21 @@ async def replay_one(letter_id: str, _operator: Operator, request: Request) -> R
     "/replay",
     summary="Replay every dead letter not replayed yet (operators)",
     responses={
-        403: {"description": "Not an operator, or the service's Kafka user may not write there"},
+        403: {
+            "description": "Not an operator, a topic this service does not consume, or one its "
+            "Kafka user may not write (only a topic's owner may)"
+        },
         409: {"description": "A dead letter's body was left out (too large)"},
     },
 )
 async def replay_all(_operator: Operator, request: Request) -> Replayed:
-    scope = _scope(request)
-    groups = await deadletters.dead_letters(scope.bootstrap, scope.consumer, scope.connection)
+    groups = await _scope(request).groups()
     return await _replay(request, [g for g in groups if not g.replayed])
 
 
 async def _one(request: Request, letter_id: str) -> deadletters.DeadLetterGroup:
     scope = _scope(request)
-    groups = await deadletters.dead_letters(scope.bootstrap, scope.consumer, scope.connection)
-    group = deadletters.find(groups, letter_id)
+    group = deadletters.find(await scope.groups(), letter_id)
     if group is None:
         raise HTTPException(404, f"No dead letter {letter_id} of {scope.consumer}.")
     return group
@@ -129,7 +154,11 @@ async def _one(request: Request, letter_id: str) -> deadletters.DeadLetterGroup:
 async def _replay(request: Request, groups: list[deadletters.DeadLetterGroup]) -> Replayed:
     scope = _scope(request)
     try:
-        letters = await deadletters.replay(scope.bootstrap, groups, scope.connection)
+        letters = await deadletters.replay(
+            scope.bootstrap, scope.topic, groups, scope.consumed_topics, scope.connection
+        )
+    except deadletters.ReplayRefused as error:
+        raise HTTPException(403, str(error)) from None
     except deadletters.ReplayError as error:
         raise HTTPException(409, str(error)) from None
     except TopicAuthorizationFailedError:
@@ -137,6 +166,7 @@ async def _replay(request: Request, groups: list[deadletters.DeadLetterGroup]) -
         raise HTTPException(
             403,
             "This service's Kafka user may not write the dead letter's original topic; replay it "
-            "with `python -m tools.deadletters replay` as the Kafka admin.",
+            f"with `python -m tools.deadletters --service {scope.service} replay` "
+            "as the Kafka admin.",
         ) from None
     return Replayed(replayed=[letter.id for letter in letters])

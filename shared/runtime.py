@@ -56,12 +56,13 @@ async def ensure_topics(
     min_insync_replicas: int = 1,
     connection: KafkaConnectionSettings | None = None,
 ) -> None:
-    """Create the platform's topics if missing; an existing topic is left as it is, but for the
-    dead-letter topic's size limit, which must hold a copy of any message (shared/consumer.py)."""
+    """Create the topics if missing; an existing topic is left as it is, but for a dead-letter
+    topic's size limit, which must hold a copy of any message (shared/consumer.py). A service
+    names only its own dead-letter topic: only its owner may alter a topic's configs."""
 
     def configs(name: str) -> dict[str, str]:
         wanted = {"min.insync.replicas": str(min_insync_replicas)}
-        if name == topics.DEAD_LETTER:
+        if topics.is_dead_letter_topic(name):
             wanted["max.message.bytes"] = str(DEAD_LETTER_MAX_BYTES + 64 * 1024)
         return wanted
 
@@ -82,11 +83,14 @@ async def ensure_topics(
         if missing:
             with contextlib.suppress(TopicAlreadyExistsError):
                 await admin.create_topics(missing)
-        if topics.DEAD_LETTER in names and topics.DEAD_LETTER in existing:
-            resource = ConfigResource(
-                ConfigResourceType.TOPIC, topics.DEAD_LETTER, configs(topics.DEAD_LETTER)
+        dead_letter_topics = [n for n in names if topics.is_dead_letter_topic(n) and n in existing]
+        if dead_letter_topics:
+            await admin.alter_configs(
+                [
+                    ConfigResource(ConfigResourceType.TOPIC, n, configs(n))
+                    for n in dead_letter_topics
+                ]
             )
-            await admin.alter_configs([resource])
     finally:
         await admin.close()
 
@@ -108,6 +112,8 @@ class ServiceRuntime:
     # Handlers' effects applied per batch, in one transaction with one inbox query, before the
     # batch's offsets are committed (shared/inbox.py); set by a service's consumers.
     effects_per_batch: bool = field(default=False, init=False)
+    # The topics its subscribers read: the only ones its dead letters are replayed onto.
+    consumed_topics: list[str] = field(default_factory=list, init=False)
 
     def __post_init__(self) -> None:
         self.metrics = ServiceMetrics(self.name)
@@ -135,6 +141,7 @@ class ServiceRuntime:
                 dead_letter_middleware(
                     lambda: self.broker,
                     consumer_group=self.settings.consumer_group or self.name,
+                    dead_letter_topic=self.dead_letter_topic,
                     commits=self.commits,
                     max_attempts=self.settings.consumer_max_attempts,
                     on_dead_letter=self.metrics.count_dead_letter,
@@ -144,6 +151,18 @@ class ServiceRuntime:
                 self.metrics.broker_middleware(),
             ],
         )
+        # For the AsyncAPI document; the dead-letter middleware publishes through the broker.
+        self.broker.publisher(
+            self.dead_letter_topic,
+            description="What this service's consumers could not handle: the original message "
+            "(key, headers, body) with dead_letter_* headers (error, consumer, source topic, "
+            "partition, offset), and the markers of its replays. Only this service writes it.",
+        )
+
+    @property
+    def dead_letter_topic(self) -> str:
+        """Where its consumers' dead letters go: a topic only its own Kafka user writes."""
+        return topics.dead_letters(self.name)
 
     @property
     def db(self) -> asyncpg.Pool:
@@ -154,6 +173,7 @@ class ServiceRuntime:
     def subscriber(self, topic: str, *, description: str) -> Callable[[Handler], Handler]:
         """A consumer of `topic` in this service's group, committing only after its effect
         (the dead-letter middleware commits, once per batch: shared/commits.py)."""
+        self.consumed_topics.append(topic)
         decorator: Callable[[Handler], Handler] = self.broker.subscriber(  # type: ignore[assignment]
             topic,
             group_id=self.settings.consumer_group or self.name,
@@ -182,6 +202,7 @@ class ServiceRuntime:
             await migrate(self.pool, self.migrations_package)
             await ensure_topics(
                 settings.kafka_bootstrap_servers,
+                [*topics.ALL, self.dead_letter_topic],
                 partitions=settings.topic_partitions,
                 replication_factor=settings.topic_replication_factor,
                 min_insync_replicas=settings.topic_min_insync_replicas,
@@ -248,6 +269,7 @@ class ServiceRuntime:
         """This service's messages dead-lettered and not replayed (for the metrics)."""
         return await deadletters.count_dead_letters(
             self.settings.kafka_bootstrap_servers,
+            self.dead_letter_topic,
             self.settings.consumer_group or self.name,
             self.settings,
         )

@@ -1,13 +1,17 @@
-"""Operators' view of the dead-letter topic: what consumers could not handle, and its replay.
+"""Operators' view of a service's dead-letter topic: what its consumers could not handle, and
+their replay.
 
-    python -m tools.deadletters list   [--consumer notifications] [--all]
-    python -m tools.deadletters show   ID          (ID: partition:offset, as `list` prints it)
-    python -m tools.deadletters replay ID | --all  [--consumer notifications]
+    python -m tools.deadletters --service notifications list   [--consumer GROUP] [--all]
+    python -m tools.deadletters --service notifications show   ID  (partition:offset, as listed)
+    python -m tools.deadletters --service notifications replay ID | --all
+    python -m tools.deadletters --shared list | show ID    (the shared topic of old: read only)
 
 `list` shows one line per original message and consumer (topic, key, error, first seen, how
 many times dead-lettered), leaving out those already replayed unless `--all`. `replay` puts the
-original back on its topic with its original key and headers, once; the consumers' inbox makes
-it a no-op where the event was handled already. Brokers: --bootstrap or
+original back on its topic with its original key and headers, once, and only onto a topic the
+service consumes (shared/topics.py CONSUMED_BY), whatever the letter says; the consumers' inbox
+makes it a no-op where the event was handled already. Writing another service's topic takes the
+Kafka admin's credentials (RMA_KAFKA_USERNAME / RMA_KAFKA_PASSWORD). Brokers: --bootstrap or
 RMA_KAFKA_BOOTSTRAP_SERVERS (127.0.0.1:9092).
 """
 
@@ -18,7 +22,7 @@ import asyncio
 import os
 import sys
 
-from shared import deadletters
+from shared import deadletters, topics
 
 
 def _print_list(groups: list[deadletters.DeadLetterGroup], everything: bool) -> None:
@@ -51,7 +55,8 @@ def _print_one(group: deadletters.DeadLetterGroup) -> None:
 
 
 async def run(args: argparse.Namespace) -> int:
-    groups = await deadletters.dead_letters(args.bootstrap, args.consumer)
+    topic = topics.SHARED_DEAD_LETTER if args.shared else topics.dead_letters(args.service)
+    groups = await deadletters.dead_letters(args.bootstrap, topic, args.consumer)
     if args.command == "list":
         _print_list(groups, args.all)
         return 0
@@ -69,8 +74,9 @@ async def run(args: argparse.Namespace) -> int:
         chosen = [group]
     else:
         chosen = [g for g in groups if not g.replayed]
+    consumed = () if args.shared else topics.CONSUMED_BY.get(args.service, ())
     try:
-        replayed = await deadletters.replay(args.bootstrap, chosen)
+        replayed = await deadletters.replay(args.bootstrap, topic, chosen, consumed)
     except deadletters.ReplayError as error:
         print(f"deadletters: {error}", file=sys.stderr)
         return 1
@@ -84,6 +90,17 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m tools.deadletters", description=__doc__)
     parser.add_argument(
         "--bootstrap", default=os.environ.get("RMA_KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
+    )
+    whose = parser.add_mutually_exclusive_group(required=True)
+    whose.add_argument(
+        "--service",
+        help="the service whose dead-letter topic (rma.deadletter.<service>.v1) to read: "
+        + ", ".join(sorted(topics.CONSUMED_BY)),
+    )
+    whose.add_argument(
+        "--shared",
+        action="store_true",
+        help=f"the shared {topics.SHARED_DEAD_LETTER} of old: listed and shown, never replayed",
     )
     parser.add_argument("--consumer", help="only the dead letters of this consumer group")
     commands = parser.add_subparsers(dest="command", required=True)

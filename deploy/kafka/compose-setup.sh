@@ -16,11 +16,18 @@ for user in accounts claims warranty notifications web erp-feed; do
     --entity-type users --entity-name "$user" --add-config "SCRAM-SHA-512=[password=$password]"
 done
 
-grep -v '^#' /setup/acls.txt | while read -r operations resource pattern name principals; do
-  [ -n "$operations" ] || continue
-  set -- --add --force --resource-pattern-type "$pattern" "--$resource" "$name"
-  for operation in $(echo "$operations" | tr ',' ' '); do set -- "$@" --operation "$operation"; done
-  for principal in $principals; do set -- "$@" --allow-principal "User:$principal"; done
-  "$BIN/kafka-acls.sh" --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN" "$@"
-done
+# acl_lines ACTION FILE: each line of an ACL file to kafka-acls with --add or --remove.
+acl_lines() {
+  action=$1
+  grep -v '^#' "$2" | while read -r operations resource pattern name principals; do
+    [ -n "$operations" ] || continue
+    set -- "$action" --force --resource-pattern-type "$pattern" "--$resource" "$name"
+    for operation in $(echo "$operations" | tr ',' ' '); do set -- "$@" --operation "$operation"; done
+    for principal in $principals; do set -- "$@" --allow-principal "User:$principal"; done
+    "$BIN/kafka-acls.sh" --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN" "$@"
+  done
+}
+acl_lines --add /setup/acls.txt
+# Grants of older versions of acls.txt (a cluster set up by them keeps them otherwise).
+acl_lines --remove /setup/acls-revoked.txt
 echo "kafka-setup: users and ACLs given"

@@ -176,7 +176,7 @@ PY
 
 node_running() { pid_alive "$(node_dir "$1")/kafka.pid" && broker_answers "$1" >/dev/null 2>&1; }
 
-acls_checksum() { sha256sum "$CONFIG_DIR/acls.txt" | cut -d ' ' -f 1; }
+acls_checksum() { cat "$CONFIG_DIR/acls.txt" "$CONFIG_DIR/acls-revoked.txt" | sha256sum | cut -d ' ' -f 1; }
 acls_applied() { [[ -f $STATE/acls.applied && $(<"$STATE/acls.applied") == "$(acls_checksum)" ]]; }
 
 acl_tool() {
@@ -184,17 +184,14 @@ acl_tool() {
     --command-config "$ADMIN_CONFIG" "$@"
 }
 
-# The ACLs live in the cluster metadata: given once per formatted cluster, again only when
-# acls.txt changed (a line taken out of it is not revoked: format anew for that). One kafka-acls
-# per line, three at a time: each spends most of its time starting a JVM.
-apply_acls() {
-  acls_applied && return 0
-  info "giving the ACLs of $CONFIG_DIR/acls.txt"
-  local operations resource pattern name principals args item line=0 failed=0 pids=()
+# Each line of an ACL file to kafka-acls with `action` (--add or --remove), three at a time:
+# each spends most of its time starting a JVM.
+acl_lines() {
+  local action=$1 file=$2 operations resource pattern name principals args item line=0 failed=0 pids=()
   rm -rf "$STATE/acls" && mkdir -p "$STATE/acls"
   while read -r operations resource pattern name principals; do
     [[ -z $operations || $operations == \#* ]] && continue
-    args=(--add --force --resource-pattern-type "$pattern" "--$resource" "$name")
+    args=("$action" --force --resource-pattern-type "$pattern" "--$resource" "$name")
     for item in ${operations//,/ }; do args+=(--operation "$item"); done
     for item in $principals; do args+=(--allow-principal "User:$item"); done
     line=$((line + 1))
@@ -202,14 +199,24 @@ apply_acls() {
     pids+=("$!")
     # Waits for its own jobs by pid: a bare `wait` would wait for the brokers started above too.
     if ((${#pids[@]} >= 3)); then wait "${pids[0]}"; pids=("${pids[@]:1}"); fi
-  done <"$CONFIG_DIR/acls.txt"
+  done <"$file"
   ((${#pids[@]} == 0)) || wait "${pids[@]}"
   for item in "$STATE"/acls/*.failed; do
     [[ -e $item ]] || continue
     failed=1
     show_log "${item%.failed}.out" 10
   done
-  ((failed == 0)) || die "kafka-acls could not give every ACL of $CONFIG_DIR/acls.txt (above)"
+  ((failed == 0)) || die "kafka-acls could not $action every ACL of $file (above)"
+}
+
+# The ACLs live in the cluster metadata: given once per formatted cluster, again only when
+# acls.txt or acls-revoked.txt changed. A grant taken out of acls.txt is not revoked by that:
+# it goes into acls-revoked.txt, which is taken away after acls.txt is given.
+apply_acls() {
+  acls_applied && return 0
+  info "giving the ACLs of $CONFIG_DIR/acls.txt, taking away those of acls-revoked.txt"
+  acl_lines --add "$CONFIG_DIR/acls.txt"
+  acl_lines --remove "$CONFIG_DIR/acls-revoked.txt"
   acls_checksum >"$STATE/acls.applied"
 }
 

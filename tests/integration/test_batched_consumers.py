@@ -21,7 +21,6 @@ import pytest
 from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
-from shared import topics
 from shared.commits import BatchOutcome, RecordEffects
 from shared.consumer import handle_once
 from shared.db import close_pool, create_pool, migrate
@@ -52,7 +51,7 @@ async def recorder(database_url: str) -> AsyncIterator[Recorder]:
 @pytest.fixture
 async def topic(stack: Stack) -> str:
     name = f"rma.test.batch.{uuid.uuid4().hex[:8]}"
-    await ensure_topics(stack.kafka_bootstrap)  # the dead-letter topic among them
+    await ensure_topics(stack.kafka_bootstrap)
     await ensure_topics(stack.kafka_bootstrap, [name], partitions=1)
     return name
 
@@ -119,8 +118,9 @@ async def test_a_poison_record_in_a_batch_is_dead_lettered_and_the_good_ones_app
     await put(stack, topic, numbers)
     runtime, delivered = batched_runtime(stack, database_url, topic, group, recorder)
     batches = watch_batches(runtime)
+    await ensure_topics(stack.kafka_bootstrap, [runtime.dead_letter_topic])
     async with (
-        TopicProbe(stack.kafka_bootstrap, topics.DEAD_LETTER) as dead_letters,
+        TopicProbe(stack.kafka_bootstrap, runtime.dead_letter_topic) as dead_letters,
         runtime.running(),
     ):
         [letter] = await dead_letters.wait_for_records(

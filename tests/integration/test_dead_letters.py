@@ -65,7 +65,8 @@ async def test_a_message_just_under_the_size_limit_is_dead_lettered_and_the_next
     huge = huge.replace(b'""', b'"' + b"x" * (JUST_UNDER_THE_LIMIT - len(huge)) + b'"')
     assert len(huge) == JUST_UNDER_THE_LIMIT
     after = sale("AFTER-HUGE")
-    async with TopicProbe(stack.kafka_bootstrap, topics.DEAD_LETTER) as dead_letters:
+    await ensure_topics(stack.kafka_bootstrap, [runtime.dead_letter_topic])
+    async with TopicProbe(stack.kafka_bootstrap, runtime.dead_letter_topic) as dead_letters:
         await produce(stack.kafka_bootstrap, topic, huge, key=b"huge", headers=[("event_id", b"1")])
         await send(stack, topic, after)
         async with runtime.running():
@@ -123,7 +124,9 @@ async def test_dead_letters_are_listed_shown_and_replayed_once_after_a_fix(
         assert shown.json()["headers"]["correlation_id"] == str(broken.correlation_id)
         assert (await client.get("/api/operator/dead-letters")).status_code == 401
 
-        cli = await asyncio.to_thread(tools_deadletters, stack, "--consumer", group, "list")
+        cli = await asyncio.to_thread(
+            tools_deadletters, stack, "--service", group, "--consumer", group, "list"
+        )
         assert letter["id"] in cli and topic in cli
 
         fixed = True
@@ -150,8 +153,12 @@ async def test_dead_letters_are_listed_shown_and_replayed_once_after_a_fix(
         assert await runtime.dead_letter_count() == 0
 
         # Replaying an event that was handled meanwhile changes nothing (the inbox).
+        dead_letter_topic = runtime.dead_letter_topic
         await deadletters.replay(
-            stack.kafka_bootstrap, await deadletters.dead_letters(stack.kafka_bootstrap, group)
+            stack.kafka_bootstrap,
+            dead_letter_topic,
+            await deadletters.dead_letters(stack.kafka_bootstrap, dead_letter_topic, group),
+            [topic],
         )
         await send(stack, topic, sale("AFTER-REPLAY"))
         await wait_until(lambda: _handled(recorder, "AFTER-REPLAY"))
@@ -195,7 +202,8 @@ async def test_a_service_user_lists_its_dead_letters_but_may_not_replay_another_
     stack: Stack, database_url: str
 ) -> None:
     """Only a topic's owner writes it (Kafka ACLs): notifications' own Kafka user sees its dead
-    letters, and a replay to the sales topic is refused with 403, not a server error."""
+    letters, and a replay to the claims topic, which it consumes, is refused with 403, not a
+    server error."""
     group = f"notifications-acl-{uuid.uuid4().hex[:6]}"
     settings = ServiceSettings(
         **stack.kafka_user("notifications").model_dump(),
@@ -204,17 +212,19 @@ async def test_a_service_user_lists_its_dead_letters_but_may_not_replay_another_
         consumer_group=group,
     )
     runtime = ServiceRuntime("notifications", settings, "shared.migrations")
+    runtime.consumed_topics.append(topics.CLAIMS)  # as its subscriber of the claims topic does
     app = create_app(runtime, title="test", description="test")
     app.state.token_public_key = (stack.keys_dir / "token_public.pem").read_bytes()
     lost = sale("ACL-REPLAY")
+    await ensure_topics(stack.kafka_bootstrap, [runtime.dead_letter_topic])
     await produce(
         stack.kafka_bootstrap,
-        topics.DEAD_LETTER,
+        runtime.dead_letter_topic,
         lost.model_dump_json().encode(),
         key=lost.key.encode(),
         headers=[
             ("event_id", str(lost.event_id).encode()),
-            ("dead_letter_source_topic", topics.SALES.encode()),
+            ("dead_letter_source_topic", topics.CLAIMS.encode()),
             ("dead_letter_consumer", group.encode()),
             ("dead_letter_error", b"a bug"),
         ],
@@ -222,14 +232,14 @@ async def test_a_service_user_lists_its_dead_letters_but_may_not_replay_another_
     async with running_app(app) as client:
         operator = operator_headers(stack)
         [letter] = await _eventually_listed(client, operator)
-        assert (letter["topic"], letter["event_id"]) == (topics.SALES, str(lost.event_id))
-        async with TopicProbe(stack.kafka_bootstrap, topics.SALES) as sales:
+        assert (letter["topic"], letter["event_id"]) == (topics.CLAIMS, str(lost.event_id))
+        async with TopicProbe(stack.kafka_bootstrap, topics.CLAIMS) as claims:
             refused = await client.post(
                 f"/api/operator/dead-letters/{letter['id']}/replay", headers=operator
             )
             assert refused.status_code == 403, refused.text
-            assert "tools.deadletters" in refused.json()["detail"]
-            await sales.settle(2.0)
-        assert not [r for r in sales.records if str(lost.event_id).encode() in r.value]
+            assert "tools.deadletters --service notifications" in refused.json()["detail"]
+            await claims.settle(2.0)
+        assert not [r for r in claims.records if str(lost.event_id).encode() in r.value]
         [still] = await _eventually_listed(client, operator)
         assert not still["replayed"]

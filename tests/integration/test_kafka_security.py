@@ -34,12 +34,17 @@ OWNED = {
     "warranty": topics.WARRANTY,
     "erp-feed": topics.SALES,
 }
+CONSUMERS = tuple(topics.CONSUMED_BY)
 
 
 @pytest.fixture(scope="module", autouse=True)
 async def platform_topics(stack: Stack) -> None:
-    """The topics exist, as after any service's start (the admin creates them here)."""
-    await ensure_topics(stack.kafka_bootstrap)
+    """The topics exist, as after the services' start (the admin creates them here), and the
+    shared dead-letter topic of old."""
+    dead_letters = [topics.dead_letters(user) for user in CONSUMERS]
+    await ensure_topics(
+        stack.kafka_bootstrap, [*topics.ALL, *dead_letters, topics.SHARED_DEAD_LETTER]
+    )
 
 
 def forged_sales(count: int = 1) -> list[erp_feed.SaleRecorded]:
@@ -135,11 +140,27 @@ async def test_nobody_writes_a_topic_it_does_not_own(stack: Stack, user: str, to
         await write(stack, stack.kafka_user(user), topic)
 
 
-@pytest.mark.parametrize("user", ["accounts", "claims", "warranty", "notifications"])
-async def test_every_consumer_writes_the_dead_letters(stack: Stack, user: str) -> None:
-    async with TopicProbe(stack.kafka_bootstrap, topics.DEAD_LETTER) as probe:
-        await write(stack, stack.kafka_user(user), topics.DEAD_LETTER)
+@pytest.mark.parametrize("user", CONSUMERS)
+async def test_every_consumer_writes_its_own_dead_letters(stack: Stack, user: str) -> None:
+    async with TopicProbe(stack.kafka_bootstrap, topics.dead_letters(user)) as probe:
+        await write(stack, stack.kafka_user(user), topics.dead_letters(user))
         await probe.wait_for(lambda body, _: str(body.get("marker", "")).startswith("acl-test-"))
+
+
+@pytest.mark.parametrize(
+    ("user", "topic"),
+    [
+        (user, topic)
+        for user in (*CONSUMERS, "web", "erp-feed")
+        for topic in (topics.SHARED_DEAD_LETTER, *map(topics.dead_letters, CONSUMERS))
+        if topic != topics.dead_letters(user)
+    ],
+)
+async def test_nobody_writes_another_services_dead_letters_nor_the_shared_ones(
+    stack: Stack, user: str, topic: str
+) -> None:
+    with pytest.raises((TopicAuthorizationFailedError, ClusterAuthorizationFailedError)):
+        await write(stack, stack.kafka_user(user), topic)
 
 
 @pytest.mark.parametrize(

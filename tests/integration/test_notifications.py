@@ -407,7 +407,9 @@ async def test_malformed_claim_event_is_dead_lettered_and_the_next_one_emailed(
     ).encode()
     good = for_customer(preview.status_changed("pl", "in_inspection"), address)
     good = good.model_copy(update={"key": key})
-    async with TopicProbe(stack.kafka_bootstrap, topics.DEAD_LETTER) as dead_letters:
+    async with TopicProbe(
+        stack.kafka_bootstrap, topics.dead_letters("notifications")
+    ) as dead_letters:
         await produce(stack.kafka_bootstrap, topics.CLAIMS, bad, key=key.encode())
         await send(stack, good)
         [letter] = await dead_letters.wait_for(lambda body, _: marker in str(body), timeout=60)

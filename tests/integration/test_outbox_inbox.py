@@ -228,8 +228,9 @@ async def test_poison_message_goes_to_dead_letter_and_the_next_is_handled(
 ) -> None:
     runtime = consumer_runtime(stack, database_url, topic, f"g-{uuid.uuid4().hex[:6]}", recorder)
     poison = sale("POISON-1")
+    await ensure_topics(stack.kafka_bootstrap, [runtime.dead_letter_topic])
     async with (
-        TopicProbe(stack.kafka_bootstrap, topics.DEAD_LETTER) as dead_letters,
+        TopicProbe(stack.kafka_bootstrap, runtime.dead_letter_topic) as dead_letters,
         runtime.running(),
     ):
         await produce(stack.kafka_bootstrap, topic, b"{not json", key=b"garbage")

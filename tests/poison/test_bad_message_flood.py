@@ -68,7 +68,7 @@ async def test_a_thousand_bad_messages_do_not_hold_up_a_claims_email(
     )
     async with (
         running_app(build_app(settings)),
-        TopicProbe(stack.kafka_bootstrap, topics.DEAD_LETTER) as dead_letters,
+        TopicProbe(stack.kafka_bootstrap, topics.dead_letters("notifications")) as dead_letters,
     ):
         await asyncio.sleep(2)  # the group's backlog, if any, first
         await produce_many(stack.kafka_bootstrap, topics.CLAIMS, bad_messages(1000))

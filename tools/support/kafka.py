@@ -11,7 +11,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPa
 from aiokafka.admin import AIOKafkaAdminClient
 
 from shared.events import Event
-from shared.kafka import client_options
+from shared.kafka import KafkaConnectionSettings, client_options
 from shared.outbox import kafka_headers
 
 
@@ -143,8 +143,15 @@ async def produce(
     value: bytes,
     key: bytes | None = None,
     headers: list[tuple[str, bytes]] | None = None,
+    connection: KafkaConnectionSettings | None = None,
 ) -> None:
-    producer = AIOKafkaProducer(**client_options(bootstrap), enable_idempotence=True, acks="all")
+    """One record, as the admin or as the Kafka user `connection` names."""
+    producer = AIOKafkaProducer(
+        **client_options(bootstrap, connection),
+        enable_idempotence=True,
+        acks="all",
+        request_timeout_ms=10000,
+    )
     await producer.start()
     try:
         await producer.send_and_wait(topic, value=value, key=key, headers=headers or [])

@@ -65,7 +65,7 @@ async def test_a_failure_that_passes_on_retry_is_handled_once_and_not_dead_lette
     runtime, handled = runtime_with([ValueError("flaky"), None])
     dead: list[bytes] = []
 
-    @runtime.broker.subscriber(topics.DEAD_LETTER)
+    @runtime.broker.subscriber(topics.dead_letters("unit"))
     async def on_dead(message: KafkaMessage) -> None:
         dead.append(message.body)
 
@@ -79,7 +79,7 @@ async def test_after_the_bounded_attempts_the_message_goes_to_the_dead_letter_to
     runtime, handled = runtime_with([ValueError("always")] * 3)
     dead: list[bytes] = []
 
-    @runtime.broker.subscriber(topics.DEAD_LETTER)
+    @runtime.broker.subscriber(topics.dead_letters("unit"))
     async def on_dead(message: KafkaMessage) -> None:
         dead.append(message.body)
 
@@ -95,7 +95,7 @@ async def test_unparseable_message_is_dead_lettered_without_calling_the_handler(
     runtime, handled = runtime_with([])
     dead: list[bytes] = []
 
-    @runtime.broker.subscriber(topics.DEAD_LETTER)
+    @runtime.broker.subscriber(topics.dead_letters("unit"))
     async def on_dead(message: KafkaMessage) -> None:
         dead.append(message.body)
 
@@ -109,7 +109,7 @@ async def test_an_outage_is_not_dead_lettered() -> None:
     runtime, handled = runtime_with([asyncpg.CannotConnectNowError("database restarting")])
     dead: list[bytes] = []
 
-    @runtime.broker.subscriber(topics.DEAD_LETTER)
+    @runtime.broker.subscriber(topics.dead_letters("unit"))
     async def on_dead(message: KafkaMessage) -> None:
         dead.append(message.body)
 
@@ -125,7 +125,7 @@ async def test_a_message_that_can_never_succeed_is_dead_lettered_at_once() -> No
     runtime, handled = runtime_with([])
     dead: list[tuple[bytes, str]] = []
 
-    @runtime.broker.subscriber(topics.DEAD_LETTER)
+    @runtime.broker.subscriber(topics.dead_letters("unit"))
     async def on_dead(message: KafkaMessage) -> None:
         dead.append((message.body, message.headers["dead_letter_attempts"]))
 
@@ -144,7 +144,7 @@ async def test_a_handler_can_say_a_message_will_never_succeed() -> None:
     runtime, handled = runtime_with([UnprocessableMessage("no such product, ever")])
     dead: list[str] = []
 
-    @runtime.broker.subscriber(topics.DEAD_LETTER)
+    @runtime.broker.subscriber(topics.dead_letters("unit"))
     async def on_dead(message: KafkaMessage) -> None:
         dead.append(message.headers["dead_letter_error"])
 

@@ -315,7 +315,7 @@ async def test_a_runtime_with_effects_per_batch_applies_them_through_its_middlew
 
     dead: list[bytes] = []
 
-    @runtime.broker.subscriber(topics.DEAD_LETTER)
+    @runtime.broker.subscriber(topics.dead_letters("unit"))
     async def on_dead(message: KafkaMessage) -> None:
         dead.append(message.body)
 
