@@ -4,7 +4,7 @@ record what the server answered. Works through the unit of work, on the injected
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.message import Message
 from typing import Protocol
 
@@ -37,6 +37,11 @@ class MailDelivery:
       is never sent again for that;
     - a temporary refusal (4xx, timeout, lost connection) is retried with capped exponential
       backoff for `smtp_retry_for_seconds`; only a permanent one (5xx) fails the email at once;
+    - once the server refused, it is probed: every `smtp_probe_seconds` one waiting email is
+      tried before its retry is due, and when any email is accepted, every email waiting for
+      its backoff is sent at once; so the queue follows the server's return within seconds,
+      however long the outage and the backoff. The outage is logged when it starts and when
+      it ends (with the refusals and the emails released), each refusal in it only at info;
     - every copy of an email carries the same Message-ID (derived from its event), so mail
       clients fold a repeat;
     - only a crash of this process between the server's acceptance and the mark (a few
@@ -55,6 +60,8 @@ class MailDelivery:
             retry_for=timedelta(seconds=settings.smtp_retry_for_seconds),
         )
         self._marking = OutageLog("notifications database (marking emails sent)")
+        self._refusing = OutageLog("SMTP server", clock=lambda: ctx.clock().timestamp())
+        self._next_probe: datetime | None = None
         self._marks: set[asyncio.Future[None]] = set()
         self._tracer = tracer or trace.get_tracer(__name__)
 
@@ -70,7 +77,7 @@ class MailDelivery:
         so a slow conversation (or a label being drawn) does not hold up the next ones."""
         slots = self._ctx.settings.smtp_connections
         sending: set[asyncio.Task[int]] = set()
-        sent = 0
+        sent = await self._probe()
         try:
             while True:
                 if len(sending) <= slots // 2:
@@ -86,6 +93,45 @@ class MailDelivery:
             for task in sending:
                 task.cancel()
             await asyncio.gather(*sending, return_exceptions=True)
+
+    async def _probe(self) -> int:
+        """While the server refuses: one waiting email, every `smtp_probe_seconds`."""
+        now = self._ctx.clock()
+        if not self._refusing.failures or (self._next_probe and now < self._next_probe):
+            return 0
+        settings = self._ctx.settings
+        self._next_probe = now + timedelta(seconds=settings.smtp_probe_seconds)
+        async with self._ctx.uow() as uow:
+            probe = await uow.emails.take_probe(
+                now, now + timedelta(seconds=settings.smtp_claim_seconds)
+            )
+            await uow.commit()
+        if probe is None:
+            return 0
+        log.info("probing the SMTP server", email_id=str(probe.email_id))
+        return await self._deliver(probe)
+
+    async def _server_accepted(self) -> None:
+        """The outage, if any, is over: what waits for its backoff goes now."""
+        if not self._refusing.failures:
+            return
+        now = self._ctx.clock()
+        try:
+            async with self._ctx.uow() as uow:
+                released = await uow.emails.release_waiting(now)
+                await uow.commit()
+        except TRANSIENT_ERRORS as error:
+            # The database is away: the next email accepted releases them.
+            log.info("emails not released yet", error=repr(error))
+            return
+        self._next_probe = None
+        self._refusing.recovered(released=released)
+
+    def _server_refused(self, error: Exception) -> None:
+        if not self._refusing.failures:
+            probe = timedelta(seconds=self._ctx.settings.smtp_probe_seconds)
+            self._next_probe = self._ctx.clock() + probe
+        self._refusing.failed(error)
 
     async def _take_due(self, limit: int) -> list[QueuedEmail]:
         settings, now = self._ctx.settings, self._ctx.clock()
@@ -111,6 +157,7 @@ class MailDelivery:
         mark.add_done_callback(self._marks.discard)
         await asyncio.shield(mark)
         log.info("email sent", email_id=str(email.email_id), event_id=str(email.event_id))
+        await self._server_accepted()
         return 1
 
     async def _mark_sent(self, email: QueuedEmail) -> None:
@@ -138,7 +185,11 @@ class MailDelivery:
             now=self._ctx.clock(),
             permanent=permanent,
         )
-        log.warning(
+        if not permanent:
+            self._server_refused(error)
+        # In an outage, its two lines tell it; a refusal that ends an email's tries is news.
+        level = log.warning if permanent or retry_at is None else log.info
+        level(
             "email not sent",
             email_id=str(email.email_id),
             event_id=str(email.event_id),

@@ -97,6 +97,16 @@ class EmailQueue(Protocol):
         `claimed_until` (no other sender takes them meanwhile; a dead sender's claim expires)."""
         ...
 
+    async def take_probe(self, now: datetime, claimed_until: datetime) -> QueuedEmail | None:
+        """The waiting email whose retry comes first, taken now though not due yet (a probe of
+        a refusing server), counted and claimed as `take_due` does; never one being sent."""
+        ...
+
+    async def release_waiting(self, now: datetime) -> int:
+        """Every email waiting for its retry made due `now` (the server is back); how many.
+        Emails being sent are left to their senders."""
+        ...
+
     async def mark_sent(self, email_id: UUID, now: datetime) -> None: ...
 
     async def mark_refused(self, email_id: UUID, error: str, retry_at: datetime | None) -> None:

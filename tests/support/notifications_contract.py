@@ -201,6 +201,45 @@ class NotificationsStoreContract:
         )
         assert none_sent == []
 
+    async def test_a_probe_takes_the_waiting_email_whose_retry_comes_first_never_one_in_flight(
+        self, store: Store
+    ) -> None:
+        later, sooner, in_flight, failed = (new_email() for _ in range(4))
+        for email in (later, sooner, in_flight, failed):
+            await self.add(store, email)
+        await self.take(store, NOW)
+        await self.refuse(store, later.email_id, seconds(60))
+        await self.refuse(store, sooner.email_id, seconds(30))
+        await self.refuse(store, failed.email_id, None)
+        async with store.uow() as uow:  # in_flight: still claimed (until NOW + 65 s)
+            probe = await uow.emails.take_probe(seconds(1), seconds(1) + CLAIM)
+            second = await uow.emails.take_probe(seconds(1), seconds(1) + CLAIM)
+            third = await uow.emails.take_probe(seconds(1), seconds(1) + CLAIM)
+            await uow.commit()
+        assert probe is not None and (probe.email_id, probe.attempts) == (sooner.email_id, 2)
+        assert second is not None and second.email_id == later.email_id
+        assert third is None  # the one in flight, the probes now in flight, the failed one
+        assert await self.take(store, seconds(60)) == []  # the probes are claimed too
+
+    async def test_the_servers_return_releases_every_waiting_email_but_those_in_flight(
+        self, store: Store
+    ) -> None:
+        waiting = [new_email() for _ in range(3)]
+        in_flight, sent = new_email(), new_email()
+        for email in (*waiting, in_flight, sent):
+            await self.add(store, email)
+        await self.take(store, NOW)
+        for offset, email in enumerate(waiting):
+            await self.refuse(store, email.email_id, seconds(100 * (offset + 1)))
+        async with store.uow() as uow:
+            await uow.emails.mark_sent(sent.email_id, seconds(1))
+            assert await uow.emails.release_waiting(seconds(5)) == 3
+            await uow.commit()
+        released = await self.take(store, seconds(5))
+        assert {e.email_id for e in released} == {e.email_id for e in waiting}
+        async with store.uow() as uow:
+            assert await uow.emails.release_waiting(seconds(6)) == 0  # all in flight now
+
     # --- customers and the unit of work ----------------------------------------------------
 
     async def test_a_customers_name_is_remembered_and_updated(self, store: Store) -> None:

@@ -31,6 +31,15 @@ class StoredEmail:
     attempts: int = 0
     last_error: str | None = None
     sent_at: datetime | None = None
+    claimed_until: datetime | None = None
+
+    def claimed(self, now: datetime) -> bool:
+        return self.claimed_until is not None and self.claimed_until > now
+
+    def take(self, claimed_until: datetime) -> QueuedEmail:
+        self.attempts += 1
+        self.next_attempt_at = self.claimed_until = claimed_until
+        return _queued(self)
 
 
 @dataclass
@@ -90,20 +99,35 @@ class MemoryEmailQueue:
         due = [s for s in self.state.emails.values() if s.status == "pending"]
         due = [s for s in due if s.next_attempt_at <= now]
         due.sort(key=lambda s: s.created_at)
-        for stored in due[:limit]:
-            stored.attempts += 1
-            stored.next_attempt_at = claimed_until
-        return [_queued(stored) for stored in due[:limit]]
+        return [stored.take(claimed_until) for stored in due[:limit]]
+
+    def _waiting(self, now: datetime) -> list[StoredEmail]:
+        emails = self.state.emails.values()
+        return [s for s in emails if s.status == "pending" and not s.claimed(now)]
+
+    async def take_probe(self, now: datetime, claimed_until: datetime) -> QueuedEmail | None:
+        waiting = self._waiting(now)
+        if not waiting:
+            return None
+        first = min(waiting, key=lambda s: (s.next_attempt_at, s.created_at))
+        return first.take(claimed_until)
+
+    async def release_waiting(self, now: datetime) -> int:
+        released = [s for s in self._waiting(now) if s.next_attempt_at > now]
+        for stored in released:
+            stored.next_attempt_at = now
+        return len(released)
 
     async def mark_sent(self, email_id: UUID, now: datetime) -> None:
         stored = self.state.emails[email_id]
         stored.status, stored.sent_at, stored.last_error = "sent", now, None
+        stored.claimed_until = None
 
     async def mark_refused(self, email_id: UUID, error: str, retry_at: datetime | None) -> None:
         stored = self.state.emails[email_id]
         if stored.status != "pending":
             return
-        stored.last_error = error[:2000]
+        stored.last_error, stored.claimed_until = error[:2000], None
         if retry_at is None:
             stored.status = "failed"
         else:

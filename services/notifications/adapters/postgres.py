@@ -100,7 +100,7 @@ class PostgresEmailQueue:
         # The claim is committed at once (its own unit of work): the SMTP conversation runs
         # outside any transaction.
         rows = await self.conn.fetch(
-            """UPDATE emails SET attempts = attempts + 1, next_attempt_at = $2
+            """UPDATE emails SET attempts = attempts + 1, next_attempt_at = $2, claimed_until = $2
                WHERE email_id IN (
                    SELECT email_id FROM emails
                    WHERE status = 'pending' AND next_attempt_at <= $1
@@ -113,9 +113,38 @@ class PostgresEmailQueue:
         )
         return [_queued(row) for row in sorted(rows, key=lambda row: row["created_at"])]
 
+    async def take_probe(self, now: datetime, claimed_until: datetime) -> QueuedEmail | None:
+        row = await self.conn.fetchrow(
+            """UPDATE emails SET attempts = attempts + 1, next_attempt_at = $2, claimed_until = $2
+               WHERE email_id = (
+                   SELECT email_id FROM emails
+                   WHERE status = 'pending' AND (claimed_until IS NULL OR claimed_until <= $1)
+                   ORDER BY next_attempt_at, created_at LIMIT 1
+                   FOR UPDATE SKIP LOCKED)
+               RETURNING *""",
+            now,
+            claimed_until,
+        )
+        return _queued(row) if row else None
+
+    async def release_waiting(self, now: datetime) -> int:
+        released: int = await self.conn.fetchval(
+            """WITH released AS (
+                   UPDATE emails SET next_attempt_at = $1
+                   WHERE status = 'pending' AND next_attempt_at > $1
+                     AND (claimed_until IS NULL OR claimed_until <= $1)
+                   RETURNING 1)
+               SELECT count(*) FROM released""",
+            now,
+        )
+        if released:
+            await self.conn.execute("SELECT pg_notify('emails', '')")  # the other senders
+        return released
+
     async def mark_sent(self, email_id: UUID, now: datetime) -> None:
         await self.conn.execute(
-            """UPDATE emails SET status = 'sent', sent_at = $2, last_error = NULL
+            """UPDATE emails SET status = 'sent', sent_at = $2, last_error = NULL,
+                                 claimed_until = NULL
                WHERE email_id = $1""",
             email_id,
             now,
@@ -126,7 +155,8 @@ class PostgresEmailQueue:
             """UPDATE emails SET last_error = $2,
                                  status = CASE WHEN $3::timestamptz IS NULL THEN 'failed'
                                                ELSE 'pending' END,
-                                 next_attempt_at = COALESCE($3, next_attempt_at)
+                                 next_attempt_at = COALESCE($3, next_attempt_at),
+                                 claimed_until = NULL
                WHERE email_id = $1 AND status = 'pending'""",
             email_id,
             error[:2000],
