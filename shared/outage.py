@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 import asyncpg
@@ -30,8 +31,11 @@ DATABASE_AWAY: tuple[type[BaseException], ...] = (
 
 
 class OutageLog:
-    def __init__(self, what: str) -> None:
+    def __init__(self, what: str, clock: Callable[[], float] = time.monotonic) -> None:
+        """`clock`: seconds, to measure how long the outage lasted (a service's injected clock
+        where its timing is tested)."""
         self._what = what
+        self._clock = clock
         self._failures = 0
         self._since = 0.0
 
@@ -42,7 +46,7 @@ class OutageLog:
 
     def failed(self, error: BaseException) -> None:
         if self._failures == 0:
-            self._since = time.monotonic()
+            self._since = self._clock()
             log.warning("outage started", dependency=self._what, error=repr(error))
         self._failures += 1
 
@@ -53,7 +57,7 @@ class OutageLog:
             "outage ended",
             dependency=self._what,
             failures=self._failures,
-            outage_seconds=round(time.monotonic() - self._since, 1),
+            outage_seconds=round(self._clock() - self._since, 1),
             **details,
         )
         self._failures = 0

@@ -23,7 +23,7 @@ that phase: acknowledged to the client, stored, ClaimCreated on the topic, Warra
 e-mails, e-mails per Message-ID. It prints a table (expected, arrived, lost, duplicated,
 recovery time), writes it to OUT/report.md and OUT/report.json, and exits non-zero on any loss,
 any duplicate e-mail (but the one repeat the acceptance kill may cause, see
-services/notifications/handlers.py) or any service that needed a restart it was not given.
+services/notifications/delivery.py) or any service that needed a restart it was not given.
 `--short` (CI's version, tests/e2e/test_reliability.py) runs one service kill and one broker
 restart. The whole run is bounded (14 minutes) and stops by itself.
 """

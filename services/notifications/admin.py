@@ -10,16 +10,24 @@ import argparse
 import asyncio
 from uuid import UUID
 
-from services.notifications.adapters import repository
+from services.notifications import handlers
+from services.notifications.bootstrap import postgres_context
 from services.notifications.settings import NotificationsSettings
 from shared.db import create_pool
+from shared.errors import BusinessRuleError
 
 
 async def resend_failed(settings: NotificationsSettings, email_id: UUID | None) -> list[UUID]:
+    """The ids queued again; none when the one asked for does not exist or has not failed."""
     pool = await create_pool(settings.database_url, max_size=1)
     try:
-        async with pool.acquire() as conn, conn.transaction():
-            return await repository.resend_failed(conn, email_id)
+        return await handlers.resend_failed(
+            # Resending opens no sealed facts: the key is not needed here.
+            postgres_context(settings, lambda: pool, seal_private_key=b""),
+            email_id,
+        )
+    except BusinessRuleError:
+        return []
     finally:
         await pool.close()
 

@@ -1,6 +1,6 @@
 """When a refused email is tried again (pure: no I/O).
 
-Exactly-once delivery across SMTP is impossible; see MailSender for what is guaranteed.
+Exactly-once delivery across SMTP is impossible; see delivery.MailDelivery for what is guaranteed.
 """
 
 from __future__ import annotations

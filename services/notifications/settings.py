@@ -28,6 +28,9 @@ class NotificationsSettings(ServiceSettings):
     smtp_first_retry_seconds: float = Field(default=2.0, gt=0)
     smtp_max_retry_seconds: float = Field(default=600.0, gt=0)
     smtp_retry_for_seconds: float = Field(default=3 * 24 * 3600.0, gt=0)
+    # Once the server refused, one waiting email is tried every this many seconds (a probe);
+    # when one is accepted, every email waiting for its backoff is sent at once.
+    smtp_probe_seconds: float = Field(default=5.0, gt=0)
     smtp_timeout_seconds: float = Field(default=30.0, gt=0)
     # Long-lived SMTP connections kept open, and so emails in flight at once.
     smtp_connections: int = Field(default=4, ge=1)

@@ -75,7 +75,10 @@ async def test_a_database_half_migrated_under_the_old_names_runs_only_what_it_la
 
     applied = await migrate(pool, "services.notifications.migrations")
 
-    assert applied == ["services.notifications.migrations:0005_pending_emails_in_order.sql"]
+    assert applied == [
+        "services.notifications.migrations:0005_pending_emails_in_order.sql",
+        "services.notifications.migrations:0006_email_claims.sql",
+    ]
     assert await _recorded(pool) == _current_names()
     index = await pool.fetchval("SELECT to_regclass('emails_pending_created')")
     assert index is not None

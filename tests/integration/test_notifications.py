@@ -1,7 +1,8 @@
 """Notifications against the real Kafka, PostgreSQL and SMTP server (the mailbox): each claim event
 becomes exactly one email, even when redelivered or when the SMTP server refuses for a while; a
-status change that has its own event (a parcel's receipt) is emailed once, not twice; a malformed
-event goes to the dead-letter topic; the new claim's email carries the parcel label."""
+malformed event goes to the dead-letter topic; the new claim's email carries the parcel label.
+Which event asks for which email (and which for none) is tests/unit/notifications/test_service.py's,
+on the in-memory unit of work."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -271,109 +272,6 @@ async def test_redelivered_event_sends_one_email(
     assert await settled_count(mailbox, address, event) == 1
     rows = await notifications.fetch("SELECT * FROM emails WHERE event_id = $1", event.event_id)
     assert len(rows) == 1
-
-
-async def test_receipt_is_emailed_once_and_the_next_status_change_too(
-    notifications: Notifications, mailbox: Mailbox
-) -> None:
-    address, claim_id = recipient(), uuid.uuid4()
-    # As the claims service announces a receipt (ParcelReceived, then the status change), then
-    # the inspection; the claim's key puts them on one partition, consumed in this order.
-    parcel = for_customer(preview.parcel_received("pl"), address, claim_id=claim_id)
-    received = for_customer(
-        preview.status_changed("pl", "received"),
-        address,
-        claim_id=claim_id,
-        from_status="submitted",
-    )
-    inspection = for_customer(
-        preview.status_changed("pl", "in_inspection"),
-        address,
-        claim_id=claim_id,
-        from_status="received",
-    )
-    events = [e.model_copy(update={"key": str(claim_id)}) for e in (parcel, received, inspection)]
-    for event in events:
-        await send(notifications.stack, event)
-
-    [receipt_email] = await emails_for(mailbox, address, parcel)
-    # The last event's email: once it is here, the status change to received was handled too.
-    [inspection_email] = await emails_for(mailbox, address, inspection)
-    assert await settled_count(mailbox, address, inspection) == 1
-    assert receipt_email["subject"] == f"Zgłoszenie {RMA}: przesyłka dotarła do serwisu"
-    assert inspection_email["subject"] == f"Zgłoszenie {RMA}: w diagnozie"
-    mailed = sorted(m["message_id"] for m in await mailbox.messages(address))
-    assert mailed == sorted([receipt_email["message_id"], inspection_email["message_id"]])
-
-    # All three are handled (no redelivery, no dead letter); the status change left no email.
-    handled = await notifications.fetch(
-        "SELECT event_id, event_type FROM inbox WHERE consumer = 'notifications' "
-        "AND event_id = ANY($1::uuid[])",
-        [event.event_id for event in events],
-    )
-    assert {(row["event_id"], row["event_type"]) for row in handled} == {
-        (event.event_id, event.type) for event in events
-    }
-    assert not await notifications.fetch(
-        "SELECT 1 FROM emails WHERE event_id = $1", received.event_id
-    )
-
-
-async def test_the_verdict_is_emailed_once_though_the_receipt_republishes_its_deadlines(
-    notifications: Notifications, mailbox: Mailbox
-) -> None:
-    address, claim_id = recipient(), uuid.uuid4()
-    # As warranty publishes them: the verdict, then at the parcel's receipt the same verdict
-    # with the repair deadline, marked as only that (tests/integration/test_warranty.py).
-    verdict = for_customer(preview.warranty_assessed("pl"), address, claim_id=claim_id)
-    verdict = verdict.model_copy(update={"key": str(claim_id)})
-    update = for_customer(verdict, address, deadlines_update=True)
-    await send(notifications.stack, verdict)
-    await send(notifications.stack, update)
-
-    [verdict_email] = await emails_for(mailbox, address, verdict)
-    assert verdict_email["subject"] == f"Zgłoszenie {RMA}: produkt objęty gwarancją"
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 30
-    while not await notifications.fetch("SELECT 1 FROM inbox WHERE event_id = $1", update.event_id):
-        assert loop.time() < deadline, "the deadlines update was never handled"
-        await asyncio.sleep(0.3)
-    assert await settled_count(mailbox, address, update) == 0
-    assert [m["message_id"] for m in await mailbox.messages(address)] == [
-        verdict_email["message_id"]
-    ]
-    assert not await notifications.fetch(
-        "SELECT 1 FROM emails WHERE event_id = $1", update.event_id
-    )
-
-
-async def test_history_replayed_from_long_ago_is_recorded_but_not_emailed(
-    notifications: Notifications, mailbox: Mailbox
-) -> None:
-    address, claim_id = recipient(), uuid.uuid4()
-    month_ago = datetime.now(UTC) - timedelta(days=30)
-    old = for_customer(
-        preview.status_changed("pl", "shipped_back"), address, claim_id=claim_id
-    ).model_copy(update={"occurred_at": month_ago, "key": str(claim_id)})
-    fresh = for_customer(
-        preview.status_changed("pl", "closed"),
-        address,
-        claim_id=claim_id,
-        from_status="shipped_back",
-    ).model_copy(update={"key": str(claim_id)})
-    for event in (old, fresh):
-        await send(notifications.stack, event)
-
-    [closed_email] = await emails_for(mailbox, address, fresh)  # the old one came before it
-    assert await settled_count(mailbox, address, fresh) == 1
-    assert [m["message_id"] for m in await mailbox.messages(address)] == [
-        closed_email["message_id"]
-    ]
-    handled = await notifications.fetch(
-        "SELECT 1 FROM inbox WHERE consumer = 'notifications' AND event_id = $1", old.event_id
-    )
-    assert handled  # handled, so never redelivered or dead-lettered
-    assert not await notifications.fetch("SELECT 1 FROM emails WHERE event_id = $1", old.event_id)
 
 
 async def test_refusing_smtp_server_then_recovering_delivers_once(

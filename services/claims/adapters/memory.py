@@ -2,9 +2,8 @@
 layer that run in milliseconds. The contract tests (tests/support/claims_contract.py) hold it to
 the PostgreSQL implementation.
 
-A unit of work works on a copy of the committed state and puts it back on commit, so a refused
-command changes nothing, as a rolled-back transaction would. Units of work run one at a time (a
-test's tasks, not threads): the row locks of PostgreSQL have nothing to guard here.
+A unit of work works on a copy of the committed state (shared/unit_of_work.py): the row locks
+of PostgreSQL have nothing to guard here.
 """
 
 from __future__ import annotations
@@ -15,8 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 from uuid import UUID
 
 from services.claims.domain.claim import Claim, ParcelRecord
@@ -41,6 +39,7 @@ from shared.events import (
     Event,
     SaleRecordedData,
 )
+from shared.unit_of_work import MemoryDatabaseBase, MemoryUnitOfWorkBase
 
 ENDED = sorted(ENDED_STATUSES)
 
@@ -97,12 +96,12 @@ class MemoryState:
         )
 
 
-class MemoryDatabase:
+class MemoryDatabase(MemoryDatabaseBase[MemoryState]):
     """The committed state every unit of work starts from; `clock` stamps what PostgreSQL's
     `now()` would."""
 
     def __init__(self, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
-        self.state = MemoryState()
+        super().__init__(MemoryState())
         self.clock = clock
 
     def unit_of_work(self) -> MemoryUnitOfWork:
@@ -114,37 +113,20 @@ class MemoryDatabase:
         return list(self.state.outbox)
 
 
-class MemoryUnitOfWork:
-    def __init__(self, database: MemoryDatabase) -> None:
-        self.database = database
-        self._work: MemoryState | None = None
+class MemoryUnitOfWork(MemoryUnitOfWorkBase[MemoryState]):
+    database: MemoryDatabase
 
-    async def __aenter__(self) -> Self:
-        self._work = self.database.state.snapshot()
-        self.claims = MemoryClaims(self._work, self.database.clock)
-        self.parcels = MemoryParcels(self._work)
-        self.sales = MemorySalesLedger(self._work)
-        self.listings = MemoryListings(self._work)
-        return self
+    def _copy_of(self, state: MemoryState) -> MemoryState:
+        return state.snapshot()
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.rollback()
+    def _open(self, work: MemoryState) -> None:
+        self.claims = MemoryClaims(work, self.database.clock)
+        self.parcels = MemoryParcels(work)
+        self.sales = MemorySalesLedger(work)
+        self.listings = MemoryListings(work)
 
     async def publish(self, *events: Event) -> None:
-        assert self._work is not None, "the unit of work is not open"
-        self._work.outbox.extend(events)
-
-    async def commit(self) -> None:
-        if self._work is not None:
-            self.database.state, self._work = self._work, None
-
-    async def rollback(self) -> None:
-        self._work = None
+        self.work.outbox.extend(events)
 
 
 def _same(a: str | None, b: str) -> bool:

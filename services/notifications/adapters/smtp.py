@@ -23,6 +23,7 @@ import aiosmtplib
 
 from services.notifications import attachments
 from services.notifications.settings import NotificationsSettings
+from services.notifications.unit_of_work import QueuedEmail
 
 # The standard library's compat32 API (email.mime): the modern EmailMessage parses every header
 # it is given into objects and folds it again on output, a quarter of this service's CPU per
@@ -59,24 +60,24 @@ def _boundary() -> str:
     return f"=_{uuid.uuid4().hex}"
 
 
-def build_message(settings: NotificationsSettings, email: Any) -> Message:
+def build_message(settings: NotificationsSettings, email: QueuedEmail) -> Message:
     body = MIMEMultipart("alternative", boundary=_boundary())
-    body.attach(_text(email["text_body"], "plain"))
-    body.attach(_text(email["html_body"], "html"))
+    body.attach(_text(email.text_body, "plain"))
+    body.attach(_text(email.html_body, "html"))
     message: MIMEMultipart = body
-    if email["attachments"]:
+    if email.attachments:
         message = MIMEMultipart("mixed", boundary=_boundary())
         message.attach(body)
-        for attachment in email["attachments"]:
+        for attachment in email.attachments:
             message.attach(_attachment(attachment))
     message["From"] = formataddr(parseaddr(settings.mail_from), charset="utf-8")
-    message["To"] = email["recipient"]
+    message["To"] = email.recipient
     # A Header, not its text: the generator folds it knowing the field's name (typeshed: str).
-    message["Subject"] = Header(email["subject"], "utf-8")  # type: ignore[assignment]
-    message["Message-ID"] = email["message_id"]
+    message["Subject"] = Header(email.subject, "utf-8")  # type: ignore[assignment]
+    message["Message-ID"] = email.message_id
     message["Date"] = formatdate(localtime=False)
-    if email["rma_number"]:
-        message["X-RMA-Number"] = email["rma_number"]
+    if email.rma_number:
+        message["X-RMA-Number"] = email.rma_number
     return message
 
 

@@ -2,12 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from services.notifications import handlers
+from services.notifications.adapters.postgres import PostgresUnitOfWork
 from shared import topics
 from shared.auth import handle_credentials_change
 from shared.consumer import handle_once
-from shared.events import AccountCredentialsChanged, AccountsEvent, ClaimsEvent, WarrantyEvent
+from shared.db import Conn
+from shared.events import (
+    AccountCredentialsChanged,
+    AccountsEvent,
+    ClaimsEvent,
+    Event,
+    WarrantyEvent,
+)
 from shared.runtime import ServiceRuntime
+
+
+def emails_of(
+    ctx: handlers.NotificationsContext, event: Event
+) -> Callable[[Conn], Awaitable[None]]:
+    """The handler's effect inside the consumer's transaction: the batch's, with its inbox rows
+    (shared/inbox.py), so the emails are queued, and the batch committed, together."""
+
+    async def effect(conn: Conn) -> None:
+        async with PostgresUnitOfWork(conn) as uow:
+            await handlers.record_email(ctx, uow, event)
+
+    return effect
 
 
 def register_consumers(runtime: ServiceRuntime, ctx: handlers.NotificationsContext) -> None:
@@ -19,9 +42,7 @@ def register_consumers(runtime: ServiceRuntime, ctx: handlers.NotificationsConte
         if isinstance(event, AccountCredentialsChanged):
             await handle_credentials_change(runtime.db, runtime.name, event)
             return
-        await handle_once(
-            runtime.db, runtime.name, event, lambda conn: handlers.record_email(ctx, conn, event)
-        )
+        await handle_once(runtime.db, runtime.name, event, emails_of(ctx, event))
 
     @runtime.subscriber(
         topics.CLAIMS,
@@ -29,15 +50,11 @@ def register_consumers(runtime: ServiceRuntime, ctx: handlers.NotificationsConte
         "changes and decisions",
     )
     async def on_claim_event(event: ClaimsEvent) -> None:
-        await handle_once(
-            runtime.db, runtime.name, event, lambda conn: handlers.record_email(ctx, conn, event)
-        )
+        await handle_once(runtime.db, runtime.name, event, emails_of(ctx, event))
 
     @runtime.subscriber(topics.WARRANTY, description="The warranty verdict on a claim")
     async def on_warranty_event(event: WarrantyEvent) -> None:
         # ProductRegistered has no email; skipping it keeps the inbox to handled events.
         if event.type != "WarrantyAssessed":
             return
-        await handle_once(
-            runtime.db, runtime.name, event, lambda conn: handlers.record_email(ctx, conn, event)
-        )
+        await handle_once(runtime.db, runtime.name, event, emails_of(ctx, event))

@@ -2,28 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 from uuid import UUID
 
-import asyncpg
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
-from services.notifications.adapters import repository
+from services.notifications import handlers
+from services.notifications.unit_of_work import EmailStatus
 from shared.auth import Principal, require_role
 
 router = APIRouter(prefix="/api/emails", tags=["emails"])
 
-EmailStatus = Literal["pending", "sent", "failed"]
+
+def get_context(request: Request) -> handlers.NotificationsContext:
+    ctx: handlers.NotificationsContext = request.app.state.notifications
+    return ctx
 
 
-def get_pool(request: Request) -> asyncpg.Pool:
-    pool: asyncpg.Pool = request.app.state.notifications_pool
-    return pool
-
-
-Pool = Annotated[asyncpg.Pool, Depends(get_pool)]
+Context = Annotated[handlers.NotificationsContext, Depends(get_context)]
 Operator = Annotated[Principal, Depends(require_role("operator"))]
 
 
@@ -53,23 +52,21 @@ class FailedCount(BaseModel):
 @router.get("", summary="Emails sent or due, newest first (operators)")
 async def list_emails(
     _operator: Operator,
-    pool: Pool,
+    ctx: Context,
     account_id: UUID | None = None,
     claim_id: UUID | None = None,
     status: EmailStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[EmailPublic]:
-    async with pool.acquire() as conn:
-        rows = await repository.list_emails(
-            conn, account_id=account_id, claim_id=claim_id, status=status, limit=limit
-        )
-    return [EmailPublic(**dict(row)) for row in rows]
+    emails = await handlers.list_emails(
+        ctx, account_id=account_id, claim_id=claim_id, status=status, limit=limit
+    )
+    return [EmailPublic(**asdict(email)) for email in emails]
 
 
 @router.get("/failed/count", summary="How many emails could not be sent (dashboard)")
-async def failed_count(_operator: Operator, pool: Pool) -> FailedCount:
-    async with pool.acquire() as conn:
-        return FailedCount(failed=await repository.count_failed(conn))
+async def failed_count(_operator: Operator, ctx: Context) -> FailedCount:
+    return FailedCount(failed=await handlers.count_failed(ctx))
 
 
 @router.post(
@@ -78,9 +75,8 @@ async def failed_count(_operator: Operator, pool: Pool) -> FailedCount:
     description="Each failed email goes back to the queue with a new retry period; "
     "it keeps its Message-ID, so a customer's mail client folds a copy already received.",
 )
-async def resend_all_failed(_operator: Operator, pool: Pool) -> Resent:
-    async with pool.acquire() as conn, conn.transaction():
-        return Resent(resent=await repository.resend_failed(conn))
+async def resend_all_failed(_operator: Operator, ctx: Context) -> Resent:
+    return Resent(resent=await handlers.resend_failed(ctx))
 
 
 @router.post(
@@ -88,12 +84,5 @@ async def resend_all_failed(_operator: Operator, pool: Pool) -> Resent:
     summary="Send one failed email again (operators)",
     responses={404: {"description": "No such email"}, 409: {"description": "Not failed"}},
 )
-async def resend_one(email_id: UUID, _operator: Operator, pool: Pool) -> Resent:
-    async with pool.acquire() as conn, conn.transaction():
-        resent = await repository.resend_failed(conn, email_id)
-        if not resent:
-            status = await repository.email_status(conn, email_id)
-            if status is None:
-                raise HTTPException(404, f"No email {email_id}.")
-            raise HTTPException(409, f"Email {email_id} is {status}, not failed: not resent.")
-    return Resent(resent=resent)
+async def resend_one(email_id: UUID, _operator: Operator, ctx: Context) -> Resent:
+    return Resent(resent=await handlers.resend_failed(ctx, email_id))

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import base64
 import io
+from datetime import UTC, datetime
 from email import policy
 from email.errors import HeaderParseError
 from email.message import EmailMessage
 from email.parser import BytesParser
 from typing import Any
+from uuid import uuid4
 
 import pytest
 from hypothesis import given, settings
@@ -18,6 +20,7 @@ from pypdf import PdfReader
 from services.notifications import attachments
 from services.notifications.adapters.smtp import WIRE_POLICY, build_message, to_wire
 from services.notifications.settings import NotificationsSettings
+from services.notifications.unit_of_work import QueuedEmail
 from shared.labels import render_label
 
 LEGACY_LABEL = {
@@ -28,17 +31,21 @@ LEGACY_LABEL = {
 }
 
 
-def stored_email(subject: str, *attachments: dict[str, Any]) -> dict[str, Any]:
-    """An emails row as the sender reads it."""
-    return {
-        "recipient": "klient@example.com",
-        "subject": subject,
-        "message_id": "<1@rma.innpro.example>",
-        "rma_number": "RMA/947453/SR/2026",
-        "text_body": "Następny krok: ...\n",
-        "html_body": "<p>Następny krok: ...</p>\n",
-        "attachments": list(attachments),
-    }
+def stored_email(subject: str, *attachments: dict[str, Any]) -> QueuedEmail:
+    """An email as the sender takes it from the queue."""
+    return QueuedEmail(
+        email_id=uuid4(),
+        event_id=uuid4(),
+        recipient="klient@example.com",
+        subject=subject,
+        message_id="<1@rma.innpro.example>",
+        rma_number="RMA/947453/SR/2026",
+        text_body="Następny krok: ...\n",
+        html_body="<p>Następny krok: ...</p>\n",
+        attachments=list(attachments),
+        attempts=1,
+        retry_from=datetime(2026, 12, 1, tzinfo=UTC),
+    )
 
 
 def received(subject: str, label: dict[str, Any] = LEGACY_LABEL) -> EmailMessage:

@@ -1,0 +1,230 @@
+"""The notifications unit of work on PostgreSQL, and the SQL of its repositories."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+import asyncpg
+
+from services.notifications.unit_of_work import (
+    EmailListing,
+    EmailStatus,
+    NewEmail,
+    QueuedEmail,
+)
+from shared.db import Conn
+from shared.metrics import DatabaseGauge
+from shared.tracing import current_trace_context
+from shared.unit_of_work import PostgresUnitOfWorkBase
+
+# Sent e-mails only grow; the ones waiting and the ones given up on are what operators watch.
+EMAILS_PENDING_AND_FAILED = DatabaseGauge(
+    "rma_emails",
+    "E-mails waiting to be sent (pending) and given up on after every retry (failed)",
+    """SELECT wanted.status, count(emails.email_id)
+       FROM unnest(ARRAY['pending', 'failed']) AS wanted(status)
+       LEFT JOIN emails ON emails.status = wanted.status
+       GROUP BY wanted.status""",
+    labels=("status",),
+)
+
+
+class PostgresUnitOfWork(PostgresUnitOfWorkBase):
+    """The emails and the customers' names on one connection (shared/unit_of_work.py): a
+    pool's, in a transaction of its own, or a consumer's batch's, in that batch's transaction.
+    A pool's connection is waited for 5 s at most: the sender's steps take a database that
+    gives none as away."""
+
+    def __init__(self, source: asyncpg.Pool | Conn, acquire_timeout: float = 5.0) -> None:
+        super().__init__(source, acquire_timeout)
+
+    def _open(self, conn: Conn) -> None:
+        self.emails = PostgresEmailQueue(conn)
+        self.customers = PostgresCustomerNames(conn)
+
+
+def _queued(row: asyncpg.Record) -> QueuedEmail:
+    return QueuedEmail(
+        email_id=row["email_id"],
+        event_id=row["event_id"],
+        message_id=row["message_id"],
+        recipient=row["recipient"],
+        subject=row["subject"],
+        text_body=row["text_body"],
+        html_body=row["html_body"],
+        attachments=row["attachments"],
+        rma_number=row["rma_number"],
+        attempts=row["attempts"],
+        retry_from=row["retry_from"],
+        trace_context=row["trace_context"],
+    )
+
+
+class PostgresEmailQueue:
+    def __init__(self, conn: Conn) -> None:
+        self.conn = conn
+
+    async def add(self, email: NewEmail, now: datetime) -> bool:
+        # One round trip: the sender is woken at commit, and only when the email is new.
+        outcome = await self.conn.execute(
+            """WITH recorded AS (
+                   INSERT INTO emails (email_id, event_id, event_type, message_id, recipient,
+                                       subject, text_body, html_body, attachments, account_id,
+                                       claim_id, rma_number, trace_context, created_at,
+                                       next_attempt_at, retry_from)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $14)
+                   ON CONFLICT (message_id) DO NOTHING
+                   RETURNING email_id)
+               SELECT pg_notify('emails', '') FROM recorded""",
+            email.email_id,
+            email.event_id,
+            email.event_type,
+            email.message_id,
+            email.recipient,
+            email.subject,
+            email.text_body,
+            email.html_body,
+            email.attachments,
+            email.account_id,
+            email.claim_id,
+            email.rma_number,
+            current_trace_context(),
+            now,
+        )
+        return outcome == "SELECT 1"  # a row per email recorded
+
+    async def take_due(
+        self, now: datetime, claimed_until: datetime, limit: int
+    ) -> list[QueuedEmail]:
+        # The claim is committed at once (its own unit of work): the SMTP conversation runs
+        # outside any transaction.
+        rows = await self.conn.fetch(
+            """UPDATE emails SET attempts = attempts + 1, next_attempt_at = $2, claimed_until = $2
+               WHERE email_id IN (
+                   SELECT email_id FROM emails
+                   WHERE status = 'pending' AND next_attempt_at <= $1
+                   ORDER BY created_at LIMIT $3
+                   FOR UPDATE SKIP LOCKED)
+               RETURNING *""",
+            now,
+            claimed_until,
+            limit,
+        )
+        return [_queued(row) for row in sorted(rows, key=lambda row: row["created_at"])]
+
+    async def take_probe(self, now: datetime, claimed_until: datetime) -> QueuedEmail | None:
+        row = await self.conn.fetchrow(
+            """UPDATE emails SET attempts = attempts + 1, next_attempt_at = $2, claimed_until = $2
+               WHERE email_id = (
+                   SELECT email_id FROM emails
+                   WHERE status = 'pending' AND (claimed_until IS NULL OR claimed_until <= $1)
+                   ORDER BY next_attempt_at, created_at LIMIT 1
+                   FOR UPDATE SKIP LOCKED)
+               RETURNING *""",
+            now,
+            claimed_until,
+        )
+        return _queued(row) if row else None
+
+    async def release_waiting(self, now: datetime) -> int:
+        released: int = await self.conn.fetchval(
+            """WITH released AS (
+                   UPDATE emails SET next_attempt_at = $1
+                   WHERE status = 'pending' AND next_attempt_at > $1
+                     AND (claimed_until IS NULL OR claimed_until <= $1)
+                   RETURNING 1)
+               SELECT count(*) FROM released""",
+            now,
+        )
+        if released:
+            await self.conn.execute("SELECT pg_notify('emails', '')")  # the other senders
+        return released
+
+    async def mark_sent(self, email_id: UUID, now: datetime) -> None:
+        await self.conn.execute(
+            """UPDATE emails SET status = 'sent', sent_at = $2, last_error = NULL,
+                                 claimed_until = NULL
+               WHERE email_id = $1""",
+            email_id,
+            now,
+        )
+
+    async def mark_refused(self, email_id: UUID, error: str, retry_at: datetime | None) -> None:
+        await self.conn.execute(
+            """UPDATE emails SET last_error = $2,
+                                 status = CASE WHEN $3::timestamptz IS NULL THEN 'failed'
+                                               ELSE 'pending' END,
+                                 next_attempt_at = COALESCE($3, next_attempt_at),
+                                 claimed_until = NULL
+               WHERE email_id = $1 AND status = 'pending'""",
+            email_id,
+            error[:2000],
+            retry_at,
+        )
+
+    async def resend_failed(self, email_id: UUID | None, now: datetime) -> list[UUID]:
+        rows = await self.conn.fetch(
+            """UPDATE emails SET status = 'pending', attempts = 0, next_attempt_at = $2,
+                                 retry_from = $2
+               WHERE status = 'failed' AND ($1::uuid IS NULL OR email_id = $1)
+               RETURNING email_id""",
+            email_id,
+            now,
+        )
+        if rows:
+            await self.conn.execute("SELECT pg_notify('emails', '')")
+        return [row["email_id"] for row in rows]
+
+    async def status(self, email_id: UUID) -> EmailStatus | None:
+        status: EmailStatus | None = await self.conn.fetchval(
+            "SELECT status FROM emails WHERE email_id = $1", email_id
+        )
+        return status
+
+    async def listing(
+        self,
+        *,
+        account_id: UUID | None,
+        claim_id: UUID | None,
+        status: EmailStatus | None,
+        limit: int,
+    ) -> list[EmailListing]:
+        rows = await self.conn.fetch(
+            """SELECT email_id, event_type, recipient, subject, status, attempts, last_error,
+                      created_at, sent_at, rma_number, account_id, claim_id
+               FROM emails
+               WHERE ($1::uuid IS NULL OR account_id = $1)
+                 AND ($2::uuid IS NULL OR claim_id = $2)
+                 AND ($3::text IS NULL OR status = $3)
+               ORDER BY created_at DESC, email_id
+               LIMIT $4""",
+            account_id,
+            claim_id,
+            status,
+            limit,
+        )
+        return [EmailListing(**dict(row)) for row in rows]
+
+    async def count_failed(self) -> int:
+        count: int = await self.conn.fetchval("SELECT count(*) FROM emails WHERE status = 'failed'")
+        return count
+
+
+class PostgresCustomerNames:
+    def __init__(self, conn: Conn) -> None:
+        self.conn = conn
+
+    async def remember(self, account_id: UUID, full_name: str) -> None:
+        await self.conn.execute(
+            """INSERT INTO customers (account_id, full_name) VALUES ($1, $2)
+               ON CONFLICT (account_id) DO UPDATE SET full_name = $2, updated_at = now()""",
+            account_id,
+            full_name,
+        )
+
+    async def name(self, account_id: UUID) -> str | None:
+        name: str | None = await self.conn.fetchval(
+            "SELECT full_name FROM customers WHERE account_id = $1", account_id
+        )
+        return name

@@ -1,0 +1,139 @@
+"""The sending, on the in-memory unit of work, a fake mailer and an injected clock: due emails go
+out and are marked sent; a temporary refusal waits for its backoff, a permanent one fails the
+email at once, and a temporary one is given up once retrying would outlast its period."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.message import Message
+from typing import Any
+from uuid import UUID
+
+import aiosmtplib
+
+from services.notifications.adapters.memory import MemoryDatabase, StoredEmail
+from services.notifications.bootstrap import memory_context
+from services.notifications.delivery import MailDelivery
+from services.notifications.settings import NotificationsSettings
+from tests.support.notifications_contract import NOW, new_email
+
+
+@dataclass
+class FakeMailer:
+    """Accepts, or answers each send with the next of `refusals` while there are any."""
+
+    clock: Any
+    refusals: list[Exception] = field(default_factory=list)
+    accepted: dict[str, datetime] = field(default_factory=dict)
+    tried: list[str] = field(default_factory=list)
+
+    async def send(self, message: Message) -> None:
+        self.tried.append(str(message["Message-ID"]))
+        if self.refusals:
+            raise self.refusals.pop(0)
+        self.accepted[str(message["Message-ID"])] = self.clock()
+
+
+@dataclass
+class Sending:
+    database: MemoryDatabase
+    mailer: FakeMailer
+    delivery: MailDelivery
+    now: list[datetime]
+
+    async def queue(self, count: int) -> list[UUID]:
+        ids = []
+        for _ in range(count):
+            email = new_email()
+            async with self.database.unit_of_work() as uow:
+                await uow.emails.add(email, self.now[0])
+                await uow.commit()
+            ids.append(email.email_id)
+        return ids
+
+    def at(self, seconds: float) -> None:
+        self.now[0] = NOW + timedelta(seconds=seconds)
+
+    def email(self, email_id: UUID) -> StoredEmail:
+        return self.database.email(email_id)
+
+
+def sending(**settings: Any) -> Sending:
+    database, now = MemoryDatabase(), [NOW]
+    ctx = memory_context(NotificationsSettings(**settings), database, clock=lambda: now[0])
+    mailer = FakeMailer(clock=ctx.clock)
+    return Sending(database, mailer, MailDelivery(ctx, mailer), now)
+
+
+def temporary() -> Exception:
+    return aiosmtplib.SMTPResponseException(451, "4.3.0 Try again later")
+
+
+async def test_due_emails_go_out_and_are_marked_sent_at_the_clocks_time() -> None:
+    run = sending(smtp_connections=2)
+    ids = await run.queue(5)
+    run.at(1)
+    assert await run.delivery.send_due() == 5
+    for email_id in ids:
+        stored = run.email(email_id)
+        assert (stored.status, stored.attempts, stored.sent_at) == (
+            "sent",
+            1,
+            NOW + timedelta(seconds=1),
+        )
+    assert len(run.mailer.accepted) == 5
+    assert await run.delivery.send_due() == 0  # nothing sent twice
+
+
+async def test_a_temporary_refusal_waits_for_its_backoff_then_goes_out() -> None:
+    run = sending(smtp_first_retry_seconds=2, smtp_max_retry_seconds=600)
+    [email_id] = await run.queue(1)
+    run.mailer.refusals = [temporary(), temporary()]
+    assert await run.delivery.send_due() == 0
+    stored = run.email(email_id)
+    assert (stored.status, stored.next_attempt_at) == ("pending", NOW + timedelta(seconds=2))
+    assert "451" in (stored.last_error or "")
+    run.at(1.9)
+    assert await run.delivery.send_due() == 0 and len(run.mailer.tried) == 1  # not due yet
+    run.at(2)
+    assert await run.delivery.send_due() == 0
+    assert run.email(email_id).next_attempt_at == NOW + timedelta(seconds=6)  # doubled
+    run.at(6)
+    assert await run.delivery.send_due() == 1
+    assert (run.email(email_id).status, run.email(email_id).attempts) == ("sent", 3)
+
+
+async def test_a_permanent_refusal_fails_the_email_at_once() -> None:
+    run = sending()
+    [email_id] = await run.queue(1)
+    run.mailer.refusals = [aiosmtplib.SMTPResponseException(550, "5.1.1 No such user")]
+    assert await run.delivery.send_due() == 0
+    stored = run.email(email_id)
+    assert (stored.status, stored.attempts) == ("failed", 1)
+    run.at(3600)
+    assert await run.delivery.send_due() == 0 and len(run.mailer.tried) == 1
+
+
+async def test_temporary_refusals_are_given_up_once_retrying_would_outlast_the_period() -> None:
+    run = sending(smtp_first_retry_seconds=10, smtp_max_retry_seconds=10, smtp_retry_for_seconds=25)
+    [email_id] = await run.queue(1)
+    run.mailer.refusals = [temporary() for _ in range(5)]
+    for second in (0, 10, 20):
+        run.at(second)
+        await run.delivery.send_due()
+    stored = run.email(email_id)
+    assert (stored.status, stored.attempts) == ("failed", 3)  # a 4th try would come at 30 s
+
+
+async def test_an_email_being_sent_is_not_taken_again_until_its_claim_expires() -> None:
+    run = sending(smtp_timeout_seconds=5)  # claimed for 2 x 5 + 5 s
+    [email_id] = await run.queue(1)
+    async with run.database.unit_of_work() as uow:  # a sender that died mid-send
+        [taken] = await uow.emails.take_due(NOW, NOW + timedelta(seconds=15), 10)
+        await uow.commit()
+    run.at(14)
+    assert await run.delivery.send_due() == 0
+    run.at(15)
+    assert await run.delivery.send_due() == 1
+    assert taken.email_id == email_id and run.email(email_id).attempts == 2
