@@ -15,8 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 from uuid import UUID
 
 from services.claims.domain.claim import Claim, ParcelRecord
@@ -32,6 +31,7 @@ from services.claims.unit_of_work import (
     SalesDocument,
     StoredParcel,
 )
+from shared import unit_of_work
 from shared.calendar import polish_date, start_of_polish_day
 from shared.claims_vocabulary import ENDED_STATUSES
 from shared.events import (
@@ -76,54 +76,25 @@ class MemoryState:
     timeline_ids: int = 0
 
 
-class MemoryDatabase:
-    """The committed state every unit of work starts from; `clock` stamps what PostgreSQL's
-    `now()` would."""
+class MemoryDatabase(unit_of_work.MemoryDatabase[MemoryState]):
+    """`clock` stamps what PostgreSQL's `now()` would."""
 
     def __init__(self, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
-        self.state = MemoryState()
+        super().__init__(MemoryState())
         self.clock = clock
 
     def unit_of_work(self) -> MemoryUnitOfWork:
         return MemoryUnitOfWork(self)
 
-    @property
-    def published(self) -> list[Event]:
-        """Every event committed to the outbox, in order."""
-        return list(self.state.outbox)
 
+class MemoryUnitOfWork(unit_of_work.MemoryUnitOfWork[MemoryState]):
+    database: MemoryDatabase
 
-class MemoryUnitOfWork:
-    def __init__(self, database: MemoryDatabase) -> None:
-        self.database = database
-        self._work: MemoryState | None = None
-
-    async def __aenter__(self) -> Self:
-        self._work = copy.deepcopy(self.database.state)
-        self.claims = MemoryClaims(self._work, self.database.clock)
-        self.parcels = MemoryParcels(self._work)
-        self.sales = MemorySalesLedger(self._work)
-        self.listings = MemoryListings(self._work)
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.rollback()
-
-    async def publish(self, *events: Event) -> None:
-        assert self._work is not None, "the unit of work is not open"
-        self._work.outbox.extend(events)
-
-    async def commit(self) -> None:
-        if self._work is not None:
-            self.database.state, self._work = self._work, None
-
-    async def rollback(self) -> None:
-        self._work = None
+    def _open(self, work: MemoryState) -> None:
+        self.claims = MemoryClaims(work, self.database.clock)
+        self.parcels = MemoryParcels(work)
+        self.sales = MemorySalesLedger(work)
+        self.listings = MemoryListings(work)
 
 
 def _same(a: str | None, b: str) -> bool:
