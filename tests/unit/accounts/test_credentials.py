@@ -195,6 +195,20 @@ async def test_a_document_guessed_elsewhere_stays_open_to_its_owner(desk: Accoun
     await desk.register(number, desk.email(), BROWSER, document_total="1234,56")
 
 
+async def test_guessing_a_documents_total_while_linking_is_slowed_like_logins(
+    desk: AccountsDesk,
+) -> None:
+    customer = await desk.customer()
+    number = await desk.sale("777.00")
+    for total in range(700, 705):
+        guess = desk.link(customer, number, f"{total},00")
+        await refused(desk, "document_not_found", guess, counted=True)
+    refusal = await refused(desk, "too_many_attempts", desk.link(customer, number, "777"))
+    assert (refusal.field, refusal.headers) == ("document_total", {"Retry-After": "30"})
+    desk.clock.advance(seconds=30)
+    await desk.link(customer, number, "777")
+
+
 async def test_guessing_totals_while_linking_is_slowed_per_account_too(desk: AccountsDesk) -> None:
     customer = await desk.customer()
     numbers = [await desk.sale("777.00") for _ in range(3)]

@@ -145,7 +145,9 @@ async def test_a_taken_email_gets_the_same_answer_and_changes_nothing(
     ("password", "code"),
     [
         ("12345678", "password_too_common"),
+        ("password", "password_too_common"),
         ("PASSWORD", "password_too_common"),
+        ("qwertyuiop", "password_too_common"),
         ("iloveyou", "password_too_common"),
         ("{email}", "password_contains_email"),
         ("{EMAIL}", "password_contains_email"),
