@@ -20,9 +20,10 @@ import asyncpg
 from argon2 import PasswordHasher
 
 from services.accounts import domain
-from services.accounts.adapters import repository
+from services.accounts.adapters.postgres import PostgresUnitOfWork
 from services.accounts.handlers import hash_secret
 from services.accounts.settings import AccountsSettings
+from services.accounts.unit_of_work import Operator, Scanner
 from shared.db import create_pool, ensure_database, migrate
 from shared.errors import BusinessRuleError
 
@@ -43,16 +44,16 @@ async def create_operator(
         domain.check_new_password(password, email)
     except BusinessRuleError as weak:
         raise SystemExit(f"admin: {weak.message.en}") from None
+    operator = Operator(uuid4(), email, full_name, PasswordHasher().hash(password))
     pool = await _pool(settings)
     try:
-        async with pool.acquire() as conn:
-            await repository.insert_operator(
-                conn, uuid4(), email, full_name, PasswordHasher().hash(password)
-            )
-    except asyncpg.UniqueViolationError:
-        raise SystemExit(f"admin: an operator with the email {email} exists already") from None
+        async with PostgresUnitOfWork(pool) as uow:
+            created = await uow.staff.add_operator(operator)
+            await uow.commit()
     finally:
         await pool.close()
+    if not created:
+        raise SystemExit(f"admin: an operator with the email {email} exists already")
     print(f"admin: operator {email} created")
 
 
@@ -60,12 +61,13 @@ async def create_scanner(settings: AccountsSettings, name: str) -> str:
     api_key = "scn_" + secrets.token_urlsafe(32)
     pool = await _pool(settings)
     try:
-        async with pool.acquire() as conn:
-            await repository.insert_scanner(conn, uuid4(), name, hash_secret(api_key))
-    except asyncpg.UniqueViolationError:
-        raise SystemExit(f"admin: a scanner named {name} exists already") from None
+        async with PostgresUnitOfWork(pool) as uow:
+            created = await uow.staff.add_scanner(Scanner(uuid4(), name), hash_secret(api_key))
+            await uow.commit()
     finally:
         await pool.close()
+    if not created:
+        raise SystemExit(f"admin: a scanner named {name} exists already")
     return api_key
 
 

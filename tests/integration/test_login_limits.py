@@ -15,7 +15,8 @@ from fastapi import FastAPI
 
 from services.accounts.bootstrap import build_app
 from services.accounts.settings import AccountsSettings
-from tests.integration.test_accounts import PASSWORD, Accounts, active_customer, email
+from tests.integration.test_accounts import Accounts, active_customer, email
+from tests.support.accounts_service import PASSWORD
 from tests.support.inprocess import running_app
 from tools.support.stack import Stack
 

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from pydantic import BaseModel, EmailStr, Field
 
-from services.accounts import domain, handlers
-from services.accounts.adapters import repository
-from shared.addresses import postal_address
+from services.accounts import handlers
+from services.accounts.unit_of_work import SalesDocument
 from shared.auth import Principal, require_role
 from shared.errors import preferred_language
-from shared.events import PostalAddress
+from shared.events import PostalAddress, SaleLine
 from shared.http import CorrelationId, client_address
 
 router = APIRouter()
@@ -342,21 +341,8 @@ class ContactUpdate(BaseModel):
 async def update_contact(
     body: ContactUpdate, customer: Customer, ctx: Context, correlation: CorrelationId
 ) -> PostalAddress:
-    async with ctx.pool.acquire() as conn:
-        account = await repository.get_account(conn, customer.subject)
-    if account is None:
-        raise domain.LOGIN_FAILED
-    address = postal_address(
-        recipient=body.recipient or account["full_name"],
-        street=body.street,
-        postal_code=body.postal_code,
-        city=body.city,
-        country=body.country,
-        phone=body.phone,
-    )
-    event = await handlers.update_contact(ctx, customer.subject, address, correlation)
-    assert event.data.address is not None
-    return event.data.address
+    change = handlers.ContactChange(**body.model_dump())
+    return await handlers.update_contact(ctx, customer.subject, change, correlation)
 
 
 @router.get(
@@ -367,34 +353,43 @@ async def update_contact(
     responses={404: {"description": "The token's account no longer exists"}},
 )
 async def profile(customer: Customer, ctx: Context) -> ProfilePublic:
-    async with ctx.pool.acquire() as conn:
-        account = await repository.get_account(conn, customer.subject)
-        documents = await repository.linked_documents(conn, customer.subject)
-    if account is None:
+    found = await handlers.profile(ctx, customer.subject)
+    if found is None:
         # A valid token of an account this service no longer has.
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Nie znaleźliśmy tego konta.")
-    excluded = {"documents", "postal_address"}
+    account = found.account
     return ProfilePublic(
-        **{key: account[key] for key in ProfilePublic.model_fields if key not in excluded},
-        postal_address=account["postal_address"],
-        documents=[_document_public(document) for document in documents],
+        account_id=account.account_id,
+        account_type=account.account_type,
+        full_name=account.full_name,
+        email=account.email,
+        language=account.language,
+        vat_country=account.vat_country,
+        tax_id=account.tax_id,
+        phone=account.phone,
+        postal_address=account.postal_address,
+        documents=[_document_public(document) for document in found.documents],
     )
 
 
-def _document_public(document: Any) -> DocumentPublic:
+# What a product shows of its line on the document (not its price).
+_PRODUCT_FIELDS_OF_A_LINE = set(ProductPublic.model_fields) & set(SaleLine.model_fields)
+
+
+def _document_public(document: SalesDocument) -> DocumentPublic:
     return DocumentPublic(
-        document_type=document["document_type"],
-        document_number=document["document_number"],
-        issued_on=document["issued_on"],
-        total=document["total"],
+        document_type=document.document_type,
+        document_number=document.document_number,
+        issued_on=document.issued_on,
+        total=document.total,
         products=[
             ProductPublic(
-                document_type=document["document_type"],
-                document_number=document["document_number"],
-                issued_on=document["issued_on"],
-                **{key: line[key] for key in ProductPublic.model_fields if key in line},
+                document_type=document.document_type,
+                document_number=document.document_number,
+                issued_on=document.issued_on,
+                **line.model_dump(include=_PRODUCT_FIELDS_OF_A_LINE),
             )
-            for line in document["lines"]
+            for line in document.lines
         ],
     )
 
@@ -406,8 +401,7 @@ def _document_public(document: Any) -> DocumentPublic:
     summary="Products the account can claim: every line of its linked documents",
 )
 async def claimable_products(customer: Customer, ctx: Context) -> list[ProductPublic]:
-    async with ctx.pool.acquire() as conn:
-        documents = await repository.linked_documents(conn, customer.subject)
+    documents = await handlers.linked_documents(ctx, customer.subject)
     return [product for d in documents for product in _document_public(d).products]
 
 

@@ -3,24 +3,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from uuid import UUID
-
 import pytest
 
-from services.claims.adapters.memory import MemoryDatabase, MemoryUnitOfWork
+from services.claims.adapters.memory import MemoryDatabase
 from tests.support.claims_contract import NOW, ClaimsStoreContract
-
-
-@dataclass
-class MemoryStore:
-    database: MemoryDatabase
-
-    def uow(self) -> MemoryUnitOfWork:
-        return self.database.unit_of_work()
-
-    async def published_ids(self) -> list[UUID]:
-        return [event.event_id for event in self.database.published]
+from tests.support.stores import MemoryStore
 
 
 class TestMemoryStore(ClaimsStoreContract):

@@ -1,0 +1,23 @@
+"""The accounts unit of work on the real PostgreSQL, held to the contract the in-memory store of
+the service-layer tests keeps too (tests/support/accounts_contract.py)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from services.accounts.adapters.postgres import PostgresUnitOfWork
+from tests.support.accounts_contract import AccountsStoreContract
+from tests.support.stores import PostgresStore, postgres_store
+
+pytestmark = pytest.mark.integration
+
+
+class TestPostgresStore(AccountsStoreContract):
+    @pytest.fixture
+    async def store(self, database_url: str) -> AsyncIterator[PostgresStore]:
+        async with postgres_store(
+            database_url, PostgresUnitOfWork, "services.accounts.migrations"
+        ) as store:
+            yield store
