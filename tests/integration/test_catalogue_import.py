@@ -6,28 +6,29 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from typing import Any
+from dataclasses import replace
 
 import asyncpg
 import pytest
 
 from services.warranty import handlers
+from services.warranty.bootstrap import postgres_context
+from services.warranty.unit_of_work import CatalogueProduct
 from shared.db import create_pool, migrate
 
 pytestmark = pytest.mark.integration
 
 
-def entry(ean: str, name: str) -> dict[str, Any]:
-    return {
-        "ean": ean,
-        "sku": f"SKU-{ean[-4:]}",
-        "name": name,
-        "brand": "DJI",
-        "category": "drone",
-        "outlet": False,
-        "problems": ["Nie włącza się"],
-        "serial_required": True,
-    }
+def entry(ean: str, name: str, *problems: str) -> CatalogueProduct:
+    return CatalogueProduct(
+        ean=ean,
+        sku=f"SKU-{ean[-4:]}",
+        name=name,
+        brand="DJI",
+        category="drone",
+        problems=problems or ("Nie włącza się",),
+        serial_required=True,
+    )
 
 
 LOW, HIGH = "5901234123457", "5909999999994"
@@ -83,7 +84,8 @@ async def test_a_deadlock_with_a_writer_locking_in_another_order_is_tried_again(
         await writer.execute(UPSERT, HIGH, "from a sale")
         importing = asyncio.create_task(
             handlers.import_catalogue(
-                pool, [entry(LOW, "DJI Low"), entry(HIGH, "DJI High")], sleep=no_real_sleep
+                replace(postgres_context(pool), sleep=no_real_sleep),
+                [entry(LOW, "DJI Low"), entry(HIGH, "DJI High")],
             )
         )
         # The import holds LOW and waits for HIGH; it waited first, so its deadlock_timeout
@@ -102,10 +104,11 @@ async def test_a_deadlock_with_a_writer_locking_in_another_order_is_tried_again(
 
 
 async def test_the_import_run_again_changes_and_announces_nothing(pool: asyncpg.Pool) -> None:
+    ctx = postgres_context(pool)
     catalogue = [entry(HIGH, "DJI High"), entry(LOW, "DJI Low")]
-    assert await handlers.import_catalogue(pool, catalogue) == 2
-    assert await handlers.import_catalogue(pool, catalogue) == 0
+    assert await handlers.import_catalogue(ctx, catalogue) == 2
+    assert await handlers.import_catalogue(ctx, catalogue) == 0
     assert await announced(pool) == 2
-    catalogue[0]["problems"] = ["Nie włącza się", "Gimbal drży"]
-    assert await handlers.import_catalogue(pool, catalogue) == 1
+    catalogue[0] = entry(HIGH, "DJI High", "Nie włącza się", "Gimbal drży")
+    assert await handlers.import_catalogue(ctx, catalogue) == 1
     assert await announced(pool) == 3

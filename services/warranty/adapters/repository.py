@@ -1,4 +1,4 @@
-"""SQL of the warranty service."""
+"""SQL of the warranty service (adapters/postgres.py maps its rows to the unit of work's values)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from uuid import UUID
 
 import asyncpg
 
+from services.warranty.unit_of_work import unit_serial
 from shared.db import Conn
 from shared.events import SaleRecordedData
 
@@ -143,13 +144,6 @@ async def get_assessment(conn: Conn, claim_id: UUID) -> asyncpg.Record | None:
 
 
 # --- the passport: units, their documents, claims and replacements ------------------------
-
-
-def unit_serial(serial: str | None) -> str | None:
-    """Serial numbers as the passport keeps them: trimmed, in capitals."""
-    if serial is None or not serial.strip():
-        return None
-    return serial.strip().upper()
 
 
 async def record_sold_units(conn: Conn, sale: SaleRecordedData) -> None:
