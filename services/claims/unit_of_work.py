@@ -16,8 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Any, Protocol
 from uuid import UUID
 
 from services.claims.domain.claim import Claim, ParcelRecord
@@ -29,12 +28,12 @@ from shared.events import (
     ClaimStatus,
     Deadline,
     DocumentLinkedData,
-    Event,
     Language,
     PostalAddress,
     SaleLine,
     SaleRecordedData,
 )
+from shared.unit_of_work import UnitOfWork
 
 # --- what the repositories hand out (plain values, never database rows) -----------------------
 
@@ -224,7 +223,7 @@ class ClaimListings(Protocol):
     async def deadline_facts(self, since: date) -> list[ClaimDeadlineFacts]: ...
 
 
-class ClaimsUnitOfWork(Protocol):
+class ClaimsUnitOfWork(UnitOfWork, Protocol):
     # Open once the unit of work is entered.
     @property
     def claims(self) -> ClaimRepository: ...
@@ -234,21 +233,6 @@ class ClaimsUnitOfWork(Protocol):
     def sales(self) -> SalesLedger: ...
     @property
     def listings(self) -> ClaimListings: ...
-
-    async def __aenter__(self) -> Self: ...
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None: ...
-
-    async def publish(self, *events: Event) -> None:
-        """Into the outbox, published only if the unit of work commits."""
-        ...
-
-    async def commit(self) -> None: ...
-    async def rollback(self) -> None: ...
 
 
 UnitOfWorkFactory = Callable[[], ClaimsUnitOfWork]

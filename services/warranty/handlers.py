@@ -41,7 +41,6 @@ from services.warranty.unit_of_work import (
     Product,
     RepairPeriod,
     Replacement,
-    TransactionConflict,
     UnitClaim,
     UnitOfWorkFactory,
     UnitSale,
@@ -71,6 +70,7 @@ from shared.events import (
     WarrantyAssessedData,
 )
 from shared.logging import get_logger
+from shared.unit_of_work import TransactionConflict
 
 log = get_logger(__name__)
 PRODUCER = "warranty"

@@ -8,7 +8,7 @@ written together or not at all. Leaving the block without `commit` rolls back.
 Two implementations keep these promises: `adapters.postgres` (asyncpg, in production) and
 `adapters.memory` (dicts, for tests of the service layer in milliseconds). One contract test class
 (tests/support/warranty_contract.py) runs against both, so the fake cannot drift. `bootstrap.py`
-is the only place that chooses.
+is the only place that chooses. The transaction itself is shared/unit_of_work.py's.
 
 Consumed events: the inbox stays with the consumer (shared/inbox.py). It records a whole batch's
 events in one query and runs their effects in one transaction; each effect is a handler given a
@@ -21,15 +21,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Any, Protocol
 from uuid import UUID
 
-from shared.events import BuyerType, Event, ProductRegisteredData, SaleRecordedData
-
-
-class TransactionConflict(Exception):
-    """The store aborted the unit of work to break a deadlock: trying again may succeed."""
+from shared.events import BuyerType, ProductRegisteredData, SaleRecordedData
+from shared.unit_of_work import UnitOfWork
 
 
 def unit_serial(serial: str | None) -> str | None:
@@ -40,6 +36,37 @@ def unit_serial(serial: str | None) -> str | None:
 
 
 # --- what the repositories hand out -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SoldUnit:
+    """A unit (serial number) on a sales document, as the ledger's SaleRecorded lists it."""
+
+    ean: str
+    serial_number: str
+    document_type: str
+    document_number: str
+    issued_on: date
+    delivered_on: date | None
+    buyer_type: BuyerType
+    activated_on: date | None
+
+
+def units_sold(sale: SaleRecordedData) -> list[SoldUnit]:
+    return [
+        SoldUnit(
+            line.ean,
+            serial,
+            sale.document_type,
+            sale.document_number,
+            sale.issued_on,
+            sale.delivered_on,
+            sale.buyer.type,
+            line.activated_on,
+        )
+        for line in sale.lines
+        for serial in filter(None, map(unit_serial, line.serial_numbers))
+    ]
 
 
 @dataclass(frozen=True)
@@ -247,7 +274,7 @@ class Assessments(Protocol):
         ...
 
 
-class WarrantyUnitOfWork(Protocol):
+class WarrantyUnitOfWork(UnitOfWork, Protocol):
     # Open once the unit of work is entered.
     @property
     def products(self) -> Catalogue: ...
@@ -259,24 +286,6 @@ class WarrantyUnitOfWork(Protocol):
     def claims(self) -> UnitClaims: ...
     @property
     def assessments(self) -> Assessments: ...
-
-    async def __aenter__(self) -> Self: ...
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None: ...
-
-    async def publish(self, *events: Event) -> None:
-        """Into the outbox, published only if the unit of work commits."""
-        ...
-
-    async def commit(self) -> None:
-        """Raises TransactionConflict when the store aborted the work to break a deadlock."""
-        ...
-
-    async def rollback(self) -> None: ...
 
 
 UnitOfWorkFactory = Callable[[], WarrantyUnitOfWork]

@@ -2,9 +2,8 @@
 layer that run in milliseconds. The contract tests (tests/support/claims_contract.py) hold it to
 the PostgreSQL implementation.
 
-A unit of work works on a copy of the committed state and puts it back on commit, so a refused
-command changes nothing, as a rolled-back transaction would. Units of work run one at a time (a
-test's tasks, not threads): the row locks of PostgreSQL have nothing to guard here.
+A unit of work works on a copy of the committed state and puts it back on commit
+(shared/unit_of_work.py), so a refused command changes nothing.
 """
 
 from __future__ import annotations
@@ -15,8 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 from uuid import UUID
 
 from services.claims.domain.claim import Claim, ParcelRecord
@@ -41,6 +39,8 @@ from shared.events import (
     Event,
     SaleRecordedData,
 )
+from shared.unit_of_work import MemoryDatabase as BaseDatabase
+from shared.unit_of_work import MemoryTransaction
 
 ENDED = sorted(ENDED_STATUSES)
 
@@ -76,54 +76,29 @@ class MemoryState:
     timeline_ids: int = 0
 
 
-class MemoryDatabase:
-    """The committed state every unit of work starts from; `clock` stamps what PostgreSQL's
-    `now()` would."""
+class MemoryDatabase(BaseDatabase[MemoryState]):
+    """`clock` stamps what PostgreSQL's `now()` would."""
 
     def __init__(self, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
-        self.state = MemoryState()
+        super().__init__(MemoryState())
         self.clock = clock
 
     def unit_of_work(self) -> MemoryUnitOfWork:
         return MemoryUnitOfWork(self)
 
-    @property
-    def published(self) -> list[Event]:
-        """Every event committed to the outbox, in order."""
-        return list(self.state.outbox)
 
+class MemoryUnitOfWork(MemoryTransaction[MemoryState]):
+    """The transaction of shared/unit_of_work.py, with claims' repositories on its copy."""
 
-class MemoryUnitOfWork:
     def __init__(self, database: MemoryDatabase) -> None:
-        self.database = database
-        self._work: MemoryState | None = None
+        super().__init__(database)
+        self.clock = database.clock
 
-    async def __aenter__(self) -> Self:
-        self._work = copy.deepcopy(self.database.state)
-        self.claims = MemoryClaims(self._work, self.database.clock)
-        self.parcels = MemoryParcels(self._work)
-        self.sales = MemorySalesLedger(self._work)
-        self.listings = MemoryListings(self._work)
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.rollback()
-
-    async def publish(self, *events: Event) -> None:
-        assert self._work is not None, "the unit of work is not open"
-        self._work.outbox.extend(events)
-
-    async def commit(self) -> None:
-        if self._work is not None:
-            self.database.state, self._work = self._work, None
-
-    async def rollback(self) -> None:
-        self._work = None
+    def _open(self, work: MemoryState) -> None:
+        self.claims = MemoryClaims(work, self.clock)
+        self.parcels = MemoryParcels(work)
+        self.sales = MemorySalesLedger(work)
+        self.listings = MemoryListings(work)
 
 
 def _same(a: str | None, b: str) -> bool:

@@ -4,12 +4,9 @@ the outbox written in that transaction."""
 from __future__ import annotations
 
 from datetime import date
-from types import TracebackType
-from typing import Self
 from uuid import UUID
 
 import asyncpg
-from asyncpg.transaction import Transaction
 
 from services.claims.adapters import repository, statistics
 from services.claims.adapters.claim_repository import PostgresClaimRepository, deadline_facts_of
@@ -30,78 +27,21 @@ from shared.events import (
     ClaimedProduct,
     Deadline,
     DocumentLinkedData,
-    Event,
     PostalAddress,
     SaleLine,
     SaleRecordedData,
 )
-from shared.outbox import add_to_outbox
+from shared.unit_of_work import PostgresTransaction
 
 
-class PostgresUnitOfWork:
-    """From a pool: a connection of its own and a transaction. From a connection already in a
-    transaction (a consumer's, with its inbox row): that transaction, which decides alone (commit
-    and rollback leave it to its owner, and an exception rolls back the whole of it)."""
+class PostgresUnitOfWork(PostgresTransaction):
+    """The transaction of shared/unit_of_work.py, with claims' repositories on it."""
 
-    def __init__(self, source: asyncpg.Pool | Conn) -> None:
-        self._source = source
-        self._pool = source if isinstance(source, asyncpg.Pool) else None
-        self._conn: Conn | None = None
-        self._transaction: Transaction | None = None
-
-    async def __aenter__(self) -> Self:
-        if self._pool is not None:
-            self._conn = await self._pool.acquire()
-        else:
-            self._conn = self._source  # type: ignore[assignment]
-        conn = self._conn
-        assert conn is not None
-        if self._pool is not None:
-            try:
-                self._transaction = conn.transaction()
-                await self._transaction.start()
-            except BaseException:
-                await self._release()
-                raise
+    def _open(self, conn: Conn) -> None:
         self.claims = PostgresClaimRepository(conn)
         self.parcels = PostgresParcels(conn)
         self.sales = PostgresSalesLedger(conn)
         self.listings = PostgresListings(conn)
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        try:
-            await self.rollback()
-        finally:
-            await self._release()
-
-    async def _release(self) -> None:
-        if self._pool is not None and self._conn is not None:
-            await self._pool.release(self._conn)  # type: ignore[arg-type]
-        self._conn = None
-
-    @property
-    def conn(self) -> Conn:
-        assert self._conn is not None, "the unit of work is not open"
-        return self._conn
-
-    async def publish(self, *events: Event) -> None:
-        await add_to_outbox(self.conn, *events)
-
-    async def commit(self) -> None:
-        if self._transaction is not None:
-            await self._transaction.commit()
-            self._transaction = None
-
-    async def rollback(self) -> None:
-        if self._transaction is not None:
-            transaction, self._transaction = self._transaction, None
-            await transaction.rollback()
 
 
 def _parcel(row: asyncpg.Record) -> StoredParcel:

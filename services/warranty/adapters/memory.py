@@ -2,9 +2,8 @@
 layer that run in milliseconds. The contract tests (tests/support/warranty_contract.py) hold it
 to the PostgreSQL implementation.
 
-A unit of work works on a copy of the committed state and puts it back on commit, so a refused
-command changes nothing, as a rolled-back transaction would. Units of work run one at a time (a
-test's tasks, not threads).
+A unit of work works on a copy of the committed state and puts it back on commit
+(shared/unit_of_work.py), so a refused command changes nothing.
 """
 
 from __future__ import annotations
@@ -14,8 +13,7 @@ import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 from uuid import UUID
 
 from services.warranty.unit_of_work import (
@@ -25,29 +23,20 @@ from services.warranty.unit_of_work import (
     Product,
     RepairPeriod,
     Replacement,
+    SoldUnit,
     UnitClaim,
     UnitRegistration,
     UnitSale,
-    unit_serial,
+    units_sold,
 )
-from shared.events import BuyerType, Event, ProductRegisteredData, SaleRecordedData
+from shared.events import Event, ProductRegisteredData, SaleRecordedData
+from shared.unit_of_work import MemoryDatabase as BaseDatabase
+from shared.unit_of_work import MemoryTransaction
 
 # How far back a chain of replacements is followed, as the recursive SQL does.
 LINEAGE_DEPTH = 20
 
 Unit = tuple[str, str | None]  # EAN and serial number
-
-
-@dataclass(frozen=True)
-class _SoldUnit:
-    ean: str
-    serial_number: str
-    document_type: str
-    document_number: str
-    issued_on: date
-    delivered_on: date | None
-    buyer_type: BuyerType
-    activated_on: date | None
 
 
 @dataclass
@@ -61,7 +50,7 @@ class _Repair:
 @dataclass
 class MemoryState:
     products: dict[str, Product] = field(default_factory=dict)
-    sold_units: dict[Unit, _SoldUnit] = field(default_factory=dict)
+    sold_units: dict[Unit, SoldUnit] = field(default_factory=dict)
     owners: dict[tuple[str, str], UUID] = field(default_factory=dict)
     registrations: dict[Unit, ProductRegisteredData] = field(default_factory=dict)
     claims: dict[UUID, UnitClaim] = field(default_factory=dict)
@@ -88,53 +77,23 @@ class MemoryState:
         return None if registration is None else registration.registered_on
 
 
-class MemoryDatabase:
-    """The committed state every unit of work starts from."""
-
+class MemoryDatabase(BaseDatabase[MemoryState]):
     def __init__(self) -> None:
-        self.state = MemoryState()
+        super().__init__(MemoryState())
 
     def unit_of_work(self) -> MemoryUnitOfWork:
         return MemoryUnitOfWork(self)
 
-    @property
-    def published(self) -> list[Event]:
-        """Every event committed to the outbox, in order."""
-        return list(self.state.outbox)
 
+class MemoryUnitOfWork(MemoryTransaction[MemoryState]):
+    """The transaction of shared/unit_of_work.py, with warranty's repositories on its copy."""
 
-class MemoryUnitOfWork:
-    def __init__(self, database: MemoryDatabase) -> None:
-        self.database = database
-        self._work: MemoryState | None = None
-
-    async def __aenter__(self) -> Self:
-        self._work = copy.deepcopy(self.database.state)
-        self.products = MemoryCatalogue(self._work)
-        self.units = MemoryUnits(self._work)
-        self.registrations = MemoryRegistrations(self._work)
-        self.claims = MemoryUnitClaims(self._work)
-        self.assessments = MemoryAssessments(self._work)
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.rollback()
-
-    async def publish(self, *events: Event) -> None:
-        assert self._work is not None, "the unit of work is not open"
-        self._work.outbox.extend(events)
-
-    async def commit(self) -> None:
-        if self._work is not None:
-            self.database.state, self._work = self._work, None
-
-    async def rollback(self) -> None:
-        self._work = None
+    def _open(self, work: MemoryState) -> None:
+        self.products = MemoryCatalogue(work)
+        self.units = MemoryUnits(work)
+        self.registrations = MemoryRegistrations(work)
+        self.claims = MemoryUnitClaims(work)
+        self.assessments = MemoryAssessments(work)
 
 
 def _earliest(a: date | None, b: date | None) -> date | None:
@@ -200,18 +159,8 @@ class MemoryUnits:
         self.state = state
 
     async def record_sold(self, sale: SaleRecordedData) -> None:
-        for line in sale.lines:
-            for serial in filter(None, map(unit_serial, line.serial_numbers)):
-                self.state.sold_units[(line.ean, serial)] = _SoldUnit(
-                    line.ean,
-                    serial,
-                    sale.document_type,
-                    sale.document_number,
-                    sale.issued_on,
-                    sale.delivered_on,
-                    sale.buyer.type,
-                    line.activated_on,
-                )
+        for unit in units_sold(sale):
+            self.state.sold_units[(unit.ean, unit.serial_number)] = unit
 
     async def link_document(
         self, document_type: str, document_number: str, account_id: UUID
@@ -298,7 +247,7 @@ class MemoryUnits:
     def _listed(
         self,
         unit: tuple[str, str],
-        sale: _SoldUnit | AccountUnit,
+        sale: SoldUnit | AccountUnit,
         registered_on: date | None,
         replaces: str | None,
     ) -> AccountUnit:

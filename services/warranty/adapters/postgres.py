@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date
-from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, TypeVar
 from uuid import UUID
 
 import asyncpg
-from asyncpg.transaction import Transaction
 
 from services.warranty.adapters import repository
 from services.warranty.unit_of_work import (
@@ -21,14 +19,13 @@ from services.warranty.unit_of_work import (
     Product,
     RepairPeriod,
     Replacement,
-    TransactionConflict,
     UnitClaim,
     UnitRegistration,
     UnitSale,
 )
 from shared.db import Conn
-from shared.events import Event, ProductRegisteredData, SaleRecordedData
-from shared.outbox import add_to_outbox
+from shared.events import ProductRegisteredData, SaleRecordedData
+from shared.unit_of_work import PostgresTransaction
 
 ValueT = TypeVar("ValueT")
 
@@ -43,74 +40,15 @@ def _maybe(cls: type[ValueT], row: asyncpg.Record | None) -> ValueT | None:
     return None if row is None else _value(cls, row)
 
 
-class PostgresUnitOfWork:
-    """From a pool: a connection of its own and a transaction. From a connection already in a
-    transaction (a consumer batch's, with its inbox rows): that transaction, which decides alone
-    (commit and rollback leave it to its owner, and an exception rolls back the whole of it)."""
+class PostgresUnitOfWork(PostgresTransaction):
+    """The transaction of shared/unit_of_work.py, with warranty's repositories on it."""
 
-    def __init__(self, source: asyncpg.Pool | Conn) -> None:
-        self._pool = source if isinstance(source, asyncpg.Pool) else None
-        self._given = None if isinstance(source, asyncpg.Pool) else source
-        self._conn: Conn | None = None
-        self._transaction: Transaction | None = None
-
-    async def __aenter__(self) -> Self:
-        if self._pool is None:
-            self._conn = self._given
-        else:
-            self._conn = await self._pool.acquire()
-            try:
-                self._transaction = self._conn.transaction()
-                await self._transaction.start()
-            except BaseException:
-                await self._release()
-                raise
-        conn = self.conn
+    def _open(self, conn: Conn) -> None:
         self.products = PostgresCatalogue(conn)
         self.units = PostgresUnits(conn)
         self.registrations = PostgresRegistrations(conn)
         self.claims = PostgresUnitClaims(conn)
         self.assessments = PostgresAssessments(conn)
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        try:
-            await self.rollback()
-        finally:
-            await self._release()
-        if isinstance(exc, asyncpg.DeadlockDetectedError):
-            raise TransactionConflict(str(exc)) from exc
-
-    async def _release(self) -> None:
-        if self._pool is not None and self._conn is not None:
-            await self._pool.release(self._conn)  # type: ignore[arg-type]
-        self._conn = None
-
-    @property
-    def conn(self) -> Conn:
-        assert self._conn is not None, "the unit of work is not open"
-        return self._conn
-
-    async def publish(self, *events: Event) -> None:
-        await add_to_outbox(self.conn, *events)
-
-    async def commit(self) -> None:
-        if self._transaction is not None:
-            transaction, self._transaction = self._transaction, None
-            try:
-                await transaction.commit()
-            except asyncpg.DeadlockDetectedError as error:
-                raise TransactionConflict(str(error)) from error
-
-    async def rollback(self) -> None:
-        if self._transaction is not None:
-            transaction, self._transaction = self._transaction, None
-            await transaction.rollback()
 
 
 def _product(row: asyncpg.Record | None) -> Product | None:

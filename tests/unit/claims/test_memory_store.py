@@ -3,27 +3,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from uuid import UUID
-
 import pytest
 
 from services.claims.adapters.memory import MemoryDatabase, MemoryUnitOfWork
 from tests.support.claims_contract import NOW, ClaimsStoreContract
-
-
-@dataclass
-class MemoryStore:
-    database: MemoryDatabase
-
-    def uow(self) -> MemoryUnitOfWork:
-        return self.database.unit_of_work()
-
-    async def published_ids(self) -> list[UUID]:
-        return [event.event_id for event in self.database.published]
+from tests.support.stores import MemoryStore
 
 
 class TestMemoryStore(ClaimsStoreContract):
     @pytest.fixture
-    def store(self) -> MemoryStore:
-        return MemoryStore(MemoryDatabase(clock=lambda: NOW))
+    def store(self) -> MemoryStore[MemoryUnitOfWork]:
+        database = MemoryDatabase(clock=lambda: NOW)
+        return MemoryStore(database, database.unit_of_work)

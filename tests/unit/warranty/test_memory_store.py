@@ -3,27 +3,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from uuid import UUID
-
 import pytest
 
 from services.warranty.adapters.memory import MemoryDatabase, MemoryUnitOfWork
+from tests.support.stores import MemoryStore
 from tests.support.warranty_contract import WarrantyStoreContract
-
-
-@dataclass
-class MemoryStore:
-    database: MemoryDatabase
-
-    def uow(self) -> MemoryUnitOfWork:
-        return self.database.unit_of_work()
-
-    async def published_ids(self) -> list[UUID]:
-        return [event.event_id for event in self.database.published]
 
 
 class TestMemoryStore(WarrantyStoreContract):
     @pytest.fixture
-    def store(self) -> MemoryStore:
-        return MemoryStore(MemoryDatabase())
+    def store(self) -> MemoryStore[MemoryUnitOfWork]:
+        database = MemoryDatabase()
+        return MemoryStore(database, database.unit_of_work)

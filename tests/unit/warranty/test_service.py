@@ -14,11 +14,12 @@ from dateutil.relativedelta import relativedelta
 from services.warranty import handlers, passport
 from services.warranty.adapters.memory import MemoryDatabase, MemoryUnitOfWork
 from services.warranty.domain.ean import InvalidEan
-from services.warranty.unit_of_work import CatalogueProduct, TransactionConflict
+from services.warranty.unit_of_work import CatalogueProduct
 from shared.auth import Principal
 from shared.consumer import UnprocessableMessage
 from shared.errors import BusinessRuleError
 from shared.events import ClaimedProduct, ProductCatalogued, ProductRegistered
+from shared.unit_of_work import TransactionConflict
 from tests.support.warranty_service import (
     Desk,
     claim,
