@@ -65,7 +65,7 @@ def sale(
         document_number=number,
         issued_on=issued_on,
         delivered_on=issued_on + timedelta(days=2),
-        buyer=Buyer(type=buyer),  # type: ignore[arg-type]
+        buyer=Buyer(type=buyer),
         total=Decimal("100.00"),
         lines=lines,
     )

@@ -112,18 +112,20 @@ def claim(ean: str, brand: str, category: str, sold_on: date, **more: Any) -> Cl
     return ClaimCreated(producer="claims", key=str(claim_id), data=ClaimCreatedData(**data))
 
 
+def facts(created: ClaimCreated) -> dict[str, Any]:
+    """What every later event of the claim repeats of it (shared.events.ClaimFacts)."""
+    return created.data.model_dump(
+        include={"claim_id", "rma_number", "account_id", "email", "claim_type", "product"}
+    )
+
+
 def status(created: ClaimCreated, to_status: ClaimStatus, at: datetime) -> ClaimStatusChanged:
     data = created.data
     return ClaimStatusChanged(
         producer="claims",
         key=str(data.claim_id),
         data=ClaimStatusChangedData(
-            claim_id=data.claim_id,
-            rma_number=data.rma_number,
-            account_id=data.account_id,
-            email=data.email,
-            claim_type=data.claim_type,
-            product=data.product,
+            **facts(created),
             from_status=None,
             to_status=to_status,
             changed_at=at,
@@ -139,12 +141,7 @@ def decided(created: ClaimCreated, decision: DecisionKind, at: datetime) -> Clai
         producer="claims",
         key=str(data.claim_id),
         data=ClaimDecidedData(
-            claim_id=data.claim_id,
-            rma_number=data.rma_number,
-            account_id=data.account_id,
-            email=data.email,
-            claim_type=data.claim_type,
-            product=data.product,
+            **facts(created),
             decision=decision,
             justification="Decyzja serwisu.",
             decided_at=at,
@@ -159,12 +156,7 @@ def replaced(created: ClaimCreated, new_serial: str, issued_on: date) -> ClaimRe
         producer="claims",
         key=str(data.claim_id),
         data=ClaimReplacementIssuedData(
-            claim_id=data.claim_id,
-            rma_number=data.rma_number,
-            account_id=data.account_id,
-            email=data.email,
-            claim_type=data.claim_type,
-            product=data.product,
+            **facts(created),
             old_ean=data.product.ean,
             old_serial_number=data.serial_number,
             new_ean=data.product.ean,
