@@ -324,7 +324,7 @@ async def test_the_verdict_is_emailed_once_though_the_receipt_republishes_its_de
 ) -> None:
     address, claim_id = recipient(), uuid.uuid4()
     # As warranty publishes them: the verdict, then at the parcel's receipt the same verdict
-    # with the repair deadline, marked as only that (tests/integration/test_warranty.py).
+    # with the repair deadline, marked as only that (tests/unit/warranty/test_service.py).
     verdict = for_customer(preview.warranty_assessed("pl"), address, claim_id=claim_id)
     verdict = verdict.model_copy(update={"key": str(claim_id)})
     update = for_customer(verdict, address, deadlines_update=True)
