@@ -5,14 +5,18 @@ changes and announces nothing (`make run` once died of that deadlock)."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
-from dataclasses import replace
+from dataclasses import asdict, replace
+from pathlib import Path
 
 import asyncpg
 import pytest
 
 from services.warranty import handlers
+from services.warranty.admin import import_products, read_catalogue
 from services.warranty.bootstrap import postgres_context
+from services.warranty.settings import WarrantySettings
 from services.warranty.unit_of_work import CatalogueProduct
 from shared.db import create_pool, migrate
 
@@ -112,3 +116,17 @@ async def test_the_import_run_again_changes_and_announces_nothing(pool: asyncpg.
     catalogue[0] = entry(HIGH, "DJI High", "Nie włącza się", "Gimbal drży")
     assert await handlers.import_catalogue(ctx, catalogue) == 1
     assert await announced(pool) == 3
+
+
+async def test_the_admin_command_imports_a_catalogue_file(
+    pool: asyncpg.Pool, database_url: str, tmp_path: Path
+) -> None:
+    """`python -m services.warranty.admin import-catalogue FILE` (make run uses it) on its own
+    pool, through the same handler."""
+    catalogue = tmp_path / "catalogue.json"
+    catalogue.write_text(json.dumps([asdict(entry(LOW, "DJI Low"))]), encoding="utf-8")
+    settings = WarrantySettings(database_url=database_url)
+    assert await import_products(settings, read_catalogue(catalogue)) == 1
+    assert await import_products(settings, read_catalogue(catalogue)) == 0
+    assert await pool.fetchval("SELECT name FROM products WHERE ean = $1", LOW) == "DJI Low"
+    assert await announced(pool) == 1
