@@ -94,17 +94,10 @@ class Product(CatalogueProduct):
 
 
 @dataclass(frozen=True)
-class UnitSale:
-    """The sale of a unit, or of the unit it was given in place of (the nearest one)."""
+class UnitSale(SoldUnit):
+    """The sale of a unit, or of the unit it was given in place of (the nearest one): its
+    `serial_number` is the unit on the document."""
 
-    ean: str
-    serial_number: str  # the unit on the document
-    document_type: str
-    document_number: str
-    issued_on: date
-    delivered_on: date | None
-    buyer_type: BuyerType
-    activated_on: date | None
     account_id: UUID | None  # the account its document is linked to
     depth: int  # 0: this very unit; 1: the unit it replaced; ...
     registered_on: date | None  # the registration of the unit on the document
