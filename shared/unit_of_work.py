@@ -11,6 +11,9 @@ without `commit` rolls back. Each service names its repositories in a protocol t
 - in memory (`MemoryUnitOfWorkBase`, for tests of the service layer in milliseconds): a copy of
   the committed state, put back on commit, so a refused command changes nothing, as a
   rolled-back transaction would. Units of work run one at a time (a test's tasks, not threads).
+
+A service that publishes events uses the `Outbox*` variants: its events go to the outbox of the
+same transaction (a list in the in-memory state), published only if the unit of work commits.
 """
 
 from __future__ import annotations
@@ -23,6 +26,12 @@ import asyncpg
 from asyncpg.transaction import Transaction
 
 from shared.db import Conn
+from shared.events import Event
+from shared.outbox import add_to_outbox
+
+
+class TransactionConflict(Exception):
+    """The store aborted the unit of work to break a deadlock: trying again may succeed."""
 
 
 class UnitOfWork(Protocol):
@@ -74,6 +83,8 @@ class PostgresUnitOfWorkBase:
             await self.rollback()
         finally:
             await self._release()
+        if isinstance(exc, asyncpg.DeadlockDetectedError):
+            raise TransactionConflict(str(exc)) from exc
 
     async def _release(self) -> None:
         if self._pool is not None and self._conn is not None:
@@ -86,9 +97,13 @@ class PostgresUnitOfWorkBase:
         return self._conn
 
     async def commit(self) -> None:
+        """Raises TransactionConflict when PostgreSQL aborted the work to break a deadlock."""
         if self._transaction is not None:
-            await self._transaction.commit()
-            self._transaction = None
+            transaction, self._transaction = self._transaction, None
+            try:
+                await transaction.commit()
+            except asyncpg.DeadlockDetectedError as error:
+                raise TransactionConflict(str(error)) from error
 
     async def rollback(self) -> None:
         if self._transaction is not None:
@@ -145,3 +160,36 @@ class MemoryUnitOfWorkBase(Generic[State]):
 
     async def rollback(self) -> None:
         self._work = None
+
+
+# --- with an outbox ---------------------------------------------------------------------------
+
+
+class OutboxUnitOfWork(UnitOfWork, Protocol):
+    async def publish(self, *events: Event) -> None:
+        """Into the outbox, published only if the unit of work commits."""
+        ...
+
+
+class PostgresOutboxUnitOfWork(PostgresUnitOfWorkBase):
+    async def publish(self, *events: Event) -> None:
+        await add_to_outbox(self.conn, *events)
+
+
+class OutboxState(Protocol):
+    outbox: list[Event]
+
+
+OutboxStateT = TypeVar("OutboxStateT", bound=OutboxState)
+
+
+class MemoryOutboxDatabase(MemoryDatabaseBase[OutboxStateT]):
+    @property
+    def published(self) -> list[Event]:
+        """Every event committed to the outbox, in order."""
+        return list(self.state.outbox)
+
+
+class MemoryOutboxUnitOfWork(MemoryUnitOfWorkBase[OutboxStateT]):
+    async def publish(self, *events: Event) -> None:
+        self.work.outbox.extend(events)

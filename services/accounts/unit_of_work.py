@@ -20,8 +20,8 @@ from decimal import Decimal
 from typing import Literal, Protocol
 from uuid import UUID
 
-from shared.events import BuyerType, DocumentType, Event, PostalAddress, SaleLine, SaleRecordedData
-from shared.unit_of_work import UnitOfWork
+from shared.events import BuyerType, DocumentType, PostalAddress, SaleLine, SaleRecordedData
+from shared.unit_of_work import OutboxUnitOfWork
 
 AccountType = Literal["private", "company"]
 Purpose = Literal["activation", "password_reset", "email_change"]
@@ -216,7 +216,7 @@ class CredentialChanges(Protocol):
     async def not_before(self, subject: UUID) -> datetime | None: ...
 
 
-class AccountsUnitOfWork(UnitOfWork, Protocol):
+class AccountsUnitOfWork(OutboxUnitOfWork, Protocol):
     # Open once the unit of work is entered.
     @property
     def accounts(self) -> AccountRepository: ...
@@ -230,10 +230,6 @@ class AccountsUnitOfWork(UnitOfWork, Protocol):
     def staff(self) -> StaffRepository: ...
     @property
     def credentials(self) -> CredentialChanges: ...
-
-    async def publish(self, *events: Event) -> None:
-        """Into the outbox, published only if the unit of work commits."""
-        ...
 
 
 UnitOfWorkFactory = Callable[[], AccountsUnitOfWork]

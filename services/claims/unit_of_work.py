@@ -28,13 +28,12 @@ from shared.events import (
     ClaimStatus,
     Deadline,
     DocumentLinkedData,
-    Event,
     Language,
     PostalAddress,
     SaleLine,
     SaleRecordedData,
 )
-from shared.unit_of_work import UnitOfWork
+from shared.unit_of_work import OutboxUnitOfWork
 
 # --- what the repositories hand out (plain values, never database rows) -----------------------
 
@@ -224,7 +223,7 @@ class ClaimListings(Protocol):
     async def deadline_facts(self, since: date) -> list[ClaimDeadlineFacts]: ...
 
 
-class ClaimsUnitOfWork(UnitOfWork, Protocol):
+class ClaimsUnitOfWork(OutboxUnitOfWork, Protocol):
     # Open once the unit of work is entered.
     @property
     def claims(self) -> ClaimRepository: ...
@@ -234,10 +233,6 @@ class ClaimsUnitOfWork(UnitOfWork, Protocol):
     def sales(self) -> SalesLedger: ...
     @property
     def listings(self) -> ClaimListings: ...
-
-    async def publish(self, *events: Event) -> None:
-        """Into the outbox, published only if the unit of work commits."""
-        ...
 
 
 UnitOfWorkFactory = Callable[[], ClaimsUnitOfWork]

@@ -15,9 +15,11 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from services.warranty import handlers
+from services.warranty.bootstrap import postgres_context
 from services.warranty.domain.ean import InvalidEan, validate_gtin13
 from services.warranty.entrypoints.http import CatalogueEntry
 from services.warranty.settings import WarrantySettings
+from services.warranty.unit_of_work import CatalogueProduct
 from shared.db import create_pool, ensure_database, migrate
 
 
@@ -37,7 +39,8 @@ async def import_products(settings: WarrantySettings, products: list[dict[str, A
     pool = await create_pool(settings.database_url, max_size=2)
     try:
         await migrate(pool, "services.warranty.migrations")
-        return await handlers.import_catalogue(pool, products)
+        entries = [CatalogueProduct(**product) for product in products]
+        return await handlers.import_catalogue(postgres_context(pool), entries)
     finally:
         await pool.close()
 

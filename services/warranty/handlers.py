@@ -1,4 +1,6 @@
-"""Service layer of warranty: the support-period check and the assessment of each claim."""
+"""Service layer of warranty: the support-period check, the catalogue, scooter registrations and
+the assessment of each claim. Each handler takes a unit of work (services/warranty/unit_of_work.py),
+loads, calls the domain, saves and commits; which store is behind it, bootstrap.py decides."""
 
 from __future__ import annotations
 
@@ -6,12 +8,8 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
 from uuid import UUID, uuid4
 
-import asyncpg
-
-from services.warranty.adapters import repository
 from services.warranty.domain.deadlines import claim_deadlines
 from services.warranty.domain.ean import validate_gtin13
 from services.warranty.domain.engine import (
@@ -38,11 +36,23 @@ from services.warranty.domain.products import (
 from services.warranty.domain.registration import RegistrationStanding, registration_standing
 from services.warranty.domain.remedies import remedy_rule
 from services.warranty.domain.rules import ServiceCase
+from services.warranty.unit_of_work import (
+    CatalogueProduct,
+    Product,
+    RepairPeriod,
+    Replacement,
+    UnitClaim,
+    UnitOfWorkFactory,
+    UnitSale,
+    WarrantyUnitOfWork,
+    unit_serial,
+)
 from shared.calendar import polish_date
 from shared.claims_vocabulary import ACTIVE_STATUSES, CLAIM_STATUSES
-from shared.db import Conn
+from shared.consumer import UnprocessableMessage
 from shared.errors import BusinessRuleError, Message
 from shared.events import (
+    BuyerType,
     ClaimCreated,
     ClaimCreatedData,
     ClaimDecided,
@@ -60,7 +70,7 @@ from shared.events import (
     WarrantyAssessedData,
 )
 from shared.logging import get_logger
-from shared.outbox import add_to_outbox
+from shared.unit_of_work import TransactionConflict
 
 log = get_logger(__name__)
 PRODUCER = "warranty"
@@ -69,13 +79,45 @@ CLAIM_TYPE_ALLOWED_BY_CLAIMS = "Rodzaj zgłoszenia dopuszczony przy jego złoże
 
 @dataclass
 class WarrantyContext:
-    pool: asyncpg.Pool
+    """What every command and query needs: a fresh unit of work per call, today's date and a
+    way to wait (injected, so tests never sleep)."""
+
+    uow: UnitOfWorkFactory
     today: Callable[[], date] = lambda: polish_date(datetime.now(UTC))
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
 
-async def record_sale(conn: Conn, event: SaleRecorded) -> None:
-    await repository.record_products_sold(conn, event.data)
-    await repository.record_sold_units(conn, event.data)
+# --- projections of other services' events -----------------------------------------------
+
+
+async def record_sale(uow: WarrantyUnitOfWork, event: SaleRecorded) -> None:
+    await uow.products.record_sold(event.data)
+    await uow.units.record_sold(event.data)
+    await uow.commit()
+
+
+async def record_document_owner(uow: WarrantyUnitOfWork, event: DocumentLinked) -> None:
+    linked = event.data
+    await uow.units.link_document(linked.document_type, linked.document_number, linked.account_id)
+    await uow.commit()
+
+
+# --- the catalogue and the support period --------------------------------------------------
+
+
+def _product_unknown(message: Message) -> BusinessRuleError:
+    return BusinessRuleError("product_unknown", message, field="ean", status_code=404)
+
+
+async def catalogue_product(ctx: WarrantyContext, ean: str) -> Product:
+    """A product of the catalogue, with the problem list its claim form needs."""
+    async with ctx.uow() as uow:
+        product = await uow.products.get(validate_gtin13(ean))
+    if product is None:
+        raise _product_unknown(
+            Message("Nie znaleźliśmy produktu o tym kodzie EAN.", "No product with this EAN.")
+        )
+    return product
 
 
 @dataclass(frozen=True)
@@ -90,26 +132,69 @@ class SupportPeriod:
 async def support_period(ctx: WarrantyContext, code: str) -> SupportPeriod:
     """Seed 000: the support period is judged from the last date the distributor sold it."""
     ean = validate_gtin13(code)
-    async with ctx.pool.acquire() as conn:
-        product = await repository.get_product(conn, ean)
-    if product is None or product["last_sold_on"] is None:
-        raise BusinessRuleError(
-            "product_unknown",
+    async with ctx.uow() as uow:
+        product = await uow.products.get(ean)
+    if product is None or product.last_sold_on is None:
+        raise _product_unknown(
             Message(
                 "Nie znaleźliśmy produktu o tym kodzie EAN w sprzedaży INNPRO.",
                 "We found no product with this EAN among INNPRO's sales.",
-            ),
-            field="ean",
-            status_code=404,
+            )
         )
     verdict = assess_support_period(
-        product["brand"],
-        ProductCategory.parse(product["category"]),
-        product["last_sold_on"],
+        product.brand,
+        ProductCategory.parse(product.category),
+        product.last_sold_on,
         ctx.today(),
-        outlet=product["outlet"],
+        outlet=product.outlet,
     )
-    return SupportPeriod(ean, product["name"], product["brand"], product["last_sold_on"], verdict)
+    return SupportPeriod(ean, product.name, product.brand, product.last_sold_on, verdict)
+
+
+# The catalogue import runs beside the consumers' sale upserts: a deadlock PostgreSQL breaks by
+# aborting the import is tried again (each try a new unit of work), a few times, with a pause.
+IMPORT_ATTEMPTS = 5
+IMPORT_RETRY_PAUSE_SECONDS = 0.5
+
+
+async def import_catalogue(ctx: WarrantyContext, products: list[CatalogueProduct]) -> int:
+    """Store the entries and announce each new or changed one, so claims learns the problem
+    lists: in EAN order (the order the sale upserts lock products in), in one unit of work,
+    tried again after a deadlock. Run again, it changes and announces nothing. The number of
+    entries that changed."""
+    ordered = sorted(products, key=lambda product: product.ean)
+    for attempt in range(1, IMPORT_ATTEMPTS + 1):
+        try:
+            return await _import_in_order(ctx, ordered)
+        except TransactionConflict:
+            if attempt == IMPORT_ATTEMPTS:
+                raise
+            log.warning("catalogue import deadlocked, trying again", attempt=attempt)
+            await ctx.sleep(IMPORT_RETRY_PAUSE_SECONDS * attempt)
+    raise AssertionError("unreachable")
+
+
+async def _import_in_order(ctx: WarrantyContext, products: list[CatalogueProduct]) -> int:
+    correlation_id = uuid4()
+    changed = 0
+    async with ctx.uow() as uow:
+        for product in products:
+            if not await uow.products.import_entry(product):
+                continue
+            changed += 1
+            await uow.publish(
+                ProductCatalogued(
+                    producer=PRODUCER,
+                    key=product.ean,
+                    correlation_id=correlation_id,
+                    data=ProductCataloguedData.model_validate(product, from_attributes=True),
+                )
+            )
+        await uow.commit()
+    return changed
+
+
+# --- what warranty knows of one unit -------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -151,52 +236,46 @@ def purchase_for_claim(
     )
 
 
-async def claimed_wear_part(conn: Conn, claim: ClaimCreatedData) -> ProductCategory | None:
-    """The wear part the problem chosen from the product's list concerns, if any."""
-    product = await repository.get_product(conn, claim.product.ean)
-    return wear_part_of(product["problem_parts"] if product else {}, claim.problem_code)
-
-
-def service_case(repair: asyncpg.Record) -> ServiceCase:
-    if repair["substantial_repair"]:
+def service_case(repair: RepairPeriod) -> ServiceCase:
+    if repair.substantial_repair:
         return "substantial_repair"
-    return "part_replaced" if repair["replaced_part"] else "repair"
+    return "part_replaced" if repair.replaced_part else "repair"
 
 
-async def service_history(conn: Conn, ean: str, serial: str) -> tuple[ServiceRecord, ...]:
+async def service_history(
+    uow: WarrantyUnitOfWork, ean: str, serial: str
+) -> tuple[ServiceRecord, ...]:
     """The unit's replacement (if it was given in place of another) and its repairs."""
-    replacement = await repository.replacement_of(conn, ean, serial)
-    repairs = await repository.unit_repairs(conn, ean, serial)
+    replacement = await uow.units.replacement_of(ean, serial)
+    repairs = await uow.claims.repairs_of_unit(ean, serial)
     return service_records(
         None
         if replacement is None
-        else ReplacementFacts(replacement["issued_on"], replacement["handed_back_on"]),
+        else ReplacementFacts(replacement.issued_on, replacement.handed_back_on),
         [
             RepairFacts(
-                service_case(repair),
-                repair["started_on"],
-                repair["ended_on"],
-                repair["replaced_part"],
+                service_case(repair), repair.started_on, repair.ended_on, repair.replaced_part
             )
             for repair in repairs
         ],
     )
 
 
-async def unit_facts(conn: Conn, ean: str, serial: str | None) -> UnitFacts:
+async def unit_facts(uow: WarrantyUnitOfWork, ean: str, serial: str | None) -> UnitFacts:
     if serial is None:
         return UnitFacts()
-    sale = await repository.origin_sale(conn, ean, serial)
-    claims = await repository.unit_claims(conn, ean, serial)
+    sale = await uow.units.origin_sale(ean, serial)
+    claims = await uow.claims.of_unit(ean, serial)
     return UnitFacts(
-        registered_on=await repository.lineage_registration(conn, ean, serial),
+        registered_on=await uow.units.lineage_registration(ean, serial),
         # A replacement unit's own period runs from its hand-back, not from the old activation.
-        activated_on=sale["activated_on"] if sale is not None and sale["depth"] == 0 else None,
-        service_history=await service_history(conn, ean, serial),
-        earlier_claims=tuple(
-            PastClaim(c["problem"], c["repaired"], c["replaced_part"]) for c in claims
-        ),
+        activated_on=sale.activated_on if sale is not None and sale.depth == 0 else None,
+        service_history=await service_history(uow, ean, serial),
+        earlier_claims=tuple(PastClaim(c.problem, c.repaired, c.replaced_part) for c in claims),
     )
+
+
+# --- assessing claims and following them -----------------------------------------------------
 
 
 def _repeated_defect_data(flag: RepeatedDefectFlag | None) -> RepeatedDefect | None:
@@ -205,21 +284,23 @@ def _repeated_defect_data(flag: RepeatedDefectFlag | None) -> RepeatedDefect | N
     return RepeatedDefect.model_validate(flag, from_attributes=True)
 
 
-async def assess_claim(conn: Conn, event: ClaimCreated) -> None:
-    claim = event.data
-    # Judged on the day the claim was filed, whenever the event is handled.
-    claimed_on = polish_date(event.occurred_at)
-    serial = repository.unit_serial(claim.serial_number)
-    unit = await unit_facts(conn, claim.product.ean, serial)
-    wear_part = await claimed_wear_part(conn, claim)
-    verdict = assess(purchase_for_claim(claim, unit, wear_part), claimed_on)
-    remedy = remedy_rule(claim.claim_type, claim.buyer_type, claim.product.brand)
-    flag = repeated_defect(unit.earlier_claims, problem_of(claim), remedy) if serial else None
-    flag_data = _repeated_defect_data(flag)
+def _deadlines(claim: ClaimCreatedData, claimed_on: date) -> tuple[Deadline, ...]:
     deadlines = claim_deadlines(
         claim.claim_type, claim.product.brand, claim.buyer_type, claimed_on, received_on=None
     )
-    assessed = WarrantyAssessed(
+    return tuple(
+        Deadline(kind=d.kind, due_on=d.due_on, description=d.description) for d in deadlines
+    )
+
+
+def _assessed(
+    event: ClaimCreated,
+    verdict: WarrantyVerdict,
+    deadlines: tuple[Deadline, ...],
+    flag: RepeatedDefect | None,
+) -> WarrantyAssessed:
+    claim = event.data
+    return WarrantyAssessed(
         producer=PRODUCER,
         key=str(claim.claim_id),
         correlation_id=event.correlation_id,
@@ -237,37 +318,49 @@ async def assess_claim(conn: Conn, event: ClaimCreated) -> None:
             # allowed by it, and says by which rule; warranty decides coverage only.
             claim_type_allowed=True,
             claim_type_reason=claim.claim_type_reason or CLAIM_TYPE_ALLOWED_BY_CLAIMS,
-            deadlines=tuple(
-                Deadline(kind=d.kind, due_on=d.due_on, description=d.description) for d in deadlines
-            ),
+            deadlines=deadlines,
             warranty_from=verdict.starts_on,
             counted_from=verdict.started_from,
             after_service_rules=verdict.after_service_rules,
-            repeated_defect=flag_data,
+            repeated_defect=flag,
         ),
     )
+
+
+async def assess_claim(uow: WarrantyUnitOfWork, event: ClaimCreated) -> None:
+    claim = event.data
+    # Judged on the day the claim was filed, whenever the event is handled.
+    claimed_on = polish_date(event.occurred_at)
+    serial = unit_serial(claim.serial_number)
+    unit = await unit_facts(uow, claim.product.ean, serial)
+    product = await uow.products.get(claim.product.ean)
+    wear_part = wear_part_of(product.problem_parts if product else {}, claim.problem_code)
+    verdict = assess(purchase_for_claim(claim, unit, wear_part), claimed_on)
+    remedy = remedy_rule(claim.claim_type, claim.buyer_type, claim.product.brand)
+    flag = repeated_defect(unit.earlier_claims, problem_of(claim), remedy) if serial else None
+    flag_data = _repeated_defect_data(flag)
+    assessed = _assessed(event, verdict, _deadlines(claim, claimed_on), flag_data)
     if serial is not None:
-        await repository.record_unit_claim(
-            conn,
-            {
-                "claim_id": claim.claim_id,
-                "ean": claim.product.ean,
-                "serial_number": serial,
-                "rma_number": claim.rma_number,
-                "claim_type": claim.claim_type,
-                "problem": problem_of(claim),
-                "claimed_at": event.occurred_at,
-                "repeated_defect": flag_data and flag_data.model_dump(mode="json"),
-            },
+        await uow.claims.add(
+            UnitClaim(
+                claim_id=claim.claim_id,
+                ean=claim.product.ean,
+                serial_number=serial,
+                rma_number=claim.rma_number,
+                claim_type=claim.claim_type,
+                problem=problem_of(claim),
+                claimed_at=event.occurred_at,
+                repeated_defect=None if flag_data is None else flag_data.model_dump(mode="json"),
+            )
         )
-    await repository.save_assessment(
-        conn,
+    await uow.assessments.save(
         claim.claim_id,
         claim.rma_number,
         {**claim.model_dump(mode="json"), "claimed_on": claimed_on.isoformat()},
         assessed.data.model_dump(mode="json"),
     )
-    await add_to_outbox(conn, assessed)
+    await uow.publish(assessed)
+    await uow.commit()
     log.info(
         "claim assessed",
         claim_id=str(claim.claim_id),
@@ -276,13 +369,13 @@ async def assess_claim(conn: Conn, event: ClaimCreated) -> None:
     )
 
 
-async def _reassess_deadlines(conn: Conn, event: ClaimStatusChanged) -> None:
+async def _reassess_deadlines(uow: WarrantyUnitOfWork, event: ClaimStatusChanged) -> None:
     """Repair and refund deadlines run from receipt: publish them, marked as only that, so that
     the customer is not told the same verdict twice."""
-    stored = await repository.get_assessment(conn, event.data.claim_id)
+    stored = await uow.assessments.get(event.data.claim_id)
     if stored is None:
         return  # claims created before this service knew them; nothing to update
-    claim, verdict = stored["claim"], stored["verdict"]
+    claim = stored.claim
     deadlines = claim_deadlines(
         claim["claim_type"],
         claim["product"]["brand"],
@@ -292,7 +385,7 @@ async def _reassess_deadlines(conn: Conn, event: ClaimStatusChanged) -> None:
     )
     data = WarrantyAssessedData.model_validate(
         {
-            **verdict,
+            **stored.verdict,
             "deadlines": [
                 {"kind": d.kind, "due_on": d.due_on, "description": d.description}
                 for d in deadlines
@@ -300,17 +393,14 @@ async def _reassess_deadlines(conn: Conn, event: ClaimStatusChanged) -> None:
             "deadlines_update": True,
         }
     )
-    await repository.save_assessment(
-        conn, data.claim_id, data.rma_number, claim, data.model_dump(mode="json")
-    )
-    await add_to_outbox(
-        conn,
+    await uow.assessments.save(data.claim_id, data.rma_number, claim, data.model_dump(mode="json"))
+    await uow.publish(
         WarrantyAssessed(
             producer=PRODUCER,
             key=str(data.claim_id),
             correlation_id=event.correlation_id,
             data=data,
-        ),
+        )
     )
 
 
@@ -319,63 +409,62 @@ async def _reassess_deadlines(conn: Conn, event: ClaimStatusChanged) -> None:
 _REPAIR_ENDS = frozenset(CLAIM_STATUSES) - frozenset(ACTIVE_STATUSES)
 
 
-async def record_status_change(conn: Conn, event: ClaimStatusChanged) -> None:
+async def record_status_change(uow: WarrantyUnitOfWork, event: ClaimStatusChanged) -> None:
     change = event.data
     changed_on = polish_date(change.changed_at)
-    await repository.set_unit_claim_status(conn, change.claim_id, change.to_status, changed_on)
+    await uow.claims.set_status(change.claim_id, change.to_status, changed_on)
     if change.to_status in ("shipped_back", "received"):
         # A replacement unit is handed back when it is shipped; a refused parcel that came
         # back is at the service again.
         handed_back_on = changed_on if change.to_status == "shipped_back" else None
-        await repository.hand_back_replacement(conn, change.claim_id, handed_back_on)
+        await uow.units.hand_back_replacement(change.claim_id, handed_back_on)
     if change.to_status == "received":
-        await _reassess_deadlines(conn, event)
+        await _reassess_deadlines(uow, event)
     if change.to_status == "received" and change.claim_type in ("warranty", "dji"):
-        await repository.start_repair(
-            conn,
-            change.claim_id,
-            change.product.ean,
-            repository.unit_serial(change.serial_number),
-            changed_on,
+        await uow.claims.start_repair(
+            change.claim_id, change.product.ean, unit_serial(change.serial_number), changed_on
         )
     elif change.to_status in _REPAIR_ENDS:
-        await repository.end_repair(conn, change.claim_id, changed_on)
+        await uow.claims.end_repair(change.claim_id, changed_on)
+    await uow.commit()
 
 
-async def record_decision(conn: Conn, event: ClaimDecided) -> None:
+async def record_decision(uow: WarrantyUnitOfWork, event: ClaimDecided) -> None:
     decided = event.data
-    await repository.record_decision(
-        conn,
+    await uow.claims.record_decision(
         decided.claim_id,
         decided.decision,
         polish_date(decided.decided_at),
         decided.substantial_repair,
         decided.replaced_part,
     )
+    await uow.commit()
 
 
-async def record_replacement(conn: Conn, event: ClaimReplacementIssued) -> None:
+async def record_replacement(uow: WarrantyUnitOfWork, event: ClaimReplacementIssued) -> None:
     """The new unit carries the warranty on (art. 581 §1); the old one's time at the service is
     over. The new unit's period runs from its hand-back: the claim's shipping back."""
     replaced = event.data
     issued_on = polish_date(replaced.issued_at)
-    await repository.record_replacement(
-        conn,
-        {
-            **replaced.model_dump(),
-            "old_serial_number": repository.unit_serial(replaced.old_serial_number),
-            "new_serial_number": repository.unit_serial(replaced.new_serial_number),
-            "issued_on": issued_on,
-        },
+    new_serial = unit_serial(replaced.new_serial_number)
+    if new_serial is None:
+        raise UnprocessableMessage("a replacement without the new unit's serial number")
+    await uow.units.add_replacement(
+        Replacement(
+            claim_id=replaced.claim_id,
+            rma_number=replaced.rma_number,
+            old_ean=replaced.old_ean,
+            old_serial_number=unit_serial(replaced.old_serial_number),
+            new_ean=replaced.new_ean,
+            new_serial_number=new_serial,
+            issued_on=issued_on,
+        )
     )
-    await repository.end_repair(conn, replaced.claim_id, issued_on)
+    await uow.claims.end_repair(replaced.claim_id, issued_on)
+    await uow.commit()
 
 
-async def record_document_owner(conn: Conn, event: DocumentLinked) -> None:
-    linked = event.data
-    await repository.link_document(
-        conn, linked.document_type, linked.document_number, linked.account_id
-    )
+# --- scooter registrations and the customer's units ------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -385,11 +474,19 @@ class ProductRegistration:
     serial_number: str
 
 
+_NOT_A_SCOOTER = Message(
+    "Rejestracja dotyczy tylko hulajnóg Dualtron, Kaabo i Nami.",
+    "Registration applies only to Dualtron, Kaabo and Nami scooters.",
+)
 _UNIT_NOT_YOURS = Message(
     "Nie znaleźliśmy hulajnogi o tym numerze seryjnym na dokumentach zakupu przypisanych do "
     "Twojego konta. Dodaj najpierw paragon lub fakturę, na której jest ten egzemplarz.",
     "We found no scooter with this serial number on the purchase documents linked to your "
     "account. Link the receipt or invoice that lists this unit first.",
+)
+_ALREADY_REGISTERED = Message(
+    "Ten egzemplarz (EAN i numer seryjny) jest już zarejestrowany.",
+    "This unit (EAN and serial number) is already registered.",
 )
 
 
@@ -399,35 +496,33 @@ class Registration:
     standing: RegistrationStanding  # what the registration gives, as the rules table says
 
 
+async def _registrable_unit(
+    uow: WarrantyUnitOfWork, command: ProductRegistration, ean: str, serial: str
+) -> tuple[Product, UnitSale]:
+    """The scooter and its sale, when the caller may register it."""
+    product = await uow.products.get(ean)
+    if product is None or not is_scooter_product(product.brand):
+        raise BusinessRuleError("registration_not_needed", _NOT_A_SCOOTER, field="ean")
+    sale = await uow.units.origin_sale(ean, serial)
+    # Someone else's unit gets the same answer as an unknown one: serials are not public.
+    if sale is None or sale.account_id != command.account_id:
+        raise BusinessRuleError(
+            "unit_not_on_your_documents", _UNIT_NOT_YOURS, field="serial_number", status_code=404
+        )
+    return product, sale
+
+
 async def register_product(
     ctx: WarrantyContext, command: ProductRegistration, correlation_id: UUID
 ) -> Registration:
     """Seed 001: a scooter registered within 30 days of purchase has 24 months' warranty. Only
     the buyer may register it (a unit on a document linked to their account), and only once."""
     ean = validate_gtin13(command.ean)
-    serial = repository.unit_serial(command.serial_number) or ""
+    serial = unit_serial(command.serial_number) or ""
     today = ctx.today()
     registration_id = uuid4()
-    async with ctx.pool.acquire() as conn, conn.transaction():
-        product = await repository.get_product(conn, ean)
-        if product is None or not is_scooter_product(product["brand"]):
-            raise BusinessRuleError(
-                "registration_not_needed",
-                Message(
-                    "Rejestracja dotyczy tylko hulajnóg Dualtron, Kaabo i Nami.",
-                    "Registration applies only to Dualtron, Kaabo and Nami scooters.",
-                ),
-                field="ean",
-            )
-        sale = await repository.origin_sale(conn, ean, serial)
-        # Someone else's unit gets the same answer as an unknown one: serials are not public.
-        if sale is None or sale["account_id"] != command.account_id:
-            raise BusinessRuleError(
-                "unit_not_on_your_documents",
-                _UNIT_NOT_YOURS,
-                field="serial_number",
-                status_code=404,
-            )
+    async with ctx.uow() as uow:
+        product, sale = await _registrable_unit(uow, command, ean, serial)
         event = ProductRegistered(
             producer=PRODUCER,
             key=str(registration_id),
@@ -437,29 +532,34 @@ async def register_product(
                 account_id=command.account_id,
                 ean=ean,
                 serial_number=serial,
-                purchased_on=sale["issued_on"],
+                purchased_on=sale.issued_on,
                 registered_on=today,
             ),
         )
-        if not await repository.insert_registration(conn, event.data.model_dump()):
+        if not await uow.registrations.add(event.data):
             raise BusinessRuleError(
                 "already_registered",
-                Message(
-                    "Ten egzemplarz (EAN i numer seryjny) jest już zarejestrowany.",
-                    "This unit (EAN and serial number) is already registered.",
-                ),
+                _ALREADY_REGISTERED,
                 field="serial_number",
                 status_code=409,
             )
-        await add_to_outbox(conn, event)
-    purchase = ProductPurchase(
-        brand=product["brand"],
-        category=ProductCategory.parse(product["category"]),
-        buyer=sale["buyer_type"],
-        sold_on=sale["issued_on"],
+        await uow.publish(event)
+        await uow.commit()
+    purchase = _warranty_purchase(product.brand, product.category, sale.buyer_type, sale.issued_on)
+    return Registration(event, registration_standing(purchase, today, today))
+
+
+def _warranty_purchase(
+    brand: str, category: str, buyer: BuyerType, sold_on: date
+) -> ProductPurchase:
+    """A purchase as a warranty claim would see it, for how its registration stands."""
+    return ProductPurchase(
+        brand=brand,
+        category=ProductCategory.parse(category),
+        buyer=buyer,
+        sold_on=sold_on,
         claim_type="warranty",
     )
-    return Registration(event, registration_standing(purchase, today, today))
 
 
 @dataclass(frozen=True)
@@ -481,76 +581,24 @@ class OwnedUnit:
 
 async def account_units(ctx: WarrantyContext, account_id: UUID) -> list[OwnedUnit]:
     today = ctx.today()
-    async with ctx.pool.acquire() as conn:
-        rows = await repository.account_units(conn, account_id)
-    units: list[OwnedUnit] = []
-    for row in rows:
-        purchase = ProductPurchase(
-            brand=row["brand"],
-            category=ProductCategory.parse(row["category"]),
-            buyer=row["buyer_type"],
-            sold_on=row["issued_on"],
-            claim_type="warranty",
+    async with ctx.uow() as uow:
+        units = await uow.units.of_account(account_id)
+    return [
+        OwnedUnit(
+            ean=unit.ean,
+            serial_number=unit.serial_number,
+            name=unit.name,
+            brand=unit.brand,
+            document_type=unit.document_type,
+            document_number=unit.document_number,
+            purchased_on=unit.issued_on,
+            replaces_serial_number=unit.replaces_serial_number,
+            replaced_by_serial_number=unit.replaced_by_serial_number,
+            registration=registration_standing(
+                _warranty_purchase(unit.brand, unit.category, unit.buyer_type, unit.issued_on),
+                unit.registered_on,
+                today,
+            ),
         )
-        units.append(
-            OwnedUnit(
-                ean=row["ean"],
-                serial_number=row["serial_number"],
-                name=row["name"],
-                brand=row["brand"],
-                document_type=row["document_type"],
-                document_number=row["document_number"],
-                purchased_on=row["issued_on"],
-                replaces_serial_number=row["replaces_serial_number"],
-                replaced_by_serial_number=row["replaced_by_serial_number"],
-                registration=registration_standing(purchase, row["registered_on"], today),
-            )
-        )
-    return units
-
-
-# The catalogue import runs beside the consumers' sale upserts: a deadlock PostgreSQL breaks by
-# aborting the import is tried again (each try a new transaction), a few times, with a pause.
-IMPORT_ATTEMPTS = 5
-IMPORT_RETRY_PAUSE_SECONDS = 0.5
-
-
-async def import_catalogue(
-    pool: asyncpg.Pool,
-    products: list[dict[str, Any]],
-    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-) -> int:
-    """Store the entries and announce each new or changed one, so claims learns the problem
-    lists: in EAN order (the order the sale upserts lock products in), in one transaction,
-    tried again after a deadlock. Run again, it changes and announces nothing. The number of
-    entries that changed."""
-    ordered = sorted(products, key=lambda product: product["ean"])
-    for attempt in range(1, IMPORT_ATTEMPTS + 1):
-        try:
-            return await _import_in_order(pool, ordered)
-        except asyncpg.DeadlockDetectedError:
-            if attempt == IMPORT_ATTEMPTS:
-                raise
-            log.warning("catalogue import deadlocked, trying again", attempt=attempt)
-            await sleep(IMPORT_RETRY_PAUSE_SECONDS * attempt)
-    raise AssertionError("unreachable")
-
-
-async def _import_in_order(pool: asyncpg.Pool, products: list[dict[str, Any]]) -> int:
-    correlation_id = uuid4()
-    changed = 0
-    async with pool.acquire() as conn, conn.transaction():
-        for product in products:
-            if not await repository.import_product(conn, product):
-                continue
-            changed += 1
-            await add_to_outbox(
-                conn,
-                ProductCatalogued(
-                    producer=PRODUCER,
-                    key=product["ean"],
-                    correlation_id=correlation_id,
-                    data=ProductCataloguedData.model_validate(product),
-                ),
-            )
-    return changed
+        for unit in units
+    ]

@@ -3,18 +3,24 @@ what the events told, with its current verdict."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
-import asyncpg
-
 from services.warranty import handlers
-from services.warranty.adapters import repository
 from services.warranty.domain.ean import validate_gtin13
 from services.warranty.domain.engine import ProductPurchase, WarrantyVerdict, assess
 from services.warranty.domain.products import ProductCategory
+from services.warranty.unit_of_work import (
+    Product,
+    RepairPeriod,
+    Replacement,
+    UnitClaim,
+    UnitSale,
+    WarrantyUnitOfWork,
+    unit_serial,
+)
 from shared.auth import Principal
 from shared.calendar import polish_date
-from shared.db import Conn
 from shared.errors import BusinessRuleError, Message
 from shared.events import ClaimCreatedData
 
@@ -25,8 +31,8 @@ _NO_PASSPORT = Message(
 
 
 def _current_purchase(
-    product: asyncpg.Record | None,
-    sale: asyncpg.Record | None,
+    product: Product | None,
+    sale: UnitSale | None,
     latest_claim: dict[str, Any] | None,
     unit: handlers.UnitFacts,
 ) -> ProductPurchase | None:
@@ -37,13 +43,13 @@ def _current_purchase(
     if product is None or sale is None:
         return None
     return ProductPurchase(
-        brand=product["brand"],
-        category=ProductCategory.parse(product["category"]),
-        buyer=sale["buyer_type"],
-        sold_on=sale["issued_on"],
-        delivered_on=sale["delivered_on"],
+        brand=product.brand,
+        category=ProductCategory.parse(product.category),
+        buyer=sale.buyer_type,
+        sold_on=sale.issued_on,
+        delivered_on=sale.delivered_on,
         activated_on=unit.activated_on,
-        outlet=product["outlet"],
+        outlet=product.outlet,
         registered_on=unit.registered_on,
         service_history=unit.service_history,
         claim_type="warranty",
@@ -65,89 +71,90 @@ def _verdict(verdict: WarrantyVerdict | None) -> dict[str, Any] | None:
     }
 
 
-def _replacement(row: asyncpg.Record | None, side: str) -> dict[str, Any] | None:
-    if row is None:
+def _replacement(replacement: Replacement | None, side: str) -> dict[str, Any] | None:
+    if replacement is None:
+        return None
+    old = side == "old"
+    return {
+        "claim_id": replacement.claim_id,
+        "rma_number": replacement.rma_number,
+        "ean": replacement.old_ean if old else replacement.new_ean,
+        "serial_number": replacement.old_serial_number if old else replacement.new_serial_number,
+        "issued_on": replacement.issued_on,
+        "handed_back_on": replacement.handed_back_on,
+    }
+
+
+def _claim(claim: UnitClaim) -> dict[str, Any]:
+    return {
+        "claim_id": claim.claim_id,
+        "rma_number": claim.rma_number,
+        "claim_type": claim.claim_type,
+        "problem": claim.problem,
+        "claimed_on": polish_date(claim.claimed_at),
+        "status": claim.status,
+        "status_changed_on": claim.status_changed_on,
+        "decision": claim.decision,
+        "decided_on": claim.decided_on,
+        "repeated_defect": claim.repeated_defect,
+    }
+
+
+def _repair(repair: RepairPeriod) -> dict[str, Any]:
+    ended_on = repair.ended_on
+    return {
+        "claim_id": repair.claim_id,
+        "rma_number": repair.rma_number,
+        "kind": handlers.service_case(repair),
+        "replaced_part": repair.replaced_part,
+        "started_on": repair.started_on,
+        "handed_back_on": ended_on,
+        "days": None if ended_on is None else (ended_on - repair.started_on).days,
+    }
+
+
+def _sale(sale: UnitSale | None) -> dict[str, Any] | None:
+    if sale is None:
         return None
     return {
-        "claim_id": row["claim_id"],
-        "rma_number": row["rma_number"],
-        "ean": row[f"{side}_ean"],
-        "serial_number": row[f"{side}_serial_number"],
-        "issued_on": row["issued_on"],
-        "handed_back_on": row["handed_back_on"],
+        "document_type": sale.document_type,
+        "document_number": sale.document_number,
+        "issued_on": sale.issued_on,
+        "delivered_on": sale.delivered_on,
+        "buyer_type": sale.buyer_type,
+        "activated_on": sale.activated_on,
+        # The sale of the unit this one replaced, when it was not sold itself.
+        "of_serial_number": sale.serial_number,
     }
 
 
-def _claim(row: asyncpg.Record) -> dict[str, Any]:
-    return {
-        "claim_id": row["claim_id"],
-        "rma_number": row["rma_number"],
-        "claim_type": row["claim_type"],
-        "problem": row["problem"],
-        "claimed_on": polish_date(row["claimed_at"]),
-        "status": row["status"],
-        "status_changed_on": row["status_changed_on"],
-        "decision": row["decision"],
-        "decided_on": row["decided_on"],
-        "repeated_defect": row["repeated_defect"],
-    }
-
-
-def _repair(row: asyncpg.Record) -> dict[str, Any]:
-    ended_on = row["ended_on"]
-    return {
-        "claim_id": row["claim_id"],
-        "rma_number": row["rma_number"],
-        "kind": handlers.service_case(row),
-        "replaced_part": row["replaced_part"],
-        "started_on": row["started_on"],
-        "handed_back_on": ended_on,
-        "days": None if ended_on is None else (ended_on - row["started_on"]).days,
-    }
-
-
-async def _read(conn: Conn, ctx: handlers.WarrantyContext, ean: str, serial: str) -> dict[str, Any]:
-    sale = await repository.origin_sale(conn, ean, serial)
-    product = await repository.get_product(conn, ean)
-    registration = await repository.registration(conn, ean, serial)
-    claims = await repository.unit_claims(conn, ean, serial)
-    unit = await handlers.unit_facts(conn, ean, serial)
-    latest_claim = await repository.latest_assessed_claim(conn, ean, serial)
+async def _read(
+    uow: WarrantyUnitOfWork, ctx: handlers.WarrantyContext, ean: str, serial: str
+) -> dict[str, Any]:
+    sale = await uow.units.origin_sale(ean, serial)
+    product = await uow.products.get(ean)
+    registration = await uow.registrations.of_unit(ean, serial)
+    claims = await uow.claims.of_unit(ean, serial)
+    unit = await handlers.unit_facts(uow, ean, serial)
+    latest_claim = await uow.assessments.latest_claim_of_unit(ean, serial)
     purchase = _current_purchase(product, sale, latest_claim, unit)
-    today = ctx.today()
     return {
         "ean": ean,
         "serial_number": serial,
-        "account_id": None if sale is None else sale["account_id"],
+        "account_id": None if sale is None else sale.account_id,
         "product": None
         if product is None
-        else {key: product[key] for key in ("name", "brand", "category", "outlet")},
-        "sale": None
-        if sale is None
-        else {
-            "document_type": sale["document_type"],
-            "document_number": sale["document_number"],
-            "issued_on": sale["issued_on"],
-            "delivered_on": sale["delivered_on"],
-            "buyer_type": sale["buyer_type"],
-            "activated_on": sale["activated_on"],
-            # The sale of the unit this one replaced, when it was not sold itself.
-            "of_serial_number": sale["serial_number"],
-        },
-        "registration": None
-        if registration is None
-        else {
-            "registered_on": registration["registered_on"],
-            "purchased_on": registration["purchased_on"],
-        },
-        "replaces": _replacement(await repository.replacement_of(conn, ean, serial), "old"),
-        "replaced_by": _replacement(await repository.replaced_by(conn, ean, serial), "new"),
-        "claims": [_claim(row) for row in claims],
-        "repairs": [_repair(row) for row in await repository.unit_repairs(conn, ean, serial)],
+        else {key: getattr(product, key) for key in ("name", "brand", "category", "outlet")},
+        "sale": _sale(sale),
+        "registration": None if registration is None else asdict(registration),
+        "replaces": _replacement(await uow.units.replacement_of(ean, serial), "old"),
+        "replaced_by": _replacement(await uow.units.replaced_by(ean, serial), "new"),
+        "claims": [_claim(claim) for claim in claims],
+        "repairs": [_repair(repair) for repair in await uow.claims.repairs_of_unit(ean, serial)],
         "repeated_defect": next(
-            (c["repeated_defect"] for c in reversed(claims) if c["repeated_defect"]), None
+            (c.repeated_defect for c in reversed(claims) if c.repeated_defect), None
         ),
-        "verdict": _verdict(None if purchase is None else assess(purchase, today)),
+        "verdict": _verdict(None if purchase is None else assess(purchase, ctx.today())),
     }
 
 
@@ -157,9 +164,9 @@ async def passport(
     """The passport of one unit: operators see every unit, a customer only the units on the
     documents linked to their account (any other unit is answered as unknown)."""
     ean = validate_gtin13(ean_code)
-    serial = repository.unit_serial(serial_code) or ""
-    async with ctx.pool.acquire() as conn:
-        found = await _read(conn, ctx, ean, serial)
+    serial = unit_serial(serial_code) or ""
+    async with ctx.uow() as uow:
+        found = await _read(uow, ctx, ean, serial)
     known = found["sale"] or found["claims"] or found["replaces"] or found["registration"]
     allowed = reader.role == "operator" or (
         found["account_id"] is not None and found["account_id"] == reader.subject

@@ -5,29 +5,34 @@ changes and announces nothing (`make run` once died of that deadlock)."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
-from typing import Any
+from dataclasses import asdict, replace
+from pathlib import Path
 
 import asyncpg
 import pytest
 
 from services.warranty import handlers
+from services.warranty.admin import import_products, read_catalogue
+from services.warranty.bootstrap import postgres_context
+from services.warranty.settings import WarrantySettings
+from services.warranty.unit_of_work import CatalogueProduct
 from shared.db import create_pool, migrate
 
 pytestmark = pytest.mark.integration
 
 
-def entry(ean: str, name: str) -> dict[str, Any]:
-    return {
-        "ean": ean,
-        "sku": f"SKU-{ean[-4:]}",
-        "name": name,
-        "brand": "DJI",
-        "category": "drone",
-        "outlet": False,
-        "problems": ["Nie włącza się"],
-        "serial_required": True,
-    }
+def entry(ean: str, name: str, *problems: str) -> CatalogueProduct:
+    return CatalogueProduct(
+        ean=ean,
+        sku=f"SKU-{ean[-4:]}",
+        name=name,
+        brand="DJI",
+        category="drone",
+        problems=problems or ("Nie włącza się",),
+        serial_required=True,
+    )
 
 
 LOW, HIGH = "5901234123457", "5909999999994"
@@ -83,7 +88,8 @@ async def test_a_deadlock_with_a_writer_locking_in_another_order_is_tried_again(
         await writer.execute(UPSERT, HIGH, "from a sale")
         importing = asyncio.create_task(
             handlers.import_catalogue(
-                pool, [entry(LOW, "DJI Low"), entry(HIGH, "DJI High")], sleep=no_real_sleep
+                replace(postgres_context(pool), sleep=no_real_sleep),
+                [entry(LOW, "DJI Low"), entry(HIGH, "DJI High")],
             )
         )
         # The import holds LOW and waits for HIGH; it waited first, so its deadlock_timeout
@@ -102,10 +108,25 @@ async def test_a_deadlock_with_a_writer_locking_in_another_order_is_tried_again(
 
 
 async def test_the_import_run_again_changes_and_announces_nothing(pool: asyncpg.Pool) -> None:
+    ctx = postgres_context(pool)
     catalogue = [entry(HIGH, "DJI High"), entry(LOW, "DJI Low")]
-    assert await handlers.import_catalogue(pool, catalogue) == 2
-    assert await handlers.import_catalogue(pool, catalogue) == 0
+    assert await handlers.import_catalogue(ctx, catalogue) == 2
+    assert await handlers.import_catalogue(ctx, catalogue) == 0
     assert await announced(pool) == 2
-    catalogue[0]["problems"] = ["Nie włącza się", "Gimbal drży"]
-    assert await handlers.import_catalogue(pool, catalogue) == 1
+    catalogue[0] = entry(HIGH, "DJI High", "Nie włącza się", "Gimbal drży")
+    assert await handlers.import_catalogue(ctx, catalogue) == 1
     assert await announced(pool) == 3
+
+
+async def test_the_admin_command_imports_a_catalogue_file(
+    pool: asyncpg.Pool, database_url: str, tmp_path: Path
+) -> None:
+    """`python -m services.warranty.admin import-catalogue FILE` (make run uses it) on its own
+    pool, through the same handler."""
+    catalogue = tmp_path / "catalogue.json"
+    catalogue.write_text(json.dumps([asdict(entry(LOW, "DJI Low"))]), encoding="utf-8")
+    settings = WarrantySettings(database_url=database_url)
+    assert await import_products(settings, read_catalogue(catalogue)) == 1
+    assert await import_products(settings, read_catalogue(catalogue)) == 0
+    assert await pool.fetchval("SELECT name FROM products WHERE ean = $1", LOW) == "DJI Low"
+    assert await announced(pool) == 1

@@ -14,26 +14,16 @@ import pytest
 from dateutil.relativedelta import relativedelta
 
 from shared import topics
-from shared.events import (
-    ClaimCreated,
-    ClaimDecided,
-    ClaimDecidedData,
-    ClaimReplacementIssued,
-    ClaimReplacementIssuedData,
-    ClaimStatus,
-    ClaimStatusChanged,
-    ClaimStatusChangedData,
-    DecisionKind,
-)
-from tests.integration.test_warranty import (
-    bearer,
+from shared.events import ClaimCreated
+from tests.integration.test_warranty import bearer, eventually, send, warranty
+from tests.support.warranty_service import (
     claim,
-    eventually,
+    decided,
     linked,
     random_ean,
+    replaced,
     sale,
-    send,
-    warranty,
+    status,
 )
 from tools.support.kafka import TopicProbe
 from tools.support.stack import Stack
@@ -48,47 +38,6 @@ TODAY = NOW.date()
 
 def days_ago(days: int) -> datetime:
     return NOW - timedelta(days=days)
-
-
-def status(created: ClaimCreated, to_status: ClaimStatus, at: datetime) -> ClaimStatusChanged:
-    data = created.data
-    return ClaimStatusChanged(
-        producer="claims",
-        key=str(data.claim_id),
-        data=ClaimStatusChangedData(
-            claim_id=data.claim_id,
-            rma_number=data.rma_number,
-            account_id=data.account_id,
-            email=data.email,
-            claim_type=data.claim_type,
-            product=data.product,
-            from_status=None,
-            to_status=to_status,
-            changed_at=at,
-            actor="operator",
-            serial_number=data.serial_number,
-        ),
-    )
-
-
-def decided(created: ClaimCreated, decision: DecisionKind, at: datetime) -> ClaimDecided:
-    data = created.data
-    return ClaimDecided(
-        producer="claims",
-        key=str(data.claim_id),
-        data=ClaimDecidedData(
-            claim_id=data.claim_id,
-            rma_number=data.rma_number,
-            account_id=data.account_id,
-            email=data.email,
-            claim_type=data.claim_type,
-            product=data.product,
-            decision=decision,
-            justification="Decyzja serwisu.",
-            decided_at=at,
-            decided_by="Ola Operator",
-        ),
-    )
 
 
 async def assessed(stack: Stack, created: ClaimCreated) -> dict[str, Any]:
@@ -186,27 +135,7 @@ async def test_a_scooter_passport_from_sale_to_replacement(
     issued, handed_back = TODAY - timedelta(days=2), TODAY - timedelta(days=1)
     await send(stack, status(second, "received", days_ago(3)))
     await send(stack, decided(second, "replacement", days_ago(2)))
-    await send(
-        stack,
-        ClaimReplacementIssued(
-            producer="claims",
-            key=str(second.data.claim_id),
-            data=ClaimReplacementIssuedData(
-                claim_id=second.data.claim_id,
-                rma_number=second.data.rma_number,
-                account_id=second.data.account_id,
-                email=second.data.email,
-                claim_type=second.data.claim_type,
-                product=second.data.product,
-                old_ean=ean,
-                old_serial_number="KB-100",
-                new_ean=ean,
-                new_serial_number="kb-200",
-                issued_at=datetime.combine(issued, time(12), UTC),
-                issued_by="operator@innpro.example",
-            ),
-        ),
-    )
+    await send(stack, replaced(second, "kb-200", issued))
     # Until it is shipped, the new unit counts provisionally from its issue.
     waiting = (
         await eventually(passport("KB-200", as_owner), lambda r: r.status_code == 200)
@@ -352,58 +281,3 @@ async def test_a_scooter_passport_from_sale_to_replacement(
     assert all(u["purchased_on"] == bought.isoformat() for u in units if u["ean"] == ean)
     strangers = await warranty.get("/api/me/units", headers=bearer(stack, "customer", stranger))
     assert strangers.status_code == 200 and strangers.json() == []
-
-
-async def test_the_suggested_remedy_follows_the_claim_type_and_the_buyer(
-    warranty: httpx.AsyncClient, stack: Stack
-) -> None:
-    """Issue 24 item 6: after a repeated defect a DJI warranty claim suggests a repair (a new
-    unit only on DJI's written statement), a consumer's non-conformity claim the consumer-law
-    remedies, and a business buyer none of them; the passport answers with the same."""
-    ean, serial = random_ean(), "1581F5BKD25000001"
-    bought = TODAY - timedelta(days=90)
-    problem = "Błąd IMU lub kompasu"
-
-    def filed(days: int, **more: Any) -> ClaimCreated:
-        created = claim(ean, "DJI", "drone", bought, serial_number=serial, problem_code=problem)
-        data = created.data.model_copy(update=more)
-        return created.model_copy(update={"occurred_at": days_ago(days), "data": data})
-
-    first = filed(30)
-    assert (await assessed(stack, first))["repeated_defect"] is None
-    await send(stack, status(first, "received", days_ago(28)))
-    await send(stack, decided(first, "repair", days_ago(20)))
-    await send(stack, status(first, "shipped_back", days_ago(15)))
-    as_operator = bearer(stack, "operator")
-    await eventually(
-        lambda: warranty.get(f"/api/passport/{ean}/{serial}", headers=as_operator),
-        lambda r: (
-            r.status_code == 200
-            and r.json()["repairs"][0:1] != []
-            and r.json()["repairs"][0]["handed_back_on"] is not None
-        ),
-    )
-
-    dji = (await assessed(stack, filed(3)))["repeated_defect"]
-    assert (dji["remedy_rule"], dji["suggested_decisions"]) == ("dji-repair", ["repair"])
-    assert "pisemnym oświadczeniem DJI, że naprawa jest niemożliwa" in dji["remedy_reason"]
-    assert dji["message"].endswith(dji["remedy_reason"])
-
-    consumer = (await assessed(stack, filed(2, claim_type="non_conformity")))["repeated_defect"]
-    assert consumer["remedy_rule"] == "consumer-non-conformity"
-    assert consumer["suggested_decisions"] == ["replacement", "price_reduction", "refund"]
-
-    business = filed(1, claim_type="non_conformity", buyer_type="business")
-    company = (await assessed(stack, business))["repeated_defect"]
-    assert (company["remedy_rule"], company["suggested_decisions"]) == ("dji-repair", ["repair"])
-
-    # The passport's API answers with the flag each claim got, the latest on top.
-    found = (
-        await eventually(
-            lambda: warranty.get(f"/api/passport/{ean}/{serial}", headers=as_operator),
-            lambda r: len(r.json()["claims"]) == 4,
-        )
-    ).json()
-    flags = [c["repeated_defect"] for c in found["claims"]]
-    assert flags == [None, dji, consumer, company]
-    assert found["repeated_defect"] == company

@@ -1,5 +1,7 @@
 """Warranty against the real Kafka and PostgreSQL: one WarrantyAssessed per ClaimCreated, even
-when redelivered; registrations and repair time reach the verdict; the EAN check over HTTP."""
+when redelivered; registrations and repair time reach the verdict; the EAN check, the catalogue
+and its refusals over HTTP. The rules themselves are tested on the in-memory unit of work
+(tests/unit/warranty/test_service.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +9,6 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -19,31 +20,14 @@ from services.warranty.settings import WarrantySettings
 from shared import topics
 from shared.auth import Principal, issue_token
 from shared.events import (
-    Buyer,
-    ClaimCreated,
-    ClaimCreatedData,
-    ClaimedProduct,
-    ClaimStatusChanged,
-    ClaimStatusChangedData,
-    DocumentLinked,
-    DocumentLinkedData,
     Event,
-    SaleLine,
-    SaleRecorded,
-    SaleRecordedData,
 )
 from tests.support.inprocess import running_app
+from tests.support.warranty_service import claim, linked, random_ean, sale, status
 from tools.support.kafka import TopicProbe, publish
 from tools.support.stack import Stack
 
 pytestmark = pytest.mark.integration
-
-
-def random_ean() -> str:
-    from stdnum import ean
-
-    body = "59" + str(uuid.uuid4().int)[:10]
-    return body + ean.calc_check_digit(body)
 
 
 @pytest.fixture(scope="module")
@@ -88,49 +72,6 @@ async def send(stack: Stack, event: Event) -> None:
     await publish(stack.kafka_bootstrap, event)
 
 
-def sale(ean: str, brand: str, category: str, sold_on: date, *serial_numbers: str) -> SaleRecorded:
-    number = uuid.uuid4().hex[:8]
-    return SaleRecorded(
-        producer="erp",
-        key=f"PA/{number}",
-        data=SaleRecordedData(
-            document_type="PA",
-            document_number=number,
-            issued_on=sold_on,
-            buyer=Buyer(type="consumer"),
-            total=Decimal("100.00"),
-            lines=(
-                SaleLine(
-                    line_no=1,
-                    ean=ean,
-                    sku="SKU",
-                    name=f"{brand} product",
-                    brand=brand,
-                    category=category,
-                    quantity=max(1, len(serial_numbers)),
-                    unit_price=Decimal("100.00"),
-                    serial_numbers=serial_numbers,
-                ),
-            ),
-        ),
-    )
-
-
-def linked(document: SaleRecorded, account: uuid.UUID) -> DocumentLinked:
-    """The accounts service's fact: `account` linked the sales document."""
-    return DocumentLinked(
-        producer="accounts",
-        key=str(account),
-        data=DocumentLinkedData(
-            account_id=account,
-            account_type="private",
-            email="klient@example.com",
-            document_type=document.data.document_type,
-            document_number=document.data.document_number,
-        ),
-    )
-
-
 async def eventually(
     request: Callable[[], Awaitable[httpx.Response]],
     done: Callable[[httpx.Response], bool],
@@ -144,27 +85,6 @@ async def eventually(
             raise AssertionError(f"still {response.status_code} {response.text} after {timeout}s")
         await asyncio.sleep(0.2)
     return response
-
-
-def claim(ean: str, brand: str, category: str, sold_on: date, **more: Any) -> ClaimCreated:
-    claim_id = uuid.uuid4()
-    data: dict[str, Any] = {
-        "claim_id": claim_id,
-        "rma_number": f"RMA/{uuid.uuid4().int % 100000}/SR/2026",
-        "account_id": uuid.uuid4(),
-        "email": "klient@example.com",
-        "buyer_type": "consumer",
-        "claim_type": "warranty",
-        "document_type": "PA",
-        "document_number": "1",
-        "sold_on": sold_on,
-        "product": ClaimedProduct(ean=ean, sku="S", name="n", brand=brand, category=category),
-        "serial_number": "SN-1",
-        "problem_description": "Nie działa po tygodniu.",
-        "package_contents": "produkt",
-        **more,
-    }
-    return ClaimCreated(producer="claims", key=str(claim_id), data=ClaimCreatedData(**data))
 
 
 async def test_claim_created_gets_exactly_one_assessment_even_when_redelivered(
@@ -188,30 +108,6 @@ async def test_claim_created_gets_exactly_one_assessment_even_when_redelivered(
     assert data["warranty_until"] == (sold_on + relativedelta(months=24)).isoformat()
     assert {d["kind"] for d in data["deadlines"]} == {"complaint_answer", "dji_repair"}
     assert data["email"] == "klient@example.com"
-
-
-async def test_the_claim_type_is_the_claims_services_verdict_not_decided_again(
-    warranty: httpx.AsyncClient, stack: Stack
-) -> None:
-    """Claims owns which claim types a buyer may file: warranty passes its verdict on and
-    judges coverage only (before, the two could disagree on an excluded return category)."""
-    created = claim(
-        random_ean(),
-        "Xiaomi",
-        "software",
-        date.today() - timedelta(days=5),
-        claim_type="return",
-        claim_type_rule="return-within-30-days",
-        claim_type_reason="Zwrot w terminie 30 dni od odbioru towaru.",
-    )
-    async with TopicProbe(stack.kafka_bootstrap, topics.WARRANTY) as probe:
-        await send(stack, created)
-        [assessed] = await probe.wait_for(
-            lambda body, _: body["data"].get("claim_id") == str(created.data.claim_id)
-        )
-    assert assessed["data"]["claim_type_allowed"] is True
-    assert assessed["data"]["claim_type_reason"] == "Zwrot w terminie 30 dni od odbioru towaru."
-    assert {d["kind"] for d in assessed["data"]["deadlines"]} == {"return_refund"}
 
 
 async def test_scooter_registration_and_repair_time_reach_the_verdict(
@@ -251,28 +147,9 @@ async def test_scooter_registration_and_repair_time_reach_the_verdict(
 
     # A finished warranty repair of 12 days, then a new claim for the same scooter.
     repaired = claim(ean, "Dualtron", "scooter", bought, serial_number="DT-7")
-    for status, day in (("received", 0), ("shipped_back", 12)):
+    for to_status, day in (("received", 0), ("shipped_back", 12)):
         changed_at = datetime.now(UTC) - timedelta(days=15 - day)
-        await send(
-            stack,
-            ClaimStatusChanged(
-                producer="claims",
-                key=str(repaired.data.claim_id),
-                data=ClaimStatusChangedData(
-                    claim_id=repaired.data.claim_id,
-                    rma_number=repaired.data.rma_number,
-                    account_id=owner,
-                    email="klient@example.com",
-                    claim_type="warranty",
-                    product=repaired.data.product,
-                    from_status=None,
-                    to_status=status,  # type: ignore[arg-type]
-                    changed_at=changed_at,
-                    actor="operator",
-                    serial_number="DT-7",
-                ),
-            ),
-        )
+        await send(stack, status(repaired, to_status, changed_at))  # type: ignore[arg-type]
     await asyncio.sleep(2)
     later = claim(ean, "Dualtron", "scooter", bought, serial_number="DT-7")
     async with TopicProbe(stack.kafka_bootstrap, topics.WARRANTY) as probe:
@@ -333,11 +210,12 @@ async def test_catalogue_import_by_operators_only(
     assert again.json() == {"imported": 1, "changed": 0}  # the same entries change nothing
 
 
-async def test_a_wear_part_of_a_kit_is_judged_at_its_own_period(
+async def test_a_wear_part_is_named_only_for_a_listed_problem(
     warranty: httpx.AsyncClient, stack: Stack
 ) -> None:
-    """Issue 24 item 5: the catalogue's problem list says which problems concern a wear part; a
-    claim naming one is judged at the part's period (DJI: 12 months), not the kit's 24."""
+    """Issue 24 item 5: the catalogue's problem list says which problems concern a wear part
+    (the verdict at the part's period: tests/unit/warranty/test_service.py); the import refuses
+    a part named for a problem not on the list, or what is no wear part, and imports nothing."""
     ean, battery, motor = random_ean(), "Akumulator szybko się rozładowuje", "Silnik nie startuje"
     entry = {
         "ean": ean,
@@ -367,123 +245,3 @@ async def test_a_wear_part_of_a_kit_is_judged_at_its_own_period(
     assert done.json() == {"imported": 1, "changed": 1}
     product = (await warranty.get(f"/api/products/{ean}")).json()
     assert product["problem_parts"] == {battery: "battery"}
-
-    sold_on = date.today() - relativedelta(months=13)
-    verdicts = {}
-    async with TopicProbe(stack.kafka_bootstrap, topics.WARRANTY) as probe:
-        claims = {
-            problem: claim(ean, "DJI", "drone", sold_on, problem_code=problem, serial_number=None)
-            for problem in (battery, motor)
-        }
-        for created in claims.values():
-            await send(stack, created)
-        for problem, created in claims.items():
-            [assessed] = await probe.wait_for(
-                lambda body, _, c=created: body["data"].get("claim_id") == str(c.data.claim_id)
-            )
-            verdicts[problem] = assessed["data"]
-    assert (verdicts[battery]["rule"], verdicts[battery]["covered"]) == ("dji-consumable", False)
-    assert verdicts[battery]["warranty_until"] == (sold_on + relativedelta(months=12)).isoformat()
-    assert "(akumulator)" in verdicts[battery]["reason"]
-    assert (verdicts[motor]["rule"], verdicts[motor]["covered"]) == ("dji-standard", True)
-
-
-async def test_receipt_sets_the_repair_deadline(warranty: httpx.AsyncClient, stack: Stack) -> None:
-    created = claim(random_ean(), "DJI", "drone", date(2025, 10, 1))
-    received_at = datetime(2025, 12, 1, 10, 0, tzinfo=UTC)
-    async with TopicProbe(stack.kafka_bootstrap, topics.WARRANTY) as probe:
-        await send(stack, created)
-        await probe.wait_for(
-            lambda body, _: body["data"].get("claim_id") == str(created.data.claim_id)
-        )
-        await send(
-            stack,
-            ClaimStatusChanged(
-                producer="claims",
-                key=str(created.data.claim_id),
-                data=ClaimStatusChangedData(
-                    claim_id=created.data.claim_id,
-                    rma_number=created.data.rma_number,
-                    account_id=created.data.account_id,
-                    email="klient@example.com",
-                    claim_type="warranty",
-                    product=created.data.product,
-                    from_status="submitted",
-                    to_status="received",
-                    changed_at=received_at,
-                    actor="scanner",
-                ),
-            ),
-        )
-        [first, updated] = await probe.wait_for(
-            lambda body, _: body["data"].get("claim_id") == str(created.data.claim_id), count=2
-        )
-    # Marked as only the deadlines, so that the verdict is not emailed a second time.
-    assert (first["data"]["deadlines_update"], updated["data"]["deadlines_update"]) == (False, True)
-    due = {d["kind"]: d["due_on"] for d in updated["data"]["deadlines"]}
-    # 60 working days from 2025-12-01, counted by hand across Christmas: 2026-03-02.
-    assert due["dji_repair"] == "2026-03-02"
-    assert updated["data"]["rule"] == "dji-standard"
-
-
-async def test_outlet_and_scooter_part_verdicts_use_the_sale_and_the_claim(
-    warranty: httpx.AsyncClient, stack: Stack
-) -> None:
-    # The ERP sends the outlet drone's activation date: 2025-03-01 + 24 months = 2027-03-01,
-    # though the customer gave another date on the claim.
-    ean = random_ean()
-    receipt = sale(ean, "DJI", "drone", date(2025, 1, 10), "OUT-1")
-    line = receipt.data.lines[0].model_copy(
-        update={"outlet": True, "activated_on": date(2025, 3, 1)}
-    )
-    await send(
-        stack,
-        receipt.model_copy(update={"data": receipt.data.model_copy(update={"lines": (line,)})}),
-    )
-    await eventually(lambda: warranty.get(f"/api/products/{ean}"), lambda r: r.status_code == 200)
-    outlet = claim(
-        ean,
-        "DJI",
-        "drone",
-        date(2025, 1, 10),
-        serial_number="out-1",
-        activated_on=date(2025, 2, 1),
-        product=ClaimedProduct(
-            ean=ean, sku="S", name="n", brand="DJI", category="drone", outlet=True
-        ),
-    )
-    part = claim(
-        random_ean(),
-        "Dualtron",
-        "scooter_part",
-        date.today() - timedelta(days=40),
-        installed_by_authorised_service=True,
-        installing_service_name="Serwis Hulajnóg Kraków",
-    )
-    async with TopicProbe(stack.kafka_bootstrap, topics.WARRANTY) as probe:
-        await send(stack, outlet)
-        await send(stack, part)
-        verdicts = {
-            body["data"]["claim_id"]: body["data"]
-            for body in await probe.wait_for(
-                lambda body, _: (
-                    body["data"].get("claim_id")
-                    in {str(outlet.data.claim_id), str(part.data.claim_id)}
-                ),
-                count=2,
-            )
-        }
-    dji = verdicts[str(outlet.data.claim_id)]
-    assert (dji["rule"], dji["warranty_from"], dji["warranty_until"]) == (
-        "dji-outlet",
-        "2025-03-01",
-        "2027-03-01",
-    )
-    assert dji["counted_from"] == "activation_from_sale"
-    assert "Data aktywacji 2025-03-01 z dokumentu sprzedaży." in dji["reason"]
-    scooter_part = verdicts[str(part.data.claim_id)]
-    assert (scooter_part["rule"], scooter_part["covered"]) == (
-        "scooter-service-part-authorised",
-        True,
-    )
-    assert "Serwis Hulajnóg Kraków" in scooter_part["reason"]

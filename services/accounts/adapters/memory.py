@@ -26,7 +26,7 @@ from services.accounts.unit_of_work import (
     SpentSecret,
 )
 from shared.events import Event, PostalAddress, SaleRecordedData
-from shared.unit_of_work import MemoryDatabaseBase, MemoryUnitOfWorkBase
+from shared.unit_of_work import MemoryOutboxDatabase, MemoryOutboxUnitOfWork
 
 DocumentKey = tuple[str, str]  # (document type, document number)
 
@@ -56,23 +56,15 @@ class MemoryState:
     outbox: list[Event] = field(default_factory=list)
 
 
-class MemoryDatabase(MemoryDatabaseBase[MemoryState]):
+class MemoryDatabase(MemoryOutboxDatabase[MemoryState]):
     def __init__(self) -> None:
         super().__init__(MemoryState())
-
-    @property
-    def published(self) -> list[Event]:
-        """Every event committed to the outbox, in order."""
-        return list(self.state.outbox)
 
     def unit_of_work(self) -> MemoryUnitOfWork:
         return MemoryUnitOfWork(self)
 
 
-class MemoryUnitOfWork(MemoryUnitOfWorkBase[MemoryState]):
-    async def publish(self, *events: Event) -> None:
-        self.work.outbox.extend(events)
-
+class MemoryUnitOfWork(MemoryOutboxUnitOfWork[MemoryState]):
     def _open(self, work: MemoryState) -> None:
         self.accounts = MemoryAccounts(work)
         self.sales = MemorySalesLedger(work)

@@ -23,16 +23,12 @@ from services.accounts.unit_of_work import (
 )
 from shared.auth import record_credentials_change
 from shared.db import Conn
-from shared.events import Event, PostalAddress, SaleLine, SaleRecordedData
-from shared.outbox import add_to_outbox
-from shared.unit_of_work import PostgresUnitOfWorkBase
+from shared.events import PostalAddress, SaleLine, SaleRecordedData
+from shared.unit_of_work import PostgresOutboxUnitOfWork
 
 
-class PostgresUnitOfWork(PostgresUnitOfWorkBase):
+class PostgresUnitOfWork(PostgresOutboxUnitOfWork):
     """See shared.unit_of_work: one connection and one transaction per unit of work."""
-
-    async def publish(self, *events: Event) -> None:
-        await add_to_outbox(self.conn, *events)
 
     def _open(self, conn: Conn) -> None:
         self.accounts = PostgresAccounts(conn)

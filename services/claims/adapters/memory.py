@@ -39,7 +39,7 @@ from shared.events import (
     Event,
     SaleRecordedData,
 )
-from shared.unit_of_work import MemoryDatabaseBase, MemoryUnitOfWorkBase
+from shared.unit_of_work import MemoryOutboxDatabase, MemoryOutboxUnitOfWork
 
 ENDED = sorted(ENDED_STATUSES)
 
@@ -96,7 +96,7 @@ class MemoryState:
         )
 
 
-class MemoryDatabase(MemoryDatabaseBase[MemoryState]):
+class MemoryDatabase(MemoryOutboxDatabase[MemoryState]):
     """The committed state every unit of work starts from; `clock` stamps what PostgreSQL's
     `now()` would."""
 
@@ -107,13 +107,8 @@ class MemoryDatabase(MemoryDatabaseBase[MemoryState]):
     def unit_of_work(self) -> MemoryUnitOfWork:
         return MemoryUnitOfWork(self)
 
-    @property
-    def published(self) -> list[Event]:
-        """Every event committed to the outbox, in order."""
-        return list(self.state.outbox)
 
-
-class MemoryUnitOfWork(MemoryUnitOfWorkBase[MemoryState]):
+class MemoryUnitOfWork(MemoryOutboxUnitOfWork[MemoryState]):
     database: MemoryDatabase
 
     def _copy_of(self, state: MemoryState) -> MemoryState:
@@ -124,9 +119,6 @@ class MemoryUnitOfWork(MemoryUnitOfWorkBase[MemoryState]):
         self.parcels = MemoryParcels(work)
         self.sales = MemorySalesLedger(work)
         self.listings = MemoryListings(work)
-
-    async def publish(self, *events: Event) -> None:
-        self.work.outbox.extend(events)
 
 
 def _same(a: str | None, b: str) -> bool:

@@ -27,16 +27,14 @@ from shared.events import (
     ClaimedProduct,
     Deadline,
     DocumentLinkedData,
-    Event,
     PostalAddress,
     SaleLine,
     SaleRecordedData,
 )
-from shared.outbox import add_to_outbox
-from shared.unit_of_work import PostgresUnitOfWorkBase
+from shared.unit_of_work import PostgresOutboxUnitOfWork
 
 
-class PostgresUnitOfWork(PostgresUnitOfWorkBase):
+class PostgresUnitOfWork(PostgresOutboxUnitOfWork):
     """The claims' repositories and outbox on one connection (shared/unit_of_work.py): a
     pool's, in a transaction of its own, or a consumer's, in the transaction that holds its
     inbox row."""
@@ -46,9 +44,6 @@ class PostgresUnitOfWork(PostgresUnitOfWorkBase):
         self.parcels = PostgresParcels(conn)
         self.sales = PostgresSalesLedger(conn)
         self.listings = PostgresListings(conn)
-
-    async def publish(self, *events: Event) -> None:
-        await add_to_outbox(self.conn, *events)
 
 
 def _parcel(row: asyncpg.Record) -> StoredParcel:

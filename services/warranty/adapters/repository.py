@@ -1,12 +1,14 @@
-"""SQL of the warranty service."""
+"""SQL of the warranty service (adapters/postgres.py maps its rows to the unit of work's values)."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 from uuid import UUID
 
 import asyncpg
 
+from services.warranty.unit_of_work import units_sold
 from shared.db import Conn
 from shared.events import SaleRecordedData
 
@@ -145,28 +147,8 @@ async def get_assessment(conn: Conn, claim_id: UUID) -> asyncpg.Record | None:
 # --- the passport: units, their documents, claims and replacements ------------------------
 
 
-def unit_serial(serial: str | None) -> str | None:
-    """Serial numbers as the passport keeps them: trimmed, in capitals."""
-    if serial is None or not serial.strip():
-        return None
-    return serial.strip().upper()
-
-
 async def record_sold_units(conn: Conn, sale: SaleRecordedData) -> None:
-    rows = [
-        (
-            line.ean,
-            serial,
-            sale.document_type,
-            sale.document_number,
-            sale.issued_on,
-            sale.delivered_on,
-            sale.buyer.type,
-            line.activated_on,
-        )
-        for line in sale.lines
-        for serial in filter(None, map(unit_serial, line.serial_numbers))
-    ]
+    rows = [dataclasses.astuple(unit) for unit in units_sold(sale)]  # in the columns' order
     await conn.executemany(
         """INSERT INTO sold_units (ean, serial_number, document_type, document_number, issued_on,
                                    delivered_on, buyer_type, activated_on)

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
 from services.warranty import handlers
+from services.warranty.adapters.postgres import PostgresUnitOfWork
+from services.warranty.unit_of_work import WarrantyUnitOfWork
 from shared import topics
 from shared.auth import handle_credentials_change
 from shared.consumer import handle_once
+from shared.db import Conn
 from shared.events import (
     AccountCredentialsChanged,
     AccountsEvent,
@@ -15,9 +21,24 @@ from shared.events import (
     ClaimsEvent,
     ClaimStatusChanged,
     DocumentLinked,
+    Event,
     SaleRecorded,
 )
 from shared.runtime import ServiceRuntime
+
+EventT = TypeVar("EventT", bound=Event)
+Handler = Callable[[WarrantyUnitOfWork, EventT], Awaitable[None]]
+
+
+def projection(handler: Handler[EventT], event: EventT) -> Callable[[Conn], Awaitable[None]]:
+    """The handler's effect inside the consumer's transaction, the one that holds its inbox row
+    (one per fetched batch, shared/inbox.py): its unit of work commits with the batch."""
+
+    async def effect(conn: Conn) -> None:
+        async with PostgresUnitOfWork(conn) as uow:
+            await handler(uow, event)
+
+    return effect
 
 
 def register_consumers(runtime: ServiceRuntime) -> None:
@@ -28,9 +49,7 @@ def register_consumers(runtime: ServiceRuntime) -> None:
         topics.SALES, description="Product catalogue, last sale dates and the units sold"
     )
     async def on_sale_recorded(event: SaleRecorded) -> None:
-        await handle_once(
-            runtime.db, runtime.name, event, lambda conn: handlers.record_sale(conn, event)
-        )
+        await handle_once(runtime.db, runtime.name, event, projection(handlers.record_sale, event))
 
     @runtime.subscriber(
         topics.ACCOUNTS,
@@ -44,7 +63,7 @@ def register_consumers(runtime: ServiceRuntime) -> None:
                 runtime.db,
                 runtime.name,
                 event,
-                lambda conn: handlers.record_document_owner(conn, event),
+                projection(handlers.record_document_owner, event),
             )
         elif isinstance(event, AccountCredentialsChanged):
             await handle_credentials_change(runtime.db, runtime.name, event)
@@ -55,25 +74,15 @@ def register_consumers(runtime: ServiceRuntime) -> None:
         "product passport",
     )
     async def on_claim_event(event: ClaimsEvent) -> None:
+        effect: Callable[[Conn], Awaitable[None]]
         if isinstance(event, ClaimCreated):
-            await handle_once(
-                runtime.db, runtime.name, event, lambda conn: handlers.assess_claim(conn, event)
-            )
+            effect = projection(handlers.assess_claim, event)
         elif isinstance(event, ClaimStatusChanged):
-            await handle_once(
-                runtime.db,
-                runtime.name,
-                event,
-                lambda conn: handlers.record_status_change(conn, event),
-            )
+            effect = projection(handlers.record_status_change, event)
         elif isinstance(event, ClaimDecided):
-            await handle_once(
-                runtime.db, runtime.name, event, lambda conn: handlers.record_decision(conn, event)
-            )
+            effect = projection(handlers.record_decision, event)
         elif isinstance(event, ClaimReplacementIssued):
-            await handle_once(
-                runtime.db,
-                runtime.name,
-                event,
-                lambda conn: handlers.record_replacement(conn, event),
-            )
+            effect = projection(handlers.record_replacement, event)
+        else:
+            return
+        await handle_once(runtime.db, runtime.name, event, effect)

@@ -12,9 +12,9 @@ from pydantic import BaseModel, Field
 
 from services.warranty import handlers
 from services.warranty import passport as unit_passport
-from services.warranty.adapters import repository
 from services.warranty.domain.ean import InvalidEan, validate_gtin13
 from services.warranty.domain.products import ProductCategory, WearPart
+from services.warranty.unit_of_work import CatalogueProduct
 from shared.auth import Principal, require_role
 from shared.errors import BusinessRuleError, Message
 from shared.http import CorrelationId
@@ -106,6 +106,10 @@ class CatalogueEntry(BaseModel):
         examples=[{"Akumulator nie ładuje się lub szybko się rozładowuje": "battery"}],
     )
 
+    def catalogue_product(self, ean: str) -> CatalogueProduct:
+        """The entry to import, under its checked EAN."""
+        return CatalogueProduct(**{**self.model_dump(), "ean": ean})
+
     def unlisted_problem_parts(self) -> BusinessRuleError | None:
         """A wear part may be named only for a problem of the entry's own list."""
         unlisted = sorted(set(self.problem_parts) - set(self.problems))
@@ -161,16 +165,8 @@ def _ean(code: str) -> str:
     summary="A product of the catalogue, with the problem list its claim form needs",
 )
 async def product(ean: str, ctx: Context) -> ProductPublic:
-    async with ctx.pool.acquire() as conn:
-        found = await repository.get_product(conn, _ean(ean))
-    if found is None:
-        raise BusinessRuleError(
-            "product_unknown",
-            Message("Nie znaleźliśmy produktu o tym kodzie EAN.", "No product with this EAN."),
-            field="ean",
-            status_code=404,
-        )
-    return ProductPublic(**{key: found[key] for key in ProductPublic.model_fields})
+    found = await handlers.catalogue_product(ctx, _ean(ean))
+    return ProductPublic.model_validate(found, from_attributes=True)
 
 
 @router.post(
@@ -186,8 +182,8 @@ async def import_catalogue(
     for entry in entries:
         if refusal := entry.unlisted_problem_parts():
             raise refusal
-    products = [{**entry.model_dump(), "ean": _ean(entry.ean)} for entry in entries]
-    changed = await handlers.import_catalogue(ctx.pool, products)
+    products = [entry.catalogue_product(_ean(entry.ean)) for entry in entries]
+    changed = await handlers.import_catalogue(ctx, products)
     return {"imported": len(products), "changed": changed}
 
 

@@ -1,0 +1,177 @@
+"""The warranty unit of work on PostgreSQL: one connection and one transaction per unit of work,
+the outbox written in that transaction; the rows of adapters/repository.py handed out as the
+unit of work's plain values."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+from typing import Any, TypeVar
+from uuid import UUID
+
+import asyncpg
+
+from services.warranty.adapters import repository
+from services.warranty.unit_of_work import (
+    AccountUnit,
+    Assessment,
+    CatalogueProduct,
+    Product,
+    RepairPeriod,
+    Replacement,
+    UnitClaim,
+    UnitRegistration,
+    UnitSale,
+)
+from shared.db import Conn
+from shared.events import ProductRegisteredData, SaleRecordedData
+from shared.unit_of_work import PostgresOutboxUnitOfWork
+
+ValueT = TypeVar("ValueT")
+
+
+def _value(cls: type[ValueT], row: asyncpg.Record) -> ValueT:
+    """The row's columns that are fields of `cls` (other columns are the query's own)."""
+    names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    return cls(**{name: value for name, value in row.items() if name in names})
+
+
+def _maybe(cls: type[ValueT], row: asyncpg.Record | None) -> ValueT | None:
+    return None if row is None else _value(cls, row)
+
+
+class PostgresUnitOfWork(PostgresOutboxUnitOfWork):
+    """The transaction of shared/unit_of_work.py, with warranty's repositories on it."""
+
+    def _open(self, conn: Conn) -> None:
+        self.products = PostgresCatalogue(conn)
+        self.units = PostgresUnits(conn)
+        self.registrations = PostgresRegistrations(conn)
+        self.claims = PostgresUnitClaims(conn)
+        self.assessments = PostgresAssessments(conn)
+
+
+def _product(row: asyncpg.Record | None) -> Product | None:
+    if row is None:
+        return None
+    product = _value(Product, row)
+    return dataclasses.replace(product, problems=tuple(product.problems))
+
+
+class PostgresCatalogue:
+    def __init__(self, conn: Conn) -> None:
+        self.conn = conn
+
+    async def record_sold(self, sale: SaleRecordedData) -> None:
+        await repository.record_products_sold(self.conn, sale)
+
+    async def get(self, ean: str) -> Product | None:
+        return _product(await repository.get_product(self.conn, ean))
+
+    async def import_entry(self, product: CatalogueProduct) -> bool:
+        return await repository.import_product(self.conn, dataclasses.asdict(product))
+
+
+class PostgresUnits:
+    def __init__(self, conn: Conn) -> None:
+        self.conn = conn
+
+    async def record_sold(self, sale: SaleRecordedData) -> None:
+        await repository.record_sold_units(self.conn, sale)
+
+    async def link_document(
+        self, document_type: str, document_number: str, account_id: UUID
+    ) -> None:
+        await repository.link_document(self.conn, document_type, document_number, account_id)
+
+    async def origin_sale(self, ean: str, serial: str) -> UnitSale | None:
+        return _maybe(UnitSale, await repository.origin_sale(self.conn, ean, serial))
+
+    async def lineage_registration(self, ean: str, serial: str) -> date | None:
+        registered_on: date | None = await repository.lineage_registration(self.conn, ean, serial)
+        return registered_on
+
+    async def add_replacement(self, replacement: Replacement) -> bool:
+        return await repository.record_replacement(self.conn, dataclasses.asdict(replacement))
+
+    async def hand_back_replacement(self, claim_id: UUID, handed_back_on: date | None) -> None:
+        await repository.hand_back_replacement(self.conn, claim_id, handed_back_on)
+
+    async def replacement_of(self, ean: str, serial: str) -> Replacement | None:
+        return _maybe(Replacement, await repository.replacement_of(self.conn, ean, serial))
+
+    async def replaced_by(self, ean: str, serial: str) -> Replacement | None:
+        return _maybe(Replacement, await repository.replaced_by(self.conn, ean, serial))
+
+    async def of_account(self, account_id: UUID) -> list[AccountUnit]:
+        rows = await repository.account_units(self.conn, account_id)
+        return [_value(AccountUnit, row) for row in rows]
+
+
+class PostgresRegistrations:
+    def __init__(self, conn: Conn) -> None:
+        self.conn = conn
+
+    async def add(self, registration: ProductRegisteredData) -> bool:
+        return await repository.insert_registration(self.conn, registration.model_dump())
+
+    async def of_unit(self, ean: str, serial: str) -> UnitRegistration | None:
+        return _maybe(UnitRegistration, await repository.registration(self.conn, ean, serial))
+
+
+class PostgresUnitClaims:
+    def __init__(self, conn: Conn) -> None:
+        self.conn = conn
+
+    async def add(self, claim: UnitClaim) -> None:
+        await repository.record_unit_claim(self.conn, dataclasses.asdict(claim))
+
+    async def of_unit(self, ean: str, serial: str) -> list[UnitClaim]:
+        rows = await repository.unit_claims(self.conn, ean, serial)
+        return [_value(UnitClaim, row) for row in rows]
+
+    async def set_status(self, claim_id: UUID, status: str, changed_on: date) -> None:
+        await repository.set_unit_claim_status(self.conn, claim_id, status, changed_on)
+
+    async def record_decision(
+        self,
+        claim_id: UUID,
+        decision: str,
+        decided_on: date,
+        substantial_repair: bool | None,
+        replaced_part: str | None,
+    ) -> None:
+        await repository.record_decision(
+            self.conn, claim_id, decision, decided_on, substantial_repair, replaced_part
+        )
+
+    async def start_repair(
+        self, claim_id: UUID, ean: str, serial: str | None, started_on: date
+    ) -> None:
+        await repository.start_repair(self.conn, claim_id, ean, serial, started_on)
+
+    async def end_repair(self, claim_id: UUID, ended_on: date) -> None:
+        await repository.end_repair(self.conn, claim_id, ended_on)
+
+    async def repairs_of_unit(self, ean: str, serial: str) -> list[RepairPeriod]:
+        rows = await repository.unit_repairs(self.conn, ean, serial)
+        return [_value(RepairPeriod, row) for row in rows]
+
+
+class PostgresAssessments:
+    def __init__(self, conn: Conn) -> None:
+        self.conn = conn
+
+    async def save(
+        self, claim_id: UUID, rma_number: str, claim: dict[str, Any], verdict: dict[str, Any]
+    ) -> None:
+        await repository.save_assessment(self.conn, claim_id, rma_number, claim, verdict)
+
+    async def get(self, claim_id: UUID) -> Assessment | None:
+        return _maybe(Assessment, await repository.get_assessment(self.conn, claim_id))
+
+    async def latest_claim_of_unit(self, ean: str, serial: str) -> dict[str, Any] | None:
+        claim: dict[str, Any] | None = await repository.latest_assessed_claim(
+            self.conn, ean, serial
+        )
+        return claim
