@@ -510,7 +510,9 @@ class WarrantyAssessed(Event):
 
 class ProductRegisteredData(Contract):
     registration_id: UUID
-    account_id: UUID
+    # None: a registration made on the distributor's old form, before the panel, for a unit on
+    # a document no account has linked yet.
+    account_id: UUID | None
     ean: str
     serial_number: str
     purchased_on: date

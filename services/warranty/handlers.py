@@ -8,10 +8,10 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from uuid import UUID, uuid4
+from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from services.warranty.domain.deadlines import claim_deadlines
-from services.warranty.domain.ean import validate_gtin13
+from services.warranty.domain.ean import InvalidEan, validate_gtin13
 from services.warranty.domain.engine import (
     ProductPurchase,
     ServiceRecord,
@@ -33,7 +33,11 @@ from services.warranty.domain.products import (
     is_scooter_product,
     wear_part_of,
 )
-from services.warranty.domain.registration import RegistrationStanding, registration_standing
+from services.warranty.domain.registration import (
+    RegistrationStanding,
+    imported_registration_refusal,
+    registration_standing,
+)
 from services.warranty.domain.remedies import remedy_rule
 from services.warranty.domain.rules import ServiceCase
 from services.warranty.unit_of_work import (
@@ -547,6 +551,68 @@ async def register_product(
         await uow.commit()
     purchase = _warranty_purchase(product.brand, product.category, sale.buyer_type, sale.issued_on)
     return Registration(event, registration_standing(purchase, today, today))
+
+
+@dataclass(frozen=True)
+class OldFormRegistration:
+    """A row of the registrations made on the distributor's old form, before the panel."""
+
+    ean: str
+    serial_number: str
+    registered_on: date
+
+
+class RegistrationRefused(Exception):
+    def __init__(self, code: str, reason: str) -> None:
+        super().__init__(reason)
+        self.code, self.reason = code, reason
+
+
+async def import_registration(
+    ctx: WarrantyContext, row: OldFormRegistration, correlation_id: UUID
+) -> bool:
+    """Seed 001 for registrations made before the panel: kept with their own date, for a scooter
+    sold by the distributor, announced like a panel registration (to the document's account, if
+    one is linked). False when the unit is registered already; RegistrationRefused otherwise."""
+    try:
+        ean = validate_gtin13(row.ean)
+    except InvalidEan:
+        raise RegistrationRefused("ean_invalid", f"EAN {row.ean!r} jest nieprawidłowy") from None
+    serial = unit_serial(row.serial_number) or ""
+    async with ctx.uow() as uow:
+        product = await uow.products.get(ean)
+        if product is None or not is_scooter_product(product.brand):
+            raise RegistrationRefused("registration_not_needed", f"EAN {ean} to nie hulajnoga")
+        sale = await uow.units.origin_sale(ean, serial)
+        if sale is None:
+            raise RegistrationRefused(
+                "serial_not_sold", f"numeru seryjnego {serial} nie ma na żadnej sprzedaży"
+            )
+        if refusal := imported_registration_refusal(row.registered_on, sale.issued_on, ctx.today()):
+            raise RegistrationRefused(*refusal)
+        registration_id = uuid5(_OLD_FORM, f"{ean}/{serial}")
+        event = ProductRegistered(
+            producer=PRODUCER,
+            key=str(registration_id),
+            correlation_id=correlation_id,
+            data=ProductRegisteredData(
+                registration_id=registration_id,
+                account_id=sale.account_id,
+                ean=ean,
+                serial_number=serial,
+                purchased_on=sale.issued_on,
+                registered_on=row.registered_on,
+            ),
+        )
+        if not await uow.registrations.add(event.data):
+            return False
+        await uow.publish(event)
+        await uow.commit()
+    return True
+
+
+# Imported registrations' ids are derived from the unit, the same on every import.
+_OLD_FORM = uuid5(NAMESPACE_URL, "https://rma.innpro.example/warranty/old-form-registrations")
 
 
 def _warranty_purchase(

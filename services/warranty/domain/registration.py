@@ -44,3 +44,17 @@ def registration_standing(
     else:
         state = "open" if today <= deadline else "missed"
     return RegistrationStanding(state, deadline, registered_on)
+
+
+def imported_registration_refusal(
+    registered_on: date, purchased_on: date, today: date
+) -> tuple[str, str] | None:
+    """A registration made on the distributor's old form, before the panel: its date must fall
+    between the purchase and today. The refusal's (code, reason in Polish), or None."""
+    if registered_on < purchased_on:
+        return "registered_before_purchase", (
+            f"data rejestracji {registered_on} jest wcześniejsza niż zakup ({purchased_on})"
+        )
+    if registered_on > today:
+        return "registered_in_future", f"data rejestracji {registered_on} jest w przyszłości"
+    return None
