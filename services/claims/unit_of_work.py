@@ -35,6 +35,7 @@ from shared.events import (
     SaleLine,
     SaleRecordedData,
 )
+from shared.idempotency import IdempotentRequest
 
 # --- what the repositories hand out (plain values, never database rows) -----------------------
 
@@ -245,6 +246,11 @@ class ClaimsUnitOfWork(Protocol):
 
     async def publish(self, *events: Event) -> None:
         """Into the outbox, published only if the unit of work commits."""
+        ...
+
+    async def remember_request(self, request: IdempotentRequest, made: UUID) -> None:
+        """The Idempotency-Key of the request that made `made`, kept only if the unit of work
+        commits (shared/idempotency.py): a retry after a crash finds what it made."""
         ...
 
     async def commit(self) -> None: ...

@@ -28,6 +28,14 @@ class PostgresStore:
         rows = await self.pool.fetch("SELECT event_id FROM outbox ORDER BY id")
         return [row["event_id"] for row in rows]
 
+    async def made_by_request(self, owner: str, key: str) -> str | None:
+        made: str | None = await self.pool.fetchval(
+            "SELECT made FROM idempotency_keys WHERE owner = $1 AND idempotency_key = $2",
+            owner,
+            key,
+        )
+        return made
+
 
 class TestPostgresStore(ClaimsStoreContract):
     @pytest.fixture

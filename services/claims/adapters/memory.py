@@ -41,6 +41,7 @@ from shared.events import (
     Event,
     SaleRecordedData,
 )
+from shared.idempotency import IdempotentRequest, KeyInUse
 
 ENDED = sorted(ENDED_STATUSES)
 
@@ -73,6 +74,8 @@ class MemoryState:
     digests: set[date] = field(default_factory=set)
     sequences: dict[int, int] = field(default_factory=dict)
     outbox: list[Event] = field(default_factory=list)
+    # Idempotency-Keys with what their request made: (owner, key) -> (fingerprint, made).
+    made_by_request: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
     timeline_ids: int = 0
 
 
@@ -117,6 +120,12 @@ class MemoryUnitOfWork:
     async def publish(self, *events: Event) -> None:
         assert self._work is not None, "the unit of work is not open"
         self._work.outbox.extend(events)
+
+    async def remember_request(self, request: IdempotentRequest, made: UUID) -> None:
+        assert self._work is not None, "the unit of work is not open"
+        if (request.owner, request.key) in self._work.made_by_request:
+            raise KeyInUse(request.key)
+        self._work.made_by_request[request.owner, request.key] = (request.fingerprint, str(made))
 
     async def commit(self) -> None:
         if self._work is not None:

@@ -35,6 +35,7 @@ from shared.events import (
     SaleLine,
     SaleRecordedData,
 )
+from shared.idempotency import IdempotentRequest, remember_made
 from shared.outbox import add_to_outbox
 
 
@@ -92,6 +93,9 @@ class PostgresUnitOfWork:
 
     async def publish(self, *events: Event) -> None:
         await add_to_outbox(self.conn, *events)
+
+    async def remember_request(self, request: IdempotentRequest, made: UUID) -> None:
+        await remember_made(self.conn, request, made)
 
     async def commit(self) -> None:
         if self._transaction is not None:

@@ -22,6 +22,10 @@ class MemoryStore:
     async def published_ids(self) -> list[UUID]:
         return [event.event_id for event in self.database.published]
 
+    async def made_by_request(self, owner: str, key: str) -> str | None:
+        kept = self.database.state.made_by_request.get((owner, key))
+        return kept[1] if kept is not None else None
+
 
 class TestMemoryStore(ClaimsStoreContract):
     @pytest.fixture
