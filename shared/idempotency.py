@@ -7,8 +7,8 @@ service's database:
 
 - a creating endpoint records the key, with the id of what it created, in the same transaction
   that stores it (`remember_made`, called by the service's unit of work): the key is kept if and
-  only if the effect is. The middleware hands the request's key to the endpoint
-  (`idempotent_request`);
+  only if the effect is. The middleware hands the request's key to the endpoint and its
+  transaction (`idempotent_request`, a context variable);
 - after the handler, the middleware records the answer (status, headers, body); a retry with the
   same key and the same request gets that answer again (header `Idempotent-Replayed: true`), and
   nothing runs twice;
@@ -41,13 +41,13 @@ import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
 import asyncpg
 from starlette.datastructures import Headers
-from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.auth import InvalidToken, verify_token
@@ -61,7 +61,6 @@ KEY_LIFETIME = timedelta(hours=24)
 _VALID_KEY = re.compile(r"[A-Za-z0-9_\-:.]{1,255}")
 _MAX_RECORDED_BODY = 1024 * 1024
 _REPLAYED_HEADERS = {"content-type", "location"}
-_SCOPE_KEY = "rma.idempotent_request"
 
 
 def _problem(status: int, code: str, message: str, retry_after: bool = False) -> dict[str, Any]:
@@ -123,10 +122,20 @@ class KeyInUse(Exception):
     connection): the first request's effect stands, this one's is rolled back."""
 
 
-def idempotent_request(connection: HTTPConnection) -> IdempotentRequest | None:
-    """The request's Idempotency-Key, for its endpoint's unit of work (None without one)."""
-    found: IdempotentRequest | None = connection.scope.get(_SCOPE_KEY)
-    return found
+_SERVED: ContextVar[IdempotentRequest | None] = ContextVar("idempotent_request", default=None)
+
+
+def idempotent_request() -> IdempotentRequest | None:
+    """The keyed POST this task serves, set by the middleware (None without a key): for its
+    endpoint, which rebuilds its answer when `made`, and for the transaction that records it."""
+    return _SERVED.get()
+
+
+async def remember_made_by_this_request(conn: Conn, made: object) -> None:
+    """In a transaction that creates `made`: record the served request's key with it, if any.
+    For a service whose handlers are not handed the request (accounts, say)."""
+    if (request := idempotent_request()) is not None:
+        await remember_made(conn, request, made)
 
 
 async def remember_made(conn: Conn, request: IdempotentRequest, made: object) -> None:
@@ -252,8 +261,11 @@ class IdempotencyMiddleware:
             await _answer_from_record(channels[1], record, request.fingerprint)
             return
         made = record["made"] if record is not None else None
-        scope = {**scope, _SCOPE_KEY: replace(request, made=made)}
-        answer = await self._run(scope, body, channels, replayed=made is not None)
+        served = _SERVED.set(replace(request, made=made))
+        try:
+            answer = await self._run(scope, body, channels, replayed=made is not None)
+        finally:
+            _SERVED.reset(served)
         if answer is not None:
             await _record_answer(pool, request, answer)
 

@@ -43,6 +43,7 @@ from shared.events import (
     PostalAddress,
     SaleRecorded,
 )
+from shared.idempotency import remember_made_by_this_request
 from shared.logging import get_logger
 from shared.outbox import add_to_outbox
 from shared.sealing import seal
@@ -209,6 +210,13 @@ async def _claimable_document(
     return document, document_number
 
 
+def accepted_again(typed_number: str) -> Accepted:
+    """The answer to a registration or a link that an earlier request with the same
+    Idempotency-Key made, then died before answering (shared/idempotency.py)."""
+    notice = domain.parse_document_number(typed_number).notice
+    return Accepted(tuple(n for n in (notice,) if n is not None))
+
+
 async def register(
     ctx: AccountsContext, command: Registration, address: str, correlation_id: UUID
 ) -> Accepted:
@@ -280,6 +288,7 @@ async def _register(ctx: AccountsContext, command: Registration, correlation_id:
             ),
             _document_linked(account, document, correlation_id, at_registration=True),
         )
+        await remember_made_by_this_request(conn, account_id)
     log.info("account registered", account_id=str(account_id))
     return Accepted(notices)
 
@@ -499,6 +508,7 @@ async def _link_document(
         ):
             raise domain.DOCUMENT_LINKED_ELSEWHERE
         await add_to_outbox(conn, _document_linked(account, document, correlation_id))
+        await remember_made_by_this_request(conn, document["document_number"])
     log.info("document linked", account_id=str(account_id))
     return Accepted(tuple(n for n in (number.notice,) if n is not None))
 

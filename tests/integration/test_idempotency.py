@@ -15,15 +15,23 @@ import asyncpg
 import httpx
 import pytest
 
+from services.accounts import handlers as accounts_handlers
 from shared import topics
 from tests.conftest import drop_database
+from tests.integration.test_accounts import (
+    PASSWORD,
+    Accounts,
+    accounts,
+    active_customer,
+    email,
+)
 from tests.integration.test_claims import PDF, RETURN_ADDRESS, Claims, Customer, claims
 from tools.support.kafka import TopicProbe
 from tools.support.services import RunningServices
 from tools.support.stack import Stack
 
 pytestmark = pytest.mark.integration
-__all__ = ["claims"]  # the module fixture, shared with the claims tests
+__all__ = ["accounts", "claims"]  # module fixtures, shared with the services' own tests
 
 
 async def file(customer: Customer, key: str | None, **form: Any) -> httpx.Response:
@@ -228,3 +236,95 @@ async def test_a_request_killed_before_its_commit_leaves_its_key_free_at_once(
         assert await claims_of(claims, customer) == 1
         replayed = await file(customer, key)
         assert replayed.json() == retry.json() and replayed.headers["idempotent-replayed"] == "true"
+
+
+class DyingAfter:
+    """The accounts handlers' log, where the process dies at the line after a commit."""
+
+    def __init__(self, real: Any, line: str) -> None:
+        self.real, self.line = real, line
+
+    def info(self, event: str, **fields: Any) -> None:
+        if event == self.line:
+            raise ProcessDied
+        self.real.info(event, **fields)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+
+def dying_after(line: str) -> DyingAfter:
+    return DyingAfter(accounts_handlers.log, line)
+
+
+def mentioning(probe: TopicProbe, event_type: bytes, text: str) -> list[Any]:
+    return [
+        record
+        for record in probe.records
+        if event_type in (record.value or b"") and text.encode() in (record.value or b"")
+    ]
+
+
+async def test_a_document_link_committed_by_a_process_that_died_is_answered_on_retry(
+    accounts: Accounts, stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, bearer = await active_customer(accounts, stack)
+    number = await accounts.sale(total="59.00")
+    link = {"document_number": f"PA{number}", "document_total": "59"}
+    headers = {**bearer, "Idempotency-Key": str(uuid.uuid4())}
+    async with TopicProbe(stack.kafka_bootstrap, topics.ACCOUNTS) as probe:
+        with monkeypatch.context() as patch:
+            patch.setattr(
+                accounts_handlers, "log", DyingAfter(accounts_handlers.log, "document linked")
+            )
+            with pytest.raises(ProcessDied):
+                await accounts.client.post("/api/me/documents", json=link, headers=headers)
+        retry = await accounts.client.post("/api/me/documents", json=link, headers=headers)
+        await probe.settle(1.5)
+    assert retry.status_code == 201, retry.text
+    assert retry.headers["idempotent-replayed"] == "true" and retry.json()["notices"]
+    linked = [
+        r
+        for r in probe.records
+        if b"DocumentLinked" in (r.value or b"") and number.encode() in (r.value or b"")
+    ]
+    assert len(linked) == 1
+    assert (
+        await accounts.sql(
+            "SELECT count(*) FROM linked_documents WHERE document_number = $1", number
+        )
+        == 1
+    )
+
+
+async def test_a_registration_committed_by_a_process_that_died_is_answered_on_retry(
+    accounts: Accounts, stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    number, address = await accounts.sale(), email()
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    body = {
+        "account_type": "private",
+        "full_name": "Jan Kowalski",
+        "email": address,
+        "password": PASSWORD,
+        "document_number": number,
+        "document_total": "4 299,00",
+    }
+    async with TopicProbe(stack.kafka_bootstrap, topics.ACCOUNTS) as probe:
+        with monkeypatch.context() as patch:
+            patch.setattr(
+                accounts_handlers, "log", DyingAfter(accounts_handlers.log, "account registered")
+            )
+            with pytest.raises(ProcessDied):
+                await accounts.client.post("/api/accounts", json=body, headers=key)
+        retry = await accounts.client.post("/api/accounts", json=body, headers=key)
+        await probe.settle(1.5)
+    assert retry.status_code == 202, retry.text
+    assert retry.headers["idempotent-replayed"] == "true"
+    registered = [
+        r
+        for r in probe.records
+        if b"AccountRegistered" in (r.value or b"") and address.encode() in (r.value or b"")
+    ]
+    assert len(registered) == 1
+    assert await accounts.sql("SELECT count(*) FROM accounts WHERE email = $1", address) == 1

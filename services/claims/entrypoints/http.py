@@ -115,7 +115,6 @@ STATE_REFUSAL: dict[int | str, dict[str, Any]] = {
     },
 )
 async def file_claim(
-    request: Request,
     customer: Customer,
     ctx: Context,
     correlation: CorrelationId,
@@ -150,7 +149,7 @@ async def file_claim(
         Form(description="A return of sealed goods (see asks_seal): is the seal intact?"),
     ] = None,
 ) -> ClaimCreatedPublic:
-    idempotent = idempotent_request(request)
+    idempotent = idempotent_request()
     if idempotent is not None and idempotent.made is not None:
         # Filed by this key's first request, which died before its answer was recorded.
         filed = await handlers.load_claim(ctx, UUID(idempotent.made), customer.subject)

@@ -12,7 +12,7 @@ import pytest
 
 from services.claims import handlers
 from shared.errors import BusinessRuleError
-from shared.idempotency import IdempotentRequest, KeyLocks, idempotent_request, lock_id
+from shared.idempotency import IdempotentRequest, KeyLocks, lock_id
 from tests.support.claims_service import Desk
 
 
@@ -108,12 +108,3 @@ async def test_a_claim_keeps_its_key_in_its_commit_and_a_refused_one_keeps_none(
             desk.ctx, customer.claim_form(document_number="2026/NOTMINE"), uuid4(), refused
         )
     assert (refused.owner, refused.key) not in desk.database.state.made_by_request
-
-
-def test_an_endpoint_reads_its_request_key_from_the_middleware() -> None:
-    from starlette.requests import Request
-
-    request = IdempotentRequest("anonymous", "k1", "hash", made="42")
-    scope = {"type": "http", "rma.idempotent_request": request}
-    assert idempotent_request(Request(scope)) == request
-    assert idempotent_request(Request({"type": "http"})) is None
