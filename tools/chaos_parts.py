@@ -265,6 +265,8 @@ class Load:
         self.claims: dict[str, Lane] = {}
         self.unanswered = 0
         self.refused: list[str] = []
+        # Retries answered from their key (`Idempotent-Replayed`): the first try's claim.
+        self.replayed = 0
         # Each acknowledged claim's request (its form and headers, with the key).
         self.requests: dict[str, tuple[dict[str, str], dict[str, str]]] = {}
 
@@ -306,6 +308,7 @@ class Load:
             if answer.status_code == 201:
                 self.claims[answer.json()["claim_id"]] = lane
                 self.requests[answer.json()["claim_id"]] = (form, headers)
+                self.replayed += answer.headers.get("idempotent-replayed") == "true"
                 return
             if answer.status_code == 409 or answer.status_code >= 500:
                 await asyncio.sleep(0.5)
@@ -483,6 +486,7 @@ class Report:
     # Acknowledged requests sent again with their key, and those answered with another claim.
     keys_resent: int = 0
     resent_other_answer: int = 0
+    retries_replayed: int = 0  # retries answered with their first try's claim
 
     @classmethod
     def of(
@@ -522,6 +526,7 @@ class Report:
             recovery_seconds=round(recovery, 1),
             unanswered=load.unanswered,
             refused=load.refused,
+            retries_replayed=load.replayed,
         )
 
     def problems(self) -> list[str]:
@@ -550,9 +555,10 @@ class Report:
         header = (
             "| fault | claims filed / acknowledged | stored | ClaimCreated | WarrantyAssessed "
             "| e-mails expected / arrived | max per Message-ID | lost | duplicated "
-            "| stored, not acknowledged | keys sent again: other answer | recovery s |"
+            "| stored, not acknowledged | retries answered from their key "
+            "| keys sent again: other answer | recovery s |"
         )
-        lines = [header, "|" + " --- |" * 12]
+        lines = [header, "|" + " --- |" * 13]
         for r in reports:
             allowed = f" (allowed {r.repeats_allowed})" if r.repeats_allowed else ""
             resent = f"{r.resent_other_answer} of {r.keys_resent}" if r.keys_resent else "-"
@@ -560,6 +566,7 @@ class Report:
                 f"| {r.phase} | {r.filed} / {r.acknowledged} | {r.stored} | {r.claim_created} "
                 f"| {r.warranty_assessed} | {r.emails_expected} / {r.emails_arrived} "
                 f"| {r.emails_per_message_id_max} | {r.lost} | {r.duplicated}{allowed} "
-                f"| {r.stored_unacknowledged} | {resent} | {r.recovery_seconds} |"
+                f"| {r.stored_unacknowledged} | {r.retries_replayed} | {resent} "
+                f"| {r.recovery_seconds} |"
             )
         return "\n".join(lines)

@@ -40,7 +40,9 @@ def test_a_second_claim_stored_for_a_retried_key_is_a_problem() -> None:
 
 
 def test_the_table_shows_the_keys_sent_again_only_where_they_were() -> None:
-    table = Report.table([report(keys_resent=40), report(phase="kill -9 accounts")])
+    table = Report.table(
+        [report(keys_resent=40, retries_replayed=3), report(phase="kill -9 accounts")]
+    )
     header, rule, burst, other = table.splitlines()
-    assert "keys sent again: other answer" in header and rule.count("---") == 12
-    assert "| 0 of 40 |" in burst and "| - |" in other
+    assert "keys sent again: other answer" in header and rule.count("---") == 13
+    assert "| 3 | 0 of 40 |" in burst and "| 0 | - |" in other
