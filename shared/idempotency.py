@@ -61,6 +61,8 @@ KEY_LIFETIME = timedelta(hours=24)
 _VALID_KEY = re.compile(r"[A-Za-z0-9_\-:.]{1,255}")
 _MAX_RECORDED_BODY = 1024 * 1024
 _REPLAYED_HEADERS = {"content-type", "location"}
+# A lock query waits no longer: the database away is the 503 of shared/http.py, not a hang.
+_LOCK_QUERY_SECONDS = 5.0
 
 
 def _problem(status: int, code: str, message: str, retry_after: bool = False) -> dict[str, Any]:
@@ -192,7 +194,7 @@ class KeyLocks:
             if self._conn is None or self._conn.is_closed():
                 self._conn = await self._connect()
             try:
-                return await self._conn.fetchval(query, argument)
+                return await self._conn.fetchval(query, argument, timeout=_LOCK_QUERY_SECONDS)
             except BaseException:
                 # An unlock that may not have happened must not keep its lock: closing the
                 # session frees every lock of it (the requests holding them have their set).

@@ -114,7 +114,9 @@ class ServiceRuntime:
 
     def __post_init__(self) -> None:
         self.metrics = ServiceMetrics(self.name)
-        self.key_locks = KeyLocks(functools.partial(asyncpg.connect, self.settings.database_url))
+        self.key_locks = KeyLocks(
+            functools.partial(asyncpg.connect, self.settings.database_url, timeout=5)
+        )
         self.tracer_provider = tracer_provider(self.name, self.settings.otlp_endpoint)
         self.broker = KafkaBroker(
             # A list: FastStream puts a string into a list of one, so "a:9092,b:9092" would be

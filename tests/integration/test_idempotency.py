@@ -253,16 +253,27 @@ class DyingAfter:
         return getattr(self.real, name)
 
 
-def dying_after(line: str) -> DyingAfter:
-    return DyingAfter(accounts_handlers.log, line)
-
-
 def mentioning(probe: TopicProbe, event_type: bytes, text: str) -> list[Any]:
     return [
         record
         for record in probe.records
         if event_type in (record.value or b"") and text.encode() in (record.value or b"")
     ]
+
+
+async def posted_across_a_death(
+    accounts: Accounts,
+    monkeypatch: pytest.MonkeyPatch,
+    dies_at: str,
+    path: str,
+    **request: Any,
+) -> httpx.Response:
+    """The POST, in a process that dies at the log line after its commit, then its retry."""
+    with monkeypatch.context() as patch:
+        patch.setattr(accounts_handlers, "log", DyingAfter(accounts_handlers.log, dies_at))
+        with pytest.raises(ProcessDied):
+            await accounts.client.post(path, **request)
+    return await accounts.client.post(path, **request)
 
 
 async def test_a_document_link_committed_by_a_process_that_died_is_answered_on_retry(
@@ -273,28 +284,16 @@ async def test_a_document_link_committed_by_a_process_that_died_is_answered_on_r
     link = {"document_number": f"PA{number}", "document_total": "59"}
     headers = {**bearer, "Idempotency-Key": str(uuid.uuid4())}
     async with TopicProbe(stack.kafka_bootstrap, topics.ACCOUNTS) as probe:
-        with monkeypatch.context() as patch:
-            patch.setattr(
-                accounts_handlers, "log", DyingAfter(accounts_handlers.log, "document linked")
-            )
-            with pytest.raises(ProcessDied):
-                await accounts.client.post("/api/me/documents", json=link, headers=headers)
-        retry = await accounts.client.post("/api/me/documents", json=link, headers=headers)
+        retry = await posted_across_a_death(
+            accounts, monkeypatch, "document linked", "/api/me/documents", json=link,
+            headers=headers,
+        )  # fmt: skip
         await probe.settle(1.5)
     assert retry.status_code == 201, retry.text
     assert retry.headers["idempotent-replayed"] == "true" and retry.json()["notices"]
-    linked = [
-        r
-        for r in probe.records
-        if b"DocumentLinked" in (r.value or b"") and number.encode() in (r.value or b"")
-    ]
-    assert len(linked) == 1
-    assert (
-        await accounts.sql(
-            "SELECT count(*) FROM linked_documents WHERE document_number = $1", number
-        )
-        == 1
-    )
+    assert len(mentioning(probe, b"DocumentLinked", number)) == 1
+    linked = "SELECT count(*) FROM linked_documents WHERE document_number = $1"
+    assert await accounts.sql(linked, number) == 1
 
 
 async def test_a_registration_committed_by_a_process_that_died_is_answered_on_retry(
@@ -311,20 +310,11 @@ async def test_a_registration_committed_by_a_process_that_died_is_answered_on_re
         "document_total": "4 299,00",
     }
     async with TopicProbe(stack.kafka_bootstrap, topics.ACCOUNTS) as probe:
-        with monkeypatch.context() as patch:
-            patch.setattr(
-                accounts_handlers, "log", DyingAfter(accounts_handlers.log, "account registered")
-            )
-            with pytest.raises(ProcessDied):
-                await accounts.client.post("/api/accounts", json=body, headers=key)
-        retry = await accounts.client.post("/api/accounts", json=body, headers=key)
+        retry = await posted_across_a_death(
+            accounts, monkeypatch, "account registered", "/api/accounts", json=body, headers=key
+        )
         await probe.settle(1.5)
     assert retry.status_code == 202, retry.text
     assert retry.headers["idempotent-replayed"] == "true"
-    registered = [
-        r
-        for r in probe.records
-        if b"AccountRegistered" in (r.value or b"") and address.encode() in (r.value or b"")
-    ]
-    assert len(registered) == 1
+    assert len(mentioning(probe, b"AccountRegistered", address)) == 1
     assert await accounts.sql("SELECT count(*) FROM accounts WHERE email = $1", address) == 1

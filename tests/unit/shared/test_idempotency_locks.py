@@ -33,7 +33,7 @@ class FakeSession:
     def is_closed(self) -> bool:
         return self.closed
 
-    async def fetchval(self, query: str, lock: int) -> bool:
+    async def fetchval(self, query: str, lock: int, timeout: float | None = None) -> bool:
         if self.fail_next:
             self.fail_next = False
             raise ConnectionResetError("the connection broke")
