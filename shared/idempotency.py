@@ -25,11 +25,14 @@ service's database:
 - keys belong to the caller (the verified token's subject, or "anonymous"), and are forgotten
   after `KEY_LIFETIME`.
 
-Guaranteed: a creating POST retried with its key creates at most one resource, whenever the
-process dies. A POST whose endpoint does not record its key in its transaction (one that
-changes a claim's state, say) is replayed from its recorded answer; should the process die
-between its commit and that record, the retry runs it again, and the claim's state machine
-refuses the repeated change.
+Guaranteed: a POST whose transaction records its key with what it made (claims'
+`POST /api/claims`, accounts' `POST /api/accounts` and `POST /api/me/documents`) and is
+retried with that key makes at most one thing and gets the same answer, whenever the process
+dies. Any other POST is replayed from its recorded answer; should the process die between its
+commit and that record, the retry runs it again, and what it changes refuses the repeat (a
+claim's state machine, one registration per unit: a 409 then, not the first answer). Not
+guaranteed there: a parcel scanned with neither a known claim nor a tracking number may then
+be queued twice as unidentified.
 """
 
 from __future__ import annotations
