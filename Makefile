@@ -13,7 +13,7 @@ help:
 	@echo "make stop   - stop everything 'make run' started"
 	@echo "make test   - start test servers on their own ports and run the whole test suite"
 	@echo "make unit | integration | e2e - one layer of the tests"
-	@echo "make chaos  - faults one at a time under a claim load, then exact counts (< 15 min)"
+	@echo "make chaos  - faults one at a time under a claim load, then exact counts (< 15 min; RATE=R, ONLY=PHASE)"
 	@echo "make bench  - the claim pipeline under load beside raw baselines (.run/bench/); BENCH_ARGS=--help"
 	@echo "make fuzz   - schemathesis against the four APIs"
 	@echo "make lint   - ruff, mypy and docker-compose.yml as compose reads it"
@@ -53,7 +53,7 @@ e2e: venv
 chaos: venv
 	RMA_TEST_KAFKA_NODES=$(or $(KAFKA_NODES),1) \
 	RMA_TEST_STATE_DIR=$(CURDIR)/.run/chaos/servers-$(or $(KAFKA_NODES),1) \
-	$(BIN)/python -m tools.chaos
+	$(BIN)/python -m tools.chaos $(if $(RATE),--rate $(RATE)) $(if $(ONLY),--only "$(ONLY)")
 # Its own servers on slot 8's ports (as RMA_TEST_SLOT=8), never those of make run or make test.
 bench: venv
 	$(BIN)/python -m tools.bench $(BENCH_ARGS)

@@ -5,26 +5,47 @@ sends each creating POST with an `Idempotency-Key` header (a UUID, say) and, to 
 key again. Every service runs this ASGI middleware (shared/runtime.py), with one table in each
 service's database:
 
-- the first request with a key records it, runs, and records its answer (status, headers,
-  body); a retry with the same key and the same request gets that answer again (header
-  `Idempotent-Replayed: true`), and nothing runs twice;
-- the same key with a different request (path or body) is refused with 422, a retry while the
-  first request still runs with 409 (and `Retry-After`);
-- an answer of 5xx, or a request that failed, is not recorded: the retry runs afresh;
+- a creating endpoint records the key, with the id of what it created, in the same transaction
+  that stores it (`remember_made`, called by the service's unit of work): the key is kept if and
+  only if the effect is. The middleware hands the request's key to the endpoint and its
+  transaction (`idempotent_request`, a context variable);
+- after the handler, the middleware records the answer (status, headers, body); a retry with the
+  same key and the same request gets that answer again (header `Idempotent-Replayed: true`), and
+  nothing runs twice;
+- when the process died between the commit and that record, the retry finds the key with the
+  id of what was made: the endpoint rebuilds its answer from it (a claim: the same 201), at
+  any time within `KEY_LIFETIME`, and creates nothing;
+- while a request runs, its key is locked in this process and by a PostgreSQL session advisory
+  lock (`KeyLocks`) on a connection of the process: a retry meanwhile is answered 409 (with
+  `Retry-After`). The lock dies with the process or its connection, so a retry after a crash
+  runs at once;
+- the same key with a different request (path or body) is refused with 422;
+- an answer of 5xx, or a request that failed, is not recorded: the retry runs afresh (or, when
+  its effect was committed, rebuilds the answer from it);
 - keys belong to the caller (the verified token's subject, or "anonymous"), and are forgotten
   after `KEY_LIFETIME`.
 
-Not guaranteed: the answer is recorded just after the handler committed, in a separate step.
-Should the process die in those milliseconds, the key stays "running"; after
-`ABANDONED_AFTER` a retry runs again and may create a second record.
+Guaranteed: a POST whose transaction records its key with what it made (claims'
+`POST /api/claims`, accounts' `POST /api/accounts` and `POST /api/me/documents`) and is
+retried with that key makes at most one thing and gets the same answer, whenever the process
+dies. Any other POST is replayed from its recorded answer; should the process die between its
+commit and that record, the retry runs it again, and what it changes refuses the repeat (a
+claim's state machine, one registration per unit: a 409 then, not the first answer). Not
+guaranteed there: a parcel scanned with neither a known claim nor a tracking number may then
+be queued twice as unidentified.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import re
 import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -33,16 +54,18 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.auth import InvalidToken, verify_token
+from shared.db import Conn
 from shared.logging import get_logger
 
 log = get_logger(__name__)
 
 HEADER = "idempotency-key"
 KEY_LIFETIME = timedelta(hours=24)
-ABANDONED_AFTER = timedelta(minutes=2)
 _VALID_KEY = re.compile(r"[A-Za-z0-9_\-:.]{1,255}")
 _MAX_RECORDED_BODY = 1024 * 1024
 _REPLAYED_HEADERS = {"content-type", "location"}
+# A lock query waits no longer: the database away is the 503 of shared/http.py, not a hang.
+_LOCK_QUERY_SECONDS = 5.0
 
 
 def _problem(status: int, code: str, message: str, retry_after: bool = False) -> dict[str, Any]:
@@ -88,6 +111,110 @@ def request_fingerprint(path: str, headers: Headers, body: bytes) -> str:
     return digest.hexdigest()
 
 
+@dataclass(frozen=True)
+class IdempotentRequest:
+    """A keyed POST as its endpoint sees it. `made`: the id of what an earlier request with this
+    key created and committed, when that request died before its answer was recorded."""
+
+    owner: str
+    key: str
+    fingerprint: str
+    made: str | None = None
+
+
+class KeyInUse(Exception):
+    """The key was recorded by another transaction meanwhile (only when a process lost its lock
+    connection): the first request's effect stands, this one's is rolled back."""
+
+
+_SERVED: ContextVar[IdempotentRequest | None] = ContextVar("idempotent_request", default=None)
+
+
+def idempotent_request() -> IdempotentRequest | None:
+    """The keyed POST this task serves, set by the middleware (None without a key): for its
+    endpoint, which rebuilds its answer when `made`, and for the transaction that records it."""
+    return _SERVED.get()
+
+
+async def remember_made_by_this_request(conn: Conn, made: object) -> None:
+    """In a transaction that creates `made`: record the served request's key with it, if any.
+    For a service whose handlers are not handed the request (accounts, say)."""
+    if (request := idempotent_request()) is not None:
+        await remember_made(conn, request, made)
+
+
+async def remember_made(conn: Conn, request: IdempotentRequest, made: object) -> None:
+    """Record the key with what the request made, in the transaction that stores it."""
+    inserted = await conn.fetchval(
+        """INSERT INTO idempotency_keys (owner, idempotency_key, request_hash, made)
+           VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING true""",
+        request.owner,
+        request.key,
+        request.fingerprint,
+        str(made),
+    )
+    if not inserted:
+        raise KeyInUse(request.key)
+
+
+def lock_id(owner: str, key: str) -> int:
+    """The key's PostgreSQL advisory lock: 64 bits of its hash."""
+    digest = hashlib.sha256(f"{owner}\x00{key}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+class KeyLocks:
+    """Which keys run now. In this process: a set. Across processes: a session advisory lock on
+    one connection of this process, which PostgreSQL frees when the process or the connection
+    dies, so no lock outlives the request that took it."""
+
+    def __init__(self, connect: Callable[[], Awaitable[Any]]) -> None:
+        self._connect = connect  # asyncpg.connect to the service's database, say
+        self._held: set[tuple[str, str]] = set()
+        self._conn: Any = None
+        self._one_query_at_a_time = asyncio.Lock()
+
+    @asynccontextmanager
+    async def hold(self, owner: str, key: str) -> AsyncIterator[bool]:
+        """True while this request holds the key; False when another request runs it."""
+        name = (owner, key)
+        if name in self._held:
+            yield False
+            return
+        self._held.add(name)
+        try:
+            locked = await self._query("SELECT pg_try_advisory_lock($1)", lock_id(*name))
+            try:
+                yield bool(locked)
+            finally:
+                if locked:
+                    await self._query("SELECT pg_advisory_unlock($1)", lock_id(*name))
+        finally:
+            self._held.discard(name)
+
+    async def _query(self, query: str, argument: int) -> Any:
+        async with self._one_query_at_a_time:
+            if self._conn is None or self._conn.is_closed():
+                self._conn = await self._connect()
+            try:
+                return await self._conn.fetchval(query, argument, timeout=_LOCK_QUERY_SECONDS)
+            except BaseException:
+                # An unlock that may not have happened must not keep its lock: closing the
+                # session frees every lock of it (the requests holding them have their set).
+                self.close_now()
+                raise
+
+    def close_now(self) -> None:
+        if self._conn is not None:
+            self._conn.terminate()
+            self._conn = None
+
+    async def close(self) -> None:
+        if self._conn is not None:
+            conn, self._conn = self._conn, None
+            await conn.close()
+
+
 class IdempotencyMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -108,64 +235,78 @@ class IdempotencyMiddleware:
         body = await _read_body(receive)
         state = scope["app"].state
         pool: asyncpg.Pool = state.runtime.db
-        owner = _owner(state, headers)
-        fingerprint = request_fingerprint(scope["path"], headers, body)
+        request = IdempotentRequest(
+            _owner(state, headers), key, request_fingerprint(scope["path"], headers, body)
+        )
         await self._forget_old_keys(pool)
-        recorded = await _claim_key(pool, owner, key, fingerprint)
-        if recorded is not None:
-            await _answer_from_record(send, recorded, fingerprint)
-            return
-        await self._run_and_record(scope, body, (receive, send), pool, (owner, key))
+        async with state.runtime.key_locks.hold(request.owner, key) as held:
+            if not held:
+                await _answer(send, STILL_RUNNING)
+                return
+            await self._answer_once(scope, body, (receive, send), pool, request)
 
-    async def _run_and_record(
+    async def _answer_once(
         self,
         scope: Scope,
         body: bytes,
         channels: tuple[Receive, Send],
         pool: asyncpg.Pool,
-        owner_key: tuple[str, str],
+        request: IdempotentRequest,
     ) -> None:
+        """Under the key's lock: the recorded answer, or the endpoint run (which rebuilds its
+        answer when its effect was committed by a request that died before answering)."""
+        record = await pool.fetchrow(
+            "SELECT * FROM idempotency_keys WHERE owner = $1 AND idempotency_key = $2",
+            request.owner,
+            request.key,
+        )
+        if record is not None and (
+            record["request_hash"] != request.fingerprint or record["status_code"] is not None
+        ):
+            await _answer_from_record(channels[1], record, request.fingerprint)
+            return
+        made = record["made"] if record is not None else None
+        served = _SERVED.set(replace(request, made=made))
+        try:
+            answer = await self._run(scope, body, channels, replayed=made is not None)
+        finally:
+            _SERVED.reset(served)
+        if answer is not None:
+            await _record_answer(pool, request, answer)
+
+    async def _run(
+        self, scope: Scope, body: bytes, channels: tuple[Receive, Send], replayed: bool
+    ) -> dict[str, Any] | None:
+        """Runs the endpoint; its answer when worth recording (not a 5xx, not too large)."""
         receive, send = channels
         answer: dict[str, Any] = {"status": None, "headers": [], "body": b""}
-        replayed = False
+        body_given = False
 
         async def receive_body() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
+            nonlocal body_given
+            if not body_given:
+                body_given = True
                 return {"type": "http.request", "body": body, "more_body": False}
             return await receive()  # from now on only the client's disconnect
 
         async def capture(message: Message) -> None:
             if message["type"] == "http.response.start":
                 answer["status"], answer["headers"] = message["status"], message.get("headers", [])
+                if replayed:
+                    message = {**message, "headers": [*answer["headers"], REPLAYED]}
             elif message["type"] == "http.response.body":
                 answer["body"] += message.get("body", b"")
             await send(message)
 
         try:
             await self.app(scope, receive_body, capture)
-        except BaseException:
-            await _release_key(pool, *owner_key)
-            raise
+        except KeyInUse:
+            await _answer(send, STILL_RUNNING)
+            return None
         status = answer["status"]
         if status is None or status >= 500 or len(answer["body"]) > _MAX_RECORDED_BODY:
-            await _release_key(pool, *owner_key)
-            return
-        kept = [
-            [name.decode("latin-1"), value.decode("latin-1")]
-            for name, value in answer["headers"]
-            if name.decode("latin-1").lower() in _REPLAYED_HEADERS
-        ]
-        await pool.execute(
-            """UPDATE idempotency_keys SET status_code = $3, response_headers = $4,
-                                           response_body = $5
-               WHERE owner = $1 AND idempotency_key = $2""",
-            *owner_key,
-            status,
-            kept,
-            answer["body"],
-        )
+            return None
+        return answer
 
     async def _forget_old_keys(self, pool: asyncpg.Pool) -> None:
         now = time.monotonic()
@@ -175,6 +316,9 @@ class IdempotencyMiddleware:
         await pool.execute(
             "DELETE FROM idempotency_keys WHERE created_at < now() - $1::interval", KEY_LIFETIME
         )
+
+
+REPLAYED = (b"idempotent-replayed", b"true")
 
 
 def _owner(state: Any, headers: Headers) -> str:
@@ -189,66 +333,41 @@ def _owner(state: Any, headers: Headers) -> str:
     return f"{principal.role}:{principal.subject}"
 
 
-async def _claim_key(
-    pool: asyncpg.Pool, owner: str, key: str, fingerprint: str
-) -> asyncpg.Record | None:
-    """None when this request is the first with the key (now recorded as running), otherwise
-    the record of the first one."""
-    while True:
-        async with pool.acquire() as conn, conn.transaction():
-            inserted = await conn.fetchval(
-                """INSERT INTO idempotency_keys (owner, idempotency_key, request_hash)
-                   VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING true""",
-                owner,
-                key,
-                fingerprint,
-            )
-            if inserted:
-                return None
-            record: asyncpg.Record | None = await conn.fetchrow(
-                """SELECT *, now() - created_at > $3::interval AS abandoned FROM idempotency_keys
-                   WHERE owner = $1 AND idempotency_key = $2 FOR UPDATE""",
-                owner,
-                key,
-                ABANDONED_AFTER,
-            )
-            if record is None:
-                continue  # the first request failed and gave its key up meanwhile
-            abandoned = record["status_code"] is None and record["abandoned"]
-            if abandoned and record["request_hash"] == fingerprint:
-                # The first request died before its answer was recorded: this one runs instead.
-                await conn.execute(
-                    """UPDATE idempotency_keys SET created_at = now()
-                       WHERE owner = $1 AND idempotency_key = $2""",
-                    owner,
-                    key,
-                )
-                log.warning("idempotency key abandoned by an earlier request; running again")
-                return None
-            return record
-
-
-async def _release_key(pool: asyncpg.Pool, owner: str, key: str) -> None:
+async def _record_answer(
+    pool: asyncpg.Pool, request: IdempotentRequest, answer: dict[str, Any]
+) -> None:
+    """The answer, beside the key the endpoint's transaction recorded (if it did)."""
+    kept = [
+        [name.decode("latin-1"), value.decode("latin-1")]
+        for name, value in answer["headers"]
+        if name.decode("latin-1").lower() in _REPLAYED_HEADERS
+    ]
     await pool.execute(
-        "DELETE FROM idempotency_keys WHERE owner = $1 AND idempotency_key = $2 "
-        "AND status_code IS NULL",
-        owner,
-        key,
+        """INSERT INTO idempotency_keys (owner, idempotency_key, request_hash, status_code,
+                                         response_headers, response_body)
+           VALUES ($1, $2, $3, $4, $5, $6)
+           ON CONFLICT (owner, idempotency_key) DO UPDATE
+           SET status_code = EXCLUDED.status_code, response_headers = EXCLUDED.response_headers,
+               response_body = EXCLUDED.response_body
+           WHERE idempotency_keys.request_hash = EXCLUDED.request_hash""",
+        request.owner,
+        request.key,
+        request.fingerprint,
+        answer["status"],
+        kept,
+        answer["body"],
     )
 
 
 async def _answer_from_record(send: Send, record: asyncpg.Record, fingerprint: str) -> None:
     if record["request_hash"] != fingerprint:
         await _answer(send, KEY_REUSED)
-    elif record["status_code"] is None:
-        await _answer(send, STILL_RUNNING)
-    else:
-        headers = [
-            (n.encode("latin-1"), v.encode("latin-1")) for n, v in record["response_headers"]
-        ]
-        headers.append((b"idempotent-replayed", b"true"))
-        body = bytes(record["response_body"])
-        await _answer(send, {"status": record["status_code"], "headers": headers, "body": body})
+        return
+    headers = [(n.encode("latin-1"), v.encode("latin-1")) for n, v in record["response_headers"]]
+    body = bytes(record["response_body"])
+    await _answer(
+        send, {"status": record["status_code"], "headers": [*headers, REPLAYED], "body": body}
+    )
 
 
 async def _answer(send: Send, answer: dict[str, Any]) -> None:

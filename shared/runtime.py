@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -34,7 +35,7 @@ from shared.commits import ConsumerCommits
 from shared.consumer import DEAD_LETTER_MAX_BYTES, dead_letter_middleware
 from shared.db import close_pool, create_pool, ensure_database, migrate
 from shared.http import DatabaseAway, install_http_guards
-from shared.idempotency import IdempotencyMiddleware
+from shared.idempotency import IdempotencyMiddleware, KeyLocks
 from shared.kafka import KafkaConnectionSettings, broker_security, client_options
 from shared.logging import configure_logging, get_logger
 from shared.metrics import ServiceMetrics
@@ -114,9 +115,14 @@ class ServiceRuntime:
     effects_per_batch: bool = field(default=False, init=False)
     # The topics its subscribers read: the only ones its dead letters are replayed onto.
     consumed_topics: list[str] = field(default_factory=list, init=False)
+    # The Idempotency-Keys of the requests running now (shared/idempotency.py).
+    key_locks: KeyLocks = field(init=False)
 
     def __post_init__(self) -> None:
         self.metrics = ServiceMetrics(self.name)
+        self.key_locks = KeyLocks(
+            functools.partial(asyncpg.connect, self.settings.database_url, timeout=5)
+        )
         self.tracer_provider = tracer_provider(self.name, self.settings.otlp_endpoint)
         self.broker = KafkaBroker(
             # A list: FastStream puts a string into a list of one, so "a:9092,b:9092" would be
@@ -231,6 +237,8 @@ class ServiceRuntime:
             if self.relay is not None:
                 await self.relay.stop()
             await producer.stop()
+            with contextlib.suppress(Exception):
+                await self.key_locks.close()
             await close_pool(self.pool)
             self.tracer_provider.force_flush()
             log.info("service stopped", service=self.name)

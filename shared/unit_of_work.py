@@ -27,6 +27,7 @@ from asyncpg.transaction import Transaction
 
 from shared.db import Conn
 from shared.events import Event
+from shared.idempotency import IdempotentRequest, KeyInUse, remember_made
 from shared.outbox import add_to_outbox
 
 
@@ -170,14 +171,25 @@ class OutboxUnitOfWork(UnitOfWork, Protocol):
         """Into the outbox, published only if the unit of work commits."""
         ...
 
+    async def remember_request(self, request: IdempotentRequest, made: object) -> None:
+        """The Idempotency-Key of the request that made `made`, kept only if the unit of work
+        commits (shared/idempotency.py): a retry after a crash finds what it made. KeyInUse
+        when another transaction recorded the key meanwhile."""
+        ...
+
 
 class PostgresOutboxUnitOfWork(PostgresUnitOfWorkBase):
     async def publish(self, *events: Event) -> None:
         await add_to_outbox(self.conn, *events)
 
+    async def remember_request(self, request: IdempotentRequest, made: object) -> None:
+        await remember_made(self.conn, request, made)
+
 
 class OutboxState(Protocol):
     outbox: list[Event]
+    # Idempotency-Keys with what their request made: (owner, key) -> (fingerprint, made).
+    made_by_request: dict[tuple[str, str], tuple[str, str]]
 
 
 OutboxStateT = TypeVar("OutboxStateT", bound=OutboxState)
@@ -193,3 +205,8 @@ class MemoryOutboxDatabase(MemoryDatabaseBase[OutboxStateT]):
 class MemoryOutboxUnitOfWork(MemoryUnitOfWorkBase[OutboxStateT]):
     async def publish(self, *events: Event) -> None:
         self.work.outbox.extend(events)
+
+    async def remember_request(self, request: IdempotentRequest, made: object) -> None:
+        if (request.owner, request.key) in self.work.made_by_request:
+            raise KeyInUse(request.key)
+        self.work.made_by_request[request.owner, request.key] = (request.fingerprint, str(made))

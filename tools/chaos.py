@@ -1,7 +1,7 @@
 """`make chaos`: faults one at a time under a steady load of real claims, then exact counts.
 
-    python -m tools.chaos [--short] [--rate 1.0] [--out .run/chaos]
-    make chaos [KAFKA_NODES=3]     (RMA_TEST_SLOT=N: the test ports of slot N)
+    python -m tools.chaos [--short] [--rate 1.0] [--only PHASE] [--out .run/chaos]
+    make chaos [KAFKA_NODES=3] [RATE=R] [ONLY=PHASE]  (RMA_TEST_SLOT=N: the ports of slot N)
 
 It starts the servers as `make test` does (Kafka, PostgreSQL and Mailpit on the test ports
 of RMA_TEST_SLOT, all on 127.0.0.1; `make chaos` keeps their state in .run/chaos/servers-N,
@@ -11,6 +11,9 @@ claims through
 `POST /api/claims` at a steady rate (each with an Idempotency-Key, retried with the same key
 until acknowledged) and, one phase at a time:
 - kills each service with kill -9 and starts it again;
+- kills claims with kill -9 during a burst of four times the rate, while every client retries
+  with its key until answered; then sends every acknowledged request again with its key: each
+  must get its own claim back, and no claim may be stored that no client was told about;
 - kills the broker with kill -9 and starts it again; of three nodes, kills one and leaves it
   down for a minute while the claims go on;
 - stops PostgreSQL for 20 s;
@@ -24,8 +27,8 @@ e-mails, e-mails per Message-ID. It prints a table (expected, arrived, lost, dup
 recovery time), writes it to OUT/report.md and OUT/report.json, and exits non-zero on any loss,
 any duplicate e-mail (but the one repeat the acceptance kill may cause, see
 services/notifications/delivery.py) or any service that needed a restart it was not given.
-`--short` (CI's version, tests/e2e/test_reliability.py) runs one service kill and one broker
-restart. The whole run is bounded (14 minutes) and stops by itself.
+`--short` (CI's version, tests/e2e/test_reliability.py) runs the claims kill during a burst
+and one broker restart. The whole run is bounded (14 minutes) and stops by itself.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ import signal
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -57,6 +60,10 @@ class Phase:
     name: str
     inject: Callable[[list[Lane]], Awaitable[None]]
     repeats_allowed: int = 0  # e-mails that may go out twice (never thrice), same Message-ID
+    burst: float = 1.0  # claims filed at this many times the run's rate
+    # Afterwards every acknowledged claim's request is sent again with its key: each must get
+    # its own claim back, and none may file another.
+    resend_keys: bool = False
 
 
 @dataclass
@@ -77,9 +84,9 @@ class Chaos:
     async def _phase(self, phase: Phase, lanes: list[Lane], watcher: Watcher) -> Report:
         print(f"chaos: {phase.name}", flush=True)
         started = datetime.now(UTC)
-        load = Load(self.pipeline, lanes, self.rate)
+        load = Load(self.pipeline, lanes, self.rate * phase.burst)
         filing = asyncio.create_task(load.run())
-        await asyncio.sleep(4)
+        await asyncio.sleep(4 if phase.burst == 1 else 2)
         await phase.inject(lanes)
         fault_over = time.monotonic()
         await asyncio.sleep(4)
@@ -91,6 +98,8 @@ class Chaos:
             self.manual_restarts.append(f"{service} after {phase.name}")
             await asyncio.to_thread(self.pipeline.restart, service)
         report = Report.of(phase.name, load, counts, recovery, phase.repeats_allowed)
+        if phase.resend_keys:
+            report.keys_resent, report.resent_other_answer = await load.resend_acknowledged()
         report.stored_unacknowledged = await watcher.stored_since(lanes, started) - len(counts)
         print(Report.table([report]), flush=True)
         return report
@@ -128,10 +137,15 @@ def phases(pipeline: Pipeline, short: bool) -> list[Phase]:
     async def after_acceptance(lanes: list[Lane]) -> None:
         await pipeline.kill_after_acceptance("notifications", lanes[0].email)
 
+    claims_burst = replace(
+        kill("claims"), name="kill -9 claims during a burst (4x), keys retried", burst=4.0,
+        resend_keys=True,
+    )  # fmt: skip
     if short:
-        return [kill("claims"), broker_phase]
+        return [claims_burst, broker_phase]
     return [
         *(kill(service) for service in ("accounts", "claims", "warranty", "notifications")),
+        claims_burst,
         broker_phase,
         Phase("PostgreSQL stopped 20 s", database),
         Phase("SMTP refuses 200 messages (451)", refusals),
@@ -156,10 +170,17 @@ def write(out: Path, reports: list[Report], problems: list[str]) -> str:
 
 
 async def run_chaos(
-    pipeline: Pipeline, *, short: bool, rate: float, deadline: float = DEADLINE_SECONDS
+    pipeline: Pipeline,
+    *,
+    short: bool,
+    rate: float,
+    deadline: float = DEADLINE_SECONDS,
+    only: str | None = None,
 ) -> tuple[list[Report], list[str]]:
-    """The phases' reports (those finished before the deadline) and what went wrong."""
-    chaos = Chaos(pipeline, rate, phases(pipeline, short))
+    """The phases' reports (those finished before the deadline) and what went wrong; `only`:
+    the phases whose name contains it."""
+    chosen = [p for p in phases(pipeline, short) if only is None or only in p.name]
+    chaos = Chaos(pipeline, rate, chosen)
     late = []
     try:
         async with asyncio.timeout(deadline):
@@ -174,7 +195,7 @@ async def main_async(args: argparse.Namespace) -> int:
     pipeline = await Pipeline.start_own(relay_smtp=not args.short)
     try:
         reports, problems = await run_chaos(
-            pipeline, short=args.short, rate=args.rate, deadline=args.deadline
+            pipeline, short=args.short, rate=args.rate, deadline=args.deadline, only=args.only
         )
     finally:
         await pipeline.stop_own()
@@ -184,9 +205,12 @@ async def main_async(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m tools.chaos", description=__doc__)
-    parser.add_argument("--short", action="store_true", help="one service kill, one broker restart")
+    parser.add_argument(
+        "--short", action="store_true", help="the claims kill in a burst, one broker restart"
+    )
     parser.add_argument("--rate", type=float, default=1.0, help="claims filed per second")
     parser.add_argument("--out", default=".run/chaos", help="where the report goes")
+    parser.add_argument("--only", help="run only the phases whose name contains this")
     parser.add_argument(
         "--deadline", type=float, default=DEADLINE_SECONDS, help="seconds the run may take"
     )

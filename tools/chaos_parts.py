@@ -265,6 +265,10 @@ class Load:
         self.claims: dict[str, Lane] = {}
         self.unanswered = 0
         self.refused: list[str] = []
+        # Retries answered from their key (`Idempotent-Replayed`): the first try's claim.
+        self.replayed = 0
+        # Each acknowledged claim's request (its form and headers, with the key).
+        self.requests: dict[str, tuple[dict[str, str], dict[str, str]]] = {}
 
     def stop(self) -> None:
         self._stopping.set()
@@ -303,6 +307,8 @@ class Load:
                 continue
             if answer.status_code == 201:
                 self.claims[answer.json()["claim_id"]] = lane
+                self.requests[answer.json()["claim_id"]] = (form, headers)
+                self.replayed += answer.headers.get("idempotent-replayed") == "true"
                 return
             if answer.status_code == 409 or answer.status_code >= 500:
                 await asyncio.sleep(0.5)
@@ -310,6 +316,24 @@ class Load:
             self.refused.append(f"{answer.status_code} {answer.text[:200]}")
             return
         self.unanswered += 1
+
+    async def resend_acknowledged(self) -> tuple[int, int]:
+        """Every acknowledged request once more with its key, as a client that never heard its
+        answer would: (sent, answered with anything but its own claim)."""
+        gate = asyncio.Semaphore(8)
+
+        async def resend(claim_id: str, form: dict[str, str], headers: dict[str, str]) -> bool:
+            async with gate:
+                answer = await client.post(
+                    "/api/claims", data=form, files={"attachment": PDF}, headers=headers
+                )
+            return answer.status_code == 201 and answer.json()["claim_id"] == claim_id
+
+        async with httpx.AsyncClient(base_url=self._url, timeout=30) as client:
+            same = await asyncio.gather(
+                *(resend(claim, *request) for claim, request in self.requests.items())
+            )
+        return len(same), same.count(False)
 
 
 # --- counting what arrived ----------------------------------------------------------------------
@@ -459,6 +483,10 @@ class Report:
     refused: list[str]
     # Claims stored that no client was told about: a retry filed a second one.
     stored_unacknowledged: int = 0
+    # Acknowledged requests sent again with their key, and those answered with another claim.
+    keys_resent: int = 0
+    resent_other_answer: int = 0
+    retries_replayed: int = 0  # retries answered with their first try's claim
 
     @classmethod
     def of(
@@ -498,6 +526,7 @@ class Report:
             recovery_seconds=round(recovery, 1),
             unanswered=load.unanswered,
             refused=load.refused,
+            retries_replayed=load.replayed,
         )
 
     def problems(self) -> list[str]:
@@ -512,6 +541,11 @@ class Report:
             found.append(
                 f"{self.phase}: {self.stored_unacknowledged} claims stored, not acknowledged"
             )
+        if self.resent_other_answer:
+            found.append(
+                f"{self.phase}: {self.resent_other_answer} of {self.keys_resent} keys sent "
+                "again got another answer than their claim"
+            )
         if self.unanswered or self.refused:
             found.append(f"{self.phase}: {self.unanswered} never answered, refused: {self.refused}")
         return found
@@ -521,15 +555,18 @@ class Report:
         header = (
             "| fault | claims filed / acknowledged | stored | ClaimCreated | WarrantyAssessed "
             "| e-mails expected / arrived | max per Message-ID | lost | duplicated "
-            "| stored, not acknowledged | recovery s |"
+            "| stored, not acknowledged | retries answered from their key "
+            "| keys sent again: other answer | recovery s |"
         )
-        lines = [header, "|" + " --- |" * 11]
+        lines = [header, "|" + " --- |" * 13]
         for r in reports:
             allowed = f" (allowed {r.repeats_allowed})" if r.repeats_allowed else ""
+            resent = f"{r.resent_other_answer} of {r.keys_resent}" if r.keys_resent else "-"
             lines.append(
                 f"| {r.phase} | {r.filed} / {r.acknowledged} | {r.stored} | {r.claim_created} "
                 f"| {r.warranty_assessed} | {r.emails_expected} / {r.emails_arrived} "
                 f"| {r.emails_per_message_id_max} | {r.lost} | {r.duplicated}{allowed} "
-                f"| {r.stored_unacknowledged} | {r.recovery_seconds} |"
+                f"| {r.stored_unacknowledged} | {r.retries_replayed} | {resent} "
+                f"| {r.recovery_seconds} |"
             )
         return "\n".join(lines)

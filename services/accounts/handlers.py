@@ -53,6 +53,7 @@ from shared.events import (
     PostalAddress,
     SaleRecorded,
 )
+from shared.idempotency import idempotent_request
 from shared.logging import get_logger
 from shared.sealing import seal
 
@@ -306,6 +307,20 @@ def _notices(number: domain.DocumentNumber) -> tuple[Message, ...]:
     return tuple(n for n in (number.notice,) if n is not None)
 
 
+async def _remember_this_request(uow: AccountsUnitOfWork, made: object) -> None:
+    """The served request's Idempotency-Key (if any) with what it made, in the same commit: a
+    retry after a crash is answered, not made again (shared/idempotency.py)."""
+    if (request := idempotent_request()) is not None:
+        await uow.remember_request(request, made)
+
+
+def accepted_again(typed_number: str) -> Accepted:
+    """The answer to a registration or a link that an earlier request with the same
+    Idempotency-Key made, then died before answering (shared/idempotency.py)."""
+    notice = domain.parse_document_number(typed_number).notice
+    return Accepted(tuple(n for n in (notice,) if n is not None))
+
+
 async def register(
     ctx: AccountsContext, command: Registration, address: str, correlation_id: UUID
 ) -> Accepted:
@@ -370,6 +385,7 @@ async def _register(
         )
         linked = _document_linked(account, document, correlation_id, at_registration=True)
         await uow.publish(registered, linked)
+        await _remember_this_request(uow, new.account_id)
         await uow.commit()
     log.info("account registered", account_id=str(new.account_id))
     return Accepted(_notices(number))
@@ -488,6 +504,7 @@ async def _link_document(
         if not await uow.sales.link(document.document_type, document.document_number, account_id):
             raise domain.DOCUMENT_LINKED_ELSEWHERE
         await uow.publish(_document_linked(account, document, correlation_id))
+        await _remember_this_request(uow, document.document_number)
         await uow.commit()
     log.info("document linked", account_id=str(account_id))
     return Accepted(_notices(number))

@@ -55,6 +55,7 @@ from shared.events import (
     SaleRecorded,
     WarrantyAssessed,
 )
+from shared.idempotency import IdempotentRequest
 from shared.logging import get_logger
 
 log = get_logger(__name__)
@@ -522,7 +523,13 @@ def _filing(
     )
 
 
-async def create_claim(ctx: ClaimsContext, command: NewClaim, correlation_id: UUID) -> ClaimCreated:
+async def create_claim(
+    ctx: ClaimsContext,
+    command: NewClaim,
+    correlation_id: UUID,
+    request: IdempotentRequest | None = None,
+) -> ClaimCreated:
+    """Files the claim; with `request`, its Idempotency-Key is kept in the same commit."""
     sales_document = checked_attachment(command.attachment, "sales_document")
     act = Act("customer", f"customer:{command.account_id}", ctx.clock(), correlation_id)
     async with ctx.uow() as uow:
@@ -550,6 +557,8 @@ async def create_claim(ctx: ClaimsContext, command: NewClaim, correlation_id: UU
         claim, events = Claim.file(_filing(command, owned, line, facts, act), act)
         await uow.claims.add(claim)
         await uow.publish(*events)
+        if request is not None:
+            await uow.remember_request(request, claim.claim_id)
         await uow.commit()
     log.info("claim created", claim_id=str(claim.claim_id), rma_number=claim.rma_number)
     created = events[0]

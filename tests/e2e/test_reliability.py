@@ -143,8 +143,14 @@ async def test_short_chaos_run_loses_nothing_and_repeats_nothing(
     pipeline = Pipeline(stack, services, mailbox)
     reports, problems = await run_chaos(pipeline, short=True, rate=1.0)
     print(Report.table(reports))
-    assert [r.phase for r in reports] == ["kill -9 claims", "kill -9 Kafka, restart"]
+    assert [r.phase for r in reports] == [
+        "kill -9 claims during a burst (4x), keys retried",
+        "kill -9 Kafka, restart",
+    ]
     assert problems == []
+    burst = reports[0]
+    assert burst.keys_resent == burst.acknowledged and burst.resent_other_answer == 0
+    assert burst.stored_unacknowledged == 0  # no retried key filed a second claim
     for report in reports:
         assert report.acknowledged > 0 and report.acknowledged == report.stored
         assert report.emails_arrived == report.emails_expected == 2 * report.acknowledged

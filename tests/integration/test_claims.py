@@ -58,6 +58,7 @@ class Claims:
     stack: Stack
     client: httpx.AsyncClient
     database_url: str
+    app: Any = None  # the service's FastAPI app, when it runs in this process
 
     def bearer(self, role: str, subject: uuid.UUID | None = None) -> dict[str, str]:
         token = issue_token(
@@ -161,8 +162,9 @@ async def claims(stack: Stack) -> AsyncIterator[Claims]:
         token_public_key_file=stack.keys_dir / "token_public.pem",
         database_pool_size=20,
     )
-    async with running_app(build_app(settings)) as client:
-        yield Claims(stack, client, url)
+    app = build_app(settings)
+    async with running_app(app) as client:
+        yield Claims(stack, client, url, app)
     await drop_database(stack, url)
 
 

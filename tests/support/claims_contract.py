@@ -2,7 +2,8 @@
 in-memory store, tests/integration on PostgreSQL, so the fake the service-layer tests rely on
 cannot drift from the database.
 
-A subclass gives a `store` fixture: a fresh, empty store with `uow()` and `published_ids()`.
+A subclass gives a `store` fixture: a fresh, empty store with `uow()`, `published_ids()` and
+`made_by_request(owner, key)` (what the Idempotency-Key's request made, as committed).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
 from uuid import UUID, uuid4
+
+import pytest
 
 from services.claims.domain import decisions
 from services.claims.domain.claim import Act, Claim, DecisionInput, NewAttachment, ParcelRecord
@@ -29,6 +32,7 @@ from shared.events import (
     PostalAddress,
     SaleRecordedData,
 )
+from shared.idempotency import IdempotentRequest, KeyInUse
 from tests.support.claims import new_claim
 from tests.support.claims_service import sale_lines
 
@@ -39,6 +43,7 @@ NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
 class Store(Protocol):
     def uow(self) -> ClaimsUnitOfWork: ...
     async def published_ids(self) -> list[UUID]: ...
+    async def made_by_request(self, owner: str, key: str) -> str | None: ...
 
 
 def day(offset: int) -> date:
@@ -252,6 +257,24 @@ class ClaimsStoreContract:
         async with store.uow() as uow:
             assert await uow.claims.next_rma_sequence(2026) == 2
             assert await uow.claims.next_rma_sequence(2027) == 1
+
+    async def test_an_idempotency_key_is_kept_only_with_what_it_made(self, store: Store) -> None:
+        claim = new_claim(NOW)
+        request = IdempotentRequest("customer:test", "key-1", "fingerprint")
+        async with store.uow() as uow:
+            await uow.claims.add(claim)
+            await uow.remember_request(request, claim.claim_id)
+        assert await store.made_by_request("customer:test", "key-1") is None
+        async with store.uow() as uow:
+            await uow.claims.add(claim)
+            await uow.remember_request(request, claim.claim_id)
+            await uow.commit()
+        assert await store.made_by_request("customer:test", "key-1") == str(claim.claim_id)
+        assert await store.made_by_request("customer:other", "key-1") is None
+        # A second request that got past the key's lock makes nothing: its work is refused.
+        async with store.uow() as uow:
+            with pytest.raises(KeyInUse):
+                await uow.remember_request(request, uuid4())
 
     async def test_an_open_claim_per_serial_and_emails_of_an_account(self, store: Store) -> None:
         claim, other = new_claim(NOW), new_claim(NOW + timedelta(hours=1))

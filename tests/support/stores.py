@@ -1,6 +1,7 @@
 """The stores a contract test class runs on (tests/support/*_contract.py): a service's in-memory
 database, or its PostgreSQL unit of work on a freshly migrated database. Each gives `uow()` and
-`published_ids()`, the ids of the events committed to the outbox, in order."""
+`published_ids()`, the ids of the events committed to the outbox, in order, and
+`made_by_request(owner, key)`, what an Idempotency-Key's request made, as committed."""
 
 from __future__ import annotations
 
@@ -25,6 +26,10 @@ class MemoryStore:
     async def published_ids(self) -> list[UUID]:
         return [event.event_id for event in self.database.published]
 
+    async def made_by_request(self, owner: str, key: str) -> str | None:
+        kept = self.database.state.made_by_request.get((owner, key))
+        return None if kept is None else str(kept[1])
+
 
 @dataclass
 class PostgresStore:
@@ -37,6 +42,14 @@ class PostgresStore:
     async def published_ids(self) -> list[UUID]:
         rows = await self.pool.fetch("SELECT event_id FROM outbox ORDER BY id")
         return [row["event_id"] for row in rows]
+
+    async def made_by_request(self, owner: str, key: str) -> str | None:
+        made: str | None = await self.pool.fetchval(
+            "SELECT made FROM idempotency_keys WHERE owner = $1 AND idempotency_key = $2",
+            owner,
+            key,
+        )
+        return made
 
 
 @contextlib.asynccontextmanager

@@ -54,6 +54,8 @@ class MemoryState:
     scanners: list[_Scanner] = field(default_factory=list)
     not_before: dict[UUID, datetime] = field(default_factory=dict)
     outbox: list[Event] = field(default_factory=list)
+    # Idempotency-Keys with what their request made: (owner, key) -> (fingerprint, made).
+    made_by_request: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
 
 
 class MemoryDatabase(MemoryOutboxDatabase[MemoryState]):

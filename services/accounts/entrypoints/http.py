@@ -16,6 +16,7 @@ from shared.auth import Principal, require_role
 from shared.errors import preferred_language
 from shared.events import PostalAddress, SaleLine
 from shared.http import CorrelationId, client_address
+from shared.idempotency import idempotent_request
 
 router = APIRouter()
 
@@ -151,6 +152,13 @@ def _notice(request: Request, accepted: handlers.Accepted, polish: str, english:
     )
 
 
+def made_before() -> bool:
+    """This Idempotency-Key's first request made its account or link, and died before its
+    answer was recorded: the answer is rebuilt, nothing is made again."""
+    keyed = idempotent_request()
+    return keyed is not None and keyed.made is not None
+
+
 @router.post(
     "/api/accounts",
     status_code=status.HTTP_202_ACCEPTED,
@@ -171,7 +179,10 @@ async def register_account(
     correlation: CorrelationId,
 ) -> Notice:
     registration = handlers.Registration(**body.model_dump())
-    accepted = await handlers.register(ctx, registration, address, correlation)
+    if made_before():
+        accepted = handlers.accepted_again(body.document_number)
+    else:
+        accepted = await handlers.register(ctx, registration, address, correlation)
     return _notice(
         request,
         accepted,
@@ -424,9 +435,12 @@ async def link_document(
     address: ClientAddress,
     correlation: CorrelationId,
 ) -> Notice:
-    accepted = await handlers.link_document(
-        ctx, customer.subject, body.document_number, body.document_total, address, correlation
-    )
+    if made_before():
+        accepted = handlers.accepted_again(body.document_number)
+    else:
+        accepted = await handlers.link_document(
+            ctx, customer.subject, body.document_number, body.document_total, address, correlation
+        )
     return _notice(
         request,
         accepted,

@@ -72,6 +72,8 @@ class MemoryState:
     digests: set[date] = field(default_factory=set)
     sequences: dict[int, int] = field(default_factory=dict)
     outbox: list[Event] = field(default_factory=list)
+    # Idempotency-Keys with what their request made: (owner, key) -> (fingerprint, made).
+    made_by_request: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
     timeline_ids: int = 0
 
     def snapshot(self) -> MemoryState:
@@ -92,6 +94,7 @@ class MemoryState:
             digests=set(self.digests),
             sequences=dict(self.sequences),
             outbox=list(self.outbox),
+            made_by_request=dict(self.made_by_request),
             timeline_ids=self.timeline_ids,
         )
 

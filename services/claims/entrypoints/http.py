@@ -29,6 +29,7 @@ from shared.auth import Principal, require_role
 from shared.errors import preferred_language
 from shared.events import ClaimType, OfferKind, PostalAddress
 from shared.http import CorrelationId, attachment_disposition
+from shared.idempotency import idempotent_request
 from shared.labels import render_label
 from shared.service_centre import SERVICE_CENTRE
 
@@ -148,6 +149,11 @@ async def file_claim(
         Form(description="A return of sealed goods (see asks_seal): is the seal intact?"),
     ] = None,
 ) -> ClaimCreatedPublic:
+    idempotent = idempotent_request()
+    if idempotent is not None and idempotent.made is not None:
+        # Filed by this key's first request, which died before its answer was recorded.
+        filed = await handlers.load_claim(ctx, UUID(idempotent.made), customer.subject)
+        return claim_created(filed.claim_id, filed.rma_number)
     given = (return_recipient, return_street, return_postal_code, return_city)
     # Another address than the account's for this claim; without one, the account's applies.
     return_address: PostalAddress | None = None
@@ -183,13 +189,19 @@ async def file_claim(
             seal_intact=seal_intact,
         ),
         correlation,
+        idempotent,
     )
+    return claim_created(event.data.claim_id, event.data.rma_number)
+
+
+def claim_created(claim_id: UUID, rma_number: str) -> ClaimCreatedPublic:
+    """The answer to a filed claim: the same to its first request and to a retry of it."""
     return ClaimCreatedPublic(
-        claim_id=event.data.claim_id,
-        rma_number=event.data.rma_number,
+        claim_id=claim_id,
+        rma_number=rma_number,
         status="submitted",
         message=(
-            f"Zgłoszenie {event.data.rma_number} zostało zapisane. Oznacz przesyłkę tym numerem "
+            f"Zgłoszenie {rma_number} zostało zapisane. Oznacz przesyłkę tym numerem "
             f"i wyślij ją do: {SERVICE_CENTRE.one_line}."
         ),
     )

@@ -57,6 +57,8 @@ class MemoryState:
     replacements: dict[UUID, Replacement] = field(default_factory=dict)
     assessments: dict[UUID, Assessment] = field(default_factory=dict)
     outbox: list[Event] = field(default_factory=list)
+    # Idempotency-Keys with what their request made: (owner, key) -> (fingerprint, made).
+    made_by_request: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
 
     def lineage(self, ean: str, serial: str) -> Iterator[Unit]:
         """The unit, then the unit it replaced, and so on back to the one that was sold."""
