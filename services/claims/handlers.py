@@ -19,6 +19,7 @@ from services.claims.domain.claim import (
     ParcelRecord,
 )
 from services.claims.domain.deadlines import AT_RISK_WORKING_DAYS, DeadlineStanding
+from services.claims.domain.refusals import Refusal
 from services.claims.domain.statistics import DeadlinesOfWeek, deadlines_kept_per_week
 from services.claims.unit_of_work import (
     AttachmentFile,
@@ -34,7 +35,6 @@ from services.claims.unit_of_work import (
     UnitOfWorkFactory,
 )
 from shared.calendar import polish_date
-from shared.errors import BusinessRuleError, Message
 from shared.events import (
     AccountContactChanged,
     AccountEmailChanged,
@@ -60,30 +60,9 @@ from shared.logging import get_logger
 log = get_logger(__name__)
 PRODUCER = "claims"
 
-PRODUCT_NOT_CLAIMABLE = BusinessRuleError(
-    "product_not_on_linked_document",
-    Message(
-        "Ten produkt nie znajduje się na dokumencie zakupu powiązanym z Twoim kontem. "
-        "Najpierw powiąż dokument zakupu.",
-        "This product is not on a purchase document linked to your account. Link it first.",
-    ),
-    field="line_no",
-)
-CLAIM_NOT_FOUND = BusinessRuleError(
-    "claim_not_found",
-    Message("Nie znaleziono zgłoszenia.", "Claim not found."),
-    field="claim_id",
-    status_code=404,
-)
-RETURN_ADDRESS_REQUIRED = BusinessRuleError(
-    "return_address_required",
-    Message(
-        "Podaj adres zwrotny (albo zapisz adres na swoim koncie): bez adresu nie odeślemy "
-        "produktu.",
-        "Give a return address (or keep one on your account): nothing is shipped without it.",
-    ),
-    field="return_address",
-)
+PRODUCT_NOT_CLAIMABLE = Refusal("product_not_on_linked_document", "line_no")
+CLAIM_NOT_FOUND = Refusal("claim_not_found", "claim_id", status_code=404)
+RETURN_ADDRESS_REQUIRED = Refusal("return_address_required", "return_address")
 
 
 @dataclass
@@ -420,31 +399,23 @@ async def _return_address(uow: ClaimsUnitOfWork, command: NewClaim) -> PostalAdd
     return contact.address
 
 
-def _second_open_claim(rma_number: str) -> BusinessRuleError:
-    return BusinessRuleError(
+def _second_open_claim(rma_number: str) -> Refusal:
+    return Refusal(
         "open_claim_for_serial",
-        Message(
-            f"Dla tego numeru seryjnego jest już otwarte zgłoszenie {rma_number}. Śledź je "
-            "albo dopisz informacje do niego.",
-            f"This serial number already has an open claim: {rma_number}.",
-        ),
-        field="serial_number",
-        status_code=409,
-        extra={"rma_number": rma_number},
+        "serial_number",
+        {"rma_number": rma_number},
+        409,
+        published=("rma_number",),
     )
 
 
-def _defect_settled(rma_number: str) -> BusinessRuleError:
-    return BusinessRuleError(
+def _defect_settled(rma_number: str) -> Refusal:
+    return Refusal(
         "defect_settled_by_price_reduction",
-        Message(
-            f"Ta wada tego egzemplarza została rozliczona obniżeniem ceny w zgłoszeniu "
-            f"{rma_number}: nie można jej reklamować ponownie.",
-            f"This unit's defect was settled by a price reduction in {rma_number}.",
-        ),
-        field="problem_code",
-        status_code=409,
-        extra={"rma_number": rma_number},
+        "problem_code",
+        {"rma_number": rma_number},
+        409,
+        published=("rma_number",),
     )
 
 
@@ -571,14 +542,7 @@ class ScanResult:
     missing_items: tuple[str, ...] = ()
 
 
-PARCEL_UNREADABLE = BusinessRuleError(
-    "parcel_unreadable",
-    Message(
-        "Podaj numer RMA albo numer przesyłki z etykiety.",
-        "Give the RMA number or the tracking number from the label.",
-    ),
-    field="rma_number",
-)
+PARCEL_UNREADABLE = Refusal("parcel_unreadable", "rma_number", variant="numbers")
 
 
 def read_parcel_label(
@@ -696,15 +660,7 @@ async def _queue_unidentified(
     await uow.commit()
 
 
-PARCEL_NOT_UNIDENTIFIED = BusinessRuleError(
-    "parcel_not_unidentified",
-    Message(
-        "Tej przesyłki nie ma w kolejce niezidentyfikowanych.",
-        "This parcel is not in the unidentified queue.",
-    ),
-    field="parcel_id",
-    status_code=404,
-)
+PARCEL_NOT_UNIDENTIFIED = Refusal("parcel_not_unidentified", "parcel_id", status_code=404)
 
 
 async def attach_parcel(
@@ -731,12 +687,7 @@ async def attach_parcel(
 async def resolve_attention_parcel(ctx: ClaimsContext, parcel_id: UUID, actor: Actor) -> None:
     async with ctx.uow() as uow:
         if not await uow.parcels.resolve_attention(parcel_id, actor.label):
-            raise BusinessRuleError(
-                "parcel_not_waiting",
-                Message("Ta przesyłka nie czeka na operatora.", "This parcel is not waiting."),
-                field="parcel_id",
-                status_code=404,
-            )
+            raise Refusal("parcel_not_waiting", "parcel_id", status_code=404)
         await uow.commit()
 
 
@@ -791,12 +742,7 @@ async def operator_claim_view(ctx: ClaimsContext, claim_id: UUID) -> OperatorCla
         )
 
 
-ATTACHMENT_NOT_FOUND = BusinessRuleError(
-    "attachment_not_found",
-    Message("Nie znaleziono załącznika.", "Attachment not found."),
-    field="attachment_id",
-    status_code=404,
-)
+ATTACHMENT_NOT_FOUND = Refusal("attachment_not_found", "attachment_id", status_code=404)
 
 
 async def attachment_file(

@@ -24,9 +24,10 @@ from services.claims.domain.intake import (
     check_parcel,
     declared_items,
 )
+from services.claims.domain.refusals import Refusal
 from shared.brands import is_dji
 from shared.calendar import polish_date
-from shared.errors import BusinessRuleError, Message
+from shared.claims_wording import note
 from shared.events import (
     BuyerType,
     ClaimCollectionReminder,
@@ -79,10 +80,8 @@ COLLECTION_DAYS = 30
 COLLECTION_REMINDER_DAYS = (14, 25)
 # The scooter delay email goes out by itself this many days before the repair deadline.
 DELAY_NOTICE_DAYS = 2
-AUTOMATIC_DELAY_REASON = (
-    "Naprawa wymaga więcej czasu, niż pozwala termin 30 dni (oczekiwanie na części lub "
-    "dodatkowe testy). Poinformujemy Cię, gdy produkt wyruszy w drogę powrotną."
-)
+MIN_DELAY_REASON = 10  # the reason the customer is given, in characters
+AUTOMATIC_DELAY_REASON = note("repair_delay_automatic")
 
 
 # The claim is decided and the decision is being carried out: replacement, shipment, refund.
@@ -243,10 +242,6 @@ class Filing:
     return_address: PostalAddress
     sales_document: NewAttachment
     unit_details: UnitDetails = field(default_factory=lambda: UnitDetails())
-
-
-def _refuse(code: str, pl: str, en: str, field: str, status_code: int = 409) -> BusinessRuleError:
-    return BusinessRuleError(code, Message(pl, en), field=field, status_code=status_code)
 
 
 @dataclass
@@ -421,12 +416,7 @@ class Claim:
 
     def _decided(self) -> Decision:
         if self.decision is None or self.status not in AFTER_DECISION:
-            raise _refuse(
-                "not_decided",
-                "Zgłoszenie nie ma jeszcze decyzji.",
-                "The claim has not been decided yet.",
-                "status",
-            )
+            raise Refusal("not_decided", "status", status_code=409)
         return self.decision
 
     # --- parcels ----------------------------------------------------------------------------
@@ -482,22 +472,20 @@ class Claim:
             )  # fmt: skip
             parcel = replace(parcel, intake=intake)
         if outlook == "ended":
-            parcel = replace(
-                parcel,
-                attention=f"Przesyłka do zgłoszenia o statusie „{self.status}”: "
-                "sprawdź i zdecyduj, co z nią zrobić.",
-            )
+            parcel = replace(parcel, attention=note("parcel_attention", status=self.status))
             if not known:
                 self.new_parcels.append(parcel)
-            self._note(act, "Przesyłka do zakończonego zgłoszenia: czeka na operatora.")
+            self._note(act, note("parcel_for_ended_claim"))
             self._record_intake(act, parcel.intake)
             return [self._parcel_event(act, parcel)]
-        note = "Przesyłka wróciła do serwisu (odmowa odbioru)." if outlook == "returned" else None
+        came_back = note("parcel_came_back") if outlook == "returned" else None
         if not known:
             self.new_parcels.append(parcel)
         if self.received_at is None:
             self.received_at = parcel.received_at
-        changed = self._move(act, "received", note=note, tracking_number=parcel.tracking_number)
+        changed = self._move(
+            act, "received", note=came_back, tracking_number=parcel.tracking_number
+        )
         self._record_intake(act, parcel.intake)
         return [self._parcel_event(act, parcel), changed]
 
@@ -505,8 +493,8 @@ class Claim:
         if intake is None:
             return
         self.intake = intake
-        for note in intake.notes():
-            self._note(act, note)
+        for text in intake.notes():
+            self._note(act, text)
 
     def _parcel_event(self, act: Act, parcel: ParcelRecord) -> ParcelReceived:
         intake = parcel.intake
@@ -536,13 +524,7 @@ class Claim:
 
     def cancel(self, act: Act) -> list[Event]:
         if self.status in lifecycle.PRODUCT_AT_SERVICE:
-            raise _refuse(
-                "cancel_product_at_service",
-                "Nie można anulować zgłoszenia: produkt jest już w serwisie. Poczekaj na "
-                "decyzję albo napisz do nas, podając numer RMA.",
-                "The claim cannot be cancelled: the service centre holds the product.",
-                "status",
-            )
+            raise Refusal("cancel_product_at_service", "status", status_code=409)
         return [self._move(act, "cancelled")]
 
     def start_inspection(self, act: Act) -> list[Event]:
@@ -550,13 +532,7 @@ class Claim:
 
     def ask_customer(self, act: Act, question: str) -> list[Event]:
         if not question.strip():
-            raise _refuse(
-                "note_required",
-                "Napisz, jakich informacji potrzebujesz.",
-                "Say what you need.",
-                "note",
-                422,
-            )
+            raise Refusal("note_required", "note")
         changed = self._move(act, "awaiting_customer", note=question.strip())
         self.pauses.append(Pause(act.at))
         return [changed]
@@ -567,25 +543,21 @@ class Claim:
         """The customer's answer (with photos or documents) sends the claim back to inspection;
         the DJI repair deadline moves by the working days waited."""
         if self.status != "awaiting_customer":
-            raise _refuse(
-                "not_awaiting_customer",
-                "To zgłoszenie nie czeka na informacje od Ciebie.",
-                "This claim is not waiting for information from you.",
-                "message",
-            )
+            raise Refusal("not_awaiting_customer", "message", status_code=409)
         self.new_attachments.extend(attachments)
         if self.pauses and self.pauses[-1].ended_at is None:
             self.pauses[-1] = Pause(self.pauses[-1].started_at, act.at)
-        note = message.strip()
+        text = message.strip()
         if attachments:
-            note += f" (załączniki: {', '.join(a.filename for a in attachments)})"
+            text += note("answer_attachments", filenames=", ".join(a.filename for a in attachments))
         for deadline in self.deadline_standings(act.day):
             if deadline.paused_working_days and deadline.moved_to is not None:
-                note += (
-                    f" Termin naprawy przesunięty o {deadline.paused_working_days} dni robocze "
-                    f"oczekiwania na klienta: do {deadline.moved_to.isoformat()}."
+                text += note(
+                    "answer_deadline_moved",
+                    working_days=deadline.paused_working_days,
+                    moved_to=deadline.moved_to,
                 )
-        return [self._move(act, "in_inspection", note=note)]
+        return [self._move(act, "in_inspection", note=text)]
 
     # --- the decision -----------------------------------------------------------------------
 
@@ -616,13 +588,7 @@ class Claim:
             amount = decisions.require_amount(amount)
             decisions.check_quote_validity(command.valid_until, act.day)
         elif command.kind == "exchange" and not (command.exchange_product or "").strip():
-            raise _refuse(
-                "exchange_product_required",
-                "Podaj produkt, na który wymieniamy towar.",
-                "Name the product the goods are exchanged for.",
-                "exchange_product",
-                422,
-            )
+            raise Refusal("exchange_product_required", "exchange_product")
         self.decision = Decision(
             kind=command.kind,
             justification=command.justification.strip(),
@@ -677,27 +643,14 @@ class Claim:
         reason = self.opened_seal_reason
         if reason is None or (command.kind == "rejection" and command.rejection_reason == reason):
             return
-        raise _refuse(
-            "return_seal_opened",
-            "Magazyn stwierdził otwarte opakowanie (plombę): zwrot nie przysługuje. Odrzuć "
-            f"zwrot z przyczyną „{reason}” i odeślij produkt klientowi.",
-            f"The warehouse found the seal opened: reject the return with reason '{reason}' "
-            "and ship the product back.",
-            "decision",
-            422,
-        )
+        raise Refusal("return_seal_opened", "decision", {"reason": reason}, variant="decision")
 
     def _check_not_deemed_accepted(self, command: DecisionInput) -> None:
         """A complaint accepted by law is not rejected, nor repaired for a fee."""
         if self.deemed_accepted_on is None or command.kind not in ("rejection", "paid_repair"):
             return
-        raise _refuse(
-            "complaint_deemed_accepted",
-            f"Reklamacja została uznana za zasadną z mocy prawa {self.deemed_accepted_on:%d.%m.%Y} "
-            "(brak odpowiedzi w 14 dni, art. 7a ustawy o prawach konsumenta): wybierz naprawę, "
-            "wymianę, obniżenie ceny albo zwrot pieniędzy.",
-            "The complaint was accepted by law (no answer within 14 days): choose a remedy.",
-            "decision",
+        raise Refusal(
+            "complaint_deemed_accepted", "decision", {"deemed_on": self.deemed_accepted_on}, 409
         )
 
     @property
@@ -708,15 +661,7 @@ class Claim:
         """A DJI unit is replaced only with DJI's written statement that it cannot be repaired."""
         if command.kind != "replacement" or not self.is_dji or self.manufacturer_statement:
             return
-        raise _refuse(
-            "dji_statement_required",
-            "Wymiana urządzenia DJI wymaga pisemnego oświadczenia DJI, że naprawa jest "
-            "niemożliwa: dołącz je do zgłoszenia, albo zdecyduj o naprawie.",
-            "A DJI unit is replaced only with DJI's written statement that it cannot be "
-            "repaired: attach it first, or decide a repair.",
-            "decision",
-            422,
-        )
+        raise Refusal("dji_statement_required", "decision")
 
     def attach_manufacturer_statement(self, act: Act, statement: NewAttachment) -> list[Event]:
         """DJI's written statement (a file) joins the claim; a DJI replacement needs it."""
@@ -724,41 +669,22 @@ class Claim:
             raise refusal
         self.new_attachments.append(statement)
         self.manufacturer_statement = statement.attachment_id
-        self._note(act, f"Dołączono pisemne oświadczenie producenta: {statement.filename}.")
+        self._note(act, note("statement_attached", filename=statement.filename))
         return []
 
-    def _why_no_statement(self) -> BusinessRuleError | None:
+    def _why_no_statement(self) -> Refusal | None:
         if self.is_dji and self.status not in lifecycle.ENDED_STATUSES:
             return None
-        return _refuse(
-            "statement_not_expected",
-            "Oświadczenie producenta dołącza się do otwartego zgłoszenia produktu DJI.",
-            "A manufacturer's statement joins an open claim for a DJI product.",
-            "statement",
-        )
+        return Refusal("statement_not_expected", "statement", status_code=409)
 
     def _check_made_to_order(self, command: DecisionInput) -> None:
         """Made-to-order goods are repaired or replaced, never refunded their production cost."""
         if command.kind == "refund" and self.product.category.strip().lower() == "custom_made":
-            raise _refuse(
-                "custom_made_no_refund",
-                "Produkt wykonany na zamówienie: przysługuje naprawa albo wymiana, nie zwrot "
-                "kosztów jego wykonania.",
-                "Made-to-order goods are repaired or replaced, never refunded.",
-                "decision",
-                422,
-            )
+            raise Refusal("custom_made_no_refund", "decision")
 
     def _check_quote_allowed(self) -> None:
         if self.covered:
-            raise _refuse(
-                "quote_on_covered_claim",
-                "Produkt jest objęty gwarancją: naprawa jest bezpłatna, nie można wysłać "
-                "oferty płatnej naprawy.",
-                "The product is under warranty: its repair is free, no paid quote.",
-                "decision",
-                422,
-            )
+            raise Refusal("quote_on_covered_claim", "decision")
 
     def _decided_event(self, act: Act, decision: Decision) -> ClaimDecided:
         return self._announce(
@@ -790,19 +716,9 @@ class Claim:
         paid-repair quote, or a return's deductions (refusing them: the goods come back)."""
         decision = self.decision
         if decision is None or self.offer_awaiting_answer != offer:
-            raise _refuse(
-                "no_offer_to_answer",
-                "To zgłoszenie nie ma oferty czekającej na Twoją odpowiedź.",
-                "This claim has no offer awaiting your answer.",
-                "accept",
-            )
+            raise Refusal("no_offer_to_answer", "accept", status_code=409)
         if accept and decision.valid_until is not None and act.day > decision.valid_until:
-            raise _refuse(
-                "quote_expired",
-                f"Oferta naprawy była ważna do {decision.valid_until.isoformat()}.",
-                "The repair quote has expired.",
-                "accept",
-            )
+            raise Refusal("quote_expired", "accept", {"valid_until": decision.valid_until}, 409)
         response: CustomerResponse = "accepted" if accept else "refused"
         self.decision = _with_response(decision, response)
         answered = self._announce(
@@ -816,25 +732,20 @@ class Claim:
                 "answered_at": act.at,
             },
         )
-        note = OFFER_ANSWER_NOTES[(offer, accept)]
+        text = note(OFFER_ANSWER_NOTES[(offer, accept)])
         if offer == "paid_repair_quote" and accept:
-            return [answered, self._move(act, "in_repair", note=note)]
+            return [answered, self._move(act, "in_repair", note=text)]
         if offer == "price_reduction" and not accept:
             # The seller must offer another remedy: the inspection reopens.
-            return [answered, self._move(act, "in_inspection", note=note)]
-        self._note(act, note)
+            return [answered, self._move(act, "in_inspection", note=text)]
+        self._note(act, text)
         return [answered]
 
     # --- after the decision -----------------------------------------------------------------
 
     def start_repair(self, act: Act) -> list[Event]:
         if self._decided().kind not in ("repair", "replacement"):
-            raise _refuse(
-                "repair_not_decided",
-                "Naprawę rozpoczyna decyzja o naprawie lub wymianie albo przyjęta oferta.",
-                "A repair follows a repair or replacement decision, or an accepted quote.",
-                "status",
-            )
+            raise Refusal("repair_not_decided", "status", status_code=409)
         return [self._move(act, "in_repair")]
 
     def record_replacement(
@@ -847,17 +758,12 @@ class Claim:
             raise refusal
         new_serial = decisions.replacement_serial(serial_number, self.serial_number)
         if sold:
-            raise _refuse(
-                "replacement_serial_sold",
-                f"Egzemplarz {new_serial} został sprzedany klientowi: wydaj w zamian egzemplarz "
-                "z magazynu serwisu (nigdy niesprzedany). Sprawdź numer.",
-                f"Unit {new_serial} was sold to a customer: replace with a unit of the service's "
-                "stock (never sold). Check the number.",
-                "serial_number",
+            raise Refusal(
+                "replacement_serial_sold", "serial_number", {"serial_number": new_serial}, 409
             )
         new_ean = decisions.replacement_ean(ean, self.product.ean)
         self.replacement = Replacement(new_serial, new_ean, act.at)
-        self._note(act, f"Wydano egzemplarz zastępczy: {new_serial} (EAN {new_ean}).")
+        self._note(act, note("replacement_issued", serial_number=new_serial, ean=new_ean))
         return [
             self._announce(
                 ClaimReplacementIssued,
@@ -874,14 +780,9 @@ class Claim:
             )
         ]
 
-    def _why_no_replacement(self, decision: Decision) -> BusinessRuleError | None:
+    def _why_no_replacement(self, decision: Decision) -> Refusal | None:
         if decision.kind != "replacement" or self.replacement is not None:
-            return _refuse(
-                "replacement_not_due",
-                "Numer egzemplarza zastępczego zapisuje się raz, po decyzji o wymianie.",
-                "The replacement unit is recorded once, after a replacement decision.",
-                "serial_number",
-            )
+            return Refusal("replacement_not_due", "serial_number", status_code=409)
         return None
 
     def ship_back(self, act: Act, carrier: str, tracking_number: str) -> list[Event]:
@@ -889,28 +790,11 @@ class Claim:
         stays as the customer gave it."""
         carrier, tracking = carrier.strip(), "".join(tracking_number.split()).upper()
         if not tracking:
-            raise _refuse(
-                "tracking_required",
-                "Podaj numer przesyłki zwrotnej.",
-                "Enter the outbound tracking number.",
-                "tracking_number",
-                422,
-            )
+            raise Refusal("tracking_required", "tracking_number")
         if not carrier:
-            raise _refuse(
-                "carrier_required",
-                "Podaj przewoźnika.",
-                "Enter the carrier.",
-                "carrier",
-                422,
-            )
+            raise Refusal("carrier_required", "carrier")
         if self.return_address is None:
-            raise _refuse(
-                "return_address_missing",
-                "Zgłoszenie nie ma adresu zwrotnego: bez adresu nie wysyłamy produktu.",
-                "The claim has no return address: nothing is shipped without one.",
-                "return_address",
-            )
+            raise Refusal("return_address_missing", "return_address", status_code=409)
         if (refusal := self._why_not_shippable(self._decided())) is not None:
             raise refusal
         self.outbound = Shipment(carrier, tracking, act.at)
@@ -918,39 +802,24 @@ class Claim:
             self._move(
                 act,
                 "shipped_back",
-                note=f"{carrier}: {tracking}",
+                note=note("shipped_back", carrier=carrier, tracking_number=tracking),
                 tracking_number=tracking,
                 carrier=carrier,
             )
         ]
 
-    def _why_not_shippable(self, decision: Decision) -> BusinessRuleError | None:
+    def _why_not_shippable(self, decision: Decision) -> Refusal | None:
         waiting = decision.offer is not None and decision.customer_response is None
         if waiting:
-            return _refuse(
-                "offer_unanswered",
-                "Klient jeszcze nie odpowiedział na ofertę.",
-                "The customer has not answered the offer yet.",
-                "status",
-            )
+            return Refusal("offer_unanswered", "status", status_code=409)
         if decision.kind == "replacement" and self.replacement is None:
-            return _refuse(
-                "replacement_serial_missing",
-                "Najpierw zapisz numer seryjny egzemplarza zastępczego.",
-                "Record the replacement unit's serial number first.",
-                "serial_number",
-            )
+            return Refusal("replacement_serial_missing", "serial_number", status_code=409)
         keeps_goods = decision.kind == "refund" and decision.customer_response not in (
             "refused",
             "expired",
         )
         if keeps_goods:
-            return _refuse(
-                "nothing_to_ship",
-                "Przy zwrocie pieniędzy towar zostaje w serwisie: zapisz zwrot pieniędzy.",
-                "A refund keeps the goods at the service: record the refund.",
-                "status",
-            )
+            return Refusal("nothing_to_ship", "status", status_code=409)
         return None
 
     def record_refund(
@@ -984,15 +853,15 @@ class Claim:
                 "difference_reason": reason,
             },
         )
-        note = f"Zwrot {money} zł ({payment.method})." + (
-            f" Różnica względem decyzji ({decision.amount} zł): {reason}" if reason else ""
-        )
+        text = note("refunded", amount=money, method=payment.method)
+        if reason:
+            text += note("refund_difference", decided=decision.amount, reason=reason)
         if decision.kind == "refund":
-            return [refunded, self._move(act, "refunded", note=note)]
-        self._note(act, note)  # the product itself still goes back
+            return [refunded, self._move(act, "refunded", note=text)]
+        self._note(act, text)  # the product itself still goes back
         return [refunded]
 
-    def _why_no_refund(self, decision: Decision) -> BusinessRuleError | None:
+    def _why_no_refund(self, decision: Decision) -> Refusal | None:
         accepted = decision.customer_response == "accepted"
         refundable = (
             (decision.kind == "refund" and (not decision.deductions or accepted))
@@ -1000,18 +869,9 @@ class Claim:
             or decision.kind == "exchange"
         )
         if not refundable:
-            return _refuse(
-                "nothing_to_refund",
-                "Decyzja nie przewiduje zwrotu pieniędzy (albo klient jeszcze nie przyjął "
-                "potrąceń).",
-                "No refund is due (or the customer has not accepted the deductions).",
-                "amount",
-            )
+            return Refusal("nothing_to_refund", "amount", status_code=409)
         if self.refund is not None:
-            return _refuse(
-                "already_refunded", "Zwrot pieniędzy jest już zapisany.", "Already refunded.",
-                "amount",
-            )  # fmt: skip
+            return Refusal("already_refunded", "amount", status_code=409)
         return None
 
     def close(self, act: Act) -> list[Event]:
@@ -1022,15 +882,9 @@ class Claim:
         if (refusal := self._why_no_repair_delay(act.day)) is not None:
             raise refusal
         due_on = next(d.due_on for d in self.deadlines if d.kind == "scooter_repair")
-        if len(reason.strip()) < 10:
-            raise _refuse(
-                "delay_reason_required",
-                "Podaj klientowi przyczynę opóźnienia (co najmniej 10 znaków).",
-                "Give the customer the reason for the delay (at least 10 characters).",
-                "reason",
-                422,
-            )
-        self._note(act, f"Opóźnienie naprawy: {reason.strip()}")
+        if len(reason.strip()) < MIN_DELAY_REASON:
+            raise Refusal("delay_reason_required", "reason", {"min_length": MIN_DELAY_REASON})
+        self._note(act, note("repair_delayed", reason=reason.strip()))
         self.repair_delay_announced_on = act.day
         return [
             self._announce(
@@ -1046,22 +900,12 @@ class Claim:
             )
         ]
 
-    def _why_no_repair_delay(self, today: date) -> BusinessRuleError | None:
+    def _why_no_repair_delay(self, today: date) -> Refusal | None:
         due_on = next((d.due_on for d in self.deadlines if d.kind == "scooter_repair"), None)
         if due_on is None or self.status not in lifecycle.PRODUCT_AT_SERVICE:
-            return _refuse(
-                "no_repair_deadline",
-                "To zgłoszenie nie ma biegnącego terminu naprawy hulajnogi.",
-                "This claim has no running scooter repair deadline.",
-                "status",
-            )
+            return Refusal("no_repair_deadline", "status", status_code=409)
         if today > due_on:
-            return _refuse(
-                "repair_deadline_passed",
-                f"Termin naprawy minął {due_on.isoformat()}: klienta informuje się przed nim.",
-                "The repair deadline has passed: the customer is told before it.",
-                "reason",
-            )
+            return Refusal("repair_deadline_passed", "reason", {"due_on": due_on}, 409)
         return None
 
     # --- deadlines that act by themselves ----------------------------------------------------
@@ -1092,11 +936,7 @@ class Claim:
         ):
             return []
         self.deemed_accepted_on = act.day
-        self._note(
-            act,
-            f"Reklamacja uznana za zasadną z mocy prawa: brak odpowiedzi do {due_on:%d.%m.%Y} "
-            "(art. 7a ustawy o prawach konsumenta). Odrzucenie nie jest już możliwe.",
-        )
+        self._note(act, note("deemed_accepted", due_on=due_on))
         fields: dict[str, object] = {"due_on": due_on, "deemed_on": act.day}
         return [self._announce(ClaimDeemedAccepted, ClaimDeemedAcceptedData, act, fields)]
 
@@ -1120,10 +960,10 @@ class Claim:
                 "outcome": "reinspection" if reinspection else "goods_back",
             },
         )
-        note = OFFER_EXPIRY_NOTES[offer].format(answer_by=f"{answer_by:%d.%m.%Y}")
+        text = note(OFFER_EXPIRY_NOTES[offer], answer_by=answer_by)
         if reinspection:
-            return [expired, self._move(act, "in_inspection", note=note)]
-        self._note(act, note)
+            return [expired, self._move(act, "in_inspection", note=text)]
+        self._note(act, text)
         return [expired]
 
     def _uncollected_goods(self, act: Act) -> list[Event]:
@@ -1143,16 +983,18 @@ class Claim:
         fields: dict[str, object] = {"collect_by": collect_by}
         if act.day > collect_by and self.collection_reminders == len(COLLECTION_REMINDER_DAYS):
             self.marked_for_disposal_on = act.day
-            self._note(
-                act, f"Towar nieodebrany do {collect_by:%d.%m.%Y}: przeznaczony do utylizacji."
-            )
+            self._note(act, note("marked_for_disposal", collect_by=collect_by))
             fields["marked_on"] = act.day
             return [self._announce(ClaimMarkedForDisposal, ClaimMarkedForDisposalData, act, fields)]
         due = COLLECTION_REMINDER_DAYS[: self.collection_reminders + 1]
         if self.collection_reminders >= len(due) or act.day < decided_on + timedelta(days=due[-1]):
             return []
         self.collection_reminders += 1
-        self._note(act, f"Przypomnienie o odbiorze towaru ({self.collection_reminders} z 2).")
+        reminders = len(COLLECTION_REMINDER_DAYS)
+        self._note(
+            act,
+            note("collection_reminder", reminder=self.collection_reminders, reminders=reminders),
+        )
         fields["reminder"] = self.collection_reminders
         return [self._announce(ClaimCollectionReminder, ClaimCollectionReminderData, act, fields)]
 
@@ -1207,21 +1049,19 @@ class Claim:
         return facts.standings(today)
 
 
+# The timeline notes (shared/claims_wording.py) of an offer's expiry and of its answers.
 OFFER_EXPIRY_NOTES: dict[OfferKind, str] = {
-    "paid_repair_quote": "Oferta płatnej naprawy wygasła bez odpowiedzi ({answer_by}): odsyłamy "
-    "produkt bez naprawy.",
-    "return_deductions": "Potrącenia nie zostały przyjęte do {answer_by}: odsyłamy towar zamiast "
-    "zwrotu pieniędzy.",
-    "price_reduction": "Obniżka ceny nie została przyjęta do {answer_by}: należy się inne "
-    "rozwiązanie reklamacji.",
+    "paid_repair_quote": "offer_expired.paid_repair_quote",
+    "return_deductions": "offer_expired.return_deductions",
+    "price_reduction": "offer_expired.price_reduction",
 }
 OFFER_ANSWER_NOTES: dict[tuple[OfferKind, bool], str] = {
-    ("price_reduction", True): "Klient przyjął obniżkę ceny.",
-    ("price_reduction", False): "Klient odrzucił obniżkę ceny.",
-    ("paid_repair_quote", True): "Klient przyjął ofertę płatnej naprawy.",
-    ("paid_repair_quote", False): "Klient odrzucił ofertę płatnej naprawy: odsyłamy bez naprawy.",
-    ("return_deductions", True): "Klient przyjął potrącenia: zwrot pomniejszonej kwoty.",
-    ("return_deductions", False): "Klient nie przyjął potrąceń: odsyłamy towar.",
+    ("price_reduction", True): "offer_answered.price_reduction.accepted",
+    ("price_reduction", False): "offer_answered.price_reduction.refused",
+    ("paid_repair_quote", True): "offer_answered.paid_repair_quote.accepted",
+    ("paid_repair_quote", False): "offer_answered.paid_repair_quote.refused",
+    ("return_deductions", True): "offer_answered.return_deductions.accepted",
+    ("return_deductions", False): "offer_answered.return_deductions.refused",
 }
 
 

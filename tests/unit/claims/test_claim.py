@@ -11,7 +11,8 @@ import pytest
 
 from services.claims.domain import decisions
 from services.claims.domain.claim import Act, Claim, DecisionInput, NewAttachment, ParcelRecord
-from shared.errors import BusinessRuleError
+from services.claims.domain.refusals import Refusal
+from services.claims.entrypoints.refusals import polish
 from shared.events import (
     ClaimDecided,
     ClaimedProduct,
@@ -90,8 +91,8 @@ def codes(events: list[object]) -> list[str]:
     return [type(e).__name__ for e in events]
 
 
-def refused(call: object) -> BusinessRuleError:
-    with pytest.raises(BusinessRuleError) as error:
+def refused(call: object) -> Refusal:
+    with pytest.raises(Refusal) as error:
         call()  # type: ignore[operator]
     return error.value
 
@@ -115,7 +116,7 @@ def test_a_parcel_for_a_cancelled_claim_is_kept_for_an_operator() -> None:
 def test_no_cancel_once_the_service_holds_the_product() -> None:
     claim = a_claim("received")
     error = refused(lambda: claim.cancel(act("customer")))
-    assert error.code == "cancel_product_at_service" and "w serwisie" in error.message.pl
+    assert error.code == "cancel_product_at_service" and "w serwisie" in polish(error)
     assert claim.status == "received"
     fresh = a_claim()
     assert codes(fresh.cancel(act("customer"))) == ["ClaimStatusChanged"]
