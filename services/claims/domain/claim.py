@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Literal, TypeVar
+from typing import Literal, TypedDict
 from uuid import UUID
 
 from services.claims.domain import decisions, eligibility, lifecycle
@@ -55,7 +55,6 @@ from shared.events import (
     ClaimStatusChanged,
     ClaimStatusChangedData,
     ClaimType,
-    Contract,
     Deadline,
     DecisionKind,
     Deduction,
@@ -69,7 +68,6 @@ from shared.events import (
 )
 
 PRODUCER = "claims"
-EventT = TypeVar("EventT", bound=Event)
 # "expired": the offer's term passed unanswered (the scheduler's act), which counts as refused.
 CustomerResponse = Literal["accepted", "refused", "expired"]
 # An offer without a date of its own (deductions, a price reduction) awaits its answer this long.
@@ -95,6 +93,23 @@ OperatorAction = Literal[
     "announce_repair_delay",
     "attach_manufacturer_statement",
 ]
+
+
+class _Envelope(TypedDict):
+    producer: str
+    key: str
+    correlation_id: UUID
+    occurred_at: datetime
+
+
+class _ClaimFacts(TypedDict):
+    claim_id: UUID
+    rma_number: str
+    account_id: UUID
+    email: str
+    language: Language
+    claim_type: ClaimType
+    product: ClaimedProduct
 
 
 @dataclass(frozen=True)
@@ -317,10 +332,7 @@ class Claim:
         claim.new_attachments.append(form.sales_document)
         claim.timeline.append(TimelineEntry(claim.status, act.label, None, act.at))
         created = ClaimCreated(
-            producer=PRODUCER,
-            key=str(claim.claim_id),
-            correlation_id=act.correlation_id,
-            occurred_at=act.at,
+            **claim._envelope(act),
             data=ClaimCreatedData(
                 claim_id=claim.claim_id,
                 rma_number=claim.rma_number,
@@ -352,35 +364,26 @@ class Claim:
 
     # --- helpers ----------------------------------------------------------------------------
 
-    def _announce(
-        self, event: type[EventT], data: type[Contract], act: Act, fields: dict[str, object]
-    ) -> EventT:
-        """One of this claim's events: keyed by the claim, in the act's correlation, with the
-        claim's facts beside `fields`. A field the contract does not have is a mistake here (the
-        contract would drop it silently, as consumers must tolerate unknown fields)."""
-        unknown = set(fields) - set(data.model_fields)
-        if unknown:
-            raise TypeError(f"{data.__name__} has no field {', '.join(sorted(unknown))}")
-        return event.model_validate(
-            {
-                "producer": PRODUCER,
-                "key": str(self.claim_id),
-                "correlation_id": act.correlation_id,
-                "occurred_at": act.at,
-                "data": data.model_validate({**self._facts(), **fields}),
-            }
+    def _envelope(self, act: Act) -> _Envelope:
+        """What every event of this claim carries: keyed by the claim, in the act's correlation."""
+        return _Envelope(
+            producer=PRODUCER,
+            key=str(self.claim_id),
+            correlation_id=act.correlation_id,
+            occurred_at=act.at,
         )
 
-    def _facts(self) -> dict[str, object]:
-        return {
-            "claim_id": self.claim_id,
-            "rma_number": self.rma_number,
-            "account_id": self.account_id,
-            "email": self.email,
-            "language": self.language,
-            "claim_type": self.claim_type,
-            "product": self.product,
-        }
+    def _facts(self) -> _ClaimFacts:
+        """The claim's facts every payload after filing tells (`ClaimFacts`)."""
+        return _ClaimFacts(
+            claim_id=self.claim_id,
+            rma_number=self.rma_number,
+            account_id=self.account_id,
+            email=self.email,
+            language=self.language,
+            claim_type=self.claim_type,
+            product=self.product,
+        )
 
     def _note(self, act: Act, note: str) -> None:
         """A timeline entry without a change of status."""
@@ -398,20 +401,19 @@ class Claim:
         lifecycle.check_transition(self.status, target, act.role)
         source, self.status = self.status, target
         self.timeline.append(TimelineEntry(target, act.label, note, act.at))
-        return self._announce(
-            ClaimStatusChanged,
-            ClaimStatusChangedData,
-            act,
-            {
-                "from_status": source,
-                "to_status": target,
-                "changed_at": act.at,
-                "actor": act.label,
-                "note": note,
-                "tracking_number": tracking_number,
-                "serial_number": self.serial_number,
-                "carrier": carrier,
-            },
+        return ClaimStatusChanged(
+            **self._envelope(act),
+            data=ClaimStatusChangedData(
+                **self._facts(),
+                from_status=source,
+                to_status=target,
+                changed_at=act.at,
+                actor=act.label,
+                note=note,
+                tracking_number=tracking_number,
+                serial_number=self.serial_number,
+                carrier=carrier,
+            ),
         )
 
     def _decided(self) -> Decision:
@@ -499,9 +501,7 @@ class Claim:
     def _parcel_event(self, act: Act, parcel: ParcelRecord) -> ParcelReceived:
         intake = parcel.intake
         return ParcelReceived(
-            producer=PRODUCER,
-            key=str(self.claim_id),
-            correlation_id=act.correlation_id,
+            **self._envelope(act),
             data=ParcelReceivedData(
                 parcel_id=parcel.parcel_id,
                 claim_id=self.claim_id,
@@ -687,28 +687,27 @@ class Claim:
             raise Refusal("quote_on_covered_claim", "decision")
 
     def _decided_event(self, act: Act, decision: Decision) -> ClaimDecided:
-        return self._announce(
-            ClaimDecided,
-            ClaimDecidedData,
-            act,
-            {
-                "decision": decision.kind,
-                "rejection_reason": decision.rejection_reason,
-                "justification": decision.justification,
-                "amount": decision.amount,
-                "deductions": tuple(
+        return ClaimDecided(
+            **self._envelope(act),
+            data=ClaimDecidedData(
+                **self._facts(),
+                decision=decision.kind,
+                rejection_reason=decision.rejection_reason,
+                justification=decision.justification,
+                amount=decision.amount,
+                deductions=tuple(
                     Deduction(reason=d.reason, percent=d.percent, amount=d.amount)
                     for d in decision.deductions
                 ),
-                "decided_at": decision.decided_at,
-                "decided_by": decision.decided_by,
-                "valid_until": decision.valid_until,
-                "exchange_product": decision.exchange_product,
-                "substantial_repair": decision.substantial_repair,
-                "replaced_part": decision.replaced_part,
-                "reduction_kind": decision.reduction_kind,
-                "consumer_complaint": self.is_consumer_complaint,
-            },
+                decided_at=decision.decided_at,
+                decided_by=decision.decided_by,
+                valid_until=decision.valid_until,
+                exchange_product=decision.exchange_product,
+                substantial_repair=decision.substantial_repair,
+                replaced_part=decision.replaced_part,
+                reduction_kind=decision.reduction_kind,
+                consumer_complaint=self.is_consumer_complaint,
+            ),
         )
 
     def answer_offer(self, act: Act, offer: OfferKind, accept: bool) -> list[Event]:
@@ -721,16 +720,15 @@ class Claim:
             raise Refusal("quote_expired", "accept", {"valid_until": decision.valid_until}, 409)
         response: CustomerResponse = "accepted" if accept else "refused"
         self.decision = _with_response(decision, response)
-        answered = self._announce(
-            ClaimOfferAnswered,
-            ClaimOfferAnsweredData,
-            act,
-            {
-                "offer": offer,
-                "accepted": accept,
-                "amount": decision.amount,
-                "answered_at": act.at,
-            },
+        answered = ClaimOfferAnswered(
+            **self._envelope(act),
+            data=ClaimOfferAnsweredData(
+                **self._facts(),
+                offer=offer,
+                accepted=accept,
+                amount=decision.amount,
+                answered_at=act.at,
+            ),
         )
         text = note(OFFER_ANSWER_NOTES[(offer, accept)])
         if offer == "paid_repair_quote" and accept:
@@ -765,18 +763,17 @@ class Claim:
         self.replacement = Replacement(new_serial, new_ean, act.at)
         self._note(act, note("replacement_issued", serial_number=new_serial, ean=new_ean))
         return [
-            self._announce(
-                ClaimReplacementIssued,
-                ClaimReplacementIssuedData,
-                act,
-                {
-                    "old_serial_number": self.serial_number,
-                    "new_serial_number": new_serial,
-                    "old_ean": self.product.ean,
-                    "new_ean": new_ean,
-                    "issued_at": act.at,
-                    "issued_by": act.label,
-                },
+            ClaimReplacementIssued(
+                **self._envelope(act),
+                data=ClaimReplacementIssuedData(
+                    **self._facts(),
+                    old_serial_number=self.serial_number,
+                    new_serial_number=new_serial,
+                    old_ean=self.product.ean,
+                    new_ean=new_ean,
+                    issued_at=act.at,
+                    issued_by=act.label,
+                ),
             )
         ]
 
@@ -838,20 +835,19 @@ class Claim:
             money, payment.method, payment.account_number_ending, act.at, difference_reason=reason
         )
         due_on = next((d.due_on for d in self.deadlines if d.kind == "return_refund"), None)
-        refunded = self._announce(
-            ClaimRefunded,
-            ClaimRefundedData,
-            act,
-            {
-                "amount": money,
-                "method": payment.method,
-                "account_number_ending": payment.account_number_ending,
-                "refunded_at": act.at,
-                "due_on": due_on,
-                "in_time": None if due_on is None else act.day <= due_on,
-                "decided_amount": decision.amount,
-                "difference_reason": reason,
-            },
+        refunded = ClaimRefunded(
+            **self._envelope(act),
+            data=ClaimRefundedData(
+                **self._facts(),
+                amount=money,
+                method=payment.method,
+                account_number_ending=payment.account_number_ending,
+                refunded_at=act.at,
+                due_on=due_on,
+                in_time=None if due_on is None else act.day <= due_on,
+                decided_amount=decision.amount,
+                difference_reason=reason,
+            ),
         )
         text = note("refunded", amount=money, method=payment.method)
         if reason:
@@ -887,16 +883,15 @@ class Claim:
         self._note(act, note("repair_delayed", reason=reason.strip()))
         self.repair_delay_announced_on = act.day
         return [
-            self._announce(
-                ClaimRepairDelayed,
-                ClaimRepairDelayedData,
-                act,
-                {
-                    "reason": reason.strip(),
-                    "due_on": due_on,
-                    "expected_on": expected_on,
-                    "announced_at": act.at,
-                },
+            ClaimRepairDelayed(
+                **self._envelope(act),
+                data=ClaimRepairDelayedData(
+                    **self._facts(),
+                    reason=reason.strip(),
+                    due_on=due_on,
+                    expected_on=expected_on,
+                    announced_at=act.at,
+                ),
             )
         ]
 
@@ -937,8 +932,8 @@ class Claim:
             return []
         self.deemed_accepted_on = act.day
         self._note(act, note("deemed_accepted", due_on=due_on))
-        fields: dict[str, object] = {"due_on": due_on, "deemed_on": act.day}
-        return [self._announce(ClaimDeemedAccepted, ClaimDeemedAcceptedData, act, fields)]
+        data = ClaimDeemedAcceptedData(**self._facts(), due_on=due_on, deemed_on=act.day)
+        return [ClaimDeemedAccepted(**self._envelope(act), data=data)]
 
     def _expire_offer(self, act: Act) -> list[Event]:
         decision, offer = self.decision, self.offer_awaiting_answer
@@ -949,16 +944,15 @@ class Claim:
             return []
         self.decision = _with_response(decision, "expired")
         reinspection = offer == "price_reduction"
-        expired = self._announce(
-            ClaimOfferExpired,
-            ClaimOfferExpiredData,
-            act,
-            {
-                "offer": offer,
-                "answer_by": answer_by,
-                "expired_on": act.day,
-                "outcome": "reinspection" if reinspection else "goods_back",
-            },
+        expired = ClaimOfferExpired(
+            **self._envelope(act),
+            data=ClaimOfferExpiredData(
+                **self._facts(),
+                offer=offer,
+                answer_by=answer_by,
+                expired_on=act.day,
+                outcome="reinspection" if reinspection else "goods_back",
+            ),
         )
         text = note(OFFER_EXPIRY_NOTES[offer], answer_by=answer_by)
         if reinspection:
@@ -980,12 +974,13 @@ class Claim:
             return []
         decided_on = polish_date(decision.decided_at)
         collect_by = decided_on + timedelta(days=COLLECTION_DAYS)
-        fields: dict[str, object] = {"collect_by": collect_by}
         if act.day > collect_by and self.collection_reminders == len(COLLECTION_REMINDER_DAYS):
             self.marked_for_disposal_on = act.day
             self._note(act, note("marked_for_disposal", collect_by=collect_by))
-            fields["marked_on"] = act.day
-            return [self._announce(ClaimMarkedForDisposal, ClaimMarkedForDisposalData, act, fields)]
+            marked = ClaimMarkedForDisposalData(
+                **self._facts(), collect_by=collect_by, marked_on=act.day
+            )
+            return [ClaimMarkedForDisposal(**self._envelope(act), data=marked)]
         due = COLLECTION_REMINDER_DAYS[: self.collection_reminders + 1]
         if self.collection_reminders >= len(due) or act.day < decided_on + timedelta(days=due[-1]):
             return []
@@ -995,8 +990,10 @@ class Claim:
             act,
             note("collection_reminder", reminder=self.collection_reminders, reminders=reminders),
         )
-        fields["reminder"] = self.collection_reminders
-        return [self._announce(ClaimCollectionReminder, ClaimCollectionReminderData, act, fields)]
+        reminder = ClaimCollectionReminderData(
+            **self._facts(), collect_by=collect_by, reminder=self.collection_reminders
+        )
+        return [ClaimCollectionReminder(**self._envelope(act), data=reminder)]
 
     def _delay_notice(self, act: Act) -> list[Event]:
         due_on = next(

@@ -8,6 +8,7 @@ from decimal import Decimal
 from uuid import uuid4
 
 import pytest
+from mypy import api as mypy_api
 
 from services.claims.domain import decisions
 from services.claims.domain.claim import Act, Claim, DecisionInput, NewAttachment, ParcelRecord
@@ -19,7 +20,6 @@ from shared.events import (
     ClaimOfferAnswered,
     ClaimRefunded,
     ClaimRepairDelayed,
-    ClaimRepairDelayedData,
     ClaimReplacementIssued,
     ClaimStatus,
     ClaimStatusChanged,
@@ -380,11 +380,25 @@ def test_a_scooter_delay_is_offered_while_its_repair_deadline_runs() -> None:
     assert claim.operator_actions(due + timedelta(days=1)) == ["decide"]
 
 
-def test_an_event_field_the_contract_lacks_fails_loudly() -> None:
-    """Issue 26: the contracts ignore unknown fields, so a misspelt one would vanish."""
-    claim = a_claim("in_inspection")
-    with pytest.raises(TypeError, match="repair_reson"):
-        claim._announce(ClaimRepairDelayed, ClaimRepairDelayedData, act(), {"repair_reson": "x"})
+def test_an_event_field_the_contract_lacks_fails_the_type_check() -> None:
+    """Issue 26: the contracts ignore unknown fields at run time, so a misspelt one would vanish;
+    the aggregate builds each payload as its typed model, and mypy (the project's settings)
+    refuses a field the model lacks."""
+    built = """
+from datetime import UTC, date, datetime
+from services.claims.domain.claim import Claim
+from shared.events import ClaimRepairDelayedData
+
+def delayed(claim: Claim) -> ClaimRepairDelayedData:
+    return ClaimRepairDelayedData(
+        **claim._facts(), reason="Czekamy na części.", due_on=date(2026, 3, 2),
+        announced_at=datetime.now(UTC), {field}=None,
+    )
+"""
+    wrong, _, status = mypy_api.run(["-c", built.format(field="expected_onn")])
+    assert status == 1 and 'Unexpected keyword argument "expected_onn"' in wrong
+    right, _, status = mypy_api.run(["-c", built.format(field="expected_on")])
+    assert status == 0, right
 
 
 def test_a_dji_unit_is_replaced_only_with_djis_written_statement() -> None:
