@@ -10,15 +10,11 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from services.claims.domain import eligibility, form, intake
-from services.claims.domain.claim import (
-    DELAY_NOTICE_DAYS,
-    Act,
-    Claim,
-    Filing,
-    NewAttachment,
-    ParcelRecord,
-)
+from services.claims.domain.claim import Claim
+from services.claims.domain.claim_deadlines import DELAY_NOTICE_DAYS
 from services.claims.domain.deadlines import AT_RISK_WORKING_DAYS, DeadlineStanding
+from services.claims.domain.filing import Filing
+from services.claims.domain.parts import Act, NewAttachment, ParcelRecord
 from services.claims.domain.refusals import Refusal
 from services.claims.domain.statistics import DeadlinesOfWeek, deadlines_kept_per_week
 from services.claims.unit_of_work import (

@@ -20,8 +20,9 @@ from types import TracebackType
 from typing import Any, Protocol, Self
 from uuid import UUID
 
-from services.claims.domain.claim import Claim, ParcelRecord
+from services.claims.domain.claim import Claim
 from services.claims.domain.deadlines import ClaimDeadlineFacts
+from services.claims.domain.parts import ParcelRecord
 from shared.events import (
     AccountContactChangedData,
     BuyerType,

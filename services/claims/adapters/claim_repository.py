@@ -11,17 +11,11 @@ from uuid import UUID
 import asyncpg
 
 from services.claims.adapters import repository
-from services.claims.domain.claim import (
-    Claim,
-    Decision,
-    Refund,
-    Replacement,
-    Shipment,
-    TimelineEntry,
-)
+from services.claims.domain.claim import Claim
 from services.claims.domain.deadlines import ClaimDeadlineFacts, Pause
 from services.claims.domain.decisions import DeductionLine
 from services.claims.domain.intake import Intake
+from services.claims.domain.parts import Decision, Refund, Replacement, Shipment, TimelineEntry
 from services.claims.unit_of_work import AttachmentFile, AttachmentInfo
 from shared.db import Conn
 from shared.events import ClaimedProduct, Deadline, PostalAddress

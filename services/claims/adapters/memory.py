@@ -19,8 +19,9 @@ from types import TracebackType
 from typing import Any, Self
 from uuid import UUID
 
-from services.claims.domain.claim import Claim, ParcelRecord
+from services.claims.domain.claim import Claim
 from services.claims.domain.deadlines import ClaimDeadlineFacts
+from services.claims.domain.parts import ParcelRecord
 from services.claims.unit_of_work import (
     AttachmentFile,
     AttachmentInfo,

@@ -14,7 +14,8 @@ from pydantic import BaseModel, Field
 
 from services.claims import handlers
 from services.claims.domain import decisions
-from services.claims.domain.claim import Act, Claim, DecisionInput
+from services.claims.domain.claim import Claim
+from services.claims.domain.parts import Act, DecisionInput
 from services.claims.domain.refusals import Refusal
 from services.claims.entrypoints.http import (
     DOWNLOAD_RESPONSES,
