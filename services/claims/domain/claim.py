@@ -24,7 +24,7 @@ from services.claims.domain.claim_decisions import ClaimDecisions
 from services.claims.domain.claim_intake import ClaimIntake
 from services.claims.domain.claim_settlement import ClaimSettlement
 from services.claims.domain.claim_state import AFTER_DECISION
-from services.claims.domain.filing import Filing
+from services.claims.domain.filing import ClaimForm, Filing, FilingFacts, check_filing
 from services.claims.domain.parts import (
     Act,
     Decision,
@@ -70,7 +70,9 @@ class Claim(ClaimIntake, ClaimDecisions, ClaimSettlement, ClaimDeadlines):
     responsibility (intake, decisions, settlement, deadlines) with the rules that belong to them."""
 
     @classmethod
-    def file(cls, form: Filing, act: Act) -> tuple[Claim, list[Event]]:
+    def file(cls, claim_form: ClaimForm, facts: FilingFacts, act: Act) -> tuple[Claim, list[Event]]:
+        """A new claim, once the form passes every rule of filing (`filing.check_filing`)."""
+        form = check_filing(claim_form, facts, act)
         claim = cls(
             claim_id=form.claim_id,
             rma_number=form.rma_number,

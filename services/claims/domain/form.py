@@ -52,8 +52,13 @@ class ClaimedLine:
         return is_dji(self.brand)
 
 
+def claimed_serial(serial_number: str | None) -> str | None:
+    """The serial number as claims keep it (and look it up by)."""
+    return (serial_number or "").strip().upper() or None
+
+
 def check_serial_number(line: ClaimedLine, serial_number: str | None) -> str | None:
-    serial = (serial_number or "").strip().upper() or None
+    serial = claimed_serial(serial_number)
     if serial is None and needs_serial_number(line.brand):
         raise Refusal("serial_number_required", "serial_number", {"brand": line.brand})
     if (
