@@ -36,6 +36,7 @@ from services.claims.unit_of_work import (
     UnitOfWorkFactory,
 )
 from shared.calendar import polish_date
+from shared.claims_vocabulary import ACTIVE_STATUSES
 from shared.events import (
     AccountContactChanged,
     AccountEmailChanged,
@@ -208,15 +209,6 @@ async def record_replacement(
 
 # The scheduler's actor in records and events: no person clicked.
 SCHEDULER = Actor("system", UUID(int=0), "terminy")
-# Claims whose deadlines or offers may still act.
-ACTIVE_STATUSES = [
-    "submitted",
-    "received",
-    "in_inspection",
-    "awaiting_customer",
-    "decided",
-    "in_repair",
-]
 MAX_ACTIVE_CLAIMS = 100_000
 
 
@@ -288,7 +280,8 @@ async def run_deadlines(ctx: ClaimsContext) -> DeadlineRun:
     at once: each claim is locked while its rules run, and the day's list is sent once."""
     today = ctx.today()
     async with ctx.uow() as uow:
-        active = await uow.listings.by_status(ACTIVE_STATUSES, MAX_ACTIVE_CLAIMS, True)
+        # Claims whose deadlines or offers may still act.
+        active = await uow.listings.by_status(list(ACTIVE_STATUSES), MAX_ACTIVE_CLAIMS, True)
     events: list[Event] = []
     for listing in active:
         if _may_act(listing, today):

@@ -147,6 +147,11 @@ def _verdict(
     )
 
 
+def _because_of(code: str, field: str, rma_number: str) -> Refusal:
+    """Refused because of another claim, which the answer names for the customer to follow."""
+    return Refusal(code, field, {"rma_number": rma_number}, 409, published=("rma_number",))
+
+
 def _unit_rules(
     claim: ClaimForm, purchase: Purchase, facts: FilingFacts, act: Act
 ) -> tuple[str | None, ClaimTypeVerdict, str | None]:
@@ -156,22 +161,10 @@ def _unit_rules(
     verdict = _verdict(claim, purchase, serial, facts, act)
     form.check_seal_declared(purchase.line.category, claim.claim_type, claim.seal_intact)
     if serial is not None and facts.open_claim is not None:
-        raise Refusal(
-            "open_claim_for_serial",
-            "serial_number",
-            {"rma_number": facts.open_claim},
-            409,
-            published=("rma_number",),
-        )
+        raise _because_of("open_claim_for_serial", "serial_number", facts.open_claim)
     problem = form.check_problem(list(facts.problems), claim.problem_code, claim.claim_type)
     if serial is not None and problem is not None and facts.settled_defect is not None:
-        raise Refusal(
-            "defect_settled_by_price_reduction",
-            "problem_code",
-            {"rma_number": facts.settled_defect},
-            409,
-            published=("rma_number",),
-        )
+        raise _because_of("defect_settled_by_price_reduction", "problem_code", facts.settled_defect)
     return serial, verdict, problem
 
 
@@ -198,14 +191,7 @@ def check_filing(claim: ClaimForm, facts: FilingFacts, act: Act) -> Filing:
         sold_on=purchase.sold_on,
         delivered_on=purchase.delivered_on,
         line_no=claim.line_no,
-        product=ClaimedProduct(
-            ean=line.ean,
-            sku=line.sku,
-            name=line.name,
-            brand=line.brand,
-            category=line.category,
-            outlet=line.outlet,
-        ),
+        product=line.product,
         unit_price=line.unit_price,
         serial_number=serial,
         problem_description=form.check_problem_description(

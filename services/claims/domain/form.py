@@ -10,7 +10,7 @@ from decimal import Decimal
 from services.claims.domain.eligibility import sealed_goods
 from services.claims.domain.refusals import Refusal
 from shared.brands import is_dji, needs_serial_number
-from shared.events import ClaimType, SaleLine
+from shared.events import ClaimedProduct, ClaimType, SaleLine
 
 # Brands whose products cannot be claimed without a serial number (seed 000: "wybrane marki").
 
@@ -50,6 +50,18 @@ class ClaimedLine:
     @property
     def is_dji(self) -> bool:
         return is_dji(self.brand)
+
+    @property
+    def product(self) -> ClaimedProduct:
+        """The product as a claim's events tell it."""
+        return ClaimedProduct(
+            ean=self.ean,
+            sku=self.sku,
+            name=self.name,
+            brand=self.brand,
+            category=self.category,
+            outlet=self.outlet,
+        )
 
 
 def claimed_serial(serial_number: str | None) -> str | None:

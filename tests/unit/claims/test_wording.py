@@ -26,22 +26,52 @@ def _literal(node: ast.expr | None) -> object:
     return node.value if isinstance(node, ast.Constant) else None
 
 
+def _refusal_parts(node: ast.Call, where: str) -> tuple[object, str | None, frozenset[str]]:
+    keywords = {k.arg: k.value for k in node.keywords}
+    params = node.args[2] if len(node.args) > 2 else keywords.get("params")
+    variant = _literal(keywords.get("variant"))
+    assert params is None or isinstance(params, ast.Dict), f"{where}: literal params"
+    names = frozenset(str(_literal(k)) for k in params.keys) if params else frozenset()
+    return node.args[0], variant if isinstance(variant, str) else None, names
+
+
+def _is_refusal(node: ast.AST) -> bool:
+    return isinstance(node, ast.Call) and getattr(node.func, "id", "") == "Refusal"
+
+
 def raised_refusals() -> list[tuple[str, str, frozenset[str]]]:
     """Every `Refusal(...)` the claims service builds: where, its catalogue entry, its
-    parameters' names (read from the source, so a refusal cannot escape the check)."""
+    parameters' names (read from the source, so a refusal cannot escape the check). A helper
+    that builds a refusal from its `code` argument counts at each call, with the code given."""
     found = []
     for source in SOURCES:
-        for node in ast.walk(ast.parse(source.read_text())):
-            if not (isinstance(node, ast.Call) and getattr(node.func, "id", "") == "Refusal"):
+        tree = ast.parse(source.read_text())
+        helpers: dict[str, tuple[int, str | None, frozenset[str]]] = {}
+        inside_helpers: set[int] = set()
+        for function in ast.walk(tree):
+            if isinstance(function, ast.FunctionDef):
+                arguments = [a.arg for a in function.args.args]
+                for node in filter(_is_refusal, ast.walk(function)):
+                    assert isinstance(node, ast.Call)
+                    code, variant, names = _refusal_parts(node, function.name)
+                    if isinstance(code, ast.Name) and code.id in arguments:
+                        helpers[function.name] = (arguments.index(code.id), variant, names)
+                        inside_helpers.add(id(node))
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
                 continue
             where = f"{source.name}:{node.lineno}"
-            keywords = {k.arg: k.value for k in node.keywords}
-            code = _literal(node.args[0])
-            params = node.args[2] if len(node.args) > 2 else keywords.get("params")
-            variant = _literal(keywords.get("variant"))
+            if id(node) in inside_helpers:
+                continue  # a helper's own, counted at its calls
+            if _is_refusal(node):
+                code, variant, names = _refusal_parts(node, where)
+                code = _literal(code)  # type: ignore[arg-type]
+            elif getattr(node.func, "id", "") in helpers:
+                index, variant, names = helpers[getattr(node.func, "id", "")]
+                code = _literal(node.args[index])
+            else:
+                continue
             assert isinstance(code, str), f"{where}: a refusal's code is a literal"
-            assert params is None or isinstance(params, ast.Dict), f"{where}: literal params"
-            names = frozenset(str(_literal(k)) for k in params.keys) if params else frozenset()
             found.append((where, f"{code}.{variant}" if variant else code, names))
     return found
 
