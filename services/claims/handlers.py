@@ -564,7 +564,7 @@ async def attach_parcel(
         parcel = ParcelRecord(
             parcel_id, stored.tracking_number, stored.scanned_by, stored.received_at
         )
-        events = claim.receive_parcel(act, parcel, known=True)
+        events = claim.receive_parcel(act, parcel)
         await _save(uow, claim, events)
     return claim.claim_id
 

@@ -96,7 +96,7 @@ class Claim(ClaimIntake, ClaimDecisions, ClaimSettlement, ClaimDeadlines):
             return_address=form.return_address,
             created_at=act.at,
         )
-        claim.new_attachments.append(form.sales_document)
+        claim.attachments.append(form.sales_document)
         claim.timeline.append(TimelineEntry(claim.status, act.label, None, act.at))
         created = ClaimCreated(
             **claim._envelope(act),

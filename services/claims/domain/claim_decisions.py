@@ -134,7 +134,7 @@ class ClaimDecisions(ClaimState):
         """DJI's written statement (a file) joins the claim; a DJI replacement needs it."""
         if (refusal := self._why_no_statement()) is not None:
             raise refusal
-        self.new_attachments.append(statement)
+        self.attachments.append(statement)
         self.manufacturer_statement = statement.attachment_id
         self._note(act, note("statement_attached", filename=statement.filename))
         return []

@@ -63,15 +63,14 @@ class ClaimIntake(ClaimState):
         act: Act,
         parcel: ParcelRecord,
         *,
-        known: bool = False,
         check: IntakeCheck | None = None,
     ) -> list[Event]:
         """A parcel for this claim arrived. Nothing is lost: a parcel for a cancelled or closed
         claim is recorded and queued for an operator; one refused by the customer on its way
-        back is a new receipt of the same claim. `known`: the parcel is stored already (an
-        operator identified it from the unidentified queue). `check`: what the warehouse found
-        in it (the contents ticked, the serial read); a serial that is not the claim's flags
-        the claim for the operator, and missing items are recorded."""
+        back is a new receipt of the same claim (a parcel an operator identified from the
+        unidentified queue is stored already: the repository keeps it as it is). `check`: what
+        the warehouse found in it (the contents ticked, the serial read); a serial that is not
+        the claim's flags the claim for the operator, and missing items are recorded."""
         outlook = self.scan_outlook()
         if outlook == "already_received":
             return []  # the same parcel scanned again
@@ -83,14 +82,12 @@ class ClaimIntake(ClaimState):
             parcel = replace(parcel, intake=intake)
         if outlook == "ended":
             parcel = replace(parcel, attention=note("parcel_attention", status=self.status))
-            if not known:
-                self.new_parcels.append(parcel)
+            self.parcels.append(parcel)
             self._note(act, note("parcel_for_ended_claim"))
             self._record_intake(act, parcel.intake)
             return [self._parcel_event(act, parcel)]
         came_back = note("parcel_came_back") if outlook == "returned" else None
-        if not known:
-            self.new_parcels.append(parcel)
+        self.parcels.append(parcel)
         if self.received_at is None:
             self.received_at = parcel.received_at
         changed = self._move(
@@ -152,7 +149,7 @@ class ClaimIntake(ClaimState):
         the DJI repair deadline moves by the working days waited."""
         if self.status != "awaiting_customer":
             raise Refusal("not_awaiting_customer", "message", status_code=409)
-        self.new_attachments.extend(attachments)
+        self.attachments.extend(attachments)
         if self.pauses and self.pauses[-1].ended_at is None:
             self.pauses[-1] = Pause(self.pauses[-1].started_at, act.at)
         text = message.strip()

@@ -107,8 +107,10 @@ class ClaimState:
     collection_reminders: int = 0  # a rejected return's goods: reminders sent so far
     marked_for_disposal_on: date | None = None
     timeline: list[TimelineEntry] = field(default_factory=list)
-    new_attachments: list[NewAttachment] = field(default_factory=list)
-    new_parcels: list[ParcelRecord] = field(default_factory=list)
+    # The claim's files and parcels. What is stored already and what is new is the repository's
+    # to tell (it compares with what it loaded), not the claim's.
+    attachments: list[NewAttachment] = field(default_factory=list)
+    parcels: list[ParcelRecord] = field(default_factory=list)
 
     def _envelope(self, act: Act) -> _Envelope:
         """What every event of this claim carries: keyed by the claim, in the act's correlation."""

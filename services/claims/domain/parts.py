@@ -128,11 +128,14 @@ class Refund:
 
 @dataclass(frozen=True)
 class NewAttachment:
+    """A file of the claim: the sales document, an answer's photo, DJI's statement."""
+
     attachment_id: UUID
-    purpose: str  # sales_document | answer
+    purpose: str  # sales_document | answer | manufacturer_statement
     filename: str
     content_type: str
-    content: bytes
+    # None once stored: the claim never reads a file's bytes (a download reads them from the store).
+    content: bytes | None
 
 
 @dataclass(frozen=True)

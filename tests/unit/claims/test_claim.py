@@ -103,14 +103,14 @@ def test_a_parcel_is_received_once_and_announced_with_the_status_change() -> Non
     assert codes(events) == ["ParcelReceived", "ClaimStatusChanged"]
     assert claim.status == "received" and claim.received_at == MONDAY
     assert claim.receive_parcel(act("scanner"), parcel()) == []  # scanned again: nothing
-    assert len(claim.new_parcels) == 1
+    assert len(claim.parcels) == 1
 
 
 def test_a_parcel_for_a_cancelled_claim_is_kept_for_an_operator() -> None:
     claim = a_claim("cancelled")
     [event] = claim.receive_parcel(act("scanner"), parcel("DPD9"))
     assert isinstance(event, ParcelReceived) and event.data.attention
-    assert claim.status == "cancelled" and claim.new_parcels[0].attention
+    assert claim.status == "cancelled" and claim.parcels[0].attention
 
 
 def test_no_cancel_once_the_service_holds_the_product() -> None:

@@ -83,7 +83,7 @@ def test_a_form_that_passes_every_rule_is_filed_with_the_facts() -> None:
         "PA/2026/17",
         "DJI",
     )
-    [document] = claim.new_attachments
+    [document] = claim.attachments
     assert (document.attachment_id, document.content_type) == (
         known.sales_document_id,
         "application/pdf",

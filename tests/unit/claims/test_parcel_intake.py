@@ -51,7 +51,7 @@ def test_a_different_serial_on_the_device_flags_the_claim_and_its_timeline() -> 
     notes = [entry.note or "" for entry in claim.timeline]
     assert any("1581F999999" in note and "1581F000001" in note for note in notes)
     assert "Brak w przesyłce: 2 akumulatory." in notes
-    assert claim.new_parcels[0].intake == claim.intake
+    assert claim.parcels[0].intake == claim.intake
 
 
 def test_the_claimed_serial_and_every_item_found_raise_no_flag() -> None:
