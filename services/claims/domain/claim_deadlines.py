@@ -45,6 +45,8 @@ OFFER_EXPIRY_NOTES: dict[OfferKind, str] = {
 
 
 class ClaimDeadlines(ClaimState):
+    """What the deadlines do by themselves, and the scooter repair delay."""
+
     def announce_repair_delay(self, act: Act, reason: str, expected_on: date | None) -> list[Event]:
         """Seed 001 (scooters §8): the customer is told before the 30 days pass, with the reason."""
         if (refusal := self._why_no_repair_delay(act.day)) is not None:

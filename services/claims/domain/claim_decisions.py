@@ -41,6 +41,8 @@ OFFER_ANSWER_NOTES: dict[tuple[OfferKind, bool], str] = {
 
 
 class ClaimDecisions(ClaimState):
+    """The decision with its rules, the offer it makes and the customer's answer to it."""
+
     def decide(self, act: Act, command: DecisionInput) -> list[Event]:
         lifecycle.check_transition(self.status, "decided", act.role)
         self._check_opened_seal(command)

@@ -31,6 +31,8 @@ from shared.events import (
 
 
 class ClaimIntake(ClaimState):
+    """Before the decision: parcels received and checked, questions, answers, cancelling."""
+
     def scan_outlook(self) -> ScanOutlook:
         """What a parcel for this claim arriving now does: received (or back from a customer
         who refused it), nothing (the service holds the product already), or queued for an

@@ -26,6 +26,8 @@ from shared.events import (
 
 
 class ClaimSettlement(ClaimState):
+    """After the decision: repair, replacement unit, shipment back, refund, closing."""
+
     def start_repair(self, act: Act) -> list[Event]:
         if self._decided().kind not in ("repair", "replacement"):
             raise Refusal("repair_not_decided", "status", status_code=409)

@@ -12,9 +12,7 @@ from uuid import UUID
 
 from services.claims.domain import lifecycle
 from services.claims.domain.deadlines import ClaimDeadlineFacts, DeadlineStanding, Pause
-from services.claims.domain.intake import (
-    Intake,
-)
+from services.claims.domain.intake import Intake
 from services.claims.domain.parts import (
     Act,
     Decision,

@@ -11,9 +11,7 @@ from typing import Literal
 from uuid import UUID
 
 from services.claims.domain.decisions import DeductionLine
-from services.claims.domain.intake import (
-    Intake,
-)
+from services.claims.domain.intake import Intake
 from shared.calendar import polish_date
 from shared.events import (
     ClaimStatus,
