@@ -195,6 +195,7 @@ DEDUCTION_RANGES: Final[dict[str, tuple[int, int, str]]] = {
     "electronics_handling": (15, 25, "Opłata manipulacyjna (elektronika)"),
 }
 MISSING_ACCESSORY_FEE_PERCENT: Final = 15
+MISSING_ACCESSORIES_DEDUCTION: Final = "Brakujące akcesoria (wartość + 15% opłaty manipulacyjnej)"
 
 # Price reductions (seed 002): a share of the price paid, in its range; a missing non-critical
 # accessory at its value. Never more than the price paid. (lowest %, highest %, name); a kind

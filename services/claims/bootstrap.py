@@ -15,6 +15,7 @@ from services.claims.adapters import repository
 from services.claims.adapters.memory import MemoryDatabase
 from services.claims.adapters.postgres import PostgresUnitOfWork
 from services.claims.entrypoints import consumers, http, operators, statistics
+from services.claims.entrypoints.refusals import install_refusal_answers
 from services.claims.entrypoints.scheduler import DeadlineScheduler
 from services.claims.settings import ClaimsSettings
 from shared import topics
@@ -79,4 +80,5 @@ def build_app(settings: ClaimsSettings | None = None) -> FastAPI:
     app.include_router(statistics.router)
     app.include_router(operators.router)
     install_error_handlers(app)
+    install_refusal_answers(app)
     return app

@@ -4,21 +4,24 @@ claim with the events it returned (outbox) in one transaction; queries read what
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
 from services.claims.domain import eligibility, form, intake
-from services.claims.domain.claim import (
-    DELAY_NOTICE_DAYS,
-    Act,
-    Claim,
-    Filing,
-    NewAttachment,
-    ParcelRecord,
-)
+from services.claims.domain.claim import Claim
+from services.claims.domain.claim_deadlines import DELAY_NOTICE_DAYS
 from services.claims.domain.deadlines import AT_RISK_WORKING_DAYS, DeadlineStanding
+from services.claims.domain.filing import (
+    ClaimForm,
+    FilingFacts,
+    Purchase,
+    Upload,
+    claimed_purchase,
+)
+from services.claims.domain.parts import Act, NewAttachment, ParcelRecord
+from services.claims.domain.refusals import Refusal
 from services.claims.domain.statistics import DeadlinesOfWeek, deadlines_kept_per_week
 from services.claims.unit_of_work import (
     AttachmentFile,
@@ -28,28 +31,23 @@ from services.claims.unit_of_work import (
     CustomerContact,
     DailyCount,
     DecisionTime,
-    OwnedDocument,
     SalesDocument,
     StoredParcel,
     UnitOfWorkFactory,
 )
 from shared.calendar import polish_date
-from shared.errors import BusinessRuleError, Message
+from shared.claims_vocabulary import ACTIVE_STATUSES
 from shared.events import (
     AccountContactChanged,
     AccountEmailChanged,
     AtRiskClaim,
     ClaimCreated,
-    ClaimedProduct,
-    ClaimType,
     DeadlinesAtRisk,
     DeadlinesAtRiskData,
     DocumentLinked,
-    DocumentType,
     Event,
     ParcelReceived,
     ParcelReceivedData,
-    PostalAddress,
     ProductCatalogued,
     ProductRegistered,
     SaleRecorded,
@@ -61,30 +59,7 @@ from shared.logging import get_logger
 log = get_logger(__name__)
 PRODUCER = "claims"
 
-PRODUCT_NOT_CLAIMABLE = BusinessRuleError(
-    "product_not_on_linked_document",
-    Message(
-        "Ten produkt nie znajduje się na dokumencie zakupu powiązanym z Twoim kontem. "
-        "Najpierw powiąż dokument zakupu.",
-        "This product is not on a purchase document linked to your account. Link it first.",
-    ),
-    field="line_no",
-)
-CLAIM_NOT_FOUND = BusinessRuleError(
-    "claim_not_found",
-    Message("Nie znaleziono zgłoszenia.", "Claim not found."),
-    field="claim_id",
-    status_code=404,
-)
-RETURN_ADDRESS_REQUIRED = BusinessRuleError(
-    "return_address_required",
-    Message(
-        "Podaj adres zwrotny (albo zapisz adres na swoim koncie): bez adresu nie odeślemy "
-        "produktu.",
-        "Give a return address (or keep one on your account): nothing is shipped without it.",
-    ),
-    field="return_address",
-)
+CLAIM_NOT_FOUND = Refusal("claim_not_found", "claim_id", status_code=404)
 
 
 @dataclass
@@ -111,10 +86,9 @@ class Actor:
         return f"{self.role}:{self.readable_name or self.subject}"
 
 
-@dataclass(frozen=True)
-class Attachment:
-    filename: str
-    content: bytes
+# The claim form and an uploaded file are the domain's (services/claims/domain/filing.py).
+Attachment = Upload
+NewClaim = ClaimForm
 
 
 def checked_attachment(attachment: Attachment, purpose: str) -> NewAttachment:
@@ -236,15 +210,6 @@ async def record_replacement(
 
 # The scheduler's actor in records and events: no person clicked.
 SCHEDULER = Actor("system", UUID(int=0), "terminy")
-# Claims whose deadlines or offers may still act.
-ACTIVE_STATUSES = [
-    "submitted",
-    "received",
-    "in_inspection",
-    "awaiting_customer",
-    "decided",
-    "in_repair",
-]
 MAX_ACTIVE_CLAIMS = 100_000
 
 
@@ -316,7 +281,8 @@ async def run_deadlines(ctx: ClaimsContext) -> DeadlineRun:
     at once: each claim is locked while its rules run, and the day's list is sent once."""
     today = ctx.today()
     async with ctx.uow() as uow:
-        active = await uow.listings.by_status(ACTIVE_STATUSES, MAX_ACTIVE_CLAIMS, True)
+        # Claims whose deadlines or offers may still act.
+        active = await uow.listings.by_status(list(ACTIVE_STATUSES), MAX_ACTIVE_CLAIMS, True)
     events: list[Event] = []
     for listing in active:
         if _may_act(listing, today):
@@ -343,34 +309,24 @@ async def run_deadlines(ctx: ClaimsContext) -> DeadlineRun:
 # --- filing ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class NewClaim:
-    account_id: UUID
-    document_type: DocumentType
-    document_number: str
-    line_no: int
-    claim_type: ClaimType
-    problem_description: str
-    package_contents: str
-    attachment: Attachment
-    serial_number: str | None = None
-    problem_code: str | None = None
-    tracking_number: str | None = None
-    customer_reference: str | None = None
-    return_address: PostalAddress | None = None  # another address than the account's
-    unit_details: form.UnitDetails = field(default_factory=form.UnitDetails)
-    seal_intact: bool | None = None  # sealed goods: the customer's word on the seal
-
-
-async def _owned_line(
+async def _purchase(
     uow: ClaimsUnitOfWork, account_id: UUID, document_type: str, document_number: str, line_no: int
-) -> tuple[OwnedDocument, form.ClaimedLine]:
-    """The document linked to the account and its line; refused when either is not there."""
+) -> Purchase | None:
+    """The document linked to the account and its line, when both are there."""
     owned = await uow.sales.owned_document(account_id, document_type, document_number.upper())
     line = owned.line(line_no) if owned is not None else None
     if owned is None or line is None:
-        raise PRODUCT_NOT_CLAIMABLE
-    return owned, form.ClaimedLine.from_sale_line(line)
+        return None
+    document = owned.document
+    return Purchase(
+        buyer_type=document.buyer_type,
+        document_number=document.document_number,
+        sold_on=document.issued_on,
+        delivered_on=document.delivered_on,
+        email=owned.email,
+        language=owned.language,
+        line=form.ClaimedLine.from_sale_line(line),
+    )
 
 
 @dataclass(frozen=True)
@@ -393,17 +349,18 @@ async def claim_options(
     ctx: ClaimsContext, account_id: UUID, document_type: str, document_number: str, line_no: int
 ) -> ClaimOptions:
     async with ctx.uow() as uow:
-        owned, line = await _owned_line(uow, account_id, document_type, document_number, line_no)
+        found = await _purchase(uow, account_id, document_type, document_number, line_no)
+        purchase = claimed_purchase(found)
+        line = purchase.line
         problems = await uow.sales.problems(line.ean)
         registered_on = await _registered_on(uow, line.serial_numbers)
-    # The buyer is the purchase document's (the ERP's), not what the account declares.
     verdicts = eligibility.claim_type_options(
         eligibility.ClaimTypeFacts(
             "warranty",
-            owned.document.buyer_type,
+            purchase.buyer_type,
             line.brand,
             line.category,
-            owned.document.handed_over_on,
+            purchase.handed_over_on,
             ctx.today(),
             activated_on=line.activated_on,
             registered_on=registered_on,
@@ -412,149 +369,46 @@ async def claim_options(
     return ClaimOptions(verdicts, problems, eligibility.sealed_goods(line.category))
 
 
-async def _return_address(uow: ClaimsUnitOfWork, command: NewClaim) -> PostalAddress:
-    if command.return_address is not None:
-        return command.return_address
+async def _filing_facts(uow: ClaimsUnitOfWork, command: ClaimForm, act: Act) -> FilingFacts:
+    """What the stores know about the form; the open claim's lookup takes the serial number's
+    lock (held until the unit of work ends, so a second filing waits and then sees this one)."""
+    purchase = await _purchase(
+        uow, command.account_id, command.document_type, command.document_number, command.line_no
+    )
+    serial = form.claimed_serial(command.serial_number)
+    problem = (command.problem_code or "").strip() or None
+    if purchase is None:
+        rma_number = ""  # refused before it is needed
+        return FilingFacts(uuid4(), uuid4(), rma_number, None)
     contact = await uow.sales.contact(command.account_id)
-    if contact is None or contact.address is None:
-        raise RETURN_ADDRESS_REQUIRED
-    return contact.address
-
-
-def _second_open_claim(rma_number: str) -> BusinessRuleError:
-    return BusinessRuleError(
-        "open_claim_for_serial",
-        Message(
-            f"Dla tego numeru seryjnego jest już otwarte zgłoszenie {rma_number}. Śledź je "
-            "albo dopisz informacje do niego.",
-            f"This serial number already has an open claim: {rma_number}.",
-        ),
-        field="serial_number",
-        status_code=409,
-        extra={"rma_number": rma_number},
-    )
-
-
-def _defect_settled(rma_number: str) -> BusinessRuleError:
-    return BusinessRuleError(
-        "defect_settled_by_price_reduction",
-        Message(
-            f"Ta wada tego egzemplarza została rozliczona obniżeniem ceny w zgłoszeniu "
-            f"{rma_number}: nie można jej reklamować ponownie.",
-            f"This unit's defect was settled by a price reduction in {rma_number}.",
-        ),
-        field="problem_code",
-        status_code=409,
-        extra={"rma_number": rma_number},
-    )
-
-
-async def _claim_type_verdict(
-    uow: ClaimsUnitOfWork, command: NewClaim, owned: OwnedDocument, line: form.ClaimedLine,
-    serial: str | None, act: Act,
-) -> eligibility.ClaimTypeVerdict:  # fmt: skip
-    """The claim type's verdict from the facts of the document, the unit and the form."""
-    document = owned.document
-    return eligibility.check_claim_type_allowed(
-        eligibility.ClaimTypeFacts(
-            command.claim_type,
-            document.buyer_type,
-            line.brand,
-            line.category,
-            document.handed_over_on,
-            act.day,
-            activated_on=command.unit_details.activated_on or line.activated_on,
-            registered_on=await uow.sales.registered_on(serial) if serial else None,
-            seal_intact=command.seal_intact,
-        )
-    )
-
-
-async def _check_no_open_claim(uow: ClaimsUnitOfWork, serial: str | None) -> None:
-    """One open claim per unit (the serial's lock is held until the unit of work ends)."""
-    if serial is not None and (open_rma := await uow.claims.open_claim_for_serial(serial)):
-        raise _second_open_claim(open_rma)
-
-
-async def _check_defect_open(
-    uow: ClaimsUnitOfWork, serial: str | None, problem: str | None
-) -> None:
-    """A defect settled by an accepted price reduction stays settled."""
-    if serial is None or problem is None:
-        return
-    if settled := await uow.claims.settled_defect(serial, problem):
-        raise _defect_settled(settled)
-
-
-def _filing(
-    command: NewClaim, owned: OwnedDocument, line: form.ClaimedLine, facts: dict[str, Any],
-    act: Act,
-) -> Filing:  # fmt: skip
-    """The claim form as checked: the document's facts, the line's product, the form's words."""
-    document = owned.document
-    return Filing(
+    return FilingFacts(
         claim_id=uuid4(),
-        account_id=command.account_id,
-        email=owned.email,
-        language=owned.language,
-        buyer_type=document.buyer_type,
-        document_type=command.document_type,
-        document_number=document.document_number,
-        sold_on=document.issued_on,
-        delivered_on=document.delivered_on,
-        line_no=command.line_no,
-        product=ClaimedProduct(
-            ean=line.ean,
-            sku=line.sku,
-            name=line.name,
-            brand=line.brand,
-            category=line.category,
-            outlet=line.outlet,
+        sales_document_id=uuid4(),
+        purchase=purchase,
+        problems=tuple(await uow.sales.problems(purchase.line.ean)),
+        registered_on=await uow.sales.registered_on(serial) if serial else None,
+        open_claim=await uow.claims.open_claim_for_serial(serial) if serial else None,
+        settled_defect=(
+            await uow.claims.settled_defect(serial, problem) if serial and problem else None
         ),
-        unit_price=line.unit_price,
-        problem_description=form.check_problem_description(
-            command.problem_description, command.claim_type
+        account_address=contact.address if contact is not None else None,
+        rma_number=form.format_rma_number(
+            await uow.claims.next_rma_sequence(act.day.year), act.day.year
         ),
-        tracking_number=(command.tracking_number or "").strip().upper() or None,
-        package_contents=command.package_contents.strip(),
-        customer_reference=(command.customer_reference or "").strip() or None,
-        unit_details=form.check_unit_details(command.unit_details, document.issued_on, act.day),
-        **facts,
     )
 
 
 async def create_claim(
     ctx: ClaimsContext,
-    command: NewClaim,
+    command: ClaimForm,
     correlation_id: UUID,
     request: IdempotentRequest | None = None,
 ) -> ClaimCreated:
-    """Files the claim; with `request`, its Idempotency-Key is kept in the same commit."""
-    sales_document = checked_attachment(command.attachment, "sales_document")
+    """The facts gathered, the claim filed by the domain (every rule is `Claim.file`'s), saved;
+    with `request`, its Idempotency-Key is kept in the same commit."""
     act = Act("customer", f"customer:{command.account_id}", ctx.clock(), correlation_id)
     async with ctx.uow() as uow:
-        owned, line = await _owned_line(
-            uow, command.account_id, command.document_type, command.document_number,
-            command.line_no,
-        )  # fmt: skip
-        serial = form.check_serial_number(line, command.serial_number)
-        verdict = await _claim_type_verdict(uow, command, owned, line, serial, act)
-        form.check_seal_declared(line.category, command.claim_type, command.seal_intact)
-        await _check_no_open_claim(uow, serial)
-        problem = form.check_problem(
-            await uow.sales.problems(line.ean), command.problem_code, command.claim_type
-        )
-        await _check_defect_open(uow, serial, problem)
-        facts = {
-            "verdict": verdict,
-            "serial_number": serial,
-            "problem_code": problem,
-            "return_address": await _return_address(uow, command),
-            "sales_document": sales_document,
-        }
-        sequence = await uow.claims.next_rma_sequence(act.day.year)
-        facts["rma_number"] = form.format_rma_number(sequence, act.day.year)
-        claim, events = Claim.file(_filing(command, owned, line, facts, act), act)
+        claim, events = Claim.file(command, await _filing_facts(uow, command, act), act)
         await uow.claims.add(claim)
         await uow.publish(*events)
         if request is not None:
@@ -580,14 +434,7 @@ class ScanResult:
     missing_items: tuple[str, ...] = ()
 
 
-PARCEL_UNREADABLE = BusinessRuleError(
-    "parcel_unreadable",
-    Message(
-        "Podaj numer RMA albo numer przesyłki z etykiety.",
-        "Give the RMA number or the tracking number from the label.",
-    ),
-    field="rma_number",
-)
+PARCEL_UNREADABLE = Refusal("parcel_unreadable", "rma_number", variant="numbers")
 
 
 def read_parcel_label(
@@ -705,15 +552,7 @@ async def _queue_unidentified(
     await uow.commit()
 
 
-PARCEL_NOT_UNIDENTIFIED = BusinessRuleError(
-    "parcel_not_unidentified",
-    Message(
-        "Tej przesyłki nie ma w kolejce niezidentyfikowanych.",
-        "This parcel is not in the unidentified queue.",
-    ),
-    field="parcel_id",
-    status_code=404,
-)
+PARCEL_NOT_UNIDENTIFIED = Refusal("parcel_not_unidentified", "parcel_id", status_code=404)
 
 
 async def attach_parcel(
@@ -732,7 +571,7 @@ async def attach_parcel(
         parcel = ParcelRecord(
             parcel_id, stored.tracking_number, stored.scanned_by, stored.received_at
         )
-        events = claim.receive_parcel(act, parcel, known=True)
+        events = claim.receive_parcel(act, parcel)
         await _save(uow, claim, events)
     return claim.claim_id
 
@@ -740,12 +579,7 @@ async def attach_parcel(
 async def resolve_attention_parcel(ctx: ClaimsContext, parcel_id: UUID, actor: Actor) -> None:
     async with ctx.uow() as uow:
         if not await uow.parcels.resolve_attention(parcel_id, actor.label):
-            raise BusinessRuleError(
-                "parcel_not_waiting",
-                Message("Ta przesyłka nie czeka na operatora.", "This parcel is not waiting."),
-                field="parcel_id",
-                status_code=404,
-            )
+            raise Refusal("parcel_not_waiting", "parcel_id", status_code=404)
         await uow.commit()
 
 
@@ -800,12 +634,7 @@ async def operator_claim_view(ctx: ClaimsContext, claim_id: UUID) -> OperatorCla
         )
 
 
-ATTACHMENT_NOT_FOUND = BusinessRuleError(
-    "attachment_not_found",
-    Message("Nie znaleziono załącznika.", "Attachment not found."),
-    field="attachment_id",
-    status_code=404,
-)
+ATTACHMENT_NOT_FOUND = Refusal("attachment_not_found", "attachment_id", status_code=404)
 
 
 async def attachment_file(

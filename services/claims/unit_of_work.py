@@ -19,8 +19,9 @@ from decimal import Decimal
 from typing import Any, Protocol
 from uuid import UUID
 
-from services.claims.domain.claim import Claim, ParcelRecord
+from services.claims.domain.claim import Claim
 from services.claims.domain.deadlines import ClaimDeadlineFacts
+from services.claims.domain.parts import ParcelRecord
 from shared.events import (
     AccountContactChangedData,
     BuyerType,

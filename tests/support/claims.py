@@ -47,7 +47,7 @@ def new_claim(filed_at: datetime, claim_type: ClaimType = "return") -> Claim:
         ),
         created_at=filed_at,
         timeline=[TimelineEntry("submitted", "customer:test", None, filed_at)],
-        new_attachments=[
+        attachments=[
             NewAttachment(uuid4(), "sales_document", "paragon.pdf", "application/pdf", b"%PDF-1")
         ],
     )

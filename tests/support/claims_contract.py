@@ -159,7 +159,12 @@ class ClaimsStoreContract:
             "decided", "decided", "refunded",
         ]  # fmt: skip
         assert all(e.entry_id is not None for e in loaded.timeline)
-        assert (loaded.new_attachments, loaded.new_parcels) == ([], [])
+        # The claim's parts load with it (a file without its bytes), each stored once.
+        assert [(a.purpose, a.content) for a in loaded.attachments] == [
+            ("sales_document", None),
+            ("answer", None),
+        ]
+        assert [p.parcel_id for p in loaded.parcels] == [parcel.parcel_id]
         async with store.uow() as uow:
             files = await uow.claims.attachments(claim.claim_id)
             contents = [

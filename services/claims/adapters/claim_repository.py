@@ -11,17 +11,19 @@ from uuid import UUID
 import asyncpg
 
 from services.claims.adapters import repository
-from services.claims.domain.claim import (
-    Claim,
+from services.claims.domain.claim import Claim
+from services.claims.domain.deadlines import ClaimDeadlineFacts, Pause
+from services.claims.domain.decisions import DeductionLine
+from services.claims.domain.intake import Intake
+from services.claims.domain.parts import (
     Decision,
+    NewAttachment,
+    ParcelRecord,
     Refund,
     Replacement,
     Shipment,
     TimelineEntry,
 )
-from services.claims.domain.deadlines import ClaimDeadlineFacts, Pause
-from services.claims.domain.decisions import DeductionLine
-from services.claims.domain.intake import Intake
 from services.claims.unit_of_work import AttachmentFile, AttachmentInfo
 from shared.db import Conn
 from shared.events import ClaimedProduct, Deadline, PostalAddress
@@ -38,6 +40,9 @@ class PostgresClaimRepository:
         # The decision of each claim as loaded (or last saved): a save writes it only when the
         # claim's differs. The aggregate keeps no flags of what changed.
         self._stored_decisions: dict[UUID, Decision | None] = {}
+        # The files and parcels of each claim as loaded (or last saved): a save inserts the
+        # others, the claim's new ones.
+        self._stored_parts: dict[UUID, set[UUID]] = {}
 
     async def get(self, claim_id: UUID, *, lock: bool = False) -> Claim | None:
         suffix = " FOR UPDATE" if lock else ""
@@ -208,7 +213,12 @@ class PostgresClaimRepository:
                     entry.note,
                     entry.at,
                 )
-        for attachment in claim.new_attachments:
+        stored = self._stored_parts.setdefault(claim.claim_id, set())
+        for attachment in claim.attachments:
+            if attachment.attachment_id in stored:
+                continue
+            assert attachment.content is not None, "a new file comes with its content"
+            stored.add(attachment.attachment_id)
             await self.conn.execute(
                 """INSERT INTO claim_attachments (attachment_id, claim_id, purpose, filename,
                        content_type, size_bytes, sha256, content)
@@ -222,12 +232,17 @@ class PostgresClaimRepository:
                 hashlib.sha256(attachment.content).hexdigest(),
                 attachment.content,
             )
-        for parcel in claim.new_parcels:
+        for parcel in claim.parcels:
+            if parcel.parcel_id in stored:
+                continue
+            stored.add(parcel.parcel_id)
+            # A parcel an operator identified from the unidentified queue is stored already.
             await self.conn.execute(
                 """INSERT INTO parcels (parcel_id, claim_id, rma_number, tracking_number,
                        scanned_by, received_at, attention, contents_checked, missing_items,
                        serial_number_read, serial_mismatch)
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)""",
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                   ON CONFLICT (parcel_id) DO NOTHING""",
                 parcel.parcel_id,
                 claim.claim_id,
                 claim.rma_number,
@@ -293,6 +308,7 @@ class PostgresClaimRepository:
         )
         assessment: dict[str, Any] | None = row["assessment"]
         self._stored_decisions[claim_id] = _decision(decision) if decision else None
+        attachments, parcels = await self._load_parts(claim_id)
         return Claim(
             claim_id=claim_id,
             rma_number=row["rma_number"],
@@ -336,7 +352,38 @@ class PostgresClaimRepository:
             timeline=[
                 TimelineEntry(e["status"], e["actor"], e["note"], e["at"], e["id"]) for e in entries
             ],
+            attachments=attachments,
+            parcels=parcels,
         )
+
+    async def _load_parts(self, claim_id: UUID) -> tuple[list[NewAttachment], list[ParcelRecord]]:
+        """The claim's files (without their bytes) and parcels (their findings are the claim's
+        `intake`), remembered as stored."""
+        files = await self.conn.fetch(
+            """SELECT attachment_id, purpose, filename, content_type FROM claim_attachments
+               WHERE claim_id = $1 ORDER BY created_at, attachment_id""",
+            claim_id,
+        )
+        parcels = await self.conn.fetch(
+            """SELECT parcel_id, tracking_number, scanned_by, received_at, attention FROM parcels
+               WHERE claim_id = $1 ORDER BY received_at, parcel_id""",
+            claim_id,
+        )
+        attachments = [
+            NewAttachment(f["attachment_id"], f["purpose"], f["filename"], f["content_type"], None)
+            for f in files
+        ]
+        received = [
+            ParcelRecord(
+                p["parcel_id"], p["tracking_number"], p["scanned_by"], p["received_at"],
+                p["attention"],
+            )
+            for p in parcels
+        ]  # fmt: skip
+        self._stored_parts[claim_id] = {a.attachment_id for a in attachments} | {
+            p.parcel_id for p in received
+        }
+        return attachments, received
 
 
 def _address_json(address: PostalAddress | None) -> dict[str, Any] | None:

@@ -17,8 +17,9 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from services.claims.domain.claim import Claim, ParcelRecord
+from services.claims.domain.claim import Claim
 from services.claims.domain.deadlines import ClaimDeadlineFacts
+from services.claims.domain.parts import ParcelRecord
 from services.claims.unit_of_work import (
     AttachmentFile,
     AttachmentInfo,
@@ -173,15 +174,20 @@ class MemoryClaims:
         await self.save(claim)
 
     async def save(self, claim: Claim) -> None:
-        """What PostgreSQL would load back: timeline entries numbered, new parts stored apart,
-        the assessment's deadlines kept."""
+        """What PostgreSQL would load back: timeline entries numbered, the parts it does not
+        hold yet stored apart (files without their bytes in the claim, parcels without their
+        findings), the assessment's deadlines kept."""
         stored = copy.deepcopy(claim)
         for index, entry in enumerate(stored.timeline):
             if entry.entry_id is None:
                 self.state.timeline_ids += 1
                 stored.timeline[index] = replace(entry, entry_id=self.state.timeline_ids)
         now = self.clock()
-        for attachment in stored.new_attachments:
+        files = self.state.attachments.setdefault(claim.claim_id, [])
+        for attachment in stored.attachments:
+            if any(info.attachment_id == attachment.attachment_id for info, _ in files):
+                continue
+            assert attachment.content is not None, "a new file comes with its content"
             info = AttachmentInfo(
                 attachment.attachment_id,
                 attachment.purpose,
@@ -190,8 +196,10 @@ class MemoryClaims:
                 len(attachment.content),
                 now,
             )
-            self.state.attachments.setdefault(claim.claim_id, []).append((info, attachment.content))
-        for parcel in stored.new_parcels:
+            files.append((info, attachment.content))
+        for parcel in stored.parcels:
+            if parcel.parcel_id in self.state.parcels:
+                continue  # stored already (identified from the unidentified queue, or before)
             self.state.parcels[parcel.parcel_id] = _Parcel(
                 StoredParcel(
                     parcel.parcel_id,
@@ -203,7 +211,11 @@ class MemoryClaims:
                     parcel.attention,
                 )
             )
-        stored.new_attachments, stored.new_parcels = [], []
+        stored.attachments = [
+            replace(a, content=None, filename=a.filename[:200] or "plik")
+            for a in stored.attachments
+        ]
+        stored.parcels = [replace(p, intake=None) for p in stored.parcels]
         stored.covered = None  # read from the assessment, as PostgreSQL does
         self.state.claims[claim.claim_id] = stored
         self.state.updated_at[claim.claim_id] = now

@@ -10,8 +10,8 @@ import asyncpg
 
 from services.claims.adapters import repository, statistics
 from services.claims.adapters.claim_repository import PostgresClaimRepository, deadline_facts_of
-from services.claims.domain.claim import ParcelRecord
 from services.claims.domain.deadlines import ClaimDeadlineFacts
+from services.claims.domain.parts import ParcelRecord
 from services.claims.unit_of_work import (
     ClaimListing,
     CustomerContact,

@@ -1,7 +1,10 @@
 """Claims domain (seeds 000, 001, 002): pure rules and the Claim aggregate, no I/O.
 
 - claim: the `Claim` aggregate; each command is a method that checks its rules and returns the
-  events to publish.
+  events to publish. Its commands live by responsibility in claim_state (what every command
+  shares), filing (the form, its facts and every rule of filing), claim_intake, claim_decisions,
+  claim_settlement and claim_deadlines; parts holds the values a claim keeps.
+- refusals: a rule's refusal is a code with parameters; its words are in shared/claims_wording.py.
 - lifecycle: the transition table (from, to, who, command, event, email) the aggregate obeys.
 - eligibility: which claim types a buyer may file for a product (the one owner of that rule).
 - form: what the claim form needs (serial number, problem, attachments, RMA number).

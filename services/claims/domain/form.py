@@ -8,9 +8,9 @@ from datetime import date
 from decimal import Decimal
 
 from services.claims.domain.eligibility import sealed_goods
+from services.claims.domain.refusals import Refusal
 from shared.brands import is_dji, needs_serial_number
-from shared.errors import BusinessRuleError, Message
-from shared.events import ClaimType, SaleLine
+from shared.events import ClaimedProduct, ClaimType, SaleLine
 
 # Brands whose products cannot be claimed without a serial number (seed 000: "wybrane marki").
 
@@ -51,32 +51,34 @@ class ClaimedLine:
     def is_dji(self) -> bool:
         return is_dji(self.brand)
 
+    @property
+    def product(self) -> ClaimedProduct:
+        """The product as a claim's events tell it."""
+        return ClaimedProduct(
+            ean=self.ean,
+            sku=self.sku,
+            name=self.name,
+            brand=self.brand,
+            category=self.category,
+            outlet=self.outlet,
+        )
+
+
+def claimed_serial(serial_number: str | None) -> str | None:
+    """The serial number as claims keep it (and look it up by)."""
+    return (serial_number or "").strip().upper() or None
+
 
 def check_serial_number(line: ClaimedLine, serial_number: str | None) -> str | None:
-    serial = (serial_number or "").strip().upper() or None
+    serial = claimed_serial(serial_number)
     if serial is None and needs_serial_number(line.brand):
-        raise BusinessRuleError(
-            "serial_number_required",
-            Message(
-                f"Dla produktów marki {line.brand} numer seryjny jest wymagany. Znajdziesz go "
-                "na opakowaniu lub na produkcie.",
-                f"A serial number is required for {line.brand} products.",
-            ),
-            field="serial_number",
-        )
+        raise Refusal("serial_number_required", "serial_number", {"brand": line.brand})
     if (
         serial is not None
         and line.serial_numbers
         and serial not in {known.upper() for known in line.serial_numbers}
     ):
-        raise BusinessRuleError(
-            "serial_number_unknown",
-            Message(
-                "Ten numer seryjny nie zgadza się z produktem na dokumencie zakupu.",
-                "This serial number does not match the product on the purchase document.",
-            ),
-            field="serial_number",
-        )
+        raise Refusal("serial_number_unknown", "serial_number")
     return serial
 
 
@@ -93,27 +95,11 @@ _SIGNATURES = (
 def attachment_type(content: bytes) -> str:
     """The attachment's real type from its first bytes, whatever its name or declared type."""
     if len(content) > MAX_ATTACHMENT_BYTES:
-        raise BusinessRuleError(
-            "attachment_too_large",
-            Message(
-                "Plik jest za duży: załącznik może mieć najwyżej 10 MB.",
-                "The file is too large: at most 10 MB.",
-            ),
-            field="attachment",
-            status_code=413,
-        )
+        raise Refusal("attachment_too_large", "attachment", status_code=413)
     for signature, content_type in _SIGNATURES:
         if content.startswith(signature):
             return content_type
-    raise BusinessRuleError(
-        "attachment_type_invalid",
-        Message(
-            "Dołącz plik PDF, JPEG lub PNG (dokument sprzedaży, zdjęcie).",
-            "Attach a PDF, JPEG or PNG file (sales document, photo).",
-        ),
-        field="attachment",
-        status_code=415,
-    )
+    raise Refusal("attachment_type_invalid", "attachment", status_code=415)
 
 
 # A withdrawal needs no reason (consumer rights act art. 27): a return is filed without a
@@ -130,14 +116,7 @@ def check_problem(
     if claim_type == "return":
         return chosen if chosen in problems else None
     if problems and chosen not in problems:
-        raise BusinessRuleError(
-            "problem_required",
-            Message(
-                "Wybierz problem z listy dla tego produktu.",
-                "Choose the problem from this product's list.",
-            ),
-            field="problem_code",
-        )
+        raise Refusal("problem_required", "problem_code")
     return chosen
 
 
@@ -145,15 +124,10 @@ def check_problem_description(description: str, claim_type: ClaimType) -> str:
     """A complaint describes its defect in at least 10 characters; a withdrawal may say nothing."""
     text = description.strip()
     if claim_type != "return" and len(text) < MIN_PROBLEM_DESCRIPTION:
-        raise BusinessRuleError(
+        raise Refusal(
             "problem_description_required",
-            Message(
-                f"Opisz problem (co najmniej {MIN_PROBLEM_DESCRIPTION} znaków): to skraca "
-                "rozpatrzenie reklamacji. Przy zwrocie towaru opis nie jest potrzebny.",
-                f"Describe the problem (at least {MIN_PROBLEM_DESCRIPTION} characters). A "
-                "return needs no description.",
-            ),
-            field="problem_description",
+            "problem_description",
+            {"min_length": MIN_PROBLEM_DESCRIPTION},
         )
     return text
 
@@ -172,20 +146,9 @@ def check_unit_details(details: UnitDetails, sold_on: date, today: date) -> Unit
     """An activation date is neither before the sale nor in the future."""
     activated_on = details.activated_on
     if activated_on is not None and activated_on < sold_on:
-        raise BusinessRuleError(
-            "activation_before_sale",
-            Message(
-                f"Data aktywacji nie może być wcześniejsza niż data sprzedaży ({sold_on}).",
-                f"The activation date cannot be before the sale ({sold_on}).",
-            ),
-            field="activated_on",
-        )
+        raise Refusal("activation_before_sale", "activated_on", {"sold_on": sold_on})
     if activated_on is not None and activated_on > today:
-        raise BusinessRuleError(
-            "activation_in_future",
-            Message("Data aktywacji nie może być z przyszłości.", "The activation date is ahead."),
-            field="activated_on",
-        )
+        raise Refusal("activation_in_future", "activated_on")
     name = (details.installing_service_name or "").strip() or None
     return UnitDetails(details.installed_by_authorised_service, name, activated_on)
 
@@ -194,13 +157,4 @@ def check_seal_declared(category: str, claim_type: ClaimType, seal_intact: bool 
     """A return of sealed goods says whether the seal is intact (an opened one is refused by the
     claim type's rules; the warehouse confirms it at intake)."""
     if claim_type == "return" and seal_intact is None and sealed_goods(category):
-        raise BusinessRuleError(
-            "seal_state_required",
-            Message(
-                "Napisz, czy opakowanie (plomba) produktu jest nienaruszone: zwrot nośników "
-                "danych, oprogramowania i produktów higienicznych przysługuje tylko w "
-                "nienaruszonym opakowaniu.",
-                "Say whether the seal is intact: sealed goods are returned unopened only.",
-            ),
-            field="seal_intact",
-        )
+        raise Refusal("seal_state_required", "seal_intact")

@@ -13,7 +13,8 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
-from shared.errors import BusinessRuleError, Message
+from services.claims.domain.refusals import Refusal
+from shared.claims_wording import note
 
 # What receiving a parcel for the claim would do now (the scanner page says it before the
 # receipt is confirmed; `Claim.receive_parcel` does it).
@@ -27,15 +28,7 @@ _RMA_NUMBER = re.compile(r"^RMA/\d+/SR/\d{4}$")
 _ITEM_SEPARATORS = re.compile(r"[,;\n]+")
 MAX_LABEL_LENGTH = 60
 
-LABEL_UNREADABLE = BusinessRuleError(
-    "parcel_unreadable",
-    Message(
-        "Zeskanuj albo wpisz numer RMA lub numer przesyłki z etykiety.",
-        "Scan or type the RMA number or the tracking number from the label.",
-    ),
-    field="code",
-    status_code=422,
-)
+LABEL_UNREADABLE = Refusal("parcel_unreadable", "code")
 
 
 @dataclass(frozen=True)
@@ -109,16 +102,18 @@ class Intake:
         notes: list[str] = []
         if self.serial_mismatch:
             notes.append(
-                f"Numer seryjny urządzenia w przesyłce ({self.serial_read}) różni się od "
-                f"numeru w zgłoszeniu ({self.serial_expected}): sprawdź, zanim zaczniesz "
-                "diagnozę."
+                note(
+                    "intake_serial_mismatch",
+                    serial_read=self.serial_read,
+                    serial_expected=self.serial_expected,
+                )
             )
         if self.seal_intact is False:
-            notes.append("Opakowanie (plomba) produktu otwarte.")
+            notes.append(note("intake_seal_opened"))
         if self.missing_items:
-            notes.append(f"Brak w przesyłce: {', '.join(self.missing_items)}.")
+            notes.append(note("intake_items_missing", items=", ".join(self.missing_items)))
         elif self.contents_checked:
-            notes.append("Zawartość przesyłki zgodna z deklaracją klienta.")
+            notes.append(note("intake_contents_complete"))
         return notes
 
 

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from services.claims.domain.refusals import Refusal
 from shared import claims_vocabulary
-from shared.claims_vocabulary import STATUS_NAMES_PL
-from shared.errors import BusinessRuleError, Message
 from shared.events import ClaimStatus
 
 Role = str  # customer | operator | scanner | system (the deadline scheduler)
@@ -114,15 +113,8 @@ def next_statuses(source: ClaimStatus, role: Role) -> list[ClaimStatus]:
 
 def check_transition(current: ClaimStatus, target: ClaimStatus, role: Role) -> None:
     if role not in allowed_roles(current, target):
-        raise BusinessRuleError(
-            "illegal_transition",
-            Message(
-                f"Nie można zmienić statusu z „{STATUS_NAMES_PL[current]}” "
-                f"na „{STATUS_NAMES_PL[target]}”.",
-                f"A claim cannot move from {current} to {target}.",
-            ),
-            field="status",
-            status_code=409,
+        raise Refusal(
+            "illegal_transition", "status", {"from_status": current, "to_status": target}, 409
         )
 
 

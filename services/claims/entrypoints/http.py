@@ -15,6 +15,7 @@ from services.claims.adapters.customer_forms import render_customer_form
 from services.claims.domain import form
 from services.claims.domain.claim import Claim
 from services.claims.domain.intake import IntakeCheck
+from services.claims.entrypoints.refusals import refusal_text
 from services.claims.entrypoints.views import (
     ClaimPublic,
     ClaimSummary,
@@ -278,7 +279,7 @@ async def claim_options(
             ClaimTypeOption(
                 claim_type=verdict.claim_type,
                 allowed=verdict.refusal is None,
-                reason=verdict.refusal.message.in_language(language) if verdict.refusal else None,
+                reason=refusal_text(verdict.refusal, language) if verdict.refusal else None,
             )
             for verdict in options.claim_types
         ],

@@ -14,7 +14,9 @@ from pydantic import BaseModel, Field
 
 from services.claims import handlers
 from services.claims.domain import decisions
-from services.claims.domain.claim import Act, Claim, DecisionInput
+from services.claims.domain.claim import Claim
+from services.claims.domain.parts import Act, DecisionInput
+from services.claims.domain.refusals import Refusal
 from services.claims.entrypoints.http import (
     DOWNLOAD_RESPONSES,
     STATE_REFUSAL,
@@ -37,7 +39,6 @@ from services.claims.entrypoints.views import (
 )
 from services.claims.handlers import ClaimCommand
 from shared.claims_vocabulary import CLAIM_STATUSES, STATUS_NAMES_PL
-from shared.errors import BusinessRuleError, Message
 from shared.events import DecisionKind, Event, RefundMethod
 from shared.http import CorrelationId
 
@@ -97,13 +98,8 @@ def _check_statuses(statuses: list[str]) -> None:
     unknown = [name for name in statuses if name not in STATUS_NAMES_PL]
     if unknown:
         allowed = ", ".join(STATUS_NAMES_PL)
-        raise BusinessRuleError(
-            "status_unknown",
-            Message(
-                f"Nieznany status zgłoszenia: {', '.join(unknown)}. Dozwolone: {allowed}.",
-                f"Unknown claim status: {', '.join(unknown)}. Allowed: {allowed}.",
-            ),
-            field="status",
+        raise Refusal(
+            "status_unknown", "status", {"unknown": ", ".join(unknown), "allowed": allowed}
         )
 
 

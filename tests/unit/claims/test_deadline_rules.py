@@ -16,7 +16,7 @@ from services.claims import handlers
 from services.claims.domain import decisions
 from services.claims.domain.claim import DecisionInput
 from services.claims.domain.intake import read_label
-from shared.errors import BusinessRuleError
+from services.claims.domain.refusals import Refusal
 from shared.events import (
     ClaimCollectionReminder,
     ClaimDeemedAccepted,
@@ -69,7 +69,7 @@ async def test_an_unanswered_consumer_complaint_is_accepted_by_law_once(desk: De
         "Uszkodzenie mechaniczne obudowy i gimbala.",
         rejection_reason="mechanical_damage",
     )
-    with pytest.raises(BusinessRuleError) as refused:
+    with pytest.raises(Refusal) as refused:
         await desk.run(claim_id, op, lambda c, a: c.decide(a, rejection))
     assert refused.value.code == "complaint_deemed_accepted"
     await desk.run(claim_id, op, lambda c, a: c.decide(a, DecisionInput("repair", "Naprawa.")))
@@ -114,7 +114,7 @@ async def test_an_unanswered_quote_expires_and_the_product_goes_back(desk: Desk)
     claim = await desk.claim(claim_id)
     assert claim.decision is not None and claim.decision.customer_response == "expired"
     assert "ship_back" in claim.operator_actions(date(2026, 3, 11))
-    with pytest.raises(BusinessRuleError) as late:
+    with pytest.raises(Refusal) as late:
         await desk.run(
             claim_id, customer.actor, lambda c, a: c.answer_offer(a, "paid_repair_quote", True)
         )
@@ -133,7 +133,7 @@ async def test_unanswered_deductions_expire_and_the_goods_come_back(desk: Desk) 
     actions = claim.operator_actions(answer_by)
     assert "ship_back" in actions and "record_refund" not in actions
     payment = decisions.refund_payment("original_payment", None)
-    with pytest.raises(BusinessRuleError):
+    with pytest.raises(Refusal):
         await desk.run(
             claim_id, desk.operator, lambda c, a: c.record_refund(a, Decimal(1), payment)
         )

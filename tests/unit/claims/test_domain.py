@@ -9,12 +9,13 @@ from pathlib import Path
 import pytest
 
 from services.claims.domain import decisions, eligibility, form, lifecycle
+from services.claims.domain.refusals import Refusal
+from services.claims.entrypoints.refusals import polish
 from shared.claims_vocabulary import (
     COMPLAINT_REJECTION_REASONS,
     GUARANTEE_REJECTION_REASONS,
     REJECTION_REASON_NAMES,
 )
-from shared.errors import BusinessRuleError
 from shared.events import BuyerType
 
 CLAIMS_DOC = Path(__file__).parents[3] / "docs" / "claims.md"
@@ -34,10 +35,10 @@ def facts(
 
 
 def test_excluded_categories_cannot_be_returned_but_electronics_can() -> None:
-    with pytest.raises(BusinessRuleError) as error:
+    with pytest.raises(Refusal) as error:
         eligibility.check_claim_type_allowed(facts("return", category="Custom_Made"))
     assert error.value.code == "return_excluded_category"
-    assert "na zamówienie" in error.value.message.pl
+    assert "na zamówienie" in polish(error.value)
     assert eligibility.check_claim_type_allowed(facts("return")).allowed
 
 
@@ -48,13 +49,13 @@ def test_sealed_goods_are_returned_while_their_seal_is_intact(category: str) -> 
     assert eligibility.check_claim_type_allowed(
         facts("return", category=category, seal_intact=True)
     )
-    with pytest.raises(BusinessRuleError) as error:
+    with pytest.raises(Refusal) as error:
         eligibility.check_claim_type_allowed(facts("return", category=category, seal_intact=False))
     assert error.value.code == "return_seal_opened"
-    assert "reklamację" in error.value.message.pl
+    assert "reklamację" in polish(error.value)
     # The form asks first: unknown is allowed in the options, refused when filed without it.
     assert eligibility.claim_type_verdict(facts("return", category=category)).allowed
-    with pytest.raises(BusinessRuleError) as asked:
+    with pytest.raises(Refusal) as asked:
         form.check_seal_declared(category, "return", None)
     assert asked.value.code == "seal_state_required"
     form.check_seal_declared(category, "warranty", None)
@@ -68,7 +69,7 @@ def test_an_activated_or_registered_unit_cannot_be_returned() -> None:
         verdict = eligibility.claim_type_verdict(facts("return", **unit))
         assert (verdict.allowed, verdict.rule) == (False, "return-not-activated")
         assert verdict.refusal is not None and verdict.refusal.code == "return_activated_unit"
-        assert "art. 34" in verdict.reason
+        assert "art. 34" in polish(verdict.refusal)
         assert eligibility.claim_type_verdict(facts("warranty", **unit)).allowed
 
 
@@ -76,14 +77,15 @@ def test_a_business_buyers_return_is_refused_by_the_policy_not_the_civil_code() 
     """Issue 24, item 9: art. 558 § 1 KC concerns rękojmia, not the shop's returns."""
     returned = eligibility.claim_type_verdict(facts("return", buyer="business"))
     assert (returned.allowed, returned.rule) == (False, "returns-consumers-only")
-    assert "polityki zwrotów" in returned.reason and "558" not in returned.reason
+    assert returned.refusal is not None
+    assert "polityki zwrotów" in polish(returned.refusal) and "558" not in polish(returned.refusal)
 
 
 def test_return_window_counts_30_days_without_the_first() -> None:
     eligibility.check_claim_type_allowed(
         facts("return", received=date(2026, 1, 1), today=date(2026, 1, 31))
     )
-    with pytest.raises(BusinessRuleError) as error:
+    with pytest.raises(Refusal) as error:
         eligibility.check_claim_type_allowed(
             facts("return", received=date(2026, 1, 1), today=date(2026, 2, 1))
         )
@@ -95,7 +97,7 @@ def test_every_verdict_names_its_rule() -> None:
     assert (refused.allowed, refused.rule) == (False, "dji-claims-for-dji-only")
     business = eligibility.claim_type_verdict(facts("non_conformity", buyer="business"))
     assert (business.allowed, business.rule) == (False, "consumers-only")
-    assert "558" in business.reason
+    assert business.refusal is not None and "558" in polish(business.refusal)
     allowed = eligibility.claim_type_verdict(facts("return"))
     assert (allowed.allowed, allowed.rule) == (True, "return-within-30-days")
 
@@ -147,7 +149,7 @@ def test_the_claim_check_refuses_what_the_options_refuse() -> None:
         if verdict.refusal is None:
             eligibility.check_claim_type_allowed(checked)
             continue
-        with pytest.raises(BusinessRuleError) as error:
+        with pytest.raises(Refusal) as error:
             eligibility.check_claim_type_allowed(checked)
         assert error.value.code == verdict.refusal.code
 
@@ -162,7 +164,7 @@ def test_deductions_stay_in_the_ranges_of_seed_002() -> None:
         Decimal("57.50"),
     ]
     assert refund == Decimal("442.50")
-    with pytest.raises(BusinessRuleError):
+    with pytest.raises(Refusal):
         decisions.compute_deductions(Decimal("100"), {"seals_removed": 29})
     _, nothing_left = decisions.compute_deductions(
         Decimal("100"), {"seals_removed": 100}, Decimal(10)
@@ -177,7 +179,7 @@ def test_iban_checked_with_its_digits_and_only_its_end_published() -> None:
         "2874",
     )
     for wrong in ("PL61 1090 1014 0000 0712 1981 2875", "", None, "12345"):
-        with pytest.raises(BusinessRuleError) as error:
+        with pytest.raises(Refusal) as error:
             decisions.refund_payment("bank_transfer", wrong)
         assert (error.value.code, error.value.field) == ("iban_invalid", "iban")
     assert decisions.refund_payment("original_payment", None).iban is None
@@ -187,7 +189,7 @@ def test_attachment_type_by_content_not_by_name() -> None:
     assert form.attachment_type(b"%PDF-1.7 ...") == "application/pdf"
     assert form.attachment_type(b"\x89PNG\r\n\x1a\n....") == "image/png"
     assert form.attachment_type(b"\xff\xd8\xff\xe0....") == "image/jpeg"
-    with pytest.raises(BusinessRuleError) as error:
+    with pytest.raises(Refusal) as error:
         form.attachment_type(b"MZ\x90\x00 an executable")
     assert error.value.status_code == 415
 
@@ -207,7 +209,7 @@ def test_transitions_follow_the_lifecycle() -> None:
         ("in_inspection", "decided", "customer"),
         ("decided", "in_inspection", "operator"),
     ]:
-        with pytest.raises(BusinessRuleError) as error:
+        with pytest.raises(Refusal) as error:
             lifecycle.check_transition(current, target, role)  # type: ignore[arg-type]
         assert error.value.status_code == 409
     assert lifecycle.next_statuses("decided", "operator") == [
@@ -226,10 +228,10 @@ def test_the_documented_lifecycle_table_is_the_transition_table() -> None:
 def test_an_activation_date_is_neither_before_the_sale_nor_ahead() -> None:
     sold, today = date(2026, 3, 10), date(2026, 11, 30)
     given = form.UnitDetails(activated_on=date(2026, 3, 9))
-    with pytest.raises(BusinessRuleError) as before:
+    with pytest.raises(Refusal) as before:
         form.check_unit_details(given, sold, today)
     assert (before.value.code, before.value.field) == ("activation_before_sale", "activated_on")
-    with pytest.raises(BusinessRuleError) as ahead:
+    with pytest.raises(Refusal) as ahead:
         form.check_unit_details(form.UnitDetails(activated_on=date(2026, 12, 1)), sold, today)
     assert ahead.value.code == "activation_in_future"
     kept = form.check_unit_details(
@@ -272,7 +274,7 @@ def test_a_guarantee_may_be_refused_for_an_exclusion_of_its_terms(claim_type: st
 
 
 def test_a_statutory_complaint_is_not_refused_for_a_guarantees_exclusion() -> None:
-    with pytest.raises(BusinessRuleError) as refused:
+    with pytest.raises(Refusal) as refused:
         decisions.check_rejection_reason(
             "non_conformity", "weather_exposure", "Ślady wody wewnątrz obudowy urządzenia."
         )

@@ -9,7 +9,8 @@ import pytest
 
 from services.claims.domain.claim import Replacement, Shipment
 from services.claims.domain.intake import IntakeCheck, declared_items, read_label
-from shared.errors import BusinessRuleError
+from services.claims.domain.refusals import Refusal
+from services.claims.entrypoints.refusals import polish
 from shared.events import ClaimStatusChanged, ParcelReceived
 from tests.unit.claims.test_claim import MONDAY, a_claim, act, codes, parcel
 
@@ -19,9 +20,9 @@ def test_a_label_is_an_rma_number_by_its_shape_and_a_tracking_number_otherwise()
     tracking = read_label("dpd 0001 2345")
     assert (tracking.rma_number, tracking.tracking_number) == (None, "DPD00012345")
     for unreadable in ("", "   ", "X" * 61):
-        with pytest.raises(BusinessRuleError) as error:
+        with pytest.raises(Refusal) as error:
             read_label(unreadable)
-        assert error.value.field == "code" and "etykiety" in error.value.message.pl
+        assert error.value.field == "code" and "etykiety" in polish(error.value)
 
 
 def test_the_declared_contents_become_a_checklist_each_item_once() -> None:
@@ -50,7 +51,7 @@ def test_a_different_serial_on_the_device_flags_the_claim_and_its_timeline() -> 
     notes = [entry.note or "" for entry in claim.timeline]
     assert any("1581F999999" in note and "1581F000001" in note for note in notes)
     assert "Brak w przesyłce: 2 akumulatory." in notes
-    assert claim.new_parcels[0].intake == claim.intake
+    assert claim.parcels[0].intake == claim.intake
 
 
 def test_the_claimed_serial_and_every_item_found_raise_no_flag() -> None:

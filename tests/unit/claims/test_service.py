@@ -21,7 +21,8 @@ from services.claims.domain import decisions
 from services.claims.domain.claim import DecisionInput
 from services.claims.domain.form import UnitDetails
 from services.claims.domain.intake import IntakeCheck, Label, read_label
-from shared.errors import BusinessRuleError
+from services.claims.domain.refusals import Refusal
+from services.claims.entrypoints.refusals import business_error, polish
 from shared.events import (
     AccountEmailChanged,
     AccountEmailChangedData,
@@ -42,11 +43,11 @@ def desk() -> Desk:
     return Desk()
 
 
-async def refused(desk: Desk, code: str, call: Any) -> BusinessRuleError:
+async def refused(desk: Desk, code: str, call: Any) -> Refusal:
     """`call` is refused with `code`, and the store is as it was (nothing saved, nothing
     published)."""
     before = copy.deepcopy(desk.database.state)
-    with pytest.raises(BusinessRuleError) as refusal:
+    with pytest.raises(Refusal) as refusal:
         await call
     assert refusal.value.code == code
     assert desk.database.state == before
@@ -155,7 +156,7 @@ async def test_one_open_claim_per_serial_until_it_ends(desk: Desk) -> None:
     refusal = await refused(
         desk, "open_claim_for_serial", customer.file(serial_number=customer.serial.lower())
     )
-    assert refusal.extra == {"rma_number": first.data.rma_number}
+    assert business_error(refusal).extra == {"rma_number": first.data.rma_number}
     await desk.run(first.data.claim_id, customer.actor, lambda c, a: c.cancel(a))
     assert (await customer.file()).data.rma_number == "RMA/2/SR/2026"
 
@@ -196,7 +197,7 @@ async def test_no_cancel_once_the_service_holds_the_product(desk: Desk) -> None:
 async def test_an_illegal_transition_is_refused_and_changes_nothing(desk: Desk) -> None:
     customer = await desk.customer()
     claim_id = (await customer.file()).data.claim_id
-    with pytest.raises(BusinessRuleError):
+    with pytest.raises(Refusal):
         await desk.run(claim_id, desk.operator, lambda c, a: c.start_repair(a))
     assert (await desk.claim(claim_id)).status == "submitted"
     assert desk.published_types() == ["ClaimCreated"]
@@ -522,9 +523,9 @@ async def test_a_registered_unit_is_refused_a_return_with_the_reason(desk: Desk)
         desk.ctx, customer.account_id, "PA", customer.document_number, 1
     )
     [return_option] = [v for v in options.claim_types if v.claim_type == "return"]
-    assert return_option.refusal is not None and "27.02.2026" in return_option.reason
+    assert return_option.refusal is not None and "27.02.2026" in polish(return_option.refusal)
     refusal = await refused(desk, "return_activated_unit", customer.file(claim_type="return"))
-    assert "zarejestrowane" in refusal.message.pl
+    assert "zarejestrowane" in polish(refusal)
     assert (await customer.file(claim_type="warranty")).data.claim_type == "warranty"
 
 
@@ -676,7 +677,7 @@ async def test_an_accepted_reduction_settles_that_defect_of_that_unit(desk: Desk
     again = await refused(
         desk, "defect_settled_by_price_reduction", customer.file(problem_code="Rysa na obudowie")
     )
-    assert again.extra == {"rma_number": rma}
+    assert business_error(again).extra == {"rma_number": rma}
     assert (await customer.file(problem_code="Gimbal")).data.problem_code == "Gimbal"
 
 

@@ -11,7 +11,7 @@ from uuid import uuid4
 import pytest
 
 from services.claims import handlers
-from shared.errors import BusinessRuleError
+from services.claims.domain.refusals import Refusal
 from shared.idempotency import IdempotentRequest, KeyLocks, lock_id
 from tests.support.claims_service import Desk
 
@@ -103,7 +103,7 @@ async def test_a_claim_keeps_its_key_in_its_commit_and_a_refused_one_keeps_none(
     kept = desk.database.state.made_by_request
     assert kept == {(request.owner, request.key): ("hash", str(created.data.claim_id))}
     refused = IdempotentRequest(request.owner, str(uuid4()), "hash")
-    with pytest.raises(BusinessRuleError):
+    with pytest.raises(Refusal):
         await handlers.create_claim(
             desk.ctx, customer.claim_form(document_number="2026/NOTMINE"), uuid4(), refused
         )
