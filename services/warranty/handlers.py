@@ -73,6 +73,7 @@ from shared.events import (
     WarrantyAssessed,
     WarrantyAssessedData,
 )
+from shared.idempotency import IdempotentRequest
 from shared.logging import get_logger
 from shared.unit_of_work import TransactionConflict
 
@@ -517,10 +518,14 @@ async def _registrable_unit(
 
 
 async def register_product(
-    ctx: WarrantyContext, command: ProductRegistration, correlation_id: UUID
+    ctx: WarrantyContext,
+    command: ProductRegistration,
+    correlation_id: UUID,
+    request: IdempotentRequest | None = None,
 ) -> Registration:
     """Seed 001: a scooter registered within 30 days of purchase has 24 months' warranty. Only
-    the buyer may register it (a unit on a document linked to their account), and only once."""
+    the buyer may register it (a unit on a document linked to their account), and only once.
+    With `request`, its Idempotency-Key is kept with the registration in the same commit."""
     ean = validate_gtin13(command.ean)
     serial = unit_serial(command.serial_number) or ""
     today = ctx.today()
@@ -548,9 +553,41 @@ async def register_product(
                 status_code=409,
             )
         await uow.publish(event)
+        if request is not None:
+            await uow.remember_request(request, registration_id)
         await uow.commit()
     purchase = _warranty_purchase(product.brand, product.category, sale.buyer_type, sale.issued_on)
     return Registration(event, registration_standing(purchase, today, today))
+
+
+async def registration_made(
+    ctx: WarrantyContext, command: ProductRegistration, registration_id: UUID
+) -> Registration:
+    """The registration an earlier request with the same Idempotency-Key made before it died
+    (shared/idempotency.py): the same answer, nothing registered or announced again."""
+    ean = validate_gtin13(command.ean)
+    serial = unit_serial(command.serial_number) or ""
+    async with ctx.uow() as uow:
+        product, sale = await _registrable_unit(uow, command, ean, serial)
+        registered = await uow.registrations.of_unit(ean, serial)
+    if registered is None:  # the key's request made it: it cannot be gone
+        raise LookupError(f"registration {registration_id} of {ean}/{serial} not found")
+    event = ProductRegistered(
+        producer=PRODUCER,
+        key=str(registration_id),
+        data=ProductRegisteredData(
+            registration_id=registration_id,
+            account_id=command.account_id,
+            ean=ean,
+            serial_number=serial,
+            purchased_on=registered.purchased_on,
+            registered_on=registered.registered_on,
+        ),
+    )
+    purchase = _warranty_purchase(product.brand, product.category, sale.buyer_type, sale.issued_on)
+    return Registration(
+        event, registration_standing(purchase, registered.registered_on, ctx.today())
+    )
 
 
 @dataclass(frozen=True)

@@ -245,3 +245,54 @@ async def test_a_wear_part_is_named_only_for_a_listed_problem(
     assert done.json() == {"imported": 1, "changed": 1}
     product = (await warranty.get(f"/api/products/{ean}")).json()
     assert product["problem_parts"] == {battery: "battery"}
+
+
+class ProcessDied(BaseException):
+    """A kill -9 as the request sees it: nothing after this point runs, nothing is recorded."""
+
+
+async def test_a_registration_committed_by_a_process_that_died_is_answered_on_retry(
+    warranty: httpx.AsyncClient, stack: Stack
+) -> None:
+    """Issue 28, fault probe 1: the Idempotency-Key is kept with the registration it made."""
+    ean, owner = random_ean(), uuid.uuid4()
+    receipt = sale(ean, "Kaabo", "scooter", date.today() - timedelta(days=5), "km-1")
+    await send(stack, receipt)
+    await send(stack, linked(receipt, owner))
+    headers = {**bearer(stack, "customer", owner), "Idempotency-Key": str(uuid.uuid4())}
+    body = {"ean": ean, "serial_number": "km-1"}
+    await eventually(
+        lambda: warranty.get(f"/api/passport/{ean}/KM-1", headers=bearer(stack, "operator")),
+        lambda r: r.status_code == 200,
+    )
+    ctx = warranty._transport.app.state.warranty  # type: ignore[attr-defined]
+    open_unit_of_work = ctx.uow
+
+    def dying_unit_of_work() -> Any:
+        unit = open_unit_of_work()
+        commit = unit.commit
+
+        async def commit_and_die() -> None:
+            await commit()
+            raise ProcessDied
+
+        unit.commit = commit_and_die
+        return unit
+
+    async with TopicProbe(stack.kafka_bootstrap, topics.WARRANTY) as probe:
+        ctx.uow = dying_unit_of_work
+        try:
+            with pytest.raises(ProcessDied):
+                await warranty.post("/api/registrations", json=body, headers=headers)
+        finally:
+            ctx.uow = open_unit_of_work
+        retry = await warranty.post("/api/registrations", json=body, headers=headers)
+        await probe.wait_for(lambda event, _: event["type"] == "ProductRegistered")
+        await probe.settle(1.5)
+    assert retry.status_code == 201, retry.text
+    assert retry.headers["idempotent-replayed"] == "true"
+    assert (retry.json()["serial_number"], retry.json()["registered_in_time"]) == ("KM-1", True)
+    announced = [r for r in probe.records if b"ProductRegistered" in (r.value or b"")]
+    assert len(announced) == 1
+    again = await warranty.post("/api/registrations", json=body, headers=headers)
+    assert (again.status_code, again.json()) == (201, retry.json())

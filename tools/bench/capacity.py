@@ -67,7 +67,7 @@ def smtp_sends_per_claim(run: dict[str, Any]) -> float | None:
     backlog = run.get("backlog") or {}
     if not backlog.get("events"):
         return None
-    return round(backlog.get("emails", 0) / backlog["events"], 2)
+    return round(float(backlog.get("emails", 0)) / float(backlog["events"]), 2)
 
 
 def render(run: dict[str, Any], rates: list[float]) -> str:

@@ -18,6 +18,7 @@ from services.warranty.unit_of_work import CatalogueProduct
 from shared.auth import Principal, require_role
 from shared.errors import BusinessRuleError, Message
 from shared.http import CorrelationId
+from shared.idempotency import idempotent_request
 
 router = APIRouter()
 
@@ -208,11 +209,13 @@ async def register_scooter(
     ctx: Context,
     correlation: CorrelationId,
 ) -> RegistrationPublic:
-    registration = await handlers.register_product(
-        ctx,
-        handlers.ProductRegistration(customer.subject, _ean(body.ean), body.serial_number),
-        correlation,
-    )
+    command = handlers.ProductRegistration(customer.subject, _ean(body.ean), body.serial_number)
+    keyed = idempotent_request()
+    if keyed is not None and keyed.made is not None:
+        # Registered by this key's first request, which died before its answer was recorded.
+        registration = await handlers.registration_made(ctx, command, UUID(keyed.made))
+    else:
+        registration = await handlers.register_product(ctx, command, correlation, keyed)
     registered, standing = registration.event.data, registration.standing
     return RegistrationPublic(
         **registered.model_dump(include={"registration_id", "ean", "serial_number"}),
