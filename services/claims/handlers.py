@@ -411,8 +411,7 @@ async def create_claim(
         claim, events = Claim.file(command, await _filing_facts(uow, command, act), act)
         await uow.claims.add(claim)
         await uow.publish(*events)
-        if request is not None:
-            await uow.remember_request(request, claim.claim_id)
+        await _remember(uow, request, claim.claim_id)
         await uow.commit()
     log.info("claim created", claim_id=str(claim.claim_id), rma_number=claim.rma_number)
     created = events[0]
@@ -479,7 +478,9 @@ async def receive_parcel(
     label: intake.Label,
     correlation_id: UUID,
     check: intake.IntakeCheck | None = None,
+    request: IdempotentRequest | None = None,
 ) -> ScanResult:
+    """With `request`, its Idempotency-Key is kept with the parcel in the same commit."""
     act = _act(ctx, actor, correlation_id)
     async with ctx.uow() as uow:
         match = await _match_label(uow, label)
@@ -488,11 +489,14 @@ async def receive_parcel(
         claim = match.claim
         parcel = ParcelRecord(uuid4(), label.tracking_number, actor.label, act.at)
         if claim is None:
+            await _remember(uow, request, parcel.parcel_id)
             await _queue_unidentified(uow, parcel, label.rma_number, act)
             return ScanResult(parcel.parcel_id, None, label.rma_number, False)
         if await uow.parcels.attention_open_for(claim.claim_id):
             return ScanResult(parcel.parcel_id, claim.claim_id, claim.rma_number, True)
         events = claim.receive_parcel(act, parcel, check=check)
+        if events:  # a repeated scan stores no parcel
+            await _remember(uow, request, parcel.parcel_id)
         await _save(uow, claim, events)
     received = next((e.data for e in events if isinstance(e, ParcelReceived)), None)
     return ScanResult(
@@ -503,6 +507,31 @@ async def receive_parcel(
         received.attention if received else None,
         received.serial_mismatch if received else False,
         received.missing_items if received else (),
+    )
+
+
+async def _remember(uow: ClaimsUnitOfWork, request: IdempotentRequest | None, made: UUID) -> None:
+    if request is not None:
+        await uow.remember_request(request, made)
+
+
+async def parcel_scanned(ctx: ClaimsContext, parcel_id: UUID) -> ScanResult:
+    """The receipt an earlier request with the same Idempotency-Key made before it died
+    (shared/idempotency.py): rebuilt from the stored parcel and its claim's intake."""
+    async with ctx.uow() as uow:
+        parcel = await uow.parcels.get(parcel_id)
+        claim = await uow.claims.get(parcel.claim_id) if parcel and parcel.claim_id else None
+    if parcel is None:  # the key's request made it: it cannot be gone
+        raise LookupError(f"parcel {parcel_id} not found")
+    found = claim.intake if claim is not None else None
+    return ScanResult(
+        parcel.parcel_id,
+        parcel.claim_id,
+        parcel.rma_number,
+        False,
+        parcel.attention,
+        found.serial_mismatch if found else False,
+        found.missing_items if found else (),
     )
 
 

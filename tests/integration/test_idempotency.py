@@ -318,3 +318,25 @@ async def test_a_registration_committed_by_a_process_that_died_is_answered_on_re
     assert retry.headers["idempotent-replayed"] == "true"
     assert len(mentioning(probe, b"AccountRegistered", address)) == 1
     assert await accounts.sql("SELECT count(*) FROM accounts WHERE email = $1", address) == 1
+
+
+async def test_a_parcel_scanned_by_a_process_that_died_is_queued_once(claims: Claims) -> None:
+    """Issue 28, fault probe 1: a scan of a label that matches no claim, with no tracking number,
+    keeps its key with the parcel it queued; the retry gets that parcel, not a second one."""
+    unknown = f"RMA/{uuid.uuid4().int % 10**8}/ZZ/2026"
+    headers = {**claims.bearer("scanner"), "Idempotency-Key": str(uuid.uuid4())}
+    scan = {"rma_number": unknown}
+    with dying_after_the_commit(claims), pytest.raises(ProcessDied):
+        await claims.client.post("/api/parcels", json=scan, headers=headers)
+    retry = await claims.client.post("/api/parcels", json=scan, headers=headers)
+    assert retry.status_code == 200, retry.text
+    assert retry.headers["idempotent-replayed"] == "true"
+    answer = retry.json()
+    assert (answer["identified"], answer["rma_number"], answer["duplicate"]) == (
+        False, unknown, False,
+    )  # fmt: skip
+    queued = await claims.client.get(
+        "/api/operator/parcels/unidentified", headers=claims.bearer("operator")
+    )
+    mine = [p for p in queued.json() if p["rma_number"] == unknown]
+    assert [p["parcel_id"] for p in mine] == [answer["parcel_id"]]

@@ -342,6 +342,10 @@ class ClaimsStoreContract:
             assert found is not None and found.claim_id is None
             assert await uow.parcels.unidentified(late.parcel_id) is None
             assert await uow.parcels.unidentified(loose.parcel_id) == found
+            assert await uow.parcels.get(loose.parcel_id) == found
+            kept = await uow.parcels.get(late.parcel_id)
+            assert kept is not None and kept.claim_id == claim.claim_id
+            assert await uow.parcels.get(uuid4()) is None
             await uow.parcels.assign(loose.parcel_id, claim.claim_id, "operator:anna")
             assert await uow.parcels.resolve_attention(late.parcel_id, "operator:anna")
             assert not await uow.parcels.resolve_attention(late.parcel_id, "operator:anna")

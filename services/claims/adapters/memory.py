@@ -292,6 +292,10 @@ class MemoryParcels:
     def __init__(self, state: MemoryState) -> None:
         self.state = state
 
+    async def get(self, parcel_id: UUID) -> StoredParcel | None:
+        parcel = self.state.parcels.get(parcel_id)
+        return parcel.stored if parcel else None
+
     async def by_tracking(self, tracking_number: str) -> StoredParcel | None:
         found = (
             p.stored

@@ -62,6 +62,10 @@ class PostgresParcels:
     def __init__(self, conn: Conn) -> None:
         self.conn = conn
 
+    async def get(self, parcel_id: UUID) -> StoredParcel | None:
+        row = await self.conn.fetchrow("SELECT * FROM parcels WHERE parcel_id = $1", parcel_id)
+        return _parcel(row) if row else None
+
     async def by_tracking(self, tracking_number: str) -> StoredParcel | None:
         row = await repository.find_parcel_by_tracking(self.conn, tracking_number)
         return _parcel(row) if row else None

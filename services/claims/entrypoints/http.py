@@ -517,7 +517,14 @@ async def scan_parcel(
         if any(fact is not None for fact in found)
         else None
     )
-    result = await handlers.receive_parcel(ctx, actor_of(scanner), label, correlation, check)
+    keyed = idempotent_request()
+    if keyed is not None and keyed.made is not None:
+        # Received by this key's first request, which died before its answer was recorded.
+        result = await handlers.parcel_scanned(ctx, UUID(keyed.made))
+    else:
+        result = await handlers.receive_parcel(
+            ctx, actor_of(scanner), label, correlation, check, keyed
+        )
     return ParcelScanned(
         parcel_id=result.parcel_id,
         claim_id=result.claim_id,
