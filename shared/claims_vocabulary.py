@@ -160,6 +160,35 @@ _GUARANTEE_EXCLUSIONS: Final[dict[str, tuple[str, str]]] = {
         "The natural loss of range or battery capacity with use.",
     ),
 }
+# Why a unit's warranty is void (the scooter terms "Wygaśnięcie" 1-6, DJI §6): an operator marks
+# the unit with one of these, and the guarantee (warranty and DJI claims) of that serial is over;
+# the statute (a consumer's non-conformity complaint) is not limited by it. (Polish, English).
+WARRANTY_VOID_REASONS: Final[dict[str, tuple[str, str]]] = {
+    "unauthorised_repair": (
+        "Naprawa poza autoryzowanym serwisem.",
+        "A repair outside an authorised service.",
+    ),
+    "disassembly": (
+        "Samodzielny demontaż lub otwarcie urządzenia.",
+        "The unit was taken apart or opened.",
+    ),
+    "modification": (
+        "Modyfikacja lub przeróbka urządzenia.",
+        "The unit was modified or altered.",
+    ),
+    "misuse": (
+        "Użytkowanie niezgodne z przeznaczeniem.",
+        "Use other than intended (misuse).",
+    ),
+    "manual_ignored": (
+        "Użytkowanie niezgodne z instrukcją obsługi.",
+        "The instruction manual was not followed.",
+    ),
+    "serial_label_tampered": (
+        "Usunięta, uszkodzona lub zmieniona tabliczka z numerem seryjnym.",
+        "The serial number label was removed, damaged or changed.",
+    ),
+}
 RETURN_REJECTION_REASONS: Final[dict[str, str]] = {k: v[0] for k, v in _RETURN_REASONS.items()}
 COMPLAINT_REJECTION_REASONS: Final[dict[str, str]] = {
     k: v[0] for k, v in _COMPLAINT_REASONS.items()

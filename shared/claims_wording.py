@@ -321,6 +321,19 @@ REFUSALS: Final[dict[str, tuple[str, str]]] = {
         "PL61 1090 1014 0000 0712 1981 2874.",
         "The IBAN is not valid. Enter it with its country code.",
     ),
+    # --- a void warranty ---------------------------------------------------------------------
+    "void_reason_unknown": (
+        "Nieznana przyczyna wygaśnięcia gwarancji: {reason}.",
+        "Unknown reason for a void warranty: {reason}.",
+    ),
+    "void_needs_serial": (
+        "Zgłoszenie nie ma numeru seryjnego: nie można oznaczyć egzemplarza.",
+        "The claim has no serial number: there is no unit to mark.",
+    ),
+    "void_evidence_unknown": (
+        "Dowody muszą być załącznikami tego zgłoszenia; nie są: {attachments}.",
+        "The evidence must be this claim's attachments; these are not: {attachments}.",
+    ),
     # --- scooter repair delays -----------------------------------------------------------------
     "no_repair_deadline": (
         "To zgłoszenie nie ma biegnącego terminu naprawy hulajnogi.",
@@ -378,6 +391,7 @@ TIMELINE_NOTES: Final[dict[str, str]] = {
     "refunded": "Zwrot {amount} zł ({method}).",
     "refund_difference": " Różnica względem decyzji ({decided} zł): {reason}",
     "repair_delayed": "Opóźnienie naprawy: {reason}",
+    "warranty_void_marked": "Gwarancja egzemplarza {serial_number} wygasła: {reason}",
     "repair_delay_automatic": "Naprawa wymaga więcej czasu, niż pozwala termin 30 dni "
     "(oczekiwanie na części lub dodatkowe testy). Poinformujemy Cię, gdy produkt wyruszy w drogę "
     "powrotną.",

@@ -594,6 +594,28 @@ class ClaimReplacementIssued(Event):
     data: ClaimReplacementIssuedData
 
 
+class WarrantyVoidMarkedData(ClaimFacts):
+    ean: str = Field(description="The marked unit's EAN (the claimed product's)")
+    serial_number: str
+    reason: str = Field(description="A code of shared.claims_vocabulary.WARRANTY_VOID_REASONS")
+    evidence: tuple[UUID, ...] = Field(
+        default=(), description="The claim's attachments that show it (e.g. intake photos)"
+    )
+    note: str | None = None
+    marked_at: AwareDatetime
+    marked_by: str
+
+
+class WarrantyVoidMarked(Event):
+    """An operator found, on a claim, that the unit's warranty is void (the guarantor's terms):
+    warranty keeps the mark in the unit's passport, and the unit's guarantee claims are no longer
+    covered; a consumer's statutory non-conformity claim is not affected."""
+
+    topic: ClassVar[str] = topics.CLAIMS
+    type: Literal["WarrantyVoidMarked"] = "WarrantyVoidMarked"
+    data: WarrantyVoidMarkedData
+
+
 class ClaimRefundedData(ClaimFacts):
     amount: Decimal
     method: RefundMethod
@@ -773,6 +795,7 @@ ClaimsEvent = Annotated[
     | ClaimOfferExpired
     | ClaimCollectionReminder
     | ClaimMarkedForDisposal
+    | WarrantyVoidMarked
     | DeadlinesAtRisk,
     Field(discriminator="type"),
 ]
@@ -806,6 +829,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         ClaimOfferExpired,
         ClaimCollectionReminder,
         ClaimMarkedForDisposal,
+        WarrantyVoidMarked,
         DeadlinesAtRisk,
         AccountContactChanged,
         AccountCredentialsChanged,

@@ -49,7 +49,7 @@ def build_app(settings: ClaimsSettings | None = None) -> FastAPI:
         description=(
             "ClaimCreated, ParcelReceived, ClaimStatusChanged, ClaimDecided, ClaimOfferAnswered, "
             "ClaimReplacementIssued, ClaimRefunded, ClaimRepairDelayed, ClaimDeemedAccepted, "
-            "ClaimOfferExpired; key: claim id. DeadlinesAtRisk; key: the day"
+            "ClaimOfferExpired, WarrantyVoidMarked; key: claim id. DeadlinesAtRisk; key: the day"
         ),
     )
     app = create_app(

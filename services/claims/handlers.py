@@ -206,6 +206,29 @@ async def record_replacement(
     return events
 
 
+@dataclass(frozen=True)
+class VoidMark:
+    """An operator's finding that the claimed unit's warranty is void."""
+
+    reason: str  # a code of shared.claims_vocabulary.WARRANTY_VOID_REASONS
+    evidence: tuple[UUID, ...] = ()  # the claim's attachments that show it
+    note: str | None = None
+
+
+async def mark_warranty_void(
+    ctx: ClaimsContext, claim_id: UUID, actor: Actor, correlation_id: UUID, mark: VoidMark
+) -> list[Event]:
+    """The finding goes on the claim's timeline and to warranty as WarrantyVoidMarked: what the
+    mark means for coverage is warranty's rule (it keeps the mark in the unit's passport)."""
+    return await run_command(
+        ctx,
+        claim_id,
+        actor,
+        correlation_id,
+        lambda claim, act: claim.mark_warranty_void(act, mark.reason, mark.evidence, mark.note),
+    )
+
+
 # --- deadlines that act by themselves ---------------------------------------------------------
 
 # The scheduler's actor in records and events: no person clicked.

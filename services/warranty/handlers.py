@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
@@ -16,6 +16,7 @@ from services.warranty.domain.engine import (
     ProductPurchase,
     ServiceRecord,
     WarrantyVerdict,
+    WarrantyVoid,
     assess,
     assess_support_period,
 )
@@ -48,6 +49,7 @@ from services.warranty.unit_of_work import (
     UnitClaim,
     UnitOfWorkFactory,
     UnitSale,
+    UnitVoidMark,
     WarrantyUnitOfWork,
     unit_serial,
 )
@@ -72,6 +74,7 @@ from shared.events import (
     SaleRecorded,
     WarrantyAssessed,
     WarrantyAssessedData,
+    WarrantyVoidMarked,
 )
 from shared.idempotency import IdempotentRequest
 from shared.logging import get_logger
@@ -210,6 +213,7 @@ class UnitFacts:
     activated_on: date | None = None  # outlet products: from the sales line
     service_history: tuple[ServiceRecord, ...] = ()
     earlier_claims: tuple[PastClaim, ...] = ()
+    warranty_void: WarrantyVoid | None = None  # an operator's mark: the warranty is void
 
 
 def problem_of(claim: ClaimCreatedData) -> str:
@@ -238,6 +242,7 @@ def purchase_for_claim(
         claimed_part=part_claimed_again(unit.earlier_claims, problem_of(claim)),
         claim_type=claim.claim_type,
         claimed_wear_part=wear_part,
+        warranty_void=unit.warranty_void,
     )
 
 
@@ -271,12 +276,16 @@ async def unit_facts(uow: WarrantyUnitOfWork, ean: str, serial: str | None) -> U
         return UnitFacts()
     sale = await uow.units.origin_sale(ean, serial)
     claims = await uow.claims.of_unit(ean, serial)
+    mark = await uow.void_marks.of_unit(ean, serial)
     return UnitFacts(
         registered_on=await uow.units.lineage_registration(ean, serial),
         # A replacement unit's own period runs from its hand-back, not from the old activation.
         activated_on=sale.activated_on if sale is not None and sale.depth == 0 else None,
         service_history=await service_history(uow, ean, serial),
         earlier_claims=tuple(PastClaim(c.problem, c.repaired, c.replaced_part) for c in claims),
+        warranty_void=None
+        if mark is None
+        else WarrantyVoid(mark.reason, polish_date(mark.marked_at), mark.rma_number),
     )
 
 
@@ -467,6 +476,24 @@ async def record_replacement(uow: WarrantyUnitOfWork, event: ClaimReplacementIss
     )
     await uow.claims.end_repair(replaced.claim_id, issued_on)
     await uow.commit()
+
+
+# What the passport keeps of a WarrantyVoidMarked, as the event says it (the serial is kept as
+# the passport keeps serials).
+_VOID_MARK_FACTS = {f.name for f in fields(UnitVoidMark)} - {"serial_number"}
+
+
+async def record_void_mark(uow: WarrantyUnitOfWork, event: WarrantyVoidMarked) -> None:
+    """An operator found the unit's warranty void: the passport keeps the mark (the first one
+    stands) and the unit's next guarantee claims are not covered (rules.py, "warranty-void")."""
+    marked = event.data
+    serial = unit_serial(marked.serial_number)
+    if serial is None:
+        raise UnprocessableMessage("a void mark without the unit's serial number")
+    mark = UnitVoidMark(**marked.model_dump(include=_VOID_MARK_FACTS), serial_number=serial)
+    added = await uow.void_marks.add(mark)
+    await uow.commit()
+    log.info("warranty void mark", claim_id=str(marked.claim_id), reason=marked.reason, added=added)
 
 
 # --- scooter registrations and the customer's units ------------------------------------------

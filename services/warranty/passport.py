@@ -16,11 +16,13 @@ from services.warranty.unit_of_work import (
     Replacement,
     UnitClaim,
     UnitSale,
+    UnitVoidMark,
     WarrantyUnitOfWork,
     unit_serial,
 )
 from shared.auth import Principal
 from shared.calendar import polish_date
+from shared.claims_vocabulary import WARRANTY_VOID_REASONS
 from shared.errors import BusinessRuleError, Message
 from shared.events import ClaimCreatedData
 
@@ -53,6 +55,7 @@ def _current_purchase(
         registered_on=unit.registered_on,
         service_history=unit.service_history,
         claim_type="warranty",
+        warranty_void=unit.warranty_void,
     )
 
 
@@ -113,6 +116,13 @@ def _repair(repair: RepairPeriod) -> dict[str, Any]:
     }
 
 
+def _void_mark(mark: UnitVoidMark | None) -> dict[str, Any] | None:
+    if mark is None:
+        return None
+    polish, english = WARRANTY_VOID_REASONS.get(mark.reason, (mark.reason, mark.reason))
+    return {**asdict(mark), "reason_name": polish, "reason_name_en": english}
+
+
 def _sale(sale: UnitSale | None) -> dict[str, Any] | None:
     if sale is None:
         return None
@@ -154,6 +164,7 @@ async def _read(
         "repeated_defect": next(
             (c.repeated_defect for c in reversed(claims) if c.repeated_defect), None
         ),
+        "warranty_void": _void_mark(await uow.void_marks.of_unit(ean, serial)),
         "verdict": _verdict(None if purchase is None else assess(purchase, ctx.today())),
     }
 

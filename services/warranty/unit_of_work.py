@@ -155,6 +155,21 @@ class Replacement:
 
 
 @dataclass(frozen=True)
+class UnitVoidMark:
+    """An operator's finding, on a claim, that the unit's warranty is void."""
+
+    ean: str
+    serial_number: str
+    claim_id: UUID
+    rma_number: str
+    reason: str  # a code of shared.claims_vocabulary.WARRANTY_VOID_REASONS
+    evidence: tuple[UUID, ...]  # the claim's attachments that show it
+    note: str | None
+    marked_at: datetime
+    marked_by: str
+
+
+@dataclass(frozen=True)
 class Assessment:
     """A claim's facts as warranty kept them (to assess again) and its latest verdict."""
 
@@ -267,6 +282,14 @@ class Assessments(Protocol):
         ...
 
 
+class VoidMarks(Protocol):
+    async def add(self, mark: UnitVoidMark) -> bool:
+        """False when the unit is marked already: the first mark stands."""
+        ...
+
+    async def of_unit(self, ean: str, serial: str) -> UnitVoidMark | None: ...
+
+
 class WarrantyUnitOfWork(OutboxUnitOfWork, Protocol):
     # Open once the unit of work is entered.
     @property
@@ -279,6 +302,8 @@ class WarrantyUnitOfWork(OutboxUnitOfWork, Protocol):
     def claims(self) -> UnitClaims: ...
     @property
     def assessments(self) -> Assessments: ...
+    @property
+    def void_marks(self) -> VoidMarks: ...
 
 
 UnitOfWorkFactory = Callable[[], WarrantyUnitOfWork]

@@ -22,6 +22,7 @@ from services.warranty.unit_of_work import (
     UnitClaim,
     UnitRegistration,
     UnitSale,
+    UnitVoidMark,
     WarrantyUnitOfWork,
 )
 from shared.events import (
@@ -286,6 +287,20 @@ class WarrantyStoreContract:
             )
             assert await uow.registrations.of_unit(SCOOTER, "DU-2") is None
 
+    async def test_a_unit_keeps_its_first_void_mark_with_its_evidence(self, store: Store) -> None:
+        first = void_mark("DU-1", "disassembly", evidence=(uuid4(), uuid4()), note="Plomba.")
+        async with store.uow() as uow:
+            assert await uow.void_marks.add(first) is True
+            assert await uow.void_marks.add(void_mark("DU-1", "misuse")) is False
+            await uow.commit()
+        async with store.uow() as uow:
+            assert await uow.void_marks.of_unit(SCOOTER, "DU-1") == first
+            assert await uow.void_marks.of_unit(SCOOTER, "DU-2") is None
+        async with store.uow() as uow:
+            await uow.void_marks.add(void_mark("DU-3", "misuse"))  # never committed
+        async with store.uow() as uow:
+            assert await uow.void_marks.of_unit(SCOOTER, "DU-3") is None
+
     # --- claims and repairs ------------------------------------------------------------------
 
     async def test_a_units_claims_oldest_first_with_status_decision_and_repair(
@@ -399,6 +414,20 @@ def registration(serial: str, registered_on: date) -> ProductRegisteredData:
         serial_number=serial,
         purchased_on=SOLD_ON,
         registered_on=registered_on,
+    )
+
+
+def void_mark(serial: str, reason: str, **more: Any) -> UnitVoidMark:
+    fields: dict[str, Any] = {"evidence": (), "note": None, **more}
+    return UnitVoidMark(
+        ean=SCOOTER,
+        serial_number=serial,
+        claim_id=uuid4(),
+        rma_number="RMA/7/SR/2025",
+        reason=reason,
+        marked_at=at(9),
+        marked_by="operator:anna@serwis.example",
+        **fields,
     )
 
 

@@ -38,6 +38,8 @@ from shared.events import (
     SaleRecorded,
     SaleRecordedData,
     WarrantyAssessedData,
+    WarrantyVoidMarked,
+    WarrantyVoidMarkedData,
 )
 
 EventT = TypeVar("EventT", bound=Event)
@@ -165,6 +167,14 @@ def replaced(created: ClaimCreated, new_serial: str, issued_on: date) -> ClaimRe
             issued_by="operator@innpro.example",
         ),
     )
+
+
+def voided(created: ClaimCreated, reason: str, at: datetime, **more: Any) -> WarrantyVoidMarked:
+    """An operator's finding, on the claim, that its unit's warranty is void."""
+    unit = {"ean": created.data.product.ean, "serial_number": created.data.serial_number or ""}
+    mark = {"reason": reason, "marked_at": at, "marked_by": "operator:anna@serwis.example"}
+    payload = WarrantyVoidMarkedData(**facts(created), **unit, **mark, **more)
+    return WarrantyVoidMarked(producer="claims", key=str(created.data.claim_id), data=payload)
 
 
 def on(day: date, hour: int = 10) -> datetime:

@@ -422,6 +422,37 @@ async def manufacturer_statement(
     return {"attachment_id": str(attachment.attachment_id)}
 
 
+class WarrantyVoid(BaseModel):
+    reason: str = Field(
+        min_length=1,
+        max_length=40,
+        description="unauthorised_repair, disassembly, modification, misuse, manual_ignored or "
+        "serial_label_tampered (shared.claims_vocabulary.WARRANTY_VOID_REASONS)",
+    )
+    evidence: list[UUID] = Field(
+        default_factory=list, max_length=20, description="The claim's attachments that show it"
+    )
+    note: str | None = Field(default=None, max_length=2000)
+
+
+@router.post(
+    "/api/operator/claims/{claim_id}/warranty-void",
+    summary="Mark the claimed unit's warranty void (the guarantor's terms): warranty keeps the "
+    "mark, and the unit's guarantee claims are no longer covered",
+    responses=STATE_REFUSAL,
+)
+async def warranty_void(
+    claim_id: UUID,
+    body: WarrantyVoid,
+    operator: Operator,
+    ctx: Context,
+    correlation: CorrelationId,
+) -> dict[str, Any]:
+    mark = handlers.VoidMark(body.reason, tuple(body.evidence), body.note)
+    events = await handlers.mark_warranty_void(ctx, claim_id, actor_of(operator), correlation, mark)
+    return events[0].data.model_dump(mode="json")
+
+
 class RepairDelay(BaseModel):
     reason: str = Field(min_length=1, max_length=2000)
     expected_on: date | None = None

@@ -27,6 +27,7 @@ from services.warranty.unit_of_work import (
     UnitClaim,
     UnitRegistration,
     UnitSale,
+    UnitVoidMark,
     units_sold,
 )
 from shared.events import Event, ProductRegisteredData, SaleRecordedData
@@ -56,6 +57,7 @@ class MemoryState:
     repairs: dict[UUID, _Repair] = field(default_factory=dict)
     replacements: dict[UUID, Replacement] = field(default_factory=dict)
     assessments: dict[UUID, Assessment] = field(default_factory=dict)
+    void_marks: dict[Unit, UnitVoidMark] = field(default_factory=dict)
     outbox: list[Event] = field(default_factory=list)
     # Idempotency-Keys with what their request made: (owner, key) -> (fingerprint, made).
     made_by_request: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
@@ -95,6 +97,7 @@ class MemoryUnitOfWork(MemoryOutboxUnitOfWork[MemoryState]):
         self.registrations = MemoryRegistrations(work)
         self.claims = MemoryUnitClaims(work)
         self.assessments = MemoryAssessments(work)
+        self.void_marks = MemoryVoidMarks(work)
 
 
 def _earliest(a: date | None, b: date | None) -> date | None:
@@ -403,3 +406,14 @@ class MemoryAssessments:
         return (
             None if latest is None else copy.deepcopy(self.state.assessments[latest.claim_id].claim)
         )
+
+
+class MemoryVoidMarks:
+    def __init__(self, state: MemoryState) -> None:
+        self.state = state
+
+    async def add(self, mark: UnitVoidMark) -> bool:
+        return self.state.void_marks.setdefault((mark.ean, mark.serial_number), mark) is mark
+
+    async def of_unit(self, ean: str, serial: str) -> UnitVoidMark | None:
+        return self.state.void_marks.get((ean, serial))

@@ -22,6 +22,7 @@ from services.warranty.unit_of_work import (
     UnitClaim,
     UnitRegistration,
     UnitSale,
+    UnitVoidMark,
 )
 from shared.db import Conn
 from shared.events import ProductRegisteredData, SaleRecordedData
@@ -49,6 +50,7 @@ class PostgresUnitOfWork(PostgresOutboxUnitOfWork):
         self.registrations = PostgresRegistrations(conn)
         self.claims = PostgresUnitClaims(conn)
         self.assessments = PostgresAssessments(conn)
+        self.void_marks = PostgresVoidMarks(conn)
 
 
 def _product(row: asyncpg.Record | None) -> Product | None:
@@ -175,3 +177,15 @@ class PostgresAssessments:
             self.conn, ean, serial
         )
         return claim
+
+
+class PostgresVoidMarks:
+    def __init__(self, conn: Conn) -> None:
+        self.conn = conn
+
+    async def add(self, mark: UnitVoidMark) -> bool:
+        return await repository.insert_void_mark(self.conn, dataclasses.asdict(mark))
+
+    async def of_unit(self, ean: str, serial: str) -> UnitVoidMark | None:
+        mark = _maybe(UnitVoidMark, await repository.void_mark(self.conn, ean, serial))
+        return None if mark is None else dataclasses.replace(mark, evidence=tuple(mark.evidence))

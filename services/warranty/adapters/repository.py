@@ -368,3 +368,28 @@ async def account_units(conn: Conn, account_id: UUID) -> list[asyncpg.Record]:
            ORDER BY u.issued_on DESC, u.document_number, u.depth, u.serial_number""",
         account_id,
     )
+
+
+async def insert_void_mark(conn: Conn, mark: dict[str, Any]) -> bool:
+    inserted = await conn.fetchval(
+        """INSERT INTO unit_void_marks (ean, serial_number, claim_id, rma_number, reason,
+               evidence, note, marked_at, marked_by)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+           ON CONFLICT (ean, serial_number) DO NOTHING RETURNING true""",
+        mark["ean"],
+        mark["serial_number"],
+        mark["claim_id"],
+        mark["rma_number"],
+        mark["reason"],
+        list(mark["evidence"]),
+        mark["note"],
+        mark["marked_at"],
+        mark["marked_by"],
+    )
+    return bool(inserted)
+
+
+async def void_mark(conn: Conn, ean: str, serial: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT * FROM unit_void_marks WHERE ean = $1 AND serial_number = $2", ean, serial
+    )

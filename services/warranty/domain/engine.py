@@ -17,6 +17,7 @@ from services.warranty.domain.rules import (
     WarrantyRule,
 )
 from shared.brands import normalise_brand
+from shared.claims_vocabulary import WARRANTY_VOID_REASONS
 
 # What a verdict's first day is: the sale or delivery date, an outlet product's activation date
 # (from the sales document or from the claim), the hand-back after a replacement or a
@@ -48,6 +49,19 @@ class ServiceRecord:
 
 
 @dataclass(frozen=True)
+class WarrantyVoid:
+    """An operator's finding, on a claim, that this unit's warranty is void."""
+
+    reason: str  # a code of shared.claims_vocabulary.WARRANTY_VOID_REASONS
+    marked_on: date
+    rma_number: str  # the claim it was found on
+
+    @property
+    def reason_pl(self) -> str:
+        return WARRANTY_VOID_REASONS.get(self.reason, (self.reason, self.reason))[0]
+
+
+@dataclass(frozen=True)
 class ProductPurchase:
     """What the rules need to know about one purchased product."""
 
@@ -70,6 +84,7 @@ class ProductPurchase:
     # The wear part (a battery, propeller...) the claim's problem concerns, by the product's
     # problem list: judged at that part's period even when it came in a kit or a scooter.
     claimed_wear_part: ProductCategory | None = None
+    warranty_void: WarrantyVoid | None = None  # the unit's warranty marked void
 
     @property
     def judged_category(self) -> ProductCategory:
@@ -112,6 +127,9 @@ def matches(rule: WarrantyRule, purchase: ProductPurchase) -> bool:
             rule.installed_by_authorised_service is None
             or bool(purchase.installed_by_authorised_service)
             == rule.installed_by_authorised_service
+        )
+        and (
+            rule.warranty_void is None or (purchase.warranty_void is not None) == rule.warranty_void
         )
         and (
             rule.registered_in_time is None
@@ -271,6 +289,17 @@ def _wear_part_note(rule: WarrantyRule, purchase: ProductPurchase) -> str | None
     )
 
 
+def _void_values(void: WarrantyVoid | None) -> dict[str, str]:
+    """What a reason template may say of the unit's void mark."""
+    if void is None:
+        return {"void_reason": "", "void_marked_on": "", "void_rma_number": ""}
+    return {
+        "void_reason": void.reason_pl.rstrip("."),
+        "void_marked_on": void.marked_on.isoformat(),
+        "void_rma_number": void.rma_number,
+    }
+
+
 def assess(
     purchase: ProductPurchase, on: date, rules: Sequence[WarrantyRule] = RULES
 ) -> WarrantyVerdict:
@@ -283,6 +312,7 @@ def assess(
         "registration_window": window.describe_pl() if window is not None else "",
         "purchased_from": _iso(rule.purchased_from),
         "purchased_until": _iso(rule.purchased_until),
+        **_void_values(purchase.warranty_void),
     }
     if rule.period.is_empty:
         reason = rule.reason.format(**values, until="")

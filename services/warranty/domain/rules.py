@@ -46,6 +46,8 @@ class WarrantyRule:
     registration_window: Period | None = None
     # An unknown installer counts as not authorised: the buyer has to show the condition is met.
     installed_by_authorised_service: bool | None = None
+    # An operator marked the unit's warranty void (True) or not (False).
+    warranty_void: bool | None = None
     # After a warranty repair or replacement (see AFTER_SERVICE_RULES).
     after_service: AfterService = "art_581"
 
@@ -79,6 +81,19 @@ RULES: tuple[WarrantyRule, ...] = (
         "Rękojmia za niezgodność towaru z umową: {period} od wydania towaru (do {until} włącznie).",
         claim_types=frozenset({"non_conformity"}),
         buyer="consumer",
+        after_service="none",
+    ),
+    # An operator found the unit's warranty void (the scooter terms' "Wygaśnięcie" 1-6, DJI §6):
+    # no guarantee (warranty and DJI claims) for that serial any more. The statute is not the
+    # guarantor's to limit: the consumer's non-conformity row above still applies.
+    WarrantyRule(
+        "warranty-void",
+        NO_PERIOD,
+        "sale",
+        "Gwarancja tego egzemplarza wygasła: {void_reason} (stwierdzone {void_marked_on} "
+        "w zgłoszeniu {void_rma_number}). Produkt nie jest objęty gwarancją.",
+        claim_types=frozenset({"warranty", "dji"}),
+        warranty_void=True,
         after_service="none",
     ),
     # Before the outlet row: a used wear part cannot be covered longer than a new one.

@@ -23,6 +23,7 @@ from shared.events import (
     DocumentLinked,
     Event,
     SaleRecorded,
+    WarrantyVoidMarked,
 )
 from shared.runtime import ServiceRuntime
 
@@ -70,8 +71,8 @@ def register_consumers(runtime: ServiceRuntime) -> None:
 
     @runtime.subscriber(
         topics.CLAIMS,
-        description="Assesses every new claim; repairs, decisions and replacements for the "
-        "product passport",
+        description="Assesses every new claim; repairs, decisions, replacements and void "
+        "warranty marks for the product passport",
     )
     async def on_claim_event(event: ClaimsEvent) -> None:
         effect: Callable[[Conn], Awaitable[None]]
@@ -83,6 +84,8 @@ def register_consumers(runtime: ServiceRuntime) -> None:
             effect = projection(handlers.record_decision, event)
         elif isinstance(event, ClaimReplacementIssued):
             effect = projection(handlers.record_replacement, event)
+        elif isinstance(event, WarrantyVoidMarked):
+            effect = projection(handlers.record_void_mark, event)
         else:
             return
         await handle_once(runtime.db, runtime.name, event, effect)

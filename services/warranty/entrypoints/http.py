@@ -3,7 +3,7 @@ registrations and the product passport."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated
 from uuid import UUID
 
@@ -349,6 +349,17 @@ class PassportVerdict(BaseModel):
     reason: str
 
 
+class PassportWarrantyVoid(BaseModel):
+    claim_id: UUID
+    rma_number: str = Field(description="The claim it was found on")
+    reason: str = Field(description="A code of the terms' reasons a warranty is void")
+    reason_name: str = Field(description="The reason, Polish")
+    reason_name_en: str
+    evidence: list[UUID] = Field(description="The claim's attachments that show it")
+    note: str | None
+    marked_at: datetime
+
+
 class PassportProduct(BaseModel):
     name: str
     brand: str
@@ -368,6 +379,11 @@ class PassportPublic(BaseModel):
     repairs: list[PassportRepair]
     repeated_defect: PassportRepeatedDefect | None = Field(
         description="The latest claim's flag: the same problem back after a repair"
+    )
+    warranty_void: PassportWarrantyVoid | None = Field(
+        default=None,
+        description="An operator's finding that the unit's warranty is void: its guarantee "
+        "claims are not covered (a consumer's non-conformity claim still is judged by the statute)",
     )
     verdict: PassportVerdict | None = Field(description="A warranty claim filed today")
 

@@ -100,6 +100,7 @@ def test_every_event_of_the_design_has_a_contract() -> None:
         "ClaimOfferExpired",
         "ClaimCollectionReminder",
         "ClaimMarkedForDisposal",
+        "WarrantyVoidMarked",
         "DeadlinesAtRisk",
         "AccountContactChanged",
         "AccountCredentialsChanged",

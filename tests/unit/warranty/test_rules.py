@@ -266,6 +266,7 @@ def test_every_row_of_the_table_is_exercised() -> None:
     exercised = {row[2] for row in ROWS} | {
         "scooter-service-part-unauthorised",
         "business-no-manufacturer-warranty",
+        "warranty-void",  # tests/unit/warranty/test_void_marks.py
     }
     assert exercised == {rule.rule_id for rule in RULES}
 
@@ -273,6 +274,7 @@ def test_every_row_of_the_table_is_exercised() -> None:
 def test_the_table_has_the_rule_ids_of_the_brief_and_ends_with_a_catch_all() -> None:
     assert [rule.rule_id for rule in RULES] == [
         "statutory-non-conformity",
+        "warranty-void",
         "dji-consumable",
         "dji-outlet",
         "dji-standard",
