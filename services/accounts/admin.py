@@ -20,7 +20,7 @@ import asyncpg
 from argon2 import PasswordHasher
 
 from services.accounts import domain
-from services.accounts.adapters.postgres import PostgresUnitOfWork
+from services.accounts.bootstrap import postgres_units
 from services.accounts.handlers import hash_secret
 from services.accounts.settings import AccountsSettings
 from services.accounts.unit_of_work import Operator, Scanner
@@ -47,7 +47,7 @@ async def create_operator(
     operator = Operator(uuid4(), email, full_name, PasswordHasher().hash(password))
     pool = await _pool(settings)
     try:
-        async with PostgresUnitOfWork(pool) as uow:
+        async with postgres_units(pool)() as uow:
             created = await uow.staff.add_operator(operator)
             await uow.commit()
     finally:
@@ -61,7 +61,7 @@ async def create_scanner(settings: AccountsSettings, name: str) -> str:
     api_key = "scn_" + secrets.token_urlsafe(32)
     pool = await _pool(settings)
     try:
-        async with PostgresUnitOfWork(pool) as uow:
+        async with postgres_units(pool)() as uow:
             created = await uow.staff.add_scanner(Scanner(uuid4(), name), hash_secret(api_key))
             await uow.commit()
     finally:

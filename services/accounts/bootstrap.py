@@ -34,6 +34,11 @@ def _context(
     )
 
 
+def postgres_units(pool: asyncpg.Pool) -> UnitOfWorkFactory:
+    """A fresh unit of work on the pool per call (the service's handlers, the admin commands)."""
+    return lambda: PostgresUnitOfWork(pool)
+
+
 def postgres_context(
     pool: asyncpg.Pool,
     settings: AccountsSettings,
@@ -41,7 +46,7 @@ def postgres_context(
 ) -> handlers.AccountsContext:
     """The service's handlers on PostgreSQL, as it runs."""
     return _context(
-        lambda: PostgresUnitOfWork(pool),
+        postgres_units(pool),
         settings,
         password_hasher=PasswordHasher(),
         count_limit_refusal=count_limit_refusal,

@@ -15,7 +15,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from services.claims import handlers
-from services.claims.adapters.postgres import PostgresUnitOfWork
+from services.claims.bootstrap import postgres_context
 from services.claims.demo import DemoPlan, DemoSeeder
 from services.claims.settings import ClaimsSettings
 from shared.db import create_pool, ensure_database, migrate
@@ -53,7 +53,7 @@ async def seed_demo(settings: ClaimsSettings, plan: DemoPlan, wait: float) -> st
     pool = await create_pool(settings.database_url, max_size=2)
     try:
         await migrate(pool, "services.claims.migrations")
-        seeder = DemoSeeder(lambda: PostgresUnitOfWork(pool))
+        seeder = DemoSeeder(postgres_context(pool).uow)
         await _wait_for_documents(seeder.ctx, plan, wait)
         report = await seeder.seed(plan)
     finally:

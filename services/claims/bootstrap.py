@@ -42,7 +42,7 @@ def build_app(settings: ClaimsSettings | None = None) -> FastAPI:
     settings = settings or ClaimsSettings()
     runtime = ServiceRuntime("claims", settings, "services.claims.migrations")
     runtime.metrics.add_database_gauge(repository.CLAIMS_PER_STATUS)
-    consumers.register_consumers(runtime)
+    consumers.register_consumers(runtime, PostgresUnitOfWork)
     runtime.publishes(
         topics.CLAIMS,
         ClaimsEvent,

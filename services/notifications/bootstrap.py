@@ -62,7 +62,7 @@ def build_app(settings: NotificationsSettings | None = None) -> FastAPI:
     runtime = ServiceRuntime("notifications", settings, "services.notifications.migrations")
     runtime.metrics.add_database_gauge(EMAILS_PENDING_AND_FAILED)
     ctx = postgres_context(settings, lambda: runtime.db)
-    consumers.register_consumers(runtime, ctx)
+    consumers.register_consumers(runtime, ctx, PostgresUnitOfWork)
     app = create_app(
         runtime,
         title="RMA notifications",

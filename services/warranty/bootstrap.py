@@ -37,7 +37,7 @@ def memory_context(database: MemoryDatabase, today: Callable[[], date]) -> handl
 def build_app(settings: WarrantySettings | None = None) -> FastAPI:
     settings = settings or WarrantySettings()
     runtime = ServiceRuntime("warranty", settings, "services.warranty.migrations")
-    consumers.register_consumers(runtime)
+    consumers.register_consumers(runtime, PostgresUnitOfWork)
     runtime.publishes(
         topics.WARRANTY,
         WarrantyEvent,

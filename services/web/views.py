@@ -150,7 +150,6 @@ def parse_amount(text: str) -> Decimal | None:
     return amount.quantize(Decimal("0.01"))
 
 
-# The claims service's deadline states under which the deadline still runs (days are left).
 # The customer's answer to each offer, by the claims API's path.
 OFFER_PATHS = {
     "price_reduction": "price-reduction",
@@ -173,10 +172,7 @@ class StandingRow:
     state_name: str
     days_left: int | None  # as the claims service counts them
     at_risk: bool  # as the claims service judges it
-
-    @property
-    def overdue(self) -> bool:
-        return self.days_left is not None and self.days_left < 0
+    overdue: bool  # as the claims service judges it
 
 
 def standing_rows(standings: Iterable[DeadlineStanding], today: date) -> list[StandingRow]:
@@ -196,6 +192,7 @@ def standing_rows(standings: Iterable[DeadlineStanding], today: date) -> list[St
                 state_name=vocabulary.DEADLINE_STATES.get(standing.state, standing.state_name),
                 days_left=standing.days_left,
                 at_risk=standing.at_risk,
+                overdue=standing.overdue,
             )
         )
     rows.sort(key=lambda row: (row.due_on is None, row.due_on or today))

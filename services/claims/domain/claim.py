@@ -133,6 +133,10 @@ class Claim(ClaimIntake, ClaimDecisions, ClaimSettlement, ClaimDeadlines, ClaimW
 
     # --- what the claim shows -----------------------------------------------------------------
 
+    def customer_actions(self) -> list[lifecycle.CustomerAction]:
+        """What the customer may do now (the forms and instructions the claim page shows)."""
+        return lifecycle.customer_actions(self.status, self.offer_awaiting_answer is not None)
+
     def operator_actions(self, today: date) -> list[OperatorAction]:
         """The operator's commands besides status moves that the claim's state allows now (the
         forms the claim page offers): each one's own rule, asked without acting."""

@@ -8,12 +8,16 @@ services.claims.domain.lifecycle`), and a unit test fails when the two differ.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from services.claims.domain.refusals import Refusal
 from shared import claims_vocabulary
 from shared.events import ClaimStatus
 
 Role = str  # customer | operator | scanner | system (the deadline scheduler)
+# What the customer may do on the claim page: send the parcel the service waits for, cancel the
+# claim before sending it, answer the service's question, accept or refuse the decision's offer.
+CustomerAction = Literal["send_parcel", "cancel", "answer", "answer_offer"]
 
 INITIAL_STATUS: ClaimStatus = "submitted"
 # A claim in one of these is over: a new claim for the same serial number may be filed.
@@ -98,17 +102,27 @@ def allowed_roles(source: ClaimStatus, target: ClaimStatus) -> frozenset[Role]:
     return _BY_MOVE.get((source, target), frozenset())
 
 
+def _moves_from(source: ClaimStatus, role: Role) -> list[Transition]:
+    return [t for t in TRANSITIONS if t.source == source and role in t.roles]
+
+
 def next_statuses(source: ClaimStatus, role: Role) -> list[ClaimStatus]:
     """Where `role` may move a claim in `source` (what the operator's claim page offers)."""
-    targets: list[ClaimStatus] = []
-    for transition in TRANSITIONS:
-        if (
-            transition.source == source
-            and role in transition.roles
-            and transition.target not in targets
-        ):
-            targets.append(transition.target)
-    return targets
+    return list(dict.fromkeys(t.target for t in _moves_from(source, role)))
+
+
+def commands(source: ClaimStatus, role: Role) -> list[str]:
+    """The commands `role` may give a claim in `source` (the table's, each once)."""
+    return list(dict.fromkeys(t.command for t in _moves_from(source, role)))
+
+
+def customer_actions(source: ClaimStatus, offer_awaiting_answer: bool) -> list[CustomerAction]:
+    """The customer's commands from the table (the parcel is awaited in the first status; an
+    offer is answered only while one awaits an answer, Claim.offer_awaiting_answer)."""
+    moves = commands(source, "customer")
+    actions: list[CustomerAction] = ["send_parcel"] if source == INITIAL_STATUS else []
+    actions += [action for action in ("cancel", "answer") if action in moves]
+    return [*actions, "answer_offer"] if offer_awaiting_answer else actions
 
 
 def check_transition(current: ClaimStatus, target: ClaimStatus, role: Role) -> None:

@@ -6,7 +6,6 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from services.claims import handlers
-from services.claims.adapters.postgres import PostgresUnitOfWork
 from services.claims.unit_of_work import ClaimsUnitOfWork
 from shared import topics
 from shared.auth import handle_credentials_change
@@ -28,21 +27,23 @@ from shared.events import (
 from shared.runtime import ServiceRuntime
 
 EventT = TypeVar("EventT", bound=Event)
+# A unit of work on the consumer's connection; bootstrap.py chooses the adapter.
+ConsumerUnitOfWork = Callable[[Conn], ClaimsUnitOfWork]
 
 
-def projection(
-    handler: Callable[[ClaimsUnitOfWork, EventT], Awaitable[None]], event: EventT
-) -> Callable[[Conn], Awaitable[None]]:
-    """The handler's effect inside the consumer's transaction, the one that holds its inbox row."""
+def register_consumers(runtime: ServiceRuntime, unit_of_work: ConsumerUnitOfWork) -> None:
+    def projection(
+        handler: Callable[[ClaimsUnitOfWork, EventT], Awaitable[None]], event: EventT
+    ) -> Callable[[Conn], Awaitable[None]]:
+        """The handler's effect inside the consumer's transaction, the one that holds its
+        inbox row."""
 
-    async def effect(conn: Conn) -> None:
-        async with PostgresUnitOfWork(conn) as uow:
-            await handler(uow, event)
+        async def effect(conn: Conn) -> None:
+            async with unit_of_work(conn) as uow:
+                await handler(uow, event)
 
-    return effect
+        return effect
 
-
-def register_consumers(runtime: ServiceRuntime) -> None:
     @runtime.subscriber(topics.SALES, description="Sales ledger: which products a document holds")
     async def on_sale_recorded(event: SaleRecorded) -> None:
         await handle_once(runtime.db, runtime.name, event, projection(handlers.record_sale, event))

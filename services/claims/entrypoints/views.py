@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from services.claims.domain.claim import Claim, OperatorAction
 from services.claims.domain.deadlines import DeadlineStanding
 from services.claims.domain.intake import Intake
+from services.claims.domain.lifecycle import CustomerAction
 from services.claims.handlers import LabelLookup
 from services.claims.unit_of_work import ClaimListing
 from shared.claims_vocabulary import DEADLINE_STATE_NAMES_PL, STATUS_NAMES_PL
@@ -138,6 +139,11 @@ class ClaimPublic(ClaimSummary):
         default=None,
         description="The offer the customer must accept or refuse now: price_reduction | "
         "paid_repair_quote | return_deductions (the claims service decides; pages show it)",
+    )
+    customer_actions: list[CustomerAction] = Field(
+        default_factory=list,
+        description="What the customer may do now: send_parcel (the service waits for it), "
+        "cancel, answer (the service's question), answer_offer",
     )
     timeline: list[TimelineEntry]
 
@@ -334,6 +340,7 @@ def claim_public(
         "refund": RefundPublic(**vars(claim.refund)) if claim.refund else None,
         "next_statuses": claim.next_statuses(role),
         "offer_awaiting_answer": claim.offer_awaiting_answer,
+        "customer_actions": claim.customer_actions(),
         "timeline": [
             TimelineEntry(status=e.status, actor=e.actor, note=e.note, at=e.at)
             for e in claim.timeline

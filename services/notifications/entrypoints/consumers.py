@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from services.notifications import handlers
-from services.notifications.adapters.postgres import PostgresUnitOfWork
+from services.notifications.unit_of_work import NotificationsUnitOfWork
 from shared import topics
 from shared.auth import handle_credentials_change
 from shared.consumer import handle_once
@@ -19,21 +19,26 @@ from shared.events import (
 )
 from shared.runtime import ServiceRuntime
 
+# A unit of work on the consumer's connection; bootstrap.py chooses the adapter.
+ConsumerUnitOfWork = Callable[[Conn], NotificationsUnitOfWork]
+
 
 def emails_of(
-    ctx: handlers.NotificationsContext, event: Event
+    ctx: handlers.NotificationsContext, unit_of_work: ConsumerUnitOfWork, event: Event
 ) -> Callable[[Conn], Awaitable[None]]:
     """The handler's effect inside the consumer's transaction: the batch's, with its inbox rows
     (shared/inbox.py), so the emails are queued, and the batch committed, together."""
 
     async def effect(conn: Conn) -> None:
-        async with PostgresUnitOfWork(conn) as uow:
+        async with unit_of_work(conn) as uow:
             await handlers.record_email(ctx, uow, event)
 
     return effect
 
 
-def register_consumers(runtime: ServiceRuntime, ctx: handlers.NotificationsContext) -> None:
+def register_consumers(
+    runtime: ServiceRuntime, ctx: handlers.NotificationsContext, unit_of_work: ConsumerUnitOfWork
+) -> None:
     # Effects applied per fetched batch, in one transaction (shared/inbox.py).
     runtime.effects_per_batch = True
 
@@ -42,7 +47,7 @@ def register_consumers(runtime: ServiceRuntime, ctx: handlers.NotificationsConte
         if isinstance(event, AccountCredentialsChanged):
             await handle_credentials_change(runtime.db, runtime.name, event)
             return
-        await handle_once(runtime.db, runtime.name, event, emails_of(ctx, event))
+        await handle_once(runtime.db, runtime.name, event, emails_of(ctx, unit_of_work, event))
 
     @runtime.subscriber(
         topics.CLAIMS,
@@ -50,11 +55,11 @@ def register_consumers(runtime: ServiceRuntime, ctx: handlers.NotificationsConte
         "changes and decisions",
     )
     async def on_claim_event(event: ClaimsEvent) -> None:
-        await handle_once(runtime.db, runtime.name, event, emails_of(ctx, event))
+        await handle_once(runtime.db, runtime.name, event, emails_of(ctx, unit_of_work, event))
 
     @runtime.subscriber(topics.WARRANTY, description="The warranty verdict on a claim")
     async def on_warranty_event(event: WarrantyEvent) -> None:
         # ProductRegistered has no email; skipping it keeps the inbox to handled events.
         if event.type != "WarrantyAssessed":
             return
-        await handle_once(runtime.db, runtime.name, event, emails_of(ctx, event))
+        await handle_once(runtime.db, runtime.name, event, emails_of(ctx, unit_of_work, event))

@@ -6,7 +6,6 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from services.warranty import handlers
-from services.warranty.adapters.postgres import PostgresUnitOfWork
 from services.warranty.unit_of_work import WarrantyUnitOfWork
 from shared import topics
 from shared.auth import handle_credentials_change
@@ -29,20 +28,21 @@ from shared.runtime import ServiceRuntime
 
 EventT = TypeVar("EventT", bound=Event)
 Handler = Callable[[WarrantyUnitOfWork, EventT], Awaitable[None]]
+# A unit of work on the consumer's connection; bootstrap.py chooses the adapter.
+ConsumerUnitOfWork = Callable[[Conn], WarrantyUnitOfWork]
 
 
-def projection(handler: Handler[EventT], event: EventT) -> Callable[[Conn], Awaitable[None]]:
-    """The handler's effect inside the consumer's transaction, the one that holds its inbox row
-    (one per fetched batch, shared/inbox.py): its unit of work commits with the batch."""
+def register_consumers(runtime: ServiceRuntime, unit_of_work: ConsumerUnitOfWork) -> None:
+    def projection(handler: Handler[EventT], event: EventT) -> Callable[[Conn], Awaitable[None]]:
+        """The handler's effect inside the consumer's transaction, the one that holds its inbox
+        row (one per fetched batch, shared/inbox.py): its unit of work commits with the batch."""
 
-    async def effect(conn: Conn) -> None:
-        async with PostgresUnitOfWork(conn) as uow:
-            await handler(uow, event)
+        async def effect(conn: Conn) -> None:
+            async with unit_of_work(conn) as uow:
+                await handler(uow, event)
 
-    return effect
+        return effect
 
-
-def register_consumers(runtime: ServiceRuntime) -> None:
     # Effects applied per fetched batch, in one transaction (shared/inbox.py).
     runtime.effects_per_batch = True
 

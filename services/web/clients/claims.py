@@ -135,6 +135,9 @@ class Claim(OperatorClaimSummary):
     next_statuses: list[str] = Field(default_factory=list)
     # What the customer must accept or refuse now, as the claims service decides.
     offer_awaiting_answer: str | None = None
+    # What the customer may do now (send_parcel, cancel, answer, answer_offer), as the claims
+    # service decides: the claim page shows those forms.
+    customer_actions: list[str] = Field(default_factory=list)
     document_type: str
     document_number: str
     problem_description: str

@@ -31,7 +31,7 @@ def test_no_entry_point_reaches_a_repository() -> None:
     assert importers_of(("asyncpg", "services.accounts.adapters"), entrypoints) == {}
 
 
-def test_only_bootstrap_and_the_admin_command_choose_an_adapter() -> None:
+def test_only_bootstrap_chooses_an_adapter() -> None:
     outside = [path for path in ACCOUNTS.rglob("*.py") if "adapters" not in path.parts]
     choosers = importers_of(("services.accounts.adapters",), outside)
-    assert set(choosers) == {"services/accounts/bootstrap.py", "services/accounts/admin.py"}
+    assert set(choosers) == {"services/accounts/bootstrap.py"}

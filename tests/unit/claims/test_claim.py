@@ -372,6 +372,18 @@ def test_the_operator_is_offered_only_the_commands_the_claim_allows_now() -> Non
     assert exchange.operator_actions(today) == ["ship_back", "record_refund", statement]
 
 
+def test_the_customer_is_offered_only_what_the_claim_allows_now() -> None:
+    """Issue 26: the claim page shows these forms; the claims domain alone decides them."""
+    assert a_claim("submitted").customer_actions() == ["send_parcel", "cancel"]
+    assert a_claim("received").customer_actions() == []
+    assert a_claim("awaiting_customer").customer_actions() == ["answer"]
+    quote = decided("paid_repair", amount=Decimal("300"), valid_until=date(2026, 3, 20))
+    assert quote.customer_actions() == ["answer_offer"]
+    quote.answer_offer(act("customer"), "paid_repair_quote", False)
+    assert quote.customer_actions() == []
+    assert decided("repair").customer_actions() == []
+
+
 def test_a_scooter_delay_is_offered_while_its_repair_deadline_runs() -> None:
     due = MONDAY.date() + timedelta(days=10)
     deadline = Deadline(kind="scooter_repair", due_on=due, description="30 dni")

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 
+from services.claims.domain import lifecycle
 from services.claims.domain.deadlines import DeadlineStanding
 from tests.unit.web.contracts import answer_errors, route_errors
 
@@ -203,7 +204,13 @@ def claim_answer(**overrides: Any) -> dict[str, Any]:
     decision = answer["decision"]
     waiting = answer["status"] == "decided" and decision and not decision["customer_response"]
     answer.setdefault("offer_awaiting_answer", decision["offer"] if waiting else None)
+    answer.setdefault("customer_actions", customer_actions(answer))
     return answer
+
+
+def customer_actions(claim: dict[str, Any]) -> list[str]:
+    """What the claims service lets the customer do on such a claim, by its own rule."""
+    return list(lifecycle.customer_actions(claim["status"], bool(claim["offer_awaiting_answer"])))
 
 
 def operator_claim_answer(**overrides: Any) -> dict[str, Any]:

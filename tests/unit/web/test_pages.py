@@ -668,3 +668,31 @@ def test_logging_out_revokes_the_token_at_accounts_and_removes_the_cookie(
         revoked = apis.requests[-1]
         assert (revoked.method, revoked.url.path) == ("POST", "/api/auth/logout")
         assert revoked.headers["authorization"] == "Bearer jwt-of-the-session"
+
+
+@pytest.mark.parametrize(
+    ("status", "allowed", "shown", "hidden"),
+    [
+        # The status alone no longer decides: the claims service's answer does.
+        ("submitted", [], [], ['id="cancel-claim"', 'id="label-link"']),
+        ("submitted", ["send_parcel"], ['id="label-link"'], ['id="cancel-claim"']),
+        ("awaiting_customer", [], [], ['id="answer"']),
+        ("in_inspection", ["answer"], ['id="answer"'], ['id="cancel-claim"']),
+    ],
+)
+def test_the_claim_page_offers_the_forms_the_claims_service_allows(
+    client: TestClient,
+    apis: FakeApis,
+    status: str,
+    allowed: list[str],
+    shown: list[str],
+    hidden: list[str],
+) -> None:
+    """Issue 26: which forms the customer gets is the claims domain's rule (customer_actions);
+    the page only shows them."""
+    claim = drone_claim(status=status, customer_actions=allowed)
+    apis.on("GET", CLAIMS, f"/api/claims/{CLAIM_ID}", reply(200, claim))
+    client.cookies.set("rma_session", "jwt")
+    page = client.get(f"/claims/{CLAIM_ID}").text
+    assert [marker for marker in shown if marker in page] == shown
+    assert [marker for marker in hidden if marker in page] == []

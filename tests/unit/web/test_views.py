@@ -187,3 +187,19 @@ def test_no_function_of_the_web_panel_is_longer_than_80_lines() -> None:
                 if length > 80:
                     too_long.append(f"{source.name}:{node.name} ({length} lines)")
     assert too_long == []
+
+
+def test_overdue_is_the_claims_services_word_not_counted_again() -> None:
+    """Issue 26: a deadline is overdue when the claims service says so; the panel does not judge
+    it again from the days left (a paused or waiting deadline may be past its day unmissed)."""
+    waiting = DeadlineStanding(
+        kind="dji_repair", due_on=date(2026, 3, 9), state="paused", days_left=-1, at_risk=False
+    )
+    missed = DeadlineStanding(
+        kind="complaint_answer", due_on=date(2026, 3, 9), state="missed", overdue=True
+    )
+    rows = views.standing_rows([waiting, missed], date(2026, 3, 10))
+    assert [(row.kind, row.overdue) for row in rows] == [
+        ("dji_repair", False),
+        ("complaint_answer", True),
+    ]

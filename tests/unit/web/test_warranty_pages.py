@@ -233,3 +233,17 @@ def test_the_operator_claim_page_shows_without_a_passport(
     assert page.status_code == 200
     assert 'id="passport"' not in page.text and 'id="repeated-defect"' not in page.text
     assert not re.search(r'<option value="replacement"\s+selected', page.text)
+
+
+def test_the_suggested_decision_shows_while_the_claims_service_allows_deciding(
+    client: TestClient, apis: FakeApis
+) -> None:
+    """Issue 26: not the status "in_inspection" but the claim's operator_actions say whether a
+    decision can be made now; without "decide" the suggestion is not shown."""
+    claim = {**operator_claim({"covered": True, "reason": "Objęty.", "repeated_defect": FLAG})}
+    claim["operator_actions"] = []
+    apis.on("GET", CLAIMS, f"/api/operator/claims/{CLAIM_ID}", reply(200, claim))
+    apis.on("GET", WARRANTY, f"/api/passport/{EAN}/KB-1", reply(200, passport()))
+    client.cookies.set("rma_operator", "jwt")
+    page = client.get(f"/operator/claims/{CLAIM_ID}").text
+    assert 'id="repeated-defect"' in page and 'id="suggested-decisions"' not in page
