@@ -1,8 +1,9 @@
 """The claim's life after the decision, against the real Kafka, PostgreSQL and SMTP server: the
 claims and notifications services run here; each path ends with the events on Kafka and the
 email in the mailbox (repair and shipping back, replacement, refund, paid quote, return with
-deductions, waiting for the customer, the scooter delay, parcels for ended claims, one open
-claim per serial, the return address and the operator's claim view)."""
+deductions, waiting for the customer, the scooter delay, parcels for ended claims, the return
+address and the operator's claim view). One open claim per serial and no cancelling once the
+service holds the product are rules: tests/unit/claims/test_lifecycle_rules.py."""
 
 from __future__ import annotations
 
@@ -463,25 +464,6 @@ async def test_a_parcel_for_a_cancelled_claim_is_kept_for_an_operator(
     ).json()
     assert waiting["parcel_id"] not in {p["parcel_id"] for p in queue}
     assert (await lifecycle.view(claim))["status"] == "cancelled"
-
-
-async def test_a_second_open_claim_for_one_serial_names_the_first(lifecycle: Lifecycle) -> None:
-    customer = await lifecycle.claims.customer_with_document()
-    first = (await customer.file()).json()
-    second = await customer.file()
-    assert (second.status_code, error_code(second)) == (409, "open_claim_for_serial")
-    assert first["rma_number"] in second.json()["detail"]
-    await lifecycle.client.post(f"/api/claims/{first['claim_id']}/cancel", headers=customer.headers)
-    assert (await customer.file()).status_code == 201  # the first one is over
-
-
-async def test_no_cancel_once_the_service_holds_the_product(lifecycle: Lifecycle) -> None:
-    customer, claim = await in_inspection(lifecycle)
-    refused = await lifecycle.client.post(
-        f"/api/claims/{claim['claim_id']}/cancel", headers=customer.headers
-    )
-    assert (refused.status_code, error_code(refused)) == (409, "cancel_product_at_service")
-    assert "w serwisie" in refused.json()["detail"]
 
 
 async def test_return_address_from_the_claim_or_the_account_and_the_operators_view(
