@@ -31,7 +31,7 @@ from shared.calendar import polish_date
 from shared.db import create_pool
 from tests.support.claims_service import Clock, Desk
 from tests.support.inprocess import running_app
-from tools.support.kafka import TopicProbe
+from tools.support.kafka import TopicProbe, start_from_now
 from tools.support.mailbox import Mailbox
 from tools.support.stack import Stack
 
@@ -71,6 +71,8 @@ async def world(stack: Stack) -> AsyncIterator[World]:
         smtp_port=stack.smtp_port,
         service_desk_email=service_desk,
     )
+    # The earlier tests' events on the broker are not this test's: not replayed (nor emailed).
+    await start_from_now(stack.kafka_bootstrap, [claims.consumer_group, mail.consumer_group])
     async with running_app(claims_app(claims)), running_app(notifications_app(mail)):
         pool = await create_pool(claims_url)
         clock = Clock(datetime.now(UTC) - timedelta(days=16))
