@@ -413,12 +413,30 @@ async def operator_moves(claims: Claims, claim_id: str, **body: Any) -> httpx.Re
     )
 
 
-async def test_the_forms_of_a_claims_life_carry_their_fields(claims: Claims) -> None:
-    """The customer's answer and offer endpoints and the operator's forms, over HTTP: each
-    field reaches the rules (tests/unit/claims/test_lifecycle_rules.py holds the rules)."""
+async def decided_over_http(
+    claims: Claims, claim_type: str = "warranty", **decision: Any
+) -> tuple[Customer, str, httpx.Response]:
+    """A received claim taken into inspection, then the operator's decision form with
+    `decision`: the customer, the claim id and the form's answer."""
+    customer, claim = await received_claim(claims, claim_type)
+    claim_id = claim["claim_id"]
+    await operator_moves(claims, claim_id, status="in_inspection")
+    answer = await claims.client.post(
+        f"/api/operator/claims/{claim_id}/decision",
+        json=decision,
+        headers=claims.bearer("operator"),
+    )
+    assert answer.status_code == 200, answer.text
+    return customer, claim_id, answer
+
+
+# The rules of these forms: tests/unit/claims/test_lifecycle_rules.py; here, over HTTP, each
+# field of the forms reaches them.
+
+
+async def test_the_question_answer_and_rejection_forms_carry_their_fields(claims: Claims) -> None:
     customer, claim = await received_claim(claims)
     claim_id = claim["claim_id"]
-    operator = claims.bearer("operator")
     await operator_moves(claims, claim_id, status="in_inspection")
     asked = await operator_moves(claims, claim_id, status="awaiting_customer", note="Zdjęcie?")
     assert asked.status_code == 200, asked.text
@@ -435,7 +453,7 @@ async def test_the_forms_of_a_claims_life_carry_their_fields(claims: Claims) -> 
             "rejection_reason": "mechanical_damage",
             "justification": "Pęknięta obudowa i ślady uderzenia po upadku drona.",
         },
-        headers=operator,
+        headers=claims.bearer("operator"),
     )
     assert rejected.json()["rejection_reason"] == "mechanical_damage", rejected.text
     shipped = await operator_moves(claims, claim_id, status="shipped_back", tracking_number="DPD1")
@@ -448,34 +466,31 @@ async def test_the_forms_of_a_claims_life_carry_their_fields(claims: Claims) -> 
         "shipped_back",
     ]
 
-    customer, claim = await received_claim(claims, claim_type="return")
-    claim_id = claim["claim_id"]
-    await operator_moves(claims, claim_id, status="in_inspection")
-    deducted = await claims.client.post(
-        f"/api/operator/claims/{claim_id}/decision",
-        json={
-            "decision": "refund",
-            "justification": "Zwrot z potrąceniem.",
-            "deductions": {"packaging": 10},
-            "missing_accessories_value": "100.00",
-        },
-        headers=operator,
+
+async def test_the_decision_form_carries_deductions_and_missing_accessories(
+    claims: Claims,
+) -> None:
+    _, _, deducted = await decided_over_http(
+        claims,
+        "return",
+        decision="refund",
+        justification="Zwrot z potrąceniem.",
+        deductions={"packaging": 10},
+        missing_accessories_value="100.00",
     )
     # 4299.00 - 10% (429.90) - (100.00 + 15%) = 3754.10
     assert Decimal(deducted.json()["amount"]) == Decimal("3754.10"), deducted.text
 
-    customer, claim = await received_claim(claims)
-    claim_id = claim["claim_id"]
-    await operator_moves(claims, claim_id, status="in_inspection")
-    offered = await claims.client.post(
-        f"/api/operator/claims/{claim_id}/decision",
-        json={
-            "decision": "price_reduction",
-            "reduction_kind": "cosmetic_defect",
-            "amount": "400.00",
-            "justification": "Rysa.",
-        },
-        headers=operator,
+
+async def test_the_price_reduction_answer_and_the_refund_difference_over_http(
+    claims: Claims,
+) -> None:
+    customer, claim_id, offered = await decided_over_http(
+        claims,
+        decision="price_reduction",
+        reduction_kind="cosmetic_defect",
+        amount="400.00",
+        justification="Rysa.",
     )
     assert offered.json()["reduction_kind"] == "cosmetic_defect", offered.text
     path = f"/api/claims/{claim_id}/price-reduction"
@@ -490,7 +505,7 @@ async def test_the_forms_of_a_claims_life_carry_their_fields(claims: Claims) -> 
             "method": "original_payment",
             "difference_reason": "Część obniżki wypłacona wcześniej bonem.",
         },
-        headers=operator,
+        headers=claims.bearer("operator"),
     )
     assert paid.json()["decided_amount"] == "400.00", paid.text
 
