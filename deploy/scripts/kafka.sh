@@ -7,7 +7,9 @@
 # deploy/kafka/acls.txt say what each may do.
 # Usage: kafka.sh up|down|status|bootstrap
 #        (bootstrap prints the brokers' addresses, comma-separated)
-# Env:   KAFKA_NODES (1), KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093): node n (from 0) listens
+# Env:   KAFKA_ACLS (on): off gives no ACLs, for a throwaway cluster only the admin uses (the
+#        test of a node killed under load);
+#        KAFKA_NODES (1), KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093): node n (from 0) listens
 #        on KAFKA_PORT + 2n and KAFKA_CONTROLLER_PORT + 2n; RMA_STATE_DIR (<repo>/.run/dev),
 #        XDG_CACHE_HOME (~/.cache: the jars go to rma-platform/kafka-<version>-<pom>/lib under it)
 COMPONENT=kafka
@@ -213,6 +215,8 @@ acl_lines() {
 # acls.txt or acls-revoked.txt changed. A grant taken out of acls.txt is not revoked by that:
 # it goes into acls-revoked.txt, which is taken away after acls.txt is given.
 apply_acls() {
+  # KAFKA_ACLS=off: a cluster only the admin talks to (the node-kill test's) needs none.
+  [[ ${KAFKA_ACLS:-on} == off ]] && return 0
   acls_applied && return 0
   info "giving the ACLs of $CONFIG_DIR/acls.txt, taking away those of acls-revoked.txt"
   acl_lines --add "$CONFIG_DIR/acls.txt"

@@ -11,6 +11,7 @@ import pytest
 from playwright.async_api import Browser, async_playwright
 
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, WEB_URL, Screens
+from tools.support.kafka import start_from_now
 from tools.support.services import (
     SERVICE_PORTS,
     WEB_PORT,
@@ -24,6 +25,9 @@ from tools.support.stack import REPO, STATE_DIR, Stack
 @pytest.fixture(scope="session")
 async def services(stack: Stack) -> AsyncIterator[RunningServices]:
     running = RunningServices(stack)
+    # A first run on a new broker starts from now, as a re-run resumes where the last one
+    # stopped: the integration tests' history is not replayed (nor emailed) first.
+    await start_from_now(stack.kafka_bootstrap, [running.consumer_group(s) for s in SERVICE_PORTS])
     try:
         running.start_all()
         yield running

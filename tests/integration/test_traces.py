@@ -40,7 +40,7 @@ from shared.auth import Principal, issue_token
 from tests.conftest import create_database, drop_database
 from tests.support.inprocess import running_app, serving_app
 from tests.support.metrics import scrape
-from tools.support.kafka import TopicProbe, caught_up
+from tools.support.kafka import TopicProbe, caught_up, start_from_now
 from tools.support.sales import sold_drone
 from tools.support.stack import Stack
 
@@ -110,6 +110,9 @@ async def start_platform(
             smtp_port=stack.smtp_port,
         )
     )
+    # A first run on a new broker starts the groups from now, as a re-run resumes them.
+    groups = ["traces-claims", "traces-warranty", "traces-notifications"]
+    await start_from_now(stack.kafka_bootstrap, groups)
     claims_url = await exit_stack.enter_async_context(serving_app(recording(claims, exporter)))
     for app in (warranty, notifications):
         await exit_stack.enter_async_context(running_app(recording(app, exporter)))

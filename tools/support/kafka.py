@@ -9,7 +9,9 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.structs import OffsetAndMetadata
 
+from shared import topics
 from shared.events import Event
 from shared.kafka import KafkaConnectionSettings, client_options
 from shared.outbox import kafka_headers
@@ -127,6 +129,45 @@ async def caught_up(
     finally:
         await admin.close()
         await consumer.stop()
+
+
+# The topics the services consume (the dead-letter topic is read by the tools only).
+CONSUMED = (topics.ACCOUNTS, topics.SALES, topics.CLAIMS, topics.WARRANTY)
+
+
+async def start_from_now(
+    bootstrap: str, groups: list[str], topic_names: tuple[str, ...] = CONSUMED
+) -> None:
+    """Commit, for each consumer group not started yet, the current end of every partition of
+    `topic_names`: a service started under that group then reads what is produced from now on,
+    not the history earlier tests left on the test broker (which a new group would replay
+    first, emails included). Nothing produced after this call is skipped. A group that has
+    committed offsets already keeps them; topics not created yet are left to the group."""
+    admin = AIOKafkaAdminClient(**client_options(bootstrap))
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        described = await admin.describe_topics([t for t in topic_names if t in existing])
+        partitions = [
+            TopicPartition(topic["topic"], partition["partition"])
+            for topic in described
+            for partition in topic["partitions"]
+        ]
+        for group in groups:
+            if not partitions or await admin.list_consumer_group_offsets(group):
+                continue
+            consumer = AIOKafkaConsumer(
+                **client_options(bootstrap), group_id=group, enable_auto_commit=False
+            )
+            await consumer.start()
+            try:
+                consumer.assign(partitions)
+                ends = await consumer.end_offsets(partitions)
+                await consumer.commit({tp: OffsetAndMetadata(ends[tp], "") for tp in partitions})
+            finally:
+                await consumer.stop()
+    finally:
+        await admin.close()
 
 
 def _decode(record: ConsumerRecord[bytes, bytes]) -> dict[str, Any] | None:

@@ -72,6 +72,9 @@ class RunningServices:
     def database_url(self, service: str) -> str:
         return f"{self.stack.postgres_url}/rma_e2e_{self.run_id}_{service}"
 
+    def consumer_group(self, service: str) -> str:
+        return f"{service}-e2e"
+
     def environment(self, service: str) -> dict[str, str]:
         keys = self.stack.keys_dir
         return {
@@ -85,7 +88,7 @@ class RunningServices:
             # Apart from the in-process copies of the integration tests, and the same from one run
             # to the next, so a re-run resumes where the last one stopped instead of replaying
             # (and, for notifications, re-sending) the test broker's whole history.
-            "RMA_CONSUMER_GROUP": f"{service}-e2e",
+            "RMA_CONSUMER_GROUP": self.consumer_group(service),
             "RMA_HTTP_PORT": str(SERVICE_PORTS[service]),
             "RMA_LOG_FORMAT": "json",
             "RMA_TOKEN_PUBLIC_KEY_FILE": str(keys / "token_public.pem"),
