@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterator
 
@@ -45,11 +46,21 @@ async def create_database(stack: Stack, prefix: str = "rma_test") -> str:
     return f"{stack.postgres_url}/{name}"
 
 
-async def drop_database(stack: Stack, url: str) -> None:
+async def drop_database(stack: Stack, url: str, attempts: int = 20) -> None:
+    """Drop a test's database. FORCE ends the test's own connections, but not an autovacuum
+    worker of the superuser that may be busy there on a loaded machine (PostgreSQL refuses with
+    InsufficientPrivilegeError): such a worker is done in moments, so try again."""
     name = url.rsplit("/", 1)[1]
     conn = await asyncpg.connect(f"{stack.postgres_url}/postgres")
     try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        for attempt in range(attempts):
+            try:
+                await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                return
+            except asyncpg.InsufficientPrivilegeError:
+                if attempt == attempts - 1:
+                    raise
+                await asyncio.sleep(0.25)
     finally:
         await conn.close()
 
