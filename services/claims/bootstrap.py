@@ -48,8 +48,8 @@ def build_app(settings: ClaimsSettings | None = None) -> FastAPI:
         ClaimsEvent,
         description=(
             "ClaimCreated, ParcelReceived, ClaimStatusChanged, ClaimDecided, ClaimOfferAnswered, "
-            "ClaimReplacementIssued, ClaimRefunded, ClaimRepairDelayed, ClaimDeemedAccepted, "
-            "ClaimOfferExpired; key: claim id. DeadlinesAtRisk; key: the day"
+            "ClaimReplacementIssued, ClaimRefunded, ClaimChargeChanged, ClaimRepairDelayed, "
+            "ClaimDeemedAccepted, ClaimOfferExpired; key: claim id. DeadlinesAtRisk; key: the day"
         ),
     )
     app = create_app(

@@ -6,10 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
 
 from services.claims.domain import eligibility, form, intake
+from services.claims.domain.charges import ChargeFacts
 from services.claims.domain.claim import Claim
 from services.claims.domain.claim_deadlines import DELAY_NOTICE_DAYS
 from services.claims.domain.deadlines import AT_RISK_WORKING_DAYS, DeadlineStanding
@@ -202,6 +204,40 @@ async def record_replacement(
         events = claim.record_replacement(
             _act(ctx, actor, correlation_id), serial_number, ean, sold=sold
         )
+        await _save(uow, claim, events)
+    return events
+
+
+@dataclass(frozen=True)
+class NewCharge:
+    """An operator's charge to the customer. `transport_damage_reported`: the operator says the
+    parcel came damaged in transport with a courier's report (intake records no such fact yet)."""
+
+    kind: str
+    amount: Decimal | None
+    reason: str
+    transport_damage_reported: bool = False
+
+
+RETURNS_COUNTED_OVER = timedelta(days=365)  # the administrative fee counts returns in 12 months
+
+
+async def add_charge(
+    ctx: ClaimsContext, claim_id: UUID, actor: Actor, correlation_id: UUID, charge: NewCharge
+) -> list[Event]:
+    """A charge on the claim, with the customer's returns of the last 12 months counted for the
+    administrative fee."""
+    async with ctx.uow() as uow:
+        claim = await uow.claims.get(claim_id, lock=True)
+        if claim is None:
+            raise CLAIM_NOT_FOUND
+        until = claim.created_at
+        returns = await uow.claims.returns_filed(
+            claim.account_id, until - RETURNS_COUNTED_OVER, until
+        )
+        facts = ChargeFacts(charge.transport_damage_reported, returns)
+        act = _act(ctx, actor, correlation_id)
+        events = claim.add_charge(act, charge.kind, charge.amount, charge.reason, facts)
         await _save(uow, claim, events)
     return events
 

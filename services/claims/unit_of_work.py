@@ -166,6 +166,11 @@ class ClaimRepository(Protocol):
         """The RMA number of a claim whose accepted price reduction settled this defect."""
         ...
 
+    async def returns_filed(self, account_id: UUID, since: datetime, until: datetime) -> int:
+        """How many returns (not cancelled) the account filed in (since, until]: the
+        administrative fee is due from the 4th within 12 months."""
+        ...
+
     async def store_assessment(self, claim_id: UUID, assessment: dict[str, Any]) -> None: ...
     async def first_digest_of(self, day: date) -> bool:
         """True once per day: the day's list of claims at risk is sent by whoever asks first."""

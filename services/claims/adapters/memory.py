@@ -235,6 +235,16 @@ class MemoryClaims:
         )
         return found[0].rma_number if found else None
 
+    async def returns_filed(self, account_id: UUID, since: datetime, until: datetime) -> int:
+        return sum(
+            1
+            for c in self.state.claims.values()
+            if c.account_id == account_id
+            and c.claim_type == "return"
+            and c.status != "cancelled"
+            and since < c.created_at <= until
+        )
+
     async def settled_defect(self, serial_number: str, problem_code: str) -> str | None:
         settled = sorted(
             (
