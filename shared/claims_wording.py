@@ -381,6 +381,10 @@ REFUSALS: Final[dict[str, tuple[str, str]]] = {
         "umorzeniu.",
         "The customer owes {amount}: the product ships once paid or waived.",
     ),
+    "month_invalid": (
+        "Podaj miesiąc w postaci RRRR-MM, np. 2026-03 (podano: {month}).",
+        "Give the month as YYYY-MM, e.g. 2026-03 (given: {month}).",
+    ),
     # --- scooter repair delays -----------------------------------------------------------------
     "no_repair_deadline": (
         "To zgłoszenie nie ma biegnącego terminu naprawy hulajnogi.",

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
 
-from services.claims.domain import eligibility, form, intake
+from services.claims.domain import eligibility, finance, form, intake
 from services.claims.domain.charges import ChargeFacts
 from services.claims.domain.claim import Claim
 from services.claims.domain.claim_deadlines import DELAY_NOTICE_DAYS
@@ -57,6 +57,7 @@ from shared.events import (
 )
 from shared.idempotency import IdempotentRequest
 from shared.logging import get_logger
+from shared.spreadsheet import csv_text
 
 log = get_logger(__name__)
 PRODUCER = "claims"
@@ -742,3 +743,11 @@ async def claim_statistics(ctx: ClaimsContext, days: int) -> ClaimStatistics:
         times = await uow.listings.decision_times(since, today)
         facts = await uow.listings.deadline_facts(since)
     return ClaimStatistics(since, today, daily, deadlines_kept_per_week(facts, since, today), times)
+
+
+async def finance_export(ctx: ClaimsContext, month: str) -> str:
+    """The month's refunds and paid charges as CSV (`finance.HEADER`), amounts in grosze."""
+    since, until = finance.month_bounds(month)
+    async with ctx.uow() as uow:
+        movements = await uow.listings.money_movements(since, until)
+    return csv_text(finance.HEADER, finance.movement_rows(movements))

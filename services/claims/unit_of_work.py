@@ -21,6 +21,7 @@ from uuid import UUID
 
 from services.claims.domain.claim import Claim
 from services.claims.domain.deadlines import ClaimDeadlineFacts
+from services.claims.domain.finance import Movement
 from services.claims.domain.parts import ParcelRecord
 from shared.events import (
     AccountContactChangedData,
@@ -227,6 +228,9 @@ class ClaimListings(Protocol):
     async def daily_counts(self, since: date, until: date) -> list[DailyCount]: ...
     async def decision_times(self, since: date, until: date) -> list[DecisionTime]: ...
     async def deadline_facts(self, since: date) -> list[ClaimDeadlineFacts]: ...
+    async def money_movements(self, since: datetime, until: datetime) -> list[Movement]:
+        """Refunds recorded and charges paid in [since, until)."""
+        ...
 
 
 class ClaimsUnitOfWork(OutboxUnitOfWork, Protocol):

@@ -238,6 +238,35 @@ class ClaimsStoreContract:
         ]
         assert again.charges[1].waiver_reason == "Gest handlowy dla klienta."
 
+    async def test_money_movements_of_a_period(self, store: Store) -> None:
+        refunded, charged = new_claim(NOW), new_claim(NOW)
+        await self.add(store, refunded)
+        await self.add(store, charged)
+        payment = decisions.refund_payment("original_payment", None)
+
+        def refund(c: Claim) -> None:
+            received(0)(c)
+            c.decide(act(1), DecisionInput("refund", "Zwrot."))
+            c.record_refund(act(2), Decimal("990.10"), payment, "Potrącenie za opakowanie.")
+
+        def charge(c: Claim) -> None:
+            received(0)(c)
+            c.add_charge(act(1), "cleaning", Decimal("12.34"), "Produkt bardzo zabrudzony.")
+            c.add_charge(act(1), "cleaning", Decimal("1.00"), "Drugie czyszczenie, due.")
+            c.mark_charge_paid(act(3), c.charges[0].charge_id)
+
+        decided = (await self.change(store, refunded.claim_id, refund)).decision
+        await self.change(store, charged.claim_id, charge)
+        async with store.uow() as uow:
+            moved = await uow.listings.money_movements(at(0), at(30))
+            before = await uow.listings.money_movements(at(0), at(3))
+        assert decided is not None
+        assert sorted((m.movement, m.kind, m.amount, m.decided, m.at) for m in moved) == [
+            ("charge", "cleaning", Decimal("12.34"), None, at(3)),
+            ("refund", "original_payment", Decimal("990.10"), decided.amount, at(2)),
+        ]
+        assert [m.movement for m in before] == ["refund"]  # the charge was paid at its end
+
     async def test_returns_of_an_account_counted_over_a_period(self, store: Store) -> None:
         account_id = uuid4()
         for offset, claim_type, status in [

@@ -1,11 +1,14 @@
 """A claim's charges in PostgreSQL (table claim_charges): loaded with the claim, and on a save
-the new and changed ones written (a charge is few rows per claim, each changed at most twice)."""
+the new and changed ones written (a charge is few rows per claim, each changed at most twice);
+and the month's money movements (refunds and paid charges) for the finance export."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from uuid import UUID
 
 from services.claims.domain.charges import Charge
+from services.claims.domain.finance import Movement
 from shared.db import Conn
 
 
@@ -46,3 +49,27 @@ async def save_changed_charges(
             charge.waiver_reason,
         )
         stored[charge.charge_id] = charge
+
+
+async def money_movements(conn: Conn, since: datetime, until: datetime) -> list[Movement]:
+    """Refunds recorded and charges paid in [since, until), with each refund's decided amount."""
+    rows = await conn.fetch(
+        """SELECT (claims.refund ->> 'refunded_at')::timestamptz AS at, claims.claim_id,
+                  claims.rma_number, 'refund' AS movement, claims.refund ->> 'method' AS kind,
+                  (claims.refund ->> 'amount')::numeric(12, 2) AS amount,
+                  decisions.amount AS decided,
+                  claims.refund ->> 'difference_reason' AS difference_reason
+           FROM claims LEFT JOIN decisions USING (claim_id)
+           WHERE claims.refund IS NOT NULL
+             AND (claims.refund ->> 'refunded_at')::timestamptz >= $1
+             AND (claims.refund ->> 'refunded_at')::timestamptz < $2
+           UNION ALL
+           SELECT charges.settled_at, charges.claim_id, claims.rma_number, 'charge',
+                  charges.kind, charges.amount, NULL, NULL
+           FROM claim_charges AS charges JOIN claims USING (claim_id)
+           WHERE charges.state = 'paid' AND charges.settled_at >= $1
+             AND charges.settled_at < $2""",
+        since,
+        until,
+    )
+    return [Movement(**dict(row)) for row in rows]

@@ -4,8 +4,10 @@ kept at the service while a charge is due; on the in-memory store through the ha
 from __future__ import annotations
 
 import copy
+import csv
+import io
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
@@ -13,6 +15,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from services.claims import handlers
+from services.claims.domain import decisions, finance
 from services.claims.domain.charges import ChargeFacts
 from services.claims.domain.claim import Act, Claim, DecisionInput, ParcelRecord
 from services.claims.domain.intake import read_label
@@ -228,3 +231,71 @@ async def test_the_fee_counts_the_customers_returns_of_the_last_12_months(desk: 
     # The one of 400 days ago is out of the 12 months: this is the 4th return.
     [event] = await charge(desk, latest.claim_id, "administrative_fee", None)
     assert event.data.amount == Decimal("100.00")
+
+
+# --- the finance export ----------------------------------------------------------------------
+
+
+async def refunded_return(desk: Desk, paid: str, reason: str | None) -> UUID:
+    customer = await desk.customer(sold_days_ago=10)
+    claim_id = (await customer.file(claim_type="return")).data.claim_id
+    rma = (await desk.claim(claim_id)).rma_number
+    await handlers.receive_parcel(desk.ctx, desk.scanner, read_label(rma), uuid4())
+    await desk.run(claim_id, desk.operator, lambda c, a: c.start_inspection(a))
+    decision = DecisionInput("refund", "Zwrot w terminie.")
+    await desk.run(claim_id, desk.operator, lambda c, a: c.decide(a, decision))
+    payment = decisions.refund_payment("original_payment", None)
+    await desk.run(
+        claim_id,
+        desk.operator,
+        lambda c, a: c.record_refund(a, Decimal(paid), payment, reason),
+    )
+    return claim_id
+
+
+async def test_the_months_refunds_and_paid_charges_one_row_each_summed_in_grosze(
+    desk: Desk,
+) -> None:
+    # February: a charge paid (not March's); March: two refunds, one with a difference whose
+    # reason a spreadsheet would run as a formula, and two charges paid, one left due.
+    desk.clock.now = datetime(2026, 2, 27, 9, tzinfo=UTC)
+    february = await decided_claim(desk)
+    [early] = await charge(desk, february, "cleaning", "5.00")
+    await desk.run(
+        february, desk.operator, lambda c, a: c.mark_charge_paid(a, early.data.charge_id)
+    )
+    desk.clock.now = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    whole = await refunded_return(desk, "4299.00", None)
+    less = await refunded_return(desk, "4198.99", "=HYPERLINK(1) opakowanie zniszczone")
+    charged = await decided_claim(desk)
+    [cleaning] = await charge(desk, charged, "cleaning", "0.10")
+    [due] = await charge(desk, charged, "cleaning", "0.20")
+    desk.clock.now = datetime(2026, 3, 31, 21, 59, tzinfo=UTC)  # 22:59 in Poland, still March
+    paid = cleaning.data.charge_id
+    await desk.run(charged, desk.operator, lambda c, a: c.mark_charge_paid(a, paid))
+    assert due.data.state == "due"
+
+    text = await handlers.finance_export(desk.ctx, "2026-03")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == list(finance.HEADER)
+    rma = {claim_id: (await desk.claim(claim_id)).rma_number for claim_id in (whole, less, charged)}
+    assert rows[1:] == [
+        ["2026-03-02", rma[whole], "refund", "", "-429900", "-429900", "0", "", "original_payment"],
+        [
+            "2026-03-02", rma[less], "refund", "", "-419899", "-429900", "10001",
+            "'=HYPERLINK(1) opakowanie zniszczone", "original_payment",
+        ],
+        ["2026-03-31", rma[charged], "charge", "cleaning", "10", "", "", "", ""],
+        ["", "", "total", "", str(-429900 - 419899 + 10), "", "", "", ""],
+    ]  # fmt: skip
+    february_rows = list(
+        csv.reader(io.StringIO(await handlers.finance_export(desk.ctx, "2026-02")))
+    )
+    assert [row[4] for row in february_rows[1:]] == ["500", "500"]
+
+
+@pytest.mark.parametrize("month", ["2026-13", "2026-3", "marzec", "2026-03-01", ""])
+async def test_a_month_not_written_yyyy_mm_is_refused_in_polish(desk: Desk, month: str) -> None:
+    with pytest.raises(Refusal) as refusal:
+        await handlers.finance_export(desk.ctx, month)
+    assert refusal.value.code == "month_invalid" and "RRRR-MM" in polish(refusal.value)
