@@ -13,6 +13,7 @@ import pytest
 
 from shared import topics
 from shared.calendar import polish_date
+from shared.service_centre import SERVICE_CENTRE
 from tests.integration import test_claim_lifecycle
 from tests.integration.test_claim_lifecycle import IBAN, Lifecycle, in_inspection
 from tests.integration.test_claims import error_code
@@ -43,6 +44,9 @@ async def test_a_charge_blocks_shipping_until_it_is_paid(
         )
     assert (event["data"]["amount"], event["data"]["state"]) == ("49.90", "due")
     charge_id = added.json()["charge_id"]
+    email = await lifecycle.email(customer, "opłata 49,90")
+    for part in (SERVICE_CENTRE.bank_account, claim["rma_number"], "Czyszczenie produktu"):
+        assert part in email["text"]
     blocked = await lifecycle.act(claim, "ship-back", carrier="DPD", tracking_number="C1")
     assert (blocked.status_code, error_code(blocked)) == (409, "charge_due")
     assert "49.90" in blocked.json()["detail"]
