@@ -3,7 +3,6 @@ kept at the service while a charge is due; on the in-memory store through the ha
 
 from __future__ import annotations
 
-import copy
 import csv
 import io
 from dataclasses import replace
@@ -24,22 +23,12 @@ from services.claims.domain.refusals import Refusal
 from services.claims.entrypoints.refusals import polish
 from shared.events import ClaimChargeChanged, ClaimedProduct
 from tests.support.claims import new_claim
-from tests.support.claims_service import MONDAY, PDF, Desk
+from tests.support.claims_service import MONDAY, PDF, Desk, refused
 
 
 @pytest.fixture
 def desk() -> Desk:
     return Desk()
-
-
-async def refused(desk: Desk, code: str, call: Any) -> Refusal:
-    """`call` is refused with `code`, and the store is as it was."""
-    before = copy.deepcopy(desk.database.state)
-    with pytest.raises(Refusal) as refusal:
-        await call
-    assert refusal.value.code == code
-    assert desk.database.state == before
-    return refusal.value
 
 
 async def decided_claim(desk: Desk, kind: str = "repair", claim_type: str = "dji") -> UUID:
@@ -135,24 +124,19 @@ async def test_no_charge_before_the_product_arrived(desk: Desk) -> None:
     await refused(desk, "charge_not_now", charge(desk, claim_id, "cleaning", "10"))
 
 
-async def test_missing_equipment_only_for_a_replacement(desk: Desk) -> None:
+@pytest.mark.parametrize(
+    ("kind", "decision"),
+    [("missing_equipment", "replacement"), ("exchange_difference", "exchange")],
+)
+async def test_a_charge_only_with_the_decision_it_belongs_to(
+    desk: Desk, kind: str, decision: str
+) -> None:
+    """Missing equipment: a unit being replaced; a price difference: an exchange."""
     repaired = await decided_claim(desk, "repair")
-    await refused(
-        desk, "missing_equipment_not_due", charge(desk, repaired, "missing_equipment", "80")
-    )
-    replaced = await decided_claim(desk, "replacement")
-    [added] = await charge(desk, replaced, "missing_equipment", "80")
-    assert added.data.kind == "missing_equipment"
-
-
-async def test_a_price_difference_only_for_an_exchange(desk: Desk) -> None:
-    repaired = await decided_claim(desk, "repair")
-    await refused(
-        desk, "exchange_difference_not_due", charge(desk, repaired, "exchange_difference", "300")
-    )
-    exchanged = await decided_claim(desk, "exchange")
-    [added] = await charge(desk, exchanged, "exchange_difference", "300")
-    assert added.data.amount == Decimal("300.00")
+    await refused(desk, f"{kind}_not_due", charge(desk, repaired, kind, "80"))
+    allowed = await decided_claim(desk, decision)
+    [added] = await charge(desk, allowed, kind, "80")
+    assert (added.data.kind, added.data.amount) == (kind, Decimal("80.00"))
 
 
 def at_service(claim: Claim, **more: Any) -> Claim:
