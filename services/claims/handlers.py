@@ -11,7 +11,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from services.claims.domain import eligibility, finance, form, intake
-from services.claims.domain.charges import ChargeFacts
+from services.claims.domain.charges import ChargeFacts, administrative_fee_ahead
 from services.claims.domain.claim import Claim
 from services.claims.domain.claim_deadlines import DELAY_NOTICE_DAYS
 from services.claims.domain.deadlines import AT_RISK_WORKING_DAYS, DeadlineStanding
@@ -375,6 +375,9 @@ class ClaimOptions:
     claim_types: list[eligibility.ClaimTypeVerdict]
     problems: list[str]
     asks_seal: bool
+    # The administrative fee a return of this product would carry (the customer's 4th or later
+    # in 12 months), told before the return is filed; None when none would.
+    return_fee: Decimal | None = None
 
 
 async def _registered_on(uow: ClaimsUnitOfWork, serials: tuple[str, ...]) -> date | None:
@@ -391,6 +394,8 @@ async def claim_options(
         line = purchase.line
         problems = await uow.sales.problems(line.ean)
         registered_on = await _registered_on(uow, line.serial_numbers)
+        now = ctx.clock()
+        returns = await uow.claims.returns_filed(account_id, now - RETURNS_COUNTED_OVER, now)
     verdicts = eligibility.claim_type_options(
         eligibility.ClaimTypeFacts(
             "warranty",
@@ -403,7 +408,8 @@ async def claim_options(
             registered_on=registered_on,
         )
     )
-    return ClaimOptions(verdicts, problems, eligibility.sealed_goods(line.category))
+    fee = administrative_fee_ahead(returns, line.unit_price)
+    return ClaimOptions(verdicts, problems, eligibility.sealed_goods(line.category), fee)
 
 
 async def _filing_facts(uow: ClaimsUnitOfWork, command: ClaimForm, act: Act) -> FilingFacts:

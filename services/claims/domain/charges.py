@@ -81,5 +81,13 @@ def administrative_fee(price: Decimal | None) -> Decimal:
     return (price * ADMINISTRATIVE_FEE_PERCENT / 100).quantize(CENTS)
 
 
+def administrative_fee_ahead(returns_before: int, price: Decimal | None) -> Decimal | None:
+    """The fee a new return would carry, told before it is filed: due when it would be the 4th
+    (or later) within 12 months; None when not (or when the price is unknown)."""
+    if returns_before + 1 < ADMINISTRATIVE_FEE_FROM_RETURN or price is None or price <= 0:
+        return None
+    return administrative_fee(price)
+
+
 def total_due(charges: list[Charge]) -> Decimal:
     return sum((c.amount for c in charges if c.state == "due"), Decimal("0.00"))

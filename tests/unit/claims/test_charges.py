@@ -283,3 +283,30 @@ async def test_a_month_not_written_yyyy_mm_is_refused_in_polish(desk: Desk, mont
     with pytest.raises(Refusal) as refusal:
         await handlers.finance_export(desk.ctx, month)
     assert refusal.value.code == "month_invalid" and "RRRR-MM" in polish(refusal.value)
+
+
+async def earlier_returns(desk: Desk, account_id: UUID, days_ago: list[int]) -> None:
+    async with desk.ctx.uow() as uow:
+        for days in days_ago:
+            earlier = replace(
+                new_claim(desk.clock() - timedelta(days=days), "return"),
+                account_id=account_id,
+                status="closed",
+            )
+            await uow.claims.add(earlier)
+        await uow.commit()
+
+
+async def test_the_fee_of_a_4th_return_is_told_before_the_return_is_filed(desk: Desk) -> None:
+    customer = await desk.customer(sold_days_ago=10)
+
+    async def fee() -> Decimal | None:
+        options = await handlers.claim_options(
+            desk.ctx, customer.account_id, "PA", customer.document_number, 1
+        )
+        return options.return_fee
+
+    await earlier_returns(desk, customer.account_id, [400, 200, 100])
+    assert await fee() is None  # the one of 400 days ago is out: this would be the 3rd
+    await earlier_returns(desk, customer.account_id, [30])
+    assert await fee() == Decimal("429.90")  # the 4th: 10 % of 4299.00
