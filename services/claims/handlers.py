@@ -224,10 +224,16 @@ RETURNS_COUNTED_OVER = timedelta(days=365)  # the administrative fee counts retu
 
 
 async def add_charge(
-    ctx: ClaimsContext, claim_id: UUID, actor: Actor, correlation_id: UUID, charge: NewCharge
+    ctx: ClaimsContext,
+    claim_id: UUID,
+    actor: Actor,
+    correlation_id: UUID,
+    charge: NewCharge,
+    request: IdempotentRequest | None = None,
 ) -> list[Event]:
     """A charge on the claim, with the customer's returns of the last 12 months counted for the
-    administrative fee."""
+    administrative fee. `request`: its Idempotency-Key, kept with the charge it made (a retry
+    after a crash finds the charge, and adds no second one)."""
     async with ctx.uow() as uow:
         claim = await uow.claims.get(claim_id, lock=True)
         if claim is None:
@@ -239,6 +245,8 @@ async def add_charge(
         facts = ChargeFacts(charge.transport_damage_reported, returns)
         act = _act(ctx, actor, correlation_id)
         events = claim.add_charge(act, charge.kind, charge.amount, charge.reason, facts)
+        if request is not None:
+            await uow.remember_request(request, claim.charges[-1].charge_id)
         await _save(uow, claim, events)
     return events
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -32,10 +33,14 @@ async def test_a_charge_blocks_shipping_until_it_is_paid(
     decided = await lifecycle.act(claim, "decision", decision="repair", justification="Naprawa.")
     assert decided.status_code == 200, decided.text
     async with TopicProbe(stack.kafka_bootstrap, topics.CLAIMS) as probe:
-        added = await lifecycle.act(
-            claim, "charges", kind="cleaning", amount="49.90", reason="Produkt bardzo zabrudzony."
-        )
+        # Sent twice with one Idempotency-Key: added once, the same answer.
+        keyed = {**lifecycle.operator, "Idempotency-Key": str(uuid.uuid4())}
+        path = f"/api/operator/claims/{claim['claim_id']}/charges"
+        body = {"kind": "cleaning", "amount": "49.90", "reason": "Produkt bardzo zabrudzony."}
+        added = await lifecycle.client.post(path, json=body, headers=keyed)
         assert added.status_code == 200, added.text
+        again = await lifecycle.client.post(path, json=body, headers=keyed)
+        assert (again.status_code, again.json()) == (200, added.json())
         [event] = await probe.wait_for(
             lambda body, _: (
                 body["type"] == "ClaimChargeChanged"

@@ -28,10 +28,12 @@ from services.claims.entrypoints.http import (
 )
 from services.claims.entrypoints.views import (
     AttachmentPublic,
+    ChargePublic,
     CustomerPublic,
     DocumentPublic,
     OperatorClaimPublic,
     OperatorClaimSummary,
+    charges_public,
     claim_public,
     intake_public,
     standing_public,
@@ -41,6 +43,7 @@ from services.claims.handlers import ClaimCommand
 from shared.claims_vocabulary import CLAIM_STATUSES, STATUS_NAMES_PL
 from shared.events import ChargeKind, DecisionKind, Event, RefundMethod
 from shared.http import CorrelationId
+from shared.idempotency import idempotent_request
 
 router = APIRouter(tags=["operators"])
 
@@ -469,6 +472,7 @@ class ChargeCreate(BaseModel):
     "/api/operator/claims/{claim_id}/charges",
     summary="Charge the customer (reshipping, transport, cleaning, missing equipment, "
     "administrative fee, price difference): due until paid or waived",
+    response_model=ChargePublic,
     responses=STATE_REFUSAL,
 )
 async def add_charge(
@@ -477,12 +481,20 @@ async def add_charge(
     operator: Operator,
     ctx: Context,
     correlation: CorrelationId,
-) -> dict[str, Any]:
-    command = handlers.NewCharge(
-        body.kind, body.amount, body.reason, body.transport_damage_reported
-    )
-    events = await handlers.add_charge(ctx, claim_id, actor_of(operator), correlation, command)
-    return events[0].data.model_dump(mode="json")
+) -> ChargePublic:
+    idempotent = idempotent_request()
+    if idempotent is None or idempotent.made is None:
+        command = handlers.NewCharge(
+            body.kind, body.amount, body.reason, body.transport_damage_reported
+        )
+        events = await handlers.add_charge(
+            ctx, claim_id, actor_of(operator), correlation, command, idempotent
+        )
+        charge_id = events[0].data.charge_id  # type: ignore[attr-defined]
+    else:  # added by this key's first request, which died before its answer was recorded
+        charge_id = UUID(idempotent.made)
+    claim = await handlers.load_claim(ctx, claim_id, None)
+    return next(c for c in charges_public(claim).items if c.charge_id == charge_id)
 
 
 @router.post(

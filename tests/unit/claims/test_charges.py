@@ -22,6 +22,7 @@ from services.claims.domain.parts import Decision, Shipment
 from services.claims.domain.refusals import Refusal
 from services.claims.entrypoints.refusals import polish
 from shared.events import ClaimChargeChanged, ClaimedProduct
+from shared.idempotency import IdempotentRequest, KeyInUse
 from tests.support.claims import new_claim
 from tests.support.claims_service import MONDAY, PDF, Desk, refused
 
@@ -310,3 +311,17 @@ async def test_the_fee_of_a_4th_return_is_told_before_the_return_is_filed(desk: 
     assert await fee() is None  # the one of 400 days ago is out: this would be the 3rd
     await earlier_returns(desk, customer.account_id, [30])
     assert await fee() == Decimal("429.90")  # the 4th: 10 % of 4299.00
+
+
+async def test_a_charge_keeps_its_idempotency_key_and_a_repeat_adds_none(desk: Desk) -> None:
+    claim_id = await decided_claim(desk)
+    request = IdempotentRequest(f"operator:{desk.operator.subject}", str(uuid4()), "fingerprint")
+    command = handlers.NewCharge("cleaning", Decimal("10.00"), "Produkt bardzo zabrudzony.")
+    [added] = await handlers.add_charge(
+        desk.ctx, claim_id, desk.operator, uuid4(), command, request
+    )
+    made = desk.database.state.made_by_request[request.owner, request.key]
+    assert made == ("fingerprint", str(added.data.charge_id))
+    with pytest.raises(KeyInUse):
+        await handlers.add_charge(desk.ctx, claim_id, desk.operator, uuid4(), command, request)
+    assert len((await desk.claim(claim_id)).charges) == 1
