@@ -26,7 +26,8 @@ service's database:
   after `KEY_LIFETIME`.
 
 Guaranteed: a POST whose transaction records its key with what it made (claims'
-`POST /api/claims`, accounts' `POST /api/accounts` and `POST /api/me/documents`) and is
+`POST /api/claims` and `POST /api/operator/claims/{id}/charges`, accounts' `POST /api/accounts`
+and `POST /api/me/documents`) and is
 retried with that key makes at most one thing and gets the same answer, whenever the process
 dies. Any other POST is replayed from its recorded answer; should the process die between its
 commit and that record, the retry runs it again, and what it changes refuses the repeat (a
