@@ -249,3 +249,33 @@ DEADLINE_STATE_NAMES_PL: Final[dict[str, str]] = {
     "deemed_accepted": "reklamacja uznana za uzasadnioną (brak odpowiedzi w 14 dni)",
     "no_longer_applies": "nie dotyczy (zgłoszenie anulowane)",
 }
+
+
+# What the customer pays for (issue 25 §1; shared.events.ChargeKind), in Polish and English:
+# the claim page, the emails and the finance export name a charge's kind from here.
+CHARGE_KINDS: Final[dict[str, tuple[str, str]]] = {
+    "reshipping": ("Ponowna wysyłka po odmowie odbioru", "Reshipping after a refused delivery"),
+    "scooter_transport": (
+        "Transport w obie strony (nieuzasadniona reklamacja hulajnogi)",
+        "Transport both ways (unjustified scooter claim)",
+    ),
+    "cleaning": ("Czyszczenie produktu", "Cleaning of the product"),
+    "missing_equipment": (
+        "Brakujące wyposażenie wymienianego egzemplarza",
+        "Missing equipment of the replaced unit",
+    ),
+    "administrative_fee": (
+        "Opłata administracyjna 10% (4. zwrot w ciągu 12 miesięcy)",
+        "Administrative fee of 10% (4th return within 12 months)",
+    ),
+    "exchange_difference": (
+        "Dopłata różnicy ceny przy wymianie na droższy produkt",
+        "Price difference of an exchange for a dearer product",
+    ),
+}
+CHARGE_KIND_NAMES_PL: Final[dict[str, str]] = {k: pl for k, (pl, _) in CHARGE_KINDS.items()}
+CHARGE_STATE_NAMES_PL: Final[dict[str, str]] = {
+    "due": "do zapłaty",
+    "paid": "opłacona",
+    "waived": "umorzona",
+}

@@ -15,7 +15,7 @@ import string
 from collections.abc import Mapping
 from typing import Final, Literal
 
-from shared.claims_vocabulary import STATUS_NAMES_PL
+from shared.claims_vocabulary import CHARGE_KIND_NAMES_PL, STATUS_NAMES_PL
 
 Language = Literal["pl", "en"]
 
@@ -32,6 +32,7 @@ _NAMED_PARAMETERS: Final[dict[str, Mapping[str, str]]] = {
     "from_status": STATUS_NAMES_PL,
     "to_status": STATUS_NAMES_PL,
     "category": CATEGORY_NAMES_PL,
+    "kind": CHARGE_KIND_NAMES_PL,
 }
 
 # Refusals by code (a code with two texts has a second entry `<code>.<variant>`): (Polish, English).
@@ -334,6 +335,69 @@ REFUSALS: Final[dict[str, tuple[str, str]]] = {
         "Dowody muszą być załącznikami tego zgłoszenia; nie są: {attachments}.",
         "The evidence must be this claim's attachments; these are not: {attachments}.",
     ),
+    # --- charges to the customer ---------------------------------------------------------------
+    "charge_kind_unknown": (
+        "Nieznany rodzaj opłaty. Dozwolone: {kinds}.",
+        "Unknown kind of charge. Allowed: {kinds}.",
+    ),
+    "charge_reason_required": (
+        "Podaj uzasadnienie (co najmniej {min_length} znaków).",
+        "Give the reason (at least {min_length} characters).",
+    ),
+    "charge_amount_precision": (
+        "Kwota może mieć najwyżej dwa miejsca po przecinku (grosze).",
+        "The amount has at most two decimal places.",
+    ),
+    "charge_amount_too_large": (
+        "Kwota jest za duża (najwyżej {largest} zł).",
+        "The amount is too large (at most {largest}).",
+    ),
+    "charge_not_now": (
+        "Opłatę można doliczyć tylko wtedy, gdy produkt jest w serwisie.",
+        "A charge is added only while the product is at the service.",
+    ),
+    "reshipping_not_refused": (
+        "Opłata za ponowną wysyłkę należy się tylko po odmowie odbioru przesyłki przez klienta.",
+        "A reshipping charge is due only after the customer refused the delivery.",
+    ),
+    "reshipping_transport_damage": (
+        "Przesyłka została uszkodzona w transporcie i jest protokół szkody: opłata za ponowną "
+        "wysyłkę się nie należy.",
+        "The parcel was damaged in transport with a damage report: no reshipping charge.",
+    ),
+    "scooter_transport_not_due": (
+        "Koszt transportu w obie strony obciąża klienta tylko przy nieuzasadnionej (odrzuconej) "
+        "reklamacji hulajnogi.",
+        "Transport both ways is charged only for a rejected scooter claim.",
+    ),
+    "missing_equipment_not_due": (
+        "Opłata za brakujące wyposażenie dotyczy tylko wymiany egzemplarza.",
+        "Missing equipment is charged only when the unit is replaced.",
+    ),
+    "exchange_difference_not_due": (
+        "Dopłata różnicy ceny dotyczy tylko wymiany na inny produkt.",
+        "A price difference is charged only for an exchange.",
+    ),
+    "administrative_fee_not_due": (
+        "Opłata administracyjna należy się od {from_return}. zwrotu w ciągu 12 miesięcy; "
+        "to jest zwrot nr {returns}.",
+        "The administrative fee is due from return no. {from_return} within 12 months; this "
+        "is no. {returns}.",
+    ),
+    "charge_unknown": ("Nie ma takiej opłaty w tym zgłoszeniu.", "No such charge on this claim."),
+    "charge_not_due": (
+        "Ta opłata jest już opłacona albo umorzona.",
+        "This charge is already paid or waived.",
+    ),
+    "charge_due": (
+        "Klient ma nieopłacone opłaty ({amount} zł): produkt wysyłamy po ich opłaceniu albo "
+        "umorzeniu.",
+        "The customer owes {amount}: the product ships once paid or waived.",
+    ),
+    "month_invalid": (
+        "Podaj miesiąc w postaci RRRR-MM, np. 2026-03 (podano: {month}).",
+        "Give the month as YYYY-MM, e.g. 2026-03 (given: {month}).",
+    ),
     # --- scooter repair delays -----------------------------------------------------------------
     "no_repair_deadline": (
         "To zgłoszenie nie ma biegnącego terminu naprawy hulajnogi.",
@@ -392,6 +456,9 @@ TIMELINE_NOTES: Final[dict[str, str]] = {
     "refund_difference": " Różnica względem decyzji ({decided} zł): {reason}",
     "repair_delayed": "Opóźnienie naprawy: {reason}",
     "warranty_void_marked": "Gwarancja egzemplarza {serial_number} wygasła: {reason}",
+    "charge_added": "Opłata ({kind_name}): {amount} zł. {reason}",
+    "charge_paid": "Opłata {amount} zł opłacona.",
+    "charge_waived": "Opłata {amount} zł umorzona: {reason}",
     "repair_delay_automatic": "Naprawa wymaga więcej czasu, niż pozwala termin 30 dni "
     "(oczekiwanie na części lub dodatkowe testy). Poinformujemy Cię, gdy produkt wyruszy w drogę "
     "powrotną.",

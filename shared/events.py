@@ -48,6 +48,16 @@ DecisionKind = Literal[
 ]
 RefundMethod = Literal["bank_transfer", "original_payment"]
 OfferKind = Literal["price_reduction", "paid_repair_quote", "return_deductions"]
+# What a customer pays the service centre for (issue 25 §1), and where a charge stands.
+ChargeKind = Literal[
+    "reshipping",  # sending again after the customer refused the delivery
+    "scooter_transport",  # transport both ways for an unjustified scooter claim
+    "cleaning",  # its price set by the operator
+    "missing_equipment",  # of a unit being replaced
+    "administrative_fee",  # 10 % from the 4th return within 12 months
+    "exchange_difference",  # an exchange for a dearer product
+]
+ChargeState = Literal["due", "paid", "waived"]
 
 
 def utc_now() -> datetime:
@@ -637,6 +647,27 @@ class ClaimRefunded(Event):
     data: ClaimRefundedData
 
 
+class ClaimChargeChangedData(ClaimFacts):
+    charge_id: UUID
+    kind: ChargeKind
+    amount: Decimal = Field(description="Złote with two decimal places")
+    reason: str
+    state: ChargeState
+    changed_at: AwareDatetime
+    changed_by: str
+    waiver_reason: str | None = None
+    total_due: Decimal = Field(description="What the claim's due charges add up to now")
+
+
+class ClaimChargeChanged(Event):
+    """A charge to the customer was added (state "due"), marked paid or waived by an operator:
+    the product ships back only when nothing is due."""
+
+    topic: ClassVar[str] = topics.CLAIMS
+    type: Literal["ClaimChargeChanged"] = "ClaimChargeChanged"
+    data: ClaimChargeChangedData
+
+
 class ClaimRepairDelayedData(ClaimFacts):
     reason: str
     due_on: date = Field(description="The repair deadline that cannot be kept")
@@ -790,6 +821,7 @@ ClaimsEvent = Annotated[
     | ClaimOfferAnswered
     | ClaimReplacementIssued
     | ClaimRefunded
+    | ClaimChargeChanged
     | ClaimRepairDelayed
     | ClaimDeemedAccepted
     | ClaimOfferExpired
@@ -824,6 +856,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         ClaimOfferAnswered,
         ClaimReplacementIssued,
         ClaimRefunded,
+        ClaimChargeChanged,
         ClaimRepairDelayed,
         ClaimDeemedAccepted,
         ClaimOfferExpired,

@@ -14,7 +14,7 @@ from services.claims import handlers
 from services.claims.adapters import repository
 from services.claims.adapters.memory import MemoryDatabase
 from services.claims.adapters.postgres import PostgresUnitOfWork
-from services.claims.entrypoints import consumers, http, operators, statistics
+from services.claims.entrypoints import consumers, finance, http, operators, statistics
 from services.claims.entrypoints.refusals import install_refusal_answers
 from services.claims.entrypoints.scheduler import DeadlineScheduler
 from services.claims.settings import ClaimsSettings
@@ -48,8 +48,9 @@ def build_app(settings: ClaimsSettings | None = None) -> FastAPI:
         ClaimsEvent,
         description=(
             "ClaimCreated, ParcelReceived, ClaimStatusChanged, ClaimDecided, ClaimOfferAnswered, "
-            "ClaimReplacementIssued, ClaimRefunded, ClaimRepairDelayed, ClaimDeemedAccepted, "
-            "ClaimOfferExpired, WarrantyVoidMarked; key: claim id. DeadlinesAtRisk; key: the day"
+            "ClaimReplacementIssued, ClaimRefunded, ClaimChargeChanged, ClaimRepairDelayed, "
+            "ClaimDeemedAccepted, ClaimOfferExpired, WarrantyVoidMarked; key: claim id. "
+            "DeadlinesAtRisk; key: the day"
         ),
     )
     app = create_app(
@@ -78,6 +79,7 @@ def build_app(settings: ClaimsSettings | None = None) -> FastAPI:
     app.include_router(http.router)
     # Before the operators' router, whose /api/operator/claims/{claim_id} would take the path.
     app.include_router(statistics.router)
+    app.include_router(finance.router)
     app.include_router(operators.router)
     install_error_handlers(app)
     install_refusal_answers(app)

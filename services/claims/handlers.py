@@ -6,10 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
 
-from services.claims.domain import eligibility, form, intake
+from services.claims.domain import eligibility, finance, form, intake
+from services.claims.domain.charges import ChargeFacts, administrative_fee_ahead
 from services.claims.domain.claim import Claim
 from services.claims.domain.claim_deadlines import DELAY_NOTICE_DAYS
 from services.claims.domain.deadlines import AT_RISK_WORKING_DAYS, DeadlineStanding
@@ -55,6 +57,7 @@ from shared.events import (
 )
 from shared.idempotency import IdempotentRequest
 from shared.logging import get_logger
+from shared.spreadsheet import csv_text
 
 log = get_logger(__name__)
 PRODUCER = "claims"
@@ -229,6 +232,48 @@ async def mark_warranty_void(
     )
 
 
+@dataclass(frozen=True)
+class NewCharge:
+    """An operator's charge to the customer. `transport_damage_reported`: the operator says the
+    parcel came damaged in transport with a courier's report (intake records no such fact yet)."""
+
+    kind: str
+    amount: Decimal | None
+    reason: str
+    transport_damage_reported: bool = False
+
+
+RETURNS_COUNTED_OVER = timedelta(days=365)  # the administrative fee counts returns in 12 months
+
+
+async def add_charge(
+    ctx: ClaimsContext,
+    claim_id: UUID,
+    actor: Actor,
+    correlation_id: UUID,
+    charge: NewCharge,
+    request: IdempotentRequest | None = None,
+) -> list[Event]:
+    """A charge on the claim, with the customer's returns of the last 12 months counted for the
+    administrative fee. `request`: its Idempotency-Key, kept with the charge it made (a retry
+    after a crash finds the charge, and adds no second one)."""
+    async with ctx.uow() as uow:
+        claim = await uow.claims.get(claim_id, lock=True)
+        if claim is None:
+            raise CLAIM_NOT_FOUND
+        until = claim.created_at
+        returns = await uow.claims.returns_filed(
+            claim.account_id, until - RETURNS_COUNTED_OVER, until
+        )
+        facts = ChargeFacts(charge.transport_damage_reported, returns)
+        act = _act(ctx, actor, correlation_id)
+        events = claim.add_charge(act, charge.kind, charge.amount, charge.reason, facts)
+        if request is not None:
+            await uow.remember_request(request, claim.charges[-1].charge_id)
+        await _save(uow, claim, events)
+    return events
+
+
 # --- deadlines that act by themselves ---------------------------------------------------------
 
 # The scheduler's actor in records and events: no person clicked.
@@ -361,6 +406,9 @@ class ClaimOptions:
     claim_types: list[eligibility.ClaimTypeVerdict]
     problems: list[str]
     asks_seal: bool
+    # The administrative fee a return of this product would carry (the customer's 4th or later
+    # in 12 months), told before the return is filed; None when none would.
+    return_fee: Decimal | None = None
 
 
 async def _registered_on(uow: ClaimsUnitOfWork, serials: tuple[str, ...]) -> date | None:
@@ -377,6 +425,8 @@ async def claim_options(
         line = purchase.line
         problems = await uow.sales.problems(line.ean)
         registered_on = await _registered_on(uow, line.serial_numbers)
+        now = ctx.clock()
+        returns = await uow.claims.returns_filed(account_id, now - RETURNS_COUNTED_OVER, now)
     verdicts = eligibility.claim_type_options(
         eligibility.ClaimTypeFacts(
             "warranty",
@@ -389,7 +439,8 @@ async def claim_options(
             registered_on=registered_on,
         )
     )
-    return ClaimOptions(verdicts, problems, eligibility.sealed_goods(line.category))
+    fee = administrative_fee_ahead(returns, line.unit_price)
+    return ClaimOptions(verdicts, problems, eligibility.sealed_goods(line.category), fee)
 
 
 async def _filing_facts(uow: ClaimsUnitOfWork, command: ClaimForm, act: Act) -> FilingFacts:
@@ -758,3 +809,11 @@ async def claim_statistics(ctx: ClaimsContext, days: int) -> ClaimStatistics:
         times = await uow.listings.decision_times(since, today)
         facts = await uow.listings.deadline_facts(since)
     return ClaimStatistics(since, today, daily, deadlines_kept_per_week(facts, since, today), times)
+
+
+async def finance_export(ctx: ClaimsContext, month: str) -> str:
+    """The month's refunds and paid charges as CSV (`finance.HEADER`), amounts in grosze."""
+    since, until = finance.month_bounds(month)
+    async with ctx.uow() as uow:
+        movements = await uow.listings.money_movements(since, until)
+    return csv_text(finance.HEADER, finance.movement_rows(movements))

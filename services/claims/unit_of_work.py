@@ -21,6 +21,7 @@ from uuid import UUID
 
 from services.claims.domain.claim import Claim
 from services.claims.domain.deadlines import ClaimDeadlineFacts
+from services.claims.domain.finance import Movement
 from services.claims.domain.parts import ParcelRecord
 from shared.events import (
     AccountContactChangedData,
@@ -166,6 +167,11 @@ class ClaimRepository(Protocol):
         """The RMA number of a claim whose accepted price reduction settled this defect."""
         ...
 
+    async def returns_filed(self, account_id: UUID, since: datetime, until: datetime) -> int:
+        """How many returns (not cancelled) the account filed in (since, until]: the
+        administrative fee is due from the 4th within 12 months."""
+        ...
+
     async def store_assessment(self, claim_id: UUID, assessment: dict[str, Any]) -> None: ...
     async def first_digest_of(self, day: date) -> bool:
         """True once per day: the day's list of claims at risk is sent by whoever asks first."""
@@ -223,6 +229,9 @@ class ClaimListings(Protocol):
     async def daily_counts(self, since: date, until: date) -> list[DailyCount]: ...
     async def decision_times(self, since: date, until: date) -> list[DecisionTime]: ...
     async def deadline_facts(self, since: date) -> list[ClaimDeadlineFacts]: ...
+    async def money_movements(self, since: datetime, until: datetime) -> list[Movement]:
+        """Refunds recorded and charges paid in [since, until)."""
+        ...
 
 
 class ClaimsUnitOfWork(OutboxUnitOfWork, Protocol):

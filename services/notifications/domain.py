@@ -9,11 +9,14 @@ from uuid import UUID
 
 from services.notifications import wording
 from services.notifications.wording import word
+from shared.claims_vocabulary import CHARGE_KINDS
 from shared.events import (
     AccountActivated,
     AccountActivationLinkIssued,
     AccountEmailChanged,
     AccountRegistered,
+    ClaimChargeChanged,
+    ClaimChargeChangedData,
     ClaimCollectionReminder,
     ClaimCreated,
     ClaimDecided,
@@ -37,6 +40,7 @@ from shared.events import (
     WarrantyAssessed,
 )
 from shared.labels import SERVICE_ADDRESS
+from shared.service_centre import SERVICE_CENTRE
 
 # Status changes that the claims service also announces with a dedicated event (ParcelReceived,
 # ClaimDecided, ClaimRefunded), published in the same transaction.
@@ -118,6 +122,8 @@ def draft_for(event: Event) -> EmailDraft | None:
             ClaimOfferAnswered() | ClaimReplacementIssued() | ClaimRefunded() | ClaimRepairDelayed()
         ):
             return _after_decision_draft(event)
+        case ClaimChargeChanged(data=data) if data.state == "due":
+            return _charge_due_draft(data)
         case (
             ClaimDeemedAccepted()
             | ClaimOfferExpired()
@@ -404,6 +410,24 @@ def _claim_draft(template: str, data: ClaimFacts, next_step: str, **facts: Any) 
         account_id=data.account_id,
         claim_id=data.claim_id,
         rma_number=data.rma_number,
+    )
+
+
+def _charge_due_draft(data: ClaimChargeChangedData) -> EmailDraft:
+    """A charge the customer must pay, with where to pay it (a paid or waived one is the
+    operator's record: no email)."""
+    index = 1 if data.language == "en" else 0
+    return _claim_draft(
+        "claim_charge_due",
+        data,
+        wording.CHARGE_NEXT_STEPS[data.language],
+        kind_text=CHARGE_KINDS[data.kind][index],
+        amount=data.amount,
+        reason=data.reason,
+        total_due=data.total_due,
+        recipient=SERVICE_CENTRE.one_line,
+        bank_account=SERVICE_CENTRE.bank_account,
+        transfer_title=data.rma_number,
     )
 
 

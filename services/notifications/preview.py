@@ -28,6 +28,8 @@ from shared.events import (
     AccountRegistered,
     AccountRegisteredData,
     AtRiskClaim,
+    ClaimChargeChanged,
+    ClaimChargeChangedData,
     ClaimCollectionReminder,
     ClaimCollectionReminderData,
     ClaimCreated,
@@ -346,6 +348,23 @@ def after_decision(language: Language) -> list[Event]:
                     "refunded_at": NOW,
                     "due_on": NOW.date() + timedelta(days=10),
                     "in_time": True,
+                }
+            ),
+        ),
+        ClaimChargeChanged(
+            producer="claims",
+            key=key,
+            data=ClaimChargeChangedData.model_validate(
+                {
+                    **_facts(language, "return"),
+                    "charge_id": CLAIM_ID,
+                    "kind": "cleaning",
+                    "amount": Decimal("49.90"),
+                    "reason": "Produkt wrócił bardzo zabrudzony (błoto w złączach).",
+                    "state": "due",
+                    "changed_at": NOW,
+                    "changed_by": "operator",
+                    "total_due": Decimal("49.90"),
                 }
             ),
         ),

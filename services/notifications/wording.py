@@ -274,6 +274,12 @@ REFUND_NEXT_STEPS: Final = {
     "pl": "sprawdź rachunek; pieniądze powinny dotrzeć w ciągu kilku dni roboczych.",
     "en": "check your account; the money should arrive within a few working days.",
 }
+CHARGE_NEXT_STEPS: Final = {
+    "pl": "zapłać przelewem na podany rachunek, w tytule podaj numer zgłoszenia; produkt "
+    "odeślemy po zaksięgowaniu wpłaty.",
+    "en": "pay by bank transfer to the account given, with the claim number as the title; we "
+    "ship the product once the payment arrives.",
+}
 REPLACEMENT_NEXT_STEPS: Final = {
     "pl": "nic nie musisz robić; wyślemy nowy egzemplarz i podamy numer przesyłki.",
     "en": "nothing to do; we ship the new unit with a tracking number.",

@@ -7,11 +7,12 @@ templates draw it, with a title, axis labels and a table of the same figures bes
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+
+# The dashboard's tables as CSV: one writer with the claims service's finance export.
+from shared.spreadsheet import csv_text as csv_text
 
 CHART_WIDTH = 600
 BAR_HEIGHT = 22
@@ -46,21 +47,6 @@ def bar_chart(items: Sequence[tuple[str, str, float]]) -> BarChart:
     ]
     height = max(len(bars) * (BAR_HEIGHT + BAR_GAP) - BAR_GAP, BAR_HEIGHT)
     return BarChart(bars, CHART_WIDTH, height, LABEL_WIDTH)
-
-
-def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
-    """A table as CSV; a cell that a spreadsheet would run as a formula is quoted as text."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([_cell(value) for value in row])
-    return out.getvalue()
-
-
-def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 # --- charts over time -------------------------------------------------------------------------

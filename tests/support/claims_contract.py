@@ -210,6 +210,80 @@ class ClaimsStoreContract:
         assert by_inbound is None  # no longer waiting for the customer's parcel
         assert stored is not None and stored["covered"] is True
 
+    async def test_charges_round_trip_with_their_states(self, store: Store) -> None:
+        claim = new_claim(NOW)
+        await self.add(store, claim)
+
+        def charged(c: Claim) -> None:
+            c.receive_parcel(act(role="scanner"), ParcelRecord(uuid4(), None, "s", NOW))
+            c.add_charge(act(), "cleaning", Decimal("49.90"), "Produkt bardzo zabrudzony.")
+            c.add_charge(act(1), "cleaning", Decimal("0.01"), "Drugie czyszczenie obudowy.")
+
+        added = await self.change(store, claim.claim_id, charged)
+        first, second = (c.charge_id for c in added.charges)
+        loaded = await self.load(store, claim.claim_id)
+        assert loaded.charges == added.charges
+        assert [c.amount for c in loaded.charges] == [Decimal("49.90"), Decimal("0.01")]
+
+        def settled(c: Claim) -> None:
+            c.mark_charge_paid(act(2), first)
+            c.waive_charge(act(3), second, "Gest handlowy dla klienta.")
+
+        changed = await self.change(store, claim.claim_id, settled)
+        again = await self.load(store, claim.claim_id)
+        assert again.charges == changed.charges
+        assert [(c.state, c.settled_at) for c in again.charges] == [
+            ("paid", at(2)),
+            ("waived", at(3)),
+        ]
+        assert again.charges[1].waiver_reason == "Gest handlowy dla klienta."
+
+    async def test_money_movements_of_a_period(self, store: Store) -> None:
+        refunded, charged = new_claim(NOW), new_claim(NOW)
+        await self.add(store, refunded)
+        await self.add(store, charged)
+        payment = decisions.refund_payment("original_payment", None)
+
+        def refund(c: Claim) -> None:
+            received(0)(c)
+            c.decide(act(1), DecisionInput("refund", "Zwrot."))
+            c.record_refund(act(2), Decimal("990.10"), payment, "Potrącenie za opakowanie.")
+
+        def charge(c: Claim) -> None:
+            received(0)(c)
+            c.add_charge(act(1), "cleaning", Decimal("12.34"), "Produkt bardzo zabrudzony.")
+            c.add_charge(act(1), "cleaning", Decimal("1.00"), "Drugie czyszczenie, due.")
+            c.mark_charge_paid(act(3), c.charges[0].charge_id)
+
+        decided = (await self.change(store, refunded.claim_id, refund)).decision
+        await self.change(store, charged.claim_id, charge)
+        async with store.uow() as uow:
+            moved = await uow.listings.money_movements(at(0), at(30))
+            before = await uow.listings.money_movements(at(0), at(3))
+        assert decided is not None
+        assert sorted((m.movement, m.kind, m.amount, m.decided, m.at) for m in moved) == [
+            ("charge", "cleaning", Decimal("12.34"), None, at(3)),
+            ("refund", "original_payment", Decimal("990.10"), decided.amount, at(2)),
+        ]
+        assert [m.movement for m in before] == ["refund"]  # the charge was paid at its end
+
+    async def test_returns_of_an_account_counted_over_a_period(self, store: Store) -> None:
+        account_id = uuid4()
+        for offset, claim_type, status in [
+            (-400, "return", "closed"),
+            (-300, "return", "closed"),
+            (-200, "return", "cancelled"),
+            (-100, "warranty", "closed"),
+            (0, "return", "received"),
+        ]:
+            claim = replace(new_claim(at(offset), claim_type), account_id=account_id, status=status)
+            await self.add(store, claim)
+        await self.add(store, new_claim(NOW))  # another account's
+        async with store.uow() as uow:
+            counted = await uow.claims.returns_filed(account_id, at(-365), NOW)
+            everything = await uow.claims.returns_filed(account_id, at(-500), NOW)
+        assert (counted, everything) == (2, 3)
+
     async def test_what_the_deadline_rules_did_round_trips(self, store: Store) -> None:
         claim = new_claim(NOW)
         await self.add(store, claim)

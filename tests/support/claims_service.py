@@ -4,17 +4,21 @@ test moves. Nothing here touches a server."""
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
 
+import pytest
+
 from services.claims import handlers
 from services.claims.adapters.memory import MemoryDatabase
 from services.claims.bootstrap import memory_context
 from services.claims.demo import DemoPlan
 from services.claims.domain.claim import Claim
+from services.claims.domain.refusals import Refusal
 from shared.events import (
     AccountContactChanged,
     AccountContactChangedData,
@@ -280,6 +284,17 @@ class Desk:
 
     def published_types(self) -> list[str]:
         return [event.type for event in self.published]
+
+
+async def refused(desk: Desk, code: str, call: Any) -> Refusal:
+    """`call` is refused with `code`, and the store is as it was (nothing saved, nothing
+    published)."""
+    before = copy.deepcopy(desk.database.state)
+    with pytest.raises(Refusal) as refusal:
+        await call
+    assert refusal.value.code == code
+    assert desk.database.state == before
+    return refusal.value
 
 
 async def demo_customer(desk: Desk, today: date) -> DemoPlan:

@@ -11,6 +11,8 @@ from uuid import UUID
 import asyncpg
 
 from services.claims.adapters import repository
+from services.claims.adapters.charges import load_charges, save_changed_charges
+from services.claims.domain.charges import Charge
 from services.claims.domain.claim import Claim
 from services.claims.domain.deadlines import ClaimDeadlineFacts, Pause
 from services.claims.domain.decisions import DeductionLine
@@ -43,6 +45,7 @@ class PostgresClaimRepository:
         # The files and parcels of each claim as loaded (or last saved): a save inserts the
         # others, the claim's new ones.
         self._stored_parts: dict[UUID, set[UUID]] = {}
+        self._stored_charges: dict[UUID, dict[UUID, Charge]] = {}
 
     async def get(self, claim_id: UUID, *, lock: bool = False) -> Claim | None:
         suffix = " FOR UPDATE" if lock else ""
@@ -79,6 +82,16 @@ class PostgresClaimRepository:
 
     async def open_claim_for_serial(self, serial_number: str) -> str | None:
         return await repository.open_claim_for_serial(self.conn, serial_number)
+
+    async def returns_filed(self, account_id: UUID, since: datetime, until: datetime) -> int:
+        count: int = await self.conn.fetchval(
+            """SELECT count(*) FROM claims WHERE account_id = $1 AND claim_type = 'return'
+                 AND status <> 'cancelled' AND created_at > $2 AND created_at <= $3""",
+            account_id,
+            since,
+            until,
+        )
+        return count
 
     async def settled_defect(self, serial_number: str, problem_code: str) -> str | None:
         rma: str | None = await self.conn.fetchval(
@@ -200,6 +213,8 @@ class PostgresClaimRepository:
             await self._save_decision(claim.claim_id, claim.decision)
         self._stored_decisions[claim.claim_id] = claim.decision
         await self._insert_new_parts(claim)
+        stored_charges = self._stored_charges.setdefault(claim.claim_id, {})
+        await save_changed_charges(self.conn, claim.claim_id, claim.charges, stored_charges)
 
     async def _insert_new_parts(self, claim: Claim) -> None:
         for entry in claim.timeline:
@@ -309,6 +324,8 @@ class PostgresClaimRepository:
         assessment: dict[str, Any] | None = row["assessment"]
         self._stored_decisions[claim_id] = _decision(decision) if decision else None
         attachments, parcels = await self._load_parts(claim_id)
+        charges = await load_charges(self.conn, claim_id)
+        self._stored_charges[claim_id] = {c.charge_id: c for c in charges}
         return Claim(
             claim_id=claim_id,
             rma_number=row["rma_number"],
@@ -354,6 +371,7 @@ class PostgresClaimRepository:
             ],
             attachments=attachments,
             parcels=parcels,
+            charges=charges,
         )
 
     async def _load_parts(self, claim_id: UUID) -> tuple[list[NewAttachment], list[ParcelRecord]]:

@@ -19,6 +19,7 @@ from uuid import UUID
 
 from services.claims.domain.claim import Claim
 from services.claims.domain.deadlines import ClaimDeadlineFacts
+from services.claims.domain.finance import Movement
 from services.claims.domain.parts import ParcelRecord
 from services.claims.unit_of_work import (
     AttachmentFile,
@@ -235,6 +236,16 @@ class MemoryClaims:
         )
         return found[0].rma_number if found else None
 
+    async def returns_filed(self, account_id: UUID, since: datetime, until: datetime) -> int:
+        return sum(
+            1
+            for c in self.state.claims.values()
+            if c.account_id == account_id
+            and c.claim_type == "return"
+            and c.status != "cancelled"
+            and since < c.created_at <= until
+        )
+
     async def settled_defect(self, serial_number: str, problem_code: str) -> str | None:
         settled = sorted(
             (
@@ -425,6 +436,29 @@ _start_of, _day = start_of_polish_day, polish_date
 class MemoryListings:
     def __init__(self, state: MemoryState) -> None:
         self.state = state
+
+    async def money_movements(self, since: datetime, until: datetime) -> list[Movement]:
+        moved: list[Movement] = []
+        for claim in self.state.claims.values():
+            refund, decision = claim.refund, claim.decision
+            if refund is not None and since <= refund.refunded_at < until:
+                decided = decision.amount if decision else None
+                moved.append(
+                    Movement(
+                        refund.refunded_at, claim.claim_id, claim.rma_number, "refund",
+                        refund.method, refund.amount, decided, refund.difference_reason,
+                    )
+                )  # fmt: skip
+            for charge in claim.charges:
+                settled = charge.settled_at
+                if charge.state == "paid" and settled is not None and since <= settled < until:
+                    moved.append(
+                        Movement(
+                            settled, claim.claim_id, claim.rma_number, "charge", charge.kind,
+                            charge.amount,
+                        )
+                    )  # fmt: skip
+        return moved
 
     def _listing(self, claim: Claim) -> ClaimListing:
         return ClaimListing(

@@ -3,14 +3,15 @@ the outbox written in that transaction."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from uuid import UUID
 
 import asyncpg
 
-from services.claims.adapters import repository, statistics
+from services.claims.adapters import charges, repository, statistics
 from services.claims.adapters.claim_repository import PostgresClaimRepository, deadline_facts_of
 from services.claims.domain.deadlines import ClaimDeadlineFacts
+from services.claims.domain.finance import Movement
 from services.claims.domain.parts import ParcelRecord
 from services.claims.unit_of_work import (
     ClaimListing,
@@ -223,3 +224,6 @@ class PostgresListings:
 
     async def deadline_facts(self, since: date) -> list[ClaimDeadlineFacts]:
         return await statistics.deadline_facts(self.conn, since)
+
+    async def money_movements(self, since: datetime, until: datetime) -> list[Movement]:
+        return await charges.money_movements(self.conn, since, until)

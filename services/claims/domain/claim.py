@@ -9,6 +9,7 @@ commands are grouped by responsibility, one module each, and `Claim` is all of t
 - claim_intake: parcels received and checked, questions, answers, cancelling;
 - claim_decisions: the decision, its offer, the customer's answer, the DJI statement;
 - claim_settlement: repair, replacement, shipment back, refund, closing;
+- claim_charges: charges to the customer added, paid, waived (their rules: charges);
 - claim_deadlines: what the deadlines do by themselves, the scooter repair delay;
 - claim_void_mark: the operator's finding that the unit's warranty is void;
 - parts: the values a claim holds and its commands take.
@@ -20,6 +21,7 @@ from datetime import date
 from typing import Literal
 
 from services.claims.domain import lifecycle
+from services.claims.domain.claim_charges import ClaimCharges
 from services.claims.domain.claim_deadlines import ClaimDeadlines
 from services.claims.domain.claim_decisions import ClaimDecisions
 from services.claims.domain.claim_intake import ClaimIntake
@@ -67,9 +69,12 @@ OperatorAction = Literal[
 ]
 
 
-class Claim(ClaimIntake, ClaimDecisions, ClaimSettlement, ClaimDeadlines, ClaimWarrantyVoid):
+class Claim(
+    ClaimIntake, ClaimDecisions, ClaimSettlement, ClaimCharges, ClaimDeadlines, ClaimWarrantyVoid
+):
     """One claim from filing until the product (or the money) is back: the commands of each
-    responsibility (intake, decisions, settlement, deadlines) with the rules that belong to them."""
+    responsibility (intake, decisions, settlement, charges, deadlines) with the rules that
+    belong to them."""
 
     @classmethod
     def file(cls, claim_form: ClaimForm, facts: FilingFacts, act: Act) -> tuple[Claim, list[Event]]:

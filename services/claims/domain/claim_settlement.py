@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from services.claims.domain import decisions
+from services.claims.domain.charges import total_due
 from services.claims.domain.claim_state import ClaimState
 from services.claims.domain.decisions import RefundPayment
 from services.claims.domain.parts import (
@@ -104,6 +105,9 @@ class ClaimSettlement(ClaimState):
         )
         if keeps_goods:
             return Refusal("nothing_to_ship", "status", status_code=409)
+        if (due := total_due(self.charges)) > 0:
+            # The product stays until the customer pays or an operator waives the charge.
+            return Refusal("charge_due", "charges", {"amount": due}, 409)
         return None
 
     def record_refund(

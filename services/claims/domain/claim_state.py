@@ -11,6 +11,7 @@ from typing import TypedDict
 from uuid import UUID
 
 from services.claims.domain import lifecycle
+from services.claims.domain.charges import Charge
 from services.claims.domain.deadlines import ClaimDeadlineFacts, DeadlineStanding, Pause
 from services.claims.domain.intake import Intake
 from services.claims.domain.parts import (
@@ -109,6 +110,7 @@ class ClaimState:
     # to tell (it compares with what it loaded), not the claim's.
     attachments: list[NewAttachment] = field(default_factory=list)
     parcels: list[ParcelRecord] = field(default_factory=list)
+    charges: list[Charge] = field(default_factory=list)  # what the customer pays, oldest first
 
     def _envelope(self, act: Act) -> _Envelope:
         """What every event of this claim carries: keyed by the claim, in the act's correlation."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -254,6 +255,11 @@ class ClaimOptions(BaseModel):
         description="A return needs seal_intact: data carriers, software and hygiene goods are "
         "returned unopened only",
     )
+    return_fee: Decimal | None = Field(
+        default=None,
+        description="A return of this product would be the customer's 4th or later within 12 "
+        "months: the administrative fee (10 % of the price, złote) it would carry; None: none",
+    )
 
 
 @router.get(
@@ -285,6 +291,7 @@ async def claim_options(
         ],
         problems=options.problems,
         asks_seal=options.asks_seal,
+        return_fee=options.return_fee,
     )
 
 

@@ -28,10 +28,12 @@ from services.claims.entrypoints.http import (
 )
 from services.claims.entrypoints.views import (
     AttachmentPublic,
+    ChargePublic,
     CustomerPublic,
     DocumentPublic,
     OperatorClaimPublic,
     OperatorClaimSummary,
+    charges_public,
     claim_public,
     intake_public,
     standing_public,
@@ -39,8 +41,9 @@ from services.claims.entrypoints.views import (
 )
 from services.claims.handlers import ClaimCommand
 from shared.claims_vocabulary import CLAIM_STATUSES, STATUS_NAMES_PL
-from shared.events import DecisionKind, Event, RefundMethod
+from shared.events import ChargeKind, DecisionKind, Event, RefundMethod
 from shared.http import CorrelationId
+from shared.idempotency import idempotent_request
 
 router = APIRouter(tags=["operators"])
 
@@ -476,5 +479,95 @@ async def repair_delay(
         operator,
         correlation,
         lambda claim, act: claim.announce_repair_delay(act, body.reason, body.expected_on),
+    )
+    return events[0].data.model_dump(mode="json")
+
+
+class ChargeCreate(BaseModel):
+    kind: ChargeKind
+    amount: Decimal | None = Field(
+        default=None,
+        max_digits=12,
+        decimal_places=2,
+        description="Złote; the administrative fee's is the policy's (10 % of the price)",
+    )
+    reason: str = Field(min_length=1, max_length=2000)
+    transport_damage_reported: bool = Field(
+        default=False,
+        description="The parcel came damaged in transport and a courier's damage report exists "
+        "(no reshipping charge then)",
+    )
+
+
+@router.post(
+    "/api/operator/claims/{claim_id}/charges",
+    summary="Charge the customer (reshipping, transport, cleaning, missing equipment, "
+    "administrative fee, price difference): due until paid or waived",
+    response_model=ChargePublic,
+    responses=STATE_REFUSAL,
+)
+async def add_charge(
+    claim_id: UUID,
+    body: ChargeCreate,
+    operator: Operator,
+    ctx: Context,
+    correlation: CorrelationId,
+) -> ChargePublic:
+    idempotent = idempotent_request()
+    if idempotent is None or idempotent.made is None:
+        command = handlers.NewCharge(
+            body.kind, body.amount, body.reason, body.transport_damage_reported
+        )
+        events = await handlers.add_charge(
+            ctx, claim_id, actor_of(operator), correlation, command, idempotent
+        )
+        charge_id = events[0].data.charge_id  # type: ignore[attr-defined]
+    else:  # added by this key's first request, which died before its answer was recorded
+        charge_id = UUID(idempotent.made)
+    claim = await handlers.load_claim(ctx, claim_id, None)
+    return next(c for c in charges_public(claim).items if c.charge_id == charge_id)
+
+
+@router.post(
+    "/api/operator/claims/{claim_id}/charges/{charge_id}/paid",
+    summary="The customer paid the charge",
+    responses=STATE_REFUSAL,
+)
+async def charge_paid(
+    claim_id: UUID,
+    charge_id: UUID,
+    operator: Operator,
+    ctx: Context,
+    correlation: CorrelationId,
+) -> dict[str, Any]:
+    events = await _run(
+        ctx, claim_id, operator, correlation, lambda c, act: c.mark_charge_paid(act, charge_id)
+    )
+    return events[0].data.model_dump(mode="json")
+
+
+class ChargeWaiver(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+@router.post(
+    "/api/operator/claims/{claim_id}/charges/{charge_id}/waive",
+    summary="Waive the charge, with the reason",
+    responses=STATE_REFUSAL,
+)
+async def charge_waived(
+    claim_id: UUID,
+    charge_id: UUID,
+    body: ChargeWaiver,
+    operator: Operator,
+    ctx: Context,
+    correlation: CorrelationId,
+) -> dict[str, Any]:
+    events = await _run(
+        ctx,
+        claim_id,
+        operator,
+        correlation,
+        lambda c, act: c.waive_charge(act, charge_id, body.reason),
     )
     return events[0].data.model_dump(mode="json")

@@ -9,14 +9,21 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
+from services.claims.domain.charges import total_due
 from services.claims.domain.claim import Claim, OperatorAction
 from services.claims.domain.deadlines import DeadlineStanding
 from services.claims.domain.intake import Intake
 from services.claims.domain.lifecycle import CustomerAction
 from services.claims.handlers import LabelLookup
 from services.claims.unit_of_work import ClaimListing
-from shared.claims_vocabulary import DEADLINE_STATE_NAMES_PL, STATUS_NAMES_PL
+from shared.claims_vocabulary import (
+    CHARGE_KIND_NAMES_PL,
+    CHARGE_STATE_NAMES_PL,
+    DEADLINE_STATE_NAMES_PL,
+    STATUS_NAMES_PL,
+)
 from shared.events import ClaimStatus, PostalAddress
+from shared.service_centre import SERVICE_CENTRE
 
 
 class TimelineEntry(BaseModel):
@@ -105,6 +112,63 @@ class RefundPublic(BaseModel):
     refunded_at: datetime
 
 
+class TransferDetails(BaseModel):
+    recipient: str
+    account_number: str
+    title: str
+
+
+class ChargePublic(BaseModel):
+    charge_id: UUID
+    kind: str
+    kind_name: str = Field(description="In Polish")
+    amount: Decimal = Field(description="Złote, two decimal places")
+    reason: str
+    state: str = Field(description="due | paid | waived")
+    state_name: str
+    added_at: datetime
+    settled_at: datetime | None = Field(description="When it was paid or waived")
+    waiver_reason: str | None
+
+
+class ChargesPublic(BaseModel):
+    """What the customer owes the service centre, and where to pay it."""
+
+    items: list[ChargePublic] = Field(default_factory=list)
+    total_due: Decimal = Decimal("0.00")
+    transfer: TransferDetails | None = Field(
+        default=None, description="The service centre's bank account, while something is due"
+    )
+
+
+def charges_public(claim: Claim) -> ChargesPublic:
+    due = total_due(claim.charges)
+    centre = SERVICE_CENTRE
+    return ChargesPublic(
+        items=[
+            ChargePublic(
+                charge_id=c.charge_id,
+                kind=c.kind,
+                kind_name=CHARGE_KIND_NAMES_PL[c.kind],
+                amount=c.amount,
+                reason=c.reason,
+                state=c.state,
+                state_name=CHARGE_STATE_NAMES_PL[c.state],
+                added_at=c.added_at,
+                settled_at=c.settled_at,
+                waiver_reason=c.waiver_reason,
+            )
+            for c in claim.charges
+        ],
+        total_due=due,
+        transfer=TransferDetails(
+            recipient=centre.one_line, account_number=centre.bank_account, title=claim.rma_number
+        )
+        if due > 0
+        else None,
+    )
+
+
 class DecisionPublic(BaseModel):
     decision: str
     justification: str
@@ -134,6 +198,7 @@ class ClaimPublic(ClaimSummary):
     outbound: ShipmentPublic | None
     replacement: ReplacementPublic | None
     refund: RefundPublic | None
+    charges: ChargesPublic = Field(default_factory=ChargesPublic)
     next_statuses: list[ClaimStatus] = Field(description="Where the viewer may move the claim")
     offer_awaiting_answer: str | None = Field(
         default=None,
@@ -338,6 +403,7 @@ def claim_public(
         "outbound": ShipmentPublic(**vars(claim.outbound)) if claim.outbound else None,
         "replacement": ReplacementPublic(**vars(claim.replacement)) if claim.replacement else None,
         "refund": RefundPublic(**vars(claim.refund)) if claim.refund else None,
+        "charges": charges_public(claim),
         "next_statuses": claim.next_statuses(role),
         "offer_awaiting_answer": claim.offer_awaiting_answer,
         "customer_actions": claim.customer_actions(),

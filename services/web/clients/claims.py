@@ -130,6 +130,33 @@ class Refund(Answer):
     refunded_at: datetime
 
 
+class Charge(Answer):
+    charge_id: UUID
+    kind: str
+    kind_name: str  # in Polish, as the claims service names it
+    amount: Decimal
+    reason: str
+    state: str  # due | paid | waived
+    state_name: str
+    added_at: datetime
+    settled_at: datetime | None = None
+    waiver_reason: str | None = None
+
+
+class TransferDetails(Answer):
+    recipient: str
+    account_number: str
+    title: str
+
+
+class Charges(Answer):
+    """What the customer pays the service centre, and where (while something is due)."""
+
+    items: list[Charge] = Field(default_factory=list)
+    total_due: Decimal = Decimal("0.00")
+    transfer: TransferDetails | None = None
+
+
 class Claim(OperatorClaimSummary):
     # The moves the claims service allows from the claim's status (its transition table).
     next_statuses: list[str] = Field(default_factory=list)
@@ -151,6 +178,7 @@ class Claim(OperatorClaimSummary):
     outbound: Shipment | None = None
     replacement: Replacement | None = None
     refund: Refund | None = None
+    charges: Charges = Field(default_factory=Charges)
     timeline: list[TimelineEntry] = Field(default_factory=list)
     intake: Intake | None = None  # operators: the warehouse's check of the latest parcel
 

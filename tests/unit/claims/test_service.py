@@ -5,7 +5,6 @@ the wiring)."""
 
 from __future__ import annotations
 
-import copy
 import io
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -35,23 +34,12 @@ from shared.events import (
     ProductRegistered,
     ProductRegisteredData,
 )
-from tests.support.claims_service import ADDRESS, DRONE_EAN, Customer, Desk
+from tests.support.claims_service import ADDRESS, DRONE_EAN, Customer, Desk, refused
 
 
 @pytest.fixture
 def desk() -> Desk:
     return Desk()
-
-
-async def refused(desk: Desk, code: str, call: Any) -> Refusal:
-    """`call` is refused with `code`, and the store is as it was (nothing saved, nothing
-    published)."""
-    before = copy.deepcopy(desk.database.state)
-    with pytest.raises(Refusal) as refusal:
-        await call
-    assert refusal.value.code == code
-    assert desk.database.state == before
-    return refusal.value
 
 
 # --- filing -------------------------------------------------------------------------------

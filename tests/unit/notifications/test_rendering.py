@@ -12,6 +12,7 @@ from pypdf import PdfReader
 from services.notifications import attachments, domain, handlers, preview
 from services.notifications.adapters.templates import TemplateRenderer
 from shared.events import ClaimCreated, Event, Language
+from shared.service_centre import SERVICE_CENTRE
 
 NEXT_STEP = {"pl": "Następny krok", "en": "Next step"}
 SAMPLES = [
@@ -175,3 +176,20 @@ def test_html_characters_are_escaped_in_html_but_not_in_text(
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; R&amp;D" in rendered.html
     assert "&lt;b&gt;ref&lt;/b&gt;" in rendered.html
     assert "O&#39;Brien &amp; &lt;Syn&gt;" in rendered.html
+
+
+@pytest.mark.parametrize("language", get_args(Language))
+def test_a_due_charge_is_emailed_with_the_transfer_details_a_settled_one_is_not(
+    renderer: TemplateRenderer, language: Language
+) -> None:
+    [charge] = [e for _, e in preview.samples(language) if e.type == "ClaimChargeChanged"]
+    rendered = compose(renderer, charge).rendered
+    words = {"pl": ("49,90", "Czyszczenie produktu"), "en": ("49,90", "Cleaning of the product")}
+    for part in (rendered.text, rendered.html):
+        assert SERVICE_CENTRE.bank_account in part
+        assert all(word in part for word in words[language])
+    for state in ("paid", "waived"):
+        settled = charge.model_copy(
+            update={"data": charge.data.model_copy(update={"state": state})}
+        )
+        assert domain.draft_for(settled) is None

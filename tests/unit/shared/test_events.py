@@ -95,6 +95,7 @@ def test_every_event_of_the_design_has_a_contract() -> None:
         "ClaimOfferAnswered",
         "ClaimReplacementIssued",
         "ClaimRefunded",
+        "ClaimChargeChanged",
         "ClaimRepairDelayed",
         "ClaimDeemedAccepted",
         "ClaimOfferExpired",
