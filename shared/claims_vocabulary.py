@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Final, get_args
 
-from shared.events import ClaimStatus
+from shared.events import ClaimStatus, ClaimType
 
 # The lifecycle in its natural order (DESIGN.md), as the contract lists it.
 CLAIM_STATUSES: Final[tuple[ClaimStatus, ...]] = get_args(ClaimStatus)
@@ -36,6 +36,58 @@ STATUS_NAMES_PL: Final[dict[str, str]] = {
     "cancelled": "anulowane",
 }
 
+
+# The same statuses and the claim types as the customer reads them in a sentence of an email,
+# in Polish and English (the names above are the operators').
+CLAIM_TYPE_NAMES_FOR_CUSTOMERS: Final[dict[str, dict[str, str]]] = {
+    "pl": {
+        "warranty": "reklamacja z gwarancji",
+        "non_conformity": "reklamacja z tytułu niezgodności towaru z umową",
+        "return": "zwrot (odstąpienie od umowy)",
+        "dji": "zgłoszenie serwisowe DJI",
+    },
+    "en": {
+        "warranty": "warranty claim",
+        "non_conformity": "claim for non-conformity with the contract",
+        "return": "return (withdrawal from the contract)",
+        "dji": "DJI service request",
+    },
+}
+
+STATUS_NAMES_FOR_CUSTOMERS: Final[dict[str, dict[str, str]]] = {
+    "pl": {
+        "submitted": "przyjęte, czeka na przesyłkę",
+        "received": "przesyłka dotarła do serwisu",
+        "in_inspection": "w diagnozie",
+        "awaiting_customer": "czekamy na informacje od Ciebie",
+        "decided": "decyzja podjęta",
+        "in_repair": "w naprawie",
+        "shipped_back": "produkt odesłany do Ciebie",
+        "refunded": "pieniądze zwrócone",
+        "closed": "zamknięte",
+        "cancelled": "anulowane",
+    },
+    "en": {
+        "submitted": "accepted, waiting for your parcel",
+        "received": "your parcel reached the service centre",
+        "in_inspection": "being inspected",
+        "awaiting_customer": "waiting for information from you",
+        "decided": "decided",
+        "in_repair": "being repaired",
+        "shipped_back": "product shipped back to you",
+        "refunded": "money refunded",
+        "closed": "closed",
+        "cancelled": "cancelled",
+    },
+}
+
+# The claim types as the panel's forms and lists label them (Polish; the panel translates).
+CLAIM_TYPE_LABELS: Final[dict[str, str]] = {
+    "warranty": "Gwarancja",
+    "non_conformity": "Reklamacja – niezgodność towaru z umową (konsumenci)",
+    "return": "Zwrot – odstąpienie od umowy",
+    "dji": "Zgłoszenie DJI (tylko produkty DJI)",
+}
 
 # Seed 002: the codified reasons a return or a complaint may be refused for, in Polish and
 # English: the one catalogue the claims domain checks against and the emails and pages show.
@@ -207,11 +259,16 @@ REJECTION_REASON_NAMES: Final[dict[str, dict[str, str]]] = {
 }
 
 
+# The claim types that are a guarantee (the manufacturer's or the distributor's promise), not the
+# statute (non-conformity) nor a withdrawal (return): a guarantor's terms apply to them only.
+GUARANTEE_CLAIM_TYPES: Final[frozenset[ClaimType]] = frozenset({"warranty", "dji"})
+
+
 def rejection_reasons(claim_type: str) -> dict[str, str]:
     """The reasons a claim of this type may be refused for (code: Polish name)."""
     if claim_type == "return":
         return RETURN_REJECTION_REASONS
-    if claim_type in ("warranty", "dji"):
+    if claim_type in GUARANTEE_CLAIM_TYPES:
         return GUARANTEE_REJECTION_REASONS
     return COMPLAINT_REJECTION_REASONS
 

@@ -8,49 +8,15 @@ from __future__ import annotations
 
 from typing import Final
 
-from shared.claims_vocabulary import REJECTION_REASON_NAMES
+from shared.claims_vocabulary import (
+    CLAIM_TYPE_NAMES_FOR_CUSTOMERS,
+    REJECTION_REASON_NAMES,
+    STATUS_NAMES_FOR_CUSTOMERS,
+)
 
-CLAIM_TYPES: Final = {
-    "pl": {
-        "warranty": "reklamacja z gwarancji",
-        "non_conformity": "reklamacja z tytułu niezgodności towaru z umową",
-        "return": "zwrot (odstąpienie od umowy)",
-        "dji": "zgłoszenie serwisowe DJI",
-    },
-    "en": {
-        "warranty": "warranty claim",
-        "non_conformity": "claim for non-conformity with the contract",
-        "return": "return (withdrawal from the contract)",
-        "dji": "DJI service request",
-    },
-}
-
-STATUSES: Final = {
-    "pl": {
-        "submitted": "przyjęte, czeka na przesyłkę",
-        "received": "przesyłka dotarła do serwisu",
-        "in_inspection": "w diagnozie",
-        "awaiting_customer": "czekamy na informacje od Ciebie",
-        "decided": "decyzja podjęta",
-        "in_repair": "w naprawie",
-        "shipped_back": "produkt odesłany do Ciebie",
-        "refunded": "pieniądze zwrócone",
-        "closed": "zamknięte",
-        "cancelled": "anulowane",
-    },
-    "en": {
-        "submitted": "accepted, waiting for your parcel",
-        "received": "your parcel reached the service centre",
-        "in_inspection": "being inspected",
-        "awaiting_customer": "waiting for information from you",
-        "decided": "decided",
-        "in_repair": "being repaired",
-        "shipped_back": "product shipped back to you",
-        "refunded": "money refunded",
-        "closed": "closed",
-        "cancelled": "cancelled",
-    },
-}
+# How a claim's type and status read in a sentence to the customer (the shared vocabulary).
+CLAIM_TYPES: Final = CLAIM_TYPE_NAMES_FOR_CUSTOMERS
+STATUSES: Final = STATUS_NAMES_FOR_CUSTOMERS
 
 # Not for "received", "decided" and "refunded": their emails come from ParcelReceived,
 # ClaimDecided and ClaimRefunded.

@@ -54,7 +54,7 @@ from services.warranty.unit_of_work import (
     unit_serial,
 )
 from shared.calendar import polish_date
-from shared.claims_vocabulary import ACTIVE_STATUSES, CLAIM_STATUSES
+from shared.claims_vocabulary import ACTIVE_STATUSES, CLAIM_STATUSES, GUARANTEE_CLAIM_TYPES
 from shared.consumer import UnprocessableMessage
 from shared.errors import BusinessRuleError, Message
 from shared.events import (
@@ -434,7 +434,7 @@ async def record_status_change(uow: WarrantyUnitOfWork, event: ClaimStatusChange
         await uow.units.hand_back_replacement(change.claim_id, handed_back_on)
     if change.to_status == "received":
         await _reassess_deadlines(uow, event)
-    if change.to_status == "received" and change.claim_type in ("warranty", "dji"):
+    if change.to_status == "received" and change.claim_type in GUARANTEE_CLAIM_TYPES:
         await uow.claims.start_repair(
             change.claim_id, change.product.ean, unit_serial(change.serial_number), changed_on
         )

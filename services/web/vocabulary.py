@@ -13,6 +13,7 @@ from services.web.i18n import N_
 from shared.claims_vocabulary import (
     ACTIVE_STATUSES,
     CLAIM_STATUSES,
+    CLAIM_TYPE_LABELS,
     DEADLINE_STATE_NAMES_PL,
     DEDUCTION_RANGES,
     PRICE_REDUCTION_KINDS,
@@ -28,12 +29,7 @@ STATUS_NAMES: dict[str, str] = dict(STATUS_NAMES_PL)
 OPEN_STATUSES = tuple(s for s in STATUS_ORDER if s in ACTIVE_STATUSES)
 SETTLED_STATUSES = tuple(s for s in STATUS_ORDER if s not in ACTIVE_STATUSES)
 
-CLAIM_TYPES = {
-    "warranty": N_("Gwarancja"),
-    "non_conformity": N_("Reklamacja – niezgodność towaru z umową (konsumenci)"),
-    "return": N_("Zwrot – odstąpienie od umowy"),
-    "dji": N_("Zgłoszenie DJI (tylko produkty DJI)"),
-}
+CLAIM_TYPES: dict[str, str] = dict(CLAIM_TYPE_LABELS)
 DECISIONS = {
     "repair": N_("Naprawa"),
     "replacement": N_("Wymiana na nowy"),

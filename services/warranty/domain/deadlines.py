@@ -20,6 +20,7 @@ from typing import Literal
 from services.warranty.domain.periods import Period, add_working_days, last_day_of_period
 from services.warranty.domain.products import BuyerType, ClaimType, is_scooter_product
 from shared.brands import is_dji
+from shared.claims_vocabulary import GUARANTEE_CLAIM_TYPES
 
 DeadlineKind = Literal[
     "complaint_answer", "business_assessment", "dji_repair", "scooter_repair", "return_refund"
@@ -32,7 +33,7 @@ SCOOTER_REPAIR = Period.of_days(30)
 RETURN_REFUND = Period.of_days(14)
 
 # Manufacturer's repair deadlines apply to warranty claims, not to statutory non-conformity.
-_DJI_REPAIR_CLAIMS: frozenset[ClaimType] = frozenset({"warranty", "dji"})
+_DJI_REPAIR_CLAIMS: frozenset[ClaimType] = GUARANTEE_CLAIM_TYPES
 _SCOOTER_REPAIR_CLAIMS: frozenset[ClaimType] = frozenset({"warranty"})
 
 

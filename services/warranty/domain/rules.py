@@ -17,6 +17,7 @@ from typing import Literal
 from services.warranty.domain.periods import NO_PERIOD, Period
 from services.warranty.domain.products import BuyerType, ClaimType, ProductCategory
 from shared.brands import DJI, SCOOTER_BRANDS
+from shared.claims_vocabulary import GUARANTEE_CLAIM_TYPES
 
 # What a period is counted from. "sale" is the date on the proof of purchase (the scooter terms
 # call it the purchase date); "delivery" falls back to the sale date when it is not known.
@@ -92,7 +93,7 @@ RULES: tuple[WarrantyRule, ...] = (
         "sale",
         "Gwarancja tego egzemplarza wygasła: {void_reason} (stwierdzone {void_marked_on} "
         "w zgłoszeniu {void_rma_number}). Produkt nie jest objęty gwarancją.",
-        claim_types=frozenset({"warranty", "dji"}),
+        claim_types=GUARANTEE_CLAIM_TYPES,
         warranty_void=True,
         after_service="none",
     ),
