@@ -186,6 +186,10 @@ CLAIM_EVENTS = [
                 f"{format_currency(Decimal('3109.25'), 'PLN', locale='pl_PL')}".replace(
                     "\xa0", " "
                 ),
+                f"Zgłoszenie {RMA}: opłata "
+                f"{format_currency(Decimal('49.90'), 'PLN', locale='pl_PL')} do zapłaty".replace(
+                    "\xa0", " "
+                ),
                 f"Zgłoszenie {RMA}: naprawa potrwa dłużej niż do "
                 f"{format_date(DELAYED_DUE_ON, 'd MMMM y', locale='pl_PL')}",
             ),
