@@ -88,6 +88,13 @@ CLAIM_TYPE_LABELS: Final[dict[str, str]] = {
     "return": "Zwrot – odstąpienie od umowy",
     "dji": "Zgłoszenie DJI (tylko produkty DJI)",
 }
+# ... and as the charts' legends name them, short.
+CLAIM_TYPE_SHORT_LABELS: Final[dict[str, str]] = {
+    "warranty": "Gwarancja",
+    "non_conformity": "Niezgodność z umową",
+    "return": "Zwrot",
+    "dji": "DJI",
+}
 
 # Seed 002: the codified reasons a return or a complaint may be refused for, in Polish and
 # English: the one catalogue the claims domain checks against and the emails and pages show.

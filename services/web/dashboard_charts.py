@@ -12,15 +12,11 @@ from services.web import charts, vocabulary
 from services.web.clients import ApiError, Apis, Caller, Unauthorized
 from services.web.clients.claims import ClaimStatistics
 from services.web.i18n import N_
+from shared.claims_vocabulary import CLAIM_TYPE_SHORT_LABELS
 
 DAYS = 90
 # Short names for the legends; the claim page names the types in full.
-TYPE_NAMES = {
-    "warranty": N_("Gwarancja"),
-    "non_conformity": N_("Niezgodność z umową"),
-    "return": N_("Zwrot"),
-    "dji": N_("DJI"),
-}
+TYPE_NAMES: dict[str, str] = dict(CLAIM_TYPE_SHORT_LABELS)
 TYPES = [charts.Series(key, name, n) for n, (key, name) in enumerate(TYPE_NAMES.items())]
 STATUSES = [
     charts.Series(status, vocabulary.STATUS_NAMES[status], n)

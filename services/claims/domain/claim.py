@@ -61,6 +61,7 @@ __all__ = [
 # The operator's commands that have a form of their own (status moves are `next_statuses`).
 OperatorAction = Literal[
     "decide",
+    "decide_with_deductions",  # a return's refund: the deductions of seed 002 apply
     "record_replacement",
     "ship_back",
     "record_refund",
@@ -148,6 +149,8 @@ class Claim(
         actions: list[OperatorAction] = []
         if "decided" in self.next_statuses("operator"):
             actions.append("decide")
+            if self.refund_has_deductions:
+                actions.append("decide_with_deductions")
         decision = self.decision
         if decision is not None and self.status in AFTER_DECISION:
             if self._why_no_replacement(decision) is None:

@@ -43,6 +43,12 @@ OFFER_ANSWER_NOTES: dict[tuple[OfferKind, bool], str] = {
 class ClaimDecisions(ClaimState):
     """The decision with its rules, the offer it makes and the customer's answer to it."""
 
+    @property
+    def refund_has_deductions(self) -> bool:
+        """Seed 002: a return's refund is the price less the deductions for its state; a
+        complaint's refund is the price paid."""
+        return self.claim_type == "return"
+
     def decide(self, act: Act, command: DecisionInput) -> list[Event]:
         lifecycle.check_transition(self.status, "decided", act.role)
         self._check_opened_seal(command)
@@ -55,7 +61,7 @@ class ClaimDecisions(ClaimState):
             decisions.check_rejection_reason(
                 self.claim_type, command.rejection_reason, command.justification
             )
-        elif command.kind == "refund" and self.claim_type == "return":
+        elif command.kind == "refund" and self.refund_has_deductions:
             deductions, amount = decisions.compute_deductions(
                 self.unit_price or Decimal(0),
                 command.deduction_percents,

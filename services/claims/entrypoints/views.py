@@ -282,7 +282,9 @@ class OperatorClaimPublic(ClaimPublic):
     intake: IntakePublic | None = Field(description="The warehouse's check of the latest parcel")
     operator_actions: list[OperatorAction] = Field(
         description="The commands besides status moves that the claim's state allows now: "
-        "decide, record_replacement, ship_back, record_refund, announce_repair_delay"
+        "decide, decide_with_deductions (a return's refund carries the deductions), "
+        "record_replacement, ship_back, record_refund, announce_repair_delay, "
+        "attach_manufacturer_statement"
     )
 
 

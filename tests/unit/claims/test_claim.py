@@ -367,6 +367,13 @@ def test_the_operator_is_offered_only_the_commands_the_claim_allows_now() -> Non
     back = decided("refund", claim_type="return", deduction_percents={"packaging": 10})
     back.answer_offer(act("customer"), "return_deductions", False)
     assert back.operator_actions(today) == ["ship_back", statement]
+    # A return in inspection: its refund carries the deductions of seed 002 (the form shows them).
+    inspected_return = a_claim("in_inspection", claim_type="return")
+    assert inspected_return.operator_actions(today) == [
+        "decide",
+        "decide_with_deductions",
+        statement,
+    ]
     # An exchange: the other product goes out and the difference is refunded.
     exchange = decided("exchange", claim_type="return", exchange_product="DJI Mini 4K")
     assert exchange.operator_actions(today) == ["ship_back", "record_refund", statement]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.unit.web.fakes import (
@@ -247,3 +248,19 @@ def test_the_suggested_decision_shows_while_the_claims_service_allows_deciding(
     client.cookies.set("rma_operator", "jwt")
     page = client.get(f"/operator/claims/{CLAIM_ID}").text
     assert 'id="repeated-defect"' in page and 'id="suggested-decisions"' not in page
+
+
+@pytest.mark.parametrize(
+    ("actions", "shown"), [(["decide", "decide_with_deductions"], True), (["decide"], False)]
+)
+def test_the_deductions_show_when_the_claims_service_says_a_refund_carries_them(
+    client: TestClient, apis: FakeApis, actions: list[str], shown: bool
+) -> None:
+    """Issue 26: the claims service, not the template, says a return's refund has deductions."""
+    claim = {**operator_claim({"covered": True, "reason": "Objęty.", "repeated_defect": FLAG})}
+    claim["operator_actions"] = actions
+    apis.on("GET", CLAIMS, f"/api/operator/claims/{CLAIM_ID}", reply(200, claim))
+    apis.on("GET", WARRANTY, f"/api/passport/{EAN}/KB-1", reply(200, passport()))
+    client.cookies.set("rma_operator", "jwt")
+    page = client.get(f"/operator/claims/{CLAIM_ID}").text
+    assert ('id="deduction_packaging"' in page) is shown
