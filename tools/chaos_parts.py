@@ -21,6 +21,7 @@ from typing import Any
 import asyncpg
 import httpx
 
+from services.notifications.settings import NotificationsSettings
 from shared import topics
 from shared.auth import Principal, issue_token
 from shared.events import (
@@ -53,6 +54,16 @@ MESSAGE_ID_DOMAIN = "rma.innpro.example"
 # 8 were still being refused when the 240 s drain ran out). The phase of the long refusal
 # runs without them, on the service's own (production) defaults.
 SHORT_BACKOFF = {"RMA_SMTP_MAX_RETRY_SECONDS": "3", "RMA_SMTP_TIMEOUT_SECONDS": "5"}
+# The service's own defaults, also for the first retry (the test environment shortens it).
+PRODUCTION_BACKOFF = {
+    f"RMA_{name.upper()}": str(NotificationsSettings.model_fields[name].default)
+    for name in (
+        "smtp_first_retry_seconds",
+        "smtp_max_retry_seconds",
+        "smtp_timeout_seconds",
+        "smtp_probe_seconds",
+    )
+}
 RETURN_ADDRESS = {
     "return_recipient": "Klient Chaos",
     "return_street": "ul. Zielona 5",
@@ -139,11 +150,9 @@ class Pipeline:
     async def notifications_backoff(self, *, production: bool) -> None:
         """Restart notifications with the service's default SMTP backoff, or the run's short one."""
         settings = self.services.overrides.setdefault("notifications", {})
-        for name, value in SHORT_BACKOFF.items():
-            if production:
-                settings.pop(name, None)
-            else:
-                settings[name] = value
+        for name in PRODUCTION_BACKOFF:
+            settings.pop(name, None)
+        settings |= PRODUCTION_BACKOFF if production else SHORT_BACKOFF
         await asyncio.to_thread(self.restart, "notifications")
 
     async def refuse_mail_for(self, seconds: float, code: int = 451) -> datetime:
