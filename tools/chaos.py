@@ -185,14 +185,21 @@ def verdict(reports: list[Report], manual_restarts: list[str]) -> list[str]:
     return problems + [f"needed a restart: {what}" for what in manual_restarts]
 
 
-def write(out: Path, reports: list[Report], problems: list[str]) -> str:
+def write(
+    out: Path, reports: list[Report], problems: list[str], load: tuple[float, ...] | None = None
+) -> str:
+    """The table and verdict to OUT/report.md and .json, with the machine's load average at the
+    end (1, 5 and 15 min): a shared machine's neighbours move every figure."""
     out.mkdir(parents=True, exist_ok=True)
+    load = load or os.getloadavg()
+    machine = {"cpus": os.cpu_count(), "load_average_at_end": [round(x, 2) for x in load]}
     table = Report.table(reports)
     text = table + "\n" + ("\n".join(f"- {p}" for p in problems) or "No loss, no duplicate.")
+    averages = ", ".join(f"{x:.1f}" for x in load)
+    text += f"\nLoad average at the end: {averages} on {os.cpu_count()} CPUs."
     (out / "report.md").write_text(text + "\n")
-    (out / "report.json").write_text(
-        json.dumps({"phases": [asdict(r) for r in reports], "problems": problems}, indent=1)
-    )
+    report = {"phases": [asdict(r) for r in reports], "problems": problems, "machine": machine}
+    (out / "report.json").write_text(json.dumps(report, indent=1))
     return text
 
 

@@ -4,10 +4,12 @@ e-mail's delay after the server's return is measured and held to its limit."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import cast
 
-from tools.chaos import OUTAGE_PHASE, chosen_by, phases
+from tools.chaos import OUTAGE_PHASE, chosen_by, phases, write
 from tools.chaos_parts import ClaimCounts, Pipeline, Report, last_arrival_after
 
 BACK = datetime(2026, 12, 5, 18, 0, tzinfo=UTC)
@@ -103,3 +105,11 @@ def test_the_long_smtp_refusal_runs_in_the_full_run_on_production_backoff_never_
     assert outage.production_backoff
     assert all(not p.production_backoff for p in phases(pipeline, short=True))
     assert OUTAGE_PHASE not in [p.name for p in phases(pipeline, short=True)]
+
+
+def test_the_written_report_says_the_machines_load_at_the_end(tmp_path: Path) -> None:
+    text = write(tmp_path, [report()], [], load=(17.25, 14.0, 9.5))
+    assert text.splitlines()[-1].startswith("Load average at the end: 17.2, 14.0, 9.5 on ")
+    written = json.loads((tmp_path / "report.json").read_text())
+    assert written["machine"]["load_average_at_end"] == [17.25, 14.0, 9.5]
+    assert (tmp_path / "report.md").read_text() == text + "\n"
