@@ -13,7 +13,7 @@ help:
 	@echo "make stop   - stop everything 'make run' started"
 	@echo "make test   - start test servers on their own ports and run the whole test suite"
 	@echo "make unit | integration | e2e - one layer of the tests"
-	@echo "make chaos  - faults one at a time under a claim load, then exact counts (< 15 min; RATE=R, ONLY=PHASE)"
+	@echo "make chaos  - faults one at a time under a claim load, then exact counts (< 22 min; RATE=R, ONLY=PHASE|PHASE)"
 	@echo "make bench  - the claim pipeline under load beside raw baselines (.run/bench/); BENCH_ARGS=--help"
 	@echo "make fuzz   - schemathesis against the four APIs"
 	@echo "make lint   - ruff, mypy and docker-compose.yml as compose reads it"

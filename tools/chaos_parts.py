@@ -15,12 +15,13 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import asyncpg
 import httpx
 
+from services.notifications.settings import NotificationsSettings
 from shared import topics
 from shared.auth import Principal, issue_token
 from shared.events import (
@@ -48,6 +49,21 @@ PDF = ("paragon.pdf", b"%PDF-1.4\n% a receipt\n", "application/pdf")
 MESSAGE_ID_DOMAIN = "rma.innpro.example"
 # Where the unit goes back to: the claims API wants one with every claim (the chaos customers
 # keep none on an account).
+# The chaos run's notifications settings: backoff capped low enough that 200 refusals drain
+# within a phase (a phase files a dozen claims, whose two dozen e-mails take all 200; at 15 s,
+# 8 were still being refused when the 240 s drain ran out). The phase of the long refusal
+# runs without them, on the service's own (production) defaults.
+SHORT_BACKOFF = {"RMA_SMTP_MAX_RETRY_SECONDS": "3", "RMA_SMTP_TIMEOUT_SECONDS": "5"}
+# The service's own defaults, also for the first retry (the test environment shortens it).
+PRODUCTION_BACKOFF = {
+    f"RMA_{name.upper()}": str(NotificationsSettings.model_fields[name].default)
+    for name in (
+        "smtp_first_retry_seconds",
+        "smtp_max_retry_seconds",
+        "smtp_timeout_seconds",
+        "smtp_probe_seconds",
+    )
+}
 RETURN_ADDRESS = {
     "return_recipient": "Klient Chaos",
     "return_street": "ul. Zielona 5",
@@ -81,13 +97,7 @@ class Pipeline:
                     "RMA_TOPIC_REPLICATION_FACTOR": "3",
                     "RMA_TOPIC_MIN_INSYNC_REPLICAS": "2",
                 }
-        notifications = {
-            # Backoff capped low enough that 200 refusals drain within the phase: a phase files
-            # a dozen claims, whose two dozen e-mails take all 200 (at 15 s, 8 were still
-            # being refused when the 240 s drain ran out).
-            "RMA_SMTP_MAX_RETRY_SECONDS": "3",
-            "RMA_SMTP_TIMEOUT_SECONDS": "5",
-        }
+        notifications = dict(SHORT_BACKOFF)
         relay = None
         if relay_smtp:
             relay = await SmtpRelay(stack.smtp_host, stack.smtp_port).start()
@@ -136,6 +146,23 @@ class Pipeline:
         await asyncio.to_thread(stop_postgres)
         await asyncio.sleep(seconds)
         await asyncio.to_thread(start_postgres)
+
+    async def notifications_backoff(self, *, production: bool) -> None:
+        """Restart notifications with the service's default SMTP backoff, or the run's short one."""
+        settings = self.services.overrides.setdefault("notifications", {})
+        for name in PRODUCTION_BACKOFF:
+            settings.pop(name, None)
+        settings |= PRODUCTION_BACKOFF if production else SHORT_BACKOFF
+        await asyncio.to_thread(self.restart, "notifications")
+
+    async def refuse_mail_for(self, seconds: float, code: int = 451) -> datetime:
+        """The SMTP server refuses every message for `seconds`; returns when it accepted again."""
+        await self.mailbox.refuse(code)
+        try:
+            await asyncio.sleep(seconds)
+        finally:
+            await self.mailbox.accept()
+        return datetime.now(UTC)
 
     async def kill_after_acceptance(self, service: str, address: str) -> None:
         if self.relay is None:
@@ -345,6 +372,7 @@ class ClaimCounts:
     created: set[str] = field(default_factory=set)  # distinct ClaimCreated event ids
     assessed: set[str] = field(default_factory=set)
     copies: Counter[str] = field(default_factory=Counter)  # e-mails per Message-ID
+    arrived_at: dict[str, datetime] = field(default_factory=dict)  # first copy's, per Message-ID
 
     def expected_message_ids(self) -> set[str]:
         return {f"<{eid}@{MESSAGE_ID_DOMAIN}>" for eid in self.created | self.assessed}
@@ -415,13 +443,16 @@ class Watcher:
                 counts[claim_id].stored = True
         for address in {lane.email for lane in claims.values()}:
             with contextlib.suppress(httpx.HTTPError):
-                mailed = Counter(
-                    m["message_id"] for m in await self._pipeline.mailbox.messages(address)
-                )
+                messages = await self._pipeline.mailbox.messages(address)  # oldest first
+                mailed = Counter(m["message_id"] for m in messages)
+                first: dict[str, datetime] = {}
+                for m in messages:
+                    first.setdefault(m["message_id"], datetime.fromisoformat(m["received_at"]))
                 for claim_id, lane in claims.items():
                     if lane.email == address:
                         ids = counts[claim_id].expected_message_ids()
                         counts[claim_id].copies = Counter({m: mailed[m] for m in ids})
+                        counts[claim_id].arrived_at = {m: first[m] for m in ids if m in first}
         return counts
 
     def _bodies(self) -> list[dict[str, Any]]:
@@ -487,6 +518,10 @@ class Report:
     keys_resent: int = 0
     resent_other_answer: int = 0
     retries_replayed: int = 0  # retries answered with their first try's claim
+    # After an SMTP outage: seconds from the server's return to the last e-mail's first copy,
+    # and the most the phase allows (None: the phase has no such promise).
+    last_email_after_return_seconds: float | None = None
+    after_return_limit_seconds: float | None = None
 
     @classmethod
     def of(
@@ -496,6 +531,8 @@ class Report:
         counts: dict[str, ClaimCounts],
         recovery: float,
         repeats_allowed: int,
+        server_back: datetime | None = None,
+        after_return_limit: float | None = None,
     ) -> Report:
         claims = list(counts.values())
         expected_emails = 2 * len(claims)  # the new claim's, and the warranty verdict's
@@ -527,6 +564,8 @@ class Report:
             unanswered=load.unanswered,
             refused=load.refused,
             retries_replayed=load.replayed,
+            last_email_after_return_seconds=last_arrival_after(claims, server_back),
+            after_return_limit_seconds=after_return_limit,
         )
 
     def problems(self) -> list[str]:
@@ -546,6 +585,14 @@ class Report:
                 f"{self.phase}: {self.resent_other_answer} of {self.keys_resent} keys sent "
                 "again got another answer than their claim"
             )
+        late = self.last_email_after_return_seconds
+        if self.after_return_limit_seconds is not None and (
+            late is None or late > self.after_return_limit_seconds
+        ):
+            found.append(
+                f"{self.phase}: the last e-mail arrived {late} s after the SMTP server's return "
+                f"(at most {self.after_return_limit_seconds:g} s)"
+            )
         if self.unanswered or self.refused:
             found.append(f"{self.phase}: {self.unanswered} never answered, refused: {self.refused}")
         return found
@@ -556,17 +603,28 @@ class Report:
             "| fault | claims filed / acknowledged | stored | ClaimCreated | WarrantyAssessed "
             "| e-mails expected / arrived | max per Message-ID | lost | duplicated "
             "| stored, not acknowledged | retries answered from their key "
-            "| keys sent again: other answer | recovery s |"
+            "| keys sent again: other answer | last e-mail after SMTP's return s | recovery s |"
         )
-        lines = [header, "|" + " --- |" * 13]
+        lines = [header, "|" + " --- |" * 14]
         for r in reports:
             allowed = f" (allowed {r.repeats_allowed})" if r.repeats_allowed else ""
             resent = f"{r.resent_other_answer} of {r.keys_resent}" if r.keys_resent else "-"
+            late = r.last_email_after_return_seconds
+            after_return = "-" if late is None else f"{late}"
             lines.append(
                 f"| {r.phase} | {r.filed} / {r.acknowledged} | {r.stored} | {r.claim_created} "
                 f"| {r.warranty_assessed} | {r.emails_expected} / {r.emails_arrived} "
                 f"| {r.emails_per_message_id_max} | {r.lost} | {r.duplicated}{allowed} "
                 f"| {r.stored_unacknowledged} | {r.retries_replayed} | {resent} "
-                f"| {r.recovery_seconds} |"
+                f"| {after_return} | {r.recovery_seconds} |"
             )
         return "\n".join(lines)
+
+
+def last_arrival_after(claims: list[ClaimCounts], moment: datetime | None) -> float | None:
+    """Seconds from `moment` to the latest first copy of the claims' e-mails (0 when all came
+    before it); None without a moment or without any e-mail."""
+    arrivals = [at for c in claims for at in c.arrived_at.values()]
+    if moment is None or not arrivals:
+        return None
+    return round(max(0.0, (max(arrivals) - moment).total_seconds()), 1)
