@@ -544,6 +544,31 @@ async def _registrable_unit(
     return product, sale
 
 
+def _registered(
+    registration_id: UUID,
+    account_id: UUID | None,
+    unit: tuple[str, str],
+    dates: tuple[date, date],
+    correlation_id: UUID | None = None,
+) -> ProductRegistered:
+    """The announcement of a unit's registration: `unit` (EAN, serial), `dates` (purchased on,
+    registered on)."""
+    (ean, serial), (purchased_on, registered_on) = unit, dates
+    return ProductRegistered(
+        producer=PRODUCER,
+        key=str(registration_id),
+        correlation_id=correlation_id or uuid4(),
+        data=ProductRegisteredData(
+            registration_id=registration_id,
+            account_id=account_id,
+            ean=ean,
+            serial_number=serial,
+            purchased_on=purchased_on,
+            registered_on=registered_on,
+        ),
+    )
+
+
 async def register_product(
     ctx: WarrantyContext,
     command: ProductRegistration,
@@ -559,18 +584,12 @@ async def register_product(
     registration_id = uuid4()
     async with ctx.uow() as uow:
         product, sale = await _registrable_unit(uow, command, ean, serial)
-        event = ProductRegistered(
-            producer=PRODUCER,
-            key=str(registration_id),
-            correlation_id=correlation_id,
-            data=ProductRegisteredData(
-                registration_id=registration_id,
-                account_id=command.account_id,
-                ean=ean,
-                serial_number=serial,
-                purchased_on=sale.issued_on,
-                registered_on=today,
-            ),
+        event = _registered(
+            registration_id,
+            command.account_id,
+            (ean, serial),
+            (sale.issued_on, today),
+            correlation_id,
         )
         if not await uow.registrations.add(event.data):
             raise BusinessRuleError(
@@ -599,17 +618,11 @@ async def registration_made(
         registered = await uow.registrations.of_unit(ean, serial)
     if registered is None:  # the key's request made it: it cannot be gone
         raise LookupError(f"registration {registration_id} of {ean}/{serial} not found")
-    event = ProductRegistered(
-        producer=PRODUCER,
-        key=str(registration_id),
-        data=ProductRegisteredData(
-            registration_id=registration_id,
-            account_id=command.account_id,
-            ean=ean,
-            serial_number=serial,
-            purchased_on=registered.purchased_on,
-            registered_on=registered.registered_on,
-        ),
+    event = _registered(
+        registration_id,
+        command.account_id,
+        (ean, serial),
+        (registered.purchased_on, registered.registered_on),
     )
     purchase = _warranty_purchase(product.brand, product.category, sale.buyer_type, sale.issued_on)
     return Registration(
@@ -655,18 +668,12 @@ async def import_registration(
         if refusal := imported_registration_refusal(row.registered_on, sale.issued_on, ctx.today()):
             raise RegistrationRefused(*refusal)
         registration_id = uuid5(_OLD_FORM, f"{ean}/{serial}")
-        event = ProductRegistered(
-            producer=PRODUCER,
-            key=str(registration_id),
-            correlation_id=correlation_id,
-            data=ProductRegisteredData(
-                registration_id=registration_id,
-                account_id=sale.account_id,
-                ean=ean,
-                serial_number=serial,
-                purchased_on=sale.issued_on,
-                registered_on=row.registered_on,
-            ),
+        event = _registered(
+            registration_id,
+            sale.account_id,
+            (ean, serial),
+            (sale.issued_on, row.registered_on),
+            correlation_id,
         )
         if not await uow.registrations.add(event.data):
             return False
