@@ -171,10 +171,10 @@ class OutboxUnitOfWork(UnitOfWork, Protocol):
         """Into the outbox, published only if the unit of work commits."""
         ...
 
-    async def remember_request(self, request: IdempotentRequest, made: object) -> None:
+    async def remember_request(self, request: IdempotentRequest | None, made: object) -> None:
         """The Idempotency-Key of the request that made `made`, kept only if the unit of work
         commits (shared/idempotency.py): a retry after a crash finds what it made. KeyInUse
-        when another transaction recorded the key meanwhile."""
+        when another transaction recorded the key meanwhile; nothing without a keyed request."""
         ...
 
 
@@ -182,8 +182,9 @@ class PostgresOutboxUnitOfWork(PostgresUnitOfWorkBase):
     async def publish(self, *events: Event) -> None:
         await add_to_outbox(self.conn, *events)
 
-    async def remember_request(self, request: IdempotentRequest, made: object) -> None:
-        await remember_made(self.conn, request, made)
+    async def remember_request(self, request: IdempotentRequest | None, made: object) -> None:
+        if request is not None:
+            await remember_made(self.conn, request, made)
 
 
 class OutboxState(Protocol):
@@ -206,7 +207,9 @@ class MemoryOutboxUnitOfWork(MemoryUnitOfWorkBase[OutboxStateT]):
     async def publish(self, *events: Event) -> None:
         self.work.outbox.extend(events)
 
-    async def remember_request(self, request: IdempotentRequest, made: object) -> None:
+    async def remember_request(self, request: IdempotentRequest | None, made: object) -> None:
+        if request is None:
+            return
         if (request.owner, request.key) in self.work.made_by_request:
             raise KeyInUse(request.key)
         self.work.made_by_request[request.owner, request.key] = (request.fingerprint, str(made))

@@ -307,13 +307,6 @@ def _notices(number: domain.DocumentNumber) -> tuple[Message, ...]:
     return tuple(n for n in (number.notice,) if n is not None)
 
 
-async def _remember_this_request(uow: AccountsUnitOfWork, made: object) -> None:
-    """The served request's Idempotency-Key (if any) with what it made, in the same commit: a
-    retry after a crash is answered, not made again (shared/idempotency.py)."""
-    if (request := idempotent_request()) is not None:
-        await uow.remember_request(request, made)
-
-
 def accepted_again(typed_number: str) -> Accepted:
     """The answer to a registration or a link that an earlier request with the same
     Idempotency-Key made, then died before answering (shared/idempotency.py)."""
@@ -385,7 +378,7 @@ async def _register(
         )
         linked = _document_linked(account, document, correlation_id, at_registration=True)
         await uow.publish(registered, linked)
-        await _remember_this_request(uow, new.account_id)
+        await uow.remember_request(idempotent_request(), new.account_id)
         await uow.commit()
     log.info("account registered", account_id=str(new.account_id))
     return Accepted(_notices(number))
@@ -504,7 +497,7 @@ async def _link_document(
         if not await uow.sales.link(document.document_type, document.document_number, account_id):
             raise domain.DOCUMENT_LINKED_ELSEWHERE
         await uow.publish(_document_linked(account, document, correlation_id))
-        await _remember_this_request(uow, document.document_number)
+        await uow.remember_request(idempotent_request(), document.document_number)
         await uow.commit()
     log.info("document linked", account_id=str(account_id))
     return Accepted(_notices(number))

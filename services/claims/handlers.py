@@ -268,8 +268,7 @@ async def add_charge(
         facts = ChargeFacts(charge.transport_damage_reported, returns)
         act = _act(ctx, actor, correlation_id)
         events = claim.add_charge(act, charge.kind, charge.amount, charge.reason, facts)
-        if request is not None:
-            await uow.remember_request(request, claim.charges[-1].charge_id)
+        await uow.remember_request(request, claim.charges[-1].charge_id)
         await _save(uow, claim, events)
     return events
 
@@ -485,7 +484,7 @@ async def create_claim(
         claim, events = Claim.file(command, await _filing_facts(uow, command, act), act)
         await uow.claims.add(claim)
         await uow.publish(*events)
-        await _remember(uow, request, claim.claim_id)
+        await uow.remember_request(request, claim.claim_id)
         await uow.commit()
     log.info("claim created", claim_id=str(claim.claim_id), rma_number=claim.rma_number)
     created = events[0]
@@ -563,14 +562,14 @@ async def receive_parcel(
         claim = match.claim
         parcel = ParcelRecord(uuid4(), label.tracking_number, actor.label, act.at)
         if claim is None:
-            await _remember(uow, request, parcel.parcel_id)
+            await uow.remember_request(request, parcel.parcel_id)
             await _queue_unidentified(uow, parcel, label.rma_number, act)
             return ScanResult(parcel.parcel_id, None, label.rma_number, False)
         if await uow.parcels.attention_open_for(claim.claim_id):
             return ScanResult(parcel.parcel_id, claim.claim_id, claim.rma_number, True)
         events = claim.receive_parcel(act, parcel, check=check)
         if events:  # a repeated scan stores no parcel
-            await _remember(uow, request, parcel.parcel_id)
+            await uow.remember_request(request, parcel.parcel_id)
         await _save(uow, claim, events)
     received = next((e.data for e in events if isinstance(e, ParcelReceived)), None)
     return ScanResult(
@@ -582,11 +581,6 @@ async def receive_parcel(
         received.serial_mismatch if received else False,
         received.missing_items if received else (),
     )
-
-
-async def _remember(uow: ClaimsUnitOfWork, request: IdempotentRequest | None, made: UUID) -> None:
-    if request is not None:
-        await uow.remember_request(request, made)
 
 
 async def parcel_scanned(ctx: ClaimsContext, parcel_id: UUID) -> ScanResult:

@@ -599,8 +599,7 @@ async def register_product(
                 status_code=409,
             )
         await uow.publish(event)
-        if request is not None:
-            await uow.remember_request(request, registration_id)
+        await uow.remember_request(request, registration_id)
         await uow.commit()
     purchase = _warranty_purchase(product.brand, product.category, sale.buyer_type, sale.issued_on)
     return Registration(event, registration_standing(purchase, today, today))
