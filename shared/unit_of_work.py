@@ -19,6 +19,7 @@ same transaction (a list in the in-memory state), published only if the unit of 
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Generic, Protocol, Self, TypeVar
 
@@ -187,10 +188,13 @@ class PostgresOutboxUnitOfWork(PostgresUnitOfWorkBase):
             await remember_made(self.conn, request, made)
 
 
-class OutboxState(Protocol):
-    outbox: list[Event]
+@dataclass
+class OutboxState:
+    """What an in-memory state with an outbox holds besides its repositories' data."""
+
+    outbox: list[Event] = field(default_factory=list)
     # Idempotency-Keys with what their request made: (owner, key) -> (fingerprint, made).
-    made_by_request: dict[tuple[str, str], tuple[str, str]]
+    made_by_request: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
 
 
 OutboxStateT = TypeVar("OutboxStateT", bound=OutboxState)

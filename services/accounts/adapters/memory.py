@@ -25,8 +25,8 @@ from services.accounts.unit_of_work import (
     Scanner,
     SpentSecret,
 )
-from shared.events import Event, PostalAddress, SaleRecordedData
-from shared.unit_of_work import MemoryOutboxDatabase, MemoryOutboxUnitOfWork
+from shared.events import PostalAddress, SaleRecordedData
+from shared.unit_of_work import MemoryOutboxDatabase, MemoryOutboxUnitOfWork, OutboxState
 
 DocumentKey = tuple[str, str]  # (document type, document number)
 
@@ -44,7 +44,7 @@ class _Scanner:
 
 
 @dataclass
-class MemoryState:
+class MemoryState(OutboxState):
     accounts: dict[UUID, Account] = field(default_factory=dict)
     sales: dict[DocumentKey, SalesDocument] = field(default_factory=dict)
     links: dict[DocumentKey, UUID] = field(default_factory=dict)  # in the order linked
@@ -53,9 +53,6 @@ class MemoryState:
     operators: list[Operator] = field(default_factory=list)
     scanners: list[_Scanner] = field(default_factory=list)
     not_before: dict[UUID, datetime] = field(default_factory=dict)
-    outbox: list[Event] = field(default_factory=list)
-    # Idempotency-Keys with what their request made: (owner, key) -> (fingerprint, made).
-    made_by_request: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
 
 
 class MemoryDatabase(MemoryOutboxDatabase[MemoryState]):

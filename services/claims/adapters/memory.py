@@ -38,10 +38,9 @@ from shared.events import (
     AccountContactChangedData,
     Deadline,
     DocumentLinkedData,
-    Event,
     SaleRecordedData,
 )
-from shared.unit_of_work import MemoryOutboxDatabase, MemoryOutboxUnitOfWork
+from shared.unit_of_work import MemoryOutboxDatabase, MemoryOutboxUnitOfWork, OutboxState
 
 ENDED = sorted(ENDED_STATUSES)
 
@@ -60,7 +59,7 @@ class _Parcel:
 
 
 @dataclass
-class MemoryState:
+class MemoryState(OutboxState):
     claims: dict[UUID, Claim] = field(default_factory=dict)
     updated_at: dict[UUID, datetime] = field(default_factory=dict)
     assessments: dict[UUID, dict[str, Any]] = field(default_factory=dict)
@@ -73,9 +72,6 @@ class MemoryState:
     registrations: dict[str, date] = field(default_factory=dict)
     digests: set[date] = field(default_factory=set)
     sequences: dict[int, int] = field(default_factory=dict)
-    outbox: list[Event] = field(default_factory=list)
-    # Idempotency-Keys with what their request made: (owner, key) -> (fingerprint, made).
-    made_by_request: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
     timeline_ids: int = 0
 
     def snapshot(self) -> MemoryState:

@@ -30,8 +30,8 @@ from services.warranty.unit_of_work import (
     UnitVoidMark,
     units_sold,
 )
-from shared.events import Event, ProductRegisteredData, SaleRecordedData
-from shared.unit_of_work import MemoryOutboxDatabase, MemoryOutboxUnitOfWork
+from shared.events import ProductRegisteredData, SaleRecordedData
+from shared.unit_of_work import MemoryOutboxDatabase, MemoryOutboxUnitOfWork, OutboxState
 
 # How far back a chain of replacements is followed, as the recursive SQL does.
 LINEAGE_DEPTH = 20
@@ -48,7 +48,7 @@ class _Repair:
 
 
 @dataclass
-class MemoryState:
+class MemoryState(OutboxState):
     products: dict[str, Product] = field(default_factory=dict)
     sold_units: dict[Unit, SoldUnit] = field(default_factory=dict)
     owners: dict[tuple[str, str], UUID] = field(default_factory=dict)
@@ -58,9 +58,6 @@ class MemoryState:
     replacements: dict[UUID, Replacement] = field(default_factory=dict)
     assessments: dict[UUID, Assessment] = field(default_factory=dict)
     void_marks: dict[Unit, UnitVoidMark] = field(default_factory=dict)
-    outbox: list[Event] = field(default_factory=list)
-    # Idempotency-Keys with what their request made: (owner, key) -> (fingerprint, made).
-    made_by_request: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
 
     def lineage(self, ean: str, serial: str) -> Iterator[Unit]:
         """The unit, then the unit it replaced, and so on back to the one that was sold."""
