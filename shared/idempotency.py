@@ -136,13 +136,6 @@ def idempotent_request() -> IdempotentRequest | None:
     return _SERVED.get()
 
 
-async def remember_made_by_this_request(conn: Conn, made: object) -> None:
-    """In a transaction that creates `made`: record the served request's key with it, if any.
-    For a service whose handlers are not handed the request (accounts, say)."""
-    if (request := idempotent_request()) is not None:
-        await remember_made(conn, request, made)
-
-
 async def remember_made(conn: Conn, request: IdempotentRequest, made: object) -> None:
     """Record the key with what the request made, in the transaction that stores it."""
     inserted = await conn.fetchval(
@@ -267,17 +260,26 @@ class IdempotencyMiddleware:
             return
         made = record["made"] if record is not None else None
         served = _SERVED.set(replace(request, made=made))
-        try:
-            answer = await self._run(scope, body, channels, replayed=made is not None)
-        finally:
-            _SERVED.reset(served)
-        if answer is not None:
+
+        async def record_answer(answer: dict[str, Any]) -> None:
             await _record_answer(pool, request, answer)
 
+        try:
+            await self._run(scope, body, channels, made is not None, record_answer)
+        finally:
+            _SERVED.reset(served)
+
     async def _run(
-        self, scope: Scope, body: bytes, channels: tuple[Receive, Send], replayed: bool
-    ) -> dict[str, Any] | None:
-        """Runs the endpoint; its answer when worth recording (not a 5xx, not too large)."""
+        self,
+        scope: Scope,
+        body: bytes,
+        channels: tuple[Receive, Send],
+        replayed: bool,
+        record: Callable[[dict[str, Any]], Awaitable[None]],
+    ) -> None:
+        """Runs the endpoint, and records its answer when worth it (not a 5xx, not too large)
+        before the answer's last part goes out: a client that has the whole answer and sends
+        the key again gets it from the record, not 409 "still running"."""
         receive, send = channels
         answer: dict[str, Any] = {"status": None, "headers": [], "body": b""}
         body_given = False
@@ -296,17 +298,14 @@ class IdempotencyMiddleware:
                     message = {**message, "headers": [*answer["headers"], REPLAYED]}
             elif message["type"] == "http.response.body":
                 answer["body"] += message.get("body", b"")
+                if not message.get("more_body", False) and _worth_recording(answer):
+                    await record(answer)
             await send(message)
 
         try:
             await self.app(scope, receive_body, capture)
         except KeyInUse:
             await _answer(send, STILL_RUNNING)
-            return None
-        status = answer["status"]
-        if status is None or status >= 500 or len(answer["body"]) > _MAX_RECORDED_BODY:
-            return None
-        return answer
 
     async def _forget_old_keys(self, pool: asyncpg.Pool) -> None:
         now = time.monotonic()
@@ -319,6 +318,11 @@ class IdempotencyMiddleware:
 
 
 REPLAYED = (b"idempotent-replayed", b"true")
+
+
+def _worth_recording(answer: dict[str, Any]) -> bool:
+    status = answer["status"]
+    return status is not None and status < 500 and len(answer["body"]) <= _MAX_RECORDED_BODY
 
 
 def _owner(state: Any, headers: Headers) -> str:
