@@ -398,6 +398,40 @@ REFUSALS: Final[dict[str, tuple[str, str]]] = {
         "Podaj miesiąc w postaci RRRR-MM, np. 2026-03 (podano: {month}).",
         "Give the month as YYYY-MM, e.g. 2026-03 (given: {month}).",
     ),
+    "cleaning_not_dirty": (
+        "Opłata za czyszczenie należy się tylko wtedy, gdy przy przyjęciu zapisano, że produkt "
+        "był zabrudzony.",
+        "A cleaning charge is due only when intake recorded the product as dirty.",
+    ),
+    # --- evidence at intake --------------------------------------------------------------------
+    "evidence_not_now": (
+        "Dowody przyjęcia zapisuje się, gdy produkt jest w serwisie, przed decyzją.",
+        "Intake evidence is recorded while the product is at the service, before the decision.",
+    ),
+    "packaging_unknown": (
+        "Wybierz opakowanie, w którym przyszedł produkt: {packagings}.",
+        "Choose the packaging the product came in: {packagings}.",
+    ),
+    "intake_photos_too_many": (
+        "Dołącz najwyżej {max_photos} zdjęć naraz.",
+        "Attach at most {max_photos} photos at once.",
+    ),
+    "intake_photo_not_image": (
+        "Zdjęcia muszą być plikami JPEG lub PNG.",
+        "Photos must be JPEG or PNG files.",
+    ),
+    "damage_report_without_transport_damage": (
+        "Protokół szkody dołącza się tylko do przesyłki uszkodzonej w transporcie: zaznacz "
+        "uszkodzenie w transporcie albo usuń plik.",
+        "A damage report comes only with a parcel damaged in transport: tick the transport "
+        "damage or remove the file.",
+    ),
+    "rejection_needs_recorded_damage": (
+        "Odrzucenie z powodu uszkodzenia wymaga uszkodzeń zapisanych przy przyjęciu (ze "
+        "zdjęciami): zapisz je najpierw albo wybierz inną przyczynę.",
+        "A rejection for damage needs the damage recorded at intake (with photos): record it "
+        "first, or choose another reason.",
+    ),
     # --- scooter repair delays -----------------------------------------------------------------
     "no_repair_deadline": (
         "To zgłoszenie nie ma biegnącego terminu naprawy hulajnogi.",
@@ -432,6 +466,20 @@ TIMELINE_NOTES: Final[dict[str, str]] = {
     "intake_seal_opened": "Opakowanie (plomba) produktu otwarte.",
     "intake_items_missing": "Brak w przesyłce: {items}.",
     "intake_contents_complete": "Zawartość przesyłki zgodna z deklaracją klienta.",
+    "evidence_recorded": "Dowody przyjęcia: {facts}",
+    "evidence_packaging.original": "Opakowanie oryginalne.",
+    "evidence_packaging.other": "Opakowanie zastępcze.",
+    "evidence_packaging.none": "Bez opakowania.",
+    "evidence_seal_intact": "Plomba nienaruszona.",
+    "evidence_visible_damage": "Widoczne uszkodzenia.",
+    "evidence_dirty": "Produkt zabrudzony.",
+    "evidence_serial_illegible": "Numer seryjny nieczytelny.",
+    "evidence_transport_damage": "Przesyłka uszkodzona w transporcie (bez protokołu szkody).",
+    "evidence_transport_damage_reported": "Przesyłka uszkodzona w transporcie, protokół szkody "
+    "dołączony.",
+    "evidence_photos": "Zdjęcia: {count}.",
+    "reshipping_waived_transport_damage": "Przesyłka uszkodzona w transporcie, jest protokół "
+    "szkody: ponowna wysyłka bez opłaty.",
     "answer_attachments": " (załączniki: {filenames})",
     "answer_deadline_moved": " Termin naprawy przesunięty o {working_days} dni robocze "
     "oczekiwania na klienta: do {moved_to}.",

@@ -58,6 +58,8 @@ ChargeKind = Literal[
     "exchange_difference",  # an exchange for a dearer product
 ]
 ChargeState = Literal["due", "paid", "waived"]
+# The packaging a product arrived in at intake (issue 25 §2).
+Packaging = Literal["original", "other", "none"]
 
 
 def utc_now() -> datetime:
@@ -626,6 +628,35 @@ class WarrantyVoidMarked(Event):
     data: WarrantyVoidMarkedData
 
 
+class IntakeEvidenceRecordedData(ClaimFacts):
+    parcel_id: UUID | None = Field(description="The parcel the evidence is of (the latest one)")
+    packaging: Packaging
+    seal_intact: bool | None = Field(
+        default=None, description="Sealed goods (media, hygiene): the seal as found"
+    )
+    visible_damage: bool
+    dirty: bool
+    serial_legible: bool
+    transport_damage: bool = Field(description="The parcel came damaged in transport")
+    damage_report: UUID | None = Field(
+        default=None, description="The courier's damage report (an attachment of the claim)"
+    )
+    photos: tuple[UUID, ...] = Field(default=(), description="The claim's intake photos")
+    recorded_at: AwareDatetime
+    recorded_by: str
+
+
+class IntakeEvidenceRecorded(Event):
+    """What the warehouse or an operator found when the parcel was opened: photos, packaging,
+    seal, damage, dirt, the serial label, and the courier's report of transport damage. The
+    claim's rules read it (an opened seal excludes a return, a damage report waives the
+    reshipping charge, dirt allows the cleaning charge, damage the damage rejection codes)."""
+
+    topic: ClassVar[str] = topics.CLAIMS
+    type: Literal["IntakeEvidenceRecorded"] = "IntakeEvidenceRecorded"
+    data: IntakeEvidenceRecordedData
+
+
 class ClaimRefundedData(ClaimFacts):
     amount: Decimal
     method: RefundMethod
@@ -828,6 +859,7 @@ ClaimsEvent = Annotated[
     | ClaimCollectionReminder
     | ClaimMarkedForDisposal
     | WarrantyVoidMarked
+    | IntakeEvidenceRecorded
     | DeadlinesAtRisk,
     Field(discriminator="type"),
 ]
@@ -863,6 +895,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         ClaimCollectionReminder,
         ClaimMarkedForDisposal,
         WarrantyVoidMarked,
+        IntakeEvidenceRecorded,
         DeadlinesAtRisk,
         AccountContactChanged,
         AccountCredentialsChanged,

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
 
-from services.claims.domain import eligibility, finance, form, intake
+from services.claims.domain import eligibility, evidence, finance, form, intake
 from services.claims.domain.charges import ChargeFacts, administrative_fee_ahead
 from services.claims.domain.claim import Claim
 from services.claims.domain.claim_deadlines import DELAY_NOTICE_DAYS
@@ -490,6 +490,41 @@ async def create_claim(
     created = events[0]
     assert isinstance(created, ClaimCreated)
     return created
+
+
+# --- evidence at intake -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IntakeEvidenceForm:
+    """What the scanner page or the operator's page sends: the facts, the photos and the
+    courier's damage report (each file's type read from its content)."""
+
+    facts: evidence.EvidenceFacts
+    photos: tuple[Attachment, ...] = ()
+    damage_report: Attachment | None = None
+
+
+async def record_intake_evidence(
+    ctx: ClaimsContext,
+    claim_id: UUID,
+    actor: Actor,
+    correlation_id: UUID,
+    found: IntakeEvidenceForm,
+) -> list[Event]:
+    photos = tuple(checked_attachment(p, evidence.PHOTO_PURPOSE) for p in found.photos)
+    report = (
+        checked_attachment(found.damage_report, evidence.DAMAGE_REPORT_PURPOSE)
+        if found.damage_report is not None
+        else None
+    )
+    return await run_command(
+        ctx,
+        claim_id,
+        actor,
+        correlation_id,
+        lambda claim, act: claim.record_intake_evidence(act, found.facts, photos, report),
+    )
 
 
 # --- scanners and parcels --------------------------------------------------------------------

@@ -452,12 +452,12 @@ async def test_the_question_answer_and_rejection_forms_carry_their_fields(claims
         f"/api/operator/claims/{claim_id}/decision",
         json={
             "decision": "rejection",
-            "rejection_reason": "mechanical_damage",
-            "justification": "Pęknięta obudowa i ślady uderzenia po upadku drona.",
+            "rejection_reason": "misuse",
+            "justification": "Lot w deszczu mimo zakazu w instrukcji drona.",
         },
         headers=claims.bearer("operator"),
     )
-    assert rejected.json()["rejection_reason"] == "mechanical_damage", rejected.text
+    assert rejected.json()["rejection_reason"] == "misuse", rejected.text
     shipped = await operator_moves(claims, claim_id, status="shipped_back", tracking_number="DPD1")
     assert shipped.status_code == 200, shipped.text
     shown = (await claims.client.get(f"/api/claims/{claim_id}", headers=customer.headers)).json()

@@ -43,7 +43,8 @@ class Charge:
 class ChargeFacts:
     """What the rules of a new charge need beyond the claim, given by the operator or looked up
     by the handler. `transport_damage_reported`: the operator's statement that the parcel came
-    damaged in transport with a courier's damage report (intake records no such fact yet).
+    damaged in transport with a courier's damage report (the claim's intake evidence can say
+    so too: `evidence.transport_damage_reported`).
     `returns_in_year`: the customer's returns filed in the 12 months up to this claim, itself
     included."""
 

@@ -10,6 +10,7 @@ commands are grouped by responsibility, one module each, and `Claim` is all of t
 - claim_decisions: the decision, its offer, the customer's answer, the DJI statement;
 - claim_settlement: repair, replacement, shipment back, refund, closing;
 - claim_charges: charges to the customer added, paid, waived (their rules: charges);
+- claim_evidence: the evidence at intake (photos, packaging, seal, damage; its rules: evidence);
 - claim_deadlines: what the deadlines do by themselves, the scooter repair delay;
 - claim_void_mark: the operator's finding that the unit's warranty is void;
 - parts: the values a claim holds and its commands take.
@@ -24,6 +25,7 @@ from services.claims.domain import lifecycle
 from services.claims.domain.claim_charges import ClaimCharges
 from services.claims.domain.claim_deadlines import ClaimDeadlines
 from services.claims.domain.claim_decisions import ClaimDecisions
+from services.claims.domain.claim_evidence import ClaimEvidence
 from services.claims.domain.claim_intake import ClaimIntake
 from services.claims.domain.claim_settlement import ClaimSettlement
 from services.claims.domain.claim_state import AFTER_DECISION
@@ -71,7 +73,13 @@ OperatorAction = Literal[
 
 
 class Claim(
-    ClaimIntake, ClaimDecisions, ClaimSettlement, ClaimCharges, ClaimDeadlines, ClaimWarrantyVoid
+    ClaimIntake,
+    ClaimDecisions,
+    ClaimSettlement,
+    ClaimEvidence,
+    ClaimCharges,
+    ClaimDeadlines,
+    ClaimWarrantyVoid,
 ):
     """One claim from filing until the product (or the money) is back: the commands of each
     responsibility (intake, decisions, settlement, charges, deadlines) with the rules that

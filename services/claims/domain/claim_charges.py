@@ -7,7 +7,7 @@ from dataclasses import replace
 from decimal import Decimal
 from uuid import UUID, uuid4
 
-from services.claims.domain import lifecycle
+from services.claims.domain import evidence, lifecycle
 from services.claims.domain.charges import (
     ADMINISTRATIVE_FEE_FROM_RETURN,
     Charge,
@@ -59,8 +59,12 @@ class ClaimCharges(ClaimState):
         match kind:
             case "reshipping" if self.outbound is None:
                 raise Refusal("reshipping_not_refused", "kind", status_code=409)
-            case "reshipping" if facts.transport_damage_reported:
+            case "reshipping" if facts.transport_damage_reported or (
+                evidence.transport_damage_reported(self.evidence)
+            ):
                 raise Refusal("reshipping_transport_damage", "kind", status_code=409)
+            case "cleaning" if not evidence.found_dirty(self.evidence):
+                raise Refusal("cleaning_not_dirty", "kind", status_code=409)
             case "scooter_transport" if not (
                 is_scooter_brand(self.product.brand) and decided == "rejection"
             ):

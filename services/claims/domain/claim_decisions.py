@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from services.claims.domain import decisions, eligibility, lifecycle
+from services.claims.domain import decisions, eligibility, evidence, lifecycle
 from services.claims.domain.claim_state import ClaimState
 from services.claims.domain.decisions import DeductionLine
 from services.claims.domain.parts import (
@@ -61,6 +61,7 @@ class ClaimDecisions(ClaimState):
             decisions.check_rejection_reason(
                 self.claim_type, command.rejection_reason, command.justification
             )
+            evidence.check_damage_reason(self.evidence, command.rejection_reason)
         elif command.kind == "refund" and self.refund_has_deductions:
             deductions, amount = decisions.compute_deductions(
                 self.unit_price or Decimal(0),
@@ -109,14 +110,10 @@ class ClaimDecisions(ClaimState):
     @property
     def opened_seal_reason(self) -> str | None:
         """A return of sealed goods whose seal the warehouse found opened: the rejection reason
-        it gets (the goods go back to the customer)."""
-        if (
-            self.claim_type != "return"
-            or self.intake is None
-            or self.intake.seal_intact is not False
-        ):
-            return None
-        return eligibility.opened_seal_reason(self.product.category)
+        it gets (the goods go back to the customer). The seal as intake last found it."""
+        return evidence.opened_seal_reason(
+            self.claim_type, self.product.category, self.intake, self.evidence
+        )
 
     def _check_opened_seal(self, command: DecisionInput) -> None:
         reason = self.opened_seal_reason

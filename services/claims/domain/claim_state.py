@@ -13,6 +13,7 @@ from uuid import UUID
 from services.claims.domain import lifecycle
 from services.claims.domain.charges import Charge
 from services.claims.domain.deadlines import ClaimDeadlineFacts, DeadlineStanding, Pause
+from services.claims.domain.evidence import IntakeEvidence
 from services.claims.domain.intake import Intake
 from services.claims.domain.parts import (
     Act,
@@ -98,6 +99,7 @@ class ClaimState:
     replacement: Replacement | None = None
     refund: Refund | None = None
     intake: Intake | None = None  # the warehouse's check of the latest parcel
+    evidence: IntakeEvidence | None = None  # photos, packaging, seal, damage found at intake
     deemed_accepted_on: date | None = None  # a consumer complaint accepted by law (art. 7a)
     repair_delay_announced_on: date | None = None
     # DJI's written statement that a repair is impossible (the attachment): a DJI unit is

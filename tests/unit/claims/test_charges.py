@@ -17,6 +17,7 @@ from services.claims import handlers
 from services.claims.domain import decisions, finance
 from services.claims.domain.charges import ChargeFacts
 from services.claims.domain.claim import Act, Claim, DecisionInput, ParcelRecord
+from services.claims.domain.evidence import EvidenceFacts
 from services.claims.domain.intake import read_label
 from services.claims.domain.parts import Decision, Shipment
 from services.claims.domain.refusals import Refusal
@@ -37,6 +38,9 @@ async def decided_claim(desk: Desk, kind: str = "repair", claim_type: str = "dji
     claim_id = (await customer.file(claim_type=claim_type)).data.claim_id
     rma = (await desk.claim(claim_id)).rma_number
     await handlers.receive_parcel(desk.ctx, desk.scanner, read_label(rma), uuid4())
+    # Intake found the product dirty: the cleaning charge these tests add is allowed.
+    dirty = handlers.IntakeEvidenceForm(EvidenceFacts("original", dirty=True))
+    await handlers.record_intake_evidence(desk.ctx, claim_id, desk.scanner, uuid4(), dirty)
     await desk.run(claim_id, desk.operator, lambda c, a: c.start_inspection(a))
     decision = DecisionInput(kind, "Decyzja po diagnozie.", amount=Decimal("100.00"))  # type: ignore[arg-type]
     if kind == "exchange":

@@ -333,8 +333,8 @@ def test_a_repair_decision_tells_warranty_whether_it_was_substantial_and_which_p
         act(),
         DecisionInput(
             kind="rejection",
-            justification="Uszkodzenie mechaniczne.",
-            rejection_reason="mechanical_damage",
+            justification="Użytkowanie niezgodne z instrukcją.",
+            rejection_reason="misuse",
             substantial_repair=True,
             replaced_part="silnik",
         ),

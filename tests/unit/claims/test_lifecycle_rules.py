@@ -70,16 +70,16 @@ async def test_a_question_a_rejection_and_the_way_back(desk: Desk) -> None:
     await move(desk, claim_id, status="awaiting_customer", note="Prosimy o zdjęcie.")
     await desk.run(claim_id, customer.actor, lambda c, a: c.answer(a, "Zdjęcie w załączniku."))
     unjustified = decide(
-        desk, claim_id, "rejection", justification="Nie.", rejection_reason="mechanical_damage"
+        desk, claim_id, "rejection", justification="Nie.", rejection_reason="misuse"
     )
     assert answer(await refusal(desk, unjustified)) == (422, "justification_required")
     unknown = decide(desk, claim_id, "rejection", justification="x" * 30, rejection_reason="zle")
     assert answer(await refusal(desk, unknown)) == (422, "rejection_reason_unknown")
     [*_, decided] = await decide(
-        desk, claim_id, "rejection", justification=REJECTION, rejection_reason="mechanical_damage"
+        desk, claim_id, "rejection", justification=REJECTION, rejection_reason="misuse"
     )
     assert isinstance(decided, ClaimDecided)
-    assert decided.data.rejection_reason == "mechanical_damage"
+    assert decided.data.rejection_reason == "misuse"
     no_tracking = await refusal(desk, move(desk, claim_id, status="shipped_back"))
     assert answer(no_tracking) == (422, "tracking_required")
     await move(desk, claim_id, status="shipped_back", tracking_number="DPD1")

@@ -102,6 +102,7 @@ def test_every_event_of_the_design_has_a_contract() -> None:
         "ClaimCollectionReminder",
         "ClaimMarkedForDisposal",
         "WarrantyVoidMarked",
+        "IntakeEvidenceRecorded",
         "DeadlinesAtRisk",
         "AccountContactChanged",
         "AccountCredentialsChanged",
