@@ -19,6 +19,7 @@ import pytest
 
 from services.claims.domain import decisions
 from services.claims.domain.claim import Act, Claim, DecisionInput, NewAttachment, ParcelRecord
+from services.claims.domain.evidence import EvidenceFacts
 from services.claims.domain.statistics import DeadlinesOfWeek, deadlines_kept_per_week
 from services.claims.unit_of_work import ClaimsUnitOfWork, DailyCount, DecisionTime
 from shared.events import (
@@ -38,6 +39,7 @@ from tests.support.claims_service import sale_lines
 
 TODAY = date(2026, 3, 2)  # a Monday
 NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
+DIRTY = EvidenceFacts("original", dirty=True)  # intake found dirt: a cleaning charge is allowed
 
 
 class Store(Protocol):
@@ -210,12 +212,69 @@ class ClaimsStoreContract:
         assert by_inbound is None  # no longer waiting for the customer's parcel
         assert stored is not None and stored["covered"] is True
 
+    async def test_intake_evidence_round_trips_with_its_photos_and_report(
+        self, store: Store
+    ) -> None:
+        claim = new_claim(NOW)
+        await self.add(store, claim)
+        photos = tuple(
+            NewAttachment(
+                uuid4(), "intake_photo", f"IMG_{n}.jpg", "image/jpeg", b"\xff\xd8\xff%d" % n
+            )
+            for n in range(2)
+        )
+        report = NewAttachment(
+            uuid4(), "damage_report", "protokol.pdf", "application/pdf", b"%PDF-r"
+        )
+        found = EvidenceFacts(
+            "other",
+            seal_intact=False,
+            visible_damage=True,
+            dirty=True,
+            serial_legible=False,
+            transport_damage=True,
+        )
+
+        def recorded(c: Claim) -> None:
+            c.receive_parcel(act(role="scanner"), ParcelRecord(uuid4(), None, "s", NOW))
+            c.record_intake_evidence(act(1, role="scanner"), found, photos[:1], report)
+
+        first = await self.change(store, claim.claim_id, recorded)
+        loaded = await self.load(store, claim.claim_id)
+        assert loaded.evidence == first.evidence
+        assert loaded.evidence is not None and loaded.evidence.facts == found
+        assert loaded.evidence.transport_damage_reported
+        more = EvidenceFacts("original", serial_legible=True)
+        again = await self.change(
+            store, claim.claim_id, lambda c: c.record_intake_evidence(act(2), more, photos[1:])
+        )
+        reloaded = await self.load(store, claim.claim_id)
+        assert reloaded.evidence == again.evidence
+        assert reloaded.evidence is not None
+        assert reloaded.evidence.photos == tuple(p.attachment_id for p in photos)
+        assert (reloaded.evidence.facts, reloaded.evidence.damage_report) == (
+            more, report.attachment_id,
+        )  # fmt: skip
+        assert (reloaded.evidence.recorded_by, reloaded.evidence.recorded_at) == (
+            "operator:test", at(2),
+        )  # fmt: skip
+        async with store.uow() as uow:
+            files = {
+                f.attachment_id: await uow.claims.attachment_file(claim.claim_id, f.attachment_id)
+                for f in await uow.claims.attachments(claim.claim_id)
+            }
+        stored = [files[p.attachment_id] for p in (*photos, report)]
+        assert [(f.content_type, f.content) for f in stored if f] == [
+            (p.content_type, p.content) for p in (*photos, report)
+        ]
+
     async def test_charges_round_trip_with_their_states(self, store: Store) -> None:
         claim = new_claim(NOW)
         await self.add(store, claim)
 
         def charged(c: Claim) -> None:
             c.receive_parcel(act(role="scanner"), ParcelRecord(uuid4(), None, "s", NOW))
+            c.record_intake_evidence(act(role="scanner"), DIRTY)
             c.add_charge(act(), "cleaning", Decimal("49.90"), "Produkt bardzo zabrudzony.")
             c.add_charge(act(1), "cleaning", Decimal("0.01"), "Drugie czyszczenie obudowy.")
 
@@ -251,6 +310,7 @@ class ClaimsStoreContract:
 
         def charge(c: Claim) -> None:
             received(0)(c)
+            c.record_intake_evidence(act(0), DIRTY)
             c.add_charge(act(1), "cleaning", Decimal("12.34"), "Produkt bardzo zabrudzony.")
             c.add_charge(act(1), "cleaning", Decimal("1.00"), "Drugie czyszczenie, due.")
             c.mark_charge_paid(act(3), c.charges[0].charge_id)

@@ -12,10 +12,12 @@ import asyncpg
 
 from services.claims.adapters import repository
 from services.claims.adapters.charges import load_charges, save_changed_charges
+from services.claims.adapters.evidence import load_evidence, save_evidence
 from services.claims.domain.charges import Charge
 from services.claims.domain.claim import Claim
 from services.claims.domain.deadlines import ClaimDeadlineFacts, Pause
 from services.claims.domain.decisions import DeductionLine
+from services.claims.domain.evidence import IntakeEvidence
 from services.claims.domain.intake import Intake
 from services.claims.domain.parts import (
     Decision,
@@ -46,6 +48,7 @@ class PostgresClaimRepository:
         # others, the claim's new ones.
         self._stored_parts: dict[UUID, set[UUID]] = {}
         self._stored_charges: dict[UUID, dict[UUID, Charge]] = {}
+        self._stored_evidence: dict[UUID, IntakeEvidence | None] = {}
 
     async def get(self, claim_id: UUID, *, lock: bool = False) -> Claim | None:
         suffix = " FOR UPDATE" if lock else ""
@@ -215,6 +218,11 @@ class PostgresClaimRepository:
         await self._insert_new_parts(claim)
         stored_charges = self._stored_charges.setdefault(claim.claim_id, {})
         await save_changed_charges(self.conn, claim.claim_id, claim.charges, stored_charges)
+        if claim.evidence is not None and claim.evidence != self._stored_evidence.get(
+            claim.claim_id
+        ):
+            await save_evidence(self.conn, claim.claim_id, claim.evidence)
+        self._stored_evidence[claim.claim_id] = claim.evidence
 
     async def _insert_new_parts(self, claim: Claim) -> None:
         for entry in claim.timeline:
@@ -326,6 +334,7 @@ class PostgresClaimRepository:
         attachments, parcels = await self._load_parts(claim_id)
         charges = await load_charges(self.conn, claim_id)
         self._stored_charges[claim_id] = {c.charge_id: c for c in charges}
+        evidence = self._stored_evidence[claim_id] = await load_evidence(self.conn, claim_id)
         return Claim(
             claim_id=claim_id,
             rma_number=row["rma_number"],
@@ -361,6 +370,7 @@ class PostgresClaimRepository:
             replacement=_replacement(row["replacement"]),
             refund=_refund(row["refund"]),
             intake=_intake(row["intake"]),
+            evidence=evidence,
             deemed_accepted_on=row["deemed_accepted_on"],
             repair_delay_announced_on=row["repair_delay_announced_on"],
             collection_reminders=row["collection_reminders"],
