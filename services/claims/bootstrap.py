@@ -14,7 +14,7 @@ from services.claims import handlers
 from services.claims.adapters import repository
 from services.claims.adapters.memory import MemoryDatabase
 from services.claims.adapters.postgres import PostgresUnitOfWork
-from services.claims.entrypoints import consumers, finance, http, operators, statistics
+from services.claims.entrypoints import consumers, evidence, finance, http, operators, statistics
 from services.claims.entrypoints.refusals import install_refusal_answers
 from services.claims.entrypoints.scheduler import DeadlineScheduler
 from services.claims.settings import ClaimsSettings
@@ -79,6 +79,7 @@ def build_app(settings: ClaimsSettings | None = None) -> FastAPI:
     app.include_router(http.router)
     # Before the operators' router, whose /api/operator/claims/{claim_id} would take the path.
     app.include_router(statistics.router)
+    app.include_router(evidence.router)
     app.include_router(finance.router)
     app.include_router(operators.router)
     install_error_handlers(app)

@@ -9,6 +9,7 @@ import io
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -26,10 +27,21 @@ pytestmark = pytest.mark.integration
 lifecycle = test_claim_lifecycle.lifecycle
 
 
+async def found_dirty(lifecycle: Lifecycle, claim: dict[str, Any]) -> None:
+    """Intake recorded the product dirty: the cleaning charge is allowed (issue 25 §2)."""
+    recorded = await lifecycle.client.post(
+        f"/api/operator/claims/{claim['claim_id']}/intake-evidence",
+        data={"packaging": "original", "dirty": "true"},
+        headers=lifecycle.operator,
+    )
+    assert recorded.status_code == 200, recorded.text
+
+
 async def test_a_charge_blocks_shipping_until_it_is_paid(
     lifecycle: Lifecycle, stack: Stack
 ) -> None:
     customer, claim = await in_inspection(lifecycle)
+    await found_dirty(lifecycle, claim)
     decided = await lifecycle.act(claim, "decision", decision="repair", justification="Naprawa.")
     assert decided.status_code == 200, decided.text
     async with TopicProbe(stack.kafka_bootstrap, topics.CLAIMS) as probe:
@@ -88,6 +100,7 @@ async def test_the_months_refunds_and_charges_as_csv_in_grosze(lifecycle: Lifecy
     )
     assert paid_out.status_code == 200, paid_out.text
     _, charged = await in_inspection(lifecycle)
+    await found_dirty(lifecycle, charged)
     await lifecycle.act(charged, "decision", decision="repair", justification="Naprawa.")
     for amount in ("0.10", "0.20"):
         added = await lifecycle.act(

@@ -69,6 +69,7 @@ OperatorAction = Literal[
     "record_refund",
     "announce_repair_delay",
     "attach_manufacturer_statement",
+    "record_intake_evidence",
 ]
 
 
@@ -172,4 +173,6 @@ class Claim(
             actions.append("announce_repair_delay")
         if self._why_no_statement() is None and self.manufacturer_statement is None:
             actions.append("attach_manufacturer_statement")
+        if self.takes_evidence:
+            actions.append("record_intake_evidence")
         return actions

@@ -34,6 +34,11 @@ PACKAGING_NOTES: dict[str, str] = {
 class ClaimEvidence(ClaimCharges):
     """What intake found: recorded by the warehouse's scanner or an operator."""
 
+    @property
+    def takes_evidence(self) -> bool:
+        """Whether the evidence at intake can be recorded now (the pages offer its form)."""
+        return self.status in EVIDENCE_STATUSES
+
     def record_intake_evidence(
         self,
         act: Act,
@@ -44,7 +49,7 @@ class ClaimEvidence(ClaimCharges):
         """The facts replace those recorded before; photos add to the earlier ones, and a new
         damage report replaces the earlier one. A reshipping charge still due is waived once
         transport damage with its report is recorded."""
-        if self.status not in EVIDENCE_STATUSES:
+        if not self.takes_evidence:
             raise Refusal("evidence_not_now", "status", status_code=409)
         evidence.check_files(facts, photos, damage_report)
         earlier = self.evidence

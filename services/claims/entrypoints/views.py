@@ -14,6 +14,7 @@ from services.claims.domain.claim import Claim, OperatorAction
 from services.claims.domain.deadlines import DeadlineStanding
 from services.claims.domain.intake import Intake
 from services.claims.domain.lifecycle import CustomerAction
+from services.claims.entrypoints.evidence_views import IntakeEvidencePublic, evidence_public
 from services.claims.handlers import LabelLookup
 from services.claims.unit_of_work import ClaimListing
 from shared.claims_vocabulary import (
@@ -199,6 +200,9 @@ class ClaimPublic(ClaimSummary):
     replacement: ReplacementPublic | None
     refund: RefundPublic | None
     charges: ChargesPublic = Field(default_factory=ChargesPublic)
+    intake_evidence: IntakeEvidencePublic | None = Field(
+        default=None, description="What intake found: photos, packaging, seal, damage, dirt"
+    )
     next_statuses: list[ClaimStatus] = Field(description="Where the viewer may move the claim")
     offer_awaiting_answer: str | None = Field(
         default=None,
@@ -284,7 +288,7 @@ class OperatorClaimPublic(ClaimPublic):
         description="The commands besides status moves that the claim's state allows now: "
         "decide, decide_with_deductions (a return's refund carries the deductions), "
         "record_replacement, ship_back, record_refund, announce_repair_delay, "
-        "attach_manufacturer_statement"
+        "attach_manufacturer_statement, record_intake_evidence"
     )
 
 
@@ -303,6 +307,12 @@ class ScannerClaimPublic(BaseModel):
     received_at: datetime | None
     asks_seal: bool = Field(
         default=False, description="A return of sealed goods: report the seal as found"
+    )
+    claim_id: UUID | None = Field(default=None, description="Where its intake evidence goes")
+    takes_evidence: bool = Field(
+        default=False,
+        description="The product is at the service before the decision: the "
+        "intake evidence (photos, packaging, damage) can be recorded now",
     )
 
 
@@ -340,6 +350,8 @@ def label_lookup_public(lookup: LabelLookup) -> LabelLookupPublic:
             tracking_number=claim.tracking_number,
             received_at=claim.received_at,
             asks_seal=claim.asks_seal,
+            claim_id=claim.claim_id,
+            takes_evidence=claim.takes_evidence,
         ),
         parcel_received_at=lookup.parcel_received_at,
     )
@@ -406,6 +418,7 @@ def claim_public(
         "replacement": ReplacementPublic(**vars(claim.replacement)) if claim.replacement else None,
         "refund": RefundPublic(**vars(claim.refund)) if claim.refund else None,
         "charges": charges_public(claim),
+        "intake_evidence": evidence_public(claim, role),
         "next_statuses": claim.next_statuses(role),
         "offer_awaiting_answer": claim.offer_awaiting_answer,
         "customer_actions": claim.customer_actions(),

@@ -347,7 +347,9 @@ def test_the_operator_is_offered_only_the_commands_the_claim_allows_now() -> Non
     today = MONDAY.date()
     # A DJI claim without DJI's statement offers to attach it (a replacement needs it).
     statement = "attach_manufacturer_statement"
-    assert a_claim("in_inspection").operator_actions(today) == ["decide", statement]
+    # Before the decision the evidence at intake can be recorded (issue 25 §2).
+    evidence = "record_intake_evidence"
+    assert a_claim("in_inspection").operator_actions(today) == ["decide", statement, evidence]
     # A quote waiting for the customer: nothing to ship or refund yet.
     quote = decided("paid_repair", amount=Decimal("300"), valid_until=date(2026, 3, 20))
     assert quote.operator_actions(today) == [statement]
@@ -373,6 +375,7 @@ def test_the_operator_is_offered_only_the_commands_the_claim_allows_now() -> Non
         "decide",
         "decide_with_deductions",
         statement,
+        evidence,
     ]
     # An exchange: the other product goes out and the difference is refunded.
     exchange = decided("exchange", claim_type="return", exchange_product="DJI Mini 4K")
@@ -395,8 +398,9 @@ def test_a_scooter_delay_is_offered_while_its_repair_deadline_runs() -> None:
     due = MONDAY.date() + timedelta(days=10)
     deadline = Deadline(kind="scooter_repair", due_on=due, description="30 dni")
     claim = a_claim("in_inspection", brand="Kaabo", deadlines=(deadline,))
-    assert claim.operator_actions(due) == ["decide", "announce_repair_delay"]
-    assert claim.operator_actions(due + timedelta(days=1)) == ["decide"]
+    evidence = "record_intake_evidence"
+    assert claim.operator_actions(due) == ["decide", "announce_repair_delay", evidence]
+    assert claim.operator_actions(due + timedelta(days=1)) == ["decide", evidence]
 
 
 def test_an_event_field_the_contract_lacks_fails_the_type_check() -> None:
