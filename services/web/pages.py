@@ -36,6 +36,7 @@ DONE_MESSAGES = {
     "decided": N_("Decyzja została zapisana i wysłana klientowi."),
     "attached": N_("Przesyłka została przypisana do zgłoszenia."),
     "statement": N_("Oświadczenie producenta zostało dołączone do zgłoszenia."),
+    "evidence": N_("Stan przesyłki przy przyjęciu został zapisany."),
     "cancelled": N_("Zgłoszenie zostało anulowane."),
     "password_changed": N_("Hasło zostało zmienione. Zaloguj się nowym hasłem."),
     "email_changed": N_("Adres e-mail został zmieniony. Od teraz logujesz się nowym adresem."),

@@ -74,6 +74,8 @@ BUYER_TYPES = {"consumer": N_("konsument"), "business": N_("firma (nie konsument
 ATTACHMENT_PURPOSES = {
     "sales_document": N_("Dokument sprzedaży"),
     "answer": N_("Odpowiedź klienta"),
+    "intake_photo": N_("Zdjęcie z przyjęcia"),
+    "damage_report": N_("Protokół szkody przewoźnika"),
 }
 
 OPERATOR_TARGETS = {

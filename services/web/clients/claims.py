@@ -15,7 +15,8 @@ from uuid import UUID
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.web.clients.base import Caller, Files, FileTuple, HttpApi
+from services.web.clients.base import Caller, Files, FileTuple
+from services.web.clients.evidence import IntakeEvidence, IntakeEvidenceApi
 from shared.events import PostalAddress
 from shared.http import attachment_disposition
 
@@ -181,6 +182,7 @@ class Claim(OperatorClaimSummary):
     charges: Charges = Field(default_factory=Charges)
     timeline: list[TimelineEntry] = Field(default_factory=list)
     intake: Intake | None = None  # operators: the warehouse's check of the latest parcel
+    intake_evidence: IntakeEvidence | None = None  # photos, packaging, seal, damage, dirt
 
 
 class ClaimCustomer(Answer):
@@ -304,6 +306,8 @@ class ScannedClaim(Answer):
     asks_seal: bool = False
     tracking_number: str | None = None
     received_at: datetime | None = None
+    claim_id: UUID | None = None  # where its intake evidence goes
+    takes_evidence: bool = False  # the evidence at intake can be recorded now
 
 
 class LabelLookup(Answer):
@@ -351,7 +355,7 @@ def passed_on_disposition(response: httpx.Response) -> str:
     return attachment_disposition(parsed.get_filename() or "plik")
 
 
-class ClaimsApi(HttpApi):
+class ClaimsApi(IntakeEvidenceApi):
     service = "claims"
 
     # --- customers --------------------------------------------------------------------------
@@ -525,6 +529,19 @@ class ClaimsApi(HttpApi):
         """A file of the claim (the customer's sales document, photos), as stored."""
         response = await self._send(
             "GET", f"/api/operator/claims/{claim_id}/attachments/{attachment_id}", caller
+        )
+        return Download(
+            content=response.content,
+            content_type=response.headers.get("content-type", "application/octet-stream"),
+            disposition=passed_on_disposition(response),
+        )
+
+    async def customer_attachment(
+        self, caller: Caller, claim_id: UUID, attachment_id: UUID
+    ) -> Download:
+        """A file of the customer's own claim (an intake photo); another's is 404."""
+        response = await self._send(
+            "GET", f"/api/claims/{claim_id}/attachments/{attachment_id}", caller
         )
         return Download(
             content=response.content,

@@ -13,7 +13,7 @@ from uuid import UUID
 import httpx
 import pytest
 
-from services.web.clients import ApiError, Apis, Caller, accounts, claims
+from services.web.clients import ApiError, Apis, Caller, accounts, claims, evidence
 from services.web.settings import WebSettings
 from tests.unit.web.contracts import route_errors
 from tests.unit.web.fakes import (
@@ -131,6 +131,8 @@ SAMPLES: dict[str, list[Any]] = {
     # Every path a Literal names.
     "OfferPath": list(typing.get_args(claims.OfferPath)),
     "OperatorCommand": list(typing.get_args(claims.OperatorCommand)),
+    "Recorder": list(typing.get_args(evidence.Recorder)),
+    "list[tuple[str, FileTuple]]": [[]],
 }
 
 
