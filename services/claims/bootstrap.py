@@ -49,7 +49,8 @@ def build_app(settings: ClaimsSettings | None = None) -> FastAPI:
         description=(
             "ClaimCreated, ParcelReceived, ClaimStatusChanged, ClaimDecided, ClaimOfferAnswered, "
             "ClaimReplacementIssued, ClaimRefunded, ClaimChargeChanged, ClaimRepairDelayed, "
-            "ClaimDeemedAccepted, ClaimOfferExpired, WarrantyVoidMarked; key: claim id. "
+            "ClaimDeemedAccepted, ClaimOfferExpired, WarrantyVoidMarked, IntakeEvidenceRecorded; "
+            "key: claim id. "
             "DeadlinesAtRisk; key: the day"
         ),
     )
