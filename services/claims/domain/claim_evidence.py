@@ -3,7 +3,7 @@ report join the claim; the rules that read them are in services/claims/domain/ev
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import asdict, replace
 
 from services.claims.domain import evidence
 from services.claims.domain.claim_charges import ClaimCharges
@@ -94,13 +94,8 @@ class ClaimEvidence(ClaimCharges):
             **self._envelope(act),
             data=IntakeEvidenceRecordedData(
                 **self._facts(),
+                **asdict(found.facts),  # the same names: packaging, seal_intact, dirty, ...
                 parcel_id=found.parcel_id,
-                packaging=found.facts.packaging,
-                seal_intact=found.facts.seal_intact,
-                visible_damage=found.facts.visible_damage,
-                dirty=found.facts.dirty,
-                serial_legible=found.facts.serial_legible,
-                transport_damage=found.facts.transport_damage,
                 damage_report=found.damage_report,
                 photos=found.photos,
                 recorded_at=found.recorded_at,

@@ -3,6 +3,7 @@ operators, each file with the download path of the viewer's role."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from uuid import UUID
 
@@ -56,13 +57,8 @@ def evidence_public(claim: Claim, role: str) -> IntakeEvidencePublic | None:
         )
 
     return IntakeEvidencePublic(
+        **asdict(found.facts),
         parcel_id=found.parcel_id,
-        packaging=found.facts.packaging,
-        seal_intact=found.facts.seal_intact,
-        visible_damage=found.facts.visible_damage,
-        dirty=found.facts.dirty,
-        serial_legible=found.facts.serial_legible,
-        transport_damage=found.facts.transport_damage,
         transport_damage_reported=found.transport_damage_reported,
         photos=[shown(photo) for photo in found.photos if photo in files],
         damage_report=shown(found.damage_report) if found.damage_report in files else None,

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from uuid import UUID
 
 import httpx
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.web.clients.base import Caller, Files, FileTuple
@@ -226,6 +227,14 @@ class Download(Answer):
     content: bytes
     content_type: str
     disposition: str
+
+    def response(self) -> Response:
+        """The file passed on to the browser as the service sent it."""
+        return Response(
+            self.content,
+            media_type=self.content_type,
+            headers={"Content-Disposition": self.disposition},
+        )
 
 
 class DailyCount(Answer):
@@ -527,22 +536,18 @@ class ClaimsApi(IntakeEvidenceApi):
         self, caller: Caller, claim_id: UUID, attachment_id: UUID
     ) -> Download:
         """A file of the claim (the customer's sales document, photos), as stored."""
-        response = await self._send(
-            "GET", f"/api/operator/claims/{claim_id}/attachments/{attachment_id}", caller
-        )
-        return Download(
-            content=response.content,
-            content_type=response.headers.get("content-type", "application/octet-stream"),
-            disposition=passed_on_disposition(response),
+        return await self._download(
+            caller, f"/api/operator/claims/{claim_id}/attachments/{attachment_id}"
         )
 
     async def customer_attachment(
         self, caller: Caller, claim_id: UUID, attachment_id: UUID
     ) -> Download:
         """A file of the customer's own claim (an intake photo); another's is 404."""
-        response = await self._send(
-            "GET", f"/api/claims/{claim_id}/attachments/{attachment_id}", caller
-        )
+        return await self._download(caller, f"/api/claims/{claim_id}/attachments/{attachment_id}")
+
+    async def _download(self, caller: Caller, path: str) -> Download:
+        response = await self._send("GET", path, caller)
         return Download(
             content=response.content,
             content_type=response.headers.get("content-type", "application/octet-stream"),

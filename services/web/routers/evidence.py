@@ -124,9 +124,4 @@ async def customer_attachment(
     apis: ApisDep, caller: Customer, claim_id: UUID, attachment_id: UUID
 ) -> Response:
     """A photo of the customer's own claim (the claims API answers 404 for another's)."""
-    stored = await apis.claims.customer_attachment(caller, claim_id, attachment_id)
-    return Response(
-        stored.content,
-        media_type=stored.content_type,
-        headers={"Content-Disposition": stored.disposition},
-    )
+    return (await apis.claims.customer_attachment(caller, claim_id, attachment_id)).response()

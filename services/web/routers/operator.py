@@ -432,12 +432,7 @@ async def operator_attachment(
     apis: ApisDep, caller: Operator, claim_id: UUID, attachment_id: UUID
 ) -> Response:
     """A file the customer attached (the sales document, photos): operators only."""
-    stored = await apis.claims.operator_attachment(caller, claim_id, attachment_id)
-    return Response(
-        stored.content,
-        media_type=stored.content_type,
-        headers={"Content-Disposition": stored.disposition},
-    )
+    return (await apis.claims.operator_attachment(caller, claim_id, attachment_id)).response()
 
 
 @router.post("/operator/claims/{claim_id:uuid}/manufacturer-statement", response_class=HTMLResponse)
