@@ -511,20 +511,25 @@ async def record_intake_evidence(
     actor: Actor,
     correlation_id: UUID,
     found: IntakeEvidenceForm,
+    request: IdempotentRequest | None = None,
 ) -> list[Event]:
+    """`request`: its Idempotency-Key, kept with the evidence in the same commit (a retry after a
+    crash finds it recorded, and adds no second copy of its photos)."""
     photos = tuple(checked_attachment(p, evidence.PHOTO_PURPOSE) for p in found.photos)
     report = (
         checked_attachment(found.damage_report, evidence.DAMAGE_REPORT_PURPOSE)
         if found.damage_report is not None
         else None
     )
-    return await run_command(
-        ctx,
-        claim_id,
-        actor,
-        correlation_id,
-        lambda claim, act: claim.record_intake_evidence(act, found.facts, photos, report),
-    )
+    async with ctx.uow() as uow:
+        claim = await uow.claims.get(claim_id, lock=True)
+        if claim is None:
+            raise CLAIM_NOT_FOUND
+        act = _act(ctx, actor, correlation_id)
+        events = claim.record_intake_evidence(act, found.facts, photos, report)
+        await uow.remember_request(request, claim.claim_id)
+        await _save(uow, claim, events)
+    return events
 
 
 # --- scanners and parcels --------------------------------------------------------------------

@@ -7,6 +7,7 @@ the photos, nobody else does; a bad file or fact is refused in Polish and change
 # ruff: noqa: F811
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import asyncpg
@@ -175,3 +176,19 @@ async def test_recorded_damage_allows_the_damage_rejection(claims: Claims) -> No
     decided = await claims.client.post(f"{path}/decision", json=rejection, headers=operator)
     assert decided.status_code == 200, decided.text
     assert decided.json()["rejection_reason"] == "mechanical_damage"
+
+
+async def test_the_same_idempotency_key_records_the_photos_once(claims: Claims) -> None:
+    customer, claim = await received(claims)
+    path = f"/api/scanner/claims/{claim['claim_id']}/intake-evidence"
+    keyed = {**claims.bearer("scanner"), "Idempotency-Key": str(uuid.uuid4())}
+    sent = [
+        await claims.client.post(
+            path, data={"packaging": "none"}, files=[("photos", JPEG)], headers=keyed
+        )
+        for _ in range(2)
+    ]
+    assert [r.status_code for r in sent] == [200, 200], sent[0].text
+    assert sent[0].json() == sent[1].json()
+    own = await claims.client.get(f"/api/claims/{claim['claim_id']}", headers=customer.headers)
+    assert len(own.json()["intake_evidence"]["photos"]) == 1

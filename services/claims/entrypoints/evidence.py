@@ -24,6 +24,7 @@ from services.claims.entrypoints.http import (
 )
 from shared.auth import Principal
 from shared.http import CorrelationId
+from shared.idempotency import idempotent_request
 
 router = APIRouter(tags=["intake evidence"])
 
@@ -89,15 +90,18 @@ async def _record(
     correlation: UUID,
     upload: EvidenceUpload,
 ) -> IntakeEvidencePublic:
-    # One past the limit is read, so the rule names the limit instead of dropping photos.
-    chosen = upload.photos[: MAX_PHOTOS + 1]
-    report = upload.damage_report
-    found = handlers.IntakeEvidenceForm(
-        upload.facts,
-        tuple([await read_upload(photo) for photo in chosen]),
-        await read_upload(report) if report is not None else None,
-    )
-    await handlers.record_intake_evidence(ctx, claim_id, actor_of(principal), correlation, found)
+    keyed = idempotent_request()
+    if keyed is None or keyed.made is None:  # else recorded by this key's request, which died
+        # One past the limit is read, so the rule names the limit instead of dropping photos.
+        chosen = upload.photos[: MAX_PHOTOS + 1]
+        report = upload.damage_report
+        found = handlers.IntakeEvidenceForm(
+            upload.facts,
+            tuple([await read_upload(photo) for photo in chosen]),
+            await read_upload(report) if report is not None else None,
+        )
+        actor = actor_of(principal)
+        await handlers.record_intake_evidence(ctx, claim_id, actor, correlation, found, keyed)
     claim = await handlers.load_claim(ctx, claim_id, None)
     shown = evidence_public(claim, principal.role)
     assert shown is not None  # recorded just now

@@ -17,6 +17,7 @@ from services.claims.domain.evidence import MAX_PHOTOS, EvidenceFacts
 from services.claims.domain.intake import read_label
 from services.claims.entrypoints.refusals import polish
 from shared.events import ClaimChargeChanged, IntakeEvidenceRecorded
+from shared.idempotency import IdempotentRequest, KeyInUse
 from tests.support.claims_service import PDF, Desk, refused
 
 JPEG = handlers.Attachment("IMG_0001.jpg", b"\xff\xd8\xff\xe0\x00\x10JFIF photo")
@@ -302,3 +303,24 @@ async def test_a_photo_is_served_to_operators_and_the_owner_only(desk: Desk) -> 
     with pytest.raises(Exception) as hidden:
         await handlers.attachment_file(desk.ctx, claim_id, photo, stranger.account_id)
     assert getattr(hidden.value, "status_code", None) == 404
+
+
+# --- nothing done twice -------------------------------------------------------------------------
+
+
+async def test_the_evidence_keeps_its_idempotency_key_and_a_repeat_adds_no_photo(
+    desk: Desk,
+) -> None:
+    claim_id = await received_claim(desk)
+    request = IdempotentRequest(f"scanner:{desk.scanner.subject}", str(uuid4()), "fingerprint")
+    found = handlers.IntakeEvidenceForm(CLEAN, (JPEG,))
+    await handlers.record_intake_evidence(desk.ctx, claim_id, desk.scanner, uuid4(), found, request)
+    made = desk.database.state.made_by_request[request.owner, request.key]
+    assert made == ("fingerprint", str(claim_id))
+    with pytest.raises(KeyInUse):
+        await handlers.record_intake_evidence(
+            desk.ctx, claim_id, desk.scanner, uuid4(), found, request
+        )
+    claim = await desk.claim(claim_id)
+    assert claim.evidence is not None and len(claim.evidence.photos) == 1
+    assert [a.purpose for a in claim.attachments].count("intake_photo") == 1
