@@ -53,17 +53,16 @@ class ClaimEvidence(ClaimCharges):
             raise Refusal("evidence_not_now", "status", status_code=409)
         evidence.check_files(facts, photos, damage_report)
         earlier = self.evidence
-        report = damage_report
         self.attachments.extend(photos)
-        if report is not None:
-            self.attachments.append(report)
+        report = earlier.damage_report if earlier else None
+        if damage_report is not None:
+            self.attachments.append(damage_report)
+            report = damage_report.attachment_id
         self.evidence = IntakeEvidence(
             facts=facts,
             parcel_id=self.parcels[-1].parcel_id if self.parcels else None,
             photos=(*(earlier.photos if earlier else ()), *(p.attachment_id for p in photos)),
-            damage_report=report.attachment_id
-            if report
-            else (earlier.damage_report if earlier else None),
+            damage_report=report,
             recorded_by=act.label,
             recorded_at=act.at,
         )
