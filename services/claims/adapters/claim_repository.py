@@ -412,6 +412,7 @@ def _pause_json(pause: Pause) -> dict[str, str | None]:
     return {
         "started_at": pause.started_at.isoformat(),
         "ended_at": pause.ended_at.isoformat() if pause.ended_at else None,
+        "cause": pause.cause,
     }
 
 
@@ -430,7 +431,11 @@ def deadline_facts_of(row: asyncpg.Record) -> ClaimDeadlineFacts:
 def pause_from_json(data: dict[str, str | None]) -> Pause:
     started, ended = data["started_at"], data.get("ended_at")
     assert started is not None
-    return Pause(datetime.fromisoformat(started), datetime.fromisoformat(ended) if ended else None)
+    # Pauses stored before the manufacturer's were all the customer's.
+    cause = "manufacturer" if data.get("cause") == "manufacturer" else "customer"
+    return Pause(
+        datetime.fromisoformat(started), datetime.fromisoformat(ended) if ended else None, cause
+    )
 
 
 def _shipment_json(shipment: Shipment | None) -> dict[str, str] | None:

@@ -12,6 +12,7 @@ commands are grouped by responsibility, one module each, and `Claim` is all of t
 - claim_charges: charges to the customer added, paid, waived (their rules: charges);
 - claim_deadlines: what the deadlines do by themselves, the scooter repair delay;
 - claim_void_mark: the operator's finding that the unit's warranty is void;
+- claim_manufacturer: the unit handed to DJI's official service and back;
 - parts: the values a claim holds and its commands take.
 """
 
@@ -25,6 +26,7 @@ from services.claims.domain.claim_charges import ClaimCharges
 from services.claims.domain.claim_deadlines import ClaimDeadlines
 from services.claims.domain.claim_decisions import ClaimDecisions
 from services.claims.domain.claim_intake import ClaimIntake
+from services.claims.domain.claim_manufacturer import ClaimManufacturer
 from services.claims.domain.claim_settlement import ClaimSettlement
 from services.claims.domain.claim_state import AFTER_DECISION
 from services.claims.domain.claim_void_mark import ClaimWarrantyVoid
@@ -67,11 +69,19 @@ OperatorAction = Literal[
     "record_refund",
     "announce_repair_delay",
     "attach_manufacturer_statement",
+    "send_to_manufacturer",
+    "receive_from_manufacturer",
 ]
 
 
 class Claim(
-    ClaimIntake, ClaimDecisions, ClaimSettlement, ClaimCharges, ClaimDeadlines, ClaimWarrantyVoid
+    ClaimIntake,
+    ClaimManufacturer,
+    ClaimDecisions,
+    ClaimSettlement,
+    ClaimCharges,
+    ClaimDeadlines,
+    ClaimWarrantyVoid,
 ):
     """One claim from filing until the product (or the money) is back: the commands of each
     responsibility (intake, decisions, settlement, charges, deadlines) with the rules that
@@ -164,4 +174,8 @@ class Claim(
             actions.append("announce_repair_delay")
         if self._why_no_statement() is None and self.manufacturer_statement is None:
             actions.append("attach_manufacturer_statement")
+        if self._why_no_handoff() is None:
+            actions.append("send_to_manufacturer")
+        if self.current_handoff is not None:
+            actions.append("receive_from_manufacturer")
         return actions

@@ -17,6 +17,7 @@ from services.claims.domain.intake import Intake
 from services.claims.domain.parts import (
     Act,
     Decision,
+    ManufacturerHandoff,
     NewAttachment,
     ParcelRecord,
     Refund,
@@ -103,6 +104,8 @@ class ClaimState:
     # DJI's written statement that a repair is impossible (the attachment): a DJI unit is
     # replaced only with it (DJI terms §13).
     manufacturer_statement: UUID | None = None
+    # The unit's trips to DJI's official service, oldest first (the last one may be under way).
+    manufacturer_handoffs: list[ManufacturerHandoff] = field(default_factory=list)
     collection_reminders: int = 0  # a rejected return's goods: reminders sent so far
     marked_for_disposal_on: date | None = None
     timeline: list[TimelineEntry] = field(default_factory=list)
@@ -183,7 +186,13 @@ class ClaimState:
         return is_dji(self.product.brand)
 
     def next_statuses(self, role: str) -> list[ClaimStatus]:
-        return lifecycle.next_statuses(self.status, role)
+        """Where the status form may move the claim: not out of the manufacturer's hands, which
+        is the return's own command (the day back, the manufacturer's statement)."""
+        if self.status == "at_manufacturer":
+            return []
+        targets = lifecycle.next_statuses(self.status, role)
+        handed_off = self.is_dji and self.claim_type != "return"
+        return [t for t in targets if t != "at_manufacturer" or handed_off]
 
     def deadline_standings(self, today: date) -> list[DeadlineStanding]:
         facts = ClaimDeadlineFacts(
