@@ -345,8 +345,7 @@ REFUSALS: Final[dict[str, tuple[str, str]]] = {
     "handoff_not_now": (
         "Urządzenie przekazuje się producentowi w trakcie diagnozy albo naprawy, a zgłoszenie "
         "ma status „{status_name}”.",
-        "The unit goes to the manufacturer during inspection or repair; the claim is "
-        "“{status}”.",
+        "The unit goes to the manufacturer during inspection or repair; the claim is “{status}”.",
     ),
     "handoff_case_number_required": (
         "Podaj numer zgłoszenia nadany przez serwis producenta.",

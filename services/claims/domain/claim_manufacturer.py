@@ -70,7 +70,9 @@ class ClaimManufacturer(ClaimDecisions):
             raise Refusal("handoff_sent_before_last_return", "sent_on", {"back_on": last.back_on})
         handoff = ManufacturerHandoff(case, sent_on, act.label, resumes=self.status)
         changed = self._move(
-            act, "at_manufacturer", note=note("manufacturer_sent", sent_on=sent_on, case_number=case)
+            act,
+            "at_manufacturer",
+            note=note("manufacturer_sent", sent_on=sent_on, case_number=case),
         )
         self.manufacturer_handoffs.append(handoff)
         self.pauses.append(Pause(start_of_polish_day(sent_on), cause="manufacturer"))

@@ -62,9 +62,7 @@ def add_working_days(start: date, count: int) -> date:
     return day
 
 
-def paused_working_days(
-    pauses: list[Pause], today: date, cause: PauseCause | None = None
-) -> int:
+def paused_working_days(pauses: list[Pause], today: date, cause: PauseCause | None = None) -> int:
     """Working days spent waiting (for `cause` only, when given; a day waited for both counts
     once): the day the question was asked (or the unit sent) is not counted, the day of the
     answer (or of its return) is (the service could not work on it before it came)."""
