@@ -27,7 +27,6 @@ router = APIRouter(tags=["operators"])
 
 class HandoffCreate(BaseModel):
     case_number: str = Field(
-        min_length=1,
         max_length=60,
         description="The case number DJI's service assigned: 3-40 letters, digits and - / _ .",
         examples=["DJI-PL-2026-00042"],

@@ -73,6 +73,9 @@ class DeadlineStanding(Answer):
     # Moved by the working days spent waiting for the customer (DJI's 60 working days).
     moved_to: date | None = None
     paused_working_days: int = 0
+    # ... of which waiting for the customer, and with the unit at DJI's official service.
+    customer_paused_working_days: int = 0
+    manufacturer_paused_working_days: int = 0
     state: str
     state_name: str = ""
     # Past its day with the work still undone (a repair not finished, a complaint unanswered).
@@ -157,6 +160,16 @@ class Charges(Answer):
     transfer: TransferDetails | None = None
 
 
+class ManufacturerHandoff(Answer):
+    """One trip of the unit to DJI's official service."""
+
+    trip: int
+    case_number: str
+    sent_on: date
+    back_on: date | None = None  # None while the unit is there
+    remark: str | None = None
+
+
 class Claim(OperatorClaimSummary):
     # The moves the claims service allows from the claim's status (its transition table).
     next_statuses: list[str] = Field(default_factory=list)
@@ -179,6 +192,8 @@ class Claim(OperatorClaimSummary):
     replacement: Replacement | None = None
     refund: Refund | None = None
     charges: Charges = Field(default_factory=Charges)
+    manufacturer_handoffs: list[ManufacturerHandoff] = Field(default_factory=list)
+    manufacturer_statement_id: UUID | None = None
     timeline: list[TimelineEntry] = Field(default_factory=list)
     intake: Intake | None = None  # operators: the warehouse's check of the latest parcel
 
@@ -447,6 +462,42 @@ class ClaimsApi(HttpApi):
             f"/api/operator/claims/{claim_id}/manufacturer-statement",
             caller,
             files=[("statement", statement)],
+            idempotency_key=idempotency_key,
+        )
+
+    async def send_to_manufacturer(
+        self,
+        caller: Caller,
+        claim_id: UUID,
+        body: dict[str, str],
+        idempotency_key: str | None,
+    ) -> ManufacturerHandoff:
+        """The unit handed to DJI's official service: `case_number` and `sent_on`."""
+        return await self._call(
+            ManufacturerHandoff,
+            "POST",
+            f"/api/operator/claims/{claim_id}/manufacturer-handoff",
+            caller,
+            json=body,
+            idempotency_key=idempotency_key,
+        )
+
+    async def receive_from_manufacturer(
+        self,
+        caller: Caller,
+        claim_id: UUID,
+        fields: dict[str, str],
+        statement: FileTuple | None,
+        idempotency_key: str | None,
+    ) -> ManufacturerHandoff:
+        """The unit back from DJI's service: `back_on`, `remark` and DJI's statement (a file)."""
+        return await self._call(
+            ManufacturerHandoff,
+            "POST",
+            f"/api/operator/claims/{claim_id}/manufacturer-handoff/return",
+            caller,
+            data=fields,
+            files=[("statement", statement)] if statement else None,
             idempotency_key=idempotency_key,
         )
 

@@ -354,7 +354,15 @@ def test_dashboard_puts_deadlines_at_risk_first(client: TestClient, apis: FakeAp
     # Open claims waiting longest first (their deadlines come first), the newest ended ones.
     assert lists == {
         (
-            ("submitted", "received", "in_inspection", "awaiting_customer", "decided", "in_repair"),
+            (
+                "submitted",
+                "received",
+                "in_inspection",
+                "awaiting_customer",
+                "decided",
+                "in_repair",
+                "at_manufacturer",
+            ),
             "500",
             "true",
         ),
