@@ -73,6 +73,14 @@ async def test_the_dji_hand_off_pausing_the_clock(lifecycle: Lifecycle) -> None:
     sent_mail = await lifecycle.email(customer, "urządzenie w oficjalnym serwisie DJI")
     assert "CAS-PL-2611" in sent_mail["text"]
 
+    # A form without the statement file; a day back before the day sent is refused.
+    early = await lifecycle.client.post(
+        f"{path}/return",
+        data={"back_on": (sent_on - timedelta(days=1)).isoformat()},
+        headers=lifecycle.operator,
+    )
+    assert (early.status_code, error_code(early)) == (422, "handoff_back_before_sent")
+    assert (await lifecycle.view(claim))["status"] == "at_manufacturer"
     back = await lifecycle.client.post(
         f"{path}/return",
         data={"back_on": today.isoformat(), "remark": "Naprawa niemożliwa, zalecana wymiana."},
