@@ -328,6 +328,12 @@ class OperatorClaimPublic(ClaimPublic):
         "attach_manufacturer_statement, send_to_manufacturer (a DJI unit to DJI's official "
         "service), receive_from_manufacturer (its return)"
     )
+    may_add_charge: bool = Field(
+        default=False, description="A charge may be added now (the service holds the product)"
+    )
+    may_mark_warranty_void: bool = Field(
+        default=False, description="The unit's warranty may be marked void (it has a serial)"
+    )
 
 
 class ScannerClaimPublic(BaseModel):

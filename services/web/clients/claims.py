@@ -233,6 +233,9 @@ class OperatorClaim(Claim):
     attachments: list[ClaimFile] = Field(default_factory=list)
     # The commands besides status moves that the claims service allows on the claim now.
     operator_actions: list[str] = Field(default_factory=list)
+    # Whether a charge may be added, and the unit's warranty marked void, as it says.
+    may_add_charge: bool = False
+    may_mark_warranty_void: bool = False
 
 
 class Download(Answer):
@@ -498,6 +501,57 @@ class ClaimsApi(HttpApi):
             caller,
             data=fields,
             files=[("statement", statement)] if statement else None,
+            idempotency_key=idempotency_key,
+        )
+
+    async def add_charge(
+        self, caller: Caller, claim_id: UUID, body: dict[str, Any], idempotency_key: str | None
+    ) -> Charge:
+        """A charge to the customer: `kind`, `amount`, `reason` (the API checks each rule)."""
+        return await self._call(
+            Charge,
+            "POST",
+            f"/api/operator/claims/{claim_id}/charges",
+            caller,
+            json=body,
+            idempotency_key=idempotency_key,
+        )
+
+    async def mark_charge_paid(
+        self, caller: Caller, claim_id: UUID, charge_id: UUID, idempotency_key: str | None
+    ) -> None:
+        await self._send(
+            "POST",
+            f"/api/operator/claims/{claim_id}/charges/{charge_id}/paid",
+            caller,
+            idempotency_key=idempotency_key,
+        )
+
+    async def waive_charge(
+        self,
+        caller: Caller,
+        claim_id: UUID,
+        charge_id: UUID,
+        reason: str,
+        idempotency_key: str | None,
+    ) -> None:
+        await self._send(
+            "POST",
+            f"/api/operator/claims/{claim_id}/charges/{charge_id}/waive",
+            caller,
+            json={"reason": reason},
+            idempotency_key=idempotency_key,
+        )
+
+    async def mark_warranty_void(
+        self, caller: Caller, claim_id: UUID, body: dict[str, Any], idempotency_key: str | None
+    ) -> None:
+        """The unit's warranty void: `reason`, `evidence` (the claim's files), `note`."""
+        await self._send(
+            "POST",
+            f"/api/operator/claims/{claim_id}/warranty-void",
+            caller,
+            json=body,
             idempotency_key=idempotency_key,
         )
 
