@@ -49,6 +49,12 @@ DONE_MESSAGES = {
     "refunded": N_("Zwrot pieniędzy został zapisany."),
     "delay_announced": N_("Klient otrzymał informację o opóźnieniu naprawy."),
     "registered": N_("Hulajnoga została zarejestrowana."),
+    "handed_off": N_("Zapisano przekazanie do oficjalnego serwisu DJI: klient otrzyma e-mail."),
+    "back_from_dji": N_("Zapisano powrót urządzenia z serwisu DJI: klient otrzyma e-mail."),
+    "charged": N_("Opłata została dodana: klient otrzyma e-mail z danymi do przelewu."),
+    "charge_paid": N_("Opłata została oznaczona jako opłacona."),
+    "charge_waived": N_("Opłata została umorzona."),
+    "warranty_void": N_("Zapisano utratę gwarancji egzemplarza."),
 }
 
 
