@@ -79,8 +79,6 @@ def test_a_charge_is_sent_as_the_api_takes_it(client: TestClient, apis: FakeApis
         follow_redirects=False,
     )
     assert done.headers["location"] == f"/operator/claims/{CLAIM_ID}?done=charged"
-    notice = client.get(done.headers["location"]).text
-    assert "Opłata została dodana: klient otrzyma e-mail z danymi do przelewu." in notice
     assert sent_json(apis, path) == {
         "kind": "cleaning",
         "amount": "49.90",
@@ -88,6 +86,8 @@ def test_a_charge_is_sent_as_the_api_takes_it(client: TestClient, apis: FakeApis
         "transport_damage_reported": False,
     }
     assert apis.requests[-1].headers["idempotency-key"] == "k" * 32
+    notice = client.get(done.headers["location"]).text
+    assert "Opłata została dodana: klient otrzyma e-mail z danymi do przelewu." in notice
     # The administrative fee's amount is the policy's: none is sent.
     client.post(
         f"/operator/claims/{CLAIM_ID}/charges",

@@ -72,10 +72,10 @@ def test_the_operator_hands_the_unit_to_dji_from_the_claim_page(
         follow_redirects=False,
     )
     assert done.headers["location"] == f"/operator/claims/{CLAIM_ID}?done=handed_off"
-    notice = client.get(done.headers["location"]).text
-    assert "Zapisano przekazanie do oficjalnego serwisu DJI: klient otrzyma e-mail." in notice
     assert sent_json(apis, HANDOFF) == {"case_number": "CAS-PL-2611", "sent_on": "2026-03-03"}
     assert apis.requests[-1].headers["idempotency-key"] == "k" * 32
+    notice = client.get(done.headers["location"]).text
+    assert "Zapisano przekazanie do oficjalnego serwisu DJI: klient otrzyma e-mail." in notice
 
 
 def test_a_refused_hand_off_shows_the_services_message_at_its_field(
