@@ -290,6 +290,9 @@ class ClaimOptions(Answer):
     claim_types: list[ClaimTypeOption]
     problems: list[str] = Field(default_factory=list)
     asks_seal: bool = False
+    # A return of this product would be the customer's 4th or later in 12 months: the
+    # administrative fee it carries (the claims service computes it); None: none.
+    return_fee: Decimal | None = None
 
 
 class SerialCheck(Answer):
