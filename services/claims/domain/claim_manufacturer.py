@@ -92,7 +92,7 @@ class ClaimManufacturer(ClaimDecisions):
     def _why_no_handoff(self) -> Refusal | None:
         """Only a claimed DJI unit (not a return) goes to DJI's service, and only while the
         service holds it."""
-        if not self.is_dji or self.claim_type == "return":
+        if not self.dji_service_applies:
             return Refusal("handoff_not_dji", "claim_id", status_code=409)
         if self.status not in HANDED_OFF_FROM:
             return Refusal("handoff_not_now", "status", {"status": self.status}, 409)

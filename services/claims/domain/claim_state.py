@@ -185,14 +185,18 @@ class ClaimState:
     def is_dji(self) -> bool:
         return is_dji(self.product.brand)
 
+    @property
+    def dji_service_applies(self) -> bool:
+        """A claimed DJI unit (not a return) may go to DJI's official service (DJI terms §9)."""
+        return self.is_dji and self.claim_type != "return"
+
     def next_statuses(self, role: str) -> list[ClaimStatus]:
         """Where the status form may move the claim: not out of the manufacturer's hands, which
         is the return's own command (the day back, the manufacturer's statement)."""
         if self.status == "at_manufacturer":
             return []
         targets = lifecycle.next_statuses(self.status, role)
-        handed_off = self.is_dji and self.claim_type != "return"
-        return [t for t in targets if t != "at_manufacturer" or handed_off]
+        return [t for t in targets if t != "at_manufacturer" or self.dji_service_applies]
 
     def deadline_standings(self, today: date) -> list[DeadlineStanding]:
         facts = ClaimDeadlineFacts(
