@@ -5,6 +5,7 @@ replacement needs. Every rule's refusal changes nothing (tests.support.claims_ru
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 from uuid import UUID, uuid4
@@ -14,7 +15,9 @@ import pytest
 from services.claims import handlers
 from services.claims.domain.claim import DecisionInput
 from services.claims.domain.refusals import Refusal
+from services.claims.entrypoints import manufacturer
 from services.claims.entrypoints.refusals import business_error
+from shared import idempotency
 from shared.events import ClaimBackFromManufacturer, ClaimSentToManufacturer, ClaimStatusChanged
 from shared.idempotency import IdempotentRequest
 from tests.support.claims_rules import answer, in_inspection, move, refusal, shown
@@ -189,6 +192,37 @@ async def test_the_key_of_the_hand_off_is_kept_with_the_trip_it_made(desk: Desk)
         desk.ctx, claim_id, desk.operator, uuid4(), "DJI-PL-42", MONDAY, request
     )
     assert desk.database.state.made_by_request[("operator", "klucz-1")] == ("odcisk", str(trip))
+    # The same request again, run afresh (its key not yet seen by this process): the unit is at
+    # DJI already, and nothing is sent twice.
+    error = await refusal(
+        desk,
+        handlers.send_to_manufacturer(
+            desk.ctx, claim_id, desk.operator, uuid4(), "DJI-PL-42", MONDAY, request
+        ),
+    )
+    assert answer(error) == (409, "handoff_not_now")
+
+
+async def test_a_retry_after_a_crash_answers_with_the_trip_made_and_sends_nothing(
+    desk: Desk,
+) -> None:
+    """The first request committed and died before its answer was recorded: the retry with its
+    key finds the trip and answers with it, whatever its body says."""
+    claim_id = await dji_claim(desk)
+    request = IdempotentRequest("operator", "klucz-2", "odcisk")
+    trip = await handlers.send_to_manufacturer(
+        desk.ctx, claim_id, desk.operator, uuid4(), "DJI-PL-42", MONDAY, request
+    )
+    published = len(desk.published)
+    served = idempotency._SERVED.set(replace(request, made=str(trip)))
+    try:
+        body = manufacturer.HandoffCreate(case_number="DJI-PL-99", sent_on=MONDAY)
+        answer = await manufacturer.send_to_manufacturer(claim_id, body, None, desk.ctx, uuid4())
+    finally:
+        idempotency._SERVED.reset(served)
+    assert (answer.trip, answer.case_number, answer.sent_on) == (1, "DJI-PL-42", MONDAY)
+    assert len(desk.published) == published
+    assert len((await desk.claim(claim_id)).manufacturer_handoffs) == 1
 
 
 # --- the rules, each refused without a change -------------------------------------------------
