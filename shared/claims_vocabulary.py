@@ -21,6 +21,7 @@ ENDED_STATUSES: Final[frozenset[ClaimStatus]] = frozenset({"closed", "cancelled"
 # back, or the claim is over.
 ACTIVE_STATUSES: Final[tuple[ClaimStatus, ...]] = (
     "submitted", "received", "in_inspection", "awaiting_customer", "decided", "in_repair",
+    "at_manufacturer",
 )  # fmt: skip
 
 STATUS_NAMES_PL: Final[dict[str, str]] = {
@@ -30,6 +31,7 @@ STATUS_NAMES_PL: Final[dict[str, str]] = {
     "awaiting_customer": "czeka na informacje od klienta",
     "decided": "decyzja podjęta",
     "in_repair": "w naprawie",
+    "at_manufacturer": "u producenta (oficjalny serwis DJI)",
     "shipped_back": "odesłane do klienta",
     "refunded": "pieniądze zwrócone",
     "closed": "zamknięte",
@@ -62,6 +64,7 @@ STATUS_NAMES_FOR_CUSTOMERS: Final[dict[str, dict[str, str]]] = {
         "awaiting_customer": "czekamy na informacje od Ciebie",
         "decided": "decyzja podjęta",
         "in_repair": "w naprawie",
+        "at_manufacturer": "w oficjalnym serwisie producenta (DJI)",
         "shipped_back": "produkt odesłany do Ciebie",
         "refunded": "pieniądze zwrócone",
         "closed": "zamknięte",
@@ -74,6 +77,7 @@ STATUS_NAMES_FOR_CUSTOMERS: Final[dict[str, dict[str, str]]] = {
         "awaiting_customer": "waiting for information from you",
         "decided": "decided",
         "in_repair": "being repaired",
+        "at_manufacturer": "at the manufacturer's official service (DJI)",
         "shipped_back": "product shipped back to you",
         "refunded": "money refunded",
         "closed": "closed",
@@ -308,6 +312,7 @@ DEADLINE_STATE_NAMES_PL: Final[dict[str, str]] = {
     "running": "biegnie",
     "waiting_for_receipt": "biegnie od przyjęcia przesyłki",
     "paused": "wstrzymany (czekamy na klienta)",
+    "paused_at_manufacturer": "wstrzymany (urządzenie w oficjalnym serwisie DJI)",
     "kept": "dotrzymany",
     "missed": "przekroczony",
     "deemed_accepted": "reklamacja uznana za uzasadnioną (brak odpowiedzi w 14 dni)",

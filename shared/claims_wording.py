@@ -31,6 +31,7 @@ CATEGORY_NAMES_PL: Final[dict[str, str]] = {
 _NAMED_PARAMETERS: Final[dict[str, Mapping[str, str]]] = {
     "from_status": STATUS_NAMES_PL,
     "to_status": STATUS_NAMES_PL,
+    "status": STATUS_NAMES_PL,
     "category": CATEGORY_NAMES_PL,
     "kind": CHARGE_KIND_NAMES_PL,
 }
@@ -335,6 +336,59 @@ REFUSALS: Final[dict[str, tuple[str, str]]] = {
         "Dowody muszą być załącznikami tego zgłoszenia; nie są: {attachments}.",
         "The evidence must be this claim's attachments; these are not: {attachments}.",
     ),
+    # --- DJI's official service (hand-off to the manufacturer) --------------------------------
+    "handoff_not_dji": (
+        "Do oficjalnego serwisu DJI przekazuje się tylko reklamowane produkty marki DJI (nie "
+        "zwroty).",
+        "Only claimed DJI products (not returns) are handed to DJI's official service.",
+    ),
+    "handoff_not_now": (
+        "Urządzenie przekazuje się producentowi w trakcie diagnozy albo naprawy, a zgłoszenie "
+        "ma status „{status_name}”.",
+        "The unit goes to the manufacturer during inspection or repair; the claim is “{status}”.",
+    ),
+    "handoff_case_number_required": (
+        "Podaj numer zgłoszenia nadany przez serwis producenta.",
+        "Give the case number the manufacturer's service assigned.",
+    ),
+    "handoff_case_number_invalid": (
+        "Numer zgłoszenia producenta ma 3–40 znaków: litery, cyfry i znaki - / _ . (bez "
+        "spacji w środku).",
+        "The manufacturer's case number has 3-40 characters: letters, digits and - / _ . "
+        "(no spaces inside).",
+    ),
+    "handoff_date_in_future": (
+        "Data nie może być późniejsza niż dzisiejsza ({today:%d.%m.%Y}).",
+        "The date cannot be later than today ({today:%Y-%m-%d}).",
+    ),
+    "handoff_sent_before_receipt": (
+        "Urządzenie nie mogło wyjechać do producenta przed przyjęciem przesyłki "
+        "({received_on:%d.%m.%Y}).",
+        "The unit cannot have left for the manufacturer before the parcel was received "
+        "({received_on:%Y-%m-%d}).",
+    ),
+    "handoff_sent_before_last_return": (
+        "Urządzenie wróciło od producenta {back_on:%d.%m.%Y}: kolejna wysyłka nie może mieć "
+        "wcześniejszej daty.",
+        "The unit came back from the manufacturer on {back_on:%Y-%m-%d}: the next hand-off "
+        "cannot be dated earlier.",
+    ),
+    "handoff_not_at_manufacturer": (
+        "Powrót od producenta zapisuje się, gdy urządzenie jest u producenta, a zgłoszenie ma "
+        "status „{status_name}”.",
+        "A return from the manufacturer is recorded while the unit is there; the claim is "
+        "“{status}”.",
+    ),
+    "handoff_back_first": (
+        "Urządzenie jest u producenta: najpierw zapisz jego powrót (data powrotu, oświadczenie "
+        "producenta).",
+        "The unit is at the manufacturer: record its return first (the day back, the "
+        "manufacturer's statement).",
+    ),
+    "handoff_back_before_sent": (
+        "Urządzenie nie mogło wrócić przed wysyłką do producenta ({sent_on:%d.%m.%Y}).",
+        "The unit cannot have come back before it was sent ({sent_on:%Y-%m-%d}).",
+    ),
     # --- charges to the customer ---------------------------------------------------------------
     "charge_kind_unknown": (
         "Nieznany rodzaj opłaty. Dozwolone: {kinds}.",
@@ -484,6 +538,14 @@ TIMELINE_NOTES: Final[dict[str, str]] = {
     "answer_deadline_moved": " Termin naprawy przesunięty o {working_days} dni robocze "
     "oczekiwania na klienta: do {moved_to}.",
     "statement_attached": "Dołączono pisemne oświadczenie producenta: {filename}.",
+    "manufacturer_sent": "Przekazano do oficjalnego serwisu DJI {sent_on:%d.%m.%Y}, numer "
+    "zgłoszenia u producenta: {case_number}. Termin naprawy DJI (60 dni roboczych) stoi do "
+    "powrotu urządzenia.",
+    "manufacturer_back": "Wróciło z oficjalnego serwisu DJI {back_on:%d.%m.%Y} (zgłoszenie "
+    "{case_number}, wysłane {sent_on:%d.%m.%Y}).",
+    "deadline_pauses": " Termin naprawy DJI przesunięty o {working_days} dni robocze do "
+    "{moved_to:%d.%m.%Y}: {customer_days} oczekiwania na klienta, {manufacturer_days} po "
+    "stronie producenta.",
     "offer_answered.price_reduction.accepted": "Klient przyjął obniżkę ceny.",
     "offer_answered.price_reduction.refused": "Klient odrzucił obniżkę ceny.",
     "offer_answered.paid_repair_quote.accepted": "Klient przyjął ofertę płatnej naprawy.",

@@ -38,6 +38,7 @@ ClaimStatus = Literal[
     "awaiting_customer",
     "decided",
     "in_repair",
+    "at_manufacturer",  # a DJI unit at DJI's official service (DJI terms §2, §9)
     "shipped_back",
     "refunded",
     "closed",
@@ -706,6 +707,34 @@ class ClaimRepairDelayedData(ClaimFacts):
     announced_at: AwareDatetime
 
 
+class ClaimSentToManufacturerData(ClaimFacts):
+    serial_number: str | None
+    case_number: str = Field(description="The manufacturer's service case number")
+    sent_on: date = Field(description="The Polish day the unit left for the manufacturer")
+    recorded_at: AwareDatetime
+    recorded_by: str
+
+
+class ClaimBackFromManufacturerData(ClaimFacts):
+    serial_number: str | None
+    case_number: str
+    sent_on: date
+    back_on: date = Field(description="The Polish day the unit came back from the manufacturer")
+    paused_working_days: int = Field(
+        description="Working days the DJI 60-working-day deadline stood still at the manufacturer"
+    )
+    deadline_moved_to: date | None = Field(
+        default=None, description="The DJI repair deadline, moved by every pause so far"
+    )
+    statement_attached: bool = Field(
+        description="The manufacturer's written statement is on the claim (a DJI replacement "
+        "needs it)"
+    )
+    remark: str | None = None
+    recorded_at: AwareDatetime
+    recorded_by: str
+
+
 class ClaimDeemedAcceptedData(ClaimFacts):
     due_on: date = Field(description="The 14-day answer deadline that passed unanswered")
     deemed_on: date = Field(description="The Polish day the claim became accepted by law")
@@ -796,6 +825,23 @@ class ClaimRepairDelayed(Event):
     data: ClaimRepairDelayedData
 
 
+class ClaimSentToManufacturer(Event):
+    """A DJI unit went to DJI's official service (DJI terms §2, §9): the claim is "at the
+    manufacturer" and the 60-working-day repair deadline stands still until it is back (§8)."""
+
+    topic: ClassVar[str] = topics.CLAIMS
+    type: Literal["ClaimSentToManufacturer"] = "ClaimSentToManufacturer"
+    data: ClaimSentToManufacturerData
+
+
+class ClaimBackFromManufacturer(Event):
+    """The unit came back from DJI's official service: the claim goes on where it left off."""
+
+    topic: ClassVar[str] = topics.CLAIMS
+    type: Literal["ClaimBackFromManufacturer"] = "ClaimBackFromManufacturer"
+    data: ClaimBackFromManufacturerData
+
+
 class AccountContactChangedData(Contract):
     account_id: UUID
     full_name: str
@@ -854,6 +900,8 @@ ClaimsEvent = Annotated[
     | ClaimRefunded
     | ClaimChargeChanged
     | ClaimRepairDelayed
+    | ClaimSentToManufacturer
+    | ClaimBackFromManufacturer
     | ClaimDeemedAccepted
     | ClaimOfferExpired
     | ClaimCollectionReminder
@@ -890,6 +938,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
         ClaimRefunded,
         ClaimChargeChanged,
         ClaimRepairDelayed,
+        ClaimSentToManufacturer,
+        ClaimBackFromManufacturer,
         ClaimDeemedAccepted,
         ClaimOfferExpired,
         ClaimCollectionReminder,

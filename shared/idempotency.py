@@ -26,14 +26,14 @@ service's database:
   after `KEY_LIFETIME`.
 
 Guaranteed: a POST whose transaction records its key with what it made (claims'
-`POST /api/claims`, `POST /api/parcels`, `POST /api/operator/claims/{id}/charges` and the
-intake evidence's `POST /api/scanner|operator/claims/{id}/intake-evidence`,
-accounts' `POST /api/accounts` and `POST /api/me/documents`, warranty's
-`POST /api/registrations`) and is retried with that key makes at most one thing and gets the
-same answer, whenever the process dies. Any other POST (a claim's state changes) is replayed
-from its recorded answer; should the process die between its commit and that record, the retry
-runs it again, and the claim's state machine refuses the repeat (409 then, not the first
-answer).
+`POST /api/claims`, `POST /api/parcels`, `POST /api/operator/claims/{id}/charges`,
+`POST /api/operator/claims/{id}/manufacturer-handoff` and the intake evidence's
+`POST /api/scanner|operator/claims/{id}/intake-evidence`, accounts' `POST /api/accounts` and
+`POST /api/me/documents`, warranty's `POST /api/registrations`) and is retried with that key
+makes at most one thing and gets the same answer, whenever the process dies. Any other POST
+(a claim's state changes) is replayed from its recorded answer; should the process die between
+its commit and that record, the retry runs it again, and the claim's state machine refuses the
+repeat (409 then, not the first answer).
 """
 
 from __future__ import annotations

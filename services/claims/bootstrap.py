@@ -14,7 +14,15 @@ from services.claims import handlers
 from services.claims.adapters import repository
 from services.claims.adapters.memory import MemoryDatabase
 from services.claims.adapters.postgres import PostgresUnitOfWork
-from services.claims.entrypoints import consumers, evidence, finance, http, operators, statistics
+from services.claims.entrypoints import (
+    consumers,
+    evidence,
+    finance,
+    http,
+    manufacturer,
+    operators,
+    statistics,
+)
 from services.claims.entrypoints.refusals import install_refusal_answers
 from services.claims.entrypoints.scheduler import DeadlineScheduler
 from services.claims.settings import ClaimsSettings
@@ -49,6 +57,7 @@ def build_app(settings: ClaimsSettings | None = None) -> FastAPI:
         description=(
             "ClaimCreated, ParcelReceived, ClaimStatusChanged, ClaimDecided, ClaimOfferAnswered, "
             "ClaimReplacementIssued, ClaimRefunded, ClaimChargeChanged, ClaimRepairDelayed, "
+            "ClaimSentToManufacturer, ClaimBackFromManufacturer, "
             "ClaimDeemedAccepted, ClaimOfferExpired, WarrantyVoidMarked, IntakeEvidenceRecorded; "
             "key: claim id. "
             "DeadlinesAtRisk; key: the day"
@@ -83,6 +92,7 @@ def build_app(settings: ClaimsSettings | None = None) -> FastAPI:
     app.include_router(evidence.router)
     app.include_router(finance.router)
     app.include_router(operators.router)
+    app.include_router(manufacturer.router)
     install_error_handlers(app)
     install_refusal_answers(app)
     return app

@@ -273,6 +273,29 @@ async def add_charge(
     return events
 
 
+async def send_to_manufacturer(
+    ctx: ClaimsContext,
+    claim_id: UUID,
+    actor: Actor,
+    correlation_id: UUID,
+    case_number: str,
+    sent_on: date,
+    request: IdempotentRequest | None = None,
+) -> int:
+    """The unit handed to DJI's official service; the answer is the trip's number on the claim
+    (1 for the first). `request`: its Idempotency-Key, kept with that number (a retry after a
+    crash finds the trip, and sends nothing twice)."""
+    async with ctx.uow() as uow:
+        claim = await uow.claims.get(claim_id, lock=True)
+        if claim is None:
+            raise CLAIM_NOT_FOUND
+        events = claim.send_to_manufacturer(_act(ctx, actor, correlation_id), case_number, sent_on)
+        trip = len(claim.manufacturer_handoffs)
+        await uow.remember_request(request, trip)
+        await _save(uow, claim, events)
+    return trip
+
+
 # --- deadlines that act by themselves ---------------------------------------------------------
 
 # The scheduler's actor in records and events: no person clicked.

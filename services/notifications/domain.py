@@ -15,6 +15,7 @@ from shared.events import (
     AccountActivationLinkIssued,
     AccountEmailChanged,
     AccountRegistered,
+    ClaimBackFromManufacturer,
     ClaimChargeChanged,
     ClaimChargeChangedData,
     ClaimCollectionReminder,
@@ -29,6 +30,7 @@ from shared.events import (
     ClaimRefunded,
     ClaimRepairDelayed,
     ClaimReplacementIssued,
+    ClaimSentToManufacturer,
     ClaimStatus,
     ClaimStatusChanged,
     DeadlinesAtRisk,
@@ -43,9 +45,9 @@ from shared.labels import SERVICE_ADDRESS
 from shared.service_centre import SERVICE_CENTRE
 
 # Status changes that the claims service also announces with a dedicated event (ParcelReceived,
-# ClaimDecided, ClaimRefunded), published in the same transaction.
+# ClaimDecided, ClaimRefunded, ClaimSentToManufacturer), published in the same transaction.
 STATUSES_TOLD_BY_THEIR_OWN_EVENT: Final[frozenset[ClaimStatus]] = frozenset(
-    {"received", "decided", "refunded"}
+    {"received", "decided", "refunded", "at_manufacturer"}
 )
 
 
@@ -122,6 +124,8 @@ def draft_for(event: Event) -> EmailDraft | None:
             ClaimOfferAnswered() | ClaimReplacementIssued() | ClaimRefunded() | ClaimRepairDelayed()
         ):
             return _after_decision_draft(event)
+        case ClaimSentToManufacturer() | ClaimBackFromManufacturer():
+            return _manufacturer_draft(event)
         case ClaimChargeChanged(data=data) if data.state == "due":
             return _charge_due_draft(data)
         case (
@@ -290,6 +294,8 @@ def _progress_draft(event: Event) -> EmailDraft | None:
             data.from_status == "decided" and data.actor.startswith("customer:")
         ):
             return None  # the customer's answer to an offer: ClaimOfferAnswered tells it
+        case ClaimStatusChanged(data=data) if data.from_status == "at_manufacturer":
+            return None  # back from DJI's service: ClaimBackFromManufacturer tells it
         case ClaimStatusChanged(data=data):
             return EmailDraft(
                 "claim_status_changed",
@@ -509,5 +515,31 @@ def _after_decision_draft(event: Event) -> EmailDraft | None:
                 reason=data.reason,
                 due_on=data.due_on,
                 expected_on=data.expected_on,
+            )
+    return None
+
+
+def _manufacturer_draft(event: Event) -> EmailDraft | None:
+    """The unit handed to DJI's official service, and back from it (DJI terms §2, §8, §9)."""
+    match event:
+        case ClaimSentToManufacturer(data=data):
+            return _claim_draft(
+                "claim_sent_to_manufacturer",
+                data,
+                wording.MANUFACTURER_NEXT_STEPS[data.language]["sent"],
+                serial_number=data.serial_number,
+                case_number=data.case_number,
+                sent_on=data.sent_on,
+            )
+        case ClaimBackFromManufacturer(data=data):
+            return _claim_draft(
+                "claim_back_from_manufacturer",
+                data,
+                wording.MANUFACTURER_NEXT_STEPS[data.language]["back"],
+                case_number=data.case_number,
+                sent_on=data.sent_on,
+                back_on=data.back_on,
+                remark=data.remark,
+                deadline_moved_to=data.deadline_moved_to,
             )
     return None

@@ -28,6 +28,8 @@ from shared.events import (
     AccountRegistered,
     AccountRegisteredData,
     AtRiskClaim,
+    ClaimBackFromManufacturer,
+    ClaimBackFromManufacturerData,
     ClaimChargeChanged,
     ClaimChargeChangedData,
     ClaimCollectionReminder,
@@ -51,6 +53,8 @@ from shared.events import (
     ClaimRepairDelayedData,
     ClaimReplacementIssued,
     ClaimReplacementIssuedData,
+    ClaimSentToManufacturer,
+    ClaimSentToManufacturerData,
     ClaimStatus,
     ClaimStatusChanged,
     ClaimStatusChangedData,
@@ -384,6 +388,42 @@ def after_decision(language: Language) -> list[Event]:
     ]
 
 
+def manufacturer_trip(language: Language) -> list[Event]:
+    """A DJI unit handed to DJI's official service, and back from it."""
+    key, sent_on = str(CLAIM_ID), NOW.date() - timedelta(days=9)
+    trip = {
+        **_facts(language, "dji"),
+        "serial_number": "1581F6Z0C00AB",
+        "case_number": "CAS-PL-2611",
+    }
+    return [
+        ClaimSentToManufacturer(
+            producer="claims",
+            key=key,
+            data=ClaimSentToManufacturerData.model_validate(
+                {**trip, "sent_on": sent_on, "recorded_at": NOW, "recorded_by": "operator"}
+            ),
+        ),
+        ClaimBackFromManufacturer(
+            producer="claims",
+            key=key,
+            data=ClaimBackFromManufacturerData.model_validate(
+                {
+                    **trip,
+                    "sent_on": sent_on,
+                    "back_on": NOW.date(),
+                    "paused_working_days": 7,
+                    "deadline_moved_to": NOW.date() + timedelta(days=70),
+                    "statement_attached": True,
+                    "remark": "Uszkodzona płyta główna; naprawa niemożliwa, zalecana wymiana.",
+                    "recorded_at": NOW,
+                    "recorded_by": "operator",
+                }
+            ),
+        ),
+    ]
+
+
 def deadlines_acted(language: Language) -> list[Event]:
     """The events of deadlines that acted by themselves."""
     key = str(CLAIM_ID)
@@ -468,6 +508,7 @@ def samples(language: Language) -> list[tuple[str, Event]]:
         status_changed(language, "awaiting_customer"),
         decided(language, "refund"),
         *after_decision(language),
+        *manufacturer_trip(language),
         *deadlines_acted(language),
     ):
         draft = domain.draft_for(event)

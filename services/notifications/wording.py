@@ -256,6 +256,19 @@ DELAY_NEXT_STEPS: Final = {
 }
 
 
+# The unit at DJI's official service, and back from it.
+MANUFACTURER_NEXT_STEPS: Final = {
+    "pl": {
+        "sent": "nic nie musisz robić; napiszemy, gdy urządzenie wróci od producenta.",
+        "back": "nic nie musisz robić; o dalszych krokach poinformujemy Cię e-mailem.",
+    },
+    "en": {
+        "sent": "nothing to do; we will write when the unit is back from the manufacturer.",
+        "back": "nothing to do; we will email you the next steps.",
+    },
+}
+
+
 DEEMED_ACCEPTED_NEXT_STEPS: Final = {
     "pl": "nic nie musisz robić: serwis wybierze naprawę, wymianę, obniżenie ceny albo zwrot "
     "pieniędzy i napisze do Ciebie, co dalej; odrzucenie reklamacji nie jest już możliwe.",

@@ -27,7 +27,17 @@ from services.web.clients import ApiError, Apis, Unauthorized
 from services.web.i18n import N_
 from services.web.live import KafkaFeed, LiveHub
 from services.web.pages import HERE, LoginRequired, render
-from services.web.routers import account, auth, claims, evidence, operator, scanner, warranty
+from services.web.routers import (
+    account,
+    auth,
+    charges,
+    claims,
+    evidence,
+    manufacturer,
+    operator,
+    scanner,
+    warranty,
+)
 from services.web.security import CsrfRefused, SecurityMiddleware, verify_csrf
 from services.web.settings import WebSettings
 from shared.http import MAX_UPLOAD_REQUEST_BYTES, BodySizeLimit
@@ -88,8 +98,10 @@ def build_app(
     app.state.hub = hub
     app.add_middleware(SecurityMiddleware, secure_cookies=settings.secure_cookies)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    # The evidence's routes before the operator's /operator/claims/{id}/{command}.
-    for area in (auth, account, claims, evidence, operator, scanner, warranty):
+    # The charges', DJI's and the evidence's forms before the operator's, whose
+    # /operator/claims/{id}/{command} would take their paths.
+    areas = (auth, account, claims, charges, manufacturer, evidence, operator, scanner, warranty)
+    for area in areas:
         app.include_router(area.router)
     _add_error_pages(app)
 

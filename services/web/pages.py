@@ -50,6 +50,12 @@ DONE_MESSAGES = {
     "refunded": N_("Zwrot pieniędzy został zapisany."),
     "delay_announced": N_("Klient otrzymał informację o opóźnieniu naprawy."),
     "registered": N_("Hulajnoga została zarejestrowana."),
+    "handed_off": N_("Zapisano przekazanie do oficjalnego serwisu DJI: klient otrzyma e-mail."),
+    "back_from_dji": N_("Zapisano powrót urządzenia z serwisu DJI: klient otrzyma e-mail."),
+    "charged": N_("Opłata została dodana: klient otrzyma e-mail z danymi do przelewu."),
+    "charge_paid": N_("Opłata została oznaczona jako opłacona."),
+    "charge_waived": N_("Opłata została umorzona."),
+    "warranty_void": N_("Zapisano utratę gwarancji egzemplarza."),
 }
 
 
@@ -101,6 +107,8 @@ templates.env.globals.update(
     DEADLINE_KINDS=vocabulary.DEADLINE_KINDS,
     REFUND_METHODS=vocabulary.REFUND_METHODS,
     PRICE_REDUCTIONS=vocabulary.PRICE_REDUCTIONS,
+    CHARGE_KINDS=vocabulary.CHARGE_KINDS,
+    VOID_REASONS=vocabulary.VOID_REASONS,
     SERVICE_CENTRE=SERVICE_CENTRE,
     BUYER_TYPES=vocabulary.BUYER_TYPES,
     OFFER_RESPONSES=vocabulary.OFFER_RESPONSES,

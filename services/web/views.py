@@ -173,6 +173,9 @@ class StandingRow:
     days_left: int | None  # as the claims service counts them
     at_risk: bool  # as the claims service judges it
     overdue: bool  # as the claims service judges it
+    # The working days paused on each side: waiting for the customer, at DJI's official service.
+    customer_paused_working_days: int = 0
+    manufacturer_paused_working_days: int = 0
 
 
 def standing_rows(standings: Iterable[DeadlineStanding], today: date) -> list[StandingRow]:
@@ -193,6 +196,8 @@ def standing_rows(standings: Iterable[DeadlineStanding], today: date) -> list[St
                 days_left=standing.days_left,
                 at_risk=standing.at_risk,
                 overdue=standing.overdue,
+                customer_paused_working_days=standing.customer_paused_working_days,
+                manufacturer_paused_working_days=standing.manufacturer_paused_working_days,
             )
         )
     rows.sort(key=lambda row: (row.due_on is None, row.due_on or today))
@@ -219,6 +224,8 @@ ACTION_FORMS = {
     "record_refund": "refund",
     "announce_repair_delay": "repair_delay",
     "attach_manufacturer_statement": "manufacturer_statement",
+    "send_to_manufacturer": "manufacturer_handoff",
+    "receive_from_manufacturer": "manufacturer_return",
 }
 
 

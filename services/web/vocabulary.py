@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from services.web.i18n import N_
 from shared.claims_vocabulary import (
     ACTIVE_STATUSES,
+    CHARGE_KIND_NAMES_PL,
     CLAIM_STATUSES,
     CLAIM_TYPE_LABELS,
     DEADLINE_STATE_NAMES_PL,
@@ -19,6 +20,7 @@ from shared.claims_vocabulary import (
     PRICE_REDUCTION_KINDS,
     REJECTION_REASON_NAMES,
     STATUS_NAMES_PL,
+    WARRANTY_VOID_REASONS,
 )
 
 # The lifecycle in its natural order (DESIGN.md), for the dashboard's groups.
@@ -53,6 +55,10 @@ DEADLINE_KINDS = {
     "scooter_repair": N_("Naprawa hulajnogi (30 dni)"),
     "return_refund": N_("Zwrot pieniędzy (14 dni)"),
 }
+# The kinds of charge an operator may add, and the reasons a unit's warranty is void (the
+# claims service's vocabulary; the panel translates the Polish names).
+CHARGE_KINDS: dict[str, str] = dict(CHARGE_KIND_NAMES_PL)
+VOID_REASONS: dict[str, str] = {code: pl for code, (pl, _en) in WARRANTY_VOID_REASONS.items()}
 # How a deadline stands, as the claims service judges it with each claim.
 DEADLINE_STATES: dict[str, str] = dict(DEADLINE_STATE_NAMES_PL)
 REFUND_METHODS = {

@@ -268,6 +268,45 @@ class ClaimsStoreContract:
             (p.content_type, p.content) for p in (*photos, report)
         ]
 
+    async def test_a_manufacturer_handoff_and_its_pause_round_trip(self, store: Store) -> None:
+        """DJI's case number, the days sent and back, the pause on the manufacturer's side and
+        the statement that came back: loaded as saved, and the listing's deadlines see them."""
+        claim = new_claim(NOW, claim_type="dji")
+        await self.add(store, claim, {"dji_repair": 60})
+        await self.change(store, claim.claim_id, received(0))
+        sent = await self.change(
+            store, claim.claim_id, lambda c: c.send_to_manufacturer(act(1), "DJI-PL-1", day(1))
+        )
+        away = await self.load(store, claim.claim_id)
+        assert away.status == "at_manufacturer"
+        assert away.manufacturer_handoffs == sent.manufacturer_handoffs
+        assert away.pauses == sent.pauses and away.pauses[0].cause == "manufacturer"
+        async with store.uow() as uow:
+            [listed] = await uow.listings.by_status(["at_manufacturer"], 10, False)
+        [standing] = listed.deadline_facts.standings(day(3))
+        assert standing.state == "paused_at_manufacturer"
+        statement = NewAttachment(
+            uuid4(), "manufacturer_statement", "dji.pdf", "application/pdf", b"%PDF-1"
+        )
+        back = await self.change(
+            store,
+            claim.claim_id,
+            lambda c: c.receive_from_manufacturer(act(8), day(8), statement, "Wymiana płyty."),
+        )
+        loaded = await self.load(store, claim.claim_id)
+        assert loaded.status == "in_inspection"
+        assert loaded.manufacturer_handoffs == back.manufacturer_handoffs
+        assert loaded.manufacturer_handoffs[0].back_on == day(8)
+        assert loaded.manufacturer_handoffs[0].remark == "Wymiana płyty."
+        assert loaded.pauses == back.pauses and loaded.pauses[0].ended_at is not None
+        assert loaded.manufacturer_statement == statement.attachment_id
+        async with store.uow() as uow:
+            [listed] = await uow.listings.by_status(["in_inspection"], 10, False)
+        [standing] = listed.deadline_facts.standings(day(9))
+        # Sent Tuesday 3 March, back Tuesday 10 March: 5 working days at the manufacturer.
+        assert (standing.state, standing.manufacturer_paused_working_days) == ("running", 5)
+        assert standing.moved_to == date(2026, 5, 8)
+
     async def test_charges_round_trip_with_their_states(self, store: Store) -> None:
         claim = new_claim(NOW)
         await self.add(store, claim)

@@ -15,12 +15,13 @@ from services.claims.adapters.charges import load_charges, save_changed_charges
 from services.claims.adapters.evidence import load_evidence, save_evidence
 from services.claims.domain.charges import Charge
 from services.claims.domain.claim import Claim
-from services.claims.domain.deadlines import ClaimDeadlineFacts, Pause
+from services.claims.domain.deadlines import ClaimDeadlineFacts, Pause, PauseCause
 from services.claims.domain.decisions import DeductionLine
 from services.claims.domain.evidence import IntakeEvidence
 from services.claims.domain.intake import Intake
 from services.claims.domain.parts import (
     Decision,
+    ManufacturerHandoff,
     NewAttachment,
     ParcelRecord,
     Refund,
@@ -148,10 +149,11 @@ class PostgresClaimRepository:
                    package_contents, customer_reference, unit_price, return_address,
                    created_at, updated_at, received_at, pauses, outbound, replacement, refund,
                    intake, serial_mismatch, deemed_accepted_on, repair_delay_announced_on,
-                   collection_reminders, marked_for_disposal_on, manufacturer_statement)
+                   collection_reminders, marked_for_disposal_on, manufacturer_statement,
+                   manufacturer_handoffs)
                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
                        $17, $18, $19, $20, $21, now(), $22, $23, $24, $25, $26, $27, $28, $29,
-                       $30, $31, $32, $33)""",
+                       $30, $31, $32, $33, $34)""",
             claim.claim_id,
             claim.rma_number,
             claim.account_id,
@@ -183,7 +185,8 @@ class PostgresClaimRepository:
                    replacement = $6, refund = $7, intake = $8, serial_mismatch = $9,
                    deemed_accepted_on = $10, repair_delay_announced_on = $11,
                    collection_reminders = $12, marked_for_disposal_on = $13,
-                   manufacturer_statement = $14, updated_at = now()
+                   manufacturer_statement = $14, manufacturer_handoffs = $15,
+                   updated_at = now()
                WHERE claim_id = $1""",
             claim.claim_id,
             claim.status,
@@ -208,6 +211,7 @@ class PostgresClaimRepository:
             claim.collection_reminders,
             claim.marked_for_disposal_on,
             claim.manufacturer_statement,
+            [_handoff_json(h) for h in claim.manufacturer_handoffs],
         )
 
     async def _save_parts(self, claim: Claim) -> None:
@@ -376,6 +380,7 @@ class PostgresClaimRepository:
             collection_reminders=row["collection_reminders"],
             marked_for_disposal_on=row["marked_for_disposal_on"],
             manufacturer_statement=row["manufacturer_statement"],
+            manufacturer_handoffs=[_handoff(h) for h in row["manufacturer_handoffs"] or ()],
             timeline=[
                 TimelineEntry(e["status"], e["actor"], e["note"], e["at"], e["id"]) for e in entries
             ],
@@ -422,7 +427,33 @@ def _pause_json(pause: Pause) -> dict[str, str | None]:
     return {
         "started_at": pause.started_at.isoformat(),
         "ended_at": pause.ended_at.isoformat() if pause.ended_at else None,
+        "cause": pause.cause,
     }
+
+
+def _handoff_json(handoff: ManufacturerHandoff) -> dict[str, str | None]:
+    return {
+        "case_number": handoff.case_number,
+        "sent_on": handoff.sent_on.isoformat(),
+        "sent_by": handoff.sent_by,
+        "resumes": handoff.resumes,
+        "back_on": handoff.back_on.isoformat() if handoff.back_on else None,
+        "back_by": handoff.back_by,
+        "remark": handoff.remark,
+    }
+
+
+def _handoff(data: dict[str, Any]) -> ManufacturerHandoff:
+    back_on = data.get("back_on")
+    return ManufacturerHandoff(
+        case_number=data["case_number"],
+        sent_on=date.fromisoformat(data["sent_on"]),
+        sent_by=data["sent_by"],
+        resumes=data["resumes"],
+        back_on=date.fromisoformat(back_on) if back_on else None,
+        back_by=data.get("back_by"),
+        remark=data.get("remark"),
+    )
 
 
 def deadline_facts_of(row: asyncpg.Record) -> ClaimDeadlineFacts:
@@ -440,7 +471,11 @@ def deadline_facts_of(row: asyncpg.Record) -> ClaimDeadlineFacts:
 def pause_from_json(data: dict[str, str | None]) -> Pause:
     started, ended = data["started_at"], data.get("ended_at")
     assert started is not None
-    return Pause(datetime.fromisoformat(started), datetime.fromisoformat(ended) if ended else None)
+    # Pauses stored before the manufacturer's were all the customer's.
+    cause: PauseCause = "manufacturer" if data.get("cause") == "manufacturer" else "customer"
+    return Pause(
+        datetime.fromisoformat(started), datetime.fromisoformat(ended) if ended else None, cause
+    )
 
 
 def _shipment_json(shipment: Shipment | None) -> dict[str, str] | None:

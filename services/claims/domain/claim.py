@@ -13,6 +13,7 @@ commands are grouped by responsibility, one module each, and `Claim` is all of t
 - claim_evidence: the evidence at intake (photos, packaging, seal, damage; its rules: evidence);
 - claim_deadlines: what the deadlines do by themselves, the scooter repair delay;
 - claim_void_mark: the operator's finding that the unit's warranty is void;
+- claim_manufacturer: the unit handed to DJI's official service and back;
 - parts: the values a claim holds and its commands take.
 """
 
@@ -27,6 +28,7 @@ from services.claims.domain.claim_deadlines import ClaimDeadlines
 from services.claims.domain.claim_decisions import ClaimDecisions
 from services.claims.domain.claim_evidence import ClaimEvidence
 from services.claims.domain.claim_intake import ClaimIntake
+from services.claims.domain.claim_manufacturer import ClaimManufacturer
 from services.claims.domain.claim_settlement import ClaimSettlement
 from services.claims.domain.claim_state import AFTER_DECISION
 from services.claims.domain.claim_void_mark import ClaimWarrantyVoid
@@ -69,12 +71,15 @@ OperatorAction = Literal[
     "record_refund",
     "announce_repair_delay",
     "attach_manufacturer_statement",
+    "send_to_manufacturer",
+    "receive_from_manufacturer",
     "record_intake_evidence",
 ]
 
 
 class Claim(
     ClaimIntake,
+    ClaimManufacturer,
     ClaimDecisions,
     ClaimSettlement,
     ClaimEvidence,
@@ -173,6 +178,10 @@ class Claim(
             actions.append("announce_repair_delay")
         if self._why_no_statement() is None and self.manufacturer_statement is None:
             actions.append("attach_manufacturer_statement")
+        if self._why_no_handoff() is None:
+            actions.append("send_to_manufacturer")
+        if self.current_handoff is not None:
+            actions.append("receive_from_manufacturer")
         if self.takes_evidence:
             actions.append("record_intake_evidence")
         return actions

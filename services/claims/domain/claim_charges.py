@@ -29,6 +29,12 @@ from shared.events import ClaimChargeChanged, ClaimChargeChangedData, Event
 class ClaimCharges(ClaimState):
     """What the customer pays: charges added, paid, waived."""
 
+    @property
+    def accepts_charges(self) -> bool:
+        """A charge is added only while the service holds the product (the operator's page
+        offers the form then)."""
+        return self.status in lifecycle.PRODUCT_AT_SERVICE
+
     def add_charge(
         self,
         act: Act,
@@ -41,7 +47,7 @@ class ClaimCharges(ClaimState):
         (10 % of the price); every other amount is the operator's."""
         charge_kind = check_kind(kind)
         text = check_reason(reason, "reason")
-        if self.status not in lifecycle.PRODUCT_AT_SERVICE:
+        if not self.accepts_charges:
             raise Refusal("charge_not_now", "status", status_code=409)
         self._check_charge_rule(charge_kind, facts or ChargeFacts())
         money = (

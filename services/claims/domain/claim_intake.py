@@ -135,6 +135,8 @@ class ClaimIntake(ClaimState):
         return [self._move(act, "cancelled")]
 
     def start_inspection(self, act: Act) -> list[Event]:
+        if self.status == "at_manufacturer":  # its return is a command of its own
+            raise Refusal("handoff_back_first", "status", status_code=409)
         return [self._move(act, "in_inspection")]
 
     def ask_customer(self, act: Act, question: str) -> list[Event]:

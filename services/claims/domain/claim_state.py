@@ -18,6 +18,7 @@ from services.claims.domain.intake import Intake
 from services.claims.domain.parts import (
     Act,
     Decision,
+    ManufacturerHandoff,
     NewAttachment,
     ParcelRecord,
     Refund,
@@ -105,6 +106,8 @@ class ClaimState:
     # DJI's written statement that a repair is impossible (the attachment): a DJI unit is
     # replaced only with it (DJI terms §13).
     manufacturer_statement: UUID | None = None
+    # The unit's trips to DJI's official service, oldest first (the last one may be under way).
+    manufacturer_handoffs: list[ManufacturerHandoff] = field(default_factory=list)
     collection_reminders: int = 0  # a rejected return's goods: reminders sent so far
     marked_for_disposal_on: date | None = None
     timeline: list[TimelineEntry] = field(default_factory=list)
@@ -184,8 +187,18 @@ class ClaimState:
     def is_dji(self) -> bool:
         return is_dji(self.product.brand)
 
+    @property
+    def dji_service_applies(self) -> bool:
+        """A claimed DJI unit (not a return) may go to DJI's official service (DJI terms §9)."""
+        return self.is_dji and self.claim_type != "return"
+
     def next_statuses(self, role: str) -> list[ClaimStatus]:
-        return lifecycle.next_statuses(self.status, role)
+        """Where the status form may move the claim: not out of the manufacturer's hands, which
+        is the return's own command (the day back, the manufacturer's statement)."""
+        if self.status == "at_manufacturer":
+            return []
+        targets = lifecycle.next_statuses(self.status, role)
+        return [t for t in targets if t != "at_manufacturer" or self.dji_service_applies]
 
     def deadline_standings(self, today: date) -> list[DeadlineStanding]:
         facts = ClaimDeadlineFacts(

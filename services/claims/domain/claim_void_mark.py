@@ -18,13 +18,18 @@ from shared.events import Event, WarrantyVoidMarked, WarrantyVoidMarkedData
 class ClaimWarrantyVoid(ClaimState):
     """Marking the claimed unit's warranty void, with the reason, the evidence and a note."""
 
+    @property
+    def accepts_void_mark(self) -> bool:
+        """A void mark names the unit: only a claim with a serial number takes one."""
+        return self.serial_number is not None
+
     def mark_warranty_void(
         self, act: Act, reason: str, evidence: Sequence[UUID] = (), remark: str | None = None
     ) -> list[Event]:
         """`evidence`: the claim's own attachments that show it (intake photos, a statement)."""
         if reason not in WARRANTY_VOID_REASONS:
             raise Refusal("void_reason_unknown", "reason", {"reason": reason})
-        if self.serial_number is None:
+        if not self.accepts_void_mark or self.serial_number is None:
             raise Refusal("void_needs_serial", "serial_number", status_code=409)
         files = {a.attachment_id: a.filename for a in self.attachments}
         unknown = [str(a) for a in evidence if a not in files]

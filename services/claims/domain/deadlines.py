@@ -1,10 +1,11 @@
-"""How each deadline of a claim stands, with the time spent waiting for the customer left out.
+"""How each deadline of a claim stands, with the time spent waiting for the customer or for the
+manufacturer left out.
 
 The warranty service computes the deadlines (WarrantyAssessed); the claim knows what happened:
-when it waited for the customer (seed 001 DJI §8: delays caused by the buyer do not count, so the
-DJI repair deadline moves by the working days waited), when it was decided, shipped or refunded.
-A consumer complaint not answered within 14 days is deemed accepted (consumer rights act
-art. 7a), never "kept".
+when it waited for the customer or for DJI's official service (seed 001 DJI §8: delays caused
+by the buyer or by DJI's official service do not count, so the DJI repair deadline moves by the
+working days waited), when it was decided, shipped or refunded. A consumer complaint not
+answered within 14 days is deemed accepted (consumer rights act art. 7a), never "kept".
 """
 
 from __future__ import annotations
@@ -20,22 +21,27 @@ from shared.calendar import polish_date
 from shared.events import Deadline
 
 DeadlineState = Literal[
-    "running", "waiting_for_receipt", "paused", "kept", "missed", "deemed_accepted",
-    "no_longer_applies",
+    "running", "waiting_for_receipt", "paused", "paused_at_manufacturer", "kept", "missed",
+    "deemed_accepted", "no_longer_applies",
 ]  # fmt: skip
+# Whose side a pause is on: the customer's (asked for information) or the manufacturer's (the
+# unit at DJI's official service).
+PauseCause = Literal["customer", "manufacturer"]
 
-# Deadlines that stop while the service waits for the customer.
-PAUSED_BY_CUSTOMER = frozenset({"dji_repair"})
+# Deadlines that stop while the service waits for the customer or for the manufacturer (§8).
+PAUSABLE_DEADLINES = frozenset({"dji_repair"})
 # Deadlines the decision keeps (the others, shipping back or refunding).
 ANSWERED_BY_THE_DECISION = frozenset({"complaint_answer", "business_assessment"})
 
 
 @dataclass(frozen=True)
 class Pause:
-    """The claim waited for the customer from `started_at` until `ended_at` (None: still)."""
+    """The claim waited from `started_at` until `ended_at` (None: still), for the customer or
+    for the manufacturer (`cause`)."""
 
     started_at: datetime
     ended_at: datetime | None = None
+    cause: PauseCause = "customer"
 
 
 @cache
@@ -56,11 +62,14 @@ def add_working_days(start: date, count: int) -> date:
     return day
 
 
-def paused_working_days(pauses: list[Pause], today: date) -> int:
-    """Working days spent waiting: the day the question was asked is not counted, the day of
-    the answer is (the service could not work on it before the answer came)."""
+def paused_working_days(pauses: list[Pause], today: date, cause: PauseCause | None = None) -> int:
+    """Working days spent waiting (for `cause` only, when given; a day waited for both counts
+    once): the day the question was asked (or the unit sent) is not counted, the day of the
+    answer (or of its return) is (the service could not work on it before it came)."""
     waited: set[date] = set()
     for pause in pauses:
+        if cause is not None and pause.cause != cause:
+            continue
         end = polish_date(pause.ended_at) if pause.ended_at else today
         day = polish_date(pause.started_at)
         while day < end:
@@ -83,7 +92,7 @@ def working_days_until(today: date, due: date) -> int:
 # The service desk hears of a deadline this many working days before it (issue 24).
 AT_RISK_WORKING_DAYS = 3
 # A deadline in one of these still has a day to keep.
-STILL_COUNTING = frozenset({"running", "waiting_for_receipt", "paused"})
+STILL_COUNTING = frozenset({"running", "waiting_for_receipt", "paused", "paused_at_manufacturer"})
 
 
 @dataclass(frozen=True)
@@ -96,6 +105,9 @@ class DeadlineStanding:
     state: DeadlineState
     # Past its day with the work still undone: a repair not finished, a complaint unanswered.
     overdue: bool = False
+    # The working days paused on each side (a day paused for both is in each, once in the total).
+    customer_paused_working_days: int = 0
+    manufacturer_paused_working_days: int = 0
 
     def working_days_left(self, today: date) -> int | None:
         """While it runs: the working days left to its (moved) day; None otherwise."""
@@ -126,6 +138,7 @@ class ClaimProgress:
     waiting_for_customer: bool
     decided_on: date | None
     finished_on: date | None  # shipped back or refunded
+    at_manufacturer: bool = False
 
 
 def claim_progress(
@@ -142,6 +155,7 @@ def claim_progress(
         waiting_for_customer=status == "awaiting_customer",
         decided_on=polish_date(decided_at) if decided_at else None,
         finished_on=polish_date(finished) if finished else None,
+        at_manufacturer=status == "at_manufacturer",
     )
 
 
@@ -153,12 +167,17 @@ def standing(
     pauses: list[Pause],
     today: date,
 ) -> DeadlineStanding:
-    waited = paused_working_days(pauses, today) if kind in PAUSED_BY_CUSTOMER else 0
+    pausable = kind in PAUSABLE_DEADLINES
+    waited = paused_working_days(pauses, today) if pausable else 0
     moved = add_working_days(due_on, waited) if due_on is not None and waited else due_on
     state = _state(kind, moved, progress, today)
     done = progress.decided_on if kind in ANSWERED_BY_THE_DECISION else progress.finished_on
     overdue = state in ("missed", "deemed_accepted") and done is None
-    return DeadlineStanding(kind, description, due_on, moved, waited, state, overdue)
+    by_customer = paused_working_days(pauses, today, "customer") if pausable else 0
+    by_manufacturer = paused_working_days(pauses, today, "manufacturer") if pausable else 0
+    return DeadlineStanding(
+        kind, description, due_on, moved, waited, state, overdue, by_customer, by_manufacturer
+    )
 
 
 def _state(kind: str, due: date | None, progress: ClaimProgress, today: date) -> DeadlineState:
@@ -177,8 +196,10 @@ def _state(kind: str, due: date | None, progress: ClaimProgress, today: date) ->
         return "running"
     if progress.finished_on is not None:
         return "kept" if progress.finished_on <= due else "missed"
-    if kind in PAUSED_BY_CUSTOMER and progress.waiting_for_customer:
+    if kind in PAUSABLE_DEADLINES and progress.waiting_for_customer:
         return "paused"
+    if kind in PAUSABLE_DEADLINES and progress.at_manufacturer:
+        return "paused_at_manufacturer"
     return "missed" if today > due else "running"
 
 

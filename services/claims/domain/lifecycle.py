@@ -24,7 +24,7 @@ INITIAL_STATUS: ClaimStatus = "submitted"
 ENDED_STATUSES = claims_vocabulary.ENDED_STATUSES
 # The service centre holds the product from receipt until it ships it back.
 PRODUCT_AT_SERVICE: frozenset[ClaimStatus] = frozenset(
-    {"received", "in_inspection", "awaiting_customer", "decided", "in_repair"}
+    {"received", "in_inspection", "awaiting_customer", "decided", "in_repair", "at_manufacturer"}
 )
 
 
@@ -79,6 +79,18 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t("decided", "shipped_back", "operator", "ship_back",
        "ClaimStatusChanged", "claim_status_changed",
        "rejected, quote refused, goods taken back, replaced or exchanged"),
+    _t("in_inspection", "at_manufacturer", "operator", "send_to_manufacturer",
+       "ClaimSentToManufacturer ClaimStatusChanged", "claim_sent_to_manufacturer",
+       "a DJI unit goes to DJI's official service (the DJI deadline stands still)"),
+    _t("in_repair", "at_manufacturer", "operator", "send_to_manufacturer",
+       "ClaimSentToManufacturer ClaimStatusChanged", "claim_sent_to_manufacturer",
+       "a DJI unit goes to DJI's official service for the repair"),
+    _t("at_manufacturer", "in_inspection", "operator", "receive_from_manufacturer",
+       "ClaimBackFromManufacturer ClaimStatusChanged", "claim_back_from_manufacturer",
+       "back from DJI's service, sent during the inspection"),
+    _t("at_manufacturer", "in_repair", "operator", "receive_from_manufacturer",
+       "ClaimBackFromManufacturer ClaimStatusChanged", "claim_back_from_manufacturer",
+       "back from DJI's service, sent during the repair"),
     _t("in_repair", "shipped_back", "operator", "ship_back",
        "ClaimStatusChanged", "claim_status_changed", "repaired"),
     _t("decided", "refunded", "operator", "record_refund",

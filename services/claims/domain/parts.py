@@ -148,3 +148,17 @@ class ParcelRecord:
 
 def with_response(decision: Decision, response: CustomerResponse) -> Decision:
     return replace(decision, customer_response=response)
+
+
+@dataclass(frozen=True)
+class ManufacturerHandoff:
+    """One trip of the unit to DJI's official service (DJI terms §2, §9): the manufacturer's
+    case number, the days it left and came back, and the status the claim goes on in."""
+
+    case_number: str
+    sent_on: date
+    sent_by: str
+    resumes: ClaimStatus  # in_inspection or in_repair: where the claim left off
+    back_on: date | None = None
+    back_by: str | None = None
+    remark: str | None = None  # what the manufacturer said, as the operator read it

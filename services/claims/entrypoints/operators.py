@@ -156,6 +156,8 @@ def _operator_view(
     return OperatorClaimPublic(
         **claim_public(claim, view.assessment, "operator", today),
         operator_actions=claim.operator_actions(today),
+        may_add_charge=claim.accepts_charges,
+        may_mark_warranty_void=claim.accepts_void_mark,
         customer=CustomerPublic(
             full_name=contact.full_name if contact else None,
             email=claim.email,

@@ -50,11 +50,17 @@ class DeadlineStandingPublic(BaseModel):
     kind: str
     description: str
     due_on: date | None = Field(description="As the warranty service computed it")
-    moved_to: date | None = Field(description="Moved by the working days waited for the customer")
-    paused_working_days: int
+    moved_to: date | None = Field(
+        description="Moved by the working days waited for the customer or the manufacturer"
+    )
+    paused_working_days: int = Field(description="Both kinds of pause (a day of both once)")
+    customer_paused_working_days: int = Field(default=0, description="Waiting for the customer")
+    manufacturer_paused_working_days: int = Field(
+        default=0, description="The unit at DJI's official service"
+    )
     state: str = Field(
-        description="running | waiting_for_receipt | paused | kept | missed | deemed_accepted | "
-        "no_longer_applies"
+        description="running | waiting_for_receipt | paused | paused_at_manufacturer | kept | "
+        "missed | deemed_accepted | no_longer_applies"
     )
     state_name: str
     overdue: bool = Field(
@@ -170,6 +176,33 @@ def charges_public(claim: Claim) -> ChargesPublic:
     )
 
 
+class ManufacturerHandoffPublic(BaseModel):
+    """One trip of the unit to DJI's official service."""
+
+    trip: int = Field(description="1 for the claim's first trip")
+    case_number: str = Field(description="The manufacturer's service case number")
+    sent_on: date
+    back_on: date | None = Field(description="None while the unit is at the manufacturer")
+    remark: str | None = Field(description="What the manufacturer said, as the operator read it")
+    sent_by: str
+    back_by: str | None
+
+
+def handoffs_public(claim: Claim) -> list[ManufacturerHandoffPublic]:
+    return [
+        ManufacturerHandoffPublic(
+            trip=number,
+            case_number=h.case_number,
+            sent_on=h.sent_on,
+            back_on=h.back_on,
+            remark=h.remark,
+            sent_by=h.sent_by,
+            back_by=h.back_by,
+        )
+        for number, h in enumerate(claim.manufacturer_handoffs, start=1)
+    ]
+
+
 class DecisionPublic(BaseModel):
     decision: str
     justification: str
@@ -202,6 +235,14 @@ class ClaimPublic(ClaimSummary):
     charges: ChargesPublic = Field(default_factory=ChargesPublic)
     intake_evidence: IntakeEvidencePublic | None = Field(
         default=None, description="What intake found: photos, packaging, seal, damage, dirt"
+    )
+    manufacturer_handoffs: list[ManufacturerHandoffPublic] = Field(
+        default_factory=list, description="The unit's trips to DJI's official service"
+    )
+    manufacturer_statement_id: UUID | None = Field(
+        default=None,
+        description="The attachment holding the manufacturer's written statement (a DJI "
+        "replacement needs it)",
     )
     next_statuses: list[ClaimStatus] = Field(description="Where the viewer may move the claim")
     offer_awaiting_answer: str | None = Field(
@@ -288,7 +329,14 @@ class OperatorClaimPublic(ClaimPublic):
         description="The commands besides status moves that the claim's state allows now: "
         "decide, decide_with_deductions (a return's refund carries the deductions), "
         "record_replacement, ship_back, record_refund, announce_repair_delay, "
-        "attach_manufacturer_statement, record_intake_evidence"
+        "attach_manufacturer_statement, send_to_manufacturer (a DJI unit to DJI's official "
+        "service), receive_from_manufacturer (its return), record_intake_evidence"
+    )
+    may_add_charge: bool = Field(
+        default=False, description="A charge may be added now (the service holds the product)"
+    )
+    may_mark_warranty_void: bool = Field(
+        default=False, description="The unit's warranty may be marked void (it has a serial)"
     )
 
 
@@ -366,6 +414,8 @@ def standing_public(standing: DeadlineStanding, today: date) -> DeadlineStanding
         due_on=standing.due_on,
         moved_to=standing.moved_to,
         paused_working_days=standing.paused_working_days,
+        customer_paused_working_days=standing.customer_paused_working_days,
+        manufacturer_paused_working_days=standing.manufacturer_paused_working_days,
         state=standing.state,
         state_name=DEADLINE_STATE_NAMES_PL[standing.state],
         overdue=standing.overdue,
@@ -418,6 +468,8 @@ def claim_public(
         "replacement": ReplacementPublic(**vars(claim.replacement)) if claim.replacement else None,
         "refund": RefundPublic(**vars(claim.refund)) if claim.refund else None,
         "charges": charges_public(claim),
+        "manufacturer_handoffs": handoffs_public(claim),
+        "manufacturer_statement_id": claim.manufacturer_statement,
         "intake_evidence": evidence_public(claim, role),
         "next_statuses": claim.next_statuses(role),
         "offer_awaiting_answer": claim.offer_awaiting_answer,

@@ -75,6 +75,9 @@ class DeadlineStanding(Answer):
     # Moved by the working days spent waiting for the customer (DJI's 60 working days).
     moved_to: date | None = None
     paused_working_days: int = 0
+    # ... of which waiting for the customer, and with the unit at DJI's official service.
+    customer_paused_working_days: int = 0
+    manufacturer_paused_working_days: int = 0
     state: str
     state_name: str = ""
     # Past its day with the work still undone (a repair not finished, a complaint unanswered).
@@ -159,6 +162,16 @@ class Charges(Answer):
     transfer: TransferDetails | None = None
 
 
+class ManufacturerHandoff(Answer):
+    """One trip of the unit to DJI's official service."""
+
+    trip: int
+    case_number: str
+    sent_on: date
+    back_on: date | None = None  # None while the unit is there
+    remark: str | None = None
+
+
 class Claim(OperatorClaimSummary):
     # The moves the claims service allows from the claim's status (its transition table).
     next_statuses: list[str] = Field(default_factory=list)
@@ -181,6 +194,8 @@ class Claim(OperatorClaimSummary):
     replacement: Replacement | None = None
     refund: Refund | None = None
     charges: Charges = Field(default_factory=Charges)
+    manufacturer_handoffs: list[ManufacturerHandoff] = Field(default_factory=list)
+    manufacturer_statement_id: UUID | None = None
     timeline: list[TimelineEntry] = Field(default_factory=list)
     intake: Intake | None = None  # operators: the warehouse's check of the latest parcel
     intake_evidence: IntakeEvidence | None = None  # photos, packaging, seal, damage, dirt
@@ -221,6 +236,9 @@ class OperatorClaim(Claim):
     attachments: list[ClaimFile] = Field(default_factory=list)
     # The commands besides status moves that the claims service allows on the claim now.
     operator_actions: list[str] = Field(default_factory=list)
+    # Whether a charge may be added, and the unit's warranty marked void, as it says.
+    may_add_charge: bool = False
+    may_mark_warranty_void: bool = False
 
 
 class Download(Answer):
@@ -283,6 +301,9 @@ class ClaimOptions(Answer):
     claim_types: list[ClaimTypeOption]
     problems: list[str] = Field(default_factory=list)
     asks_seal: bool = False
+    # A return of this product would be the customer's 4th or later in 12 months: the
+    # administrative fee it carries (the claims service computes it); None: none.
+    return_fee: Decimal | None = None
 
 
 class SerialCheck(Answer):
@@ -460,6 +481,93 @@ class ClaimsApi(IntakeEvidenceApi):
             f"/api/operator/claims/{claim_id}/manufacturer-statement",
             caller,
             files=[("statement", statement)],
+            idempotency_key=idempotency_key,
+        )
+
+    async def send_to_manufacturer(
+        self,
+        caller: Caller,
+        claim_id: UUID,
+        body: dict[str, str],
+        idempotency_key: str | None,
+    ) -> ManufacturerHandoff:
+        """The unit handed to DJI's official service: `case_number` and `sent_on`."""
+        return await self._call(
+            ManufacturerHandoff,
+            "POST",
+            f"/api/operator/claims/{claim_id}/manufacturer-handoff",
+            caller,
+            json=body,
+            idempotency_key=idempotency_key,
+        )
+
+    async def receive_from_manufacturer(
+        self,
+        caller: Caller,
+        claim_id: UUID,
+        fields: dict[str, str],
+        statement: FileTuple | None,
+        idempotency_key: str | None,
+    ) -> ManufacturerHandoff:
+        """The unit back from DJI's service: `back_on`, `remark` and DJI's statement (a file)."""
+        return await self._call(
+            ManufacturerHandoff,
+            "POST",
+            f"/api/operator/claims/{claim_id}/manufacturer-handoff/return",
+            caller,
+            data=fields,
+            files=[("statement", statement)] if statement else None,
+            idempotency_key=idempotency_key,
+        )
+
+    async def add_charge(
+        self, caller: Caller, claim_id: UUID, body: dict[str, Any], idempotency_key: str | None
+    ) -> Charge:
+        """A charge to the customer: `kind`, `amount`, `reason` (the API checks each rule)."""
+        return await self._call(
+            Charge,
+            "POST",
+            f"/api/operator/claims/{claim_id}/charges",
+            caller,
+            json=body,
+            idempotency_key=idempotency_key,
+        )
+
+    async def mark_charge_paid(
+        self, caller: Caller, claim_id: UUID, charge_id: UUID, idempotency_key: str | None
+    ) -> None:
+        await self._send(
+            "POST",
+            f"/api/operator/claims/{claim_id}/charges/{charge_id}/paid",
+            caller,
+            idempotency_key=idempotency_key,
+        )
+
+    async def waive_charge(
+        self,
+        caller: Caller,
+        claim_id: UUID,
+        charge_id: UUID,
+        reason: str,
+        idempotency_key: str | None,
+    ) -> None:
+        await self._send(
+            "POST",
+            f"/api/operator/claims/{claim_id}/charges/{charge_id}/waive",
+            caller,
+            json={"reason": reason},
+            idempotency_key=idempotency_key,
+        )
+
+    async def mark_warranty_void(
+        self, caller: Caller, claim_id: UUID, body: dict[str, Any], idempotency_key: str | None
+    ) -> None:
+        """The unit's warranty void: `reason`, `evidence` (the claim's files), `note`."""
+        await self._send(
+            "POST",
+            f"/api/operator/claims/{claim_id}/warranty-void",
+            caller,
+            json=body,
             idempotency_key=idempotency_key,
         )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -16,7 +17,7 @@ from services.web import i18n, views
 from services.web.clients import ApiError, Apis, Caller, Unauthorized
 from services.web.clients.claims import Claim, OfferPath, ProductRef
 from services.web.forms import FormErrors, text_values
-from services.web.i18n import N_
+from services.web.i18n import N_, Text
 from services.web.pages import CUSTOMER_COOKIE, ApisDep, Customer, customer, render
 from services.web.security import IDEMPOTENCY_FIELD, idempotency_key
 
@@ -47,6 +48,10 @@ RETURN_FIELDS = (
 )
 CLAIM_ALIASES = {"document_type": "product", "document_number": "product", "line_no": "product"}
 LOGIN_AGAIN = N_("Zaloguj się ponownie.")
+RETURN_FEE = N_(
+    "Ten zwrot będzie Twoim 4. lub kolejnym w ciągu 12 miesięcy: należy się za niego opłata "
+    "administracyjna {amount} (10% ceny)."
+)
 SERIAL_EMPTY = N_("Wpisz numer seryjny, aby go sprawdzić.")
 
 
@@ -67,6 +72,7 @@ async def options_of(apis: Apis, caller: Caller, product: ProductRef | None) -> 
         "claim_types": views.claim_type_choices(None),
         "problems": [],
         "asks_seal": False,
+        "return_fee": None,
     }
     if product is None:
         return unknown
@@ -80,6 +86,7 @@ async def options_of(apis: Apis, caller: Caller, product: ProductRef | None) -> 
         "claim_types": views.claim_type_choices(options.claim_types),
         "problems": options.problems,
         "asks_seal": options.asks_seal,
+        "return_fee": options.return_fee,
     }
 
 
@@ -108,6 +115,7 @@ async def claim_form(
         if chosen
         else None
     )
+    options = await options_of(apis, caller, product)
     return render(
         request,
         "claim_new.html",
@@ -117,7 +125,8 @@ async def claim_form(
         errors=errors,
         serial_check=serial_check,
         account_address=profile.postal_address,
-        **await options_of(apis, caller, product),
+        return_fee_text=return_fee_text(options["return_fee"], i18n.language_of(request)),
+        **options,
     )
 
 
@@ -219,8 +228,21 @@ async def claim_options(request: Request, apis: ApisDep, product: str = "") -> J
         for choice in options["claim_types"]
     ]
     return JSONResponse(
-        {"claim_types": choices, "problems": options["problems"], "asks_seal": options["asks_seal"]}
+        {
+            "claim_types": choices,
+            "problems": options["problems"],
+            "asks_seal": options["asks_seal"],
+            "return_fee_text": return_fee_text(options["return_fee"], language),
+        }
     )
+
+
+def return_fee_text(fee: Decimal | None, language: str) -> str:
+    """What the claim form tells before a return is filed: the administrative fee it would
+    carry (the customer's 4th return or later within 12 months); empty when none."""
+    if fee is None:
+        return ""
+    return i18n.translate(Text(RETURN_FEE, amount=views.money(fee, language)), language)
 
 
 @router.get("/claims/{claim_id:uuid}", response_class=HTMLResponse)

@@ -72,6 +72,12 @@
     problem.required = false;
     var sealField = document.getElementById("seal-field");
     if (sealField) sealField.hidden = !options.asks_seal;
+    // The administrative fee a return would carry, told before the return is filed.
+    var returnFee = document.getElementById("return-fee");
+    if (returnFee) {
+      returnFee.textContent = options.return_fee_text || "";
+      returnFee.hidden = !options.return_fee_text;
+    }
 
     var chosen = claimType.value;
     while (claimType.options.length > 1) claimType.remove(1);

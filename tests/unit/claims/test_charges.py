@@ -21,6 +21,7 @@ from services.claims.domain.evidence import EvidenceFacts
 from services.claims.domain.intake import read_label
 from services.claims.domain.parts import Decision, Shipment
 from services.claims.domain.refusals import Refusal
+from services.claims.entrypoints.operators import _operator_view
 from services.claims.entrypoints.refusals import polish
 from shared.events import ClaimChargeChanged, ClaimedProduct
 from shared.idempotency import IdempotentRequest, KeyInUse
@@ -329,3 +330,31 @@ async def test_a_charge_keeps_its_idempotency_key_and_a_repeat_adds_none(desk: D
     with pytest.raises(KeyInUse):
         await handlers.add_charge(desk.ctx, claim_id, desk.operator, uuid4(), command, request)
     assert len((await desk.claim(claim_id)).charges) == 1
+
+
+async def test_the_operators_view_says_when_a_charge_and_a_void_mark_are_taken(
+    desk: Desk,
+) -> None:
+    """The claim page offers the charge form only while the service holds the product, and the
+    void mark only for a unit with a serial number: the view says what the aggregate would do."""
+    customer = await desk.customer(sold_days_ago=10)
+    filed = (await customer.file()).data.claim_id
+    band = (await customer.file(line_no=2, serial_number=None)).data.claim_id
+    view = _operator_view(desk.ctx, await handlers.operator_claim_view(desk.ctx, filed))
+    assert (view.may_add_charge, view.may_mark_warranty_void) == (False, True)
+    await refused(
+        desk,
+        "charge_not_now",
+        handlers.add_charge(
+            desk.ctx,
+            filed,
+            desk.operator,
+            uuid4(),
+            handlers.NewCharge("cleaning", Decimal("9.90"), "Produkt bardzo zabrudzony."),
+        ),
+    )
+    held = await decided_claim(desk)
+    view = _operator_view(desk.ctx, await handlers.operator_claim_view(desk.ctx, held))
+    assert view.may_add_charge is True
+    no_serial = _operator_view(desk.ctx, await handlers.operator_claim_view(desk.ctx, band))
+    assert no_serial.may_mark_warranty_void is False

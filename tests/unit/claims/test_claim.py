@@ -347,14 +347,17 @@ def test_the_operator_is_offered_only_the_commands_the_claim_allows_now() -> Non
     today = MONDAY.date()
     # A DJI claim without DJI's statement offers to attach it (a replacement needs it).
     statement = "attach_manufacturer_statement"
-    # Before the decision the evidence at intake can be recorded (issue 25 §2).
+    # ... to hand the unit to DJI's official service while inspecting or repairing it, and,
+    # before the decision, to record the evidence at intake (issue 25 §2).
+    handoff = "send_to_manufacturer"
     evidence = "record_intake_evidence"
-    assert a_claim("in_inspection").operator_actions(today) == ["decide", statement, evidence]
+    expected = ["decide", statement, handoff, evidence]
+    assert a_claim("in_inspection").operator_actions(today) == expected
     # A quote waiting for the customer: nothing to ship or refund yet.
     quote = decided("paid_repair", amount=Decimal("300"), valid_until=date(2026, 3, 20))
     assert quote.operator_actions(today) == [statement]
     quote.answer_offer(act("customer"), "paid_repair_quote", True)
-    assert quote.operator_actions(today) == ["ship_back", statement]
+    assert quote.operator_actions(today) == ["ship_back", statement, handoff]
     # A replacement: its serial first, then shipping back.
     swap = decided("replacement")
     assert swap.operator_actions(today) == ["record_replacement"]

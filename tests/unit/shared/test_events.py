@@ -97,6 +97,8 @@ def test_every_event_of_the_design_has_a_contract() -> None:
         "ClaimRefunded",
         "ClaimChargeChanged",
         "ClaimRepairDelayed",
+        "ClaimSentToManufacturer",
+        "ClaimBackFromManufacturer",
         "ClaimDeemedAccepted",
         "ClaimOfferExpired",
         "ClaimCollectionReminder",

@@ -115,6 +115,7 @@ SAMPLES: dict[str, list[Any]] = {
     "Files": [{}],
     "list[FileTuple]": [[]],
     "FileTuple": [("oswiadczenie.pdf", b"%PDF-1.4", "application/pdf")],
+    "FileTuple | None": [None, ("oswiadczenie.pdf", b"%PDF-1.4", "application/pdf")],
     "tuple[str, ...]": [("submitted",)],
     "ProductRef": [claims.ProductRef(document_type="PA", document_number="1", line_no=1)],
     "Registration": [

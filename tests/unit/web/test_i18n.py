@@ -31,6 +31,8 @@ def panel_texts() -> dict[str, str]:
         vocabulary.STATUS_NAMES,
         vocabulary.REJECTION_REASONS,
         vocabulary.DEADLINE_STATES,
+        vocabulary.CHARGE_KINDS,
+        vocabulary.VOID_REASONS,
     ):
         found.update({text: "vocabulary" for text in table.values()})
     found.update({name: "vocabulary" for _low, _high, name in vocabulary.DEDUCTIONS.values()})

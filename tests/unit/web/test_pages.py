@@ -249,6 +249,15 @@ def test_the_claim_form_offers_only_the_claim_types_the_product_allows(
     assert client.get("/claims/options", params={"product": "FS|2025/7|2"}).json()["asks_seal"]
     unknown = client.get("/claims/options", params={"product": "PA|nie-moj|1"}).json()
     assert len(unknown["claim_types"]) == 4  # no product chosen: every type, saving checks
+    # A 4th return in 12 months: the administrative fee is told before the return is filed.
+    assert 'id="return-fee" hidden' in sealed.text
+    assert options["return_fee_text"] == ""
+    options_answer["return_fee"] = "129.90"
+    fee = "należy się za niego opłata administracyjna 129,90\xa0zł (10% ceny)"
+    charged = client.get("/claims/new")
+    assert 'id="return-fee" hidden' not in charged.text and fee in charged.text
+    told = client.get("/claims/options", params={"product": "FS|2025/7|2"}).json()
+    assert fee in told["return_fee_text"]
 
 
 def test_the_serial_check_without_javascript_keeps_the_form(
@@ -354,7 +363,15 @@ def test_dashboard_puts_deadlines_at_risk_first(client: TestClient, apis: FakeAp
     # Open claims waiting longest first (their deadlines come first), the newest ended ones.
     assert lists == {
         (
-            ("submitted", "received", "in_inspection", "awaiting_customer", "decided", "in_repair"),
+            (
+                "submitted",
+                "received",
+                "in_inspection",
+                "awaiting_customer",
+                "decided",
+                "in_repair",
+                "at_manufacturer",
+            ),
             "500",
             "true",
         ),
