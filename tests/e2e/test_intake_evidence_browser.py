@@ -46,6 +46,11 @@ def png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
     )
 
 
+# Each photo's width once the browser has decoded it (an image still loading is 0 wide, and
+# decode() fails for one it cannot show).
+DECODED_WIDTHS = "(images) => Promise.all(images.map((i) => i.decode().then(() => i.naturalWidth)))"
+
+
 async def test_the_warehouse_photographs_what_arrived_and_the_operator_sees_it(
     web: str,
     browser: Browser,
@@ -99,7 +104,7 @@ async def test_the_warehouse_photographs_what_arrived_and_the_operator_sees_it(
     await desk.goto(f"{web}/operator/claims/{claim.claim_id}")
     photos = desk.locator("#evidence-photos img")
     await expect(photos).to_have_count(2)
-    widths = await photos.evaluate_all("(images) => images.map((i) => i.naturalWidth)")
+    widths = await photos.evaluate_all(DECODED_WIDTHS)
     assert widths == [40, 30]
     await expect(desk.locator("#evidence-packaging")).to_contain_text("Inne")
     await expect(desk.locator("#evidence-dirty")).to_have_text("Tak")
@@ -115,7 +120,7 @@ async def test_the_warehouse_photographs_what_arrived_and_the_operator_sees_it(
     await customer.goto(f"{web}/claims/{claim.claim_id}")
     mine = customer.locator("#evidence-photos img")
     await expect(mine).to_have_count(2)
-    shown = await mine.evaluate_all("(images) => images.map((i) => i.naturalWidth)")
+    shown = await mine.evaluate_all(DECODED_WIDTHS)
     assert shown == [40, 30]
     await screens.take(customer, "customer_claim_photos")
     await own.close()

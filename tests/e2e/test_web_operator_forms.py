@@ -89,6 +89,13 @@ async def received_claim(services: RunningServices, run: str) -> FiledClaim:
             headers={"Authorization": f"Bearer {token.json()['access_token']}"},
         )
         assert scanned.status_code == 200 and scanned.json()["identified"], scanned.text
+        # The warehouse found the unit dirty: only then may the operator charge for cleaning.
+        evidence = await http.post(
+            f"{services.url('claims')}/api/scanner/claims/{claim.claim_id}/intake-evidence",
+            data={"packaging": "original", "dirty": "true"},
+            headers={"Authorization": f"Bearer {token.json()['access_token']}"},
+        )
+        assert evidence.status_code == 200, evidence.text
     return claim
 
 
