@@ -10,6 +10,7 @@ from services.claims.domain.claim_charges import ClaimCharges
 from services.claims.domain.evidence import EvidenceFacts, IntakeEvidence
 from services.claims.domain.parts import Act, NewAttachment
 from services.claims.domain.refusals import Refusal
+from shared.claims_vocabulary import rejection_reasons
 from shared.claims_wording import note
 from shared.events import (
     ClaimStatus,
@@ -38,6 +39,13 @@ class ClaimEvidence(ClaimCharges):
     def takes_evidence(self) -> bool:
         """Whether the evidence at intake can be recorded now (the pages offer its form)."""
         return self.status in EVIDENCE_STATUSES
+
+    @property
+    def rejection_reasons_now(self) -> list[str]:
+        """The rejection reasons of the claim's type that its evidence allows (the decision
+        form offers these)."""
+        allowed = rejection_reasons(self.claim_type)
+        return [reason for reason in allowed if evidence.reason_allowed(self.evidence, reason)]
 
     def record_intake_evidence(
         self,

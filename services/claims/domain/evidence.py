@@ -107,9 +107,13 @@ def found_dirty(evidence: IntakeEvidence | None) -> bool:
     return evidence is not None and evidence.facts.dirty
 
 
-def check_damage_reason(evidence: IntakeEvidence | None, rejection_reason: str | None) -> None:
-    """A rejection for damage needs the damage recorded at intake."""
+def reason_allowed(evidence: IntakeEvidence | None, rejection_reason: str) -> bool:
+    """A rejection for damage needs the damage recorded at intake; the others need nothing."""
     if rejection_reason not in DAMAGE_REJECTION_REASONS:
-        return
-    if evidence is None or not evidence.facts.visible_damage:
+        return True
+    return evidence is not None and evidence.facts.visible_damage
+
+
+def check_damage_reason(evidence: IntakeEvidence | None, rejection_reason: str | None) -> None:
+    if rejection_reason is not None and not reason_allowed(evidence, rejection_reason):
         raise Refusal("rejection_needs_recorded_damage", "rejection_reason", status_code=409)

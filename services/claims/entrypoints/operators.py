@@ -158,6 +158,7 @@ def _operator_view(
         operator_actions=claim.operator_actions(today),
         may_add_charge=claim.accepts_charges,
         may_mark_warranty_void=claim.accepts_void_mark,
+        rejection_reasons=claim.rejection_reasons_now,
         customer=CustomerPublic(
             full_name=contact.full_name if contact else None,
             email=claim.email,

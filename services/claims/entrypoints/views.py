@@ -338,6 +338,11 @@ class OperatorClaimPublic(ClaimPublic):
     may_mark_warranty_void: bool = Field(
         default=False, description="The unit's warranty may be marked void (it has a serial)"
     )
+    rejection_reasons: list[str] = Field(
+        default_factory=list,
+        description="The rejection reasons a decision may give now: the claim type's, less "
+        "those the evidence at intake does not support (damage needs recorded damage)",
+    )
 
 
 class ScannerClaimPublic(BaseModel):

@@ -239,6 +239,9 @@ class OperatorClaim(Claim):
     # Whether a charge may be added, and the unit's warranty marked void, as it says.
     may_add_charge: bool = False
     may_mark_warranty_void: bool = False
+    # The rejection reasons the claim's decision may give now (its type's, as its evidence
+    # allows).
+    rejection_reasons: list[str] = Field(default_factory=list)
 
 
 class Download(Answer):

@@ -299,7 +299,11 @@ async def operator_claim_page(
         **claim_context(claim),
         "operator_view": True,
         "targets": vocabulary.operator_targets(claim.next_statuses),
-        "reasons": rejection_reasons(claim.claim_type),
+        "reasons": {
+            code: words
+            for code, words in rejection_reasons(claim.claim_type).items()
+            if code in claim.rejection_reasons
+        },
         "deductions": vocabulary.DEDUCTIONS,
         "actions": views.operator_actions(claim),
         "carriers": CARRIERS,

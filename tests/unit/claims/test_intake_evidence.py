@@ -272,7 +272,11 @@ async def test_a_rejection_for_damage_needs_damage_recorded_at_intake(desk: Desk
     assert refusal.field == "rejection_reason"
     await record(desk, claim_id, CLEAN, (JPEG,), actor=op)
     await refused(desk, "rejection_needs_recorded_damage", desk.run(claim_id, op, decide(damage)))
+    # The decision form is offered only the reasons the aggregate takes now.
+    offered = (await desk.claim(claim_id)).rejection_reasons_now
+    assert "mechanical_damage" not in offered and "misuse" in offered
     await record(desk, claim_id, EvidenceFacts("original", visible_damage=True), (PNG,), actor=op)
+    assert "mechanical_damage" in (await desk.claim(claim_id)).rejection_reasons_now
     [_, decided] = await desk.run(claim_id, op, decide(damage))
     assert decided.data.rejection_reason == "mechanical_damage"  # type: ignore[attr-defined]
 

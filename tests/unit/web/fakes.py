@@ -11,6 +11,7 @@ import httpx
 
 from services.claims.domain import lifecycle
 from services.claims.domain.deadlines import DeadlineStanding
+from shared.claims_vocabulary import rejection_reasons
 from tests.unit.web.contracts import answer_errors, route_errors
 
 Handler = Callable[[httpx.Request], httpx.Response]
@@ -246,6 +247,7 @@ def operator_claim_answer(**overrides: Any) -> dict[str, Any]:
         "serial_mismatch": False,
         "intake": None,
         "operator_actions": [],
+        "rejection_reasons": list(rejection_reasons("warranty")),
     }
     return claim_answer(**{**operators, **overrides})
 

@@ -5,6 +5,7 @@ page."""
 
 from __future__ import annotations
 
+import re
 from email import message_from_bytes
 from email.message import Message
 from typing import Any
@@ -269,3 +270,19 @@ def test_the_customer_sees_the_photos_of_their_own_claim_only(
     other = f"/api/claims/{CLAIM_ID}/attachments/{REPORT_ID}"
     apis.on("GET", CLAIMS, other, refusal(404, "attachment_id", "Nie znaleziono załącznika."))
     assert client.get(f"/claims/{CLAIM_ID}/attachments/{REPORT_ID}").status_code == 404
+
+
+def test_the_decision_form_offers_only_the_rejection_reasons_the_service_allows(
+    client: TestClient, apis: FakeApis
+) -> None:
+    """The claims service leaves out "mechanical damage" until intake records damage; the form
+    offers what it says, not the claim type's whole list."""
+    as_operator(client)
+    allowed = ["misuse", "no_defect_found"]
+    answer = operator_claim_answer(
+        status="in_inspection", operator_actions=["decide"], rejection_reasons=allowed
+    )
+    apis.on("GET", CLAIMS, OPERATOR_CLAIM, reply(200, answer))
+    page = client.get(f"/operator/claims/{CLAIM_ID}").text
+    select = page.split('name="rejection_reason"')[1].split("</select>")[0]
+    assert re.findall(r'<option value="([a-z_]+)"', select) == allowed
