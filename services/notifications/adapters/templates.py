@@ -1,4 +1,5 @@
-"""Jinja2 rendering of the email templates, with Polish formatting of dates and amounts (Babel)."""
+"""Jinja2 rendering of the email templates, with dates and amounts formatted in the email's
+language (Babel)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context
+from jinja2.runtime import Context
 
 from shared.service_centre import SERVICE_CENTRE
 
@@ -24,16 +26,32 @@ class RenderedEmail:
     html: str
 
 
-def _datetime_pl(value: datetime) -> str:
-    return format_datetime(value, "d MMMM y, HH:mm", tzinfo=_TIMEZONE, locale="pl_PL")
+# Dates and amounts in the email's language: "21 lutego 2026" or "21 February 2026".
+_LOCALES = {"pl": "pl_PL", "en": "en_GB"}
 
 
-def _date_pl(value: date) -> str:
-    return format_date(value, "d MMMM y", locale="pl_PL")
+def _locale(context: Context) -> str:
+    return _LOCALES.get(context.get("language", "pl"), "pl_PL")
 
 
-def _money_pl(value: Decimal, currency: str = "PLN") -> str:
-    return format_currency(value, currency, locale="pl_PL")
+@pass_context
+def _local_datetime(context: Context, value: datetime) -> str:
+    return format_datetime(value, "d MMMM y, HH:mm", tzinfo=_TIMEZONE, locale=_locale(context))
+
+
+@pass_context
+def _local_date(context: Context, value: date) -> str:
+    return format_date(value, "d MMMM y", locale=_locale(context))
+
+
+# English readers get "1,249.90 PLN" (the locale's default glues the code on: "PLN1,249.90").
+_MONEY_PATTERNS = {"en_GB": "#,##0.00\u00a0\u00a4\u00a4"}
+
+
+@pass_context
+def _money(context: Context, value: Decimal, currency: str = "PLN") -> str:
+    locale = _locale(context)
+    return format_currency(value, currency, _MONEY_PATTERNS.get(locale), locale=locale)
 
 
 class TemplateRenderer:
@@ -57,7 +75,9 @@ class TemplateRenderer:
             # The templates ship with the code: no stat of the file before every render.
             auto_reload=False,
         )
-        environment.filters.update(datetime_pl=_datetime_pl, date_pl=_date_pl, money_pl=_money_pl)
+        environment.filters.update(
+            local_datetime=_local_datetime, local_date=_local_date, money=_money
+        )
         environment.globals["service_centre"] = SERVICE_CENTRE.one_line
         return environment
 

@@ -155,6 +155,15 @@ def test_warranty_verdict_shows_end_date_reason_and_deadlines(
     assert "Produkt DJI: 24 miesiące" in text
 
 
+def test_an_english_email_gives_its_dates_and_amounts_in_english(
+    renderer: TemplateRenderer,
+) -> None:
+    """Dates and amounts follow the email's language (they were Polish in English emails)."""
+    text = compose(renderer, preview.warranty_assessed("en")).rendered.text
+    assert "20 November 2027" in text and "16 March 2026" in text
+    assert "listopada" not in text and "marca" not in text
+
+
 def test_html_characters_are_escaped_in_html_but_not_in_text(
     renderer: TemplateRenderer,
 ) -> None:
@@ -184,7 +193,10 @@ def test_a_due_charge_is_emailed_with_the_transfer_details_a_settled_one_is_not(
 ) -> None:
     [charge] = [e for _, e in preview.samples(language) if e.type == "ClaimChargeChanged"]
     rendered = compose(renderer, charge).rendered
-    words = {"pl": ("49,90", "Czyszczenie produktu"), "en": ("49,90", "Cleaning of the product")}
+    words = {
+        "pl": ("49,90", "Czyszczenie produktu"),
+        "en": ("49.90\u00a0PLN", "Cleaning of the product"),
+    }
     for part in (rendered.text, rendered.html):
         assert SERVICE_CENTRE.bank_account in part
         assert all(word in part for word in words[language])
