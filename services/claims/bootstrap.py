@@ -14,7 +14,7 @@ from services.claims import handlers
 from services.claims.adapters import repository
 from services.claims.adapters.memory import MemoryDatabase
 from services.claims.adapters.postgres import PostgresUnitOfWork
-from services.claims.entrypoints import consumers, finance, http, operators, statistics
+from services.claims.entrypoints import bulk, consumers, finance, http, operators, statistics
 from services.claims.entrypoints.refusals import install_refusal_answers
 from services.claims.entrypoints.scheduler import DeadlineScheduler
 from services.claims.settings import ClaimsSettings
@@ -77,6 +77,7 @@ def build_app(settings: ClaimsSettings | None = None) -> FastAPI:
     runtime.on_started.append(attach_context)
     runtime.on_stopping.append(stop_scheduler)
     app.include_router(http.router)
+    app.include_router(bulk.router)
     # Before the operators' router, whose /api/operator/claims/{claim_id} would take the path.
     app.include_router(statistics.router)
     app.include_router(finance.router)

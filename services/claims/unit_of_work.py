@@ -23,8 +23,10 @@ from services.claims.domain.claim import Claim
 from services.claims.domain.deadlines import ClaimDeadlineFacts
 from services.claims.domain.finance import Movement
 from services.claims.domain.parts import ParcelRecord
+from services.claims.domain.shipment import ChecklistItem, Shipment
 from shared.events import (
     AccountContactChangedData,
+    AccountType,
     BuyerType,
     ClaimedProduct,
     ClaimStatus,
@@ -234,6 +236,22 @@ class ClaimListings(Protocol):
         ...
 
 
+class ShipmentRepository(Protocol):
+    """A company's claims filed in bulk, travelling in one parcel (issue 25 §6)."""
+
+    async def account_type(self, account_id: UUID) -> AccountType | None:
+        """The account's type as the documents linked to it say (None: none is linked)."""
+        ...
+
+    async def next_shipment_sequence(self, year: int) -> int: ...
+    async def add(self, shipment: Shipment) -> None: ...
+    async def get(self, shipment_id: UUID) -> Shipment | None: ...
+    async def by_number(self, shipment_number: str) -> Shipment | None: ...
+    async def checklist(self, shipment_id: UUID) -> list[ChecklistItem]:
+        """The shipment's claims in the file's order, each with its status and receipt."""
+        ...
+
+
 class ClaimsUnitOfWork(OutboxUnitOfWork, Protocol):
     # Open once the unit of work is entered.
     @property
@@ -244,6 +262,8 @@ class ClaimsUnitOfWork(OutboxUnitOfWork, Protocol):
     def sales(self) -> SalesLedger: ...
     @property
     def listings(self) -> ClaimListings: ...
+    @property
+    def shipments(self) -> ShipmentRepository: ...
 
 
 UnitOfWorkFactory = Callable[[], ClaimsUnitOfWork]

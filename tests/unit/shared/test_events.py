@@ -103,6 +103,7 @@ def test_every_event_of_the_design_has_a_contract() -> None:
         "ClaimMarkedForDisposal",
         "WarrantyVoidMarked",
         "DeadlinesAtRisk",
+        "ShipmentFiled",
         "AccountContactChanged",
         "AccountCredentialsChanged",
     }
