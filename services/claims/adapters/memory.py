@@ -579,7 +579,8 @@ class MemoryShipments:
         return value
 
     async def add(self, shipment: Shipment) -> None:
-        self.state.shipments[shipment.shipment_id] = shipment
+        in_file_order = tuple(sorted(shipment.claims, key=lambda c: c.row_no))
+        self.state.shipments[shipment.shipment_id] = replace(shipment, claims=in_file_order)
 
     async def get(self, shipment_id: UUID) -> Shipment | None:
         return self.state.shipments.get(shipment_id)
