@@ -27,7 +27,16 @@ from services.web.clients import ApiError, Apis, Unauthorized
 from services.web.i18n import N_
 from services.web.live import KafkaFeed, LiveHub
 from services.web.pages import HERE, LoginRequired, render
-from services.web.routers import account, auth, claims, operator, scanner, warranty
+from services.web.routers import (
+    account,
+    auth,
+    bulk,
+    claims,
+    operator,
+    scanner,
+    scanner_shipments,
+    warranty,
+)
 from services.web.security import CsrfRefused, SecurityMiddleware, verify_csrf
 from services.web.settings import WebSettings
 from shared.http import MAX_UPLOAD_REQUEST_BYTES, BodySizeLimit
@@ -88,7 +97,7 @@ def build_app(
     app.state.hub = hub
     app.add_middleware(SecurityMiddleware, secure_cookies=settings.secure_cookies)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for area in (auth, account, claims, operator, scanner, warranty):
+    for area in (auth, account, claims, bulk, operator, scanner, scanner_shipments, warranty):
         app.include_router(area.router)
     _add_error_pages(app)
 
