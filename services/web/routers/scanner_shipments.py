@@ -25,7 +25,8 @@ def checklist_path(code: str, **more: str) -> str:
 async def checklist_page(
     request: Request, apis: ApisDep, caller: Scanner, code: str = "", received: str = ""
 ) -> HTMLResponse:
-    errors = FormErrors(("code",))
+    # The claims API names the shipment it did not find; the page says it at the scanned code.
+    errors = FormErrors(("code",), {"shipment_id": "code"})
     with errors.refusals():
         checklist = await apis.shipments.checklist(caller, code)
         return render(
