@@ -121,7 +121,9 @@ async def test_a_reseller_files_in_bulk_and_the_warehouse_scans_the_shipment_lab
     context = await browser.new_context(viewport=DESKTOP, locale=POLISH.locale)
     page = await context.new_page()
     await log_in(page, web, email, PASSWORD, operator=False)
-    await page.goto(f"{web}/bulk")
+    async with page.expect_navigation():
+        await page.click("#bulk-link")  # on a company account's home page
+    await expect(page.locator("#units input[name=unit]")).to_have_count(2)  # or pick them
     await page.set_input_files(
         "#file", FilePayload(name="zgloszenia.csv", mimeType="text/csv", buffer=csv_text.encode())
     )

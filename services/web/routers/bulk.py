@@ -5,12 +5,17 @@ verdict page's form, and the claims API checks every row again when filing."""
 
 from __future__ import annotations
 
+import csv
+import io
+from dataclasses import dataclass
 from uuid import UUID
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
+from services.web.clients import Apis, Caller
+from services.web.clients.accounts import Product
 from services.web.clients.base import FileTuple
 from services.web.forms import FormErrors
 from services.web.i18n import N_
@@ -37,9 +42,71 @@ async def _chosen_csv(upload: object, errors: FormErrors) -> FileTuple | None:
     return _csv(upload.filename, await upload.read(MAX_CSV_BYTES + 1))
 
 
+@dataclass(frozen=True)
+class Unit:
+    """One unit of the account's documents to pick: a line's serial number, or the line."""
+
+    key: str  # document|line|serial, as the picked form sends it back
+    product: Product
+    serial_number: str
+
+
+def units_of(products: list[Product]) -> list[Unit]:
+    units = []
+    for product in products:
+        document = f"{product.document_type}/{product.document_number}"
+        for serial in product.serial_numbers or [""]:
+            units.append(Unit(f"{document}|{product.line_no}|{serial}", product, serial))
+    return units
+
+
+def picked_csv(keys: list[str], problem: str, description: str) -> str:
+    """The picked units as the CSV a reseller would upload, one row each: checked by the same
+    preview and filed the same way."""
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(["document", "line", "serial", "problem", "description"])
+    for key in dict.fromkeys(keys):
+        document, line, serial = [*key.split("|"), "", "", ""][:3]
+        writer.writerow([document, line, serial, problem, description])
+    return text.getvalue()
+
+
+async def _new_page(
+    request: Request, apis: Apis, caller: Caller, status_code: int = 200, **context: object
+) -> HTMLResponse:
+    units = units_of(await apis.accounts.products(caller))
+    return render(request, "bulk_new.html", status_code, units=units, **context)
+
+
 @router.get("/bulk", response_class=HTMLResponse)
-async def bulk_page(request: Request, _caller: Customer) -> HTMLResponse:
-    return render(request, "bulk_new.html")
+async def bulk_page(request: Request, apis: ApisDep, caller: Customer) -> HTMLResponse:
+    return await _new_page(request, apis, caller)
+
+
+PICK_UNITS = N_("Zaznacz co najmniej jeden egzemplarz.")
+
+
+@router.post("/bulk/picked", response_class=HTMLResponse)
+async def bulk_picked(request: Request, apis: ApisDep, caller: Customer) -> Response:
+    """Units picked from the list instead of a file: the same verdicts, the same filing."""
+    form = await request.form()
+    keys = [key for key in form.getlist("unit") if isinstance(key, str)]
+    problem = str(form.get("problem") or "").strip()
+    description = str(form.get("description") or "").strip()
+    errors = FormErrors(("unit", "description"))
+    if not keys:
+        errors.add("unit", PICK_UNITS)
+        values = {"problem": problem, "description": description}
+        return await _new_page(request, apis, caller, 422, errors=errors, values=values)
+    csv_text = picked_csv(keys, problem, description)
+    chosen = _csv("wybrane.csv", csv_text.encode())
+    with errors.refusals():
+        preview = await apis.shipments.preview(caller, chosen)
+        return render(
+            request, "bulk_preview.html", preview=preview, csv_name=chosen[0], csv_text=csv_text
+        )
+    return await _new_page(request, apis, caller, errors.status_code or 422, errors=errors)
 
 
 @router.post("/bulk/preview", response_class=HTMLResponse)
@@ -48,7 +115,7 @@ async def bulk_preview(request: Request, apis: ApisDep, caller: Customer) -> Res
     errors = FormErrors(BULK_FIELDS)
     chosen = await _chosen_csv(form.get("file"), errors)
     if chosen is None:
-        return render(request, "bulk_new.html", 422, errors=errors)
+        return await _new_page(request, apis, caller, 422, errors=errors)
     with errors.refusals():
         preview = await apis.shipments.preview(caller, chosen)
         return render(
@@ -58,7 +125,7 @@ async def bulk_preview(request: Request, apis: ApisDep, caller: Customer) -> Res
             csv_name=chosen[0],
             csv_text=chosen[1].decode("utf-8-sig"),
         )
-    return render(request, "bulk_new.html", errors.status_code or 422, errors=errors)
+    return await _new_page(request, apis, caller, errors.status_code or 422, errors=errors)
 
 
 @router.post("/bulk/file", response_class=HTMLResponse)
@@ -88,7 +155,7 @@ async def bulk_file(request: Request, apis: ApisDep, caller: Customer) -> Respon
             csv_text=csv_text,
             errors=errors,
         )
-    return render(request, "bulk_new.html", errors.status_code or 422, errors=errors)
+    return await _new_page(request, apis, caller, errors.status_code or 422, errors=errors)
 
 
 @router.get("/bulk/shipments/{shipment_id:uuid}", response_class=HTMLResponse)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from tests.unit.web.fakes import CLAIMS, FakeApis, reply
+from tests.unit.web.fakes import ACCOUNTS, CLAIMS, FakeApis, account_product, reply
 
 KEY = "0b1f3c4d-0000-4000-8000-00000000000a"
 SHIPMENT_ID = "5a1c0f7e-0000-4000-8000-000000000001"
@@ -30,6 +30,17 @@ ACCEPTED_ROW = {
     "field": None,
     "message": None,
 }
+PRODUCTS = [
+    account_product(
+        document_type="FS",
+        document_number="2026/1",
+        ean="5901234123464",
+        name="Xiaomi Smart Band 9",
+        brand="Xiaomi",
+        quantity=2,
+        serial_numbers=["SN1", "SN2"],
+    )
+]
 PREVIEW = {"accepted": 1, "refused": 1, "rows": [ACCEPTED_ROW, REFUSED_ROW]}
 
 
@@ -68,6 +79,7 @@ def test_a_file_the_api_refuses_whole_is_said_in_words_at_the_upload_form(
         "errors": [{"field": "file", "code": "bulk_file_not_csv", "message": words}],
     }
     apis.on("POST", CLAIMS, "/api/bulk-claims/preview", reply(415, refusal))
+    apis.on("GET", ACCOUNTS, "/api/me/products", reply(200, PRODUCTS))
     page = upload(client, b"%PDF-1.4")
     assert page.status_code == 415  # type: ignore[attr-defined]
     assert words in page.text.split('id="file-error"')[1]  # type: ignore[attr-defined]
@@ -179,3 +191,22 @@ def test_an_unknown_shipment_is_said_on_the_scanner_page(
     page = client.get("/scanner/shipments", params={"code": "WYS/9/SR/2026"})
     assert page.status_code == 404
     assert words in page.text.split('id="code-error"')[1]
+
+
+def test_units_picked_from_the_list_are_checked_as_rows_of_a_file(
+    client: TestClient, apis: FakeApis
+) -> None:
+    apis.on("GET", ACCOUNTS, "/api/me/products", reply(200, PRODUCTS))
+    apis.on("POST", CLAIMS, "/api/bulk-claims/preview", reply(200, PREVIEW))
+    page = as_customer(client).get("/bulk").text
+    assert 'value="FS/2026/1|1|SN1"' in page and 'value="FS/2026/1|1|SN2"' in page
+    none = client.post("/bulk/picked", data={"description": "Nie ładuje się wcale"})
+    assert none.status_code == 422 and "Zaznacz co najmniej jeden egzemplarz." in none.text
+    picked = client.post(
+        "/bulk/picked",
+        data={"unit": ["FS/2026/1|1|SN2"], "description": "Nie ładuje się, dioda gaśnie"},
+    )
+    assert picked.status_code == 200 and "Przyjęte: 1, odrzucone: 1." in picked.text
+    sent = apis.requests[-1]
+    assert sent.url.path == "/api/bulk-claims/preview"
+    assert b'FS/2026/1,1,SN2,,"Nie \xc5\x82aduje si\xc4\x99, dioda ga\xc5\x9bnie"' in sent.content
