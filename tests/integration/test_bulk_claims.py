@@ -37,13 +37,15 @@ from shared.events import (
     SaleRecorded,
     SaleRecordedData,
 )
-from tests.integration.test_claims import PDF, Claims, error_code
+from tests.integration.test_claims import PDF, Claims, claims, error_code
+from tests.integration.test_idempotency import ProcessDied, dying_after_the_commit
 from tests.support.inprocess import running_app
 from tools.support.kafka import TopicProbe, start_from_now
 from tools.support.mailbox import Mailbox
 from tools.support.stack import Stack
 
 pytestmark = pytest.mark.integration
+__all__ = ["claims"]  # test_claims' module fixture: a claims app in this process
 
 ADDRESS = PostalAddress(
     recipient="Dron-Hurt sp. z o.o.",
@@ -105,7 +107,7 @@ class Reseller:
     email: str
 
 
-async def reseller(bulk: Bulk, units: int, account_type: str = "company") -> Reseller:
+async def reseller(claims: Claims, units: int, account_type: str = "company") -> Reseller:
     """A company with one invoice of `units` serial-numbered units, its account's address (the
     claims' return address), as the ERP and accounts publish them; waits for claims to know."""
     account_id, number = uuid.uuid4(), f"2026/B{uuid.uuid4().hex[:8].upper()}"
@@ -155,9 +157,9 @@ async def reseller(bulk: Bulk, units: int, account_type: str = "company") -> Res
         ),
     )
     for event in events:
-        await bulk.claims.send(event)
+        await claims.send(event)
     await wait_until(
-        bulk.claims.database_url,
+        claims.database_url,
         """SELECT count(*) FROM document_owners o JOIN sales_documents d
            USING (document_type, document_number) JOIN customer_contacts c USING (account_id)
            WHERE o.document_number = $1""",
@@ -221,7 +223,7 @@ def headers(bulk: Bulk, company: Reseller, **more: str) -> dict[str, str]:
 
 
 async def test_a_500_row_bulk_filing(bulk: Bulk, stack: Stack) -> None:
-    company = await reseller(bulk, 497)
+    company = await reseller(bulk.claims, 497)
     csv_file = ("zgloszenia.csv", five_hundred_rows(company), "text/csv")
     own = headers(bulk, company)
     preview = await bulk.client.post(
@@ -326,7 +328,7 @@ async def the_label_and_the_checklist(
 
 
 async def test_a_bad_file_or_a_private_account_changes_nothing(bulk: Bulk) -> None:
-    company = await reseller(bulk, 2)
+    company = await reseller(bulk.claims, 2)
     own = headers(bulk, company)
     good_row = csv_of([[company.document, "1", company.serials[0], "", "Nie ładuje się wcale"]])
     cases = [
@@ -356,8 +358,40 @@ async def test_a_bad_file_or_a_private_account_changes_nothing(bulk: Bulk) -> No
     count = "SELECT count(*) FROM claims WHERE account_id = $1"
     assert await stored(bulk.claims.database_url, count, company.account_id) == 0
 
-    private = await reseller(bulk, 1, account_type="private")
+    private = await reseller(bulk.claims, 1, account_type="private")
     answer = await bulk.client.post(
         "/api/bulk-claims/preview", files={"file": csv_file}, headers=headers(bulk, private)
     )
     assert (answer.status_code, error_code(answer)) == (403, "bulk_company_only")
+
+
+async def test_a_shipment_committed_by_a_process_that_died_is_the_answer_to_its_retry(
+    claims: Claims,
+) -> None:
+    """The filing's transaction keeps its Idempotency-Key with the shipment: a retry after the
+    process died past the commit rebuilds the same answer from the shipment, files nothing."""
+    company = await reseller(claims, 3)
+    problem = "Nie ładuje się wcale"
+    rows = [[company.document, "1", serial, "", problem] for serial in company.serials]
+    rows.append([company.document, "1", "NOT-MINE", "", problem])
+    files = {"file": ("z.csv", csv_of(rows), "text/csv"), "document": PDF}
+    keyed = {**claims.bearer("customer", company.account_id), "Idempotency-Key": str(uuid.uuid4())}
+    with dying_after_the_commit(claims), pytest.raises(ProcessDied):
+        await claims.client.post("/api/bulk-claims", files=files, headers=keyed)
+    count = "SELECT count(*) FROM claims WHERE account_id = $1"
+    assert await stored(claims.database_url, count, company.account_id) == 3  # never answered
+    retry = await claims.client.post("/api/bulk-claims", files=files, headers=keyed)
+    assert retry.status_code == 201, retry.text
+    assert retry.headers["idempotent-replayed"] == "true"
+    answer = retry.json()
+    assert (answer["accepted"], answer["refused"]) == (3, 1)
+    assert [r["code"] for r in answer["rows"]] == [None, None, None, "serial_number_unknown"]
+    stored_numbers = await stored(
+        claims.database_url,
+        "SELECT array_agg(rma_number ORDER BY row_no) FROM shipment_claims WHERE shipment_id = $1",
+        uuid.UUID(answer["shipment_id"]),
+    )
+    assert [r["rma_number"] for r in answer["rows"][:3]] == stored_numbers
+    assert await stored(claims.database_url, count, company.account_id) == 3
+    again = await claims.client.post("/api/bulk-claims", files=files, headers=keyed)
+    assert (again.status_code, again.json()) == (201, answer)
