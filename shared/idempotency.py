@@ -26,7 +26,8 @@ service's database:
   after `KEY_LIFETIME`.
 
 Guaranteed: a POST whose transaction records its key with what it made (claims'
-`POST /api/claims`, `POST /api/parcels` and `POST /api/operator/claims/{id}/charges`,
+`POST /api/claims`, `POST /api/bulk-claims`, `POST /api/parcels` and
+`POST /api/operator/claims/{id}/charges`,
 accounts' `POST /api/accounts` and `POST /api/me/documents`, warranty's
 `POST /api/registrations`) and is retried with that key makes at most one thing and gets the
 same answer, whenever the process dies. Any other POST (a claim's state changes) is replayed
