@@ -626,8 +626,9 @@ class ClaimsStoreContract:
                 ShippedClaim(first.claim_id, first.rma_number, 2),
             ),
             refused=(
-                RefusedRow(3, "open_claim_for_serial", "open_claim_for_serial", "serial_number",
-                           {"rma_number": "RMA/1/SR/2026"}),
+                RefusedRow(3, "open_claim_for_serial", "serial_number",
+                           {"rma_number": "RMA/1/SR/2026"}, "Zgłoszenie RMA/1/SR/2026 trwa.",
+                           "RMA/1/SR/2026 is open."),
             ),
         )  # fmt: skip
         async with store.uow() as uow:

@@ -17,9 +17,10 @@ def refused_json(refused: tuple[RefusedRow, ...]) -> list[dict[str, object]]:
         {
             "row_no": row.row_no,
             "code": row.code,
-            "wording": row.wording,
             "field": row.field,
             "params": dict(row.params),
+            "polish": row.polish,
+            "english": row.english,
         }
         for row in refused
     ]
@@ -29,7 +30,8 @@ def refused_rows(stored: object) -> tuple[RefusedRow, ...]:
     rows = json.loads(stored) if isinstance(stored, str) else stored
     assert isinstance(rows, list)
     return tuple(
-        RefusedRow(r["row_no"], r["code"], r["wording"], r["field"], r["params"]) for r in rows
+        RefusedRow(r["row_no"], r["code"], r["field"], r["params"], r["polish"], r["english"])
+        for r in rows
     )
 
 

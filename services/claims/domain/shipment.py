@@ -13,6 +13,7 @@ from uuid import UUID
 
 from services.claims.domain.parts import Act
 from services.claims.domain.refusals import Refusal
+from shared.claims_wording import refusal_texts
 from shared.events import (
     AccountType,
     ClaimCreated,
@@ -42,19 +43,25 @@ class ShippedClaim:
 
 @dataclass(frozen=True)
 class RefusedRow:
-    """A row of the file not filed, and why: the refusal's catalogue entry and parameters (kept
-    as text), rendered in the reader's language where it is shown."""
+    """A row of the file not filed, and why: the refusal's code and parameters (as text), and
+    its words from the catalogue in Polish and English, written when it was refused (as a
+    timeline's notes are), so a date renders as the catalogue formats it."""
 
     row_no: int
     code: str
-    wording: str
     field: str | None
     params: Mapping[str, str]
+    polish: str
+    english: str
 
     @classmethod
     def of(cls, row_no: int, refusal: Refusal) -> RefusedRow:
         params = {name: str(value) for name, value in refusal.params.items()}
-        return cls(row_no, refusal.code, refusal.wording, refusal.field, params)
+        polish, english = refusal_texts(refusal.wording, refusal.params)
+        return cls(row_no, refusal.code, refusal.field, params, polish, english)
+
+    def message(self, language: str) -> str:
+        return self.english if language == "en" else self.polish
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,6 @@ from services.claims import bulk_filing
 from services.claims.domain.bulk import MAX_CSV_BYTES, MAX_ROWS, REQUIRED_COLUMNS
 from services.claims.domain.shipment import RefusedRow, Shipment
 from services.claims.entrypoints.http import Context, Customer, Scanner, read_upload
-from shared import claims_wording
 from shared.errors import preferred_language
 from shared.http import CorrelationId
 from shared.idempotency import idempotent_request
@@ -69,11 +68,7 @@ async def _read_csv(upload: UploadFile) -> bytes:
 
 def _row(verdict: bulk_filing.RowVerdict, language: str) -> RowVerdictPublic:
     refused: RefusedRow | None = verdict.refused
-    message = None
-    if refused is not None:
-        message = claims_wording.refusal_text(
-            refused.wording, refused.params, "en" if language == "en" else "pl"
-        )
+    message = refused.message(language) if refused is not None else None
     return RowVerdictPublic(
         row_no=verdict.row_no,
         accepted=refused is None,

@@ -5,6 +5,7 @@ accepted rows filed as claims of one shipment, a refused row never blocking the 
 from __future__ import annotations
 
 import copy
+from datetime import date
 from uuid import uuid4
 
 import pytest
@@ -12,6 +13,7 @@ import pytest
 from services.claims import bulk_filing, handlers
 from services.claims.domain.intake import Label
 from services.claims.domain.refusals import Refusal
+from services.claims.domain.shipment import RefusedRow
 from shared.events import ClaimCreated, ShipmentFiled
 from shared.idempotency import IdempotentRequest
 from tests.support.claims_service import ADDRESS, PDF, Customer, Desk, refused
@@ -223,3 +225,24 @@ async def test_the_scanned_shipment_label_is_a_checklist_of_its_claims(desk: Des
     for code in ("WYS/2/SR/2026", "RMA/1/SR/2026"):
         with pytest.raises(Refusal, match="shipment_not_found"):
             await bulk_filing.checklist(desk.ctx, code)
+
+
+def test_a_refused_rows_words_are_written_when_refused_dates_as_the_catalogue_formats_them() -> (
+    None
+):
+    """A refusal whose words format a date (`{registered_on:%d.%m.%Y}`) is kept as its words,
+    not as a text parameter that could no longer be formatted."""
+    refusal = Refusal(
+        "return_activated_unit",
+        "claim_type",
+        {"registered_on": date(2026, 2, 3)},
+        variant="registered",
+    )
+    row = RefusedRow.of(7, refusal)
+    assert (row.row_no, row.code, row.params) == (
+        7,
+        "return_activated_unit",
+        {"registered_on": "2026-02-03"},
+    )
+    assert "zarejestrowane 03.02.2026" in row.message("pl")
+    assert row.message("en").startswith("Withdrawal does not apply: the device was registered")
