@@ -515,6 +515,11 @@ class WarrantyAssessedData(Contract):
         default=None,
         description="The serial is back with a problem it was already repaired for",
     )
+    shipment_number: str | None = Field(
+        default=None,
+        description="The claim's bulk shipment (its ClaimCreated's): the verdict is shown on "
+        "the claim's page, and the customer is not emailed it once per claim of the shipment",
+    )
 
 
 class WarrantyAssessed(Event):

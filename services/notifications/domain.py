@@ -237,6 +237,10 @@ def _intake_draft(event: Event) -> EmailDraft | None:
                 rma_number=data.rma_number,
                 label=True,
             )
+        case WarrantyAssessed(data=data) if data.shipment_number is not None:
+            # A claim of a bulk shipment: its verdict is on the claim's page; 500 verdict emails
+            # after the shipment's one would bury the reseller's inbox.
+            return None
         case WarrantyAssessed(data=data) if data.deadlines_update:
             # The verdict was emailed already; its receipt was told by the parcel's email.
             return None

@@ -99,6 +99,12 @@ def test_a_bulk_shipment_is_one_email_with_its_one_label_listing_every_rma_numbe
     )
     assert domain.draft_for(created) is not None
     assert domain.draft_for(in_shipment) is None
+    verdict = preview.warranty_assessed(language)
+    of_shipment = verdict.model_copy(
+        update={"data": verdict.data.model_copy(update={"shipment_number": "WYS/12/SR/2026"})}
+    )
+    assert domain.draft_for(verdict) is not None
+    assert domain.draft_for(of_shipment) is None
 
 
 def test_awaiting_customer_shows_the_note_and_shipped_back_the_tracking_number(
