@@ -18,8 +18,6 @@ from shared.events import ClaimCreated, ShipmentFiled
 from shared.idempotency import IdempotentRequest
 from tests.support.claims_service import ADDRESS, PDF, Customer, Desk, refused
 
-pytestmark = pytest.mark.asyncio
-
 
 @pytest.fixture
 def desk() -> Desk:
@@ -227,9 +225,7 @@ async def test_the_scanned_shipment_label_is_a_checklist_of_its_claims(desk: Des
             await bulk_filing.checklist(desk.ctx, code)
 
 
-def test_a_refused_rows_words_are_written_when_refused_dates_as_the_catalogue_formats_them() -> (
-    None
-):
+def test_a_refused_rows_words_are_kept_as_refused_a_date_formatted_by_the_catalogue() -> None:
     """A refusal whose words format a date (`{registered_on:%d.%m.%Y}`) is kept as its words,
     not as a text parameter that could no longer be formatted."""
     refusal = Refusal(
