@@ -2,13 +2,14 @@
 a company account uploads a CSV with one bad row, sees every row's verdict before anything is
 filed, attaches its invoices and files the good rows as one shipment, downloads the shipment's
 one label; the warehouse scans that label on the scanner page and ticks the claims off the
-list. Screenshots under .run/test/screenshots/ (bulk_*)."""
+list. Once in Polish and once in English; screenshots under .run/test/screenshots/ (bulk_*)."""
 
 from __future__ import annotations
 
 import io
 import re
 import uuid
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -18,7 +19,8 @@ from playwright.async_api import Browser, FilePayload, expect
 from pypdf import PdfReader
 
 from shared.events import Buyer, SaleLine, SaleRecorded, SaleRecordedData
-from tests.e2e.test_scanner_intake import POLISH, logged_in_scanner, scan
+from tests.e2e import test_scanner_intake as scanner_page
+from tests.e2e.test_scanner_intake import logged_in_scanner, scan
 from tests.support.browser import (
     DESKTOP,
     PASSWORD,
@@ -37,6 +39,51 @@ from tools.support.stack import Stack
 pytestmark = pytest.mark.e2e
 
 SCREENSHOT_PREFIX = "bulk_"
+
+
+@dataclass(frozen=True)
+class Wording:
+    language: str
+    locale: str
+    activate: str  # the activation email's subject
+    summary: str
+    accepted: str
+    refused: str
+    reason: str
+    filed: str
+    none_received: str
+    one_received: str
+    scanner: scanner_page.Wording
+
+
+POLISH = Wording(
+    "pl",
+    "pl-PL",
+    "Aktywuj konto",
+    "Przyjęte: 2, odrzucone: 1",
+    "przyjęty",
+    "odrzucony",
+    "nie zgadza się z produktem",
+    "Zgłoszono 2",
+    "Przyjęto 0 z 2",
+    "Przyjęto 1 z 2",
+    scanner_page.POLISH,
+)
+ENGLISH = Wording(
+    "en",
+    "en-GB",
+    "Activate your",
+    "Accepted: 2, refused: 1",
+    "accepted",
+    "refused",
+    "does not match the product",
+    "2 units filed",
+    "0 of 2 claims received",
+    "1 of 2 claims received",
+    scanner_page.ENGLISH,
+)
+# The `wording` fixture of tests/e2e/conftest.py reads these.
+LANGUAGES = (POLISH, ENGLISH)
 TAX_ID = "5260250274"  # a valid NIP
 
 
@@ -67,7 +114,7 @@ def invoice(number: str, serials: tuple[str, ...]) -> SaleRecorded:
 
 
 async def activated_company(
-    services: RunningServices, mailbox: Mailbox, email: str, number: str, total: str
+    services: RunningServices, mailbox: Mailbox, email: str, number: str, wording: Wording
 ) -> None:
     """A company account registered over the accounts API with its invoice, activated by the
     emailed link (once the sale has reached the accounts ledger)."""
@@ -82,15 +129,16 @@ async def activated_company(
                     "email": email,
                     "password": PASSWORD,
                     "document_number": number,
-                    "document_total": total,
+                    "document_total": "300,00",
                     "vat_country": "PL",
                     "tax_id": TAX_ID,
+                    "language": wording.language,
                 },
             )
             return registered.status_code == 202
 
         await until(register, "company registration accepted")
-        token = link_token(await email_about(mailbox, email, "Aktywuj konto"), "activate")
+        token = link_token(await email_about(mailbox, email, wording.activate), "activate")
         activated = await http.post("/api/accounts/activation", json={"token": token})
         assert activated.status_code == 200, activated.text
 
@@ -102,12 +150,14 @@ async def test_a_reseller_files_in_bulk_and_the_warehouse_scans_the_shipment_lab
     stack: Stack,
     services: RunningServices,
     mailbox: Mailbox,
+    wording: Wording,
 ) -> None:
+    lang = wording.language
     run = uuid.uuid4().hex[:8].upper()
     number, email = f"2026/H{run}", f"hurt.{run.lower()}@example.com"
     serials = (f"BAND{run}1", f"BAND{run}2")
     await publish(stack.kafka_bootstrap, invoice(number, serials))
-    await activated_company(services, mailbox, email, number, "300,00")
+    await activated_company(services, mailbox, email, number, wording)
     await keep_return_address(services, email)
 
     rows = [
@@ -118,7 +168,7 @@ async def test_a_reseller_files_in_bulk_and_the_warehouse_scans_the_shipment_lab
     ]
     csv_text = "\n".join(";".join(row) for row in rows) + "\n"  # as a Polish spreadsheet saves
 
-    context = await browser.new_context(viewport=DESKTOP, locale=POLISH.locale)
+    context = await browser.new_context(viewport=DESKTOP, locale=wording.locale)
     page = await context.new_page()
     await log_in(page, web, email, PASSWORD, operator=False)
     async with page.expect_navigation():
@@ -127,16 +177,16 @@ async def test_a_reseller_files_in_bulk_and_the_warehouse_scans_the_shipment_lab
     await page.set_input_files(
         "#file", FilePayload(name="zgloszenia.csv", mimeType="text/csv", buffer=csv_text.encode())
     )
-    await screens.take(page, "pl_upload")
+    await screens.take(page, f"{lang}_upload")
     async with page.expect_navigation():
         await page.click("#bulk-preview-button")
 
     # Every row's verdict, nothing filed yet: the bad row says why.
-    await expect(page.locator("#bulk-summary")).to_contain_text("Przyjęte: 2, odrzucone: 1")
-    await expect(page.locator("#row-3")).to_contain_text("odrzucony")
-    await expect(page.locator("#row-3")).to_contain_text("nie zgadza się z produktem")
-    await expect(page.locator("#row-2")).to_contain_text("przyjęty")
-    await screens.take(page, "pl_verdicts")
+    await expect(page.locator("#bulk-summary")).to_contain_text(wording.summary)
+    await expect(page.locator("#row-3")).to_contain_text(wording.refused)
+    await expect(page.locator("#row-3")).to_contain_text(wording.reason)
+    await expect(page.locator("#row-2")).to_contain_text(wording.accepted)
+    await screens.take(page, f"{lang}_verdicts")
     await page.set_input_files(
         "#document",
         FilePayload(name="faktura.pdf", mimeType="application/pdf", buffer=b"%PDF-1.4 FS"),
@@ -147,13 +197,13 @@ async def test_a_reseller_files_in_bulk_and_the_warehouse_scans_the_shipment_lab
     await expect(page).to_have_url(re.compile(r"/bulk/shipments/[0-9a-f-]{36}$"))
     shipment_number = (await page.locator("#shipment-number").inner_text()).strip()
     assert re.fullmatch(r"WYS/\d+/SR/\d{4}", shipment_number), shipment_number
-    await expect(page.locator("#shipment-summary")).to_contain_text("Zgłoszono 2")
+    await expect(page.locator("#shipment-summary")).to_contain_text(wording.filed)
     rma_numbers = [
         (await link.inner_text()).strip() for link in await page.locator("#bulk-rows a").all()
     ]
     assert len(rma_numbers) == 2
-    await expect(page.locator("#row-3")).to_contain_text("nie zgadza się z produktem")
-    await screens.take(page, "pl_shipment")
+    await expect(page.locator("#row-3")).to_contain_text(wording.reason)
+    await screens.take(page, f"{lang}_shipment")
     async with page.expect_download() as download_info:
         await page.click("#shipment-label")
     download = await download_info.value
@@ -163,19 +213,19 @@ async def test_a_reseller_files_in_bulk_and_the_warehouse_scans_the_shipment_lab
     await context.close()
 
     # The warehouse scans the one label: the list of the parcel's claims, ticked one by one.
-    warehouse = await logged_in_scanner(web, browser, services, POLISH)
+    warehouse = await logged_in_scanner(web, browser, services, wording.scanner)
     scanner = warehouse.page
     await scan(scanner, shipment_number)
     await expect(scanner.locator("#shipment-number")).to_have_text(shipment_number)
     await expect(scanner.locator("#checklist tbody tr")).to_have_count(2)
-    await expect(scanner.locator("#checklist-progress")).to_contain_text("Przyjęto 0 z 2")
-    await screens.take(scanner, "pl_checklist")
+    await expect(scanner.locator("#checklist-progress")).to_contain_text(wording.none_received)
+    await screens.take(scanner, f"{lang}_checklist")
     async with scanner.expect_navigation():
         await scanner.click("#item-1 button[type=submit]")
     await expect(scanner.locator("#checklist-received")).to_contain_text(rma_numbers[0])
-    await expect(scanner.locator("#checklist-progress")).to_contain_text("Przyjęto 1 z 2")
+    await expect(scanner.locator("#checklist-progress")).to_contain_text(wording.one_received)
     await expect(scanner.locator("#item-1")).to_have_class(re.compile("received"))
     await expect(scanner.locator("#item-2")).to_have_class(re.compile("waiting"))
-    await screens.take(scanner, "pl_checklist_one_received")
+    await screens.take(scanner, f"{lang}_checklist_one_received")
     assert warehouse.refused_by_csp == []
     await warehouse.context.close()

@@ -21,9 +21,18 @@ def checklist_path(code: str, **more: str) -> str:
     return "/scanner/shipments?" + urlencode({"code": code, **more})
 
 
+# What a receipt from the list did, by code (never free text from the URL).
+OUTCOMES = frozenset({"received", "duplicate", "attention"})
+
+
 @router.get("/scanner/shipments", response_class=HTMLResponse)
 async def checklist_page(
-    request: Request, apis: ApisDep, caller: Scanner, code: str = "", received: str = ""
+    request: Request,
+    apis: ApisDep,
+    caller: Scanner,
+    code: str = "",
+    rma_number: str = "",
+    outcome: str = "",
 ) -> HTMLResponse:
     # The claims API names the shipment it did not find; the page says it at the scanned code.
     errors = FormErrors(("code",), {"shipment_id": "code"})
@@ -33,7 +42,8 @@ async def checklist_page(
             request,
             "scanner_shipment.html",
             checklist=checklist,
-            received=received,
+            rma_number=rma_number,
+            outcome=outcome if outcome in OUTCOMES else "",
             scanner_session=True,
         )
     return render(
@@ -47,17 +57,27 @@ async def checklist_page(
     )
 
 
-@router.post("/scanner/shipments/receipts")
+@router.post("/scanner/shipments/receipts", response_class=HTMLResponse)
 async def receive_from_checklist(request: Request, apis: ApisDep, caller: Scanner) -> Response:
     form = await request.form()
     values = text_values(form, ("code", "rma_number"))
-    with FormErrors().refusals():
-        await apis.claims.receive_parcel(
-            caller,
-            values.get("rma_number", ""),
-            None,
-            None,
-            idempotency_key(form.get(IDEMPOTENCY_FIELD)),
+    code, rma_number = values.get("code", ""), values.get("rma_number", "")
+    errors = FormErrors()
+    with errors.refusals():
+        receipt = await apis.claims.receive_parcel(
+            caller, rma_number, None, None, idempotency_key(form.get(IDEMPOTENCY_FIELD))
         )
-    path = checklist_path(values.get("code", ""), received=values.get("rma_number", ""))
-    return RedirectResponse(path, status_code=303)
+        outcome = (
+            "duplicate" if receipt.duplicate else "attention" if receipt.attention else "received"
+        )
+        path = checklist_path(code, rma_number=rma_number, outcome=outcome)
+        return RedirectResponse(path, status_code=303)
+    checklist = await apis.shipments.checklist(caller, code)
+    return render(
+        request,
+        "scanner_shipment.html",
+        errors.status_code or 422,
+        checklist=checklist,
+        errors=errors,
+        scanner_session=True,
+    )

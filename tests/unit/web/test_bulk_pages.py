@@ -173,9 +173,13 @@ def test_a_scanned_shipment_label_leads_to_its_checklist_and_receives_from_it(
         follow_redirects=False,
     )
     assert received.status_code == 303
-    assert received.headers["location"].startswith("/scanner/shipments?code=WYS%2F3%2FSR%2F2026")
+    assert received.headers["location"] == (
+        "/scanner/shipments?code=WYS%2F3%2FSR%2F2026&rma_number=RMA%2F7%2FSR%2F2026&outcome=received"
+    )
     assert apis.requests[-1].url.path == "/api/parcels"
     assert b'"code":"RMA/7/SR/2026"' in apis.requests[-1].content.replace(b" ", b"")
+    shown = client.get(received.headers["location"]).text
+    assert "Przyjęto przesyłkę do zgłoszenia RMA/7/SR/2026." in shown
 
 
 def test_an_unknown_shipment_is_said_on_the_scanner_page(
@@ -210,3 +214,28 @@ def test_units_picked_from_the_list_are_checked_as_rows_of_a_file(
     sent = apis.requests[-1]
     assert sent.url.path == "/api/bulk-claims/preview"
     assert b'FS/2026/1,1,SN2,,"Nie \xc5\x82aduje si\xc4\x99, dioda ga\xc5\x9bnie"' in sent.content
+
+
+def test_a_receipt_refused_from_the_checklist_is_said_not_shown_as_received(
+    client: TestClient, apis: FakeApis
+) -> None:
+    words = "Nie rozpoznano etykiety."
+    refusal = {
+        "detail": words,
+        "errors": [{"field": "code", "code": "parcel_unreadable", "message": words}],
+    }
+    apis.on("POST", CLAIMS, "/api/parcels", reply(422, refusal))
+    checklist = {
+        "shipment_id": SHIPMENT_ID,
+        "shipment_number": "WYS/3/SR/2026",
+        "received": 0,
+        "items": [],
+    }
+    apis.on("GET", CLAIMS, "/api/scanner/shipments", reply(200, checklist))
+    client.cookies.set("rma_scanner", "jwt-s")
+    page = client.post(
+        "/scanner/shipments/receipts",
+        data={"code": "WYS/3/SR/2026", "rma_number": "RMA/7/SR/2026", "idempotency_key": KEY},
+    )
+    assert page.status_code == 422 and words in page.text
+    assert "checklist-received" not in page.text
