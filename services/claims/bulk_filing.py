@@ -9,6 +9,7 @@ whole and changes nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any, cast
 from uuid import UUID, uuid4
 
 from services.claims.domain import bulk, form
@@ -29,7 +30,12 @@ from services.claims.handlers import (
     _filing_facts,
     next_rma_number,
 )
-from services.claims.unit_of_work import ClaimsUnitOfWork
+from services.claims.unit_of_work import (
+    ClaimsUnitOfWork,
+    CustomerContact,
+    OwnedDocument,
+    SalesLedger,
+)
 from shared.events import ClaimCreated, Event
 from shared.idempotency import IdempotentRequest
 from shared.logging import get_logger
@@ -77,6 +83,55 @@ def _in_file_order(verdicts: list[RowVerdict]) -> list[RowVerdict]:
     return sorted(verdicts, key=lambda verdict: verdict.row_no)
 
 
+class _OneReadLedger:
+    """The sales ledger as one bulk filing reads it: every row of a reseller's file asks for
+    the same invoice, the account's address and the product's problem list, which do not change
+    within the filing's transaction, so each is read once (500 rows: 1,500 queries fewer). The
+    rest is the ledger's own."""
+
+    def __init__(self, ledger: SalesLedger) -> None:
+        self._ledger = ledger
+        self._documents: dict[tuple[UUID, str, str], OwnedDocument | None] = {}
+        self._contacts: dict[UUID, CustomerContact | None] = {}
+        self._problems: dict[str, list[str]] = {}
+
+    async def owned_document(
+        self, account_id: UUID, document_type: str, document_number: str
+    ) -> OwnedDocument | None:
+        key = (account_id, document_type, document_number)
+        if key not in self._documents:
+            self._documents[key] = await self._ledger.owned_document(*key)
+        return self._documents[key]
+
+    async def contact(self, account_id: UUID) -> CustomerContact | None:
+        if account_id not in self._contacts:
+            self._contacts[account_id] = await self._ledger.contact(account_id)
+        return self._contacts[account_id]
+
+    async def problems(self, ean: str) -> list[str]:
+        if ean not in self._problems:
+            self._problems[ean] = await self._ledger.problems(ean)
+        return list(self._problems[ean])
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._ledger, name)
+
+
+class _FilingUnitOfWork:
+    """The filing's unit of work, its sales ledger read once per question (`_OneReadLedger`)."""
+
+    def __init__(self, uow: ClaimsUnitOfWork) -> None:
+        self._uow = uow
+        self.sales = cast(SalesLedger, _OneReadLedger(uow.sales))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._uow, name)
+
+
+def _reading_once(uow: ClaimsUnitOfWork) -> ClaimsUnitOfWork:
+    return cast(ClaimsUnitOfWork, _FilingUnitOfWork(uow))
+
+
 # A dry run's rows need a file to pass as the form's; its own rule is checked at filing.
 _NO_DOCUMENT_YET = Upload("", b"")
 
@@ -88,7 +143,8 @@ async def preview(
     file = bulk.read_bulk_csv(content)
     act = _act(ctx, account_id, correlation_id)
     verdicts = _unreadable(file)
-    async with ctx.uow() as uow:  # left without a commit: rolled back
+    async with ctx.uow() as opened:  # left without a commit: rolled back
+        uow = _reading_once(opened)
         check_company(await uow.shipments.account_type(account_id))
         for row in file.rows:
             claim_form = _claim_form(row, account_id, _NO_DOCUMENT_YET)
@@ -129,7 +185,8 @@ async def file_shipment(
     file = bulk.read_bulk_csv(content)
     form.attachment_type(document.content)  # the one sales document of every claim
     act = _act(ctx, account_id, correlation_id)
-    async with ctx.uow() as uow:
+    async with ctx.uow() as opened:
+        uow = _reading_once(opened)
         check_company(await uow.shipments.account_type(account_id))
         year = act.day.year
         number = format_shipment_number(await uow.shipments.next_shipment_sequence(year), year)

@@ -11,6 +11,7 @@ from uuid import uuid4
 import pytest
 
 from services.claims import bulk_filing, handlers
+from services.claims.adapters.memory import MemorySalesLedger
 from services.claims.domain.intake import Label
 from services.claims.domain.refusals import Refusal
 from services.claims.domain.shipment import RefusedRow
@@ -242,3 +243,29 @@ def test_a_refused_rows_words_are_kept_as_refused_a_date_formatted_by_the_catalo
     )
     assert "zarejestrowane 03.02.2026" in row.message("pl")
     assert row.message("en").startswith("Withdrawal does not apply: the device was registered")
+
+
+async def test_a_filing_reads_the_invoice_the_address_and_the_problems_once(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every row of one invoice asks the same questions of the sales ledger: answered once per
+    filing (the rows' rules are the same; only the round trips go)."""
+    customer = await company(desk)
+    asked: list[str] = []
+    for name in ("owned_document", "contact", "problems"):
+        original = getattr(MemorySalesLedger, name)
+
+        def counting(*args: object, _name: str = name, _original: object = original) -> object:
+            asked.append(_name)
+            return _original(*args)  # type: ignore[operator]
+
+        monkeypatch.setattr(MemorySalesLedger, name, counting)
+    file = csv_of(
+        customer,
+        "{doc},1,{serial},,Dron nie startuje po aktualizacji",
+        "{doc},2,,,Opaska nie ładuje się wcale",
+        "{doc},2,,,Druga opaska też nie ładuje",
+    )
+    shipment = await bulk_filing.file_shipment(desk.ctx, customer.account_id, file, PDF, uuid4())
+    assert len(shipment.claims) == 3
+    assert sorted(asked) == ["contact", "owned_document", "problems", "problems"]  # 2 EANs
