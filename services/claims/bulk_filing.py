@@ -79,6 +79,10 @@ def _unreadable(file: bulk.BulkFile) -> list[RowVerdict]:
     return [RowVerdict(r.row_no, RefusedRow.of(r.row_no, r.refusal)) for r in file.unreadable]
 
 
+def _serials(file: bulk.BulkFile) -> list[str]:
+    return [serial for row in file.rows if (serial := form.claimed_serial(row.serial_number))]
+
+
 def _in_file_order(verdicts: list[RowVerdict]) -> list[RowVerdict]:
     return sorted(verdicts, key=lambda verdict: verdict.row_no)
 
@@ -146,6 +150,7 @@ async def preview(
     async with ctx.uow() as opened:  # left without a commit: rolled back
         uow = _reading_once(opened)
         check_company(await uow.shipments.account_type(account_id))
+        await uow.shipments.lock_serials(_serials(file))
         for row in file.rows:
             claim_form = _claim_form(row, account_id, _NO_DOCUMENT_YET)
             facts = await _filing_facts(uow, claim_form, act, numbered=False)
@@ -188,6 +193,8 @@ async def file_shipment(
     async with ctx.uow() as opened:
         uow = _reading_once(opened)
         check_company(await uow.shipments.account_type(account_id))
+        # Every row's serial locked first, in one order, before any RMA number is taken.
+        await uow.shipments.lock_serials(_serials(file))
         year = act.day.year
         number = format_shipment_number(await uow.shipments.next_shipment_sequence(year), year)
         refused = [verdict.refused for verdict in _unreadable(file) if verdict.refused]

@@ -395,3 +395,47 @@ async def test_a_shipment_committed_by_a_process_that_died_is_the_answer_to_its_
     assert await stored(claims.database_url, count, company.account_id) == 3
     again = await claims.client.post("/api/bulk-claims", files=files, headers=keyed)
     assert (again.status_code, again.json()) == (201, answer)
+
+
+async def test_single_claims_during_a_bulk_filing_of_their_units_never_deadlock(
+    bulk: Bulk,
+) -> None:
+    """A single claim takes its serial's lock, then the RMA numbers' row; a bulk filing takes
+    every row's serial lock first, in one order, so the two never wait on each other in a
+    cycle (PostgreSQL would abort one: a 500). Whoever is first files the unit; the other is
+    told it has an open claim."""
+    company = await reseller(bulk.claims, 300)
+    problem = "Nie ładuje się wcale"
+    rows = [[company.document, "1", serial, "", problem] for serial in company.serials]
+    files = {"file": ("z.csv", csv_of(rows), "text/csv"), "document": PDF}
+    own = headers(bulk, company)
+
+    async def single(serial: str) -> httpx.Response:
+        await asyncio.sleep(0.5)  # while the bulk filing works through its rows
+        form = {
+            "document_type": "FS",
+            "document_number": company.document.removeprefix("FS/"),
+            "line_no": "1",
+            "claim_type": "warranty",
+            "serial_number": serial,
+            "problem_description": problem,
+            "package_contents": "Opaska",
+        }
+        return await bulk.client.post(
+            "/api/claims", data=form, files={"attachment": PDF}, headers=own, timeout=120
+        )
+
+    late = company.serials[-5:]
+    filed, *singles = await asyncio.gather(
+        bulk.client.post("/api/bulk-claims", files=files, headers=own, timeout=120),
+        *(single(serial) for serial in late),
+    )
+    assert filed.status_code == 201, filed.text
+    assert all(s.status_code in (201, 409) for s in singles), [s.text for s in singles]
+    taken_by_singles = sum(s.status_code == 201 for s in singles)
+    answer = filed.json()
+    assert answer["accepted"] + taken_by_singles == 300
+    refused = [r["code"] for r in answer["rows"] if not r["accepted"]]
+    assert refused == ["open_claim_for_serial"] * taken_by_singles
+    count = "SELECT count(*) FROM claims WHERE account_id = $1"
+    assert await stored(bulk.claims.database_url, count, company.account_id) == 300

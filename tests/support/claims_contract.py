@@ -632,6 +632,8 @@ class ClaimsStoreContract:
             ),
         )  # fmt: skip
         async with store.uow() as uow:
+            # The serials' locks, one of them twice in two spellings: taken, held to the end.
+            await uow.shipments.lock_serials(["sn-2", "SN-1", "sn-1"])
             assert await uow.shipments.next_shipment_sequence(2026) == 1
             assert await uow.shipments.next_shipment_sequence(2026) == 2
             assert await uow.shipments.next_shipment_sequence(2027) == 1

@@ -573,6 +573,9 @@ class MemoryShipments:
         owner = next(found, None)
         return owner.account_type if owner is not None else None
 
+    async def lock_serials(self, serial_numbers: list[str]) -> None:
+        """Nothing to lock: a unit of work works on its own copy."""
+
     async def next_shipment_sequence(self, year: int) -> int:
         value = self.state.shipment_sequences.get(year, 0) + 1
         self.state.shipment_sequences[year] = value

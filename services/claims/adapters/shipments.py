@@ -7,6 +7,7 @@ from uuid import UUID
 
 import asyncpg
 
+from services.claims.adapters.repository import lock_serials
 from services.claims.domain.shipment import ChecklistItem, RefusedRow, Shipment, ShippedClaim
 from shared.db import Conn
 from shared.events import AccountType
@@ -44,6 +45,9 @@ class PostgresShipments:
             "SELECT account_type FROM document_owners WHERE account_id = $1 LIMIT 1", account_id
         )
         return found
+
+    async def lock_serials(self, serial_numbers: list[str]) -> None:
+        await lock_serials(self.conn, serial_numbers)
 
     async def next_shipment_sequence(self, year: int) -> int:
         value: int = await self.conn.fetchval(
