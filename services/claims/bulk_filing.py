@@ -8,7 +8,8 @@ whole and changes nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import Any, cast
 from uuid import UUID, uuid4
 
@@ -31,6 +32,7 @@ from services.claims.handlers import (
     next_rma_number,
 )
 from services.claims.unit_of_work import (
+    ClaimRepository,
     ClaimsUnitOfWork,
     CustomerContact,
     OwnedDocument,
@@ -87,17 +89,30 @@ def _in_file_order(verdicts: list[RowVerdict]) -> list[RowVerdict]:
     return sorted(verdicts, key=lambda verdict: verdict.row_no)
 
 
+@dataclass
+class _ReadAtOnce:
+    """What a bulk filing reads for all its rows' serials in one go, once it holds their locks:
+    their open claims and registrations (upper-case serial keys)."""
+
+    open_claims: dict[str, str] = field(default_factory=dict)
+    registered: dict[str, date] = field(default_factory=dict)
+
+
 class _OneReadLedger:
     """The sales ledger as one bulk filing reads it: every row of a reseller's file asks for
     the same invoice, the account's address and the product's problem list, which do not change
-    within the filing's transaction, so each is read once (500 rows: 1,500 queries fewer). The
-    rest is the ledger's own."""
+    within the filing's transaction, so each is read once (500 rows: 1,500 queries fewer), and
+    the rows' registrations come from one read. The rest is the ledger's own."""
 
-    def __init__(self, ledger: SalesLedger) -> None:
+    def __init__(self, ledger: SalesLedger, at_once: _ReadAtOnce) -> None:
         self._ledger = ledger
+        self._at_once = at_once
         self._documents: dict[tuple[UUID, str, str], OwnedDocument | None] = {}
         self._contacts: dict[UUID, CustomerContact | None] = {}
         self._problems: dict[str, list[str]] = {}
+
+    async def registered_on(self, serial_number: str) -> date | None:
+        return self._at_once.registered.get(serial_number.upper())
 
     async def owned_document(
         self, account_id: UUID, document_type: str, document_number: str
@@ -121,19 +136,44 @@ class _OneReadLedger:
         return getattr(self._ledger, name)
 
 
-class _FilingUnitOfWork:
-    """The filing's unit of work, its sales ledger read once per question (`_OneReadLedger`)."""
+class _OneReadClaims:
+    """The claims as one bulk filing reads them: the rows' open claims from one read (the
+    serials' locks are held: nothing else files for them meanwhile, and the file names each
+    serial once). The rest is the repository's own."""
 
-    def __init__(self, uow: ClaimsUnitOfWork) -> None:
+    def __init__(self, claims: ClaimRepository, at_once: _ReadAtOnce) -> None:
+        self._claims = claims
+        self._at_once = at_once
+
+    async def open_claim_for_serial(self, serial_number: str) -> str | None:
+        return self._at_once.open_claims.get(serial_number.upper())
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._claims, name)
+
+
+class _FilingUnitOfWork:
+    """The filing's unit of work, read once per question (`_OneReadLedger`, `_OneReadClaims`)."""
+
+    def __init__(self, uow: ClaimsUnitOfWork, at_once: _ReadAtOnce) -> None:
         self._uow = uow
-        self.sales = cast(SalesLedger, _OneReadLedger(uow.sales))
+        self.sales = cast(SalesLedger, _OneReadLedger(uow.sales, at_once))
+        self.claims = cast(ClaimRepository, _OneReadClaims(uow.claims, at_once))
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._uow, name)
 
 
-def _reading_once(uow: ClaimsUnitOfWork) -> ClaimsUnitOfWork:
-    return cast(ClaimsUnitOfWork, _FilingUnitOfWork(uow))
+async def _reading_once(uow: ClaimsUnitOfWork, file: bulk.BulkFile) -> ClaimsUnitOfWork:
+    """The unit of work a filing's rows are checked in: every row's serial locked first, in one
+    order, before any RMA number is taken (a single claim locks its serial, then numbers: no
+    cycle), then their open claims and registrations read at once."""
+    serials = _serials(file)
+    await uow.shipments.lock_serials(serials)
+    at_once = _ReadAtOnce(
+        await uow.shipments.open_claims_of(serials), await uow.shipments.registered_of(serials)
+    )
+    return cast(ClaimsUnitOfWork, _FilingUnitOfWork(uow, at_once))
 
 
 # A dry run's rows need a file to pass as the form's; its own rule is checked at filing.
@@ -148,9 +188,8 @@ async def preview(
     act = _act(ctx, account_id, correlation_id)
     verdicts = _unreadable(file)
     async with ctx.uow() as opened:  # left without a commit: rolled back
-        uow = _reading_once(opened)
-        check_company(await uow.shipments.account_type(account_id))
-        await uow.shipments.lock_serials(_serials(file))
+        check_company(await opened.shipments.account_type(account_id))
+        uow = await _reading_once(opened, file)
         for row in file.rows:
             claim_form = _claim_form(row, account_id, _NO_DOCUMENT_YET)
             facts = await _filing_facts(uow, claim_form, act, numbered=False)
@@ -191,10 +230,8 @@ async def file_shipment(
     form.attachment_type(document.content)  # the one sales document of every claim
     act = _act(ctx, account_id, correlation_id)
     async with ctx.uow() as opened:
-        uow = _reading_once(opened)
-        check_company(await uow.shipments.account_type(account_id))
-        # Every row's serial locked first, in one order, before any RMA number is taken.
-        await uow.shipments.lock_serials(_serials(file))
+        check_company(await opened.shipments.account_type(account_id))
+        uow = await _reading_once(opened, file)
         year = act.day.year
         number = format_shipment_number(await uow.shipments.next_shipment_sequence(year), year)
         refused = [verdict.refused for verdict in _unreadable(file) if verdict.refused]

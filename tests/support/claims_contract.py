@@ -653,6 +653,29 @@ class ClaimsStoreContract:
         ]
         assert checklist[0].product_name == "Mini 4 Pro"
 
+    async def test_the_open_claims_and_registrations_of_many_serials_in_one_read(
+        self, store: Store
+    ) -> None:
+        """What a bulk filing reads at once is what the one-serial reads answer."""
+        older, newer, ended = (new_claim(at(-3)), new_claim(at(-1)), new_claim(at(-2)))
+        ended = replace(ended, serial_number="ENDED-1", status="closed")
+        newer = replace(newer, serial_number=older.serial_number)
+        for claim in (older, newer, ended):
+            await self.add(store, claim)
+        async with store.uow() as uow:
+            await uow.sales.record_registration("reg-1", day(-5))
+            await uow.commit()
+        serials = [older.serial_number.lower(), "ended-1", "reg-1", "nothing"]  # type: ignore[union-attr]
+        async with store.uow() as uow:
+            open_claims = await uow.shipments.open_claims_of(serials)
+            registered = await uow.shipments.registered_of(serials)
+            one_by_one = {s.upper(): await uow.claims.open_claim_for_serial(s) for s in serials}
+            registered_one = {s.upper(): await uow.sales.registered_on(s) for s in serials}
+        assert open_claims == {older.serial_number.upper(): older.rma_number}  # type: ignore[union-attr]
+        assert open_claims == {s: rma for s, rma in one_by_one.items() if rma is not None}
+        assert registered == {"REG-1": day(-5)}
+        assert registered == {s: on for s, on in registered_one.items() if on is not None}
+
     async def test_an_accounts_type_is_what_its_linked_documents_say(self, store: Store) -> None:
         company, private = uuid4(), uuid4()
         async with store.uow() as uow:

@@ -576,6 +576,19 @@ class MemoryShipments:
     async def lock_serials(self, serial_numbers: list[str]) -> None:
         """Nothing to lock: a unit of work works on its own copy."""
 
+    async def open_claims_of(self, serial_numbers: list[str]) -> dict[str, str]:
+        wanted = {serial.upper() for serial in serial_numbers}
+        found: dict[str, str] = {}
+        for claim in sorted(self.state.claims.values(), key=lambda c: c.created_at):
+            serial = (claim.serial_number or "").upper()
+            if serial in wanted and serial not in found and claim.status not in ENDED:
+                found[serial] = claim.rma_number
+        return found
+
+    async def registered_of(self, serial_numbers: list[str]) -> dict[str, date]:
+        wanted = {serial.upper() for serial in serial_numbers}
+        return {s: day for s, day in self.state.registrations.items() if s in wanted}
+
     async def next_shipment_sequence(self, year: int) -> int:
         value = self.state.shipment_sequences.get(year, 0) + 1
         self.state.shipment_sequences[year] = value

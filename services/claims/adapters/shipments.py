@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from uuid import UUID
 
 import asyncpg
 
 from services.claims.adapters.repository import lock_serials
 from services.claims.domain.shipment import ChecklistItem, RefusedRow, Shipment, ShippedClaim
+from shared.claims_vocabulary import ENDED_STATUSES
 from shared.db import Conn
 from shared.events import AccountType
 
@@ -48,6 +50,27 @@ class PostgresShipments:
 
     async def lock_serials(self, serial_numbers: list[str]) -> None:
         await lock_serials(self.conn, serial_numbers)
+
+    async def open_claims_of(self, serial_numbers: list[str]) -> dict[str, str]:
+        rows = await self.conn.fetch(
+            """SELECT DISTINCT ON (upper(serial_number)) upper(serial_number) AS serial,
+                      rma_number
+               FROM claims
+               WHERE upper(serial_number) = ANY(SELECT upper(s) FROM unnest($1::text[]) AS s)
+                 AND status <> ALL($2::text[])
+               ORDER BY upper(serial_number), created_at""",
+            serial_numbers,
+            sorted(ENDED_STATUSES),
+        )
+        return {row["serial"]: row["rma_number"] for row in rows}
+
+    async def registered_of(self, serial_numbers: list[str]) -> dict[str, date]:
+        rows = await self.conn.fetch(
+            """SELECT serial_number, registered_on FROM registered_units
+               WHERE serial_number = ANY(SELECT upper(s) FROM unnest($1::text[]) AS s)""",
+            serial_numbers,
+        )
+        return {row["serial_number"]: row["registered_on"] for row in rows}
 
     async def next_shipment_sequence(self, year: int) -> int:
         value: int = await self.conn.fetchval(
