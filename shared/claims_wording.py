@@ -98,6 +98,76 @@ REFUSALS: Final[dict[str, tuple[str, str]]] = {
         "nie można jej reklamować ponownie.",
         "This unit's defect was settled by a price reduction in {rma_number}.",
     ),
+    # --- claims in bulk (a company's CSV, issue 25 §6) ----------------------------------------
+    "bulk_file_too_large": (
+        "Plik CSV jest za duży: może mieć najwyżej {max_kb} KB. Podziel go na kilka plików.",
+        "The CSV file is too large: at most {max_kb} KB. Split it into several files.",
+    ),
+    "bulk_file_empty": (
+        "Plik CSV jest pusty. Wgraj plik z nagłówkiem i wierszami zgłoszeń.",
+        "The CSV file is empty.",
+    ),
+    "bulk_file_not_csv": (
+        "To nie jest plik CSV. Zapisz arkusz jako „CSV UTF-8 (rozdzielany przecinkami)” i wgraj "
+        "go ponownie.",
+        "This is not a CSV file. Save the sheet as CSV UTF-8 and upload it again.",
+    ),
+    "bulk_file_encoding": (
+        "Plik nie jest zapisany w kodowaniu UTF-8 (polskie znaki byłyby przekłamane). Zapisz go "
+        "jako „CSV UTF-8” i wgraj ponownie.",
+        "The file is not UTF-8. Save it as CSV UTF-8 and upload it again.",
+    ),
+    "bulk_columns_missing": (
+        "W nagłówku pliku brakuje kolumn: {missing}. Wymagane kolumny: {expected}.",
+        "The file's header lacks the columns: {missing}. Required: {expected}.",
+    ),
+    "bulk_no_rows": (
+        "Plik ma tylko nagłówek: dodaj wiersze z produktami do reklamacji.",
+        "The file has a header only: add the rows.",
+    ),
+    "bulk_too_many_rows": (
+        "Plik ma {rows} wierszy, a jedno zgłoszenie zbiorcze może mieć najwyżej {max_rows}. "
+        "Podziel go na kilka plików.",
+        "The file has {rows} rows; one bulk filing takes at most {max_rows}.",
+    ),
+    "bulk_document_unreadable": (
+        "Podaj dokument jako typ i numer, np. FS/2026/00012 (FS: faktura, PA: paragon).",
+        "Give the document as its type and number, e.g. FS/2026/00012.",
+    ),
+    "bulk_line_unreadable": (
+        "Pozycja na dokumencie musi być liczbą całkowitą od 1.",
+        "The document's line must be a whole number from 1.",
+    ),
+    "bulk_claim_type_unknown": (
+        "Nieznany typ zgłoszenia. Dozwolone: {allowed} (puste: warranty).",
+        "Unknown claim type. Allowed: {allowed} (empty: warranty).",
+    ),
+    "bulk_value_too_long": (
+        "Wartość w kolumnie {column} jest za długa (najwyżej {max_length} znaków).",
+        "The value in column {column} is too long (at most {max_length} characters).",
+    ),
+    "bulk_row_extra_values": (
+        "Wiersz ma więcej wartości niż nagłówek ({columns} kolumn). Sprawdź separatory i "
+        "cudzysłowy.",
+        "The row has more values than the header ({columns} columns).",
+    ),
+    "bulk_serial_repeated": (
+        "Ten numer seryjny jest już w wierszu {row} pliku: jeden egzemplarz to jedno zgłoszenie.",
+        "This serial number is in row {row} of the file already.",
+    ),
+    "bulk_company_only": (
+        "Zgłoszenia zbiorcze są dostępne tylko dla kont firmowych z powiązanymi fakturami.",
+        "Bulk claims are for company accounts with linked invoices only.",
+    ),
+    "bulk_nothing_accepted": (
+        "Żaden wiersz pliku nie może zostać zgłoszony ({refused} odrzuconych): nic nie zapisano. "
+        "Popraw wiersze według podanych powodów.",
+        "No row of the file can be filed ({refused} refused): nothing was saved.",
+    ),
+    "shipment_not_found": (
+        "Nie znaleziono takiej wysyłki zbiorczej.",
+        "No such bulk shipment.",
+    ),
     # --- which claim type (the eligibility rules) ---------------------------------------------
     "claim_type_dji_only": (
         "Zgłoszenia typu DJI służą wyłącznie do produktów marki DJI.",

@@ -327,6 +327,11 @@ class ClaimCreatedData(Contract):
         default=None, description="The claims rule that allowed this claim type"
     )
     claim_type_reason: str | None = Field(default=None, description="Why it is allowed, Polish")
+    shipment_number: str | None = Field(
+        default=None,
+        description="Filed in bulk with others under this shipment (ShipmentFiled): the "
+        "customer gets the shipment's one email, not one per claim",
+    )
 
 
 class ClaimCreated(Event):
@@ -512,6 +517,11 @@ class WarrantyAssessedData(Contract):
     repeated_defect: RepeatedDefect | None = Field(
         default=None,
         description="The serial is back with a problem it was already repaired for",
+    )
+    shipment_number: str | None = Field(
+        default=None,
+        description="The claim's bulk shipment (its ClaimCreated's): the verdict is shown on "
+        "the claim's page, and the customer is not emailed it once per claim of the shipment",
     )
 
 
@@ -842,6 +852,32 @@ class ClaimBackFromManufacturer(Event):
     data: ClaimBackFromManufacturerData
 
 
+class ShipmentClaim(Contract):
+    claim_id: UUID
+    rma_number: str
+    row_no: int = Field(description="The row of the reseller's CSV the claim was filed from")
+
+
+class ShipmentFiledData(Contract):
+    """A company account filed many claims at once (issue 25 §6): the accepted rows became
+    these claims (each with its own ClaimCreated), travelling in one parcel with one label."""
+
+    shipment_id: UUID
+    shipment_number: str = Field(description="WYS/<n>/SR/<year>, on the shipment's label")
+    account_id: UUID
+    email: EmailStr
+    language: Language = "pl"
+    filed_at: AwareDatetime
+    claims: tuple[ShipmentClaim, ...]
+    refused_rows: int = Field(description="Rows of the file refused (not filed), with reasons")
+
+
+class ShipmentFiled(Event):
+    topic: ClassVar[str] = topics.CLAIMS
+    type: Literal["ShipmentFiled"] = "ShipmentFiled"
+    data: ShipmentFiledData
+
+
 class AccountContactChangedData(Contract):
     account_id: UUID
     full_name: str
@@ -908,7 +944,8 @@ ClaimsEvent = Annotated[
     | ClaimMarkedForDisposal
     | WarrantyVoidMarked
     | IntakeEvidenceRecorded
-    | DeadlinesAtRisk,
+    | DeadlinesAtRisk
+    | ShipmentFiled,
     Field(discriminator="type"),
 ]
 WarrantyEvent = Annotated[
@@ -947,6 +984,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         WarrantyVoidMarked,
         IntakeEvidenceRecorded,
         DeadlinesAtRisk,
+        ShipmentFiled,
         AccountContactChanged,
         AccountCredentialsChanged,
     )

@@ -26,8 +26,9 @@ service's database:
   after `KEY_LIFETIME`.
 
 Guaranteed: a POST whose transaction records its key with what it made (claims'
-`POST /api/claims`, `POST /api/parcels`, `POST /api/operator/claims/{id}/charges`,
-`POST /api/operator/claims/{id}/manufacturer-handoff` and the intake evidence's
+`POST /api/claims`, `POST /api/bulk-claims`, `POST /api/parcels`,
+`POST /api/operator/claims/{id}/charges`, `POST /api/operator/claims/{id}/manufacturer-handoff`
+and the intake evidence's
 `POST /api/scanner|operator/claims/{id}/intake-evidence`, accounts' `POST /api/accounts` and
 `POST /api/me/documents`, warranty's `POST /api/registrations`) and is retried with that key
 makes at most one thing and gets the same answer, whenever the process dies. Any other POST

@@ -15,6 +15,7 @@ from services.claims.adapters import repository
 from services.claims.adapters.memory import MemoryDatabase
 from services.claims.adapters.postgres import PostgresUnitOfWork
 from services.claims.entrypoints import (
+    bulk,
     consumers,
     evidence,
     finance,
@@ -87,6 +88,7 @@ def build_app(settings: ClaimsSettings | None = None) -> FastAPI:
     runtime.on_started.append(attach_context)
     runtime.on_stopping.append(stop_scheduler)
     app.include_router(http.router)
+    app.include_router(bulk.router)
     # Before the operators' router, whose /api/operator/claims/{claim_id} would take the path.
     app.include_router(statistics.router)
     app.include_router(evidence.router)

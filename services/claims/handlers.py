@@ -465,9 +465,12 @@ async def claim_options(
     return ClaimOptions(verdicts, problems, eligibility.sealed_goods(line.category), fee)
 
 
-async def _filing_facts(uow: ClaimsUnitOfWork, command: ClaimForm, act: Act) -> FilingFacts:
+async def _filing_facts(
+    uow: ClaimsUnitOfWork, command: ClaimForm, act: Act, *, numbered: bool = True
+) -> FilingFacts:
     """What the stores know about the form; the open claim's lookup takes the serial number's
-    lock (held until the unit of work ends, so a second filing waits and then sees this one)."""
+    lock (held until the unit of work ends, so a second filing waits and then sees this one).
+    `numbered`: with the next RMA number (a bulk filing takes it only for a row that passes)."""
     purchase = await _purchase(
         uow, command.account_id, command.document_type, command.document_number, command.line_no
     )
@@ -488,10 +491,12 @@ async def _filing_facts(uow: ClaimsUnitOfWork, command: ClaimForm, act: Act) -> 
             await uow.claims.settled_defect(serial, problem) if serial and problem else None
         ),
         account_address=contact.address if contact is not None else None,
-        rma_number=form.format_rma_number(
-            await uow.claims.next_rma_sequence(act.day.year), act.day.year
-        ),
+        rma_number=await next_rma_number(uow, act) if numbered else "",
     )
+
+
+async def next_rma_number(uow: ClaimsUnitOfWork, act: Act) -> str:
+    return form.format_rma_number(await uow.claims.next_rma_sequence(act.day.year), act.day.year)
 
 
 async def create_claim(

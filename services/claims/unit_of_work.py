@@ -23,8 +23,10 @@ from services.claims.domain.claim import Claim
 from services.claims.domain.deadlines import ClaimDeadlineFacts
 from services.claims.domain.finance import Movement
 from services.claims.domain.parts import ParcelRecord
+from services.claims.domain.shipment import ChecklistItem, Shipment
 from shared.events import (
     AccountContactChangedData,
+    AccountType,
     BuyerType,
     ClaimedProduct,
     ClaimStatus,
@@ -234,6 +236,37 @@ class ClaimListings(Protocol):
         ...
 
 
+class ShipmentRepository(Protocol):
+    """A company's claims filed in bulk, travelling in one parcel (issue 25 §6)."""
+
+    async def account_type(self, account_id: UUID) -> AccountType | None:
+        """The account's type as the documents linked to it say (None: none is linked)."""
+        ...
+
+    async def lock_serials(self, serial_numbers: list[str]) -> None:
+        """Every serial number's filing lock (`ClaimRepository.open_claim_for_serial`'s), in
+        one order, held until the unit of work ends."""
+        ...
+
+    async def open_claims_of(self, serial_numbers: list[str]) -> dict[str, str]:
+        """`ClaimRepository.open_claim_for_serial` for many serials in one read (upper-case
+        serial -> RMA number; a serial without an open claim is absent). Locks nothing: a bulk
+        filing holds the serials' locks already (`lock_serials`)."""
+        ...
+
+    async def registered_of(self, serial_numbers: list[str]) -> dict[str, date]:
+        """`SalesLedger.registered_on` for many serials in one read (upper-case keys)."""
+        ...
+
+    async def next_shipment_sequence(self, year: int) -> int: ...
+    async def add(self, shipment: Shipment) -> None: ...
+    async def get(self, shipment_id: UUID) -> Shipment | None: ...
+    async def by_number(self, shipment_number: str) -> Shipment | None: ...
+    async def checklist(self, shipment_id: UUID) -> list[ChecklistItem]:
+        """The shipment's claims in the file's order, each with its status and receipt."""
+        ...
+
+
 class ClaimsUnitOfWork(OutboxUnitOfWork, Protocol):
     # Open once the unit of work is entered.
     @property
@@ -244,6 +277,8 @@ class ClaimsUnitOfWork(OutboxUnitOfWork, Protocol):
     def sales(self) -> SalesLedger: ...
     @property
     def listings(self) -> ClaimListings: ...
+    @property
+    def shipments(self) -> ShipmentRepository: ...
 
 
 UnitOfWorkFactory = Callable[[], ClaimsUnitOfWork]

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from shared.labels import render_label
+from shared.shipment_label import render_shipment_label
 
 PDF = "application/pdf"
 
@@ -27,8 +28,27 @@ def parcel_label(rma_number: str, customer_name: str | None) -> dict[str, Any]:
     }
 
 
+def shipment_label(
+    shipment_number: str, rma_numbers: tuple[str, ...], customer_name: str | None
+) -> dict[str, Any]:
+    """A bulk shipment's one label (issue 25 §6), kept as what it is drawn from."""
+    return {
+        "filename": f"etykieta-{shipment_number.replace('/', '-')}.pdf",
+        "content_type": PDF,
+        "shipment_label": {
+            "shipment_number": shipment_number,
+            "rma_numbers": list(rma_numbers),
+            "customer_name": customer_name,
+        },
+    }
+
+
 def content(attachment: Mapping[str, Any]) -> bytes:
     """The attachment's bytes: the label drawn from its facts, or the bytes a row kept."""
     if (label := attachment.get("label")) is not None:
         return render_label(label["rma_number"], label["customer_name"])
+    if (shipment := attachment.get("shipment_label")) is not None:
+        return render_shipment_label(
+            shipment["shipment_number"], shipment["rma_numbers"], shipment["customer_name"]
+        )
     return base64.b64decode(attachment["content_base64"])

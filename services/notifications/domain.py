@@ -39,6 +39,7 @@ from shared.events import (
     Event,
     ParcelReceived,
     PasswordResetRequested,
+    ShipmentFiled,
     WarrantyAssessed,
 )
 from shared.labels import SERVICE_ADDRESS
@@ -64,6 +65,8 @@ class EmailDraft:
     sealed: dict[str, str] = field(default_factory=dict)
     # Attach the printable parcel label for `rma_number`.
     label: bool = False
+    # Attach a bulk shipment's one label: its number and every RMA number in the parcel.
+    shipment_label: tuple[str, tuple[str, ...]] | None = None
 
 
 def named_account(event: Event) -> tuple[UUID, str] | None:
@@ -116,6 +119,11 @@ def draft_for(event: Event) -> EmailDraft | None:
             | AccountEmailChanged()
         ):
             return _account_draft(event)
+        case ClaimCreated(data=data) if data.shipment_number is not None:
+            # Filed in bulk: the shipment's one email tells of every claim (ShipmentFiled).
+            return None
+        case ShipmentFiled():
+            return shipment_draft(event)
         case ClaimCreated() | WarrantyAssessed() | ParcelReceived():
             return _intake_draft(event)
         case ClaimStatusChanged() | ClaimDecided():
@@ -233,6 +241,10 @@ def _intake_draft(event: Event) -> EmailDraft | None:
                 rma_number=data.rma_number,
                 label=True,
             )
+        case WarrantyAssessed(data=data) if data.shipment_number is not None:
+            # A claim of a bulk shipment: its verdict is on the claim's page; 500 verdict emails
+            # after the shipment's one would bury the reseller's inbox.
+            return None
         case WarrantyAssessed(data=data) if data.deadlines_update:
             # The verdict was emailed already; its receipt was told by the parcel's email.
             return None
@@ -543,3 +555,25 @@ def _manufacturer_draft(event: Event) -> EmailDraft | None:
                 deadline_moved_to=data.deadline_moved_to,
             )
     return None
+
+
+def shipment_draft(event: ShipmentFiled) -> EmailDraft:
+    """A company's claims filed in bulk: one email for the shipment, however many claims, with
+    the shipment's one label listing every RMA number (500 emails would bury the reseller's
+    inbox and say the same 500 times)."""
+    data = event.data
+    rma_numbers = tuple(claim.rma_number for claim in data.claims)
+    return EmailDraft(
+        "shipment_filed",
+        data.email,
+        data.language,
+        {
+            "shipment_number": data.shipment_number,
+            "rma_numbers": list(rma_numbers),
+            "refused_rows": data.refused_rows,
+            "service_address": SERVICE_ADDRESS,
+            "packing": wording.PACKING[data.language],
+        },
+        account_id=data.account_id,
+        shipment_label=(data.shipment_number, rma_numbers),
+    )

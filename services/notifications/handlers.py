@@ -12,7 +12,7 @@ from uuid import UUID, uuid5
 
 from services.notifications import domain
 from services.notifications.adapters.templates import RenderedEmail, TemplateRenderer
-from services.notifications.attachments import parcel_label
+from services.notifications.attachments import parcel_label, shipment_label
 from services.notifications.settings import NotificationsSettings
 from services.notifications.unit_of_work import (
     EmailListing,
@@ -72,6 +72,8 @@ def compose(
     attachments = []
     if draft.label and draft.rma_number:
         attachments.append(parcel_label(draft.rma_number, customer_name))
+    if draft.shipment_label is not None:
+        attachments.append(shipment_label(*draft.shipment_label, customer_name))
     return ComposedEmail(renderer.render(draft.template, draft.language, context), attachments)
 
 

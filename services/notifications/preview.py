@@ -73,6 +73,9 @@ from shared.events import (
     ParcelReceivedData,
     PasswordResetRequested,
     PasswordResetRequestedData,
+    ShipmentClaim,
+    ShipmentFiled,
+    ShipmentFiledData,
     WarrantyAssessed,
     WarrantyAssessedData,
 )
@@ -497,6 +500,27 @@ def deadlines_at_risk() -> DeadlinesAtRisk:
     )
 
 
+def shipment_filed(language: Language) -> ShipmentFiled:
+    """A reseller's claims filed in bulk: one email for the shipment, not one per claim."""
+    return ShipmentFiled(
+        producer="claims",
+        key=str(CLAIM_ID),
+        data=ShipmentFiledData(
+            shipment_id=CLAIM_ID,
+            shipment_number="WYS/12/SR/2026",
+            account_id=ACCOUNT_ID,
+            email=EMAIL,
+            language=language,
+            filed_at=NOW,
+            claims=tuple(
+                ShipmentClaim(claim_id=CLAIM_ID, rma_number=f"RMA/{1024 + n}/SR/2026", row_no=n + 2)
+                for n in range(3)
+            ),
+            refused_rows=1,
+        ),
+    )
+
+
 def samples(language: Language) -> list[tuple[str, Event]]:
     """(file name stem, event): one per event type, then one per emailed status and per decision."""
     named: list[tuple[str, Event]] = []
@@ -510,6 +534,7 @@ def samples(language: Language) -> list[tuple[str, Event]]:
         *after_decision(language),
         *manufacturer_trip(language),
         *deadlines_acted(language),
+        shipment_filed(language),
     ):
         draft = domain.draft_for(event)
         assert draft is not None, event.type

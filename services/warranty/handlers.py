@@ -337,6 +337,7 @@ def _assessed(
             counted_from=verdict.started_from,
             after_service_rules=verdict.after_service_rules,
             repeated_defect=flag,
+            shipment_number=claim.shipment_number,
         ),
     )
 

@@ -30,12 +30,14 @@ from services.web.pages import HERE, LoginRequired, render
 from services.web.routers import (
     account,
     auth,
+    bulk,
     charges,
     claims,
     evidence,
     manufacturer,
     operator,
     scanner,
+    scanner_shipments,
     warranty,
 )
 from services.web.security import CsrfRefused, SecurityMiddleware, verify_csrf
@@ -100,8 +102,8 @@ def build_app(
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     # The charges', DJI's and the evidence's forms before the operator's, whose
     # /operator/claims/{id}/{command} would take their paths.
-    areas = (auth, account, claims, charges, manufacturer, evidence, operator, scanner, warranty)
-    for area in areas:
+    areas = (auth, account, claims, bulk, charges, manufacturer, evidence, operator, scanner)
+    for area in (*areas, scanner_shipments, warranty):
         app.include_router(area.router)
     _add_error_pages(app)
 

@@ -20,6 +20,7 @@ import pytest
 from services.claims.domain import decisions
 from services.claims.domain.claim import Act, Claim, DecisionInput, NewAttachment, ParcelRecord
 from services.claims.domain.evidence import EvidenceFacts
+from services.claims.domain.shipment import RefusedRow, Shipment, ShippedClaim
 from services.claims.domain.statistics import DeadlinesOfWeek, deadlines_kept_per_week
 from services.claims.unit_of_work import ClaimsUnitOfWork, DailyCount, DecisionTime
 from shared.events import (
@@ -704,3 +705,94 @@ class ClaimsStoreContract:
             "warranty", -100, [received(-99), decided(-97), repaired(-97, -96), closed(-95)],
             {"scooter_repair": -60},
         )  # fmt: skip
+
+    # --- shipments of claims filed in bulk (issue 25 §6) --------------------------------------
+
+    async def test_a_shipment_round_trips_with_its_checklist(self, store: Store) -> None:
+        first, second = new_claim(NOW, "warranty"), new_claim(NOW, "warranty")
+        for claim in (first, second):
+            await self.add(store, claim)
+        await self.change(store, second.claim_id, received(0, 10))
+        shipment = Shipment(
+            shipment_id=uuid4(),
+            shipment_number="WYS/7/SR/2026",
+            account_id=first.account_id,
+            email="firma@example.com",
+            language="pl",
+            created_at=NOW,
+            claims=(
+                ShippedClaim(second.claim_id, second.rma_number, 5),
+                ShippedClaim(first.claim_id, first.rma_number, 2),
+            ),
+            refused=(
+                RefusedRow(3, "open_claim_for_serial", "serial_number",
+                           {"rma_number": "RMA/1/SR/2026"}, "Zgłoszenie RMA/1/SR/2026 trwa.",
+                           "RMA/1/SR/2026 is open."),
+            ),
+        )  # fmt: skip
+        async with store.uow() as uow:
+            # The serials' locks, one of them twice in two spellings: taken, held to the end.
+            await uow.shipments.lock_serials(["sn-2", "SN-1", "sn-1"])
+            assert await uow.shipments.next_shipment_sequence(2026) == 1
+            assert await uow.shipments.next_shipment_sequence(2026) == 2
+            assert await uow.shipments.next_shipment_sequence(2027) == 1
+            await uow.shipments.add(shipment)
+            await uow.commit()
+        async with store.uow() as uow:
+            loaded = await uow.shipments.get(shipment.shipment_id)
+            by_number = await uow.shipments.by_number("WYS/7/SR/2026")
+            checklist = await uow.shipments.checklist(shipment.shipment_id)
+            assert await uow.shipments.by_number("WYS/8/SR/2026") is None
+            assert await uow.shipments.get(uuid4()) is None
+        in_file_order = replace(shipment, claims=tuple(reversed(shipment.claims)))
+        assert loaded == by_number == in_file_order
+        assert [(i.rma_number, i.row_no, i.status, i.received_at) for i in checklist] == [
+            (first.rma_number, 2, "submitted", None),
+            (second.rma_number, 5, "in_inspection", at(0, 10)),
+        ]
+        assert checklist[0].product_name == "Mini 4 Pro"
+
+    async def test_the_open_claims_and_registrations_of_many_serials_in_one_read(
+        self, store: Store
+    ) -> None:
+        """What a bulk filing reads at once is what the one-serial reads answer."""
+        older, newer, ended = (new_claim(at(-3)), new_claim(at(-1)), new_claim(at(-2)))
+        ended = replace(ended, serial_number="ENDED-1", status="closed")
+        newer = replace(newer, serial_number=older.serial_number)
+        for claim in (older, newer, ended):
+            await self.add(store, claim)
+        async with store.uow() as uow:
+            await uow.sales.record_registration("reg-1", day(-5))
+            await uow.commit()
+        serials = [older.serial_number.lower(), "ended-1", "reg-1", "nothing"]  # type: ignore[union-attr]
+        async with store.uow() as uow:
+            open_claims = await uow.shipments.open_claims_of(serials)
+            registered = await uow.shipments.registered_of(serials)
+            one_by_one = {s.upper(): await uow.claims.open_claim_for_serial(s) for s in serials}
+            registered_one = {s.upper(): await uow.sales.registered_on(s) for s in serials}
+        assert open_claims == {older.serial_number.upper(): older.rma_number}  # type: ignore[union-attr]
+        assert open_claims == {s: rma for s, rma in one_by_one.items() if rma is not None}
+        assert registered == {"REG-1": day(-5)}
+        assert registered == {s: on for s, on in registered_one.items() if on is not None}
+
+    async def test_an_accounts_type_is_what_its_linked_documents_say(self, store: Store) -> None:
+        company, private = uuid4(), uuid4()
+        async with store.uow() as uow:
+            for account_id, kind, number in (
+                (company, "company", "F/1"),
+                (private, "private", "P/1"),
+            ):
+                await uow.sales.record_owner(
+                    DocumentLinkedData(
+                        account_id=account_id,
+                        account_type=kind,  # type: ignore[arg-type]
+                        email="k@example.com",
+                        document_type="FS",
+                        document_number=number,
+                    )
+                )
+            await uow.commit()
+        async with store.uow() as uow:
+            assert await uow.shipments.account_type(company) == "company"
+            assert await uow.shipments.account_type(private) == "private"
+            assert await uow.shipments.account_type(uuid4()) is None

@@ -21,6 +21,7 @@ from services.claims.domain.claim import Claim
 from services.claims.domain.deadlines import ClaimDeadlineFacts
 from services.claims.domain.finance import Movement
 from services.claims.domain.parts import ParcelRecord
+from services.claims.domain.shipment import ChecklistItem, Shipment
 from services.claims.unit_of_work import (
     AttachmentFile,
     AttachmentInfo,
@@ -36,6 +37,7 @@ from shared.calendar import polish_date, start_of_polish_day
 from shared.claims_vocabulary import ENDED_STATUSES
 from shared.events import (
     AccountContactChangedData,
+    AccountType,
     Deadline,
     DocumentLinkedData,
     SaleRecordedData,
@@ -50,6 +52,7 @@ class _Owner:
     account_id: UUID
     email: str
     language: Any
+    account_type: Any = "private"
 
 
 @dataclass
@@ -73,6 +76,8 @@ class MemoryState(OutboxState):
     digests: set[date] = field(default_factory=set)
     sequences: dict[int, int] = field(default_factory=dict)
     timeline_ids: int = 0
+    shipments: dict[UUID, Shipment] = field(default_factory=dict)
+    shipment_sequences: dict[int, int] = field(default_factory=dict)
 
     def snapshot(self) -> MemoryState:
         """A copy a unit of work may change without touching this one. Stored values are never
@@ -94,6 +99,8 @@ class MemoryState(OutboxState):
             outbox=list(self.outbox),
             made_by_request=dict(self.made_by_request),
             timeline_ids=self.timeline_ids,
+            shipments=dict(self.shipments),
+            shipment_sequences=dict(self.shipment_sequences),
         )
 
 
@@ -120,6 +127,7 @@ class MemoryUnitOfWork(MemoryOutboxUnitOfWork[MemoryState]):
         self.parcels = MemoryParcels(work)
         self.sales = MemorySalesLedger(work)
         self.listings = MemoryListings(work)
+        self.shipments = MemoryShipments(work)
 
 
 def _same(a: str | None, b: str) -> bool:
@@ -374,7 +382,9 @@ class MemorySalesLedger:
 
     async def record_owner(self, link: DocumentLinkedData) -> None:
         key = (link.document_type, link.document_number)
-        self.state.owners[key] = _Owner(link.account_id, str(link.email), link.language)
+        self.state.owners[key] = _Owner(
+            link.account_id, str(link.email), link.language, link.account_type
+        )
 
     async def change_owner_email(self, account_id: UUID, email: str) -> None:
         for key, owner in list(self.state.owners.items()):
@@ -552,3 +562,65 @@ class MemoryListings:
                 or self.state.updated_at[claim.claim_id] >= _start_of(since)
             )
         ]
+
+
+class MemoryShipments:
+    def __init__(self, state: MemoryState) -> None:
+        self.state = state
+
+    async def account_type(self, account_id: UUID) -> AccountType | None:
+        found = (o for o in self.state.owners.values() if o.account_id == account_id)
+        owner = next(found, None)
+        return owner.account_type if owner is not None else None
+
+    async def lock_serials(self, serial_numbers: list[str]) -> None:
+        """Nothing to lock: a unit of work works on its own copy."""
+
+    async def open_claims_of(self, serial_numbers: list[str]) -> dict[str, str]:
+        wanted = {serial.upper() for serial in serial_numbers}
+        found: dict[str, str] = {}
+        for claim in sorted(self.state.claims.values(), key=lambda c: c.created_at):
+            serial = (claim.serial_number or "").upper()
+            if serial in wanted and serial not in found and claim.status not in ENDED:
+                found[serial] = claim.rma_number
+        return found
+
+    async def registered_of(self, serial_numbers: list[str]) -> dict[str, date]:
+        wanted = {serial.upper() for serial in serial_numbers}
+        return {s: day for s, day in self.state.registrations.items() if s in wanted}
+
+    async def next_shipment_sequence(self, year: int) -> int:
+        value = self.state.shipment_sequences.get(year, 0) + 1
+        self.state.shipment_sequences[year] = value
+        return value
+
+    async def add(self, shipment: Shipment) -> None:
+        in_file_order = tuple(sorted(shipment.claims, key=lambda c: c.row_no))
+        self.state.shipments[shipment.shipment_id] = replace(shipment, claims=in_file_order)
+
+    async def get(self, shipment_id: UUID) -> Shipment | None:
+        return self.state.shipments.get(shipment_id)
+
+    async def by_number(self, shipment_number: str) -> Shipment | None:
+        found = (s for s in self.state.shipments.values() if s.shipment_number == shipment_number)
+        return next(found, None)
+
+    async def checklist(self, shipment_id: UUID) -> list[ChecklistItem]:
+        shipment = self.state.shipments.get(shipment_id)
+        if shipment is None:
+            return []
+        items = []
+        for shipped in sorted(shipment.claims, key=lambda c: c.row_no):
+            claim = self.state.claims[shipped.claim_id]
+            items.append(
+                ChecklistItem(
+                    claim_id=claim.claim_id,
+                    rma_number=claim.rma_number,
+                    row_no=shipped.row_no,
+                    product_name=claim.product.name,
+                    serial_number=claim.serial_number,
+                    status=claim.status,
+                    received_at=claim.received_at,
+                )
+            )
+        return items

@@ -10,6 +10,7 @@ import asyncpg
 
 from services.claims.adapters import charges, repository, statistics
 from services.claims.adapters.claim_repository import PostgresClaimRepository, deadline_facts_of
+from services.claims.adapters.shipments import PostgresShipments
 from services.claims.domain.deadlines import ClaimDeadlineFacts
 from services.claims.domain.finance import Movement
 from services.claims.domain.parts import ParcelRecord
@@ -45,6 +46,7 @@ class PostgresUnitOfWork(PostgresOutboxUnitOfWork):
         self.parcels = PostgresParcels(conn)
         self.sales = PostgresSalesLedger(conn)
         self.listings = PostgresListings(conn)
+        self.shipments = PostgresShipments(conn)
 
 
 def _parcel(row: asyncpg.Record) -> StoredParcel:

@@ -231,6 +231,19 @@ async def attachment_content(
     )
 
 
+async def lock_serials(conn: Conn, serial_numbers: list[str]) -> None:
+    """The serial numbers' locks (`open_claim_for_serial`'s), taken in one order for many at
+    once: a bulk filing holds them all before it numbers a claim, so neither another bulk
+    filing nor a single claim (its serial's lock, then the RMA number's row) can wait on it in
+    a cycle."""
+    await conn.execute(
+        """SELECT pg_advisory_xact_lock(hashtext(serial))
+           FROM (SELECT DISTINCT upper(s) AS serial FROM unnest($1::text[]) AS s
+                 ORDER BY 1) AS ordered""",
+        serial_numbers,
+    )
+
+
 async def open_claim_for_serial(conn: Conn, serial_number: str) -> str | None:
     """The RMA number of an open claim for this serial number, after taking the serial's lock
     (held until the transaction ends, so a concurrent filing waits and then sees this one)."""

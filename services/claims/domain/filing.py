@@ -171,7 +171,16 @@ def _unit_rules(
 def check_filing(claim: ClaimForm, facts: FilingFacts, act: Act) -> Filing:
     """Every rule of a new claim, in the order the customer reads the refusals: the file, the
     product, the unit, the return address, the description, the unit's details."""
-    content_type = form.attachment_type(claim.attachment.content)
+    return _checked(claim, facts, act, form.attachment_type(claim.attachment.content))
+
+
+def check_filing_but_the_file(claim: ClaimForm, facts: FilingFacts, act: Act) -> None:
+    """Every rule of a new claim but its file's: a bulk filing's dry run shows each row's
+    verdict before the sales document is chosen (the filing then checks them all)."""
+    _checked(claim, facts, act, "application/pdf")
+
+
+def _checked(claim: ClaimForm, facts: FilingFacts, act: Act, content_type: str) -> Filing:
     purchase = claimed_purchase(facts.purchase)
     serial, verdict, problem = _unit_rules(claim, purchase, facts, act)
     return_address = claim.return_address or facts.account_address

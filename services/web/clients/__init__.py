@@ -10,6 +10,7 @@ from services.web.clients.accounts import AccountsApi
 from services.web.clients.base import ApiError, Caller, FieldError, Unauthorized
 from services.web.clients.claims import ClaimsApi
 from services.web.clients.notifications import NotificationsApi
+from services.web.clients.shipments import ShipmentsApi
 from services.web.clients.warranty import WarrantyApi
 
 __all__ = ["ApiError", "Apis", "Caller", "FieldError", "Unauthorized"]
@@ -22,6 +23,8 @@ class Apis:
     warranty: WarrantyApi
     notifications: NotificationsApi
     _clients: tuple[httpx.AsyncClient, ...]
+    # The claims API's bulk claims and shipments (issue 25 §6).
+    shipments: ShipmentsApi
 
     @classmethod
     def connect(
@@ -46,6 +49,7 @@ class Apis:
             WarrantyApi(clients["warranty"]),
             NotificationsApi(clients["notifications"]),
             tuple(clients.values()),
+            ShipmentsApi(clients["claims"]),
         )
 
     async def close(self) -> None:

@@ -15,7 +15,9 @@ from services.web.clients.claims import LabelLookup
 from services.web.forms import FormErrors, text_values
 from services.web.pages import SCANNER_COOKIE, ApisDep, Scanner, Visitor, render, safe_next
 from services.web.routers.auth import end_session, set_cookie
+from services.web.routers.scanner_shipments import checklist_path
 from services.web.security import IDEMPOTENCY_FIELD, idempotency_key
+from shared.shipments import shipment_number_of
 
 router = APIRouter()
 
@@ -75,6 +77,8 @@ async def _look_up(apis: Apis, caller: Caller, code: str, errors: FormErrors) ->
 async def intake_page(request: Request, apis: ApisDep, caller: Scanner, code: str = "") -> Response:
     if not code.strip():
         return _page(request)
+    if shipment_number_of(code):  # a reseller's shipment label: its list of claims
+        return RedirectResponse(checklist_path(code.strip()), status_code=303)
     errors = FormErrors(RECEIPT_FIELDS, RECEIPT_ALIASES)
     lookup = await _look_up(apis, caller, code, errors)
     if lookup is None:

@@ -51,6 +51,7 @@ TEMPLATES = {
     "ClaimOfferExpired": "claim_offer_expired",
     "ClaimCollectionReminder": "claim_collection_reminder",
     "ClaimMarkedForDisposal": "claim_marked_for_disposal",
+    "ShipmentFiled": "shipment_filed",
 }
 CLAIM_EVENTS = {
     "ClaimCreated",

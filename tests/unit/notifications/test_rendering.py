@@ -73,7 +73,38 @@ def test_only_the_new_claim_carries_a_label(renderer: TemplateRenderer) -> None:
     with_attachments = [
         stem for stem, event in preview.samples("pl") if compose(renderer, event).attachments
     ]
-    assert with_attachments == ["claim_created"]
+    assert with_attachments == ["claim_created", "shipment_filed"]
+
+
+@pytest.mark.parametrize("language", get_args(Language))
+def test_a_bulk_shipment_is_one_email_with_its_one_label_listing_every_rma_number(
+    renderer: TemplateRenderer, language: Language
+) -> None:
+    """Issue 25 §6: 500 claims filed at once are one email, not 500; each claim's own
+    ClaimCreated (naming the shipment) asks for none."""
+    event = preview.shipment_filed(language)
+    email = compose(renderer, event, customer_name="Firma Dron sp. z o.o.")
+    numbers = [claim.rma_number for claim in event.data.claims]
+    assert "WYS/12/SR/2026" in email.rendered.subject
+    for number in numbers:
+        assert number in email.rendered.text and number in email.rendered.html
+    [label] = email.attachments
+    assert label["filename"] == "etykieta-WYS-12-SR-2026.pdf"
+    pdf_text = PdfReader(io.BytesIO(attachments.content(label))).pages[0].extract_text()
+    for part in ("WYS/12/SR/2026", "Firma Dron sp. z o.o.", *numbers):
+        assert part in pdf_text
+    created = preview.claim_created(language)
+    in_shipment = created.model_copy(
+        update={"data": created.data.model_copy(update={"shipment_number": "WYS/12/SR/2026"})}
+    )
+    assert domain.draft_for(created) is not None
+    assert domain.draft_for(in_shipment) is None
+    verdict = preview.warranty_assessed(language)
+    of_shipment = verdict.model_copy(
+        update={"data": verdict.data.model_copy(update={"shipment_number": "WYS/12/SR/2026"})}
+    )
+    assert domain.draft_for(verdict) is not None
+    assert domain.draft_for(of_shipment) is None
 
 
 def test_awaiting_customer_shows_the_note_and_shipped_back_the_tracking_number(

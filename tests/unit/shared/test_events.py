@@ -106,6 +106,7 @@ def test_every_event_of_the_design_has_a_contract() -> None:
         "WarrantyVoidMarked",
         "IntakeEvidenceRecorded",
         "DeadlinesAtRisk",
+        "ShipmentFiled",
         "AccountContactChanged",
         "AccountCredentialsChanged",
     }

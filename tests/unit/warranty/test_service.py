@@ -278,6 +278,14 @@ async def test_a_claim_gets_its_verdict_and_deadlines(desk: Desk) -> None:
     assert (verdict.email, verdict.deadlines_update) == ("klient@example.com", False)
 
 
+async def test_a_claim_of_a_bulk_shipment_names_its_shipment_in_its_verdict(desk: Desk) -> None:
+    """Issue 25 §6: notifications emails the shipment once, not each claim's verdict."""
+    single = await desk.assessed(claim(random_ean(), "Xiaomi", "other", days_ago(30)))
+    created = claim(random_ean(), "Xiaomi", "other", days_ago(30), shipment_number="WYS/4/SR/2026")
+    verdict = await desk.assessed(created)
+    assert (single.shipment_number, verdict.shipment_number) == (None, "WYS/4/SR/2026")
+
+
 async def test_the_claim_type_is_the_claims_services_verdict_not_decided_again(
     desk: Desk,
 ) -> None:
