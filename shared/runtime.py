@@ -347,23 +347,27 @@ def create_app(runtime: ServiceRuntime, *, title: str, description: str) -> Fast
     return app
 
 
+def uvicorn_options(host: str, port: int) -> dict[str, Any]:
+    """How every service's HTTP server runs (the bench's bare HTTP baseline runs under the same)."""
+    # uvloop and httptools by name: "auto" would fall back to asyncio and h11 without a word
+    # when they are missing, at a fraction of the speed.
+    # Forwarded addresses are read by the app's own middleware, from RMA_TRUSTED_PROXIES only.
+    return {
+        "host": host,
+        "port": port,
+        "log_config": None,
+        "loop": "uvloop",
+        "http": "httptools",
+        # Longer than the callers' keep-alive (httpx: 5 s, as uvicorn's default): with both at
+        # 5 s a client reuses a connection the server is closing that instant ("Server
+        # disconnected without sending a response", seen in the web panel's browser test).
+        "timeout_keep_alive": 75,
+        "proxy_headers": False,
+    }
+
+
 def serve(app: FastAPI, settings: ServiceSettings) -> None:
     """The entry point of every service process (`python -m services.<name>`)."""
     import uvicorn
 
-    # uvloop and httptools by name: "auto" would fall back to asyncio and h11 without a word
-    # when they are missing, at a fraction of the speed.
-    # Forwarded addresses are read by the app's own middleware, from RMA_TRUSTED_PROXIES only.
-    uvicorn.run(
-        app,
-        host=settings.http_host,
-        port=settings.http_port,
-        log_config=None,
-        loop="uvloop",
-        http="httptools",
-        # Longer than the callers' keep-alive (httpx: 5 s, as uvicorn's default): with both at 5 s
-        # a client reuses a connection the server is closing that instant ("Server disconnected
-        # without sending a response", seen in the web panel's browser test under load).
-        timeout_keep_alive=75,
-        proxy_headers=False,
-    )
+    uvicorn.run(app, **uvicorn_options(settings.http_host, settings.http_port))

@@ -15,11 +15,18 @@ from typing import Any
 
 from shared import topics
 from shared.runtime import ensure_topics
-from tools.bench import backlog, baselines, compare, report
+from tools.bench import backlog, baselines, compare, create_path, report
 from tools.bench.customers import receipt_pdf, sign_up
+from tools.bench.http_baseline import BaselineServer, prepare_database
 from tools.bench.load import ClaimFiler, FiledClaim, at_rate, in_flight
 from tools.bench.mailpit import MailboxReader
-from tools.bench.observe import EventRecorder, ProcessSampler, emails_accepted, poll_until
+from tools.bench.observe import (
+    EventRecorder,
+    ProcessSampler,
+    cpu_seconds_of,
+    emails_accepted,
+    poll_until,
+)
 from tools.bench.servers import (
     REPO,
     SERVICES,
@@ -148,6 +155,41 @@ async def _http_phase(run: Run) -> None:
     await run.phase(
         f"http {a.in_flight} in flight", filed, start, cpu, settle=max(60.0, 3 * a.http_seconds)
     )
+
+
+async def _create_path(run: Run) -> dict[str, Any]:
+    """POST /api/claims with warranty and notifications stopped, then the bare HTTP baseline
+    with every service stopped: the same customers, in flight and seconds (issue 27, item 2)."""
+    a, fleet = run.arguments, run.fleet
+    claims_names = [name for name in fleet.processes if name.split("#")[0] == "claims"]
+    with fleet.paused("warranty", "notifications"):
+        claims = await create_path.file_for(
+            lambda: in_flight(run.filer, "create path", a.in_flight, a.http_seconds),
+            lambda: create_path.cpu_of(run.sampler.sample().cpu, claims_names),
+        )
+    run.filed.extend(claims.filed)
+    database = f"{run.servers.postgres_url}/rma_bench_{fleet.run_id}_http_baseline"
+    database += fleet.database_query
+    await prepare_database(database)
+    server = BaselineServer(
+        database,
+        fleet.base_port + 40,
+        run.servers.state_dir / "keys" / "token_public.pem",
+        a.out / "logs" / fleet.run_id / "http_baseline.log",
+    )
+    pid = server.start()
+    filer = run.filer.aimed_at([server.url])
+    try:
+        await filer.warm_up(1)
+        with fleet.paused(*SERVICES):
+            baseline = await create_path.file_for(
+                lambda: in_flight(filer, "http baseline", a.in_flight, a.http_seconds),
+                lambda: cpu_seconds_of(pid),
+            )
+    finally:
+        await filer.close()
+        server.stop()
+    return create_path.figures(claims, baseline, a.in_flight)
 
 
 async def _backlog_phase(run: Run) -> dict[str, Any]:
@@ -296,6 +338,7 @@ async def _measure(run: Run, started_at: str) -> dict[str, Any]:
     a = run.arguments
     sustained = await _fixed_and_search(run)
     await _http_phase(run)
+    creating = await _create_path(run)
     capacity = await _backlog_phase(run)
     alone = await _hops_alone(run)
     bases = await _baselines(run)
@@ -307,6 +350,7 @@ async def _measure(run: Run, started_at: str) -> dict[str, Any]:
         },
         "phases": run.phases,
         "highest_sustained_rate": sustained,
+        "create_path": creating,
         "backlog": capacity,
         "backlog_hops_alone": alone,
         "baselines": [

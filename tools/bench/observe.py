@@ -137,6 +137,13 @@ def _cpu_seconds(process: psutil.Process, with_children: bool) -> float:
     return 0.0
 
 
+def cpu_seconds_of(pid: int) -> float:
+    """One process's CPU seconds so far (0 when it is gone)."""
+    with contextlib.suppress(psutil.Error):
+        return _cpu_seconds(psutil.Process(pid), with_children=False)
+    return 0.0
+
+
 def _rss_bytes(process: psutil.Process, with_children: bool) -> int:
     with contextlib.suppress(psutil.Error):
         children = process.children(recursive=True) if with_children else []
