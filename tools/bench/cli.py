@@ -15,7 +15,7 @@ from typing import Any
 
 from shared import topics
 from shared.runtime import ensure_topics
-from tools.bench import backlog, baselines, compare, create_path, report
+from tools.bench import backlog, baselines, compare, create_path, report, targets
 from tools.bench.customers import receipt_pdf, sign_up
 from tools.bench.http_baseline import BaselineServer, prepare_database
 from tools.bench.load import ClaimFiler, FiledClaim, at_rate, in_flight
@@ -353,21 +353,15 @@ async def _measure(run: Run, started_at: str) -> dict[str, Any]:
         "create_path": creating,
         "backlog": capacity,
         "backlog_hops_alone": alone,
-        "baselines": [
-            {
-                "name": b.name,
-                "count": b.count,
-                "seconds": round(b.seconds, 2),
-                "per_second": round(b.per_second, 1),
-            }
-            for b in bases
-        ],
+        "baselines": [b.figures() for b in bases],
         "hops": _hops(capacity, alone, bases),
         "peak_rss_mb": {
             name: round(rss / 2**20, 1) for name, rss in run.sampler.peak_rss().items()
         },
         "cpu_seconds_per_claim": run.phases[0]["cpu_seconds_per_claim"],
     }
+    figures["targets"] = targets.targets(figures)
+    figures["notifications_cpu_per_email"] = targets.notifications_cpu_per_email(figures)
     found = await run.journeys(run.filed)
     a.out.mkdir(parents=True, exist_ok=True)
     (a.out / "bench.json").write_text(json.dumps(figures, indent=1))
