@@ -31,6 +31,7 @@ from faststream.specification.asyncapi.site import get_asyncapi_html
 from opentelemetry.sdk.trace import TracerProvider
 
 from shared import deadletters, deadletters_http, topics
+from shared.auth import NotBeforeCache, fetch_not_before
 from shared.commits import ConsumerCommits
 from shared.consumer import DEAD_LETTER_MAX_BYTES, dead_letter_middleware
 from shared.db import close_pool, create_pool, ensure_database, migrate
@@ -117,6 +118,8 @@ class ServiceRuntime:
     consumed_topics: list[str] = field(default_factory=list, init=False)
     # The Idempotency-Keys of the requests running now (shared/idempotency.py).
     key_locks: KeyLocks = field(init=False)
+    # Each account's last credential change, as require_role checks it (shared/auth.py).
+    not_before: NotBeforeCache = field(init=False)
 
     def __post_init__(self) -> None:
         self.metrics = ServiceMetrics(self.name)
@@ -124,6 +127,10 @@ class ServiceRuntime:
             functools.partial(asyncpg.connect, self.settings.database_url, timeout=5)
         )
         self.tracer_provider = tracer_provider(self.name, self.settings.otlp_endpoint)
+        self.not_before = NotBeforeCache(
+            lambda subject: fetch_not_before(self.db, subject),
+            max_age=self.settings.credential_check_cache_seconds,
+        )
         self.broker = KafkaBroker(
             # A list: FastStream puts a string into a list of one, so "a:9092,b:9092" would be
             # one unknown host instead of aiokafka's comma-separated servers.
