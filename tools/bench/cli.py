@@ -15,7 +15,15 @@ from typing import Any
 
 from shared import topics
 from shared.runtime import ensure_topics
-from tools.bench import backlog, baselines, compare, create_path, report, targets
+from tools.bench import (
+    backlog,
+    baselines,
+    compare,
+    create_path,
+    report,
+    scale_out,
+    targets,
+)
 from tools.bench.customers import receipt_pdf, sign_up
 from tools.bench.http_baseline import BaselineServer, prepare_database
 from tools.bench.load import ClaimFiler, FiledClaim, at_rate, in_flight
@@ -34,6 +42,7 @@ from tools.bench.servers import (
     Servers,
     ServiceFleet,
     SlotServers,
+    grow_partitions,
     position_groups_at_end,
 )
 from tools.support.kafka import caught_up
@@ -58,7 +67,11 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--baseline-count", type=int, default=2000)
     parser.add_argument("--customers", type=int, default=16)
     parser.add_argument("--instances", type=int, default=1, help="of claims/warranty/notifications")
-    parser.add_argument("--partitions", type=int, default=3, help="of topics the run creates")
+    parser.add_argument(
+        "--partitions",
+        type=int,
+        help="of the topics (3 per instance: each instance has 3 partition workers)",
+    )
     parser.add_argument("--keep-servers", action="store_true", help="leave Kafka etc. running")
     parser.add_argument(
         "--database-sslmode",
@@ -80,6 +93,8 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
         arguments.rate, arguments.seconds, arguments.step_seconds = 5.0, 6.0, 4.0
         arguments.max_steps, arguments.http_seconds, arguments.in_flight = 1, 3.0, 4
         arguments.backlog, arguments.baseline_count, arguments.customers = 20, 100, 2
+    if arguments.partitions is None:
+        arguments.partitions = 3 * arguments.instances
     arguments.own_servers = arguments.state_dir is None
     arguments.state_dir = arguments.state_dir or REPO / ".run" / "bench" / f"slot{arguments.slot}"
     return arguments
@@ -190,6 +205,26 @@ async def _create_path(run: Run) -> dict[str, Any]:
         await filer.close()
         server.stop()
     return create_path.figures(claims, baseline, a.in_flight)
+
+
+async def _scale_out(run: Run) -> dict[str, Any]:
+    a = run.arguments
+    found, filed = await scale_out.measure(
+        scale_out.ScaleOut(
+            fleet=run.fleet,
+            sampler=run.sampler,
+            filer=run.filer,
+            events=run.recorder.events,
+            mailbox=run.mailbox,
+            kafka_bootstrap=run.servers.kafka_bootstrap,
+            settle=run.settle,
+            in_flight=a.in_flight,
+            http_seconds=a.http_seconds,
+            backlog_events=a.backlog,
+        )
+    )
+    run.filed.extend(filed)
+    return found
 
 
 async def _backlog_phase(run: Run) -> dict[str, Any]:
@@ -360,6 +395,8 @@ async def _measure(run: Run, started_at: str) -> dict[str, Any]:
         },
         "cpu_seconds_per_claim": run.phases[0]["cpu_seconds_per_claim"],
     }
+    if a.instances > 1:
+        figures["scale_out"] = await _scale_out(run)
     figures["targets"] = targets.targets(figures)
     figures["notifications_cpu_per_email"] = targets.notifications_cpu_per_email(figures)
     found = await run.journeys(run.filed)
@@ -384,7 +421,10 @@ async def bench(a: argparse.Namespace) -> dict[str, Any]:
     try:
         await ensure_topics(servers.kafka_bootstrap, partitions=a.partitions)
         await position_groups_at_end(servers.kafka_bootstrap, [fleet.group(s) for s in SERVICES])
-        fleet.start(a.out / "logs" / fleet.run_id)
+        if a.instances > 1:
+            await grow_partitions(servers.kafka_bootstrap, topics.ALL, a.partitions)
+        # The other instances join in the scale-out phase, the last one.
+        fleet.start(a.out / "logs" / fleet.run_id, fleet.first_instances())
         recorder = EventRecorder(servers.kafka_bootstrap)
         await recorder.start()
         customers = await sign_up(

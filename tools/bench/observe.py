@@ -187,6 +187,10 @@ class ProcessSampler:
                 pids[name] = pid
         return cls(pids)
 
+    def watch(self, name: str, pid: int) -> None:
+        """One more process from now on (an instance started during the run)."""
+        self._processes[name] = psutil.Process(pid)
+
     def sample(self) -> ProcessSample:
         taken = ProcessSample(
             time.time(),

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
+import json
+from pathlib import Path
 from typing import Any
 
 from tools.bench import baselines
@@ -96,3 +99,36 @@ def table(found: list[dict[str, Any]]) -> str:
         met = {True: "met", False: "NOT met", None: "not measured"}[target["met"]]
         lines.append(f"  {target['target']:54} {target['value']!s:>6}  {target['bound']:7} {met}")
     return "\n".join(lines)
+
+
+def markdown(figures: dict[str, Any]) -> str:
+    """The targets of a run as docs/performance.md shows them, with the run's load average."""
+    machine = figures.get("machine", {})
+    load = ", ".join(f"{x:g}" for x in machine.get("load_average_at_start", []))
+    lines = [
+        f"Run of {figures.get('started_at')} on {machine.get('cpus')} x "
+        f"{machine.get('cpu_model')}, load average at its start {load}:",
+        "",
+        "| target (issue 27) | this run | bound | met |",
+        "| --- | ---: | --- | --- |",
+    ]
+    for target in figures.get("targets") or targets(figures):
+        met = {True: "yes", False: "**no**", None: "not measured"}[target["met"]]
+        lines.append(f"| {target['target']} | {target['value']} | {target['bound']} | {met} |")
+    if scale := figures.get("scale_out"):
+        lines.append(
+            f"| {scale['instances']} instances each vs one (no bound): HTTP creates/s, "
+            f"backlog claims/s | {scale['http_ratio']}, {scale['backlog_ratio']} | | |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(prog="python -m tools.bench targets", description=__doc__)
+    parser.add_argument("run", type=Path, help="a run's bench.json")
+    arguments = parser.parse_args(argv)
+    try:
+        run = json.loads(arguments.run.read_text())
+    except (OSError, json.JSONDecodeError) as error:
+        raise SystemExit(f"bench targets: {error}") from None
+    print(markdown(run))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tools.bench.baselines import Baseline
-from tools.bench.targets import notifications_cpu_per_email, table, targets
+from tools.bench.targets import markdown, notifications_cpu_per_email, table, targets
 
 
 def _run(**changes: Any) -> dict[str, Any]:
@@ -65,3 +65,18 @@ def test_a_baseline_counts_its_cpu_per_item() -> None:
         "cpu_seconds_per_item": 0.002,
     }
     assert Baseline("kafka_pg_batched", 10, 1.0).figures()["cpu_seconds_per_item"] is None
+
+
+def test_the_docs_table_names_the_load_and_each_target() -> None:
+    run = _run(
+        started_at="2026-12-05T21:00:00+00:00",
+        machine={"cpus": 2, "cpu_model": "AMD EPYC", "load_average_at_start": [6.5, 7.0, 8.25]},
+        scale_out={"instances": 2, "http_ratio": 1.1, "backlog_ratio": 1.4},
+    )
+
+    text = markdown(run)
+
+    assert "load average at its start 6.5, 7, 8.25" in text
+    assert "| POST /api/claims rate / bare HTTP baseline's | 0.62 | >= 0.5 | yes |" in text
+    assert "| claims CPU per created claim / bare HTTP baseline's | 2.4 | <= 2 | **no** |" in text
+    assert "1.1, 1.4" in text
