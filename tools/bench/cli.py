@@ -24,7 +24,7 @@ from tools.bench import (
     scale_out,
     targets,
 )
-from tools.bench.customers import receipt_pdf, sign_up
+from tools.bench.customers import Customer, receipt_pdf, sign_up
 from tools.bench.http_baseline import BaselineServer, prepare_database
 from tools.bench.load import ClaimFiler, FiledClaim, at_rate, in_flight
 from tools.bench.mailpit import MailboxReader
@@ -91,7 +91,8 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     arguments = parser.parse_args(argv)
     if arguments.smoke:
         arguments.rate, arguments.seconds, arguments.step_seconds = 5.0, 6.0, 4.0
-        arguments.max_steps, arguments.http_seconds, arguments.in_flight = 1, 3.0, 4
+        # HTTP in flight for 1 s each: the HTTP phase, POST /api/claims and its bare baseline.
+        arguments.max_steps, arguments.http_seconds, arguments.in_flight = 1, 1.0, 4
         arguments.backlog, arguments.baseline_count, arguments.customers = 20, 100, 2
     if arguments.partitions is None:
         arguments.partitions = 3 * arguments.instances
@@ -117,6 +118,7 @@ class Run:
     filer: ClaimFiler
     fleet: ServiceFleet
     mailbox: MailboxReader
+    http_baseline: BaselineServer
     phases: list[dict[str, Any]] = field(default_factory=list)
     filed: list[FiledClaim] = field(default_factory=list)
 
@@ -183,17 +185,8 @@ async def _create_path(run: Run) -> dict[str, Any]:
             lambda: create_path.cpu_of(run.sampler.sample().cpu, claims_names),
         )
     run.filed.extend(claims.filed)
-    database = f"{run.servers.postgres_url}/rma_bench_{fleet.run_id}_http_baseline"
-    database += fleet.database_query
-    await prepare_database(database)
-    server = BaselineServer(
-        database,
-        fleet.base_port + 40,
-        run.servers.state_dir / "keys" / "token_public.pem",
-        a.out / "logs" / fleet.run_id / "http_baseline.log",
-    )
-    pid = server.start()
-    filer = run.filer.aimed_at([server.url])
+    pid = run.http_baseline.wait_ready()
+    filer = run.filer.aimed_at([run.http_baseline.url])
     try:
         await filer.warm_up(1)
         with fleet.paused(*SERVICES):
@@ -203,8 +196,18 @@ async def _create_path(run: Run) -> dict[str, Any]:
             )
     finally:
         await filer.close()
-        server.stop()
+        run.http_baseline.stop()
     return create_path.figures(claims, baseline, a.in_flight)
+
+
+def _http_baseline(servers: Servers, fleet: ServiceFleet, out: Path) -> BaselineServer:
+    database = f"{servers.postgres_url}/rma_bench_{fleet.run_id}_http_baseline"
+    return BaselineServer(
+        database + fleet.database_query,
+        fleet.base_port + 40,
+        servers.state_dir / "keys" / "token_public.pem",
+        out / "logs" / fleet.run_id / "http_baseline.log",
+    )
 
 
 async def _scale_out(run: Run) -> dict[str, Any]:
@@ -406,6 +409,35 @@ async def _measure(run: Run, started_at: str) -> dict[str, Any]:
     return figures
 
 
+async def _run(
+    a: argparse.Namespace,
+    servers: Servers,
+    fleet: ServiceFleet,
+    recorder: EventRecorder,
+    customers: list[Customer],
+    http_baseline: BaselineServer,
+    started_at: str,
+) -> dict[str, Any]:
+    filer = ClaimFiler(fleet.urls_of("claims"), customers, receipt_pdf())
+    try:
+        await filer.warm_up(len(customers))
+        sampler = ProcessSampler.for_run(
+            {name: process.pid for name, process in fleet.processes.items()},
+            servers.kafka_port,
+            servers.postgres_port,
+            servers.smtp_port,
+        )
+        await sampler.start()
+        mailbox = MailboxReader(servers.mailbox_url)
+        run = Run(a, servers, recorder, sampler, filer, fleet, mailbox, http_baseline)
+        try:
+            return await _measure(run, started_at)
+        finally:
+            await sampler.stop()
+    finally:
+        await filer.close()
+
+
 async def bench(a: argparse.Namespace) -> dict[str, Any]:
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     slot_servers = SlotServers(a.slot, a.state_dir, own=a.own_servers)
@@ -420,31 +452,27 @@ async def bench(a: argparse.Namespace) -> dict[str, Any]:
     )
     try:
         await ensure_topics(servers.kafka_bootstrap, partitions=a.partitions)
-        await position_groups_at_end(servers.kafka_bootstrap, [fleet.group(s) for s in SERVICES])
         if a.instances > 1:
             await grow_partitions(servers.kafka_bootstrap, topics.ALL, a.partitions)
+        await position_groups_at_end(servers.kafka_bootstrap, [fleet.group(s) for s in SERVICES])
         # The other instances join in the scale-out phase, the last one.
         fleet.start(a.out / "logs" / fleet.run_id, fleet.first_instances())
         recorder = EventRecorder(servers.kafka_bootstrap)
         await recorder.start()
-        customers = await sign_up(
-            servers.kafka_bootstrap, fleet.url("accounts"), servers.mailbox_url, a.customers
+        # The bare HTTP baseline's database is made beside the sign-up, its process started
+        # beside the warm-up.
+        http_baseline = _http_baseline(servers, fleet, a.out)
+        customers, _ = await asyncio.gather(
+            sign_up(
+                servers.kafka_bootstrap, fleet.url("accounts"), servers.mailbox_url, a.customers
+            ),
+            prepare_database(http_baseline.database_url),
         )
-        filer = ClaimFiler(fleet.urls_of("claims"), customers, receipt_pdf())
-        await filer.warm_up(len(customers))
-        sampler = ProcessSampler.for_run(
-            {name: process.pid for name, process in fleet.processes.items()},
-            servers.kafka_port,
-            servers.postgres_port,
-            servers.smtp_port,
-        )
-        await sampler.start()
-        run = Run(a, servers, recorder, sampler, filer, fleet, MailboxReader(servers.mailbox_url))
+        http_baseline.launch()
         try:
-            return await _measure(run, started_at)
+            return await _run(a, servers, fleet, recorder, customers, http_baseline, started_at)
         finally:
-            await sampler.stop()
-            await filer.close()
+            http_baseline.stop()
             await recorder.stop()
     finally:
         fleet.stop()

@@ -166,6 +166,7 @@ class BaselineServer:
 
     def __init__(self, database_url: str, port: int, public_key_file: Path, log: Path) -> None:
         self.url = f"http://127.0.0.1:{port}"
+        self.database_url = database_url
         self._environment = {
             **os.environ,
             "RMA_BENCH_BASELINE_DATABASE_URL": database_url,
@@ -175,8 +176,8 @@ class BaselineServer:
         self._log = log
         self.process: subprocess.Popen[bytes] | None = None
 
-    def start(self, timeout: float = 60.0) -> int:
-        """Start and wait until it answers; its pid."""
+    def launch(self) -> None:
+        """Start the process; `wait_ready` waits until it answers."""
         self._log.parent.mkdir(parents=True, exist_ok=True)
         with self._log.open("ab") as log:
             self.process = subprocess.Popen(
@@ -186,6 +187,10 @@ class BaselineServer:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
+
+    def wait_ready(self, timeout: float = 60.0) -> int:
+        """Its pid, once it answers."""
+        assert self.process is not None, "not launched"
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
