@@ -199,6 +199,15 @@ def table(report: dict[str, Any]) -> str:
                 f"  {side:10} {f['per_second']:>7}/s  CPU {f['cpu_seconds_per_claim']} s per claim"
                 f"  HTTP p50 {f['http']['p50_ms']} ms, p99 {f['http']['p99_ms']} ms"
             )
+    if scale := report.get("scale_out"):
+        lines.append(f"\nscale-out, pinned {scale['pinned']}, load {scale['load_average']}:")
+        for key in ("one_instance", "more_instances"):
+            step = scale[key]
+            lines.append(
+                f"  {len(step['processes'])} processes: HTTP {step['http_per_second']}/s,"
+                f" backlog {step['backlog_claims_per_second']} claims/s"
+            )
+        lines.append(f"  ratios: HTTP {scale['http_ratio']}, backlog {scale['backlog_ratio']}")
     if found := report.get("targets"):
         lines.append("\n" + targets.table(found))
     lines.append("\nprocess          peak RSS MB   CPU s per claim")

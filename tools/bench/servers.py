@@ -257,7 +257,8 @@ class ServiceFleet:
         return f"http://127.0.0.1:{self.port(name)}"
 
     def urls_of(self, service: str) -> list[str]:
-        return [self.url(name) for name in self.names() if name.split("#")[0] == service]
+        """The instances of `service` started so far."""
+        return [self.url(name) for name in self.processes if name.split("#")[0] == service]
 
     def _environment(self, name: str) -> dict[str, str]:
         service = name.split("#")[0]

@@ -33,3 +33,12 @@ def test_instance_k_of_each_scalable_service_gets_cpu_k_minus_1() -> None:
 def test_a_rate_runs_from_the_start_to_the_last_completion() -> None:
     assert rate(10, 100.0, [100.5, 102.0]) == 5.0
     assert rate(0, 100.0, []) == 0.0
+
+
+def test_the_claims_filed_go_only_to_the_instances_started() -> None:
+    fleet = ServiceFleet(SERVERS, base_port=20000, instances=2)
+    fleet.processes = {name: None for name in fleet.first_instances()}  # type: ignore[misc]
+
+    assert fleet.urls_of("claims") == ["http://127.0.0.1:20001"]
+    fleet.processes["claims#2"] = None  # type: ignore[assignment]
+    assert fleet.urls_of("claims") == ["http://127.0.0.1:20001", "http://127.0.0.1:20002"]
