@@ -175,29 +175,40 @@ async def _http_phase(run: Run) -> None:
 
 
 async def _create_path(run: Run) -> dict[str, Any]:
-    """POST /api/claims with warranty and notifications stopped, then the bare HTTP baseline
-    with every service stopped: the same customers, in flight and seconds (issue 27, item 2)."""
+    """POST /api/claims with warranty and notifications stopped, and the bare HTTP baseline with
+    every service stopped, in alternating windows: the same customers, in flight and seconds
+    for each (issue 27, item 2)."""
     a, fleet = run.arguments, run.fleet
     claims_names = [name for name in fleet.processes if name.split("#")[0] == "claims"]
-    with fleet.paused("warranty", "notifications"):
-        claims = await create_path.file_for(
-            lambda: in_flight(run.filer, "create path", a.in_flight, a.http_seconds),
-            lambda: create_path.cpu_of(run.sampler.sample().cpu, claims_names),
-        )
-    run.filed.extend(claims.filed)
+    windows = create_path.rounds(a.http_seconds)
+    seconds = a.http_seconds / windows
     pid = run.http_baseline.wait_ready()
     filer = run.filer.aimed_at([run.http_baseline.url])
+    claims: list[create_path.Filing] = []
+    baseline: list[create_path.Filing] = []
     try:
         await filer.warm_up(1)
-        with fleet.paused(*SERVICES):
-            baseline = await create_path.file_for(
-                lambda: in_flight(filer, "http baseline", a.in_flight, a.http_seconds),
-                lambda: cpu_seconds_of(pid),
-            )
+        with fleet.paused("warranty", "notifications"):
+            for _ in range(windows):
+                claims.append(
+                    await create_path.file_for(
+                        lambda: in_flight(run.filer, "create path", a.in_flight, seconds),
+                        lambda: create_path.cpu_of(run.sampler.sample().cpu, claims_names),
+                    )
+                )
+                with fleet.paused("claims", "accounts"):
+                    baseline.append(
+                        await create_path.file_for(
+                            lambda: in_flight(filer, "http baseline", a.in_flight, seconds),
+                            lambda: cpu_seconds_of(pid),
+                        )
+                    )
     finally:
         await filer.close()
         run.http_baseline.stop()
-    return create_path.figures(claims, baseline, a.in_flight)
+    ours, floor = create_path.Filing.joined(claims), create_path.Filing.joined(baseline)
+    run.filed.extend(ours.filed)
+    return create_path.figures(ours, floor, a.in_flight, windows)
 
 
 def _http_baseline(servers: Servers, fleet: ServiceFleet, out: Path) -> BaselineServer:

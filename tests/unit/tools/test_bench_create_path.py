@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from shared.auth import Principal, issue_token
 from shared.keys import ensure_dev_keys
-from tools.bench.create_path import Filing, figures
+from tools.bench.create_path import Filing, figures, rounds
 from tools.bench.http_baseline import build_app, claim_rows
 from tools.bench.load import FiledClaim
 
@@ -21,7 +21,7 @@ CUSTOMER = Principal(uuid.uuid4(), "customer", email="klient@example.com")
 def _filing(created: int, seconds: float, cpu: float, failed: int = 0) -> Filing:
     filed = [FiledClaim("p", 0.0, 0.1, 201, str(n)) for n in range(created)]
     filed += [FiledClaim("p", 0.0, 0.1, 0, None) for _ in range(failed)]
-    return Filing(filed, 100.0, 100.0 + seconds, cpu)
+    return Filing(filed, seconds, cpu)
 
 
 def test_the_ratios_set_the_claims_service_against_the_baseline_of_the_same_run() -> None:
@@ -38,6 +38,17 @@ def test_the_ratios_set_the_claims_service_against_the_baseline_of_the_same_run(
     assert found["claims"]["cpu_seconds_per_claim"] == 0.02
     assert found["cpu_ratio"] == 4.0
     assert found["in_flight"] == 16
+
+
+def test_alternating_windows_of_a_side_count_as_one() -> None:
+    joined = Filing.joined([_filing(10, 2.0, 0.2), _filing(30, 3.0, 0.4, failed=1)])
+
+    assert (joined.created, joined.seconds) == (40, 5.0)
+    assert joined.cpu_seconds == pytest.approx(0.6)
+    assert joined.per_second == 8.0
+    assert len(joined.filed) == 41
+    # Windows of 2 s at least, 4 at most: the smoke run's 1 s stays one window.
+    assert [rounds(s) for s in (1.0, 3.0, 5.0, 20.0)] == [1, 1, 2, 4]
 
 
 def test_no_ratio_without_a_baseline_that_created_anything() -> None:
