@@ -2,11 +2,14 @@
 
 Offline verification stays: a token's signature and expiry are checked with the public key only.
 Each service also keeps a small projection, `token_not_before`, from AccountCredentialsChanged:
-a token issued before its account's last password or email change is refused.
+a token issued before its account's last password or email change is refused (each process
+keeps what it read for `RMA_CREDENTIAL_CHECK_CACHE_SECONDS`: see NotBeforeCache).
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
@@ -98,11 +101,72 @@ async def record_credentials_change(conn: Conn, account_id: UUID, changed_at: da
     )
 
 
+async def fetch_not_before(pool: asyncpg.Pool, subject: UUID) -> datetime | None:
+    """The account's last credential change as this service's database knows it."""
+    found: datetime | None = await pool.fetchval(
+        "SELECT not_before FROM token_not_before WHERE subject = $1", subject
+    )
+    return found
+
+
+class NotBeforeCache:
+    """Each account's "not before" (`token_not_before`), kept per process for `max_age` seconds
+    so that a customer's requests do not ask the database each time (a query per request was a
+    sixth of the create path's database time; issue 27).
+
+    The bound: a token issued before a password or email change is refused by this process at
+    most `max_age` seconds after the change reached this service's database, and at once when
+    this process recorded it (`forget`). `max_age` 0 asks the database every time. At most
+    `max_entries` accounts are kept (the oldest answers go first)."""
+
+    def __init__(
+        self,
+        fetch: Callable[[UUID], Awaitable[datetime | None]],
+        *,
+        max_age: float,
+        clock: Callable[[], float] = time.monotonic,
+        max_entries: int = 10_000,
+    ) -> None:
+        self._fetch = fetch
+        self._max_age = max_age
+        self._clock = clock
+        self._max_entries = max_entries
+        # subject -> (not before, when it was read); in the order they were read.
+        self._known: dict[UUID, tuple[datetime | None, float]] = {}
+
+    async def not_before(self, subject: UUID) -> datetime | None:
+        now = self._clock()
+        known = self._known.get(subject)
+        if known is not None and now - known[1] < self._max_age:
+            return known[0]
+        found = await self._fetch(subject)
+        if self._max_age > 0:
+            self._known.pop(subject, None)
+            self._known[subject] = (found, now)
+            while len(self._known) > self._max_entries:
+                del self._known[next(iter(self._known))]
+        return found
+
+    def forget(self, subject: UUID) -> None:
+        self._known.pop(subject, None)
+
+    async def refuses(self, principal: Principal) -> bool:
+        """Whether the token was issued before its account's last credential change."""
+        not_before = await self.not_before(principal.subject)
+        return not_before is not None and (
+            principal.issued_at is None or principal.issued_at < not_before
+        )
+
+
 async def handle_credentials_change(
-    pool: asyncpg.Pool, consumer: str, event: AccountCredentialsChanged
+    pool: asyncpg.Pool,
+    consumer: str,
+    event: AccountCredentialsChanged,
+    cache: NotBeforeCache | None = None,
 ) -> None:
     """Every consuming service's handler of AccountCredentialsChanged: the "not before" of the
-    account's tokens, recorded once per event (the inbox)."""
+    account's tokens, recorded once per event (the inbox); this process's cache of it is
+    dropped, so the change holds here at once."""
     data = event.data
     await handle_once(
         pool,
@@ -110,15 +174,8 @@ async def handle_credentials_change(
         event,
         lambda conn: record_credentials_change(conn, data.account_id, data.changed_at),
     )
-
-
-async def issued_before_credential_change(pool: asyncpg.Pool, principal: Principal) -> bool:
-    not_before: datetime | None = await pool.fetchval(
-        "SELECT not_before FROM token_not_before WHERE subject = $1", principal.subject
-    )
-    return not_before is not None and (
-        principal.issued_at is None or principal.issued_at < not_before
-    )
+    if cache is not None:
+        cache.forget(data.account_id)
 
 
 _bearer = HTTPBearer(auto_error=False)
@@ -150,7 +207,7 @@ def require_role(*roles: Role):  # type: ignore[no-untyped-def]
             ) from None
         if principal.role not in roles:
             raise HTTPException(status.HTTP_403_FORBIDDEN, detail="Brak uprawnień do tej operacji.")
-        if await issued_before_credential_change(request.app.state.runtime.db, principal):
+        if await request.app.state.runtime.not_before.refuses(principal):
             raise HTTPException(
                 status.HTTP_401_UNAUTHORIZED,
                 detail="Hasło lub adres e-mail konta zmieniły się. Zaloguj się ponownie.",

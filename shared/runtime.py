@@ -31,6 +31,7 @@ from faststream.specification.asyncapi.site import get_asyncapi_html
 from opentelemetry.sdk.trace import TracerProvider
 
 from shared import deadletters, deadletters_http, topics
+from shared.auth import NotBeforeCache, fetch_not_before
 from shared.commits import ConsumerCommits
 from shared.consumer import DEAD_LETTER_MAX_BYTES, dead_letter_middleware
 from shared.db import close_pool, create_pool, ensure_database, migrate
@@ -117,6 +118,8 @@ class ServiceRuntime:
     consumed_topics: list[str] = field(default_factory=list, init=False)
     # The Idempotency-Keys of the requests running now (shared/idempotency.py).
     key_locks: KeyLocks = field(init=False)
+    # Each account's last credential change, as require_role checks it (shared/auth.py).
+    not_before: NotBeforeCache = field(init=False)
 
     def __post_init__(self) -> None:
         self.metrics = ServiceMetrics(self.name)
@@ -124,6 +127,10 @@ class ServiceRuntime:
             functools.partial(asyncpg.connect, self.settings.database_url, timeout=5)
         )
         self.tracer_provider = tracer_provider(self.name, self.settings.otlp_endpoint)
+        self.not_before = NotBeforeCache(
+            lambda subject: fetch_not_before(self.db, subject),
+            max_age=self.settings.credential_check_cache_seconds,
+        )
         self.broker = KafkaBroker(
             # A list: FastStream puts a string into a list of one, so "a:9092,b:9092" would be
             # one unknown host instead of aiokafka's comma-separated servers.
@@ -347,23 +354,27 @@ def create_app(runtime: ServiceRuntime, *, title: str, description: str) -> Fast
     return app
 
 
+def uvicorn_options(host: str, port: int) -> dict[str, Any]:
+    """How every service's HTTP server runs (the bench's bare HTTP baseline runs under the same)."""
+    # uvloop and httptools by name: "auto" would fall back to asyncio and h11 without a word
+    # when they are missing, at a fraction of the speed.
+    # Forwarded addresses are read by the app's own middleware, from RMA_TRUSTED_PROXIES only.
+    return {
+        "host": host,
+        "port": port,
+        "log_config": None,
+        "loop": "uvloop",
+        "http": "httptools",
+        # Longer than the callers' keep-alive (httpx: 5 s, as uvicorn's default): with both at
+        # 5 s a client reuses a connection the server is closing that instant ("Server
+        # disconnected without sending a response", seen in the web panel's browser test).
+        "timeout_keep_alive": 75,
+        "proxy_headers": False,
+    }
+
+
 def serve(app: FastAPI, settings: ServiceSettings) -> None:
     """The entry point of every service process (`python -m services.<name>`)."""
     import uvicorn
 
-    # uvloop and httptools by name: "auto" would fall back to asyncio and h11 without a word
-    # when they are missing, at a fraction of the speed.
-    # Forwarded addresses are read by the app's own middleware, from RMA_TRUSTED_PROXIES only.
-    uvicorn.run(
-        app,
-        host=settings.http_host,
-        port=settings.http_port,
-        log_config=None,
-        loop="uvloop",
-        http="httptools",
-        # Longer than the callers' keep-alive (httpx: 5 s, as uvicorn's default): with both at 5 s
-        # a client reuses a connection the server is closing that instant ("Server disconnected
-        # without sending a response", seen in the web panel's browser test under load).
-        timeout_keep_alive=75,
-        proxy_headers=False,
-    )
+    uvicorn.run(app, **uvicorn_options(settings.http_host, settings.http_port))

@@ -56,6 +56,10 @@ class ServiceSettings(KafkaConnectionSettings):
     # set and trusted: otherwise every panel user would count as the panel's one address.
     web_panel_address: str | None = None
     counts_clients_by_address: ClassVar[bool] = False
+    # How long a process keeps an account's last credential change it read (shared/auth.py,
+    # NotBeforeCache): a token issued before a password or email change is refused here at most
+    # this long after the change reached this service's database. 0: read it for every request.
+    credential_check_cache_seconds: float = Field(default=5.0, ge=0, le=60)
     # Request bodies above this are refused (413) before they are read.
     max_request_bytes: int = Field(default=1024 * 1024, ge=1024)
 

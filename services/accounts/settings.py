@@ -11,6 +11,8 @@ class AccountsSettings(ServiceSettings):
     # Logins, guesses and emails are limited per client address (see ServiceSettings).
     counts_clients_by_address: ClassVar[bool] = True
     http_port: int = 8001
+    # Accounts records the changes itself: its tokens older than one are refused at once.
+    credential_check_cache_seconds: float = 0.0
     token_private_key_file: Path = Path(".run/dev/keys/token_private.pem")
     # Where the activation link in the email points (the web panel or this service).
     # The web panel, which serves the pages the emailed links open.

@@ -64,6 +64,11 @@ def test_smoke_run_reports_every_figure(stack: Stack, tmp_path: Path) -> None:
     }
     assert all(b["per_second"] > 0 for b in baselines.values())
     assert all(hop["ratio"] is not None for hop in figures["hops"])
+    # POST /api/claims and its bare HTTP baseline, the same customers in flight (issue 27).
+    create = figures["create_path"]
+    assert create["claims"]["created"] > 0 and create["baseline"]["created"] > 0
+    assert create["rate_ratio"] is not None and create["cpu_ratio"] is not None
+    assert all(target["value"] is not None for target in figures["targets"])
 
     processes = {"accounts", "claims", "warranty", "notifications", "kafka", "postgresql"}
     assert processes <= {name for name, mb in figures["peak_rss_mb"].items() if mb > 0}

@@ -10,5 +10,9 @@ elif sys.argv[1:2] == ["capacity"]:
     from tools.bench import capacity
 
     capacity.main(sys.argv[2:])
+elif sys.argv[1:2] == ["targets"]:
+    from tools.bench import targets
+
+    targets.main(sys.argv[2:])
 else:
     main()

@@ -43,6 +43,24 @@ class Baseline:
     name: str
     count: int
     seconds: float
+    # CPU seconds of the bench's event loop thread meanwhile (where the bare sender runs).
+    cpu_seconds: float | None = None
+
+    @property
+    def cpu_per_item(self) -> float | None:
+        if self.cpu_seconds is None or not self.count:
+            return None
+        return self.cpu_seconds / self.count
+
+    def figures(self) -> dict[str, Any]:
+        cpu = self.cpu_per_item
+        return {
+            "name": self.name,
+            "count": self.count,
+            "seconds": round(self.seconds, 2),
+            "per_second": round(self.per_second, 1),
+            "cpu_seconds_per_item": None if cpu is None else round(cpu, 6),
+        }
 
     @property
     def per_second(self) -> float:
@@ -225,7 +243,8 @@ async def smtp(
         (ONE_CONNECTION, lambda deadline: one_connection(emails, deadline)),
         (f"smtp_pool_of_{pool_size}", pooled),
     ):
-        started = time.monotonic()
+        started, cpu = time.monotonic(), time.thread_time()
         sent = await run(started + seconds)
-        results.append(Baseline(name, sent, time.monotonic() - started))
+        elapsed = time.monotonic() - started
+        results.append(Baseline(name, sent, elapsed, time.thread_time() - cpu))
     return results

@@ -15,11 +15,26 @@ from typing import Any
 
 from shared import topics
 from shared.runtime import ensure_topics
-from tools.bench import backlog, baselines, compare, report
-from tools.bench.customers import receipt_pdf, sign_up
+from tools.bench import (
+    backlog,
+    baselines,
+    compare,
+    create_path,
+    report,
+    scale_out,
+    targets,
+)
+from tools.bench.customers import Customer, receipt_pdf, sign_up
+from tools.bench.http_baseline import BaselineServer, prepare_database
 from tools.bench.load import ClaimFiler, FiledClaim, at_rate, in_flight
 from tools.bench.mailpit import MailboxReader
-from tools.bench.observe import EventRecorder, ProcessSampler, emails_accepted, poll_until
+from tools.bench.observe import (
+    EventRecorder,
+    ProcessSampler,
+    cpu_seconds_of,
+    emails_accepted,
+    poll_until,
+)
 from tools.bench.servers import (
     REPO,
     SERVICES,
@@ -27,6 +42,7 @@ from tools.bench.servers import (
     Servers,
     ServiceFleet,
     SlotServers,
+    grow_partitions,
     position_groups_at_end,
 )
 from tools.support.kafka import caught_up
@@ -51,7 +67,11 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--baseline-count", type=int, default=2000)
     parser.add_argument("--customers", type=int, default=16)
     parser.add_argument("--instances", type=int, default=1, help="of claims/warranty/notifications")
-    parser.add_argument("--partitions", type=int, default=3, help="of topics the run creates")
+    parser.add_argument(
+        "--partitions",
+        type=int,
+        help="of the topics (3 per instance: each instance has 3 partition workers)",
+    )
     parser.add_argument("--keep-servers", action="store_true", help="leave Kafka etc. running")
     parser.add_argument(
         "--database-sslmode",
@@ -71,8 +91,11 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     arguments = parser.parse_args(argv)
     if arguments.smoke:
         arguments.rate, arguments.seconds, arguments.step_seconds = 5.0, 6.0, 4.0
-        arguments.max_steps, arguments.http_seconds, arguments.in_flight = 1, 3.0, 4
+        # HTTP in flight for 1 s each: the HTTP phase, POST /api/claims and its bare baseline.
+        arguments.max_steps, arguments.http_seconds, arguments.in_flight = 1, 1.0, 4
         arguments.backlog, arguments.baseline_count, arguments.customers = 20, 100, 2
+    if arguments.partitions is None:
+        arguments.partitions = 3 * arguments.instances
     arguments.own_servers = arguments.state_dir is None
     arguments.state_dir = arguments.state_dir or REPO / ".run" / "bench" / f"slot{arguments.slot}"
     return arguments
@@ -95,6 +118,7 @@ class Run:
     filer: ClaimFiler
     fleet: ServiceFleet
     mailbox: MailboxReader
+    http_baseline: BaselineServer
     phases: list[dict[str, Any]] = field(default_factory=list)
     filed: list[FiledClaim] = field(default_factory=list)
 
@@ -148,6 +172,73 @@ async def _http_phase(run: Run) -> None:
     await run.phase(
         f"http {a.in_flight} in flight", filed, start, cpu, settle=max(60.0, 3 * a.http_seconds)
     )
+
+
+async def _create_path(run: Run) -> dict[str, Any]:
+    """POST /api/claims with warranty and notifications stopped, and the bare HTTP baseline with
+    every service stopped, in alternating windows: the same customers, in flight and seconds
+    for each (issue 27, item 2)."""
+    a, fleet = run.arguments, run.fleet
+    claims_names = [name for name in fleet.processes if name.split("#")[0] == "claims"]
+    windows = create_path.rounds(a.http_seconds)
+    seconds = a.http_seconds / windows
+    pid = run.http_baseline.wait_ready()
+    filer = run.filer.aimed_at([run.http_baseline.url])
+    claims: list[create_path.Filing] = []
+    baseline: list[create_path.Filing] = []
+    try:
+        await filer.warm_up(1)
+        with fleet.paused("warranty", "notifications"):
+            for _ in range(windows):
+                claims.append(
+                    await create_path.file_for(
+                        lambda: in_flight(run.filer, "create path", a.in_flight, seconds),
+                        lambda: create_path.cpu_of(run.sampler.sample().cpu, claims_names),
+                    )
+                )
+                with fleet.paused("claims", "accounts"):
+                    baseline.append(
+                        await create_path.file_for(
+                            lambda: in_flight(filer, "http baseline", a.in_flight, seconds),
+                            lambda: cpu_seconds_of(pid),
+                        )
+                    )
+    finally:
+        await filer.close()
+        run.http_baseline.stop()
+    ours, floor = create_path.Filing.joined(claims), create_path.Filing.joined(baseline)
+    run.filed.extend(ours.filed)
+    return create_path.figures(ours, floor, a.in_flight, windows)
+
+
+def _http_baseline(servers: Servers, fleet: ServiceFleet, out: Path) -> BaselineServer:
+    database = f"{servers.postgres_url}/rma_bench_{fleet.run_id}_http_baseline"
+    return BaselineServer(
+        database + fleet.database_query,
+        fleet.base_port + 40,
+        servers.state_dir / "keys" / "token_public.pem",
+        out / "logs" / fleet.run_id / "http_baseline.log",
+    )
+
+
+async def _scale_out(run: Run) -> dict[str, Any]:
+    a = run.arguments
+    found, filed = await scale_out.measure(
+        scale_out.ScaleOut(
+            fleet=run.fleet,
+            sampler=run.sampler,
+            filer=run.filer,
+            events=run.recorder.events,
+            mailbox=run.mailbox,
+            kafka_bootstrap=run.servers.kafka_bootstrap,
+            settle=run.settle,
+            in_flight=a.in_flight,
+            http_seconds=a.http_seconds,
+            backlog_events=a.backlog,
+        )
+    )
+    run.filed.extend(filed)
+    return found
 
 
 async def _backlog_phase(run: Run) -> dict[str, Any]:
@@ -296,6 +387,7 @@ async def _measure(run: Run, started_at: str) -> dict[str, Any]:
     a = run.arguments
     sustained = await _fixed_and_search(run)
     await _http_phase(run)
+    creating = await _create_path(run)
     capacity = await _backlog_phase(run)
     alone = await _hops_alone(run)
     bases = await _baselines(run)
@@ -307,28 +399,54 @@ async def _measure(run: Run, started_at: str) -> dict[str, Any]:
         },
         "phases": run.phases,
         "highest_sustained_rate": sustained,
+        "create_path": creating,
         "backlog": capacity,
         "backlog_hops_alone": alone,
-        "baselines": [
-            {
-                "name": b.name,
-                "count": b.count,
-                "seconds": round(b.seconds, 2),
-                "per_second": round(b.per_second, 1),
-            }
-            for b in bases
-        ],
+        "baselines": [b.figures() for b in bases],
         "hops": _hops(capacity, alone, bases),
         "peak_rss_mb": {
             name: round(rss / 2**20, 1) for name, rss in run.sampler.peak_rss().items()
         },
         "cpu_seconds_per_claim": run.phases[0]["cpu_seconds_per_claim"],
     }
+    if a.instances > 1:
+        figures["scale_out"] = await _scale_out(run)
+    figures["targets"] = targets.targets(figures)
+    figures["notifications_cpu_per_email"] = targets.notifications_cpu_per_email(figures)
     found = await run.journeys(run.filed)
     a.out.mkdir(parents=True, exist_ok=True)
     (a.out / "bench.json").write_text(json.dumps(figures, indent=1))
     report.plot(found, figures, a.out / "bench.png")
     return figures
+
+
+async def _run(
+    a: argparse.Namespace,
+    servers: Servers,
+    fleet: ServiceFleet,
+    recorder: EventRecorder,
+    customers: list[Customer],
+    http_baseline: BaselineServer,
+    started_at: str,
+) -> dict[str, Any]:
+    filer = ClaimFiler(fleet.urls_of("claims"), customers, receipt_pdf())
+    try:
+        await filer.warm_up(len(customers))
+        sampler = ProcessSampler.for_run(
+            {name: process.pid for name, process in fleet.processes.items()},
+            servers.kafka_port,
+            servers.postgres_port,
+            servers.smtp_port,
+        )
+        await sampler.start()
+        mailbox = MailboxReader(servers.mailbox_url)
+        run = Run(a, servers, recorder, sampler, filer, fleet, mailbox, http_baseline)
+        try:
+            return await _measure(run, started_at)
+        finally:
+            await sampler.stop()
+    finally:
+        await filer.close()
 
 
 async def bench(a: argparse.Namespace) -> dict[str, Any]:
@@ -345,28 +463,27 @@ async def bench(a: argparse.Namespace) -> dict[str, Any]:
     )
     try:
         await ensure_topics(servers.kafka_bootstrap, partitions=a.partitions)
+        if a.instances > 1:
+            await grow_partitions(servers.kafka_bootstrap, topics.ALL, a.partitions)
         await position_groups_at_end(servers.kafka_bootstrap, [fleet.group(s) for s in SERVICES])
-        fleet.start(a.out / "logs" / fleet.run_id)
+        # The other instances join in the scale-out phase, the last one.
+        fleet.start(a.out / "logs" / fleet.run_id, fleet.first_instances())
         recorder = EventRecorder(servers.kafka_bootstrap)
         await recorder.start()
-        customers = await sign_up(
-            servers.kafka_bootstrap, fleet.url("accounts"), servers.mailbox_url, a.customers
+        # The bare HTTP baseline's database is made beside the sign-up, its process started
+        # beside the warm-up.
+        http_baseline = _http_baseline(servers, fleet, a.out)
+        customers, _ = await asyncio.gather(
+            sign_up(
+                servers.kafka_bootstrap, fleet.url("accounts"), servers.mailbox_url, a.customers
+            ),
+            prepare_database(http_baseline.database_url),
         )
-        filer = ClaimFiler(fleet.urls_of("claims"), customers, receipt_pdf())
-        await filer.warm_up(len(customers))
-        sampler = ProcessSampler.for_run(
-            {name: process.pid for name, process in fleet.processes.items()},
-            servers.kafka_port,
-            servers.postgres_port,
-            servers.smtp_port,
-        )
-        await sampler.start()
-        run = Run(a, servers, recorder, sampler, filer, fleet, MailboxReader(servers.mailbox_url))
+        http_baseline.launch()
         try:
-            return await _measure(run, started_at)
+            return await _run(a, servers, fleet, recorder, customers, http_baseline, started_at)
         finally:
-            await sampler.stop()
-            await filer.close()
+            http_baseline.stop()
             await recorder.stop()
     finally:
         fleet.stop()

@@ -43,8 +43,13 @@ class ClaimFiler:
             [(client, customer) for customer in customers for client in self._clients]
         )
         self._receipt = receipt
+        self._customers = customers
         # A unit has one open claim at most: each claim names its own, after the customer's.
         self._units = itertools.count(1)
+
+    def aimed_at(self, urls: list[str]) -> ClaimFiler:
+        """The same customers and receipt, filing at other servers."""
+        return ClaimFiler(urls, self._customers, self._receipt)
 
     async def close(self) -> None:
         for client in self._clients:

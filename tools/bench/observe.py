@@ -137,6 +137,13 @@ def _cpu_seconds(process: psutil.Process, with_children: bool) -> float:
     return 0.0
 
 
+def cpu_seconds_of(pid: int) -> float:
+    """One process's CPU seconds so far (0 when it is gone)."""
+    with contextlib.suppress(psutil.Error):
+        return _cpu_seconds(psutil.Process(pid), with_children=False)
+    return 0.0
+
+
 def _rss_bytes(process: psutil.Process, with_children: bool) -> int:
     with contextlib.suppress(psutil.Error):
         children = process.children(recursive=True) if with_children else []
@@ -179,6 +186,10 @@ class ProcessSampler:
             if (pid := listening_pid(port)) is not None:
                 pids[name] = pid
         return cls(pids)
+
+    def watch(self, name: str, pid: int) -> None:
+        """One more process from now on (an instance started during the run)."""
+        self._processes[name] = psutil.Process(pid)
 
     def sample(self) -> ProcessSample:
         taken = ProcessSample(

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tools.bench import targets
 from tools.bench.load import FiledClaim
 from tools.bench.observe import ClaimEvents
 
@@ -185,7 +186,30 @@ def table(report: dict[str, Any]) -> str:
         )
     lines.append("\nbaselines:")
     for base in report["baselines"]:
-        lines.append(f"  {base['name']:36} {base['per_second']:>8}/s ({base['count']})")
+        cpu = base.get("cpu_seconds_per_item")
+        lines.append(
+            f"  {base['name']:36} {base['per_second']:>8}/s ({base['count']})"
+            + ("" if cpu is None else f", CPU {cpu * 1000:.2f} ms each")
+        )
+    if create := report.get("create_path"):
+        lines.append(f"\ncreate path, {create['in_flight']} in flight:")
+        for side in ("claims", "baseline"):
+            f = create[side]
+            lines.append(
+                f"  {side:10} {f['per_second']:>7}/s  CPU {f['cpu_seconds_per_claim']} s per claim"
+                f"  HTTP p50 {f['http']['p50_ms']} ms, p99 {f['http']['p99_ms']} ms"
+            )
+    if scale := report.get("scale_out"):
+        lines.append(f"\nscale-out, pinned {scale['pinned']}, load {scale['load_average']}:")
+        for key in ("one_instance", "more_instances"):
+            step = scale[key]
+            lines.append(
+                f"  {len(step['processes'])} processes: HTTP {step['http_per_second']}/s,"
+                f" backlog {step['backlog_claims_per_second']} claims/s"
+            )
+        lines.append(f"  ratios: HTTP {scale['http_ratio']}, backlog {scale['backlog_ratio']}")
+    if found := report.get("targets"):
+        lines.append("\n" + targets.table(found))
     lines.append("\nprocess          peak RSS MB   CPU s per claim")
     cpu = report["cpu_seconds_per_claim"]
     for name, rss in report["peak_rss_mb"].items():

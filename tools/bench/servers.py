@@ -25,6 +25,7 @@ from pathlib import Path
 
 import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewPartitions
 
 from shared import topics
 from shared.kafka import client_options
@@ -147,6 +148,24 @@ class SlotServers:
         self.started.clear()
 
 
+async def grow_partitions(bootstrap: str, names: tuple[str, ...], at_least: int) -> None:
+    """Topics with fewer than `at_least` partitions get more (the slot's Kafka may keep topics
+    an earlier run created with fewer): each consumer of a group needs one of its own."""
+    admin = AIOKafkaAdminClient(**client_options(bootstrap))
+    await admin.start()
+    try:
+        described = await admin.describe_topics(list(names))
+        grow = {
+            topic["topic"]: NewPartitions(at_least)
+            for topic in described
+            if len(topic["partitions"]) < at_least
+        }
+        if grow:
+            await admin.create_partitions(grow)
+    finally:
+        await admin.close()
+
+
 async def stop_consumer(consumer: AIOKafkaConsumer) -> None:
     """Stop an aiokafka consumer. Its fetcher re-raises the CancelledError of its own fetch task
     when that task was backing off after a broker time-out; that cancellation is not ours."""
@@ -217,6 +236,20 @@ class ServiceFleet:
             names.extend(service if n == 1 else f"{service}#{n}" for n in range(1, copies + 1))
         return names
 
+    def first_instances(self) -> list[str]:
+        return [name for name in self.names() if "#" not in name]
+
+    def more_instances(self) -> list[str]:
+        return [name for name in self.names() if "#" in name]
+
+    def cpu_of(self, name: str) -> int | None:
+        """With more than one instance, instance k of a scalable service runs on CPU k-1 (of
+        those there are) only; None: wherever the scheduler puts it."""
+        service, _, number = name.partition("#")
+        if self.instances == 1 or service not in SCALABLE:
+            return None
+        return (int(number or 1) - 1) % (os.cpu_count() or 1)
+
     def port(self, name: str) -> int:
         return self.base_port + self.names().index(name)
 
@@ -224,7 +257,8 @@ class ServiceFleet:
         return f"http://127.0.0.1:{self.port(name)}"
 
     def urls_of(self, service: str) -> list[str]:
-        return [self.url(name) for name in self.names() if name.split("#")[0] == service]
+        """The instances of `service` started so far."""
+        return [self.url(name) for name in self.processes if name.split("#")[0] == service]
 
     def _environment(self, name: str) -> dict[str, str]:
         service = name.split("#")[0]
@@ -252,20 +286,34 @@ class ServiceFleet:
             "RMA_SMTP_FIRST_RETRY_SECONDS": "0.5",
         }
 
-    def start(self, log_dir: Path) -> None:
+    def pin(self, names: list[str]) -> None:
+        """Running instances onto their CPUs (`cpu_of`), every thread of each."""
+        for name in names:
+            cpu = self.cpu_of(name)
+            if cpu is None:
+                continue
+            for task in Path(f"/proc/{self.processes[name].pid}/task").iterdir():
+                with contextlib.suppress(ProcessLookupError):
+                    os.sched_setaffinity(int(task.name), {cpu})
+
+    def start(self, log_dir: Path, names: list[str] | None = None, *, pinned: bool = False) -> None:
+        """Start `names` (every instance unless given); `pinned`: each (taskset) on its CPU."""
         self.log_dir = log_dir
         log_dir.mkdir(parents=True, exist_ok=True)
-        for name in self.names():
+        names = self.names() if names is None else names
+        for name in names:
+            cpu = self.cpu_of(name) if pinned else None
+            taskset = [] if cpu is None else ["taskset", "--cpu-list", str(cpu)]
             with (log_dir / f"{name}.log").open("ab") as log:
                 self.processes[name] = subprocess.Popen(
-                    [sys.executable, "-m", f"services.{name.split('#')[0]}"],
+                    [*taskset, sys.executable, "-m", f"services.{name.split('#')[0]}"],
                     cwd=REPO,
                     env=self._environment(name),
                     stdout=log,
                     stderr=subprocess.STDOUT,
                     start_new_session=True,
                 )
-        for name in self.names():
+        for name in names:
             self._wait_healthy(name)
 
     def _wait_healthy(self, name: str, timeout: float = 120.0) -> None:

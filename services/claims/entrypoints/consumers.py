@@ -73,7 +73,7 @@ def register_consumers(runtime: ServiceRuntime, unit_of_work: ConsumerUnitOfWork
                 runtime.db, runtime.name, event, projection(handlers.record_contact, event)
             )
         elif isinstance(event, AccountCredentialsChanged):
-            await handle_credentials_change(runtime.db, runtime.name, event)
+            await handle_credentials_change(runtime.db, runtime.name, event, runtime.not_before)
 
     @runtime.subscriber(
         topics.WARRANTY,

@@ -45,7 +45,7 @@ def register_consumers(
     @runtime.subscriber(topics.ACCOUNTS, description="Activation and account emails")
     async def on_account_event(event: AccountsEvent) -> None:
         if isinstance(event, AccountCredentialsChanged):
-            await handle_credentials_change(runtime.db, runtime.name, event)
+            await handle_credentials_change(runtime.db, runtime.name, event, runtime.not_before)
             return
         await handle_once(runtime.db, runtime.name, event, emails_of(ctx, unit_of_work, event))
 

@@ -67,7 +67,7 @@ def register_consumers(runtime: ServiceRuntime, unit_of_work: ConsumerUnitOfWork
                 projection(handlers.record_document_owner, event),
             )
         elif isinstance(event, AccountCredentialsChanged):
-            await handle_credentials_change(runtime.db, runtime.name, event)
+            await handle_credentials_change(runtime.db, runtime.name, event, runtime.not_before)
 
     @runtime.subscriber(
         topics.CLAIMS,

@@ -1,0 +1,82 @@
+"""Issue 27's targets read from one run's figures: each ratio, its bound and whether it was met."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tools.bench.baselines import Baseline
+from tools.bench.targets import markdown, notifications_cpu_per_email, table, targets
+
+
+def _run(**changes: Any) -> dict[str, Any]:
+    figures: dict[str, Any] = {
+        "create_path": {"rate_ratio": 0.62, "cpu_ratio": 2.4},
+        "hops": [
+            {
+                "hop": "event -> email accepted (notifications alone) vs pooled SMTP",
+                "ratio": 0.31,
+            },
+            {
+                "hop": "ClaimCreated -> WarrantyAssessed (warranty alone) vs batched",
+                "ratio": 0.7,
+            },
+        ],
+        "backlog_hops_alone": {"notifications_cpu_seconds_per_claim": {"notifications": 0.012}},
+        "baselines": [{"name": "smtp_pool_of_4", "cpu_seconds_per_item": 0.002}],
+    }
+    return {**figures, **changes}
+
+
+def test_each_target_says_its_value_its_bound_and_whether_the_run_met_it() -> None:
+    found = {t["target"]: t for t in targets(_run())}
+
+    create_rate = found["POST /api/claims rate / bare HTTP baseline's"]
+    assert (create_rate["value"], create_rate["bound"], create_rate["met"]) == (
+        0.62,
+        ">= 0.5",
+        True,
+    )
+    create_cpu = found["claims CPU per created claim / bare HTTP baseline's"]
+    assert (create_cpu["value"], create_cpu["met"]) == (2.4, False)
+    assert found["notifications alone, emails/s / pool-of-4 sender's"]["met"] is False
+    # 12 ms per claim is 6 ms per email, three times the sender's 2 ms.
+    email_cpu = found["notifications CPU per email / bare pooled sender's"]
+    assert (email_cpu["value"], email_cpu["met"]) == (3.0, False)
+    assert found["warranty alone / batched bare consumer"]["met"] is True
+
+
+def test_a_figure_the_run_lacks_is_not_measured_rather_than_met() -> None:
+    found = targets(_run(create_path={}, baselines=[]))
+
+    assert [t["met"] for t in found[:2]] == [None, None]
+    assert notifications_cpu_per_email(_run(baselines=[]))["ratio"] is None
+    assert "not measured" in table(found)
+    assert "NOT met" in table(found) and " met" in table(found)
+
+
+def test_a_baseline_counts_its_cpu_per_item() -> None:
+    sender = Baseline("smtp_pool_of_4", count=400, seconds=2.0, cpu_seconds=0.8)
+
+    assert sender.figures() == {
+        "name": "smtp_pool_of_4",
+        "count": 400,
+        "seconds": 2.0,
+        "per_second": 200.0,
+        "cpu_seconds_per_item": 0.002,
+    }
+    assert Baseline("kafka_pg_batched", 10, 1.0).figures()["cpu_seconds_per_item"] is None
+
+
+def test_the_docs_table_names_the_load_and_each_target() -> None:
+    run = _run(
+        started_at="2026-12-05T21:00:00+00:00",
+        machine={"cpus": 2, "cpu_model": "AMD EPYC", "load_average_at_start": [6.5, 7.0, 8.25]},
+        scale_out={"instances": 2, "http_ratio": 1.1, "backlog_ratio": 1.4},
+    )
+
+    text = markdown(run)
+
+    assert "load average at its start 6.5, 7, 8.25" in text
+    assert "| POST /api/claims rate / bare HTTP baseline's | 0.62 | >= 0.5 | yes |" in text
+    assert "| claims CPU per created claim / bare HTTP baseline's | 2.4 | <= 2 | **no** |" in text
+    assert "1.1, 1.4" in text
