@@ -132,43 +132,64 @@ def _fitted_size(text: str, font: str, largest: float, width: float) -> float:
     return min(largest, largest * width / natural)
 
 
+class LabelPage:
+    """A label drawn from the top down in the label's font: lines fitted to the page's width,
+    the addressee and the sender, a barcode; `pdf()` ends it.
+
+    invariant: no creation date or random id, so the same label always gives the same bytes.
+    Started in the label's font: the default one (Helvetica) would be written into every label,
+    unused."""
+
+    def __init__(self, title: str, pagesize: tuple[float, float], margin: float) -> None:
+        self.font = label_font()
+        self.margin = margin
+        self.width, self.height = pagesize
+        self.usable = self.width - 2 * margin
+        self._buffer = io.BytesIO()
+        self.canvas = Canvas(
+            self._buffer, pagesize=pagesize, invariant=True, initialFontName=self.font
+        )
+        self.canvas.setTitle(title)
+        self.y = self.height - margin
+
+    def line(self, text: str, largest: float, gap: float = 1.3) -> None:
+        """One line at `largest` points, smaller if the text would not fit the page's width."""
+        text = _printable(text, self.font)
+        size = _fitted_size(text, self.font, largest, self.usable)
+        self.y -= size * gap
+        self.canvas.setFont(self.font, size)
+        self.canvas.drawString(self.margin, self.y, text)
+
+    def addresses(self, sender: str | None, small: float, large: float, space: float) -> None:
+        """The service centre as the recipient, then the sender when known."""
+        self.line("Odbiorca / Recipient", small)
+        for part in SERVICE_CENTRE.lines:
+            self.line(part, large)
+        if sender:
+            self.y -= space
+            self.line("Nadawca / Sender", small)
+            self.line(sender, large - 2)
+
+    def barcode(self, code: str, width: float, centred: bool) -> None:
+        bars = barcode(code, width)
+        self.y -= 4 * mm + bars.height
+        x = self.margin + (self.usable - bars.width) / 2 if centred else self.margin
+        bars.drawOn(self.canvas, x, self.y)
+
+    def pdf(self) -> bytes:
+        self.canvas.showPage()
+        self.canvas.save()
+        return self._buffer.getvalue()
+
+
 def render_label(rma_number: str, customer_name: str | None = None) -> bytes:
     """An A6 PDF label for the parcel: recipient, sender if known, RMA number and its barcode."""
-    font = label_font()
-    buffer = io.BytesIO()
-    page_width, page_height = A6
-    usable = page_width - 2 * _MARGIN
-    # invariant: no creation date or random id, so one RMA number always gives the same bytes.
-    # Started in the label's font: the default one (Helvetica) would be written into every
-    # label, unused.
-    canvas = Canvas(buffer, pagesize=A6, invariant=True, initialFontName=font)
-    canvas.setTitle(f"Etykieta {rma_number}")
-    y = page_height - _MARGIN
-
-    def line(text: str, largest: float, gap: float = 1.3) -> None:
-        """One line at `largest` points, smaller if the text would not fit the page's width."""
-        nonlocal y
-        text = _printable(text, font)
-        size = _fitted_size(text, font, largest, usable)
-        y -= size * gap
-        canvas.setFont(font, size)
-        canvas.drawString(_MARGIN, y, text)
-
-    line("Odbiorca / Recipient", 8)
-    for part in SERVICE_CENTRE.lines:
-        line(part, 13)
-    if customer_name:
-        y -= 4 * mm
-        line("Nadawca / Sender", 8)
-        line(customer_name, 11)
-    y -= 6 * mm
-    line("Numer RMA / RMA number", 8)
-    line(rma_number, 26, gap=1.1)
-    bars = barcode(rma_number, usable)
-    y -= 4 * mm + bars.height
-    bars.drawOn(canvas, _MARGIN + (usable - bars.width) / 2, y)
-    line("Naklej na paczkę. Paczka bez numeru RMA wydłuża obsługę.", 7, gap=2.2)
-    line("Stick it on the parcel. Parcels without an RMA number take longer.", 7)
-    canvas.showPage()
-    canvas.save()
-    return buffer.getvalue()
+    page = LabelPage(f"Etykieta {rma_number}", A6, _MARGIN)
+    page.addresses(customer_name, 8, 13, 4 * mm)
+    page.y -= 6 * mm
+    page.line("Numer RMA / RMA number", 8)
+    page.line(rma_number, 26, gap=1.1)
+    page.barcode(rma_number, page.usable, centred=True)
+    page.line("Naklej na paczkę. Paczka bez numeru RMA wydłuża obsługę.", 7, gap=2.2)
+    page.line("Stick it on the parcel. Parcels without an RMA number take longer.", 7)
+    return page.pdf()

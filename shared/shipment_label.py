@@ -5,15 +5,13 @@ parcel holds, drawn as the single claim's label is (shared/labels.py), on A4 pag
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
-from shared.labels import _fitted_size, _printable, barcode, label_font
-from shared.service_centre import SERVICE_CENTRE
+from shared.labels import LabelPage
 
 _MARGIN = 15 * mm
 _COLUMNS = 3
@@ -25,40 +23,15 @@ def render_shipment_label(
 ) -> bytes:
     """An A4 PDF: recipient, sender if known, the shipment number with its barcode, then the
     list of the RMA numbers in the parcel (continued on further pages when long)."""
-    font = label_font()
-    buffer = io.BytesIO()
-    page_width, page_height = A4
-    usable = page_width - 2 * _MARGIN
-    canvas = Canvas(buffer, pagesize=A4, invariant=True, initialFontName=font)
-    canvas.setTitle(f"Etykieta wysyłki {shipment_number}")
-    y = page_height - _MARGIN
-
-    def line(text: str, largest: float, gap: float = 1.3) -> None:
-        nonlocal y
-        text = _printable(text, font)
-        size = _fitted_size(text, font, largest, usable)
-        y -= size * gap
-        canvas.setFont(font, size)
-        canvas.drawString(_MARGIN, y, text)
-
-    line("Odbiorca / Recipient", 9)
-    for part in SERVICE_CENTRE.lines:
-        line(part, 14)
-    if sender:
-        y -= 3 * mm
-        line("Nadawca / Sender", 9)
-        line(sender, 12)
-    y -= 5 * mm
-    line("Wysyłka zbiorcza / Bulk shipment", 9)
-    line(shipment_number, 28, gap=1.1)
-    bars = barcode(shipment_number, min(usable, 110 * mm))
-    y -= 4 * mm + bars.height
-    bars.drawOn(canvas, _MARGIN, y)
-    line(f"Zgłoszenia w paczce / Claims in the parcel: {len(rma_numbers)}", 11, gap=2.0)
-    y = _numbers(canvas, font, list(rma_numbers), y - 2 * mm, page_height)
-    canvas.showPage()
-    canvas.save()
-    return buffer.getvalue()
+    page = LabelPage(f"Etykieta wysyłki {shipment_number}", A4, _MARGIN)
+    page.addresses(sender, 9, 14, 3 * mm)
+    page.y -= 5 * mm
+    page.line("Wysyłka zbiorcza / Bulk shipment", 9)
+    page.line(shipment_number, 28, gap=1.1)
+    page.barcode(shipment_number, min(page.usable, 110 * mm), centred=False)
+    page.line(f"Zgłoszenia w paczce / Claims in the parcel: {len(rma_numbers)}", 11, gap=2.0)
+    _numbers(page.canvas, page.font, list(rma_numbers), page.y - 2 * mm, page.height)
+    return page.pdf()
 
 
 def _numbers(canvas: Canvas, font: str, numbers: list[str], top: float, height: float) -> float:
