@@ -270,6 +270,13 @@ async def test_a_500_row_bulk_filing(bulk: Bulk, stack: Stack) -> None:
     )
     in_shipment = "SELECT count(*) FROM shipment_claims WHERE shipment_id = $1"
     assert await stored(url, in_shipment, uuid.UUID(answer["shipment_id"])) == 497
+    # The one sales document: 497 attachments naming one stored copy of its bytes.
+    documents = """SELECT count(*) FILTER (WHERE a.content IS NULL) || '/' || count(*) || '/'
+                          || count(DISTINCT a.sha256) || '/' || count(c.sha256)
+                   FROM claim_attachments a JOIN claims k USING (claim_id)
+                   LEFT JOIN attachment_contents c USING (sha256)
+                   WHERE k.account_id = $1"""
+    assert await stored(url, documents, company.account_id) == "497/497/1/497"
 
     # The same key again: the same answer, nothing filed twice.
     again = await bulk.client.post("/api/bulk-claims", files=files, headers=keyed, timeout=120)

@@ -82,7 +82,8 @@ async def test_the_scanners_photos_are_stored_and_shown_to_operators_and_the_own
             "SELECT * FROM claim_intake_evidence WHERE claim_id = $1::uuid", claim["claim_id"]
         )
         kept = await conn.fetch(
-            """SELECT purpose, content_type, content FROM claim_attachments
+            """SELECT purpose, content_type, coalesce(a.content, c.content) AS content
+               FROM claim_attachments a LEFT JOIN attachment_contents c USING (sha256)
                WHERE claim_id = $1::uuid AND purpose <> 'sales_document' ORDER BY filename""",
             claim["claim_id"],
         )

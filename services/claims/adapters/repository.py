@@ -224,8 +224,9 @@ async def attachment_content(
     conn: Conn, claim_id: UUID, attachment_id: UUID
 ) -> asyncpg.Record | None:
     return await conn.fetchrow(
-        """SELECT filename, content_type, content FROM claim_attachments
-           WHERE claim_id = $1 AND attachment_id = $2""",
+        """SELECT a.filename, a.content_type, coalesce(a.content, c.content) AS content
+           FROM claim_attachments a LEFT JOIN attachment_contents c USING (sha256)
+           WHERE a.claim_id = $1 AND a.attachment_id = $2""",
         claim_id,
         attachment_id,
     )
