@@ -56,8 +56,25 @@ done
 bash "$REPO_ROOT/deploy/scripts/chromium.sh"
 
 cd "$REPO_ROOT"
-# Unit, then integration, then end to end: the slow layers run once the fast ones passed. The
-# benchmark's smoke run comes after them, so no other test's consumers replay the events it
-# produces, and the flood of bad messages last, so no later consumer group replays it.
-if (($# == 0)); then set -- tests/unit tests/integration tests/e2e tests/bench tests/poison; fi
-"$PYTHON" -m pytest "$@"
+if (($# > 0)); then
+  "$PYTHON" -m pytest "$@"
+  exit
+fi
+# The whole suite. The unit layer needs no server: it runs in a pytest of its own beside the
+# server layers, on the core their pytest leaves idle while it waits for Kafka, PostgreSQL, the
+# services and the browser; its report follows theirs, and either failing fails the run.
+# The server layers: integration, then end to end. The benchmark's smoke run comes after them,
+# so no other test's consumers replay the events it produces, and the flood of bad messages
+# last, so no later consumer group replays it.
+unit_report=$(mktemp)
+"$PYTHON" -m pytest tests/unit -p no:cacheprovider >"$unit_report" 2>&1 &
+unit=$!
+servers_status=0
+"$PYTHON" -m pytest tests/integration tests/e2e tests/bench tests/poison || servers_status=$?
+unit_status=0
+wait "$unit" || unit_status=$?
+printf '\n=== tests/unit (run beside the server layers) ===\n'
+cat "$unit_report"
+rm -f "$unit_report"
+info "tests/unit: exit $unit_status; integration, e2e, bench, poison: exit $servers_status"
+((unit_status == 0 && servers_status == 0))

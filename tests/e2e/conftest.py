@@ -45,7 +45,9 @@ async def services(stack: Stack) -> AsyncIterator[RunningServices]:
 # --- the browser tests: Chromium and the web panel as a process -------------------------------
 
 
-@pytest.fixture(scope="module")
+# Chromium and the web panel start once per session, as the services do: each browser module
+# opens its own contexts and pages, and nothing a module does to the panel outlives its pages.
+@pytest.fixture(scope="session")
 def chromium() -> Path:
     """Debian's Chromium; installed by the project's script when missing (never skipped)."""
     if not CHROMIUM.exists():
@@ -61,7 +63,7 @@ def chromium() -> Path:
     return CHROMIUM
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def web(services: RunningServices, stack: Stack) -> Iterator[str]:
     """The web panel as a real process, pointed at the running services and Kafka."""
     log_dir = STATE_DIR / "logs" / services.run_id
@@ -93,7 +95,7 @@ def web(services: RunningServices, stack: Stack) -> Iterator[str]:
         stop_process(process)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 async def browser(chromium: Path) -> AsyncIterator[Browser]:
     async with async_playwright() as playwright:
         launched = await playwright.chromium.launch(

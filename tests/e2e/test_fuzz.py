@@ -8,6 +8,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -50,20 +52,30 @@ RUNS = [
 assert {service for service, _, _ in RUNS} == set(SERVICE_PORTS)
 
 
-@pytest.mark.parametrize(("service", "role", "paths"), RUNS)
-def test_the_api_answers_as_its_openapi_document_says(
-    stack: Stack,
-    services: RunningServices,
-    service: str,
-    role: Role,
-    paths: dict[str, str],
-    tmp_path: Path,
-) -> None:
-    authorization = bearer(stack, role)["Authorization"]
-    command = [
+@dataclass
+class FuzzRun:
+    """One `st run` as a process; its output goes to a file (seven pipes at once could fill)."""
+
+    name: str
+    process: subprocess.Popen[bytes]
+    output: Path
+
+    def result(self) -> tuple[int, str]:
+        try:
+            code = self.process.wait(timeout=600)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            raise
+        text = self.output.read_text(errors="replace")
+        return code, text[-15000:]
+
+
+def fuzz_command(url: str, authorization: str, paths: dict[str, str]) -> list[str]:
+    return [
         str(Path(sys.executable).with_name("st")),
         "run",
-        f"{services.url(service)}/openapi.json",
+        f"{url}/openapi.json",
         *(part for option in paths.items() for part in option),
         "--phases",
         "examples,fuzzing",
@@ -84,8 +96,42 @@ def test_the_api_answers_as_its_openapi_document_says(
         "--suppress-health-check",
         "all",
     ]
-    result = subprocess.run(
-        command, cwd=tmp_path, capture_output=True, text=True, timeout=600, check=False
-    )
-    output = result.stdout[-12000:] + result.stderr[-3000:]
-    assert result.returncode == 0, f"schemathesis found problems in {service} as {role}:\n{output}"
+
+
+@pytest.fixture(scope="module")
+def fuzz_runs(
+    stack: Stack, services: RunningServices, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[tuple[str, str], FuzzRun]]:
+    """Every run of RUNS started at once: each spends most of its time waiting for answers
+    and on its own start-up, so together they take little more than the longest alone. The
+    same runs, checks, seed and examples as one after another; each test below judges its own."""
+    runs: dict[tuple[str, str], FuzzRun] = {}
+    try:
+        for service, role, paths in RUNS:
+            folder = tmp_path_factory.mktemp(f"fuzz-{service}-{role}")
+            output = folder / "st.log"
+            authorization = bearer(stack, role)["Authorization"]
+            with output.open("wb") as log:
+                process = subprocess.Popen(
+                    fuzz_command(services.url(service), authorization, paths),
+                    cwd=folder,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
+            runs[(service, role)] = FuzzRun(f"{service} as {role}", process, output)
+        yield runs
+    finally:
+        for run in runs.values():
+            if run.process.poll() is None:
+                run.process.kill()
+                run.process.wait()
+
+
+@pytest.mark.parametrize(("service", "role", "paths"), RUNS)
+def test_the_api_answers_as_its_openapi_document_says(
+    fuzz_runs: dict[tuple[str, str], FuzzRun], service: str, role: Role, paths: dict[str, str]
+) -> None:
+    del paths  # in the test's name; the fixture started the run with them
+    run = fuzz_runs[(service, role)]
+    code, output = run.result()
+    assert code == 0, f"schemathesis found problems in {run.name}:\n{output}"

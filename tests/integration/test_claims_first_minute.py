@@ -20,6 +20,7 @@ from services.claims.settings import ClaimsSettings
 from shared.claims_vocabulary import CLAIM_STATUSES
 from tests.integration.test_claims import Claims
 from tests.support.inprocess import running_app
+from tools.support.kafka import start_from_now
 from tools.support.stack import Stack
 
 pytestmark = pytest.mark.integration
@@ -57,12 +58,15 @@ async def fresh(stack: Stack) -> AsyncIterator[tuple[Claims, FastAPI]]:
     from tests.conftest import create_database, drop_database
 
     url = await create_database(stack, "rma_test_first_minute")
+    group = f"test-first-minute-{uuid.uuid4().hex[:8]}"
     settings = ClaimsSettings(
         kafka_bootstrap_servers=stack.kafka_bootstrap,
         database_url=url,
-        consumer_group=f"test-first-minute-{uuid.uuid4().hex[:8]}",
+        consumer_group=group,
         token_public_key_file=stack.keys_dir / "token_public.pem",
     )
+    # A fresh database stays fresh: the earlier tests' events on the broker are not replayed.
+    await start_from_now(stack.kafka_bootstrap, [group])
     app = build_app(settings)
     async with running_app(app) as client:
         yield Claims(stack, client, url), app

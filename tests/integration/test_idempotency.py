@@ -26,7 +26,7 @@ from tests.integration.test_accounts import (
     email,
 )
 from tests.integration.test_claims import PDF, RETURN_ADDRESS, Claims, Customer, claims
-from tools.support.kafka import TopicProbe
+from tools.support.kafka import TopicProbe, start_from_now
 from tools.support.services import RunningServices
 from tools.support.stack import Stack
 
@@ -181,6 +181,11 @@ async def test_a_claim_committed_by_a_process_that_died_is_the_answer_to_its_ret
 async def claims_process(stack: Stack) -> AsyncIterator[tuple[RunningServices, Claims]]:
     """The claims service as a real process on this slot's port, with a database of its own."""
     services = RunningServices(stack)
+    # A group of its own, from the broker's end: not the end-to-end layer's claims-e2e, which
+    # would otherwise read the whole broker's history here and resume from here later.
+    group = f"claims-killed-{uuid.uuid4().hex[:8]}"
+    services.overrides["claims"] = {"RMA_CONSUMER_GROUP": group}
+    await start_from_now(stack.kafka_bootstrap, [group])
     services.start("claims")
     try:
         await asyncio.to_thread(services.wait_healthy, "claims")

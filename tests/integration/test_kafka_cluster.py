@@ -16,6 +16,7 @@ import signal
 import subprocess
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,11 +72,47 @@ def cluster_script(command: str) -> str:
     return result.stdout.strip()
 
 
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[Cluster]:
+def fresh_cluster() -> None:
     cluster_script("down")
     shutil.rmtree(CLUSTER_STATE, ignore_errors=True)
     cluster_script("up")
+
+
+# Three JVMs take a while to start and form their quorum: a session that will run this module
+# starts them in a thread as soon as its tests are collected (tests/integration/conftest.py),
+# while the tests before it run, and the fixture only waits for that start to end.
+_early_start: Future[None] | None = None
+
+
+def start_early() -> None:
+    global _early_start
+    if _early_start is None:
+        _early_start = ThreadPoolExecutor(1, "kafka-cluster").submit(fresh_cluster)
+
+
+def stop_unused() -> None:
+    """At the end of a session that started the cluster early but never used it."""
+    if _early_start is not None and CLUSTER_STATE.exists():
+        with contextlib.suppress(Exception):
+            _early_start.result()
+        stop_cluster()
+
+
+def stop_cluster() -> None:
+    # Killed, not shut down: its data goes next, and a node shutting down without the
+    # quorum (one node is dead already) waits for it in vain.
+    for node in (1, 2, 3):
+        with contextlib.suppress(OSError, ValueError):
+            kill_node(CLUSTER_STATE, node)
+    cluster_script("down")
+    shutil.rmtree(CLUSTER_STATE, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[Cluster]:
+    start_early()  # already under way when the session collected this module
+    assert _early_start is not None
+    _early_start.result()
     try:
         password = kafka_passwords(CLUSTER_STATE)["admin"]
         yield Cluster(
@@ -84,13 +121,7 @@ def cluster() -> Iterator[Cluster]:
             state=CLUSTER_STATE,
         )
     finally:
-        # Killed, not shut down: its data goes next, and a node shutting down without the
-        # quorum (one node is dead already) waits for it in vain.
-        for node in (1, 2, 3):
-            with contextlib.suppress(OSError, ValueError):
-                kill_node(CLUSTER_STATE, node)
-        cluster_script("down")
-        shutil.rmtree(CLUSTER_STATE, ignore_errors=True)
+        stop_cluster()
 
 
 async def in_sync_replicas(cluster: Cluster, topic: str) -> list[int]:
