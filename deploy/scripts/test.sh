@@ -14,6 +14,10 @@ offset=$((100 * slot))
 export KAFKA_PORT=$((19092 + offset)) KAFKA_CONTROLLER_PORT=$((19093 + offset)) KAFKA_NODES=1
 export PG_PORT=$((15433 + offset)) PG_CLUSTER=rmatest${slot#0} RMA_DATABASES=""
 export SMTP_PORT=$((11025 + offset)) MAILBOX_HTTP_PORT=$((18025 + offset))
+# Argon2 at its production cost takes ~0.25 s of a core per password hash or check, and the
+# tests sign up and log in hundreds of accounts: the same algorithm and checks at a lower cost
+# (accounts' RMA_PASSWORD_HASH_*; make run and production keep argon2-cffi's defaults).
+export RMA_PASSWORD_HASH_TIME_COST=1 RMA_PASSWORD_HASH_MEMORY_KIB=1024
 require_venv
 require_file "$LABEL_FONT" fonts-dejavu-core
 

@@ -17,7 +17,6 @@ import sys
 from uuid import uuid4
 
 import asyncpg
-from argon2 import PasswordHasher
 
 from services.accounts import domain
 from services.accounts.bootstrap import postgres_units
@@ -44,7 +43,7 @@ async def create_operator(
         domain.check_new_password(password, email)
     except BusinessRuleError as weak:
         raise SystemExit(f"admin: {weak.message.en}") from None
-    operator = Operator(uuid4(), email, full_name, PasswordHasher().hash(password))
+    operator = Operator(uuid4(), email, full_name, settings.password_hasher().hash(password))
     pool = await _pool(settings)
     try:
         async with postgres_units(pool)() as uow:

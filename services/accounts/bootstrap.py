@@ -48,7 +48,7 @@ def postgres_context(
     return _context(
         postgres_units(pool),
         settings,
-        password_hasher=PasswordHasher(),
+        password_hasher=settings.password_hasher(),
         count_limit_refusal=count_limit_refusal,
     )
 
