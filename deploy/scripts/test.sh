@@ -1,15 +1,22 @@
 #!/usr/bin/env bash
 # `make test`: real Kafka, PostgreSQL and SMTP on test ports (never those of `make run`), then pytest.
 # Usage: test.sh [pytest arguments]   RMA_KEEP_TEST_STACK=1 leaves the servers running afterwards;
-# RMA_TEST_SLOT=N (0-9) moves every port by 100 * N, for several checkouts testing at once.
-# test.sh stop: stop this slot's servers.
+# RMA_TEST_SLOT=N (0-9) moves every port by 100 * N, for several checkouts testing at once; the
+# whole suite also takes slot N+5 (mod 10; RMA_TEST_SECOND_SLOT) for its end-to-end layers.
+# test.sh stop: stop this slot's servers (and those of its second slot).
 COMPONENT=test
 source "$(dirname "$0")/common.sh"
 
-export RMA_STATE_DIR="$REPO_ROOT/.run/test"
+# RMA_TEST_STATE_DIR: the servers' state of a second slot of the same checkout (below).
+export RMA_STATE_DIR="${RMA_TEST_STATE_DIR:-$REPO_ROOT/.run/test}"
+export RMA_TEST_STATE_DIR="$RMA_STATE_DIR"
 slot=${RMA_TEST_SLOT:-0}
 [[ $slot =~ ^[0-9]$ ]] || die "RMA_TEST_SLOT must be 0 to 9, not '$slot'"
 export RMA_TEST_SLOT=$slot
+second_slot=${RMA_TEST_SECOND_SLOT:-$(((slot + 5) % 10))}
+[[ $second_slot =~ ^[0-9]$ && $second_slot != "$slot" ]] \
+  || die "RMA_TEST_SECOND_SLOT must be 0 to 9 and not RMA_TEST_SLOT, not '$second_slot'"
+second_state="$REPO_ROOT/.run/test-e2e"
 offset=$((100 * slot))
 export KAFKA_PORT=$((19092 + offset)) KAFKA_CONTROLLER_PORT=$((19093 + offset)) KAFKA_NODES=1
 export PG_PORT=$((15433 + offset)) PG_CLUSTER=rmatest${slot#0} RMA_DATABASES=""
@@ -24,6 +31,9 @@ require_file "$LABEL_FONT" fonts-dejavu-core
 # `test.sh stop` stops the servers of this slot that RMA_KEEP_TEST_STACK=1 left running.
 if [[ ${1:-} == stop ]]; then
   for component in mailpit postgres kafka; do bash "$REPO_ROOT/deploy/scripts/$component.sh" down; done
+  if [[ -z ${RMA_TEST_SECOND:-} && -d $second_state ]]; then
+    RMA_TEST_SECOND=1 RMA_TEST_SLOT=$second_slot RMA_TEST_STATE_DIR=$second_state bash "$0" stop
+  fi
   exit 0
 fi
 
@@ -64,21 +74,33 @@ if (($# > 0)); then
   "$PYTHON" -m pytest "$@"
   exit
 fi
-# The whole suite. The unit layer needs no server: it runs in a pytest of its own beside the
-# server layers, on the core their pytest leaves idle while it waits for Kafka, PostgreSQL, the
-# services and the browser; its report follows theirs, and either failing fails the run.
-# The server layers: integration, then end to end. The benchmark's smoke run comes after them,
-# so no other test's consumers replay the events it produces, and the flood of bad messages
-# last, so no later consumer group replays it.
-unit_report=$(mktemp)
+# The whole suite, in three pytest runs at once, each failing the run if it fails:
+# - the unit layer needs no server: it runs beside the others, on the core they leave idle
+#   while they wait for Kafka, PostgreSQL, the services and the browser;
+# - the integration layer on this slot's servers;
+# - the end-to-end layers on servers of their own (the second slot: its own ports, state and
+#   cluster; nothing one layer's services consume or email reaches the other's): the browser
+#   and API tests, then the benchmark's smoke run, so no other test's consumers replay the
+#   events it produces, and the flood of bad messages last, so no later consumer group replays
+#   it.
+# Each report is printed whole once all three are done.
+unit_report=$(mktemp) e2e_report=$(mktemp)
 "$PYTHON" -m pytest tests/unit -p no:cacheprovider >"$unit_report" 2>&1 &
 unit=$!
-servers_status=0
-"$PYTHON" -m pytest tests/integration tests/e2e tests/bench tests/poison || servers_status=$?
-unit_status=0
+RMA_TEST_SECOND=1 RMA_TEST_SLOT=$second_slot RMA_TEST_STATE_DIR=$second_state \
+  bash "$0" tests/e2e tests/bench tests/poison -p no:cacheprovider >"$e2e_report" 2>&1 &
+e2e=$!
+integration_status=0
+"$PYTHON" -m pytest tests/integration || integration_status=$?
+e2e_status=0 unit_status=0
+wait "$e2e" || e2e_status=$?
 wait "$unit" || unit_status=$?
+printf '\n=== tests/e2e, tests/bench, tests/poison (slot %s, beside the integration layer) ===\n' \
+  "$second_slot"
+cat "$e2e_report"
 printf '\n=== tests/unit (run beside the server layers) ===\n'
 cat "$unit_report"
-rm -f "$unit_report"
-info "tests/unit: exit $unit_status; integration, e2e, bench, poison: exit $servers_status"
-((unit_status == 0 && servers_status == 0))
+rm -f "$unit_report" "$e2e_report"
+info "tests/unit: exit $unit_status; integration: exit $integration_status;" \
+  "e2e, bench, poison: exit $e2e_status"
+((unit_status == 0 && integration_status == 0 && e2e_status == 0))

@@ -15,7 +15,7 @@ from playwright.async_api import BrowserContext, Page, Route, ViewportSize
 
 from tools.support.mailbox import Mailbox
 from tools.support.services import WEB_PORT, RunningServices
-from tools.support.stack import STATE_DIR
+from tools.support.stack import REPO
 
 WEB_URL = f"http://127.0.0.1:{WEB_PORT}"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -28,7 +28,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-sync",
 ]
-SCREENSHOTS = STATE_DIR / "screenshots"
+# One place whichever servers the run used (make test runs the browser tests on a second slot).
+SCREENSHOTS = REPO / ".run" / "test" / "screenshots"
 PASSWORD = "Tajne-Haslo-123"
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 PHONE = ViewportSize(width=390, height=844)
