@@ -86,6 +86,7 @@ class Wording:
     price_reduction: str
     decided: str
     amount_300: str
+    email_amount_300: str
     reduction_accepted: str
     customer_accepted: str
     under_warranty: str
@@ -137,6 +138,7 @@ POLISH = Wording(
     price_reduction="Obniżenie ceny",
     decided="decyzja podjęta",
     amount_300="300,00 zł",
+    email_amount_300="300,00\u00a0zł",
     reduction_accepted="Przyjęto obniżkę ceny",
     customer_accepted="Klient przyjął obniżkę ceny",
     under_warranty="objęty gwarancją",
@@ -187,6 +189,7 @@ ENGLISH = Wording(
     price_reduction="Price reduction",
     decided="decided",
     amount_300="PLN 300.00",
+    email_amount_300="300.00\u00a0PLN",
     reduction_accepted="You accepted the price reduction",
     customer_accepted="The customer accepted the price reduction",
     under_warranty="under warranty",
@@ -659,7 +662,8 @@ async def test_customer_claim_operator_decision_in_the_browser(
     decision_email = await email_about(
         mailbox, email, wording.decision_subject.format(rma=rma_number)
     )
-    assert "300,00" in decision_email["text"], decision_email["text"]
+    # The amount as the email's language writes it.
+    assert wording.email_amount_300 in decision_email["text"], decision_email["text"]
     subjects = [str(item["subject"]) for item in await mailbox.messages(email)]
     assert (
         sum(wording.decision_subject.format(rma=rma_number) in subject for subject in subjects) == 1
