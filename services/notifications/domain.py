@@ -41,6 +41,7 @@ from shared.events import (
     PasswordResetRequested,
     ShipmentFiled,
     WarrantyAssessed,
+    WarrantyAssessedData,
 )
 from shared.labels import SERVICE_ADDRESS
 from shared.service_centre import SERVICE_CENTRE
@@ -249,30 +250,7 @@ def _intake_draft(event: Event) -> EmailDraft | None:
             # The verdict was emailed already; its receipt was told by the parcel's email.
             return None
         case WarrantyAssessed(data=data):
-            return EmailDraft(
-                "warranty_assessed",
-                data.email,
-                data.language,
-                {
-                    **_claim_facts(data.rma_number, wording.WARRANTY_NEXT_STEPS[data.language]),
-                    "covered": data.covered,
-                    "warranty_until": data.warranty_until,
-                    "reason": data.reason,
-                    "claim_type_reason": data.claim_type_reason,
-                    "deadlines": [
-                        {
-                            "text": wording.DEADLINE_KINDS[data.language].get(
-                                deadline.kind, deadline.description
-                            ),
-                            "due_on": deadline.due_on,
-                        }
-                        for deadline in data.deadlines
-                    ],
-                },
-                account_id=data.account_id,
-                claim_id=data.claim_id,
-                rma_number=data.rma_number,
-            )
+            return _verdict_draft(data)
         # An unidentified parcel has no claim, hence no customer to tell; one for a cancelled or
         # closed claim waits for an operator, who contacts the customer.
         case ParcelReceived(data=data) if (
@@ -295,6 +273,34 @@ def _intake_draft(event: Event) -> EmailDraft | None:
                 rma_number=data.rma_number,
             )
     return None
+
+
+def _verdict_draft(data: WarrantyAssessedData) -> EmailDraft:
+    """The warranty service's verdict on a claim, with its deadlines."""
+    return EmailDraft(
+        "warranty_assessed",
+        data.email,
+        data.language,
+        {
+            **_claim_facts(data.rma_number, wording.WARRANTY_NEXT_STEPS[data.language]),
+            "covered": data.covered,
+            "warranty_until": data.warranty_until,
+            "reason": data.reason,
+            "claim_type_reason": data.claim_type_reason,
+            "deadlines": [
+                {
+                    "text": wording.DEADLINE_KINDS[data.language].get(
+                        deadline.kind, deadline.description
+                    ),
+                    "due_on": deadline.due_on,
+                }
+                for deadline in data.deadlines
+            ],
+        },
+        account_id=data.account_id,
+        claim_id=data.claim_id,
+        rma_number=data.rma_number,
+    )
 
 
 def _progress_draft(event: Event) -> EmailDraft | None:
