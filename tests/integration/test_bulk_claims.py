@@ -21,10 +21,6 @@ import httpx
 import pytest
 from pypdf import PdfReader
 
-from services.claims.bootstrap import build_app as build_claims
-from services.claims.settings import ClaimsSettings
-from services.notifications.bootstrap import build_app as build_notifications
-from services.notifications.settings import NotificationsSettings
 from shared import topics
 from shared.events import (
     AccountContactChanged,
@@ -39,8 +35,8 @@ from shared.events import (
 )
 from tests.integration.test_claims import PDF, Claims, claims, error_code
 from tests.integration.test_idempotency import ProcessDied, dying_after_the_commit
-from tests.support.inprocess import running_app
-from tools.support.kafka import TopicProbe, start_from_now
+from tests.support.inprocess import claims_with_notifications
+from tools.support.kafka import TopicProbe
 from tools.support.mailbox import Mailbox
 from tools.support.stack import Stack
 
@@ -68,35 +64,9 @@ class Bulk:
 
 @pytest.fixture(scope="module")
 async def bulk(stack: Stack, mailbox: Mailbox) -> AsyncIterator[Bulk]:
-    from tests.conftest import create_database, drop_database
-
-    claims_url = await create_database(stack, "rma_test_bulk_claims")
-    notifications_url = await create_database(stack, "rma_test_bulk_notifications")
-    claims_settings = ClaimsSettings(
-        kafka_bootstrap_servers=stack.kafka_bootstrap,
-        database_url=claims_url,
-        consumer_group=f"test-bulk-{uuid.uuid4().hex[:8]}",
-        token_public_key_file=stack.keys_dir / "token_public.pem",
-    )
-    notifications_settings = NotificationsSettings(
-        kafka_bootstrap_servers=stack.kafka_bootstrap,
-        database_url=notifications_url,
-        token_public_key_file=stack.keys_dir / "token_public.pem",
-        seal_private_key_file=stack.keys_dir / "seal_private.pem",
-        smtp_host=stack.smtp_host,
-        smtp_port=stack.smtp_port,
-        smtp_first_retry_seconds=0.3,
-        consumer_group=f"test-bulk-mail-{uuid.uuid4().hex[:8]}",
-    )
-    groups = [claims_settings.consumer_group, notifications_settings.consumer_group]
-    await start_from_now(stack.kafka_bootstrap, groups)
-    async with (
-        running_app(build_claims(claims_settings)) as claims_client,
-        running_app(build_notifications(notifications_settings)),
-    ):
-        yield Bulk(Claims(stack, claims_client, claims_url), mailbox, notifications_url)
-    await drop_database(stack, claims_url)
-    await drop_database(stack, notifications_url)
+    async with claims_with_notifications(stack, "bulk") as running:
+        claims = Claims(stack, running.claims, running.claims_url)
+        yield Bulk(claims, mailbox, running.notifications_url)
 
 
 @dataclass

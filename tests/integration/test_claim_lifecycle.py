@@ -19,10 +19,6 @@ import asyncpg
 import httpx
 import pytest
 
-from services.claims.bootstrap import build_app as build_claims
-from services.claims.settings import ClaimsSettings
-from services.notifications.bootstrap import build_app as build_notifications
-from services.notifications.settings import NotificationsSettings
 from shared import topics
 from shared.events import (
     AccountContactChanged,
@@ -33,8 +29,8 @@ from shared.events import (
     WarrantyAssessedData,
 )
 from tests.integration.test_claims import PDF, RETURN_ADDRESS, Claims, Customer, error_code
-from tests.support.inprocess import running_app
-from tools.support.kafka import TopicProbe, start_from_now
+from tests.support.inprocess import claims_with_notifications
+from tools.support.kafka import TopicProbe
 from tools.support.mailbox import Mailbox
 from tools.support.stack import Stack
 
@@ -120,37 +116,8 @@ def customer_email(customer: Customer) -> str:
 
 @pytest.fixture(scope="module")
 async def lifecycle(stack: Stack, mailbox: Mailbox) -> AsyncIterator[Lifecycle]:
-    from tests.conftest import create_database, drop_database
-
-    claims_url = await create_database(stack, "rma_test_lifecycle_claims")
-    notifications_url = await create_database(stack, "rma_test_lifecycle_notifications")
-    claims_settings = ClaimsSettings(
-        kafka_bootstrap_servers=stack.kafka_bootstrap,
-        database_url=claims_url,
-        consumer_group=f"test-lifecycle-{uuid.uuid4().hex[:8]}",
-        token_public_key_file=stack.keys_dir / "token_public.pem",
-    )
-    notifications_settings = NotificationsSettings(
-        kafka_bootstrap_servers=stack.kafka_bootstrap,
-        database_url=notifications_url,
-        token_public_key_file=stack.keys_dir / "token_public.pem",
-        seal_private_key_file=stack.keys_dir / "seal_private.pem",
-        smtp_host=stack.smtp_host,
-        smtp_port=stack.smtp_port,
-        smtp_first_retry_seconds=0.3,
-        consumer_group=f"test-lifecycle-mail-{uuid.uuid4().hex[:8]}",
-    )
-    # The earlier tests' events on the broker are not this module's: not replayed (nor
-    # emailed) first.
-    groups = [claims_settings.consumer_group, notifications_settings.consumer_group]
-    await start_from_now(stack.kafka_bootstrap, groups)
-    async with (
-        running_app(build_claims(claims_settings)) as claims_client,
-        running_app(build_notifications(notifications_settings)),
-    ):
-        yield Lifecycle(Claims(stack, claims_client, claims_url), mailbox)
-    await drop_database(stack, claims_url)
-    await drop_database(stack, notifications_url)
+    async with claims_with_notifications(stack, "lifecycle") as running:
+        yield Lifecycle(Claims(stack, running.claims, running.claims_url), mailbox)
 
 
 async def in_inspection(
