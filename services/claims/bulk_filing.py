@@ -15,7 +15,12 @@ from uuid import UUID, uuid4
 
 from services.claims.domain import bulk, form
 from services.claims.domain.claim import Claim
-from services.claims.domain.filing import ClaimForm, Upload, check_filing_but_the_file
+from services.claims.domain.filing import (
+    ClaimForm,
+    FilingFacts,
+    Upload,
+    check_filing_but_the_file,
+)
 from services.claims.domain.parts import Act
 from services.claims.domain.refusals import Refusal
 from services.claims.domain.shipment import (
@@ -191,10 +196,8 @@ async def preview(
         check_company(await opened.shipments.account_type(account_id))
         uow = await _reading_once(opened, file)
         for row in file.rows:
-            claim_form = _claim_form(row, account_id, _NO_DOCUMENT_YET)
-            facts = await _filing_facts(uow, claim_form, act, numbered=False)
             try:
-                check_filing_but_the_file(claim_form, facts, act)
+                await _checked_facts(uow, _claim_form(row, account_id, _NO_DOCUMENT_YET), act)
             except Refusal as refusal:
                 verdicts.append(RowVerdict(row.row_no, RefusedRow.of(row.row_no, refusal)))
                 continue
@@ -202,13 +205,20 @@ async def preview(
     return _in_file_order(verdicts)
 
 
+async def _checked_facts(uow: ClaimsUnitOfWork, claim_form: ClaimForm, act: Act) -> FilingFacts:
+    """A row's filing facts once it passes every rule but the file's (the preview's verdict,
+    and filing's before it takes an RMA number)."""
+    facts = await _filing_facts(uow, claim_form, act, numbered=False)
+    check_filing_but_the_file(claim_form, facts, act)
+    return facts
+
+
 async def _file_row(
     uow: ClaimsUnitOfWork, claim_form: ClaimForm, act: Act, shipment_number: str
 ) -> tuple[Claim, list[Event]]:
     """One row filed as a single claim is (`Claim.file`); the RMA number is taken only once
     the row passes, so a refused row leaves no gap in the numbers."""
-    facts = await _filing_facts(uow, claim_form, act, numbered=False)
-    check_filing_but_the_file(claim_form, facts, act)
+    facts = await _checked_facts(uow, claim_form, act)
     facts = replace(facts, rma_number=await next_rma_number(uow, act))
     claim, events = Claim.file(claim_form, facts, act)
     return claim, [
