@@ -8,13 +8,17 @@ from __future__ import annotations
 from uuid import UUID
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from services.web import views
 from services.web.forms import FormErrors, text_values
 from services.web.i18n import N_
 from services.web.pages import ApisDep, Operator
-from services.web.routers.operator import AMOUNT_EXAMPLE, operator_claim_page
+from services.web.routers.operator import (
+    AMOUNT_EXAMPLE,
+    claim_form_refused,
+    claim_page_done,
+)
 from services.web.security import IDEMPOTENCY_FIELD, idempotency_key
 
 router = APIRouter()
@@ -26,31 +30,6 @@ CHARGE_NAMES = {"kind": "charge_kind", "amount": "charge_amount", "reason": "cha
 WAIVER_FIELDS = ("waiver_reason",)
 VOID_FIELDS = ("void_reason", "evidence", "void_note")
 VOID_NAMES = {"reason": "void_reason", "note": "void_note"}
-
-
-def _done(claim_id: UUID, what: str) -> RedirectResponse:
-    return RedirectResponse(f"/operator/claims/{claim_id}?done={what}", status_code=303)
-
-
-async def _refused(
-    request: Request,
-    apis: ApisDep,
-    caller: Operator,
-    claim_id: UUID,
-    failed_form: str,
-    values: dict[str, str],
-    errors: FormErrors,
-) -> Response:
-    return await operator_claim_page(
-        request,
-        apis,
-        caller,
-        claim_id,
-        errors.status_code or 422,
-        failed_form=failed_form,
-        form_values=values,
-        form_errors=errors,
-    )
 
 
 @router.post("/operator/claims/{claim_id:uuid}/charges", response_class=HTMLResponse)
@@ -76,8 +55,8 @@ async def add_charge(request: Request, apis: ApisDep, caller: Operator, claim_id
                 caller, claim_id, body, idempotency_key(form.get(IDEMPOTENCY_FIELD))
             )
     if not errors:
-        return _done(claim_id, "charged")
-    return await _refused(request, apis, caller, claim_id, "charge", values, errors)
+        return claim_page_done(claim_id, "charged")
+    return await claim_form_refused(request, apis, caller, claim_id, "charge", values, errors)
 
 
 @router.post(
@@ -93,8 +72,10 @@ async def charge_paid(
             caller, claim_id, charge_id, idempotency_key(form.get(IDEMPOTENCY_FIELD))
         )
     if not errors:
-        return _done(claim_id, "charge_paid")
-    return await _refused(request, apis, caller, claim_id, f"settle-{charge_id}", {}, errors)
+        return claim_page_done(claim_id, "charge_paid")
+    return await claim_form_refused(
+        request, apis, caller, claim_id, f"settle-{charge_id}", {}, errors
+    )
 
 
 @router.post(
@@ -116,8 +97,10 @@ async def charge_waived(
             idempotency_key(form.get(IDEMPOTENCY_FIELD)),
         )
     if not errors:
-        return _done(claim_id, "charge_waived")
-    return await _refused(request, apis, caller, claim_id, f"settle-{charge_id}", values, errors)
+        return claim_page_done(claim_id, "charge_waived")
+    return await claim_form_refused(
+        request, apis, caller, claim_id, f"settle-{charge_id}", values, errors
+    )
 
 
 @router.post("/operator/claims/{claim_id:uuid}/warranty-void", response_class=HTMLResponse)
@@ -139,6 +122,8 @@ async def warranty_void(
                 caller, claim_id, body, idempotency_key(form.get(IDEMPOTENCY_FIELD))
             )
     if not errors:
-        return _done(claim_id, "warranty_void")
+        return claim_page_done(claim_id, "warranty_void")
     values["evidence"] = ",".join(evidence)
-    return await _refused(request, apis, caller, claim_id, "warranty-void", values, errors)
+    return await claim_form_refused(
+        request, apis, caller, claim_id, "warranty-void", values, errors
+    )

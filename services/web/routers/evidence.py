@@ -20,7 +20,7 @@ from services.web.forms import FormErrors, text_values
 from services.web.i18n import N_
 from services.web.pages import ApisDep, Customer, Operator, Scanner, render
 from services.web.routers.claims import read_upload
-from services.web.routers.operator import operator_claim_page
+from services.web.routers.operator import claim_page_done, operator_claim_page
 from services.web.routers.scanner import RECEIVABLE
 from services.web.security import IDEMPOTENCY_FIELD, idempotency_key
 
@@ -107,7 +107,7 @@ async def operator_evidence(
     form = await request.form()
     facts, errors = await _record(apis, caller, "operator", claim_id, form)
     if not errors:
-        return RedirectResponse(f"/operator/claims/{claim_id}?done=evidence", status_code=303)
+        return claim_page_done(claim_id, "evidence")
     return await operator_claim_page(
         request,
         apis,

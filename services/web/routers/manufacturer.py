@@ -7,12 +7,12 @@ from __future__ import annotations
 from uuid import UUID
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from services.web.forms import FormErrors, text_values
 from services.web.pages import ApisDep, Operator
 from services.web.routers.claims import read_upload
-from services.web.routers.operator import operator_claim_page
+from services.web.routers.operator import claim_form_refused, claim_page_done
 from services.web.security import IDEMPOTENCY_FIELD, idempotency_key
 
 router = APIRouter()
@@ -38,16 +38,9 @@ async def send_to_manufacturer(
             caller, claim_id, _filled(values), idempotency_key(form.get(IDEMPOTENCY_FIELD))
         )
     if not errors:
-        return RedirectResponse(f"/operator/claims/{claim_id}?done=handed_off", status_code=303)
-    return await operator_claim_page(
-        request,
-        apis,
-        caller,
-        claim_id,
-        errors.status_code or 422,
-        failed_form="manufacturer-handoff",
-        form_values=values,
-        form_errors=errors,
+        return claim_page_done(claim_id, "handed_off")
+    return await claim_form_refused(
+        request, apis, caller, claim_id, "manufacturer-handoff", values, errors
     )
 
 
@@ -71,14 +64,7 @@ async def receive_from_manufacturer(
                 idempotency_key(form.get(IDEMPOTENCY_FIELD)),
             )
     if not errors:
-        return RedirectResponse(f"/operator/claims/{claim_id}?done=back_from_dji", status_code=303)
-    return await operator_claim_page(
-        request,
-        apis,
-        caller,
-        claim_id,
-        errors.status_code or 422,
-        failed_form="manufacturer-return",
-        form_values=values,
-        form_errors=errors,
+        return claim_page_done(claim_id, "back_from_dji")
+    return await claim_form_refused(
+        request, apis, caller, claim_id, "manufacturer-return", values, errors
     )

@@ -317,6 +317,33 @@ async def operator_claim_page(
     return render(request, "operator_claim.html", status_code=status_code, **{**page, **context})
 
 
+def claim_page_done(claim_id: UUID, what: str) -> RedirectResponse:
+    """Back to the claim page, which says what was done."""
+    return RedirectResponse(f"/operator/claims/{claim_id}?done={what}", status_code=303)
+
+
+async def claim_form_refused(
+    request: Request,
+    apis: ApisDep,
+    caller: Operator,
+    claim_id: UUID,
+    failed_form: str,
+    values: dict[str, str],
+    errors: FormErrors,
+) -> Response:
+    """The claim page again with `failed_form` showing what was typed and why it was refused."""
+    return await operator_claim_page(
+        request,
+        apis,
+        caller,
+        claim_id,
+        errors.status_code or 422,
+        failed_form=failed_form,
+        form_values=values,
+        form_errors=errors,
+    )
+
+
 @router.get("/operator/claims/{claim_id:uuid}", response_class=HTMLResponse)
 async def operator_claim(
     request: Request, apis: ApisDep, caller: Operator, claim_id: UUID
@@ -338,7 +365,7 @@ async def operator_move(
         return await operator_claim_page(
             request, apis, caller, claim_id, 422, move_values=values, move_errors=errors
         )
-    return RedirectResponse(f"/operator/claims/{claim_id}?done=moved", status_code=303)
+    return claim_page_done(claim_id, "moved")
 
 
 def decision_body(values: dict[str, str], errors: FormErrors) -> dict[str, Any]:
@@ -388,7 +415,7 @@ async def operator_decide(
                 caller, claim_id, body, idempotency_key(form.get(IDEMPOTENCY_FIELD))
             )
         if not errors:
-            return RedirectResponse(f"/operator/claims/{claim_id}?done=decided", status_code=303)
+            return claim_page_done(claim_id, "decided")
     return await operator_claim_page(
         request, apis, caller, claim_id, 422, decision_values=values, decision_errors=errors
     )
