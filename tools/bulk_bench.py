@@ -22,36 +22,20 @@ import sys
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
-from decimal import Decimal
 from pathlib import Path
 
 import httpx
 
 from shared.auth import Principal, issue_token
 from shared.events import (
-    AccountContactChanged,
-    AccountContactChangedData,
-    Buyer,
-    DocumentLinked,
-    DocumentLinkedData,
     Event,
-    PostalAddress,
-    SaleLine,
-    SaleRecorded,
-    SaleRecordedData,
 )
 from tools.bench.servers import REPO, Servers, ServiceFleet, SlotServers
 from tools.support.kafka import publish
 from tools.support.mailbox import Mailbox
+from tools.support.sales import reseller_invoice
 
 PDF = ("faktury.pdf", b"%PDF-1.4\n% the reseller's invoices\n", "application/pdf")
-ADDRESS = PostalAddress(
-    recipient="Hurtownia Bench sp. z o.o.",
-    street="ul. Magazynowa 1",
-    postal_code="40-001",
-    city="Katowice",
-)
 
 
 class BulkFleet(ServiceFleet):
@@ -84,45 +68,9 @@ class Figures:
 
 
 def company_events(units: int) -> tuple[Company, list[Event]]:
-    account_id, number = uuid.uuid4(), f"2026/BENCH{uuid.uuid4().hex[:8].upper()}"
-    serials = [f"BN{number[-8:]}{n:05d}" for n in range(1, units + 1)]
-    email = f"bench.{account_id.hex[:8]}@example.com"
-    sale = SaleRecordedData(
-        document_type="FS",
-        document_number=number,
-        issued_on=date.today() - timedelta(days=30),
-        buyer=Buyer(type="business", name="Hurtownia Bench sp. z o.o."),
-        total=Decimal("150.00") * units,
-        lines=(
-            SaleLine(
-                line_no=1,
-                ean="5901234123464",
-                sku="XIAOMI-BAND9",
-                name="Xiaomi Smart Band 9",
-                brand="Xiaomi",
-                category="other",
-                quantity=units,
-                unit_price=Decimal("150.00"),
-                serial_numbers=tuple(serials),
-            ),
-        ),
-    )
-    link = DocumentLinkedData(
-        account_id=account_id,
-        account_type="company",
-        email=email,
-        document_type="FS",
-        document_number=number,
-    )
-    contact = AccountContactChangedData(
-        account_id=account_id, full_name="Hurtownia Bench", email=email, address=ADDRESS
-    )
-    events: list[Event] = [
-        SaleRecorded(producer="erp", key=f"FS/{number}", data=sale),
-        DocumentLinked(producer="accounts", key=str(account_id), data=link),
-        AccountContactChanged(producer="accounts", key=str(account_id), data=contact),
-    ]
-    return Company(account_id, f"FS/{number}", serials, email), events
+    invoice = reseller_invoice(units, "Hurtownia Bench", "BENCH")
+    company = Company(invoice.account_id, invoice.document, invoice.serials, invoice.email)
+    return company, invoice.events
 
 
 def csv_file(company: Company) -> bytes:

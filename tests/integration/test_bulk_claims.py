@@ -12,8 +12,6 @@ import io
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import date, timedelta
-from decimal import Decimal
 from typing import Any
 
 import asyncpg
@@ -22,33 +20,16 @@ import pytest
 from pypdf import PdfReader
 
 from shared import topics
-from shared.events import (
-    AccountContactChanged,
-    AccountContactChangedData,
-    Buyer,
-    DocumentLinked,
-    DocumentLinkedData,
-    PostalAddress,
-    SaleLine,
-    SaleRecorded,
-    SaleRecordedData,
-)
 from tests.integration.test_claims import PDF, Claims, claims, error_code
 from tests.integration.test_idempotency import ProcessDied, dying_after_the_commit
 from tests.support.inprocess import claims_with_notifications
 from tools.support.kafka import TopicProbe
 from tools.support.mailbox import Mailbox
+from tools.support.sales import reseller_invoice
 from tools.support.stack import Stack
 
 pytestmark = pytest.mark.integration
 __all__ = ["claims"]  # test_claims' module fixture: a claims app in this process
-
-ADDRESS = PostalAddress(
-    recipient="Dron-Hurt sp. z o.o.",
-    street="ul. Magazynowa 1",
-    postal_code="40-001",
-    city="Katowice",
-)
 
 
 @dataclass
@@ -80,53 +61,9 @@ class Reseller:
 async def reseller(claims: Claims, units: int, account_type: str = "company") -> Reseller:
     """A company with one invoice of `units` serial-numbered units, its account's address (the
     claims' return address), as the ERP and accounts publish them; waits for claims to know."""
-    account_id, number = uuid.uuid4(), f"2026/B{uuid.uuid4().hex[:8].upper()}"
-    serials = [f"XB{number[-8:]}{n:04d}" for n in range(1, units + 1)]
-    email = f"hurt.{account_id.hex[:8]}@example.com"
-    line = SaleLine(
-        line_no=1,
-        ean="5901234123464",
-        sku="XIAOMI-BAND9",
-        name="Xiaomi Smart Band 9",
-        brand="Xiaomi",
-        category="other",
-        quantity=units,
-        unit_price=Decimal("150.00"),
-        serial_numbers=tuple(serials),
-    )
-    events = (
-        SaleRecorded(
-            producer="erp",
-            key=f"FS/{number}",
-            data=SaleRecordedData(
-                document_type="FS",
-                document_number=number,
-                issued_on=date.today() - timedelta(days=30),
-                buyer=Buyer(type="business", name="Dron-Hurt sp. z o.o."),
-                total=Decimal("150.00") * units,
-                lines=(line,),
-            ),
-        ),
-        DocumentLinked(
-            producer="accounts",
-            key=str(account_id),
-            data=DocumentLinkedData(
-                account_id=account_id,
-                account_type=account_type,  # type: ignore[arg-type]
-                email=email,
-                document_type="FS",
-                document_number=number,
-            ),
-        ),
-        AccountContactChanged(
-            producer="accounts",
-            key=str(account_id),
-            data=AccountContactChangedData(
-                account_id=account_id, full_name="Dron-Hurt", email=email, address=ADDRESS
-            ),
-        ),
-    )
-    for event in events:
+    invoice = reseller_invoice(units, "Dron-Hurt", "B", account_type)
+    number = invoice.document.removeprefix("FS/")
+    for event in invoice.events:
         await claims.send(event)
     await wait_until(
         claims.database_url,
@@ -136,7 +73,7 @@ async def reseller(claims: Claims, units: int, account_type: str = "company") ->
         number,
         at_least=1,
     )
-    return Reseller(account_id, f"FS/{number}", serials, email)
+    return Reseller(invoice.account_id, invoice.document, invoice.serials, invoice.email)
 
 
 async def wait_until(url: str, query: str, *args: Any, at_least: int, tries: int = 300) -> int:

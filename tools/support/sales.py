@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from stdnum import ean
@@ -16,6 +16,7 @@ from shared.events import (
     Buyer,
     DocumentLinked,
     DocumentLinkedData,
+    Event,
     PostalAddress,
     SaleLine,
     SaleRecorded,
@@ -126,3 +127,67 @@ async def sold_drone(
             AccountContactChanged(producer="accounts", key=str(account_id), data=contact),
         )
     return sold
+
+
+@dataclass(frozen=True)
+class ResellerInvoice:
+    """A company's invoice (FS) of many serial-numbered units, and the events that announce it:
+    the sale (ERP), its owner and the account's address (accounts; the claims' return address)."""
+
+    account_id: uuid.UUID
+    document: str  # as a bulk CSV names it: FS/<number>
+    serials: list[str]
+    email: str
+    events: list[Event]
+
+
+def reseller_invoice(
+    units: int, name: str, number_prefix: str, account_type: str = "company"
+) -> ResellerInvoice:
+    """`units` Xiaomi Smart Bands on one invoice of the company `name`; the document number
+    starts with `number_prefix` (2026/<prefix><8 hex>), the serials follow from it."""
+    account_id = uuid.uuid4()
+    number = f"2026/{number_prefix}{uuid.uuid4().hex[:8].upper()}"
+    serials = [f"{number_prefix[:2]}{number[-8:]}{n:05d}" for n in range(1, units + 1)]
+    email = f"{number_prefix.lower()}.{account_id.hex[:8]}@example.com"
+    line = SaleLine(
+        line_no=1,
+        ean="5901234123464",
+        sku="XIAOMI-BAND9",
+        name="Xiaomi Smart Band 9",
+        brand="Xiaomi",
+        category="other",
+        quantity=units,
+        unit_price=Decimal("150.00"),
+        serial_numbers=tuple(serials),
+    )
+    sale = SaleRecordedData(
+        document_type="FS",
+        document_number=number,
+        issued_on=date.today() - timedelta(days=30),
+        buyer=Buyer(type="business", name=f"{name} sp. z o.o."),
+        total=Decimal("150.00") * units,
+        lines=(line,),
+    )
+    link = DocumentLinkedData(
+        account_id=account_id,
+        account_type=account_type,
+        email=email,
+        document_type="FS",
+        document_number=number,
+    )
+    address = PostalAddress(
+        recipient=f"{name} sp. z o.o.",
+        street="ul. Magazynowa 1",
+        postal_code="40-001",
+        city="Katowice",
+    )
+    contact = AccountContactChangedData(
+        account_id=account_id, full_name=name, email=email, address=address
+    )
+    events: list[Event] = [
+        SaleRecorded(producer="erp", key=f"FS/{number}", data=sale),
+        DocumentLinked(producer="accounts", key=str(account_id), data=link),
+        AccountContactChanged(producer="accounts", key=str(account_id), data=contact),
+    ]
+    return ResellerInvoice(account_id, f"FS/{number}", serials, email, events)
