@@ -584,6 +584,11 @@ TIMELINE_NOTES: Final[dict[str, str]] = {
     "parcel_for_ended_claim": "Przesyłka do zakończonego zgłoszenia: czeka na operatora.",
     "parcel_attention": "Przesyłka do zgłoszenia o statusie „{status}”: sprawdź i zdecyduj, co "
     "z nią zrobić.",
+    "parcel_from_manufacturer": "Przesyłka od serwisu DJI (sprawa {case_number}): urządzenie "
+    "wróciło, czeka na operatora.",
+    "parcel_from_manufacturer_attention": "Urządzenie wróciło od serwisu DJI (sprawa "
+    "{case_number}): zapisz jego powrót z orzeczeniem DJI na stronie zgłoszenia, potem oznacz "
+    "tę przesyłkę jako obsłużoną.",
     "parcel_came_back": "Przesyłka wróciła do serwisu (odmowa odbioru).",
     "intake_serial_mismatch": "Numer seryjny urządzenia w przesyłce ({serial_read}) różni się od "
     "numeru w zgłoszeniu ({serial_expected}): sprawdź, zanim zaczniesz diagnozę.",

@@ -36,7 +36,10 @@ class ClaimIntake(ClaimState):
     def scan_outlook(self) -> ScanOutlook:
         """What a parcel for this claim arriving now does: received (or back from a customer
         who refused it), nothing (the service holds the product already), or queued for an
-        operator (the claim is over)."""
+        operator (the claim is over, or the unit is coming back from the manufacturer's
+        service)."""
+        if self.status == "at_manufacturer":
+            return "from_manufacturer"
         if self.status in lifecycle.PRODUCT_AT_SERVICE:
             return "already_received"
         if not lifecycle.allowed_roles(self.status, "received"):
@@ -82,12 +85,8 @@ class ClaimIntake(ClaimState):
                 act.at,
             )  # fmt: skip
             parcel = replace(parcel, intake=intake)
-        if outlook == "ended":
-            parcel = replace(parcel, attention=note("parcel_attention", status=self.status))
-            self.parcels.append(parcel)
-            self._note(act, note("parcel_for_ended_claim"))
-            self._record_intake(act, parcel.intake)
-            return [self._parcel_event(act, parcel)]
+        if outlook in ("ended", "from_manufacturer"):
+            return self._queue_for_operator(act, parcel, outlook)
         came_back = note("parcel_came_back") if outlook == "returned" else None
         self.parcels.append(parcel)
         if self.received_at is None:
@@ -97,6 +96,25 @@ class ClaimIntake(ClaimState):
         )
         self._record_intake(act, parcel.intake)
         return [self._parcel_event(act, parcel), changed]
+
+    def _queue_for_operator(
+        self, act: Act, parcel: ParcelRecord, outlook: ScanOutlook
+    ) -> list[Event]:
+        """A parcel kept, with what the operator is to do, and no change of status: one for an
+        ended claim, or the unit back from DJI (its return is the operator's command, with
+        DJI's statement, so the paused deadline resumes on the day the operator records)."""
+        if outlook == "from_manufacturer":
+            case = self.manufacturer_handoffs[-1].case_number if self.manufacturer_handoffs else ""
+            attention = note("parcel_from_manufacturer_attention", case_number=case)
+            timeline = note("parcel_from_manufacturer", case_number=case)
+        else:
+            attention = note("parcel_attention", status=self.status)
+            timeline = note("parcel_for_ended_claim")
+        parcel = replace(parcel, attention=attention)
+        self.parcels.append(parcel)
+        self._note(act, timeline)
+        self._record_intake(act, parcel.intake)
+        return [self._parcel_event(act, parcel)]
 
     def _record_intake(self, act: Act, intake: Intake | None) -> None:
         if intake is None:

@@ -17,8 +17,10 @@ from services.claims.domain.refusals import Refusal
 from shared.claims_wording import note
 
 # What receiving a parcel for the claim would do now (the scanner page says it before the
-# receipt is confirmed; `Claim.receive_parcel` does it).
-ScanOutlook = Literal["receive", "returned", "already_received", "ended"]
+# receipt is confirmed; `Claim.receive_parcel` does it). `from_manufacturer`: the unit is at
+# DJI's service, so a parcel now is its way back, recorded and queued for the operator, who
+# records the return with DJI's statement.
+ScanOutlook = Literal["receive", "returned", "already_received", "from_manufacturer", "ended"]
 # What a scanned label leads to: a claim's outlook, or a parcel with this tracking number was
 # received already, or a parcel for the ended claim waits for an operator already, or no claim
 # has this label (the parcel would wait in the unidentified queue).

@@ -375,7 +375,8 @@ class LabelLookupPublic(BaseModel):
     tracking_number: str | None = Field(description="The label read as a tracking number")
     outlook: str = Field(
         description="What a receipt would do now: receive | returned (refused by the customer) "
-        "| already_received | ended (recorded and queued for an operator) | already_queued | "
+        "| already_received | from_manufacturer (the unit back from DJI's service: recorded and "
+        "queued for an operator) | ended (recorded and queued for an operator) | already_queued | "
         "parcel_known (this tracking number was received) | unknown (unidentified queue)"
     )
     claim: ScannerClaimPublic | None

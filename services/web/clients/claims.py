@@ -347,7 +347,8 @@ class LabelLookup(Answer):
     code: str
     rma_number: str | None = None
     tracking_number: str | None = None
-    # receive | returned | already_received | ended | already_queued | parcel_known | unknown
+    # receive | returned | already_received | from_manufacturer | ended | already_queued |
+    # parcel_known | unknown
     outlook: str
     claim: ScannedClaim | None = None
     parcel_received_at: datetime | None = None

@@ -25,7 +25,7 @@ RECEIPT_FIELDS = ("code", "serial_number", "seal_intact")
 # The claims API's names of the page's fields.
 RECEIPT_ALIASES = {"serial_number_read": "serial_number", "rma_number": "code"}
 # The outlooks whose parcel the page lets the staff receive (the others were received already).
-RECEIVABLE = frozenset({"receive", "returned", "ended", "unknown"})
+RECEIVABLE = frozenset({"receive", "returned", "from_manufacturer", "ended", "unknown"})
 
 
 def _page(request: Request, status_code: int = 200, **context: object) -> HTMLResponse:

@@ -14,11 +14,17 @@ import pytest
 
 from services.claims import handlers
 from services.claims.domain.claim import DecisionInput
+from services.claims.domain.intake import Label
 from services.claims.domain.refusals import Refusal
 from services.claims.entrypoints import manufacturer
 from services.claims.entrypoints.refusals import business_error
 from shared import idempotency
-from shared.events import ClaimBackFromManufacturer, ClaimSentToManufacturer, ClaimStatusChanged
+from shared.events import (
+    ClaimBackFromManufacturer,
+    ClaimSentToManufacturer,
+    ClaimStatusChanged,
+    ParcelReceived,
+)
 from shared.idempotency import IdempotentRequest
 from tests.support.claims_rules import answer, in_inspection, move, refusal, shown
 from tests.support.claims_service import Desk
@@ -314,3 +320,37 @@ def test_a_return_of_a_dji_product_is_not_handed_to_dji() -> None:
     assert business_error(refused.value).code == "handoff_not_dji"
     assert "send_to_manufacturer" not in claim.operator_actions(MONDAY)
     assert "at_manufacturer" not in claim.next_statuses("operator")
+
+
+async def test_the_unit_back_from_dji_at_the_scanner_waits_for_the_operators_return(
+    desk: Desk,
+) -> None:
+    """The warehouse scans the claim's number on the parcel DJI sent back: it is kept and
+    queued for the operator (not "received already", not a second receipt), the claim stays at
+    the manufacturer until the operator records the return with DJI's statement, and the
+    customer gets no parcel email (ParcelReceived with `attention`)."""
+    claim_id = await dji_claim(desk)
+    await send(desk, claim_id)
+    desk.clock.advance(days=7)  # the parcel from DJI arrives a week later
+    rma = (await desk.claim(claim_id)).rma_number
+    assert (await handlers.look_up_label(desk.ctx, rma)).outlook == "from_manufacturer"
+    scanned = await handlers.receive_parcel(desk.ctx, desk.scanner, Label(rma, None), uuid4())
+    assert (scanned.claim_id, scanned.duplicate) == (claim_id, False)
+    assert scanned.attention is not None and "DJI-PL-42" in scanned.attention
+    received = desk.published[-1]
+    assert isinstance(received, ParcelReceived) and received.data.attention == scanned.attention
+    claim = await desk.claim(claim_id)
+    assert claim.status == "at_manufacturer" and claim.current_handoff is not None
+    assert claim.timeline[-1].note == (
+        "Przesyłka od serwisu DJI (sprawa DJI-PL-42): urządzenie wróciło, czeka na operatora."
+    )
+    [waiting] = await handlers.parcels_for_operators(desk.ctx)
+    assert waiting.parcel_id == scanned.parcel_id
+    # Scanned again: the parcel waits already; nothing more is stored or published.
+    count = len(desk.published)
+    assert (await handlers.look_up_label(desk.ctx, rma)).outlook == "already_queued"
+    again = await handlers.receive_parcel(desk.ctx, desk.scanner, Label(rma, None), uuid4())
+    assert again.duplicate and len(desk.published) == count
+    # The operator's return command still brings the claim back to where it left.
+    await desk.run(claim_id, desk.operator, back(MONDAY + timedelta(days=7), STATEMENT))
+    assert (await desk.claim(claim_id)).status == "in_inspection"

@@ -130,6 +130,7 @@ def test_ended_claims_received_parcels_and_unknown_labels_are_said_plainly(
     cases = {
         "ended": ("zakończone", "Zapisz dla operatora"),
         "already_received": ("nie przyjmuj jej drugi raz", None),
+        "from_manufacturer": ("wraca z serwisu DJI", "Zapisz dla operatora"),
         "unknown": ("Nieznana etykieta", "Zapisz jako nierozpoznaną"),
     }
     for outlook, (said, button) in cases.items():
