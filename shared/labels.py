@@ -193,3 +193,8 @@ def render_label(rma_number: str, customer_name: str | None = None) -> bytes:
     page.line("Naklej na paczkę. Paczka bez numeru RMA wydłuża obsługę.", 7, gap=2.2)
     page.line("Stick it on the parcel. Parcels without an RMA number take longer.", 7)
     return page.pdf()
+
+
+def label_file_name(number: str) -> str:
+    """The file name a label (a claim's or a shipment's) is downloaded and emailed as."""
+    return f"etykieta-{number.replace('/', '-')}.pdf"

@@ -13,7 +13,7 @@ import base64
 from collections.abc import Mapping
 from typing import Any
 
-from shared.labels import render_label
+from shared.labels import label_file_name, render_label
 from shared.shipment_label import render_shipment_label
 
 PDF = "application/pdf"
@@ -22,7 +22,7 @@ PDF = "application/pdf"
 def parcel_label(rma_number: str, customer_name: str | None) -> dict[str, Any]:
     """The label attachment of a new claim's email, as stored in emails.attachments."""
     return {
-        "filename": f"etykieta-{rma_number.replace('/', '-')}.pdf",
+        "filename": label_file_name(rma_number),
         "content_type": PDF,
         "label": {"rma_number": rma_number, "customer_name": customer_name},
     }
@@ -33,7 +33,7 @@ def shipment_label(
 ) -> dict[str, Any]:
     """A bulk shipment's one label (issue 25 §6), kept as what it is drawn from."""
     return {
-        "filename": f"etykieta-{shipment_number.replace('/', '-')}.pdf",
+        "filename": label_file_name(shipment_number),
         "content_type": PDF,
         "shipment_label": {
             "shipment_number": shipment_number,

@@ -219,6 +219,8 @@ async def the_label_and_the_checklist(
     own = headers(bulk, company)
     label = await bulk.client.get(f"/api/shipments/{answer['shipment_id']}/label", headers=own)
     assert label.status_code == 200 and label.headers["content-type"] == "application/pdf"
+    dashed = answer["shipment_number"].replace("/", "-")
+    assert label.headers["content-disposition"] == f'attachment; filename="etykieta-{dashed}.pdf"'
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(label.content)).pages)
     assert answer["shipment_number"] in text
     assert all(number in text for number in rma_numbers)

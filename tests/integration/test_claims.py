@@ -251,6 +251,8 @@ async def test_another_customers_claim_is_not_found(claims: Claims) -> None:
     pdf = await claims.client.get(label, headers=owner.headers)
     assert pdf.headers["content-type"] == "application/pdf"
     assert claim["rma_number"] in "".join(
+    dashed = claim["rma_number"].replace("/", "-")
+    assert pdf.headers["content-disposition"] == f'attachment; filename="etykieta-{dashed}.pdf"'
         page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages
     )
     paper = f"/api/claims/{claim['claim_id']}/form"

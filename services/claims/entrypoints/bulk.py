@@ -15,8 +15,9 @@ from services.claims.domain.bulk import MAX_CSV_BYTES, MAX_ROWS, REQUIRED_COLUMN
 from services.claims.domain.shipment import RefusedRow, Shipment
 from services.claims.entrypoints.http import Context, Customer, Scanner, read_upload
 from shared.errors import preferred_language
-from shared.http import CorrelationId
+from shared.http import CorrelationId, attachment_disposition
 from shared.idempotency import idempotent_request
+from shared.labels import label_file_name
 from shared.service_centre import SERVICE_CENTRE
 from shared.shipment_label import render_shipment_label
 
@@ -178,9 +179,7 @@ async def shipment_label(shipment_id: UUID, customer: Customer, ctx: Context) ->
         render_shipment_label(shipment.shipment_number, numbers),
         media_type="application/pdf",
         headers={
-            "Content-Disposition": (
-                f'attachment; filename="etykieta-{shipment.shipment_number.replace("/", "-")}.pdf"'
-            )
+            "Content-Disposition": attachment_disposition(label_file_name(shipment.shipment_number))
         },
     )
 

@@ -32,7 +32,7 @@ from shared.errors import preferred_language
 from shared.events import ClaimType, OfferKind, PostalAddress
 from shared.http import CorrelationId, attachment_disposition
 from shared.idempotency import idempotent_request
-from shared.labels import render_label
+from shared.labels import label_file_name, render_label
 from shared.service_centre import SERVICE_CENTRE
 
 router = APIRouter()
@@ -571,11 +571,7 @@ async def label(claim_id: UUID, customer: Customer, ctx: Context) -> Response:
     return Response(
         render_label(rma_number),
         media_type="application/pdf",
-        headers={
-            "Content-Disposition": (
-                f'attachment; filename="etykieta-{rma_number.replace("/", "-")}.pdf"'
-            )
-        },
+        headers={"Content-Disposition": attachment_disposition(label_file_name(rma_number))},
     )
 
 
