@@ -178,7 +178,9 @@ class StandingRow:
     manufacturer_paused_working_days: int = 0
 
 
-def standing_rows(standings: Iterable[DeadlineStanding], today: date) -> list[StandingRow]:
+def standing_rows(standings: Iterable[DeadlineStanding]) -> list[StandingRow]:
+    """The claim's deadlines as the claims service judged them (days left, at risk, overdue on
+    its clock), soonest first; the panel reads no calendar of its own."""
     rows = []
     for standing in standings:
         due = standing.moved_to or standing.due_on
@@ -200,13 +202,13 @@ def standing_rows(standings: Iterable[DeadlineStanding], today: date) -> list[St
                 manufacturer_paused_working_days=standing.manufacturer_paused_working_days,
             )
         )
-    rows.sort(key=lambda row: (row.due_on is None, row.due_on or today))
+    rows.sort(key=lambda row: (row.due_on is None, row.due_on or date.max))
     return rows
 
 
-def next_deadline(standings: Iterable[DeadlineStanding], today: date) -> StandingRow | None:
+def next_deadline(standings: Iterable[DeadlineStanding]) -> StandingRow | None:
     """The soonest deadline that still counts (overdue ones first), as the dashboard lists it."""
-    return next((row for row in standing_rows(standings, today) if row.days_left is not None), None)
+    return next((row for row in standing_rows(standings) if row.days_left is not None), None)
 
 
 def open_offer(claim: Claim) -> str | None:

@@ -4,7 +4,6 @@ the claim page and what the customer can do there."""
 from __future__ import annotations
 
 import asyncio
-from datetime import date
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -59,7 +58,7 @@ def claim_context(claim: Claim) -> dict[str, Any]:
     offer = views.open_offer(claim)
     return {
         "claim": claim,
-        "deadlines": views.standing_rows(claim.deadline_standings, date.today()),
+        "deadlines": views.standing_rows(claim.deadline_standings),
         "offer": offer,
         "offer_path": views.OFFER_PATHS.get(offer or ""),
     }

@@ -79,13 +79,15 @@ class StatusGroup:
     open: bool
 
 
-def _group(status: str, rows: list[DashboardRow], count: int, today: date) -> StatusGroup:
+def _group(status: str, rows: list[DashboardRow], count: int) -> StatusGroup:
     members = [row for row in rows if row.claim.status == status]
     # Within a group, the claims whose deadline comes first come first.
     members.sort(
         key=lambda row: (
             row.next_deadline is None,
-            row.next_deadline.due_on if row.next_deadline and row.next_deadline.due_on else today,
+            row.next_deadline.due_on
+            if row.next_deadline and row.next_deadline.due_on
+            else date.max,
             row.claim.created_at,
         )
     )
@@ -121,18 +123,14 @@ async def dashboard_context(apis: Apis, caller: Caller) -> dict[str, Any]:
         apis.claims.unidentified_parcels(caller),
         failed_emails(apis, caller),
     )
-    today = date.today()
     rows = [
-        DashboardRow(claim, views.next_deadline(claim.deadline_standings, today))
-        for claim in open_claims
+        DashboardRow(claim, views.next_deadline(claim.deadline_standings)) for claim in open_claims
     ]
     # An ended claim has no deadline running.
     rows += [DashboardRow(claim, None) for claim in ended_claims]
     at_risk = [row for row in rows if row.next_deadline and row.next_deadline.at_risk]
-    at_risk.sort(key=lambda row: (row.next_deadline and row.next_deadline.due_on) or today)
-    groups = [
-        _group(status, rows, counts.get(status, 0), today) for status in vocabulary.STATUS_ORDER
-    ]
+    at_risk.sort(key=lambda row: (row.next_deadline and row.next_deadline.due_on) or date.max)
+    groups = [_group(status, rows, counts.get(status, 0)) for status in vocabulary.STATUS_ORDER]
     return {
         "groups": groups,
         "status_chart": charts.bar_chart(

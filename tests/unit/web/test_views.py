@@ -101,7 +101,7 @@ def test_deadlines_soonest_first_and_at_risk_as_the_claims_service_judges_them()
             at_risk=True,
         ),
     ]
-    rows = views.standing_rows(standings, date(2026, 3, 10))
+    rows = views.standing_rows(standings)
     assert [row.kind for row in rows] == ["return_refund", "complaint_answer", "dji_repair"]
     assert rows[0].overdue and rows[0].at_risk
     assert rows[1].at_risk and not rows[1].overdue and rows[1].days_left == 2
@@ -117,9 +117,9 @@ def test_the_dashboard_skips_deadlines_settled_and_shows_the_next_that_counts() 
         DeadlineStanding(kind="scooter_repair", due_on=date(2026, 3, 2), state="deemed_accepted"),
         DeadlineStanding(kind="dji_repair", due_on=date(2026, 3, 11), state="paused", days_left=1),
     ]
-    shown = views.next_deadline(standings, date(2026, 3, 10))
+    shown = views.next_deadline(standings)
     assert shown is not None and shown.kind == "dji_repair" and shown.days_left == 1
-    assert views.next_deadline(standings[:2], date(2026, 3, 10)) is None
+    assert views.next_deadline(standings[:2]) is None
 
 
 def test_operator_moves_are_the_ones_the_claim_allows() -> None:
@@ -198,7 +198,7 @@ def test_overdue_is_the_claims_services_word_not_counted_again() -> None:
     missed = DeadlineStanding(
         kind="complaint_answer", due_on=date(2026, 3, 9), state="missed", overdue=True
     )
-    rows = views.standing_rows([waiting, missed], date(2026, 3, 10))
+    rows = views.standing_rows([waiting, missed])
     assert [(row.kind, row.overdue) for row in rows] == [
         ("dji_repair", False),
         ("complaint_answer", True),
