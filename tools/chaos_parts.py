@@ -15,7 +15,7 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -29,6 +29,7 @@ from shared.events import (
     DocumentLinkedData,
     SaleRecorded,
 )
+from tools.support.days import polish_today
 from tools.support.kafka import TopicProbe, publish
 from tools.support.mailbox import Mailbox
 from tools.support.sales import dji_drone_sale
@@ -246,7 +247,7 @@ async def make_lanes(pipeline: Pipeline, count: int) -> list[Lane]:
 
 
 def _sale(lane: Lane) -> SaleRecorded:
-    sold_on = date.today() - timedelta(days=60)
+    sold_on = polish_today() - timedelta(days=60)
     return dji_drone_sale(lane.document_number, sold_on, buyer="Klient Chaos", delivered_on=sold_on)
 
 

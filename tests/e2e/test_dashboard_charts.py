@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 import httpx
@@ -20,6 +19,7 @@ from playwright.async_api import Browser, expect
 from tests.e2e.test_security import bearer
 from tests.support.browser import WEB_URL, until
 from tests.support.claims import file_drone_claim
+from tools.support.days import polish_today
 from tools.support.services import RunningServices
 from tools.support.stack import STATE_DIR, Stack
 
@@ -118,7 +118,7 @@ async def test_the_dashboard_charts_todays_claims_and_exports_their_table(
     charts = page.locator("#charts")
     await expect(charts.locator("#chart-by-type figcaption")).to_have_text(wording.by_type)
     await expect(charts.locator("#chart-deadlines figcaption")).to_have_text(wording.deadlines)
-    today = date.today().isoformat()
+    today = polish_today().isoformat()
     column = charts.locator(f'#chart-by-type g.column[data-day="{today}"]')
     assert int(await column.get_attribute("data-filed") or 0) >= len(claims_of_today)
     # One segment filed per type above the axis (other tests may have ended claims today too:

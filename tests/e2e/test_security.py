@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from datetime import date
 
 import httpx
 import pytest
@@ -16,6 +15,7 @@ from shared import topics
 from shared.auth import Principal, Role, issue_token
 from shared.sealing import unseal
 from tests.e2e.test_walking_skeleton import eventually
+from tools.support.days import polish_today
 from tools.support.kafka import TopicProbe, publish
 from tools.support.sales import dji_drone_sale
 from tools.support.services import RunningServices
@@ -213,7 +213,7 @@ async def active_customer(
     run = uuid.uuid4().hex[:8]
     number, address = f"2025/{run}", f"anna.{run}@example.com"
     await publish(
-        stack.kafka_bootstrap, dji_drone_sale(number, date.today(), (f"1581F{run}".upper(),))
+        stack.kafka_bootstrap, dji_drone_sale(number, polish_today(), (f"1581F{run}".upper(),))
     )
     registration = {
         "account_type": "private",

@@ -11,13 +11,14 @@ import asyncio
 import re
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 
 from shared import topics
+from tools.support.days import polish_today
 from tools.support.kafka import TopicProbe, publish
 from tools.support.mailbox import Mailbox
 from tools.support.sales import dji_drone_sale
@@ -47,7 +48,7 @@ async def test_register_activate_claim_and_assess(
 ) -> None:
     run = uuid.uuid4().hex[:8]
     number, serial, email = f"2025/{run}", f"1581F{run}".upper(), f"jan.{run}@example.com"
-    sale = dji_drone_sale(number, date.today() - timedelta(days=100), (serial,))
+    sale = dji_drone_sale(number, polish_today() - timedelta(days=100), (serial,))
     await publish(stack.kafka_bootstrap, sale)
 
     async with (
@@ -125,7 +126,7 @@ async def test_register_activate_claim_and_assess(
         )
         assert created.status_code == 201, created.text
         claim = created.json()
-        assert re.fullmatch(rf"RMA/\d+/SR/{date.today().year}", claim["rma_number"])
+        assert re.fullmatch(rf"RMA/\d+/SR/{polish_today().year}", claim["rma_number"])
 
         [assessed] = await warranty_events.wait_for(
             lambda body, _: (

@@ -10,7 +10,7 @@ import io
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import httpx
@@ -31,6 +31,7 @@ from tests.support.browser import (
     log_in,
     until,
 )
+from tools.support.days import polish_today
 from tools.support.kafka import publish
 from tools.support.mailbox import Mailbox
 from tools.support.services import RunningServices
@@ -103,7 +104,7 @@ def invoice(number: str, serials: tuple[str, ...]) -> SaleRecorded:
     data = SaleRecordedData(
         document_type="FS",
         document_number=number,
-        issued_on=date.today() - timedelta(days=20),
+        issued_on=polish_today() - timedelta(days=20),
         buyer=Buyer(
             type="business", name="Opaski-Hurt sp. z o.o.", vat_country="PL", tax_id=TAX_ID
         ),

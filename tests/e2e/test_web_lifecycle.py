@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -37,6 +37,7 @@ from tests.support.browser import (
     log_in,
     until,
 )
+from tools.support.days import polish_today
 from tools.support.kafka import publish
 from tools.support.mailbox import Mailbox
 from tools.support.sales import sale
@@ -146,7 +147,7 @@ async def test_paid_quote_accepted_and_the_parcel_back_followed_in_the_browser(
     receipt = b"%PDF-1.4\n% paragon " + run.encode() + b"\n%%EOF\n"
     await publish(
         stack.kafka_bootstrap,
-        sale(number, old_charger(number), sold_on=date.today() - timedelta(days=3 * 365)),
+        sale(number, old_charger(number), sold_on=polish_today() - timedelta(days=3 * 365)),
     )
     await activated_customer(
         services,
@@ -253,7 +254,7 @@ async def test_paid_quote_accepted_and_the_parcel_back_followed_in_the_browser(
     await expect(desk.locator("#valid_until-error")).to_contain_text(wording.quote_needs_its_day)
     await expect(desk.locator("#amount")).to_have_value("150,00")
     await screens.take(desk, f"{lang}_operator_quote_error")
-    valid_until = date.today() + timedelta(days=10)
+    valid_until = polish_today() + timedelta(days=10)
     await desk.fill("#valid_until", valid_until.isoformat())
     await desk.click("#decision-form button[type=submit]")
     await expect(desk.locator(".alert-ok")).to_contain_text(wording.decision_saved)

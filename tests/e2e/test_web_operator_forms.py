@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
 
 import httpx
 import pytest
@@ -22,6 +21,7 @@ from services.accounts.admin import create_operator, create_scanner
 from services.accounts.settings import AccountsSettings
 from tests.support.browser import DESKTOP, Screens, log_in
 from tests.support.claims import FiledClaim, file_drone_claim
+from tools.support.days import polish_today
 from tools.support.services import RunningServices
 from tools.support.stack import Stack
 
@@ -117,7 +117,7 @@ async def charge_and_pay(desk: Page, wording: Wording, screens: Screens) -> None
 
 
 async def dji_trip(desk: Page, wording: Wording, screens: Screens, case: str) -> None:
-    today = date.today().isoformat()
+    today = polish_today().isoformat()
     await desk.fill("#case_number", "DJI 42")
     await desk.fill("#sent_on", today)
     await desk.click("#manufacturer-handoff-form button[type=submit]")

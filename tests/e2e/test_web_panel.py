@@ -14,7 +14,7 @@ import asyncio
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import httpx
@@ -45,6 +45,7 @@ from tests.support.browser import (
     register_over_api,
     until,
 )
+from tools.support.days import polish_today
 from tools.support.kafka import publish
 from tools.support.mailbox import Mailbox
 from tools.support.sales import drone_line, gtin13, sale
@@ -296,7 +297,7 @@ async def test_customer_claim_operator_decision_in_the_browser(
     first_number, second_number = f"2025/W{run}".upper(), f"2025/X{run}".upper()
     drone_serial, camera_serial = f"1581F{run}".upper(), f"OP3{run}".upper()
     camera_ean = gtin13(f"69415659{int(run, 16) % 10_000:04d}")
-    sold_on = date.today() - timedelta(days=60)
+    sold_on = polish_today() - timedelta(days=60)
     await publish(
         stack.kafka_bootstrap,
         sale(
@@ -510,7 +511,7 @@ async def test_customer_claim_operator_decision_in_the_browser(
     await until(file_claim, "claim saved", page)
     await expect(page.locator(".alert-ok")).to_contain_text(wording.claim_saved)
     rma_number = (await page.locator("#rma-number").inner_text()).strip()
-    assert re.fullmatch(rf"RMA/\d+/SR/{date.today().year}", rma_number), rma_number
+    assert re.fullmatch(rf"RMA/\d+/SR/{polish_today().year}", rma_number), rma_number
     claim_id = page.url.split("/claims/")[1].split("?")[0]
     await expect(page.locator("#claim-status")).to_contain_text(wording.awaiting_parcel)
     await expect(page.locator("main")).to_contain_text("Rudzka 65C")
@@ -693,7 +694,7 @@ async def test_account_pages_activation_link_email_change_lost_password_and_canc
     new_password, wrong_password = "Nowe-Haslo-456", "Zle-Haslo-000"
     number = f"2025/K{run}".upper()
     await publish(
-        stack.kafka_bootstrap, sale(number, charger(1), sold_on=date.today() - timedelta(days=5))
+        stack.kafka_bootstrap, sale(number, charger(1), sold_on=polish_today() - timedelta(days=5))
     )
 
     # Registered over the API (the other test registers in the browser) once the sale is known.

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import httpx
@@ -26,6 +26,7 @@ from tests.support.browser import (
     register_over_api,
     until,
 )
+from tools.support.days import polish_today
 from tools.support.kafka import publish
 from tools.support.mailbox import Mailbox
 from tools.support.sales import gtin13, sale
@@ -117,7 +118,7 @@ async def test_a_customer_registers_a_scooter_and_sees_the_deadline_and_the_pass
     ean = gtin13(f"59071234{int(run, 16) % 10_000:04d}")
     own, others = f"KB{run}".upper(), f"KX{run}".upper()
     own_number, others_number = f"2026/H{run}".upper(), f"2026/J{run}".upper()
-    sold_on = date.today() - timedelta(days=10)
+    sold_on = polish_today() - timedelta(days=10)
     deadline = sold_on + timedelta(days=30)  # seed 001: 30 days, the day of purchase not counted
     await publish(stack.kafka_bootstrap, sale(own_number, scooter(ean, own), sold_on=sold_on))
     # Another customer's scooter of the same model, on a document not linked to this account.
@@ -161,7 +162,7 @@ async def test_a_customer_registers_a_scooter_and_sees_the_deadline_and_the_pass
     await page.click("#registration-form button[type=submit]")
     await expect(page).to_have_url(f"{web}/products/{ean}/{own}?done=registered")
     await expect(page.locator(".alert-ok")).to_contain_text(wording.registered)
-    today = local_date(date.today(), wording.language)
+    today = local_date(polish_today(), wording.language)
     await expect(page.locator("#passport-registration")).to_contain_text(
         wording.registered_on.format(date=today)
     )

@@ -30,6 +30,7 @@ from shared.events import (
 )
 from tests.integration.test_claims import PDF, RETURN_ADDRESS, Claims, Customer, error_code
 from tests.support.inprocess import claims_with_notifications
+from tools.support.days import polish_today
 from tools.support.kafka import TopicProbe
 from tools.support.mailbox import Mailbox
 from tools.support.stack import Stack
@@ -83,7 +84,7 @@ class Lifecycle:
                     account_id=customer.account_id,
                     email=customer_email(customer),
                     covered=covered,
-                    warranty_until=date.today() + timedelta(days=300) if covered else None,
+                    warranty_until=polish_today() + timedelta(days=300) if covered else None,
                     rule="test-rule",
                     reason="Werdykt testowy.",
                     claim_type_allowed=True,
@@ -256,7 +257,7 @@ async def test_refund_needs_an_amount_and_a_valid_iban(lifecycle: Lifecycle, sta
 async def test_paid_quote_refused_on_a_covered_claim_then_accepted_and_refused(
     lifecycle: Lifecycle,
 ) -> None:
-    valid_until = (date.today() + timedelta(days=7)).isoformat()
+    valid_until = (polish_today() + timedelta(days=7)).isoformat()
     quote = {
         "decision": "paid_repair",
         "justification": "Uszkodzenie mechaniczne poza gwarancją.",
@@ -332,7 +333,7 @@ async def test_waiting_for_the_customer_moves_the_dji_deadline_visibly(
     lifecycle: Lifecycle,
 ) -> None:
     customer, claim = await in_inspection(lifecycle)
-    due = date.today() + timedelta(days=60)
+    due = polish_today() + timedelta(days=60)
     await lifecycle.assess(
         customer, claim, True, Deadline(kind="dji_repair", due_on=due, description="60 dni")
     )
@@ -359,7 +360,7 @@ async def test_waiting_for_the_customer_moves_the_dji_deadline_visibly(
                    'started_at', $2::text, 'ended_at', NULL))
                WHERE claim_id = $1""",
             uuid.UUID(claim["claim_id"]),
-            (date.today() - timedelta(days=14)).isoformat() + "T09:00:00+00:00",
+            (polish_today() - timedelta(days=14)).isoformat() + "T09:00:00+00:00",
         )
     finally:
         await conn.close()
@@ -389,7 +390,7 @@ async def test_the_scooter_delay_is_emailed_before_the_deadline(lifecycle: Lifec
     customer, claim = await in_inspection(lifecycle)
     no_deadline = await lifecycle.act(claim, "repair-delay", reason="Czekamy na sterownik.")
     assert (no_deadline.status_code, error_code(no_deadline)) == (409, "no_repair_deadline")
-    due = date.today() + timedelta(days=3)
+    due = polish_today() + timedelta(days=3)
     await lifecycle.assess(
         customer, claim, True, Deadline(kind="scooter_repair", due_on=due, description="30 dni")
     )

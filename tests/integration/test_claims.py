@@ -11,7 +11,7 @@ import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any, get_args
 
@@ -39,6 +39,7 @@ from shared.events import (
 from tests.support.claims_service import customer_events
 from tests.support.downloads import download_names
 from tests.support.inprocess import running_app
+from tools.support.days import polish_today
 from tools.support.kafka import TopicProbe, publish, start_from_now
 from tools.support.stack import Stack
 
@@ -97,7 +98,7 @@ class Claims:
                 unit_price=Decimal("200.00"),
             ),
         )
-        sold_on = date.today() - timedelta(days=sold_days_ago)
+        sold_on = polish_today() - timedelta(days=sold_days_ago)
         for event in customer_events(account_id, number, account_type, sold_on, lines):
             await self.send(event)
         conn = await asyncpg.connect(self.database_url)
@@ -183,7 +184,7 @@ async def test_a_claim_gets_an_rma_number_and_one_claim_created(
         response = await customer.file(customer_reference="MOJE-1", tracking_number="inpost123")
         assert response.status_code == 201, response.text
         claim = response.json()
-        assert re.fullmatch(rf"RMA/\d+/SR/{date.today().year}", claim["rma_number"])
+        assert re.fullmatch(rf"RMA/\d+/SR/{polish_today().year}", claim["rma_number"])
         assert claim["rma_number"] in claim["message"] and "Rudzka 65C" in claim["message"]
         [created] = await probe.wait_for(
             lambda body, _: body["data"].get("claim_id") == claim["claim_id"]
@@ -207,7 +208,7 @@ async def test_the_claim_carries_what_warranty_needs_about_the_unit(
 ) -> None:
     """Seed 001: who installed a scooter's part, when an outlet product was activated."""
     customer = await claims.customer_with_document()
-    activated = date.today() - timedelta(days=3)
+    activated = polish_today() - timedelta(days=3)
     async with TopicProbe(stack.kafka_bootstrap, topics.CLAIMS) as probe:
         response = await customer.file(
             installed_by_authorised_service="true",
@@ -221,7 +222,7 @@ async def test_the_claim_carries_what_warranty_needs_about_the_unit(
     assert created["data"]["installing_service_name"] == "Serwis Hulajnóg Rybnik"
     assert created["data"]["activated_on"] == activated.isoformat()
     other = await claims.customer_with_document()
-    ahead = await other.file(activated_on=(date.today() + timedelta(days=1)).isoformat())
+    ahead = await other.file(activated_on=(polish_today() + timedelta(days=1)).isoformat())
     assert ahead.status_code == 422 and error_code(ahead) == "activation_in_future"
     assert ahead.json()["errors"][0]["field"] == "activated_on"
 
@@ -250,9 +251,9 @@ async def test_another_customers_claim_is_not_found(claims: Claims) -> None:
     assert (await claims.client.get(label, headers=stranger)).status_code == 404
     pdf = await claims.client.get(label, headers=owner.headers)
     assert pdf.headers["content-type"] == "application/pdf"
-    assert claim["rma_number"] in "".join(
     dashed = claim["rma_number"].replace("/", "-")
     assert pdf.headers["content-disposition"] == f'attachment; filename="etykieta-{dashed}.pdf"'
+    assert claim["rma_number"] in "".join(
         page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages
     )
     paper = f"/api/claims/{claim['claim_id']}/form"
@@ -536,7 +537,7 @@ async def test_the_operator_list_carries_the_deadlines_of_the_assessment(claims:
     deadlines = (
         Deadline(
             kind="complaint_answer",
-            due_on=date.today() + timedelta(days=14),
+            due_on=polish_today() + timedelta(days=14),
             description="Odpowiedź na reklamację w 14 dni.",
         ),
         Deadline(kind="dji_repair", description="60 dni roboczych od przyjęcia przesyłki."),
@@ -551,7 +552,7 @@ async def test_the_operator_list_carries_the_deadlines_of_the_assessment(claims:
                 account_id=customer.account_id,
                 email=f"k.{customer.account_id.hex[:8]}@example.com",
                 covered=True,
-                warranty_until=date.today() + timedelta(days=700),
+                warranty_until=polish_today() + timedelta(days=700),
                 rule="dji_consumer_24m",
                 reason="Gwarancja DJI: 24 miesiące od zakupu.",
                 claim_type_allowed=True,
@@ -738,8 +739,8 @@ async def test_a_registered_unit_cannot_be_returned(claims: Claims) -> None:
                 account_id=customer.account_id,
                 ean="5901234123457",
                 serial_number=customer.serial,
-                purchased_on=date.today() - timedelta(days=5),
-                registered_on=date.today() - timedelta(days=4),
+                purchased_on=polish_today() - timedelta(days=5),
+                registered_on=polish_today() - timedelta(days=4),
             ),
         )
     )

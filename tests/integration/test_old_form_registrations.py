@@ -4,7 +4,7 @@ twice: the second import changes nothing (issue 25, item 5)."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import asyncpg
@@ -15,13 +15,14 @@ from services.warranty.bootstrap import postgres_context
 from services.warranty.settings import WarrantySettings
 from shared.db import create_pool, migrate
 from tests.support.warranty_service import linked, random_ean, sale
+from tools.support.days import polish_today
 
 pytestmark = pytest.mark.integration
 
 
 async def test_the_admin_command_imports_an_export_once(database_url: str, tmp_path: Path) -> None:
     scooter, owner = random_ean(), uuid.uuid4()
-    sold_on = date.today() - timedelta(days=90)
+    sold_on = polish_today() - timedelta(days=90)
     receipt = sale(scooter, "Kaabo", "scooter", sold_on, "KM10-1", "KM10-2")
     pool = await create_pool(database_url)
     try:

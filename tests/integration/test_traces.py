@@ -14,7 +14,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import asyncpg
@@ -40,6 +40,7 @@ from shared.auth import Principal, issue_token
 from tests.conftest import create_database, drop_database
 from tests.support.inprocess import running_app, serving_app
 from tests.support.metrics import scrape
+from tools.support.days import polish_today
 from tools.support.kafka import TopicProbe, caught_up, start_from_now
 from tools.support.sales import sold_drone
 from tools.support.stack import Stack
@@ -161,7 +162,7 @@ async def test_one_claim_is_one_trace_across_the_four_services(
     stack: Stack, platform: Platform
 ) -> None:
     exporter = platform.exporter
-    sold = await sold_drone(stack.kafka_bootstrap, date.today() - timedelta(days=40), "slad")
+    sold = await sold_drone(stack.kafka_bootstrap, polish_today() - timedelta(days=40), "slad")
     account_id, number, serial = sold.account_id, sold.document_number, sold.serial
     await platform.knows_the_owner(number)
     token = issue_token(

@@ -24,6 +24,7 @@ from shared.events import (
 )
 from tests.support.inprocess import running_app
 from tests.support.warranty_service import claim, linked, random_ean, sale, status
+from tools.support.days import polish_today
 from tools.support.kafka import TopicProbe, publish
 from tools.support.stack import Stack
 
@@ -51,7 +52,7 @@ async def warranty(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
 async def caught_up(stack: Stack, timeout: float = 300.0) -> None:
     """Its own group reads the claims topic from the start: wait until one claim of ours, sent
     after the history, is assessed, so the tests' own waits do not include the replay."""
-    marker = claim(random_ean(), "DJI", "drone", date.today() - timedelta(days=30))
+    marker = claim(random_ean(), "DJI", "drone", polish_today() - timedelta(days=30))
     async with TopicProbe(stack.kafka_bootstrap, topics.WARRANTY) as probe:
         await send(stack, marker)
         await probe.wait_for(
@@ -90,7 +91,7 @@ async def eventually(
 async def test_claim_created_gets_exactly_one_assessment_even_when_redelivered(
     warranty: httpx.AsyncClient, stack: Stack
 ) -> None:
-    created = claim(random_ean(), "DJI", "drone", date.today() - timedelta(days=30))
+    created = claim(random_ean(), "DJI", "drone", polish_today() - timedelta(days=30))
     async with TopicProbe(stack.kafka_bootstrap, topics.WARRANTY) as probe:
         for _ in range(3):
             await send(stack, created)
@@ -104,7 +105,7 @@ async def test_claim_created_gets_exactly_one_assessment_even_when_redelivered(
     assert assessed["type"] == "WarrantyAssessed"
     assert assessed["correlation_id"] == str(created.correlation_id)
     assert (data["rule"], data["covered"]) == ("dji-standard", True)
-    sold_on = date.today() - timedelta(days=30)
+    sold_on = polish_today() - timedelta(days=30)
     assert data["warranty_until"] == (sold_on + relativedelta(months=24)).isoformat()
     assert {d["kind"] for d in data["deadlines"]} == {"complaint_answer", "dji_repair"}
     assert data["email"] == "klient@example.com"
@@ -114,7 +115,7 @@ async def test_scooter_registration_and_repair_time_reach_the_verdict(
     warranty: httpx.AsyncClient, stack: Stack
 ) -> None:
     ean, owner, stranger = random_ean(), uuid.uuid4(), uuid.uuid4()
-    bought = date.today() - timedelta(days=20)
+    bought = polish_today() - timedelta(days=20)
     receipt = sale(ean, "Dualtron", "scooter", bought, "dt-7")
     await send(stack, receipt)
     await send(stack, linked(receipt, owner))
@@ -256,7 +257,7 @@ async def test_a_registration_committed_by_a_process_that_died_is_answered_on_re
 ) -> None:
     """Issue 28, fault probe 1: the Idempotency-Key is kept with the registration it made."""
     ean, owner = random_ean(), uuid.uuid4()
-    receipt = sale(ean, "Kaabo", "scooter", date.today() - timedelta(days=5), "km-1")
+    receipt = sale(ean, "Kaabo", "scooter", polish_today() - timedelta(days=5), "km-1")
     await send(stack, receipt)
     await send(stack, linked(receipt, owner))
     headers = {**bearer(stack, "customer", owner), "Idempotency-Key": str(uuid.uuid4())}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from uuid import uuid4
 
@@ -14,6 +14,7 @@ import httpx
 from services.claims.domain.claim import Claim, NewAttachment, TimelineEntry
 from shared.auth import Principal, issue_token
 from shared.events import ClaimedProduct, ClaimType, PostalAddress
+from tools.support.days import polish_today
 from tools.support.sales import sold_drone
 from tools.support.services import RunningServices
 from tools.support.stack import Stack
@@ -76,7 +77,7 @@ async def file_drone_claim(
     # This customer keeps no address on the account: the claim gives its return address.
     sold = await sold_drone(
         stack.kafka_bootstrap,
-        date.today() - timedelta(days=sold_days_ago),
+        polish_today() - timedelta(days=sold_days_ago),
         "metryki",
         with_return_address=False,
     )

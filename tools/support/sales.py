@@ -22,6 +22,7 @@ from shared.events import (
     SaleRecorded,
     SaleRecordedData,
 )
+from tools.support.days import polish_today
 from tools.support.kafka import publish
 
 DRONE_PRICE = Decimal("4299.00")
@@ -164,7 +165,7 @@ def reseller_invoice(
     sale = SaleRecordedData(
         document_type="FS",
         document_number=number,
-        issued_on=date.today() - timedelta(days=30),
+        issued_on=polish_today() - timedelta(days=30),
         buyer=Buyer(type="business", name=f"{name} sp. z o.o."),
         total=Decimal("150.00") * units,
         lines=(line,),

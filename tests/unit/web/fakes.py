@@ -13,6 +13,7 @@ from services.claims.domain import lifecycle
 from services.claims.domain.deadlines import DeadlineStanding
 from shared.claims_vocabulary import rejection_reasons
 from tests.unit.web.contracts import answer_errors, route_errors
+from tools.support.days import polish_today
 
 Handler = Callable[[httpx.Request], httpx.Response]
 CLAIM_ID = "6f1c1f0e-5c4b-4b8e-9d6e-0a4a2d0c1b11"
@@ -148,7 +149,7 @@ def deadline_standing(**overrides: Any) -> dict[str, Any]:
         standing["state"],
         standing["overdue"],
     )
-    today = date.today()
+    today = polish_today()
     standing.setdefault("days_left", judged.days_left(today))
     standing.setdefault("at_risk", judged.at_risk(today))
     return standing

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import httpx
 from fastapi.testclient import TestClient
@@ -33,6 +33,7 @@ from tests.unit.web.fakes import (
     refusal,
     reply,
 )
+from tools.support.days import polish_today
 
 OPERATOR_CLAIM = f"/api/operator/claims/{CLAIM_ID}"
 CUSTOMER_CLAIM = f"/api/claims/{CLAIM_ID}"
@@ -236,7 +237,7 @@ def test_shipping_back_sends_the_carrier_and_number_and_shows_a_refusal_at_its_f
 def test_a_refund_without_amount_or_with_a_bad_iban_is_refused_at_its_field(
     client: TestClient, apis: FakeApis
 ) -> None:
-    today = date.today()
+    today = polish_today()
     claim = operator_claim_answer(
         claim_type="return",
         decision=paid_quote(decision="refund", offer=None, valid_until=None),

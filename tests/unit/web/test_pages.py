@@ -27,6 +27,7 @@ from tests.unit.web.fakes import (
     reply,
     serve_dashboard,
 )
+from tools.support.days import polish_today
 
 
 def field_error(html: str, field: str) -> str:
@@ -292,7 +293,7 @@ def listed_claim(number: str, status: str, due: date | None) -> dict[str, Any]:
     """An item of the operator's claim list, with its deadlines and how the claims API judges
     them: an open claim's complaint past its day is unanswered (overdue); an ended one's kept."""
     ended = status in vocabulary.SETTLED_STATUSES
-    late = due is not None and due < date.today()
+    late = due is not None and due < polish_today()
     state = "kept" if ended else ("deemed_accepted" if late else "running")
     due_on = due.isoformat() if due else None
     standing = deadline_standing(
@@ -318,7 +319,7 @@ def group_section(html: str, status: str) -> str:
 
 
 def test_dashboard_puts_deadlines_at_risk_first(client: TestClient, apis: FakeApis) -> None:
-    today = date.today()
+    today = polish_today()
     claims = [
         listed_claim("1", "received", today + timedelta(days=10)),
         listed_claim("2", "in_inspection", today + timedelta(days=1)),
@@ -382,7 +383,7 @@ def test_dashboard_puts_deadlines_at_risk_first(client: TestClient, apis: FakeAp
 def test_dashboard_says_when_a_group_lists_fewer_claims_than_it_has(
     client: TestClient, apis: FakeApis
 ) -> None:
-    today = date.today()
+    today = polish_today()
     claims = [
         listed_claim("1", "submitted", today + timedelta(days=10)),
         listed_claim("2", "received", today + timedelta(days=10)),
@@ -633,7 +634,7 @@ def test_a_claim_is_cancelled_from_its_page_and_a_refusal_is_shown(
 def test_dashboard_draws_the_counts_and_exports_its_tables_as_csv(
     client: TestClient, apis: FakeApis
 ) -> None:
-    today = date.today()
+    today = polish_today()
     claims = [
         listed_claim("1", "received", today + timedelta(days=1)),
         listed_claim("2", "submitted", today + timedelta(days=20)),
