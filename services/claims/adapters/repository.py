@@ -82,6 +82,30 @@ async def find_owned_document(
     )
 
 
+async def filing_records(
+    conn: Conn, account_id: UUID, document_type: str, document_number: str, serial: str | None
+) -> asyncpg.Record | None:
+    """`find_owned_document`'s row with the account's contact (JSON), the problem lists of the
+    document's products (JSON by EAN) and the serial's registration: one round trip."""
+    return await conn.fetchrow(
+        """SELECT d.*, o.email, o.language,
+                  (SELECT to_jsonb(c) FROM customer_contacts c
+                   WHERE c.account_id = o.account_id) AS contact,
+                  (SELECT jsonb_object_agg(p.ean, p.problems) FROM product_problems p
+                   WHERE p.ean IN (SELECT line ->> 'ean'
+                                   FROM jsonb_array_elements(d.lines) AS line)) AS problems,
+                  (SELECT registered_on FROM registered_units
+                   WHERE serial_number = upper($4)) AS registered_on
+           FROM document_owners o
+           JOIN sales_documents d USING (document_type, document_number)
+           WHERE o.account_id = $1 AND o.document_type = $2 AND o.document_number = $3""",
+        account_id,
+        document_type,
+        document_number,
+        serial,
+    )
+
+
 async def next_rma_sequence(conn: Conn, year: int) -> int:
     value: int = await conn.fetchval(
         """INSERT INTO rma_sequences (year, last_value) VALUES ($1, 1)
