@@ -33,6 +33,7 @@ from services.claims.unit_of_work import (
     CustomerContact,
     DailyCount,
     DecisionTime,
+    OwnedDocument,
     SalesDocument,
     StoredParcel,
     UnitOfWorkFactory,
@@ -404,6 +405,10 @@ async def _purchase(
 ) -> Purchase | None:
     """The document linked to the account and its line, when both are there."""
     owned = await uow.sales.owned_document(account_id, document_type, document_number.upper())
+    return _purchase_of(owned, line_no)
+
+
+def _purchase_of(owned: OwnedDocument | None, line_no: int) -> Purchase | None:
     line = owned.line(line_no) if owned is not None else None
     if owned is None or line is None:
         return None
@@ -471,26 +476,26 @@ async def _filing_facts(
     """What the stores know about the form; the open claim's lookup takes the serial number's
     lock (held until the unit of work ends, so a second filing waits and then sees this one).
     `numbered`: with the next RMA number (a bulk filing takes it only for a row that passes)."""
-    purchase = await _purchase(
-        uow, command.account_id, command.document_type, command.document_number, command.line_no
-    )
     serial = form.claimed_serial(command.serial_number)
     problem = (command.problem_code or "").strip() or None
-    if purchase is None:
+    records = await uow.sales.filing_records(
+        command.account_id, command.document_type, command.document_number.upper(), serial
+    )
+    purchase = _purchase_of(records.owned if records else None, command.line_no)
+    if records is None or purchase is None:
         rma_number = ""  # refused before it is needed
         return FilingFacts(uuid4(), uuid4(), rma_number, None)
-    contact = await uow.sales.contact(command.account_id)
     return FilingFacts(
         claim_id=uuid4(),
         sales_document_id=uuid4(),
         purchase=purchase,
-        problems=tuple(await uow.sales.problems(purchase.line.ean)),
-        registered_on=await uow.sales.registered_on(serial) if serial else None,
+        problems=tuple(records.problems(purchase.line.ean)),
+        registered_on=records.registered_on,
         open_claim=await uow.claims.open_claim_for_serial(serial) if serial else None,
         settled_defect=(
             await uow.claims.settled_defect(serial, problem) if serial and problem else None
         ),
-        account_address=contact.address if contact is not None else None,
+        account_address=records.contact.address if records.contact is not None else None,
         rma_number=await next_rma_number(uow, act) if numbered else "",
     )
 

@@ -84,6 +84,21 @@ class CustomerContact:
 
 
 @dataclass(frozen=True)
+class FilingRecords:
+    """What the sales ledger knows for a claim on a document linked to the account, read at
+    once (`SalesLedger.filing_records`): the document, the account's contact, the problem
+    lists of the document's products and the unit's registration."""
+
+    owned: OwnedDocument
+    contact: CustomerContact | None
+    problems_by_ean: dict[str, list[str]]  # a product without a problem list is absent
+    registered_on: date | None  # of the serial number asked about
+
+    def problems(self, ean: str) -> list[str]:
+        return list(self.problems_by_ean.get(ean, ()))
+
+
+@dataclass(frozen=True)
 class StoredParcel:
     """A parcel the warehouse received: with its claim, or unidentified (claim_id None)."""
 
@@ -218,6 +233,13 @@ class SalesLedger(Protocol):
     async def serial_sold(self, serial_number: str) -> bool: ...
     async def record_registration(self, serial_number: str, registered_on: date) -> None: ...
     async def registered_on(self, serial_number: str) -> date | None: ...
+    async def filing_records(
+        self, account_id: UUID, document_type: str, document_number: str, serial: str | None
+    ) -> FilingRecords | None:
+        """`owned_document`, with `contact`, the `problems` of the document's products and
+        `registered_on` of `serial` (None: no unit asked about) beside it, in one read (a
+        claim's filing waits for each round trip); None when `owned_document` is."""
+        ...
 
 
 class ClaimListings(Protocol):

@@ -318,6 +318,49 @@ async def test_a_nul_in_json_labelled_in_capitals_is_a_422(claims: Claims, media
     ]
 
 
+async def test_a_bad_claim_form_names_each_field_in_polish_and_files_nothing(
+    claims: Claims,
+) -> None:
+    """The form's fields are checked as one model: each bad one is named with its words, as
+    when every field was checked on its own."""
+    customer = await claims.customer_with_document()
+    bad = await customer.file(
+        document_type="XX", line_no="0", package_contents="D", serial_number="S" * 61,
+        activated_on="jutro", seal_intact="może", document_number=""
+    )  # fmt: skip
+    assert bad.status_code == 422, bad.text
+    assert bad.json()["detail"] == "Popraw zaznaczone pola."
+    assert {e["field"]: (e["code"], e["message"]) for e in bad.json()["errors"]} == {
+        "document_type": ("literal_error", "Wybierz jedną z dozwolonych wartości."),
+        "document_number": ("missing", "To pole jest wymagane."),
+        "line_no": ("greater_than_equal", "Wartość jest za mała."),
+        "package_contents": (
+            "string_too_short", "Wartość jest za krótka (minimalna długość: 2)."
+        ),
+        "serial_number": ("string_too_long", "Wartość jest za długa (maksymalna długość: 60)."),
+        "activated_on": ("date_from_datetime_parsing", "Nieprawidłowy format wartości."),
+        "seal_intact": ("bool_parsing", "Nieprawidłowy format wartości."),
+    }  # fmt: skip
+    english = await claims.client.post(
+        "/api/claims",
+        data={"document_type": "PA"},
+        headers={**customer.headers, "Accept-Language": "en"},
+    )
+    assert english.status_code == 422
+    assert {e["field"]: e["message"] for e in english.json()["errors"]} == {
+        name: "This field is required."
+        for name in ("document_number", "line_no", "claim_type", "package_contents", "attachment")
+    }
+    mine = await claims.client.get("/api/claims", headers=customer.headers)
+    assert mine.json() == []
+    # Fields left empty (as a browser sends them) are fields not sent.
+    filed = await customer.file(
+        activated_on="", seal_intact="", installed_by_authorised_service="", problem_code="",
+        tracking_number="", return_country="", customer_reference=""
+    )  # fmt: skip
+    assert filed.status_code == 201, filed.text
+
+
 async def test_a_nul_in_a_form_labelled_in_capitals_is_a_422(claims: Claims) -> None:
     customer = await claims.customer_with_document()
     body = (

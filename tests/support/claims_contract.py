@@ -589,6 +589,60 @@ class ClaimsStoreContract:
         assert document.handed_over_on == day(-10) and owned.line(2) is not None
         assert contact is not None and contact.address == address
 
+    async def test_filing_records_are_the_single_reads_at_once(self, store: Store) -> None:
+        """A filing's one read of the ledger answers as its four reads one by one do."""
+        account_id, stranger = uuid4(), uuid4()
+        sale = SaleRecordedData(
+            document_type="PA",
+            document_number="PA/7",
+            issued_on=day(-10),
+            delivered_on=day(-8),
+            buyer=Buyer(type="consumer"),
+            total=Decimal("4699.00"),
+            lines=sale_lines("1581FREC1"),
+        )
+        async with store.uow() as uow:
+            await uow.sales.record_sale(sale)
+            await uow.sales.record_owner(
+                DocumentLinkedData(
+                    account_id=account_id, email="jan@example.com", document_type="PA",
+                    document_number="PA/7", language="en", account_type="private",
+                )
+            )  # fmt: skip
+            await uow.sales.record_problems("5901234123457", ["Nie startuje", "Gimbal"])
+            await uow.sales.record_problems("0000000000000", ["Nie mój produkt"])
+            await uow.sales.record_registration("1581frec1", day(-5))
+            await uow.commit()
+        async with store.uow() as uow:
+            bare = await uow.sales.filing_records(account_id, "PA", "PA/7", None)
+            assert await uow.sales.filing_records(stranger, "PA", "PA/7", "1581FREC1") is None
+            assert await uow.sales.filing_records(account_id, "PA", "PA/8", None) is None
+        # No contact yet, no serial asked about, a product of the document without a list.
+        assert bare is not None and bare.contact is None and bare.registered_on is None
+        assert bare.problems("5901234123464") == [] and bare.problems("0000000000000") == []
+        async with store.uow() as uow:
+            await uow.sales.record_contact(
+                AccountContactChangedData(
+                    account_id=account_id, full_name="Jan", email="jan@example.com",
+                    phone="+48600100200", address=PostalAddress(
+                        recipient="Jan", street="Zielona 5", postal_code="44-200", city="Rybnik"
+                    ),
+                )
+            )  # fmt: skip
+            await uow.commit()
+        async with store.uow() as uow:
+            records = await uow.sales.filing_records(account_id, "PA", "PA/7", "1581fRec1")
+            owned = await uow.sales.owned_document(account_id, "PA", "PA/7")
+            contact = await uow.sales.contact(account_id)
+            problems = await uow.sales.problems("5901234123457")
+            registered = await uow.sales.registered_on("1581fRec1")
+            unregistered = await uow.sales.filing_records(account_id, "PA", "PA/7", "1581FREC2")
+        assert records is not None and records.owned == owned
+        assert records.contact == contact and contact is not None
+        assert records.problems("5901234123457") == problems == ["Nie startuje", "Gimbal"]
+        assert records.registered_on == registered == day(-5)
+        assert unregistered is not None and unregistered.registered_on is None
+
     # --- the read side ------------------------------------------------------------------------
 
     async def test_listings_search_statuses_and_counts(self, store: Store) -> None:

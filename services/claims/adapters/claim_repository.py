@@ -55,27 +55,39 @@ class PostgresClaimRepository:
         self._stored_contents: set[str] = set()
         self._digests: dict[int, tuple[bytes, str]] = {}
 
-    async def _insert_attachment(
-        self, claim_id: UUID, content: bytes, attachment: NewAttachment
-    ) -> None:
-        """The attachment's row names its bytes by their hash; the bytes go to the database once
-        per transaction and are kept once however many claims attach them (ON CONFLICT: another
-        claim stored them before)."""
-        digest = self._digest(content)
-        values = (
-            attachment.attachment_id,
-            claim_id,
-            attachment.purpose,
-            attachment.filename[:200] or "plik",
-            attachment.content_type,
-            len(content),
-            digest,
+    def _new_parts(self, claim: Claim) -> tuple[Any, ...]:
+        """The claim's timeline entries and files not stored yet, as `_PARTS`' arrays (after
+        the claim's id), marked as stored. A file's row names its bytes by their hash; the bytes
+        go to the database once per transaction and are kept once however many claims attach
+        them (ON CONFLICT: another claim stored them before)."""
+        entries = [entry for entry in claim.timeline if entry.entry_id is None]
+        stored = self._stored_parts.setdefault(claim.claim_id, set())
+        files = [a for a in claim.attachments if a.attachment_id not in stored]
+        sizes, digests, new_digests, new_contents = [], [], [], []
+        for attachment in files:
+            assert attachment.content is not None, "a new file comes with its content"
+            stored.add(attachment.attachment_id)
+            digest = self._digest(attachment.content)
+            sizes.append(len(attachment.content))
+            digests.append(digest)
+            if digest not in self._stored_contents:
+                self._stored_contents.add(digest)
+                new_digests.append(digest)
+                new_contents.append(attachment.content)
+        return (
+            [entry.status for entry in entries],
+            [entry.actor for entry in entries],
+            [entry.note for entry in entries],
+            [entry.at for entry in entries],
+            new_digests,
+            new_contents,
+            [a.attachment_id for a in files],
+            [a.purpose for a in files],
+            [a.filename[:200] or "plik" for a in files],
+            [a.content_type for a in files],
+            sizes,
+            digests,
         )
-        if digest in self._stored_contents:
-            await self.conn.execute(_INSERT_ATTACHMENT, *values)
-            return
-        await self.conn.execute(_INSERT_ATTACHMENT_AND_CONTENT, *values, content)
-        self._stored_contents.add(digest)
 
     def _digest(self, content: bytes) -> str:
         """SHA-256 of the content, computed once for the same bytes object (a bulk filing
@@ -174,21 +186,23 @@ class PostgresClaimRepository:
         return AttachmentFile(row["filename"], row["content_type"], bytes(row["content"]))
 
     async def add(self, claim: Claim) -> None:
-        """A new claim: one INSERT with every column `save` writes (`updated_at` the database's
-        time of the write, as `save` sets it), then its new parts; an UPDATE of the row just
-        inserted would be one more statement and dead row per claim."""
+        """A new claim: its row (with every column `save` writes, `updated_at` the database's
+        time of the write, as `save` sets it), its timeline entries and files in one statement
+        (a filing waits for each round trip), then its other parts."""
         await self.conn.execute(
-            """INSERT INTO claims (claim_id, rma_number, account_id, email, language, buyer_type,
-                   claim_type, status, document_type, document_number, line_no, product,
-                   serial_number, problem_description, problem_code, tracking_number,
-                   package_contents, customer_reference, unit_price, return_address,
-                   created_at, updated_at, received_at, pauses, outbound, replacement, refund,
-                   intake, serial_mismatch, deemed_accepted_on, repair_delay_announced_on,
-                   collection_reminders, marked_for_disposal_on, manufacturer_statement,
-                   manufacturer_handoffs)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
-                       $17, $18, $19, $20, $21, now(), $22, $23, $24, $25, $26, $27, $28, $29,
-                       $30, $31, $32, $33, $34)""",
+            f"""WITH claim AS (
+                   INSERT INTO claims (claim_id, rma_number, account_id, email, language,
+                       buyer_type, claim_type, status, document_type, document_number, line_no,
+                       product, serial_number, problem_description, problem_code,
+                       tracking_number, package_contents, customer_reference, unit_price,
+                       return_address, created_at, updated_at, received_at, pauses, outbound,
+                       replacement, refund, intake, serial_mismatch, deemed_accepted_on,
+                       repair_delay_announced_on, collection_reminders, marked_for_disposal_on,
+                       manufacturer_statement, manufacturer_handoffs)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
+                           $16, $17, $18, $19, $20, $21, now(), $22, $23, $24, $25, $26, $27,
+                           $28, $29, $30, $31, $32, $33, $34)),
+               {_parts(35)}""",
             claim.claim_id,
             claim.rma_number,
             claim.account_id,
@@ -211,8 +225,9 @@ class PostgresClaimRepository:
             _address_json(claim.return_address),
             claim.created_at,
             *self._state(claim),
+            *self._new_parts(claim),
         )
-        await self._save_parts(claim)
+        await self._save_other_parts(claim)
 
     async def save(self, claim: Claim) -> None:
         await self.conn.execute(
@@ -250,11 +265,18 @@ class PostgresClaimRepository:
         )
 
     async def _save_parts(self, claim: Claim) -> None:
+        new_parts = self._new_parts(claim)
+        if any(new_parts):
+            await self.conn.execute(f"WITH {_parts(2)}", claim.claim_id, *new_parts)
+        await self._save_other_parts(claim)
+
+    async def _save_other_parts(self, claim: Claim) -> None:
+        """The decision, parcels, charges and evidence, each written when it changed."""
         stored = self._stored_decisions.get(claim.claim_id)
         if claim.decision is not None and claim.decision != stored:
             await self._save_decision(claim.claim_id, claim.decision)
         self._stored_decisions[claim.claim_id] = claim.decision
-        await self._insert_new_parts(claim)
+        await self._insert_new_parcels(claim)
         stored_charges = self._stored_charges.setdefault(claim.claim_id, {})
         await save_changed_charges(self.conn, claim.claim_id, claim.charges, stored_charges)
         if claim.evidence is not None and claim.evidence != self._stored_evidence.get(
@@ -263,25 +285,8 @@ class PostgresClaimRepository:
             await save_evidence(self.conn, claim.claim_id, claim.evidence)
         self._stored_evidence[claim.claim_id] = claim.evidence
 
-    async def _insert_new_parts(self, claim: Claim) -> None:
-        for entry in claim.timeline:
-            if entry.entry_id is None:
-                await self.conn.execute(
-                    """INSERT INTO claim_timeline (claim_id, status, actor, note, at)
-                       VALUES ($1, $2, $3, $4, $5)""",
-                    claim.claim_id,
-                    entry.status,
-                    entry.actor,
-                    entry.note,
-                    entry.at,
-                )
+    async def _insert_new_parcels(self, claim: Claim) -> None:
         stored = self._stored_parts.setdefault(claim.claim_id, set())
-        for attachment in claim.attachments:
-            if attachment.attachment_id in stored:
-                continue
-            assert attachment.content is not None, "a new file comes with its content"
-            stored.add(attachment.attachment_id)
-            await self._insert_attachment(claim.claim_id, attachment.content, attachment)
         for parcel in claim.parcels:
             if parcel.parcel_id in stored:
                 continue
@@ -617,11 +622,22 @@ def _decision(row: asyncpg.Record) -> Decision:
     )
 
 
-_INSERT_ATTACHMENT = """INSERT INTO claim_attachments (attachment_id, claim_id, purpose,
-        filename, content_type, size_bytes, sha256)
-    VALUES ($1, $2, $3, $4, $5, $6, $7)"""
-# One round trip for both rows, as the create path had before the bytes got a table of their own.
-_INSERT_ATTACHMENT_AND_CONTENT = f"""WITH content AS (
-        INSERT INTO attachment_contents (sha256, content) VALUES ($7, $8)
-        ON CONFLICT (sha256) DO NOTHING)
-    {_INSERT_ATTACHMENT}"""
+def _parts(first: int) -> str:
+    """The end of a statement that inserts a claim's new timeline entries, files' bytes and
+    files (`_new_parts`' arrays, numbered from $`first`; the claim's id is $1): the CTEs of a
+    WITH, then the files' INSERT. The rows are few; one round trip writes them all."""
+    n = [f"${number}" for number in range(first, first + 12)]
+    return f"""timeline AS (
+            INSERT INTO claim_timeline (claim_id, status, actor, note, at)
+            SELECT $1::uuid, * FROM unnest({n[0]}::text[], {n[1]}::text[], {n[2]}::text[],
+                                     {n[3]}::timestamptz[])),
+        contents AS (
+            INSERT INTO attachment_contents (sha256, content)
+            SELECT * FROM unnest({n[4]}::text[], {n[5]}::bytea[])
+            ON CONFLICT (sha256) DO NOTHING)
+        INSERT INTO claim_attachments (attachment_id, claim_id, purpose, filename, content_type,
+                                       size_bytes, sha256)
+        SELECT attachment_id, $1::uuid, purpose, filename, content_type, size_bytes, sha256
+        FROM unnest({n[6]}::uuid[], {n[7]}::text[], {n[8]}::text[], {n[9]}::text[],
+                    {n[10]}::int[], {n[11]}::text[])
+             AS files(attachment_id, purpose, filename, content_type, size_bytes, sha256)"""

@@ -29,6 +29,7 @@ from services.claims.unit_of_work import (
     CustomerContact,
     DailyCount,
     DecisionTime,
+    FilingRecords,
     OwnedDocument,
     SalesDocument,
     StoredParcel,
@@ -414,6 +415,22 @@ class MemorySalesLedger:
 
     async def document(self, document_type: str, document_number: str) -> SalesDocument | None:
         return self.state.sales.get((document_type, document_number))
+
+    async def filing_records(
+        self, account_id: UUID, document_type: str, document_number: str, serial: str | None
+    ) -> FilingRecords | None:
+        owned = await self.owned_document(account_id, document_type, document_number)
+        if owned is None:
+            return None
+        eans = {line.ean for line in owned.document.lines}
+        return FilingRecords(
+            owned=owned,
+            contact=await self.contact(account_id),
+            problems_by_ean={
+                ean: list(found) for ean, found in self.state.problems.items() if ean in eans
+            },
+            registered_on=await self.registered_on(serial) if serial else None,
+        )
 
     async def contact(self, account_id: UUID) -> CustomerContact | None:
         return self.state.contacts.get(account_id)

@@ -3,7 +3,9 @@ the outbox written in that transaction."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
+from typing import Any
 from uuid import UUID
 
 import asyncpg
@@ -19,6 +21,7 @@ from services.claims.unit_of_work import (
     CustomerContact,
     DailyCount,
     DecisionTime,
+    FilingRecords,
     OwnedDocument,
     SalesDocument,
     StoredParcel,
@@ -113,6 +116,14 @@ def _sales_document(row: asyncpg.Record) -> SalesDocument:
     )
 
 
+def _contact(row: asyncpg.Record | Mapping[str, Any]) -> CustomerContact:
+    """A customer_contacts row (or its JSON, whose account_id is text)."""
+    address = PostalAddress.model_validate(row["address"]) if row["address"] else None
+    return CustomerContact(
+        UUID(str(row["account_id"])), row["full_name"], row["email"], row["phone"], address
+    )
+
+
 class PostgresSalesLedger:
     def __init__(self, conn: Conn) -> None:
         self.conn = conn
@@ -154,11 +165,22 @@ class PostgresSalesLedger:
 
     async def contact(self, account_id: UUID) -> CustomerContact | None:
         row = await repository.customer_contact(self.conn, account_id)
+        return _contact(row) if row is not None else None
+
+    async def filing_records(
+        self, account_id: UUID, document_type: str, document_number: str, serial: str | None
+    ) -> FilingRecords | None:
+        row = await repository.filing_records(
+            self.conn, account_id, document_type, document_number, serial
+        )
         if row is None:
             return None
-        address = PostalAddress.model_validate(row["address"]) if row["address"] else None
-        return CustomerContact(
-            row["account_id"], row["full_name"], row["email"], row["phone"], address
+        contact = row["contact"]
+        return FilingRecords(
+            owned=OwnedDocument(_sales_document(row), account_id, row["email"], row["language"]),
+            contact=_contact(contact) if contact is not None else None,
+            problems_by_ean=row["problems"] or {},
+            registered_on=row["registered_on"],
         )
 
     async def problems(self, ean: str) -> list[str]:

@@ -68,17 +68,42 @@ async def upsert_document_owner(conn: Conn, link: DocumentLinkedData) -> None:
     )
 
 
+# A document linked to an account ($1), by its type ($2) and number ($3): `o` and `d`.
+_OWNED_DOCUMENT = """FROM document_owners o
+    JOIN sales_documents d USING (document_type, document_number)
+    WHERE o.account_id = $1 AND o.document_type = $2 AND o.document_number = $3"""
+
+
 async def find_owned_document(
     conn: Conn, account_id: UUID, document_type: str, document_number: str
 ) -> asyncpg.Record | None:
     return await conn.fetchrow(
-        """SELECT d.*, o.email, o.language, o.account_type
-           FROM document_owners o
-           JOIN sales_documents d USING (document_type, document_number)
-           WHERE o.account_id = $1 AND o.document_type = $2 AND o.document_number = $3""",
+        f"SELECT d.*, o.email, o.language, o.account_type {_OWNED_DOCUMENT}",
         account_id,
         document_type,
         document_number,
+    )
+
+
+async def filing_records(
+    conn: Conn, account_id: UUID, document_type: str, document_number: str, serial: str | None
+) -> asyncpg.Record | None:
+    """`find_owned_document`'s row with the account's contact (JSON), the problem lists of the
+    document's products (JSON by EAN) and the serial's registration: one round trip."""
+    return await conn.fetchrow(
+        f"""SELECT d.*, o.email, o.language,
+                  (SELECT to_jsonb(c) FROM customer_contacts c
+                   WHERE c.account_id = o.account_id) AS contact,
+                  (SELECT jsonb_object_agg(p.ean, p.problems) FROM product_problems p
+                   WHERE p.ean IN (SELECT line ->> 'ean'
+                                   FROM jsonb_array_elements(d.lines) AS line)) AS problems,
+                  (SELECT registered_on FROM registered_units
+                   WHERE serial_number = upper($4)) AS registered_on
+            {_OWNED_DOCUMENT}""",
+        account_id,
+        document_type,
+        document_number,
+        serial,
     )
 
 

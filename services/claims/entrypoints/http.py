@@ -104,6 +104,57 @@ STATE_REFUSAL: dict[int | str, dict[str, Any]] = {
 }
 
 
+class ClaimFormFields(BaseModel):
+    """The claim form's fields (beside its file), read as one model: FastAPI checks them in one
+    validation instead of one per field. A field left empty counts as not sent, as it did
+    when each field was a parameter of its own."""
+
+    document_type: Literal["PA", "FS"]
+    document_number: str = Field(min_length=1, max_length=40)
+    line_no: int = Field(ge=1, description="Line of the document with the product")
+    claim_type: ClaimType
+    package_contents: str = Field(min_length=2, max_length=1000)
+    problem_description: str = Field(
+        default="", max_length=5000, description="At least 10 characters; a return needs none"
+    )
+    serial_number: str | None = Field(default=None, max_length=60)
+    problem_code: str | None = Field(default=None, max_length=200)
+    tracking_number: str | None = Field(default=None, max_length=60)
+    customer_reference: str | None = Field(default=None, max_length=60)
+    return_recipient: str | None = Field(default=None, max_length=200)
+    return_street: str | None = Field(default=None, max_length=200)
+    return_postal_code: str | None = Field(default=None, max_length=20)
+    return_city: str | None = Field(default=None, max_length=200)
+    return_country: str | None = Field(default=None, max_length=2)
+    return_phone: str | None = Field(default=None, max_length=30)
+    installed_by_authorised_service: bool | None = Field(
+        default=None, description="Scooter service parts: installed by an authorised service"
+    )
+    installing_service_name: str | None = Field(default=None, max_length=200)
+    activated_on: date | None = Field(
+        default=None, description="DJI outlet products: the day the product was activated"
+    )
+    seal_intact: bool | None = Field(
+        default=None, description="A return of sealed goods (see asks_seal): is the seal intact?"
+    )
+
+    def return_address(self) -> PostalAddress | None:
+        """Another address than the account's for this claim; without one, the account's
+        applies."""
+        given = (self.return_recipient, self.return_street, self.return_postal_code)
+        if not any((value or "").strip() for value in (*given, self.return_city)):
+            return None
+        return postal_address(
+            recipient=self.return_recipient,
+            street=self.return_street,
+            postal_code=self.return_postal_code,
+            city=self.return_city,
+            country=self.return_country,
+            phone=self.return_phone,
+            field_prefix="return_",
+        )
+
+
 @router.post(
     "/api/claims",
     status_code=status.HTTP_201_CREATED,
@@ -120,75 +171,36 @@ async def file_claim(
     customer: Customer,
     ctx: Context,
     correlation: CorrelationId,
-    document_type: Annotated[Literal["PA", "FS"], Form()],
-    document_number: Annotated[str, Form(min_length=1, max_length=40)],
-    line_no: Annotated[int, Form(ge=1, description="Line of the document with the product")],
-    claim_type: Annotated[ClaimType, Form()],
-    package_contents: Annotated[str, Form(min_length=2, max_length=1000)],
+    fields: Annotated[ClaimFormFields, Form()],
     attachment: Annotated[UploadFile, File(description="Sales document: PDF, JPEG or PNG")],
-    problem_description: Annotated[
-        str, Form(max_length=5000, description="At least 10 characters; a return needs none")
-    ] = "",
-    serial_number: Annotated[str | None, Form(max_length=60)] = None,
-    problem_code: Annotated[str | None, Form(max_length=200)] = None,
-    tracking_number: Annotated[str | None, Form(max_length=60)] = None,
-    customer_reference: Annotated[str | None, Form(max_length=60)] = None,
-    return_recipient: Annotated[str | None, Form(max_length=200)] = None,
-    return_street: Annotated[str | None, Form(max_length=200)] = None,
-    return_postal_code: Annotated[str | None, Form(max_length=20)] = None,
-    return_city: Annotated[str | None, Form(max_length=200)] = None,
-    return_country: Annotated[str | None, Form(max_length=2)] = None,
-    return_phone: Annotated[str | None, Form(max_length=30)] = None,
-    installed_by_authorised_service: Annotated[
-        bool | None, Form(description="Scooter service parts: installed by an authorised service")
-    ] = None,
-    installing_service_name: Annotated[str | None, Form(max_length=200)] = None,
-    activated_on: Annotated[
-        date | None, Form(description="DJI outlet products: the day the product was activated")
-    ] = None,
-    seal_intact: Annotated[
-        bool | None,
-        Form(description="A return of sealed goods (see asks_seal): is the seal intact?"),
-    ] = None,
 ) -> ClaimCreatedPublic:
     idempotent = idempotent_request()
     if idempotent is not None and idempotent.made is not None:
         # Filed by this key's first request, which died before its answer was recorded.
         filed = await handlers.load_claim(ctx, UUID(idempotent.made), customer.subject)
         return claim_created(filed.claim_id, filed.rma_number)
-    given = (return_recipient, return_street, return_postal_code, return_city)
-    # Another address than the account's for this claim; without one, the account's applies.
-    return_address: PostalAddress | None = None
-    if any((value or "").strip() for value in given):
-        return_address = postal_address(
-            recipient=return_recipient,
-            street=return_street,
-            postal_code=return_postal_code,
-            city=return_city,
-            country=return_country,
-            phone=return_phone,
-            field_prefix="return_",
-        )
     event = await handlers.create_claim(
         ctx,
         handlers.NewClaim(
             account_id=customer.subject,
-            document_type=document_type,
-            document_number=document_number,
-            line_no=line_no,
-            claim_type=claim_type,
-            problem_description=problem_description,
-            package_contents=package_contents,
+            document_type=fields.document_type,
+            document_number=fields.document_number,
+            line_no=fields.line_no,
+            claim_type=fields.claim_type,
+            problem_description=fields.problem_description,
+            package_contents=fields.package_contents,
             attachment=await read_upload(attachment),
-            serial_number=serial_number,
-            problem_code=problem_code,
-            tracking_number=tracking_number,
-            customer_reference=customer_reference,
-            return_address=return_address,
+            serial_number=fields.serial_number,
+            problem_code=fields.problem_code,
+            tracking_number=fields.tracking_number,
+            customer_reference=fields.customer_reference,
+            return_address=fields.return_address(),
             unit_details=form.UnitDetails(
-                installed_by_authorised_service, installing_service_name, activated_on
+                fields.installed_by_authorised_service,
+                fields.installing_service_name,
+                fields.activated_on,
             ),
-            seal_intact=seal_intact,
+            seal_intact=fields.seal_intact,
         ),
         correlation,
         idempotent,

@@ -1,0 +1,55 @@
+"""A claim's filing on the real PostgreSQL, in the round trips its rules need (issue 27, item 2):
+each statement is a wait for the database on every `POST /api/claims`."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from uuid import uuid4
+
+import pytest
+from asyncpg.connection import LoggedQuery
+
+from services.claims import handlers
+from services.claims.adapters.postgres import PostgresUnitOfWork
+from services.claims.bootstrap import postgres_context
+from tests.support.claims_service import ADDRESS, Clock, Desk
+from tests.support.stores import postgres_store
+
+pytestmark = pytest.mark.integration
+
+
+async def test_a_filing_reads_in_three_statements_and_writes_in_two(database_url: str) -> None:
+    """The ledger's facts (document, contact, problems, registration) in one read, the serial's
+    lock, its open claim (a statement of its own, so that it sees a concurrent filing's commit),
+    the RMA number; the claim with its timeline entry and file in one write, the outbox row."""
+    async with postgres_store(
+        database_url, PostgresUnitOfWork, "services.claims.migrations"
+    ) as store:
+        clock = Clock()
+        desk = Desk(clock=clock, ctx=replace(postgres_context(store.pool), clock=clock))
+        first, customer = [await desk.customer(contact_address=ADDRESS) for _ in range(2)]
+        await desk.catalogue_problems("5901234123457", ["Nie startuje"])
+        statements: list[str] = []
+
+        def logged(query: LoggedQuery) -> None:
+            statements.append(query.query)
+
+        async with store.pool.acquire() as conn:
+            # The unit of work on a connection in a transaction of the test's (BEGIN and COMMIT
+            # are the 2 more of each filing).
+            ctx = replace(desk.ctx, uow=lambda: PostgresUnitOfWork(conn))  # type: ignore[arg-type]
+            for filer, logger in ((first, None), (customer, logged)):
+                # The first filing on a connection also asks PostgreSQL about the types it sends.
+                if logger is not None:
+                    conn.add_query_logger(logger)
+                async with conn.transaction():
+                    form = filer.claim_form(problem_code="Nie startuje")
+                    created = await handlers.create_claim(ctx, form, uuid4())
+            conn.remove_query_logger(logged)
+        assert len(statements) == 7 + 2, "\n---\n".join(statements)  # a problem code: 1 more
+        view = await handlers.claim_view(desk.ctx, created.data.claim_id, customer.account_id)
+    claim = view.claim
+    assert (claim.rma_number, claim.problem_code) == (created.data.rma_number, "Nie startuje")
+    assert [entry.status for entry in claim.timeline] == ["submitted"]
+    assert [a.purpose for a in claim.attachments] == ["sales_document"]
+    assert claim.return_address == ADDRESS
