@@ -32,7 +32,7 @@ log = get_logger(__name__)
 
 # Seed 000: where customers send their parcels (one setting: shared/service_centre.py).
 SERVICE_ADDRESS = SERVICE_CENTRE.one_line
-_MARGIN = 8 * mm
+LABEL_MARGIN = 8 * mm
 _BAR_HEIGHT = 22 * mm
 # The standard PDF fonts have no ą, ę, ś, ź, ż: use DejaVu where the system has it.
 _DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
@@ -133,7 +133,7 @@ def _fitted_size(text: str, font: str, largest: float, width: float) -> float:
     return min(largest, largest * width / natural)
 
 
-class _Layout:
+class LabelLayout:
     """A label laid out from the top down in the label's font: lines fitted to the page's width,
     the addressee and the sender, a barcode. Subclasses put each line and barcode on the page.
 
@@ -178,7 +178,7 @@ class _Layout:
         self._bars(x, self.y, bars)
 
 
-def _canvas(buffer: io.BytesIO, page: _Layout) -> Canvas:
+def _canvas(buffer: io.BytesIO, page: LabelLayout) -> Canvas:
     """Started in the label's font: the default one (Helvetica) would be written into every
     label, unused."""
     canvas = Canvas(buffer, pagesize=page.pagesize, invariant=True, initialFontName=page.font)
@@ -186,7 +186,7 @@ def _canvas(buffer: io.BytesIO, page: _Layout) -> Canvas:
     return canvas
 
 
-class LabelPage(_Layout):
+class LabelPage(LabelLayout):
     """A label drawn on ReportLab's canvas (`canvas`, for pages more than the layout draws);
     `pdf()` ends it."""
 
@@ -208,7 +208,7 @@ class LabelPage(_Layout):
         return self._buffer.getvalue()
 
 
-class PreparedLabelPage(_Layout):
+class PreparedLabelPage(LabelLayout):
     """A one-page label kept as its lines and bars, its PDF written from them with the font's
     subset prepared once per set of letters (shared/label_pdf.py): a tenth of the canvas's CPU.
     Drawn on the canvas instead without DejaVu, or with more letters than one font subset holds.
@@ -253,9 +253,8 @@ def _rectangles(bars: Code128) -> list[tuple[float, float, float, float]]:
     return listed
 
 
-def render_label(rma_number: str, customer_name: str | None = None) -> bytes:
-    """An A6 PDF label for the parcel: recipient, sender if known, RMA number and its barcode."""
-    page = PreparedLabelPage(f"Etykieta {rma_number}", A6, _MARGIN)
+def lay_out_parcel_label(page: LabelLayout, rma_number: str, customer_name: str | None) -> None:
+    """Recipient, sender if known, RMA number and its barcode, on either kind of page."""
     page.addresses(customer_name, 8, 13, 4 * mm)
     page.y -= 6 * mm
     page.line("Numer RMA / RMA number", 8)
@@ -263,4 +262,10 @@ def render_label(rma_number: str, customer_name: str | None = None) -> bytes:
     page.barcode(rma_number, page.usable, centred=True)
     page.line("Naklej na paczkę. Paczka bez numeru RMA wydłuża obsługę.", 7, gap=2.2)
     page.line("Stick it on the parcel. Parcels without an RMA number take longer.", 7)
+
+
+def render_label(rma_number: str, customer_name: str | None = None) -> bytes:
+    """An A6 PDF label for the parcel, written from its prepared font subset."""
+    page = PreparedLabelPage(f"Etykieta {rma_number}", A6, LABEL_MARGIN)
+    lay_out_parcel_label(page, rma_number, customer_name)
     return page.pdf()

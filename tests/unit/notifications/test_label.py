@@ -14,10 +14,17 @@ from fontTools.ttLib import TTFont as FontToolsFont
 from pypdf import PdfReader
 from reportlab.graphics.barcode.code128 import Code128
 from reportlab.lib.pagesizes import A6
-from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 
-from shared.labels import LabelPage, barcode, label_font, prepared_font, render_label
+from shared.labels import (
+    LABEL_MARGIN,
+    LabelPage,
+    barcode,
+    label_font,
+    lay_out_parcel_label,
+    prepared_font,
+    render_label,
+)
 
 
 def bars_as_modules(bars: Code128) -> str:
@@ -158,14 +165,8 @@ def test_the_label_embeds_only_the_letters_it_shows() -> None:
 def canvas_label(rma_number: str, customer_name: str | None) -> bytes:
     """The same label drawn on ReportLab's canvas, as every label was before it was written
     from its prepared font subset."""
-    page = LabelPage(f"Etykieta {rma_number}", A6, 8 * mm)
-    page.addresses(customer_name, 8, 13, 4 * mm)
-    page.y -= 6 * mm
-    page.line("Numer RMA / RMA number", 8)
-    page.line(rma_number, 26, gap=1.1)
-    page.barcode(rma_number, page.usable, centred=True)
-    page.line("Naklej na paczkę. Paczka bez numeru RMA wydłuża obsługę.", 7, gap=2.2)
-    page.line("Stick it on the parcel. Parcels without an RMA number take longer.", 7)
+    page = LabelPage(f"Etykieta {rma_number}", A6, LABEL_MARGIN)
+    lay_out_parcel_label(page, rma_number, customer_name)
     return page.pdf()
 
 
