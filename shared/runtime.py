@@ -193,6 +193,7 @@ class ServiceRuntime:
             ack_policy=AckPolicy.MANUAL,
             # One consumer per worker, each with partitions of its own (see the setting).
             max_workers=self.settings.consumer_partition_workers,
+            fetch_max_wait_ms=self.settings.consumer_fetch_max_wait_ms,
             auto_offset_reset="earliest",
             description=description,
         )

@@ -7,6 +7,7 @@ import asyncio
 from datetime import datetime, timedelta
 from email.message import Message
 from typing import Protocol
+from uuid import UUID
 
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Tracer
@@ -31,8 +32,9 @@ class MailDelivery:
     """Sends queued emails that are due, several at a time.
 
     What is guaranteed, and what is not (exactly-once across SMTP is impossible):
-    - an email is claimed in one short unit of work, sent outside any, and marked sent in its
-      own short step right after the server accepted it;
+    - an email is claimed in one short unit of work, sent outside any, and marked sent in a
+      short step right after the server accepted it (`SentMarks`: with the others accepted
+      meanwhile, in one statement);
     - when the database is away at that moment, the mark is retried until it lands: the email
       is never sent again for that;
     - a temporary refusal (4xx, timeout, lost connection) is retried with capped exponential
@@ -59,16 +61,14 @@ class MailDelivery:
             max_delay=timedelta(seconds=settings.smtp_max_retry_seconds),
             retry_for=timedelta(seconds=settings.smtp_retry_for_seconds),
         )
-        self._marking = OutageLog("notifications database (marking emails sent)")
+        self._marks = SentMarks(ctx)
         self._refusing = OutageLog("SMTP server", clock=lambda: ctx.clock().timestamp())
         self._next_probe: datetime | None = None
-        self._marks: set[asyncio.Future[None]] = set()
         self._tracer = tracer or trace.get_tracer(__name__)
 
     async def marks_landed(self, timeout: float) -> None:
         """A mark under way when stopping still lands, or the email would go out again."""
-        if self._marks:
-            await asyncio.wait(self._marks, timeout=timeout)
+        await self._marks.landed(timeout)
 
     async def send_due(self) -> int:
         """Send everything due now, `smtp_connections` at once; returns how many were sent.
@@ -78,11 +78,16 @@ class MailDelivery:
         slots = self._ctx.settings.smtp_connections
         sending: set[asyncio.Task[int]] = set()
         sent = await self._probe()
+        # A take that found fewer than it asked for emptied the queue: an email queued after it
+        # wakes the sender again (NOTIFY), so no take is spent only to find the queue empty.
+        drained = False
         try:
             while True:
-                if len(sending) <= slots // 2:
-                    for email in await self._take_due(slots - len(sending)):
-                        sending.add(asyncio.create_task(self._deliver(email)))
+                if not drained and len(sending) <= slots // 2:
+                    wanted = slots - len(sending)
+                    taken = await self._take_due(wanted)
+                    drained = len(taken) < wanted
+                    sending.update(asyncio.create_task(self._deliver(email)) for email in taken)
                 if not sending:
                     return sent
                 done, sending = await asyncio.wait(sending, return_when=asyncio.FIRST_COMPLETED)
@@ -152,30 +157,10 @@ class MailDelivery:
         except Exception as error:
             await self._record_refusal(email, error)
             return 0
-        mark = asyncio.ensure_future(self._mark_sent(email))
-        self._marks.add(mark)
-        mark.add_done_callback(self._marks.discard)
-        await asyncio.shield(mark)
+        await self._marks.mark(email.email_id)
         log.info("email sent", email_id=str(email.email_id), event_id=str(email.event_id))
         await self._server_accepted()
         return 1
-
-    async def _mark_sent(self, email: QueuedEmail) -> None:
-        # Accepted: from here on the email must never be sent again, so the mark is retried for
-        # as long as the database is away (the claim keeps other senders off meanwhile).
-        delay = 0.1
-        while True:
-            try:
-                async with self._ctx.uow() as uow:
-                    await uow.emails.mark_sent(email.email_id, self._ctx.clock())
-                    await uow.commit()
-            except TRANSIENT_ERRORS as error:
-                self._marking.failed(error)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 2.0)
-                continue
-            self._marking.recovered()
-            return
 
     async def _record_refusal(self, email: QueuedEmail, error: Exception) -> None:
         permanent = is_permanent(error)
@@ -205,3 +190,58 @@ class MailDelivery:
         except TRANSIENT_ERRORS as db_error:
             # Not recorded: the claim expires and the email is tried again then.
             log.warning("email refusal not recorded", error=repr(db_error))
+
+
+class SentMarks:
+    """The emails the server accepted, marked sent together: every email accepted while the
+    previous mark was under way goes in the next one, one statement for them all (a group
+    commit) instead of a transaction per email, and none waits for a mark to start.
+
+    Accepted: from here on an email must never be sent again, so its mark is retried for as
+    long as the database is away (its claim keeps other senders off meanwhile), and a send
+    cancelled by a stop still has its mark land (`landed`)."""
+
+    def __init__(self, ctx: NotificationsContext) -> None:
+        self._ctx = ctx
+        self._accepted: dict[UUID, asyncio.Future[None]] = {}
+        self._marking: asyncio.Task[None] | None = None
+        self._outage = OutageLog("notifications database (marking emails sent)")
+
+    async def mark(self, email_id: UUID) -> None:
+        """Once the email is marked sent; cancelling the wait leaves the mark to land."""
+        landed = asyncio.get_running_loop().create_future()
+        self._accepted[email_id] = landed
+        if self._marking is None or self._marking.done():
+            self._marking = asyncio.create_task(self._mark_accepted())
+        await asyncio.shield(landed)
+
+    async def landed(self, timeout: float) -> None:
+        if self._marking is not None and not self._marking.done():
+            await asyncio.wait({self._marking}, timeout=timeout)
+
+    async def _mark_accepted(self) -> None:
+        while self._accepted:
+            batch, self._accepted = self._accepted, {}
+            try:
+                await self._mark_until_landed(list(batch))
+            except Exception as error:  # not the database being away: each sender hears it
+                for landed in batch.values():
+                    landed.set_exception(error)
+                continue
+            for landed in batch.values():
+                landed.set_result(None)
+
+    async def _mark_until_landed(self, email_ids: list[UUID]) -> None:
+        delay = 0.1
+        while True:
+            try:
+                async with self._ctx.uow() as uow:
+                    await uow.emails.mark_sent(email_ids, self._ctx.clock())
+                    await uow.commit()
+            except TRANSIENT_ERRORS as error:
+                self._outage.failed(error)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 2.0)
+                continue
+            self._outage.recovered()
+            return

@@ -14,7 +14,7 @@ Two implementations keep these promises: `adapters.postgres` (asyncpg, in produc
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
@@ -107,7 +107,9 @@ class EmailQueue(Protocol):
         Emails being sent are left to their senders."""
         ...
 
-    async def mark_sent(self, email_id: UUID, now: datetime) -> None: ...
+    async def mark_sent(self, email_ids: Sequence[UUID], now: datetime) -> None:
+        """The emails the server accepted: sent, for good."""
+        ...
 
     async def mark_refused(self, email_id: UUID, error: str, retry_at: datetime | None) -> None:
         """Try again at `retry_at`, or fail the email for good when it is None."""

@@ -136,7 +136,7 @@ class NotificationsStoreContract:
         await self.refuse(store, email.email_id, seconds(1))
         [taken] = await self.take(store, seconds(1))
         async with store.uow() as uow:
-            await uow.emails.mark_sent(taken.email_id, seconds(2))
+            await uow.emails.mark_sent([taken.email_id], seconds(2))
             await uow.commit()
         await self.refuse(store, email.email_id, None)  # a late refusal changes nothing
         async with store.uow() as uow:
@@ -232,7 +232,7 @@ class NotificationsStoreContract:
         for offset, email in enumerate(waiting):
             await self.refuse(store, email.email_id, seconds(100 * (offset + 1)))
         async with store.uow() as uow:
-            await uow.emails.mark_sent(sent.email_id, seconds(1))
+            await uow.emails.mark_sent([sent.email_id], seconds(1))
             assert await uow.emails.release_waiting(seconds(5)) == 3
             await uow.commit()
         released = await self.take(store, seconds(5))

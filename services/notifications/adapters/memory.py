@@ -8,6 +8,7 @@ A unit of work works on a copy of the committed state (shared/unit_of_work.py).
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from uuid import UUID
@@ -118,10 +119,11 @@ class MemoryEmailQueue:
             stored.next_attempt_at = now
         return len(released)
 
-    async def mark_sent(self, email_id: UUID, now: datetime) -> None:
-        stored = self.state.emails[email_id]
-        stored.status, stored.sent_at, stored.last_error = "sent", now, None
-        stored.claimed_until = None
+    async def mark_sent(self, email_ids: Sequence[UUID], now: datetime) -> None:
+        for email_id in email_ids:
+            stored = self.state.emails[email_id]
+            stored.status, stored.sent_at, stored.last_error = "sent", now, None
+            stored.claimed_until = None
 
     async def mark_refused(self, email_id: UUID, error: str, retry_at: datetime | None) -> None:
         stored = self.state.emails[email_id]

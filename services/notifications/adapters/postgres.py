@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
@@ -141,12 +142,12 @@ class PostgresEmailQueue:
             await self.conn.execute("SELECT pg_notify('emails', '')")  # the other senders
         return released
 
-    async def mark_sent(self, email_id: UUID, now: datetime) -> None:
+    async def mark_sent(self, email_ids: Sequence[UUID], now: datetime) -> None:
         await self.conn.execute(
             """UPDATE emails SET status = 'sent', sent_at = $2, last_error = NULL,
                                  claimed_until = NULL
-               WHERE email_id = $1""",
-            email_id,
+               WHERE email_id = ANY($1::uuid[])""",
+            email_ids,
             now,
         )
 

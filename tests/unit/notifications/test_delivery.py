@@ -11,8 +11,9 @@ from typing import Any
 from uuid import UUID
 
 import aiosmtplib
+import pytest
 
-from services.notifications.adapters.memory import MemoryDatabase, StoredEmail
+from services.notifications.adapters.memory import MemoryDatabase, MemoryEmailQueue, StoredEmail
 from services.notifications.bootstrap import memory_context
 from services.notifications.delivery import MailDelivery
 from services.notifications.settings import NotificationsSettings
@@ -137,3 +138,53 @@ async def test_an_email_being_sent_is_not_taken_again_until_its_claim_expires() 
     run.at(15)
     assert await run.delivery.send_due() == 1
     assert taken.email_id == email_id and run.email(email_id).attempts == 2
+
+
+@dataclass
+class Statements:
+    """Each take and mark the sending ran on the in-memory queue, with what it got."""
+
+    taken: list[int] = field(default_factory=list)
+    marked: list[list[UUID]] = field(default_factory=list)
+
+
+def counted(run: Sending, monkeypatch: pytest.MonkeyPatch) -> Statements:
+    statements = Statements()
+    take_due, mark_sent = MemoryEmailQueue.take_due, MemoryEmailQueue.mark_sent
+
+    async def take(queue: MemoryEmailQueue, *args: Any) -> Any:
+        taken = await take_due(queue, *args)
+        statements.taken.append(len(taken))
+        return taken
+
+    async def mark(queue: MemoryEmailQueue, email_ids: list[UUID], now: datetime) -> None:
+        statements.marked.append(list(email_ids))
+        await mark_sent(queue, email_ids, now)
+
+    monkeypatch.setattr(MemoryEmailQueue, "take_due", take)
+    monkeypatch.setattr(MemoryEmailQueue, "mark_sent", mark)
+    return statements
+
+
+async def test_emails_accepted_together_are_marked_sent_in_one_statement(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    run = sending(smtp_connections=4)
+    statements = counted(run, monkeypatch)
+    ids = await run.queue(4)
+    assert await run.delivery.send_due() == 4
+    assert [sorted(marked) for marked in statements.marked] == [sorted(ids)]
+    assert all(run.email(email_id).status == "sent" for email_id in ids)
+
+
+async def test_a_take_that_empties_the_queue_is_the_rounds_last(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    run = sending(smtp_connections=4)
+    statements = counted(run, monkeypatch)
+    await run.queue(3)
+    assert await run.delivery.send_due() == 3
+    assert statements.taken == [3]  # not a second take only to find the queue empty
+    await run.queue(9)
+    assert await run.delivery.send_due() == 9
+    assert statements.taken[1:] == [4, 4, 1]  # the fake accepts at once: whole windows

@@ -4,16 +4,27 @@ to the RMA number (decoded here with python-barcode's symbol table, not reportla
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from barcode.charsets import code128 as symbols
 from fontTools.ttLib import TTFont as FontToolsFont
 from pypdf import PdfReader
 from reportlab.graphics.barcode.code128 import Code128
+from reportlab.lib.pagesizes import A6
 from reportlab.pdfbase import pdfmetrics
 
-from shared.labels import barcode, label_font, prepared_font, render_label
+from shared.labels import (
+    LABEL_MARGIN,
+    LabelPage,
+    barcode,
+    label_font,
+    lay_out_parcel_label,
+    prepared_font,
+    render_label,
+)
 
 
 def bars_as_modules(bars: Code128) -> str:
@@ -149,3 +160,77 @@ def test_the_label_embeds_only_the_letters_it_shows() -> None:
     assert set("RMA/1024 Zofia Wójcik") <= letters_shown
     # A few more for the font's own needs (.notdef and the like), not all of ASCII besides.
     assert len(embedded_font(pdf).getGlyphOrder()) < len(letters_shown) + 10
+
+
+def canvas_label(rma_number: str, customer_name: str | None) -> bytes:
+    """The same label drawn on ReportLab's canvas, as every label was before it was written
+    from its prepared font subset."""
+    page = LabelPage(f"Etykieta {rma_number}", A6, LABEL_MARGIN)
+    lay_out_parcel_label(page, rma_number, customer_name)
+    return page.pdf()
+
+
+def placed_text(pdf: bytes) -> list[tuple[str, float, float, float]]:
+    """Each piece of text with where it starts and its size, as a reader of the PDF finds it."""
+    placed: list[tuple[str, float, float, float]] = []
+
+    def visit(text: str, _cm: Any, tm: list[float], _font: Any, size: float) -> None:
+        if text.strip():
+            placed.append((text.strip(), round(tm[4], 2), round(tm[5], 2), round(size, 2)))
+
+    PdfReader(io.BytesIO(pdf)).pages[0].extract_text(visitor_text=visit)
+    return placed
+
+
+def drawn_bars(pdf: bytes) -> str:
+    """The barcode as the page's content draws it: its rectangles as modules, as above."""
+    content = PdfReader(io.BytesIO(pdf)).pages[0].get_contents()
+    assert content is not None
+    number = r"(-?[\d.]+)"
+    found = re.findall(rf"{number} {number} {number} {number} re", content.get_data().decode())
+    rectangles = [(float(x), float(width)) for x, _y, width, _height in found]
+    narrowest = min(width for _x, width in rectangles)
+    modules, end = "", rectangles[0][0]
+    for x, width in sorted(rectangles):
+        modules += "0" * round((x - end) / narrowest) + "1" * round(width / narrowest)
+        end = x + width
+    return modules
+
+
+@pytest.mark.parametrize("name", ["Zofia Wójcik", "Ștefan Łukasz Ирина", None])
+def test_the_written_label_places_every_line_as_the_canvas_does(name: str | None) -> None:
+    written, drawn = (
+        render_label("RMA/947453/SR/2026", name),
+        canvas_label("RMA/947453/SR/2026", name),
+    )
+    assert placed_text(written) == placed_text(drawn)
+    assert decode_code128(drawn_bars(written)) == "RMA/947453/SR/2026"
+    assert drawn_bars(written) == drawn_bars(drawn)
+    assert PdfReader(io.BytesIO(written)).metadata.title == "Etykieta RMA/947453/SR/2026"
+
+
+def test_the_font_subset_is_made_once_for_the_same_letters(monkeypatch: pytest.MonkeyPatch) -> None:
+    face = pdfmetrics.getFont(label_font()).face
+    made: list[list[int]] = []
+    make_subset = face.makeSubset
+
+    def counted(unicodes: list[int]) -> bytes:
+        made.append(unicodes)
+        return make_subset(unicodes)
+
+    monkeypatch.setattr(face, "makeSubset", counted)
+    first = render_label("RMA/1111/SR/2026", "Hugo Qwerty")
+    second = render_label("RMA/9876/SR/2026", "Hugo Qwerty")  # other digits, same letters
+    assert len(made) <= 1
+    assert "RMA/9876/SR/2026" in PdfReader(io.BytesIO(second)).pages[0].extract_text()
+    assert first != second
+    render_label("RMA/1111/SR/2026", "Hugo Qwertyź")
+    assert len(made) == len(set(map(tuple, made))) >= 1
+
+
+def test_a_name_of_more_letters_than_one_font_subset_holds_still_makes_a_label() -> None:
+    name = "".join(chr(code) for code in range(0x0100, 0x0100 + 300))  # Latin Extended-A and B
+    pdf = render_label("RMA/7/SR/2026", name)
+    text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    assert "RMA/7/SR/2026" in text
+    assert name[:40] in text.replace("\n", "")
