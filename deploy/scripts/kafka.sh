@@ -11,7 +11,9 @@
 #        test of a node killed under load);
 #        KAFKA_NODES (1), KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093): node n (from 0) listens
 #        on KAFKA_PORT + 2n and KAFKA_CONTROLLER_PORT + 2n; RMA_STATE_DIR (<repo>/.run/dev),
-#        XDG_CACHE_HOME (~/.cache: the jars go to rma-platform/kafka-<version>-<pom>/lib under it)
+#        XDG_CACHE_HOME (~/.cache: the jars go to rma-platform/kafka-<version>-<pom>/lib under it);
+#        KAFKA_JVM_OPTIONS (-Xms128m -Xmx512m -XX:+UseG1GC): the brokers' heap, collector and
+#        compiler flags
 COMPONENT=kafka
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
@@ -240,7 +242,10 @@ run 'kafka.sh down' and 'rm -rf $STATE' to start over with empty topics"
 start_node() {
   local id=$1 dir; dir=$(node_dir "$1")
   info "starting node $id of Kafka $KAFKA_VERSION on 127.0.0.1:$(broker_port "$id") (log: $dir/kafka.log)"
-  start_background "$dir/kafka.pid" "$dir/kafka.out" java -Xms128m -Xmx512m -XX:+UseG1GC \
+  # KAFKA_JVM_OPTIONS: the heap, collector and compiler flags (test.sh gives lighter ones).
+  local jvm_options
+  read -r -a jvm_options <<<"${KAFKA_JVM_OPTIONS:--Xms128m -Xmx512m -XX:+UseG1GC}"
+  start_background "$dir/kafka.pid" "$dir/kafka.out" java "${jvm_options[@]}" \
     -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
     -Dlog4j2.configurationFile="$CONFIG_DIR/log4j2.properties" \
     -Dkafka.log.file="$dir/kafka.log" \
