@@ -11,7 +11,9 @@
 #        test of a node killed under load);
 #        KAFKA_NODES (1), KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093): node n (from 0) listens
 #        on KAFKA_PORT + 2n and KAFKA_CONTROLLER_PORT + 2n; RMA_STATE_DIR (<repo>/.run/dev),
-#        XDG_CACHE_HOME (~/.cache: the jars go to rma-platform/kafka-<version>-<pom>/lib under it)
+#        XDG_CACHE_HOME (~/.cache: the jars go to rma-platform/kafka-<version>-<pom>/lib under it);
+#        KAFKA_JVM_OPTIONS (-Xms128m -Xmx512m -XX:+UseG1GC): the brokers' heap, collector and
+#        compiler flags
 COMPONENT=kafka
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
@@ -24,7 +26,7 @@ KAFKA_VERSION="$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$CON
 [[ -n $KAFKA_VERSION ]] || die "no <kafka.version> in $CONFIG_DIR/pom.xml"
 STATE="$RMA_STATE_DIR/kafka"
 CREDENTIALS="$STATE/credentials"
-ADMIN_CONFIG="$STATE/admin.properties"  # kafka-acls' connection as the admin user
+ADMIN_CONFIG="$STATE/admin.properties"  # Kafka's tools' connection as the admin user
 START_SECONDS=120
 # The Kafka users: the admin (super user: brokers, deploy scripts, test tooling) and one per
 # program that talks to Kafka.
@@ -181,34 +183,14 @@ node_running() { pid_alive "$(node_dir "$1")/kafka.pid" && broker_answers "$1" >
 acls_checksum() { cat "$CONFIG_DIR/acls.txt" "$CONFIG_DIR/acls-revoked.txt" | sha256sum | cut -d ' ' -f 1; }
 acls_applied() { [[ -f $STATE/acls.applied && $(<"$STATE/acls.applied") == "$(acls_checksum)" ]]; }
 
-acl_tool() {
-  tool_java org.apache.kafka.tools.AclCommand --bootstrap-server "$(bootstrap)" \
-    --command-config "$ADMIN_CONFIG" "$@"
-}
-
-# Each line of an ACL file to kafka-acls with `action` (--add or --remove), three at a time:
-# each spends most of its time starting a JVM.
-acl_lines() {
-  local action=$1 file=$2 operations resource pattern name principals args item line=0 failed=0 pids=()
-  rm -rf "$STATE/acls" && mkdir -p "$STATE/acls"
-  while read -r operations resource pattern name principals; do
-    [[ -z $operations || $operations == \#* ]] && continue
-    args=("$action" --force --resource-pattern-type "$pattern" "--$resource" "$name")
-    for item in ${operations//,/ }; do args+=(--operation "$item"); done
-    for item in $principals; do args+=(--allow-principal "User:$item"); done
-    line=$((line + 1))
-    { acl_tool "${args[@]}" >"$STATE/acls/$line.out" 2>&1 || touch "$STATE/acls/$line.failed"; } &
-    pids+=("$!")
-    # Waits for its own jobs by pid: a bare `wait` would wait for the brokers started above too.
-    if ((${#pids[@]} >= 3)); then wait "${pids[0]}"; pids=("${pids[@]:1}"); fi
-  done <"$file"
-  ((${#pids[@]} == 0)) || wait "${pids[@]}"
-  for item in "$STATE"/acls/*.failed; do
-    [[ -e $item ]] || continue
-    failed=1
-    show_log "${item%.failed}.out" 10
-  done
-  ((failed == 0)) || die "kafka-acls could not $action every ACL of $file (above)"
+# An ACL file given (add) or taken away (remove) in one Python process, through the protocol's
+# CreateAcls and DeleteAcls requests (tools/support/kafka_acls.py): a kafka-acls JVM per line
+# took about 45 s of a core at every start of a fresh cluster.
+acl_file() {
+  local action=$1 file=$2
+  (cd "$REPO_ROOT" && RMA_KAFKA_USERNAME=admin RMA_KAFKA_PASSWORD="$(password admin)" \
+    "$PYTHON" -m tools.support.kafka_acls "$action" "$file" "$(bootstrap)") \
+    || die "could not $action every ACL of $file (above)"
 }
 
 # The ACLs live in the cluster metadata: given once per formatted cluster, again only when
@@ -219,8 +201,8 @@ apply_acls() {
   [[ ${KAFKA_ACLS:-on} == off ]] && return 0
   acls_applied && return 0
   info "giving the ACLs of $CONFIG_DIR/acls.txt, taking away those of acls-revoked.txt"
-  acl_lines --add "$CONFIG_DIR/acls.txt"
-  acl_lines --remove "$CONFIG_DIR/acls-revoked.txt"
+  acl_file add "$CONFIG_DIR/acls.txt"
+  acl_file remove "$CONFIG_DIR/acls-revoked.txt"
   acls_checksum >"$STATE/acls.applied"
 }
 
@@ -240,7 +222,10 @@ run 'kafka.sh down' and 'rm -rf $STATE' to start over with empty topics"
 start_node() {
   local id=$1 dir; dir=$(node_dir "$1")
   info "starting node $id of Kafka $KAFKA_VERSION on 127.0.0.1:$(broker_port "$id") (log: $dir/kafka.log)"
-  start_background "$dir/kafka.pid" "$dir/kafka.out" java -Xms128m -Xmx512m -XX:+UseG1GC \
+  # KAFKA_JVM_OPTIONS: the heap, collector and compiler flags (test.sh gives lighter ones).
+  local jvm_options
+  read -r -a jvm_options <<<"${KAFKA_JVM_OPTIONS:--Xms128m -Xmx512m -XX:+UseG1GC}"
+  start_background "$dir/kafka.pid" "$dir/kafka.out" java "${jvm_options[@]}" \
     -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
     -Dlog4j2.configurationFile="$CONFIG_DIR/log4j2.properties" \
     -Dkafka.log.file="$dir/kafka.log" \

@@ -9,11 +9,13 @@ import json
 from collections.abc import AsyncIterator
 from dataclasses import asdict, replace
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
 
 from services.warranty import handlers
+from services.warranty.adapters.postgres import PostgresUnitOfWork
 from services.warranty.admin import import_products, read_catalogue
 from services.warranty.bootstrap import postgres_context
 from services.warranty.settings import WarrantySettings
@@ -70,32 +72,69 @@ async def until_a_lock_is_awaited(pool: asyncpg.Pool) -> None:
     raise AssertionError("nobody ever waited for a lock")
 
 
+class HeldBeforeHigh(PostgresUnitOfWork):
+    """The import's unit of work, held before it upserts HIGH (LOW upserted and locked; `held`
+    set) until `go` is set: the test, not the machine's load, decides when the import asks for
+    HIGH."""
+
+    def __init__(self, pool: asyncpg.Pool, held: asyncio.Event, go: asyncio.Event) -> None:
+        super().__init__(pool)
+        self.held, self.go = held, go
+
+    def _open(self, conn: Any) -> None:
+        super()._open(conn)
+        import_entry = self.products.import_entry
+
+        async def held_before_high(product: CatalogueProduct) -> bool:
+            if product.ean == HIGH:
+                self.held.set()
+                await self.go.wait()
+            return await import_entry(product)
+
+        self.products.import_entry = held_before_high  # type: ignore[method-assign]
+
+
 async def test_a_deadlock_with_a_writer_locking_in_another_order_is_tried_again(
     pool: asyncpg.Pool, database_url: str
 ) -> None:
     """A writer (a consumer's batch of sales, say) that holds the higher EAN and then wants the
     lower one, while the import holds the lower and waits for the higher: PostgreSQL aborts one
-    of them. The import, aborted, tries again once the writer is done, and succeeds."""
+    of them. The import, aborted, tries again once the writer is done, and succeeds.
+
+    PostgreSQL looks for a deadlock once per lock wait, deadlock_timeout after the wait began,
+    and aborts the session that looks and finds one. So the writer asks for LOW first, while
+    the import is held before HIGH: the writer's one look finds no cycle, and only then does the
+    import ask for HIGH, so the only look that finds the cycle is the import's. (The import
+    waiting first and the writer asking right after it made the writer the victim whenever the
+    loaded machine stalled the test for longer than deadlock_timeout.)"""
     writer = await asyncpg.connect(database_url)
+    held, go = asyncio.Event(), asyncio.Event()
     pauses: list[float] = []
 
     async def no_real_sleep(seconds: float) -> None:
         pauses.append(seconds)
 
+    ctx = replace(
+        postgres_context(pool), uow=lambda: HeldBeforeHigh(pool, held, go), sleep=no_real_sleep
+    )
     try:
         transaction = writer.transaction()
         await transaction.start()
         await writer.execute(UPSERT, HIGH, "from a sale")
         importing = asyncio.create_task(
-            handlers.import_catalogue(
-                replace(postgres_context(pool), sleep=no_real_sleep),
-                [entry(LOW, "DJI Low"), entry(HIGH, "DJI High")],
-            )
+            handlers.import_catalogue(ctx, [entry(LOW, "DJI Low"), entry(HIGH, "DJI High")])
         )
-        # The import holds LOW and waits for HIGH; it waited first, so its deadlock_timeout
-        # (1 s) ends first and PostgreSQL aborts the import.
-        await until_a_lock_is_awaited(pool)
-        await writer.execute(UPSERT, LOW, "from a sale")  # waits for LOW: a deadlock
+        await asyncio.wait_for(held.wait(), 30)  # the import holds LOW
+        asking = asyncio.create_task(writer.execute(UPSERT, LOW, "from a sale"))
+        await until_a_lock_is_awaited(pool)  # the writer waits for LOW
+        # PostgreSQL's own timer (not the code under test's): the writer's server process looks
+        # once its deadlock_timeout has passed; two more give it time to run on a loaded machine.
+        timeout_ms = await pool.fetchval(
+            "SELECT setting::int FROM pg_settings WHERE name = 'deadlock_timeout'"
+        )
+        await asyncio.sleep(3 * timeout_ms / 1000)
+        go.set()  # the import asks for HIGH: a deadlock only its own look can find
+        await asyncio.wait_for(asking, 30)  # the writer gets LOW when the import is aborted
         await transaction.commit()
         changed = await asyncio.wait_for(importing, 30)
     finally:

@@ -79,8 +79,9 @@ def fresh_cluster() -> None:
 
 
 # Three JVMs take a while to start and form their quorum: a session that will run this module
-# starts them in a thread as soon as its tests are collected (tests/integration/conftest.py),
-# while the tests before it run, and the fixture only waits for that start to end.
+# starts them in a thread when it reaches the second module before this one
+# (tests/integration/conftest.py), while those modules' tests run, and the fixture only waits
+# for that start to end.
 _early_start: Future[None] | None = None
 
 
@@ -110,7 +111,7 @@ def stop_cluster() -> None:
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[Cluster]:
-    start_early()  # already under way when the session collected this module
+    start_early()  # already under way since the second module before this one
     assert _early_start is not None
     _early_start.result()
     try:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from structlog.testing import capture_logs
-
+from services.notifications import delivery
+from shared import outage
+from tests.support.logs import captured_logs
 from tests.support.notifications_contract import NOW
 from tests.unit.notifications.test_delivery import sending, temporary
 
@@ -21,7 +22,7 @@ async def test_every_email_is_sent_within_30_s_of_the_return_and_two_lines_tell_
     run = sending()  # the production backoff and probe settings
     ids = await run.queue(EMAILS)
     run.mailer.refusals = [temporary() for _ in range(100_000)]
-    with capture_logs() as logs:
+    with captured_logs(outage, delivery) as logs:
         for second in range(REFUSAL + 60):
             run.at(second)
             if second == REFUSAL:

@@ -204,9 +204,9 @@ async def test_a_nul_in_a_form_is_refused_whatever_the_letter_case_of_its_type(
 
 async def test_a_request_that_meets_the_database_away_is_a_503_logged_once() -> None:
     """Issue 28: PostgreSQL down was a 500 per request and an error line per request."""
-    from structlog.testing import capture_logs
-
+    from shared import outage
     from shared.http import DatabaseAway
+    from tests.support.logs import captured_logs
 
     app = FastAPI()
     app.add_middleware(DatabaseAway, what="claims database")
@@ -219,7 +219,7 @@ async def test_a_request_that_meets_the_database_away_is_a_503_logged_once() -> 
         return {"status": "created"}
 
     transport = httpx.ASGITransport(app=app)
-    with capture_logs() as logs:
+    with captured_logs(outage) as logs:
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             answers = [await client.post("/api/claims") for _ in range(3)]
             english = await client.post("/api/claims", headers={"Accept-Language": "en"})

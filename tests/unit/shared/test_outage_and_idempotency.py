@@ -5,15 +5,16 @@ from __future__ import annotations
 import logging
 
 from starlette.datastructures import Headers
-from structlog.testing import capture_logs
 
+from shared import outage as outage_module
 from shared.idempotency import request_fingerprint
 from shared.outage import OutageLog, RepeatedLineFilter
+from tests.support.logs import captured_logs
 
 
 def test_an_outage_is_logged_when_it_starts_and_when_it_ends_with_a_count() -> None:
     outage = OutageLog("database")
-    with capture_logs() as logs:
+    with captured_logs(outage_module) as logs:
         for _ in range(1000):
             outage.failed(ConnectionRefusedError(111, "refused"))
         outage.recovered()
