@@ -14,6 +14,7 @@ import pytest
 from dateutil.relativedelta import relativedelta
 
 from shared import topics
+from shared.calendar import polish_date
 from shared.events import ClaimCreated
 from tests.integration.test_warranty import bearer, eventually, send, warranty
 from tests.support.warranty_service import (
@@ -33,7 +34,7 @@ __all__ = ["warranty"]  # the module's service, shared with test_warranty
 
 PROBLEM = "Silnik nie działa pod obciążeniem"
 NOW = datetime.now(UTC).replace(microsecond=0)
-TODAY = NOW.date()
+TODAY = polish_date(NOW)  # the day warranty records a registration on
 
 
 def days_ago(days: int) -> datetime:
