@@ -38,12 +38,12 @@ class ServiceSettings(KafkaConnectionSettings):
     # holds while up to this many partitions are handled at once. More than the topic's
     # partitions only leaves consumers idle.
     consumer_partition_workers: int = Field(default=3, ge=1)
-    # How long the broker holds a fetch that finds nothing new before it answers empty. A record
-    # ends the wait at once (a fetch asks for one byte at least), so this is not latency: it is
-    # how often an idle consumer asks again: aiokafka's 500 ms made each of a service's nine
-    # consumers ask twice a second, the largest part of an idle service's CPU (warranty idle:
-    # 17.6 ms of CPU a second at 500 ms, 6.3 at 5 s, on the loaded bench VM).
-    consumer_fetch_max_wait_ms: int = Field(default=5000, ge=1)
+    # How long the broker holds a fetch that finds nothing new before it answers empty: how
+    # often an idle consumer asks again (a record ends the wait at once). aiokafka's 500 ms
+    # stays the default: 5 s cut an idle service's CPU (warranty idle 17.6 -> 6.3 ms a second)
+    # but made every consumer group's start and rebalance slower (two integration modules with
+    # in-process services: 55 s at 500 ms, 93 s at 5 s). A deployment idle for long may raise it.
+    consumer_fetch_max_wait_ms: int = Field(default=500, ge=1)
     # Enough for every partition worker of every subscriber at once, the two listening
     # connections (outbox relay, mail sender) and the HTTP requests beside them.
     database_pool_size: int = Field(default=20, ge=2)
