@@ -102,7 +102,8 @@ class ClaimIntake(ClaimState):
     ) -> list[Event]:
         """A parcel kept, with what the operator is to do, and no change of status: one for an
         ended claim, or the unit back from DJI (its return is the operator's command, with
-        DJI's statement, so the paused deadline resumes on the day the operator records)."""
+        DJI's statement and the day it came back, which ends the deadline's pause). A serial
+        read from it is checked against the claim's like any receipt's."""
         if outlook == "from_manufacturer":
             case = self.manufacturer_handoffs[-1].case_number if self.manufacturer_handoffs else ""
             attention = note("parcel_from_manufacturer_attention", case_number=case)
