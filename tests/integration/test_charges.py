@@ -7,18 +7,17 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from shared import topics
-from shared.calendar import polish_date
 from shared.service_centre import SERVICE_CENTRE
 from tests.integration import test_claim_lifecycle
 from tests.integration.test_claim_lifecycle import IBAN, Lifecycle, in_inspection
 from tests.integration.test_claims import error_code
+from tools.support.days import polish_today
 from tools.support.kafka import TopicProbe
 from tools.support.stack import Stack
 
@@ -118,7 +117,7 @@ async def test_the_months_refunds_and_charges_as_csv_in_grosze(lifecycle: Lifecy
         reason="Gest handlowy, stały klient.",
     )
 
-    month = polish_date(datetime.now(UTC)).strftime("%Y-%m")
+    month = polish_today().strftime("%Y-%m")
     response = await lifecycle.client.get(
         "/api/operator/finance.csv", params={"month": month}, headers=lifecycle.operator
     )

@@ -31,6 +31,7 @@ from shared.calendar import polish_date
 from shared.db import create_pool
 from tests.support.claims_service import Clock, Desk
 from tests.support.inprocess import running_app
+from tools.support.days import polish_today
 from tools.support.kafka import TopicProbe, caught_up, start_from_now
 from tools.support.mailbox import Mailbox
 from tools.support.stack import Stack
@@ -131,7 +132,7 @@ async def test_two_schedulers_act_on_each_deadline_once_and_each_email_arrives_o
     rma = (await desk.claim(quoted)).rma_number
     await handlers.receive_parcel(desk.ctx, desk.scanner, read_label(rma), uuid.uuid4())
     await desk.run(quoted, desk.operator, lambda c, a: c.start_inspection(a))
-    today = polish_date(datetime.now(UTC))
+    today = polish_today()
     quote = DecisionInput(
         "paid_repair", "Zalane złącze.", amount=Decimal("120"), valid_until=today - timedelta(1)
     )

@@ -5,16 +5,16 @@ the statement that came back allows the replacement, and the customer gets both 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import asyncpg
 import pytest
 
-from shared.calendar import polish_date
 from shared.events import Deadline
 from tests.integration import test_claim_lifecycle
 from tests.integration.test_claim_lifecycle import Lifecycle, in_inspection
 from tests.integration.test_claims import error_code
+from tools.support.days import polish_today
 
 pytestmark = pytest.mark.integration
 # The claims and notifications services of the lifecycle tests, for this module too.
@@ -39,7 +39,7 @@ async def received_days_ago(lc: Lifecycle, claim_id: str, days: int) -> None:
 
 async def test_the_dji_hand_off_pausing_the_clock(lifecycle: Lifecycle) -> None:
     customer, claim = await in_inspection(lifecycle, "dji")
-    today = polish_date(datetime.now(UTC))
+    today = polish_today()
     due = today + timedelta(days=84)
     await lifecycle.assess(
         customer, claim, True, Deadline(kind="dji_repair", due_on=due, description="60 dni")
