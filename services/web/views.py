@@ -202,7 +202,7 @@ def standing_rows(standings: Iterable[DeadlineStanding]) -> list[StandingRow]:
                 manufacturer_paused_working_days=standing.manufacturer_paused_working_days,
             )
         )
-    rows.sort(key=lambda row: (row.due_on is None, row.due_on or date.max))
+    rows.sort(key=lambda row: row.due_on or date.max)  # undated last
     return rows
 
 
