@@ -408,6 +408,8 @@ async def _measure(run: Run, started_at: str) -> dict[str, Any]:
             name: round(rss / 2**20, 1) for name, rss in run.sampler.peak_rss().items()
         },
         "cpu_seconds_per_claim": run.phases[0]["cpu_seconds_per_claim"],
+        # Servers that another process took over during the run (a restart): their CPU goes on.
+        "servers_replaced": run.sampler.replaced,
     }
     if a.instances > 1:
         figures["scale_out"] = await _scale_out(run)

@@ -120,9 +120,9 @@ def listening_pid(port: int) -> int | None:
     return None
 
 
-def _cpu_seconds(process: psutil.Process, with_children: bool) -> float:
+def _cpu_seconds(process: psutil.Process, with_children: bool) -> float | None:
     """The process, with its children those alive and those it already reaped (PostgreSQL's
-    backends come and go)."""
+    backends come and go); None when the process is gone."""
     with contextlib.suppress(psutil.Error):
         times = process.cpu_times()
         total = float(times.user + times.system)
@@ -134,13 +134,13 @@ def _cpu_seconds(process: psutil.Process, with_children: bool) -> float:
                 child_times = child.cpu_times()
                 total += float(child_times.user + child_times.system)
         return total
-    return 0.0
+    return None
 
 
 def cpu_seconds_of(pid: int) -> float:
     """One process's CPU seconds so far (0 when it is gone)."""
     with contextlib.suppress(psutil.Error):
-        return _cpu_seconds(psutil.Process(pid), with_children=False)
+        return _cpu_seconds(psutil.Process(pid), with_children=False) or 0.0
     return 0.0
 
 
@@ -161,16 +161,29 @@ class ProcessSample:
 
 
 class ProcessSampler:
-    """Samples RSS and CPU time of the named processes twice a second."""
+    """Samples RSS and CPU time of the named processes twice a second.
+
+    A server found by its port (Kafka, PostgreSQL, the mailbox) whose process went away (a
+    restart during the run) is looked up by its port again; its CPU goes on from the last sample
+    of the old process, so a phase's figure is never a difference between two processes, and the
+    restart is listed in `replaced`. A process that cannot be read is left out of that sample:
+    its figure is missing, never 0."""
 
     # PostgreSQL is the postmaster and its backends; everything else is one process (the bench's
     # own children are the services, counted on their own).
     WITH_CHILDREN = frozenset({"postgresql"})
 
-    def __init__(self, pids: dict[str, int], interval: float = 0.5) -> None:
+    def __init__(
+        self, pids: dict[str, int], interval: float = 0.5, ports: dict[str, int] | None = None
+    ) -> None:
         self._processes = {name: psutil.Process(pid) for name, pid in pids.items()}
+        self._ports = dict(ports or {})
         self._interval = interval
         self.samples: list[ProcessSample] = []
+        # CPU seconds of the processes a server's port had before its current one.
+        self._carried: dict[str, float] = {}
+        self._last_cpu: dict[str, float] = {}
+        self.replaced: list[dict[str, Any]] = []
         self._task: asyncio.Task[None] | None = None
 
     @classmethod
@@ -178,24 +191,56 @@ class ProcessSampler:
         cls, services: dict[str, int], kafka_port: int, postgres_port: int, smtp_port: int
     ) -> ProcessSampler:
         pids = {**services, "bench": os.getpid()}
-        for name, port in (
-            ("kafka", kafka_port),
-            ("postgresql", postgres_port),
-            ("mailbox", smtp_port),
-        ):
+        ports = {"kafka": kafka_port, "postgresql": postgres_port, "mailbox": smtp_port}
+        for name, port in ports.items():
             if (pid := listening_pid(port)) is not None:
                 pids[name] = pid
-        return cls(pids)
+        return cls(pids, ports={name: port for name, port in ports.items() if name in pids})
 
     def watch(self, name: str, pid: int) -> None:
         """One more process from now on (an instance started during the run)."""
         self._processes[name] = psutil.Process(pid)
 
+    def _cpu_of(self, name: str, process: psutil.Process) -> float | None:
+        seconds = _cpu_seconds(process, name in self.WITH_CHILDREN)
+        if seconds is None and name in self._ports:
+            seconds = self._found_again(name)
+        if seconds is None:
+            return None
+        total = self._carried.get(name, 0.0) + seconds
+        self._last_cpu[name] = total
+        return total
+
+    def _found_again(self, name: str) -> float | None:
+        """The CPU seconds of the process now listening on the server's port, if it is another."""
+        pid = listening_pid(self._ports[name])
+        if pid is None or pid == self._processes[name].pid:
+            return None
+        with contextlib.suppress(psutil.Error):
+            process = psutil.Process(pid)
+            seconds = _cpu_seconds(process, name in self.WITH_CHILDREN)
+            if seconds is None:
+                return None
+            # The new process's CPU before this moment is not the run's to count.
+            self._carried[name] = self._last_cpu.get(name, 0.0) - seconds
+            self.replaced.append(
+                {
+                    "process": name,
+                    "old_pid": self._processes[name].pid,
+                    "pid": pid,
+                    "at": time.time(),
+                }
+            )
+            self._processes[name] = process
+            return seconds
+        return None
+
     def sample(self) -> ProcessSample:
+        cpu = {name: self._cpu_of(name, process) for name, process in self._processes.items()}
         taken = ProcessSample(
             time.time(),
             {n: _rss_bytes(p, n in self.WITH_CHILDREN) for n, p in self._processes.items()},
-            {n: _cpu_seconds(p, n in self.WITH_CHILDREN) for n, p in self._processes.items()},
+            {name: seconds for name, seconds in cpu.items() if seconds is not None},
         )
         self.samples.append(taken)
         return taken

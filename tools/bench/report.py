@@ -153,9 +153,15 @@ def kept_up(step: dict[str, Any], planned_seconds: float) -> bool:
 def cpu_per_claim(
     before: dict[str, float], after: dict[str, float], claims: int
 ) -> dict[str, float | None]:
+    """CPU seconds per claim of each process between two samples. A process missing from the
+    later one (it could not be read) has no figure rather than a wrong one; one missing only from
+    the earlier one started in between and counts from 0."""
+    names = [*after, *(name for name in before if name not in after)]
     return {
-        name: round((after[name] - before.get(name, 0.0)) / claims, 4) if claims else None
-        for name in after
+        name: round((after[name] - before.get(name, 0.0)) / claims, 4)
+        if claims and name in after
+        else None
+        for name in names
     }
 
 
