@@ -165,7 +165,6 @@ class PostgresClaimRepository:
 
     async def store_assessment(self, claim_id: UUID, assessment: dict[str, Any]) -> None:
         await repository.store_assessment(self.conn, claim_id, assessment)
-        await repository.store_deadlines(self.conn, claim_id, assessment.get("deadlines") or [])
 
     async def assessment(self, claim_id: UUID) -> dict[str, Any] | None:
         return await repository.assessment(self.conn, claim_id)

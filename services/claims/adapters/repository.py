@@ -117,11 +117,15 @@ async def next_rma_sequence(conn: Conn, year: int) -> int:
     return value
 
 
-async def store_assessment(conn: Conn, claim_id: UUID, assessment: Any) -> None:
+async def store_assessment(conn: Conn, claim_id: UUID, assessment: dict[str, Any]) -> None:
+    """Warranty's verdict and the deadlines it sets, in one statement (a round trip per claim
+    that the consumer of WarrantyAssessed waits for)."""
     await conn.execute(
-        "UPDATE claims SET assessment = $2, updated_at = now() WHERE claim_id = $1",
+        """UPDATE claims SET assessment = $2, deadlines = $3, updated_at = now()
+           WHERE claim_id = $1""",
         claim_id,
         assessment,
+        assessment.get("deadlines") or [],
     )
 
 
@@ -329,10 +333,6 @@ async def serial_known(conn: Conn, serial: str) -> bool:
         serial,
     )
     return bool(found)
-
-
-async def store_deadlines(conn: Conn, claim_id: UUID, deadlines: Any) -> None:
-    await conn.execute("UPDATE claims SET deadlines = $2 WHERE claim_id = $1", claim_id, deadlines)
 
 
 async def upsert_product_problems(conn: Conn, ean: str, problems: list[str]) -> None:
