@@ -134,6 +134,11 @@ class PostgresClaimRepository:
     async def open_claim_for_serial(self, serial_number: str) -> str | None:
         return await repository.open_claim_for_serial(self.conn, serial_number)
 
+    async def open_claim_and_rma_sequence(
+        self, serial_number: str, year: int
+    ) -> tuple[str | None, int]:
+        return await repository.open_claim_and_rma_sequence(self.conn, serial_number, year)
+
     async def returns_filed(self, account_id: UUID, since: datetime, until: datetime) -> int:
         count: int = await self.conn.fetchval(
             """SELECT count(*) FROM claims WHERE account_id = $1 AND claim_type = 'return'
