@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pydantic import Field
+
 from shared.http import MAX_UPLOAD_REQUEST_BYTES
 from shared.settings import ServiceSettings
 
@@ -10,3 +12,8 @@ class ClaimsSettings(ServiceSettings):
     # How often the deadline rules run (deemed acceptance, expired offers, the delay notice,
     # the service desk's daily list); 0 turns the scheduler off in this instance.
     deadline_scan_seconds: float = 300.0
+    # Claims consumes little (the sales ledger, accounts' changes, one verdict per claim), so
+    # each of its three subscribers runs one Kafka consumer, which takes every partition of its
+    # topic in order, where three would mostly idle: each idle consumer fetches every 500 ms
+    # and heartbeats (claims idle: 14.5 ms of CPU a second with 9 consumers, 9.5 with 3).
+    consumer_partition_workers: int = Field(default=1, ge=1)

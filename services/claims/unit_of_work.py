@@ -180,6 +180,12 @@ class ClaimRepository(Protocol):
         """The RMA number of an open claim for the serial; serialises filings per serial."""
         ...
 
+    async def open_claim_and_rma_sequence(
+        self, serial_number: str, year: int
+    ) -> tuple[str | None, int]:
+        """`open_claim_for_serial` and then `next_rma_sequence`, read together."""
+        ...
+
     async def settled_defect(self, serial_number: str, problem_code: str) -> str | None:
         """The RMA number of a claim whose accepted price reduction settled this defect."""
         ...

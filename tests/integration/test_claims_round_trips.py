@@ -4,6 +4,7 @@ each statement is a wait for the database on every `POST /api/claims`."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date, timedelta
 from uuid import uuid4
 
 import pytest
@@ -12,6 +13,7 @@ from asyncpg.connection import LoggedQuery
 from services.claims import handlers
 from services.claims.adapters.postgres import PostgresUnitOfWork
 from services.claims.bootstrap import postgres_context
+from shared.events import ClaimCreated, Deadline, WarrantyAssessed, WarrantyAssessedData
 from tests.support.claims_service import ADDRESS, Clock, Desk
 from tests.support.stores import postgres_store
 
@@ -20,8 +22,9 @@ pytestmark = pytest.mark.integration
 
 async def test_a_filing_reads_in_three_statements_and_writes_in_two(database_url: str) -> None:
     """The ledger's facts (document, contact, problems, registration) in one read, the serial's
-    lock, its open claim (a statement of its own, so that it sees a concurrent filing's commit),
-    the RMA number; the claim with its timeline entry and file in one write, the outbox row."""
+    lock, its open claim with the RMA number (a statement after the lock's, so that it sees a
+    concurrent filing's commit); the claim with its timeline entry and file in one write, the
+    outbox row."""
     async with postgres_store(
         database_url, PostgresUnitOfWork, "services.claims.migrations"
     ) as store:
@@ -46,10 +49,60 @@ async def test_a_filing_reads_in_three_statements_and_writes_in_two(database_url
                     form = filer.claim_form(problem_code="Nie startuje")
                     created = await handlers.create_claim(ctx, form, uuid4())
             conn.remove_query_logger(logged)
-        assert len(statements) == 7 + 2, "\n---\n".join(statements)  # a problem code: 1 more
+        assert len(statements) == 6 + 2, "\n---\n".join(statements)  # a problem code: 1 more
         view = await handlers.claim_view(desk.ctx, created.data.claim_id, customer.account_id)
     claim = view.claim
     assert (claim.rma_number, claim.problem_code) == (created.data.rma_number, "Nie startuje")
     assert [entry.status for entry in claim.timeline] == ["submitted"]
     assert [a.purpose for a in claim.attachments] == ["sales_document"]
     assert claim.return_address == ADDRESS
+
+
+def verdict(claim: ClaimCreated, due: date) -> WarrantyAssessed:
+    data = claim.data
+    return WarrantyAssessed(
+        producer="warranty",
+        key=str(data.claim_id),
+        data=WarrantyAssessedData(
+            claim_id=data.claim_id,
+            rma_number=data.rma_number,
+            account_id=data.account_id,
+            email=data.email,
+            covered=True,
+            warranty_until=date(2030, 1, 1),
+            rule="test",
+            reason="Gwarancja",
+            claim_type_allowed=True,
+            claim_type_reason="",
+            deadlines=(Deadline(kind="complaint_answer", due_on=due, description="14 dni"),),
+        ),
+    )
+
+
+async def test_a_warranty_verdict_is_stored_in_one_statement(database_url: str) -> None:
+    """WarrantyAssessed, once per claim: its verdict and the deadlines it sets in one UPDATE (the
+    consumer waits for each round trip; its inbox row, BEGIN and COMMIT are the consumer's)."""
+    async with postgres_store(
+        database_url, PostgresUnitOfWork, "services.claims.migrations"
+    ) as store:
+        clock = Clock()
+        desk = Desk(clock=clock, ctx=replace(postgres_context(store.pool), clock=clock))
+        created = await (await desk.customer()).file()
+        due = clock().date() + timedelta(days=14)
+        statements: list[str] = []
+
+        def logged(query: LoggedQuery) -> None:
+            statements.append(query.query)
+
+        async with store.pool.acquire() as conn:
+            conn.add_query_logger(logged)
+            async with conn.transaction(), PostgresUnitOfWork(conn) as uow:
+                await handlers.record_assessment(uow, verdict(created, due))
+            conn.remove_query_logger(logged)
+        assert len(statements) == 1 + 2, "\n---\n".join(statements)  # BEGIN and COMMIT: 2 more
+        claim = await desk.claim(created.data.claim_id)
+        async with store.uow() as uow:
+            stored = await uow.claims.assessment(created.data.claim_id)
+    assert [(d.kind, d.due_on) for d in claim.deadlines] == [("complaint_answer", due)]
+    assert stored is not None and stored["covered"] is True
+    assert stored["deadlines"][0]["due_on"] == due.isoformat()

@@ -469,6 +469,23 @@ class ClaimsStoreContract:
         assert (await self.load(store, claim.claim_id)).email == "nowy@example.com"
         assert (await self.load(store, other.claim_id)).email == "jan@example.com"
 
+    async def test_the_open_claim_and_the_next_rma_number_read_together(self, store: Store) -> None:
+        """As `open_claim_for_serial` and then `next_rma_sequence`; kept only with the commit."""
+        claim = new_claim(NOW)
+        await self.add(store, claim)
+        async with store.uow() as uow:
+            assert await uow.claims.open_claim_and_rma_sequence("1581f000001", 2026) == (
+                claim.rma_number,
+                1,
+            )
+            assert await uow.claims.open_claim_and_rma_sequence("1581F000002", 2026) == (None, 2)
+        async with store.uow() as uow:
+            found = await uow.claims.open_claim_and_rma_sequence("1581F000002", 2026)
+            assert found == (None, 1)
+            await uow.commit()
+        async with store.uow() as uow:
+            assert await uow.claims.next_rma_sequence(2026) == 2
+
     async def test_a_defect_settled_by_an_accepted_price_reduction(self, store: Store) -> None:
         claim = replace(new_claim(NOW), claim_type="warranty", problem_code="Rysa")
 

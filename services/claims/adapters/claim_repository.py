@@ -134,6 +134,11 @@ class PostgresClaimRepository:
     async def open_claim_for_serial(self, serial_number: str) -> str | None:
         return await repository.open_claim_for_serial(self.conn, serial_number)
 
+    async def open_claim_and_rma_sequence(
+        self, serial_number: str, year: int
+    ) -> tuple[str | None, int]:
+        return await repository.open_claim_and_rma_sequence(self.conn, serial_number, year)
+
     async def returns_filed(self, account_id: UUID, since: datetime, until: datetime) -> int:
         count: int = await self.conn.fetchval(
             """SELECT count(*) FROM claims WHERE account_id = $1 AND claim_type = 'return'
@@ -165,7 +170,6 @@ class PostgresClaimRepository:
 
     async def store_assessment(self, claim_id: UUID, assessment: dict[str, Any]) -> None:
         await repository.store_assessment(self.conn, claim_id, assessment)
-        await repository.store_deadlines(self.conn, claim_id, assessment.get("deadlines") or [])
 
     async def assessment(self, claim_id: UUID) -> dict[str, Any] | None:
         return await repository.assessment(self.conn, claim_id)

@@ -241,6 +241,11 @@ class MemoryClaims:
         )
         return found[0].rma_number if found else None
 
+    async def open_claim_and_rma_sequence(
+        self, serial_number: str, year: int
+    ) -> tuple[str | None, int]:
+        return await self.open_claim_for_serial(serial_number), await self.next_rma_sequence(year)
+
     async def returns_filed(self, account_id: UUID, since: datetime, until: datetime) -> int:
         return sum(
             1

@@ -107,21 +107,30 @@ async def filing_records(
     )
 
 
+def _next_rma_sequence(year: str) -> str:
+    """The year's next RMA sequence number (the year's row stays locked until the commit)."""
+    return f"""INSERT INTO rma_sequences (year, last_value) VALUES ({year}, 1)
+               ON CONFLICT (year) DO UPDATE SET last_value = rma_sequences.last_value + 1
+               RETURNING last_value"""
+
+
+_NEXT_RMA_SEQUENCE = _next_rma_sequence("$3")
+
+
 async def next_rma_sequence(conn: Conn, year: int) -> int:
-    value: int = await conn.fetchval(
-        """INSERT INTO rma_sequences (year, last_value) VALUES ($1, 1)
-           ON CONFLICT (year) DO UPDATE SET last_value = rma_sequences.last_value + 1
-           RETURNING last_value""",
-        year,
-    )
+    value: int = await conn.fetchval(_next_rma_sequence("$1"), year)
     return value
 
 
-async def store_assessment(conn: Conn, claim_id: UUID, assessment: Any) -> None:
+async def store_assessment(conn: Conn, claim_id: UUID, assessment: dict[str, Any]) -> None:
+    """Warranty's verdict and the deadlines it sets, in one statement (a round trip per claim
+    that the consumer of WarrantyAssessed waits for)."""
     await conn.execute(
-        "UPDATE claims SET assessment = $2, updated_at = now() WHERE claim_id = $1",
+        """UPDATE claims SET assessment = $2, deadlines = $3, updated_at = now()
+           WHERE claim_id = $1""",
         claim_id,
         assessment,
+        assessment.get("deadlines") or [],
     )
 
 
@@ -270,18 +279,40 @@ async def lock_serials(conn: Conn, serial_numbers: list[str]) -> None:
     )
 
 
+_OPEN_CLAIM = """SELECT rma_number FROM claims
+                  WHERE upper(serial_number) = upper($1) AND status <> ALL($2::text[])
+                  ORDER BY created_at LIMIT 1"""
+
+
+async def lock_serial(conn: Conn, serial_number: str) -> None:
+    """The serial's filing lock, held until the transaction ends: a concurrent filing waits for
+    it, and the statements after it see that filing's commit."""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtext(upper($1)))", serial_number)
+
+
 async def open_claim_for_serial(conn: Conn, serial_number: str) -> str | None:
     """The RMA number of an open claim for this serial number, after taking the serial's lock
     (held until the transaction ends, so a concurrent filing waits and then sees this one)."""
-    await conn.execute("SELECT pg_advisory_xact_lock(hashtext(upper($1)))", serial_number)
-    rma: str | None = await conn.fetchval(
-        """SELECT rma_number FROM claims
-           WHERE upper(serial_number) = upper($1) AND status <> ALL($2::text[])
-           ORDER BY created_at LIMIT 1""",
+    await lock_serial(conn, serial_number)
+    rma: str | None = await conn.fetchval(_OPEN_CLAIM, serial_number, sorted(ENDED_STATUSES))
+    return rma
+
+
+async def open_claim_and_rma_sequence(
+    conn: Conn, serial_number: str, year: int
+) -> tuple[str | None, int]:
+    """`open_claim_for_serial` and `next_rma_sequence` in one statement after the serial's lock
+    (a filing waits for each round trip); the lock first, then the RMA number's row, as ever."""
+    await lock_serial(conn, serial_number)
+    row = await conn.fetchrow(
+        f"""WITH sequence AS ({_NEXT_RMA_SEQUENCE})
+            SELECT ({_OPEN_CLAIM}) AS open_claim, (SELECT last_value FROM sequence) AS sequence""",
         serial_number,
         sorted(ENDED_STATUSES),
+        year,
     )
-    return rma
+    assert row is not None
+    return row["open_claim"], row["sequence"]
 
 
 # A claim as lists show it, with what its deadlines are judged by (see `deadline_facts_of`).
@@ -329,10 +360,6 @@ async def serial_known(conn: Conn, serial: str) -> bool:
         serial,
     )
     return bool(found)
-
-
-async def store_deadlines(conn: Conn, claim_id: UUID, deadlines: Any) -> None:
-    await conn.execute("UPDATE claims SET deadlines = $2 WHERE claim_id = $1", claim_id, deadlines)
 
 
 async def upsert_product_problems(conn: Conn, ean: str, problems: list[str]) -> None:

@@ -1,0 +1,45 @@
+"""How many Kafka consumers claims runs: each costs CPU while it idles (issue 27, item 5)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from services.claims.bootstrap import build_app
+from services.claims.settings import ClaimsSettings
+from shared import topics
+
+OFFLINE: dict[str, Any] = {
+    "database_url": "postgresql://nobody@127.0.0.1:1/none",
+    "kafka_bootstrap_servers": "127.0.0.1:1",
+    "token_public_key_file": Path("/dev/null"),
+}
+
+
+def consumers_per_topic(settings: ClaimsSettings) -> dict[str, int]:
+    """Topic -> the Kafka consumers its subscriber runs in one process."""
+    broker = build_app(settings).state.runtime.broker
+    return {
+        topic.name: getattr(subscriber, "max_workers", 1)
+        for subscriber in broker.subscribers
+        for topic in subscriber.topics
+    }
+
+
+def test_each_topic_claims_reads_has_one_consumer_by_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The sales ledger, accounts' changes and the verdicts: three consumers, not nine."""
+    monkeypatch.delenv("RMA_CONSUMER_PARTITION_WORKERS", raising=False)
+    assert consumers_per_topic(ClaimsSettings(**OFFLINE)) == {
+        topics.SALES: 1,
+        topics.ACCOUNTS: 1,
+        topics.WARRANTY: 1,
+    }
+
+
+def test_the_setting_still_gives_a_deployment_more(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RMA_CONSUMER_PARTITION_WORKERS", "3")
+    assert set(consumers_per_topic(ClaimsSettings(**OFFLINE)).values()) == {3}
