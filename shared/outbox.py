@@ -10,6 +10,7 @@ their inbox, so the system as a whole has exactly one effect per fact.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Mapping, Sequence
 
 import asyncpg
@@ -125,23 +126,18 @@ class OutboxRelay(NotifiedWorker):
 
     async def publish_pending(self) -> int:
         """Publish one batch of unpublished events; returns how many were published."""
-        async with self._pool.acquire() as conn, conn.transaction():
-            await conn.execute("SELECT pg_advisory_xact_lock($1)", _RELAY_LOCK_ID)
-            rows = await conn.fetch(
-                # The payload as PostgreSQL's JSON text: sent as it is, never decoded only to be
-                # encoded again.
-                """SELECT id, event_id, event_type, topic, message_key, payload::text AS payload,
-                          correlation_id, trace_context
-                   FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1""",
-                self._batch_size,
-            )
-            if not rows:
-                return 0
-            await self._send_all(rows)
-            await conn.execute(
-                "UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])",
-                [row["id"] for row in rows],
-            )
+        async with self._pool.acquire() as conn:
+            # Three round trips a round: BEGIN with the relay's lock, the rows, their mark with
+            # COMMIT (as statements of their own, five). The rows are read by a statement of
+            # their own after the lock: what another relay marked before letting go is left out.
+            try:
+                await conn.execute(f"BEGIN; SELECT pg_advisory_xact_lock({_RELAY_LOCK_ID})")
+                rows = await self._publish_locked(conn)
+            except BaseException:
+                # A broken connection is dropped by the pool, which rolls back any other.
+                with contextlib.suppress(Exception):
+                    await conn.execute("ROLLBACK")
+                raise
         for row in rows:
             log.info(
                 "event published",
@@ -151,6 +147,28 @@ class OutboxRelay(NotifiedWorker):
                 topic=row["topic"],
             )
         return len(rows)
+
+    async def _publish_locked(self, conn: Conn) -> Sequence[asyncpg.Record]:
+        """In the round's transaction: send the pending rows, mark them published, commit."""
+        rows = await conn.fetch(
+            # The payload as PostgreSQL's JSON text: sent as it is, never decoded only to be
+            # encoded again.
+            """SELECT id, event_id, event_type, topic, message_key, payload::text AS payload,
+                      correlation_id, trace_context
+               FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1""",
+            self._batch_size,
+        )
+        if not rows:
+            await conn.execute("COMMIT")
+            return rows
+        await self._send_all(rows)
+        # The ids are the table's own bigints, written into the statement so that it can go in
+        # one simple query with the COMMIT.
+        ids = ",".join(str(int(row["id"])) for row in rows)
+        await conn.execute(
+            f"UPDATE outbox SET published_at = now() WHERE id = ANY('{{{ids}}}'::bigint[]); COMMIT"
+        )
+        return rows
 
     async def _send_all(self, rows: Sequence[asyncpg.Record]) -> None:
         # Enqueue the whole batch, then wait for every acknowledgement: the idempotent producer

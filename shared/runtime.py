@@ -183,16 +183,24 @@ class ServiceRuntime:
             raise RuntimeError(f"{self.name}: the database pool is not started")
         return self.pool
 
-    def subscriber(self, topic: str, *, description: str) -> Callable[[Handler], Handler]:
+    def subscriber(
+        self, topic: str, *, description: str, partition_workers: int | None = None
+    ) -> Callable[[Handler], Handler]:
         """A consumer of `topic` in this service's group, committing only after its effect
-        (the dead-letter middleware commits, once per batch: shared/commits.py)."""
+        (the dead-letter middleware commits, once per batch: shared/commits.py).
+        `partition_workers`: at most this many of its Kafka consumers (the setting's number
+        otherwise); one is enough for a topic of rare events, and each idle consumer costs a
+        fetch loop, heartbeats and connections of its own."""
+        workers = self.settings.consumer_partition_workers
+        if partition_workers is not None:
+            workers = min(workers, partition_workers)
         self.consumed_topics.append(topic)
         decorator: Callable[[Handler], Handler] = self.broker.subscriber(  # type: ignore[assignment]
             topic,
             group_id=self.settings.consumer_group or self.name,
             ack_policy=AckPolicy.MANUAL,
             # One consumer per worker, each with partitions of its own (see the setting).
-            max_workers=self.settings.consumer_partition_workers,
+            max_workers=workers,
             fetch_max_wait_ms=self.settings.consumer_fetch_max_wait_ms,
             auto_offset_reset="earliest",
             description=description,

@@ -48,6 +48,7 @@ from services.warranty.unit_of_work import (
     Replacement,
     UnitClaim,
     UnitOfWorkFactory,
+    UnitOverview,
     UnitSale,
     UnitVoidMark,
     WarrantyUnitOfWork,
@@ -253,11 +254,11 @@ def service_case(repair: RepairPeriod) -> ServiceCase:
 
 
 async def service_history(
-    uow: WarrantyUnitOfWork, ean: str, serial: str
+    uow: WarrantyUnitOfWork, ean: str, serial: str, known: UnitOverview
 ) -> tuple[ServiceRecord, ...]:
     """The unit's replacement (if it was given in place of another) and its repairs."""
-    replacement = await uow.units.replacement_of(ean, serial)
-    repairs = await uow.claims.repairs_of_unit(ean, serial)
+    replacement = await uow.units.replacement_of(ean, serial) if known.has_replacement else None
+    repairs = await uow.claims.repairs_of_unit(ean, serial) if known.has_repairs else []
     return service_records(
         None
         if replacement is None
@@ -274,14 +275,16 @@ async def service_history(
 async def unit_facts(uow: WarrantyUnitOfWork, ean: str, serial: str | None) -> UnitFacts:
     if serial is None:
         return UnitFacts()
-    sale = await uow.units.origin_sale(ean, serial)
-    claims = await uow.claims.of_unit(ean, serial)
-    mark = await uow.void_marks.of_unit(ean, serial)
+    # One read says what else there is to read: most units have no past yet.
+    known = await uow.units.overview(ean, serial)
+    sale = known.sale
+    claims = await uow.claims.of_unit(ean, serial) if known.has_claims else []
+    mark = await uow.void_marks.of_unit(ean, serial) if known.has_void_mark else None
     return UnitFacts(
-        registered_on=await uow.units.lineage_registration(ean, serial),
+        registered_on=known.registered_on,
         # A replacement unit's own period runs from its hand-back, not from the old activation.
         activated_on=sale.activated_on if sale is not None and sale.depth == 0 else None,
-        service_history=await service_history(uow, ean, serial),
+        service_history=await service_history(uow, ean, serial, known),
         earlier_claims=tuple(PastClaim(c.problem, c.repaired, c.replaced_part) for c in claims),
         warranty_void=None
         if mark is None

@@ -104,6 +104,20 @@ class UnitSale(SoldUnit):
 
 
 @dataclass(frozen=True)
+class UnitOverview:
+    """What a claim's assessment reads first about a unit, in one statement: its sale and
+    registration, and which of its other records exist. A unit without a past (the first claim
+    for most units) then costs one read instead of six."""
+
+    sale: UnitSale | None  # as Units.origin_sale
+    registered_on: date | None  # as Units.lineage_registration
+    has_claims: bool
+    has_void_mark: bool
+    has_replacement: bool  # it was given in place of another (Units.replacement_of)
+    has_repairs: bool  # as UnitClaims.repairs_of_unit finds any
+
+
+@dataclass(frozen=True)
 class UnitRegistration:
     registered_on: date
     purchased_on: date
@@ -223,6 +237,7 @@ class Units(Protocol):
         """The registration of this unit or of the unit it replaced: the warranty goes on."""
         ...
 
+    async def overview(self, ean: str, serial: str) -> UnitOverview: ...
     async def add_replacement(self, replacement: Replacement) -> bool: ...
     async def hand_back_replacement(self, claim_id: UUID, handed_back_on: date | None) -> None: ...
     async def replacement_of(self, ean: str, serial: str) -> Replacement | None:

@@ -127,6 +127,39 @@ async def test_outbox_keeps_the_order_of_one_aggregate(
     assert [body["event_id"] for body in received] == [str(e.event_id) for e in events]
 
 
+async def test_a_relay_round_takes_three_round_trips(stack: Stack, database_url: str) -> None:
+    """BEGIN with the relay's lock, the pending rows, their mark with COMMIT: the round trips of
+    every relay round (issue 27), each a wait on every event a service publishes."""
+    await ensure_topics(stack.kafka_bootstrap)
+    pool = await create_pool(database_url, max_size=1)  # the relay gets the logged connection
+    producer = new_producer(stack.kafka_bootstrap, "test-relay-round")
+    await producer.start()
+    try:
+        await migrate(pool)
+        run = uuid.uuid4().hex[:8]
+        events = [sale(f"TRIP-{run}-{n}") for n in range(3)]
+        async with pool.acquire() as conn, conn.transaction():
+            await add_to_outbox(conn, *events)
+        statements: list[str] = []
+        async with pool.acquire() as conn:
+            conn.add_query_logger(lambda query: statements.append(query.query))
+        relay = OutboxRelay(pool, producer)  # not started: one round, by hand
+        async with TopicProbe(stack.kafka_bootstrap, topics.SALES) as probe:
+            assert await relay.publish_pending() == 3
+            found = await probe.wait_for(
+                lambda body, _: body["data"]["document_number"].startswith(f"TRIP-{run}"), count=3
+            )
+        assert await relay.publish_pending() == 0  # each marked published, and committed
+        rounds = list(statements)
+        unpublished = await pool.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL")
+    finally:
+        await producer.stop()
+        await close_pool(pool)
+    assert len(rounds) == 3 + 3, "\n---\n".join(rounds)  # the empty round: 3 too
+    assert {body["event_id"] for body in found} == {str(e.event_id) for e in events}
+    assert unpublished == 0
+
+
 class Recorder:
     """A consumer's effect: one row per handled sale, plus the inbox row."""
 

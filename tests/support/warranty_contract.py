@@ -20,6 +20,7 @@ from services.warranty.unit_of_work import (
     RepairPeriod,
     Replacement,
     UnitClaim,
+    UnitOverview,
     UnitRegistration,
     UnitSale,
     UnitVoidMark,
@@ -362,6 +363,32 @@ class WarrantyStoreContract:
             RepairPeriod(orphan, None, day(1), day(2), None, None),
             RepairPeriod(under_way.claim_id, "RMA-2", day(7), None, None, None),
         ]
+
+    async def test_a_units_overview_says_what_else_there_is_to_read(self, store: Store) -> None:
+        """A claim's assessment first reads the unit's sale, its registration and which of its
+        other records exist, in one read: the same as the reads of each say."""
+        await self.sold(store, sale("1", SOLD_ON, line(SCOOTER, "DU-1", "DU-5", "DU-6")))
+        given = replacement("DU-1", "DU-2", day(10))
+        repaired, replaced = unit_claim("DU-2", "RMA-1", at(20)), unit_claim("DU-6", "RMA-2", at(3))
+        async with store.uow() as uow:
+            await uow.registrations.add(registration("DU-1", day(5)))
+            await uow.units.add_replacement(given)
+            for claim in (repaired, replaced):
+                await uow.claims.add(claim)
+            await uow.claims.start_repair(repaired.claim_id, SCOOTER, "DU-2", day(21))
+            await uow.void_marks.add(void_mark("DU-2", "misuse"))
+            # Decided otherwise: no repair (as repairs_of_unit says).
+            await uow.claims.start_repair(replaced.claim_id, SCOOTER, "DU-6", day(4))
+            await uow.claims.record_decision(replaced.claim_id, "replacement", day(5), None, None)
+            await uow.commit()
+        async with store.uow() as uow:
+            seen = {s: await uow.units.overview(SCOOTER, s) for s in ("DU-2", "DU-5", "DU-6", "X")}
+            sales = {s: await uow.units.origin_sale(SCOOTER, s) for s in ("DU-2", "DU-5", "DU-6")}
+        assert sales["DU-2"] is not None and sales["DU-2"].depth == 1  # DU-1's sale
+        assert seen["DU-2"] == UnitOverview(sales["DU-2"], day(5), True, True, True, True)
+        assert seen["DU-5"] == UnitOverview(sales["DU-5"], None, False, False, False, False)
+        assert seen["DU-6"] == UnitOverview(sales["DU-6"], None, True, False, False, False)
+        assert seen["X"] == UnitOverview(None, None, False, False, False, False)
 
     # --- assessments --------------------------------------------------------------------------
 

@@ -25,6 +25,7 @@ from services.warranty.unit_of_work import (
     Replacement,
     SoldUnit,
     UnitClaim,
+    UnitOverview,
     UnitRegistration,
     UnitSale,
     UnitVoidMark,
@@ -183,6 +184,17 @@ class MemoryUnits:
     async def lineage_registration(self, ean: str, serial: str) -> date | None:
         registered = map(self.state.registered_on, self.state.lineage(ean, serial))
         return next(filter(None, registered), None)
+
+    async def overview(self, ean: str, serial: str) -> UnitOverview:
+        unit = (ean, serial)
+        return UnitOverview(
+            sale=await self.origin_sale(ean, serial),
+            registered_on=await self.lineage_registration(ean, serial),
+            has_claims=any((c.ean, c.serial_number) == unit for c in self.state.claims.values()),
+            has_void_mark=unit in self.state.void_marks,
+            has_replacement=await self.replacement_of(ean, serial) is not None,
+            has_repairs=bool(await MemoryUnitClaims(self.state).repairs_of_unit(ean, serial)),
+        )
 
     async def add_replacement(self, replacement: Replacement) -> bool:
         new_unit = (replacement.new_ean, replacement.new_serial_number)

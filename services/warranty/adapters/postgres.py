@@ -20,6 +20,7 @@ from services.warranty.unit_of_work import (
     RepairPeriod,
     Replacement,
     UnitClaim,
+    UnitOverview,
     UnitRegistration,
     UnitSale,
     UnitVoidMark,
@@ -88,6 +89,17 @@ class PostgresUnits:
 
     async def origin_sale(self, ean: str, serial: str) -> UnitSale | None:
         return _maybe(UnitSale, await repository.origin_sale(self.conn, ean, serial))
+
+    async def overview(self, ean: str, serial: str) -> UnitOverview:
+        row = await repository.unit_overview(self.conn, ean, serial)
+        return UnitOverview(
+            sale=_value(UnitSale, row) if row["sold"] else None,
+            registered_on=row["lineage_registered_on"],
+            has_claims=row["has_claims"],
+            has_void_mark=row["has_void_mark"],
+            has_replacement=row["has_replacement"],
+            has_repairs=row["has_repairs"],
+        )
 
     async def lineage_registration(self, ean: str, serial: str) -> date | None:
         registered_on: date | None = await repository.lineage_registration(self.conn, ean, serial)

@@ -205,6 +205,46 @@ async def origin_sale(conn: Conn, ean: str, serial: str) -> asyncpg.Record | Non
     )
 
 
+async def unit_overview(conn: Conn, ean: str, serial: str) -> asyncpg.Record:
+    """In one statement: `origin_sale`'s row (its columns, `sold` true when there is one),
+    `lineage_registration` and whether the unit has claims, a void mark, a replacement that
+    handed it over and repairs (as `unit_claims`, `void_mark`, `replacement_of` and
+    `unit_repairs` would find them)."""
+    rows = await conn.fetch(
+        _UNIT_LINEAGE
+        + """SELECT sale.*,
+                    (SELECT p.registered_on FROM lineage l
+                     JOIN product_registrations p
+                       ON p.ean = l.ean AND p.serial_number = l.serial_number
+                     ORDER BY l.depth LIMIT 1) AS lineage_registered_on,
+                    EXISTS (SELECT FROM unit_claims c
+                            WHERE c.ean = $1 AND c.serial_number = $2) AS has_claims,
+                    EXISTS (SELECT FROM unit_void_marks v
+                            WHERE v.ean = $1 AND v.serial_number = $2) AS has_void_mark,
+                    EXISTS (SELECT FROM replacements r
+                            WHERE r.new_ean = $1 AND r.new_serial_number = $2) AS has_replacement,
+                    EXISTS (SELECT FROM repair_periods p
+                            LEFT JOIN unit_claims c ON c.claim_id = p.claim_id
+                            WHERE p.ean = $1 AND p.serial_number = $2
+                              AND coalesce(c.decision, 'repair') = 'repair') AS has_repairs
+             FROM (SELECT) AS one
+             LEFT JOIN LATERAL (
+                 SELECT true AS sold, s.*, o.account_id, l.depth,
+                        (SELECT registered_on FROM product_registrations p
+                         WHERE p.ean = s.ean AND p.serial_number = s.serial_number)
+                            AS registered_on
+                 FROM lineage l
+                 JOIN sold_units s ON s.ean = l.ean AND s.serial_number = l.serial_number
+                 LEFT JOIN document_owners o
+                   ON o.document_type = s.document_type AND o.document_number = s.document_number
+                 ORDER BY l.depth LIMIT 1
+             ) AS sale ON true""",
+        ean,
+        serial,
+    )
+    return rows[0]  # FROM a row of its own: always one
+
+
 async def lineage_registration(conn: Conn, ean: str, serial: str) -> Any:
     """The registration of this unit or of the unit it replaced: the warranty goes on."""
     return await conn.fetchval(

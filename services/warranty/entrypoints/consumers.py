@@ -46,8 +46,12 @@ def register_consumers(runtime: ServiceRuntime, unit_of_work: ConsumerUnitOfWork
     # Effects applied per fetched batch, in one transaction (shared/inbox.py).
     runtime.effects_per_batch = True
 
+    # One consumer each for sales and account events: it takes a fetch's records as one batch
+    # (hundreds a second), and an idle consumer costs a fetch loop and heartbeats of its own.
     @runtime.subscriber(
-        topics.SALES, description="Product catalogue, last sale dates and the units sold"
+        topics.SALES,
+        description="Product catalogue, last sale dates and the units sold",
+        partition_workers=1,
     )
     async def on_sale_recorded(event: SaleRecorded) -> None:
         await handle_once(runtime.db, runtime.name, event, projection(handlers.record_sale, event))
@@ -56,6 +60,7 @@ def register_consumers(runtime: ServiceRuntime, unit_of_work: ConsumerUnitOfWork
         topics.ACCOUNTS,
         description="Which account each purchase document is linked to; tokens older than a "
         "credential change",
+        partition_workers=1,
     )
     async def on_account_event(event: AccountsEvent) -> None:
         # Only these matter here; skipping the rest keeps the inbox to handled events.

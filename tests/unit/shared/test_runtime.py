@@ -33,3 +33,25 @@ def test_how_often_an_idle_consumer_asks_the_broker_again_is_a_setting() -> None
     )
     tuned.subscriber("claims", description="a subscriber")(handle)
     assert tuned.broker.subscribers[0]._connection_args["fetch_max_wait_ms"] == 5000
+
+
+def _consumers_per_subscriber(runtime: ServiceRuntime) -> dict[str, int]:
+    """Topic -> the Kafka consumers its subscriber starts (FastStream: one without max_workers)."""
+    return {
+        subscriber.topic_names[0]: getattr(subscriber, "max_workers", 1)
+        for subscriber in runtime.broker.subscribers
+    }
+
+
+def test_a_subscriber_of_rare_events_may_run_fewer_consumers_than_the_setting() -> None:
+    runtime = ServiceRuntime("unit", ServiceSettings(), "shared.migrations")
+
+    async def handle(event: dict[str, str]) -> None: ...
+
+    runtime.subscriber("busy", description="a subscriber")(handle)
+    runtime.subscriber("rare", description="a subscriber", partition_workers=1)(handle)
+    assert _consumers_per_subscriber(runtime) == {"busy": 3, "rare": 1}
+    # Never more than the setting allows.
+    one = ServiceRuntime("unit", ServiceSettings(consumer_partition_workers=1), "shared.migrations")
+    one.subscriber("busy", description="a subscriber", partition_workers=2)(handle)
+    assert _consumers_per_subscriber(one) == {"busy": 1}
