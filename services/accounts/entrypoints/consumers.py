@@ -19,7 +19,13 @@ def register_consumers(
     """`unit_of_work_in` gives a unit of work inside the consumer's transaction, the one that
     holds its inbox row (bootstrap chooses it)."""
 
-    @runtime.subscriber(topics.SALES, description="Builds the sales ledger used to prove purchases")
+    # One Kafka consumer takes every partition of the sales topic, in order: a sale is a row
+    # for the ledger, and each idle consumer more would cost its own fetch loop and heartbeats.
+    @runtime.subscriber(
+        topics.SALES,
+        description="Builds the sales ledger used to prove purchases",
+        partition_workers=1,
+    )
     async def on_sale_recorded(event: SaleRecorded) -> None:
         async def effect(conn: Conn) -> None:
             async with unit_of_work_in(conn) as uow:
