@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timedelta
-from email.message import Message
 from typing import Protocol
 from uuid import UUID
 
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Tracer
 
-from services.notifications.adapters.smtp import build_message, is_permanent
+from services.notifications.adapters.mime import OutgoingEmail, wire_email
+from services.notifications.adapters.smtp import is_permanent
 from services.notifications.handlers import NotificationsContext
 from services.notifications.retries import RetryPolicy
 from services.notifications.unit_of_work import QueuedEmail
@@ -25,7 +25,7 @@ log = get_logger(__name__)
 
 
 class Mailer(Protocol):
-    async def send(self, message: Message) -> None: ...
+    async def send(self, message: OutgoingEmail) -> None: ...
 
 
 class MailDelivery:
@@ -153,7 +153,7 @@ class MailDelivery:
             with span_from_stored_context(
                 self._tracer, "smtp send", email.trace_context, kind=SpanKind.CLIENT
             ):
-                await self._mailer.send(build_message(self._ctx.settings, email))
+                await self._mailer.send(wire_email(self._ctx.settings, email, self._ctx.clock()))
         except Exception as error:
             await self._record_refusal(email, error)
             return 0
