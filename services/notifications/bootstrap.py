@@ -36,6 +36,7 @@ def postgres_context(
         renderer=TemplateRenderer(),
         seal_private_key=seal_private_key,
         uow=lambda: PostgresUnitOfWork(pool()),
+        single_statement_uow=lambda: PostgresUnitOfWork(pool(), statement_by_statement=True),
     )
 
 

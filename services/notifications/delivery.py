@@ -106,7 +106,7 @@ class MailDelivery:
             return 0
         settings = self._ctx.settings
         self._next_probe = now + timedelta(seconds=settings.smtp_probe_seconds)
-        async with self._ctx.uow() as uow:
+        async with self._ctx.single_statement() as uow:
             probe = await uow.emails.take_probe(
                 now, now + timedelta(seconds=settings.smtp_claim_seconds)
             )
@@ -140,7 +140,7 @@ class MailDelivery:
 
     async def _take_due(self, limit: int) -> list[QueuedEmail]:
         settings, now = self._ctx.settings, self._ctx.clock()
-        async with self._ctx.uow() as uow:
+        async with self._ctx.single_statement() as uow:
             taken = await uow.emails.take_due(
                 now, now + timedelta(seconds=settings.smtp_claim_seconds), limit
             )
@@ -184,7 +184,7 @@ class MailDelivery:
             error=repr(error),
         )
         try:
-            async with self._ctx.uow() as uow:
+            async with self._ctx.single_statement() as uow:
                 await uow.emails.mark_refused(email.email_id, repr(error), retry_at)
                 await uow.commit()
         except TRANSIENT_ERRORS as db_error:
@@ -235,7 +235,7 @@ class SentMarks:
         delay = 0.1
         while True:
             try:
-                async with self._ctx.uow() as uow:
+                async with self._ctx.single_statement() as uow:
                     await uow.emails.mark_sent(email_ids, self._ctx.clock())
                     await uow.commit()
             except TRANSIENT_ERRORS as error:

@@ -36,6 +36,12 @@ class NotificationsContext:
     seal_private_key: bytes
     uow: UnitOfWorkFactory
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    # For the sender's steps of one statement each (take, mark sent, mark refused): on
+    # PostgreSQL a unit of work without BEGIN and COMMIT around that statement; `uow` if None.
+    single_statement_uow: UnitOfWorkFactory | None = None
+
+    def single_statement(self) -> NotificationsUnitOfWork:
+        return (self.single_statement_uow or self.uow)()
 
     def message_id(self, event: Event) -> str:
         # Derived from the event: one event, one Message-ID, whatever happens to the process.
