@@ -52,6 +52,8 @@ class _Subset:
     """The font's objects for one set of letters, and each letter's code."""
 
     codes: dict[str, int]
+    # str.translate's table of the same: every letter to its code (a text is only its letters).
+    to_codes: dict[int, int]
     font_file: bytes  # compressed
     font_length: int
     font: bytes  # the Font dictionary: its descriptor is object 6, its ToUnicode 7
@@ -68,7 +70,7 @@ def write_label_pdf(
     if len(letters) > _MOST_LETTERS:
         return None
     subset = _subset(font_name, "".join(sorted(letters)))
-    content = zlib.compress(_content(subset.codes, texts, bars))
+    content = zlib.compress(_content(subset.to_codes, texts, bars))
     width, height = pagesize
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
@@ -105,10 +107,11 @@ def _document(objects: list[bytes]) -> bytes:
     return bytes(out)
 
 
-def _content(codes: dict[str, int], texts: list[Text], bars: list[Bars]) -> bytes:
+def _content(to_codes: dict[int, int], texts: list[Text], bars: list[Bars]) -> bytes:
     parts = []
     for text in texts:
-        shown = bytes(codes.get(letter, 0) for letter in text.text).hex().encode()
+        # Every letter of the texts has its code (\0 stays 0, the missing character's).
+        shown = text.text.translate(to_codes).encode("latin-1").hex().encode()
         parts.append(
             b"BT %s %s Tf %s Td <%s> Tj ET"
             % (_FONT, fp_str(text.size).encode(), fp_str(text.x, text.y).encode(), shown)
@@ -164,6 +167,7 @@ def _subset(font_name: str, letters: str) -> _Subset:
     )
     return _Subset(
         codes={letter: code for code, letter in enumerate(letters, start=1)},
+        to_codes={ord(letter): code for code, letter in enumerate(letters, start=1)},
         font_file=zlib.compress(font_file),
         font_length=len(font_file),
         font=font,

@@ -114,18 +114,34 @@ def _printable(text: str, font: str) -> str:
     return folded.encode("ascii", "ignore").decode()
 
 
+class _EncodedOnce(Code128):  # type: ignore[misc]  # ReportLab has no type hints
+    """Code 128 that encodes its value once. ReportLab's encodes it again (validate, encode,
+    decompose, measure) on every read of its width or height and on every drawing: five times
+    per label, most of the barcode's CPU."""
+
+    _encoded = False
+
+    def _calculate(self) -> None:
+        if not self._encoded:
+            super()._calculate()
+            self._encoded = True
+
+
 def barcode(rma_number: str, width: float) -> Code128:
     """The RMA number as a Code 128 barcode no wider than `width` points (quiet zones included).
 
     Drawn straight onto the canvas: the same bars as a graphics Drawing cost several times the
     CPU (a shape object per bar, rendered again), and every new claim's email carries a label.
     """
-    natural = Code128(rma_number, barWidth=1, humanReadable=False)
-    # The quiet zones keep their 1/4 inch whatever the bar width; only the bars scale.
-    quiet = natural.lquiet + natural.rquiet
+    bars = _EncodedOnce(rma_number, barWidth=1, humanReadable=False)
+    # The quiet zones keep their 1/4 inch whatever the bar width (at most 1.8 points, as
+    # here); only the bars scale.
+    quiet = bars.lquiet + bars.rquiet
     # 0.5 mm bars scan easily; narrower only when the RMA number is long (scanners need ~0.25 mm).
-    bar_width = min(0.5 * mm, (width - quiet) / (natural.width - quiet))
-    return Code128(rma_number, barWidth=bar_width, barHeight=_BAR_HEIGHT, humanReadable=False)
+    bars.barWidth = min(0.5 * mm, (width - quiet) / (bars.width - quiet))
+    bars.barHeight = _BAR_HEIGHT
+    bars.computeSize()  # the same symbols, measured again at that bar width
+    return bars
 
 
 def _fitted_size(text: str, font: str, largest: float, width: float) -> float:

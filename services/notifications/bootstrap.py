@@ -16,6 +16,7 @@ from services.notifications.adapters.templates import TemplateRenderer
 from services.notifications.delivery import MailDelivery
 from services.notifications.entrypoints import consumers, http
 from services.notifications.entrypoints.sender import MailSender
+from services.notifications.names import KnownNames
 from services.notifications.settings import NotificationsSettings
 from shared.errors import install_error_handlers
 from shared.labels import prepare_label_font
@@ -36,6 +37,8 @@ def postgres_context(
         renderer=TemplateRenderer(),
         seal_private_key=seal_private_key,
         uow=lambda: PostgresUnitOfWork(pool()),
+        single_statement_uow=lambda: PostgresUnitOfWork(pool(), statement_by_statement=True),
+        names=KnownNames(settings.customer_name_cache_seconds),
     )
 
 
@@ -54,6 +57,7 @@ def memory_context(
         seal_private_key=seal_private_key,
         uow=database.unit_of_work,
         clock=clock,
+        names=KnownNames(settings.customer_name_cache_seconds),
     )
 
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timedelta
-from email.message import Message
 from typing import Protocol
 from uuid import UUID
 
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Tracer
 
-from services.notifications.adapters.smtp import build_message, is_permanent
+from services.notifications.adapters.mime import OutgoingEmail, wire_email
+from services.notifications.adapters.smtp import is_permanent
 from services.notifications.handlers import NotificationsContext
 from services.notifications.retries import RetryPolicy
 from services.notifications.unit_of_work import QueuedEmail
@@ -25,7 +25,7 @@ log = get_logger(__name__)
 
 
 class Mailer(Protocol):
-    async def send(self, message: Message) -> None: ...
+    async def send(self, message: OutgoingEmail) -> None: ...
 
 
 class MailDelivery:
@@ -106,7 +106,7 @@ class MailDelivery:
             return 0
         settings = self._ctx.settings
         self._next_probe = now + timedelta(seconds=settings.smtp_probe_seconds)
-        async with self._ctx.uow() as uow:
+        async with self._ctx.single_statement() as uow:
             probe = await uow.emails.take_probe(
                 now, now + timedelta(seconds=settings.smtp_claim_seconds)
             )
@@ -140,7 +140,7 @@ class MailDelivery:
 
     async def _take_due(self, limit: int) -> list[QueuedEmail]:
         settings, now = self._ctx.settings, self._ctx.clock()
-        async with self._ctx.uow() as uow:
+        async with self._ctx.single_statement() as uow:
             taken = await uow.emails.take_due(
                 now, now + timedelta(seconds=settings.smtp_claim_seconds), limit
             )
@@ -153,7 +153,7 @@ class MailDelivery:
             with span_from_stored_context(
                 self._tracer, "smtp send", email.trace_context, kind=SpanKind.CLIENT
             ):
-                await self._mailer.send(build_message(self._ctx.settings, email))
+                await self._mailer.send(wire_email(self._ctx.settings, email, self._ctx.clock()))
         except Exception as error:
             await self._record_refusal(email, error)
             return 0
@@ -184,7 +184,7 @@ class MailDelivery:
             error=repr(error),
         )
         try:
-            async with self._ctx.uow() as uow:
+            async with self._ctx.single_statement() as uow:
                 await uow.emails.mark_refused(email.email_id, repr(error), retry_at)
                 await uow.commit()
         except TRANSIENT_ERRORS as db_error:
@@ -235,7 +235,7 @@ class SentMarks:
         delay = 0.1
         while True:
             try:
-                async with self._ctx.uow() as uow:
+                async with self._ctx.single_statement() as uow:
                     await uow.emails.mark_sent(email_ids, self._ctx.clock())
                     await uow.commit()
             except TRANSIENT_ERRORS as error:

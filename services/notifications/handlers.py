@@ -5,7 +5,7 @@ sees the database; the sending itself is delivery.py's."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid5
@@ -13,6 +13,7 @@ from uuid import UUID, uuid5
 from services.notifications import domain
 from services.notifications.adapters.templates import RenderedEmail, TemplateRenderer
 from services.notifications.attachments import parcel_label, shipment_label
+from services.notifications.names import KnownNames
 from services.notifications.settings import NotificationsSettings
 from services.notifications.unit_of_work import (
     EmailListing,
@@ -36,6 +37,14 @@ class NotificationsContext:
     seal_private_key: bytes
     uow: UnitOfWorkFactory
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    # For the sender's steps of one statement each (take, mark sent, mark refused): on
+    # PostgreSQL a unit of work without BEGIN and COMMIT around that statement; `uow` if None.
+    single_statement_uow: UnitOfWorkFactory | None = None
+    # The customers' names this process read or recorded (names.py).
+    names: KnownNames = field(default_factory=lambda: KnownNames(max_age_seconds=0))
+
+    def single_statement(self) -> NotificationsUnitOfWork:
+        return (self.single_statement_uow or self.uow)()
 
     def message_id(self, event: Event) -> str:
         # Derived from the event: one event, one Message-ID, whatever happens to the process.
@@ -84,6 +93,7 @@ async def record_email(
     customer's name, when the event tells it. Committed with the event's inbox row."""
     if (named := domain.named_account(event)) is not None:
         await uow.customers.remember(*named)
+        ctx.names.learned(*named, ctx.clock())
     await _queue_emails(ctx, uow, event)
     await uow.commit()
 
@@ -107,12 +117,24 @@ async def _queue_emails(
     if draft is not None:
         customer_name = None
         if draft.account_id is not None:
-            customer_name = await uow.customers.name(draft.account_id)
+            customer_name = await _customer_name(ctx, uow, draft.account_id)
         sealed = draft.sealed.items()
         secrets = {name: unseal(ctx.seal_private_key, text) for name, text in sealed}
         await _store_email(ctx, uow, event, draft, "email", customer_name, secrets)
     if staff is not None:
         await _store_email(ctx, uow, event, staff, "staff-email")
+
+
+async def _customer_name(
+    ctx: NotificationsContext, uow: NotificationsUnitOfWork, account_id: UUID
+) -> str | None:
+    now = ctx.clock()
+    if (known := ctx.names.name(account_id, now)) is not None:
+        return known
+    found = await uow.customers.name(account_id)
+    if found is not None:
+        ctx.names.learned(account_id, found, now)
+    return found
 
 
 async def _store_email(

@@ -36,6 +36,9 @@ class NotificationsSettings(ServiceSettings):
     smtp_connections: int = Field(default=4, ge=1)
     # A connection idle for longer is replaced, before the server drops it under us.
     smtp_idle_seconds: float = Field(default=20.0, gt=0)
+    # How long this process keeps a customer's name it read or recorded (names.py): a name
+    # recorded through another instance reaches this one's emails at most this late. 0: never.
+    customer_name_cache_seconds: float = Field(default=300.0, ge=0)
     # Events older than this when they arrive are recorded but not emailed (history replayed).
     email_max_event_age_days: int = 7
 

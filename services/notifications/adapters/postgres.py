@@ -37,8 +37,26 @@ class PostgresUnitOfWork(PostgresUnitOfWorkBase):
     A pool's connection is waited for 5 s at most: the sender's steps take a database that
     gives none as away."""
 
-    def __init__(self, source: asyncpg.Pool | Conn, acquire_timeout: float = 5.0) -> None:
+    def __init__(
+        self,
+        source: asyncpg.Pool | Conn,
+        acquire_timeout: float = 5.0,
+        *,
+        statement_by_statement: bool = False,
+    ) -> None:
         super().__init__(source, acquire_timeout)
+        self._without_transaction = statement_by_statement and isinstance(source, asyncpg.Pool)
+
+    async def __aenter__(self) -> PostgresUnitOfWork:
+        """`statement_by_statement`: a pool's connection without BEGIN and COMMIT, each statement
+        its own transaction, for steps of one statement each (the sender's take and mark): two
+        round trips fewer per step, the same outcome."""
+        if not self._without_transaction:
+            return await super().__aenter__()
+        assert self._pool is not None
+        self._conn = await self._pool.acquire(timeout=self._acquire_timeout)
+        self._open(self._conn)
+        return self
 
     def _open(self, conn: Conn) -> None:
         self.emails = PostgresEmailQueue(conn)

@@ -3,6 +3,7 @@ language (Babel)."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -41,7 +42,16 @@ def _local_datetime(context: Context, value: datetime) -> str:
 
 @pass_context
 def _local_date(context: Context, value: date) -> str:
-    return format_date(value, "d MMMM y", locale=_locale(context))
+    if type(value) is not date:  # a datetime: equal instants in other zones fall on other days
+        return format_date(value, "d MMMM y", locale=_locale(context))
+    return _formatted_date(value, _locale(context))
+
+
+# Babel builds each date again from its locale's data: a fifth of rendering a verdict's email.
+# A warranty's end and a claim's deadlines fall on the same few hundred days for every claim.
+@functools.lru_cache(maxsize=4096)
+def _formatted_date(value: date, locale: str) -> str:
+    return format_date(value, "d MMMM y", locale=locale)
 
 
 # English readers get "1,249.90 PLN" (the locale's default glues the code on: "PLN1,249.90").

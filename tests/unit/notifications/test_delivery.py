@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from email.message import Message
 from typing import Any
 from uuid import UUID
 
@@ -14,6 +13,7 @@ import aiosmtplib
 import pytest
 
 from services.notifications.adapters.memory import MemoryDatabase, MemoryEmailQueue, StoredEmail
+from services.notifications.adapters.mime import OutgoingEmail
 from services.notifications.bootstrap import memory_context
 from services.notifications.delivery import MailDelivery
 from services.notifications.settings import NotificationsSettings
@@ -29,11 +29,11 @@ class FakeMailer:
     accepted: dict[str, datetime] = field(default_factory=dict)
     tried: list[str] = field(default_factory=list)
 
-    async def send(self, message: Message) -> None:
-        self.tried.append(str(message["Message-ID"]))
+    async def send(self, message: OutgoingEmail) -> None:
+        self.tried.append(message.message_id)
         if self.refusals:
             raise self.refusals.pop(0)
-        self.accepted[str(message["Message-ID"])] = self.clock()
+        self.accepted[message.message_id] = self.clock()
 
 
 @dataclass

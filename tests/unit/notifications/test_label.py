@@ -234,3 +234,19 @@ def test_a_name_of_more_letters_than_one_font_subset_holds_still_makes_a_label()
     text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
     assert "RMA/7/SR/2026" in text
     assert name[:40] in text.replace("\n", "")
+
+
+def test_a_label_encodes_its_barcode_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """ReportLab's Code 128 encodes its value again on every read of its size and every
+    drawing (five times per label before): the label's barcode is encoded once."""
+    encoded: list[str] = []
+    encode = Code128.encode
+
+    def counted(bars: Code128) -> str:
+        encoded.append(bars.value)
+        return encode(bars)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(Code128, "encode", counted)
+    pdf = render_label("RMA/947453/SR/2026", "Zofia Wójcik")
+    assert encoded == ["RMA/947453/SR/2026"]
+    assert decode_code128(drawn_bars(pdf)) == "RMA/947453/SR/2026"

@@ -4,12 +4,16 @@ RMA number and the next step, and escapes customer-typed text in HTML only."""
 from __future__ import annotations
 
 import io
-from typing import get_args
+from datetime import UTC, date, datetime
+from typing import Any, get_args
+from zoneinfo import ZoneInfo
 
 import pytest
+from jinja2 import Environment
 from pypdf import PdfReader
 
 from services.notifications import attachments, domain, handlers, preview
+from services.notifications.adapters import templates
 from services.notifications.adapters.templates import TemplateRenderer
 from shared.events import ClaimCreated, Event, Language
 from shared.service_centre import SERVICE_CENTRE
@@ -236,3 +240,30 @@ def test_a_due_charge_is_emailed_with_the_transfer_details_a_settled_one_is_not(
             update={"data": charge.data.model_copy(update={"state": state})}
         )
         assert domain.draft_for(settled) is None
+
+
+def test_a_day_is_formatted_by_babel_once_per_language(
+    renderer: TemplateRenderer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every claim's verdict shows days (the warranty's end, the deadlines) that other claims'
+    show too; Babel builds each from its locale's data again, so a day is formatted once."""
+    formatted: list[tuple[object, str]] = []
+    format_date = templates.format_date
+
+    def counted(value: Any, pattern: str, locale: str) -> str:
+        formatted.append((value, locale))
+        return format_date(value, pattern, locale=locale)
+
+    monkeypatch.setattr(templates, "format_date", counted)
+    day = date(2031, 2, 27)  # a day no other test formats
+    plain = Environment(autoescape=False)
+    plain.filters["local_date"] = templates._local_date
+    template = plain.from_string("{{ day | local_date }}")
+    shown = [template.render(day=day, language=language) for language in ("pl", "en", "pl", "en")]
+    assert shown == ["27 lutego 2031", "27 February 2031"] * 2
+    assert formatted == [(day, "pl_PL"), (day, "en_GB")]
+    # Equal instants in two zones fall on two days: a datetime is formatted each time.
+    late = datetime(2031, 2, 27, 23, 30, tzinfo=UTC)
+    warsaw = late.astimezone(ZoneInfo("Europe/Warsaw"))
+    assert template.render(day=late) == "27 lutego 2031"
+    assert template.render(day=warsaw) == "28 lutego 2031"

