@@ -42,7 +42,11 @@ def register_consumers(
     # Effects applied per fetched batch, in one transaction (shared/inbox.py).
     runtime.effects_per_batch = True
 
-    @runtime.subscriber(topics.ACCOUNTS, description="Activation and account emails")
+    # One Kafka consumer for the accounts topic, every partition in order: an account's emails
+    # are few beside its claims', and each idle consumer more is a fetch loop and heartbeats.
+    @runtime.subscriber(
+        topics.ACCOUNTS, description="Activation and account emails", partition_workers=1
+    )
     async def on_account_event(event: AccountsEvent) -> None:
         if isinstance(event, AccountCredentialsChanged):
             await handle_credentials_change(runtime.db, runtime.name, event, runtime.not_before)
