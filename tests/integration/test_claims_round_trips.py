@@ -13,8 +13,8 @@ from asyncpg.connection import LoggedQuery
 from services.claims import handlers
 from services.claims.adapters.postgres import PostgresUnitOfWork
 from services.claims.bootstrap import postgres_context
-from shared.events import ClaimCreated, Deadline, WarrantyAssessed, WarrantyAssessedData
-from tests.support.claims_service import ADDRESS, Clock, Desk
+from shared.events import ClaimCreated, Deadline, WarrantyAssessed
+from tests.support.claims_service import ADDRESS, Clock, Desk, covered_verdict
 from tests.support.stores import postgres_store
 
 pytestmark = pytest.mark.integration
@@ -60,22 +60,12 @@ async def test_a_filing_reads_in_three_statements_and_writes_in_two(database_url
 
 def verdict(claim: ClaimCreated, due: date) -> WarrantyAssessed:
     data = claim.data
-    return WarrantyAssessed(
-        producer="warranty",
-        key=str(data.claim_id),
-        data=WarrantyAssessedData(
-            claim_id=data.claim_id,
-            rma_number=data.rma_number,
-            account_id=data.account_id,
-            email=data.email,
-            covered=True,
-            warranty_until=date(2030, 1, 1),
-            rule="test",
-            reason="Gwarancja",
-            claim_type_allowed=True,
-            claim_type_reason="",
-            deadlines=(Deadline(kind="complaint_answer", due_on=due, description="14 dni"),),
-        ),
+    return covered_verdict(
+        data.claim_id,
+        rma_number=data.rma_number,
+        account_id=data.account_id,
+        email=data.email,
+        deadlines=(Deadline(kind="complaint_answer", due_on=due, description="14 dni"),),
     )
 
 

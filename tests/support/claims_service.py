@@ -250,24 +250,13 @@ class Desk:
         claim = await self.claim(claim_id)
         await self.project(
             handlers.record_assessment,
-            WarrantyAssessed(
-                producer="warranty",
-                key=str(claim_id),
-                data=WarrantyAssessedData(
-                    claim_id=claim_id,
-                    rma_number=claim.rma_number,
-                    account_id=claim.account_id,
-                    email=claim.email,
-                    covered=True,
-                    warranty_until=date(2030, 1, 1),
-                    rule="test",
-                    reason="Gwarancja",
-                    claim_type_allowed=True,
-                    claim_type_reason="",
-                    deadlines=tuple(
-                        Deadline(kind=kind, due_on=day, description=kind)
-                        for kind, day in due.items()
-                    ),
+            covered_verdict(
+                claim_id,
+                rma_number=claim.rma_number,
+                account_id=claim.account_id,
+                email=claim.email,
+                deadlines=tuple(
+                    Deadline(kind=kind, due_on=day, description=kind) for kind, day in due.items()
                 ),
             ),
         )
@@ -319,3 +308,31 @@ async def demo_customer(desk: Desk, today: date) -> DemoPlan:
             DocumentLinked(producer="accounts", key=str(account_id), data=link),
         )
     return DemoPlan.model_validate(claims_plan(today, str(account_id)))
+
+
+def covered_verdict(
+    claim_id: UUID,
+    *,
+    rma_number: str,
+    account_id: UUID,
+    email: str,
+    deadlines: tuple[Deadline, ...],
+) -> WarrantyAssessed:
+    """Warranty's verdict on a claim, as its event says it: covered until 2030, these deadlines."""
+    return WarrantyAssessed(
+        producer="warranty",
+        key=str(claim_id),
+        data=WarrantyAssessedData(
+            claim_id=claim_id,
+            rma_number=rma_number,
+            account_id=account_id,
+            email=email,
+            covered=True,
+            warranty_until=date(2030, 1, 1),
+            rule="test",
+            reason="Gwarancja",
+            claim_type_allowed=True,
+            claim_type_reason="",
+            deadlines=deadlines,
+        ),
+    )

@@ -10,6 +10,7 @@ import pytest
 from services.claims.bootstrap import build_app
 from services.claims.settings import ClaimsSettings
 from shared import topics
+from tests.support.consumers import consumers_per_topic
 
 OFFLINE: dict[str, Any] = {
     "database_url": "postgresql://nobody@127.0.0.1:1/none",
@@ -18,14 +19,8 @@ OFFLINE: dict[str, Any] = {
 }
 
 
-def consumers_per_topic(settings: ClaimsSettings) -> dict[str, int]:
-    """Topic -> the Kafka consumers its subscriber runs in one process."""
-    broker = build_app(settings).state.runtime.broker
-    return {
-        topic.name: getattr(subscriber, "max_workers", 1)
-        for subscriber in broker.subscribers
-        for topic in subscriber.topics
-    }
+def consumers_of(settings: ClaimsSettings) -> dict[str, int]:
+    return consumers_per_topic(build_app(settings).state.runtime.broker)
 
 
 def test_each_topic_claims_reads_has_one_consumer_by_default(
@@ -33,7 +28,7 @@ def test_each_topic_claims_reads_has_one_consumer_by_default(
 ) -> None:
     """The sales ledger, accounts' changes and the verdicts: three consumers, not nine."""
     monkeypatch.delenv("RMA_CONSUMER_PARTITION_WORKERS", raising=False)
-    assert consumers_per_topic(ClaimsSettings(**OFFLINE)) == {
+    assert consumers_of(ClaimsSettings(**OFFLINE)) == {
         topics.SALES: 1,
         topics.ACCOUNTS: 1,
         topics.WARRANTY: 1,
@@ -42,4 +37,4 @@ def test_each_topic_claims_reads_has_one_consumer_by_default(
 
 def test_the_setting_still_gives_a_deployment_more(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RMA_CONSUMER_PARTITION_WORKERS", "3")
-    assert set(consumers_per_topic(ClaimsSettings(**OFFLINE)).values()) == {3}
+    assert set(consumers_of(ClaimsSettings(**OFFLINE)).values()) == {3}

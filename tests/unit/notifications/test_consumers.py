@@ -10,6 +10,7 @@ from services.notifications.handlers import NotificationsContext
 from shared import topics
 from shared.runtime import ServiceRuntime
 from shared.settings import ServiceSettings
+from tests.support.consumers import consumers_per_topic
 
 
 def test_notifications_reads_the_accounts_topic_with_one_consumer() -> None:
@@ -20,8 +21,5 @@ def test_notifications_reads_the_accounts_topic_with_one_consumer() -> None:
     )
     # Registering reads nothing of the context; only handling a message does.
     register_consumers(runtime, cast(NotificationsContext, None), PostgresUnitOfWork)
-    consumers = {
-        subscriber.topic_names[0]: getattr(subscriber, "max_workers", 1)
-        for subscriber in runtime.broker.subscribers
-    }
+    consumers = consumers_per_topic(runtime.broker)
     assert consumers == {topics.ACCOUNTS: 1, topics.CLAIMS: 3, topics.WARRANTY: 3}

@@ -7,14 +7,12 @@ from services.warranty.entrypoints.consumers import register_consumers
 from shared import topics
 from shared.runtime import ServiceRuntime
 from shared.settings import ServiceSettings
+from tests.support.consumers import consumers_per_topic
 
 
 def test_warranty_runs_one_consumer_for_sales_and_one_for_accounts() -> None:
     """Five Kafka consumers where it ran nine, each idle one a fetch loop and heartbeats."""
     runtime = ServiceRuntime("warranty", ServiceSettings(), "services.warranty.migrations")
     register_consumers(runtime, PostgresUnitOfWork)
-    consumers = {
-        subscriber.topic_names[0]: getattr(subscriber, "max_workers", 1)
-        for subscriber in runtime.broker.subscribers
-    }
+    consumers = consumers_per_topic(runtime.broker)
     assert consumers == {topics.SALES: 1, topics.ACCOUNTS: 1, topics.CLAIMS: 3}
