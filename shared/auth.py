@@ -23,6 +23,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from shared.consumer import handle_once
 from shared.db import Conn
 from shared.events import AccountCredentialsChanged
+from shared.expiring import ExpiringEntries
 
 Role = Literal["customer", "operator", "scanner"]
 ISSUER = "rma-accounts"
@@ -128,27 +129,19 @@ class NotBeforeCache:
         max_entries: int = 10_000,
     ) -> None:
         self._fetch = fetch
-        self._max_age = max_age
         self._clock = clock
-        self._max_entries = max_entries
-        # subject -> (not before, when it was read); in the order they were read.
-        self._known: dict[UUID, tuple[datetime | None, float]] = {}
+        self._known: ExpiringEntries[UUID, datetime | None] = ExpiringEntries(max_age, max_entries)
 
     async def not_before(self, subject: UUID) -> datetime | None:
         now = self._clock()
-        known = self._known.get(subject)
-        if known is not None and now - known[1] < self._max_age:
-            return known[0]
+        if (known := self._known.fresh(subject, now)) is not None:
+            return known.value
         found = await self._fetch(subject)
-        if self._max_age > 0:
-            self._known.pop(subject, None)
-            self._known[subject] = (found, now)
-            while len(self._known) > self._max_entries:
-                del self._known[next(iter(self._known))]
+        self._known.learned(subject, found, now)
         return found
 
     def forget(self, subject: UUID) -> None:
-        self._known.pop(subject, None)
+        self._known.forget(subject)
 
     async def refuses(self, principal: Principal) -> bool:
         """Whether the token was issued before its account's last credential change."""

@@ -13,27 +13,19 @@ the oldest going first.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from uuid import UUID
+
+from shared.expiring import ExpiringEntries
 
 
 class KnownNames:
     def __init__(self, max_age_seconds: float, max_entries: int = 10_000) -> None:
-        self._max_age = timedelta(seconds=max_age_seconds)
-        self._max_entries = max_entries
-        # account -> (name, when it was read or recorded), in that order.
-        self._known: dict[UUID, tuple[str, datetime]] = {}
+        self._known: ExpiringEntries[UUID, str] = ExpiringEntries(max_age_seconds, max_entries)
 
     def name(self, account_id: UUID, now: datetime) -> str | None:
-        known = self._known.get(account_id)
-        if known is None or now - known[1] >= self._max_age:
-            return None
-        return known[0]
+        known = self._known.fresh(account_id, now.timestamp())
+        return None if known is None else known.value
 
     def learned(self, account_id: UUID, name: str, now: datetime) -> None:
-        if self._max_age <= timedelta(0):
-            return
-        self._known.pop(account_id, None)
-        self._known[account_id] = (name, now)
-        while len(self._known) > self._max_entries:
-            del self._known[next(iter(self._known))]
+        self._known.learned(account_id, name, now.timestamp())
