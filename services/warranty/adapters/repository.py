@@ -122,17 +122,22 @@ async def end_repair(conn: Conn, claim_id: UUID, ended_on: Any) -> None:
     )
 
 
+# The repair periods of the unit ($1, $2) that were repairs: a claim decided otherwise
+# (replacement, refund, rejection) was none.
+_UNIT_REPAIRS = """FROM repair_periods p LEFT JOIN unit_claims c ON c.claim_id = p.claim_id
+                   WHERE p.ean = $1 AND p.serial_number = $2
+                     AND coalesce(c.decision, 'repair') = 'repair'"""
+
+
 async def unit_repairs(conn: Conn, ean: str, serial: str) -> list[asyncpg.Record]:
     """Warranty repairs of this very unit (same EAN and serial), oldest first, the one under way
     included (ended_on NULL); a claim decided otherwise (replacement, refund, rejection) was no
     repair."""
     return await conn.fetch(
-        """SELECT p.claim_id, p.started_on, p.ended_on, c.rma_number, c.substantial_repair,
-                  c.replaced_part
-           FROM repair_periods p LEFT JOIN unit_claims c ON c.claim_id = p.claim_id
-           WHERE p.ean = $1 AND p.serial_number = $2
-             AND coalesce(c.decision, 'repair') = 'repair'
-           ORDER BY p.started_on, p.ended_on""",
+        f"""SELECT p.claim_id, p.started_on, p.ended_on, c.rma_number, c.substantial_repair,
+                   c.replaced_part
+            {_UNIT_REPAIRS}
+            ORDER BY p.started_on, p.ended_on""",
         ean,
         serial,
     )
@@ -188,21 +193,29 @@ _UNIT_LINEAGE = """
 """
 
 
+# After `_UNIT_LINEAGE`: the nearest sale in the lineage, with its document's owner and the sold
+# unit's own registration.
+_ORIGIN_SALE = """SELECT s.*, o.account_id, l.depth,
+                         (SELECT registered_on FROM product_registrations p
+                          WHERE p.ean = s.ean AND p.serial_number = s.serial_number)
+                             AS registered_on
+                  FROM lineage l
+                  JOIN sold_units s ON s.ean = l.ean AND s.serial_number = l.serial_number
+                  LEFT JOIN document_owners o
+                    ON o.document_type = s.document_type
+                   AND o.document_number = s.document_number
+                  ORDER BY l.depth LIMIT 1"""
+
+# After `_UNIT_LINEAGE`: the nearest registration in the lineage.
+_LINEAGE_REGISTRATION = """SELECT p.registered_on FROM lineage l
+                           JOIN product_registrations p
+                             ON p.ean = l.ean AND p.serial_number = l.serial_number
+                           ORDER BY l.depth LIMIT 1"""
+
+
 async def origin_sale(conn: Conn, ean: str, serial: str) -> asyncpg.Record | None:
     """The sale of this unit, or of the unit it was given in place of (the nearest one)."""
-    return await conn.fetchrow(
-        _UNIT_LINEAGE
-        + """SELECT s.*, o.account_id, l.depth,
-                    (SELECT registered_on FROM product_registrations p
-                     WHERE p.ean = s.ean AND p.serial_number = s.serial_number) AS registered_on
-             FROM lineage l
-             JOIN sold_units s ON s.ean = l.ean AND s.serial_number = l.serial_number
-             LEFT JOIN document_owners o
-               ON o.document_type = s.document_type AND o.document_number = s.document_number
-             ORDER BY l.depth LIMIT 1""",
-        ean,
-        serial,
-    )
+    return await conn.fetchrow(_UNIT_LINEAGE + _ORIGIN_SALE, ean, serial)
 
 
 async def unit_overview(conn: Conn, ean: str, serial: str) -> asyncpg.Record:
@@ -212,33 +225,18 @@ async def unit_overview(conn: Conn, ean: str, serial: str) -> asyncpg.Record:
     `unit_repairs` would find them)."""
     rows = await conn.fetch(
         _UNIT_LINEAGE
-        + """SELECT sale.*,
-                    (SELECT p.registered_on FROM lineage l
-                     JOIN product_registrations p
-                       ON p.ean = l.ean AND p.serial_number = l.serial_number
-                     ORDER BY l.depth LIMIT 1) AS lineage_registered_on,
-                    EXISTS (SELECT FROM unit_claims c
-                            WHERE c.ean = $1 AND c.serial_number = $2) AS has_claims,
-                    EXISTS (SELECT FROM unit_void_marks v
-                            WHERE v.ean = $1 AND v.serial_number = $2) AS has_void_mark,
-                    EXISTS (SELECT FROM replacements r
-                            WHERE r.new_ean = $1 AND r.new_serial_number = $2) AS has_replacement,
-                    EXISTS (SELECT FROM repair_periods p
-                            LEFT JOIN unit_claims c ON c.claim_id = p.claim_id
-                            WHERE p.ean = $1 AND p.serial_number = $2
-                              AND coalesce(c.decision, 'repair') = 'repair') AS has_repairs
-             FROM (SELECT) AS one
-             LEFT JOIN LATERAL (
-                 SELECT true AS sold, s.*, o.account_id, l.depth,
-                        (SELECT registered_on FROM product_registrations p
-                         WHERE p.ean = s.ean AND p.serial_number = s.serial_number)
-                            AS registered_on
-                 FROM lineage l
-                 JOIN sold_units s ON s.ean = l.ean AND s.serial_number = l.serial_number
-                 LEFT JOIN document_owners o
-                   ON o.document_type = s.document_type AND o.document_number = s.document_number
-                 ORDER BY l.depth LIMIT 1
-             ) AS sale ON true""",
+        + f"""SELECT sale.*, sale.depth IS NOT NULL AS sold,
+                     ({_LINEAGE_REGISTRATION}) AS lineage_registered_on,
+                     EXISTS (SELECT FROM unit_claims c
+                             WHERE c.ean = $1 AND c.serial_number = $2) AS has_claims,
+                     EXISTS (SELECT FROM unit_void_marks v
+                             WHERE v.ean = $1 AND v.serial_number = $2) AS has_void_mark,
+                     EXISTS (SELECT FROM replacements r
+                             WHERE r.new_ean = $1 AND r.new_serial_number = $2)
+                         AS has_replacement,
+                     EXISTS (SELECT {_UNIT_REPAIRS}) AS has_repairs
+              FROM (SELECT) AS one
+              LEFT JOIN LATERAL ({_ORIGIN_SALE}) AS sale ON true""",
         ean,
         serial,
     )
@@ -247,15 +245,7 @@ async def unit_overview(conn: Conn, ean: str, serial: str) -> asyncpg.Record:
 
 async def lineage_registration(conn: Conn, ean: str, serial: str) -> Any:
     """The registration of this unit or of the unit it replaced: the warranty goes on."""
-    return await conn.fetchval(
-        _UNIT_LINEAGE
-        + """SELECT p.registered_on FROM lineage l
-             JOIN product_registrations p
-               ON p.ean = l.ean AND p.serial_number = l.serial_number
-             ORDER BY l.depth LIMIT 1""",
-        ean,
-        serial,
-    )
+    return await conn.fetchval(_UNIT_LINEAGE + _LINEAGE_REGISTRATION, ean, serial)
 
 
 async def record_unit_claim(conn: Conn, claim: dict[str, Any]) -> None:
