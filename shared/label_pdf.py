@@ -51,8 +51,7 @@ class Bars:
 class _Subset:
     """The font's objects for one set of letters, and each letter's code."""
 
-    codes: dict[str, int]
-    # str.translate's table of the same: every letter to its code (a text is only its letters).
+    # str.translate's table: every letter to its code (a text is only its letters).
     to_codes: dict[int, int]
     font_file: bytes  # compressed
     font_length: int
@@ -166,7 +165,6 @@ def _subset(font_name: str, letters: str) -> _Subset:
         % (base_font, len(unicodes) - 1, widths)
     )
     return _Subset(
-        codes={letter: code for code, letter in enumerate(letters, start=1)},
         to_codes={ord(letter): code for code, letter in enumerate(letters, start=1)},
         font_file=zlib.compress(font_file),
         font_length=len(font_file),

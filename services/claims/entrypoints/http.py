@@ -141,8 +141,13 @@ class ClaimFormFields(BaseModel):
     def return_address(self) -> PostalAddress | None:
         """Another address than the account's for this claim; without one, the account's
         applies."""
-        given = (self.return_recipient, self.return_street, self.return_postal_code)
-        if not any((value or "").strip() for value in (*given, self.return_city)):
+        given = (
+            self.return_recipient,
+            self.return_street,
+            self.return_postal_code,
+            self.return_city,
+        )
+        if not any((value or "").strip() for value in given):
             return None
         return postal_address(
             recipient=self.return_recipient,
