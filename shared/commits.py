@@ -20,6 +20,15 @@ the order within a partition is kept (messages are still handled one by one), an
 replays at most the batch since the last commit: the inbox makes the events handled twice
 no-ops, and the bad messages among them are dead-lettered once more (the dead-letter list
 counts the copies of one message as one letter).
+
+A batch's effects are applied as soon as it is over, but its offsets go to Kafka at most every
+`commit_interval` seconds (issue 27): a consumer that keeps up with a few events a second
+finishes a batch of one per event, and an offset commit per event is a round trip to the group
+coordinator and a write to `__consumer_offsets` each time. The offsets held meanwhile are
+committed when the interval has passed (by the next batch, or by a timer when none comes), when
+`max_pending` messages wait for it, before the consumer is moved back for an outage, and when
+the service stops. A crash in between replays at most that interval's events, which the inbox
+answers; so does a rebalance, for the partitions taken away before their offsets went.
 """
 
 from __future__ import annotations
@@ -77,14 +86,39 @@ class _Pending:
     since: float = 0.0
 
 
+@dataclass
+class _Held:
+    """One consumer's offsets whose effects are durable, not yet committed to Kafka."""
+
+    offsets: dict[TopicPartition, int] = field(default_factory=dict)
+    messages: int = 0
+    since: float = 0.0
+
+
 class ConsumerCommits:
+    """`commit_interval`: the longest a consumer's durable offsets wait before they go to Kafka
+    (0: at once); `clock` and `sleep` measure and wait it (injected in tests)."""
+
     def __init__(
-        self, *, max_pending: int = 500, max_age: float = 0.5, commit_timeout: float = 10.0
+        self,
+        *,
+        max_pending: int = 500,
+        max_age: float = 0.5,
+        commit_timeout: float = 10.0,
+        commit_interval: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._max_pending = max_pending
         self._max_age = max_age
         self._commit_timeout = commit_timeout
+        self._commit_interval = commit_interval
+        self._clock = clock
+        self._sleep = sleep
         self._pending: dict[int, _Pending] = {}
+        self._held: dict[int, _Held] = {}
+        self._timers: dict[int, asyncio.Task[None]] = {}
+        self._kafka_commits: dict[int, asyncio.Lock] = {}
         self._consumers: dict[int, AIOKafkaConsumer] = {}
         self.apply_batch: ApplyBatch = _no_batches
 
@@ -112,7 +146,7 @@ class ConsumerCommits:
                 await delivery
             return
         self._consumers[id(consumer)] = consumer
-        pending = self._pending.setdefault(id(consumer), _Pending(since=time.monotonic()))
+        pending = self._pending.setdefault(id(consumer), _Pending(since=self._clock()))
         pending.next_offsets[tp] = offset + 1
         if delivery is not None:
             pending.deliveries.append((tp, offset, delivery))
@@ -120,7 +154,7 @@ class ConsumerCommits:
             pending.records.append(record)
         pending.messages += 1
         if self._batch_over(consumer, pending, tp, offset):
-            await self.commit(consumer)
+            await self.commit(consumer, at_once=False)
 
     def _batch_over(
         self, consumer: AIOKafkaConsumer, pending: _Pending, tp: TopicPartition, offset: int
@@ -132,18 +166,37 @@ class ConsumerCommits:
         return (
             caught_up
             or pending.messages >= self._max_pending
-            or time.monotonic() - pending.since >= self._max_age
+            or self._clock() - pending.since >= self._max_age
         )
 
-    async def commit(self, consumer: Any) -> dict[TopicPartition, int]:
+    async def commit(self, consumer: Any, *, at_once: bool = True) -> dict[TopicPartition, int]:
         """Apply the batch's effects, await the dead letters in flight, then commit what is
-        durable; on a broker outage the offsets wait for the next commit. Returns where the
-        consumer was moved back to, per partition, for what must be read again."""
+        durable (`at_once`, else when the commit interval says: see the module docstring); on a
+        broker outage the offsets wait for the next commit. Returns where the consumer was moved
+        back to, per partition, for what must be read again."""
         if not isinstance(consumer, AIOKafkaConsumer):
             return {}
         pending = self._pending.pop(id(consumer), None)
-        if pending is None:
-            return {}
+        if pending is not None:
+            moved, offsets = await self._settle(consumer, pending)
+            self._hold(consumer, offsets, pending.messages)
+        else:
+            moved = {}
+        held = self._held.get(id(consumer))
+        if held is None:
+            return moved
+        if at_once or self._due(held):
+            await self._commit_held(consumer)
+        elif id(consumer) not in self._timers:
+            wait = self._commit_interval - (self._clock() - held.since)
+            self._timers[id(consumer)] = asyncio.create_task(self._commit_later(consumer, wait))
+        return moved
+
+    async def _settle(
+        self, consumer: AIOKafkaConsumer, pending: _Pending
+    ) -> tuple[dict[TopicPartition, int], dict[TopicPartition, int]]:
+        """The batch's effects applied and its dead letters landed: where the consumer was
+        moved back to, and the offsets now durable, per partition it still owns."""
         applied = await self.apply_batch(pending.records) if pending.records else BatchOutcome()
         deliveries = pending.deliveries + applied.dead_letters
         landed = await asyncio.gather(
@@ -162,12 +215,46 @@ class ConsumerCommits:
         moved = {tp: o for tp, o in offsets.items() if o < pending.next_offsets[tp]}
         for tp, offset in moved.items():
             consumer.seek(tp, offset)
-        if offsets:
-            await self._commit_offsets(consumer, offsets, pending)
-        return moved
+        return moved, offsets
+
+    def _hold(
+        self, consumer: AIOKafkaConsumer, offsets: dict[TopicPartition, int], messages: int
+    ) -> None:
+        if not offsets:
+            return
+        held = self._held.setdefault(id(consumer), _Held(since=self._clock()))
+        # Past the earlier batches' offsets, or before them when a partition came back after a
+        # rebalance and is read again from its committed offset: then the lower one is right.
+        held.offsets.update(offsets)
+        held.messages += messages
+
+    def _due(self, held: _Held) -> bool:
+        return (
+            held.messages >= self._max_pending
+            or self._clock() - held.since >= self._commit_interval
+        )
+
+    async def _commit_later(self, consumer: AIOKafkaConsumer, wait: float) -> None:
+        try:
+            await self._sleep(max(wait, 0.0))
+        finally:
+            self._timers.pop(id(consumer), None)
+        await self._commit_held(consumer)
+
+    async def _commit_held(self, consumer: AIOKafkaConsumer) -> None:
+        """Commit the consumer's held offsets of the partitions it still owns, one commit at a
+        time; on failure they wait for the next."""
+        async with self._kafka_commits.setdefault(id(consumer), asyncio.Lock()):
+            held = self._held.pop(id(consumer), None)
+            if held is None:
+                return
+            owned = consumer.assignment()
+            offsets = {tp: offset for tp, offset in held.offsets.items() if tp in owned}
+            if offsets:
+                await self._commit_offsets(consumer, offsets, held)
 
     async def _commit_offsets(
-        self, consumer: AIOKafkaConsumer, offsets: dict[TopicPartition, int], pending: _Pending
+        self, consumer: AIOKafkaConsumer, offsets: dict[TopicPartition, int], held: _Held
     ) -> None:
         try:
             async with asyncio.timeout(self._commit_timeout):
@@ -175,10 +262,10 @@ class ConsumerCommits:
         except Exception as error:
             # The broker or the group is away or rebalancing: a later commit carries these.
             log.warning("offset commit failed", error=repr(error))
-            kept = self._pending.setdefault(id(consumer), _Pending(since=pending.since))
+            kept = self._held.setdefault(id(consumer), _Held(since=held.since))
             for tp, offset in offsets.items():
-                kept.next_offsets[tp] = max(kept.next_offsets.get(tp, offset), offset)
-            kept.messages += pending.messages
+                kept.offsets[tp] = max(kept.offsets.get(tp, offset), offset)
+            kept.messages += held.messages
 
     async def rewind(self, consumer: Any, topic: str, partition: int, offset: int) -> None:
         """The message at `offset` must be read again (an outage): commit what came before
@@ -190,6 +277,9 @@ class ConsumerCommits:
             consumer.seek(tp, min(offset, moved.get(tp, offset)))
 
     async def commit_all(self) -> None:
-        """Commit every consumer's finished messages (the service is stopping)."""
-        for key in list(self._pending):
+        """Commit every consumer's finished messages now (the service is stopping)."""
+        for timer in list(self._timers.values()):
+            timer.cancel()
+        self._timers.clear()
+        for key in list(self._pending.keys() | self._held.keys()):
             await self.commit(self._consumers[key])

@@ -110,7 +110,7 @@ class ServiceRuntime:
     on_started: list[Callable[[ServiceRuntime], Awaitable[None]]] = field(default_factory=list)
     on_stopping: list[Callable[[ServiceRuntime], Awaitable[None]]] = field(default_factory=list)
     repeated_lines: RepeatedLineFilter = field(default_factory=RepeatedLineFilter, init=False)
-    commits: ConsumerCommits = field(default_factory=ConsumerCommits, init=False)
+    commits: ConsumerCommits = field(init=False)
     # Handlers' effects applied per batch, in one transaction with one inbox query, before the
     # batch's offsets are committed (shared/inbox.py); set by a service's consumers.
     effects_per_batch: bool = field(default=False, init=False)
@@ -123,6 +123,9 @@ class ServiceRuntime:
 
     def __post_init__(self) -> None:
         self.metrics = ServiceMetrics(self.name)
+        self.commits = ConsumerCommits(
+            commit_interval=self.settings.consumer_commit_interval_seconds
+        )
         self.key_locks = KeyLocks(
             functools.partial(asyncpg.connect, self.settings.database_url, timeout=5)
         )

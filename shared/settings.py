@@ -44,6 +44,12 @@ class ServiceSettings(KafkaConnectionSettings):
     # but made every consumer group's start and rebalance slower (two integration modules with
     # in-process services: 55 s at 500 ms, 93 s at 5 s). A deployment idle for long may raise it.
     consumer_fetch_max_wait_ms: int = Field(default=500, ge=1)
+    # The longest a consumer's handled offsets wait before they are committed to Kafka: at a few
+    # events a second each batch is one event, and a commit per event is a round trip to the
+    # group coordinator and a write to __consumer_offsets. Effects never wait for it (they commit
+    # with the batch); a crash or a rebalance replays at most this long's events, which the
+    # inbox answers. 0 commits every batch at once.
+    consumer_commit_interval_seconds: float = Field(default=1.0, ge=0)
     # Enough for every partition worker of every subscriber at once, the two listening
     # connections (outbox relay, mail sender) and the HTTP requests beside them.
     database_pool_size: int = Field(default=20, ge=2)

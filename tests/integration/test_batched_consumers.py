@@ -6,7 +6,9 @@ wait for one transaction per batch, and the offsets are committed after it. Here
   dead-letters the bad one;
 - a crash between the batch's transaction and its offset commit (the commit never comes, the
   consumer is abandoned) and the redelivery that follows change nothing;
-- the same event delivered several times within one batch has one effect.
+- the same event delivered several times within one batch has one effect;
+- a consumer keeping up with a few events a second commits its offsets once an interval, not
+  once an event, and its effects do not wait for that.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any
 
 import asyncpg
 import pytest
-from aiokafka import TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from shared.commits import BatchOutcome, RecordEffects
@@ -57,13 +59,19 @@ async def topic(stack: Stack) -> str:
 
 
 def batched_runtime(
-    stack: Stack, database_url: str, topic: str, group: str, recorder: Recorder
+    stack: Stack,
+    database_url: str,
+    topic: str,
+    group: str,
+    recorder: Recorder,
+    **settings_: Any,
 ) -> tuple[ServiceRuntime, list[str]]:
     """The consumer, and the document numbers its handler was given, in order."""
     settings = ServiceSettings(
         kafka_bootstrap_servers=stack.kafka_bootstrap,
         database_url=database_url,
         consumer_max_attempts=2,
+        **settings_,
     )
     runtime = ServiceRuntime(group, settings, "shared.migrations")
     runtime.effects_per_batch = True
@@ -218,3 +226,51 @@ async def test_bench_sessions_commit_durably_whatever_the_servers_default(
             assert await conn.fetchval("SHOW synchronous_commit") == setting
         finally:
             await conn.close()
+
+
+async def test_a_consumer_keeping_up_commits_once_an_interval_and_applies_at_once(
+    stack: Stack, database_url: str, recorder: Recorder, topic: str, monkeypatch: Any
+) -> None:
+    """Twelve events a tenth of a second apart, each a batch of one for a consumer that keeps
+    up: each applied once, in order, and their offsets sent to Kafka in a few commits (a commit
+    an event before: twelve)."""
+    kafka_commits: list[Any] = []
+    commit = AIOKafkaConsumer.commit
+
+    async def counted(self: AIOKafkaConsumer, offsets: Any = None) -> None:
+        kafka_commits.append(offsets)
+        await commit(self, offsets)
+
+    monkeypatch.setattr(AIOKafkaConsumer, "commit", counted)
+    group = f"g-{uuid.uuid4().hex[:6]}"
+    runtime, delivered = batched_runtime(
+        stack, database_url, topic, group, recorder, consumer_commit_interval_seconds=1.0
+    )
+    numbers = [f"S-{index}" for index in range(12)]
+    async with runtime.running():
+        await put(stack, topic, ["WARM-0"])  # the group has joined once this is applied
+        await wait_until(lambda: _count_is(recorder, "WARM-0", 1))
+        await wait_until(lambda: _offset_is(stack, group, topic, 1))
+        kafka_commits.clear()
+        producer = AIOKafkaProducer(**client_options(stack.kafka_bootstrap), acks="all")
+        await producer.start()
+        try:
+            for number in numbers:
+                event = sale(number)
+                await producer.send_and_wait(
+                    topic, value=event.model_dump_json().encode(), key=event.key.encode()
+                )
+                await asyncio.sleep(0.1)
+        finally:
+            await producer.stop()
+        await wait_until(lambda: _offset_is(stack, group, topic, 13))
+    assert delivered == ["WARM-0", *numbers]
+    for number in numbers:
+        assert await recorder.count(number) == 1, number
+    # About 1.3 s of events at one commit a second at most: two or three commits, and one more
+    # at the stop at most.
+    assert 1 <= len(kafka_commits) <= 4, kafka_commits
+
+
+async def _count_is(recorder: Recorder, number: str, count: int) -> bool:
+    return await recorder.count(number) == count

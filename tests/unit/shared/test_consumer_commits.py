@@ -13,7 +13,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError
 
-from shared.commits import ConsumerCommits
+from shared.commits import BatchOutcome, ConsumerCommits
 
 TOPIC = "unit.claims"
 P0, P1 = TopicPartition(TOPIC, 0), TopicPartition(TOPIC, 1)
@@ -136,3 +136,111 @@ async def test_the_in_memory_test_broker_has_nothing_to_commit(with_dead_letter:
     delivery = asyncio.ensure_future(dead_letter()) if with_dead_letter else None
     await ConsumerCommits().finished(object(), TOPIC, 0, 0, delivery)
     assert sent == (["dead letter"] if with_dead_letter else [])
+
+
+class ManualClock:
+    """Seconds that pass only when the test says; `sleep` waits until they have."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self._sleepers: list[tuple[float, asyncio.Future[None]]] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        wake: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._sleepers.append((self.now + seconds, wake))
+        await wake
+
+    async def advance(self, seconds: float) -> None:
+        for _ in range(5):  # let the timers started meanwhile begin to wait
+            await asyncio.sleep(0)
+        self.now += seconds
+        for due, wake in list(self._sleepers):
+            if due <= self.now and not wake.done():
+                wake.set_result(None)
+        for _ in range(5):  # let the woken commits run
+            await asyncio.sleep(0)
+
+
+def spaced(clock: ManualClock, interval: float = 1.0) -> ConsumerCommits:
+    return ConsumerCommits(max_age=60, commit_interval=interval, clock=clock, sleep=clock.sleep)
+
+
+async def test_a_consumer_keeping_up_commits_at_most_once_an_interval() -> None:
+    """Sixteen events an eighth of a second apart, each a batch of one: two commits, not 16."""
+    clock = ManualClock()
+    consumer = RecordingConsumer({P0: 0})
+    commits = spaced(clock)
+    for offset in range(16):
+        consumer.fetched_up_to[P0] = offset + 1  # caught up after each event
+        await commits.finished(consumer, TOPIC, 0, offset)
+        await clock.advance(0.125)
+    assert consumer.commits == [{P0: 8}, {P0: 16}]
+
+
+async def test_held_offsets_are_committed_by_the_timer_when_no_batch_follows() -> None:
+    clock = ManualClock()
+    consumer = RecordingConsumer({P0: 3})
+    commits = spaced(clock)
+    for offset in range(3):
+        await commits.finished(consumer, TOPIC, 0, offset)
+    assert consumer.commits == []
+    await clock.advance(0.5)
+    assert consumer.commits == []
+    await clock.advance(0.5)
+    assert consumer.commits == [{P0: 3}]
+
+
+async def test_the_effects_do_not_wait_for_the_commit_interval() -> None:
+    """A batch's effects are applied when it is over; only its offset waits."""
+    clock = ManualClock()
+    consumer = RecordingConsumer({P0: 1})
+    commits = spaced(clock)
+    applied: list[int] = []
+
+    async def apply(records: list[Any]) -> Any:
+        applied.extend(record.offset for record in records)
+        return BatchOutcome()
+
+    commits.apply_batch = apply
+    await commits.finished(consumer, TOPIC, 0, 0, effects=[object()])  # type: ignore[list-item]
+    assert applied == [0]
+    assert consumer.commits == []
+
+
+async def test_stopping_commits_the_held_offsets_at_once() -> None:
+    clock = ManualClock()
+    consumer = RecordingConsumer({P0: 2})
+    commits = spaced(clock)
+    await commits.finished(consumer, TOPIC, 0, 0)
+    await commits.finished(consumer, TOPIC, 0, 1)
+    await commits.commit_all()
+    assert consumer.commits == [{P0: 2}]
+    await clock.advance(2.0)  # the timer was cancelled: nothing twice
+    assert consumer.commits == [{P0: 2}]
+
+
+async def test_an_outage_commits_the_held_offsets_before_moving_back() -> None:
+    clock = ManualClock()
+    consumer = RecordingConsumer({P0: 10})
+    commits = spaced(clock)
+    await commits.finished(consumer, TOPIC, 0, 0)
+    consumer.fetched_up_to[P0] = 10
+    await commits.rewind(consumer, TOPIC, 0, 1)
+    assert consumer.commits == [{P0: 1}]
+    assert consumer.seeks == [(P0, 1)]
+
+
+async def test_many_held_messages_are_committed_before_the_interval() -> None:
+    clock = ManualClock()
+    consumer = RecordingConsumer({P0: 0})
+    commits = ConsumerCommits(
+        max_pending=5, max_age=60, commit_interval=10, clock=clock, sleep=clock.sleep
+    )
+    for offset in range(6):
+        consumer.fetched_up_to[P0] = offset + 1
+        await commits.finished(consumer, TOPIC, 0, offset)
+    assert consumer.commits == [{P0: 5}]
+    await commits.commit_all()
