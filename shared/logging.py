@@ -40,7 +40,8 @@ def _redact_secrets(
     for key in event_dict.keys() & SECRET_KEYS:
         event_dict[key] = "***"
     message = event_dict.get("event")
-    if isinstance(message, str):
+    # Only a line with "name=value" in it can hold one; most lines are a few words.
+    if isinstance(message, str) and "=" in message:
         event_dict["event"] = _SECRET_IN_TEXT.sub(r"\1***", message)
     return event_dict
 
