@@ -100,12 +100,13 @@ StagedRows = TypeVar("StagedRows", bound=Staged)
 _staged: ContextVar[dict[Hashable, Staged] | None] = ContextVar("inbox_staged", default=None)
 
 
-def staged(key: Hashable, make: Callable[[], StagedRows]) -> StagedRows:
+def staged(key: Hashable, make: Callable[[], StagedRows]) -> StagedRows | None:
     """For an effect run by the inbox: the transaction's rows staged under `key` (made by `make`
-    for its first effect that asks), flushed once before that transaction commits."""
+    for its first effect that asks), flushed once before that transaction commits. None for an
+    effect run otherwise, which then writes its rows itself."""
     stages = _staged.get()
     if stages is None:
-        raise RuntimeError("only an effect run by the inbox may stage rows")
+        return None
     if (stage := stages.get(key)) is None:
         stage = stages[key] = make()
     return cast(StagedRows, stage)

@@ -130,3 +130,14 @@ async def test_a_poison_record_is_dead_lettered_alone_and_the_others_queued_once
     assert outcome.read_again == {}
     counts = [await consumer.emails_of(event) for event in (handled_before, *fine, poison)]
     assert counts == [0, 1, 1, 0]
+
+
+async def test_an_effect_run_outside_the_inbox_queues_its_emails_at_once(
+    consumer: Consumer,
+) -> None:
+    """A consumer that runs the effect in a transaction of its own, not through shared/inbox.py,
+    still gets the emails queued, in that transaction."""
+    [event] = status_changes(1)
+    async with consumer.pool.acquire() as conn, conn.transaction():
+        await consumer.effect(event).effect(conn)
+    assert await consumer.emails_of(event) == 1

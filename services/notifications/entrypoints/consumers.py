@@ -46,11 +46,13 @@ def emails_of(
     (shared/inbox.py), so the emails are queued, and the batch committed, together."""
 
     async def effect(conn: Conn) -> None:
+        staged = inbox.staged(EmailsToQueue, lambda: EmailsToQueue(ctx, unit_of_work))
         async with unit_of_work(conn) as uow:
             emails = await handlers.emails_for(ctx, uow, event)
-            await uow.commit()  # the customer's name, in the transaction that decides alone
-        if emails:
-            staged = inbox.staged(EmailsToQueue, lambda: EmailsToQueue(ctx, unit_of_work))
+            if staged is None:  # not run by the inbox: queued at once
+                await handlers.queue_emails(ctx, uow, emails)
+            await uow.commit()  # in the transaction that decides alone
+        if staged is not None:
             staged.emails.extend(emails)
 
     return effect
