@@ -10,15 +10,20 @@ applies them all in one transaction (`apply_in_one_transaction`): one INSERT of 
 tells which events are new, and their effects run in the order they were read, so in order per
 key. One fsync and one inbox round trip per batch instead of per record. Each effect runs in
 the trace and log context of its own record (the outbox rows it writes carry that trace).
+
+An effect may also put rows aside (`staged`) for one statement per transaction instead of one
+per effect: what the transaction's effects staged is written by its `flush`, once, after the
+last effect ran and before the commit; a failure there rolls the transaction back like any
+effect's, so a batch then falls back to record by record (shared/consumer.py, `EffectBatches`).
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, TypeVar, cast
 from uuid import UUID
 
 import asyncpg
@@ -83,6 +88,43 @@ def defer(pool: asyncpg.Pool, consumer: str, event: Event, effect: Effect) -> bo
     return True
 
 
+class Staged(Protocol):
+    """Rows the effects of one transaction put aside, written together before it commits."""
+
+    async def flush(self, conn: Conn) -> None: ...
+
+
+StagedRows = TypeVar("StagedRows", bound=Staged)
+
+# What the effects of the inbox transaction under way staged, by key; None outside one.
+_staged: ContextVar[dict[Hashable, Staged] | None] = ContextVar("inbox_staged", default=None)
+
+
+def staged(key: Hashable, make: Callable[[], StagedRows]) -> StagedRows | None:
+    """For an effect run by the inbox: the transaction's rows staged under `key` (made by `make`
+    for its first effect that asks), flushed once before that transaction commits. None for an
+    effect run otherwise, which then writes its rows itself."""
+    stages = _staged.get()
+    if stages is None:
+        return None
+    if (stage := stages.get(key)) is None:
+        stage = stages[key] = make()
+    return cast(StagedRows, stage)
+
+
+@contextlib.asynccontextmanager
+async def _flushed_before_commit(conn: Conn) -> AsyncIterator[None]:
+    """Collects what the effects run inside stage, and flushes it when none of them failed."""
+    stages: dict[Hashable, Staged] = {}
+    token = _staged.set(stages)
+    try:
+        yield
+    finally:
+        _staged.reset(token)
+    for stage in stages.values():
+        await stage.flush(conn)
+
+
 async def handle_now(pool: asyncpg.Pool, consumer: str, event: Event, effect: Effect) -> bool:
     """Run `effect` in one transaction with the inbox row; False if the event was handled before."""
     async with pool.acquire() as conn, conn.transaction():
@@ -96,7 +138,8 @@ async def handle_now(pool: asyncpg.Pool, consumer: str, event: Event, effect: Ef
         if not first_time:
             log.info("event already handled", consumer=consumer)
             return False
-        await effect(conn)
+        async with _flushed_before_commit(conn):
+            await effect(conn)
     return True
 
 
@@ -111,15 +154,16 @@ async def apply_in_one_transaction(effects: list[DeferredEffect]) -> int:
     applied = 0
     async with pool.acquire() as conn, conn.transaction():
         new = await _record_new_events(conn, effects)
-        for effect in effects:
-            key = (effect.consumer, effect.event.event_id)
-            with effect.scope():
-                if key not in new:  # handled before, or earlier in this very batch
-                    log.info("event already handled", consumer=effect.consumer)
-                    continue
-                new.discard(key)
-                await effect.effect(conn)
-                applied += 1
+        async with _flushed_before_commit(conn):
+            for effect in effects:
+                key = (effect.consumer, effect.event.event_id)
+                with effect.scope():
+                    if key not in new:  # handled before, or earlier in this very batch
+                        log.info("event already handled", consumer=effect.consumer)
+                        continue
+                    new.discard(key)
+                    await effect.effect(conn)
+                    applied += 1
     return applied
 
 

@@ -4,7 +4,7 @@ sees the database; the sending itself is delivery.py's."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -26,6 +26,7 @@ from shared.errors import BusinessRuleError, Message
 from shared.events import Event
 from shared.logging import get_logger
 from shared.sealing import unseal
+from shared.tracing import current_trace_context
 
 log = get_logger(__name__)
 
@@ -91,21 +92,23 @@ async def record_email(
 ) -> None:
     """The event's emails (to the customer, to the service centre), queued once; and the
     customer's name, when the event tells it. Committed with the event's inbox row."""
-    if (named := domain.named_account(event)) is not None:
-        await uow.customers.remember(*named)
-        ctx.names.learned(*named, ctx.clock())
-    await _queue_emails(ctx, uow, event)
+    await queue_emails(ctx, uow, await emails_for(ctx, uow, event))
     await uow.commit()
 
 
-async def _queue_emails(
+async def emails_for(
     ctx: NotificationsContext, uow: NotificationsUnitOfWork, event: Event
-) -> None:
+) -> list[NewEmail]:
+    """The event's emails, composed, for `queue_emails` (a consumer's batch queues its events'
+    together); the customer's name remembered when the event tells it."""
+    if (named := domain.named_account(event)) is not None:
+        await uow.customers.remember(*named)
+        ctx.names.learned(*named, ctx.clock())
     draft = domain.draft_for(event)
     settings = ctx.settings
     staff = domain.staff_draft_for(event, settings.service_desk_email, settings.public_base_url)
     if draft is None and staff is None:
-        return
+        return []
     max_age = timedelta(days=ctx.settings.email_max_event_age_days)
     if domain.too_old_to_email(event.occurred_at, ctx.clock(), max_age):
         log.warning(
@@ -113,16 +116,31 @@ async def _queue_emails(
             event_type=event.type,
             occurred_at=event.occurred_at.isoformat(),
         )
-        return
+        return []
+    # The event's trace, which the emails' sends join (the sender sends them later).
+    trace = current_trace_context()
+    emails = []
     if draft is not None:
         customer_name = None
         if draft.account_id is not None:
             customer_name = await _customer_name(ctx, uow, draft.account_id)
         sealed = draft.sealed.items()
         secrets = {name: unseal(ctx.seal_private_key, text) for name, text in sealed}
-        await _store_email(ctx, uow, event, draft, "email", customer_name, secrets)
+        emails.append(_new_email(ctx, event, draft, "email", trace, customer_name, secrets))
     if staff is not None:
-        await _store_email(ctx, uow, event, staff, "staff-email")
+        emails.append(_new_email(ctx, event, staff, "staff-email", trace))
+    return emails
+
+
+async def queue_emails(
+    ctx: NotificationsContext, uow: NotificationsUnitOfWork, emails: Sequence[NewEmail]
+) -> None:
+    """The emails queued for the sender in one statement, each once: an email whose Message-ID
+    is known (a redelivery's) is not queued again."""
+    if not emails:
+        return
+    queued = await uow.emails.add_all(emails, ctx.clock())
+    log.info("emails recorded", emails=queued, known_before=len(emails) - queued)
 
 
 async def _customer_name(
@@ -137,17 +155,17 @@ async def _customer_name(
     return found
 
 
-async def _store_email(
+def _new_email(
     ctx: NotificationsContext,
-    uow: NotificationsUnitOfWork,
     event: Event,
     draft: domain.EmailDraft,
     copy: str,
+    trace_context: dict[str, str],
     customer_name: str | None = None,
     secrets: dict[str, str] | None = None,
-) -> None:
-    """One email of `event`, queued for the sender. `copy` tells the event's emails apart: each
-    has its own id and Message-ID, both derived from the event, so a redelivery repeats none."""
+) -> NewEmail:
+    """One email of `event`, composed. `copy` tells the event's emails apart: each has its own
+    id and Message-ID, both derived from the event, so a redelivery repeats none."""
     email = compose(
         ctx.renderer,
         draft,
@@ -158,7 +176,7 @@ async def _store_email(
     message_id = ctx.message_id(event)
     if copy != "email":
         message_id = message_id.replace("@", f".{copy}@", 1)
-    new = NewEmail(
+    return NewEmail(
         email_id=uuid5(event.event_id, copy),
         event_id=event.event_id,
         event_type=event.type,
@@ -171,9 +189,8 @@ async def _store_email(
         account_id=draft.account_id,
         claim_id=draft.claim_id,
         rma_number=draft.rma_number,
+        trace_context=trace_context,
     )
-    if await uow.emails.add(new, ctx.clock()):
-        log.info("email recorded", template=draft.template)
 
 
 # --- the operators' commands and queries ---------------------------------------------------

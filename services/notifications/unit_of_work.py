@@ -44,6 +44,8 @@ class NewEmail:
     account_id: UUID | None = None
     claim_id: UUID | None = None
     rma_number: str | None = None
+    # The trace of the event that asked for it (W3C headers), which its send joins.
+    trace_context: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -86,8 +88,9 @@ class EmailListing:
 
 
 class EmailQueue(Protocol):
-    async def add(self, email: NewEmail, now: datetime) -> bool:
-        """Queue the email, due `now`; False (and nothing changed) if its Message-ID is known."""
+    async def add_all(self, emails: Sequence[NewEmail], now: datetime) -> int:
+        """Queue the emails, due `now`, in one statement; how many were new. An email whose
+        Message-ID is known (queued before, or earlier in `emails`) changes nothing."""
         ...
 
     async def take_due(

@@ -50,7 +50,7 @@ class AcceptingMailer:
 
 async def queue(ctx: NotificationsContext, email: NewEmail) -> None:
     async with ctx.uow() as uow:
-        await uow.emails.add(email, NOW)
+        await uow.emails.add_all([email], NOW)
         await uow.commit()
 
 

@@ -48,9 +48,9 @@ def new_email(**changes: Any) -> NewEmail:
 class NotificationsStoreContract:
     async def add(self, store: Store, email: NewEmail, at: datetime = NOW) -> bool:
         async with store.uow() as uow:
-            added = await uow.emails.add(email, at)
+            added = await uow.emails.add_all([email], at)
             await uow.commit()
-        return added
+        return added == 1
 
     async def take(self, store: Store, at: datetime, limit: int = 10) -> list[QueuedEmail]:
         async with store.uow() as uow:
@@ -71,7 +71,10 @@ class NotificationsStoreContract:
 
     async def test_a_queued_email_is_taken_once_as_it_was_composed(self, store: Store) -> None:
         label = {"filename": "etykieta.pdf", "content_type": "application/pdf", "label": {"a": 1}}
-        email = new_email(attachments=[label], account_id=uuid4(), claim_id=uuid4())
+        trace = {"traceparent": f"00-{'a' * 32}-{'b' * 16}-01"}
+        email = new_email(
+            attachments=[label], account_id=uuid4(), claim_id=uuid4(), trace_context=trace
+        )
         assert await self.add(store, email)
         [taken] = await self.take(store, NOW)
         assert (taken.email_id, taken.event_id, taken.message_id) == (
@@ -86,7 +89,7 @@ class NotificationsStoreContract:
             email.html_body,
         )
         assert (taken.attachments, taken.rma_number) == ([label], email.rma_number)
-        assert (taken.attempts, taken.retry_from) == (1, NOW)
+        assert (taken.attempts, taken.retry_from, taken.trace_context) == (1, NOW, trace)
         # Claimed: no other take gets it until the claim expires.
         assert await self.take(store, seconds(60)) == []
         [again] = await self.take(store, NOW + CLAIM)
@@ -97,6 +100,21 @@ class NotificationsStoreContract:
         assert await self.add(store, email)
         assert not await self.add(store, new_email(message_id=email.message_id))
         assert [e.email_id for e in await self.take(store, NOW)] == [email.email_id]
+
+    async def test_a_batch_of_emails_is_queued_each_once(self, store: Store) -> None:
+        """A consumer's batch queues its events' emails together: the new ones, each once;
+        one queued before, or twice in the batch (a redelivery), changes nothing."""
+        before, first, second = new_email(), new_email(), new_email()
+        assert await self.add(store, before)
+        again = new_email(message_id=first.message_id)
+        batch = [first, new_email(message_id=before.message_id), second, again]
+        async with store.uow() as uow:
+            assert await uow.emails.add_all(batch, seconds(1)) == 2
+            assert await uow.emails.add_all([], seconds(1)) == 0
+            await uow.commit()
+        taken = await self.take(store, seconds(1))
+        assert {e.email_id for e in taken} == {before.email_id, first.email_id, second.email_id}
+        assert len(taken) == 3
 
     async def test_due_emails_are_taken_oldest_first_up_to_the_limit(self, store: Store) -> None:
         emails = [new_email() for _ in range(3)]
@@ -257,10 +275,10 @@ class NotificationsStoreContract:
     async def test_nothing_is_kept_without_a_commit(self, store: Store) -> None:
         email, account = new_email(), uuid4()
         async with store.uow() as uow:
-            await uow.emails.add(email, NOW)
+            await uow.emails.add_all([email], NOW)
             await uow.customers.remember(account, "Jan Kowalski")
         async with store.uow() as uow:
-            await uow.emails.add(new_email(), NOW)
+            await uow.emails.add_all([new_email()], NOW)
             await uow.rollback()
         async with store.uow() as uow:
             assert await uow.emails.status(email.email_id) is None

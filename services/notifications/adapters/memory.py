@@ -95,6 +95,7 @@ def _queued(stored: StoredEmail) -> QueuedEmail:
         rma_number=email.rma_number,
         attempts=stored.attempts,
         retry_from=stored.retry_from,
+        trace_context=dict(email.trace_context),
     )
 
 
@@ -102,11 +103,16 @@ class MemoryEmailQueue:
     def __init__(self, state: MemoryState) -> None:
         self.state = state
 
-    async def add(self, email: NewEmail, now: datetime) -> bool:
-        if any(s.email.message_id == email.message_id for s in self.state.emails.values()):
-            return False
-        self.state.emails[email.email_id] = StoredEmail(replace(email), now, now, now)
-        return True
+    async def add_all(self, emails: Sequence[NewEmail], now: datetime) -> int:
+        known = {stored.email.message_id for stored in self.state.emails.values()}
+        queued = 0
+        for email in emails:
+            if email.message_id in known:
+                continue
+            known.add(email.message_id)
+            self.state.emails[email.email_id] = StoredEmail(replace(email), now, now, now)
+            queued += 1
+        return queued
 
     async def take_due(
         self, now: datetime, claimed_until: datetime, limit: int

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 
 from services.notifications import handlers
-from services.notifications.unit_of_work import NotificationsUnitOfWork
-from shared import topics
+from services.notifications.unit_of_work import NewEmail, NotificationsUnitOfWork
+from shared import inbox, topics
 from shared.auth import handle_credentials_change
 from shared.consumer import handle_once
 from shared.db import Conn
@@ -23,6 +24,21 @@ from shared.runtime import ServiceRuntime
 ConsumerUnitOfWork = Callable[[Conn], NotificationsUnitOfWork]
 
 
+@dataclass
+class EmailsToQueue:
+    """The emails of a transaction's events (a fetched batch's, or one event's), queued in one
+    statement before it commits (shared/inbox.py, `staged`)."""
+
+    ctx: handlers.NotificationsContext
+    unit_of_work: ConsumerUnitOfWork
+    emails: list[NewEmail] = field(default_factory=list)
+
+    async def flush(self, conn: Conn) -> None:
+        async with self.unit_of_work(conn) as uow:
+            await handlers.queue_emails(self.ctx, uow, self.emails)
+            await uow.commit()
+
+
 def emails_of(
     ctx: handlers.NotificationsContext, unit_of_work: ConsumerUnitOfWork, event: Event
 ) -> Callable[[Conn], Awaitable[None]]:
@@ -30,8 +46,14 @@ def emails_of(
     (shared/inbox.py), so the emails are queued, and the batch committed, together."""
 
     async def effect(conn: Conn) -> None:
+        staged = inbox.staged(EmailsToQueue, lambda: EmailsToQueue(ctx, unit_of_work))
         async with unit_of_work(conn) as uow:
-            await handlers.record_email(ctx, uow, event)
+            emails = await handlers.emails_for(ctx, uow, event)
+            if staged is None:  # not run by the inbox: queued at once
+                await handlers.queue_emails(ctx, uow, emails)
+            await uow.commit()  # in the transaction that decides alone
+        if staged is not None:
+            staged.emails.extend(emails)
 
     return effect
 

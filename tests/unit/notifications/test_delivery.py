@@ -48,7 +48,7 @@ class Sending:
         for _ in range(count):
             email = new_email()
             async with self.database.unit_of_work() as uow:
-                await uow.emails.add(email, self.now[0])
+                await uow.emails.add_all([email], self.now[0])
                 await uow.commit()
             ids.append(email.email_id)
         return ids

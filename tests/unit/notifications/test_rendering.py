@@ -9,7 +9,7 @@ from typing import Any, get_args
 from zoneinfo import ZoneInfo
 
 import pytest
-from jinja2 import Environment
+from jinja2 import Environment, Template
 from pypdf import PdfReader
 
 from services.notifications import attachments, domain, handlers, preview
@@ -267,3 +267,44 @@ def test_a_day_is_formatted_by_babel_once_per_language(
     warsaw = late.astimezone(ZoneInfo("Europe/Warsaw"))
     assert template.render(day=late) == "27 lutego 2031"
     assert template.render(day=warsaw) == "28 lutego 2031"
+
+
+@pytest.mark.parametrize(("language", "stem", "sample"), SAMPLES)
+def test_each_part_is_what_the_whole_template_renders_for_it(
+    renderer: TemplateRenderer, language: str, stem: str, sample: Event
+) -> None:
+    """The subject and the text, rendered as blocks, are the template's own render of them."""
+    draft = domain.draft_for(sample)
+    assert draft is not None
+    context = {"full_name": preview.CUSTOMER, "claim_page": "https://panel.example/claims/1"}
+    context |= draft.context | {name: "https://panel.example/link" for name in draft.sealed}
+    rendered = renderer.render(draft.template, language, context)
+    values = {**context, "language": language}
+    # The renderer's own environments: without autoescaping for the plain parts, with for HTML.
+    for environment, part, got in (
+        (renderer._plain, "subject", rendered.subject),
+        (renderer._plain, "text", rendered.text),
+        (renderer._html, "html", rendered.html),
+    ):
+        whole = environment.get_template(f"{language}/{draft.template}.j2").render(
+            {**values, "part": part}
+        )
+        expected = " ".join(whole.split()) if part == "subject" else whole.strip() + "\n"
+        assert got == expected, part
+
+
+def test_an_email_renders_its_template_twice_not_three_times(
+    renderer: TemplateRenderer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One context for the subject and the text, one render of the whole for the HTML part
+    (issue 27, item 3: a whole render for each of the three parts was a third more work)."""
+    contexts = []
+    new_context = Template.new_context
+
+    def counted(template: Template, *args: Any, **kwargs: Any) -> Any:
+        contexts.append(template.name)
+        return new_context(template, *args, **kwargs)
+
+    monkeypatch.setattr(Template, "new_context", counted)
+    compose(renderer, preview.claim_created("pl"))
+    assert contexts == ["pl/claim_created.j2"] * 2

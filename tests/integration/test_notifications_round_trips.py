@@ -1,0 +1,143 @@
+"""Notifications' consumer on the real PostgreSQL, in the statements a fetched batch needs (issue
+27, item 3): its events' emails are queued in one statement, in the batch's transaction with its
+inbox rows, whatever the number of events; a poison record is still dead-lettered alone."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from typing import Any
+
+import asyncpg
+import pytest
+from aiokafka import TopicPartition
+from asyncpg.connection import LoggedQuery
+
+from services.notifications import preview
+from services.notifications.adapters.postgres import PostgresUnitOfWork
+from services.notifications.bootstrap import postgres_context
+from services.notifications.entrypoints.consumers import emails_of
+from services.notifications.handlers import NotificationsContext
+from services.notifications.settings import NotificationsSettings
+from shared.commits import RecordEffects
+from shared.consumer import EffectBatches
+from shared.db import create_pool, migrate
+from shared.events import Event
+from shared.inbox import DeferredEffect, apply_in_one_transaction
+from shared.outage import OutageLog
+
+pytestmark = pytest.mark.integration
+CONSUMER = "notifications"
+PARTITION = TopicPartition("claims", 0)
+
+
+@dataclass
+class Consumer:
+    """Notifications' effects on a pool of one connection, as its consumer applies them."""
+
+    pool: asyncpg.Pool
+    ctx: NotificationsContext
+
+    def effect(self, event: Event) -> DeferredEffect:
+        return DeferredEffect(self.pool, CONSUMER, event, emails_of(self.ctx, self.unit, event))
+
+    @staticmethod
+    def unit(conn: Any) -> PostgresUnitOfWork:
+        return PostgresUnitOfWork(conn)
+
+    async def emails_of(self, event: Event) -> int:
+        count: int = await self.pool.fetchval(
+            "SELECT count(*) FROM emails WHERE event_id = $1", event.event_id
+        )
+        return count
+
+
+@pytest.fixture
+async def consumer(database_url: str) -> AsyncIterator[Consumer]:
+    pool = await create_pool(database_url, max_size=1)
+    await migrate(pool, "shared.migrations", "services.notifications.migrations")
+    # No seal key: an event with a sealed link cannot be opened, and is a poison record here.
+    ctx = postgres_context(NotificationsSettings(), lambda: pool, seal_private_key=b"")
+    ctx = replace(ctx, clock=lambda: preview.NOW + timedelta(minutes=1))
+    yield Consumer(pool, ctx)
+    await pool.close()
+
+
+def status_changes(count: int) -> list[Event]:
+    return [preview.status_changed("pl", "in_inspection") for _ in range(count)]
+
+
+def activated() -> Event:
+    """An account event that names the customer (and is emailed, without a sealed link)."""
+    [event] = [e for e in preview.samples("pl") if e[1].type == "AccountActivated"]
+    return event[1]
+
+
+async def test_a_batchs_emails_are_queued_in_one_statement(consumer: Consumer) -> None:
+    """BEGIN, the inbox rows, the emails, COMMIT: four statements for five events, where each
+    email was an INSERT of its own (eight)."""
+    # The first batch on a connection also asks PostgreSQL about its types, and reads the name.
+    assert await apply_in_one_transaction([consumer.effect(activated())]) == 1
+    events = status_changes(5)
+    statements: list[str] = []
+
+    def logged(query: LoggedQuery) -> None:
+        statements.append(query.query)
+
+    async with consumer.pool.acquire() as conn:
+        conn.add_query_logger(logged)
+    try:
+        assert await apply_in_one_transaction([consumer.effect(e) for e in events]) == 5
+    finally:
+        async with consumer.pool.acquire() as conn:
+            conn.remove_query_logger(logged)
+    assert len(statements) == 4, "\n---\n".join(statements)
+    assert [await consumer.emails_of(event) for event in events] == [1] * 5
+
+
+class GivenUp:
+    def __init__(self) -> None:
+        self.messages: list[Any] = []
+
+    def __call__(self, message: Any, error: Exception, attempts: int) -> asyncio.Task[None]:
+        self.messages.append(message)
+        return asyncio.create_task(asyncio.sleep(0))
+
+
+async def test_a_poison_record_is_dead_lettered_alone_and_the_others_queued_once(
+    consumer: Consumer,
+) -> None:
+    """The batch's one statement fails with it: record by record, each in a transaction of its
+    own, its emails queued once; an event handled before queues nothing."""
+    handled_before, *fine = status_changes(3)
+    assert await apply_in_one_transaction([consumer.effect(handled_before)]) == 1
+    await consumer.pool.execute("DELETE FROM emails")  # sent and forgotten, say
+    [poison] = [e for _, e in preview.samples("pl") if e.type == "AccountActivationLinkIssued"]
+    batch = [handled_before, fine[0], poison, fine[1], fine[0]]
+    records = [
+        RecordEffects(PARTITION, offset, f"message@{offset}", [consumer.effect(event)])
+        for offset, event in enumerate(batch)
+    ]
+    given_up = GivenUp()
+    batches = EffectBatches(
+        give_up=given_up, outage=OutageLog("test"), max_attempts=2, first_backoff=0.0
+    )
+    outcome = await batches.apply(records)
+    assert given_up.messages == ["message@2"]
+    assert [offset for _, offset, _ in outcome.dead_letters] == [2]
+    assert outcome.read_again == {}
+    counts = [await consumer.emails_of(event) for event in (handled_before, *fine, poison)]
+    assert counts == [0, 1, 1, 0]
+
+
+async def test_an_effect_run_outside_the_inbox_queues_its_emails_at_once(
+    consumer: Consumer,
+) -> None:
+    """A consumer that runs the effect in a transaction of its own, not through shared/inbox.py,
+    still gets the emails queued, in that transaction."""
+    [event] = status_changes(1)
+    async with consumer.pool.acquire() as conn, conn.transaction():
+        await consumer.effect(event).effect(conn)
+    assert await consumer.emails_of(event) == 1
