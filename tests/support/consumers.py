@@ -3,13 +3,9 @@ idle, fetches every 500 ms and heartbeats)."""
 
 from __future__ import annotations
 
-from faststream.kafka import KafkaBroker
+from shared.runtime import ServiceRuntime
 
 
-def consumers_per_topic(broker: KafkaBroker) -> dict[str, int]:
-    """Topic -> the Kafka consumers its subscriber runs in one process."""
-    return {
-        topic.name: getattr(subscriber, "max_workers", 1)
-        for subscriber in broker.subscribers
-        for topic in subscriber.topics
-    }
+def consumers_per_topic(runtime: ServiceRuntime) -> dict[str, int]:
+    """Topic -> the Kafka consumers (consumer loops) its subscriber runs in one process."""
+    return {subscription.topic: subscription.workers for subscription in runtime.subscriptions}

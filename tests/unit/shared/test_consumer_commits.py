@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError
 
@@ -52,11 +51,13 @@ def landed() -> asyncio.Future[None]:
     return future
 
 
-async def test_a_batch_is_committed_once_when_the_consumer_caught_up_with_it() -> None:
+async def test_a_fetched_batch_is_committed_once_when_the_loop_has_handled_it() -> None:
     consumer = RecordingConsumer({P0: 300})
     commits = ConsumerCommits(max_age=60)
     for offset in range(300):
         await commits.finished(consumer, TOPIC, 0, offset, landed() if offset % 2 else None)
+    assert consumer.commits == []  # the consumer loop commits at the batch's end
+    await commits.commit(consumer)
     assert consumer.commits == [{P0: 300}]
 
 
@@ -73,7 +74,8 @@ async def test_the_commit_waits_for_every_dead_letter_in_flight() -> None:
     commits = ConsumerCommits(max_age=60)
     delivery: asyncio.Future[None] = asyncio.get_running_loop().create_future()
     await commits.finished(consumer, TOPIC, 0, 0, delivery)
-    committing = asyncio.create_task(commits.finished(consumer, TOPIC, 0, 1))
+    await commits.finished(consumer, TOPIC, 0, 1)
+    committing = asyncio.create_task(commits.commit(consumer))
     await asyncio.sleep(0.05)
     assert consumer.commits == []  # the dead letter is not durable yet
     delivery.set_result(None)
@@ -105,6 +107,7 @@ async def test_offsets_whose_commit_failed_go_with_the_next_commit() -> None:
     assert consumer.commits == []
     await commits.finished(consumer, TOPIC, 0, 1)
     await commits.finished(consumer, TOPIC, 0, 2)
+    await commits.commit(consumer)
     assert consumer.commits == [{P0: 3}]
 
 
@@ -113,6 +116,7 @@ async def test_a_partition_given_to_another_consumer_is_not_committed() -> None:
     commits = ConsumerCommits(max_age=60)
     await commits.finished(consumer, TOPIC, 1, 0)  # P1 was revoked meanwhile
     await commits.finished(consumer, TOPIC, 0, 0)
+    await commits.commit(consumer)
     assert consumer.commits == [{P0: 1}]
 
 
@@ -124,15 +128,3 @@ async def test_an_outage_commits_what_came_before_and_moves_back_to_the_message(
     await commits.rewind(consumer, TOPIC, 0, 4)
     assert consumer.commits == [{P0: 4}]
     assert consumer.seeks == [(P0, 4)]
-
-
-@pytest.mark.parametrize("with_dead_letter", [False, True])
-async def test_the_in_memory_test_broker_has_nothing_to_commit(with_dead_letter: bool) -> None:
-    sent: list[str] = []
-
-    async def dead_letter() -> None:
-        sent.append("dead letter")
-
-    delivery = asyncio.ensure_future(dead_letter()) if with_dead_letter else None
-    await ConsumerCommits().finished(object(), TOPIC, 0, 0, delivery)
-    assert sent == (["dead letter"] if with_dead_letter else [])
