@@ -127,10 +127,12 @@ class ServiceRuntime:
     effects_per_batch: bool = field(default=False, init=False)
     # The topics its subscribers read: the only ones its dead letters are replayed onto.
     consumed_topics: list[str] = field(default_factory=list, init=False)
+    consumer_policy: ConsumerPolicy = field(init=False)
     subscriptions: list[Subscription] = field(default_factory=list, init=False)
     loops: ConsumerLoops = field(default_factory=ConsumerLoops, init=False)
     # The consumers' backoff between retries and in an outage (a test makes it instant).
-    consumer_sleep: Sleep = field(default=asyncio.sleep, init=False)
+    # (A factory: a function as the default would become a method, given the runtime.)
+    consumer_sleep: Sleep = field(default_factory=lambda: asyncio.sleep, init=False)
     # The Idempotency-Keys of the requests running now (shared/idempotency.py).
     key_locks: KeyLocks = field(init=False)
     # Each account's last credential change, as require_role checks it (shared/auth.py).
@@ -164,6 +166,7 @@ class ServiceRuntime:
             log_level=logging.DEBUG,
         )
         self.document = KafkaBroker(servers, security=broker_security(self.settings))
+        self.consumer_policy = self._consumer_policy()
         self.document.publisher(
             self.dead_letter_topic,
             description="What this service's consumers could not handle: the original message "
@@ -208,8 +211,9 @@ class ServiceRuntime:
 
         return register
 
-    def consumer_policy(self) -> ConsumerPolicy:
-        """How its subscribers handle records: retries, dead letters, the outage log, commits."""
+    def _consumer_policy(self) -> ConsumerPolicy:
+        """How its subscribers handle records: retries, dead letters, the outage log, commits
+        (made with the runtime; the batches' effects are applied by it from then on)."""
         outage = OutageLog(f"{self.consumer_group} consumer dependencies (database or broker)")
         dead_letters = DeadLetters(
             lambda: self.broker,
@@ -226,7 +230,8 @@ class ServiceRuntime:
             tracer=self.tracer_provider.get_tracer("shared.consumer"),
             max_attempts=self.settings.consumer_max_attempts,
             effects_per_batch=lambda: self.effects_per_batch,
-            sleep=self.consumer_sleep,
+            # Read at each backoff: a test may make it instant after the runtime is made.
+            sleep=lambda seconds: self.consumer_sleep(seconds),
         )
         self.commits.apply_batch = policy.effect_batches().apply
         return policy
@@ -243,20 +248,19 @@ class ServiceRuntime:
             **client_options(self.settings.kafka_bootstrap_servers, self.settings),
         )
 
-    def record_handling(self, subscription: Subscription, policy: ConsumerPolicy) -> RecordHandling:
+    def record_handling(self, subscription: Subscription) -> RecordHandling:
         return RecordHandling(
-            policy,
+            self.consumer_policy,
             subscription.handler,
             subscription.event_type,
             self.metrics.subscriber(subscription.topic),
         )
 
     async def start_consuming(self) -> None:
-        policy = self.consumer_policy()
         await self.loops.start(
             self.subscriptions,
             self.new_consumer,
-            lambda subscription: self.record_handling(subscription, policy),
+            self.record_handling,
             self.commits,
             fetch_wait_ms=self.settings.consumer_fetch_max_wait_ms,
         )

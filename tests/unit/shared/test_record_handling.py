@@ -25,6 +25,7 @@ from shared.events import Buyer, SaleLine, SaleRecorded, SaleRecordedData
 from shared.runtime import ServiceRuntime
 from shared.settings import ServiceSettings
 from shared.subscriptions import ConsumerLoop
+from tests.support.consumers import consumer_record
 from tests.unit.shared.test_consumer_commits import RecordingConsumer
 
 TOPIC = "unit.sales"
@@ -61,19 +62,7 @@ def record(
     offset: int, body: bytes | SaleRecorded, headers: Sequence[tuple[str, bytes]] = ()
 ) -> ConsumerRecord[bytes, bytes]:
     value = body.model_dump_json().encode() if isinstance(body, SaleRecorded) else body
-    return ConsumerRecord(
-        topic=TOPIC,
-        partition=0,
-        offset=offset,
-        timestamp=0,
-        timestamp_type=0,
-        key=b"PA/1",
-        value=value,
-        checksum=None,
-        serialized_key_size=4,
-        serialized_value_size=len(value),
-        headers=tuple(headers),
-    )
+    return consumer_record(TOPIC, offset, value, headers)
 
 
 class DeadLetterBroker:
@@ -113,9 +102,8 @@ class Subscriber:
         self.handled.append(event.data.document_number)
 
     def loop(self) -> ConsumerLoop:
-        policy = self.runtime.consumer_policy()
         [subscription] = self.runtime.subscriptions
-        handling = self.runtime.record_handling(subscription, policy)
+        handling = self.runtime.record_handling(subscription)
         return ConsumerLoop(self.consumer, handling, self.runtime.commits, fetch_wait_ms=0)
 
     async def fetch(self, *records: ConsumerRecord[bytes, bytes]) -> None:

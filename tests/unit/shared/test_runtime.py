@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from shared.events import SaleRecorded
 from shared.runtime import ServiceRuntime
 from shared.settings import ServiceSettings
@@ -58,3 +60,8 @@ def test_the_asyncapi_document_lists_each_subscriber_with_its_message() -> None:
     [channel] = [c for name, c in document["channels"].items() if "unit.sales" in name]
     assert channel["description"] == "Sales, read"
     assert "SaleRecorded" in str(document["components"]["schemas"])
+
+
+async def test_the_consumers_back_off_with_asyncios_sleep_unless_a_test_says_otherwise() -> None:
+    runtime = ServiceRuntime("unit", ServiceSettings(), "shared.migrations")
+    assert runtime.consumer_sleep is asyncio.sleep
