@@ -117,10 +117,11 @@ class ConsumerLoops:
             handling = handling_of(subscription)
             for _ in range(subscription.workers):
                 consumer = new_consumer(subscription.topic)
-                await consumer.start()
+                # Kept before it starts: a start that fails (credentials, ACLs) is closed too.
                 self._loops.append(
                     ConsumerLoop(consumer, handling, commits, fetch_wait_ms=fetch_wait_ms)
                 )
+                await consumer.start()
         for index, loop in enumerate(self._loops):
             task = asyncio.create_task(self._run(loop), name=f"consumer-loop-{index}")
             self._tasks.append(task)
