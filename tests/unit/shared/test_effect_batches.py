@@ -115,7 +115,7 @@ def poisoned_batch(database: FakeDatabase, first_offsets: tuple[int, int]) -> li
 
 
 class GivenUp:
-    """The dead letters: (message, error, attempts) of each, as the middleware starts them."""
+    """The dead letters: (message, error, attempts) of each, as the record handling starts them."""
 
     def __init__(self) -> None:
         self.letters: list[tuple[Any, Exception, int]] = []
@@ -158,7 +158,7 @@ async def test_a_poison_record_rolls_the_batch_back_then_the_others_are_applied_
     outcome = await batches(given_up).apply(records)
     assert database.rows == ["1", "2", "3"]  # once each, in the order read
     [(message, error, attempts)] = given_up.letters
-    assert (message, attempts) == ("message@11", 3)  # retried as the middleware would
+    assert (message, attempts) == ("message@11", 3)  # retried as the record handling would
     assert "POISON-1 cannot be handled" in str(error)
     assert [(tp, offset) for tp, offset, _ in outcome.dead_letters] == [(P0, 11)]
     assert outcome.read_again == {}
