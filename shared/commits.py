@@ -5,14 +5,14 @@ coordinator per message, and one more per dead letter when each produce is await
 flood of bad messages then drains at a few dozen a second, and a good message behind it waits
 for all of them (issue 14, item 7). Here each message's handling ends by telling `finished`
 where its partition stands and, for a dead letter, the produce still in flight. A commit comes
-when the consumer has caught up with what it fetched of the partition, or after `max_pending`
-messages or `max_age` seconds, whichever is first. It first awaits every dead letter in flight,
-together, and commits each partition only up to its first dead letter that did not land; that
-message is read again (the consumer is moved back to it).
+when the consumer loop has handled what one fetch returned (shared/subscriptions.py calls
+`commit`), or after `max_pending` messages or `max_age` seconds, whichever is first. It first
+awaits every dead letter in flight, together, and commits each partition only up to its first
+dead letter that did not land; that message is read again (the consumer is moved back to it).
 
 In a service that applies effects per batch (shared/inbox.py), the records' handlers only
 collect their effects, and a commit first applies them all in one transaction (`apply_batch`,
-given by the dead-letter middleware); what that could not apply, it says to read again
+given by the record handling, shared/consumer.py); what that could not apply, it says to read again
 (an outage), and a record it gave up on has its dead letter awaited with the others.
 
 So offsets still follow durable effects (the handlers' transactions, acks=all dead letters),
@@ -55,7 +55,7 @@ class RecordEffects:
 
     partition: TopicPartition
     offset: int
-    message: Any  # the StreamMessage, for a dead letter
+    message: Any  # the ConsumerRecord, for its dead letter
     effects: list[DeferredEffect]
 
 
@@ -124,7 +124,7 @@ class ConsumerCommits:
 
     async def finished(
         self,
-        consumer: Any,
+        consumer: AIOKafkaConsumer,
         topic: str,
         partition: int,
         offset: int,
@@ -132,50 +132,41 @@ class ConsumerCommits:
         *,
         message: Any = None,
         effects: list[DeferredEffect] | None = None,
-    ) -> None:
+    ) -> dict[TopicPartition, int]:
         """The message at `offset` is handled (or its dead letter is on its way, or its
-        `effects` wait for the batch's transaction): commit when the batch is over."""
+        `effects` wait for the batch's transaction): commit when the batch is over. Returns
+        where a commit moved the consumer back to, per partition (see `commit`)."""
         tp = TopicPartition(topic, partition)
-        record = RecordEffects(tp, offset, message, effects) if effects else None
-        if not isinstance(consumer, AIOKafkaConsumer):
-            # FastStream's in-memory test broker: nothing to commit, a batch of one.
-            outcome = await self.apply_batch([record]) if record is not None else BatchOutcome()
-            for _, _, letter in outcome.dead_letters:
-                await letter
-            if delivery is not None:
-                await delivery
-            return
         self._consumers[id(consumer)] = consumer
         pending = self._pending.setdefault(id(consumer), _Pending(since=self._clock()))
         pending.next_offsets[tp] = offset + 1
         if delivery is not None:
             pending.deliveries.append((tp, offset, delivery))
-        if record is not None:
-            pending.records.append(record)
+        if effects:
+            pending.records.append(RecordEffects(tp, offset, message, effects))
         pending.messages += 1
-        if self._batch_over(consumer, pending, tp, offset):
-            await self.commit(consumer, at_once=False)
+        if self._batch_over(consumer, pending, tp):
+            return await self.commit(consumer)
+        return {}
 
     def _batch_over(
-        self, consumer: AIOKafkaConsumer, pending: _Pending, tp: TopicPartition, offset: int
+        self, consumer: AIOKafkaConsumer, pending: _Pending, tp: TopicPartition
     ) -> bool:
-        if tp not in consumer.assignment():
-            return True  # given to another member meanwhile: commit the rest now
-        fetched_up_to = consumer.highwater(tp)
-        caught_up = fetched_up_to is None or offset + 1 >= fetched_up_to
+        """Before the end of the fetched batch (when the loop commits): when the batch is long,
+        old, or its partition was given to another member meanwhile (commit the rest now)."""
         return (
-            caught_up
+            tp not in consumer.assignment()
             or pending.messages >= self._max_pending
             or self._clock() - pending.since >= self._max_age
         )
 
-    async def commit(self, consumer: Any, *, at_once: bool = True) -> dict[TopicPartition, int]:
+    async def commit(
+        self, consumer: AIOKafkaConsumer, *, at_once: bool = False
+    ) -> dict[TopicPartition, int]:
         """Apply the batch's effects, await the dead letters in flight, then commit what is
-        durable (`at_once`, else when the commit interval says: see the module docstring); on a
-        broker outage the offsets wait for the next commit. Returns where the consumer was moved
-        back to, per partition, for what must be read again."""
-        if not isinstance(consumer, AIOKafkaConsumer):
-            return {}
+        durable to Kafka: `at_once`, else when the commit interval says (see the module
+        docstring); on a broker outage the offsets wait for the next commit. Returns where the
+        consumer was moved back to, per partition, for what must be read again."""
         pending = self._pending.pop(id(consumer), None)
         if pending is not None:
             moved, offsets = await self._settle(consumer, pending)
@@ -267,12 +258,14 @@ class ConsumerCommits:
                 kept.offsets[tp] = max(kept.offsets.get(tp, offset), offset)
             kept.messages += held.messages
 
-    async def rewind(self, consumer: Any, topic: str, partition: int, offset: int) -> None:
+    async def rewind(
+        self, consumer: AIOKafkaConsumer, topic: str, partition: int, offset: int
+    ) -> None:
         """The message at `offset` must be read again (an outage): commit what came before
         it, then move the consumer back to it."""
-        moved = await self.commit(consumer)
+        moved = await self.commit(consumer, at_once=True)
         tp = TopicPartition(topic, partition)
-        if isinstance(consumer, AIOKafkaConsumer) and tp in consumer.assignment():
+        if tp in consumer.assignment():
             # Not past a record before it whose effects were not applied either.
             consumer.seek(tp, min(offset, moved.get(tp, offset)))
 
@@ -282,4 +275,4 @@ class ConsumerCommits:
             timer.cancel()
         self._timers.clear()
         for key in list(self._pending.keys() | self._held.keys()):
-            await self.commit(self._consumers[key])
+            await self.commit(self._consumers[key], at_once=True)

@@ -1,9 +1,9 @@
 """The consuming side: idempotent handling (inbox), bounded retries and the dead-letter topic.
 
-FastStream's Kafka default commits before handling, and a nack seeks back to the same offset,
-so a message that always fails would block its partition forever. Every subscriber here:
+Each subscriber's consumer loop (shared/subscriptions.py) hands every record it fetched to
+`RecordHandling.handle`, in order per partition. Every subscriber here:
 - commits only after the handler's transaction committed and the dead letters landed, once per
-  batch (`AckPolicy.MANUAL`: the middleware below commits through shared/commits.py);
+  fetched batch (through shared/commits.py);
 - records the handled `event_id` in the inbox in the same transaction as its effect, so a
   redelivery changes nothing; a service may have its records' effects applied per batch, in one
   transaction with one inbox query, before the batch's commit (shared/inbox.py), and a record
@@ -29,23 +29,26 @@ import json
 import time
 import traceback
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeAlias
 
 import asyncpg
 import pydantic
 import structlog
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError, MessageSizeTooLargeError
-from faststream import BaseMiddleware
 from faststream.kafka import KafkaBroker
-from faststream.message import StreamMessage
+from opentelemetry.trace import Tracer
 
 from shared import inbox, topics
 from shared.commits import BatchOutcome, ConsumerCommits, RecordEffects
 from shared.db import Conn
 from shared.events import Event
 from shared.logging import get_logger
+from shared.metrics import SubscriberMetrics
 from shared.outage import OutageLog
+from shared.tracing import consumer_span
 
 log = get_logger(__name__)
 
@@ -110,38 +113,34 @@ async def handle_once(
     return await inbox.handle_now(pool, consumer, event, effect)
 
 
-def _header(message: StreamMessage[Any], name: str) -> str | None:
-    value = message.headers.get(name)
-    if isinstance(value, bytes):
-        return value.decode(errors="replace")
-    return str(value) if value is not None else None
+Record: TypeAlias = ConsumerRecord[bytes, bytes]
 
 
 def dead_letter_headers(
-    msg: StreamMessage[Any], error: Exception, attempts: int, consumer_group: str
+    record: Record, error: Exception, attempts: int, consumer_group: str
 ) -> dict[str, str]:
     """The original headers, and what went wrong, where and when (error text cut short)."""
-    record = msg.raw_message
-    headers = {key: _header(msg, key) or "" for key in msg.headers}
+    headers = {key: value.decode(errors="replace") for key, value in record.headers}
     headers.update(
         dead_letter_error=f"{type(error).__name__}: {error}"[:_ERROR_CHARS],
         dead_letter_traceback=_traceback(error),
         dead_letter_consumer=consumer_group,
-        dead_letter_source_topic=str(getattr(record, "topic", "")),
-        dead_letter_source_partition=str(getattr(record, "partition", "")),
-        dead_letter_source_offset=str(getattr(record, "offset", "")),
+        dead_letter_source_topic=record.topic,
+        dead_letter_source_partition=str(record.partition),
+        dead_letter_source_offset=str(record.offset),
         dead_letter_attempts=str(attempts),
         dead_letter_at=datetime.now(UTC).isoformat(),
     )
     return headers
 
 
-GiveUp = Callable[[StreamMessage[Any], Exception, int], "asyncio.Task[None] | None"]
+GiveUp = Callable[[Record, Exception, int], "asyncio.Task[None] | None"]
+Sleep = Callable[[float], Awaitable[None]]
 
 
 class DeadLetters:
     """Where a consumer group's messages go when it gives up on them: its service's own
-    dead-letter topic (`topic`)."""
+    dead-letter topic (`topic`), written through the FastStream broker's producer."""
 
     def __init__(
         self,
@@ -157,44 +156,54 @@ class DeadLetters:
         self._outage = outage
         self._on_dead_letter = on_dead_letter
 
-    def give_up(
-        self, msg: StreamMessage[Any], error: Exception, attempts: int
-    ) -> asyncio.Task[None] | None:
-        """Start the message's dead letter; the batch's commit awaits it."""
+    def give_up(self, record: Record, error: Exception, attempts: int) -> asyncio.Task[None] | None:
+        """Start the record's dead letter; the batch's commit awaits it."""
         self._outage.recovered()
-        if topics.is_dead_letter_topic(str(getattr(msg.raw_message, "topic", ""))):
+        if topics.is_dead_letter_topic(record.topic):
             # Never feed the dead-letter topic to itself.
             log.error("dead letter not handled", error=repr(error))
             return None
         log.error("event dead-lettered", error=repr(error), attempts=attempts)
-        return asyncio.create_task(self._dead_letter(msg, error, attempts))
+        return asyncio.create_task(self._dead_letter(record, error, attempts))
 
-    async def _dead_letter(self, msg: StreamMessage[Any], error: Exception, attempts: int) -> None:
-        headers = dead_letter_headers(msg, error, attempts, self._consumer_group)
-        key = getattr(msg.raw_message, "key", None)
+    async def _dead_letter(self, record: Record, error: Exception, attempts: int) -> None:
+        headers = dead_letter_headers(record, error, attempts, self._consumer_group)
+        body = record.value or b""
         broker = self._broker_ref()
         try:
-            await broker.publish(msg.body, topic=self._topic, key=key, headers=headers)
+            await broker.publish(body, topic=self._topic, key=record.key, headers=headers)
         except MessageSizeTooLargeError:
             # The headers say where the original lies (topic, partition, offset).
-            headers["dead_letter_body_omitted"] = str(len(msg.body))
-            await broker.publish(b"", topic=self._topic, key=key, headers=headers)
+            headers["dead_letter_body_omitted"] = str(len(body))
+            await broker.publish(b"", topic=self._topic, key=record.key, headers=headers)
         self._on_dead_letter(headers["dead_letter_source_topic"])
+
+
+def outage_backoff(first_backoff: float, outage: OutageLog) -> float:
+    """How long to wait before reading again in an outage: doubling, at most 2 s."""
+    return min(first_backoff * 2.0**outage.failures, 2.0)
 
 
 class EffectBatches:
     """Applies the effects a batch's records collected (shared/inbox.py): all in one
     transaction; when that fails for a record's fault, rolled back and applied record by record
-    with the middleware's retries, so a poison record is dead-lettered alone and the others are
+    with the record handling's retries, so a poison record is dead-lettered alone and the others are
     still applied, once. An outage leaves the rest of the batch to be read again."""
 
     def __init__(
-        self, *, give_up: GiveUp, outage: OutageLog, max_attempts: int, first_backoff: float
+        self,
+        *,
+        give_up: GiveUp,
+        outage: OutageLog,
+        max_attempts: int,
+        first_backoff: float,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
         self._give_up = give_up
         self._outage = outage
         self._max_attempts = max_attempts
         self._first_backoff = first_backoff
+        self._sleep = sleep
 
     async def apply(self, records: list[RecordEffects]) -> BatchOutcome:
         started = time.perf_counter()
@@ -247,7 +256,7 @@ class EffectBatches:
                 if attempt == self._max_attempts:
                     return self._give_up(record.message, error, attempt)
                 log.warning("handler failed", attempt=attempt, error=repr(error))
-                await asyncio.sleep(self._first_backoff * 2 ** (attempt - 1))
+                await self._sleep(self._first_backoff * 2 ** (attempt - 1))
                 continue
             return None
         return None
@@ -256,7 +265,7 @@ class EffectBatches:
         """Not the records' fault: back off; each partition is read again from its first record
         whose effects were not applied."""
         self._outage.failed(error)
-        await asyncio.sleep(min(self._first_backoff * 2**self._outage.failures, 2.0))
+        await self._sleep(outage_backoff(self._first_backoff, self._outage))
         outcome = BatchOutcome()
         for record in records:
             tp = record.partition
@@ -264,83 +273,104 @@ class EffectBatches:
         return outcome
 
 
-def dead_letter_middleware(
-    broker_ref: Callable[[], KafkaBroker],
-    *,
-    consumer_group: str,
-    dead_letter_topic: str,
-    commits: ConsumerCommits,
-    max_attempts: int = 3,
-    first_backoff: float = 0.2,
-    on_dead_letter: Callable[[str], None] = lambda _source_topic: None,
-    effects_per_batch: Callable[[], bool] = lambda: False,
-) -> Callable[..., BaseMiddleware]:
-    """Middleware factory for a service's subscribers (see the module docstring); their offsets
-    are committed by `commits`, once per batch (shared/commits.py), after the batch's effects
-    when `effects_per_batch()` (shared/inbox.py)."""
-    # FastStream makes a middleware per message: the outage outlives them all.
-    outage = OutageLog(f"{consumer_group} consumer dependencies (database or broker)")
-    dead_letters = DeadLetters(
-        broker_ref, consumer_group, dead_letter_topic, outage, on_dead_letter
-    )
-    commits.apply_batch = EffectBatches(
-        give_up=dead_letters.give_up,
-        outage=outage,
-        max_attempts=max_attempts,
-        first_backoff=first_backoff,
-    ).apply
+@dataclass(frozen=True)
+class ConsumerPolicy:
+    """What every subscriber of one service shares: its group, commits, dead letters, outage
+    log, retries and backoff (`sleep`, which a test makes instant)."""
 
-    class DeadLetterMiddleware(BaseMiddleware):
-        async def consume_scope(
-            self, call_next: Callable[[Any], Awaitable[Any]], msg: StreamMessage[Any]
-        ) -> Any:
-            with structlog.contextvars.bound_contextvars(
-                event_id=_header(msg, "event_id"),
-                correlation_id=_header(msg, "correlation_id"),
-                event_type=_header(msg, "event_type"),
-                consumer=consumer_group,
-            ):
-                return await self._handle(call_next, msg)
+    consumer_group: str
+    commits: ConsumerCommits
+    dead_letters: DeadLetters
+    outage: OutageLog
+    tracer: Tracer
+    max_attempts: int = 3
+    first_backoff: float = 0.2
+    effects_per_batch: Callable[[], bool] = lambda: False
+    sleep: Sleep = asyncio.sleep
 
-        async def _handle(
-            self, call_next: Callable[[Any], Awaitable[Any]], msg: StreamMessage[Any]
-        ) -> Any:
-            started = time.perf_counter()
-            record = msg.raw_message
-            where = (getattr(msg, "consumer", None), record.topic, record.partition, record.offset)
-            for attempt in range(1, max_attempts + 1):
-                # The handler's effects, when they wait for the batch's transaction.
-                effects: list[inbox.DeferredEffect] | None = [] if effects_per_batch() else None
-                try:
-                    with inbox.collecting(effects):
-                        result = await call_next(msg)
-                except TRANSIENT_ERRORS as error:
-                    # Not the message's fault: back off and read it again.
-                    outage.failed(error)
-                    await commits.rewind(*where)
-                    await asyncio.sleep(min(first_backoff * 2**outage.failures, 2.0))
-                    return None
-                except NEVER_SUCCEED as error:
-                    await commits.finished(*where, dead_letters.give_up(msg, error, attempt))
-                    return None
-                except Exception as error:
-                    if attempt == max_attempts:
-                        await commits.finished(*where, dead_letters.give_up(msg, error, attempt))
-                        return None
-                    log.warning("handler failed", attempt=attempt, error=repr(error))
-                    await asyncio.sleep(first_backoff * 2 ** (attempt - 1))
-                    continue
-                if not effects:
-                    outage.recovered()  # else known once the batch's transaction committed
-                log.info(
-                    "event handled",
-                    attempt=attempt,
-                    duration_ms=round((time.perf_counter() - started) * 1000, 1),
-                    # Effects that wait for the batch's transaction (shared/inbox.py).
-                    effects_for_batch=len(effects) if effects else None,
-                )
-                await commits.finished(*where, message=msg, effects=effects)
-                return result
-            return None
+    def effect_batches(self) -> EffectBatches:
+        return EffectBatches(
+            give_up=self.dead_letters.give_up,
+            outage=self.outage,
+            max_attempts=self.max_attempts,
+            first_backoff=self.first_backoff,
+            sleep=self.sleep,
+        )
 
-    return DeadLetterMiddleware
+
+class RecordHandling:
+    """One subscriber's handling of each record its consumer loop fetched (the module
+    docstring's promises): decoded once per attempt into the handler's parameter type."""
+
+    def __init__(
+        self,
+        policy: ConsumerPolicy,
+        handler: Callable[[Any], Awaitable[None]],
+        event_type: pydantic.TypeAdapter[Any],
+        metrics: SubscriberMetrics,
+    ) -> None:
+        self._policy = policy
+        self._handler = handler
+        self._event_type = event_type
+        self._metrics = metrics
+
+    async def handle(self, consumer: AIOKafkaConsumer, record: Record) -> set[TopicPartition]:
+        """Handle the record; the partitions the consumer was moved back on (an outage, a
+        dead letter that did not land): the rest of their fetched records is read again."""
+        headers = {key: value.decode(errors="replace") for key, value in record.headers}
+        group = self._policy.consumer_group
+        with (
+            structlog.contextvars.bound_contextvars(
+                event_id=headers.get("event_id"),
+                correlation_id=headers.get("correlation_id"),
+                event_type=headers.get("event_type"),
+                consumer=group,
+            ),
+            consumer_span(
+                self._policy.tracer,
+                headers,
+                topic=record.topic,
+                partition=record.partition,
+                offset=record.offset,
+                consumer_group=group,
+            ),
+        ):
+            return await self._attempts(consumer, record)
+
+    async def _attempts(self, consumer: AIOKafkaConsumer, record: Record) -> set[TopicPartition]:
+        policy = self._policy
+        started = time.perf_counter()
+        where = (consumer, record.topic, record.partition, record.offset)
+        for attempt in range(1, policy.max_attempts + 1):
+            # The handler's effects, when they wait for the batch's transaction.
+            effects: list[inbox.DeferredEffect] | None = [] if policy.effects_per_batch() else None
+            try:
+                with self._metrics.attempt(), inbox.collecting(effects):
+                    await self._handler(self._event_type.validate_json(record.value or b""))
+            except TRANSIENT_ERRORS as error:
+                # Not the message's fault: back off and read it again.
+                policy.outage.failed(error)
+                await policy.commits.rewind(*where)
+                await policy.sleep(outage_backoff(policy.first_backoff, policy.outage))
+                return {TopicPartition(record.topic, record.partition)}
+            except NEVER_SUCCEED as error:
+                letter = policy.dead_letters.give_up(record, error, attempt)
+                return set(await policy.commits.finished(*where, letter))
+            except Exception as error:
+                if attempt == policy.max_attempts:
+                    letter = policy.dead_letters.give_up(record, error, attempt)
+                    return set(await policy.commits.finished(*where, letter))
+                log.warning("handler failed", attempt=attempt, error=repr(error))
+                await policy.sleep(policy.first_backoff * 2 ** (attempt - 1))
+                continue
+            if not effects:
+                policy.outage.recovered()  # else known once the batch's transaction committed
+            log.info(
+                "event handled",
+                attempt=attempt,
+                duration_ms=round((time.perf_counter() - started) * 1000, 1),
+                # Effects that wait for the batch's transaction (shared/inbox.py).
+                effects_for_batch=len(effects) if effects else None,
+            )
+            return set(await policy.commits.finished(*where, message=record, effects=effects))
+        return set()

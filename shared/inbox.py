@@ -4,12 +4,13 @@ Per record (`handle_now`), one transaction inserts the event's inbox row and run
 only when the row is new, so a redelivery changes nothing.
 
 Per batch (issue 27): in a service whose runtime applies effects per batch
-(`ServiceRuntime.effects_per_batch`), the dead-letter middleware lets each record's handler only
-collect its effects (`collecting`), and the batch's offset commit (shared/commits.py) first
-applies them all in one transaction (`apply_in_one_transaction`): one INSERT of every inbox row
-tells which events are new, and their effects run in the order they were read, so in order per
-key. One fsync and one inbox round trip per batch instead of per record. Each effect runs in
-the trace and log context of its own record (the outbox rows it writes carry that trace).
+(`ServiceRuntime.effects_per_batch`), the record handling (shared/consumer.py) lets each
+record's handler only collect its effects (`collecting`), and the batch's offset commit
+(shared/commits.py) first applies them all in one transaction (`apply_in_one_transaction`): one
+INSERT of every inbox row tells which events are new, and their effects run in the order they
+were read, so in order per key. One fsync and one inbox round trip per batch instead of per
+record. Each effect runs in the trace and log context of its own record (the outbox rows it
+writes carry that trace).
 
 An effect may also put rows aside (`staged`) for one statement per transaction instead of one
 per effect: what the transaction's effects staged is written by its `flush`, once, after the

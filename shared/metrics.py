@@ -2,8 +2,8 @@
 
 Each service has its own registry rather than the process-wide default, since the tests run
 several services in one process. Two kinds of figures:
-- counted as things happen: messages handled per subscriber, their latency and errors
-  (FastStream's Prometheus middleware), HTTP requests (prometheus-fastapi-instrumentator),
+- counted as things happen: every handling attempt per subscriber, its time and errors (the
+  consumer loop's `SubscriberMetrics`), HTTP requests (prometheus-fastapi-instrumentator),
   messages dead-lettered;
 - states read at every scrape: the outbox backlog and the age of its oldest unpublished event,
   the consumer lag per partition, and the gauges a service reads from its own database
@@ -13,7 +13,9 @@ several services in one process. Two kinds of figures:
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+import time
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,9 +23,7 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from fastapi import FastAPI
 from fastapi.responses import PlainTextResponse, Response
-from faststream.kafka import KafkaBroker
-from faststream.kafka.prometheus import KafkaPrometheusMiddleware
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import generate_latest
 from prometheus_fastapi_instrumentator import Instrumentator
 
@@ -50,6 +50,37 @@ class DatabaseGauge:
     query: str
     labels: tuple[str, ...] = ()
     arguments: tuple[Any, ...] = ()
+
+
+class SubscriberMetrics:
+    """One subscriber's series, bound once: each handling attempt (decoding and the handler; a
+    message retried, then dead-lettered, counts each failed attempt as an error)."""
+
+    def __init__(self, metrics: ServiceMetrics, handler: str) -> None:
+        self._handler = handler
+        self._exceptions = metrics.consumer_exceptions
+        self._handled = metrics.consumer_attempts.labels(handler=handler, status="handled")
+        self._failed = metrics.consumer_attempts.labels(handler=handler, status="error")
+        self._duration = metrics.consumer_duration.labels(handler=handler)
+        self._in_process = metrics.consumer_in_process.labels(handler=handler)
+
+    @contextmanager
+    def attempt(self) -> Iterator[None]:
+        self._in_process.inc()
+        started = time.perf_counter()
+        try:
+            yield
+        except Exception as error:
+            self._failed.inc()
+            self._exceptions.labels(
+                handler=self._handler, exception_type=type(error).__name__
+            ).inc()
+            raise
+        else:
+            self._handled.inc()
+        finally:
+            self._duration.observe(time.perf_counter() - started)
+            self._in_process.dec()
 
 
 class ServiceMetrics:
@@ -84,14 +115,38 @@ class ServiceMetrics:
             ["topic", "partition"],
             registry=self.registry,
         )
+        self.consumer_attempts = Counter(
+            "rma_consumer_attempts",
+            "Handling attempts of a subscriber's messages (decoding and handler), by outcome",
+            ["handler", "status"],
+            registry=self.registry,
+        )
+        self.consumer_exceptions = Counter(
+            "rma_consumer_attempt_exceptions",
+            "Failed handling attempts of a subscriber's messages, by the exception's type",
+            ["handler", "exception_type"],
+            registry=self.registry,
+        )
+        self.consumer_duration = Histogram(
+            "rma_consumer_attempt_duration_seconds",
+            "Time of one handling attempt of a subscriber's message (decoding and handler)",
+            ["handler"],
+            registry=self.registry,
+        )
+        self.consumer_in_process = Gauge(
+            "rma_consumer_messages_in_process",
+            "Messages a subscriber is handling now",
+            ["handler"],
+            registry=self.registry,
+        )
         self._database_gauges: list[tuple[DatabaseGauge, Gauge]] = []
 
     def add_database_gauge(self, gauge: DatabaseGauge) -> None:
         metric = Gauge(gauge.name, gauge.documentation, gauge.labels, registry=self.registry)
         self._database_gauges.append((gauge, metric))
 
-    def broker_middleware(self) -> KafkaPrometheusMiddleware:
-        return KafkaPrometheusMiddleware(registry=self.registry, app_name=self.service)
+    def subscriber(self, topic: str) -> SubscriberMetrics:
+        return SubscriberMetrics(self, topic)
 
     def count_limit_refusal(self, limit: str) -> None:
         self.limit_refusals.labels(limit=limit).inc()
@@ -99,9 +154,11 @@ class ServiceMetrics:
     def count_dead_letter(self, source_topic: str) -> None:
         self.dead_lettered.labels(source_topic=source_topic).inc()
 
-    async def refresh(self, pool: asyncpg.Pool | None, broker: KafkaBroker) -> None:
+    async def refresh(
+        self, pool: asyncpg.Pool | None, consumers: Sequence[AIOKafkaConsumer]
+    ) -> None:
         """Read the states that are gauges; a part that fails is logged and keeps its value."""
-        parts = [self._refresh_lag(broker)]
+        parts = [self._refresh_lag(consumers)]
         if pool is not None:
             parts += [self._refresh_outbox(pool), self._refresh_database_gauges(pool)]
         for part in parts:
@@ -115,9 +172,13 @@ class ServiceMetrics:
         return generate_latest(self.registry)
 
     def serve(
-        self, app: FastAPI, pool: Callable[[], asyncpg.Pool | None], broker: KafkaBroker
+        self,
+        app: FastAPI,
+        pool: Callable[[], asyncpg.Pool | None],
+        consumers: Callable[[], Sequence[AIOKafkaConsumer]],
     ) -> None:
-        serve_metrics(app, self.registry, lambda: self.refresh(pool(), broker))
+        """`consumers`: the Kafka consumers of the service's subscribers now (for their lag)."""
+        serve_metrics(app, self.registry, lambda: self.refresh(pool(), consumers()))
 
     async def _refresh_outbox(self, pool: asyncpg.Pool) -> None:
         row = await pool.fetchrow(
@@ -141,16 +202,10 @@ class ServiceMetrics:
                 else:
                     metric.set(value)
 
-    async def _refresh_lag(self, broker: KafkaBroker) -> None:
+    async def _refresh_lag(self, consumers: Sequence[AIOKafkaConsumer]) -> None:
         lags: dict[tuple[str, int], int] = {}
-        for subscriber in broker.subscribers:
-            # A subscriber with partition workers has a consumer per worker, in one group.
-            consumers = getattr(subscriber, "consumer_subgroup", None) or [
-                getattr(subscriber, "consumer", None)
-            ]
-            for consumer in consumers:
-                if isinstance(consumer, AIOKafkaConsumer):
-                    lags.update(await partition_lags(consumer, consumer.assignment()))
+        for consumer in consumers:
+            lags.update(await partition_lags(consumer, consumer.assignment()))
         self.consumer_lag.clear()
         for (topic, partition), lag in lags.items():
             self.consumer_lag.labels(topic=topic, partition=str(partition)).set(lag)

@@ -77,7 +77,7 @@ def kafka_headers(
     trace_context: Mapping[str, str] | None = None,
 ) -> list[tuple[str, bytes]]:
     """The headers of every event on Kafka; `trace_context` (W3C `traceparent`) is read by the
-    consumers' telemetry middleware."""
+    consumer loop's span per record (shared/tracing.consumer_span)."""
     return [
         ("content-type", b"application/json"),
         ("event_type", event_type.encode()),

@@ -2,8 +2,11 @@
 
 A service builds one `ServiceRuntime`, registers its subscribers with `runtime.subscriber` and
 its HTTP routes on the FastAPI app that `create_app` returns. The FastAPI lifespan starts, in
-order: the database (created if missing, migrated), the Kafka topics, the outbox relay and the
-broker's consumers; it stops them in reverse order, so no handler runs without its database.
+order: the database (created if missing, migrated), the Kafka topics, the outbox relay, the
+broker (its producer writes the dead letters) and the subscribers' consumer loops
+(shared/subscriptions.py); it stops them in reverse order, so no handler runs without its
+database. FastStream's broker keeps no subscriber: a second broker, never started, holds them
+and the publishers for the AsyncAPI document only.
 """
 
 from __future__ import annotations
@@ -18,14 +21,13 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import asyncpg
+from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import TopicAlreadyExistsError
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, JSONResponse
-from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
-from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from faststream.specification import AsyncAPI
 from faststream.specification.asyncapi.site import get_asyncapi_html
 from opentelemetry.sdk.trace import TracerProvider
@@ -33,7 +35,13 @@ from opentelemetry.sdk.trace import TracerProvider
 from shared import deadletters, deadletters_http, topics
 from shared.auth import NotBeforeCache, fetch_not_before
 from shared.commits import ConsumerCommits
-from shared.consumer import DEAD_LETTER_MAX_BYTES, dead_letter_middleware
+from shared.consumer import (
+    DEAD_LETTER_MAX_BYTES,
+    ConsumerPolicy,
+    DeadLetters,
+    RecordHandling,
+    Sleep,
+)
 from shared.db import close_pool, create_pool, ensure_database, migrate
 from shared.http import DatabaseAway, install_http_guards
 from shared.idempotency import IdempotencyMiddleware, KeyLocks
@@ -43,6 +51,7 @@ from shared.metrics import ServiceMetrics
 from shared.outage import OutageLog, RepeatedLineFilter
 from shared.outbox import OutboxRelay, new_producer
 from shared.settings import ServiceSettings
+from shared.subscriptions import ConsumerLoops, Subscription, event_type_of
 from shared.tracing import instrument_http_app, tracer_provider
 
 log = get_logger(__name__)
@@ -103,6 +112,8 @@ class ServiceRuntime:
     settings: ServiceSettings
     migrations_package: str
     broker: KafkaBroker = field(init=False)
+    # Never started: its subscribers and publishers are the AsyncAPI document's.
+    document: KafkaBroker = field(init=False)
     metrics: ServiceMetrics = field(init=False)
     tracer_provider: TracerProvider = field(init=False)
     pool: asyncpg.Pool | None = field(default=None, init=False)
@@ -116,6 +127,12 @@ class ServiceRuntime:
     effects_per_batch: bool = field(default=False, init=False)
     # The topics its subscribers read: the only ones its dead letters are replayed onto.
     consumed_topics: list[str] = field(default_factory=list, init=False)
+    consumer_policy: ConsumerPolicy = field(init=False)
+    subscriptions: list[Subscription] = field(default_factory=list, init=False)
+    loops: ConsumerLoops = field(default_factory=ConsumerLoops, init=False)
+    # The consumers' backoff between retries and in an outage (a test makes it instant).
+    # (A factory: a function as the default would become a method, given the runtime.)
+    consumer_sleep: Sleep = field(default_factory=lambda: asyncio.sleep, init=False)
     # The Idempotency-Keys of the requests running now (shared/idempotency.py).
     key_locks: KeyLocks = field(init=False)
     # Each account's last credential change, as require_role checks it (shared/auth.py).
@@ -134,10 +151,11 @@ class ServiceRuntime:
             lambda subject: fetch_not_before(self.db, subject),
             max_age=self.settings.credential_check_cache_seconds,
         )
+        # A list: FastStream puts a string into a list of one, so "a:9092,b:9092" would be
+        # one unknown host instead of aiokafka's comma-separated servers.
+        servers = [server.strip() for server in self.settings.kafka_bootstrap_servers.split(",")]
         self.broker = KafkaBroker(
-            # A list: FastStream puts a string into a list of one, so "a:9092,b:9092" would be
-            # one unknown host instead of aiokafka's comma-separated servers.
-            [server.strip() for server in self.settings.kafka_bootstrap_servers.split(",")],
+            servers,
             security=broker_security(self.settings),
             client_id=self.name,
             enable_idempotence=True,
@@ -148,32 +166,20 @@ class ServiceRuntime:
             # rather than one per 16 KiB (aiokafka's default batch).
             max_batch_size=DEAD_LETTER_BATCH_BYTES,
             logger=get_logger(f"faststream.{self.name}"),
-            # FastStream's own "Received"/"Processed" lines: the middleware's "event handled"
-            # (with event_id and correlation_id) is the one line per event.
             log_level=logging.DEBUG,
-            middlewares=[
-                # Outermost, so that every line the handlers log carries the message's trace.
-                KafkaTelemetryMiddleware(tracer_provider=self.tracer_provider),
-                dead_letter_middleware(
-                    lambda: self.broker,
-                    consumer_group=self.settings.consumer_group or self.name,
-                    dead_letter_topic=self.dead_letter_topic,
-                    commits=self.commits,
-                    max_attempts=self.settings.consumer_max_attempts,
-                    on_dead_letter=self.metrics.count_dead_letter,
-                    effects_per_batch=lambda: self.effects_per_batch,
-                ),
-                # Inside the retries: every failed attempt counts as an error of its subscriber.
-                self.metrics.broker_middleware(),
-            ],
         )
-        # For the AsyncAPI document; the dead-letter middleware publishes through the broker.
-        self.broker.publisher(
+        self.document = KafkaBroker(servers, security=broker_security(self.settings))
+        self.consumer_policy = self._consumer_policy()
+        self.document.publisher(
             self.dead_letter_topic,
             description="What this service's consumers could not handle: the original message "
             "(key, headers, body) with dead_letter_* headers (error, consumer, source topic, "
             "partition, offset), and the markers of its replays. Only this service writes it.",
         )
+
+    @property
+    def consumer_group(self) -> str:
+        return self.settings.consumer_group or self.name
 
     @property
     def dead_letter_topic(self) -> str:
@@ -190,7 +196,7 @@ class ServiceRuntime:
         self, topic: str, *, description: str, partition_workers: int | None = None
     ) -> Callable[[Handler], Handler]:
         """A consumer of `topic` in this service's group, committing only after its effect
-        (the dead-letter middleware commits, once per batch: shared/commits.py).
+        (its consumer loops commit, once per fetched batch: shared/subscriptions.py).
         `partition_workers`: at most this many of its Kafka consumers (the setting's number
         otherwise); one is enough for a topic of rare events, and each idle consumer costs a
         fetch loop, heartbeats and connections of its own."""
@@ -198,21 +204,73 @@ class ServiceRuntime:
         if partition_workers is not None:
             workers = min(workers, partition_workers)
         self.consumed_topics.append(topic)
-        decorator: Callable[[Handler], Handler] = self.broker.subscriber(  # type: ignore[assignment]
-            topic,
-            group_id=self.settings.consumer_group or self.name,
-            ack_policy=AckPolicy.MANUAL,
-            # One consumer per worker, each with partitions of its own (see the setting).
-            max_workers=workers,
-            fetch_max_wait_ms=self.settings.consumer_fetch_max_wait_ms,
-            auto_offset_reset="earliest",
-            description=description,
+
+        def register(handler: Handler) -> Handler:
+            self.subscriptions.append(Subscription(topic, workers, handler, event_type_of(handler)))
+            self.document.subscriber(topic, group_id=self.consumer_group, description=description)(
+                handler
+            )
+            return handler
+
+        return register
+
+    def _consumer_policy(self) -> ConsumerPolicy:
+        """How its subscribers handle records: retries, dead letters, the outage log, commits
+        (made with the runtime; the batches' effects are applied by it from then on)."""
+        outage = OutageLog(f"{self.consumer_group} consumer dependencies (database or broker)")
+        dead_letters = DeadLetters(
+            lambda: self.broker,
+            self.consumer_group,
+            self.dead_letter_topic,
+            outage,
+            self.metrics.count_dead_letter,
         )
-        return decorator
+        policy = ConsumerPolicy(
+            consumer_group=self.consumer_group,
+            commits=self.commits,
+            dead_letters=dead_letters,
+            outage=outage,
+            tracer=self.tracer_provider.get_tracer("shared.consumer"),
+            max_attempts=self.settings.consumer_max_attempts,
+            effects_per_batch=lambda: self.effects_per_batch,
+            # Read at each backoff: a test may make it instant after the runtime is made.
+            sleep=lambda seconds: self.consumer_sleep(seconds),
+        )
+        self.commits.apply_batch = policy.effect_batches().apply
+        return policy
+
+    def new_consumer(self, topic: str) -> AIOKafkaConsumer:
+        """A consumer of `topic` in this service's group that commits only what it was told."""
+        return AIOKafkaConsumer(
+            topic,
+            group_id=self.consumer_group,
+            client_id=self.name,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            fetch_max_wait_ms=self.settings.consumer_fetch_max_wait_ms,
+            **client_options(self.settings.kafka_bootstrap_servers, self.settings),
+        )
+
+    def record_handling(self, subscription: Subscription) -> RecordHandling:
+        return RecordHandling(
+            self.consumer_policy,
+            subscription.handler,
+            subscription.event_type,
+            self.metrics.subscriber(subscription.topic),
+        )
+
+    async def start_consuming(self) -> None:
+        await self.loops.start(
+            self.subscriptions,
+            self.new_consumer,
+            self.record_handling,
+            self.commits,
+            fetch_wait_ms=self.settings.consumer_fetch_max_wait_ms,
+        )
 
     def publishes(self, topic: str, schema: Any, *, description: str) -> None:
         """Declare, for the AsyncAPI document, events this service publishes (via its outbox)."""
-        self.broker.publisher(topic, schema=schema, description=description)
+        self.document.publisher(topic, schema=schema, description=description)
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[ServiceRuntime]:
@@ -239,6 +297,7 @@ class ServiceRuntime:
             )
             await self.relay.start()
             await self.broker.start()
+            await self.start_consuming()
             for hook in self.on_started:
                 await hook(self)
             watch = asyncio.create_task(self._watch_broker(), name="kafka-watch")
@@ -250,8 +309,12 @@ class ServiceRuntime:
             for hook in self.on_stopping:
                 with contextlib.suppress(Exception):
                     await hook(self)
+            # The batches in hand finish (or are read again), then their commit, and only then
+            # the consumers leave the group.
+            await self.loops.stop_handling()
             with contextlib.suppress(Exception):
                 await self.commits.commit_all()
+            await self.loops.close()
             await self.broker.stop()
             if self.relay is not None:
                 await self.relay.stop()
@@ -303,7 +366,7 @@ class ServiceRuntime:
 
     def asyncapi(self) -> AsyncAPI:
         return AsyncAPI(
-            self.broker,
+            self.document,
             title=f"RMA {self.name} events",
             description=f"Events consumed and published by the {self.name} service",
         )
@@ -325,7 +388,7 @@ def create_app(runtime: ServiceRuntime, *, title: str, description: str) -> Fast
     # Around the key's own queries too: the database away is a 503, not a 500.
     app.add_middleware(DatabaseAway, what=f"{runtime.name} database")
     instrument_http_app(app, runtime.tracer_provider)
-    runtime.metrics.serve(app, lambda: runtime.pool, runtime.broker)
+    runtime.metrics.serve(app, lambda: runtime.pool, lambda: runtime.loops.consumers)
     # Outermost: the body cap and the client's address come before anything reads the body.
     install_http_guards(app, runtime.settings)
 

@@ -4,7 +4,8 @@ The trace context (W3C `traceparent`) travels
 - in HTTP headers: FastAPI's instrumentation reads it, the web panel's httpx calls send it;
 - from the request or handler that writes an event into its outbox row (`trace_context`), so
   the relay, later and in another task, publishes the event as a child of that span;
-- in Kafka headers, which FastStream's telemetry middleware reads around every handler;
+- in Kafka headers, which the consumer loop reads into a span around every record's handling
+  (`consumer_span`);
 - from the handler that records an e-mail into its row, so the SMTP send joins the trace too.
 
 Each service has its own tracer provider (the tests run several services in one process).
@@ -159,6 +160,35 @@ def span_from_stored_context(
     parent = _PROPAGATOR.extract(dict(stored or {}))
     with tracer.start_as_current_span(name, context=parent, kind=kind, attributes=attributes):
         yield current_trace_context()
+
+
+@contextmanager
+def consumer_span(
+    tracer: Tracer,
+    headers: Mapping[str, str],
+    *,
+    topic: str,
+    partition: int,
+    offset: int,
+    consumer_group: str,
+) -> Iterator[None]:
+    """The span of one record's handling, a child of the producer's span its headers carry
+    (named and described as FastStream's telemetry middleware did: "<topic> process")."""
+    parent = _PROPAGATOR.extract(headers)
+    attributes: dict[str, str | int] = {
+        "messaging.system": "kafka",
+        "messaging.operation": "process",
+        "messaging.destination.name": topic,
+        "messaging.consumer.group.name": consumer_group,
+        "messaging.kafka.destination.partition": partition,
+        "messaging.kafka.message.offset": offset,
+        "messaging.message.id": headers.get("event_id", ""),
+        "messaging.message.conversation_id": headers.get("correlation_id", ""),
+    }
+    with tracer.start_as_current_span(
+        f"{topic} process", context=parent, kind=SpanKind.CONSUMER, attributes=attributes
+    ):
+        yield
 
 
 def add_trace_ids(

@@ -23,7 +23,7 @@ from tools.support.stack import REPO, Stack
 pytestmark = pytest.mark.e2e
 
 DASHBOARD = REPO / "deploy" / "grafana" / "dashboards" / "rma-platform.json"
-HANDLED = "faststream_received_processed_messages_total"
+HANDLED = "rma_consumer_attempts_total"
 HTTP_REQUESTS = "http_requests_total"
 
 
@@ -75,13 +75,13 @@ async def test_counters_move_when_a_claim_is_filed(stack: Stack, services: Runni
 
         return all(
             (
-                grew("accounts", HANDLED, handler=topics.SALES, status="acked"),
-                grew("claims", HANDLED, handler=topics.SALES, status="acked"),
-                grew("claims", HANDLED, handler=topics.ACCOUNTS, status="acked"),
-                grew("claims", HANDLED, handler=topics.WARRANTY, status="acked"),
-                grew("warranty", HANDLED, handler=topics.CLAIMS, status="acked"),
-                grew("notifications", HANDLED, handler=topics.CLAIMS, status="acked"),
-                grew("notifications", HANDLED, handler=topics.WARRANTY, status="acked"),
+                grew("accounts", HANDLED, handler=topics.SALES, status="handled"),
+                grew("claims", HANDLED, handler=topics.SALES, status="handled"),
+                grew("claims", HANDLED, handler=topics.ACCOUNTS, status="handled"),
+                grew("claims", HANDLED, handler=topics.WARRANTY, status="handled"),
+                grew("warranty", HANDLED, handler=topics.CLAIMS, status="handled"),
+                grew("notifications", HANDLED, handler=topics.CLAIMS, status="handled"),
+                grew("notifications", HANDLED, handler=topics.WARRANTY, status="handled"),
                 grew("claims", HTTP_REQUESTS, handler="/api/claims", method="POST", status="2xx"),
                 grew("claims", "rma_claims"),
             )
@@ -135,9 +135,9 @@ async def test_the_dashboard_reads_only_metrics_the_services_export(
         "rma_outbox_oldest_unpublished_age_seconds",
         "rma_kafka_consumer_lag_messages",
         "rma_dead_lettered_messages_total",
-        "faststream_received_processed_messages_total",
-        "faststream_received_processed_messages_exceptions_total",
-        "faststream_received_processed_messages_duration_seconds_bucket",
+        "rma_consumer_attempts_total",
+        "rma_consumer_attempt_exceptions_total",
+        "rma_consumer_attempt_duration_seconds_bucket",
         "http_requests_total",
         "http_request_duration_seconds_bucket",
     }

@@ -297,13 +297,11 @@ async def test_poison_message_goes_to_dead_letter_and_the_next_is_handled(
     # `consumer_max_attempts` times (its error might pass), the undecodable one once (it never
     # can); the healthy message is acknowledged.
     attempts = runtime.settings.consumer_max_attempts
-    failures = metrics.total(
-        "faststream_received_processed_messages_exceptions_total", handler=topic
-    )
+    failures = metrics.total("rma_consumer_attempt_exceptions_total", handler=topic)
     assert failures == attempts + 1
-    handled = "faststream_received_processed_messages_total"
+    handled = "rma_consumer_attempts_total"
     assert metrics.total(handled, handler=topic, status="error") == attempts + 1
-    assert metrics.total(handled, handler=topic, status="acked") == 1
+    assert metrics.total(handled, handler=topic, status="handled") == 1
 
 
 async def test_consumer_restarted_mid_stream_loses_nothing(

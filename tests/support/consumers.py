@@ -3,13 +3,38 @@ idle, fetches every 500 ms and heartbeats)."""
 
 from __future__ import annotations
 
-from faststream.kafka import KafkaBroker
+from collections.abc import Sequence
+
+from aiokafka import ConsumerRecord
+
+from shared.runtime import ServiceRuntime
 
 
-def consumers_per_topic(broker: KafkaBroker) -> dict[str, int]:
-    """Topic -> the Kafka consumers its subscriber runs in one process."""
-    return {
-        topic.name: getattr(subscriber, "max_workers", 1)
-        for subscriber in broker.subscribers
-        for topic in subscriber.topics
-    }
+def consumers_per_topic(runtime: ServiceRuntime) -> dict[str, int]:
+    """Topic -> the Kafka consumers (consumer loops) its subscriber runs in one process."""
+    return {subscription.topic: subscription.workers for subscription in runtime.subscriptions}
+
+
+def consumer_record(
+    topic: str,
+    offset: int,
+    value: bytes,
+    headers: Sequence[tuple[str, bytes]] = (),
+    *,
+    partition: int = 0,
+    key: bytes = b"key",
+) -> ConsumerRecord[bytes, bytes]:
+    """A record as a consumer's fetch returns it."""
+    return ConsumerRecord(
+        topic=topic,
+        partition=partition,
+        offset=offset,
+        timestamp=0,
+        timestamp_type=0,
+        key=key,
+        value=value,
+        checksum=None,
+        serialized_key_size=len(key),
+        serialized_value_size=len(value),
+        headers=list(headers),
+    )

@@ -20,7 +20,7 @@ OFFLINE: dict[str, Any] = {
 
 
 def consumers_of(settings: ClaimsSettings) -> dict[str, int]:
-    return consumers_per_topic(build_app(settings).state.runtime.broker)
+    return consumers_per_topic(build_app(settings).state.runtime)
 
 
 def test_each_topic_claims_reads_has_one_consumer_by_default(

@@ -21,5 +21,5 @@ def test_notifications_reads_the_accounts_topic_with_one_consumer() -> None:
     )
     # Registering reads nothing of the context; only handling a message does.
     register_consumers(runtime, cast(NotificationsContext, None), PostgresUnitOfWork)
-    consumers = consumers_per_topic(runtime.broker)
+    consumers = consumers_per_topic(runtime)
     assert consumers == {topics.ACCOUNTS: 1, topics.CLAIMS: 3, topics.WARRANTY: 3}

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError
 
@@ -52,11 +51,13 @@ def landed() -> asyncio.Future[None]:
     return future
 
 
-async def test_a_batch_is_committed_once_when_the_consumer_caught_up_with_it() -> None:
+async def test_a_fetched_batch_is_committed_once_when_the_loop_has_handled_it() -> None:
     consumer = RecordingConsumer({P0: 300})
     commits = ConsumerCommits(max_age=60)
     for offset in range(300):
         await commits.finished(consumer, TOPIC, 0, offset, landed() if offset % 2 else None)
+    assert consumer.commits == []  # the consumer loop commits at the batch's end
+    await commits.commit(consumer)
     assert consumer.commits == [{P0: 300}]
 
 
@@ -73,7 +74,8 @@ async def test_the_commit_waits_for_every_dead_letter_in_flight() -> None:
     commits = ConsumerCommits(max_age=60)
     delivery: asyncio.Future[None] = asyncio.get_running_loop().create_future()
     await commits.finished(consumer, TOPIC, 0, 0, delivery)
-    committing = asyncio.create_task(commits.finished(consumer, TOPIC, 0, 1))
+    await commits.finished(consumer, TOPIC, 0, 1)
+    committing = asyncio.create_task(commits.commit(consumer))
     await asyncio.sleep(0.05)
     assert consumer.commits == []  # the dead letter is not durable yet
     delivery.set_result(None)
@@ -105,6 +107,7 @@ async def test_offsets_whose_commit_failed_go_with_the_next_commit() -> None:
     assert consumer.commits == []
     await commits.finished(consumer, TOPIC, 0, 1)
     await commits.finished(consumer, TOPIC, 0, 2)
+    await commits.commit(consumer)
     assert consumer.commits == [{P0: 3}]
 
 
@@ -113,6 +116,7 @@ async def test_a_partition_given_to_another_consumer_is_not_committed() -> None:
     commits = ConsumerCommits(max_age=60)
     await commits.finished(consumer, TOPIC, 1, 0)  # P1 was revoked meanwhile
     await commits.finished(consumer, TOPIC, 0, 0)
+    await commits.commit(consumer)
     assert consumer.commits == [{P0: 1}]
 
 
@@ -124,18 +128,6 @@ async def test_an_outage_commits_what_came_before_and_moves_back_to_the_message(
     await commits.rewind(consumer, TOPIC, 0, 4)
     assert consumer.commits == [{P0: 4}]
     assert consumer.seeks == [(P0, 4)]
-
-
-@pytest.mark.parametrize("with_dead_letter", [False, True])
-async def test_the_in_memory_test_broker_has_nothing_to_commit(with_dead_letter: bool) -> None:
-    sent: list[str] = []
-
-    async def dead_letter() -> None:
-        sent.append("dead letter")
-
-    delivery = asyncio.ensure_future(dead_letter()) if with_dead_letter else None
-    await ConsumerCommits().finished(object(), TOPIC, 0, 0, delivery)
-    assert sent == (["dead letter"] if with_dead_letter else [])
 
 
 class ManualClock:
@@ -168,14 +160,19 @@ def spaced(clock: ManualClock, interval: float = 1.0) -> ConsumerCommits:
     return ConsumerCommits(max_age=60, commit_interval=interval, clock=clock, sleep=clock.sleep)
 
 
+async def fetched_one(commits: ConsumerCommits, consumer: RecordingConsumer, offset: int) -> None:
+    """A fetch that returned one record, handled, and the loop's commit at its end."""
+    await commits.finished(consumer, TOPIC, 0, offset)
+    await commits.commit(consumer)
+
+
 async def test_a_consumer_keeping_up_commits_at_most_once_an_interval() -> None:
     """Sixteen events an eighth of a second apart, each a batch of one: two commits, not 16."""
     clock = ManualClock()
     consumer = RecordingConsumer({P0: 0})
     commits = spaced(clock)
     for offset in range(16):
-        consumer.fetched_up_to[P0] = offset + 1  # caught up after each event
-        await commits.finished(consumer, TOPIC, 0, offset)
+        await fetched_one(commits, consumer, offset)
         await clock.advance(0.125)
     assert consumer.commits == [{P0: 8}, {P0: 16}]
 
@@ -185,7 +182,7 @@ async def test_held_offsets_are_committed_by_the_timer_when_no_batch_follows() -
     consumer = RecordingConsumer({P0: 3})
     commits = spaced(clock)
     for offset in range(3):
-        await commits.finished(consumer, TOPIC, 0, offset)
+        await fetched_one(commits, consumer, offset)
     assert consumer.commits == []
     await clock.advance(0.5)
     assert consumer.commits == []
@@ -206,6 +203,7 @@ async def test_the_effects_do_not_wait_for_the_commit_interval() -> None:
 
     commits.apply_batch = apply
     await commits.finished(consumer, TOPIC, 0, 0, effects=[object()])  # type: ignore[list-item]
+    await commits.commit(consumer)
     assert applied == [0]
     assert consumer.commits == []
 
@@ -214,8 +212,8 @@ async def test_stopping_commits_the_held_offsets_at_once() -> None:
     clock = ManualClock()
     consumer = RecordingConsumer({P0: 2})
     commits = spaced(clock)
-    await commits.finished(consumer, TOPIC, 0, 0)
-    await commits.finished(consumer, TOPIC, 0, 1)
+    await fetched_one(commits, consumer, 0)
+    await fetched_one(commits, consumer, 1)
     await commits.commit_all()
     assert consumer.commits == [{P0: 2}]
     await clock.advance(2.0)  # the timer was cancelled: nothing twice
@@ -226,8 +224,7 @@ async def test_an_outage_commits_the_held_offsets_before_moving_back() -> None:
     clock = ManualClock()
     consumer = RecordingConsumer({P0: 10})
     commits = spaced(clock)
-    await commits.finished(consumer, TOPIC, 0, 0)
-    consumer.fetched_up_to[P0] = 10
+    await fetched_one(commits, consumer, 0)
     await commits.rewind(consumer, TOPIC, 0, 1)
     assert consumer.commits == [{P0: 1}]
     assert consumer.seeks == [(P0, 1)]
@@ -240,7 +237,6 @@ async def test_many_held_messages_are_committed_before_the_interval() -> None:
         max_pending=5, max_age=60, commit_interval=10, clock=clock, sleep=clock.sleep
     )
     for offset in range(6):
-        consumer.fetched_up_to[P0] = offset + 1
-        await commits.finished(consumer, TOPIC, 0, offset)
+        await fetched_one(commits, consumer, offset)
     assert consumer.commits == [{P0: 5}]
     await commits.commit_all()

@@ -11,6 +11,7 @@ import pytest
 from aiokafka import ConsumerRecord
 
 from shared import deadletters, topics
+from tests.support.consumers import consumer_record
 
 OWN = topics.dead_letters("claims")
 
@@ -18,18 +19,8 @@ OWN = topics.dead_letters("claims")
 def record(
     offset: int, headers: dict[str, str], value: bytes = b"{}"
 ) -> ConsumerRecord[bytes, bytes]:
-    return ConsumerRecord(
-        topic=OWN,
-        partition=0,
-        offset=offset,
-        timestamp=0,
-        timestamp_type=0,
-        key=b"key",
-        value=value,
-        checksum=None,
-        serialized_key_size=3,
-        serialized_value_size=len(value),
-        headers=[(name, text.encode()) for name, text in headers.items()],
+    return consumer_record(
+        OWN, offset, value, [(name, text.encode()) for name, text in headers.items()]
     )
 
 

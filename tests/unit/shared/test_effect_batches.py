@@ -17,19 +17,13 @@ from typing import Any
 import asyncpg
 import pytest
 from aiokafka import TopicPartition
-from faststream.kafka import TestKafkaBroker
-from faststream.kafka.annotations import KafkaMessage
 
-from shared import topics
 from shared.commits import BatchOutcome, ConsumerCommits, RecordEffects
-from shared.consumer import EffectBatches, UnprocessableMessage, handle_once
-from shared.events import SaleRecorded
+from shared.consumer import EffectBatches, UnprocessableMessage
 from shared.inbox import DeferredEffect, apply_in_one_transaction, collecting, defer
 from shared.outage import OutageLog
-from shared.runtime import ServiceRuntime
-from shared.settings import ServiceSettings
 from tests.unit.shared.test_consumer_commits import RecordingConsumer
-from tests.unit.shared.test_dead_letter_middleware import a_sale
+from tests.unit.shared.test_record_handling import a_sale
 
 TOPIC = "unit.claims"
 P0, P1 = TopicPartition(TOPIC, 0), TopicPartition(TOPIC, 1)
@@ -121,7 +115,7 @@ def poisoned_batch(database: FakeDatabase, first_offsets: tuple[int, int]) -> li
 
 
 class GivenUp:
-    """The dead letters: (message, error, attempts) of each, as the middleware starts them."""
+    """The dead letters: (message, error, attempts) of each, as the record handling starts them."""
 
     def __init__(self) -> None:
         self.letters: list[tuple[Any, Exception, int]] = []
@@ -164,7 +158,7 @@ async def test_a_poison_record_rolls_the_batch_back_then_the_others_are_applied_
     outcome = await batches(given_up).apply(records)
     assert database.rows == ["1", "2", "3"]  # once each, in the order read
     [(message, error, attempts)] = given_up.letters
-    assert (message, attempts) == ("message@11", 3)  # retried as the middleware would
+    assert (message, attempts) == ("message@11", 3)  # retried as the record handling would
     assert "POISON-1 cannot be handled" in str(error)
     assert [(tp, offset) for tp, offset, _ in outcome.dead_letters] == [(P0, 11)]
     assert outcome.read_again == {}
@@ -241,6 +235,8 @@ async def test_a_batchs_effects_are_applied_once_before_its_offsets_are_committe
     await commits.finished(consumer, TOPIC, 0, 1)  # a record with no effect (skipped)
     assert applier.batches == [] and consumer.commits == []
     await commits.finished(consumer, TOPIC, 0, 2, effects=[effect_of(database, "2")])
+    assert applier.batches == []  # until the consumer loop has handled its fetched batch
+    await commits.commit(consumer)
     assert applier.batches == [[(P0, 0), (P0, 2)]]
     assert consumer.commits == [{P0: 3}]
 
@@ -252,6 +248,7 @@ async def test_what_a_batch_could_not_apply_is_read_again_and_not_committed_past
     database = FakeDatabase()
     for offset in range(3):
         await commits.finished(consumer, TOPIC, 0, offset, effects=[effect_of(database, "x")])
+    await commits.commit(consumer)
     assert consumer.commits == [{P0: 1}]
     assert consumer.seeks == [(P0, 1)]
 
@@ -272,9 +269,8 @@ async def test_the_dead_letters_of_a_batch_are_awaited_before_its_commit() -> No
     commits = ConsumerCommits(max_age=60)
     letter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
     commits.apply_batch = AppliesBatches(BatchOutcome(dead_letters=[(P0, 0, letter)]))
-    committing = asyncio.create_task(
-        commits.finished(consumer, TOPIC, 0, 0, effects=[effect_of(FakeDatabase(), "x")])
-    )
+    await commits.finished(consumer, TOPIC, 0, 0, effects=[effect_of(FakeDatabase(), "x")])
+    committing = asyncio.create_task(commits.commit(consumer))
     await asyncio.sleep(0.01)
     assert consumer.commits == []
     letter.set_exception(ConnectionError("not written"))
@@ -296,32 +292,3 @@ async def test_handle_once_collects_only_while_its_record_is_collecting() -> Non
         assert not defer(pool, "unit", event, write)
     assert [effect.event for effect in collected] == [event]
     assert database.rows == []  # nothing ran yet
-
-
-async def test_a_runtime_with_effects_per_batch_applies_them_through_its_middleware() -> None:
-    """On the in-memory broker a batch is one record: its effect waits for the commit, and a
-    poison effect is retried and dead-lettered there."""
-    runtime = ServiceRuntime("unit", ServiceSettings(consumer_max_attempts=2), "shared.migrations")
-    runtime.effects_per_batch = True
-    database = FakeDatabase()
-    runtime.pool = database  # type: ignore[assignment]
-    ran_before_commit: list[list[str]] = []
-
-    @runtime.subscriber("unit.sales", description="test")
-    async def on_sale(event: SaleRecorded) -> None:
-        number = event.data.document_number
-        await handle_once(runtime.db, "unit", event, lambda conn: conn.write(number))
-        ran_before_commit.append(list(database.rows))
-
-    dead: list[bytes] = []
-
-    @runtime.broker.subscriber(topics.dead_letters("unit"))
-    async def on_dead(message: KafkaMessage) -> None:
-        dead.append(message.body)
-
-    async with TestKafkaBroker(runtime.broker) as broker:
-        for number in ("1", "POISON-1", "2"):
-            await broker.publish(a_sale(number).model_dump(mode="json"), topic="unit.sales")
-    assert database.rows == ["1", "2"]
-    assert ran_before_commit == [[], ["1"], ["1"]]  # the handlers only collected
-    assert len(dead) == 1 and b"POISON-1" in dead[0]

@@ -10,8 +10,8 @@ import asyncpg
 import pytest
 
 from shared.inbox import DeferredEffect, apply_in_one_transaction, handle_now, staged
-from tests.unit.shared.test_dead_letter_middleware import a_sale
 from tests.unit.shared.test_effect_batches import FakeDatabase
+from tests.unit.shared.test_record_handling import a_sale
 
 
 @dataclass

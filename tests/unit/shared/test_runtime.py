@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
+from shared.events import SaleRecorded
 from shared.runtime import ServiceRuntime
 from shared.settings import ServiceSettings
+from tests.support.consumers import consumers_per_topic
 
 
 def test_the_broker_gets_every_server_of_a_comma_separated_bootstrap() -> None:
@@ -17,30 +21,19 @@ def test_the_broker_gets_every_server_of_a_comma_separated_bootstrap() -> None:
     ]
 
 
-def test_how_often_an_idle_consumer_asks_the_broker_again_is_a_setting() -> None:
+async def test_how_often_an_idle_consumer_asks_the_broker_again_is_a_setting() -> None:
     # A record ends the broker's wait at once; the wait is only how often an idle one polls.
     runtime = ServiceRuntime("unit", ServiceSettings(), "shared.migrations")
-
-    @runtime.subscriber("claims", description="a subscriber")
-    async def handle(event: dict[str, str]) -> None: ...
-
-    [subscriber] = runtime.broker.subscribers
-    consumer = subscriber._connection_args  # what FastStream hands each AIOKafkaConsumer
-    assert consumer["fetch_max_wait_ms"] == 500
-    assert consumer["fetch_min_bytes"] == 1
+    consumer = runtime.new_consumer("claims")
+    assert consumer._fetch_max_wait_ms == 500
+    assert consumer._fetch_min_bytes == 1
+    # Offsets are committed by the loop, after the batch's effects, never by a timer.
+    assert consumer._enable_auto_commit is False
+    assert (consumer._group_id, consumer._auto_offset_reset) == ("unit", "earliest")
     tuned = ServiceRuntime(
         "unit", ServiceSettings(consumer_fetch_max_wait_ms=5000), "shared.migrations"
     )
-    tuned.subscriber("claims", description="a subscriber")(handle)
-    assert tuned.broker.subscribers[0]._connection_args["fetch_max_wait_ms"] == 5000
-
-
-def _consumers_per_subscriber(runtime: ServiceRuntime) -> dict[str, int]:
-    """Topic -> the Kafka consumers its subscriber starts (FastStream: one without max_workers)."""
-    return {
-        subscriber.topic_names[0]: getattr(subscriber, "max_workers", 1)
-        for subscriber in runtime.broker.subscribers
-    }
+    assert tuned.new_consumer("claims")._fetch_max_wait_ms == 5000
 
 
 def test_a_subscriber_of_rare_events_may_run_fewer_consumers_than_the_setting() -> None:
@@ -50,8 +43,25 @@ def test_a_subscriber_of_rare_events_may_run_fewer_consumers_than_the_setting() 
 
     runtime.subscriber("busy", description="a subscriber")(handle)
     runtime.subscriber("rare", description="a subscriber", partition_workers=1)(handle)
-    assert _consumers_per_subscriber(runtime) == {"busy": 3, "rare": 1}
+    assert consumers_per_topic(runtime) == {"busy": 3, "rare": 1}
     # Never more than the setting allows.
     one = ServiceRuntime("unit", ServiceSettings(consumer_partition_workers=1), "shared.migrations")
     one.subscriber("busy", description="a subscriber", partition_workers=2)(handle)
-    assert _consumers_per_subscriber(one) == {"busy": 1}
+    assert consumers_per_topic(one) == {"busy": 1}
+
+
+def test_the_asyncapi_document_lists_each_subscriber_with_its_message() -> None:
+    runtime = ServiceRuntime("unit", ServiceSettings(), "shared.migrations")
+
+    async def on_sale(event: SaleRecorded) -> None: ...
+
+    runtime.subscriber("unit.sales", description="Sales, read")(on_sale)
+    document = runtime.asyncapi().to_specification().to_jsonable()
+    [channel] = [c for name, c in document["channels"].items() if "unit.sales" in name]
+    assert channel["description"] == "Sales, read"
+    assert "SaleRecorded" in str(document["components"]["schemas"])
+
+
+async def test_the_consumers_back_off_with_asyncios_sleep_unless_a_test_says_otherwise() -> None:
+    runtime = ServiceRuntime("unit", ServiceSettings(), "shared.migrations")
+    assert runtime.consumer_sleep is asyncio.sleep

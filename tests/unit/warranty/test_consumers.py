@@ -14,5 +14,5 @@ def test_warranty_runs_one_consumer_for_sales_and_one_for_accounts() -> None:
     """Five Kafka consumers where it ran nine, each idle one a fetch loop and heartbeats."""
     runtime = ServiceRuntime("warranty", ServiceSettings(), "services.warranty.migrations")
     register_consumers(runtime, PostgresUnitOfWork)
-    consumers = consumers_per_topic(runtime.broker)
+    consumers = consumers_per_topic(runtime)
     assert consumers == {topics.SALES: 1, topics.ACCOUNTS: 1, topics.CLAIMS: 3}

@@ -1,0 +1,156 @@
+"""The consumer loops of a service's subscribers: aiokafka's `getmany`, our record handling.
+
+FastStream's subscribers ran every record through its own per-record path (its decoder,
+middlewares, FastDepends); on a backlog that cost warranty much of its CPU (issue 27). Here each
+subscriber runs its Kafka consumers in the service's group, each a task that fetches a batch,
+hands its records one by one, in order per partition, to `RecordHandling` (shared/consumer.py:
+dead letters, spans, retries and outage handling per record), then commits the batch
+(shared/commits.py: its effects first, then its offsets).
+
+Stopping lets the batch in hand finish (its commit comes from the runtime's `commit_all`); a
+loop that does not finish in time is cancelled, and what it had not committed is read again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import typing
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pydantic
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from shared.commits import ConsumerCommits
+from shared.consumer import Record, RecordHandling
+from shared.logging import get_logger
+
+log = get_logger(__name__)
+
+Handler = Callable[[Any], Awaitable[None]]
+# Records handed over per fetch: the batch whose effects share a transaction and whose offsets
+# share a commit (the commits' own `max_pending` as well).
+MAX_RECORDS_PER_FETCH = 500
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """One subscriber: its topic, how many Kafka consumers it runs, its handler and the type
+    the handler takes."""
+
+    topic: str
+    workers: int
+    handler: Handler
+    event_type: pydantic.TypeAdapter[Any]
+
+
+def event_type_of(handler: Handler) -> pydantic.TypeAdapter[Any]:
+    """A validator of the handler's one parameter's type (an event model or an annotated union
+    of them), built once: it decodes each record's raw JSON (`validate_json`)."""
+    [parameter] = inspect.signature(handler).parameters
+    annotation = typing.get_type_hints(handler, include_extras=True)[parameter]
+    return pydantic.TypeAdapter(annotation)
+
+
+class ConsumerLoop:
+    """One Kafka consumer of a subscriber: fetch, handle each record, commit; until stopped."""
+
+    def __init__(
+        self,
+        consumer: AIOKafkaConsumer,
+        handling: RecordHandling,
+        commits: ConsumerCommits,
+        *,
+        fetch_wait_ms: int,
+    ) -> None:
+        self.consumer = consumer
+        self._handling = handling
+        self._commits = commits
+        self._fetch_wait_ms = fetch_wait_ms
+        self.stopping = False
+
+    async def run(self) -> None:
+        while not self.stopping:
+            fetched = await self.consumer.getmany(
+                timeout_ms=self._fetch_wait_ms, max_records=MAX_RECORDS_PER_FETCH
+            )
+            await self.handle_fetched(fetched)
+
+    async def handle_fetched(self, fetched: Mapping[TopicPartition, Sequence[Record]]) -> None:
+        """Each partition's records in order; a partition the consumer was moved back on is
+        left for the next fetch, which reads it again from there. Then the batch's commit
+        (which also retries offsets a failed commit left)."""
+        moved: set[TopicPartition] = set()
+        for partition, records in fetched.items():
+            for record in records:
+                if partition in moved:
+                    break
+                moved |= await self._handling.handle(self.consumer, record)
+        await self._commits.commit(self.consumer)
+
+
+class ConsumerLoops:
+    """Every subscriber's consumer loops in one service process."""
+
+    def __init__(self) -> None:
+        self._loops: list[ConsumerLoop] = []
+        self._tasks: list[asyncio.Task[None]] = []
+
+    @property
+    def consumers(self) -> list[AIOKafkaConsumer]:
+        return [loop.consumer for loop in self._loops]
+
+    async def start(
+        self,
+        subscriptions: Sequence[Subscription],
+        new_consumer: Callable[[str], AIOKafkaConsumer],
+        handling_of: Callable[[Subscription], RecordHandling],
+        commits: ConsumerCommits,
+        *,
+        fetch_wait_ms: int,
+    ) -> None:
+        """`new_consumer(topic)`: a consumer of the topic in the service's group, not started."""
+        for subscription in subscriptions:
+            handling = handling_of(subscription)
+            for _ in range(subscription.workers):
+                consumer = new_consumer(subscription.topic)
+                # Kept before it starts: a start that fails (credentials, ACLs) is closed too.
+                self._loops.append(
+                    ConsumerLoop(consumer, handling, commits, fetch_wait_ms=fetch_wait_ms)
+                )
+                await consumer.start()
+        for index, loop in enumerate(self._loops):
+            task = asyncio.create_task(self._run(loop), name=f"consumer-loop-{index}")
+            self._tasks.append(task)
+
+    @staticmethod
+    async def _run(loop: ConsumerLoop, pause: float = 1.0) -> None:
+        while not loop.stopping:
+            try:
+                await loop.run()
+            except Exception as error:
+                # The record handling keeps its own errors; this is the client's (a fetch or
+                # a seek refused): what was not committed is read again after the pause.
+                log.error("consumer loop failed", error=repr(error))
+                await asyncio.sleep(pause)
+
+    async def stop_handling(self, timeout: float = 10.0) -> None:
+        """Let each loop finish the batch in hand; cancel those that take longer."""
+        for loop in self._loops:
+            loop.stopping = True
+        if self._tasks:
+            _, late = await asyncio.wait(self._tasks, timeout=timeout)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def close(self) -> None:
+        """Leave the group (after `stop_handling` and the last commit)."""
+        for consumer in self.consumers:
+            with contextlib.suppress(Exception):
+                await consumer.stop()
+        self._loops.clear()
+        self._tasks.clear()
