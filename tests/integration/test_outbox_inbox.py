@@ -12,8 +12,6 @@ import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import date
-from decimal import Decimal
 
 import asyncpg
 import pytest
@@ -21,42 +19,17 @@ import pytest
 from shared import topics
 from shared.consumer import handle_once
 from shared.db import close_pool, create_pool, migrate
-from shared.events import Buyer, SaleLine, SaleRecorded, SaleRecordedData
+from shared.events import SaleRecorded
 from shared.outbox import OutboxRelay, add_to_outbox, kafka_headers, new_producer
 from shared.runtime import ServiceRuntime, ensure_topics
 from shared.settings import ServiceSettings
 from shared.worker import NotifiedWorker
+from tests.support.consumers import sale
 from tests.support.metrics import parse
 from tools.support.kafka import TopicProbe, produce
 from tools.support.stack import Stack
 
 pytestmark = pytest.mark.integration
-
-
-def sale(number: str) -> SaleRecorded:
-    return SaleRecorded(
-        producer="test",
-        key=f"PA/{number}",
-        data=SaleRecordedData(
-            document_type="PA",
-            document_number=number,
-            issued_on=date(2025, 5, 1),
-            buyer=Buyer(type="consumer"),
-            total=Decimal("99.90"),
-            lines=(
-                SaleLine(
-                    line_no=1,
-                    ean="5901234123457",
-                    sku="SKU-1",
-                    name="Kabel USB-C",
-                    brand="Other",
-                    category="cable",
-                    quantity=1,
-                    unit_price=Decimal("99.90"),
-                ),
-            ),
-        ),
-    )
 
 
 @pytest.fixture

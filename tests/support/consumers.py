@@ -1,12 +1,16 @@
-"""How many Kafka consumers a service's runtime starts per topic (issue 27, item 5: each one,
-idle, fetches every 500 ms and heartbeats)."""
+"""Consumers under test: how many Kafka consumers a service's runtime starts per topic (issue 27,
+item 5: each one, idle, fetches every 500 ms and heartbeats), the records a fetch returns, and
+the one-line sale their tests consume."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
 
 from aiokafka import ConsumerRecord
 
+from shared.events import Buyer, SaleLine, SaleRecorded, SaleRecordedData
 from shared.runtime import ServiceRuntime
 
 
@@ -37,4 +41,31 @@ def consumer_record(
         serialized_key_size=len(key),
         serialized_value_size=len(value),
         headers=list(headers),
+    )
+
+
+def sale(number: str) -> SaleRecorded:
+    """A receipt of one cable, its document number `number`."""
+    return SaleRecorded(
+        producer="test",
+        key=f"PA/{number}",
+        data=SaleRecordedData(
+            document_type="PA",
+            document_number=number,
+            issued_on=date(2025, 5, 1),
+            buyer=Buyer(type="consumer"),
+            total=Decimal("99.90"),
+            lines=(
+                SaleLine(
+                    line_no=1,
+                    ean="5901234123457",
+                    sku="SKU-1",
+                    name="Kabel USB-C",
+                    brand="Other",
+                    category="cable",
+                    quantity=1,
+                    unit_price=Decimal("99.90"),
+                ),
+            ),
+        ),
     )

@@ -22,8 +22,8 @@ from shared.commits import BatchOutcome, ConsumerCommits, RecordEffects
 from shared.consumer import EffectBatches, UnprocessableMessage
 from shared.inbox import DeferredEffect, apply_in_one_transaction, collecting, defer
 from shared.outage import OutageLog
+from tests.support.consumers import sale
 from tests.unit.shared.test_consumer_commits import RecordingConsumer
-from tests.unit.shared.test_record_handling import a_sale
 
 TOPIC = "unit.claims"
 P0, P1 = TopicPartition(TOPIC, 0), TopicPartition(TOPIC, 1)
@@ -88,7 +88,7 @@ class FakeConnection:
 
 
 def effect_of(database: FakeDatabase, number: str, event_id: uuid.UUID | None = None) -> Any:
-    event = a_sale(number)
+    event = sale(number)
     if event_id is not None:
         event = event.model_copy(update={"event_id": event_id})
 
@@ -281,7 +281,7 @@ async def test_the_dead_letters_of_a_batch_are_awaited_before_its_commit() -> No
 
 async def test_handle_once_collects_only_while_its_record_is_collecting() -> None:
     database = FakeDatabase()
-    event = a_sale("1")
+    event = sale("1")
     pool: asyncpg.Pool = database  # type: ignore[assignment]
     write: Callable[[Any], Awaitable[None]] = lambda conn: conn.write("1")  # noqa: E731
     assert not defer(pool, "unit", event, write)

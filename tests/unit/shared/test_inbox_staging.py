@@ -10,8 +10,8 @@ import asyncpg
 import pytest
 
 from shared.inbox import DeferredEffect, apply_in_one_transaction, handle_now, staged
+from tests.support.consumers import sale
 from tests.unit.shared.test_effect_batches import FakeDatabase
-from tests.unit.shared.test_record_handling import a_sale
 
 
 @dataclass
@@ -42,7 +42,7 @@ def staging(
         lines.numbers.append(number)
 
     pool: asyncpg.Pool = database  # type: ignore[assignment]
-    return DeferredEffect(pool, "unit", a_sale(number), effect)
+    return DeferredEffect(pool, "unit", sale(number), effect)
 
 
 async def test_a_batchs_staged_rows_are_flushed_once_after_its_effects() -> None:

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import date
-from decimal import Decimal
 from typing import Any
 
 import asyncpg
@@ -21,41 +19,15 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from shared.consumer import UnprocessableMessage, handle_once
-from shared.events import Buyer, SaleLine, SaleRecorded, SaleRecordedData
+from shared.events import SaleRecorded
 from shared.runtime import ServiceRuntime
 from shared.settings import ServiceSettings
 from shared.subscriptions import ConsumerLoop
-from tests.support.consumers import consumer_record
+from tests.support.consumers import consumer_record, sale
 from tests.unit.shared.test_consumer_commits import RecordingConsumer
 
 TOPIC = "unit.sales"
 P0 = TopicPartition(TOPIC, 0)
-
-
-def a_sale(number: str) -> SaleRecorded:
-    return SaleRecorded(
-        producer="test",
-        key=f"PA/{number}",
-        data=SaleRecordedData(
-            document_type="PA",
-            document_number=number,
-            issued_on=date(2025, 1, 2),
-            buyer=Buyer(type="consumer"),
-            total=Decimal("10.00"),
-            lines=(
-                SaleLine(
-                    line_no=1,
-                    ean="5901234123457",
-                    sku="S",
-                    name="n",
-                    brand="b",
-                    category="other",
-                    quantity=1,
-                    unit_price=Decimal("10.00"),
-                ),
-            ),
-        ),
-    )
 
 
 def record(
@@ -119,7 +91,7 @@ class Subscriber:
 
 async def test_a_failure_that_passes_on_retry_is_handled_once_and_not_dead_lettered() -> None:
     subscriber = Subscriber([ValueError("flaky"), None])
-    await subscriber.fetch(record(0, a_sale("1")))
+    await subscriber.fetch(record(0, sale("1")))
     assert subscriber.handled == ["1"]
     assert subscriber.broker.letters == []
     assert subscriber.sleeps == [0.2]  # the backoff, not slept
@@ -129,8 +101,8 @@ async def test_a_failure_that_passes_on_retry_is_handled_once_and_not_dead_lette
 
 async def test_after_the_bounded_attempts_the_message_goes_to_the_dead_letter_topic() -> None:
     subscriber = Subscriber([ValueError("always")] * 3)
-    payload = a_sale("2")
-    await subscriber.fetch(record(0, payload), record(1, a_sale("3")))
+    payload = sale("2")
+    await subscriber.fetch(record(0, payload), record(1, sale("3")))
     [(body, headers)] = subscriber.broker.letters
     assert json.loads(body) == payload.model_dump(mode="json")
     assert headers["dead_letter_attempts"] == "3"
@@ -146,9 +118,7 @@ async def test_after_the_bounded_attempts_the_message_goes_to_the_dead_letter_to
 
 async def test_an_undecodable_record_is_dead_lettered_once_and_the_next_one_is_handled() -> None:
     subscriber = Subscriber()
-    await subscriber.fetch(
-        record(0, b'{"type": "SaleRecorded", "data": 1}'), record(1, a_sale("4"))
-    )
+    await subscriber.fetch(record(0, b'{"type": "SaleRecorded", "data": 1}'), record(1, sale("4")))
     [(body, headers)] = subscriber.broker.letters
     assert body == b'{"type": "SaleRecorded", "data": 1}'
     assert headers["dead_letter_attempts"] == "1"
@@ -160,8 +130,8 @@ async def test_an_undecodable_record_is_dead_lettered_once_and_the_next_one_is_h
 
 async def test_a_message_that_can_never_succeed_is_dead_lettered_at_once() -> None:
     subscriber = Subscriber()
-    unknown_version = {**a_sale("5").model_dump(mode="json"), "version": 2}
-    unknown_type = {**a_sale("6").model_dump(mode="json"), "type": "SaleTeleported"}
+    unknown_version = {**sale("5").model_dump(mode="json"), "version": 2}
+    unknown_type = {**sale("6").model_dump(mode="json"), "type": "SaleTeleported"}
     await subscriber.fetch(
         record(0, json.dumps(unknown_version).encode()),
         record(1, json.dumps(unknown_type).encode()),
@@ -175,7 +145,7 @@ async def test_a_message_that_can_never_succeed_is_dead_lettered_at_once() -> No
 
 async def test_a_handler_can_say_a_message_will_never_succeed() -> None:
     subscriber = Subscriber([UnprocessableMessage("no such product, ever")])
-    await subscriber.fetch(record(0, a_sale("7")))
+    await subscriber.fetch(record(0, sale("7")))
     [(_, headers)] = subscriber.broker.letters
     assert headers["dead_letter_error"] == "UnprocessableMessage: no such product, ever"
     assert subscriber.handled == []
@@ -183,14 +153,14 @@ async def test_a_handler_can_say_a_message_will_never_succeed() -> None:
 
 async def test_an_outage_rewinds_to_its_record_and_commits_nothing_past_it() -> None:
     subscriber = Subscriber([None, asyncpg.CannotConnectNowError("database restarting")])
-    await subscriber.fetch(record(0, a_sale("1")), record(1, a_sale("2")), record(2, a_sale("3")))
+    await subscriber.fetch(record(0, sale("1")), record(1, sale("2")), record(2, sale("3")))
     assert subscriber.broker.letters == []
     assert subscriber.handled == ["1"]  # "3" waits for "2": the order per partition holds
     assert subscriber.consumer.commits == [{P0: 1}]  # what came before the outage
     assert subscriber.consumer.seeks == [(P0, 1)]
     assert len(subscriber.sleeps) == 1
     # The next fetch reads from the record the outage stopped at.
-    await subscriber.fetch(record(1, a_sale("2")), record(2, a_sale("3")))
+    await subscriber.fetch(record(1, sale("2")), record(2, sale("3")))
     assert subscriber.handled == ["1", "2", "3"]
     assert subscriber.consumer.commits == [{P0: 1}, {P0: 3}]
 
@@ -201,7 +171,7 @@ async def test_each_record_is_handled_in_a_span_of_its_producers_trace() -> None
     subscriber.runtime.tracer_provider.add_span_processor(SimpleSpanProcessor(exporter))
     trace_id, parent_span = "0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331"
     traceparent = f"00-{trace_id}-{parent_span}-01".encode()
-    await subscriber.fetch(record(0, a_sale("1"), [("traceparent", traceparent)]))
+    await subscriber.fetch(record(0, sale("1"), [("traceparent", traceparent)]))
     [span] = exporter.get_finished_spans()
     assert span.name == f"{TOPIC} process"
     assert span.kind == trace.SpanKind.CONSUMER
@@ -243,7 +213,7 @@ async def test_a_batchs_effects_are_applied_once_in_one_transaction_before_its_c
     subscriber.on_sale = on_sale  # type: ignore[method-assign]
     runtime.subscriptions.clear()
     runtime.subscriber(TOPIC, description="test")(on_sale)
-    batch = [record(0, a_sale("1")), record(1, a_sale("POISON-1")), record(2, a_sale("2"))]
+    batch = [record(0, sale("1")), record(1, sale("POISON-1")), record(2, sale("2"))]
     await subscriber.fetch(*batch)
     assert ran_before_commit == [[], [], []]  # the handlers only collected
     assert database.rows == ["1", "2"]
