@@ -97,16 +97,25 @@ class Staged(Protocol):
 
 StagedRows = TypeVar("StagedRows", bound=Staged)
 
-# What the effects of the inbox transaction under way staged, by key; None outside one.
-_staged: ContextVar[dict[Hashable, Staged] | None] = ContextVar("inbox_staged", default=None)
+# The connection of the inbox transaction under way and what its effects staged, by key; None
+# outside one.
+_staged: ContextVar[tuple[Conn, dict[Hashable, Staged]] | None] = ContextVar(
+    "inbox_staged", default=None
+)
 
 
-def staged(key: Hashable, make: Callable[[], StagedRows]) -> StagedRows | None:
+def staged(
+    key: Hashable, make: Callable[[], StagedRows], *, on: Conn | None = None
+) -> StagedRows | None:
     """For an effect run by the inbox: the transaction's rows staged under `key` (made by `make`
     for its first effect that asks), flushed once before that transaction commits. None for an
-    effect run otherwise, which then writes its rows itself."""
-    stages = _staged.get()
-    if stages is None:
+    effect run otherwise, which then writes its rows itself; None too when `on` names another
+    connection than the transaction's (rows meant for a transaction of their own)."""
+    under_way = _staged.get()
+    if under_way is None:
+        return None
+    conn, stages = under_way
+    if on is not None and on is not conn:
         return None
     if (stage := stages.get(key)) is None:
         stage = stages[key] = make()
@@ -117,7 +126,7 @@ def staged(key: Hashable, make: Callable[[], StagedRows]) -> StagedRows | None:
 async def _flushed_before_commit(conn: Conn) -> AsyncIterator[None]:
     """Collects what the effects run inside stage, and flushes it when none of them failed."""
     stages: dict[Hashable, Staged] = {}
-    token = _staged.set(stages)
+    token = _staged.set((conn, stages))
     try:
         yield
     finally:

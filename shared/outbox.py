@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Tracer
 
+from shared import inbox
 from shared.db import Conn
 from shared.events import Event
 from shared.kafka import KafkaConnectionSettings, client_options
@@ -33,29 +36,58 @@ _RELAY_LOCK_ID = 727_002
 
 
 async def add_to_outbox(conn: Conn, *events: Event) -> None:
-    """Record events for publication; call inside the transaction that changes the state."""
+    """Record events for publication; call inside the transaction that changes the state. In an
+    effect the inbox runs (a consumer's), they are staged and written with the transaction's
+    other events in one statement before it commits (shared/inbox.py, `staged`): a fetched
+    batch's events go in one INSERT instead of one each."""
     trace_context = current_trace_context()
-    for event in events:
-        # One round trip per event. NOTIFY is delivered at commit, and not at all on rollback:
-        # exactly when the relay should look; PostgreSQL sends one per transaction and channel.
-        # The payload goes as pydantic's JSON text and becomes jsonb in the database.
-        await conn.execute(
-            """WITH written AS (
-                   INSERT INTO outbox
-                       (event_id, event_type, topic, message_key, payload, correlation_id,
-                        trace_context)
-                   VALUES ($1, $2, $3, $4, $5::text::jsonb, $6, $7)
-                   RETURNING id)
-               SELECT pg_notify($8, '') FROM written""",
-            event.event_id,
-            event.type,
-            event.topic,
-            event.key,
-            event.model_dump_json(),
-            event.correlation_id,
-            trace_context,
-            _NOTIFY_CHANNEL,
-        )
+    stage = inbox.staged(_StagedEvents, _StagedEvents, on=conn)
+    if stage is not None:
+        stage.events.extend((event, trace_context) for event in events)
+        return
+    await _insert(conn, [(event, trace_context) for event in events])
+
+
+@dataclass
+class _StagedEvents:
+    """The events of one inbox transaction's effects, in the order they were published."""
+
+    events: list[tuple[Event, dict[str, str]]] = field(default_factory=list)
+
+    async def flush(self, conn: Conn) -> None:
+        await _insert(conn, self.events)
+
+
+async def _insert(conn: Conn, events: Sequence[tuple[Event, dict[str, str]]]) -> None:
+    """The events (each with its trace) in one statement, their ids in the order given.
+    NOTIFY is delivered at commit, and not at all on rollback: exactly when the relay should
+    look; PostgreSQL sends one per transaction and channel. The payload goes as pydantic's JSON
+    text and becomes jsonb in the database."""
+    if not events:
+        return
+    await conn.execute(
+        """WITH written AS (
+               INSERT INTO outbox
+                   (event_id, event_type, topic, message_key, payload, correlation_id,
+                    trace_context)
+               SELECT event_id, event_type, topic, message_key, payload::jsonb, correlation_id,
+                      trace_context::jsonb
+               FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[],
+                           $6::uuid[], $7::text[])
+                    WITH ORDINALITY AS e(event_id, event_type, topic, message_key, payload,
+                                         correlation_id, trace_context, position)
+               ORDER BY position
+               RETURNING id)
+           SELECT pg_notify($8, '') FROM written LIMIT 1""",
+        [event.event_id for event, _ in events],
+        [event.type for event, _ in events],
+        [event.topic for event, _ in events],
+        [event.key for event, _ in events],
+        [event.model_dump_json() for event, _ in events],
+        [event.correlation_id for event, _ in events],
+        [json.dumps(trace) for _, trace in events],
+        _NOTIFY_CHANNEL,
+    )
 
 
 def new_producer(

@@ -3,13 +3,20 @@ each is a round trip of warranty's consumer for every ClaimCreated."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import date
+from typing import Any
 
+import asyncpg
 import pytest
 from asyncpg.connection import LoggedQuery
 
 from services.warranty import handlers
 from services.warranty.adapters.postgres import PostgresUnitOfWork
+from shared.db import Conn
+from shared.events import ClaimCreated
+from shared.inbox import DeferredEffect, apply_in_one_transaction
 from tests.support.stores import postgres_store
 from tests.support.warranty_service import claim
 
@@ -45,3 +52,47 @@ async def test_a_first_claim_for_a_unit_reads_in_two_statements_and_writes_in_th
             )
         assert len(statements) == 2 + 3 + 2, "\n---\n".join(statements)
         assert assessed == 1
+
+
+class OneConnection:
+    """A pool of one connection, whose statements the test logs."""
+
+    def __init__(self, conn: Any) -> None:
+        self.conn = conn
+
+    @asynccontextmanager
+    async def acquire(self) -> AsyncIterator[Any]:
+        yield self.conn
+
+
+async def test_a_batchs_verdicts_go_to_the_outbox_in_one_statement(database_url: str) -> None:
+    """Three first claims in one fetched batch (the inbox's transaction, shared/inbox.py): their
+    three WarrantyAssessed written in one INSERT, in the order the claims came (the relay
+    publishes by id), where each was an INSERT of its own."""
+    async with postgres_store(
+        database_url, PostgresUnitOfWork, "services.warranty.migrations"
+    ) as store:
+        created = [
+            claim(DRONE, "DJI", "drone", date(2026, 1, 5), serial_number=f"SN-B{index}")
+            for index in range(3)
+        ]
+
+        def assessing(event: ClaimCreated, pool: asyncpg.Pool) -> DeferredEffect:
+            async def effect(conn: Conn) -> None:
+                async with PostgresUnitOfWork(conn) as uow:  # type: ignore[arg-type]
+                    await handlers.assess_claim(uow, event)
+
+            return DeferredEffect(pool, "warranty", event, effect)
+
+        statements: list[str] = []
+        async with store.pool.acquire() as conn:
+            conn.add_query_logger(lambda query: statements.append(query.query))
+            pool: asyncpg.Pool = OneConnection(conn)  # type: ignore[assignment]
+            assert await apply_in_one_transaction([assessing(e, pool) for e in created]) == 3
+            verdicts = await conn.fetch(
+                """SELECT payload->'data'->>'claim_id' AS claim_id FROM outbox
+                   WHERE event_type = 'WarrantyAssessed' ORDER BY id"""
+            )
+    outbox_inserts = [q for q in statements if "INSERT INTO outbox" in q]
+    assert len(outbox_inserts) == 1, "\n---\n".join(outbox_inserts)
+    assert [row["claim_id"] for row in verdicts] == [str(e.data.claim_id) for e in created]

@@ -89,3 +89,19 @@ async def test_an_event_handled_alone_flushes_its_own_staged_rows() -> None:
 async def test_an_effect_run_outside_the_inbox_stages_nothing() -> None:
     """It writes its rows itself (None), so no row waits for a flush that never comes."""
     assert staged(Lines, Lines) is None
+
+
+async def test_rows_meant_for_another_connection_are_not_staged() -> None:
+    """An effect that writes through a connection of its own (a transaction apart from the
+    batch's) gets None: its rows must commit with that transaction, not with the batch."""
+    database = FakeDatabase()
+    answers: list[tuple[bool, bool]] = []
+
+    async def effect(conn: Any) -> None:
+        answers.append(
+            (staged(Lines, Lines, on=conn) is not None, staged(Lines, Lines, on=object()) is None)
+        )
+
+    pool: asyncpg.Pool = database  # type: ignore[assignment]
+    assert await apply_in_one_transaction([DeferredEffect(pool, "unit", sale("1"), effect)]) == 1
+    assert answers == [(True, True)]
