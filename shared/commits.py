@@ -226,11 +226,14 @@ class ConsumerCommits:
         )
 
     async def _commit_later(self, consumer: AIOKafkaConsumer, wait: float) -> None:
+        """Kept in `_timers` until its commit is done, so that the stop can cancel it and take
+        its offsets over (see `commit_all`)."""
         try:
             await self._sleep(max(wait, 0.0))
+            await self._commit_held(consumer)
         finally:
-            self._timers.pop(id(consumer), None)
-        await self._commit_held(consumer)
+            if self._timers.get(id(consumer)) is asyncio.current_task():
+                del self._timers[id(consumer)]
 
     async def _commit_held(self, consumer: AIOKafkaConsumer) -> None:
         """Commit the consumer's held offsets of the partitions it still owns, one commit at a
@@ -250,13 +253,16 @@ class ConsumerCommits:
         try:
             async with asyncio.timeout(self._commit_timeout):
                 await consumer.commit(offsets)
-        except Exception as error:
-            # The broker or the group is away or rebalancing: a later commit carries these.
-            log.warning("offset commit failed", error=repr(error))
+        except BaseException as error:
+            # The broker or the group is away or rebalancing, or a timer's commit was cancelled
+            # as the service stops: a later commit (the stop's own) carries these.
             kept = self._held.setdefault(id(consumer), _Held(since=held.since))
             for tp, offset in offsets.items():
                 kept.offsets[tp] = max(kept.offsets.get(tp, offset), offset)
             kept.messages += held.messages
+            if not isinstance(error, Exception):
+                raise
+            log.warning("offset commit failed", error=repr(error))
 
     async def rewind(
         self, consumer: AIOKafkaConsumer, topic: str, partition: int, offset: int
@@ -271,8 +277,11 @@ class ConsumerCommits:
 
     async def commit_all(self) -> None:
         """Commit every consumer's finished messages now (the service is stopping)."""
-        for timer in list(self._timers.values()):
+        timers = list(self._timers.values())
+        for timer in timers:
             timer.cancel()
+        # A timer cancelled in the middle of its commit has put its offsets back.
+        await asyncio.gather(*timers, return_exceptions=True)
         self._timers.clear()
         for key in list(self._pending.keys() | self._held.keys()):
             await self.commit(self._consumers[key], at_once=True)

@@ -240,3 +240,29 @@ async def test_many_held_messages_are_committed_before_the_interval() -> None:
         await fetched_one(commits, consumer, offset)
     assert consumer.commits == [{P0: 5}]
     await commits.commit_all()
+
+
+async def test_a_timers_commit_cut_short_by_the_stop_is_made_by_the_stop() -> None:
+    """The timer's commit is under way (the broker slow to answer) when the service stops: the
+    stop cancels it, and commits its offsets itself."""
+    clock = ManualClock()
+    consumer = RecordingConsumer({P0: 2})
+    never: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    commit = consumer.commit
+    calls = 0
+
+    async def slow_then_quick(offsets: Any = None) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            await never  # the broker does not answer the timer's commit
+        await commit(offsets)
+
+    consumer.commit = slow_then_quick  # type: ignore[method-assign]
+    commits = spaced(clock)
+    await fetched_one(commits, consumer, 0)
+    await fetched_one(commits, consumer, 1)
+    await clock.advance(1.0)  # the timer's commit starts and waits for the broker
+    assert (calls, consumer.commits) == (1, [])
+    await commits.commit_all()
+    assert consumer.commits == [{P0: 2}]
