@@ -179,8 +179,7 @@ class ConsumerCommits:
         if at_once or self._due(held):
             await self._commit_held(consumer)
         elif id(consumer) not in self._timers:
-            wait = self._commit_interval - (self._clock() - held.since)
-            self._timers[id(consumer)] = asyncio.create_task(self._commit_later(consumer, wait))
+            self._start_timer(consumer, self._commit_interval - (self._clock() - held.since))
         return moved
 
     async def _settle(
@@ -226,14 +225,21 @@ class ConsumerCommits:
         )
 
     async def _commit_later(self, consumer: AIOKafkaConsumer, wait: float) -> None:
-        """Kept in `_timers` until its commit is done, so that the stop can cancel it and take
-        its offsets over (see `commit_all`)."""
-        try:
-            await self._sleep(max(wait, 0.0))
-            await self._commit_held(consumer)
-        finally:
-            if self._timers.get(id(consumer)) is asyncio.current_task():
-                del self._timers[id(consumer)]
+        await self._sleep(max(wait, 0.0))
+        await self._commit_held(consumer)
+
+    def _start_timer(self, consumer: AIOKafkaConsumer, wait: float) -> None:
+        """A commit of the held offsets after `wait`, kept in `_timers` until it is done, so
+        that the stop can cancel it and take its offsets over (see `commit_all`)."""
+        key = id(consumer)
+        timer = asyncio.create_task(self._commit_later(consumer, wait))
+        self._timers[key] = timer
+
+        def forget(done: asyncio.Task[None]) -> None:
+            if self._timers.get(key) is done:
+                del self._timers[key]
+
+        timer.add_done_callback(forget)
 
     async def _commit_held(self, consumer: AIOKafkaConsumer) -> None:
         """Commit the consumer's held offsets of the partitions it still owns, one commit at a

@@ -175,6 +175,7 @@ async def test_a_consumer_keeping_up_commits_at_most_once_an_interval() -> None:
         await fetched_one(commits, consumer, offset)
         await clock.advance(0.125)
     assert consumer.commits == [{P0: 8}, {P0: 16}]
+    await commits.commit_all()  # as the service stops: no timer left waiting
 
 
 async def test_held_offsets_are_committed_by_the_timer_when_no_batch_follows() -> None:
@@ -206,6 +207,7 @@ async def test_the_effects_do_not_wait_for_the_commit_interval() -> None:
     await commits.commit(consumer)
     assert applied == [0]
     assert consumer.commits == []
+    await commits.commit_all()  # as the service stops: no timer left waiting
 
 
 async def test_stopping_commits_the_held_offsets_at_once() -> None:
