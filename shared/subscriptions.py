@@ -14,7 +14,6 @@ loop that does not finish in time is cancelled, and what it had not committed is
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import inspect
 import typing
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -71,12 +70,18 @@ class ConsumerLoop:
         self._commits = commits
         self._fetch_wait_ms = fetch_wait_ms
         self.stopping = False
+        # Waiting for a fetch, no batch in hand: a stop need not wait for the fetch to end.
+        self.fetching = False
 
     async def run(self) -> None:
         while not self.stopping:
-            fetched = await self.consumer.getmany(
-                timeout_ms=self._fetch_wait_ms, max_records=MAX_RECORDS_PER_FETCH
-            )
+            self.fetching = True
+            try:
+                fetched = await self.consumer.getmany(
+                    timeout_ms=self._fetch_wait_ms, max_records=MAX_RECORDS_PER_FETCH
+                )
+            finally:
+                self.fetching = False
             await self.handle_fetched(fetched)
 
     async def handle_fetched(self, fetched: Mapping[TopicPartition, Sequence[Record]]) -> None:
@@ -138,9 +143,12 @@ class ConsumerLoops:
                 await asyncio.sleep(pause)
 
     async def stop_handling(self, timeout: float = 10.0) -> None:
-        """Let each loop finish the batch in hand; cancel those that take longer."""
-        for loop in self._loops:
+        """Let each loop finish the batch in hand; cancel those that take longer, and at once
+        those waiting for a fetch (a batch fetched and not yet handled is read again)."""
+        for loop, task in zip(self._loops, self._tasks, strict=False):
             loop.stopping = True
+            if loop.fetching:
+                task.cancel()
         if self._tasks:
             _, late = await asyncio.wait(self._tasks, timeout=timeout)
             for task in late:
@@ -148,9 +156,9 @@ class ConsumerLoops:
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
     async def close(self) -> None:
-        """Leave the group (after `stop_handling` and the last commit)."""
-        for consumer in self.consumers:
-            with contextlib.suppress(Exception):
-                await consumer.stop()
+        """Leave the group (after `stop_handling` and the last commit), every consumer at once."""
+        await asyncio.gather(
+            *(consumer.stop() for consumer in self.consumers), return_exceptions=True
+        )
         self._loops.clear()
         self._tasks.clear()
