@@ -8,7 +8,8 @@ dead letters, spans, retries and outage handling per record), then commits the b
 (shared/commits.py: its effects first, then its offsets).
 
 Stopping lets the batch in hand finish (its commit comes from the runtime's `commit_all`); a
-loop that does not finish in time is cancelled, and what it had not committed is read again.
+loop waiting for a fetch, or one that does not finish in time, is cancelled, and what it had not
+committed is read again.
 """
 
 from __future__ import annotations
