@@ -122,12 +122,25 @@ class ConsumerLoops:
         for subscription in subscriptions:
             handling = handling_of(subscription)
             for _ in range(subscription.workers):
-                consumer = new_consumer(subscription.topic)
                 # Kept before it starts: a start that fails (credentials, ACLs) is closed too.
                 self._loops.append(
-                    ConsumerLoop(consumer, handling, commits, fetch_wait_ms=fetch_wait_ms)
+                    ConsumerLoop(
+                        new_consumer(subscription.topic),
+                        handling,
+                        commits,
+                        fetch_wait_ms=fetch_wait_ms,
+                    )
                 )
-                await consumer.start()
+        # All at once: a consumer's start returns once the group has given it its partitions,
+        # and each one that joins after the others makes them all rejoin, which each member
+        # notices only at its next heartbeat (3 s). One after another, a service of nine
+        # consumers took some 12 s more to start.
+        started = await asyncio.gather(
+            *(loop.consumer.start() for loop in self._loops), return_exceptions=True
+        )
+        for outcome in started:
+            if isinstance(outcome, BaseException):
+                raise outcome
         for index, loop in enumerate(self._loops):
             task = asyncio.create_task(self._run(loop), name=f"consumer-loop-{index}")
             self._tasks.append(task)
