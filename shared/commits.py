@@ -27,8 +27,9 @@ finishes a batch of one per event, and an offset commit per event is a round tri
 coordinator and a write to `__consumer_offsets` each time. The offsets held meanwhile are
 committed when the interval has passed (by the next batch, or by a timer when none comes), when
 `max_pending` messages wait for it, before the consumer is moved back for an outage, and when
-the service stops. A crash in between replays at most that interval's events, which the inbox
-answers; so does a rebalance, for the partitions taken away before their offsets went.
+the service stops, and before a rebalance takes the consumer's partitions away
+(`CommitOnRevoke`), so that their next owner starts where this one stopped. A crash in between
+replays at most that interval's events, which the inbox answers.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 
 from shared.inbox import DeferredEffect
 from shared.logging import get_logger
@@ -270,6 +271,11 @@ class ConsumerCommits:
                 raise
             log.warning("offset commit failed", error=repr(error))
 
+    async def commit_held(self, consumer: AIOKafkaConsumer) -> None:
+        """Commit now what the consumer has held back (its partitions are about to go): what
+        its batch in hand has not made durable yet is left to be read again."""
+        await self._commit_held(consumer)
+
     async def rewind(
         self, consumer: AIOKafkaConsumer, topic: str, partition: int, offset: int
     ) -> None:
@@ -291,3 +297,20 @@ class ConsumerCommits:
         self._timers.clear()
         for key in list(self._pending.keys() | self._held.keys()):
             await self.commit(self._consumers[key], at_once=True)
+
+
+class CommitOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
+    """A rebalance is about to take the consumer's partitions: its held offsets are committed
+    first (aiokafka calls this while the consumer is still a member of the old generation), so
+    the partitions' next owner does not read again what was handled in the last interval."""
+
+    def __init__(self, commits: ConsumerCommits, consumer: AIOKafkaConsumer) -> None:
+        self._commits = commits
+        self._consumer = consumer
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        if revoked:
+            await self._commits.commit_held(self._consumer)
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        pass

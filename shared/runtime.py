@@ -34,7 +34,7 @@ from opentelemetry.sdk.trace import TracerProvider
 
 from shared import deadletters, deadletters_http, topics
 from shared.auth import NotBeforeCache, fetch_not_before
-from shared.commits import ConsumerCommits
+from shared.commits import CommitOnRevoke, ConsumerCommits
 from shared.consumer import (
     DEAD_LETTER_MAX_BYTES,
     ConsumerPolicy,
@@ -240,9 +240,9 @@ class ServiceRuntime:
         return policy
 
     def new_consumer(self, topic: str) -> AIOKafkaConsumer:
-        """A consumer of `topic` in this service's group that commits only what it was told."""
-        return AIOKafkaConsumer(
-            topic,
+        """A consumer of `topic` in this service's group that commits only what it was told,
+        and what it holds back before a rebalance takes its partitions."""
+        consumer = AIOKafkaConsumer(
             group_id=self.consumer_group,
             client_id=self.name,
             enable_auto_commit=False,
@@ -250,6 +250,8 @@ class ServiceRuntime:
             fetch_max_wait_ms=self.settings.consumer_fetch_max_wait_ms,
             **client_options(self.settings.kafka_bootstrap_servers, self.settings),
         )
+        consumer.subscribe([topic], listener=CommitOnRevoke(self.commits, consumer))
+        return consumer
 
     def record_handling(self, subscription: Subscription) -> RecordHandling:
         return RecordHandling(

@@ -274,3 +274,34 @@ async def test_a_consumer_keeping_up_commits_once_an_interval_and_applies_at_onc
 
 async def _count_is(recorder: Recorder, number: str, count: int) -> bool:
     return await recorder.count(number) == count
+
+
+async def test_a_rebalance_commits_what_the_consumer_held_before_its_partition_goes(
+    stack: Stack, database_url: str, recorder: Recorder, topic: str
+) -> None:
+    """Offsets held for a minute are committed when a second member joins the group and the
+    partition is taken away, so whichever member gets it starts past what was handled."""
+    group = f"g-{uuid.uuid4().hex[:6]}"
+    runtime, delivered = batched_runtime(
+        stack,
+        database_url,
+        topic,
+        group,
+        recorder,
+        consumer_commit_interval_seconds=60.0,
+        consumer_partition_workers=1,
+    )
+    numbers = [f"R-{index}" for index in range(5)]
+    async with runtime.running():
+        await put(stack, topic, numbers)
+        await wait_until(lambda: _count_is(recorder, "R-4", 1))
+        assert await committed_offset(stack, group, topic) is None  # held, for a minute
+        newcomer = AIOKafkaConsumer(
+            topic, group_id=group, enable_auto_commit=False, **client_options(stack.kafka_bootstrap)
+        )
+        await newcomer.start()  # returns once the group has rebalanced, with the newcomer in it
+        try:
+            assert await committed_offset(stack, group, topic) == len(numbers)
+        finally:
+            await newcomer.stop()
+    assert delivered == numbers

@@ -12,7 +12,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError
 
-from shared.commits import BatchOutcome, ConsumerCommits
+from shared.commits import BatchOutcome, CommitOnRevoke, ConsumerCommits
 
 TOPIC = "unit.claims"
 P0, P1 = TopicPartition(TOPIC, 0), TopicPartition(TOPIC, 1)
@@ -219,6 +219,24 @@ async def test_stopping_commits_the_held_offsets_at_once() -> None:
     await commits.commit_all()
     assert consumer.commits == [{P0: 2}]
     await clock.advance(2.0)  # the timer was cancelled: nothing twice
+    assert consumer.commits == [{P0: 2}]
+
+
+async def test_a_rebalance_commits_the_held_offsets_before_the_partitions_go() -> None:
+    """Their next owner starts where this consumer stopped, not up to an interval earlier; a
+    batch in hand whose effects are not applied yet is not committed."""
+    clock = ManualClock()
+    consumer = RecordingConsumer({P0: 5, P1: 5})
+    commits = spaced(clock, interval=60)
+    await fetched_one(commits, consumer, 0)
+    await fetched_one(commits, consumer, 1)
+    await commits.finished(consumer, TOPIC, 1, 0, effects=[object()])  # type: ignore[list-item]
+    listener = CommitOnRevoke(commits, consumer)
+    await listener.on_partitions_revoked({P0, P1})
+    assert consumer.commits == [{P0: 2}]
+    await listener.on_partitions_revoked(set())  # nothing held: nothing more
+    assert consumer.commits == [{P0: 2}]
+    await clock.advance(60)  # the interval's timer finds nothing left to commit
     assert consumer.commits == [{P0: 2}]
 
 
