@@ -62,8 +62,8 @@ async def write(stack: Stack, connection: KafkaConnectionSettings, topic: str) -
         acks="all",
         request_timeout_ms=10000,
     )
-    await producer.start()
-    try:
+    try:  # a start that Kafka refuses still leaves the producer to close
+        await producer.start()
         marker = f"acl-test-{uuid.uuid4().hex}".encode()
         await producer.send_and_wait(topic, value=b'{"marker": "' + marker + b'"}', key=marker)
     finally:
@@ -82,8 +82,8 @@ async def read(stack: Stack, user: str, topic: str, group: str) -> None:
         auto_offset_reset="latest",
         enable_auto_commit=False,
     )
-    await consumer.start()
-    try:
+    try:  # a start that Kafka refuses still leaves the consumer to close
+        await consumer.start()
         async with asyncio.timeout(60):
             while not consumer.assignment():
                 await consumer.getmany(timeout_ms=500)
