@@ -10,8 +10,9 @@ from decimal import Decimal
 
 from aiokafka import ConsumerRecord
 
-from shared.events import Buyer, SaleLine, SaleRecorded, SaleRecordedData
+from shared.events import SaleLine, SaleRecorded
 from shared.runtime import ServiceRuntime
+from tools.support import sales
 
 
 def consumers_per_topic(runtime: ServiceRuntime) -> dict[str, int]:
@@ -46,26 +47,14 @@ def consumer_record(
 
 def sale(number: str) -> SaleRecorded:
     """A receipt of one cable, its document number `number`."""
-    return SaleRecorded(
-        producer="test",
-        key=f"PA/{number}",
-        data=SaleRecordedData(
-            document_type="PA",
-            document_number=number,
-            issued_on=date(2025, 5, 1),
-            buyer=Buyer(type="consumer"),
-            total=Decimal("99.90"),
-            lines=(
-                SaleLine(
-                    line_no=1,
-                    ean="5901234123457",
-                    sku="SKU-1",
-                    name="Kabel USB-C",
-                    brand="Other",
-                    category="cable",
-                    quantity=1,
-                    unit_price=Decimal("99.90"),
-                ),
-            ),
-        ),
+    cable = SaleLine(
+        line_no=1,
+        ean="5901234123457",
+        sku="SKU-1",
+        name="Kabel USB-C",
+        brand="Other",
+        category="cable",
+        quantity=1,
+        unit_price=Decimal("99.90"),
     )
+    return sales.sale(number, cable, sold_on=date(2025, 5, 1))
