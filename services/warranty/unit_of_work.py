@@ -115,6 +115,9 @@ class UnitOverview:
     has_void_mark: bool
     has_replacement: bool  # it was given in place of another (Units.replacement_of)
     has_repairs: bool  # as UnitClaims.repairs_of_unit finds any
+    # The wear parts by problem of the product with the unit's EAN (as Catalogue.get gives
+    # them; none for a product the catalogue does not know): a claim's wear part, in the same read.
+    problem_parts: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

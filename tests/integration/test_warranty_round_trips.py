@@ -11,9 +11,11 @@ from typing import Any
 import asyncpg
 import pytest
 from asyncpg.connection import LoggedQuery
+from dateutil.relativedelta import relativedelta
 
 from services.warranty import handlers
 from services.warranty.adapters.postgres import PostgresUnitOfWork
+from services.warranty.unit_of_work import CatalogueProduct
 from shared.db import Conn
 from shared.events import ClaimCreated
 from shared.inbox import DeferredEffect, apply_in_one_transaction
@@ -22,13 +24,25 @@ from tests.support.warranty_service import claim
 
 pytestmark = pytest.mark.integration
 DRONE = "5901234123464"
+BATTERY = "Akumulator szybko się rozładowuje"
+KIT = CatalogueProduct(
+    DRONE,
+    "SKU-3464",
+    "Dron",
+    "DJI",
+    "drone",
+    problems=(BATTERY,),
+    problem_parts={BATTERY: "battery"},
+)
+# 13 months before the claims of these tests (filed today): the battery's 12 are over, the kit's
+# 24 are not.
+SOLD_ON = date.today() - relativedelta(months=13)
 
 
-async def test_a_first_claim_for_a_unit_reads_in_two_statements_and_writes_in_three(
-    database_url: str,
-) -> None:
-    """A unit without a past: one read of its sale, registration and which other records it has
-    (none), the product; its claim, the assessment and the outbox row."""
+async def _statements_of_assessing(
+    database_url: str, **claimed: Any
+) -> tuple[list[str], dict[str, Any]]:
+    """The statements of a claim's assessment (a first claim for its unit), and its verdict."""
     async with postgres_store(
         database_url, PostgresUnitOfWork, "services.warranty.migrations"
     ) as store:
@@ -37,21 +51,41 @@ async def test_a_first_claim_for_a_unit_reads_in_two_statements_and_writes_in_th
         def logged(query: LoggedQuery) -> None:
             statements.append(query.query)
 
+        async with store.uow() as uow:
+            await uow.products.import_entry(KIT)
+            await uow.commit()
         async with store.pool.acquire() as conn:
             for serial, logger in (("SN-1", None), ("SN-2", logged)):
                 # The first assessment on a connection also asks PostgreSQL about its types.
                 if logger is not None:
                     conn.add_query_logger(logger)
-                created = claim(DRONE, "DJI", "drone", date(2026, 1, 5), serial_number=serial)
+                created = claim(DRONE, "DJI", "drone", SOLD_ON, serial_number=serial, **claimed)
                 # In the consumer this transaction (BEGIN and COMMIT, the 2 more) is the batch's.
                 async with conn.transaction(), PostgresUnitOfWork(conn) as uow:  # type: ignore[arg-type]
                     await handlers.assess_claim(uow, created)
             conn.remove_query_logger(logged)
-            assessed = await conn.fetchval(
-                "SELECT count(*) FROM assessments WHERE claim_id = $1", created.data.claim_id
+            verdict = await conn.fetchval(
+                "SELECT verdict FROM assessments WHERE claim_id = $1", created.data.claim_id
             )
-        assert len(statements) == 2 + 3 + 2, "\n---\n".join(statements)
-        assert assessed == 1
+    return statements, verdict
+
+
+async def test_a_first_claim_for_a_unit_reads_in_one_statement_and_writes_in_three(
+    database_url: str,
+) -> None:
+    """A unit without a past: one read of its sale, registration, which other records it has
+    (none) and its product's wear parts; its claim, the assessment and the outbox row."""
+    statements, verdict = await _statements_of_assessing(database_url)
+    assert len(statements) == 1 + 3 + 2, "\n---\n".join(statements)
+    assert (verdict["rule"], verdict["covered"]) == ("dji-standard", True)
+
+
+async def test_a_claimed_wear_part_comes_with_the_units_read(database_url: str) -> None:
+    """A problem chosen from the product's list that concerns a wear part: the part's period
+    (DJI's battery, 12 months), known from the same one read."""
+    statements, verdict = await _statements_of_assessing(database_url, problem_code=BATTERY)
+    assert len(statements) == 1 + 3 + 2, "\n---\n".join(statements)
+    assert (verdict["rule"], verdict["covered"]) == ("dji-consumable", False)
 
 
 class OneConnection:

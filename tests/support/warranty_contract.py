@@ -390,6 +390,24 @@ class WarrantyStoreContract:
         assert seen["DU-6"] == UnitOverview(sales["DU-6"], None, True, False, False, False)
         assert seen["X"] == UnitOverview(None, None, False, False, False, False)
 
+    async def test_a_units_overview_brings_its_products_wear_parts(self, store: Store) -> None:
+        """The product's problems that concern a wear part come in the same read (a claim's
+        wear part): as the catalogue gives them; none for a product it does not know."""
+        parts = {"Nie trzyma ładowania": "scooter_battery"}
+        problems = ("Nie trzyma ładowania", "Hamulec piszczy")
+        async with store.uow() as uow:
+            await uow.products.import_entry(
+                catalogue_entry(SCOOTER, "Dualtron", problems=problems, problem_parts=parts)
+            )
+            await uow.commit()
+        async with store.uow() as uow:
+            # A unit never sold: still its product's parts.
+            known = await uow.units.overview(SCOOTER, "DU-1")
+            unknown = await uow.units.overview(DRONE, "DJ-1")
+            product = await uow.products.get(SCOOTER)
+        assert product is not None and known.problem_parts == product.problem_parts == parts
+        assert unknown.problem_parts == {}
+
     # --- assessments --------------------------------------------------------------------------
 
     async def test_an_assessment_keeps_the_claims_facts_and_the_latest_verdict(

@@ -99,6 +99,7 @@ class PostgresUnits:
             has_void_mark=row["has_void_mark"],
             has_replacement=row["has_replacement"],
             has_repairs=row["has_repairs"],
+            problem_parts=row["problem_parts"],
         )
 
     async def lineage_registration(self, ean: str, serial: str) -> date | None:

@@ -222,7 +222,7 @@ async def unit_overview(conn: Conn, ean: str, serial: str) -> asyncpg.Record:
     """In one statement: `origin_sale`'s row (its columns, `sold` true when there is one),
     `lineage_registration` and whether the unit has claims, a void mark, a replacement that
     handed it over and repairs (as `unit_claims`, `void_mark`, `replacement_of` and
-    `unit_repairs` would find them)."""
+    `unit_repairs` would find them), and the product's `problem_parts` (as `get_product`)."""
     rows = await conn.fetch(
         _UNIT_LINEAGE
         + f"""SELECT sale.*, sale.depth IS NOT NULL AS sold,
@@ -234,7 +234,9 @@ async def unit_overview(conn: Conn, ean: str, serial: str) -> asyncpg.Record:
                      EXISTS (SELECT FROM replacements r
                              WHERE r.new_ean = $1 AND r.new_serial_number = $2)
                          AS has_replacement,
-                     EXISTS (SELECT {_UNIT_REPAIRS}) AS has_repairs
+                     EXISTS (SELECT {_UNIT_REPAIRS}) AS has_repairs,
+                     coalesce((SELECT problem_parts FROM products WHERE ean = $1), '{{}}')
+                         AS problem_parts
               FROM (SELECT) AS one
               LEFT JOIN LATERAL ({_ORIGIN_SALE}) AS sale ON true""",
         ean,
