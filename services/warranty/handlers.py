@@ -378,24 +378,26 @@ async def assess_claim(uow: WarrantyUnitOfWork, event: ClaimCreated) -> None:
     flag = repeated_defect(unit.earlier_claims, problem_of(claim), remedy) if serial else None
     flag_data = _repeated_defect_data(flag)
     assessed = _assessed(event, verdict, _deadlines(claim, claimed_on), flag_data)
-    if serial is not None:
-        await uow.claims.add(
-            UnitClaim(
-                claim_id=claim.claim_id,
-                ean=claim.product.ean,
-                serial_number=serial,
-                rma_number=claim.rma_number,
-                claim_type=claim.claim_type,
-                problem=problem_of(claim),
-                claimed_at=event.occurred_at,
-                repeated_defect=None if flag_data is None else flag_data.model_dump(mode="json"),
-            )
+    unit_claim = (
+        None
+        if serial is None
+        else UnitClaim(
+            claim_id=claim.claim_id,
+            ean=claim.product.ean,
+            serial_number=serial,
+            rma_number=claim.rma_number,
+            claim_type=claim.claim_type,
+            problem=problem_of(claim),
+            claimed_at=event.occurred_at,
+            repeated_defect=None if flag_data is None else flag_data.model_dump(mode="json"),
         )
-    await uow.assessments.save(
+    )
+    await uow.assessments.save_with_unit_claim(
         claim.claim_id,
         claim.rma_number,
         {**claim.model_dump(mode="json"), "claimed_on": claimed_on.isoformat()},
         assessed.data.model_dump(mode="json"),
+        unit_claim,
     )
     await uow.publish(assessed)
     await uow.commit()

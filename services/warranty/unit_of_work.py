@@ -294,6 +294,18 @@ class Assessments(Protocol):
         """The first save keeps the claim's facts; a later one replaces the verdict only."""
         ...
 
+    async def save_with_unit_claim(
+        self,
+        claim_id: UUID,
+        rma_number: str,
+        claim: dict[str, Any],
+        verdict: dict[str, Any],
+        unit_claim: UnitClaim | None,
+    ) -> None:
+        """A new claim's assessment (as `save`) and, for a claim that names its unit, the claim
+        among the unit's (`unit_claim`, as UnitClaims.add): one write where they took two."""
+        ...
+
     async def get(self, claim_id: UUID) -> Assessment | None: ...
     async def latest_claim_of_unit(self, ean: str, serial: str) -> dict[str, Any] | None:
         """The facts of the unit's latest assessed claim."""

@@ -70,13 +70,13 @@ async def _statements_of_assessing(
     return statements, verdict
 
 
-async def test_a_first_claim_for_a_unit_reads_in_one_statement_and_writes_in_three(
+async def test_a_first_claim_for_a_unit_reads_in_one_statement_and_writes_in_two(
     database_url: str,
 ) -> None:
     """A unit without a past: one read of its sale, registration, which other records it has
-    (none) and its product's wear parts; its claim, the assessment and the outbox row."""
+    (none) and its product's wear parts; its claim with the assessment, and the outbox row."""
     statements, verdict = await _statements_of_assessing(database_url)
-    assert len(statements) == 1 + 3 + 2, "\n---\n".join(statements)
+    assert len(statements) == 1 + 2 + 2, "\n---\n".join(statements)
     assert (verdict["rule"], verdict["covered"]) == ("dji-standard", True)
 
 
@@ -84,7 +84,7 @@ async def test_a_claimed_wear_part_comes_with_the_units_read(database_url: str) 
     """A problem chosen from the product's list that concerns a wear part: the part's period
     (DJI's battery, 12 months), known from the same one read."""
     statements, verdict = await _statements_of_assessing(database_url, problem_code=BATTERY)
-    assert len(statements) == 1 + 3 + 2, "\n---\n".join(statements)
+    assert len(statements) == 1 + 2 + 2, "\n---\n".join(statements)
     assert (verdict["rule"], verdict["covered"]) == ("dji-consumable", False)
 
 
@@ -99,34 +99,73 @@ class OneConnection:
         yield self.conn
 
 
+def assessing(event: ClaimCreated, pool: asyncpg.Pool) -> DeferredEffect:
+    """The consumer's effect of a ClaimCreated, for its batch's transaction."""
+
+    async def effect(conn: Conn) -> None:
+        async with PostgresUnitOfWork(conn) as uow:  # type: ignore[arg-type]
+            await handlers.assess_claim(uow, event)
+
+    return DeferredEffect(pool, "warranty", event, effect)
+
+
+async def _statements_of_a_batch(conn: Any, created: list[ClaimCreated]) -> list[str]:
+    """The statements of one fetched batch of claims (the inbox's transaction,
+    shared/inbox.py), after one claim that taught the connection its types."""
+    pool: asyncpg.Pool = OneConnection(conn)  # type: ignore[assignment]
+    first = claim(DRONE, "DJI", "drone", SOLD_ON, serial_number="SN-WARM")
+    assert await apply_in_one_transaction([assessing(first, pool)]) == 1
+    statements: list[str] = []
+
+    def logged(query: LoggedQuery) -> None:
+        statements.append(query.query)
+
+    conn.add_query_logger(logged)
+    try:
+        assert await apply_in_one_transaction([assessing(e, pool) for e in created]) == len(created)
+    finally:
+        conn.remove_query_logger(logged)
+    return statements
+
+
 async def test_a_batchs_verdicts_go_to_the_outbox_in_one_statement(database_url: str) -> None:
-    """Three first claims in one fetched batch (the inbox's transaction, shared/inbox.py): their
-    three WarrantyAssessed written in one INSERT, in the order the claims came (the relay
-    publishes by id), where each was an INSERT of its own."""
+    """Three first claims in one fetched batch: their three WarrantyAssessed written in one
+    INSERT, in the order the claims came (the relay publishes by id), where each was an INSERT
+    of its own."""
     async with postgres_store(
         database_url, PostgresUnitOfWork, "services.warranty.migrations"
     ) as store:
         created = [
-            claim(DRONE, "DJI", "drone", date(2026, 1, 5), serial_number=f"SN-B{index}")
+            claim(DRONE, "DJI", "drone", SOLD_ON, serial_number=f"SN-B{index}")
             for index in range(3)
         ]
-
-        def assessing(event: ClaimCreated, pool: asyncpg.Pool) -> DeferredEffect:
-            async def effect(conn: Conn) -> None:
-                async with PostgresUnitOfWork(conn) as uow:  # type: ignore[arg-type]
-                    await handlers.assess_claim(uow, event)
-
-            return DeferredEffect(pool, "warranty", event, effect)
-
-        statements: list[str] = []
         async with store.pool.acquire() as conn:
-            conn.add_query_logger(lambda query: statements.append(query.query))
-            pool: asyncpg.Pool = OneConnection(conn)  # type: ignore[assignment]
-            assert await apply_in_one_transaction([assessing(e, pool) for e in created]) == 3
+            statements = await _statements_of_a_batch(conn, created)
             verdicts = await conn.fetch(
                 """SELECT payload->'data'->>'claim_id' AS claim_id FROM outbox
                    WHERE event_type = 'WarrantyAssessed' ORDER BY id"""
             )
     outbox_inserts = [q for q in statements if "INSERT INTO outbox" in q]
     assert len(outbox_inserts) == 1, "\n---\n".join(outbox_inserts)
-    assert [row["claim_id"] for row in verdicts] == [str(e.data.claim_id) for e in created]
+    assert [row["claim_id"] for row in verdicts][1:] == [str(e.data.claim_id) for e in created]
+
+
+async def test_a_batch_of_first_claims_takes_two_statements_a_claim(database_url: str) -> None:
+    """On a backlog: per claim the unit's one read and its one write (claim and assessment);
+    per batch BEGIN, the inbox rows, the outbox rows and COMMIT."""
+    async with postgres_store(
+        database_url, PostgresUnitOfWork, "services.warranty.migrations"
+    ) as store:
+        created = [
+            claim(DRONE, "DJI", "drone", SOLD_ON, serial_number=f"SN-C{index}")
+            for index in range(5)
+        ]
+        async with store.pool.acquire() as conn:
+            statements = await _statements_of_a_batch(conn, created)
+            assessed = await conn.fetchval(
+                """SELECT count(*) FROM assessments a JOIN unit_claims c USING (claim_id)
+                   WHERE a.claim_id = any($1::uuid[])""",
+                [e.data.claim_id for e in created],
+            )
+    assert len(statements) == 2 * 5 + 4, "\n---\n".join(statements)
+    assert assessed == 5

@@ -426,6 +426,24 @@ class WarrantyStoreContract:
             assert await uow.assessments.get(uuid4()) is None
             assert await uow.assessments.latest_claim_of_unit(SCOOTER, "DU-1") == {"n": 2}
 
+    async def test_an_assessment_saved_with_its_unit_claim_stores_both(self, store: Store) -> None:
+        """As `claims.add` and `assessments.save` each: the first save's facts and unit claim
+        stand, a claim without a unit is no unit's."""
+        claimed = unit_claim("DU-1", "RMA-1", at(1))
+        unitless = uuid4()
+        async with store.uow() as uow:
+            save = uow.assessments.save_with_unit_claim
+            await save(claimed.claim_id, "RMA-1", {"n": 1}, {"v": 1}, claimed)
+            await save(unitless, "RMA-2", {"n": 2}, {"v": 1}, None)
+            other = replace(claimed, problem="inny")
+            await save(claimed.claim_id, "RMA-1", {"n": "other"}, {"v": 2}, other)
+            await uow.commit()
+        async with store.uow() as uow:
+            assert await uow.claims.of_unit(SCOOTER, "DU-1") == [claimed]
+            assert await uow.assessments.get(claimed.claim_id) == Assessment({"n": 1}, {"v": 2})
+            assert await uow.assessments.get(unitless) == Assessment({"n": 2}, {"v": 1})
+            assert await uow.assessments.latest_claim_of_unit(SCOOTER, "DU-1") == {"n": 1}
+
     # --- the unit of work ----------------------------------------------------------------------
 
     async def test_only_a_committed_unit_of_work_stores_and_publishes(self, store: Store) -> None:

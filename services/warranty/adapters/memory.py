@@ -404,6 +404,18 @@ class MemoryAssessments:
         kept = claim if known is None else known.claim
         self.state.assessments[claim_id] = Assessment(copy.deepcopy(kept), copy.deepcopy(verdict))
 
+    async def save_with_unit_claim(
+        self,
+        claim_id: UUID,
+        rma_number: str,
+        claim: dict[str, Any],
+        verdict: dict[str, Any],
+        unit_claim: UnitClaim | None,
+    ) -> None:
+        if unit_claim is not None:
+            await MemoryUnitClaims(self.state).add(unit_claim)
+        await self.save(claim_id, rma_number, claim, verdict)
+
     async def get(self, claim_id: UUID) -> Assessment | None:
         return copy.deepcopy(self.state.assessments.get(claim_id))
 

@@ -182,6 +182,21 @@ class PostgresAssessments:
     ) -> None:
         await repository.save_assessment(self.conn, claim_id, rma_number, claim, verdict)
 
+    async def save_with_unit_claim(
+        self,
+        claim_id: UUID,
+        rma_number: str,
+        claim: dict[str, Any],
+        verdict: dict[str, Any],
+        unit_claim: UnitClaim | None,
+    ) -> None:
+        if unit_claim is None:
+            await repository.save_assessment(self.conn, claim_id, rma_number, claim, verdict)
+            return
+        await repository.save_assessment_with_unit_claim(
+            self.conn, dataclasses.asdict(unit_claim), claim, verdict
+        )
+
     async def get(self, claim_id: UUID) -> Assessment | None:
         return _maybe(Assessment, await repository.get_assessment(self.conn, claim_id))
 

@@ -37,17 +37,41 @@ async def get_product(conn: Conn, ean: str) -> asyncpg.Record | None:
     return await conn.fetchrow("SELECT * FROM products WHERE ean = $1", ean)
 
 
+_SAVE_ASSESSMENT = """INSERT INTO assessments (claim_id, rma_number, claim, verdict)
+                      VALUES ($1, $2, $3, $4)
+                      ON CONFLICT (claim_id) DO UPDATE SET verdict = EXCLUDED.verdict,
+                                                           assessed_at = now()"""
+_UNIT_CLAIM_COLUMNS = (
+    "claim_id, ean, serial_number, rma_number, claim_type, problem, claimed_at, repeated_defect"
+)
+
+
 async def save_assessment(
     conn: Conn, claim_id: UUID, rma_number: str, claim: Any, verdict: Any
 ) -> None:
+    await conn.execute(_SAVE_ASSESSMENT, claim_id, rma_number, claim, verdict)
+
+
+async def save_assessment_with_unit_claim(
+    conn: Conn, unit_claim: dict[str, Any], claim: Any, verdict: Any
+) -> None:
+    """`save_assessment` of the unit's claim and `record_unit_claim`, in one statement."""
     await conn.execute(
-        """INSERT INTO assessments (claim_id, rma_number, claim, verdict) VALUES ($1, $2, $3, $4)
-           ON CONFLICT (claim_id) DO UPDATE SET verdict = EXCLUDED.verdict,
-                                                assessed_at = now()""",
-        claim_id,
-        rma_number,
+        f"""WITH unit_claim AS (
+                INSERT INTO unit_claims ({_UNIT_CLAIM_COLUMNS})
+                VALUES ($1, $5, $6, $2, $7, $8, $9, $10) ON CONFLICT (claim_id) DO NOTHING
+            )
+            {_SAVE_ASSESSMENT}""",
+        unit_claim["claim_id"],
+        unit_claim["rma_number"],
         claim,
         verdict,
+        unit_claim["ean"],
+        unit_claim["serial_number"],
+        unit_claim["claim_type"],
+        unit_claim["problem"],
+        unit_claim["claimed_at"],
+        unit_claim["repeated_defect"],
     )
 
 
@@ -252,9 +276,8 @@ async def lineage_registration(conn: Conn, ean: str, serial: str) -> Any:
 
 async def record_unit_claim(conn: Conn, claim: dict[str, Any]) -> None:
     await conn.execute(
-        """INSERT INTO unit_claims (claim_id, ean, serial_number, rma_number, claim_type, problem,
-                                    claimed_at, repeated_defect)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (claim_id) DO NOTHING""",
+        f"""INSERT INTO unit_claims ({_UNIT_CLAIM_COLUMNS})
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (claim_id) DO NOTHING""",
         claim["claim_id"],
         claim["ean"],
         claim["serial_number"],
