@@ -13,7 +13,8 @@ is the only place that chooses. The transaction itself is shared/unit_of_work.py
 Consumed events: the inbox stays with the consumer (shared/inbox.py). It records a whole batch's
 events in one query and runs their effects in one transaction; each effect is a handler given a
 unit of work opened on that transaction (`adapters.postgres.PostgresUnitOfWork(conn)`), whose
-commit leaves the decision to the batch.
+commit leaves the decision to the batch. There the batch's claims read their units in one
+statement and write their assessments in one (adapters/batch.py).
 """
 
 from __future__ import annotations

@@ -14,13 +14,14 @@ from asyncpg.connection import LoggedQuery
 from dateutil.relativedelta import relativedelta
 
 from services.warranty import handlers
+from services.warranty.adapters.batch import expect_assessment
 from services.warranty.adapters.postgres import PostgresUnitOfWork
-from services.warranty.unit_of_work import CatalogueProduct
+from services.warranty.unit_of_work import CatalogueProduct, unit_serial
 from shared.db import Conn
-from shared.events import ClaimCreated
+from shared.events import ClaimCreated, ClaimDecided, ClaimStatusChanged, Event
 from shared.inbox import DeferredEffect, apply_in_one_transaction
 from tests.support.stores import postgres_store
-from tests.support.warranty_service import claim
+from tests.support.warranty_service import claim, on, status
 
 pytestmark = pytest.mark.integration
 DRONE = "5901234123464"
@@ -99,12 +100,22 @@ class OneConnection:
         yield self.conn
 
 
-def assessing(event: ClaimCreated, pool: asyncpg.Pool) -> DeferredEffect:
-    """The consumer's effect of a ClaimCreated, for its batch's transaction."""
+HANDLERS: dict[type[Event], Any] = {
+    ClaimCreated: handlers.assess_claim,
+    ClaimStatusChanged: handlers.record_status_change,
+    ClaimDecided: handlers.record_decision,
+}
+
+
+def assessing(event: Event, pool: asyncpg.Pool) -> DeferredEffect:
+    """The consumer's effect of a claim's event, for its batch's transaction, collected as
+    entrypoints/consumers.py collects it (a ClaimCreated's unit is expected)."""
+    if isinstance(event, ClaimCreated):
+        expect_assessment(event.data.product.ean, unit_serial(event.data.serial_number))
 
     async def effect(conn: Conn) -> None:
         async with PostgresUnitOfWork(conn) as uow:  # type: ignore[arg-type]
-            await handlers.assess_claim(uow, event)
+            await HANDLERS[type(event)](uow, event)
 
     return DeferredEffect(pool, "warranty", event, effect)
 
@@ -150,9 +161,10 @@ async def test_a_batchs_verdicts_go_to_the_outbox_in_one_statement(database_url:
     assert [row["claim_id"] for row in verdicts][1:] == [str(e.data.claim_id) for e in created]
 
 
-async def test_a_batch_of_first_claims_takes_two_statements_a_claim(database_url: str) -> None:
-    """On a backlog: per claim the unit's one read and its one write (claim and assessment);
-    per batch BEGIN, the inbox rows, the outbox rows and COMMIT."""
+async def test_a_batch_of_first_claims_reads_once_and_writes_once(database_url: str) -> None:
+    """On a backlog: the units of the batch's claims read in one statement, their claims and
+    assessments written in one (adapters/batch.py); with BEGIN, the inbox rows, the outbox rows
+    and COMMIT, 6 statements for five claims, where each claim took 2 of its own."""
     async with postgres_store(
         database_url, PostgresUnitOfWork, "services.warranty.migrations"
     ) as store:
@@ -162,10 +174,77 @@ async def test_a_batch_of_first_claims_takes_two_statements_a_claim(database_url
         ]
         async with store.pool.acquire() as conn:
             statements = await _statements_of_a_batch(conn, created)
-            assessed = await conn.fetchval(
-                """SELECT count(*) FROM assessments a JOIN unit_claims c USING (claim_id)
+            assessed = await conn.fetch(
+                """SELECT a.claim_id, a.verdict->>'rule' AS rule, c.serial_number
+                   FROM assessments a JOIN unit_claims c USING (claim_id)
                    WHERE a.claim_id = any($1::uuid[])""",
                 [e.data.claim_id for e in created],
             )
-    assert len(statements) == 2 * 5 + 4, "\n---\n".join(statements)
-    assert assessed == 5
+    assert len(statements) == 6, "\n---\n".join(statements)
+    assert {(row["claim_id"], row["rule"], row["serial_number"]) for row in assessed} == {
+        (e.data.claim_id, "dji-standard", e.data.serial_number) for e in created
+    }
+
+
+def _a_units_story(serial: str, other: str) -> list[Event]:
+    """Claims for a unit, one repaired before the next (the same problem: a repeated defect),
+    and one for another unit between them."""
+    first, second, third = (
+        claim(DRONE, "DJI", "drone", SOLD_ON, serial_number=serial) for _ in range(3)
+    )
+    today = date.today()
+    return [
+        first,
+        status(first, "received", on(today - relativedelta(days=10))),
+        status(first, "shipped_back", on(today - relativedelta(days=5))),
+        second,
+        claim(DRONE, "DJI", "drone", SOLD_ON, serial_number=other),
+        claim(DRONE, "DJI", "drone", SOLD_ON, serial_number=other),
+        third,
+    ]
+
+
+def _as_told(verdict: dict[str, Any]) -> tuple[Any, ...]:
+    """A verdict without the claim's own ids."""
+    flag = verdict["repeated_defect"]
+    return (
+        verdict["covered"],
+        verdict["rule"],
+        verdict["warranty_until"],
+        verdict["after_service_rules"],
+        None if flag is None else (flag["claim_count"], flag["same_problem_count"]),
+    )
+
+
+async def test_a_batch_assesses_as_its_events_one_by_one_would(database_url: str) -> None:
+    """A claim's unit read ahead for the batch is read again once an earlier record of the
+    batch wrote to it (its repair, a claim for the same unit): the verdicts are those of the
+    same events each in a transaction of its own."""
+    async with postgres_store(
+        database_url, PostgresUnitOfWork, "services.warranty.migrations"
+    ) as store:
+        batched, alone = _a_units_story("SN-A1", "SN-A2"), _a_units_story("SN-B1", "SN-B2")
+        async with store.pool.acquire() as conn:
+            pool: asyncpg.Pool = OneConnection(conn)  # type: ignore[assignment]
+            assert await apply_in_one_transaction([assessing(e, pool) for e in batched]) == 7
+            for event in alone:
+                assert await apply_in_one_transaction([assessing(event, pool)]) == 1
+            verdicts = {
+                row["claim_id"]: row["verdict"]
+                for row in await conn.fetch("SELECT claim_id, verdict FROM assessments")
+            }
+            statuses = {
+                row["claim_id"]: (row["status"], row["status_changed_on"])
+                for row in await conn.fetch("SELECT * FROM unit_claims")
+            }
+    told = [
+        [
+            (_as_told(verdicts[e.data.claim_id]), statuses[e.data.claim_id])
+            for e in story
+            if isinstance(e, ClaimCreated)
+        ]
+        for story in (batched, alone)
+    ]
+    assert told[0] == told[1]
+    assert [verdict[-1] for verdict, _ in told[0]] == [None, (2, 2), None, None, (3, 3)]
+    assert told[0][0][1] == ("shipped_back", date.today() - relativedelta(days=5))
