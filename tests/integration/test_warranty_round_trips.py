@@ -248,3 +248,17 @@ async def test_a_batch_assesses_as_its_events_one_by_one_would(database_url: str
     assert told[0] == told[1]
     assert [verdict[-1] for verdict, _ in told[0]] == [None, (2, 2), None, None, (3, 3)]
     assert told[0][0][1] == ("shipped_back", date.today() - relativedelta(days=5))
+
+
+async def test_a_claim_alone_reads_its_unit_with_the_units_own_query(database_url: str) -> None:
+    """At a few claims a second each batch holds one: its unit is read by the unit's own query
+    (PostgreSQL runs it in about a third of the time of the batch's, 0.25 against 0.85 ms)."""
+    async with postgres_store(
+        database_url, PostgresUnitOfWork, "services.warranty.migrations"
+    ) as store:
+        alone = claim(DRONE, "DJI", "drone", SOLD_ON, serial_number="SN-ALONE")
+        async with store.pool.acquire() as conn:
+            statements = await _statements_of_a_batch(conn, [alone])
+    reads = [q for q in statements if "lineage" in q]
+    assert len(statements) == 6, "\n---\n".join(statements)
+    assert len(reads) == 1 and "unnest" not in reads[0], reads
