@@ -9,6 +9,7 @@ import asyncpg
 from fastapi import FastAPI
 
 from services.warranty import handlers
+from services.warranty.adapters import batch
 from services.warranty.adapters.memory import MemoryDatabase
 from services.warranty.adapters.postgres import PostgresUnitOfWork
 from services.warranty.entrypoints import consumers, http
@@ -37,7 +38,7 @@ def memory_context(database: MemoryDatabase, today: Callable[[], date]) -> handl
 def build_app(settings: WarrantySettings | None = None) -> FastAPI:
     settings = settings or WarrantySettings()
     runtime = ServiceRuntime("warranty", settings, "services.warranty.migrations")
-    consumers.register_consumers(runtime, PostgresUnitOfWork)
+    consumers.register_consumers(runtime, PostgresUnitOfWork, batch.expect_assessment)
     runtime.publishes(
         topics.WARRANTY,
         WarrantyEvent,

@@ -275,8 +275,30 @@ async def service_history(
 async def unit_facts(uow: WarrantyUnitOfWork, ean: str, serial: str | None) -> UnitFacts:
     if serial is None:
         return UnitFacts()
-    # One read says what else there is to read: most units have no past yet.
-    known = await uow.units.overview(ean, serial)
+    return await _facts_of(uow, ean, serial, await uow.units.overview(ean, serial))
+
+
+async def claimed_unit(
+    uow: WarrantyUnitOfWork, ean: str, serial: str | None, problem_code: str | None
+) -> tuple[UnitFacts, ProductCategory | None]:
+    """The unit's facts and the wear part the claimed problem concerns. The product's problem
+    list comes with the unit's overview, in its read; without a serial number it is read only
+    for a problem chosen from it (a problem described concerns no wear part)."""
+    if serial is not None:
+        known = await uow.units.overview(ean, serial)
+        unit = await _facts_of(uow, ean, serial, known)
+        return unit, wear_part_of(known.problem_parts, problem_code)
+    if not problem_code:
+        return UnitFacts(), None
+    product = await uow.products.get(ean)
+    return UnitFacts(), wear_part_of(product.problem_parts if product else {}, problem_code)
+
+
+async def _facts_of(
+    uow: WarrantyUnitOfWork, ean: str, serial: str, known: UnitOverview
+) -> UnitFacts:
+    """The unit's facts, reading only what its overview says it has: most units have no past
+    yet."""
     sale = known.sale
     claims = await uow.claims.of_unit(ean, serial) if known.has_claims else []
     mark = await uow.void_marks.of_unit(ean, serial) if known.has_void_mark else None
@@ -350,32 +372,32 @@ async def assess_claim(uow: WarrantyUnitOfWork, event: ClaimCreated) -> None:
     # Judged on the day the claim was filed, whenever the event is handled.
     claimed_on = polish_date(event.occurred_at)
     serial = unit_serial(claim.serial_number)
-    unit = await unit_facts(uow, claim.product.ean, serial)
-    product = await uow.products.get(claim.product.ean)
-    wear_part = wear_part_of(product.problem_parts if product else {}, claim.problem_code)
+    unit, wear_part = await claimed_unit(uow, claim.product.ean, serial, claim.problem_code)
     verdict = assess(purchase_for_claim(claim, unit, wear_part), claimed_on)
     remedy = remedy_rule(claim.claim_type, claim.buyer_type, claim.product.brand)
     flag = repeated_defect(unit.earlier_claims, problem_of(claim), remedy) if serial else None
     flag_data = _repeated_defect_data(flag)
     assessed = _assessed(event, verdict, _deadlines(claim, claimed_on), flag_data)
-    if serial is not None:
-        await uow.claims.add(
-            UnitClaim(
-                claim_id=claim.claim_id,
-                ean=claim.product.ean,
-                serial_number=serial,
-                rma_number=claim.rma_number,
-                claim_type=claim.claim_type,
-                problem=problem_of(claim),
-                claimed_at=event.occurred_at,
-                repeated_defect=None if flag_data is None else flag_data.model_dump(mode="json"),
-            )
+    unit_claim = (
+        None
+        if serial is None
+        else UnitClaim(
+            claim_id=claim.claim_id,
+            ean=claim.product.ean,
+            serial_number=serial,
+            rma_number=claim.rma_number,
+            claim_type=claim.claim_type,
+            problem=problem_of(claim),
+            claimed_at=event.occurred_at,
+            repeated_defect=None if flag_data is None else flag_data.model_dump(mode="json"),
         )
-    await uow.assessments.save(
+    )
+    await uow.assessments.save_with_unit_claim(
         claim.claim_id,
         claim.rma_number,
         {**claim.model_dump(mode="json"), "claimed_on": claimed_on.isoformat()},
         assessed.data.model_dump(mode="json"),
+        unit_claim,
     )
     await uow.publish(assessed)
     await uow.commit()

@@ -13,7 +13,8 @@ is the only place that chooses. The transaction itself is shared/unit_of_work.py
 Consumed events: the inbox stays with the consumer (shared/inbox.py). It records a whole batch's
 events in one query and runs their effects in one transaction; each effect is a handler given a
 unit of work opened on that transaction (`adapters.postgres.PostgresUnitOfWork(conn)`), whose
-commit leaves the decision to the batch.
+commit leaves the decision to the batch. There the batch's claims read their units in one
+statement and write their assessments in one (adapters/batch.py).
 """
 
 from __future__ import annotations
@@ -115,6 +116,9 @@ class UnitOverview:
     has_void_mark: bool
     has_replacement: bool  # it was given in place of another (Units.replacement_of)
     has_repairs: bool  # as UnitClaims.repairs_of_unit finds any
+    # The wear parts by problem of the product with the unit's EAN (as Catalogue.get gives
+    # them; none for a product the catalogue does not know): a claim's wear part, in the same read.
+    problem_parts: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -289,6 +293,18 @@ class Assessments(Protocol):
         self, claim_id: UUID, rma_number: str, claim: dict[str, Any], verdict: dict[str, Any]
     ) -> None:
         """The first save keeps the claim's facts; a later one replaces the verdict only."""
+        ...
+
+    async def save_with_unit_claim(
+        self,
+        claim_id: UUID,
+        rma_number: str,
+        claim: dict[str, Any],
+        verdict: dict[str, Any],
+        unit_claim: UnitClaim | None,
+    ) -> None:
+        """A new claim's assessment (as `save`) and, for a claim that names its unit, the claim
+        among the unit's (`unit_claim`, as UnitClaims.add): one write where they took two."""
         ...
 
     async def get(self, claim_id: UUID) -> Assessment | None: ...

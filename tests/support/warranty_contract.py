@@ -390,6 +390,24 @@ class WarrantyStoreContract:
         assert seen["DU-6"] == UnitOverview(sales["DU-6"], None, True, False, False, False)
         assert seen["X"] == UnitOverview(None, None, False, False, False, False)
 
+    async def test_a_units_overview_brings_its_products_wear_parts(self, store: Store) -> None:
+        """The product's problems that concern a wear part come in the same read (a claim's
+        wear part): as the catalogue gives them; none for a product it does not know."""
+        parts = {"Nie trzyma ładowania": "scooter_battery"}
+        problems = ("Nie trzyma ładowania", "Hamulec piszczy")
+        async with store.uow() as uow:
+            await uow.products.import_entry(
+                catalogue_entry(SCOOTER, "Dualtron", problems=problems, problem_parts=parts)
+            )
+            await uow.commit()
+        async with store.uow() as uow:
+            # A unit never sold: still its product's parts.
+            known = await uow.units.overview(SCOOTER, "DU-1")
+            unknown = await uow.units.overview(DRONE, "DJ-1")
+            product = await uow.products.get(SCOOTER)
+        assert product is not None and known.problem_parts == product.problem_parts == parts
+        assert unknown.problem_parts == {}
+
     # --- assessments --------------------------------------------------------------------------
 
     async def test_an_assessment_keeps_the_claims_facts_and_the_latest_verdict(
@@ -407,6 +425,24 @@ class WarrantyStoreContract:
             assert await uow.assessments.get(first.claim_id) == Assessment({"n": 1}, {"v": 2})
             assert await uow.assessments.get(uuid4()) is None
             assert await uow.assessments.latest_claim_of_unit(SCOOTER, "DU-1") == {"n": 2}
+
+    async def test_an_assessment_saved_with_its_unit_claim_stores_both(self, store: Store) -> None:
+        """As `claims.add` and `assessments.save` each: the first save's facts and unit claim
+        stand, a claim without a unit is no unit's."""
+        claimed = unit_claim("DU-1", "RMA-1", at(1))
+        unitless = uuid4()
+        async with store.uow() as uow:
+            save = uow.assessments.save_with_unit_claim
+            await save(claimed.claim_id, "RMA-1", {"n": 1}, {"v": 1}, claimed)
+            await save(unitless, "RMA-2", {"n": 2}, {"v": 1}, None)
+            other = replace(claimed, problem="inny")
+            await save(claimed.claim_id, "RMA-1", {"n": "other"}, {"v": 2}, other)
+            await uow.commit()
+        async with store.uow() as uow:
+            assert await uow.claims.of_unit(SCOOTER, "DU-1") == [claimed]
+            assert await uow.assessments.get(claimed.claim_id) == Assessment({"n": 1}, {"v": 2})
+            assert await uow.assessments.get(unitless) == Assessment({"n": 2}, {"v": 1})
+            assert await uow.assessments.latest_claim_of_unit(SCOOTER, "DU-1") == {"n": 1}
 
     # --- the unit of work ----------------------------------------------------------------------
 

@@ -187,6 +187,7 @@ class MemoryUnits:
 
     async def overview(self, ean: str, serial: str) -> UnitOverview:
         unit = (ean, serial)
+        product = self.state.products.get(ean)
         return UnitOverview(
             sale=await self.origin_sale(ean, serial),
             registered_on=await self.lineage_registration(ean, serial),
@@ -194,6 +195,7 @@ class MemoryUnits:
             has_void_mark=unit in self.state.void_marks,
             has_replacement=await self.replacement_of(ean, serial) is not None,
             has_repairs=bool(await MemoryUnitClaims(self.state).repairs_of_unit(ean, serial)),
+            problem_parts=product.problem_parts if product is not None else {},
         )
 
     async def add_replacement(self, replacement: Replacement) -> bool:
@@ -401,6 +403,18 @@ class MemoryAssessments:
         known = self.state.assessments.get(claim_id)
         kept = claim if known is None else known.claim
         self.state.assessments[claim_id] = Assessment(copy.deepcopy(kept), copy.deepcopy(verdict))
+
+    async def save_with_unit_claim(
+        self,
+        claim_id: UUID,
+        rma_number: str,
+        claim: dict[str, Any],
+        verdict: dict[str, Any],
+        unit_claim: UnitClaim | None,
+    ) -> None:
+        if unit_claim is not None:
+            await MemoryUnitClaims(self.state).add(unit_claim)
+        await self.save(claim_id, rma_number, claim, verdict)
 
     async def get(self, claim_id: UUID) -> Assessment | None:
         return copy.deepcopy(self.state.assessments.get(claim_id))

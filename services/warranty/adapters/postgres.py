@@ -6,12 +6,18 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from uuid import UUID
 
 import asyncpg
 
 from services.warranty.adapters import repository
+from services.warranty.adapters.batch import (
+    AssessedRows,
+    AssessmentBatch,
+    FlushingConnection,
+    batch_of,
+)
 from services.warranty.unit_of_work import (
     AccountUnit,
     Assessment,
@@ -46,12 +52,16 @@ class PostgresUnitOfWork(PostgresOutboxUnitOfWork):
     """The transaction of shared/unit_of_work.py, with warranty's repositories on it."""
 
     def _open(self, conn: Conn) -> None:
-        self.products = PostgresCatalogue(conn)
-        self.units = PostgresUnits(conn)
-        self.registrations = PostgresRegistrations(conn)
-        self.claims = PostgresUnitClaims(conn)
-        self.assessments = PostgresAssessments(conn)
-        self.void_marks = PostgresVoidMarks(conn)
+        # In a consumer batch's transaction, its claims' reads and writes are shared
+        # (adapters/batch.py): every other statement first writes what they left pending.
+        batch = batch_of(conn)
+        statements = conn if batch is None else cast(Conn, FlushingConnection(conn, batch))
+        self.products = PostgresCatalogue(statements)
+        self.units = PostgresUnits(statements, batch, conn)
+        self.registrations = PostgresRegistrations(statements)
+        self.claims = PostgresUnitClaims(statements)
+        self.assessments = PostgresAssessments(statements, batch, conn)
+        self.void_marks = PostgresVoidMarks(statements)
 
 
 def _product(row: asyncpg.Record | None) -> Product | None:
@@ -76,8 +86,12 @@ class PostgresCatalogue:
 
 
 class PostgresUnits:
-    def __init__(self, conn: Conn) -> None:
+    def __init__(
+        self, conn: Conn, batch: AssessmentBatch | None = None, own: Conn | None = None
+    ) -> None:
         self.conn = conn
+        self._batch = batch  # with `own`, the transaction's connection
+        self._own = own or conn
 
     async def record_sold(self, sale: SaleRecordedData) -> None:
         await repository.record_sold_units(self.conn, sale)
@@ -91,7 +105,10 @@ class PostgresUnits:
         return _maybe(UnitSale, await repository.origin_sale(self.conn, ean, serial))
 
     async def overview(self, ean: str, serial: str) -> UnitOverview:
-        row = await repository.unit_overview(self.conn, ean, serial)
+        if self._batch is None:
+            row = await repository.unit_overview(self.conn, ean, serial)
+        else:
+            row = await self._batch.overview(self._own, (ean, serial))
         return UnitOverview(
             sale=_value(UnitSale, row) if row["sold"] else None,
             registered_on=row["lineage_registered_on"],
@@ -99,6 +116,7 @@ class PostgresUnits:
             has_void_mark=row["has_void_mark"],
             has_replacement=row["has_replacement"],
             has_repairs=row["has_repairs"],
+            problem_parts=row["problem_parts"],
         )
 
     async def lineage_registration(self, ean: str, serial: str) -> date | None:
@@ -173,13 +191,40 @@ class PostgresUnitClaims:
 
 
 class PostgresAssessments:
-    def __init__(self, conn: Conn) -> None:
+    def __init__(
+        self, conn: Conn, batch: AssessmentBatch | None = None, own: Conn | None = None
+    ) -> None:
         self.conn = conn
+        self._batch = batch  # with `own`, the transaction's connection
+        self._own = own or conn
 
     async def save(
         self, claim_id: UUID, rma_number: str, claim: dict[str, Any], verdict: dict[str, Any]
     ) -> None:
         await repository.save_assessment(self.conn, claim_id, rma_number, claim, verdict)
+
+    async def save_with_unit_claim(
+        self,
+        claim_id: UUID,
+        rma_number: str,
+        claim: dict[str, Any],
+        verdict: dict[str, Any],
+        unit_claim: UnitClaim | None,
+    ) -> None:
+        rows = AssessedRows(
+            claim_id,
+            rma_number,
+            claim,
+            verdict,
+            None if unit_claim is None else dataclasses.asdict(unit_claim),
+        )
+        if self._batch is not None:
+            await self._batch.save(self._own, rows)
+            return
+        unit_claims = [] if rows.unit_claim is None else [rows.unit_claim]
+        await repository.save_assessments(
+            self.conn, [(claim_id, rma_number, claim, verdict)], unit_claims
+        )
 
     async def get(self, claim_id: UUID) -> Assessment | None:
         return _maybe(Assessment, await repository.get_assessment(self.conn, claim_id))

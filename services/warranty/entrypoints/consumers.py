@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from services.warranty import handlers
-from services.warranty.unit_of_work import WarrantyUnitOfWork
+from services.warranty.unit_of_work import WarrantyUnitOfWork, unit_serial
 from shared import topics
 from shared.auth import handle_credentials_change
 from shared.consumer import handle_once
@@ -30,9 +30,22 @@ EventT = TypeVar("EventT", bound=Event)
 Handler = Callable[[WarrantyUnitOfWork, EventT], Awaitable[None]]
 # A unit of work on the consumer's connection; bootstrap.py chooses the adapter.
 ConsumerUnitOfWork = Callable[[Conn], WarrantyUnitOfWork]
+# A claim for the unit (EAN, serial number) is to be assessed in the batch (adapters/batch.py).
+ExpectAssessment = Callable[[str, str | None], None]
 
 
-def register_consumers(runtime: ServiceRuntime, unit_of_work: ConsumerUnitOfWork) -> None:
+def _nothing_to_expect(_ean: str, _serial: str | None) -> None:
+    """An adapter that does not read ahead."""
+
+
+def register_consumers(
+    runtime: ServiceRuntime,
+    unit_of_work: ConsumerUnitOfWork,
+    expect_assessment: ExpectAssessment = _nothing_to_expect,
+) -> None:
+    """`expect_assessment` hears of each claim's unit as its ClaimCreated is collected for the
+    batch, before the batch's effects run: the adapter may read their units at once."""
+
     def projection(handler: Handler[EventT], event: EventT) -> Callable[[Conn], Awaitable[None]]:
         """The handler's effect inside the consumer's transaction, the one that holds its inbox
         row (one per fetched batch, shared/inbox.py): its unit of work commits with the batch."""
@@ -82,6 +95,7 @@ def register_consumers(runtime: ServiceRuntime, unit_of_work: ConsumerUnitOfWork
     async def on_claim_event(event: ClaimsEvent) -> None:
         effect: Callable[[Conn], Awaitable[None]]
         if isinstance(event, ClaimCreated):
+            expect_assessment(event.data.product.ean, unit_serial(event.data.serial_number))
             effect = projection(handlers.assess_claim, event)
         elif isinstance(event, ClaimStatusChanged):
             effect = projection(handlers.record_status_change, event)
