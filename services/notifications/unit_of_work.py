@@ -93,6 +93,22 @@ class EmailQueue(Protocol):
         Message-ID is known (queued before, or earlier in `emails`) changes nothing."""
         ...
 
+    async def add_claimed(
+        self, emails: Sequence[NewEmail], now: datetime, claimed_until: datetime
+    ) -> list[QueuedEmail]:
+        """Queue the emails as `add_all` does, taken at once by this process's sender as
+        `take_due` takes them (an attempt counted, claimed until `claimed_until`), without
+        waking the other senders; the new ones, as they are to be sent (none known before)."""
+        ...
+
+    async def release(
+        self, email_ids: Sequence[UUID], claimed_until: datetime, now: datetime
+    ) -> int:
+        """Emails still pending under the claim that ends at `claimed_until` (taken, then not
+        sent: a sender stopping, or too late) due `now` for any sender, their attempt not
+        counted; how many."""
+        ...
+
     async def take_due(
         self, now: datetime, claimed_until: datetime, limit: int
     ) -> list[QueuedEmail]:

@@ -114,6 +114,30 @@ class MemoryEmailQueue:
             queued += 1
         return queued
 
+    async def add_claimed(
+        self, emails: Sequence[NewEmail], now: datetime, claimed_until: datetime
+    ) -> list[QueuedEmail]:
+        known = set(self.state.emails)
+        await self.add_all(emails, now)
+        new = dict.fromkeys(e.email_id for e in emails if e.email_id not in known)
+        added = [self.state.emails[email_id] for email_id in new if email_id in self.state.emails]
+        return [stored.take(claimed_until) for stored in added]
+
+    async def release(
+        self, email_ids: Sequence[UUID], claimed_until: datetime, now: datetime
+    ) -> int:
+        released = [
+            stored
+            for email_id in email_ids
+            if (stored := self.state.emails.get(email_id)) is not None
+            and stored.status == "pending"
+            and stored.claimed_until == claimed_until
+        ]
+        for stored in released:
+            stored.attempts -= 1
+            stored.claimed_until, stored.next_attempt_at = None, now
+        return len(released)
+
     async def take_due(
         self, now: datetime, claimed_until: datetime, limit: int
     ) -> list[QueuedEmail]:
