@@ -32,11 +32,17 @@ class EmailsToQueue:
     ctx: handlers.NotificationsContext
     unit_of_work: ConsumerUnitOfWork
     emails: list[NewEmail] = field(default_factory=list)
+    handing: handlers.Handing | None = None
 
     async def flush(self, conn: Conn) -> None:
         async with self.unit_of_work(conn) as uow:
-            await handlers.queue_emails(self.ctx, uow, self.emails)
+            self.handing = await handlers.queue_emails(self.ctx, uow, self.emails, hand_off=True)
             await uow.commit()
+
+    def committed(self) -> None:
+        """The batch committed: the emails taken for this process's sender are its to send."""
+        if self.handing is not None:
+            self.handing.committed()
 
 
 def emails_of(
