@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import binascii
 import functools
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -76,9 +77,23 @@ def wire_email(
     return OutgoingEmail(
         message_id=email.message_id,
         sender=sender,
-        recipient=parseaddr(email.recipient)[1],
+        recipient=envelope_address(email.recipient),
         wire=b"".join(headers) + CRLF + body,
     )
+
+
+# A bare address of the common characters, which `parseaddr` gives back as it is (13 us a
+# parse, 4 % of the sender's busy samples on a backlog): an event's recipient almost always.
+_PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\Z")
+
+
+def is_plain_address(text: str) -> bool:
+    return _PLAIN_ADDRESS.match(text) is not None
+
+
+def envelope_address(recipient: str) -> str:
+    """The address of an address header's value, for the envelope (RCPT TO)."""
+    return recipient if is_plain_address(recipient) else parseaddr(recipient)[1]
 
 
 class WirePolicy(Compat32):

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 
 import aiosmtplib
 
-from services.notifications.adapters.mime import OutgoingEmail
+from services.notifications.adapters.mime import OutgoingEmail, is_plain_address
 from services.notifications.settings import NotificationsSettings
 
 
@@ -67,14 +67,29 @@ class PreparedSMTP(aiosmtplib.SMTP):
         # RFC 1870: the octets as transmitted, before the final "."; as sendmail words it.
         options = [f"size={len(message)}"] if self.supports_extension("size") else []
         try:
-            await self.mail(sender, options=options)
-            await self.rcpt(recipient)
+            await self._envelope(sender, recipient, options)
             await self._data_as_transmitted(message)
         except aiosmtplib.SMTPResponseException:
             # As sendmail does: a refused envelope is reset for the connection's next message.
             with contextlib.suppress(ConnectionError, aiosmtplib.SMTPResponseException):
                 await self.rset()
             raise
+
+    async def _envelope(self, sender: str, recipient: str, options: list[str]) -> None:
+        """MAIL and RCPT, as `mail` and `rcpt` send them; bare addresses without their parse
+        (`parseaddr` in each: mime.py wrote the addresses, and they are bare almost always)."""
+        if not (is_plain_address(sender) and is_plain_address(recipient)):
+            await self.mail(sender, options=options)
+            await self.rcpt(recipient)
+            return
+        extras = [option.encode("ascii") for option in options]
+        response = await self.execute_command(b"MAIL", b"FROM:<%s>" % sender.encode(), *extras)
+        if response.code != aiosmtplib.SMTPStatus.completed:
+            raise aiosmtplib.SMTPSenderRefused(response.code, response.message, sender)
+        response = await self.execute_command(b"RCPT", b"TO:<%s>" % recipient.encode())
+        accepted = (aiosmtplib.SMTPStatus.completed, aiosmtplib.SMTPStatus.will_forward)
+        if response.code not in accepted:
+            raise aiosmtplib.SMTPRecipientRefused(response.code, response.message, recipient)
 
     async def _data_as_transmitted(self, message: bytes) -> None:
         protocol = self.protocol

@@ -5,6 +5,7 @@ every header, part, charset, transfer encoding and attachment; and it stays vali
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email import encoders, policy
 from email.charset import Charset
@@ -274,3 +275,33 @@ def test_the_emails_of_one_second_share_their_date_header(
 def headers_of(wire: bytes) -> dict[str, str]:
     head = wire.split(b"\r\n\r\n", 1)[0].decode("ascii")
     return dict(line.split(": ", 1) for line in head.replace("\r\n ", " ").split("\r\n"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.emails(),
+        st.from_regex(r"[A-Za-z0-9._%+-]{1,12}@[A-Za-z0-9.-]{1,12}", fullmatch=True),
+        st.builds(lambda name, address: f"{name} <{address}>", st.text(max_size=10), st.emails()),
+        st.text(max_size=20),
+    )
+)
+def test_the_envelope_address_is_what_parseaddr_gives(recipient: str) -> None:
+    assert mime.envelope_address(recipient) == parseaddr(recipient)[1]
+
+
+def test_a_bare_recipient_is_not_parsed_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    parsed: list[str] = []
+
+    def counted(text: str) -> tuple[str, str]:
+        parsed.append(text)
+        return parseaddr(text)
+
+    monkeypatch.setattr(mime, "parseaddr", counted)
+    _, email = EVERY_TEMPLATE[0]
+    bare = replace(email, recipient="jan.kowalski+rma@example.com")
+    assert wire_email(SETTINGS, bare, NOW).recipient == "jan.kowalski+rma@example.com"
+    assert parsed == []
+    named = replace(email, recipient="Jan Kowalski <jan.kowalski@example.com>")
+    assert wire_email(SETTINGS, named, NOW).recipient == "jan.kowalski@example.com"
+    assert parsed == [named.recipient]

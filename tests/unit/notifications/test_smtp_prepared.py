@@ -75,6 +75,20 @@ async def recording(**refuse: bytes) -> AsyncIterator[RecordingServer]:
 
 
 @pytest.fixture
+def addresses_parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The addresses aiosmtplib parsed for MAIL and RCPT."""
+    parsed: list[str] = []
+    quote = aiosmtplib.smtp.quote_address
+
+    def counted(address: str) -> str:
+        parsed.append(address)
+        return quote(address)
+
+    monkeypatch.setattr(aiosmtplib.smtp, "quote_address", counted)
+    return parsed
+
+
+@pytest.fixture
 def library_passes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """How many times aiosmtplib normalised a message's line endings (for SIZE, for DATA)."""
     runs: list[int] = []
@@ -99,30 +113,43 @@ def _label() -> dict[str, Any]:
     return attachments.parcel_label("RMA/947453/SR/2026", "Zażółć Gęślą")
 
 
-async def sent_by_the_library(message: bytes) -> RecordingServer:
+async def sent_by_the_library(message: bytes, recipient: str = RECIPIENT) -> RecordingServer:
     async with recording() as server:
         smtp = aiosmtplib.SMTP(hostname="127.0.0.1", port=server.port, timeout=5)
         async with smtp:
-            await smtp.sendmail(SENDER, [RECIPIENT], message)
+            await smtp.sendmail(SENDER, [recipient], message)
         return server
 
 
-async def sent_by_the_mailer(message: bytes) -> RecordingServer:
+@pytest.mark.parametrize(
+    "recipient", ["Jan Kowalski <jan@example.com>", "jan(biuro)@example.com", "jan@[127.0.0.1]"]
+)
+async def test_an_address_that_is_not_bare_is_parsed_as_the_library_does(
+    recipient: str, addresses_parsed: list[str]
+) -> None:
+    prepared = await sent_by_the_mailer(label_email(), recipient)
+    assert recipient in addresses_parsed
+    library = await sent_by_the_library(label_email(), recipient)
+    assert prepared.commands == library.commands
+
+
+async def sent_by_the_mailer(message: bytes, recipient: str = RECIPIENT) -> RecordingServer:
     async with recording() as server:
         settings = NotificationsSettings(smtp_host="127.0.0.1", smtp_port=server.port)
         mailer = SmtpMailer(settings, connections=1)
-        await mailer.send(OutgoingEmail("<1@rma.innpro.example>", SENDER, RECIPIENT, message))
+        await mailer.send(OutgoingEmail("<1@rma.innpro.example>", SENDER, recipient, message))
         await mailer.close()
         return server
 
 
 async def test_a_message_written_with_crlf_goes_as_it_is_without_the_librarys_passes(
-    library_passes: list[int],
+    library_passes: list[int], addresses_parsed: list[str]
 ) -> None:
     message = label_email()
     assert as_transmitted(message)
     prepared = await sent_by_the_mailer(message)
     assert library_passes == []
+    assert addresses_parsed == []  # bare addresses: MAIL and RCPT without parseaddr
     assert prepared.messages == [message + b".\r\n"]
     library = await sent_by_the_library(message)
     assert len(library_passes) == 2  # what was spared: SIZE's pass and DATA's
