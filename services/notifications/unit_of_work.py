@@ -66,6 +66,24 @@ class QueuedEmail:
     trace_context: dict[str, str] = field(default_factory=dict)
 
 
+def queued_email(email: NewEmail, *, attempts: int, retry_from: datetime) -> QueuedEmail:
+    """A queued email as the sender takes it, on its `attempts`-th attempt."""
+    return QueuedEmail(
+        email_id=email.email_id,
+        event_id=email.event_id,
+        message_id=email.message_id,
+        recipient=email.recipient,
+        subject=email.subject,
+        text_body=email.text_body,
+        html_body=email.html_body,
+        attachments=email.attachments,
+        rma_number=email.rma_number,
+        attempts=attempts,
+        retry_from=retry_from,
+        trace_context=email.trace_context,
+    )
+
+
 @dataclass(frozen=True)
 class EmailListing:
     """An email as operators see it."""

@@ -18,6 +18,7 @@ from services.notifications.unit_of_work import (
     EmailStatus,
     NewEmail,
     QueuedEmail,
+    queued_email,
 )
 from shared.unit_of_work import MemoryDatabaseBase, MemoryUnitOfWorkBase
 
@@ -82,21 +83,12 @@ class MemoryUnitOfWork(MemoryUnitOfWorkBase[MemoryState]):
 
 
 def _queued(stored: StoredEmail) -> QueuedEmail:
-    email = stored.email
-    return QueuedEmail(
-        email_id=email.email_id,
-        event_id=email.event_id,
-        message_id=email.message_id,
-        recipient=email.recipient,
-        subject=email.subject,
-        text_body=email.text_body,
-        html_body=email.html_body,
-        attachments=copy.deepcopy(email.attachments),
-        rma_number=email.rma_number,
-        attempts=stored.attempts,
-        retry_from=stored.retry_from,
-        trace_context=dict(email.trace_context),
+    email = replace(
+        stored.email,
+        attachments=copy.deepcopy(stored.email.attachments),
+        trace_context=dict(stored.email.trace_context),
     )
+    return queued_email(email, attempts=stored.attempts, retry_from=stored.retry_from)
 
 
 class MemoryEmailQueue:

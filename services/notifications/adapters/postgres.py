@@ -15,6 +15,7 @@ from services.notifications.unit_of_work import (
     EmailStatus,
     NewEmail,
     QueuedEmail,
+    queued_email,
 )
 from shared.db import Conn
 from shared.metrics import DatabaseGauge
@@ -124,24 +125,6 @@ _INSERT_EMAILS = """
     ON CONFLICT (message_id) DO NOTHING"""
 
 
-def _taken(email: NewEmail, now: datetime) -> QueuedEmail:
-    """A new email as `take_due` would have read it back: its first attempt."""
-    return QueuedEmail(
-        email_id=email.email_id,
-        event_id=email.event_id,
-        message_id=email.message_id,
-        recipient=email.recipient,
-        subject=email.subject,
-        text_body=email.text_body,
-        html_body=email.html_body,
-        attachments=email.attachments,
-        rma_number=email.rma_number,
-        attempts=1,
-        retry_from=now,
-        trace_context=email.trace_context,
-    )
-
-
 class PostgresEmailQueue:
     def __init__(self, conn: Conn) -> None:
         self.conn = conn
@@ -171,7 +154,7 @@ class PostgresEmailQueue:
         for email in emails:  # each once: an event twice in a batch composes its emails twice
             if email.email_id in new:
                 new.discard(email.email_id)
-                taken.append(_taken(email, now))
+                taken.append(queued_email(email, attempts=1, retry_from=now))  # as composed
         return taken
 
     async def release(
