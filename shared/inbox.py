@@ -16,6 +16,8 @@ An effect may also put rows aside (`staged`) for one statement per transaction i
 per effect: what the transaction's effects staged is written by its `flush`, once, after the
 last effect ran and before the commit; a failure there rolls the transaction back like any
 effect's, so a batch then falls back to record by record (shared/consumer.py, `EffectBatches`).
+A stage with a `committed()` method hears once its transaction committed (notifications hands
+the emails it just queued to its own sender); not after a rollback.
 """
 
 from __future__ import annotations
@@ -123,16 +125,23 @@ def staged(
 
 
 @contextlib.asynccontextmanager
-async def _flushed_before_commit(conn: Conn) -> AsyncIterator[None]:
+async def _flushed_before_commit(conn: Conn) -> AsyncIterator[dict[Hashable, Staged]]:
     """Collects what the effects run inside stage, and flushes it when none of them failed."""
     stages: dict[Hashable, Staged] = {}
     token = _staged.set((conn, stages))
     try:
-        yield
+        yield stages
     finally:
         _staged.reset(token)
     for stage in stages.values():
         await stage.flush(conn)
+
+
+def _committed(stages: dict[Hashable, Staged]) -> None:
+    """The stages' transaction committed: each that asks hears it."""
+    for stage in stages.values():
+        if (committed := getattr(stage, "committed", None)) is not None:
+            committed()
 
 
 async def handle_now(pool: asyncpg.Pool, consumer: str, event: Event, effect: Effect) -> bool:
@@ -148,8 +157,9 @@ async def handle_now(pool: asyncpg.Pool, consumer: str, event: Event, effect: Ef
         if not first_time:
             log.info("event already handled", consumer=consumer)
             return False
-        async with _flushed_before_commit(conn):
+        async with _flushed_before_commit(conn) as stages:
             await effect(conn)
+    _committed(stages)
     return True
 
 
@@ -164,7 +174,7 @@ async def apply_in_one_transaction(effects: list[DeferredEffect]) -> int:
     applied = 0
     async with pool.acquire() as conn, conn.transaction():
         new = await _record_new_events(conn, effects)
-        async with _flushed_before_commit(conn):
+        async with _flushed_before_commit(conn) as stages:
             for effect in effects:
                 key = (effect.consumer, effect.event.event_id)
                 with effect.scope():
@@ -174,6 +184,7 @@ async def apply_in_one_transaction(effects: list[DeferredEffect]) -> int:
                     new.discard(key)
                     await effect.effect(conn)
                     applied += 1
+    _committed(stages)
     return applied
 
 

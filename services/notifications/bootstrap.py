@@ -16,6 +16,7 @@ from services.notifications.adapters.templates import TemplateRenderer
 from services.notifications.delivery import MailDelivery
 from services.notifications.entrypoints import consumers, http
 from services.notifications.entrypoints.sender import MailSender
+from services.notifications.handoff import Handoff
 from services.notifications.names import KnownNames
 from services.notifications.settings import NotificationsSettings
 from shared.errors import install_error_handlers
@@ -39,6 +40,7 @@ def postgres_context(
         uow=lambda: PostgresUnitOfWork(pool()),
         single_statement_uow=lambda: PostgresUnitOfWork(pool(), statement_by_statement=True),
         names=KnownNames(settings.customer_name_cache_seconds),
+        handoff=Handoff(),
     )
 
 
@@ -79,7 +81,7 @@ def build_app(settings: NotificationsSettings | None = None) -> FastAPI:
 
     async def start_sender(rt: ServiceRuntime) -> None:
         tracer = rt.tracer_provider.get_tracer("services.notifications")
-        sender.append(MailSender(rt.db, MailDelivery(ctx, mailer, tracer)))
+        sender.append(MailSender(rt.db, MailDelivery(ctx, mailer, tracer), ctx.handoff))
         await sender[0].start()
 
     async def stop_sender(_rt: ServiceRuntime) -> None:

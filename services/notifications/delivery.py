@@ -14,6 +14,7 @@ from opentelemetry.trace import SpanKind, Tracer
 from services.notifications.adapters.mime import OutgoingEmail, wire_email
 from services.notifications.adapters.smtp import is_permanent
 from services.notifications.handlers import NotificationsContext
+from services.notifications.handoff import Handed
 from services.notifications.retries import RetryPolicy
 from services.notifications.unit_of_work import QueuedEmail
 from shared.consumer import TRANSIENT_ERRORS
@@ -22,6 +23,10 @@ from shared.outage import OutageLog
 from shared.tracing import span_from_stored_context
 
 log = get_logger(__name__)
+
+# Without a NOTIFY, the queue is looked at this often (retries falling due), as the sender's
+# poll (shared/worker.py) comes round.
+QUEUE_LOOK = timedelta(seconds=1)
 
 
 class Mailer(Protocol):
@@ -64,29 +69,77 @@ class MailDelivery:
         self._marks = SentMarks(ctx)
         self._refusing = OutageLog("SMTP server", clock=lambda: ctx.clock().timestamp())
         self._next_probe: datetime | None = None
+        self._next_look: datetime | None = None
         self._tracer = tracer or trace.get_tracer(__name__)
 
     async def marks_landed(self, timeout: float) -> None:
         """A mark under way when stopping still lands, or the email would go out again."""
         await self._marks.landed(timeout)
 
-    async def send_due(self) -> int:
+    async def release_handed(self) -> None:
+        """Stopping: no more hand-offs, and the emails handed and not sent back in the queue."""
+        if self._ctx.handoff is not None:
+            await self._release(self._ctx.handoff.close())
+
+    async def _take_handed(self, limit: int) -> list[QueuedEmail]:
+        """Up to `limit` emails handed over; one reached too late to be sent within a take's
+        claim goes back to the queue instead (released, due at once)."""
+        if self._ctx.handoff is None:
+            return []
+        handed = self._ctx.handoff.take(limit)
+        now = self._ctx.clock()
+        # As much claim left as a take gives: the send's conversation is bounded within it.
+        claim = timedelta(seconds=self._ctx.settings.smtp_claim_seconds)
+        late = [h for h in handed if h.claimed_until < now + claim]
+        if late:
+            await self._release(late)
+        return [h.email for h in handed if h.claimed_until >= now + claim]
+
+    async def _release(self, handed: list[Handed]) -> None:
+        by_claim: dict[datetime, list[UUID]] = {}
+        for each in handed:
+            by_claim.setdefault(each.claimed_until, []).append(each.email.email_id)
+        try:
+            async with self._ctx.uow() as uow:
+                released = sum(
+                    [
+                        await uow.emails.release(ids, claimed_until, self._ctx.clock())
+                        for claimed_until, ids in by_claim.items()
+                    ]
+                )
+                await uow.commit()
+        except TRANSIENT_ERRORS as error:
+            # Their claim expires, and any sender takes them then.
+            log.warning("handed emails not released", emails=len(handed), error=repr(error))
+            return
+        log.info("handed emails released to the queue", emails=released)
+
+    async def send_due(self, *, queue_announced: bool = True) -> int:
         """Send everything due now, `smtp_connections` at once; returns how many were sent.
 
         A window, not batches: more due emails are taken as soon as half the sends have ended,
-        so a slow conversation (or a label being drawn) does not hold up the next ones."""
+        so a slow conversation (or a label being drawn) does not hold up the next ones. The
+        emails handed over by this process's consumer go first (handoff.py); the queue is
+        looked at when `queue_announced` (a NOTIFY, or the first round) and at least every
+        `QUEUE_LOOK` besides (retries falling due), not for each hand-off."""
         slots = self._ctx.settings.smtp_connections
         sending: set[asyncio.Task[int]] = set()
         sent = await self._probe()
+        now = self._ctx.clock()
         # A take that found fewer than it asked for emptied the queue: an email queued after it
         # wakes the sender again (NOTIFY), so no take is spent only to find the queue empty.
-        drained = False
+        drained = not (queue_announced or self._next_look is None or now >= self._next_look)
+        if not drained:
+            self._next_look = now + QUEUE_LOOK
         try:
             while True:
-                if not drained and len(sending) <= slots // 2:
+                if len(sending) <= slots // 2:
                     wanted = slots - len(sending)
-                    taken = await self._take_due(wanted)
-                    drained = len(taken) < wanted
+                    taken = await self._take_handed(wanted)
+                    if not drained and len(taken) < wanted:
+                        from_queue = await self._take_due(wanted - len(taken))
+                        drained = len(from_queue) < wanted - len(taken)
+                        taken += from_queue
                     sending.update(asyncio.create_task(self._deliver(email)) for email in taken)
                 if not sending:
                     return sent
@@ -131,8 +184,12 @@ class MailDelivery:
             return
         self._next_probe = None
         self._refusing.recovered(released=released)
+        if self._ctx.handoff is not None:
+            self._ctx.handoff.refusing = False
 
     def _server_refused(self, error: Exception) -> None:
+        if self._ctx.handoff is not None:
+            self._ctx.handoff.refusing = True  # the queue's backoff and probes decide
         if not self._refusing.failures:
             probe = timedelta(seconds=self._ctx.settings.smtp_probe_seconds)
             self._next_probe = self._ctx.clock() + probe

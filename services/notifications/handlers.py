@@ -13,6 +13,7 @@ from uuid import UUID, uuid5
 from services.notifications import domain
 from services.notifications.adapters.templates import RenderedEmail, TemplateRenderer
 from services.notifications.attachments import parcel_label, shipment_label
+from services.notifications.handoff import WINDOW, Handoff
 from services.notifications.names import KnownNames
 from services.notifications.settings import NotificationsSettings
 from services.notifications.unit_of_work import (
@@ -20,6 +21,7 @@ from services.notifications.unit_of_work import (
     EmailStatus,
     NewEmail,
     NotificationsUnitOfWork,
+    QueuedEmail,
     UnitOfWorkFactory,
 )
 from shared.errors import BusinessRuleError, Message
@@ -43,6 +45,8 @@ class NotificationsContext:
     single_statement_uow: UnitOfWorkFactory | None = None
     # The customers' names this process read or recorded (names.py).
     names: KnownNames = field(default_factory=lambda: KnownNames(max_age_seconds=0))
+    # Emails the consumer queued, handed to this process's sender (handoff.py); None: no sender.
+    handoff: Handoff | None = None
 
     def single_statement(self) -> NotificationsUnitOfWork:
         return (self.single_statement_uow or self.uow)()
@@ -133,14 +137,41 @@ async def emails_for(
 
 
 async def queue_emails(
-    ctx: NotificationsContext, uow: NotificationsUnitOfWork, emails: Sequence[NewEmail]
-) -> None:
+    ctx: NotificationsContext,
+    uow: NotificationsUnitOfWork,
+    emails: Sequence[NewEmail],
+    *,
+    hand_off: bool = False,
+) -> Handing | None:
     """The emails queued for the sender in one statement, each once: an email whose Message-ID
-    is known (a redelivery's) is not queued again."""
+    is known (a redelivery's) is not queued again. `hand_off`: for a caller that hands them
+    over once the transaction commits (handoff.py), taken already for this process's sender
+    when it has room; what to hand, or None (queued for any sender)."""
     if not emails:
-        return
-    queued = await uow.emails.add_all(emails, ctx.clock())
+        return None
+    now, handoff = ctx.clock(), ctx.handoff
+    if hand_off and handoff is not None and handoff.has_room(len(emails)):
+        claim = timedelta(seconds=ctx.settings.smtp_claim_seconds)
+        handing = Handing(handoff, [], now + claim + WINDOW)
+        handing.emails = await uow.emails.add_claimed(emails, now, handing.claimed_until)
+        queued = len(handing.emails)
+        log.info("emails recorded", emails=queued, known_before=len(emails) - queued, handed=True)
+        return handing
+    queued = await uow.emails.add_all(emails, now)
     log.info("emails recorded", emails=queued, known_before=len(emails) - queued)
+    return None
+
+
+@dataclass
+class Handing:
+    """Emails queued taken for this process's sender, to hand over once committed."""
+
+    handoff: Handoff
+    emails: list[QueuedEmail]
+    claimed_until: datetime
+
+    def committed(self) -> None:
+        self.handoff.hand(self.emails, self.claimed_until)
 
 
 async def _customer_name(

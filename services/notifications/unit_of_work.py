@@ -66,6 +66,24 @@ class QueuedEmail:
     trace_context: dict[str, str] = field(default_factory=dict)
 
 
+def queued_email(email: NewEmail, *, attempts: int, retry_from: datetime) -> QueuedEmail:
+    """A queued email as the sender takes it, on its `attempts`-th attempt."""
+    return QueuedEmail(
+        email_id=email.email_id,
+        event_id=email.event_id,
+        message_id=email.message_id,
+        recipient=email.recipient,
+        subject=email.subject,
+        text_body=email.text_body,
+        html_body=email.html_body,
+        attachments=email.attachments,
+        rma_number=email.rma_number,
+        attempts=attempts,
+        retry_from=retry_from,
+        trace_context=email.trace_context,
+    )
+
+
 @dataclass(frozen=True)
 class EmailListing:
     """An email as operators see it."""
@@ -91,6 +109,22 @@ class EmailQueue(Protocol):
     async def add_all(self, emails: Sequence[NewEmail], now: datetime) -> int:
         """Queue the emails, due `now`, in one statement; how many were new. An email whose
         Message-ID is known (queued before, or earlier in `emails`) changes nothing."""
+        ...
+
+    async def add_claimed(
+        self, emails: Sequence[NewEmail], now: datetime, claimed_until: datetime
+    ) -> list[QueuedEmail]:
+        """Queue the emails as `add_all` does, taken at once by this process's sender as
+        `take_due` takes them (an attempt counted, claimed until `claimed_until`), without
+        waking the other senders; the new ones, as they are to be sent (none known before)."""
+        ...
+
+    async def release(
+        self, email_ids: Sequence[UUID], claimed_until: datetime, now: datetime
+    ) -> int:
+        """Emails still pending under the claim that ends at `claimed_until` (taken, then not
+        sent: a sender stopping, or too late) due `now` for any sender, their attempt not
+        counted; how many."""
         ...
 
     async def take_due(

@@ -5,8 +5,9 @@ inbox rows, whatever the number of events; a poison record is still dead-lettere
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
@@ -16,8 +17,10 @@ from aiokafka import TopicPartition
 from asyncpg.connection import LoggedQuery
 
 from services.notifications import preview
+from services.notifications.adapters.mime import OutgoingEmail
 from services.notifications.adapters.postgres import PostgresUnitOfWork
 from services.notifications.bootstrap import postgres_context
+from services.notifications.delivery import MailDelivery
 from services.notifications.entrypoints.consumers import emails_of
 from services.notifications.handlers import NotificationsContext
 from services.notifications.settings import NotificationsSettings
@@ -141,3 +144,80 @@ async def test_an_effect_run_outside_the_inbox_queues_its_emails_at_once(
     async with consumer.pool.acquire() as conn, conn.transaction():
         await consumer.effect(event).effect(conn)
     assert await consumer.emails_of(event) == 1
+
+
+async def test_a_batchs_emails_go_to_the_sender_without_a_take(consumer: Consumer) -> None:
+    """With this process's sender running, the batch's one INSERT queues its emails taken for
+    it already (no NOTIFY), and the commit hands them over: the sender sends them with one
+    statement, the mark, where it took a take (the bodies read back) and a mark."""
+    assert await apply_in_one_transaction([consumer.effect(activated())]) == 1
+    mailer = AcceptingMailer()
+    sender = MailDelivery(consumer.ctx, mailer)
+    # Its first round looks at the queue (and the connection learns the statements' types).
+    assert await sender.send_due() == 1
+    handoff = consumer.ctx.handoff
+    assert handoff is not None
+    handoff.open(wake=lambda: None)
+    events = status_changes(4)
+    async with logged_statements(consumer.pool) as statements:
+        assert await apply_in_one_transaction([consumer.effect(e) for e in events]) == 4
+    assert len(statements) == 4, "\n---\n".join(statements)  # BEGIN, inbox, emails, COMMIT
+    assert "pg_notify" not in statements[2]
+    assert len(handoff) == 4
+    async with logged_statements(consumer.pool) as statements:
+        assert await sender.send_due(queue_announced=False) == 4
+    assert all(s.lstrip().startswith("UPDATE emails SET status = 'sent'") for s in statements)
+    assert 1 <= len(statements) <= 2, "\n---\n".join(statements)  # the marks, grouped
+    assert sorted(mailer.accepted[1:]) == sorted(consumer.ctx.message_id(e) for e in events)
+    assert await consumer.pool.fetchval("SELECT count(*) FROM emails WHERE status <> 'sent'") == 0
+
+
+async def test_a_batch_rolled_back_hands_nothing_and_its_records_hand_each_once(
+    consumer: Consumer,
+) -> None:
+    """The batch's one statement fails with a poison record: the batch rolls back and hands
+    nothing; record by record, each committed record hands its email once."""
+    handoff = consumer.ctx.handoff
+    assert handoff is not None
+    handoff.open(wake=lambda: None)
+    fine = status_changes(2)
+    [poison] = [e for _, e in preview.samples("pl") if e.type == "AccountActivationLinkIssued"]
+    records = [
+        RecordEffects(PARTITION, offset, f"message@{offset}", [consumer.effect(event)])
+        for offset, event in enumerate([fine[0], poison, fine[1]])
+    ]
+    batches = EffectBatches(
+        give_up=GivenUp(), outage=OutageLog("test"), max_attempts=2, first_backoff=0.0
+    )
+    await batches.apply(records)
+    handed = handoff.take(10)
+    assert sorted(h.email.message_id for h in handed) == sorted(
+        consumer.ctx.message_id(e) for e in fine
+    )
+    rows = await consumer.pool.fetch("SELECT attempts, claimed_until FROM emails")
+    assert [(r["attempts"], r["claimed_until"]) for r in rows] == [(1, handed[0].claimed_until)] * 2
+
+
+@contextlib.asynccontextmanager
+async def logged_statements(pool: asyncpg.Pool) -> AsyncIterator[list[str]]:
+    """The statements run meanwhile on the pool's one connection."""
+    statements: list[str] = []
+
+    def logged(query: LoggedQuery) -> None:
+        statements.append(query.query)
+
+    async with pool.acquire() as conn:
+        conn.add_query_logger(logged)
+    try:
+        yield statements
+    finally:
+        async with pool.acquire() as conn:
+            conn.remove_query_logger(logged)
+
+
+@dataclass
+class AcceptingMailer:
+    accepted: list[str] = field(default_factory=list)
+
+    async def send(self, message: OutgoingEmail) -> None:
+        self.accepted.append(message.message_id)

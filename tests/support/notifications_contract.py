@@ -116,6 +116,51 @@ class NotificationsStoreContract:
         assert {e.email_id for e in taken} == {before.email_id, first.email_id, second.email_id}
         assert len(taken) == 3
 
+    async def test_emails_queued_claimed_are_taken_at_once_each_once(self, store: Store) -> None:
+        """The consumer's hand-off: the new emails come back as the sender's take would give
+        them; no other take gets them while claimed; one known before is neither queued again
+        nor handed (it may be sent already)."""
+        before, first, second = new_email(), new_email(), new_email(text_body="Druga")
+        assert await self.add(store, before)
+        batch = [first, new_email(message_id=before.message_id), second, first]
+        async with store.uow() as uow:
+            handed = await uow.emails.add_claimed(batch, seconds(1), seconds(1) + CLAIM)
+            await uow.commit()
+        assert [e.email_id for e in handed] == [first.email_id, second.email_id]
+        assert (handed[1].text_body, handed[1].attempts, handed[1].retry_from) == (
+            "Druga",
+            1,
+            seconds(1),
+        )
+        assert handed[1].subject == second.subject
+        assert handed[1].trace_context == second.trace_context
+        assert [e.email_id for e in await self.take(store, seconds(2))] == [before.email_id]
+        # A sender that died with them: their claim expires, and any sender takes them.
+        later = seconds(1) + CLAIM  # (`before`, taken at 2 s, is still claimed)
+        assert {e.email_id for e in await self.take(store, later)} == {
+            first.email_id,
+            second.email_id,
+        }
+
+    async def test_a_released_hand_off_is_due_at_once_for_any_sender(self, store: Store) -> None:
+        """Released under its own claim only: an email taken again since, or sent, stays."""
+        emails = [new_email() for _ in range(3)]
+        claimed_until = seconds(1) + CLAIM
+        async with store.uow() as uow:
+            handed = await uow.emails.add_claimed(emails, seconds(1), claimed_until)
+            await uow.commit()
+        async with store.uow() as uow:
+            await uow.emails.mark_sent([emails[2].email_id], seconds(2))
+            await uow.commit()
+        ids = [e.email_id for e in handed]
+        async with store.uow() as uow:
+            assert await uow.emails.release(ids, seconds(1), seconds(3)) == 0  # not that claim
+            assert await uow.emails.release(ids, claimed_until, seconds(3)) == 2
+            await uow.commit()
+        taken = await self.take(store, seconds(3))
+        assert sorted(e.email_id for e in taken) == sorted(e.email_id for e in emails[:2])
+        assert [e.attempts for e in taken] == [1, 1]  # the hand-off not counted
+
     async def test_due_emails_are_taken_oldest_first_up_to_the_limit(self, store: Store) -> None:
         emails = [new_email() for _ in range(3)]
         for offset, email in zip((2, 0, 1), emails, strict=True):

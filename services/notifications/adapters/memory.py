@@ -18,6 +18,7 @@ from services.notifications.unit_of_work import (
     EmailStatus,
     NewEmail,
     QueuedEmail,
+    queued_email,
 )
 from shared.unit_of_work import MemoryDatabaseBase, MemoryUnitOfWorkBase
 
@@ -82,21 +83,12 @@ class MemoryUnitOfWork(MemoryUnitOfWorkBase[MemoryState]):
 
 
 def _queued(stored: StoredEmail) -> QueuedEmail:
-    email = stored.email
-    return QueuedEmail(
-        email_id=email.email_id,
-        event_id=email.event_id,
-        message_id=email.message_id,
-        recipient=email.recipient,
-        subject=email.subject,
-        text_body=email.text_body,
-        html_body=email.html_body,
-        attachments=copy.deepcopy(email.attachments),
-        rma_number=email.rma_number,
-        attempts=stored.attempts,
-        retry_from=stored.retry_from,
-        trace_context=dict(email.trace_context),
+    email = replace(
+        stored.email,
+        attachments=copy.deepcopy(stored.email.attachments),
+        trace_context=dict(stored.email.trace_context),
     )
+    return queued_email(email, attempts=stored.attempts, retry_from=stored.retry_from)
 
 
 class MemoryEmailQueue:
@@ -113,6 +105,30 @@ class MemoryEmailQueue:
             self.state.emails[email.email_id] = StoredEmail(replace(email), now, now, now)
             queued += 1
         return queued
+
+    async def add_claimed(
+        self, emails: Sequence[NewEmail], now: datetime, claimed_until: datetime
+    ) -> list[QueuedEmail]:
+        known = set(self.state.emails)
+        await self.add_all(emails, now)
+        new = dict.fromkeys(e.email_id for e in emails if e.email_id not in known)
+        added = [self.state.emails[email_id] for email_id in new if email_id in self.state.emails]
+        return [stored.take(claimed_until) for stored in added]
+
+    async def release(
+        self, email_ids: Sequence[UUID], claimed_until: datetime, now: datetime
+    ) -> int:
+        released = [
+            stored
+            for email_id in email_ids
+            if (stored := self.state.emails.get(email_id)) is not None
+            and stored.status == "pending"
+            and stored.claimed_until == claimed_until
+        ]
+        for stored in released:
+            stored.attempts -= 1
+            stored.claimed_until, stored.next_attempt_at = None, now
+        return len(released)
 
     async def take_due(
         self, now: datetime, claimed_until: datetime, limit: int

@@ -15,6 +15,7 @@ from services.notifications.unit_of_work import (
     EmailStatus,
     NewEmail,
     QueuedEmail,
+    queued_email,
 )
 from shared.db import Conn
 from shared.metrics import DatabaseGauge
@@ -105,6 +106,25 @@ def _columns(emails: Sequence[NewEmail]) -> list[list[Any]]:
     ]
 
 
+# A batch's emails in one statement ($1-$13: a column each, as `_columns`; $14: now), due now
+# for any sender, or ($15 not NULL) taken already by this process's sender until $15.
+_INSERT_EMAILS = """
+    INSERT INTO emails (email_id, event_id, event_type, message_id, recipient, subject,
+                        text_body, html_body, attachments, account_id, claim_id, rma_number,
+                        trace_context, created_at, next_attempt_at, retry_from, attempts,
+                        claimed_until)
+    SELECT email_id, event_id, event_type, message_id, recipient, subject, text_body,
+           html_body, attachments::jsonb, account_id, claim_id, rma_number,
+           trace_context::jsonb, $14, COALESCE($15::timestamptz, $14), $14,
+           CASE WHEN $15::timestamptz IS NULL THEN 0 ELSE 1 END, $15::timestamptz
+    FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[],
+                $7::text[], $8::text[], $9::text[], $10::uuid[], $11::uuid[], $12::text[],
+                $13::text[])
+         AS email(email_id, event_id, event_type, message_id, recipient, subject, text_body,
+                  html_body, attachments, account_id, claim_id, rma_number, trace_context)
+    ON CONFLICT (message_id) DO NOTHING"""
+
+
 class PostgresEmailQueue:
     def __init__(self, conn: Conn) -> None:
         self.conn = conn
@@ -113,27 +133,48 @@ class PostgresEmailQueue:
         # One round trip for a batch's emails: a column's values in an array each. The sender
         # is woken at commit by one notification, and only when an email is new.
         queued: int | None = await self.conn.fetchval(
-            """WITH recorded AS (
-                   INSERT INTO emails (email_id, event_id, event_type, message_id, recipient,
-                                       subject, text_body, html_body, attachments, account_id,
-                                       claim_id, rma_number, trace_context, created_at,
-                                       next_attempt_at, retry_from)
-                   SELECT email_id, event_id, event_type, message_id, recipient, subject,
-                          text_body, html_body, attachments::jsonb, account_id, claim_id,
-                          rma_number, trace_context::jsonb, $14, $14, $14
-                   FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[],
-                               $6::text[], $7::text[], $8::text[], $9::text[], $10::uuid[],
-                               $11::uuid[], $12::text[], $13::text[])
-                        AS email(email_id, event_id, event_type, message_id, recipient,
-                                 subject, text_body, html_body, attachments, account_id,
-                                 claim_id, rma_number, trace_context)
-                   ON CONFLICT (message_id) DO NOTHING
-                   RETURNING 1)
+            f"""WITH recorded AS ({_INSERT_EMAILS} RETURNING 1)
                SELECT count(*), pg_notify('emails', '') FROM recorded HAVING count(*) > 0""",
             *_columns(emails),
             now,
+            None,
         )
         return queued or 0
+
+    async def add_claimed(
+        self, emails: Sequence[NewEmail], now: datetime, claimed_until: datetime
+    ) -> list[QueuedEmail]:
+        # The same one round trip, no notification: this process's sender has them. What it
+        # sends is what it composed, not read back from the table.
+        rows = await self.conn.fetch(
+            f"{_INSERT_EMAILS} RETURNING email_id", *_columns(emails), now, claimed_until
+        )
+        new = {row["email_id"] for row in rows}
+        taken = []
+        for email in emails:  # each once: an event twice in a batch composes its emails twice
+            if email.email_id in new:
+                new.discard(email.email_id)
+                taken.append(queued_email(email, attempts=1, retry_from=now))  # as composed
+        return taken
+
+    async def release(
+        self, email_ids: Sequence[UUID], claimed_until: datetime, now: datetime
+    ) -> int:
+        released: int = await self.conn.fetchval(
+            """WITH released AS (
+                   UPDATE emails SET attempts = attempts - 1, claimed_until = NULL,
+                                     next_attempt_at = $3
+                   WHERE email_id = ANY($1::uuid[]) AND status = 'pending'
+                     AND claimed_until = $2
+                   RETURNING 1)
+               SELECT count(*) FROM released""",
+            email_ids,
+            claimed_until,
+            now,
+        )
+        if released:
+            await self.conn.execute("SELECT pg_notify('emails', '')")
+        return released
 
     async def take_due(
         self, now: datetime, claimed_until: datetime, limit: int

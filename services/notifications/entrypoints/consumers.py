@@ -32,11 +32,17 @@ class EmailsToQueue:
     ctx: handlers.NotificationsContext
     unit_of_work: ConsumerUnitOfWork
     emails: list[NewEmail] = field(default_factory=list)
+    handing: handlers.Handing | None = None
 
     async def flush(self, conn: Conn) -> None:
         async with self.unit_of_work(conn) as uow:
-            await handlers.queue_emails(self.ctx, uow, self.emails)
+            self.handing = await handlers.queue_emails(self.ctx, uow, self.emails, hand_off=True)
             await uow.commit()
+
+    def committed(self) -> None:
+        """The batch committed: the emails taken for this process's sender are its to send."""
+        if self.handing is not None:
+            self.handing.committed()
 
 
 def emails_of(
@@ -75,15 +81,22 @@ def register_consumers(
             return
         await handle_once(runtime.db, runtime.name, event, emails_of(ctx, unit_of_work, event))
 
+    # The claims and warranty topics too: an event's work here is composing its emails and a
+    # row in the batch's one INSERT, so one consumer keeps up with a backlog (a fetch takes the
+    # records of every partition, in order per partition, in one transaction), and each idle
+    # consumer more is a fetch every 500 ms and heartbeats of its own at a few claims a second.
     @runtime.subscriber(
         topics.CLAIMS,
         description="Claim emails: new claim with its parcel label, parcel received, status "
         "changes and decisions",
+        partition_workers=1,
     )
     async def on_claim_event(event: ClaimsEvent) -> None:
         await handle_once(runtime.db, runtime.name, event, emails_of(ctx, unit_of_work, event))
 
-    @runtime.subscriber(topics.WARRANTY, description="The warranty verdict on a claim")
+    @runtime.subscriber(
+        topics.WARRANTY, description="The warranty verdict on a claim", partition_workers=1
+    )
     async def on_warranty_event(event: WarrantyEvent) -> None:
         # ProductRegistered has no email; skipping it keeps the inbox to handled events.
         if event.type != "WarrantyAssessed":

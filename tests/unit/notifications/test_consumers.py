@@ -13,13 +13,13 @@ from shared.settings import ServiceSettings
 from tests.support.consumers import consumers_per_topic
 
 
-def test_notifications_reads_the_accounts_topic_with_one_consumer() -> None:
-    """Seven Kafka consumers where it ran nine: the claims and warranty topics, one email or two
-    per claim, keep the setting's three each."""
+def test_notifications_reads_each_topic_with_one_consumer() -> None:
+    """Three Kafka consumers where it ran seven (nine before that): one per topic, each taking
+    every partition of its topic, in order per partition."""
     runtime = ServiceRuntime(
         "notifications", ServiceSettings(), "services.notifications.migrations"
     )
     # Registering reads nothing of the context; only handling a message does.
     register_consumers(runtime, cast(NotificationsContext, None), PostgresUnitOfWork)
     consumers = consumers_per_topic(runtime)
-    assert consumers == {topics.ACCOUNTS: 1, topics.CLAIMS: 3, topics.WARRANTY: 3}
+    assert consumers == {topics.ACCOUNTS: 1, topics.CLAIMS: 1, topics.WARRANTY: 1}

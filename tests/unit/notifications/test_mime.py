@@ -5,7 +5,8 @@ every header, part, charset, transfer encoding and attachment; and it stays vali
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from email import encoders, policy
 from email.charset import Charset
 from email.header import Header
@@ -14,15 +15,18 @@ from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.parser import BytesParser
+from email.utils import format_datetime as real_format_datetime
 from email.utils import formataddr, formatdate, parseaddr, parsedate_to_datetime
 from typing import Any
 from uuid import uuid4
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.notifications import attachments, handlers, preview
+from services.notifications.adapters import mime
 from services.notifications.adapters.mime import wire_email
 from services.notifications.adapters.templates import TemplateRenderer
 from services.notifications.settings import NotificationsSettings
@@ -239,3 +243,65 @@ def test_any_subject_arrives_unchanged_in_lines_of_76_at_most(subject: str) -> N
     # RFC 2047 2: a line holding an encoded word is at most 76 characters.
     assert max(len(line) for line in folded) <= 76 or not any("=?" in line for line in folded)
     assert max(len(line) for line in folded) <= 78
+
+
+def test_the_emails_of_one_second_share_their_date_header(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Formatted once per second (and zone), not once per email: the same bytes either way."""
+    formatted: list[datetime] = []
+
+    def counted(date: datetime) -> str:
+        formatted.append(date)
+        return real_format_datetime(date)
+
+    monkeypatch.setattr(mime, "format_datetime", counted)
+    mime._date_header_of_second.cache_clear()
+    _, email = EVERY_TEMPLATE[0]
+    second = datetime(2026, 12, 6, 3, 15, 7, tzinfo=UTC)
+    within = [second.replace(microsecond=ms * 1000) for ms in (1, 250, 999)]
+    warsaw = second.astimezone(ZoneInfo("Europe/Warsaw"))  # the same instant, another zone
+    dates = [headers_of(wire_email(SETTINGS, email, at).wire)["Date"] for at in within]
+    assert dates == ["Sun, 06 Dec 2026 03:15:07 +0000"] * 3
+    assert formatted == [second]
+    assert headers_of(wire_email(SETTINGS, email, warsaw).wire)["Date"] == (
+        "Sun, 06 Dec 2026 04:15:07 +0100"
+    )
+    next_second = headers_of(wire_email(SETTINGS, email, second + timedelta(seconds=1)).wire)
+    assert next_second["Date"] == "Sun, 06 Dec 2026 03:15:08 +0000"
+    assert len(formatted) == 3
+
+
+def headers_of(wire: bytes) -> dict[str, str]:
+    head = wire.split(b"\r\n\r\n", 1)[0].decode("ascii")
+    return dict(line.split(": ", 1) for line in head.replace("\r\n ", " ").split("\r\n"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.emails(),
+        st.from_regex(r"[A-Za-z0-9._%+-]{1,12}@[A-Za-z0-9.-]{1,12}", fullmatch=True),
+        st.builds(lambda name, address: f"{name} <{address}>", st.text(max_size=10), st.emails()),
+        st.text(max_size=20),
+    )
+)
+def test_the_envelope_address_is_what_parseaddr_gives(recipient: str) -> None:
+    assert mime.envelope_address(recipient) == parseaddr(recipient)[1]
+
+
+def test_a_bare_recipient_is_not_parsed_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    parsed: list[str] = []
+
+    def counted(text: str) -> tuple[str, str]:
+        parsed.append(text)
+        return parseaddr(text)
+
+    monkeypatch.setattr(mime, "parseaddr", counted)
+    _, email = EVERY_TEMPLATE[0]
+    bare = replace(email, recipient="jan.kowalski+rma@example.com")
+    assert wire_email(SETTINGS, bare, NOW).recipient == "jan.kowalski+rma@example.com"
+    assert parsed == []
+    named = replace(email, recipient="Jan Kowalski <jan.kowalski@example.com>")
+    assert wire_email(SETTINGS, named, NOW).recipient == "jan.kowalski@example.com"
+    assert parsed == [named.recipient]
