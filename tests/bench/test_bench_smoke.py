@@ -39,6 +39,9 @@ def test_smoke_run_reports_every_figure(stack: Stack, tmp_path: Path) -> None:
     del stack  # only its servers: they are up before the bench looks for them
     figures = run_smoke(tmp_path)
 
+    # The load before the servers and services started, and after the phases.
+    assert len(figures["machine"]["load_average_at_start"]) == 3
+    assert len(figures["machine"]["load_average_at_end"]) == 3
     fixed = figures["phases"][0]
     assert fixed["created"] == fixed["offered"] > 0
     assert fixed["completed_end_to_end"] == fixed["created"]

@@ -363,6 +363,7 @@ def _hops(
 
 
 def _machine() -> dict[str, Any]:
+    """The machine, and its load as the run starts (before its servers and services do)."""
     load = os.getloadavg()
     return {
         "host": platform.node(),
@@ -383,7 +384,13 @@ def _cpu_model() -> str:
     return platform.processor()
 
 
-async def _measure(run: Run, started_at: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Start:
+    at: str
+    machine: dict[str, Any]
+
+
+async def _measure(run: Run, start: Start) -> dict[str, Any]:
     a = run.arguments
     sustained = await _fixed_and_search(run)
     await _http_phase(run)
@@ -392,8 +399,11 @@ async def _measure(run: Run, started_at: str) -> dict[str, Any]:
     alone = await _hops_alone(run)
     bases = await _baselines(run)
     figures: dict[str, Any] = {
-        "started_at": started_at,
-        "machine": _machine(),
+        "started_at": start.at,
+        "machine": {
+            **start.machine,
+            "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
+        },
         "settings": {
             key: str(value) if isinstance(value, Path) else value for key, value in vars(a).items()
         },
@@ -429,7 +439,7 @@ async def _run(
     recorder: EventRecorder,
     customers: list[Customer],
     http_baseline: BaselineServer,
-    started_at: str,
+    start: Start,
 ) -> dict[str, Any]:
     filer = ClaimFiler(fleet.urls_of("claims"), customers, receipt_pdf())
     try:
@@ -444,7 +454,7 @@ async def _run(
         mailbox = MailboxReader(servers.mailbox_url)
         run = Run(a, servers, recorder, sampler, filer, fleet, mailbox, http_baseline)
         try:
-            return await _measure(run, started_at)
+            return await _measure(run, start)
         finally:
             await sampler.stop()
     finally:
@@ -452,7 +462,7 @@ async def _run(
 
 
 async def bench(a: argparse.Namespace) -> dict[str, Any]:
-    started_at = datetime.now(UTC).isoformat(timespec="seconds")
+    start = Start(datetime.now(UTC).isoformat(timespec="seconds"), _machine())
     slot_servers = SlotServers(a.slot, a.state_dir, own=a.own_servers)
     servers = slot_servers.up()
     servers.use_kafka_admin()
@@ -483,7 +493,7 @@ async def bench(a: argparse.Namespace) -> dict[str, Any]:
         )
         http_baseline.launch()
         try:
-            return await _run(a, servers, fleet, recorder, customers, http_baseline, started_at)
+            return await _run(a, servers, fleet, recorder, customers, http_baseline, start)
         finally:
             http_baseline.stop()
             await recorder.stop()

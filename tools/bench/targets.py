@@ -105,9 +105,11 @@ def markdown(figures: dict[str, Any]) -> str:
     """The targets of a run as docs/performance.md shows them, with the run's load average."""
     machine = figures.get("machine", {})
     load = ", ".join(f"{x:g}" for x in machine.get("load_average_at_start", []))
+    at_end = ", ".join(f"{x:g}" for x in machine.get("load_average_at_end", []))
     lines = [
         f"Run of {figures.get('started_at')} on {machine.get('cpus')} x "
-        f"{machine.get('cpu_model')}, load average at its start {load}:",
+        f"{machine.get('cpu_model')}, load average at its start {load}"
+        + (f", at its end {at_end}:" if at_end else ":"),
         "",
         "| target (issue 27) | this run | bound | met |",
         "| --- | ---: | --- | --- |",

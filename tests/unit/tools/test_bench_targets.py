@@ -80,3 +80,10 @@ def test_the_docs_table_names_the_load_and_each_target() -> None:
     assert "| POST /api/claims rate / bare HTTP baseline's | 0.62 | >= 0.5 | yes |" in text
     assert "| claims CPU per created claim / bare HTTP baseline's | 2.4 | <= 2 | **no** |" in text
     assert "1.1, 1.4" in text
+
+
+def test_the_docs_table_names_the_load_at_the_runs_end_too() -> None:
+    machine = {"cpus": 2, "load_average_at_start": [1.5, 2, 3], "load_average_at_end": [4, 5, 6]}
+    run = _run(started_at="2026-12-06T09:00:00+00:00", machine=machine)
+
+    assert "load average at its start 1.5, 2, 3, at its end 4, 5, 6:" in markdown(run)
