@@ -133,8 +133,8 @@ class ConsumerLoops:
                 )
         # All at once: a consumer's start returns once the group has given it its partitions,
         # and each one that joins after the others makes them all rejoin, which each member
-        # notices only at its next heartbeat (3 s). One after another, a service of nine
-        # consumers took some 12 s more to start.
+        # notices only at its next heartbeat (3 s). One after another, the claims and
+        # notifications services of an integration test module took 10-13 s more to start.
         started = await asyncio.gather(
             *(loop.consumer.start() for loop in self._loops), return_exceptions=True
         )
