@@ -19,7 +19,6 @@ from services.warranty.adapters.memory import MemoryDatabase
 from services.warranty.bootstrap import memory_context
 from services.warranty.unit_of_work import WarrantyUnitOfWork
 from shared.events import (
-    Buyer,
     ClaimCreated,
     ClaimCreatedData,
     ClaimDecided,
@@ -36,11 +35,11 @@ from shared.events import (
     Event,
     SaleLine,
     SaleRecorded,
-    SaleRecordedData,
     WarrantyAssessedData,
     WarrantyVoidMarked,
     WarrantyVoidMarkedData,
 )
+from tools.support import sales
 
 EventT = TypeVar("EventT", bound=Event)
 
@@ -51,31 +50,19 @@ def random_ean() -> str:
 
 
 def sale(ean: str, brand: str, category: str, sold_on: date, *serial_numbers: str) -> SaleRecorded:
-    number = uuid.uuid4().hex[:8]
-    return SaleRecorded(
-        producer="erp",
-        key=f"PA/{number}",
-        data=SaleRecordedData(
-            document_type="PA",
-            document_number=number,
-            issued_on=sold_on,
-            buyer=Buyer(type="consumer"),
-            total=Decimal("100.00"),
-            lines=(
-                SaleLine(
-                    line_no=1,
-                    ean=ean,
-                    sku="SKU",
-                    name=f"{brand} product",
-                    brand=brand,
-                    category=category,
-                    quantity=max(1, len(serial_numbers)),
-                    unit_price=Decimal("100.00"),
-                    serial_numbers=serial_numbers,
-                ),
-            ),
-        ),
+    """A receipt of a new number for `serial_numbers` (one unit when none) of one product."""
+    line = SaleLine(
+        line_no=1,
+        ean=ean,
+        sku="SKU",
+        name=f"{brand} product",
+        brand=brand,
+        category=category,
+        quantity=max(1, len(serial_numbers)),
+        unit_price=Decimal("100.00"),
+        serial_numbers=serial_numbers,
     )
+    return sales.sale(uuid.uuid4().hex[:8], line, sold_on=sold_on)
 
 
 def linked(document: SaleRecorded, account: uuid.UUID) -> DocumentLinked:
