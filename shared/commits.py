@@ -178,7 +178,7 @@ class ConsumerCommits:
         if held is None:
             return moved
         if at_once or self._due(held):
-            await self._commit_held(consumer)
+            await self.commit_held(consumer)
         elif id(consumer) not in self._timers:
             self._start_timer(consumer, self._commit_interval - (self._clock() - held.since))
         return moved
@@ -227,7 +227,7 @@ class ConsumerCommits:
 
     async def _commit_later(self, consumer: AIOKafkaConsumer, wait: float) -> None:
         await self._sleep(max(wait, 0.0))
-        await self._commit_held(consumer)
+        await self.commit_held(consumer)
 
     def _start_timer(self, consumer: AIOKafkaConsumer, wait: float) -> None:
         """A commit of the held offsets after `wait`, kept in `_timers` until it is done, so
@@ -242,9 +242,10 @@ class ConsumerCommits:
 
         timer.add_done_callback(forget)
 
-    async def _commit_held(self, consumer: AIOKafkaConsumer) -> None:
+    async def commit_held(self, consumer: AIOKafkaConsumer) -> None:
         """Commit the consumer's held offsets of the partitions it still owns, one commit at a
-        time; on failure they wait for the next."""
+        time; on failure they wait for the next. What its batch in hand has not made durable
+        yet is not held: it is left to be read again."""
         async with self._kafka_commits.setdefault(id(consumer), asyncio.Lock()):
             held = self._held.pop(id(consumer), None)
             if held is None:
@@ -270,11 +271,6 @@ class ConsumerCommits:
             if not isinstance(error, Exception):
                 raise
             log.warning("offset commit failed", error=repr(error))
-
-    async def commit_held(self, consumer: AIOKafkaConsumer) -> None:
-        """Commit now what the consumer has held back (its partitions are about to go): what
-        its batch in hand has not made durable yet is left to be read again."""
-        await self._commit_held(consumer)
 
     async def rewind(
         self, consumer: AIOKafkaConsumer, topic: str, partition: int, offset: int

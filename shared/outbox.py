@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -21,7 +20,7 @@ from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Tracer
 
 from shared import inbox
-from shared.db import Conn
+from shared.db import Conn, json_text
 from shared.events import Event
 from shared.kafka import KafkaConnectionSettings, client_options
 from shared.logging import get_logger
@@ -85,7 +84,7 @@ async def _insert(conn: Conn, events: Sequence[tuple[Event, dict[str, str]]]) ->
         [event.key for event, _ in events],
         [event.model_dump_json() for event, _ in events],
         [event.correlation_id for event, _ in events],
-        [json.dumps(trace) for _, trace in events],
+        [json_text(trace) for _, trace in events],
         _NOTIFY_CHANNEL,
     )
 

@@ -8,7 +8,6 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
-import orjson
 
 from services.notifications.unit_of_work import (
     EmailListing,
@@ -17,7 +16,7 @@ from services.notifications.unit_of_work import (
     QueuedEmail,
     queued_email,
 )
-from shared.db import Conn
+from shared.db import Conn, json_text
 from shared.metrics import DatabaseGauge
 from shared.unit_of_work import PostgresUnitOfWorkBase
 
@@ -82,10 +81,6 @@ def _queued(row: asyncpg.Record) -> QueuedEmail:
     )
 
 
-def _json(value: Any) -> str:
-    return orjson.dumps(value).decode()
-
-
 def _columns(emails: Sequence[NewEmail]) -> list[list[Any]]:
     """The emails as one list per column of `emails`, in the order add_all inserts them."""
     return [
@@ -98,11 +93,11 @@ def _columns(emails: Sequence[NewEmail]) -> list[list[Any]]:
         [email.text_body for email in emails],
         [email.html_body for email in emails],
         # JSON as text: in an array, asyncpg would take a list for one more dimension.
-        [_json(email.attachments) for email in emails],
+        [json_text(email.attachments) for email in emails],
         [email.account_id for email in emails],
         [email.claim_id for email in emails],
         [email.rma_number for email in emails],
-        [_json(email.trace_context) for email in emails],
+        [json_text(email.trace_context) for email in emails],
     ]
 
 

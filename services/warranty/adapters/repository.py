@@ -8,10 +8,9 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
-import orjson
 
 from services.warranty.unit_of_work import units_sold
-from shared.db import Conn
+from shared.db import Conn, json_text
 from shared.events import SaleRecordedData
 
 
@@ -43,11 +42,6 @@ _SAVE_ASSESSMENT = """INSERT INTO assessments (claim_id, rma_number, claim, verd
                       VALUES ($1, $2, $3, $4)
                       ON CONFLICT (claim_id) DO UPDATE SET verdict = EXCLUDED.verdict,
                                                            assessed_at = now()"""
-
-
-def _json_text(value: Any) -> str:
-    """JSON as the connection's jsonb codec writes it (shared/db.py), for jsonb in arrays."""
-    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 _UNIT_CLAIM_COLUMN_NAMES = (
@@ -94,10 +88,10 @@ async def save_assessments(
             ON CONFLICT (claim_id) DO UPDATE SET verdict = EXCLUDED.verdict, assessed_at = now()""",
         [claim_id for claim_id, _, _, _ in assessments],
         [rma_number for _, rma_number, _, _ in assessments],
-        [_json_text(claim) for _, _, claim, _ in assessments],
-        [_json_text(verdict) for _, _, _, verdict in assessments],
+        [json_text(claim) for _, _, claim, _ in assessments],
+        [json_text(verdict) for _, _, _, verdict in assessments],
         *claims[:7],
-        [None if defect is None else _json_text(defect) for defect in claims[7]],
+        [None if defect is None else json_text(defect) for defect in claims[7]],
     )
 
 
