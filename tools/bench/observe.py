@@ -114,10 +114,35 @@ async def emails_accepted(
 
 
 def listening_pid(port: int) -> int | None:
-    for connection in psutil.net_connections(kind="tcp"):
-        if connection.status == psutil.CONN_LISTEN and connection.laddr.port == port:
-            return int(connection.pid) if connection.pid else None
+    """The server listening on `port`. A child just forked holds its socket too for a moment
+    (PostgreSQL's backends, before they close it), and psutil may name it instead: then its
+    parent that listens on the port is the server (the child may be gone when sampled)."""
+    for _ in range(3):  # a holder gone before it was looked at: look again
+        pid = next(
+            (
+                connection.pid
+                for connection in psutil.net_connections(kind="tcp")
+                if connection.status == psutil.CONN_LISTEN and connection.laddr.port == port
+            ),
+            None,
+        )
+        if not pid:
+            return None
+        with contextlib.suppress(psutil.Error):
+            process = psutil.Process(pid)
+            while (parent := process.parent()) is not None and _listens_on(parent, port):
+                process = parent
+            return int(process.pid)
     return None
+
+
+def _listens_on(process: psutil.Process, port: int) -> bool:
+    with contextlib.suppress(psutil.Error):
+        return any(
+            c.status == psutil.CONN_LISTEN and c.laddr.port == port
+            for c in process.net_connections(kind="tcp")
+        )
+    return False
 
 
 def _cpu_seconds(process: psutil.Process, with_children: bool) -> float | None:

@@ -4,12 +4,18 @@ PostgreSQL's CPU as 0 after its postmaster had been replaced)."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
+
+import psutil
+import pytest
 
 from tools.bench.observe import ProcessSampler, listening_pid
 from tools.bench.report import cpu_per_claim
@@ -70,6 +76,48 @@ def test_a_server_restarted_on_its_port_keeps_counting_from_where_the_old_one_st
         assert after["postgresql"] == first_cpu
         burned_later = sampler.sample().cpu["postgresql"]
         assert burned_later >= first_cpu
+
+
+# Listens on the given port, then forks a child that holds the listening socket as well (as a
+# PostgreSQL backend does until it closes it); prints the child's pid.
+_FORKING_SERVER = """
+import os, socket, sys, time
+server = socket.socket()
+server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+server.bind(("127.0.0.1", int(sys.argv[1])))
+server.listen()
+child = os.fork()
+if child == 0:
+    time.sleep(60)
+    os._exit(0)
+print(child, flush=True)
+time.sleep(60)
+"""
+
+
+def test_the_server_is_found_by_its_port_not_a_child_holding_its_socket(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-c", _FORKING_SERVER, str(port)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert server.stdout is not None
+        child = int(server.stdout.readline())
+        listed = psutil.net_connections
+
+        def the_child_named(kind: str) -> list[Any]:
+            """As psutil may list the shared socket: under the child's pid."""
+            return [c._replace(pid=child) if c.laddr.port == port else c for c in listed(kind)]
+
+        monkeypatch.setattr(psutil, "net_connections", the_child_named)
+        assert listening_pid(port) == server.pid
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(child, 9)
+        server.kill()
+        server.wait()
 
 
 def test_a_process_that_cannot_be_read_has_no_figure_instead_of_zero() -> None:
