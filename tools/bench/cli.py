@@ -47,8 +47,8 @@ from tools.bench.servers import (
 )
 from tools.support.kafka import caught_up
 
-# A run of the bench kept in the repository: every run prints these of its figures beside it.
-REFERENCE = REPO / "docs" / "bench" / "reference.json"
+# Every run prints these of its figures beside a reference run kept in the repository (the one
+# measured in its conditions, targets.pick_reference).
 REFERENCE_FIGURES = ("cpu_seconds_per_claim", "hops", "highest_sustained_rate")
 
 
@@ -423,13 +423,20 @@ async def _measure(run: Run, start: Start) -> dict[str, Any]:
     }
     if a.instances > 1:
         figures["scale_out"] = await _scale_out(run)
-    figures["targets"] = targets.targets(figures)
+    reference = _reference_for(figures)
+    figures["targets"] = targets.targets(figures, reference)
+    figures["item_5"] = targets.against_reference(figures, reference)
     figures["notifications_cpu_per_email"] = targets.notifications_cpu_per_email(figures)
     found = await run.journeys(run.filed)
     a.out.mkdir(parents=True, exist_ok=True)
     (a.out / "bench.json").write_text(json.dumps(figures, indent=1))
     report.plot(found, figures, a.out / "bench.png")
     return figures
+
+
+def _reference_for(figures: dict[str, Any]) -> dict[str, Any] | None:
+    path = targets.pick_reference(figures, targets.reference_runs())
+    return None if path is None else dict(json.loads(path.read_text()))
 
 
 async def _run(
@@ -510,8 +517,9 @@ def main(argv: list[str] | None = None) -> None:
     except BenchError as error:
         raise SystemExit(f"bench: {error}") from None
     print(report.table(figures))
-    if REFERENCE.exists():
-        reference = json.loads(REFERENCE.read_text())
-        print(f"\nagainst the reference run ({REFERENCE.relative_to(REPO)}):")
-        print(compare.render(reference, figures, only=REFERENCE_FIGURES))
+    if (path := targets.pick_reference(figures, targets.reference_runs())) is not None:
+        print(f"\nagainst the reference run ({path.relative_to(REPO)}):")
+        print(compare.render(json.loads(path.read_text()), figures, only=REFERENCE_FIGURES))
+        if figures["item_5"].get("reference") is not None:
+            print(targets.describe_reference(figures["item_5"]))
     print(f"\n{arguments.out / 'bench.json'}\n{arguments.out / 'bench.png'}")

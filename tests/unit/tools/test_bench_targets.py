@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 from tools.bench.baselines import Baseline
-from tools.bench.targets import markdown, notifications_cpu_per_email, table, targets
+from tools.bench.targets import (
+    OUR_FOUR,
+    against_reference,
+    markdown,
+    notifications_cpu_per_email,
+    pick_reference,
+    reference_runs,
+    table,
+    targets,
+)
 
 
 def _run(**changes: Any) -> dict[str, Any]:
@@ -87,3 +98,65 @@ def test_the_docs_table_names_the_load_at_the_runs_end_too() -> None:
     run = _run(started_at="2026-12-06T09:00:00+00:00", machine=machine)
 
     assert "load average at its start 1.5, 2, 3, at its end 4, 5, 6:" in markdown(run)
+
+
+def _measured(cpu_model: str, rate: int, **cpu: float) -> dict[str, Any]:
+    """A run's description and its fixed phase's CPU per claim of each process."""
+    return _run(
+        started_at="2026-12-06T10:00:00+00:00",
+        machine={"cpus": 2, "cpu_model": cpu_model},
+        phases=[{"phase": f"fixed {rate}/s"}],
+        cpu_seconds_per_claim=cpu,
+    )
+
+
+def test_item_5_is_our_four_services_cpu_per_claim_against_the_reference_runs() -> None:
+    before = _measured("Intel Xeon", 10, claims=0.02, warranty=0.01, notifications=0.015)
+    before["cpu_seconds_per_claim"]["accounts"] = 0.005
+    # Kafka, PostgreSQL, the mailbox and the bench's own client are not ours.
+    now = _measured("Intel Xeon", 10, claims=0.01, warranty=0.004, notifications=0.007, kafka=1.0)
+    now["cpu_seconds_per_claim"]["accounts"] = 0.001
+
+    found = {t["target"]: t for t in targets(now, before)}
+
+    assert (found[OUR_FOUR]["value"], found[OUR_FOUR]["met"]) == (0.44, True)
+    assert against_reference(now, before)["same_conditions"] is True
+    assert {t["target"]: t for t in targets(now)}[OUR_FOUR]["met"] is None
+
+
+def test_the_reference_is_the_one_measured_on_the_same_machine_at_the_same_rate(
+    tmp_path: Path,
+) -> None:
+    def kept(name: str, run: dict[str, Any]) -> Path:
+        path = tmp_path / name
+        path.write_text(json.dumps(run))
+        return path
+
+    default = kept("reference.json", _measured("AMD EPYC", 20, claims=0.05))
+    same_machine = kept("reference-intel-20.json", _measured("Intel Xeon", 20, claims=0.03))
+    same_both = kept("reference-intel-10.json", _measured("Intel Xeon", 10, claims=0.02))
+    found = reference_runs(tmp_path)
+
+    assert found == [default, same_both, same_machine]  # the default first, then by name
+    assert pick_reference(_measured("Intel Xeon", 10), found) == same_both
+    assert pick_reference(_measured("Intel Xeon", 20), found) == same_machine
+    # No run at its rate: the first on its machine.
+    assert pick_reference(_measured("Intel Xeon", 5), found) == same_both
+    assert pick_reference(_measured("ARM", 10), found) == default
+    assert pick_reference(_measured("ARM", 10), []) is None
+
+
+def test_the_docs_table_says_when_the_reference_ran_in_other_conditions() -> None:
+    reference = _measured("AMD EPYC", 20, claims=0.04, accounts=0, warranty=0, notifications=0)
+    run = _measured("Intel Xeon", 10, claims=0.01, accounts=0, warranty=0, notifications=0)
+
+    text = markdown(run, reference)
+
+    assert f"| {OUR_FOUR} | 0.25 | <= 0.5 | yes |" in text
+    assert "the reference run 0.04 s (its fixed 20/s, 2026-12-06T10:00:00+00:00 on AMD EPYC" in text
+    assert "another machine model or fixed rate than this run" in text
+    assert "the same machine model" in markdown(_measured("AMD EPYC", 20, **_four(0.02)), reference)
+
+
+def _four(each: float) -> dict[str, float]:
+    return dict.fromkeys(("accounts", "claims", "warranty", "notifications"), each)
