@@ -127,9 +127,53 @@ def test_log_lines_carry_the_trace_id(capsys: pytest.CaptureFixture[str]) -> Non
 
 
 def test_a_query_outside_any_request_or_message_starts_no_trace() -> None:
-    tracer = tracer_provider("claims", None).get_tracer("test")
+    provider = tracer_provider("claims", None)
+    provider.add_span_processor(SimpleSpanProcessor(InMemorySpanExporter()))
+    tracer = provider.get_tracer("test")
     poll = tracer.start_span("SELECT", attributes={"db.system": "postgresql"})
     assert not poll.is_recording()
     with tracer.start_as_current_span("rma.claims.v1 process"):
         query = tracer.start_span("SELECT", attributes={"db.system": "postgresql"})
         assert query.is_recording()
+
+
+def test_spans_that_go_nowhere_are_not_recorded_but_keep_their_ids() -> None:
+    tracer = tracer_provider("claims", None).get_tracer("test")
+    with tracer.start_as_current_span("POST /api/claims") as request:
+        stored = current_trace_context()
+        child = tracer.start_span("rma.claims.v1 publish")
+    assert not request.is_recording() and not child.is_recording()
+    ids = request.get_span_context()
+    assert ids.is_valid and child.get_span_context().trace_id == ids.trace_id
+    # The traceparent goes on with the request's ids, unsampled.
+    _, trace_id, span_id, flags = stored["traceparent"].split("-")
+    assert (trace_id, span_id) == (f"{ids.trace_id:032x}", f"{ids.span_id:016x}")
+    assert not _sampled(flags)
+
+
+def test_a_processor_added_later_records_from_then_on() -> None:
+    provider = tracer_provider("claims", None)
+    tracer = provider.get_tracer("test")
+    assert not tracer.start_span("before").is_recording()
+    exporter = InMemorySpanExporter()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    with tracer.start_as_current_span("after"):
+        pass
+    assert [span.name for span in exporter.get_finished_spans()] == ["after"]
+
+
+def test_a_sampled_callers_trace_is_recorded_even_where_spans_go_nowhere() -> None:
+    """A service that exports called one that does not: the chain stays sampled downstream."""
+    exporting = tracer_provider("web", None)
+    exporting.add_span_processor(SimpleSpanProcessor(InMemorySpanExporter()))
+    with exporting.get_tracer("test").start_as_current_span("GET /claims"):
+        caller = current_trace_context()
+    tracer = tracer_provider("claims", None).get_tracer("test")
+    with span_from_stored_context(tracer, "POST /api/claims", caller) as downstream:
+        pass
+    assert _sampled(caller["traceparent"].split("-")[3])
+    assert _sampled(downstream["traceparent"].split("-")[3])
+
+
+def _sampled(flags: str) -> bool:
+    return bool(int(flags, 16) & 0x01)
