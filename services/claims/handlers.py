@@ -473,8 +473,9 @@ async def claim_options(
 async def _filing_facts(
     uow: ClaimsUnitOfWork, command: ClaimForm, act: Act, *, numbered: bool = True
 ) -> FilingFacts:
-    """What the stores know about the form; the open claim's lookup takes the serial number's
-    lock (held until the unit of work ends, so a second filing waits and then sees this one).
+    """What the stores know about the form; the ledger's read takes the serial number's lock
+    (held until the unit of work ends, so a second filing waits and then sees this one), and
+    the open claim's lookup comes after it.
     `numbered`: with the next RMA number (a bulk filing takes it only for a row that passes)."""
     serial = form.claimed_serial(command.serial_number)
     problem = (command.problem_code or "").strip() or None

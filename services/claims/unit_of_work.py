@@ -183,7 +183,9 @@ class ClaimRepository(Protocol):
     async def open_claim_and_rma_sequence(
         self, serial_number: str, year: int
     ) -> tuple[str | None, int]:
-        """`open_claim_for_serial` and then `next_rma_sequence`, read together."""
+        """`open_claim_for_serial` and then `next_rma_sequence`, read together, for a serial
+        whose filing lock the unit of work holds already (`SalesLedger.filing_records` took it
+        with the document's row)."""
         ...
 
     async def settled_defect(self, serial_number: str, problem_code: str) -> str | None:
@@ -244,7 +246,9 @@ class SalesLedger(Protocol):
     ) -> FilingRecords | None:
         """`owned_document`, with `contact`, the `problems` of the document's products and
         `registered_on` of `serial` (None: no unit asked about) beside it, in one read (a
-        claim's filing waits for each round trip); None when `owned_document` is."""
+        claim's filing waits for each round trip); None when `owned_document` is. With the
+        document found, `serial`'s filing lock (`ClaimRepository.open_claim_for_serial`'s) is
+        taken in the same read, held until the unit of work ends."""
         ...
 
 

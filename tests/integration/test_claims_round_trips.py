@@ -3,6 +3,7 @@ each statement is a wait for the database on every `POST /api/claims`."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import date, timedelta
 from uuid import uuid4
@@ -13,6 +14,7 @@ from asyncpg.connection import LoggedQuery
 from services.claims import handlers
 from services.claims.adapters.postgres import PostgresUnitOfWork
 from services.claims.bootstrap import postgres_context
+from services.claims.domain.refusals import Refusal
 from shared.events import ClaimCreated, Deadline, WarrantyAssessed
 from tests.support.claims_service import ADDRESS, Clock, Desk, covered_verdict
 from tests.support.stores import postgres_store
@@ -20,10 +22,10 @@ from tests.support.stores import postgres_store
 pytestmark = pytest.mark.integration
 
 
-async def test_a_filing_reads_in_three_statements_and_writes_in_two(database_url: str) -> None:
-    """The ledger's facts (document, contact, problems, registration) in one read, the serial's
-    lock, its open claim with the RMA number (a statement after the lock's, so that it sees a
-    concurrent filing's commit); the claim with its timeline entry and file in one write, the
+async def test_a_filing_reads_in_two_statements_and_writes_in_two(database_url: str) -> None:
+    """The ledger's facts (document, contact, problems, registration) with the serial's lock in
+    one read, its open claim with the RMA number (a statement after the lock's, so that it sees
+    a concurrent filing's commit); the claim with its timeline entry and file in one write, the
     outbox row."""
     async with postgres_store(
         database_url, PostgresUnitOfWork, "services.claims.migrations"
@@ -49,13 +51,39 @@ async def test_a_filing_reads_in_three_statements_and_writes_in_two(database_url
                     form = filer.claim_form(problem_code="Nie startuje")
                     created = await handlers.create_claim(ctx, form, uuid4())
             conn.remove_query_logger(logged)
-        assert len(statements) == 6 + 2, "\n---\n".join(statements)  # a problem code: 1 more
+        assert len(statements) == 5 + 2, "\n---\n".join(statements)  # a problem code: 1 more
         view = await handlers.claim_view(desk.ctx, created.data.claim_id, customer.account_id)
     claim = view.claim
     assert (claim.rma_number, claim.problem_code) == (created.data.rma_number, "Nie startuje")
     assert [entry.status for entry in claim.timeline] == ["submitted"]
     assert [a.purpose for a in claim.attachments] == ["sales_document"]
     assert claim.return_address == ADDRESS
+
+
+async def test_a_second_filing_of_a_serial_waits_for_the_first_and_is_refused(
+    database_url: str,
+) -> None:
+    """The serial's lock, taken in the ledger's read, holds a second filing of the unit until
+    the first commits; its open claim's read then sees the first (the RMA number's row alone
+    would let it through with a snapshot taken before that commit)."""
+    async with postgres_store(
+        database_url, PostgresUnitOfWork, "services.claims.migrations"
+    ) as store:
+        clock = Clock()
+        desk = Desk(clock=clock, ctx=replace(postgres_context(store.pool), clock=clock))
+        customer = await desk.customer()
+        async with store.pool.acquire() as conn:
+            ctx = replace(desk.ctx, uow=lambda: PostgresUnitOfWork(conn))  # type: ignore[arg-type]
+            async with conn.transaction():
+                first = await handlers.create_claim(ctx, customer.claim_form(), uuid4())
+                second = asyncio.create_task(customer.file())
+                await asyncio.sleep(0.5)
+                assert not second.done(), "the second filing waits for the serial's lock"
+        with pytest.raises(Refusal) as refusal:
+            await second
+        assert refusal.value.code == "open_claim_for_serial"
+        listed = await handlers.search_claims(desk.ctx, customer.account_id, "")
+    assert [claim.rma_number for claim in listed] == [first.data.rma_number]
 
 
 def verdict(claim: ClaimCreated, due: date) -> WarrantyAssessed:

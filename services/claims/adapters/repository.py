@@ -89,9 +89,14 @@ async def filing_records(
     conn: Conn, account_id: UUID, document_type: str, document_number: str, serial: str | None
 ) -> asyncpg.Record | None:
     """`find_owned_document`'s row with the account's contact (JSON), the problem lists of the
-    document's products (JSON by EAN) and the serial's registration: one round trip."""
+    document's products (JSON by EAN) and the serial's registration: one round trip. With a
+    row and a serial, the serial's filing lock (`lock_serial`'s) is taken in it too, held until
+    the transaction ends: the filing's next statement, its open claim's read, sees a concurrent
+    filing's commit without a round trip of the lock's own."""
     return await conn.fetchrow(
         f"""SELECT d.*, o.email, o.language,
+                  (SELECT true FROM pg_advisory_xact_lock(hashtext(upper($4)))
+                   WHERE $4::text IS NOT NULL) AS serial_locked,
                   (SELECT to_jsonb(c) FROM customer_contacts c
                    WHERE c.account_id = o.account_id) AS contact,
                   (SELECT jsonb_object_agg(p.ean, p.problems) FROM product_problems p
@@ -301,9 +306,9 @@ async def open_claim_for_serial(conn: Conn, serial_number: str) -> str | None:
 async def open_claim_and_rma_sequence(
     conn: Conn, serial_number: str, year: int
 ) -> tuple[str | None, int]:
-    """`open_claim_for_serial` and `next_rma_sequence` in one statement after the serial's lock
-    (a filing waits for each round trip); the lock first, then the RMA number's row, as ever."""
-    await lock_serial(conn, serial_number)
+    """`open_claim_for_serial` and `next_rma_sequence` in one statement (a filing waits for each
+    round trip), for a serial whose lock the transaction holds already (`filing_records` took
+    it): the lock first, then the RMA number's row, as ever."""
     row = await conn.fetchrow(
         f"""WITH sequence AS ({_NEXT_RMA_SEQUENCE})
             SELECT ({_OPEN_CLAIM}) AS open_claim, (SELECT last_value FROM sequence) AS sequence""",
