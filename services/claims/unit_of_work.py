@@ -84,6 +84,16 @@ class CustomerContact:
 
 
 @dataclass(frozen=True)
+class SerialFacts:
+    """What a filing reads of its unit's claims under the serial's lock, with the RMA number's
+    sequence (`ClaimRepository.serial_facts`)."""
+
+    open_claim: str | None  # the RMA number of an open claim for the serial
+    rma_sequence: int
+    settled_defect: str | None = None  # see `ClaimRepository.settled_defect`
+
+
+@dataclass(frozen=True)
 class FilingRecords:
     """What the sales ledger knows for a claim on a document linked to the account, read at
     once (`SalesLedger.filing_records`): the document, the account's contact, the problem
@@ -180,12 +190,12 @@ class ClaimRepository(Protocol):
         """The RMA number of an open claim for the serial; serialises filings per serial."""
         ...
 
-    async def open_claim_and_rma_sequence(
-        self, serial_number: str, year: int
-    ) -> tuple[str | None, int]:
-        """`open_claim_for_serial` and then `next_rma_sequence`, read together, for a serial
-        whose filing lock the unit of work holds already (`SalesLedger.filing_records` took it
-        with the document's row)."""
+    async def serial_facts(
+        self, serial_number: str, year: int, problem_code: str | None = None
+    ) -> SerialFacts:
+        """`open_claim_for_serial`, then `next_rma_sequence`, and with `problem_code` its
+        `settled_defect`, read together, for a serial whose filing lock the unit of work holds
+        already (`SalesLedger.filing_records` took it with the document's row)."""
         ...
 
     async def settled_defect(self, serial_number: str, problem_code: str) -> str | None:

@@ -29,7 +29,7 @@ from services.claims.domain.parts import (
     Shipment,
     TimelineEntry,
 )
-from services.claims.unit_of_work import AttachmentFile, AttachmentInfo
+from services.claims.unit_of_work import AttachmentFile, AttachmentInfo, SerialFacts
 from shared.db import Conn
 from shared.events import ClaimedProduct, Deadline, PostalAddress
 
@@ -134,10 +134,11 @@ class PostgresClaimRepository:
     async def open_claim_for_serial(self, serial_number: str) -> str | None:
         return await repository.open_claim_for_serial(self.conn, serial_number)
 
-    async def open_claim_and_rma_sequence(
-        self, serial_number: str, year: int
-    ) -> tuple[str | None, int]:
-        return await repository.open_claim_and_rma_sequence(self.conn, serial_number, year)
+    async def serial_facts(
+        self, serial_number: str, year: int, problem_code: str | None = None
+    ) -> SerialFacts:
+        row = await repository.serial_facts(self.conn, serial_number, year, problem_code)
+        return SerialFacts(row["open_claim"], row["sequence"], row["settled_defect"])
 
     async def returns_filed(self, account_id: UUID, since: datetime, until: datetime) -> int:
         count: int = await self.conn.fetchval(
@@ -151,13 +152,7 @@ class PostgresClaimRepository:
 
     async def settled_defect(self, serial_number: str, problem_code: str) -> str | None:
         rma: str | None = await self.conn.fetchval(
-            """SELECT claims.rma_number FROM claims JOIN decisions USING (claim_id)
-               WHERE upper(claims.serial_number) = upper($1) AND claims.problem_code = $2
-                 AND decisions.decision = 'price_reduction'
-                 AND decisions.customer_response = 'accepted'
-               ORDER BY claims.created_at LIMIT 1""",
-            serial_number,
-            problem_code,
+            repository.SETTLED_DEFECT, serial_number, problem_code
         )
         return rma
 

@@ -303,21 +303,38 @@ async def open_claim_for_serial(conn: Conn, serial_number: str) -> str | None:
     return rma
 
 
-async def open_claim_and_rma_sequence(
-    conn: Conn, serial_number: str, year: int
-) -> tuple[str | None, int]:
-    """`open_claim_for_serial` and `next_rma_sequence` in one statement (a filing waits for each
-    round trip), for a serial whose lock the transaction holds already (`filing_records` took
-    it): the lock first, then the RMA number's row, as ever."""
+def _settled_defect(serial: str, problem_code: str) -> str:
+    """The first claim of the unit whose accepted price reduction settled this defect."""
+    return f"""SELECT claims.rma_number FROM claims JOIN decisions USING (claim_id)
+               WHERE upper(claims.serial_number) = upper({serial})
+                 AND claims.problem_code = {problem_code}
+                 AND decisions.decision = 'price_reduction'
+                 AND decisions.customer_response = 'accepted'
+               ORDER BY claims.created_at LIMIT 1"""
+
+
+SETTLED_DEFECT = _settled_defect("$1", "$2")
+
+
+async def serial_facts(
+    conn: Conn, serial_number: str, year: int, problem_code: str | None
+) -> asyncpg.Record:
+    """`open_claim_for_serial`, `next_rma_sequence` and, with a problem code, the defect's
+    settling claim (`_settled_defect`) in one statement (a filing waits for each round trip),
+    for a serial whose lock the transaction holds already (`filing_records` took it): the lock
+    first, then the RMA number's row, as ever."""
     row = await conn.fetchrow(
         f"""WITH sequence AS ({_NEXT_RMA_SEQUENCE})
-            SELECT ({_OPEN_CLAIM}) AS open_claim, (SELECT last_value FROM sequence) AS sequence""",
+            SELECT ({_OPEN_CLAIM}) AS open_claim, (SELECT last_value FROM sequence) AS sequence,
+                   CASE WHEN $4::text IS NOT NULL THEN ({_settled_defect("$1", "$4")})
+                   END AS settled_defect""",
         serial_number,
         sorted(ENDED_STATUSES),
         year,
+        problem_code,
     )
     assert row is not None
-    return row["open_claim"], row["sequence"]
+    return row
 
 
 # A claim as lists show it, with what its deadlines are judged by (see `deadline_facts_of`).
