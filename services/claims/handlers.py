@@ -473,8 +473,9 @@ async def claim_options(
 async def _filing_facts(
     uow: ClaimsUnitOfWork, command: ClaimForm, act: Act, *, numbered: bool = True
 ) -> FilingFacts:
-    """What the stores know about the form; the open claim's lookup takes the serial number's
-    lock (held until the unit of work ends, so a second filing waits and then sees this one).
+    """What the stores know about the form; the ledger's read takes the serial number's lock
+    (held until the unit of work ends, so a second filing waits and then sees this one), and
+    the open claim's lookup comes after it.
     `numbered`: with the next RMA number (a bulk filing takes it only for a row that passes)."""
     serial = form.claimed_serial(command.serial_number)
     problem = (command.problem_code or "").strip() or None
@@ -485,12 +486,14 @@ async def _filing_facts(
     if records is None or purchase is None:
         rma_number = ""  # refused before it is needed
         return FilingFacts(uuid4(), uuid4(), rma_number, None)
-    open_claim, rma_number = None, ""
-    if serial and numbered:  # the serial's open claim and the RMA number in one round trip
-        open_claim, sequence = await uow.claims.open_claim_and_rma_sequence(serial, act.day.year)
-        rma_number = form.format_rma_number(sequence, act.day.year)
+    open_claim, rma_number, settled = None, "", None
+    if serial and numbered:  # the serial's claims and the RMA number in one round trip
+        facts = await uow.claims.serial_facts(serial, act.day.year, problem)
+        open_claim, settled = facts.open_claim, facts.settled_defect
+        rma_number = form.format_rma_number(facts.rma_sequence, act.day.year)
     elif serial:
         open_claim = await uow.claims.open_claim_for_serial(serial)
+        settled = await uow.claims.settled_defect(serial, problem) if problem else None
     elif numbered:
         rma_number = await next_rma_number(uow, act)
     return FilingFacts(
@@ -500,9 +503,7 @@ async def _filing_facts(
         problems=tuple(records.problems(purchase.line.ean)),
         registered_on=records.registered_on,
         open_claim=open_claim,
-        settled_defect=(
-            await uow.claims.settled_defect(serial, problem) if serial and problem else None
-        ),
+        settled_defect=settled,
         account_address=records.contact.address if records.contact is not None else None,
         rma_number=rma_number,
     )

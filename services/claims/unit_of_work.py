@@ -84,6 +84,16 @@ class CustomerContact:
 
 
 @dataclass(frozen=True)
+class SerialFacts:
+    """What a filing reads of its unit's claims under the serial's lock, with the RMA number's
+    sequence (`ClaimRepository.serial_facts`)."""
+
+    open_claim: str | None  # the RMA number of an open claim for the serial
+    rma_sequence: int
+    settled_defect: str | None = None  # see `ClaimRepository.settled_defect`
+
+
+@dataclass(frozen=True)
 class FilingRecords:
     """What the sales ledger knows for a claim on a document linked to the account, read at
     once (`SalesLedger.filing_records`): the document, the account's contact, the problem
@@ -180,10 +190,12 @@ class ClaimRepository(Protocol):
         """The RMA number of an open claim for the serial; serialises filings per serial."""
         ...
 
-    async def open_claim_and_rma_sequence(
-        self, serial_number: str, year: int
-    ) -> tuple[str | None, int]:
-        """`open_claim_for_serial` and then `next_rma_sequence`, read together."""
+    async def serial_facts(
+        self, serial_number: str, year: int, problem_code: str | None = None
+    ) -> SerialFacts:
+        """`open_claim_for_serial`, then `next_rma_sequence`, and with `problem_code` its
+        `settled_defect`, read together, for a serial whose filing lock the unit of work holds
+        already (`SalesLedger.filing_records` took it with the document's row)."""
         ...
 
     async def settled_defect(self, serial_number: str, problem_code: str) -> str | None:
@@ -244,7 +256,9 @@ class SalesLedger(Protocol):
     ) -> FilingRecords | None:
         """`owned_document`, with `contact`, the `problems` of the document's products and
         `registered_on` of `serial` (None: no unit asked about) beside it, in one read (a
-        claim's filing waits for each round trip); None when `owned_document` is."""
+        claim's filing waits for each round trip); None when `owned_document` is. With the
+        document found, `serial`'s filing lock (`ClaimRepository.open_claim_for_serial`'s) is
+        taken in the same read, held until the unit of work ends."""
         ...
 
 

@@ -22,7 +22,7 @@ from services.claims.domain.claim import Act, Claim, DecisionInput, NewAttachmen
 from services.claims.domain.evidence import EvidenceFacts
 from services.claims.domain.shipment import RefusedRow, Shipment, ShippedClaim
 from services.claims.domain.statistics import DeadlinesOfWeek, deadlines_kept_per_week
-from services.claims.unit_of_work import ClaimsUnitOfWork, DailyCount, DecisionTime
+from services.claims.unit_of_work import ClaimsUnitOfWork, DailyCount, DecisionTime, SerialFacts
 from shared.events import (
     AccountContactChangedData,
     Buyer,
@@ -474,14 +474,12 @@ class ClaimsStoreContract:
         claim = new_claim(NOW)
         await self.add(store, claim)
         async with store.uow() as uow:
-            assert await uow.claims.open_claim_and_rma_sequence("1581f000001", 2026) == (
-                claim.rma_number,
-                1,
+            assert await uow.claims.serial_facts("1581f000001", 2026) == SerialFacts(
+                claim.rma_number, 1
             )
-            assert await uow.claims.open_claim_and_rma_sequence("1581F000002", 2026) == (None, 2)
+            assert await uow.claims.serial_facts("1581F000002", 2026) == SerialFacts(None, 2)
         async with store.uow() as uow:
-            found = await uow.claims.open_claim_and_rma_sequence("1581F000002", 2026)
-            assert found == (None, 1)
+            assert await uow.claims.serial_facts("1581F000002", 2026) == SerialFacts(None, 1)
             await uow.commit()
         async with store.uow() as uow:
             assert await uow.claims.next_rma_sequence(2026) == 2
@@ -509,6 +507,12 @@ class ClaimsStoreContract:
         async with store.uow() as uow:
             assert await uow.claims.settled_defect("1581f000001", "Rysa") == claim.rma_number
             assert await uow.claims.settled_defect("1581F000001", "Gimbal") is None
+            # Read with the serial's other facts too, as a filing with a problem code does.
+            facts = [
+                (await uow.claims.serial_facts("1581f000001", 2026, code)).settled_defect
+                for code in ("Rysa", "Gimbal", None)
+            ]
+            assert facts == [claim.rma_number, None, None]
         loaded = await self.load(store, claim.claim_id)
         assert loaded.decision is not None and loaded.decision.reduction_kind == "cosmetic_defect"
 

@@ -4,22 +4,26 @@ and the month's money movements (refunds and paid charges) for the finance expor
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from services.claims.domain.charges import Charge
 from services.claims.domain.finance import Movement
 from shared.db import Conn
 
+# A charge's columns, in the order `charge_of` takes them (the claim's load reads them as one
+# record each).
+CHARGE_COLUMNS = (
+    "charge_id, kind, amount, reason, added_by, added_at, state, settled_by, settled_at, "
+    "waiver_reason"
+)
+_CHARGE_FIELDS = tuple(CHARGE_COLUMNS.split(", "))
 
-async def load_charges(conn: Conn, claim_id: UUID) -> list[Charge]:
-    rows = await conn.fetch(
-        """SELECT charge_id, kind, amount, reason, added_by, added_at, state, settled_by,
-                  settled_at, waiver_reason
-           FROM claim_charges WHERE claim_id = $1 ORDER BY added_at, charge_id""",
-        claim_id,
-    )
-    return [Charge(**dict(row)) for row in rows]
+
+def charge_of(values: Sequence[Any]) -> Charge:
+    return Charge(**dict(zip(_CHARGE_FIELDS, values, strict=True)))
 
 
 async def save_changed_charges(

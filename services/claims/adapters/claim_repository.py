@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -11,8 +12,8 @@ from uuid import UUID
 import asyncpg
 
 from services.claims.adapters import repository
-from services.claims.adapters.charges import load_charges, save_changed_charges
-from services.claims.adapters.evidence import load_evidence, save_evidence
+from services.claims.adapters.charges import CHARGE_COLUMNS, charge_of, save_changed_charges
+from services.claims.adapters.evidence import EVIDENCE_COLUMNS, evidence_of, save_evidence
 from services.claims.domain.charges import Charge
 from services.claims.domain.claim import Claim
 from services.claims.domain.deadlines import ClaimDeadlineFacts, Pause, PauseCause
@@ -29,11 +30,34 @@ from services.claims.domain.parts import (
     Shipment,
     TimelineEntry,
 )
-from services.claims.unit_of_work import AttachmentFile, AttachmentInfo
+from services.claims.unit_of_work import AttachmentFile, AttachmentInfo, SerialFacts
 from shared.db import Conn
 from shared.events import ClaimedProduct, Deadline, PostalAddress
 
 _SELECT = "SELECT * FROM claims"
+# Without `deductions`, read beside the record: asyncpg decodes the jsonb codec's text only as a
+# column of its own.
+_DECISION_COLUMNS = (
+    "decision, amount, rejection_reason, justification, customer_response, decided_by, "
+    "decided_at, valid_until, exchange_product, substantial_repair, replaced_part, reduction_kind"
+)
+_DECISION_FIELDS = tuple(_DECISION_COLUMNS.split(", "))
+# A claim's parts beside its row, in one statement of records (an event or command that changes
+# a claim waits for each round trip). A statement of its own after the row's: with the row's
+# lock taken, it sees what the transaction that held the lock before committed.
+_PARTS = f"""SELECT
+    (SELECT ROW({_DECISION_COLUMNS}) FROM decisions WHERE claim_id = $1) AS decision,
+    (SELECT deductions FROM decisions WHERE claim_id = $1) AS deductions,
+    array(SELECT ROW(id, status, actor, note, at) FROM claim_timeline
+          WHERE claim_id = $1 ORDER BY id) AS timeline,
+    array(SELECT ROW(attachment_id, purpose, filename, content_type) FROM claim_attachments
+          WHERE claim_id = $1 ORDER BY created_at, attachment_id) AS files,
+    array(SELECT ROW(parcel_id, tracking_number, scanned_by, received_at, attention) FROM parcels
+          WHERE claim_id = $1 ORDER BY received_at, parcel_id) AS parcels,
+    array(SELECT ROW({CHARGE_COLUMNS}) FROM claim_charges
+          WHERE claim_id = $1 ORDER BY added_at, charge_id) AS charges,
+    (SELECT ROW({EVIDENCE_COLUMNS}) FROM claim_intake_evidence WHERE claim_id = $1) AS evidence,
+    (SELECT photos FROM claim_intake_evidence WHERE claim_id = $1) AS photos"""
 
 
 class PostgresClaimRepository:
@@ -134,10 +158,11 @@ class PostgresClaimRepository:
     async def open_claim_for_serial(self, serial_number: str) -> str | None:
         return await repository.open_claim_for_serial(self.conn, serial_number)
 
-    async def open_claim_and_rma_sequence(
-        self, serial_number: str, year: int
-    ) -> tuple[str | None, int]:
-        return await repository.open_claim_and_rma_sequence(self.conn, serial_number, year)
+    async def serial_facts(
+        self, serial_number: str, year: int, problem_code: str | None = None
+    ) -> SerialFacts:
+        row = await repository.serial_facts(self.conn, serial_number, year, problem_code)
+        return SerialFacts(row["open_claim"], row["sequence"], row["settled_defect"])
 
     async def returns_filed(self, account_id: UUID, since: datetime, until: datetime) -> int:
         count: int = await self.conn.fetchval(
@@ -151,13 +176,7 @@ class PostgresClaimRepository:
 
     async def settled_defect(self, serial_number: str, problem_code: str) -> str | None:
         rma: str | None = await self.conn.fetchval(
-            """SELECT claims.rma_number FROM claims JOIN decisions USING (claim_id)
-               WHERE upper(claims.serial_number) = upper($1) AND claims.problem_code = $2
-                 AND decisions.decision = 'price_reduction'
-                 AND decisions.customer_response = 'accepted'
-               ORDER BY claims.created_at LIMIT 1""",
-            serial_number,
-            problem_code,
+            repository.SETTLED_DEFECT, serial_number, problem_code
         )
         return rma
 
@@ -359,18 +378,22 @@ class PostgresClaimRepository:
         if row is None:
             return None
         claim_id: UUID = row["claim_id"]
-        decision = await self.conn.fetchrow("SELECT * FROM decisions WHERE claim_id = $1", claim_id)
-        entries = await self.conn.fetch(
-            """SELECT id, status, actor, note, at FROM claim_timeline
-               WHERE claim_id = $1 ORDER BY id""",
-            claim_id,
-        )
+        parts = await self.conn.fetchrow(_PARTS, claim_id)
+        assert parts is not None
+        decision = parts["decision"]
         assessment: dict[str, Any] | None = row["assessment"]
-        self._stored_decisions[claim_id] = _decision(decision) if decision else None
-        attachments, parcels = await self._load_parts(claim_id)
-        charges = await load_charges(self.conn, claim_id)
+        self._stored_decisions[claim_id] = (
+            _decision(
+                dict(zip(_DECISION_FIELDS, decision, strict=True), deductions=parts["deductions"])
+            )
+            if decision
+            else None
+        )
+        attachments, parcels = self._remember_parts(claim_id, parts["files"], parts["parcels"])
+        charges = [charge_of(charge) for charge in parts["charges"]]
         self._stored_charges[claim_id] = {c.charge_id: c for c in charges}
-        evidence = self._stored_evidence[claim_id] = await load_evidence(self.conn, claim_id)
+        evidence = evidence_of(parts["evidence"], parts["photos"] or ())
+        self._stored_evidence[claim_id] = evidence
         return Claim(
             claim_id=claim_id,
             rma_number=row["rma_number"],
@@ -414,37 +437,24 @@ class PostgresClaimRepository:
             manufacturer_statement=row["manufacturer_statement"],
             manufacturer_handoffs=[_handoff(h) for h in row["manufacturer_handoffs"] or ()],
             timeline=[
-                TimelineEntry(e["status"], e["actor"], e["note"], e["at"], e["id"]) for e in entries
+                TimelineEntry(status, actor, note, at, entry_id)
+                for entry_id, status, actor, note, at in parts["timeline"]
             ],
             attachments=attachments,
             parcels=parcels,
             charges=charges,
         )
 
-    async def _load_parts(self, claim_id: UUID) -> tuple[list[NewAttachment], list[ParcelRecord]]:
+    def _remember_parts(
+        self, claim_id: UUID, files: list[tuple[Any, ...]], parcels: list[tuple[Any, ...]]
+    ) -> tuple[list[NewAttachment], list[ParcelRecord]]:
         """The claim's files (without their bytes) and parcels (their findings are the claim's
-        `intake`), remembered as stored."""
-        files = await self.conn.fetch(
-            """SELECT attachment_id, purpose, filename, content_type FROM claim_attachments
-               WHERE claim_id = $1 ORDER BY created_at, attachment_id""",
-            claim_id,
-        )
-        parcels = await self.conn.fetch(
-            """SELECT parcel_id, tracking_number, scanned_by, received_at, attention FROM parcels
-               WHERE claim_id = $1 ORDER BY received_at, parcel_id""",
-            claim_id,
-        )
+        `intake`) from `_PARTS`' records, remembered as stored."""
         attachments = [
-            NewAttachment(f["attachment_id"], f["purpose"], f["filename"], f["content_type"], None)
-            for f in files
+            NewAttachment(attachment_id, purpose, filename, content_type, None)
+            for attachment_id, purpose, filename, content_type in files
         ]
-        received = [
-            ParcelRecord(
-                p["parcel_id"], p["tracking_number"], p["scanned_by"], p["received_at"],
-                p["attention"],
-            )
-            for p in parcels
-        ]  # fmt: skip
+        received = [ParcelRecord(*parcel) for parcel in parcels]
         self._stored_parts[claim_id] = {a.attachment_id for a in attachments} | {
             p.parcel_id for p in received
         }
@@ -600,7 +610,7 @@ def _intake(data: dict[str, Any] | None) -> Intake | None:
     )
 
 
-def _decision(row: asyncpg.Record) -> Decision:
+def _decision(row: Mapping[str, Any]) -> Decision:
     valid_until: date | None = row["valid_until"]
     return Decision(
         kind=row["decision"],

@@ -4,21 +4,27 @@ attachments, stored before it by the repository)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
 from uuid import UUID
 
 from services.claims.domain.evidence import EvidenceFacts, IntakeEvidence
 from shared.db import Conn
 
+# The evidence's columns, in the order `evidence_of` takes them (the claim's load reads them as
+# one record). Without `photos`, given beside it: asyncpg decodes an array inside a record only
+# when the connection has met its type before.
+EVIDENCE_COLUMNS = (
+    "parcel_id, packaging, seal_intact, visible_damage, dirty, serial_legible, "
+    "transport_damage, damage_report, recorded_by, recorded_at"
+)
+_EVIDENCE_FIELDS = tuple(EVIDENCE_COLUMNS.split(", "))
 
-async def load_evidence(conn: Conn, claim_id: UUID) -> IntakeEvidence | None:
-    row = await conn.fetchrow(
-        """SELECT parcel_id, packaging, seal_intact, visible_damage, dirty, serial_legible,
-                  transport_damage, damage_report, photos, recorded_by, recorded_at
-           FROM claim_intake_evidence WHERE claim_id = $1""",
-        claim_id,
-    )
-    if row is None:
+
+def evidence_of(values: Sequence[Any] | None, photos: Sequence[UUID]) -> IntakeEvidence | None:
+    if values is None:
         return None
+    row = dict(zip(_EVIDENCE_FIELDS, values, strict=True))
     return IntakeEvidence(
         facts=EvidenceFacts(
             packaging=row["packaging"],
@@ -29,7 +35,7 @@ async def load_evidence(conn: Conn, claim_id: UUID) -> IntakeEvidence | None:
             transport_damage=row["transport_damage"],
         ),
         parcel_id=row["parcel_id"],
-        photos=tuple(row["photos"]),
+        photos=tuple(photos),
         damage_report=row["damage_report"],
         recorded_by=row["recorded_by"],
         recorded_at=row["recorded_at"],

@@ -32,6 +32,7 @@ from services.claims.unit_of_work import (
     FilingRecords,
     OwnedDocument,
     SalesDocument,
+    SerialFacts,
     StoredParcel,
 )
 from shared.calendar import polish_date, start_of_polish_day
@@ -241,10 +242,14 @@ class MemoryClaims:
         )
         return found[0].rma_number if found else None
 
-    async def open_claim_and_rma_sequence(
-        self, serial_number: str, year: int
-    ) -> tuple[str | None, int]:
-        return await self.open_claim_for_serial(serial_number), await self.next_rma_sequence(year)
+    async def serial_facts(
+        self, serial_number: str, year: int, problem_code: str | None = None
+    ) -> SerialFacts:
+        return SerialFacts(
+            await self.open_claim_for_serial(serial_number),
+            await self.next_rma_sequence(year),
+            await self.settled_defect(serial_number, problem_code) if problem_code else None,
+        )
 
     async def returns_filed(self, account_id: UUID, since: datetime, until: datetime) -> int:
         return sum(

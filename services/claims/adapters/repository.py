@@ -89,9 +89,14 @@ async def filing_records(
     conn: Conn, account_id: UUID, document_type: str, document_number: str, serial: str | None
 ) -> asyncpg.Record | None:
     """`find_owned_document`'s row with the account's contact (JSON), the problem lists of the
-    document's products (JSON by EAN) and the serial's registration: one round trip."""
+    document's products (JSON by EAN) and the serial's registration: one round trip. With a
+    row and a serial, the serial's filing lock (`lock_serial`'s) is taken in it too, held until
+    the transaction ends: the filing's next statement, its open claim's read, sees a concurrent
+    filing's commit without a round trip of the lock's own."""
     return await conn.fetchrow(
         f"""SELECT d.*, o.email, o.language,
+                  (SELECT true FROM pg_advisory_xact_lock(hashtext(upper($4)))
+                   WHERE $4::text IS NOT NULL) AS serial_locked,
                   (SELECT to_jsonb(c) FROM customer_contacts c
                    WHERE c.account_id = o.account_id) AS contact,
                   (SELECT jsonb_object_agg(p.ean, p.problems) FROM product_problems p
@@ -298,21 +303,38 @@ async def open_claim_for_serial(conn: Conn, serial_number: str) -> str | None:
     return rma
 
 
-async def open_claim_and_rma_sequence(
-    conn: Conn, serial_number: str, year: int
-) -> tuple[str | None, int]:
-    """`open_claim_for_serial` and `next_rma_sequence` in one statement after the serial's lock
-    (a filing waits for each round trip); the lock first, then the RMA number's row, as ever."""
-    await lock_serial(conn, serial_number)
+def _settled_defect(serial: str, problem_code: str) -> str:
+    """The first claim of the unit whose accepted price reduction settled this defect."""
+    return f"""SELECT claims.rma_number FROM claims JOIN decisions USING (claim_id)
+               WHERE upper(claims.serial_number) = upper({serial})
+                 AND claims.problem_code = {problem_code}
+                 AND decisions.decision = 'price_reduction'
+                 AND decisions.customer_response = 'accepted'
+               ORDER BY claims.created_at LIMIT 1"""
+
+
+SETTLED_DEFECT = _settled_defect("$1", "$2")
+
+
+async def serial_facts(
+    conn: Conn, serial_number: str, year: int, problem_code: str | None
+) -> asyncpg.Record:
+    """`open_claim_for_serial`, `next_rma_sequence` and, with a problem code, the defect's
+    settling claim (`_settled_defect`) in one statement (a filing waits for each round trip),
+    for a serial whose lock the transaction holds already (`filing_records` took it): the lock
+    first, then the RMA number's row, as ever."""
     row = await conn.fetchrow(
         f"""WITH sequence AS ({_NEXT_RMA_SEQUENCE})
-            SELECT ({_OPEN_CLAIM}) AS open_claim, (SELECT last_value FROM sequence) AS sequence""",
+            SELECT ({_OPEN_CLAIM}) AS open_claim, (SELECT last_value FROM sequence) AS sequence,
+                   CASE WHEN $4::text IS NOT NULL THEN ({_settled_defect("$1", "$4")})
+                   END AS settled_defect""",
         serial_number,
         sorted(ENDED_STATUSES),
         year,
+        problem_code,
     )
     assert row is not None
-    return row["open_claim"], row["sequence"]
+    return row
 
 
 # A claim as lists show it, with what its deadlines are judged by (see `deadline_facts_of`).
