@@ -92,6 +92,19 @@ async def test_fail_next_refuses_exactly_that_many(stack: Stack, mailbox: Mailbo
     assert len(await mailbox.wait_for(to)) == 1
 
 
+async def test_accepting_again_waits_for_the_trigger_to_be_off(
+    stack: Stack, mailbox: Mailbox
+) -> None:
+    """A send made the moment after the last refusal is accepted once `accepting_again` ends."""
+    to = recipient()
+    await mailbox.fail_next(1, code=550)
+    with pytest.raises(aiosmtplib.SMTPResponseException):
+        await send(stack, letter(to))
+    await mailbox.accepting_again()
+    await send(stack, letter(to))
+    assert len(await mailbox.wait_for(to)) == 1
+
+
 async def test_the_web_ui_is_served_with_its_scripts_and_styles(stack: Stack) -> None:
     """Mailpit's page loads its built UI (server/ui/dist, built by deploy/scripts/mailpit.sh):
     a `go install` build serves the page but not these, and people see a blank page."""

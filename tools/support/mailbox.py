@@ -142,6 +142,17 @@ class Mailbox:
         )
         self._refusal_counter.start()
 
+    async def accepting_again(self, timeout: float = 10.0) -> None:
+        """Wait until `fail_next`'s refusals have all been seen and the trigger is off: a send
+        the test makes happen at once after the last refusal (a resend) is accepted then, not
+        refused by a trigger the counting thread has not turned off yet."""
+        counter = self._refusal_counter
+        if counter is None:
+            return
+        await asyncio.to_thread(counter.join, timeout)
+        if counter.is_alive():
+            raise AssertionError(f"Mailpit still refuses {timeout}s after fail_next")
+
     def _accept_after_refusals(self, events: Any, count: int, stop: threading.Event) -> None:
         refused = 0
         with events:
