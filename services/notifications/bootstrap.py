@@ -13,7 +13,7 @@ from services.notifications.adapters.memory import MemoryDatabase
 from services.notifications.adapters.postgres import EMAILS_PENDING_AND_FAILED, PostgresUnitOfWork
 from services.notifications.adapters.smtp import SmtpMailer
 from services.notifications.adapters.templates import TemplateRenderer
-from services.notifications.delivery import MailDelivery
+from services.notifications.delivery import MailDelivery, exporting_tracer
 from services.notifications.entrypoints import consumers, http
 from services.notifications.entrypoints.sender import MailSender
 from services.notifications.handoff import Handoff
@@ -80,7 +80,7 @@ def build_app(settings: NotificationsSettings | None = None) -> FastAPI:
     sender: list[MailSender] = []
 
     async def start_sender(rt: ServiceRuntime) -> None:
-        tracer = rt.tracer_provider.get_tracer("services.notifications")
+        tracer = exporting_tracer(rt.tracer_provider)
         sender.append(MailSender(rt.db, MailDelivery(ctx, mailer, tracer), ctx.handoff))
         await sender[0].start()
 
