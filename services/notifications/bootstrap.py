@@ -10,7 +10,11 @@ from fastapi import FastAPI
 
 from services.notifications import handlers
 from services.notifications.adapters.memory import MemoryDatabase
-from services.notifications.adapters.postgres import EMAILS_PENDING_AND_FAILED, PostgresUnitOfWork
+from services.notifications.adapters.postgres import (
+    EMAILS_PENDING_AND_FAILED,
+    PostgresUnitOfWork,
+    statements_on_one_connection,
+)
 from services.notifications.adapters.smtp import SmtpMailer
 from services.notifications.adapters.templates import TemplateRenderer
 from services.notifications.delivery import MailDelivery, exporting_tracer
@@ -39,6 +43,7 @@ def postgres_context(
         seal_private_key=seal_private_key,
         uow=lambda: PostgresUnitOfWork(pool()),
         single_statement_uow=lambda: PostgresUnitOfWork(pool(), statement_by_statement=True),
+        statement_runs=lambda: statements_on_one_connection(pool()),
         names=KnownNames(settings.customer_name_cache_seconds),
         handoff=Handoff(),
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
@@ -221,3 +221,85 @@ class AcceptingMailer:
 
     async def send(self, message: OutgoingEmail) -> None:
         self.accepted.append(message.message_id)
+
+
+@dataclass
+class OneByOneMailer:
+    """Accepts each email `seconds` after it was given, and may do something on one of them."""
+
+    seconds: float
+    on_send: dict[int, Callable[[], Awaitable[None]]] = field(default_factory=dict)
+    accepted: list[str] = field(default_factory=list)
+
+    async def send(self, message: OutgoingEmail) -> None:
+        await asyncio.sleep(self.seconds)
+        if (then := self.on_send.get(len(self.accepted))) is not None:
+            await then()
+        self.accepted.append(message.message_id)
+
+
+async def handed_over(consumer: Consumer, count: int) -> tuple[NotificationsContext, list[Event]]:
+    """`count` emails handed over, and the context of a sender of one SMTP connection, which
+    sends them one after another (each mark a statement of its own)."""
+    handoff = consumer.ctx.handoff
+    assert handoff is not None
+    handoff.open(wake=lambda: None)
+    events = status_changes(count)
+    assert await apply_in_one_transaction([consumer.effect(e) for e in events]) == count
+    assert len(handoff) == count
+    return replace(consumer.ctx, settings=NotificationsSettings(smtp_connections=1)), events
+
+
+async def test_a_run_of_marks_takes_one_connection_from_the_pool(
+    consumer: Consumer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Emails accepted one by one, 10 ms apart, each marked sent by a statement of its own: all
+    on one connection taken from the pool once, where each took one and gave it back (asyncpg's
+    pool costs twice the CPU of the mark itself)."""
+    ctx, events = await handed_over(consumer, 6)
+    mailer = OneByOneMailer(0.01)
+    sender = MailDelivery(ctx, mailer)
+    taken: list[object] = []
+    acquire = asyncpg.Pool.acquire
+
+    def counted(pool: asyncpg.Pool, *args: Any, **kwargs: Any) -> Any:
+        taken.append(args)
+        return acquire(pool, *args, **kwargs)
+
+    async with logged_statements(consumer.pool) as statements:
+        monkeypatch.setattr(asyncpg.Pool, "acquire", counted)
+        assert await sender.send_due(queue_announced=False) == 6
+        await sender.marks_landed(timeout=5)
+        monkeypatch.undo()
+    marks = [s for s in statements if s.lstrip().startswith("UPDATE emails SET status = 'sent'")]
+    assert len(marks) == 6, "\n---\n".join(statements)
+    # The round's first look at the queue (a take) takes one for itself.
+    takes = [s for s in statements if "SET attempts = attempts + 1" in s]
+    assert len(taken) == len(takes) + 1
+    assert sorted(mailer.accepted) == sorted(consumer.ctx.message_id(e) for e in events)
+    assert await consumer.pool.fetchval("SELECT count(*) FROM emails WHERE status <> 'sent'") == 0
+
+
+async def test_a_run_whose_connection_is_lost_marks_on_a_new_one_and_sends_nothing_twice(
+    consumer: Consumer, database_url: str
+) -> None:
+    """The server ends the connection the marks hold (a restart, a failover): the mark under
+    way is retried on a new connection, every email is marked sent, none is sent again."""
+    ctx, events = await handed_over(consumer, 6)
+
+    async def connection_ended() -> None:
+        conn = await asyncpg.connect(database_url)
+        try:
+            await conn.execute(
+                """SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                   WHERE datname = current_database() AND pid <> pg_backend_pid()"""
+            )
+        finally:
+            await conn.close()
+
+    mailer = OneByOneMailer(0.01, on_send={3: connection_ended})
+    sender = MailDelivery(ctx, mailer)
+    assert await sender.send_due(queue_announced=False) == 6
+    await sender.marks_landed(timeout=5)
+    assert sorted(mailer.accepted) == sorted(consumer.ctx.message_id(e) for e in events)
+    assert await consumer.pool.fetchval("SELECT count(*) FROM emails WHERE status <> 'sent'") == 0
