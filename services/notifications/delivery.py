@@ -314,6 +314,7 @@ class SentMarks:
                     while self._accepted or await self._another_accepted():
                         batch, self._accepted = self._accepted, {}
                         await self._mark(statement, batch)
+                        delay = 0.1  # the database answered: a later outage backs off anew
             except TRANSIENT_ERRORS as error:  # the batch is back in `_accepted`
                 self._outage.failed(error)
                 await asyncio.sleep(delay)
