@@ -119,9 +119,24 @@ def _content(to_codes: dict[int, int], texts: list[Text], bars: list[Bars]) -> b
         parts.append(b"q 1 0 0 1 %s cm" % fp_str(barcode.x, barcode.y).encode())
         # A fill per bar, as ReportLab draws them: viewers snap a lone rectangle to whole
         # pixels, so the bars stay as sharp on a screen as in print.
-        parts.extend(b"%s re f" % fp_str(*rectangle).encode() for rectangle in barcode.rectangles)
+        parts.extend(map(_bar, barcode.rectangles))
         parts.append(b"Q")
     return b"\n".join(parts)
+
+
+# A bar's fill as written, kept: at one bar width the same bars recur at the same places from
+# label to label, and formatting their four numbers was a third of writing a label's PDF.
+_BARS: dict[tuple[float, float, float, float], bytes] = {}
+_MOST_BARS_KEPT = 4096
+
+
+def _bar(rectangle: tuple[float, float, float, float]) -> bytes:
+    written = _BARS.get(rectangle)
+    if written is None:
+        if len(_BARS) >= _MOST_BARS_KEPT:
+            _BARS.clear()
+        written = _BARS[rectangle] = b"%s re f" % fp_str(*rectangle).encode()
+    return written
 
 
 def _text_string(text: str) -> bytes:

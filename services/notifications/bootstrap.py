@@ -10,10 +10,14 @@ from fastapi import FastAPI
 
 from services.notifications import handlers
 from services.notifications.adapters.memory import MemoryDatabase
-from services.notifications.adapters.postgres import EMAILS_PENDING_AND_FAILED, PostgresUnitOfWork
+from services.notifications.adapters.postgres import (
+    EMAILS_PENDING_AND_FAILED,
+    PostgresUnitOfWork,
+    statements_on_one_connection,
+)
 from services.notifications.adapters.smtp import SmtpMailer
 from services.notifications.adapters.templates import TemplateRenderer
-from services.notifications.delivery import MailDelivery
+from services.notifications.delivery import MailDelivery, exporting_tracer
 from services.notifications.entrypoints import consumers, http
 from services.notifications.entrypoints.sender import MailSender
 from services.notifications.handoff import Handoff
@@ -39,6 +43,7 @@ def postgres_context(
         seal_private_key=seal_private_key,
         uow=lambda: PostgresUnitOfWork(pool()),
         single_statement_uow=lambda: PostgresUnitOfWork(pool(), statement_by_statement=True),
+        statement_runs=lambda: statements_on_one_connection(pool()),
         names=KnownNames(settings.customer_name_cache_seconds),
         handoff=Handoff(),
     )
@@ -80,7 +85,7 @@ def build_app(settings: NotificationsSettings | None = None) -> FastAPI:
     sender: list[MailSender] = []
 
     async def start_sender(rt: ServiceRuntime) -> None:
-        tracer = rt.tracer_provider.get_tracer("services.notifications")
+        tracer = exporting_tracer(rt.tracer_provider)
         sender.append(MailSender(rt.db, MailDelivery(ctx, mailer, tracer), ctx.handoff))
         await sender[0].start()
 

@@ -5,6 +5,7 @@ sees the database; the sending itself is delivery.py's."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -47,9 +48,18 @@ class NotificationsContext:
     names: KnownNames = field(default_factory=lambda: KnownNames(max_age_seconds=0))
     # Emails the consumer queued, handed to this process's sender (handoff.py); None: no sender.
     handoff: Handoff | None = None
+    # A run of such steps on one connection (the marks while emails keep being accepted): on
+    # PostgreSQL a pool connection held for the run, each step's unit of work on it;
+    # `single_statement` for each step if None.
+    statement_runs: Callable[[], AbstractAsyncContextManager[UnitOfWorkFactory]] | None = None
 
     def single_statement(self) -> NotificationsUnitOfWork:
         return (self.single_statement_uow or self.uow)()
+
+    def statement_run(self) -> AbstractAsyncContextManager[UnitOfWorkFactory]:
+        if self.statement_runs is not None:
+            return self.statement_runs()
+        return nullcontext(self.single_statement)
 
     def message_id(self, event: Event) -> str:
         # Derived from the event: one event, one Message-ID, whatever happens to the process.

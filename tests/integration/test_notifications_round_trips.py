@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
@@ -18,7 +18,7 @@ from asyncpg.connection import LoggedQuery
 
 from services.notifications import preview
 from services.notifications.adapters.mime import OutgoingEmail
-from services.notifications.adapters.postgres import PostgresUnitOfWork
+from services.notifications.adapters.postgres import PostgresEmailQueue, PostgresUnitOfWork
 from services.notifications.bootstrap import postgres_context
 from services.notifications.delivery import MailDelivery
 from services.notifications.entrypoints.consumers import emails_of
@@ -221,3 +221,134 @@ class AcceptingMailer:
 
     async def send(self, message: OutgoingEmail) -> None:
         self.accepted.append(message.message_id)
+
+
+@dataclass
+class OneByOneMailer:
+    """Accepts each email `seconds` after it was given, and may do something on one of them."""
+
+    seconds: float
+    on_send: dict[int, Callable[[], Awaitable[None]]] = field(default_factory=dict)
+    accepted: list[str] = field(default_factory=list)
+
+    async def send(self, message: OutgoingEmail) -> None:
+        await asyncio.sleep(self.seconds)
+        if (then := self.on_send.get(len(self.accepted))) is not None:
+            await then()
+        self.accepted.append(message.message_id)
+
+
+@contextlib.asynccontextmanager
+async def sender_handed(
+    database_url: str, pool_size: int, count: int
+) -> AsyncIterator[tuple[Consumer, list[Event]]]:
+    """`count` emails handed over, on a pool of `pool_size`, to a sender of one SMTP connection:
+    it sends them one after another, each marked sent by a statement of its own."""
+    pool = await create_pool(database_url, max_size=pool_size)
+    try:
+        await migrate(pool, "shared.migrations", "services.notifications.migrations")
+        settings = NotificationsSettings(smtp_connections=1)
+        ctx = postgres_context(settings, lambda: pool, seal_private_key=b"")
+        consumer = Consumer(pool, replace(ctx, clock=lambda: preview.NOW + timedelta(minutes=1)))
+        handoff = consumer.ctx.handoff
+        assert handoff is not None
+        handoff.open(wake=lambda: None)
+        events = status_changes(count)
+        assert await apply_in_one_transaction([consumer.effect(e) for e in events]) == count
+        assert len(handoff) == count
+        yield consumer, events
+    finally:
+        await pool.close()
+
+
+@dataclass
+class Acquisitions:
+    """Connections taken from a pool, and the marks and takes made meanwhile."""
+
+    taken: int = 0
+    marks: int = 0
+    takes: int = 0
+
+    def counted(self, monkeypatch: pytest.MonkeyPatch) -> Acquisitions:
+        acquire = asyncpg.Pool.acquire
+        mark_sent, take_due = PostgresEmailQueue.mark_sent, PostgresEmailQueue.take_due
+
+        def acquired(pool: asyncpg.Pool, *args: Any, **kwargs: Any) -> Any:
+            self.taken += 1
+            return acquire(pool, *args, **kwargs)
+
+        async def marked(queue: PostgresEmailQueue, *args: Any) -> None:
+            self.marks += 1
+            await mark_sent(queue, *args)
+
+        async def took(queue: PostgresEmailQueue, *args: Any) -> Any:
+            self.takes += 1
+            return await take_due(queue, *args)
+
+        monkeypatch.setattr(asyncpg.Pool, "acquire", acquired)
+        monkeypatch.setattr(PostgresEmailQueue, "mark_sent", marked)
+        monkeypatch.setattr(PostgresEmailQueue, "take_due", took)
+        return self
+
+
+async def test_a_run_of_marks_takes_one_connection_from_the_pool(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Emails accepted one by one, 10 ms apart, each marked sent by a statement of its own: all
+    on one connection taken from the pool once, where each took one and gave it back (asyncpg's
+    pool costs twice the CPU of the mark itself)."""
+    async with sender_handed(database_url, pool_size=4, count=6) as (consumer, events):
+        mailer = OneByOneMailer(0.01)
+        sender = MailDelivery(consumer.ctx, mailer)
+        counts = Acquisitions().counted(monkeypatch)
+        assert await sender.send_due(queue_announced=False) == 6
+        await sender.marks_landed(timeout=5)
+        monkeypatch.undo()
+        assert counts.marks == 6
+        # The round's first look at the queue (a take) takes one for itself.
+        assert counts.taken == counts.takes + 1
+        assert sorted(mailer.accepted) == sorted(consumer.ctx.message_id(e) for e in events)
+        assert not await consumer.pool.fetchval(
+            "SELECT count(*) FROM emails WHERE status <> 'sent'"
+        )
+
+
+async def test_from_a_pool_of_few_connections_each_mark_takes_its_own(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pool too small to hold one for the marks beside the listener and the consumer's."""
+    async with sender_handed(database_url, pool_size=2, count=3) as (consumer, _events):
+        sender = MailDelivery(consumer.ctx, OneByOneMailer(0.01))
+        counts = Acquisitions().counted(monkeypatch)
+        assert await sender.send_due(queue_announced=False) == 3
+        await sender.marks_landed(timeout=5)
+        monkeypatch.undo()
+        assert counts.marks == 3
+        assert counts.taken == counts.takes + 3
+
+
+async def test_a_run_whose_connection_is_lost_marks_on_a_new_one_and_sends_nothing_twice(
+    database_url: str,
+) -> None:
+    """The server ends the connection the marks hold (a restart, a failover): the mark under
+    way is retried on a new connection, every email is marked sent, none is sent again."""
+
+    async def connections_ended() -> None:
+        conn = await asyncpg.connect(database_url)
+        try:
+            await conn.execute(
+                """SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                   WHERE datname = current_database() AND pid <> pg_backend_pid()"""
+            )
+        finally:
+            await conn.close()
+
+    async with sender_handed(database_url, pool_size=4, count=6) as (consumer, events):
+        mailer = OneByOneMailer(0.01, on_send={3: connections_ended})
+        sender = MailDelivery(consumer.ctx, mailer)
+        assert await sender.send_due(queue_announced=False) == 6
+        await sender.marks_landed(timeout=5)
+        assert sorted(mailer.accepted) == sorted(consumer.ctx.message_id(e) for e in events)
+        assert not await consumer.pool.fetchval(
+            "SELECT count(*) FROM emails WHERE status <> 'sent'"
+        )

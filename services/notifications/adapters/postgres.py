@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -14,6 +15,7 @@ from services.notifications.unit_of_work import (
     EmailStatus,
     NewEmail,
     QueuedEmail,
+    UnitOfWorkFactory,
     queued_email,
 )
 from shared.db import Conn, json_text
@@ -62,6 +64,29 @@ class PostgresUnitOfWork(PostgresUnitOfWorkBase):
     def _open(self, conn: Conn) -> None:
         self.emails = PostgresEmailQueue(conn)
         self.customers = PostgresCustomerNames(conn)
+
+
+@contextlib.asynccontextmanager
+async def statements_on_one_connection(
+    pool: asyncpg.Pool, acquire_timeout: float = 5.0
+) -> AsyncIterator[UnitOfWorkFactory]:
+    """Units of work of one statement each (no BEGIN, no COMMIT), all on one pool connection
+    held until the run ends: taking a connection from asyncpg's pool and giving it back costs
+    about twice the CPU of the statement itself (60 against 27 us, the sender's mark).
+
+    Only from a pool of `HELD_FROM_POOL_SIZE` or more: the sender's listener holds one for
+    good, and the consumer's batches and the sender's takes need theirs beside the run's; from
+    a smaller pool each statement takes one and gives it back, as a single statement does."""
+    if pool.get_max_size() < HELD_FROM_POOL_SIZE:
+        yield lambda: PostgresUnitOfWork(
+            pool, acquire_timeout=acquire_timeout, statement_by_statement=True
+        )
+        return
+    async with pool.acquire(timeout=acquire_timeout) as conn:
+        yield lambda: PostgresUnitOfWork(conn)
+
+
+HELD_FROM_POOL_SIZE = 4
 
 
 def _queued(row: asyncpg.Record) -> QueuedEmail:

@@ -4,6 +4,7 @@ email at once, and a temporary one is given up once retrying would outlast its p
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,7 +16,7 @@ import pytest
 from services.notifications.adapters.memory import MemoryDatabase, MemoryEmailQueue, StoredEmail
 from services.notifications.adapters.mime import OutgoingEmail
 from services.notifications.bootstrap import memory_context
-from services.notifications.delivery import MailDelivery
+from services.notifications.delivery import MARKS_RUN_GRACE, MailDelivery
 from services.notifications.settings import NotificationsSettings
 from tests.support.notifications_contract import NOW, new_email
 
@@ -188,3 +189,44 @@ async def test_a_take_that_empties_the_queue_is_the_rounds_last(
     await run.queue(9)
     assert await run.delivery.send_due() == 9
     assert statements.taken[1:] == [4, 4, 1]  # the fake accepts at once: whole windows
+
+
+async def test_stopping_ends_a_run_of_marks_at_once() -> None:
+    """A run of marks waits a little for the next email accepted (delivery.MARKS_RUN_GRACE),
+    holding its connection; a stop does not wait that out."""
+    run = sending()
+    [email_id] = await run.queue(1)
+    assert await run.delivery.send_due() == 1
+    assert run.email(email_id).status == "sent"
+    started = asyncio.get_running_loop().time()
+    await run.delivery.marks_landed(timeout=5)
+    assert asyncio.get_running_loop().time() - started < MARKS_RUN_GRACE * 0.8
+
+
+async def test_a_marks_retries_back_off_anew_in_each_outage(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The database away while marking: retried after 0.1, 0.2, 0.4 s...; once a mark landed,
+    the next outage starts again from 0.1 s, even within one run of marks."""
+    run = sending(smtp_connections=1)
+    ids = await run.queue(2)
+    answers = iter([OSError("away")] * 3 + [None, OSError("away again")])
+    mark_sent = MemoryEmailQueue.mark_sent
+
+    async def mark(queue: MemoryEmailQueue, email_ids: list[UUID], now: datetime) -> None:
+        if (away := next(answers, None)) is not None:
+            raise away
+        await mark_sent(queue, email_ids, now)
+
+    delays: list[float] = []
+    sleep = asyncio.sleep
+
+    async def recorded(delay: float, *args: Any) -> Any:
+        delays.append(delay)
+        return await sleep(0, *args)
+
+    monkeypatch.setattr(MemoryEmailQueue, "mark_sent", mark)
+    monkeypatch.setattr(asyncio, "sleep", recorded)
+    assert await run.delivery.send_due() == 2
+    assert delays == [0.1, 0.2, 0.4, 0.1]
+    assert all(run.email(email_id).status == "sent" for email_id in ids)

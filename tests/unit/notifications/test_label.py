@@ -16,6 +16,7 @@ from reportlab.graphics.barcode.code128 import Code128
 from reportlab.lib.pagesizes import A6
 from reportlab.pdfbase import pdfmetrics
 
+from shared import label_pdf
 from shared.labels import (
     LABEL_MARGIN,
     LabelPage,
@@ -250,3 +251,32 @@ def test_a_label_encodes_its_barcode_once(monkeypatch: pytest.MonkeyPatch) -> No
     pdf = render_label("RMA/947453/SR/2026", "Zofia Wójcik")
     assert encoded == ["RMA/947453/SR/2026"]
     assert decode_code128(drawn_bars(pdf)) == "RMA/947453/SR/2026"
+
+
+def test_bars_seen_before_are_not_formatted_again_and_write_the_same_bytes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A label's bars recur from label to label at one bar width: formatting their numbers was
+    a third of writing the PDF, so a bar written once is kept as written (label_pdf._bar)."""
+    render_label("RMA/2048/SR/2026", "Jan Nowak")
+    formatted: list[tuple[float, ...]] = []
+    fp_str = label_pdf.fp_str
+
+    def counted(*numbers: float) -> str:
+        formatted.append(numbers)
+        return fp_str(*numbers)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(label_pdf, "fp_str", counted)
+    kept = render_label("RMA/2048/SR/2026", "Nowak Jan")  # its bars, and its letters, seen
+    assert not [numbers for numbers in formatted if len(numbers) == 4]
+    label_pdf._BARS.clear()
+    assert render_label("RMA/2048/SR/2026", "Nowak Jan") == kept
+    assert [numbers for numbers in formatted if len(numbers) == 4]
+    assert decode_code128(drawn_bars(kept)) == "RMA/2048/SR/2026"
+
+
+def test_the_bars_kept_stay_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(label_pdf, "_MOST_BARS_KEPT", 10)
+    for number in range(5):
+        render_label(f"RMA/{number}/SR/2026")
+        assert len(label_pdf._BARS) <= 10
