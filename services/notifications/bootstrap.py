@@ -17,7 +17,7 @@ from services.notifications.adapters.postgres import (
 )
 from services.notifications.adapters.smtp import SmtpMailer
 from services.notifications.adapters.templates import TemplateRenderer
-from services.notifications.delivery import MailDelivery, exporting_tracer
+from services.notifications.delivery import MailDelivery
 from services.notifications.entrypoints import consumers, http
 from services.notifications.entrypoints.sender import MailSender
 from services.notifications.handoff import Handoff
@@ -85,7 +85,7 @@ def build_app(settings: NotificationsSettings | None = None) -> FastAPI:
     sender: list[MailSender] = []
 
     async def start_sender(rt: ServiceRuntime) -> None:
-        tracer = exporting_tracer(rt.tracer_provider)
+        tracer = rt.tracer_provider.get_tracer("services.notifications")
         sender.append(MailSender(rt.db, MailDelivery(ctx, mailer, tracer), ctx.handoff))
         await sender[0].start()
 

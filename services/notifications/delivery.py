@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 from uuid import UUID
 
-from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Tracer
 
 from services.notifications.adapters.mime import OutgoingEmail, wire_email
@@ -62,8 +62,6 @@ class MailDelivery:
     def __init__(
         self, ctx: NotificationsContext, mailer: Mailer, tracer: Tracer | None = None
     ) -> None:
-        """`tracer`: the sends' spans, each in the trace of its email's event; None, no span
-        (`exporting_tracer`: when the spans would go nowhere)."""
         settings = ctx.settings
         self._ctx = ctx
         self._mailer = mailer
@@ -76,7 +74,7 @@ class MailDelivery:
         self._refusing = OutageLog("SMTP server", clock=lambda: ctx.clock().timestamp())
         self._next_probe: datetime | None = None
         self._next_look: datetime | None = None
-        self._tracer = tracer
+        self._tracer = tracer or trace.get_tracer(__name__)
 
     async def marks_landed(self, timeout: float) -> None:
         """A mark under way when stopping still lands, or the email would go out again."""
@@ -213,14 +211,10 @@ class MailDelivery:
     async def _deliver(self, email: QueuedEmail) -> int:
         """1 if the server accepted the email, 0 if it refused (the refusal is recorded)."""
         try:
-            if self._tracer is None:
+            with span_from_stored_context(
+                self._tracer, "smtp send", email.trace_context, kind=SpanKind.CLIENT
+            ):
                 await self._mailer.send(wire_email(self._ctx.settings, email, self._ctx.clock()))
-            else:
-                with span_from_stored_context(
-                    self._tracer, "smtp send", email.trace_context, kind=SpanKind.CLIENT
-                ):
-                    message = wire_email(self._ctx.settings, email, self._ctx.clock())
-                    await self._mailer.send(message)
         except Exception as error:
             await self._record_refusal(email, error)
             return 0
@@ -257,17 +251,6 @@ class MailDelivery:
         except TRANSIENT_ERRORS as db_error:
             # Not recorded: the claim expires and the email is tried again then.
             log.warning("email refusal not recorded", error=repr(db_error))
-
-
-def exporting_tracer(provider: TracerProvider) -> Tracer | None:
-    """The provider's tracer for the sends' spans, or None when its spans go nowhere (no span
-    processor: no OTLP endpoint, no test's exporter), as it is decided when the sender starts.
-
-    Unlike a record's span, the send's carries no log line (the sender logs after it ends), so
-    a span nobody exports is only its cost: 3 % of notifications' busy samples on a backlog."""
-    if not provider._active_span_processor._span_processors:
-        return None
-    return provider.get_tracer("services.notifications")
 
 
 class SentMarks:
