@@ -126,17 +126,9 @@ def _content(to_codes: dict[int, int], texts: list[Text], bars: list[Bars]) -> b
 
 # A bar's fill as written, kept: at one bar width the same bars recur at the same places from
 # label to label, and formatting their four numbers was a third of writing a label's PDF.
-_BARS: dict[tuple[float, float, float, float], bytes] = {}
-_MOST_BARS_KEPT = 4096
-
-
+@functools.lru_cache(maxsize=4096)
 def _bar(rectangle: tuple[float, float, float, float]) -> bytes:
-    written = _BARS.get(rectangle)
-    if written is None:
-        if len(_BARS) >= _MOST_BARS_KEPT:
-            _BARS.clear()
-        written = _BARS[rectangle] = b"%s re f" % fp_str(*rectangle).encode()
-    return written
+    return b"%s re f" % fp_str(*rectangle).encode()
 
 
 def _text_string(text: str) -> bytes:

@@ -66,6 +66,10 @@ class PostgresUnitOfWork(PostgresUnitOfWorkBase):
         self.customers = PostgresCustomerNames(conn)
 
 
+# A pool smaller than this gives a run of statements no connection of its own to hold.
+HELD_FROM_POOL_SIZE = 4
+
+
 @contextlib.asynccontextmanager
 async def statements_on_one_connection(
     pool: asyncpg.Pool, acquire_timeout: float = 5.0
@@ -84,9 +88,6 @@ async def statements_on_one_connection(
         return
     async with pool.acquire(timeout=acquire_timeout) as conn:
         yield lambda: PostgresUnitOfWork(conn)
-
-
-HELD_FROM_POOL_SIZE = 4
 
 
 def _queued(row: asyncpg.Record) -> QueuedEmail:

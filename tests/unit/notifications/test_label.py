@@ -3,6 +3,7 @@ to the RMA number (decoded here with python-barcode's symbol table, not reportla
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from pathlib import Path
@@ -269,14 +270,15 @@ def test_bars_seen_before_are_not_formatted_again_and_write_the_same_bytes(
     monkeypatch.setattr(label_pdf, "fp_str", counted)
     kept = render_label("RMA/2048/SR/2026", "Nowak Jan")  # its bars, and its letters, seen
     assert not [numbers for numbers in formatted if len(numbers) == 4]
-    label_pdf._BARS.clear()
+    label_pdf._bar.cache_clear()
     assert render_label("RMA/2048/SR/2026", "Nowak Jan") == kept
     assert [numbers for numbers in formatted if len(numbers) == 4]
     assert decode_code128(drawn_bars(kept)) == "RMA/2048/SR/2026"
 
 
 def test_the_bars_kept_stay_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(label_pdf, "_MOST_BARS_KEPT", 10)
+    kept = functools.lru_cache(maxsize=10)(label_pdf._bar.__wrapped__)
+    monkeypatch.setattr(label_pdf, "_bar", kept)
     for number in range(5):
         render_label(f"RMA/{number}/SR/2026")
-        assert len(label_pdf._BARS) <= 10
+        assert kept.cache_info().currsize <= 10
