@@ -119,7 +119,8 @@ def kafka_headers(
 
 
 class OutboxRelay(NotifiedWorker):
-    """Publishes committed outbox rows in order; woken by NOTIFY, with a poll as a safety net."""
+    """Publishes committed outbox rows in order; woken by NOTIFY, with a poll as a safety net.
+    `linger`: how long a round waits, once woken, for what else commits meanwhile."""
 
     def __init__(
         self,
@@ -128,11 +129,16 @@ class OutboxRelay(NotifiedWorker):
         *,
         batch_size: int = 500,
         poll_interval: float = 1.0,
+        linger: float = 0.0,
         retention_days: int = 7,
         tracer: Tracer | None = None,
     ) -> None:
         super().__init__(
-            pool, channel=_NOTIFY_CHANNEL, name="outbox-relay", poll_interval=poll_interval
+            pool,
+            channel=_NOTIFY_CHANNEL,
+            name="outbox-relay",
+            poll_interval=poll_interval,
+            linger=linger,
         )
         self._producer = producer
         self._batch_size = batch_size

@@ -248,6 +248,7 @@ class ServiceRuntime:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             fetch_max_wait_ms=self.settings.consumer_fetch_max_wait_ms,
+            fetch_min_bytes=self.settings.consumer_fetch_min_bytes,
             **client_options(self.settings.kafka_bootstrap_servers, self.settings),
         )
         consumer.subscribe([topic], listener=CommitOnRevoke(self.commits, consumer))
@@ -268,6 +269,7 @@ class ServiceRuntime:
             self.record_handling,
             self.commits,
             fetch_wait_ms=self.settings.consumer_fetch_max_wait_ms,
+            fetch_min_bytes=self.settings.consumer_fetch_min_bytes,
         )
 
     def publishes(self, topic: str, schema: Any, *, description: str) -> None:
@@ -295,7 +297,10 @@ class ServiceRuntime:
             )
             await producer.start()
             self.relay = OutboxRelay(
-                self.pool, producer, tracer=self.tracer_provider.get_tracer("shared.outbox")
+                self.pool,
+                producer,
+                linger=settings.outbox_linger_ms / 1000,
+                tracer=self.tracer_provider.get_tracer("shared.outbox"),
             )
             await self.relay.start()
             await self.broker.start()

@@ -28,12 +28,19 @@ log = get_logger(__name__)
 
 class NotifiedWorker(ABC):
     def __init__(
-        self, pool: asyncpg.Pool, *, channel: str, name: str, poll_interval: float = 1.0
+        self,
+        pool: asyncpg.Pool,
+        *,
+        channel: str,
+        name: str,
+        poll_interval: float = 1.0,
+        linger: float = 0.0,
     ) -> None:
         self._pool = pool
         self._channel = channel
         self._name = name
         self._poll_interval = poll_interval
+        self._linger = linger
         self._wake = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
@@ -111,6 +118,11 @@ class NotifiedWorker(ABC):
                 await asyncio.sleep(min(0.05 * 2**self._outage.failures, 0.5))
                 continue
             self._outage.recovered()
+            woken = False
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self._poll_interval):
-                    await self._wake.wait()
+                    woken = await self._wake.wait()
+            if woken and self._linger and not self._stopping:
+                # Woken by a commit: what commits within the linger goes in the same round,
+                # instead of a round (and its round trips) each.
+                await asyncio.sleep(self._linger)

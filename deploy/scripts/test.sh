@@ -25,6 +25,13 @@ export SMTP_PORT=$((11025 + offset)) MAILBOX_HTTP_PORT=$((18025 + offset))
 # tests sign up and log in hundreds of accounts: the same algorithm and checks at a lower cost
 # (accounts' RMA_PASSWORD_HASH_*; make run and production keep argon2-cffi's defaults).
 export RMA_PASSWORD_HASH_TIME_COST=1 RMA_PASSWORD_HASH_MEMORY_KIB=1024
+# In production a consumer's fetch gathers up to its 500 ms wait and the outbox relay lingers
+# 200 ms (fewer, fuller batches at a few events a second); the tests' events pass one by one
+# through many hops, each of which would wait: answered and published at once here. The
+# gathering and the linger have tests of their own with their production values
+# (tests/integration/test_batched_consumers.py, test_outbox_inbox.py); make run, make chaos
+# and make bench keep the defaults.
+export RMA_CONSUMER_FETCH_MIN_BYTES=1 RMA_OUTBOX_LINGER_MS=0
 # The test brokers (this slot's, the second slot's, the three-node cluster's) live minutes and
 # carry little: the quick-starting JIT (C1 only) and the serial collector cost far less CPU than
 # the full JIT and G1 (one broker: 4.6 s of a core to start instead of 11.9, and 2.5 s instead of

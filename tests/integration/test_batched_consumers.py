@@ -93,6 +93,21 @@ async def put(stack: Stack, topic: str, numbers: list[str]) -> None:
     await produce_many(stack.kafka_bootstrap, topic, records)
 
 
+async def put_apart(stack: Stack, topic: str, numbers: list[str], *, seconds: float) -> None:
+    """One event after another, each acknowledged, `seconds` apart."""
+    producer = AIOKafkaProducer(**client_options(stack.kafka_bootstrap), acks="all")
+    await producer.start()
+    try:
+        for number in numbers:
+            event = sale(number)
+            await producer.send_and_wait(
+                topic, value=event.model_dump_json().encode(), key=event.key.encode()
+            )
+            await asyncio.sleep(seconds)
+    finally:
+        await producer.stop()
+
+
 def watch_batches(runtime: ServiceRuntime) -> list[list[int]]:
     """The offsets of each batch whose effects the runtime applies, as it applies them."""
     batches: list[list[int]] = []
@@ -252,17 +267,7 @@ async def test_a_consumer_keeping_up_commits_once_an_interval_and_applies_at_onc
         await wait_until(lambda: _count_is(recorder, "WARM-0", 1))
         await wait_until(lambda: _offset_is(stack, group, topic, 1))
         kafka_commits.clear()
-        producer = AIOKafkaProducer(**client_options(stack.kafka_bootstrap), acks="all")
-        await producer.start()
-        try:
-            for number in numbers:
-                event = sale(number)
-                await producer.send_and_wait(
-                    topic, value=event.model_dump_json().encode(), key=event.key.encode()
-                )
-                await asyncio.sleep(0.1)
-        finally:
-            await producer.stop()
+        await put_apart(stack, topic, numbers, seconds=0.1)
         await wait_until(lambda: _offset_is(stack, group, topic, 13))
     assert delivered == ["WARM-0", *numbers]
     for number in numbers:
@@ -305,3 +310,70 @@ async def test_a_rebalance_commits_what_the_consumer_held_before_its_partition_g
         finally:
             await newcomer.stop()
     assert delivered == numbers
+
+
+@pytest.mark.parametrize(("min_bytes", "fewest", "most"), [(64 * 1024, 1, 4), (1, 8, 12)])
+async def test_a_thin_stream_comes_in_the_batches_the_broker_gathered(
+    stack: Stack,
+    database_url: str,
+    recorder: Recorder,
+    topic: str,
+    min_bytes: int,
+    fewest: int,
+    most: int,
+) -> None:
+    """Twelve events 80 ms apart (about a second of them). Asked to gather 64 KiB within its
+    500 ms fetch wait (the default), the consumer gets them in two or three batches; answered
+    as soon as anything is there, in about one batch an event. Each is applied once, in order."""
+    group = f"g-{uuid.uuid4().hex[:6]}"
+    runtime, delivered = batched_runtime(
+        stack,
+        database_url,
+        topic,
+        group,
+        recorder,
+        consumer_fetch_min_bytes=min_bytes,
+        consumer_fetch_max_wait_ms=500,
+    )
+    batches = watch_batches(runtime)
+    numbers = [f"T-{index}" for index in range(12)]
+    async with runtime.running():
+        await put(stack, topic, ["WARM-0"])  # the group has joined once this is applied
+        await wait_until(lambda: _count_is(recorder, "WARM-0", 1))
+        batches.clear()
+        await put_apart(stack, topic, numbers, seconds=0.08)
+        await wait_until(lambda: _count_is(recorder, "T-11", 1))
+    assert delivered == ["WARM-0", *numbers]
+    for number in numbers:
+        assert await recorder.count(number) == 1, number
+    assert fewest <= len(batches) <= most, batches
+
+
+async def test_after_a_fetch_that_brought_min_bytes_the_next_is_answered_at_once(
+    stack: Stack, database_url: str, recorder: Recorder, topic: str
+) -> None:
+    """300 events waiting (about 200 KB) come in fetches that brought at least the 64 KiB
+    asked for: a backlog. The three events put after them are then answered at once, not
+    held for the consumer's 10 s fetch wait as a thin stream's would be."""
+    group = f"g-{uuid.uuid4().hex[:6]}"
+    runtime, delivered = batched_runtime(
+        stack,
+        database_url,
+        topic,
+        group,
+        recorder,
+        consumer_fetch_min_bytes=64 * 1024,
+        consumer_fetch_max_wait_ms=10_000,
+    )
+    backlog = [f"B-{index}" for index in range(300)]
+    tail = ["TAIL-0", "TAIL-1", "TAIL-2"]
+    await put(stack, topic, backlog)
+    loop = asyncio.get_running_loop()
+    async with runtime.running():
+        await wait_until(lambda: _count_is(recorder, "B-299", 1))
+        put_at = loop.time()
+        await put(stack, topic, tail)
+        await wait_until(lambda: _count_is(recorder, "TAIL-2", 1))
+        took = loop.time() - put_at
+    assert delivered == [*backlog, *tail]
+    assert took < 5.0, f"the tail waited {took:.1f} s"

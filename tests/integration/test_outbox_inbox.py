@@ -11,14 +11,14 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
 import asyncpg
 import pytest
 
 from shared import topics
 from shared.consumer import handle_once
-from shared.db import close_pool, create_pool, migrate
+from shared.db import Conn, close_pool, create_pool, migrate
 from shared.events import SaleRecorded
 from shared.outbox import OutboxRelay, add_to_outbox, kafka_headers, new_producer
 from shared.runtime import ServiceRuntime, ensure_topics
@@ -98,6 +98,51 @@ async def test_outbox_keeps_the_order_of_one_aggregate(
                 await add_to_outbox(conn, event)
         received = await probe.wait_for(lambda body, _: body["key"] == key, count=30)
     assert [body["event_id"] for body in received] == [str(e.event_id) for e in events]
+
+
+class RoundsSeen(OutboxRelay):
+    """A relay that notes the events each of its rounds published."""
+
+    rounds: list[set[str]]
+
+    async def _publish_locked(self, conn: Conn) -> Sequence[asyncpg.Record]:
+        rows = await super()._publish_locked(conn)
+        self.rounds.append({str(row["event_id"]) for row in rows})
+        return rows
+
+
+@pytest.mark.parametrize(("linger", "fewest", "most"), [(0.5, 1, 1), (0.0, 3, 5)])
+async def test_a_lingering_relay_publishes_what_commits_meanwhile_in_one_round(
+    stack: Stack, pool: asyncpg.Pool, linger: float, fewest: int, most: int
+) -> None:
+    """Five events committed 40 ms apart, each in its own transaction (its own NOTIFY). A relay
+    that lingers 500 ms once woken publishes them in one round (a read, a send, a mark); one
+    that does not, in about a round each. No poll: only the NOTIFYs wake it."""
+    await ensure_topics(stack.kafka_bootstrap)
+    producer = new_producer(stack.kafka_bootstrap, "test-relay-linger")
+    await producer.start()
+    relay = RoundsSeen(pool, producer, poll_interval=60.0, linger=linger)
+    relay.rounds = []
+    await relay.start()
+    run = uuid.uuid4().hex[:8]
+    events = [sale(f"LINGER-{run}-{n}") for n in range(5)]
+    ours = {str(event.event_id) for event in events}
+    try:
+        async with TopicProbe(stack.kafka_bootstrap, topics.SALES) as probe:
+            for event in events:
+                async with pool.acquire() as conn, conn.transaction():
+                    await add_to_outbox(conn, event)
+                await asyncio.sleep(0.04)
+            received = await probe.wait_for(
+                lambda body, _: body["event_id"] in ours, count=len(events)
+            )
+    finally:
+        await relay.stop()
+        await producer.stop()
+    assert {body["event_id"] for body in received} == ours  # each once (keys differ: no order)
+    rounds_with_ours = [seen & ours for seen in relay.rounds if seen & ours]
+    assert set().union(*rounds_with_ours) == ours
+    assert fewest <= len(rounds_with_ours) <= most, rounds_with_ours
 
 
 async def test_a_relay_round_takes_three_round_trips(stack: Stack, database_url: str) -> None:

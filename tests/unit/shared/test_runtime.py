@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from shared.events import SaleRecorded
 from shared.runtime import ServiceRuntime
 from shared.settings import ServiceSettings
@@ -21,12 +23,16 @@ def test_the_broker_gets_every_server_of_a_comma_separated_bootstrap() -> None:
     ]
 
 
-async def test_how_often_an_idle_consumer_asks_the_broker_again_is_a_setting() -> None:
-    # A record ends the broker's wait at once; the wait is only how often an idle one polls.
+async def test_how_long_a_fetch_waits_and_what_it_gathers_are_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The tests' own environment answers every fetch at once (deploy/scripts/test.sh).
+    monkeypatch.delenv("RMA_CONSUMER_FETCH_MIN_BYTES", raising=False)
+    # The broker holds a fetch until 64 KiB have come or the wait is over (FetchGathering).
     runtime = ServiceRuntime("unit", ServiceSettings(), "shared.migrations")
     consumer = runtime.new_consumer("claims")
     assert consumer._fetch_max_wait_ms == 500
-    assert consumer._fetch_min_bytes == 1
+    assert consumer._fetch_min_bytes == 64 * 1024
     # Offsets are committed by the loop, after the batch's effects, never by a timer.
     assert consumer._enable_auto_commit is False
     assert (consumer._group_id, consumer._auto_offset_reset) == ("unit", "earliest")
@@ -34,6 +40,10 @@ async def test_how_often_an_idle_consumer_asks_the_broker_again_is_a_setting() -
         "unit", ServiceSettings(consumer_fetch_max_wait_ms=5000), "shared.migrations"
     )
     assert tuned.new_consumer("claims")._fetch_max_wait_ms == 5000
+    at_once = ServiceRuntime(
+        "unit", ServiceSettings(consumer_fetch_min_bytes=1), "shared.migrations"
+    )
+    assert at_once.new_consumer("claims")._fetch_min_bytes == 1
 
 
 def test_a_subscriber_of_rare_events_may_run_fewer_consumers_than_the_setting() -> None:
