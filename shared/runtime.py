@@ -193,20 +193,29 @@ class ServiceRuntime:
         return self.pool
 
     def subscriber(
-        self, topic: str, *, description: str, partition_workers: int | None = None
+        self,
+        topic: str,
+        *,
+        description: str,
+        partition_workers: int | None = None,
+        gathers: bool = True,
     ) -> Callable[[Handler], Handler]:
         """A consumer of `topic` in this service's group, committing only after its effect
         (its consumer loops commit, once per fetched batch: shared/subscriptions.py).
         `partition_workers`: at most this many of its Kafka consumers (the setting's number
         otherwise); one is enough for a topic of rare events, and each idle consumer costs a
-        fetch loop, heartbeats and connections of its own."""
+        fetch loop, heartbeats and connections of its own. `gathers=False`: its fetches are
+        answered as soon as anything is there, for events a person may act on at once."""
         workers = self.settings.consumer_partition_workers
         if partition_workers is not None:
             workers = min(workers, partition_workers)
+        min_bytes = self.settings.consumer_fetch_min_bytes if gathers else 1
         self.consumed_topics.append(topic)
 
         def register(handler: Handler) -> Handler:
-            self.subscriptions.append(Subscription(topic, workers, handler, event_type_of(handler)))
+            self.subscriptions.append(
+                Subscription(topic, workers, handler, event_type_of(handler), min_bytes)
+            )
             self.document.subscriber(topic, group_id=self.consumer_group, description=description)(
                 handler
             )
@@ -239,16 +248,19 @@ class ServiceRuntime:
         self.commits.apply_batch = policy.effect_batches().apply
         return policy
 
-    def new_consumer(self, topic: str) -> AIOKafkaConsumer:
+    def new_consumer(self, topic: str, fetch_min_bytes: int | None = None) -> AIOKafkaConsumer:
         """A consumer of `topic` in this service's group that commits only what it was told,
-        and what it holds back before a rebalance takes its partitions."""
+        and what it holds back before a rebalance takes its partitions. Its fetches ask for
+        `fetch_min_bytes` (the setting's, unless given)."""
+        if fetch_min_bytes is None:
+            fetch_min_bytes = self.settings.consumer_fetch_min_bytes
         consumer = AIOKafkaConsumer(
             group_id=self.consumer_group,
             client_id=self.name,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             fetch_max_wait_ms=self.settings.consumer_fetch_max_wait_ms,
-            fetch_min_bytes=self.settings.consumer_fetch_min_bytes,
+            fetch_min_bytes=fetch_min_bytes,
             **client_options(self.settings.kafka_bootstrap_servers, self.settings),
         )
         consumer.subscribe([topic], listener=CommitOnRevoke(self.commits, consumer))
@@ -269,7 +281,6 @@ class ServiceRuntime:
             self.record_handling,
             self.commits,
             fetch_wait_ms=self.settings.consumer_fetch_max_wait_ms,
-            fetch_min_bytes=self.settings.consumer_fetch_min_bytes,
         )
 
     def publishes(self, topic: str, schema: Any, *, description: str) -> None:

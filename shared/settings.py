@@ -38,12 +38,14 @@ class ServiceSettings(KafkaConnectionSettings):
     # holds while up to this many partitions are handled at once. More than the topic's
     # partitions only leaves consumers idle.
     consumer_partition_workers: int = Field(default=3, ge=1)
-    # How long the broker holds a fetch that finds nothing new before it answers empty: how
-    # often an idle consumer asks again (a record ends the wait at once). aiokafka's 500 ms
-    # stays the default: 5 s cut an idle service's CPU (warranty idle 17.6 -> 6.3 ms a second)
-    # but made every consumer group's start and rebalance slower (two integration modules with
-    # in-process services: 55 s at 500 ms, 93 s at 5 s). A deployment idle for long may raise it.
-    consumer_fetch_max_wait_ms: int = Field(default=500, ge=1)
+    # How long the broker holds a fetch that has not gathered `consumer_fetch_min_bytes`: how long
+    # a thin stream's events are gathered before they come as one batch (the latency a hop may
+    # add at a few events a second), and how often an idle consumer asks again. Measured at 10
+    # claims/s (docs/performance.md): our four services' CPU per claim 0.0187 s at 500 ms,
+    # 0.0157-0.0170 s at 1,000; a backlog is read at once either way. 5 s cut an idle service's
+    # CPU further but made every consumer group's start and rebalance slower (two integration
+    # modules with in-process services: 55 s at 500 ms, 93 s at 5 s).
+    consumer_fetch_max_wait_ms: int = Field(default=1000, ge=1)
     # What a consumer's fetch asks the broker to gather before it answers, within the fetch
     # wait (shared/subscriptions.py, FetchGathering): at a few events a second their effects,
     # inbox queries and commits go in batches instead of one event each, for up to one fetch wait

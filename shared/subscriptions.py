@@ -38,13 +38,14 @@ MAX_RECORDS_PER_FETCH = 500
 
 @dataclass(frozen=True)
 class Subscription:
-    """One subscriber: its topic, how many Kafka consumers it runs, its handler and the type
-    the handler takes."""
+    """One subscriber: its topic, how many Kafka consumers it runs, its handler, the type the
+    handler takes, and what its fetches ask the broker to gather (FetchGathering; 1: nothing)."""
 
     topic: str
     workers: int
     handler: Handler
     event_type: pydantic.TypeAdapter[Any]
+    fetch_min_bytes: int = 1
 
 
 def event_type_of(handler: Handler) -> pydantic.TypeAdapter[Any]:
@@ -64,7 +65,9 @@ class FetchGathering:
     that time arrive as one batch (issue 27, item 5: our four services' CPU per claim at 10/s,
     0.0282 -> 0.0189 s), at the cost of up to one fetch wait of latency per hop. A fetch that
     brought that much means a backlog: the next one asks for whatever is there, so the end of a
-    backlog is not held back by the wait."""
+    backlog is not held back by the wait. It keeps doing so while each fetch brings at least an
+    eighth of that (a backlog still being written comes in many prompt fetches, and its last
+    ones would otherwise wait), and gathers again after one that brings less."""
 
     def __init__(self, min_bytes: int, set_min_bytes: Callable[[int], None]) -> None:
         self.min_bytes = min_bytes
@@ -77,7 +80,7 @@ class FetchGathering:
             for records in fetched.values()
             for record in records
         )
-        draining = size >= self.min_bytes
+        draining = size >= (self.min_bytes // 8 if self.draining else self.min_bytes)
         if draining != self.draining:
             self.draining = draining
             self._set_min_bytes(1 if draining else self.min_bytes)
@@ -107,11 +110,13 @@ class ConsumerLoop:
         commits: ConsumerCommits,
         *,
         fetch_wait_ms: int,
+        fetch_min_bytes: int = 1,
     ) -> None:
         self.consumer = consumer
         self._handling = handling
         self._commits = commits
         self._fetch_wait_ms = fetch_wait_ms
+        self.fetch_min_bytes = fetch_min_bytes
         # Set once the consumer has started (its fetcher is made then); None: every fetch
         # returns as soon as anything is there.
         self.gathering: FetchGathering | None = None
@@ -160,25 +165,25 @@ class ConsumerLoops:
     async def start(
         self,
         subscriptions: Sequence[Subscription],
-        new_consumer: Callable[[str], AIOKafkaConsumer],
+        new_consumer: Callable[[str, int], AIOKafkaConsumer],
         handling_of: Callable[[Subscription], RecordHandling],
         commits: ConsumerCommits,
         *,
         fetch_wait_ms: int,
-        fetch_min_bytes: int = 1,
     ) -> None:
-        """`new_consumer(topic)`: a consumer of the topic in the service's group, not started,
-        made with `fetch_min_bytes` (see FetchGathering)."""
+        """`new_consumer(topic, fetch_min_bytes)`: a consumer of the topic in the service's
+        group, not started."""
         for subscription in subscriptions:
             handling = handling_of(subscription)
             for _ in range(subscription.workers):
                 # Kept before it starts: a start that fails (credentials, ACLs) is closed too.
                 self._loops.append(
                     ConsumerLoop(
-                        new_consumer(subscription.topic),
+                        new_consumer(subscription.topic, subscription.fetch_min_bytes),
                         handling,
                         commits,
                         fetch_wait_ms=fetch_wait_ms,
+                        fetch_min_bytes=subscription.fetch_min_bytes,
                     )
                 )
         # All at once: a consumer's start returns once the group has given it its partitions,
@@ -191,10 +196,10 @@ class ConsumerLoops:
         for outcome in started:
             if isinstance(outcome, BaseException):
                 raise outcome
-        if fetch_min_bytes > 1:
-            for loop in self._loops:
+        for loop in self._loops:
+            if loop.fetch_min_bytes > 1:
                 loop.gathering = FetchGathering(
-                    fetch_min_bytes, fetch_min_bytes_setter(loop.consumer)
+                    loop.fetch_min_bytes, fetch_min_bytes_setter(loop.consumer)
                 )
         for index, loop in enumerate(self._loops):
             task = asyncio.create_task(self._run(loop), name=f"consumer-loop-{index}")

@@ -16,6 +16,9 @@ class AccountsSettings(ServiceSettings):
     http_port: int = 8001
     # Accounts records the changes itself: its tokens older than one are refused at once.
     credential_check_cache_seconds: float = 0.0
+    # Its events are rare and a person acts on them at once (a document linked, then a claim
+    # filed on it): published as soon as committed.
+    outbox_linger_ms: int = Field(default=0, ge=0, le=5000)
     # Argon2id's cost of a password hash: argon2-cffi's defaults (RFC 9106's low-memory
     # profile, ~0.25 s a hash on one core here). Hashes carry their own parameters, so a change
     # applies to new passwords and every stored one still verifies. The test servers lower it.

@@ -58,3 +58,10 @@ def sale(number: str) -> SaleRecorded:
         unit_price=Decimal("99.90"),
     )
     return sales.sale(number, cable, sold_on=date(2025, 5, 1))
+
+
+def gathering_per_topic(runtime: ServiceRuntime) -> dict[str, int]:
+    """Topic -> what its subscriber's fetches ask the broker to gather (1: nothing)."""
+    return {
+        subscription.topic: subscription.fetch_min_bytes for subscription in runtime.subscriptions
+    }

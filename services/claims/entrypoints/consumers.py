@@ -52,6 +52,8 @@ def register_consumers(runtime: ServiceRuntime, unit_of_work: ConsumerUnitOfWork
         topics.ACCOUNTS,
         description="Which account owns which document, the customer's contact and address, "
         "and tokens older than a credential change",
+        # A customer links a document and files a claim on it next: rare events, read at once.
+        gathers=False,
     )
     async def on_account_event(event: AccountsEvent) -> None:
         if isinstance(event, DocumentLinked):

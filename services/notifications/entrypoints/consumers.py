@@ -73,7 +73,10 @@ def register_consumers(
     # One Kafka consumer for the accounts topic, every partition in order: an account's emails
     # are few beside its claims', and each idle consumer more is a fetch loop and heartbeats.
     @runtime.subscriber(
-        topics.ACCOUNTS, description="Activation and account emails", partition_workers=1
+        topics.ACCOUNTS,
+        description="Activation and account emails",
+        partition_workers=1,
+        gathers=False,  # rare, and a person waits for the email
     )
     async def on_account_event(event: AccountsEvent) -> None:
         if isinstance(event, AccountCredentialsChanged):

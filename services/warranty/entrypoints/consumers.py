@@ -74,6 +74,7 @@ def register_consumers(
         description="Which account each purchase document is linked to; tokens older than a "
         "credential change",
         partition_workers=1,
+        gathers=False,  # rare, and a person may act on them at once
     )
     async def on_account_event(event: AccountsEvent) -> None:
         # Only these matter here; skipping the rest keeps the inbox to handled events.

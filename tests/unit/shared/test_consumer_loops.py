@@ -68,7 +68,7 @@ async def start_loops(loops: ConsumerLoops, consumers: list[Any], workers: int) 
     made = iter(consumers)
     await loops.start(
         [Subscription("unit.sales", workers, on_event, event_type_of(on_event))],
-        lambda _topic: next(made),
+        lambda _topic, _min_bytes: next(made),
         lambda _subscription: None,  # type: ignore[arg-type, return-value]
         ConsumerCommits(),
         fetch_wait_ms=500,
@@ -107,7 +107,7 @@ async def test_a_loop_waiting_for_a_fetch_stops_without_waiting_for_it() -> None
     subscription = Subscription("unit.sales", 2, on_event, event_type_of(on_event))
     await loops.start(
         [subscription],
-        lambda _topic: next(made),  # type: ignore[arg-type, return-value]
+        lambda _topic, _min_bytes: next(made),  # type: ignore[arg-type, return-value]
         lambda _subscription: None,  # type: ignore[arg-type, return-value]
         ConsumerCommits(),
         fetch_wait_ms=500,

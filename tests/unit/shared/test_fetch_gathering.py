@@ -55,13 +55,23 @@ def test_a_fetch_that_brought_min_bytes_reads_the_rest_at_once() -> None:
     assert asked == [1]
 
 
-def test_the_end_of_a_backlog_goes_back_to_gathering() -> None:
+def test_a_backlog_still_being_written_is_read_at_once_to_its_end() -> None:
+    gather, asked = gathering(min_bytes=64 * 1024)
+    gather.after(fetched(*[1_800] * 40))  # 73 KB: a backlog
+    gather.after(fetched(*[1_800] * 5))  # 9 KB, at least an eighth: still coming fast
+    assert asked == [1]
+    gather.after(fetched(1_800))  # less than an eighth: a thin stream again
+    assert asked == [1, 64 * 1024]
+    gather.after(fetched(*[1_800] * 5))  # an eighth is not enough to stop gathering
+    assert asked == [1, 64 * 1024]
+
+
+def test_an_empty_fetch_ends_the_draining() -> None:
     gather, asked = gathering(min_bytes=10_000)
     gather.after(fetched(*[1_800] * 6))
-    gather.after(fetched(1_800, 1_800))  # the backlog's tail, read at once
+    gather.after({})  # nothing came: the backlog is read
     assert asked == [1, 10_000]
-    gather.after({})
-    assert asked == [1, 10_000]
+    assert not gather.draining
 
 
 def test_a_key_counts_with_its_value_and_a_missing_one_counts_nothing() -> None:
@@ -118,12 +128,11 @@ async def started_loops(fetch_min_bytes: int) -> ConsumerLoops:
     consumers = iter([StartedConsumer(), StartedConsumer()])
     loops = ConsumerLoops()
     await loops.start(
-        [Subscription("unit.claims", 2, on_event, event_type_of(on_event))],
-        lambda _topic: next(consumers),  # type: ignore[arg-type, return-value]
+        [Subscription("unit.claims", 2, on_event, event_type_of(on_event), fetch_min_bytes)],
+        lambda _topic, _min_bytes: next(consumers),  # type: ignore[arg-type, return-value]
         lambda _subscription: None,  # type: ignore[arg-type, return-value]
         ConsumerCommits(),
         fetch_wait_ms=500,
-        fetch_min_bytes=fetch_min_bytes,
     )
     return loops
 

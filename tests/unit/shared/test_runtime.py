@@ -31,7 +31,7 @@ async def test_how_long_a_fetch_waits_and_what_it_gathers_are_settings(
     # The broker holds a fetch until 64 KiB have come or the wait is over (FetchGathering).
     runtime = ServiceRuntime("unit", ServiceSettings(), "shared.migrations")
     consumer = runtime.new_consumer("claims")
-    assert consumer._fetch_max_wait_ms == 500
+    assert consumer._fetch_max_wait_ms == 1000
     assert consumer._fetch_min_bytes == 64 * 1024
     # Offsets are committed by the loop, after the batch's effects, never by a timer.
     assert consumer._enable_auto_commit is False
