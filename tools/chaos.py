@@ -172,7 +172,10 @@ def phases(pipeline: Pipeline, short: bool) -> list[Phase]:
         Phase("PostgreSQL stopped 20 s", database),
         Phase("SMTP refuses 200 messages (451)", refusals),
         Phase(OUTAGE_PHASE, outage, production_backoff=True),
-        Phase("kill -9 notifications after SMTP acceptance", after_acceptance, repeats_allowed=1),
+        # The held email goes out again, and so may any other the server accepted in the same
+        # instant whose mark had not landed: a gathered batch's emails leave over the 4
+        # connections at once (RMA_SMTP_CONNECTIONS), as in a kill at a random moment.
+        Phase("kill -9 notifications after SMTP acceptance", after_acceptance, repeats_allowed=4),
     ]
 
 
