@@ -63,7 +63,8 @@ class FetchGathering:
     a transaction, an inbox query and a relay round of its own. Asked for `min_bytes`, the
     broker holds the fetch until that much has come or the fetch wait is over, and the events of
     that time arrive as one batch (issue 27, item 5: our four services' CPU per claim at 10/s,
-    0.0282 -> 0.0189 s), at the cost of up to one fetch wait of latency per hop. A fetch that
+    0.0282 s before, 0.0189 s with a 500 ms wait, 0.0170 s with 1 s and the relay's linger;
+    docs/performance.md), at the cost of up to one fetch wait of latency per hop. A fetch that
     brought that much means a backlog: the next one asks for whatever is there, so the end of a
     backlog is not held back by the wait. It keeps doing so while each fetch brings at least an
     eighth of that (a backlog still being written comes in many prompt fetches, and its last
