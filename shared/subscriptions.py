@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import time
 import typing
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -64,15 +65,25 @@ class FetchGathering:
     broker holds the fetch until that much has come or the fetch wait is over, and the events of
     that time arrive as one batch (issue 27, item 5: our four services' CPU per claim at 10/s,
     0.0282 s before, 0.0189 s with a 500 ms wait, 0.0170 s with 1 s and the relay's linger;
-    docs/performance.md), at the cost of up to one fetch wait of latency per hop. A fetch that
-    brought that much means a backlog: the next one asks for whatever is there, so the end of a
-    backlog is not held back by the wait. It keeps doing so while each fetch brings at least an
-    eighth of that (a backlog still being written comes in many prompt fetches, and its last
-    ones would otherwise wait), and gathers again after one that brings less."""
+    docs/performance.md), at the cost of up to one fetch wait of latency per hop.
 
-    def __init__(self, min_bytes: int, set_min_bytes: Callable[[int], None]) -> None:
+    A fetch that brought that much means a backlog: for `drain_seconds` after it (the fetch
+    wait) the fetches ask for whatever is there, so the end of a backlog, which comes after its
+    last full fetch, is read at once instead of waiting out the fetch wait."""
+
+    def __init__(
+        self,
+        min_bytes: int,
+        set_min_bytes: Callable[[int], None],
+        *,
+        drain_seconds: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.min_bytes = min_bytes
         self._set_min_bytes = set_min_bytes
+        self._drain_seconds = drain_seconds
+        self._clock = clock
+        self._backlog_seen_at: float | None = None
         self.draining = False
 
     def after(self, fetched: Mapping[TopicPartition, Sequence[Record]]) -> None:
@@ -81,7 +92,11 @@ class FetchGathering:
             for records in fetched.values()
             for record in records
         )
-        draining = size >= (self.min_bytes // 8 if self.draining else self.min_bytes)
+        now = self._clock()
+        if size >= self.min_bytes:
+            self._backlog_seen_at = now
+        seen_at = self._backlog_seen_at
+        draining = seen_at is not None and now - seen_at < self._drain_seconds
         if draining != self.draining:
             self.draining = draining
             self._set_min_bytes(1 if draining else self.min_bytes)
@@ -200,7 +215,9 @@ class ConsumerLoops:
         for loop in self._loops:
             if loop.fetch_min_bytes > 1:
                 loop.gathering = FetchGathering(
-                    loop.fetch_min_bytes, fetch_min_bytes_setter(loop.consumer)
+                    loop.fetch_min_bytes,
+                    fetch_min_bytes_setter(loop.consumer),
+                    drain_seconds=fetch_wait_ms / 1000,
                 )
         for index, loop in enumerate(self._loops):
             task = asyncio.create_task(self._run(loop), name=f"consumer-loop-{index}")

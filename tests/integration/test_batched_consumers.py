@@ -353,8 +353,8 @@ async def test_after_a_fetch_that_brought_min_bytes_the_next_is_answered_at_once
     stack: Stack, database_url: str, recorder: Recorder, topic: str
 ) -> None:
     """300 events waiting (about 200 KB) come in fetches that brought at least the 64 KiB
-    asked for: a backlog. The three events put after them are then answered at once, not
-    held for the consumer's 10 s fetch wait as a thin stream's would be."""
+    asked for: a backlog. The three events put after them, within a fetch wait of the last full
+    fetch, are answered at once, not held for the consumer's 10 s wait as a thin stream's are."""
     group = f"g-{uuid.uuid4().hex[:6]}"
     runtime, delivered = batched_runtime(
         stack,

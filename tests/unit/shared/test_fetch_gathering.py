@@ -33,49 +33,70 @@ def fetched(*sizes: int) -> dict[TopicPartition, list[ConsumerRecord[bytes, byte
     }
 
 
-def gathering(min_bytes: int = 64 * 1024) -> tuple[FetchGathering, list[int]]:
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def gathering(min_bytes: int = 64 * 1024) -> tuple[FetchGathering, list[int], Clock]:
     asked: list[int] = []
-    return FetchGathering(min_bytes, asked.append), asked
+    clock = Clock()
+    gather = FetchGathering(min_bytes, asked.append, drain_seconds=1.0, clock=clock)
+    return gather, asked, clock
 
 
 def test_a_thin_stream_keeps_asking_the_broker_to_gather() -> None:
-    gather, asked = gathering()
+    gather, asked, clock = gathering()
     for _ in range(5):
-        gather.after(fetched(1_800))  # one event a fetch
+        clock.now += 1.0  # one event a fetch wait
+        gather.after(fetched(1_800))
+    clock.now += 1.0
     gather.after({})  # nothing came within the wait
     assert asked == []  # the consumer was made asking for min_bytes, and keeps it
     assert not gather.draining
 
 
-def test_a_fetch_that_brought_min_bytes_reads_the_rest_at_once() -> None:
-    gather, asked = gathering(min_bytes=10_000)
-    gather.after(fetched(*[1_800] * 6))  # 6 x 1,836 bytes: at least 10,000
+def test_a_fetch_that_brought_min_bytes_reads_what_follows_at_once() -> None:
+    gather, asked, clock = gathering(min_bytes=10_000)
+    gather.after(fetched(*[1_800] * 6))  # 6 x 1,836 bytes: at least 10,000, a backlog
     assert asked == [1]
-    gather.after(fetched(*[1_800] * 6))  # still a backlog: nothing to change
-    assert asked == [1]
-
-
-def test_a_backlog_still_being_written_is_read_at_once_to_its_end() -> None:
-    gather, asked = gathering(min_bytes=64 * 1024)
-    gather.after(fetched(*[1_800] * 40))  # 73 KB: a backlog
-    gather.after(fetched(*[1_800] * 5))  # 9 KB, at least an eighth: still coming fast
-    assert asked == [1]
-    gather.after(fetched(1_800))  # less than an eighth: a thin stream again
-    assert asked == [1, 64 * 1024]
-    gather.after(fetched(*[1_800] * 5))  # an eighth is not enough to stop gathering
-    assert asked == [1, 64 * 1024]
-
-
-def test_an_empty_fetch_ends_the_draining() -> None:
-    gather, asked = gathering(min_bytes=10_000)
+    clock.now += 0.01
+    gather.after(fetched(1_800))  # its tail, a moment later: still read at once
+    clock.now += 0.01
     gather.after(fetched(*[1_800] * 6))
-    gather.after({})  # nothing came: the backlog is read
+    assert asked == [1]
+    assert gather.draining
+
+
+def test_gathering_resumes_a_drain_window_after_the_last_full_fetch() -> None:
+    gather, asked, clock = gathering(min_bytes=10_000)
+    gather.after(fetched(*[1_800] * 6))
+    clock.now += 0.5
+    gather.after(fetched(*[1_800] * 6))  # another full fetch: the window starts again
+    clock.now += 0.9
+    gather.after(fetched(1_800))
+    assert asked == [1]  # 0.9 s after the last full fetch
+    clock.now += 0.1
+    gather.after(fetched(1_800))  # 1 s after it: a thin stream again
     assert asked == [1, 10_000]
     assert not gather.draining
 
 
+def test_an_empty_fetch_at_the_windows_end_gathers_again() -> None:
+    """The broker answers a fetch asking for 1 byte empty only after its whole wait: by then
+    the window is over, and the next fetch gathers."""
+    gather, asked, clock = gathering(min_bytes=10_000)
+    gather.after(fetched(*[1_800] * 6))
+    clock.now += 1.0
+    gather.after({})
+    assert asked == [1, 10_000]
+
+
 def test_a_key_counts_with_its_value_and_a_missing_one_counts_nothing() -> None:
-    gather, asked = gathering(min_bytes=1_000)
+    gather, asked, _clock = gathering(min_bytes=1_000)
     record = ConsumerRecord(PARTITION.topic, 0, 0, 0, 0, None, b"v" * 999, None, -1, 999, [])
     gather.after({PARTITION: [record]})
     assert asked == []  # 999 bytes, no key (size -1)
