@@ -25,7 +25,7 @@ export SMTP_PORT=$((11025 + offset)) MAILBOX_HTTP_PORT=$((18025 + offset))
 # tests sign up and log in hundreds of accounts: the same algorithm and checks at a lower cost
 # (accounts' RMA_PASSWORD_HASH_*; make run and production keep argon2-cffi's defaults).
 export RMA_PASSWORD_HASH_TIME_COST=1 RMA_PASSWORD_HASH_MEMORY_KIB=1024
-# In production a consumer's fetch gathers up to its 500 ms wait and the outbox relay lingers
+# In production a consumer's fetch gathers up to its 1 s wait and the outbox relay lingers
 # 200 ms (fewer, fuller batches at a few events a second); the tests' events pass one by one
 # through many hops, each of which would wait: answered and published at once here. The
 # gathering and the linger have tests of their own with their production values
