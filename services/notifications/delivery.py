@@ -239,6 +239,8 @@ class MailDelivery:
             return 0
         landed = self._marks.accept(email.email_id)
         self._landing.append(landed)
+        if len(self._landing) > 2 * MARKS_UNMARKED_LIMIT:  # a long round: keep what is news
+            self._landing = [f for f in self._landing if not f.done() or _failed(f)]
         if self._marks.unmarked > MARKS_UNMARKED_LIMIT:
             await asyncio.shield(landed)  # the database lags behind: sending waits for it
         log.info("email sent", email_id=str(email.email_id), event_id=str(email.event_id))
@@ -398,6 +400,10 @@ class SentMarks:
         finally:
             timer.cancel()
             self._more, self._any_wakes = None, False
+
+
+def _failed(future: asyncio.Future[None]) -> bool:
+    return future.cancelled() or future.exception() is not None
 
 
 def _settle(future: asyncio.Future[None]) -> None:

@@ -16,7 +16,12 @@ import pytest
 from services.notifications.adapters.memory import MemoryDatabase, MemoryEmailQueue, StoredEmail
 from services.notifications.adapters.mime import OutgoingEmail
 from services.notifications.bootstrap import memory_context
-from services.notifications.delivery import MARKS_RUN_GRACE, MARKS_UNMARKED_LIMIT, MailDelivery
+from services.notifications.delivery import (
+    MARKS_RUN_GRACE,
+    MARKS_UNMARKED_LIMIT,
+    MailDelivery,
+    SentMarks,
+)
 from services.notifications.settings import NotificationsSettings
 from tests.support.notifications_contract import NOW, new_email
 
@@ -200,6 +205,26 @@ async def test_emails_accepted_one_after_another_are_marked_sent_together(
     assert all(run.email(email_id).status == "sent" for email_id in ids)  # landed by the end
     assert len(statements.marked) <= 2, statements.marked
     assert sorted(i for marked in statements.marked for i in marked) == sorted(ids)
+
+
+async def test_a_long_round_keeps_only_the_marks_still_to_land(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A round goes on as long as emails keep coming (a backlog's hours): what it keeps of its
+    emails' marks, to await at its end, stays bounded."""
+    run = sending(YieldingMailer, smtp_connections=4)
+    kept: list[int] = []
+    accept = SentMarks.accept
+
+    def accepted(marks: SentMarks, email_id: UUID) -> asyncio.Future[None]:
+        kept.append(len(run.delivery._landing))
+        return accept(marks, email_id)
+
+    monkeypatch.setattr(SentMarks, "accept", accepted)
+    ids = await run.queue(6 * MARKS_UNMARKED_LIMIT)
+    assert await run.delivery.send_due() == len(ids)
+    assert max(kept) <= 2 * MARKS_UNMARKED_LIMIT
+    assert all(run.email(email_id).status == "sent" for email_id in ids)
 
 
 async def test_sending_waits_for_its_marks_beyond_the_limit(
