@@ -31,6 +31,14 @@ QUEUE_LOOK = timedelta(seconds=1)
 # backlog one every few milliseconds, at 10 claims a second (two emails each) one every 50 ms
 # or so; at fewer than a few emails a second each mark takes one anew.
 MARKS_RUN_GRACE = 0.25
+# Emails accepted are marked sent in groups: a mark waits for this many, or for this long after
+# the first of them was accepted, unless the round of sends is over. On a backlog a mark per
+# email or two was a sixth of the CPU per email (a statement, a commit, their round trip).
+MARKS_GROUP = 64
+MARKS_LINGER = 0.02
+# Sending goes on without waiting for the marks while fewer emails than this wait for theirs;
+# beyond it (the database slow or away) each send waits for its own mark.
+MARKS_UNMARKED_LIMIT = 64
 
 
 class Mailer(Protocol):
@@ -42,8 +50,8 @@ class MailDelivery:
 
     What is guaranteed, and what is not (exactly-once across SMTP is impossible):
     - an email is claimed in one short unit of work, sent outside any, and marked sent in a
-      short step right after the server accepted it (`SentMarks`: with the others accepted
-      meanwhile, in one statement);
+      short step soon after the server accepted it (`SentMarks`: with the others accepted
+      within `MARKS_LINGER`, in one statement; a round of sends ends once its marks landed);
     - when the database is away at that moment, the mark is retried until it lands: the email
       is never sent again for that;
     - a temporary refusal (4xx, timeout, lost connection) is retried with capped exponential
@@ -55,8 +63,9 @@ class MailDelivery:
       it ends (with the refusals and the emails released), each refusal in it only at info;
     - every copy of an email carries the same Message-ID (derived from its event), so mail
       clients fold a repeat;
-    - only a crash of this process between the server's acceptance and the mark (a few
-      milliseconds) repeats an email, once, when its claim expires (`smtp_claim_seconds`).
+    - only a crash of this process between the server's acceptance and the mark (a few tens
+      of milliseconds; at most `MARKS_UNMARKED_LIMIT` emails waiting for theirs) repeats an
+      email, once, when its claim expires (`smtp_claim_seconds`).
     """
 
     def __init__(
@@ -71,6 +80,8 @@ class MailDelivery:
             retry_for=timedelta(seconds=settings.smtp_retry_for_seconds),
         )
         self._marks = SentMarks(ctx)
+        # The marks of this round's emails, awaited when the round ends.
+        self._landing: list[asyncio.Future[None]] = []
         self._refusing = OutageLog("SMTP server", clock=lambda: ctx.clock().timestamp())
         self._next_probe: datetime | None = None
         self._next_look: datetime | None = None
@@ -146,6 +157,7 @@ class MailDelivery:
                         taken += from_queue
                     sending.update(asyncio.create_task(self._deliver(email)) for email in taken)
                 if not sending:
+                    await self._round_marked()
                     return sent
                 done, sending = await asyncio.wait(sending, return_when=asyncio.FIRST_COMPLETED)
                 sent += sum(task.result() for task in done)
@@ -155,6 +167,13 @@ class MailDelivery:
             for task in sending:
                 task.cancel()
             await asyncio.gather(*sending, return_exceptions=True)
+
+    async def _round_marked(self) -> None:
+        """The round's emails marked sent: what is still gathered is marked at once."""
+        landing, self._landing = self._landing, []
+        if landing:
+            self._marks.hurry()
+            await asyncio.shield(asyncio.gather(*landing))
 
     async def _probe(self) -> int:
         """While the server refuses: one waiting email, every `smtp_probe_seconds`."""
@@ -218,7 +237,12 @@ class MailDelivery:
         except Exception as error:
             await self._record_refusal(email, error)
             return 0
-        await self._marks.mark(email.email_id)
+        landed = self._marks.accept(email.email_id)
+        self._landing.append(landed)
+        if len(self._landing) > 2 * MARKS_UNMARKED_LIMIT:  # a long round: keep what is news
+            self._landing = [f for f in self._landing if not f.done() or _failed(f)]
+        if self._marks.unmarked > MARKS_UNMARKED_LIMIT:
+            await asyncio.shield(landed)  # the database lags behind: sending waits for it
         log.info("email sent", email_id=str(email.email_id), event_id=str(email.event_id))
         await self._server_accepted()
         return 1
@@ -254,10 +278,11 @@ class MailDelivery:
 
 
 class SentMarks:
-    """The emails the server accepted, marked sent together: every email accepted while the
-    previous mark was under way goes in the next one, one statement for them all (a group
-    commit) instead of a transaction per email, and none waits for a mark to start. A run of
-    marks, while emails keep being accepted (no more than `MARKS_RUN_GRACE` apart), goes on
+    """The emails the server accepted, marked sent together: one statement for a group (a group
+    commit) instead of a transaction per email. A group is the emails accepted while the
+    previous mark was under way, gathered up to `MARKS_GROUP` of them or for `MARKS_LINGER`
+    after the first (`hurry` ends the gathering: the round of sends is over, or a stop). A run
+    of marks, while emails keep being accepted (no more than `MARKS_RUN_GRACE` apart), goes on
     one connection (`NotificationsContext.statement_run`), not one taken from the pool and
     given back per mark.
 
@@ -268,26 +293,49 @@ class SentMarks:
     def __init__(self, ctx: NotificationsContext) -> None:
         self._ctx = ctx
         self._accepted: dict[UUID, asyncio.Future[None]] = {}
+        self._first_accepted = 0.0  # the event loop's time when the first of them was
+        self._in_flight = 0  # the emails of the mark under way
+        self._hurry = False
         self._marking: asyncio.Task[None] | None = None
-        self._more: asyncio.Future[None] | None = None  # the run waiting for another email
+        self._more: asyncio.Future[None] | None = None  # the marks waiting for emails
+        self._any_wakes = False  # ... for any email (a run's grace), or for a whole group
         self._outage = OutageLog("notifications database (marking emails sent)")
 
-    async def mark(self, email_id: UUID) -> None:
-        """Once the email is marked sent; cancelling the wait leaves the mark to land."""
-        landed = asyncio.get_running_loop().create_future()
+    def accept(self, email_id: UUID) -> asyncio.Future[None]:
+        """The email accepted by the server; the future is done once it is marked sent
+        (cancelling a wait for it, shielded, leaves the mark to land)."""
+        loop = asyncio.get_running_loop()
+        landed = loop.create_future()
+        if not self._accepted:
+            self._first_accepted = loop.time()
         self._accepted[email_id] = landed
-        if self._more is not None and not self._more.done():
-            self._more.set_result(None)
+        if self._any_wakes or len(self._accepted) >= MARKS_GROUP:
+            self._wake()
         if self._marking is None or self._marking.done():
             self._marking = asyncio.create_task(self._mark_accepted())
-        await asyncio.shield(landed)
+        return landed
+
+    @property
+    def unmarked(self) -> int:
+        """Emails accepted and not marked sent yet."""
+        return len(self._accepted) + self._in_flight
+
+    def hurry(self) -> None:
+        """The emails accepted so far are marked without waiting for more."""
+        if self._accepted:
+            self._hurry = True
+            self._wake()
 
     async def landed(self, timeout: float) -> None:
         """Stopping: the marks under way land, and the run gives its connection back at once."""
-        if self._more is not None and not self._more.done():
-            self._more.set_result(None)
+        self.hurry()
+        self._wake()
         if self._marking is not None and not self._marking.done():
             await asyncio.wait({self._marking}, timeout=timeout)
+
+    def _wake(self) -> None:
+        if self._more is not None and not self._more.done():
+            self._more.set_result(None)
 
     async def _mark_accepted(self) -> None:
         delay = 0.1
@@ -295,7 +343,8 @@ class SentMarks:
             try:
                 async with self._ctx.statement_run() as statement:
                     while self._accepted or await self._another_accepted():
-                        batch, self._accepted = self._accepted, {}
+                        await self._gathered()
+                        batch, self._accepted, self._hurry = self._accepted, {}, False
                         await self._mark(statement, batch)
                         delay = 0.1  # the database answered: a later outage backs off anew
             except TRANSIENT_ERRORS as error:  # the batch is back in `_accepted`
@@ -310,6 +359,7 @@ class SentMarks:
     async def _mark(
         self, statement: UnitOfWorkFactory, batch: dict[UUID, asyncio.Future[None]]
     ) -> None:
+        self._in_flight = len(batch)
         try:
             async with statement() as uow:
                 await uow.emails.mark_sent(list(batch), self._ctx.clock())
@@ -321,21 +371,39 @@ class SentMarks:
             for landed in batch.values():
                 landed.set_exception(error)
             return
+        finally:
+            self._in_flight = 0
         self._outage.recovered()
         for landed in batch.values():
             landed.set_result(None)
 
+    async def _gathered(self) -> None:
+        """Until a group is gathered, `MARKS_LINGER` after its first email, or hurried."""
+        loop = asyncio.get_running_loop()
+        while len(self._accepted) < MARKS_GROUP and not self._hurry:
+            left = self._first_accepted + MARKS_LINGER - loop.time()
+            if left <= 0:
+                return
+            await self._more_or_after(left, any_wakes=False)
+
     async def _another_accepted(self) -> bool:
         """Whether another email is accepted within `MARKS_RUN_GRACE` (the run goes on)."""
+        await self._more_or_after(MARKS_RUN_GRACE, any_wakes=True)
+        return bool(self._accepted)
+
+    async def _more_or_after(self, seconds: float, *, any_wakes: bool) -> None:
         loop = asyncio.get_running_loop()
-        self._more = more = loop.create_future()
-        timer = loop.call_later(MARKS_RUN_GRACE, _settle, more)
+        self._more, self._any_wakes = loop.create_future(), any_wakes
+        timer = loop.call_later(seconds, _settle, self._more)
         try:
-            await more
+            await self._more
         finally:
             timer.cancel()
-            self._more = None
-        return bool(self._accepted)
+            self._more, self._any_wakes = None, False
+
+
+def _failed(future: asyncio.Future[None]) -> bool:
+    return future.cancelled() or future.exception() is not None
 
 
 def _settle(future: asyncio.Future[None]) -> None:

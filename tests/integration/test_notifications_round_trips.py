@@ -20,7 +20,7 @@ from services.notifications import preview
 from services.notifications.adapters.mime import OutgoingEmail
 from services.notifications.adapters.postgres import PostgresEmailQueue, PostgresUnitOfWork
 from services.notifications.bootstrap import postgres_context
-from services.notifications.delivery import MailDelivery
+from services.notifications.delivery import MARKS_LINGER, MailDelivery
 from services.notifications.entrypoints.consumers import emails_of
 from services.notifications.handlers import NotificationsContext
 from services.notifications.settings import NotificationsSettings
@@ -261,6 +261,10 @@ async def sender_handed(
         await pool.close()
 
 
+# Emails accepted this far apart are marked sent one by one (a mark gathers for MARKS_LINGER).
+APART = MARKS_LINGER * 2.5
+
+
 @dataclass
 class Acquisitions:
     """Connections taken from a pool, and the marks and takes made meanwhile."""
@@ -294,11 +298,11 @@ class Acquisitions:
 async def test_a_run_of_marks_takes_one_connection_from_the_pool(
     database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Emails accepted one by one, 10 ms apart, each marked sent by a statement of its own: all
-    on one connection taken from the pool once, where each took one and gave it back (asyncpg's
-    pool costs twice the CPU of the mark itself)."""
+    """Emails accepted one by one, further apart than a mark gathers them, each marked sent by a
+    statement of its own: all on one connection taken from the pool once, where each took one
+    and gave it back (asyncpg's pool costs twice the CPU of the mark itself)."""
     async with sender_handed(database_url, pool_size=4, count=6) as (consumer, events):
-        mailer = OneByOneMailer(0.01)
+        mailer = OneByOneMailer(APART)
         sender = MailDelivery(consumer.ctx, mailer)
         counts = Acquisitions().counted(monkeypatch)
         assert await sender.send_due(queue_announced=False) == 6
@@ -318,7 +322,7 @@ async def test_from_a_pool_of_few_connections_each_mark_takes_its_own(
 ) -> None:
     """A pool too small to hold one for the marks beside the listener and the consumer's."""
     async with sender_handed(database_url, pool_size=2, count=3) as (consumer, _events):
-        sender = MailDelivery(consumer.ctx, OneByOneMailer(0.01))
+        sender = MailDelivery(consumer.ctx, OneByOneMailer(APART))
         counts = Acquisitions().counted(monkeypatch)
         assert await sender.send_due(queue_announced=False) == 3
         await sender.marks_landed(timeout=5)

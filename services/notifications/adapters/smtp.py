@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import aiosmtplib
 
@@ -67,46 +67,89 @@ class PreparedSMTP(aiosmtplib.SMTP):
         # RFC 1870: the octets as transmitted, before the final "."; as sendmail words it.
         options = [f"size={len(message)}"] if self.supports_extension("size") else []
         try:
-            await self._envelope(sender, recipient, options)
-            await self._data_as_transmitted(message)
+            if is_plain_address(sender) and is_plain_address(recipient):
+                await self._conversation(sender, recipient, options, message)
+            else:  # `mail` and `rcpt` parse the addresses, as sendmail has them parsed
+                await self.mail(sender, options=options)
+                await self.rcpt(recipient)
+                async with self._commands() as reply:
+                    await self._data(reply, message)
         except aiosmtplib.SMTPResponseException:
             # As sendmail does: a refused envelope is reset for the connection's next message.
             with contextlib.suppress(ConnectionError, aiosmtplib.SMTPResponseException):
                 await self.rset()
             raise
 
-    async def _envelope(self, sender: str, recipient: str, options: list[str]) -> None:
-        """MAIL and RCPT, as `mail` and `rcpt` send them; bare addresses without their parse
-        (`parseaddr` in each: mime.py wrote the addresses, and they are bare almost always)."""
-        if not (is_plain_address(sender) and is_plain_address(recipient)):
-            await self.mail(sender, options=options)
-            await self.rcpt(recipient)
-            return
-        extras = [option.encode("ascii") for option in options]
-        response = await self.execute_command(b"MAIL", b"FROM:<%s>" % sender.encode(), *extras)
-        if response.code != aiosmtplib.SMTPStatus.completed:
-            raise aiosmtplib.SMTPSenderRefused(response.code, response.message, sender)
-        response = await self.execute_command(b"RCPT", b"TO:<%s>" % recipient.encode())
-        accepted = (aiosmtplib.SMTPStatus.completed, aiosmtplib.SMTPStatus.will_forward)
-        if response.code not in accepted:
-            raise aiosmtplib.SMTPRecipientRefused(response.code, response.message, recipient)
+    async def _conversation(
+        self, sender: str, recipient: str, options: list[str], message: bytes
+    ) -> None:
+        """MAIL, RCPT, DATA and the message, the lines `mail`, `rcpt` and sendmail's DATA send
+        (bare addresses: without their parse, `parseaddr` in each), in one hold of the
+        connection's command lock."""
+        extras = "".join(f" {option}" for option in options)
+        async with self._commands() as reply:
+            response = await reply(f"MAIL FROM:<{sender}>{extras}\r\n".encode())
+            if response.code != aiosmtplib.SMTPStatus.completed:
+                raise aiosmtplib.SMTPSenderRefused(response.code, response.message, sender)
+            response = await reply(f"RCPT TO:<{recipient}>\r\n".encode())
+            accepted = (aiosmtplib.SMTPStatus.completed, aiosmtplib.SMTPStatus.will_forward)
+            if response.code not in accepted:
+                raise aiosmtplib.SMTPRecipientRefused(response.code, response.message, recipient)
+            await self._data(reply, message)
 
-    async def _data_as_transmitted(self, message: bytes) -> None:
+    @staticmethod
+    async def _data(reply: Reply, message: bytes) -> None:
+        started = await reply(b"DATA\r\n")
+        if started.code != aiosmtplib.SMTPStatus.start_input:
+            raise aiosmtplib.SMTPDataError(started.code, started.message)
+        accepted = await reply(message + b".\r\n")
+        if accepted.code != aiosmtplib.SMTPStatus.completed:
+            raise aiosmtplib.SMTPDataError(accepted.code, accepted.message)
+
+    @contextlib.asynccontextmanager
+    async def _commands(self) -> AsyncIterator[Reply]:
+        """The connection's command lock held, and a step: bytes written, the server's reply.
+
+        As aiosmtplib's `execute_command` and `read_response` do it (the reply marked expected
+        before the write, a new waiter after it), with the reply's timeout a timer on the
+        waiter instead of `asyncio.wait_for` (a task's wrapper and its callbacks per reply:
+        four per email)."""
         protocol = self.protocol
         if protocol is None or protocol._command_lock is None:
             raise aiosmtplib.SMTPServerDisconnected("Server not connected")
-        timeout = self.timeout
+        loop = asyncio.get_running_loop()
+
+        async def reply(data: bytes) -> aiosmtplib.SMTPResponse:
+            waiter = protocol._response_waiter
+            if waiter is None:
+                raise aiosmtplib.SMTPServerDisconnected("Connection lost")
+            protocol._response_pending = True
+            timer = None if self.timeout is None else loop.call_later(self.timeout, _late, waiter)
+            try:
+                protocol.write(data)
+                return await waiter
+            finally:
+                if timer is not None:
+                    timer.cancel()
+                protocol._response_pending = False
+                # As read_response: no new waiter once the connection is lost.
+                protocol._response_waiter = (
+                    None if protocol.transport is None else loop.create_future()
+                )
+
         async with protocol._command_lock:
-            protocol._response_pending = True
-            protocol.write(b"DATA\r\n")
-            started = await protocol.read_response(timeout=timeout)
-            if started.code != aiosmtplib.SMTPStatus.start_input:
-                raise aiosmtplib.SMTPDataError(started.code, started.message)
-            protocol._response_pending = True
-            protocol.write(message + b".\r\n")
-            accepted = await protocol.read_response(timeout=timeout)
-            if accepted.code != aiosmtplib.SMTPStatus.completed:
-                raise aiosmtplib.SMTPDataError(accepted.code, accepted.message)
+            yield reply
+
+
+# A step of the conversation: its bytes written, the server's reply awaited.
+Reply = Callable[[bytes], Awaitable[aiosmtplib.SMTPResponse]]
+
+
+def _late(waiter: asyncio.Future[aiosmtplib.SMTPResponse]) -> None:
+    if not waiter.done():
+        waiter.set_exception(
+            aiosmtplib.SMTPReadTimeoutError("Timed out waiting for server response")
+        )
 
 
 class SmtpMailer:

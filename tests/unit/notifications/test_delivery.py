@@ -16,7 +16,12 @@ import pytest
 from services.notifications.adapters.memory import MemoryDatabase, MemoryEmailQueue, StoredEmail
 from services.notifications.adapters.mime import OutgoingEmail
 from services.notifications.bootstrap import memory_context
-from services.notifications.delivery import MARKS_RUN_GRACE, MailDelivery
+from services.notifications.delivery import (
+    MARKS_RUN_GRACE,
+    MARKS_UNMARKED_LIMIT,
+    MailDelivery,
+    SentMarks,
+)
 from services.notifications.settings import NotificationsSettings
 from tests.support.notifications_contract import NOW, new_email
 
@@ -61,10 +66,10 @@ class Sending:
         return self.database.email(email_id)
 
 
-def sending(**settings: Any) -> Sending:
+def sending(mailer_type: type[FakeMailer] | None = None, **settings: Any) -> Sending:
     database, now = MemoryDatabase(), [NOW]
     ctx = memory_context(NotificationsSettings(**settings), database, clock=lambda: now[0])
-    mailer = FakeMailer(clock=ctx.clock)
+    mailer = (mailer_type or FakeMailer)(clock=ctx.clock)
     return Sending(database, mailer, MailDelivery(ctx, mailer), now)
 
 
@@ -178,6 +183,74 @@ async def test_emails_accepted_together_are_marked_sent_in_one_statement(
     assert all(run.email(email_id).status == "sent" for email_id in ids)
 
 
+@dataclass
+class YieldingMailer(FakeMailer):
+    """Accepts each email after a turn of the event loop, as a real conversation yields."""
+
+    async def send(self, message: OutgoingEmail) -> None:
+        await asyncio.sleep(0)
+        await super().send(message)
+
+
+async def test_emails_accepted_one_after_another_are_marked_sent_together(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One connection, twenty emails accepted one after another: the sends do not wait for
+    each one's mark, and the marks gather them (one statement, where each email took its
+    own while its send waited for it)."""
+    run = sending(YieldingMailer, smtp_connections=1)
+    statements = counted(run, monkeypatch)
+    ids = await run.queue(20)
+    assert await run.delivery.send_due() == 20
+    assert all(run.email(email_id).status == "sent" for email_id in ids)  # landed by the end
+    assert len(statements.marked) <= 2, statements.marked
+    assert sorted(i for marked in statements.marked for i in marked) == sorted(ids)
+
+
+async def test_a_long_round_keeps_only_the_marks_still_to_land(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A round goes on as long as emails keep coming (a backlog's hours): what it keeps of its
+    emails' marks, to await at its end, stays bounded."""
+    run = sending(YieldingMailer, smtp_connections=4)
+    kept: list[int] = []
+    accept = SentMarks.accept
+
+    def accepted(marks: SentMarks, email_id: UUID) -> asyncio.Future[None]:
+        kept.append(len(run.delivery._landing))
+        return accept(marks, email_id)
+
+    monkeypatch.setattr(SentMarks, "accept", accepted)
+    ids = await run.queue(6 * MARKS_UNMARKED_LIMIT)
+    assert await run.delivery.send_due() == len(ids)
+    assert max(kept) <= 2 * MARKS_UNMARKED_LIMIT
+    assert all(run.email(email_id).status == "sent" for email_id in ids)
+
+
+async def test_sending_waits_for_its_marks_beyond_the_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The database away while marking: sending goes on until `MARKS_UNMARKED_LIMIT` emails
+    wait for their marks, then waits; once the database is back, every email is marked."""
+    run = sending(smtp_connections=1)
+    away = [True]
+    mark_sent = MemoryEmailQueue.mark_sent
+
+    async def mark(queue: MemoryEmailQueue, email_ids: list[UUID], now: datetime) -> None:
+        if away[0]:
+            raise OSError("away")
+        await mark_sent(queue, email_ids, now)
+
+    monkeypatch.setattr(MemoryEmailQueue, "mark_sent", mark)
+    ids = await run.queue(MARKS_UNMARKED_LIMIT + 10)
+    round_ = asyncio.create_task(run.delivery.send_due())
+    await asyncio.sleep(0.3)
+    assert len(run.mailer.accepted) == MARKS_UNMARKED_LIMIT + 1
+    away[0] = False
+    assert await round_ == MARKS_UNMARKED_LIMIT + 10
+    assert all(run.email(email_id).status == "sent" for email_id in ids)
+
+
 async def test_a_take_that_empties_the_queue_is_the_rounds_last(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -207,9 +280,9 @@ async def test_a_marks_retries_back_off_anew_in_each_outage(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The database away while marking: retried after 0.1, 0.2, 0.4 s...; once a mark landed,
-    the next outage starts again from 0.1 s, even within one run of marks."""
+    the next outage starts again from 0.1 s, even within one run of marks (two rounds of one
+    email each: a round's marks land before it ends, each round's mark on the run's one)."""
     run = sending(smtp_connections=1)
-    ids = await run.queue(2)
     answers = iter([OSError("away")] * 3 + [None, OSError("away again")])
     mark_sent = MemoryEmailQueue.mark_sent
 
@@ -227,6 +300,9 @@ async def test_a_marks_retries_back_off_anew_in_each_outage(
 
     monkeypatch.setattr(MemoryEmailQueue, "mark_sent", mark)
     monkeypatch.setattr(asyncio, "sleep", recorded)
-    assert await run.delivery.send_due() == 2
+    ids = await run.queue(1)
+    assert await run.delivery.send_due() == 1
+    ids += await run.queue(1)
+    assert await run.delivery.send_due() == 1
     assert delays == [0.1, 0.2, 0.4, 0.1]
     assert all(run.email(email_id).status == "sent" for email_id in ids)

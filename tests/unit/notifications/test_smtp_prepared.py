@@ -201,3 +201,45 @@ async def test_refusals_are_told_apart_and_the_envelope_reset() -> None:
     verbs = [command[:4] for command in server.commands]
     assert verbs.count(b"RSET") == 2
     assert server.messages == [second.wire + b".\r\n"]
+
+
+async def test_a_conversation_waits_for_its_replies_without_a_wrapper_each(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A message on a connection already open: its four replies (MAIL, RCPT, DATA, the message)
+    each awaited with a timer, not through asyncio.wait_for (a wrapper and callbacks each)."""
+    wrapped: list[float | None] = []
+    wait_for = asyncio.wait_for
+
+    async def counted(awaitable: Any, timeout: float | None) -> Any:
+        wrapped.append(timeout)
+        return await wait_for(awaitable, timeout)
+
+    async with recording() as server:
+        settings = NotificationsSettings(smtp_host="127.0.0.1", smtp_port=server.port)
+        mailer = SmtpMailer(settings, connections=1)
+        email = OutgoingEmail("<1@rma.innpro.example>", SENDER, RECIPIENT, label_email())
+        await mailer.send(email)  # connected: the greeting, EHLO
+        monkeypatch.setattr(asyncio, "wait_for", counted)
+        await mailer.send(email)
+        monkeypatch.undo()
+        await mailer.close()
+    assert wrapped == []
+    assert server.messages == [email.wire + b".\r\n"] * 2
+
+
+@pytest.mark.parametrize("silent", ["RCPT", "DATA"])
+async def test_a_reply_that_does_not_come_times_out(silent: str) -> None:
+    """A server that stops answering: the send fails after the timeout, a temporary refusal."""
+    async with recording(**{silent: b""}) as server:
+        settings = NotificationsSettings(
+            smtp_host="127.0.0.1", smtp_port=server.port, smtp_timeout_seconds=0.2
+        )
+        mailer = SmtpMailer(settings, connections=1)
+        email = OutgoingEmail("<1@rma.innpro.example>", SENDER, RECIPIENT, label_email())
+        started = asyncio.get_running_loop().time()
+        with pytest.raises(aiosmtplib.SMTPTimeoutError) as timed_out:
+            await mailer.send(email)
+        assert 0.2 <= asyncio.get_running_loop().time() - started < 2
+        await mailer.close()
+    assert not is_permanent(timed_out.value)
