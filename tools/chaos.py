@@ -62,6 +62,9 @@ SMTP_OUTAGE_SECONDS = 5 * 60.0
 # Every e-mail of the long SMTP refusal's phase arrives within this after the server's return.
 AFTER_SMTP_RETURN_SECONDS = 30.0
 OUTAGE_PHASE = "SMTP refuses every message for 5 min (451), production backoff"
+# E-mails a kill of notifications may repeat, once each: those in flight (RMA_SMTP_CONNECTIONS,
+# 4) and those accepted and waiting for their group's mark (at most 16).
+REPEATS_AFTER_A_KILL = 4 + 16
 
 
 @dataclass
@@ -131,8 +134,11 @@ def phases(pipeline: Pipeline, short: bool) -> list[Phase]:
             await asyncio.to_thread(pipeline.restart, service)
 
         # A kill at a random moment may land between the SMTP server's acceptance and the mark
-        # of any email in flight (RMA_SMTP_CONNECTIONS, 4): each of those goes out once more.
-        return Phase(f"kill -9 {service}", inject, 4 if service == "notifications" else 0)
+        # of any email in flight (RMA_SMTP_CONNECTIONS, 4) or accepted and waiting for its
+        # group's mark (16, services/notifications/delivery.py): each goes out once more.
+        return Phase(
+            f"kill -9 {service}", inject, REPEATS_AFTER_A_KILL if service == "notifications" else 0
+        )
 
     async def broker(_lanes: list[Lane]) -> None:
         await pipeline.kill_broker()
@@ -173,9 +179,13 @@ def phases(pipeline: Pipeline, short: bool) -> list[Phase]:
         Phase("SMTP refuses 200 messages (451)", refusals),
         Phase(OUTAGE_PHASE, outage, production_backoff=True),
         # The held email goes out again, and so may any other the server accepted in the same
-        # instant whose mark had not landed: a gathered batch's emails leave over the 4
-        # connections at once (RMA_SMTP_CONNECTIONS), as in a kill at a random moment.
-        Phase("kill -9 notifications after SMTP acceptance", after_acceptance, repeats_allowed=4),
+        # instant whose mark had not landed (a gathered batch's emails leave together, their
+        # marks grouped), as in a kill at a random moment.
+        Phase(
+            "kill -9 notifications after SMTP acceptance",
+            after_acceptance,
+            repeats_allowed=REPEATS_AFTER_A_KILL,
+        ),
     ]
 
 
