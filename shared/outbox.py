@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import asyncpg
@@ -30,6 +31,12 @@ from shared.worker import NotifiedWorker
 log = get_logger(__name__)
 
 _NOTIFY_CHANNEL = "outbox"
+# A round that publishes this many events means a backlog is being written: for a second after
+# it the relay does not linger, so a backlog's events, and its end, go out at once (a lingering
+# relay published a backlog of 500 assessments a round every 200 ms: warranty alone took
+# 0.43 s for them without the linger, 0.68 with it).
+_BACKLOG_ROUND = 50
+_BACKLOG_SECONDS = 1.0
 # One relay per database publishes at a time, so events leave in the order they were written.
 _RELAY_LOCK_ID = 727_002
 
@@ -132,6 +139,7 @@ class OutboxRelay(NotifiedWorker):
         linger: float = 0.0,
         retention_days: int = 7,
         tracer: Tracer | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__(
             pool,
@@ -142,9 +150,21 @@ class OutboxRelay(NotifiedWorker):
         )
         self._producer = producer
         self._batch_size = batch_size
+        self._clock = clock
+        self._backlog_seen_at: float | None = None
         self._retention_days = retention_days
         self._last_cleanup = 0.0
         self._tracer = tracer or trace.get_tracer(__name__)
+
+    def lingers(self) -> bool:
+        """Not for a second after a round of a backlog (`_BACKLOG_ROUND`)."""
+        seen_at = self._backlog_seen_at
+        return seen_at is None or self._clock() - seen_at >= _BACKLOG_SECONDS
+
+    def round_published(self, count: int) -> None:
+        """A round published `count` events."""
+        if count >= _BACKLOG_ROUND:
+            self._backlog_seen_at = self._clock()
 
     async def work(self) -> None:
         while await self.publish_pending() == self._batch_size:
@@ -183,6 +203,7 @@ class OutboxRelay(NotifiedWorker):
                 event_type=row["event_type"],
                 topic=row["topic"],
             )
+        self.round_published(len(rows))
         return len(rows)
 
     async def _publish_locked(self, conn: Conn) -> Sequence[asyncpg.Record]:

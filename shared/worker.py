@@ -51,6 +51,11 @@ class NotifiedWorker(ABC):
     async def work(self) -> None:
         """Handle everything that is due now."""
 
+    def lingers(self) -> bool:
+        """Whether a round woken now waits its linger first (always, unless a worker knows
+        better)."""
+        return True
+
     async def start(self) -> None:
         await self._listen()
         self._task = asyncio.create_task(self._run(), name=self._name)
@@ -122,7 +127,7 @@ class NotifiedWorker(ABC):
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self._poll_interval):
                     woken = await self._wake.wait()
-            if woken and self._linger and not self._stopping:
+            if woken and self._linger and self.lingers() and not self._stopping:
                 # Woken by a commit: what commits within the linger goes in the same round,
                 # instead of a round (and its round trips) each.
                 await asyncio.sleep(self._linger)

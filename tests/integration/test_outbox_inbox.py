@@ -151,6 +151,38 @@ async def test_a_lingering_relay_publishes_what_commits_meanwhile_in_one_round(
     assert fewest <= len(rounds_with_ours) <= most, rounds_with_ours
 
 
+async def test_after_a_round_of_a_backlog_the_relay_publishes_at_once(
+    stack: Stack, pool: asyncpg.Pool
+) -> None:
+    """60 events committed at once go out in one round: a backlog. The three committed after
+    it, 100 ms apart, go out in rounds of their own, where a relay lingering 500 ms (as it does
+    while events come a few at a time) would have gathered them into one."""
+    await ensure_topics(stack.kafka_bootstrap)
+    producer = new_producer(stack.kafka_bootstrap, "test-relay-backlog")
+    await producer.start()
+    relay = RoundsSeen(pool, producer, poll_interval=60.0, linger=0.5)
+    relay.rounds = []
+    await relay.start()
+    run = uuid.uuid4().hex[:8]
+    backlog = [sale(f"BACKLOG-{run}-{n}") for n in range(60)]
+    tail = [sale(f"TAIL-{run}-{n}") for n in range(3)]
+    ours = {str(event.event_id) for event in tail}
+    try:
+        async with pool.acquire() as conn, conn.transaction():
+            await add_to_outbox(conn, *backlog)
+        await wait_until(lambda: _published_all(relay, {str(e.event_id) for e in backlog}))
+        for event in tail:
+            async with pool.acquire() as conn, conn.transaction():
+                await add_to_outbox(conn, event)
+            await asyncio.sleep(0.1)
+        await wait_until(lambda: _published_all(relay, ours))
+    finally:
+        await relay.stop()
+        await producer.stop()
+    rounds_with_tail = [seen & ours for seen in relay.rounds if seen & ours]
+    assert len(rounds_with_tail) >= 2, rounds_with_tail
+
+
 async def test_a_relay_round_takes_three_round_trips(stack: Stack, database_url: str) -> None:
     """BEGIN with the relay's lock, the pending rows, their mark with COMMIT: the round trips of
     every relay round (issue 27), each a wait on every event a service publishes."""
