@@ -322,9 +322,9 @@ async def test_a_thin_stream_comes_in_the_batches_the_broker_gathered(
     fewest: int,
     most: int,
 ) -> None:
-    """Twelve events 80 ms apart (about a second of them). Asked to gather 64 KiB within its
-    500 ms fetch wait (the default), the consumer gets them in two or three batches; answered
-    as soon as anything is there, in about one batch an event. Each is applied once, in order."""
+    """Twelve events 80 ms apart (about a second of them). Asked to gather 64 KiB (the default)
+    within a 500 ms fetch wait, the consumer gets them in two or three batches; answered as soon
+    as anything is there, in about one batch an event. Each is applied once, in order."""
     group = f"g-{uuid.uuid4().hex[:6]}"
     runtime, delivered = batched_runtime(
         stack,
