@@ -21,6 +21,7 @@ from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Tracer
 
 from shared import inbox
+from shared.backlog import BacklogWindow
 from shared.db import Conn, json_text
 from shared.events import Event
 from shared.kafka import KafkaConnectionSettings, client_options
@@ -31,10 +32,10 @@ from shared.worker import NotifiedWorker
 log = get_logger(__name__)
 
 _NOTIFY_CHANNEL = "outbox"
-# A round that publishes this many events means a backlog is being written: for a second after
-# it the relay does not linger, so a backlog's events, and its end, go out at once (a lingering
-# relay published a backlog of 500 assessments a round every 200 ms: warranty alone took
-# 0.43 s for them without the linger, 0.68 with it).
+# A round that publishes this many events means a backlog is being written (shared/backlog.py):
+# for a second after it the relay does not linger, so a backlog's events, and its end, go out
+# at once (a lingering relay published a backlog of 500 assessments a round every 200 ms:
+# warranty alone took 0.43 s for them without the linger, 0.68 with it).
 _BACKLOG_ROUND = 50
 _BACKLOG_SECONDS = 1.0
 # One relay per database publishes at a time, so events leave in the order they were written.
@@ -150,21 +151,18 @@ class OutboxRelay(NotifiedWorker):
         )
         self._producer = producer
         self._batch_size = batch_size
-        self._clock = clock
-        self._backlog_seen_at: float | None = None
+        self._backlog = BacklogWindow(_BACKLOG_ROUND, _BACKLOG_SECONDS, clock)
         self._retention_days = retention_days
         self._last_cleanup = 0.0
         self._tracer = tracer or trace.get_tracer(__name__)
 
     def lingers(self) -> bool:
         """Not for a second after a round of a backlog (`_BACKLOG_ROUND`)."""
-        seen_at = self._backlog_seen_at
-        return seen_at is None or self._clock() - seen_at >= _BACKLOG_SECONDS
+        return not self._backlog.active
 
     def round_published(self, count: int) -> None:
         """A round published `count` events."""
-        if count >= _BACKLOG_ROUND:
-            self._backlog_seen_at = self._clock()
+        self._backlog.saw(count)
 
     async def work(self) -> None:
         while await self.publish_pending() == self._batch_size:

@@ -25,6 +25,7 @@ from typing import Any
 import pydantic
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from shared.backlog import BacklogWindow
 from shared.commits import ConsumerCommits
 from shared.consumer import Record, RecordHandling
 from shared.logging import get_logger
@@ -67,9 +68,9 @@ class FetchGathering:
     0.0282 s before, 0.0189 s with a 500 ms wait, 0.0170 s with 1 s and the relay's linger;
     docs/performance.md), at the cost of up to one fetch wait of latency per hop.
 
-    A fetch that brought that much means a backlog: for `drain_seconds` after it (the fetch
-    wait) the fetches ask for whatever is there, so the end of a backlog, which comes after its
-    last full fetch, is read at once instead of waiting out the fetch wait."""
+    A fetch that brought that much means a backlog (shared/backlog.py): for `drain_seconds`
+    after it (the fetch wait) the fetches ask for whatever is there, so the end of a backlog,
+    which comes after its last full fetch, is read at once instead of waiting out the wait."""
 
     def __init__(
         self,
@@ -79,24 +80,23 @@ class FetchGathering:
         drain_seconds: float,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.min_bytes = min_bytes
         self._set_min_bytes = set_min_bytes
-        self._drain_seconds = drain_seconds
-        self._clock = clock
-        self._backlog_seen_at: float | None = None
+        self._backlog = BacklogWindow(min_bytes, drain_seconds, clock)
         self.draining = False
 
+    @property
+    def min_bytes(self) -> int:
+        return self._backlog.full
+
     def after(self, fetched: Mapping[TopicPartition, Sequence[Record]]) -> None:
-        size = sum(
-            max(record.serialized_key_size, 0) + max(record.serialized_value_size, 0)
-            for records in fetched.values()
-            for record in records
+        self._backlog.saw(
+            sum(
+                max(record.serialized_key_size, 0) + max(record.serialized_value_size, 0)
+                for records in fetched.values()
+                for record in records
+            )
         )
-        now = self._clock()
-        if size >= self.min_bytes:
-            self._backlog_seen_at = now
-        seen_at = self._backlog_seen_at
-        draining = seen_at is not None and now - seen_at < self._drain_seconds
+        draining = self._backlog.active
         if draining != self.draining:
             self.draining = draining
             self._set_min_bytes(1 if draining else self.min_bytes)
