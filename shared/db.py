@@ -6,6 +6,7 @@ import asyncio
 import importlib
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from importlib import resources
 from importlib.resources.abc import Traversable
 from typing import Any, TypeAlias
@@ -32,6 +33,18 @@ def json_text(value: Any) -> str:
 
     orjson: every claim, assessment and email row carries JSON, several times faster than json."""
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+class RecordColumns:
+    """Columns read together as one record (`ROW(...)` in a query: a row of a table beside
+    another's, in one statement), and such a record's values by the columns' names."""
+
+    def __init__(self, sql: str) -> None:
+        self.sql = sql
+        self._names = tuple(name.strip() for name in sql.split(","))
+
+    def named(self, values: Sequence[Any]) -> dict[str, Any]:
+        return dict(zip(self._names, values, strict=True))
 
 
 async def _init_connection(conn: Conn) -> None:

@@ -11,19 +11,17 @@ from uuid import UUID
 
 from services.claims.domain.charges import Charge
 from services.claims.domain.finance import Movement
-from shared.db import Conn
+from shared.db import Conn, RecordColumns
 
-# A charge's columns, in the order `charge_of` takes them (the claim's load reads them as one
-# record each).
-CHARGE_COLUMNS = (
+# A charge's columns, as `charge_of` takes them (the claim's load reads them as one record each).
+CHARGE_COLUMNS = RecordColumns(
     "charge_id, kind, amount, reason, added_by, added_at, state, settled_by, settled_at, "
     "waiver_reason"
 )
-_CHARGE_FIELDS = tuple(CHARGE_COLUMNS.split(", "))
 
 
 def charge_of(values: Sequence[Any]) -> Charge:
-    return Charge(**dict(zip(_CHARGE_FIELDS, values, strict=True)))
+    return Charge(**CHARGE_COLUMNS.named(values))
 
 
 async def save_changed_charges(

@@ -31,22 +31,21 @@ from services.claims.domain.parts import (
     TimelineEntry,
 )
 from services.claims.unit_of_work import AttachmentFile, AttachmentInfo, SerialFacts
-from shared.db import Conn
+from shared.db import Conn, RecordColumns
 from shared.events import ClaimedProduct, Deadline, PostalAddress
 
 _SELECT = "SELECT * FROM claims"
 # Without `deductions`, read beside the record: asyncpg decodes the jsonb codec's text only as a
 # column of its own.
-_DECISION_COLUMNS = (
+_DECISION_COLUMNS = RecordColumns(
     "decision, amount, rejection_reason, justification, customer_response, decided_by, "
     "decided_at, valid_until, exchange_product, substantial_repair, replaced_part, reduction_kind"
 )
-_DECISION_FIELDS = tuple(_DECISION_COLUMNS.split(", "))
 # A claim's parts beside its row, in one statement of records (an event or command that changes
 # a claim waits for each round trip). A statement of its own after the row's: with the row's
 # lock taken, it sees what the transaction that held the lock before committed.
 _PARTS = f"""SELECT
-    (SELECT ROW({_DECISION_COLUMNS}) FROM decisions WHERE claim_id = $1) AS decision,
+    (SELECT ROW({_DECISION_COLUMNS.sql}) FROM decisions WHERE claim_id = $1) AS decision,
     (SELECT deductions FROM decisions WHERE claim_id = $1) AS deductions,
     array(SELECT ROW(id, status, actor, note, at) FROM claim_timeline
           WHERE claim_id = $1 ORDER BY id) AS timeline,
@@ -54,9 +53,9 @@ _PARTS = f"""SELECT
           WHERE claim_id = $1 ORDER BY created_at, attachment_id) AS files,
     array(SELECT ROW(parcel_id, tracking_number, scanned_by, received_at, attention) FROM parcels
           WHERE claim_id = $1 ORDER BY received_at, parcel_id) AS parcels,
-    array(SELECT ROW({CHARGE_COLUMNS}) FROM claim_charges
+    array(SELECT ROW({CHARGE_COLUMNS.sql}) FROM claim_charges
           WHERE claim_id = $1 ORDER BY added_at, charge_id) AS charges,
-    (SELECT ROW({EVIDENCE_COLUMNS}) FROM claim_intake_evidence WHERE claim_id = $1) AS evidence,
+    (SELECT ROW({EVIDENCE_COLUMNS.sql}) FROM claim_intake_evidence WHERE claim_id = $1) AS evidence,
     (SELECT photos FROM claim_intake_evidence WHERE claim_id = $1) AS photos"""
 
 
@@ -383,9 +382,7 @@ class PostgresClaimRepository:
         decision = parts["decision"]
         assessment: dict[str, Any] | None = row["assessment"]
         self._stored_decisions[claim_id] = (
-            _decision(
-                dict(zip(_DECISION_FIELDS, decision, strict=True), deductions=parts["deductions"])
-            )
+            _decision({**_DECISION_COLUMNS.named(decision), "deductions": parts["deductions"]})
             if decision
             else None
         )

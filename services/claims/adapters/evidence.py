@@ -9,22 +9,21 @@ from typing import Any
 from uuid import UUID
 
 from services.claims.domain.evidence import EvidenceFacts, IntakeEvidence
-from shared.db import Conn
+from shared.db import Conn, RecordColumns
 
 # The evidence's columns, in the order `evidence_of` takes them (the claim's load reads them as
 # one record). Without `photos`, given beside it: asyncpg decodes an array inside a record only
 # when the connection has met its type before.
-EVIDENCE_COLUMNS = (
+EVIDENCE_COLUMNS = RecordColumns(
     "parcel_id, packaging, seal_intact, visible_damage, dirty, serial_legible, "
     "transport_damage, damage_report, recorded_by, recorded_at"
 )
-_EVIDENCE_FIELDS = tuple(EVIDENCE_COLUMNS.split(", "))
 
 
 def evidence_of(values: Sequence[Any] | None, photos: Sequence[UUID]) -> IntakeEvidence | None:
     if values is None:
         return None
-    row = dict(zip(_EVIDENCE_FIELDS, values, strict=True))
+    row = EVIDENCE_COLUMNS.named(values)
     return IntakeEvidence(
         facts=EvidenceFacts(
             packaging=row["packaging"],
