@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from decimal import Decimal
+from uuid import uuid4
 
 import pytest
 from pydantic import ValidationError
@@ -10,6 +11,8 @@ from pydantic import ValidationError
 from shared import topics
 from shared.events import (
     EVENT_TYPES,
+    AccountActivated,
+    AccountActivatedData,
     Buyer,
     SaleLine,
     SaleRecorded,
@@ -73,6 +76,49 @@ def test_unknown_type_and_bad_data_are_refused() -> None:
     body["data"]["lines"] = []
     with pytest.raises(ValidationError):
         parse_event(body)
+
+
+def an_activation(email: str) -> dict[str, object]:
+    event = AccountActivated(
+        producer="accounts",
+        key="a",
+        data=AccountActivatedData(
+            account_id=uuid4(), account_type="private", full_name="Jan", email="jan@example.com"
+        ),
+    )
+    body = json.loads(event.model_dump_json())
+    body["data"]["email"] = email
+    return body
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["jan.kowalski@example.com", "Anna+rma@Poczta.Example.PL", "zoë@bücher.example"],
+)
+def test_an_address_an_event_carries_is_read_as_its_producer_wrote_it(address: str) -> None:
+    assert parse_event(an_activation(address)).data.email == address  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    "not_an_address",
+    [
+        "",
+        "jan.kowalski",
+        "@example.com",
+        "jan@",
+        "jan kowalski@example.com",
+        "a@b@c",
+        "x" * 250 + "@e.pl",
+    ],
+)
+def test_an_event_whose_address_is_not_one_is_refused(not_an_address: str) -> None:
+    with pytest.raises(ValidationError):
+        parse_event(an_activation(not_an_address))
+
+
+def test_the_events_document_still_calls_an_address_an_email() -> None:
+    schema = AccountActivatedData.model_json_schema()
+    assert schema["properties"]["email"] == {"type": "string", "format": "email", "title": "Email"}
 
 
 def test_every_event_of_the_design_has_a_contract() -> None:
