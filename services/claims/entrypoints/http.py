@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -16,6 +15,7 @@ from services.claims.adapters.customer_forms import render_customer_form
 from services.claims.domain import form
 from services.claims.domain.claim import Claim
 from services.claims.domain.intake import IntakeCheck
+from services.claims.entrypoints import claim_form
 from services.claims.entrypoints.refusals import refusal_text
 from services.claims.entrypoints.views import (
     ClaimPublic,
@@ -26,10 +26,9 @@ from services.claims.entrypoints.views import (
     summary_fields,
 )
 from services.claims.unit_of_work import AttachmentFile
-from shared.addresses import postal_address
 from shared.auth import Principal, require_role
 from shared.errors import preferred_language
-from shared.events import ClaimType, OfferKind, PostalAddress
+from shared.events import ClaimType, OfferKind
 from shared.http import CorrelationId, attachment_disposition
 from shared.idempotency import idempotent_request
 from shared.labels import label_file_name, render_label
@@ -104,62 +103,6 @@ STATE_REFUSAL: dict[int | str, dict[str, Any]] = {
 }
 
 
-class ClaimFormFields(BaseModel):
-    """The claim form's fields (beside its file), read as one model: FastAPI checks them in one
-    validation instead of one per field. A field left empty counts as not sent, as it did
-    when each field was a parameter of its own."""
-
-    document_type: Literal["PA", "FS"]
-    document_number: str = Field(min_length=1, max_length=40)
-    line_no: int = Field(ge=1, description="Line of the document with the product")
-    claim_type: ClaimType
-    package_contents: str = Field(min_length=2, max_length=1000)
-    problem_description: str = Field(
-        default="", max_length=5000, description="At least 10 characters; a return needs none"
-    )
-    serial_number: str | None = Field(default=None, max_length=60)
-    problem_code: str | None = Field(default=None, max_length=200)
-    tracking_number: str | None = Field(default=None, max_length=60)
-    customer_reference: str | None = Field(default=None, max_length=60)
-    return_recipient: str | None = Field(default=None, max_length=200)
-    return_street: str | None = Field(default=None, max_length=200)
-    return_postal_code: str | None = Field(default=None, max_length=20)
-    return_city: str | None = Field(default=None, max_length=200)
-    return_country: str | None = Field(default=None, max_length=2)
-    return_phone: str | None = Field(default=None, max_length=30)
-    installed_by_authorised_service: bool | None = Field(
-        default=None, description="Scooter service parts: installed by an authorised service"
-    )
-    installing_service_name: str | None = Field(default=None, max_length=200)
-    activated_on: date | None = Field(
-        default=None, description="DJI outlet products: the day the product was activated"
-    )
-    seal_intact: bool | None = Field(
-        default=None, description="A return of sealed goods (see asks_seal): is the seal intact?"
-    )
-
-    def return_address(self) -> PostalAddress | None:
-        """Another address than the account's for this claim; without one, the account's
-        applies."""
-        given = (
-            self.return_recipient,
-            self.return_street,
-            self.return_postal_code,
-            self.return_city,
-        )
-        if not any((value or "").strip() for value in given):
-            return None
-        return postal_address(
-            recipient=self.return_recipient,
-            street=self.return_street,
-            postal_code=self.return_postal_code,
-            city=self.return_city,
-            country=self.return_country,
-            phone=self.return_phone,
-            field_prefix="return_",
-        )
-
-
 @router.post(
     "/api/claims",
     status_code=status.HTTP_201_CREATED,
@@ -171,14 +114,12 @@ class ClaimFormFields(BaseModel):
         415: {"description": "The attachment is not a PDF, JPEG or PNG (checked by content)"},
         422: {"description": "A rule of the claim form is broken; the field is named"},
     },
+    openapi_extra={"requestBody": claim_form.REQUEST_BODY},
 )
 async def file_claim(
-    customer: Customer,
-    ctx: Context,
-    correlation: CorrelationId,
-    fields: Annotated[ClaimFormFields, Form()],
-    attachment: Annotated[UploadFile, File(description="Sales document: PDF, JPEG or PNG")],
+    customer: Customer, ctx: Context, correlation: CorrelationId, sent: claim_form.ClaimForm
 ) -> ClaimCreatedPublic:
+    fields = sent.fields
     idempotent = idempotent_request()
     if idempotent is not None and idempotent.made is not None:
         # Filed by this key's first request, which died before its answer was recorded.
@@ -194,7 +135,7 @@ async def file_claim(
             claim_type=fields.claim_type,
             problem_description=fields.problem_description,
             package_contents=fields.package_contents,
-            attachment=await read_upload(attachment),
+            attachment=await read_upload(sent.attachment),
             serial_number=fields.serial_number,
             problem_code=fields.problem_code,
             tracking_number=fields.tracking_number,
