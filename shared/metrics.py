@@ -3,8 +3,8 @@
 Each service has its own registry rather than the process-wide default, since the tests run
 several services in one process. Two kinds of figures:
 - counted as things happen: every handling attempt per subscriber, its time and errors (the
-  consumer loop's `SubscriberMetrics`), HTTP requests (prometheus-fastapi-instrumentator),
-  messages dead-lettered;
+  consumer loop's `SubscriberMetrics`), HTTP requests (shared/http_metrics.py, as
+  prometheus-fastapi-instrumentator's defaults counted them), messages dead-lettered;
 - states read at every scrape: the outbox backlog and the age of its oldest unpublished event,
   the consumer lag per partition, and the gauges a service reads from its own database
   (claims per status, e-mails pending and failed).
@@ -25,8 +25,8 @@ from fastapi import FastAPI
 from fastapi.responses import PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import generate_latest
-from prometheus_fastapi_instrumentator import Instrumentator
 
+from shared.http_metrics import CountedRequests, HttpRequestMetrics
 from shared.logging import get_logger
 
 log = get_logger(__name__)
@@ -236,7 +236,9 @@ def serve_metrics(
     serve it at `/metrics`, after `refresh` has read the gauges that are states."""
     if registry is None:
         registry = CollectorRegistry()
-    Instrumentator(registry=registry, excluded_handlers=list(_UNCOUNTED_PATHS)).instrument(app)
+    app.add_middleware(
+        CountedRequests, metrics=HttpRequestMetrics(registry), uncounted=_UNCOUNTED_PATHS
+    )
 
     @app.get(
         "/metrics",
