@@ -166,6 +166,8 @@ class Run:
 async def _fixed_and_search(run: Run) -> float | None:
     """The fixed rate, then rising rates until the pipeline no longer keeps up; the highest kept."""
     a = run.arguments
+    # The warm-up's claims handled and their counts published before the first reading.
+    await run.consumers_caught_up()
     counted = await run.write_counters()
     cpu, start = run.sampler.sample().cpu, time.time()
     filed = await at_rate(run.filer, "fixed", a.rate, a.seconds)

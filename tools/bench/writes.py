@@ -161,8 +161,11 @@ async def read_counters(
     *,
     wait: float = STATS_FLUSH_SECONDS,
 ) -> Counters:
+    """Both servers' counters, read together once PostgreSQL's have been published: the topics
+    too, so that both readings cover the same moments."""
+    await asyncio.sleep(wait)
     (by_database, wal), records = await asyncio.gather(
-        postgres_counters(postgres_url, databases, wait=wait), topic_records(bootstrap)
+        postgres_counters(postgres_url, databases, wait=0.0), topic_records(bootstrap)
     )
     return Counters(by_database, wal, records)
 
