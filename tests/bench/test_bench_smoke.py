@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from tools.bench.report import STAGES
+from tools.bench.servers import SERVICES
 from tools.support.stack import REPO, STATE_DIR, TEST_SLOT, Stack, docker_engine_answers
 
 pytestmark = pytest.mark.e2e
@@ -64,6 +65,8 @@ def test_smoke_run_reports_every_figure(stack: Stack, tmp_path: Path) -> None:
         "smtp_connection_per_email",
         "smtp_one_connection",
         "smtp_pool_of_4",
+        "kafka_produce",
+        "pg_commits_4_connections",
     }
     assert all(b["per_second"] > 0 for b in baselines.values())
     assert all(hop["ratio"] is not None for hop in figures["hops"])
@@ -79,3 +82,12 @@ def test_smoke_run_reports_every_figure(stack: Stack, tmp_path: Path) -> None:
         name for name, cpu in figures["cpu_seconds_per_claim"].items() if cpu is not None
     }
     assert (tmp_path / "bench.png").read_bytes().startswith(b"\x89PNG")
+
+    # The fixed phase's writes per claim (issue 27, item 6): each claim is at least a
+    # ClaimCreated and a WarrantyAssessed, and commits rows in the services' databases.
+    writes = figures["writes_per_claim"]
+    assert writes["claims"] == fixed["created"]
+    assert writes["kafka"]["topics"]["rma.claims.v1"] >= 1
+    assert writes["kafka"]["topics"]["rma.warranty.v1"] >= 1
+    assert writes["postgres"]["commits"] >= 1 and writes["postgres"]["rows_written"] >= 1
+    assert set(writes["postgres"]["databases"]) == processes & set(SERVICES)

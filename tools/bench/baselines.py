@@ -5,6 +5,10 @@
   handler's rows (inbox, assessment, outbox with its NOTIFY) in one asyncpg transaction per
   message and commits the offset after each, as our consumers do; then the same with one
   transaction and one commit per fetched batch (what batching consumers would give).
+- Kafka produce: how fast that bare producer put the first backlog on its topic.
+- PostgreSQL commits: a few connections each committing one-row inserts for a few seconds, with
+  the run's synchronous_commit: the commit rate this machine gave a bare client (a floor of the
+  server's, since the client shares its cores), against which writes per claim are weighed.
 - SMTP: a bare aiosmtplib sender re-sends the very emails the pipeline delivered, one connection
   per email (as the sender does today), over one long-lived connection, and over a small pool.
 """
@@ -33,6 +37,9 @@ from tools.bench.servers import stop_consumer
 
 # The baselines' names, as the report and the hops' ratios name them.
 PER_MESSAGE, BATCHED = "kafka_pg_per_message", "kafka_pg_batched"
+KAFKA_PRODUCE = "kafka_produce"
+COMMIT_CONNECTIONS = 4
+PG_COMMITS = f"pg_commits_{COMMIT_CONNECTIONS}_connections"
 PER_EMAIL, ONE_CONNECTION = "smtp_connection_per_email", "smtp_one_connection"
 SMTP_POOL = 4
 POOLED = f"smtp_pool_of_{SMTP_POOL}"
@@ -99,17 +106,47 @@ def _copy(sample: dict[str, Any]) -> bytes:
     return json.dumps({**sample, "event_id": str(uuid.uuid4()), "data": data}).encode()
 
 
-async def _produce_backlog(bootstrap: str, topic: str, sample: dict[str, Any], count: int) -> None:
+async def _produce_backlog(
+    bootstrap: str, topic: str, sample: dict[str, Any], count: int
+) -> Baseline:
+    """The backlog put on `topic`, every record acknowledged; timed from the first send."""
+    payloads = [_copy(sample) for _ in range(count)]
     producer = new_producer(bootstrap, client_id="bench-baseline")
     await producer.start()
     try:
+        started = time.monotonic()
         deliveries = [
-            await producer.send(topic, value=_copy(sample), key=str(n).encode())
-            for n in range(count)
+            await producer.send(topic, value=payload, key=str(n).encode())
+            for n, payload in enumerate(payloads)
         ]
         await asyncio.gather(*deliveries)
+        return Baseline(KAFKA_PRODUCE, count, time.monotonic() - started)
     finally:
         await producer.stop()
+
+
+async def postgres_commits(
+    database: str, *, seconds: float, connections: int = COMMIT_CONNECTIONS
+) -> Baseline:
+    """One-row insert transactions from `connections` connections at once, for `seconds`
+    (the connections opened before the clock starts)."""
+    opened = [await asyncpg.connect(database) for _ in range(connections)]
+    try:
+        await opened[0].execute("CREATE TABLE IF NOT EXISTS commit_probe (n bigint)")
+
+        async def commit_until(conn: asyncpg.Connection, deadline: float) -> int:
+            done = 0
+            while time.monotonic() < deadline:
+                await conn.execute("INSERT INTO commit_probe VALUES (1)")
+                done += 1
+            return done
+
+        started = time.monotonic()
+        counts = await asyncio.gather(*(commit_until(c, started + seconds) for c in opened))
+        return Baseline(PG_COMMITS, sum(counts), time.monotonic() - started)
+    finally:
+        for conn in opened:
+            await conn.close()
 
 
 Drain = Callable[[AIOKafkaConsumer, asyncpg.Pool, int, float], Awaitable[int]]
@@ -155,7 +192,8 @@ async def kafka_to_postgres(
     seconds: float,
     database_query: str = "",
 ) -> list[Baseline]:
-    """Both consumer shapes, each draining its own backlog of `count` messages."""
+    """Both consumer shapes, each draining its own backlog of `count` messages; the first
+    backlog's production and a commit probe, timed on the way."""
     run = uuid.uuid4().hex[:8]
     database = f"{postgres_url}/rma_bench_{run}_baseline{database_query}"
     await ensure_database(database)
@@ -169,7 +207,9 @@ async def kafka_to_postgres(
         ):
             topic = f"bench.baseline.{run}.{name}"
             await ensure_topics(bootstrap, [topic], partitions=partitions)
-            await _produce_backlog(bootstrap, topic, sample, count)
+            produced = await _produce_backlog(bootstrap, topic, sample, count)
+            if name == PER_MESSAGE:
+                results.append(produced)
             consumer = AIOKafkaConsumer(
                 topic,
                 **client_options(bootstrap),
@@ -184,6 +224,8 @@ async def kafka_to_postgres(
                 results.append(Baseline(name, handled, time.monotonic() - started))
             finally:
                 await stop_consumer(consumer)
+        # After the consumers' baselines, so that its rows and WAL do not weigh on theirs.
+        results.append(await postgres_commits(database, seconds=3.0))
     finally:
         await close_pool(pool)
     return results

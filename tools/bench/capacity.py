@@ -9,6 +9,13 @@ can carry, computed from a bench run's figures, not guessed.
   consumer hop that handles R claims per second on one instance (`hops`, measured alone) needs
   at least rate / R instances, and its topic at least that many partitions.
 - **SMTP sends per claim**: the emails the backlog phase counted per event.
+- **Writes per claim** (`writes_per_claim`, the fixed-rate phase): PostgreSQL transactions
+  committed (read-only ones too) and rows written in the services' databases, WAL bytes of the
+  whole cluster, and Kafka messages on the platform's topics; each times the rates asked for.
+  Where the same run measured a bare client's rate on that server (`baselines`: commits from
+  a few connections, one producer's messages, a pool of SMTP connections), the claims per
+  second that rate carries; the lowest is the first of them to limit. Those rates are floors
+  of what each server can do (the client shares the cores), not its ceiling.
 """
 
 from __future__ import annotations
@@ -19,6 +26,8 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from tools.bench import baselines
 
 SECONDS_A_DAY = 86_400
 # The bench's own load generator: measured beside the parts, never deployed.
@@ -70,6 +79,105 @@ def smtp_sends_per_claim(run: dict[str, Any]) -> float | None:
     return round(float(backlog.get("emails", 0)) / float(backlog["events"]), 2)
 
 
+# Per claim: what is counted, where in `writes_per_claim`, the baseline that rates its server.
+WRITES = (
+    ("PostgreSQL commits (read-only too)", ("postgres", "commits"), baselines.PG_COMMITS),
+    ("PostgreSQL rows written", ("postgres", "rows_written"), None),
+    ("PostgreSQL WAL bytes (whole cluster)", ("postgres", "wal_bytes_cluster"), None),
+    ("Kafka messages (platform topics)", ("kafka", "messages"), baselines.KAFKA_PRODUCE),
+)
+
+
+@dataclass(frozen=True)
+class BlockLoad:
+    """One building block's work per claim, and what a rate measured in the run allows."""
+
+    what: str
+    per_claim: float
+    baseline: str | None = None
+    baseline_per_second: float | None = None
+
+    @property
+    def claims_per_second(self) -> float | None:
+        if not self.baseline_per_second or not self.per_claim:
+            return None
+        return round(self.baseline_per_second / self.per_claim, 1)
+
+
+def block_loads(run: dict[str, Any]) -> list[BlockLoad]:
+    """Writes per claim of the fixed phase, and SMTP sends per claim of the backlog phase."""
+    measured = {b["name"]: float(b["per_second"]) for b in run.get("baselines") or ()}
+    counted = run.get("writes_per_claim") or {}
+    loads = []
+    for what, (block, key), baseline in WRITES:
+        value = (counted.get(block) or {}).get(key)
+        if value is not None:
+            rate = measured.get(baseline) if baseline else None
+            loads.append(BlockLoad(what, float(value), baseline if rate else None, rate))
+    if (sends := smtp_sends_per_claim(run)) is not None:
+        rate = measured.get(baselines.POOLED)
+        loads.append(BlockLoad("SMTP sends", sends, baselines.POOLED if rate else None, rate))
+    return loads
+
+
+def first_to_limit(loads: list[BlockLoad]) -> BlockLoad | None:
+    """Of the blocks with a rate measured in the run, the one that carries the fewest claims."""
+    rated = [load for load in loads if load.claims_per_second is not None]
+    return min(rated, key=lambda load: load.claims_per_second or 0.0, default=None)
+
+
+def _write_lines(run: dict[str, Any], rates: list[float]) -> list[str]:
+    loads = block_loads(run)
+    if not loads:
+        return []
+    counted = run.get("writes_per_claim") or {}
+    header = " | ".join(f"at {rate:g}/s" for rate in rates)
+    lines = [
+        "",
+        f"Per claim ({counted.get('phase', 'no fixed phase counted')}, "
+        f"{counted.get('claims', 0)} claims; SMTP from the backlog phase):",
+        "",
+        f"| building block | per claim | {header} | measured in the run | claims/s it carries |",
+        "| --- | ---: |" + " ---: |" * len(rates) + " --- | ---: |",
+    ]
+    for load in loads:
+        at_rates = " | ".join(f"{load.per_claim * rate:,.0f}/s" for rate in rates)
+        rated = (
+            f"{load.baseline} {load.baseline_per_second:,.1f}/s"
+            if load.baseline and load.baseline_per_second
+            else "-"
+        )
+        lines.append(
+            f"| {load.what} | {load.per_claim:g} | {at_rates} | {rated} | "
+            f"{'-' if load.claims_per_second is None else load.claims_per_second} |"
+        )
+    if (first := first_to_limit(loads)) is not None:
+        lines += [
+            "",
+            f"First to limit of the building blocks rated in this run: {first.what}, at "
+            f"{first.claims_per_second} claims/s (a bare client's rate on shared cores: a floor "
+            "of the server's, not its ceiling).",
+        ]
+    return lines + _breakdown_lines(counted)
+
+
+def _breakdown_lines(counted: dict[str, Any]) -> list[str]:
+    """Each database's and topic's share of the totals."""
+    databases = (counted.get("postgres") or {}).get("databases") or {}
+    messages = (counted.get("kafka") or {}).get("topics") or {}
+    lines = []
+    if databases:
+        each = [
+            f"{name} {d['commits']:g} commits, {d['rows_written']:g} rows"
+            for name, d in databases.items()
+        ]
+        lines.append("PostgreSQL per claim by database: " + "; ".join(each) + ".")
+    if messages:
+        each = [f"{topic} {n:g}" for topic, n in messages.items() if n]
+        lines.append("Kafka messages per claim by topic: " + (", ".join(each) or "none") + ".")
+    return ["", *lines] if lines else []
+
+
 def render(run: dict[str, Any], rates: list[float]) -> str:
     machine = run.get("machine") or {}
     lines = [
@@ -96,6 +204,7 @@ def render(run: dict[str, Any], rates: list[float]) -> str:
         lines += [f"| {hop} | {' | '.join(map(str, n))} |" for hop, n in needed.items()]
     if (sends := smtp_sends_per_claim(run)) is not None:
         lines += ["", f"SMTP sends per claim: {sends}."]
+    lines += _write_lines(run, rates)
     return "\n".join(lines)
 
 

@@ -23,6 +23,7 @@ from tools.bench import (
     report,
     scale_out,
     targets,
+    writes,
 )
 from tools.bench.customers import Customer, receipt_pdf, sign_up
 from tools.bench.http_baseline import BaselineServer, prepare_database
@@ -121,6 +122,21 @@ class Run:
     http_baseline: BaselineServer
     phases: list[dict[str, Any]] = field(default_factory=list)
     filed: list[FiledClaim] = field(default_factory=list)
+    # PostgreSQL and Kafka writes per claim of the fixed phase (writes.per_claim).
+    writes_per_claim: dict[str, Any] = field(default_factory=dict)
+
+    async def write_counters(self) -> writes.Counters:
+        """The fleet's databases' and the platform topics' counters (not the baselines')."""
+        databases = {service: self.fleet.database_name(service) for service in SERVICES}
+        return await writes.read_counters(
+            self.servers.postgres_url, databases, self.servers.kafka_bootstrap
+        )
+
+    async def consumers_caught_up(self, timeout: float = 60.0) -> None:
+        """Every service's group has committed what it reads: its writes are done (the emails
+        alone do not show claims' reading of the verdicts)."""
+        reading = {self.fleet.group(s): topics.CONSUMED_BY[s] for s in SERVICES}
+        await writes.groups_caught_up(self.servers.kafka_bootstrap, reading, timeout)
 
     async def journeys(self, filed: list[FiledClaim]) -> list[report.ClaimJourney]:
         emails = await emails_accepted(self.mailbox, self.recorder.events)
@@ -150,9 +166,17 @@ class Run:
 async def _fixed_and_search(run: Run) -> float | None:
     """The fixed rate, then rising rates until the pipeline no longer keeps up; the highest kept."""
     a = run.arguments
+    # The warm-up's claims handled and their counts published before the first reading.
+    await run.consumers_caught_up()
+    counted = await run.write_counters()
     cpu, start = run.sampler.sample().cpu, time.time()
     filed = await at_rate(run.filer, "fixed", a.rate, a.seconds)
-    await run.phase(f"fixed {a.rate:g}/s", filed, start, cpu, settle=max(120.0, a.seconds))
+    fixed = await run.phase(f"fixed {a.rate:g}/s", filed, start, cpu, settle=max(120.0, a.seconds))
+    await run.consumers_caught_up()
+    run.writes_per_claim = {
+        "phase": fixed["phase"],
+        **writes.per_claim(counted, await run.write_counters(), fixed["created"]),
+    }
     sustained, rate = None, a.rate
     for _ in range(a.max_steps):
         rate *= 1.5
@@ -418,6 +442,7 @@ async def _measure(run: Run, start: Start) -> dict[str, Any]:
             name: round(rss / 2**20, 1) for name, rss in run.sampler.peak_rss().items()
         },
         "cpu_seconds_per_claim": run.phases[0]["cpu_seconds_per_claim"],
+        "writes_per_claim": run.writes_per_claim,
         # Servers that another process took over during the run (a restart): their CPU goes on.
         "servers_replaced": run.sampler.replaced,
     }

@@ -183,6 +183,8 @@ def table(report: dict[str, Any]) -> str:
                 f"  {STAGE_NAMES[stage]:36} {s['per_second']:>7} {_cell(s['p50_ms'])} "
                 f"{_cell(s['p95_ms'])} {_cell(s['p99_ms'])} {s['count']:>6}"
             )
+    if counted := report.get("writes_per_claim"):
+        lines += writes_lines(counted)
     lines.append(f"\nhighest sustained rate: {report['highest_sustained_rate']} claims/s offered")
     lines.append("\nhop capacity (backlog on the topic) against its raw baseline, same run:")
     for hop in report["hops"]:
@@ -221,6 +223,26 @@ def table(report: dict[str, Any]) -> str:
     for name, rss in report["peak_rss_mb"].items():
         lines.append(f"  {name:16} {rss:>10}   {cpu.get(name)}")
     return "\n".join(lines)
+
+
+def writes_lines(counted: dict[str, Any]) -> list[str]:
+    """PostgreSQL's and Kafka's work per claim created in the fixed phase (bench/writes.py)."""
+    lines = [f"\nwrites per claim, {counted.get('phase')} ({counted['claims']} claims created):"]
+    if postgres := counted.get("postgres"):
+        wal = postgres.get("wal_bytes_cluster")
+        lines.append(
+            f"  PostgreSQL: {postgres['commits']:g} commits (read-only ones too), "
+            f"{postgres['rows_written']:g} rows written"
+            + ("" if wal is None else f", {wal:,.0f} WAL bytes (whole cluster)")
+        )
+        lines += [
+            f"    {name:14} {d['commits']:>8g} commits {d['rows_written']:>8g} rows"
+            for name, d in postgres["databases"].items()
+        ]
+    if kafka := counted.get("kafka"):
+        lines.append(f"  Kafka: {kafka['messages']:g} messages on the platform's topics")
+        lines += [f"    {topic:28} {n:>8g}" for topic, n in kafka["topics"].items() if n]
+    return lines
 
 
 def _cell(value: float | None) -> str:

@@ -225,8 +225,11 @@ class ServiceFleet:
     def group(self, service: str) -> str:
         return f"{service}-bench-{self.run_id}"
 
+    def database_name(self, service: str) -> str:
+        return f"rma_bench_{self.run_id}_{service}"
+
     def database_url(self, service: str) -> str:
-        return f"{self.servers.postgres_url}/rma_bench_{self.run_id}_{service}{self.database_query}"
+        return f"{self.servers.postgres_url}/{self.database_name(service)}{self.database_query}"
 
     def names(self) -> list[str]:
         """Process names: `claims`, or `claims#2` for a second instance."""
