@@ -26,12 +26,11 @@ from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
-from aiokafka.errors import KafkaError
 
 from shared import topics
 from shared.kafka import client_options
 from tools.bench.servers import BenchError, stop_consumer
+from tools.support.kafka import caught_up
 
 # Longer than PostgreSQL's PGSTAT_IDLE_INTERVAL (10 s), by when an idle backend has published.
 STATS_FLUSH_SECONDS = 11.0
@@ -124,34 +123,13 @@ async def groups_caught_up(
 ) -> None:
     """Wait (bounded) until each group of `reading` has committed every partition of its topics
     up to their end: its consumers' writes are done. BenchError after `timeout` seconds."""
-    consumer = AIOKafkaConsumer(**client_options(bootstrap), enable_auto_commit=False)
-    admin = AIOKafkaAdminClient(**client_options(bootstrap))
-    await consumer.start()
-    await admin.start()
-    try:
-        deadline = time.monotonic() + timeout
-        partitions = await _partitions(consumer, tuple({t for n in reading.values() for t in n}))
-        while True:
-            ends = await consumer.end_offsets(partitions)
-            behind: dict[tuple[str, TopicPartition], int] = {}
-            for group, names in reading.items():
-                mine = [p for p in partitions if p.topic in names]
-                try:
-                    committed = await admin.list_consumer_group_offsets(group, partitions=mine)
-                except KafkaError as error:
-                    if not error.retriable:  # a coordinator moving or still being elected
-                        raise
-                    committed = {}
-                done = {p: max(committed[p].offset, 0) if p in committed else 0 for p in mine}
-                behind |= {(group, p): ends[p] - done[p] for p in mine if ends[p] > done[p]}
-            if not behind:
-                return
-            if time.monotonic() > deadline:
-                raise BenchError(f"consumer groups still behind after {timeout:g} s: {behind}")
-            await asyncio.sleep(0.5)
-    finally:
-        await admin.close()
-        await stop_consumer(consumer)
+    deadline = time.monotonic() + timeout
+    for group, names in reading.items():
+        try:
+            await caught_up(bootstrap, group, list(names), max(deadline - time.monotonic(), 0.0))
+        except AssertionError as behind:
+            message = f"consumer groups still behind after {timeout:g} s: {behind}"
+            raise BenchError(message) from None
 
 
 async def read_counters(

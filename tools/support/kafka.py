@@ -9,6 +9,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
 from aiokafka.structs import OffsetAndMetadata
 
 from shared import topics
@@ -95,6 +96,21 @@ class TopicProbe:
                 self.records.extend(records)
 
 
+async def topic_partitions(
+    admin: AIOKafkaAdminClient, topic_names: list[str]
+) -> list[TopicPartition]:
+    """Every partition of the topics of `topic_names` that exist, as the cluster says now. (A
+    new consumer's `partitions_for_topic` knows none until it subscribes: `caught_up` asked it,
+    found no partition and returned at once, without waiting.)"""
+    described = await admin.describe_topics(topic_names)
+    return [
+        TopicPartition(topic["topic"], partition["partition"])
+        for topic in described
+        if topic["error_code"] == 0
+        for partition in sorted(topic["partitions"], key=lambda p: p["partition"])
+    ]
+
+
 async def caught_up(
     bootstrap: str, group: str, topic_names: list[str], timeout: float = 900.0
 ) -> None:
@@ -106,17 +122,17 @@ async def caught_up(
     await consumer.start()
     await admin.start()
     try:
-        await consumer.topics()  # the cluster's metadata, for the partitions below
-        partitions = [
-            TopicPartition(topic, partition)
-            for topic in topic_names
-            for partition in sorted(consumer.partitions_for_topic(topic) or ())
-        ]
+        partitions = await topic_partitions(admin, topic_names)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
             ends = await consumer.end_offsets(partitions)
-            committed = await admin.list_consumer_group_offsets(group, partitions=partitions)
+            try:
+                committed = await admin.list_consumer_group_offsets(group, partitions=partitions)
+            except KafkaError as error:
+                if not error.retriable:  # a coordinator moving or still being elected
+                    raise
+                committed = {}
             behind = {
                 tp: ends[tp] - (max(committed[tp].offset, 0) if tp in committed else 0)
                 for tp in partitions
