@@ -199,6 +199,15 @@ def _fitted_size(text: str, font: str, largest: float, width: float) -> float:
     return min(largest, largest * width / natural)
 
 
+# A label's fixed lines (the captions, the service centre's address, the notes) recur on every
+# label: each is made printable and measured once per process, not once per label.
+@functools.lru_cache(maxsize=256)
+def _fitted_line(text: str, font: str, largest: float, width: float) -> tuple[str, float]:
+    """The line as the font shows it, and its size: `largest`, or less to fit `width`."""
+    printable = _printable(text, font)
+    return printable, _fitted_size(printable, font, largest, width)
+
+
 class LabelLayout:
     """A label laid out from the top down in the label's font: lines fitted to the page's width,
     the addressee and the sender, a barcode. Subclasses put each line and barcode on the page.
@@ -222,8 +231,7 @@ class LabelLayout:
 
     def line(self, text: str, largest: float, gap: float = 1.3) -> None:
         """One line at `largest` points, smaller if the text would not fit the page's width."""
-        text = _printable(text, self.font)
-        size = _fitted_size(text, self.font, largest, self.usable)
+        text, size = _fitted_line(text, self.font, largest, self.usable)
         self.y -= size * gap
         self._text(self.margin, self.y, size, text)
 

@@ -331,3 +331,54 @@ def test_a_labels_barcode_is_not_measured_or_drawn_letter_by_letter(
     pdf = render_label("RMA/947453/SR/2026", "Zofia Wójcik")
     assert walked == []
     assert decode_code128(drawn_bars(pdf)) == "RMA/947453/SR/2026"
+
+
+def test_a_labels_fixed_lines_are_measured_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The captions, the service centre's address and the notes are the same on every label:
+    measured (and made printable) once per process, only the RMA number and a new sender's
+    name per label."""
+    render_label("RMA/5000/SR/2026", "Jan Nowak")
+    measured: list[str] = []
+    string_width = pdfmetrics.stringWidth
+
+    def counted(text: str, font: str, size: float, *args: Any) -> float:
+        measured.append(text)
+        return string_width(text, font, size, *args)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(pdfmetrics, "stringWidth", counted)
+    pdf = render_label("RMA/5001/SR/2026", "Jan Nowak")
+    assert measured == ["RMA/5001/SR/2026"]
+    assert placed_text(pdf) == placed_text(canvas_label("RMA/5001/SR/2026", "Jan Nowak"))
+
+
+def test_a_labels_fixed_lines_are_written_once_for_the_same_letters(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A line at the same place in the same subset's codes is kept as written: of a label with
+    the letters of one before it, only the RMA number's line is written anew, and its letters
+    are not sorted again."""
+    render_label("RMA/6000/SR/2026", "Ewa Kot")
+    formatted: list[tuple[float, ...]] = []
+    sorts: list[object] = []
+    fp_str = label_pdf.fp_str
+
+    def counted(*numbers: float) -> str:
+        formatted.append(numbers)
+        return fp_str(*numbers)  # type: ignore[no-any-return]
+
+    def counted_sort(letters: Any) -> list[str]:
+        sorts.append(letters)
+        return sorted(letters)
+
+    monkeypatch.setattr(label_pdf, "fp_str", counted)
+    monkeypatch.setattr(label_pdf, "sorted", counted_sort, raising=False)
+    kept = render_label("RMA/6001/SR/2026", "Ewa Kot")
+    sizes = [numbers for numbers in formatted if len(numbers) == 1]
+    assert len(sizes) == 1  # the size of the RMA number's line
+    assert sorts == []
+    label_pdf._shown.cache_clear()
+    label_pdf._sorted_letters.cache_clear()
+    assert render_label("RMA/6001/SR/2026", "Ewa Kot") == kept
+    assert len(sizes) < len([numbers for numbers in formatted if len(numbers) == 1])
+    assert sorts
+    assert "RMA/6001/SR/2026" in PdfReader(io.BytesIO(kept)).pages[0].extract_text()
