@@ -305,3 +305,33 @@ def test_a_bare_recipient_is_not_parsed_again(monkeypatch: pytest.MonkeyPatch) -
     named = replace(email, recipient="Jan Kowalski <jan.kowalski@example.com>")
     assert wire_email(SETTINGS, named, NOW).recipient == "jan.kowalski@example.com"
     assert parsed == [named.recipient]
+
+
+def unusual_texts() -> list[tuple[str, QueuedEmail]]:
+    label = attachments.parcel_label("RMA/947453/SR/2026", "Zażółć Gęślą")
+    texts = {
+        "period-line": "Dzień dobry,\n.\n..kropki\n",
+        "period-first": ".net\n",
+        "bare-cr": "jedna\rdruga\r\n",
+        "long-line": "Żółć " * 240 + "\n.kropka\n",
+        "plain": "Dzień dobry,\nw załączniku etykieta.\n",
+    }
+    return [
+        (f"{name}-{files}", queued("Etykieta", text, f"<p>{text}</p>\n", *[label] * files))
+        for name, text in texts.items()
+        for files in (0, 1, 2)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "email"),
+    [*EVERY_TEMPLATE, *unusual_texts()],
+    ids=[n for n, _ in [*EVERY_TEMPLATE, *unusual_texts()]],
+)
+def test_the_writer_says_whether_its_email_goes_as_it_is(name: str, email: QueuedEmail) -> None:
+    """What wire_email tells the mailer without a look over the attachments' base64 is what a
+    look over the whole message finds (a line starting with a period makes it go through
+    aiosmtplib's sendmail, which doubles the period)."""
+    outgoing = wire_email(SETTINGS, email, NOW)
+    assert outgoing.transmitted is mime.as_transmitted(outgoing.wire)
+    assert outgoing.transmitted is not ("\n." in "\n" + email.text_body + email.html_body)
