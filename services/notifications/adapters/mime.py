@@ -174,18 +174,35 @@ def _subject(subject: str) -> bytes:
     line = f"Subject: {subject}"
     if subject.isascii() and subject.isprintable() and "=?" not in subject and len(line) <= 78:
         return line.encode("ascii") + CRLF
+    room = _ENCODED_LINE - len("Subject: ") - len(_WORD_START) - len(_WORD_END)
+    pieces = list(map(_Q_TABLE.__getitem__, map(ord, subject)))
+    # Most subjects (a new claim's, with its RMA number) fit in one word.
+    if len(encoded := "".join(pieces)) <= room:
+        return f"Subject: {_WORD_START}{encoded}{_WORD_END}".encode("ascii") + CRLF
     words: list[str] = []
     word: list[str] = []
-    room = _ENCODED_LINE - len("Subject: ") - len(_WORD_START) - len(_WORD_END)
-    for character in subject:
-        encoded = _q_encoded(character)
-        if len(encoded) > room and word:
+    for piece in pieces:
+        if len(piece) > room and word:
             words.append(_WORD_START + "".join(word) + _WORD_END)
             word, room = [], _ENCODED_LINE - 1 - len(_WORD_START) - len(_WORD_END)
-        word.append(encoded)
-        room -= len(encoded)
+        word.append(piece)
+        room -= len(piece)
     words.append(_WORD_START + "".join(word) + _WORD_END)
     return ("Subject: " + "\r\n ".join(words)).encode("ascii") + CRLF
+
+
+class _QTable(dict[int, str]):
+    """Each character's code to the character as a "Q" encoded word holds it (those seen, kept
+    up to a few thousand)."""
+
+    def __missing__(self, code: int) -> str:
+        encoded = _q_encoded(chr(code))
+        if len(self) < 4096:
+            self[code] = encoded
+        return encoded
+
+
+_Q_TABLE = _QTable()
 
 
 @functools.lru_cache(maxsize=1024)
@@ -210,8 +227,11 @@ def _multipart(subtype: str, parts: list[bytes]) -> tuple[bytes, bytes]:
 
 
 def _text_part(text: str, subtype: str) -> bytes:
-    body = text.replace("\r\n", "\n").replace("\r", "\n").encode()
-    if any(len(line) > _LONGEST_LINE for line in body.split(b"\n")):
+    if "\r" in text:  # rare: the templates write "\n"
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    body = text.encode()
+    # Only a body longer than a line can hold one too long (most are: their lines measured).
+    if len(body) > _LONGEST_LINE and max(map(len, body.split(b"\n"))) > _LONGEST_LINE:
         encoding, body = "quoted-printable", binascii.b2a_qp(body, istext=True)
     else:  # RFC 2045 2.7-2.8: 7bit says there is nothing but ASCII in it
         encoding = "7bit" if body.isascii() else "8bit"

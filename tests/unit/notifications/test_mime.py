@@ -335,3 +335,13 @@ def test_the_writer_says_whether_its_email_goes_as_it_is(name: str, email: Queue
     outgoing = wire_email(SETTINGS, email, NOW)
     assert outgoing.transmitted is mime.as_transmitted(outgoing.wire)
     assert outgoing.transmitted is not ("\n." in "\n" + email.text_body + email.html_body)
+
+
+def test_the_characters_kept_encoded_for_subjects_stay_bounded() -> None:
+    """Each character's "Q" encoding is kept for the next subjects, up to a few thousand: a
+    subject of characters never seen before still arrives whole, and the table stops growing."""
+    for start in range(0x4E00, 0x4E00 + 6000, 60):  # CJK ideographs: 6,000 new characters
+        subject = "".join(chr(code) for code in range(start, start + 60))
+        wire = wire_email(SETTINGS, queued(subject, "Tekst\n", "<p>Tekst</p>\n"), NOW).wire
+        assert str(parsed(wire)["Subject"]) == subject
+    assert len(mime._Q_TABLE) <= 4096
