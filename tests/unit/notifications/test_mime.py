@@ -5,6 +5,7 @@ every header, part, charset, transfer encoding and attachment; and it stays vali
 
 from __future__ import annotations
 
+import base64
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email import encoders, policy
@@ -345,3 +346,11 @@ def test_the_characters_kept_encoded_for_subjects_stay_bounded() -> None:
         wire = wire_email(SETTINGS, queued(subject, "Tekst\n", "<p>Tekst</p>\n"), NOW).wire
         assert str(parsed(wire)["Subject"]) == subject
     assert len(mime._Q_TABLE) <= 4096
+
+
+@pytest.mark.parametrize("size", [*range(0, 240), 9445, 20_000])
+def test_an_attachment_is_base64_in_lines_of_76(size: int) -> None:
+    content = bytes(range(256)) * (size // 256 + 1)
+    lines = mime._base64_lines(content[:size])
+    encoded = base64.b64encode(content[:size])
+    assert lines == [encoded[start : start + 76] for start in range(0, len(encoded), 76)]
