@@ -6,6 +6,7 @@ every header, part, charset, transfer encoding and attachment; and it stays vali
 from __future__ import annotations
 
 import base64
+import struct
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email import encoders, policy
@@ -348,9 +349,32 @@ def test_the_characters_kept_encoded_for_subjects_stay_bounded() -> None:
     assert len(mime._Q_TABLE) <= 4096
 
 
-@pytest.mark.parametrize("size", [*range(0, 240), 9445, 20_000])
+@pytest.mark.parametrize("size", [*range(0, 240), 9445, 20_000, 3_000_000])
 def test_an_attachment_is_base64_in_lines_of_76(size: int) -> None:
     content = bytes(range(256)) * (size // 256 + 1)
     lines = mime._base64_lines(content[:size])
     encoded = base64.b64encode(content[:size])
     assert lines == [encoded[start : start + 76] for start in range(0, len(encoded), 76)]
+
+
+def test_a_large_attachment_is_cut_without_a_struct_of_its_own_size(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The lines are cut many at a call, by structs of at most 64 lines: a file of megabytes
+    makes, and keeps in the cache, no struct as large as itself (its format and its codes)."""
+    made: list[int] = []
+    make = struct.Struct
+
+    def recorded(format: str) -> struct.Struct:
+        made.append(make(format).size)
+        return make(format)
+
+    mime._lines_of.cache_clear()
+    monkeypatch.setattr(struct, "Struct", recorded)
+    content = bytes(range(256)) * 20_000  # 5 MB
+    lines = mime._base64_lines(content)
+    encoded = base64.b64encode(content)
+    assert lines == [encoded[start : start + 76] for start in range(0, len(encoded), 76)]
+    assert made
+    assert max(made) <= 64 * 76
+    assert mime._lines_of.cache_info().currsize <= 2  # 64 lines, and the last block's
