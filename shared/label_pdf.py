@@ -93,7 +93,7 @@ def write_label_pdf(
 # writing one.
 @functools.lru_cache(maxsize=256)
 def _sorted_letters(shown: frozenset[str]) -> str:
-    """The letters the subset holds (\0 stays the missing character's)."""
+    """The letters the subset holds (code 0 stays the missing character's)."""
     return "".join(sorted(shown - {"\0"}))
 
 

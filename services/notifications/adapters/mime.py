@@ -231,7 +231,7 @@ def _text_part(text: str, subtype: str) -> bytes:
     if "\r" in text:  # rare: the templates write "\n"
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     body = text.encode()
-    # Only a body longer than a line can hold one too long (most are: their lines measured).
+    # A body no longer than a line may be has no line too long: only a longer one is split.
     if len(body) > _LONGEST_LINE and max(map(len, body.split(b"\n"))) > _LONGEST_LINE:
         encoding, body = "quoted-printable", binascii.b2a_qp(body, istext=True)
     else:  # RFC 2045 2.7-2.8: 7bit says there is nothing but ASCII in it
