@@ -24,7 +24,7 @@ from reportlab.pdfbase import pdfmetrics
 
 # The digits are always in the subset: RMA numbers change them from label to label, and a
 # subset per set of digits would rarely be made twice.
-_ALWAYS = "0123456789"
+_ALWAYS = frozenset("0123456789")
 # One simple font holds 256 codes; code 0 stays the font's "missing character".
 _MOST_LETTERS = 255
 _FONT = b"/F1"
@@ -47,7 +47,8 @@ class Bars:
     rectangles: Sequence[tuple[float, float, float, float]]
 
 
-@dataclass(frozen=True)
+# Compared and hashed as itself (`_shown` keeps lines per subset; a subset is made once).
+@dataclass(frozen=True, eq=False)
 class _Subset:
     """The font's objects for one set of letters, and each letter's code."""
 
@@ -65,11 +66,11 @@ def write_label_pdf(
 ) -> bytes | None:
     """The label's PDF; None when its letters are more than one simple font holds (ReportLab's
     canvas splits them into several fonts instead)."""
-    letters = set(_ALWAYS).union(*(text.text for text in texts)) - {"\0"}
+    letters = _sorted_letters(_ALWAYS.union("".join([text.text for text in texts])))
     if len(letters) > _MOST_LETTERS:
         return None
-    subset = _subset(font_name, "".join(sorted(letters)))
-    content = zlib.compress(_content(subset.to_codes, texts, bars))
+    subset = _subset(font_name, letters)
+    content = zlib.compress(_content(subset, texts, bars))
     width, height = pagesize
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
@@ -85,6 +86,15 @@ def write_label_pdf(
         b"<< /Title %s /Producer (RMA platform) >>" % _text_string(title),
     ]
     return _document(objects)
+
+
+# The letters of a label's lines and the digits, sorted, kept: labels with the same letters (those
+# of their sender's name, besides the fixed lines') are most labels; sorting was a tenth of
+# writing one.
+@functools.lru_cache(maxsize=256)
+def _sorted_letters(shown: frozenset[str]) -> str:
+    """The letters the subset holds (code 0 stays the missing character's)."""
+    return "".join(sorted(shown - {"\0"}))
 
 
 def _stream(data: bytes, entries: bytes = b"") -> bytes:
@@ -106,15 +116,8 @@ def _document(objects: list[bytes]) -> bytes:
     return bytes(out)
 
 
-def _content(to_codes: dict[int, int], texts: list[Text], bars: list[Bars]) -> bytes:
-    parts = []
-    for text in texts:
-        # Every letter of the texts has its code (\0 stays 0, the missing character's).
-        shown = text.text.translate(to_codes).encode("latin-1").hex().encode()
-        parts.append(
-            b"BT %s %s Tf %s Td <%s> Tj ET"
-            % (_FONT, fp_str(text.size).encode(), fp_str(text.x, text.y).encode(), shown)
-        )
+def _content(subset: _Subset, texts: list[Text], bars: list[Bars]) -> bytes:
+    parts = [_shown(subset, text) for text in texts]
     for barcode in bars:
         parts.append(b"q 1 0 0 1 %s cm" % fp_str(barcode.x, barcode.y).encode())
         # A fill per bar, as ReportLab draws them: viewers snap a lone rectangle to whole
@@ -122,6 +125,20 @@ def _content(to_codes: dict[int, int], texts: list[Text], bars: list[Bars]) -> b
         parts.extend(map(_bar, barcode.rectangles))
         parts.append(b"Q")
     return b"\n".join(parts)
+
+
+# A line as written in a subset's codes, kept: a label's fixed lines (all but the RMA number
+# and the sender, at the same places) recur from label to label with the same letters.
+@functools.lru_cache(maxsize=1024)
+def _shown(subset: _Subset, text: Text) -> bytes:
+    # Every letter of the texts has its code (\0 stays 0, the missing character's).
+    shown = text.text.translate(subset.to_codes).encode("latin-1").hex().encode()
+    return b"BT %s %s Tf %s Td <%s> Tj ET" % (
+        _FONT,
+        fp_str(text.size).encode(),
+        fp_str(text.x, text.y).encode(),
+        shown,
+    )
 
 
 # A bar's fill as written, kept: at one bar width the same bars recur at the same places from

@@ -11,7 +11,10 @@ import contextlib
 import functools
 import importlib.metadata
 import io
+import itertools
+import operator
 import os
+import string
 import subprocess
 import sys
 import unicodedata
@@ -19,7 +22,7 @@ from pathlib import Path
 
 from reportlab.graphics.barcode.code128 import Code128
 from reportlab.lib.pagesizes import A6
-from reportlab.lib.units import mm
+from reportlab.lib.units import inch, mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
@@ -114,20 +117,67 @@ def _printable(text: str, font: str) -> str:
     return folded.encode("ascii", "ignore").decode()
 
 
-class _EncodedOnce(Code128):  # type: ignore[misc]  # ReportLab has no type hints
-    """Code 128 that encodes its value once. ReportLab's encodes it again (validate, encode,
-    decompose, measure) on every read of its width or height and on every drawing: five times
-    per label, most of the barcode's CPU."""
+# ReportLab's Code 128 patterns as letters, one per element: a capital a bar, a small letter a
+# space, its place in the alphabet its width in modules. As bytes, each element's modules.
+_MODULES = bytes.maketrans(
+    (string.ascii_uppercase + string.ascii_lowercase).encode(), bytes([*range(1, 27)] * 2)
+)
 
-    _encoded = False
+
+class _EncodedOnce(Code128):  # type: ignore[misc]  # ReportLab has no type hints
+    """Code 128 that encodes its value once, and is measured and drawn from its elements' widths
+    in modules (a table, `_MODULES`). ReportLab's encodes it again (validate, encode, decompose,
+    measure) on every read of its width or height and on every drawing, and measures and draws
+    it with a test of each element's letter (the canvas's labels still draw it that way).
+
+    The sizes and the bars are ReportLab's to the last bit: the same products of the bar width
+    and the modules, summed in the same order."""
+
+    _modules: bytes | None = None
+    barHeight: float | None = None
 
     def _calculate(self) -> None:
-        if not self._encoded:
-            super()._calculate()
-            self._encoded = True
+        if self._modules is None:
+            self.validate()
+            self.encode()
+            self.decompose()
+            self._modules = self.decomposed.encode("ascii").translate(_MODULES)
+            self.computeSize()
+
+    def _widths(self) -> list[float]:
+        self._calculate()
+        bar_width = self.barWidth
+        return [bar_width * modules for modules in self._modules or b""]
+
+    def computeSize(self, *_args: object) -> None:
+        """MultiWidthBarcode's: the elements' widths summed, and the quiet zones."""
+        width = functools.reduce(operator.add, self._widths(), 0.0)
+        if self.barHeight is None:
+            self.barHeight = max(0.25 * inch, width * 0.15)
+        if self.quiet:
+            width += self.lquiet + self.rquiet
+        self._height = self.barHeight
+        self._width = width
+
+    def rectangles(self) -> list[tuple[float, float, float, float]]:
+        """The bars as MultiWidthBarcode.draw puts them, each (x, y, width, height). Every
+        symbol's pattern is a bar, a space, a bar and so on: the bars are every other element,
+        each starting where the elements before it end (summed from the quiet zone)."""
+        widths = self._widths()
+        height = self.barHeight
+        assert height is not None  # measured: computeSize gave it one
+        starts = itertools.accumulate(widths, initial=(self.quiet and self.lquiet) or 0)
+        return list(
+            zip(
+                itertools.islice(starts, 0, None, 2),
+                itertools.repeat(0),
+                widths[0::2],
+                itertools.repeat(height),
+            )
+        )
 
 
-def barcode(rma_number: str, width: float) -> Code128:
+def barcode(rma_number: str, width: float) -> _EncodedOnce:
     """The RMA number as a Code 128 barcode no wider than `width` points (quiet zones included).
 
     Drawn straight onto the canvas: the same bars as a graphics Drawing cost several times the
@@ -149,6 +199,15 @@ def _fitted_size(text: str, font: str, largest: float, width: float) -> float:
     return min(largest, largest * width / natural)
 
 
+# A label's fixed lines (the captions, the service centre's address, the notes) recur on every
+# label: each is made printable and measured once per process, not once per label.
+@functools.lru_cache(maxsize=256)
+def _fitted_line(text: str, font: str, largest: float, width: float) -> tuple[str, float]:
+    """The line as the font shows it, and its size: `largest`, or less to fit `width`."""
+    printable = _printable(text, font)
+    return printable, _fitted_size(printable, font, largest, width)
+
+
 class LabelLayout:
     """A label laid out from the top down in the label's font: lines fitted to the page's width,
     the addressee and the sender, a barcode. Subclasses put each line and barcode on the page.
@@ -167,13 +226,12 @@ class LabelLayout:
     def _text(self, x: float, y: float, size: float, text: str) -> None:
         raise NotImplementedError
 
-    def _bars(self, x: float, y: float, bars: Code128) -> None:
+    def _bars(self, x: float, y: float, bars: _EncodedOnce) -> None:
         raise NotImplementedError
 
     def line(self, text: str, largest: float, gap: float = 1.3) -> None:
         """One line at `largest` points, smaller if the text would not fit the page's width."""
-        text = _printable(text, self.font)
-        size = _fitted_size(text, self.font, largest, self.usable)
+        text, size = _fitted_line(text, self.font, largest, self.usable)
         self.y -= size * gap
         self._text(self.margin, self.y, size, text)
 
@@ -215,7 +273,7 @@ class LabelPage(LabelLayout):
         self.canvas.setFont(self.font, size)
         self.canvas.drawString(x, y, text)
 
-    def _bars(self, x: float, y: float, bars: Code128) -> None:
+    def _bars(self, x: float, y: float, bars: _EncodedOnce) -> None:
         bars.drawOn(self.canvas, x, y)
 
     def pdf(self) -> bytes:
@@ -233,17 +291,17 @@ class PreparedLabelPage(LabelLayout):
     def __init__(self, title: str, pagesize: tuple[float, float], margin: float) -> None:
         super().__init__(title, pagesize, margin)
         self._texts: list[label_pdf.Text] = []
-        self._barcodes: list[tuple[float, float, Code128]] = []
+        self._barcodes: list[tuple[float, float, _EncodedOnce]] = []
 
     def _text(self, x: float, y: float, size: float, text: str) -> None:
         self._texts.append(label_pdf.Text(x, y, size, text))
 
-    def _bars(self, x: float, y: float, bars: Code128) -> None:
+    def _bars(self, x: float, y: float, bars: _EncodedOnce) -> None:
         self._barcodes.append((x, y, bars))
 
     def pdf(self) -> bytes:
         if self.font.startswith("DejaVu"):
-            bars = [label_pdf.Bars(x, y, _rectangles(code)) for x, y, code in self._barcodes]
+            bars = [label_pdf.Bars(x, y, code.rectangles()) for x, y, code in self._barcodes]
             written = label_pdf.write_label_pdf(
                 self.font, self.title, self.pagesize, self._texts, bars
             )
@@ -259,14 +317,6 @@ class PreparedLabelPage(LabelLayout):
         canvas.showPage()
         canvas.save()
         return buffer.getvalue()
-
-
-def _rectangles(bars: Code128) -> list[tuple[float, float, float, float]]:
-    """The bars as ReportLab would draw them: its own drawing, with each bar listed instead."""
-    listed: list[tuple[float, float, float, float]] = []
-    bars.rect = lambda x, y, width, height: listed.append((x, y, width, height))
-    bars.draw()
-    return listed
 
 
 def lay_out_parcel_label(page: LabelLayout, rma_number: str, customer_name: str | None) -> None:

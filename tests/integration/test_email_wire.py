@@ -63,6 +63,7 @@ async def test_the_server_stores_what_the_library_would_have_sent(
     date = datetime.now(UTC)
     sent = wire_email(settings, email_to(ours, text), date)
     assert as_transmitted(sent.wire) is prepared
+    assert sent.transmitted is prepared  # as wire_email tells the mailer
     await mailer.send(sent)
     await mailer.close()
     # The same message, to another address, through the library's sendmail.

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import aiosmtplib
 
-from services.notifications.adapters.mime import OutgoingEmail, is_plain_address
+from services.notifications.adapters.mime import OutgoingEmail, as_transmitted, is_plain_address
 from services.notifications.settings import NotificationsSettings
 
 
@@ -35,20 +35,6 @@ def is_permanent(error: BaseException) -> bool:
     return False
 
 
-def as_transmitted(message: bytes) -> bool:
-    """Whether the message is already what DATA transmits (RFC 5321 4.5.2, 4.1.1.4): every line
-    ended by CRLF, the last one too, and no line starting with a period (which would be doubled).
-    Three counts and a search, where aiosmtplib's passes are regular expressions that copy."""
-    line_ends = message.count(b"\r\n")
-    return (
-        message.count(b"\n") == line_ends
-        and message.count(b"\r") == line_ends
-        and message.endswith(b"\r\n")
-        and not message.startswith(b".")
-        and b"\n." not in message
-    )
-
-
 class PreparedSMTP(aiosmtplib.SMTP):
     """aiosmtplib's client, sending a message that is already as transmitted as it is.
 
@@ -59,8 +45,12 @@ class PreparedSMTP(aiosmtplib.SMTP):
     `SMTPProtocol.execute_data_command` without the two passes; tests/unit/notifications/
     test_smtp_prepared.py holds the bytes on the wire to the library's.)"""
 
-    async def send_prepared(self, sender: str, recipient: str, message: bytes) -> None:
-        if not as_transmitted(message):
+    async def send_prepared(
+        self, sender: str, recipient: str, message: bytes, transmitted: bool | None = None
+    ) -> None:
+        """`transmitted`: whether `message` is as DATA transmits it, when its writer knows
+        (mime.py, `OutgoingEmail.transmitted`); looked at here if None."""
+        if not (as_transmitted(message) if transmitted is None else transmitted):
             await self.sendmail(sender, [recipient], message)
             return
         await self._ehlo_or_helo_if_needed()
@@ -166,7 +156,9 @@ class SmtpMailer:
 
     async def send(self, message: OutgoingEmail) -> None:
         async with self._session() as smtp:
-            await smtp.send_prepared(message.sender, message.recipient, message.wire)
+            await smtp.send_prepared(
+                message.sender, message.recipient, message.wire, message.transmitted
+            )
 
     async def close(self) -> None:
         while self._idle:

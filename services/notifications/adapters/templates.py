@@ -74,6 +74,7 @@ class TemplateRenderer:
     def __init__(self) -> None:
         self._plain = self._environment(autoescape=False)
         self._html = self._environment(autoescape=True)
+        self._templates: dict[str, tuple[_Compiled, _Compiled]] = {}
 
     @staticmethod
     def _environment(*, autoescape: bool) -> Environment:
@@ -93,18 +94,52 @@ class TemplateRenderer:
 
     def render(self, template: str, language: str, context: dict[str, Any]) -> RenderedEmail:
         folder = language if language in ("pl", "en") else "pl"
-        name = f"{folder}/{template}.j2"
         values = {**context, "language": folder}
-        plain = self._plain.get_template(name)
+        plain, html = self._compiled(f"{folder}/{template}.j2")
         # The subject and the text are blocks of the template: both rendered from one context,
         # without a render of the whole template for each (a third of composing an email).
-        plain_context = plain.new_context({**values, "part": "text"})
-        html = self._html.get_template(name).render({**values, "part": "html"})
+        plain_context = plain.context({**values, "part": "text"})
         return RenderedEmail(
-            subject=" ".join(_block(plain, "subject", plain_context).split()),
-            text=_block(plain, "text", plain_context).strip() + "\n",
-            html=html.strip() + "\n",
+            subject=" ".join(_block(plain.template, "subject", plain_context).split()),
+            text=_block(plain.template, "text", plain_context).strip() + "\n",
+            html=html.render({**values, "part": "html"}).strip() + "\n",
         )
+
+    def _compiled(self, name: str) -> tuple[_Compiled, _Compiled]:
+        if (found := self._templates.get(name)) is None:
+            found = (
+                _Compiled.of(self._plain.get_template(name)),
+                _Compiled.of(self._html.get_template(name)),
+            )
+            self._templates[name] = found
+        return found
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    """A template with its globals as one dict, made once. Template.new_context copies them out
+    of their ChainMap into every render's context, in Python (7 us of an email's 50): here each
+    context is the same dict, the render's values over the globals, made at once."""
+
+    template: Template
+    globals: dict[str, Any]
+
+    @classmethod
+    def of(cls, template: Template) -> _Compiled:
+        return cls(template, dict(template.globals))
+
+    def context(self, values: dict[str, Any]) -> Context:
+        # shared: the dict is the context's as it is, the globals already in it.
+        return self.template.new_context({**self.globals, **values}, shared=True)
+
+    def render(self, values: dict[str, Any]) -> str:
+        """Template.render, on that context."""
+        try:
+            return self.template.environment.concat(
+                self.template.root_render_func(self.context(values))
+            )
+        except Exception:
+            self.template.environment.handle_exception()
 
 
 def _block(template: Template, name: str, context: Context) -> str:

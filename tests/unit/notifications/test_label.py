@@ -14,7 +14,9 @@ from barcode.charsets import code128 as symbols
 from fontTools.ttLib import TTFont as FontToolsFont
 from pypdf import PdfReader
 from reportlab.graphics.barcode.code128 import Code128
+from reportlab.graphics.barcode.common import MultiWidthBarcode
 from reportlab.lib.pagesizes import A6
+from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 
 from shared import label_pdf
@@ -282,3 +284,101 @@ def test_the_bars_kept_stay_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     for number in range(5):
         render_label(f"RMA/{number}/SR/2026")
         assert kept.cache_info().currsize <= 10
+
+
+def reportlab_bars(value: str, width: float) -> tuple[float, float, list[tuple[Any, ...]]]:
+    """ReportLab's own Code 128, sized as `barcode` sizes it: its width, height and bars."""
+    bars = Code128(value, barWidth=1, humanReadable=False)
+    quiet = bars.lquiet + bars.rquiet
+    bars.barWidth = min(0.5 * mm, (width - quiet) / (bars.width - quiet))
+    bars.barHeight = 22 * mm
+    bars.computeSize()
+    drawn: list[tuple[Any, ...]] = []
+    bars.rect = lambda *rectangle: drawn.append(rectangle)
+    bars.draw()
+    return bars.width, bars.height, drawn
+
+
+@pytest.mark.parametrize("width", [250.0, 270.0, 110 * mm, 120.0])
+@pytest.mark.parametrize(
+    "value", ["RMA/1024/SR/2026", "RMA/7/SR/2025", "RMA/123456789/SR/2030", "WZ/2026/0001", "a1"]
+)
+def test_the_barcode_is_reportlabs_to_the_last_bit(value: str, width: float) -> None:
+    """Measured and drawn from a table of its elements' modules, the barcode keeps ReportLab's
+    floats exactly (the same products, summed in the same order), so a label's bytes stay."""
+    bars = barcode(value, width)
+    assert (bars.width, bars.height, bars.rectangles()) == reportlab_bars(value, width)
+
+
+def test_a_labels_barcode_is_not_measured_or_drawn_letter_by_letter(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """ReportLab's measuring and drawing test each element's letter (twice measured, once
+    drawn per label): the label's barcode is measured and drawn from its modules instead."""
+    walked: list[str] = []
+
+    def walking(name: str) -> Any:
+        original = getattr(MultiWidthBarcode, name)
+
+        def counted(bars: Code128, *args: Any) -> Any:
+            walked.append(name)
+            return original(bars, *args)
+
+        return counted
+
+    for name in ("computeSize", "draw"):
+        monkeypatch.setattr(MultiWidthBarcode, name, walking(name))
+    pdf = render_label("RMA/947453/SR/2026", "Zofia Wójcik")
+    assert walked == []
+    assert decode_code128(drawn_bars(pdf)) == "RMA/947453/SR/2026"
+
+
+def test_a_labels_fixed_lines_are_measured_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The captions, the service centre's address and the notes are the same on every label:
+    measured (and made printable) once per process, only the RMA number and a new sender's
+    name per label."""
+    render_label("RMA/5000/SR/2026", "Jan Nowak")
+    measured: list[str] = []
+    string_width = pdfmetrics.stringWidth
+
+    def counted(text: str, font: str, size: float, *args: Any) -> float:
+        measured.append(text)
+        return string_width(text, font, size, *args)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(pdfmetrics, "stringWidth", counted)
+    pdf = render_label("RMA/5001/SR/2026", "Jan Nowak")
+    assert measured == ["RMA/5001/SR/2026"]
+    assert placed_text(pdf) == placed_text(canvas_label("RMA/5001/SR/2026", "Jan Nowak"))
+
+
+def test_a_labels_fixed_lines_are_written_once_for_the_same_letters(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A line at the same place in the same subset's codes is kept as written: of a label with
+    the letters of one before it, only the RMA number's line is written anew, and its letters
+    are not sorted again."""
+    render_label("RMA/6000/SR/2026", "Ewa Kot")
+    formatted: list[tuple[float, ...]] = []
+    sorts: list[object] = []
+    fp_str = label_pdf.fp_str
+
+    def counted(*numbers: float) -> str:
+        formatted.append(numbers)
+        return fp_str(*numbers)  # type: ignore[no-any-return]
+
+    def counted_sort(letters: Any) -> list[str]:
+        sorts.append(letters)
+        return sorted(letters)
+
+    monkeypatch.setattr(label_pdf, "fp_str", counted)
+    monkeypatch.setattr(label_pdf, "sorted", counted_sort, raising=False)
+    kept = render_label("RMA/6001/SR/2026", "Ewa Kot")
+    sizes = [numbers for numbers in formatted if len(numbers) == 1]
+    assert len(sizes) == 1  # the size of the RMA number's line
+    assert sorts == []
+    label_pdf._shown.cache_clear()
+    label_pdf._sorted_letters.cache_clear()
+    assert render_label("RMA/6001/SR/2026", "Ewa Kot") == kept
+    assert len(sizes) < len([numbers for numbers in formatted if len(numbers) == 1])
+    assert sorts
+    assert "RMA/6001/SR/2026" in PdfReader(io.BytesIO(kept)).pages[0].extract_text()

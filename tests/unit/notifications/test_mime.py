@@ -5,6 +5,8 @@ every header, part, charset, transfer encoding and attachment; and it stays vali
 
 from __future__ import annotations
 
+import base64
+import struct
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email import encoders, policy
@@ -305,3 +307,74 @@ def test_a_bare_recipient_is_not_parsed_again(monkeypatch: pytest.MonkeyPatch) -
     named = replace(email, recipient="Jan Kowalski <jan.kowalski@example.com>")
     assert wire_email(SETTINGS, named, NOW).recipient == "jan.kowalski@example.com"
     assert parsed == [named.recipient]
+
+
+def unusual_texts() -> list[tuple[str, QueuedEmail]]:
+    label = attachments.parcel_label("RMA/947453/SR/2026", "Zażółć Gęślą")
+    texts = {
+        "period-line": "Dzień dobry,\n.\n..kropki\n",
+        "period-first": ".net\n",
+        "bare-cr": "jedna\rdruga\r\n",
+        "long-line": "Żółć " * 240 + "\n.kropka\n",
+        "plain": "Dzień dobry,\nw załączniku etykieta.\n",
+    }
+    return [
+        (f"{name}-{files}", queued("Etykieta", text, f"<p>{text}</p>\n", *[label] * files))
+        for name, text in texts.items()
+        for files in (0, 1, 2)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "email"),
+    [*EVERY_TEMPLATE, *unusual_texts()],
+    ids=[n for n, _ in [*EVERY_TEMPLATE, *unusual_texts()]],
+)
+def test_the_writer_says_whether_its_email_goes_as_it_is(name: str, email: QueuedEmail) -> None:
+    """What wire_email tells the mailer without a look over the attachments' base64 is what a
+    look over the whole message finds (a line starting with a period makes it go through
+    aiosmtplib's sendmail, which doubles the period)."""
+    outgoing = wire_email(SETTINGS, email, NOW)
+    assert outgoing.transmitted is mime.as_transmitted(outgoing.wire)
+    assert outgoing.transmitted is not ("\n." in "\n" + email.text_body + email.html_body)
+
+
+def test_the_characters_kept_encoded_for_subjects_stay_bounded() -> None:
+    """Each character's "Q" encoding is kept for the next subjects, up to a few thousand: a
+    subject of characters never seen before still arrives whole, and the table stops growing."""
+    for start in range(0x4E00, 0x4E00 + 6000, 60):  # CJK ideographs: 6,000 new characters
+        subject = "".join(chr(code) for code in range(start, start + 60))
+        wire = wire_email(SETTINGS, queued(subject, "Tekst\n", "<p>Tekst</p>\n"), NOW).wire
+        assert str(parsed(wire)["Subject"]) == subject
+    assert len(mime._Q_TABLE) <= 4096
+
+
+@pytest.mark.parametrize("size", [*range(0, 240), 9445, 20_000, 3_000_000])
+def test_an_attachment_is_base64_in_lines_of_76(size: int) -> None:
+    content = bytes(range(256)) * (size // 256 + 1)
+    lines = mime._base64_lines(content[:size])
+    encoded = base64.b64encode(content[:size])
+    assert lines == [encoded[start : start + 76] for start in range(0, len(encoded), 76)]
+
+
+def test_a_large_attachment_is_cut_without_a_struct_of_its_own_size(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The lines are cut many at a call, by structs of at most 64 lines: a file of megabytes
+    makes, and keeps in the cache, no struct as large as itself (its format and its codes)."""
+    made: list[int] = []
+    make = struct.Struct
+
+    def recorded(format: str) -> struct.Struct:
+        made.append(make(format).size)
+        return make(format)
+
+    mime._lines_of.cache_clear()
+    monkeypatch.setattr(struct, "Struct", recorded)
+    content = bytes(range(256)) * 20_000  # 5 MB
+    lines = mime._base64_lines(content)
+    encoded = base64.b64encode(content)
+    assert lines == [encoded[start : start + 76] for start in range(0, len(encoded), 76)]
+    assert made
+    assert max(made) <= 64 * 76
+    assert mime._lines_of.cache_info().currsize <= 2  # 64 lines, and the last block's
