@@ -12,12 +12,18 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import structlog
+from opentelemetry import trace
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from shared.logging import configure_logging
-from shared.tracing import current_trace_context, span_from_stored_context, tracer_provider
+from shared.tracing import (
+    consumer_span,
+    current_trace_context,
+    span_from_stored_context,
+    tracer_provider,
+)
 
 
 class Collector(ThreadingHTTPServer):
@@ -177,3 +183,45 @@ def test_a_sampled_callers_trace_is_recorded_even_where_spans_go_nowhere() -> No
 
 def _sampled(flags: str) -> bool:
     return bool(int(flags, 16) & 0x01)
+
+
+UNSAMPLED_CALLER = {"traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00"}
+
+
+def test_work_under_an_unsampled_caller_goes_on_in_its_span_where_nothing_records() -> None:
+    """No span of its own for a record, a publish or a send that nobody would record: the
+    caller's ids carry on, in the logs and in the traceparent passed further."""
+    tracer = tracer_provider("notifications", None).get_tracer("test")
+    with span_from_stored_context(tracer, "send", UNSAMPLED_CALLER) as headers:
+        inside = trace.get_current_span().get_span_context()
+    with consumer_span(
+        tracer, UNSAMPLED_CALLER, topic="rma.claims.v1", partition=0, offset=7, consumer_group="g"
+    ):
+        handled = trace.get_current_span().get_span_context()
+    assert headers == UNSAMPLED_CALLER
+    for ids in (inside, handled):
+        assert (f"{ids.trace_id:032x}", f"{ids.span_id:016x}") == (
+            "0af7651916cd43dd8448eb211c80319c",
+            "b7ad6b7169203331",
+        )
+    assert not trace.get_current_span().get_span_context().is_valid  # left as it was
+
+
+def test_work_under_an_unsampled_caller_gets_its_span_where_spans_are_exported() -> None:
+    """An exporting service keeps a span per send (unrecorded, as its caller's trace is not
+    sampled: its ids are its own)."""
+    provider = tracer_provider("notifications", None)
+    provider.add_span_processor(SimpleSpanProcessor(InMemorySpanExporter()))
+    tracer = provider.get_tracer("test")
+    with span_from_stored_context(tracer, "send", UNSAMPLED_CALLER) as headers:
+        pass
+    _, trace_id, span_id, _ = headers["traceparent"].split("-")
+    assert trace_id == "0af7651916cd43dd8448eb211c80319c"
+    assert span_id != "b7ad6b7169203331"
+
+
+def test_a_record_without_a_trace_gets_a_span_and_so_a_trace_id() -> None:
+    tracer = tracer_provider("warranty", None).get_tracer("test")
+    record = {"topic": "rma.claims.v1", "partition": 0, "offset": 1, "consumer_group": "g"}
+    with consumer_span(tracer, {}, **record):  # type: ignore[arg-type]
+        assert trace.get_current_span().get_span_context().is_valid
