@@ -4,8 +4,8 @@ docs/observability.md).
 
 The instrumentator's middleware names a request's handler (its route's path template) before
 the request, by matching it against every route of the app again, FastAPI's included routers
-flattened anew each time; with the objects it makes for each request's figures, that was the
-most expensive layer of `POST /api/claims` after the endpoint itself (issue 27, item 2). Here
+flattened anew each time (issue 27, item 2: per request straight through ASGI, `/health` took
+105 µs with it and 87 µs with this, a refused `POST /api/claims` 376 and 327 µs). Here
 the handler is named after the request, from the route the router matched (`scope["route"]`),
 and named once per route: by the instrumentator's own `get_route_name`, so the names stay
 what they were. A request answered before the router (a replayed Idempotency-Key, a refused
@@ -128,7 +128,7 @@ class CountedRequests:
             name = self._route_name(scope.get("route"), arrived)
             # As the instrumentator: an unrouted request's path is what `uncounted` is searched
             # in, and it is counted as `none` (a series per path would have no bound).
-            if not any(pattern.search(name or scope["path"]) for pattern in self.uncounted):
+            if not any(pattern.search(name or arrived["path"]) for pattern in self.uncounted):
                 self.metrics.observe(
                     scope["method"],
                     status,
