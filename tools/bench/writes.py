@@ -25,12 +25,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer
+from aiokafka.admin import AIOKafkaAdminClient
 
 from shared import topics
 from shared.kafka import client_options
 from tools.bench.servers import BenchError, stop_consumer
-from tools.support.kafka import caught_up
+from tools.support.kafka import caught_up, topic_partitions
 
 # Longer than PostgreSQL's PGSTAT_IDLE_INTERVAL (10 s), by when an idle backend has published.
 STATS_FLUSH_SECONDS = 11.0
@@ -87,30 +88,17 @@ async def postgres_counters(
     return found, None if wal is None else int(wal)
 
 
-async def _partitions(consumer: AIOKafkaConsumer, names: tuple[str, ...]) -> list[TopicPartition]:
-    """Every partition of the topics of `names` that exist, assigned to `consumer` (so that its
-    client learns their leaders). The cluster is asked as it is now: the consumer's own metadata
-    may not know a topic made since it started (tools.support.kafka.caught_up relies on it)."""
-    cluster = await consumer._client.fetch_all_metadata()
-    existing = cluster.topics()
-    partitions = [
-        TopicPartition(topic, partition)
-        for topic in names
-        if topic in existing
-        for partition in sorted(cluster.partitions_for_topic(topic) or ())
-    ]
-    consumer.assign(partitions)
-    return partitions
-
-
 async def topic_records(bootstrap: str, names: tuple[str, ...] = PLATFORM_TOPICS) -> dict[str, int]:
     """Records ever put on each topic of `names` that exists: its partitions' end offsets."""
     consumer = AIOKafkaConsumer(**client_options(bootstrap), enable_auto_commit=False)
+    admin = AIOKafkaAdminClient(**client_options(bootstrap))
     await consumer.start()
+    await admin.start()
     try:
-        partitions = await _partitions(consumer, names)
+        partitions = await topic_partitions(admin, list(names))
         ends = await consumer.end_offsets(partitions) if partitions else {}
     finally:
+        await admin.close()
         await stop_consumer(consumer)
     found = {topic: 0 for topic in dict.fromkeys(p.topic for p in partitions)}
     for partition, end in ends.items():
