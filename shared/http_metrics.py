@@ -112,8 +112,8 @@ class CountedRequests:
             return
         started = time.perf_counter()
         status, response_size = 500, 0
-        # As it came: the router adds the route it matched, a mount changes the root path.
-        arrived = dict(scope)
+        # As they came: a mount changes the root path (and the router adds the route it matched).
+        arrived = {"path": scope["path"], "root_path": scope.get("root_path", "")}
 
         async def measured_send(message: Message) -> None:
             nonlocal status, response_size
@@ -125,7 +125,7 @@ class CountedRequests:
         try:
             await self.app(scope, receive, measured_send)
         finally:
-            name = self._route_name(scope.get("route"), arrived)
+            name = self._route_name(scope, arrived)
             # As the instrumentator: an unrouted request's path is what `uncounted` is searched
             # in, and it is counted as `none` (a series per path would have no bound).
             if not any(pattern.search(name or arrived["path"]) for pattern in self.uncounted):
@@ -137,13 +137,15 @@ class CountedRequests:
                     max(time.perf_counter() - started, 0.0),
                 )
 
-    def _route_name(self, route: object, scope: Scope) -> str | None:
-        """The path template of the route that `scope` matched (None if none did)."""
+    def _route_name(self, scope: Scope, arrived: dict[str, str]) -> str | None:
+        """The path template of the route the request matched (None if none did), found by the
+        instrumentator's matching of the request as it `arrived`."""
+        route = scope.get("route")
         if route is None or isinstance(route, Mount):
             # Not routed, or a mount, whose name depends on the path within it.
-            return self._matched(scope)
+            return self._matched({**scope, **arrived})
         if (known := self._names.get(id(route))) is None:
-            known = self._names[id(route)] = (route, self._matched(scope))
+            known = self._names[id(route)] = (route, self._matched({**scope, **arrived}))
         return known[1]
 
     @staticmethod
